@@ -1,0 +1,16 @@
+//! Beseda's domain core: identifiers, states, message kinds, organisation settings, the
+//! visitor-protocol objects and the rules that decide what a change does. No I/O lives here.
+
+pub mod error;
+pub mod ids;
+pub mod model;
+pub mod operator_wire;
+pub mod presence;
+pub mod rules;
+pub mod settings;
+pub mod state;
+pub mod texts;
+pub mod time;
+pub mod wire;
+
+pub use error::DomainError;

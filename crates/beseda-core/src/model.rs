@@ -1,0 +1,127 @@
+//! Records of the domain, as the store hands them out.
+
+use crate::ids::{ChatId, MessageId, OperatorId, VisitSessionId, VisitorId};
+use crate::state::{ChatState, MessageKind, OperatorRole, OperatorStatus, VisitSessionState};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Operator {
+    pub id: OperatorId,
+    pub email: String,
+    pub name: String,
+    pub role: OperatorRole,
+    pub status: OperatorStatus,
+    pub languages: Vec<String>,
+    /// Per-operator override of the organisation's chat limit.
+    pub max_chats: Option<i64>,
+    pub avatar: Option<String>,
+    pub title: Option<String>,
+    pub department_keys: Vec<String>,
+    pub locale_names: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Department {
+    pub key: String,
+    pub name: String,
+    pub locale_names: BTreeMap<String, String>,
+    pub order: i64,
+    pub logo: Option<String>,
+}
+
+/// A placement (Webim's "location"): a named place where the chat is offered.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Placement {
+    pub key: String,
+    pub title: String,
+    pub lang: Option<String>,
+    /// Departments offered here; empty = all.
+    pub department_keys: Vec<String>,
+    pub default_department: Option<String>,
+    pub hello_message: String,
+    pub conversation_timeout_hours: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Visitor {
+    pub id: VisitorId,
+    /// Display name under `name`, then `email`, `phone`, provided `id`, …
+    pub fields: BTreeMap<String, String>,
+    pub icon_color: String,
+    pub icon_shape: String,
+    pub created_at: i64,
+    pub modified_at: i64,
+    pub provided_id: Option<String>,
+    pub banned: bool,
+    pub history_revision: i64,
+}
+
+impl Visitor {
+    /// The name operators and transcripts show.
+    pub fn display_name(&self) -> String {
+        self.fields.get("name").cloned().unwrap_or_default()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisitSession {
+    pub id: VisitSessionId,
+    pub visitor_id: VisitorId,
+    pub location: String,
+    pub state: VisitSessionState,
+    pub revision: i64,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chat {
+    pub id: ChatId,
+    pub client_side_id: String,
+    pub visitor_id: VisitorId,
+    pub visit_session_id: VisitSessionId,
+    pub location: String,
+    pub department_key: Option<String>,
+    pub operator_id: Option<OperatorId>,
+    pub state: ChatState,
+    pub offline: bool,
+    pub created_at: i64,
+    pub modified_at: i64,
+    pub unread_by_operator_since: Option<i64>,
+    pub unread_by_visitor_since: Option<i64>,
+    pub unread_by_visitor_count: i64,
+    pub read_by_visitor: bool,
+    pub operator_typing: bool,
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
+    pub subject: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Message {
+    pub id: MessageId,
+    pub chat_id: ChatId,
+    pub client_side_id: String,
+    pub session_id: String,
+    pub kind: MessageKind,
+    pub text: String,
+    pub data: Option<Value>,
+    pub author_id: Option<OperatorId>,
+    pub name: String,
+    pub avatar: Option<String>,
+    pub created_at: i64,
+    pub modified_at: i64,
+    pub read: bool,
+    pub edited: bool,
+    pub deleted: bool,
+    pub reaction: Option<String>,
+    pub quote: Option<Value>,
+}
+
+/// A visitor's rating of an operator in one chat.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rating {
+    pub operator_id: OperatorId,
+    pub rating: i64,
+}

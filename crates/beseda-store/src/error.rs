@@ -1,0 +1,42 @@
+use beseda_core::DomainError;
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A domain rule refused the change; nothing was written.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    /// The thing asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness rule was violated (for example an e-mail already in use).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Bad configuration (URL scheme, data directory).
+    #[error("{0}")]
+    Config(String),
+    /// Stored data could not be read back.
+    #[error("corrupt stored data: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl StoreError {
+    pub(crate) fn from_db(e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(db) = &e {
+            if db.is_unique_violation() {
+                return StoreError::Conflict(db.message().to_owned());
+            }
+        }
+        StoreError::Database(e)
+    }
+}
+
+impl From<serde_json::Error> for StoreError {
+    fn from(e: serde_json::Error) -> Self {
+        StoreError::Corrupt(e.to_string())
+    }
+}

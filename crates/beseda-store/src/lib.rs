@@ -1,0 +1,145 @@
+//! Beseda's storage. One [`Store`] trait carries every transactional operation the transports
+//! need; SQLite (the zero-config default) and PostgreSQL implement it from the same SQL text
+//! (`sql/common.rs`, compiled once per backend), so the two paths cannot drift.
+//!
+//! Every mutating operation commits before it returns and reports what it appended to the
+//! visit-session and operator event logs ([`Changes`]), so callers publish only after commit.
+
+mod error;
+pub mod migrate;
+mod postgres;
+mod sqlite;
+mod types;
+
+pub use error::StoreError;
+pub use types::*;
+
+use async_trait::async_trait;
+use beseda_core::ids::{ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
+use beseda_core::model::{Chat, Department, Message, Operator, Placement};
+use beseda_core::settings::OrgSettings;
+use beseda_core::state::{OperatorRole, OperatorStatus};
+use std::path::Path;
+use std::sync::Arc;
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Storage options that are not part of the database URL.
+#[derive(Clone, Debug)]
+pub struct StoreOptions {
+    /// Connections in the read pool (and the whole pool on PostgreSQL).
+    pub max_connections: u32,
+    /// SQLite `synchronous` level: `full` (every commit reaches the disk) or `normal`.
+    pub sqlite_synchronous: String,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self { max_connections: 8, sqlite_synchronous: "full".into() }
+    }
+}
+
+/// Opens the store named by `database_url` (`sqlite://…` or `postgres://…`); with no URL, the
+/// SQLite database `beseda.db` inside `data_dir`. An unknown scheme is an error.
+pub async fn open(
+    database_url: Option<&str>,
+    data_dir: &Path,
+    options: &StoreOptions,
+) -> Result<Arc<dyn Store>> {
+    match database_url {
+        None | Some("") => {
+            std::fs::create_dir_all(data_dir).map_err(|e| {
+                StoreError::Config(format!("cannot create data dir {}: {e}", data_dir.display()))
+            })?;
+            let path = data_dir.join("beseda.db");
+            Ok(Arc::new(sqlite::SqlStore::open_file(&path, options).await?))
+        }
+        Some(url) if url.starts_with("sqlite:") => {
+            Ok(Arc::new(sqlite::SqlStore::open_url(url, options).await?))
+        }
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            Ok(Arc::new(postgres::SqlStore::open_url(url, options).await?))
+        }
+        Some(url) => {
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(StoreError::Config(format!(
+                "unsupported database URL scheme `{scheme}`: use sqlite://PATH or postgres://…"
+            )))
+        }
+    }
+}
+
+/// Every operation on Beseda's state. Implemented once per backend from shared SQL.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+    /// Applies pending migrations.
+    async fn migrate(&self) -> Result<()>;
+    /// A cheap round trip to the database.
+    async fn ping(&self) -> Result<()>;
+
+    // --- organisation ---
+    async fn settings(&self) -> Result<OrgSettings>;
+    async fn save_settings(&self, settings: &OrgSettings) -> Result<()>;
+    async fn is_empty(&self) -> Result<bool>;
+
+    // --- operators and access ---
+    async fn create_operator(&self, new: &NewOperator) -> Result<Operator>;
+    async fn operator(&self, id: OperatorId) -> Result<Option<Operator>>;
+    async fn operator_login(&self, email: &str) -> Result<Option<(Operator, String)>>;
+    async fn operators(&self) -> Result<Vec<Operator>>;
+    async fn set_operator_status(&self, id: OperatorId, status: OperatorStatus) -> Result<Changes>;
+    async fn set_operator_role(&self, id: OperatorId, role: OperatorRole) -> Result<()>;
+    async fn create_token(&self, token: &NewToken) -> Result<()>;
+    async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
+    async fn delete_token(&self, token_hash: &str) -> Result<()>;
+
+    // --- departments and placements ---
+    async fn upsert_department(&self, d: &Department) -> Result<()>;
+    async fn departments(&self) -> Result<Vec<Department>>;
+    async fn upsert_placement(&self, p: &Placement) -> Result<()>;
+    async fn placement(&self, key: &str) -> Result<Option<Placement>>;
+
+    // --- visitor sessions ---
+    async fn init_visit(&self, req: &InitVisit) -> Result<InitOutcome>;
+    async fn page(&self, id: &PageId) -> Result<Option<PageAuth>>;
+    async fn touch_page(&self, page: &PageAuth, now: i64) -> Result<()>;
+    async fn snapshot(&self, session: &VisitSessionId) -> Result<Snapshot>;
+    async fn deltas(&self, session: &VisitSessionId, since: i64, limit: i64) -> Result<DeltaRead>;
+    async fn current_chat(&self, visitor: &VisitorId, location: &str) -> Result<Option<Chat>>;
+
+    // --- visitor actions ---
+    async fn start_chat(&self, v: &VisitorCtx, req: &StartChat) -> Result<Changes>;
+    async fn visitor_message(&self, v: &VisitorCtx, req: &VisitorMessage) -> Result<Changes>;
+    async fn visitor_delete_message(&self, v: &VisitorCtx, client_side_id: &str) -> Result<Changes>;
+    async fn visitor_react(&self, v: &VisitorCtx, client_side_id: &str, reaction: &str) -> Result<Changes>;
+    async fn visitor_read(&self, v: &VisitorCtx, up_to: Option<&str>) -> Result<Changes>;
+    async fn keyboard_response(&self, v: &VisitorCtx, request_message_id: &str, button_id: &str) -> Result<Changes>;
+    async fn rate_operator(&self, v: &VisitorCtx, req: &RateOperator) -> Result<Changes>;
+    async fn visitor_close(&self, v: &VisitorCtx) -> Result<Changes>;
+    async fn request_chat_history(&self, v: &VisitorCtx, email: &str) -> Result<()>;
+    async fn set_session_field(&self, v: &VisitorCtx, field: SessionField, value: &str) -> Result<()>;
+    async fn history(&self, visitor: &VisitorId, query: HistoryQuery) -> Result<HistoryPage>;
+    async fn search_messages(&self, visitor: &VisitorId, text: &str, limit: i64) -> Result<Vec<Message>>;
+    async fn outbox(&self, kind: &str, subject: &str) -> Result<Vec<OutboxRecord>>;
+
+    // --- files ---
+    async fn store_upload(&self, v: &VisitorCtx, file: &NewFile, client_side_id: &str) -> Result<Changes>;
+    async fn file(&self, guid: &FileGuid) -> Result<Option<FileRecord>>;
+    async fn withdraw_upload(&self, v: &VisitorCtx, guid: &FileGuid) -> Result<Changes>;
+
+    // --- operator work ---
+    async fn operator_chats(&self, list: ChatList) -> Result<Vec<ChatSummary>>;
+    async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>>;
+    async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
+    async fn operator_message(&self, op: OperatorId, id: ChatId, msg: &OperatorMessage) -> Result<(MessageId, Changes)>;
+    async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes>;
+    async fn operator_read(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
+    async fn operator_close(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
+    async fn operator_events(&self, after: i64, limit: i64) -> Result<Vec<OperatorEvent>>;
+    async fn last_operator_event(&self) -> Result<i64>;
+
+    // --- maintenance ---
+    async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64>;
+}

@@ -1,0 +1,71 @@
+//! Migrations: two folders (`migrations/sqlite`, `migrations/postgres`) kept in lockstep —
+//! same names, same order. Each is compiled into the binary; a test checks the lists match
+//! the folders and each other.
+
+/// One migration: its file stem and SQL text.
+#[derive(Clone, Copy, Debug)]
+pub struct Migration {
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! migrations {
+    ($dir:literal: $($name:literal),+ $(,)?) => {
+        &[$(Migration {
+            name: $name,
+            sql: include_str!(concat!("../../../migrations/", $dir, "/", $name, ".sql")),
+        }),+]
+    };
+}
+
+pub const SQLITE: &[Migration] = migrations!("sqlite": "0001_core");
+pub const POSTGRES: &[Migration] = migrations!("postgres": "0001_core");
+
+/// The table recording applied migrations.
+pub(crate) const CREATE_LEDGER: &str =
+    "CREATE TABLE IF NOT EXISTS beseda_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn folder(dir: &str) -> Vec<String> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(dir);
+        let mut names: Vec<String> = std::fs::read_dir(&root)
+            .expect("migration folder")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .map(|n| n.trim_end_matches(".sql").to_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn migration_folders_are_in_lockstep() {
+        let sqlite = folder("sqlite");
+        let postgres = folder("postgres");
+        assert_eq!(sqlite, postgres, "migrations/sqlite and migrations/postgres differ");
+        let listed_sqlite: Vec<_> = SQLITE.iter().map(|m| m.name.to_owned()).collect();
+        let listed_pg: Vec<_> = POSTGRES.iter().map(|m| m.name.to_owned()).collect();
+        assert_eq!(listed_sqlite, sqlite, "a sqlite migration is not listed in migrate.rs");
+        assert_eq!(listed_pg, postgres, "a postgres migration is not listed in migrate.rs");
+    }
+
+    #[test]
+    fn both_schemas_create_the_same_tables() {
+        fn tables(m: &[Migration]) -> Vec<String> {
+            let mut t: Vec<String> = m
+                .iter()
+                .flat_map(|m| m.sql.lines())
+                .filter_map(|l| l.trim().strip_prefix("CREATE TABLE "))
+                .map(|l| l.split_whitespace().next().unwrap_or_default().to_owned())
+                .collect();
+            t.sort();
+            t
+        }
+        assert_eq!(tables(SQLITE), tables(POSTGRES));
+    }
+}

@@ -1,0 +1,36 @@
+//! PostgreSQL backend: one pool; rows that decide a change are locked with `FOR UPDATE`.
+
+use crate::migrate;
+use crate::{Result, StoreError, StoreOptions};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use std::str::FromStr;
+
+type Db = sqlx::Postgres;
+const BACKEND: &str = "postgres";
+const MIGRATIONS: &[migrate::Migration] = migrate::POSTGRES;
+
+/// Locks the rows a transaction reads before it changes them.
+macro_rules! for_update {
+    () => {
+        " FOR UPDATE"
+    };
+}
+
+pub(crate) struct SqlStore {
+    writer: sqlx::Pool<Db>,
+    reader: sqlx::Pool<Db>,
+}
+
+impl SqlStore {
+    pub(crate) async fn open_url(url: &str, options: &StoreOptions) -> Result<Self> {
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("bad postgres URL: {e}")))?;
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(2))
+            .connect_with(connect)
+            .await?;
+        Ok(Self { writer: pool.clone(), reader: pool })
+    }
+}
+
+include!("sql/common.rs");

@@ -1,0 +1,2197 @@
+// The store's SQL, shared by both backends. This file is compiled once inside `sqlite.rs` and
+// once inside `postgres.rs`; each defines `Db`, `BACKEND`, `MIGRATIONS`, `for_update!()` and
+// `SqlStore { writer, reader }`. Keep the SQL portable: `$N` placeholders in ascending order,
+// `RETURNING`, `ON CONFLICT`, integers as 64-bit, times as microseconds, JSON as text.
+
+use crate::types::*;
+use crate::Store;
+use async_trait::async_trait;
+use beseda_core::ids::{
+    hex_id, ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId,
+};
+use beseda_core::model::{
+    Chat, Department, Message, Operator, Placement, Rating, VisitSession, Visitor,
+};
+use beseda_core::rules::{self, VisitorMessageEffect};
+use beseda_core::settings::OrgSettings;
+use beseda_core::state::{
+    ChatState, MessageKind, OperatorRole, OperatorStatus, VisitSessionState,
+};
+use beseda_core::time::now_micros;
+use beseda_core::wire::{self, DeltaItem, MessagePolicy};
+use beseda_core::{operator_wire, presence, texts, DomainError};
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+type Conn = <Db as sqlx::Database>::Connection;
+type DbRow = <Db as sqlx::Database>::Row;
+
+/// Visit sessions idle longer than this get no new log items.
+const LIVE_SESSION_MICROS: i64 = 24 * 3600 * 1_000_000;
+/// Messages of a chat a visitor is shown.
+const CHAT_MESSAGE_LIMIT: i64 = 1000;
+const HISTORY_PAGE: i64 = 100;
+
+const OPERATOR_COLS: &str = "id, email, name, role, status, languages, max_chats, avatar, title, locale_names";
+const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at";
+const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
+const VISITOR_COLS: &str = "id, fields, icon_color, icon_shape, provided_id, banned, history_revision, created_at, modified_at";
+const PLACEMENT_COLS: &str = "key, title, lang, department_keys, default_department, hello_message, conversation_timeout_hours";
+const FILE_COLS: &str = "guid, visitor_id, chat_id, message_id, filename, content_type, client_content_type, size, width, height, content";
+
+// ---------------------------------------------------------------------------------------------
+// Row mapping
+
+fn json_col<T: serde::de::DeserializeOwned>(row: &DbRow, col: &str) -> Result<T> {
+    let text: String = row.try_get(col)?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+fn opt_json_col(row: &DbRow, col: &str) -> Result<Option<Value>> {
+    let text: Option<String> = row.try_get(col)?;
+    Ok(match text {
+        Some(t) => Some(serde_json::from_str(&t)?),
+        None => None,
+    })
+}
+
+fn parse_col<T>(row: &DbRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    let text: String = row.try_get(col)?;
+    parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{col} = {text}")))
+}
+
+fn operator_from(row: &DbRow, department_keys: Vec<String>) -> Result<Operator> {
+    Ok(Operator {
+        id: OperatorId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        role: parse_col(row, "role", OperatorRole::parse)?,
+        status: parse_col(row, "status", OperatorStatus::parse)?,
+        languages: json_col(row, "languages")?,
+        max_chats: row.try_get("max_chats")?,
+        avatar: row.try_get("avatar")?,
+        title: row.try_get("title")?,
+        department_keys,
+        locale_names: json_col(row, "locale_names")?,
+    })
+}
+
+fn chat_from(row: &DbRow) -> Result<Chat> {
+    Ok(Chat {
+        id: ChatId(row.try_get("id")?),
+        client_side_id: row.try_get("client_side_id")?,
+        visitor_id: VisitorId::from_stored(row.try_get("visitor_id")?),
+        visit_session_id: VisitSessionId::from_stored(row.try_get("visit_session_id")?),
+        location: row.try_get("location")?,
+        department_key: row.try_get("department_key")?,
+        operator_id: row.try_get::<Option<i64>, _>("operator_id")?.map(OperatorId),
+        state: parse_col(row, "state", ChatState::parse)?,
+        offline: row.try_get("offline")?,
+        created_at: row.try_get("created_at")?,
+        modified_at: row.try_get("modified_at")?,
+        unread_by_operator_since: row.try_get("unread_by_operator_since")?,
+        unread_by_visitor_since: row.try_get("unread_by_visitor_since")?,
+        unread_by_visitor_count: row.try_get("unread_by_visitor_count")?,
+        read_by_visitor: row.try_get("read_by_visitor")?,
+        operator_typing: row.try_get("operator_typing")?,
+        category: row.try_get("category")?,
+        subcategory: row.try_get("subcategory")?,
+        subject: row.try_get("subject")?,
+    })
+}
+
+fn message_from(row: &DbRow) -> Result<Message> {
+    Ok(Message {
+        id: MessageId::from_stored(row.try_get("id")?),
+        chat_id: ChatId(row.try_get("chat_id")?),
+        client_side_id: row.try_get("client_side_id")?,
+        session_id: row.try_get("session_id")?,
+        kind: parse_col(row, "kind", MessageKind::parse)?,
+        text: row.try_get("text")?,
+        data: opt_json_col(row, "data")?,
+        author_id: row.try_get::<Option<i64>, _>("author_id")?.map(OperatorId),
+        name: row.try_get("name")?,
+        avatar: row.try_get("avatar")?,
+        created_at: row.try_get("created_at")?,
+        modified_at: row.try_get("modified_at")?,
+        read: row.try_get("is_read")?,
+        edited: row.try_get("edited")?,
+        deleted: row.try_get("deleted")?,
+        reaction: row.try_get("reaction")?,
+        quote: opt_json_col(row, "quote")?,
+    })
+}
+
+fn visitor_from(row: &DbRow) -> Result<Visitor> {
+    Ok(Visitor {
+        id: VisitorId::from_stored(row.try_get("id")?),
+        fields: json_col(row, "fields")?,
+        icon_color: row.try_get("icon_color")?,
+        icon_shape: row.try_get("icon_shape")?,
+        provided_id: row.try_get("provided_id")?,
+        banned: row.try_get("banned")?,
+        history_revision: row.try_get("history_revision")?,
+        created_at: row.try_get("created_at")?,
+        modified_at: row.try_get("modified_at")?,
+    })
+}
+
+fn placement_from(row: &DbRow) -> Result<Placement> {
+    Ok(Placement {
+        key: row.try_get("key")?,
+        title: row.try_get("title")?,
+        lang: row.try_get("lang")?,
+        department_keys: json_col(row, "department_keys")?,
+        default_department: row.try_get("default_department")?,
+        hello_message: row.try_get("hello_message")?,
+        conversation_timeout_hours: row.try_get("conversation_timeout_hours")?,
+    })
+}
+
+fn department_from(row: &DbRow) -> Result<Department> {
+    Ok(Department {
+        key: row.try_get("key")?,
+        name: row.try_get("name")?,
+        locale_names: json_col(row, "locale_names")?,
+        order: row.try_get("sort_order")?,
+        logo: row.try_get("logo")?,
+    })
+}
+
+fn file_from(row: &DbRow) -> Result<FileRecord> {
+    Ok(FileRecord {
+        guid: FileGuid::from_stored(row.try_get("guid")?),
+        visitor_id: VisitorId::from_stored(row.try_get("visitor_id")?),
+        chat_id: row.try_get::<Option<i64>, _>("chat_id")?.map(ChatId),
+        message_id: row.try_get::<Option<String>, _>("message_id")?.map(MessageId::from_stored),
+        filename: row.try_get("filename")?,
+        content_type: row.try_get("content_type")?,
+        client_content_type: row.try_get("client_content_type")?,
+        size: row.try_get("size")?,
+        width: row.try_get("width")?,
+        height: row.try_get("height")?,
+        content: row.try_get("content")?,
+    })
+}
+
+fn to_json(v: &impl serde::Serialize) -> Result<String> {
+    Ok(serde_json::to_string(v)?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads used inside and outside transactions
+
+async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
+    let row = sqlx::query("SELECT value FROM settings WHERE key = 'organisation'")
+        .fetch_optional(&mut *conn)
+        .await?;
+    match row {
+        Some(row) => json_col(&row, "value"),
+        None => Ok(OrgSettings::default()),
+    }
+}
+
+async fn load_operator(conn: &mut Conn, id: OperatorId) -> Result<Option<Operator>> {
+    let sql = format!("SELECT {OPERATOR_COLS} FROM operators WHERE id = $1");
+    let Some(row) = sqlx::query(&sql).bind(id.0).fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let keys = operator_department_keys(conn, id).await?;
+    Ok(Some(operator_from(&row, keys)?))
+}
+
+async fn operator_department_keys(conn: &mut Conn, id: OperatorId) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT department_key FROM operator_departments WHERE operator_id = $1 ORDER BY department_key",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get("department_key")?)).collect()
+}
+
+async fn load_operators(conn: &mut Conn, only_online: bool) -> Result<Vec<Operator>> {
+    let filter = if only_online { "WHERE status = 'online'" } else { "" };
+    let sql = format!("SELECT {OPERATOR_COLS} FROM operators {filter} ORDER BY id");
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    let links = sqlx::query("SELECT operator_id, department_key FROM operator_departments ORDER BY department_key")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut by_op: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for l in &links {
+        by_op.entry(l.try_get("operator_id")?).or_default().push(l.try_get("department_key")?);
+    }
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.try_get("id")?;
+            operator_from(r, by_op.remove(&id).unwrap_or_default())
+        })
+        .collect()
+}
+
+async fn load_visitor(conn: &mut Conn, id: &VisitorId) -> Result<Option<Visitor>> {
+    let sql = format!("SELECT {VISITOR_COLS} FROM visitors WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(visitor_from).transpose()
+}
+
+async fn load_placement(conn: &mut Conn, key: &str) -> Result<Option<Placement>> {
+    let sql = format!("SELECT {PLACEMENT_COLS} FROM placements WHERE key = $1");
+    let row = sqlx::query(&sql).bind(key).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(placement_from).transpose()
+}
+
+async fn load_departments(conn: &mut Conn) -> Result<Vec<Department>> {
+    let rows = sqlx::query(
+        "SELECT key, name, locale_names, sort_order, logo FROM departments ORDER BY sort_order, key",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(department_from).collect()
+}
+
+/// Departments offered at a placement (all when it names none), ascending order.
+async fn offered_departments(conn: &mut Conn, placement: &Placement) -> Result<Vec<Department>> {
+    let all = load_departments(conn).await?;
+    if placement.department_keys.is_empty() {
+        return Ok(all);
+    }
+    Ok(all.into_iter().filter(|d| placement.department_keys.contains(&d.key)).collect())
+}
+
+async fn load_chat(conn: &mut Conn, id: ChatId, lock: bool) -> Result<Option<Chat>> {
+    let sql = if lock {
+        format!(concat!("SELECT {} FROM chats WHERE id = $1", for_update!()), CHAT_COLS)
+    } else {
+        format!("SELECT {CHAT_COLS} FROM chats WHERE id = $1")
+    };
+    let row = sqlx::query(&sql).bind(id.0).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(chat_from).transpose()
+}
+
+/// The visitor's current chat: the latest one, unless it is finally closed or older than the
+/// placement's conversation timeout.
+async fn load_current_chat(
+    conn: &mut Conn,
+    visitor: &VisitorId,
+    location: &str,
+    lock: bool,
+) -> Result<Option<Chat>> {
+    let sql = if lock {
+        format!(
+            concat!("SELECT {} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1", for_update!()),
+            CHAT_COLS
+        )
+    } else {
+        format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1")
+    };
+    let Some(row) = sqlx::query(&sql).bind(visitor.as_str()).fetch_optional(&mut *conn).await? else {
+        return Ok(None);
+    };
+    let chat = chat_from(&row)?;
+    if chat.state.is_final() {
+        return Ok(None);
+    }
+    let timeout_hours = load_placement(conn, location)
+        .await?
+        .map(|p| p.conversation_timeout_hours)
+        .unwrap_or(24);
+    if chat.modified_at < now_micros() - timeout_hours * 3600 * 1_000_000 {
+        return Ok(None);
+    }
+    Ok(Some(chat))
+}
+
+async fn load_messages(conn: &mut Conn, chat: ChatId) -> Result<Vec<Message>> {
+    let sql = format!(
+        "SELECT {MESSAGE_COLS} FROM (SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 \
+         ORDER BY created_at DESC, id DESC LIMIT $2) AS recent ORDER BY created_at, id"
+    );
+    let rows = sqlx::query(&sql).bind(chat.0).bind(CHAT_MESSAGE_LIMIT).fetch_all(&mut *conn).await?;
+    rows.iter().map(message_from).collect()
+}
+
+async fn load_message(conn: &mut Conn, id: &str) -> Result<Option<Message>> {
+    let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(message_from).transpose()
+}
+
+/// A message of this visitor found by its client-side id (any of the visitor's chats).
+async fn visitor_message_by_csid(
+    conn: &mut Conn,
+    visitor: &VisitorId,
+    csid: &str,
+) -> Result<Option<Message>> {
+    let sql = format!(
+        "SELECT {} FROM messages m JOIN chats c ON c.id = m.chat_id \
+         WHERE m.client_side_id = $1 AND c.visitor_id = $2 ORDER BY m.created_at DESC LIMIT 1",
+        prefixed("m", MESSAGE_COLS)
+    );
+    let row = sqlx::query(&sql).bind(csid).bind(visitor.as_str()).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(message_from).transpose()
+}
+
+fn prefixed(alias: &str, cols: &str) -> String {
+    cols.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
+}
+
+async fn load_ratings(conn: &mut Conn, chat: ChatId) -> Result<Vec<Rating>> {
+    let rows = sqlx::query("SELECT operator_id, rating FROM ratings WHERE chat_id = $1 ORDER BY operator_id")
+        .bind(chat.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok(Rating { operator_id: OperatorId(r.try_get("operator_id")?), rating: r.try_get("rating")? }))
+        .collect()
+}
+
+async fn load_chat_view(conn: &mut Conn, chat: Chat) -> Result<ChatView> {
+    let messages = load_messages(conn, chat.id).await?;
+    let operator = match chat.operator_id {
+        Some(id) => load_operator(conn, id).await?,
+        None => None,
+    };
+    let ratings = load_ratings(conn, chat.id).await?;
+    Ok(ChatView { chat, messages, operator, ratings })
+}
+
+async fn visitor_name(conn: &mut Conn, visitor: &VisitorId, lang: &str) -> Result<String> {
+    let v = load_visitor(conn, visitor).await?;
+    Ok(v.map(|v| v.display_name())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| texts::visitor_default_name(lang).to_owned()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The write side: a change collects log items and operator events, then `finish` appends them.
+
+/// What one transaction will append.
+struct Emit {
+    visitor: VisitorId,
+    items: Vec<DeltaItem>,
+    operator_events: Vec<Value>,
+    now: i64,
+}
+
+impl Emit {
+    fn new(visitor: &VisitorId) -> Self {
+        Self { visitor: visitor.clone(), items: Vec::new(), operator_events: Vec::new(), now: now_micros() }
+    }
+
+    fn item(&mut self, item: DeltaItem) {
+        self.items.push(item);
+    }
+
+    fn op(&mut self, event: Value) {
+        self.operator_events.push(event);
+    }
+
+    /// Appends the items to every live visit session of the visitor and the events to the
+    /// operator log. Runs inside the transaction of the change.
+    async fn finish(self, conn: &mut Conn) -> Result<Changes> {
+        let mut changes = Changes::default();
+        if !self.items.is_empty() {
+            let rows = sqlx::query(
+                "SELECT id FROM visit_sessions WHERE visitor_id = $1 AND last_seen_at > $2 ORDER BY id",
+            )
+            .bind(self.visitor.as_str())
+            .bind(self.now - LIVE_SESSION_MICROS)
+            .fetch_all(&mut *conn)
+            .await?;
+            let n = self.items.len() as i64;
+            let encoded: Vec<String> = self.items.iter().map(to_json).collect::<Result<_>>()?;
+            for row in rows {
+                let session: String = row.try_get("id")?;
+                let revision: i64 = sqlx::query_scalar(
+                    "UPDATE visit_sessions SET revision = revision + $1 WHERE id = $2 RETURNING revision",
+                )
+                .bind(n)
+                .bind(&session)
+                .fetch_one(&mut *conn)
+                .await?;
+                for (i, item) in encoded.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO session_events (visit_session_id, revision, created_at, item) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&session)
+                    .bind(revision - n + 1 + i as i64)
+                    .bind(self.now)
+                    .bind(item)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+                changes.sessions.push((VisitSessionId::from_stored(session), revision));
+            }
+        }
+        for event in &self.operator_events {
+            changes.operator_seq = Some(append_operator_event(conn, event, self.now).await?);
+        }
+        Ok(changes)
+    }
+}
+
+async fn append_operator_event(conn: &mut Conn, event: &Value, now: i64) -> Result<i64> {
+    let seq: i64 = sqlx::query_scalar(
+        "UPDATE counters SET value = value + 1 WHERE name = 'operator_events' RETURNING value",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut event = event.clone();
+    if let Value::Object(map) = &mut event {
+        map.insert("seq".into(), json!(seq));
+    }
+    sqlx::query("INSERT INTO operator_events (seq, operator_id, created_at, event) VALUES ($1, $2, $3, $4)")
+        .bind(seq)
+        .bind(None::<i64>)
+        .bind(now)
+        .bind(to_json(&event)?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(seq)
+}
+
+/// The next history revision of a visitor: the time in µs, forced strictly increasing.
+async fn next_history_revision(conn: &mut Conn, visitor: &VisitorId, now: i64) -> Result<i64> {
+    let current: i64 = sqlx::query_scalar("SELECT history_revision FROM visitors WHERE id = $1")
+        .bind(visitor.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    let next = now.max(current + 1);
+    sqlx::query("UPDATE visitors SET history_revision = $1 WHERE id = $2")
+        .bind(next)
+        .bind(visitor.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(next)
+}
+
+/// A new message row, ready to insert.
+struct NewMessage<'a> {
+    chat: &'a Chat,
+    client_side_id: String,
+    kind: MessageKind,
+    text: String,
+    data: Option<Value>,
+    author: Option<&'a Operator>,
+    name: String,
+    quote: Option<Value>,
+}
+
+async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> Result<Message> {
+    let now = emit.now;
+    let history_revision = next_history_revision(conn, &m.chat.visitor_id, now).await?;
+    let message = Message {
+        id: MessageId::random(),
+        chat_id: m.chat.id,
+        client_side_id: m.client_side_id,
+        session_id: m.chat.visit_session_id.to_string(),
+        kind: m.kind,
+        text: m.text,
+        data: m.data,
+        author_id: m.author.map(|a| a.id),
+        name: m.name,
+        avatar: m.author.and_then(|a| a.avatar.clone()),
+        created_at: now,
+        modified_at: now,
+        read: false,
+        edited: false,
+        deleted: false,
+        reaction: None,
+        quote: m.quote,
+    };
+    sqlx::query(
+        "INSERT INTO messages (id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, \
+         created_at, modified_at, history_revision, quote) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(message.id.as_str())
+    .bind(message.chat_id.0)
+    .bind(&message.client_side_id)
+    .bind(&message.session_id)
+    .bind(message.kind.as_str())
+    .bind(&message.text)
+    .bind(message.data.as_ref().map(to_json).transpose()?)
+    .bind(message.author_id.map(|a| a.0))
+    .bind(&message.name)
+    .bind(&message.avatar)
+    .bind(now)
+    .bind(now)
+    .bind(history_revision)
+    .bind(message.quote.as_ref().map(to_json).transpose()?)
+    .execute(&mut *conn)
+    .await
+    .map_err(StoreError::from_db)?;
+    if message.kind.visible_to_visitor() {
+        emit.item(DeltaItem::add("CHAT_MESSAGE", message.id.as_str(), wire::message(&message, emit_policy(conn).await?)));
+        emit.item(DeltaItem::upd("HISTORY_REVISION", emit.visitor.as_str(), json!({"revision": history_revision})));
+    }
+    emit.op(operator_wire::message_added(&message));
+    Ok(message)
+}
+
+/// Writes a changed message back and reports the change.
+async fn update_message(conn: &mut Conn, emit: &mut Emit, m: &mut Message, visitor: &VisitorId) -> Result<()> {
+    let history_revision = next_history_revision(conn, visitor, emit.now).await?;
+    m.modified_at = emit.now;
+    sqlx::query(
+        "UPDATE messages SET text = $1, data = $2, modified_at = $3, history_revision = $4, is_read = $5, \
+         edited = $6, deleted = $7, reaction = $8 WHERE id = $9",
+    )
+    .bind(&m.text)
+    .bind(m.data.as_ref().map(to_json).transpose()?)
+    .bind(m.modified_at)
+    .bind(history_revision)
+    .bind(m.read)
+    .bind(m.edited)
+    .bind(m.deleted)
+    .bind(&m.reaction)
+    .bind(m.id.as_str())
+    .execute(&mut *conn)
+    .await?;
+    if m.kind.visible_to_visitor() {
+        if m.deleted {
+            emit.item(DeltaItem::del("CHAT_MESSAGE", m.id.as_str()));
+            emit.op(operator_wire::message_deleted(m));
+        } else {
+            emit.item(DeltaItem::upd("CHAT_MESSAGE", m.id.as_str(), wire::message(m, emit_policy(conn).await?)));
+            emit.op(operator_wire::message_updated(m));
+        }
+        emit.item(DeltaItem::upd("HISTORY_REVISION", visitor.as_str(), json!({"revision": history_revision})));
+    }
+    Ok(())
+}
+
+async fn emit_policy(conn: &mut Conn) -> Result<MessagePolicy> {
+    Ok(MessagePolicy::from_settings(&load_settings(conn).await?))
+}
+
+async fn save_chat(conn: &mut Conn, c: &Chat) -> Result<()> {
+    sqlx::query(
+        "UPDATE chats SET department_key = $1, operator_id = $2, state = $3, offline = $4, \
+         unread_by_operator_since = $5, unread_by_visitor_since = $6, unread_by_visitor_count = $7, \
+         read_by_visitor = $8, operator_typing = $9, category = $10, subcategory = $11, subject = $12, \
+         modified_at = $13, closed_at = $14 WHERE id = $15",
+    )
+    .bind(&c.department_key)
+    .bind(c.operator_id.map(|o| o.0))
+    .bind(c.state.as_str())
+    .bind(c.offline)
+    .bind(c.unread_by_operator_since)
+    .bind(c.unread_by_visitor_since)
+    .bind(c.unread_by_visitor_count)
+    .bind(c.read_by_visitor)
+    .bind(c.operator_typing)
+    .bind(&c.category)
+    .bind(&c.subcategory)
+    .bind(&c.subject)
+    .bind(c.modified_at)
+    .bind(c.state.is_final().then_some(c.modified_at))
+    .bind(c.id.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn set_session_state(conn: &mut Conn, emit: &mut Emit, session: &VisitSessionId, state: VisitSessionState) -> Result<()> {
+    sqlx::query("UPDATE visit_sessions SET state = $1 WHERE visitor_id = $2")
+        .bind(state.as_str())
+        .bind(emit.visitor.as_str())
+        .execute(&mut *conn)
+        .await?;
+    emit.item(DeltaItem::upd("VISIT_SESSION_STATE", session.as_str(), json!(state.as_str())));
+    Ok(())
+}
+
+/// Operator event for a changed chat.
+async fn chat_event(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
+    let settings = load_settings(conn).await?;
+    let name = visitor_name(conn, &chat.visitor_id, &settings.default_lang).await?;
+    emit.op(operator_wire::chat_updated(chat, &name, None));
+    Ok(())
+}
+
+/// State-changed items for the visitor and an event for operators.
+async fn chat_state_changed(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
+    let sid = chat.visit_session_id.to_string();
+    emit.item(DeltaItem::upd("CHAT_STATE", &sid, json!(chat.state.visitor_wire())));
+    chat_event(conn, emit, chat).await
+}
+
+/// Creates a chat for the visitor and reports it (`CHAT`, `VISIT_SESSION_STATE` = `chat`).
+async fn create_chat(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    v: &VisitorCtx,
+    settings: &OrgSettings,
+    department: Option<String>,
+    client_side_id: Option<String>,
+    force_online: bool,
+    visitor_fields: Option<&Value>,
+    first: Option<(String, String)>,
+) -> Result<Chat> {
+    let online = load_operators(conn, true).await?;
+    let nobody = presence::serving(&online, department.as_deref()).next().is_none();
+    let offline = nobody && !force_online;
+    let now = emit.now;
+    let state = if offline { ChatState::OfflineQueue } else { ChatState::Queue };
+    let csid = client_side_id.unwrap_or_else(hex_id);
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO chats (client_side_id, visitor_id, visit_session_id, location, department_key, state, offline, \
+         visitor_fields, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+    )
+    .bind(&csid)
+    .bind(v.visitor_id.as_str())
+    .bind(v.visit_session_id.as_str())
+    .bind(&v.location)
+    .bind(&department)
+    .bind(state.as_str())
+    .bind(offline)
+    .bind(visitor_fields.map(to_json).transpose()?)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    let mut chat = load_chat(conn, ChatId(id), false).await?.ok_or(StoreError::NotFound)?;
+    if let Some(fields) = visitor_fields {
+        merge_visitor_fields(conn, &v.visitor_id, fields, now).await?;
+    }
+    let name = visitor_name(conn, &v.visitor_id, &settings.default_lang).await?;
+    // The chat item comes first so clients have the chat before its messages.
+    let chat_item_index = emit.items.len();
+    emit.item(DeltaItem::upd("CHAT", v.visit_session_id.as_str(), Value::Null));
+    if let Some((text, msg_csid)) = first {
+        let m = NewMessage {
+            chat: &chat,
+            client_side_id: msg_csid,
+            kind: MessageKind::Visitor,
+            text,
+            data: None,
+            author: None,
+            name: name.clone(),
+            quote: None,
+        };
+        let message = insert_message(conn, emit, m).await?;
+        // The first message travels inside the CHAT item, not as a separate add.
+        emit.items.retain(|i| !(i.object_type == "CHAT_MESSAGE" && i.id == message.id.as_str()));
+        chat.unread_by_operator_since = Some(message.created_at);
+        save_chat(conn, &chat).await?;
+    }
+    let view = load_chat_view(conn, chat.clone()).await?;
+    emit.items[chat_item_index].data = wire::chat(&view.chat, &view.messages, None, &view.ratings, MessagePolicy::from_settings(settings));
+    set_session_state(conn, emit, &v.visit_session_id, VisitSessionState::Chat).await?;
+    emit.op(operator_wire::chat_updated(&chat, &name, view.messages.last()));
+    Ok(chat)
+}
+
+async fn merge_visitor_fields(conn: &mut Conn, visitor: &VisitorId, fields: &Value, now: i64) -> Result<()> {
+    let Value::Object(new) = fields else {
+        return Err(DomainError::WrongArgumentValue("visitor-fields").into());
+    };
+    let current: String = sqlx::query_scalar("SELECT fields FROM visitors WHERE id = $1")
+        .bind(visitor.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut merged: BTreeMap<String, String> = serde_json::from_str(&current)?;
+    for (k, v) in new {
+        let text = match v {
+            Value::String(s) => s.clone(),
+            Value::Null => continue,
+            other => other.to_string(),
+        };
+        merged.insert(k.clone(), text);
+    }
+    sqlx::query("UPDATE visitors SET fields = $1, modified_at = $2 WHERE id = $3")
+        .bind(to_json(&merged)?)
+        .bind(now)
+        .bind(visitor.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Department for a new chat per visitor-api.md §12.2 step 3. `Err(state)` when the visitor
+/// must choose first.
+async fn choose_department(
+    conn: &mut Conn,
+    v: &VisitorCtx,
+    settings: &OrgSettings,
+    requested: Option<&str>,
+) -> Result<Result<Option<String>, VisitSessionState>> {
+    let placement = load_placement(conn, &v.location).await?.ok_or(DomainError::WrongArgumentValue("location"))?;
+    let offered = offered_departments(conn, &placement).await?;
+    if let Some(key) = requested.filter(|k| !k.is_empty()) {
+        if offered.iter().any(|d| d.key == key) {
+            return Ok(Ok(Some(key.to_owned())));
+        }
+        return Err(DomainError::WrongArgumentValue("department-key").into());
+    }
+    if settings.department_choice_obligatory && offered.len() >= 2 {
+        return Ok(Err(VisitSessionState::DepartmentSelection));
+    }
+    if offered.len() == 1 {
+        return Ok(Ok(Some(offered[0].key.clone())));
+    }
+    Ok(Ok(placement.default_department.filter(|d| offered.iter().any(|o| &o.key == d))))
+}
+
+/// Chat is the operator's to write in: waiting (taken implicitly) or already theirs.
+async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, op: &Operator) -> Result<()> {
+    match chat.operator_id {
+        Some(holder) if holder != op.id => return Err(DomainError::ChatTaken.into()),
+        Some(_) if chat.state.is_active() => return Ok(()),
+        _ => {}
+    }
+    if chat.state.is_final() {
+        return Err(DomainError::ChatClosed.into());
+    }
+    let settings = load_settings(conn).await?;
+    let newly_assigned = chat.operator_id.is_none();
+    chat.operator_id = Some(op.id);
+    chat.state = ChatState::Chatting;
+    chat.modified_at = emit.now;
+    save_chat(conn, chat).await?;
+    let sid = chat.visit_session_id.to_string();
+    emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, wire::operator(op)));
+    chat_state_changed(conn, emit, chat).await?;
+    if newly_assigned {
+        let info = NewMessage {
+            chat,
+            client_side_id: hex_id(),
+            kind: MessageKind::Info,
+            text: texts::operator_joined(&settings.default_lang, &op.name),
+            data: None,
+            author: None,
+            name: String::new(),
+            quote: None,
+        };
+        insert_message(conn, emit, info).await?;
+    }
+    Ok(())
+}
+
+/// Closes a chat from either side.
+async fn close_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, next: ChatState, info: &str) -> Result<()> {
+    chat.state = next;
+    chat.modified_at = emit.now;
+    chat.operator_typing = false;
+    save_chat(conn, chat).await?;
+    let sid = chat.visit_session_id.to_string();
+    let m = NewMessage {
+        chat,
+        client_side_id: hex_id(),
+        kind: MessageKind::Info,
+        text: info.to_owned(),
+        data: None,
+        author: None,
+        name: String::new(),
+        quote: None,
+    };
+    insert_message(conn, emit, m).await?;
+    chat_state_changed(conn, emit, chat).await?;
+    if next.is_final() {
+        emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
+        set_session_state(conn, emit, &chat.visit_session_id, VisitSessionState::IdleAfterChat).await?;
+    }
+    Ok(())
+}
+
+fn random_icon() -> (String, String) {
+    const COLORS: [&str; 6] = ["#5fa0ea", "#e76f51", "#2a9d8f", "#e9c46a", "#9b5de5", "#f15bb5"];
+    const SHAPES: [&str; 4] = ["rhombus", "circle", "square", "star"];
+    let seed = u128::from_str_radix(&hex_id(), 16).unwrap_or(0);
+    (COLORS[(seed % 6) as usize].to_owned(), SHAPES[((seed >> 8) % 4) as usize].to_owned())
+}
+
+// ---------------------------------------------------------------------------------------------
+
+impl SqlStore {
+    async fn begin(&self) -> Result<sqlx::Transaction<'static, Db>> {
+        Ok(self.writer.begin().await?)
+    }
+
+    async fn read(&self) -> Result<sqlx::pool::PoolConnection<Db>> {
+        Ok(self.reader.acquire().await?)
+    }
+
+    /// Runs a visitor-side change: loads the settings, runs `f` in a transaction, appends
+    /// what it emitted and commits.
+    async fn visitor_change<F>(&self, v: &VisitorCtx, f: F) -> Result<Changes>
+    where
+        F: for<'c> FnOnce(
+                &'c mut Conn,
+                &'c mut Emit,
+                OrgSettings,
+            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'c>>
+            + Send,
+    {
+        let mut tx = self.begin().await?;
+        let settings = load_settings(&mut tx).await?;
+        let mut emit = Emit::new(&v.visitor_id);
+        f(&mut tx, &mut emit, settings).await?;
+        let changes = emit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    /// Runs an operator-side change on one chat (locked).
+    async fn chat_change<F>(&self, op: OperatorId, id: ChatId, f: F) -> Result<Changes>
+    where
+        F: for<'c> FnOnce(
+                &'c mut Conn,
+                &'c mut Emit,
+                Operator,
+                Chat,
+            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'c>>
+            + Send,
+    {
+        let mut tx = self.begin().await?;
+        let operator = load_operator(&mut tx, op).await?.ok_or(StoreError::NotFound)?;
+        let chat = load_chat(&mut tx, id, true).await?.ok_or(DomainError::ChatNotFound)?;
+        let mut emit = Emit::new(&chat.visitor_id);
+        f(&mut tx, &mut emit, operator, chat).await?;
+        let changes = emit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut conn = self.writer.acquire().await?;
+        sqlx::Executor::execute(&mut *conn, crate::migrate::CREATE_LEDGER).await?;
+        for m in MIGRATIONS {
+            let done: Option<String> = sqlx::query_scalar("SELECT name FROM beseda_migrations WHERE name = $1")
+                .bind(m.name)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if done.is_some() {
+                continue;
+            }
+            let mut tx = self.writer.begin().await?;
+            sqlx::Executor::execute(&mut *tx, m.sql)
+                .await
+                .map_err(|e| StoreError::Migration(format!("{}: {e}", m.name)))?;
+            sqlx::query("INSERT INTO beseda_migrations (name, applied_at) VALUES ($1, $2)")
+                .bind(m.name)
+                .bind(now_micros())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(migration = m.name, backend = BACKEND, "applied migration");
+        }
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn settings(&self) -> Result<OrgSettings> {
+        load_settings(&mut *self.read().await?).await
+    }
+
+    async fn save_settings(&self, settings: &OrgSettings) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ('organisation', $1) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(to_json(settings)?)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operators").fetch_one(&self.reader).await?;
+        Ok(n == 0)
+    }
+
+    async fn create_operator(&self, new: &NewOperator) -> Result<Operator> {
+        let mut tx = self.begin().await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO operators (email, name, role, password_hash, languages, max_chats, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+        )
+        .bind(&new.email)
+        .bind(&new.name)
+        .bind(new.role.as_str())
+        .bind(&new.password_hash)
+        .bind(to_json(&new.languages)?)
+        .bind(new.max_chats)
+        .bind(now_micros())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        for key in &new.department_keys {
+            sqlx::query("INSERT INTO operator_departments (operator_id, department_key) VALUES ($1, $2)")
+                .bind(id)
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match e {
+                    sqlx::Error::Database(ref db) if db.is_foreign_key_violation() => {
+                        StoreError::Domain(DomainError::WrongArgumentValue("department"))
+                    }
+                    other => StoreError::from_db(other),
+                })?;
+        }
+        let op = load_operator(&mut tx, OperatorId(id)).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(op)
+    }
+
+    async fn operator(&self, id: OperatorId) -> Result<Option<Operator>> {
+        load_operator(&mut *self.read().await?, id).await
+    }
+
+    async fn operator_login(&self, email: &str) -> Result<Option<(Operator, String)>> {
+        let mut conn = self.read().await?;
+        let row = sqlx::query("SELECT id, password_hash FROM operators WHERE email = $1")
+            .bind(email)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let hash: String = row.try_get("password_hash")?;
+        let op = load_operator(&mut conn, OperatorId(row.try_get("id")?)).await?;
+        Ok(op.map(|o| (o, hash)))
+    }
+
+    async fn operators(&self) -> Result<Vec<Operator>> {
+        load_operators(&mut *self.read().await?, false).await
+    }
+
+    async fn set_operator_status(&self, id: OperatorId, status: OperatorStatus) -> Result<Changes> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE operators SET status = $1 WHERE id = $2")
+            .bind(status.as_str())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let seq = append_operator_event(
+            &mut tx,
+            &json!({"type": "operator_status", "operatorId": id.0, "status": status.as_str()}),
+            now_micros(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq) })
+    }
+
+    async fn set_operator_role(&self, id: OperatorId, role: OperatorRole) -> Result<()> {
+        sqlx::query("UPDATE operators SET role = $1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(id.0)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn create_token(&self, t: &NewToken) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO operator_tokens (token_hash, operator_id, kind, csrf, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&t.token_hash)
+        .bind(t.operator_id.0)
+        .bind(&t.kind)
+        .bind(&t.csrf)
+        .bind(now_micros())
+        .bind(t.expires_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
+        let row = sqlx::query("SELECT operator_id, kind, csrf, expires_at FROM operator_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| {
+            Ok(TokenRecord {
+                operator_id: OperatorId(r.try_get("operator_id")?),
+                kind: r.try_get("kind")?,
+                csrf: r.try_get("csrf")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_token(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM operator_tokens WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn upsert_department(&self, d: &Department) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO departments (key, name, locale_names, sort_order, logo) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (key) DO UPDATE SET name = excluded.name, locale_names = excluded.locale_names, \
+             sort_order = excluded.sort_order, logo = excluded.logo",
+        )
+        .bind(&d.key)
+        .bind(&d.name)
+        .bind(to_json(&d.locale_names)?)
+        .bind(d.order)
+        .bind(&d.logo)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn departments(&self) -> Result<Vec<Department>> {
+        load_departments(&mut *self.read().await?).await
+    }
+
+    async fn upsert_placement(&self, p: &Placement) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO placements (key, title, lang, department_keys, default_department, hello_message, \
+             conversation_timeout_hours) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO UPDATE SET \
+             title = excluded.title, lang = excluded.lang, department_keys = excluded.department_keys, \
+             default_department = excluded.default_department, hello_message = excluded.hello_message, \
+             conversation_timeout_hours = excluded.conversation_timeout_hours",
+        )
+        .bind(&p.key)
+        .bind(&p.title)
+        .bind(&p.lang)
+        .bind(to_json(&p.department_keys)?)
+        .bind(&p.default_department)
+        .bind(&p.hello_message)
+        .bind(p.conversation_timeout_hours)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn placement(&self, key: &str) -> Result<Option<Placement>> {
+        load_placement(&mut *self.read().await?, key).await
+    }
+
+    async fn init_visit(&self, req: &InitVisit) -> Result<InitOutcome> {
+        let now = now_micros();
+        let mut tx = self.begin().await?;
+        if load_placement(&mut tx, &req.location).await?.is_none() {
+            return Err(DomainError::WrongArgumentValue("location").into());
+        }
+        // A known visit session (an unguessable bearer id) names its visitor.
+        let mut session: Option<(String, String)> = None;
+        if let Some(sid) = &req.visit_session_id {
+            let row = sqlx::query("SELECT id, visitor_id, last_seen_at FROM visit_sessions WHERE id = $1")
+                .bind(sid.as_str())
+                .fetch_optional(&mut *tx)
+                .await?;
+            if let Some(row) = row {
+                let last: i64 = row.try_get("last_seen_at")?;
+                let visitor: String = row.try_get("visitor_id")?;
+                let same_visitor = req.visitor_id.as_ref().is_none_or(|v| v.as_str() == visitor);
+                if last > now - req.session_ttl_micros && same_visitor {
+                    session = Some((row.try_get("id")?, visitor));
+                }
+            }
+        }
+        let visitor_id = match (&session, &req.visitor_id) {
+            (Some((_, v)), _) => VisitorId::from_stored(v.clone()),
+            (None, Some(v)) if load_visitor(&mut tx, v).await?.is_some() => v.clone(),
+            _ => {
+                let id = VisitorId::random();
+                let (color, shape) = random_icon();
+                sqlx::query(
+                    "INSERT INTO visitors (id, fields, icon_color, icon_shape, created_at, modified_at) \
+                     VALUES ($1, '{}', $2, $3, $4, $5)",
+                )
+                .bind(id.as_str())
+                .bind(color)
+                .bind(shape)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        if load_visitor(&mut tx, &visitor_id).await?.is_some_and(|v| v.banned) {
+            return Err(DomainError::VisitorBanned.into());
+        }
+        if let Some(fields) = &req.prechat_fields {
+            sqlx::query("UPDATE visitors SET prechat_fields = $1 WHERE id = $2")
+                .bind(to_json(fields)?)
+                .bind(visitor_id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let session_id = match session {
+            Some((id, _)) => {
+                sqlx::query(
+                    "UPDATE visit_sessions SET last_seen_at = $1, location = $2, title = COALESCE($3, title), \
+                     push_token = COALESCE($4, push_token), push_service = COALESCE($5, push_service) WHERE id = $6",
+                )
+                .bind(now)
+                .bind(&req.location)
+                .bind(&req.title)
+                .bind(&req.push_token)
+                .bind(&req.push_service)
+                .bind(&id)
+                .execute(&mut *tx)
+                .await?;
+                VisitSessionId::from_stored(id)
+            }
+            None => {
+                let id = VisitSessionId::random();
+                let has_chat = load_current_chat(&mut tx, &visitor_id, &req.location, false).await?.is_some();
+                let state = if has_chat { VisitSessionState::Chat } else { VisitSessionState::Idle };
+                sqlx::query(
+                    "INSERT INTO visit_sessions (id, visitor_id, location, state, revision, device_id, platform, title, \
+                     app_version, push_token, push_service, created_at, last_seen_at) \
+                     VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12)",
+                )
+                .bind(id.as_str())
+                .bind(visitor_id.as_str())
+                .bind(&req.location)
+                .bind(state.as_str())
+                .bind(&req.device_id)
+                .bind(&req.platform)
+                .bind(&req.title)
+                .bind(&req.app_version)
+                .bind(&req.push_token)
+                .bind(&req.push_service)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                // Revision 1: the session exists. Clients never see revision 0.
+                sqlx::query(
+                    "INSERT INTO session_events (visit_session_id, revision, created_at, item) VALUES ($1, 1, $2, $3)",
+                )
+                .bind(id.as_str())
+                .bind(now)
+                .bind(to_json(&DeltaItem::upd("VISIT_SESSION_STATE", id.as_str(), json!(state.as_str())))?)
+                .execute(&mut *tx)
+                .await?;
+                id
+            }
+        };
+        let page = PageAuth {
+            page_id: PageId::random(),
+            auth_token: hex_id(),
+            visit_session_id: session_id,
+            visitor_id,
+            location: req.location.clone(),
+            last_seen_at: now,
+        };
+        sqlx::query("INSERT INTO pages (id, auth_token, visit_session_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(page.page_id.as_str())
+            .bind(&page.auth_token)
+            .bind(page.visit_session_id.as_str())
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(InitOutcome { page, changes: Changes::default() })
+    }
+
+    async fn page(&self, id: &PageId) -> Result<Option<PageAuth>> {
+        let row = sqlx::query(
+            "SELECT p.id, p.auth_token, p.visit_session_id, p.last_seen_at, s.visitor_id, s.location \
+             FROM pages p JOIN visit_sessions s ON s.id = p.visit_session_id WHERE p.id = $1",
+        )
+        .bind(id.as_str())
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| {
+            Ok(PageAuth {
+                page_id: PageId::from_stored(r.try_get("id")?),
+                auth_token: r.try_get("auth_token")?,
+                visit_session_id: VisitSessionId::from_stored(r.try_get("visit_session_id")?),
+                visitor_id: VisitorId::from_stored(r.try_get("visitor_id")?),
+                location: r.try_get("location")?,
+                last_seen_at: r.try_get("last_seen_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn touch_page(&self, page: &PageAuth, now: i64) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE pages SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(page.page_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE visit_sessions SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(page.visit_session_id.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn snapshot(&self, session: &VisitSessionId) -> Result<Snapshot> {
+        let mut conn = self.read().await?;
+        // Revision first: the state read afterwards is at least as new.
+        let row = sqlx::query(
+            "SELECT id, visitor_id, location, state, revision, created_at, last_seen_at FROM visit_sessions WHERE id = $1",
+        )
+        .bind(session.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let session = VisitSession {
+            id: VisitSessionId::from_stored(row.try_get("id")?),
+            visitor_id: VisitorId::from_stored(row.try_get("visitor_id")?),
+            location: row.try_get("location")?,
+            state: parse_col(&row, "state", VisitSessionState::parse)?,
+            revision: row.try_get("revision")?,
+            created_at: row.try_get("created_at")?,
+            last_seen_at: row.try_get("last_seen_at")?,
+        };
+        let settings = load_settings(&mut conn).await?;
+        let visitor = load_visitor(&mut conn, &session.visitor_id).await?.ok_or(StoreError::NotFound)?;
+        let placement = load_placement(&mut conn, &session.location).await?.ok_or(StoreError::NotFound)?;
+        let chat = match load_current_chat(&mut conn, &session.visitor_id, &session.location, false).await? {
+            Some(c) => Some(load_chat_view(&mut conn, c).await?),
+            None => None,
+        };
+        let departments = offered_departments(&mut conn, &placement).await?;
+        let online_operators = load_operators(&mut conn, true).await?;
+        Ok(Snapshot {
+            revision: session.revision,
+            session,
+            visitor,
+            placement,
+            settings,
+            chat,
+            departments,
+            online_operators,
+        })
+    }
+
+    async fn deltas(&self, session: &VisitSessionId, since: i64, limit: i64) -> Result<DeltaRead> {
+        let mut conn = self.read().await?;
+        let current: Option<i64> = sqlx::query_scalar("SELECT revision FROM visit_sessions WHERE id = $1")
+            .bind(session.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(current) = current else { return Ok(DeltaRead::Full) };
+        if since <= 0 || since > current {
+            return Ok(DeltaRead::Full);
+        }
+        if since == current {
+            return Ok(DeltaRead::Items { revision: current, items: Vec::new() });
+        }
+        let rows = sqlx::query(
+            "SELECT revision, item FROM session_events WHERE visit_session_id = $1 AND revision > $2 \
+             ORDER BY revision LIMIT $3",
+        )
+        .bind(session.as_str())
+        .bind(since)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+        // A gap right after `since` means the items were pruned: the client needs a full update.
+        let first: Option<i64> = rows.first().map(|r| r.try_get("revision")).transpose()?;
+        if first != Some(since + 1) {
+            return Ok(DeltaRead::Full);
+        }
+        let mut revision = since;
+        let mut items = Vec::with_capacity(rows.len());
+        for r in &rows {
+            revision = r.try_get("revision")?;
+            items.push(json_col(r, "item")?);
+        }
+        Ok(DeltaRead::Items { revision, items })
+    }
+
+    async fn current_chat(&self, visitor: &VisitorId, location: &str) -> Result<Option<Chat>> {
+        load_current_chat(&mut *self.read().await?, visitor, location, false).await
+    }
+
+    async fn start_chat(&self, v: &VisitorCtx, req: &StartChat) -> Result<Changes> {
+        let v2 = v.clone();
+        let req = req.clone();
+        self.visitor_change(v, move |conn, emit, settings| {
+            Box::pin(async move {
+                if load_current_chat(conn, &v2.visitor_id, &v2.location, true).await?.is_some() {
+                    return Ok(());
+                }
+                let first = req.first_question.as_deref().filter(|q| !q.trim().is_empty());
+                if settings.chat_start_after_message && !req.force_start && first.is_none() {
+                    return Ok(());
+                }
+                if let Some(q) = first {
+                    rules::validate_text(q, &settings)?;
+                }
+                let department = match choose_department(conn, &v2, &settings, req.department_key.as_deref()).await? {
+                    Ok(d) => d,
+                    Err(state) => return set_session_state(conn, emit, &v2.visit_session_id, state).await,
+                };
+                if settings.first_question_obligatory && first.is_none() {
+                    return set_session_state(conn, emit, &v2.visit_session_id, VisitSessionState::FirstQuestion).await;
+                }
+                let first = first.map(|q| (q.to_owned(), hex_id()));
+                create_chat(
+                    conn,
+                    emit,
+                    &v2,
+                    &settings,
+                    department,
+                    req.client_side_id.clone(),
+                    req.force_online,
+                    req.visitor_fields.as_ref(),
+                    first,
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn visitor_message(&self, v: &VisitorCtx, req: &VisitorMessage) -> Result<Changes> {
+        let v2 = v.clone();
+        let req = req.clone();
+        self.visitor_change(v, move |conn, emit, settings| {
+            Box::pin(async move {
+                if req.kind == VisitorMessageKind::Text {
+                    rules::validate_text(&req.text, &settings)?;
+                }
+                // A retry or an edit of a message the visitor already sent.
+                if let Some(mut existing) = visitor_message_by_csid(conn, &v2.visitor_id, &req.client_side_id).await? {
+                    if existing.text == req.text {
+                        return Ok(());
+                    }
+                    if !settings.visitor_message_editing || existing.deleted {
+                        return Err(DomainError::NotAllowed.into());
+                    }
+                    if !existing.kind.is_visitor_side() {
+                        return Err(DomainError::MessageNotOwned.into());
+                    }
+                    if existing.kind != MessageKind::Visitor {
+                        return Err(DomainError::WrongMessageKind.into());
+                    }
+                    existing.text = req.text.clone();
+                    existing.edited = true;
+                    return update_message(conn, emit, &mut existing, &v2.visitor_id).await;
+                }
+                let quote = match &req.quote_message_id {
+                    None => None,
+                    Some(id) => Some(resolve_quote(conn, &v2, &settings, id).await?),
+                };
+                let (kind, data) = match &req.kind {
+                    VisitorMessageKind::Text => (MessageKind::Visitor, req.data.clone()),
+                    VisitorMessageKind::Sticker(id) => (MessageKind::StickerVisitor, Some(json!({"stickerId": id}))),
+                    VisitorMessageKind::Files(_) => (MessageKind::FileVisitor, None),
+                };
+                let mut chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? {
+                    Some(c) => c,
+                    None => {
+                        let department = match choose_department(conn, &v2, &settings, None).await? {
+                            Ok(d) => d,
+                            Err(_) => None,
+                        };
+                        create_chat(conn, emit, &v2, &settings, department, None, false, None, None).await?
+                    }
+                };
+                if let VisitorMessageEffect::Reopen(state) = rules::visitor_message_effect(
+                    chat.state,
+                    match chat.operator_id {
+                        Some(id) => load_operator(conn, id).await?.is_some_and(|o| o.status == OperatorStatus::Online),
+                        None => false,
+                    },
+                ) {
+                    chat.state = state;
+                    if state == ChatState::Queue {
+                        chat.operator_id = None;
+                        emit.item(DeltaItem::upd("CHAT_OPERATOR", chat.visit_session_id.as_str(), Value::Null));
+                    }
+                    chat.modified_at = emit.now;
+                    save_chat(conn, &chat).await?;
+                    chat_state_changed(conn, emit, &chat).await?;
+                }
+                let name = visitor_name(conn, &v2.visitor_id, &settings.default_lang).await?;
+                let text = match &req.kind {
+                    VisitorMessageKind::Sticker(_) => String::new(),
+                    _ => req.text.clone(),
+                };
+                let files = match &req.kind {
+                    VisitorMessageKind::Files(guids) => guids.clone(),
+                    _ => Vec::new(),
+                };
+                let (text, data) = if files.is_empty() {
+                    (text, data)
+                } else {
+                    file_message_body(conn, emit, &v2, &files).await?
+                };
+                let m = NewMessage {
+                    chat: &chat,
+                    client_side_id: req.client_side_id.clone(),
+                    kind,
+                    text,
+                    data,
+                    author: None,
+                    name,
+                    quote,
+                };
+                let message = insert_message(conn, emit, m).await?;
+                attach_files(conn, &files, &message).await?;
+                if chat.unread_by_operator_since.is_none() {
+                    chat.unread_by_operator_since = Some(message.created_at);
+                    emit.item(DeltaItem::upd(
+                        "CHAT_UNREAD_BY_OPERATOR_SINCE_TS",
+                        chat.visit_session_id.as_str(),
+                        json!(beseda_core::time::micros_to_secs(message.created_at)),
+                    ));
+                }
+                chat.modified_at = emit.now;
+                save_chat(conn, &chat).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn visitor_delete_message(&self, v: &VisitorCtx, client_side_id: &str) -> Result<Changes> {
+        let v2 = v.clone();
+        let csid = client_side_id.to_owned();
+        self.visitor_change(v, move |conn, emit, settings| {
+            Box::pin(async move {
+                let mut m = visitor_message_by_csid(conn, &v2.visitor_id, &csid)
+                    .await?
+                    .filter(|m| !m.deleted)
+                    .ok_or(DomainError::MessageNotFound)?;
+                if !m.kind.is_visitor_side() {
+                    return Err(DomainError::MessageNotOwned.into());
+                }
+                if !settings.visitor_message_deleting {
+                    return Err(DomainError::NotAllowed.into());
+                }
+                m.deleted = true;
+                update_message(conn, emit, &mut m, &v2.visitor_id).await
+            })
+        })
+        .await
+    }
+
+    async fn visitor_react(&self, v: &VisitorCtx, client_side_id: &str, reaction: &str) -> Result<Changes> {
+        let v2 = v.clone();
+        let csid = client_side_id.to_owned();
+        let reaction = reaction.to_owned();
+        self.visitor_change(v, move |conn, emit, _settings| {
+            Box::pin(async move {
+                if reaction != "like" && reaction != "dislike" {
+                    return Err(DomainError::WrongArgumentValue("reaction").into());
+                }
+                let mut m = match visitor_message_by_csid(conn, &v2.visitor_id, &csid).await? {
+                    Some(m) => m,
+                    None => load_message(conn, &csid)
+                        .await?
+                        .filter(|m| m.client_side_id == csid || m.id.as_str() == csid)
+                        .ok_or(DomainError::MessageNotFound)?,
+                };
+                let chat = load_chat(conn, m.chat_id, false).await?.ok_or(DomainError::MessageNotFound)?;
+                if chat.visitor_id != v2.visitor_id || m.deleted {
+                    return Err(DomainError::MessageNotFound.into());
+                }
+                if !m.kind.is_operator_side() {
+                    return Err(DomainError::NotAllowed.into());
+                }
+                m.reaction = Some(reaction);
+                update_message(conn, emit, &mut m, &v2.visitor_id).await
+            })
+        })
+        .await
+    }
+
+    async fn visitor_read(&self, v: &VisitorCtx, up_to: Option<&str>) -> Result<Changes> {
+        let v2 = v.clone();
+        let up_to = up_to.map(str::to_owned);
+        self.visitor_change(v, move |conn, emit, _settings| {
+            Box::pin(async move {
+                let Some(mut chat) = load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? else {
+                    return Ok(());
+                };
+                let limit_ts = match &up_to {
+                    Some(id) => load_message(conn, id).await?.filter(|m| m.chat_id == chat.id).map(|m| m.created_at),
+                    None => None,
+                }
+                .unwrap_or(i64::MAX);
+                sqlx::query(
+                    "UPDATE messages SET is_read = TRUE WHERE chat_id = $1 AND created_at <= $2 AND is_read = FALSE \
+                     AND kind IN ('operator', 'file_operator', 'keyboard', 'cont_req', 'action_request')",
+                )
+                .bind(chat.id.0)
+                .bind(limit_ts)
+                .execute(&mut *conn)
+                .await?;
+                let remaining: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND is_read = FALSE AND deleted = FALSE \
+                     AND kind IN ('operator', 'file_operator', 'keyboard', 'cont_req', 'action_request')",
+                )
+                .bind(chat.id.0)
+                .fetch_one(&mut *conn)
+                .await?;
+                let oldest: Option<i64> = sqlx::query_scalar(
+                    "SELECT MIN(created_at) FROM messages WHERE chat_id = $1 AND is_read = FALSE AND deleted = FALSE \
+                     AND kind IN ('operator', 'file_operator', 'keyboard', 'cont_req', 'action_request')",
+                )
+                .bind(chat.id.0)
+                .fetch_one(&mut *conn)
+                .await?;
+                chat.unread_by_visitor_count = remaining;
+                chat.unread_by_visitor_since = oldest;
+                chat.read_by_visitor = remaining == 0;
+                save_chat(conn, &chat).await?;
+                let sid = chat.visit_session_id.to_string();
+                emit.item(DeltaItem::upd("CHAT_READ_BY_VISITOR", &sid, json!(chat.read_by_visitor)));
+                emit.item(DeltaItem::upd("UNREAD_BY_VISITOR", &sid, wire::unread_by_visitor(&chat)));
+                emit.op(json!({"type": "chat_read_by_visitor", "chatId": chat.id.0, "readByVisitor": chat.read_by_visitor}));
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn keyboard_response(&self, v: &VisitorCtx, request_message_id: &str, button_id: &str) -> Result<Changes> {
+        let v2 = v.clone();
+        let request = request_message_id.to_owned();
+        let button_id = button_id.to_owned();
+        self.visitor_change(v, move |conn, emit, settings| {
+            Box::pin(async move {
+                let chat = load_current_chat(conn, &v2.visitor_id, &v2.location, true)
+                    .await?
+                    .ok_or(DomainError::CannotCreateResponse)?;
+                let mut keyboard = load_message(conn, &request)
+                    .await?
+                    .filter(|m| m.chat_id == chat.id && m.kind == MessageKind::Keyboard)
+                    .ok_or(DomainError::CannotCreateResponse)?;
+                let mut data = keyboard.data.clone().unwrap_or(Value::Null);
+                if data.get("state").and_then(Value::as_str) != Some("pending") {
+                    return Err(DomainError::CannotCreateResponse.into());
+                }
+                let button = data
+                    .get("buttons")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_array)
+                    .flatten()
+                    .find(|b| b.get("id").and_then(Value::as_str) == Some(button_id.as_str()))
+                    .cloned()
+                    .ok_or(DomainError::CannotCreateResponse)?;
+                let button_text = button.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
+                let name = visitor_name(conn, &v2.visitor_id, &settings.default_lang).await?;
+                let response = NewMessage {
+                    chat: &chat,
+                    client_side_id: hex_id(),
+                    kind: MessageKind::KeyboardResponse,
+                    text: button_text.clone(),
+                    data: Some(json!({
+                        "button": {"id": button_id, "text": button_text},
+                        "request": {"messageId": keyboard.id.as_str()},
+                    })),
+                    author: None,
+                    name,
+                    quote: None,
+                };
+                let response = insert_message(conn, emit, response).await?;
+                if let Some(rows) = data.get_mut("buttons").and_then(Value::as_array_mut) {
+                    for b in rows.iter_mut().filter_map(Value::as_array_mut).flatten() {
+                        let selected = b.get("id").and_then(Value::as_str) == Some(button_id.as_str());
+                        if let Value::Object(map) = b {
+                            let config = map.entry("config").or_insert_with(|| json!({}));
+                            if !config.is_object() {
+                                *config = json!({});
+                            }
+                            config["state"] = json!(if selected { "showing_selected" } else { "showing" });
+                        }
+                    }
+                }
+                data["state"] = json!("completed");
+                data["response"] = json!({"buttonId": button_id, "messageId": response.id.as_str()});
+                keyboard.data = Some(data);
+                update_message(conn, emit, &mut keyboard, &v2.visitor_id).await
+            })
+        })
+        .await
+    }
+
+    async fn rate_operator(&self, v: &VisitorCtx, req: &RateOperator) -> Result<Changes> {
+        let v2 = v.clone();
+        let req = req.clone();
+        self.visitor_change(v, move |conn, emit, settings| {
+            Box::pin(async move {
+                if !settings.rate_operator {
+                    return Err(DomainError::RateDisabled.into());
+                }
+                if req.note.as_ref().is_some_and(|n| n.chars().count() > rules::MAX_RATING_NOTE) {
+                    return Err(DomainError::NoteTooLong.into());
+                }
+                let chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? {
+                    Some(c) => c,
+                    None => {
+                        let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1");
+                        let row = sqlx::query(&sql).bind(v2.visitor_id.as_str()).fetch_optional(&mut *conn).await?;
+                        row.as_ref().map(chat_from).transpose()?.ok_or(DomainError::NoChat)?
+                    }
+                };
+                let operator = match req.operator_id.or(chat.operator_id) {
+                    Some(id) => id,
+                    None => return Err(DomainError::OperatorNotInChat.into()),
+                };
+                if load_operator(conn, operator).await?.is_none() {
+                    return Err(DomainError::WrongOperatorId.into());
+                }
+                let took_part: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2")
+                    .bind(chat.id.0)
+                    .bind(operator.0)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                if chat.operator_id != Some(operator) && took_part == 0 {
+                    return Err(DomainError::OperatorNotInChat.into());
+                }
+                sqlx::query(
+                    "INSERT INTO ratings (chat_id, operator_id, rating, note, created_at) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (chat_id, operator_id) DO UPDATE SET rating = excluded.rating, note = excluded.note, \
+                     created_at = excluded.created_at",
+                )
+                .bind(chat.id.0)
+                .bind(operator.0)
+                .bind(req.rate)
+                .bind(&req.note)
+                .bind(emit.now)
+                .execute(&mut *conn)
+                .await?;
+                let rating = Rating { operator_id: operator, rating: req.rate };
+                emit.item(DeltaItem::upd("OPERATOR_RATE", chat.visit_session_id.as_str(), wire::rating(&rating)));
+                emit.op(json!({"type": "chat_rated", "chatId": chat.id.0, "operatorId": operator.0, "rating": req.rate, "note": req.note}));
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn visitor_close(&self, v: &VisitorCtx) -> Result<Changes> {
+        let v2 = v.clone();
+        self.visitor_change(v, move |conn, emit, settings| {
+            Box::pin(async move {
+                let Some(mut chat) = load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? else {
+                    return Ok(());
+                };
+                let Some(next) = rules::visitor_close(chat.state, chat.operator_id.is_some()) else {
+                    return Ok(());
+                };
+                close_chat(conn, emit, &mut chat, next, texts::visitor_closed(&settings.default_lang)).await
+            })
+        })
+        .await
+    }
+
+    async fn request_chat_history(&self, v: &VisitorCtx, email: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let settings = load_settings(&mut tx).await?;
+        if !settings.send_chat_history {
+            return Err(DomainError::SettingDisabled.into());
+        }
+        let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1");
+        let chat = sqlx::query(&sql).bind(v.visitor_id.as_str()).fetch_optional(&mut *tx).await?;
+        let chat = chat.as_ref().map(chat_from).transpose()?.ok_or(DomainError::NoChat)?;
+        let now = now_micros();
+        let recent: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'chat_history' AND subject = $1 AND created_at > $2",
+        )
+        .bind(v.visitor_id.as_str())
+        .bind(now - 3600 * 1_000_000)
+        .fetch_one(&mut *tx)
+        .await?;
+        if recent >= rules::CHAT_HISTORY_PER_HOUR {
+            return Err(DomainError::ChatHistorySentTooManyTimes.into());
+        }
+        sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('chat_history', $1, $2, $3, $4)")
+            .bind(v.visitor_id.as_str())
+            .bind(to_json(&json!({"email": email, "chatId": chat.id.0, "lang": settings.default_lang}))?)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn set_session_field(&self, v: &VisitorCtx, field: SessionField, value: &str) -> Result<()> {
+        let (sql, key) = match field {
+            SessionField::PushToken => ("UPDATE visit_sessions SET push_token = $1 WHERE id = $2", v.visit_session_id.as_str()),
+            SessionField::WidgetState => ("UPDATE visit_sessions SET widget_state = $1 WHERE id = $2", v.visit_session_id.as_str()),
+            SessionField::PrechatFields => ("UPDATE visitors SET prechat_fields = $1 WHERE id = $2", v.visitor_id.as_str()),
+        };
+        sqlx::query(sql).bind(value).bind(key).execute(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn history(&self, visitor: &VisitorId, query: HistoryQuery) -> Result<HistoryPage> {
+        let mut conn = self.read().await?;
+        let current: i64 = sqlx::query_scalar("SELECT history_revision FROM visitors WHERE id = $1")
+            .bind(visitor.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let cols = prefixed("m", MESSAGE_COLS);
+        let from = "FROM messages m JOIN chats c ON c.id = m.chat_id JOIN visitors v ON v.id = c.visitor_id \
+                    WHERE c.visitor_id = $1 AND c.id >= v.history_hidden_before AND m.kind <> 'for_operator'";
+        let page = match query {
+            HistoryQuery::Latest | HistoryQuery::Before(_) => {
+                let before = match query {
+                    HistoryQuery::Before(ts) => ts,
+                    _ => i64::MAX,
+                };
+                let sql = format!(
+                    "SELECT {cols} {from} AND m.deleted = FALSE AND m.created_at < $2 \
+                     ORDER BY m.created_at DESC, m.id DESC LIMIT $3"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(visitor.as_str())
+                    .bind(before)
+                    .bind(HISTORY_PAGE + 1)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                let has_more = rows.len() as i64 > HISTORY_PAGE;
+                let mut messages: Vec<Message> =
+                    rows.iter().take(HISTORY_PAGE as usize).map(message_from).collect::<Result<_>>()?;
+                messages.reverse();
+                HistoryPage { messages, has_more, revision: current }
+            }
+            HistoryQuery::Since(since) => {
+                let sql = format!(
+                    "SELECT {cols}, m.history_revision AS hr {from} AND m.history_revision > $2 \
+                     ORDER BY m.history_revision LIMIT $3"
+                );
+                let rows = sqlx::query(&sql)
+                    .bind(visitor.as_str())
+                    .bind(since)
+                    .bind(HISTORY_PAGE + 1)
+                    .fetch_all(&mut *conn)
+                    .await?;
+                let has_more = rows.len() as i64 > HISTORY_PAGE;
+                let taken = &rows[..rows.len().min(HISTORY_PAGE as usize)];
+                let revision = match taken.last() {
+                    Some(r) => r.try_get("hr")?,
+                    None => since,
+                };
+                let messages = taken.iter().map(message_from).collect::<Result<_>>()?;
+                HistoryPage { messages, has_more, revision }
+            }
+        };
+        Ok(page)
+    }
+
+    async fn search_messages(&self, visitor: &VisitorId, text: &str, limit: i64) -> Result<Vec<Message>> {
+        let sql = format!(
+            "SELECT {} FROM messages m JOIN chats c ON c.id = m.chat_id WHERE c.visitor_id = $1 \
+             AND m.deleted = FALSE AND m.kind <> 'for_operator' AND LOWER(m.text) LIKE $2 \
+             ORDER BY m.created_at DESC LIMIT $3",
+            prefixed("m", MESSAGE_COLS)
+        );
+        let escaped = text.to_lowercase().replace('\\', "").replace('%', "").replace('_', "");
+        let rows = sqlx::query(&sql)
+            .bind(visitor.as_str())
+            .bind(format!("%{escaped}%"))
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
+        // SQLite's LOWER folds ASCII only; confirm case-insensitively here.
+        let needle = text.to_lowercase();
+        Ok(rows
+            .iter()
+            .map(message_from)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .filter(|m| m.text.to_lowercase().contains(&needle))
+            .collect())
+    }
+
+    async fn outbox(&self, kind: &str, subject: &str) -> Result<Vec<OutboxRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, subject, payload, created_at FROM outbox WHERE kind = $1 AND subject = $2 ORDER BY id",
+        )
+        .bind(kind)
+        .bind(subject)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxRecord {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    subject: r.try_get("subject")?,
+                    payload: json_col(r, "payload")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn store_upload(&self, v: &VisitorCtx, file: &NewFile, client_side_id: &str) -> Result<Changes> {
+        let v2 = v.clone();
+        let file = file.clone();
+        let csid = client_side_id.to_owned();
+        self.visitor_change(v, move |conn, emit, settings| {
+            Box::pin(async move {
+                if !settings.visitor_upload_file {
+                    return Err(DomainError::SettingDisabled.into());
+                }
+                if visitor_message_by_csid(conn, &v2.visitor_id, &csid).await?.is_some() {
+                    return Ok(());
+                }
+                sqlx::query(&format!(
+                    "INSERT INTO files ({FILE_COLS}, created_at) VALUES ($1, $2, NULL, NULL, $3, $4, $5, $6, $7, $8, $9, $10)"
+                ))
+                .bind(file.guid.as_str())
+                .bind(v2.visitor_id.as_str())
+                .bind(&file.filename)
+                .bind(&file.content_type)
+                .bind(&file.client_content_type)
+                .bind(file.size)
+                .bind(file.width)
+                .bind(file.height)
+                .bind(&file.content)
+                .bind(emit.now)
+                .execute(&mut *conn)
+                .await?;
+                let chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? {
+                    Some(c) => c,
+                    None => {
+                        let department = choose_department(conn, &v2, &settings, None).await?.unwrap_or(None);
+                        create_chat(conn, emit, &v2, &settings, department, None, false, None, None).await?
+                    }
+                };
+                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM files WHERE chat_id = $1")
+                    .bind(chat.id.0)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                if count >= 100 {
+                    return Err(StoreError::Domain(DomainError::NotAllowed));
+                }
+                let (text, data) = file_message_body(conn, emit, &v2, std::slice::from_ref(&file.guid)).await?;
+                let name = visitor_name(conn, &v2.visitor_id, &settings.default_lang).await?;
+                let m = NewMessage {
+                    chat: &chat,
+                    client_side_id: csid.clone(),
+                    kind: MessageKind::FileVisitor,
+                    text,
+                    data,
+                    author: None,
+                    name,
+                    quote: None,
+                };
+                let message = insert_message(conn, emit, m).await?;
+                attach_files(conn, std::slice::from_ref(&file.guid), &message).await?;
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn file(&self, guid: &FileGuid) -> Result<Option<FileRecord>> {
+        let sql = format!("SELECT {FILE_COLS} FROM files WHERE guid = $1");
+        let row = sqlx::query(&sql).bind(guid.as_str()).fetch_optional(&self.reader).await?;
+        row.as_ref().map(file_from).transpose()
+    }
+
+    async fn withdraw_upload(&self, v: &VisitorCtx, guid: &FileGuid) -> Result<Changes> {
+        let v2 = v.clone();
+        let guid = guid.clone();
+        self.visitor_change(v, move |conn, emit, _settings| {
+            Box::pin(async move {
+                let sql = format!("SELECT {FILE_COLS} FROM files WHERE guid = $1");
+                let row = sqlx::query(&sql).bind(guid.as_str()).fetch_optional(&mut *conn).await?;
+                let file = row.as_ref().map(file_from).transpose()?.filter(|f| f.visitor_id == v2.visitor_id);
+                let file = file.ok_or(DomainError::FileNotFound)?;
+                let Some(message_id) = file.message_id else {
+                    return Err(DomainError::FileHasBeenSent.into());
+                };
+                let mut message = load_message(conn, message_id.as_str()).await?.ok_or(DomainError::FileNotFound)?;
+                let files_in_message: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM files WHERE message_id = $1")
+                    .bind(message_id.as_str())
+                    .fetch_one(&mut *conn)
+                    .await?;
+                if files_in_message != 1 || message.read || message.deleted {
+                    return Err(DomainError::FileHasBeenSent.into());
+                }
+                message.deleted = true;
+                update_message(conn, emit, &mut message, &v2.visitor_id).await
+            })
+        })
+        .await
+    }
+
+    async fn operator_chats(&self, list: ChatList) -> Result<Vec<ChatSummary>> {
+        let mut conn = self.read().await?;
+        let settings = load_settings(&mut conn).await?;
+        let (filter, op) = match list {
+            ChatList::Waiting => ("state IN ('queue', 'offline_queue')", 0),
+            ChatList::Mine(op) => ("operator_id = $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor')", op.0),
+            ChatList::Others(op) => ("operator_id <> $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor')", op.0),
+        };
+        let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE {filter} ORDER BY id LIMIT 5000");
+        let mut q = sqlx::query(&sql);
+        if !matches!(list, ChatList::Waiting) {
+            q = q.bind(op);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let chat = chat_from(row)?;
+            let name = visitor_name(&mut conn, &chat.visitor_id, &settings.default_lang).await?;
+            let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 AND deleted = FALSE ORDER BY created_at DESC LIMIT 1");
+            let last = sqlx::query(&sql).bind(chat.id.0).fetch_optional(&mut *conn).await?;
+            out.push(ChatSummary { chat, visitor_name: name, last_message: last.as_ref().map(message_from).transpose()? });
+        }
+        Ok(out)
+    }
+
+    async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>> {
+        let mut conn = self.read().await?;
+        let Some(chat) = load_chat(&mut conn, id, false).await? else { return Ok(None) };
+        let visitor = load_visitor(&mut conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
+        let view = load_chat_view(&mut conn, chat).await?;
+        Ok(Some(ChatDetail { chat: view.chat, visitor, messages: view.messages, operator: view.operator, ratings: view.ratings }))
+    }
+
+    async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
+        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
+            Box::pin(async move {
+                if chat.operator_id == Some(operator.id) && chat.state.is_active() {
+                    return Ok(());
+                }
+                if !chat.state.is_waiting() {
+                    return Err(if chat.state.is_final() { DomainError::ChatClosed } else { DomainError::ChatTaken }.into());
+                }
+                assign_if_waiting(conn, emit, &mut chat, &operator).await
+            })
+        })
+        .await
+    }
+
+    async fn operator_message(&self, op: OperatorId, id: ChatId, msg: &OperatorMessage) -> Result<(MessageId, Changes)> {
+        let msg = msg.clone();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out2 = out.clone();
+        let changes = self
+            .chat_change(op, id, move |conn, emit, operator, mut chat| {
+                Box::pin(async move {
+                    let existing = sqlx::query_scalar::<_, String>(
+                        "SELECT id FROM messages WHERE chat_id = $1 AND client_side_id = $2",
+                    )
+                    .bind(chat.id.0)
+                    .bind(&msg.client_side_id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                    if let Some(existing) = existing {
+                        *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(MessageId::from_stored(existing));
+                        return Ok(());
+                    }
+                    let settings = load_settings(conn).await?;
+                    let (kind, data) = match &msg.keyboard {
+                        Some(buttons) => (MessageKind::Keyboard, Some(json!({"buttons": buttons, "state": "pending"}))),
+                        None => {
+                            rules::validate_text(&msg.text, &settings)?;
+                            (MessageKind::Operator, None)
+                        }
+                    };
+                    assign_if_waiting(conn, emit, &mut chat, &operator).await?;
+                    if chat.state.is_half_closed() {
+                        chat.state = ChatState::Chatting;
+                        chat_state_changed(conn, emit, &chat).await?;
+                    }
+                    let m = NewMessage {
+                        chat: &chat,
+                        client_side_id: msg.client_side_id.clone(),
+                        kind,
+                        text: if kind == MessageKind::Keyboard { String::new() } else { msg.text.clone() },
+                        data,
+                        author: Some(&operator),
+                        name: operator.name.clone(),
+                        quote: None,
+                    };
+                    let message = insert_message(conn, emit, m).await?;
+                    chat.unread_by_visitor_count += 1;
+                    chat.unread_by_visitor_since.get_or_insert(message.created_at);
+                    chat.read_by_visitor = false;
+                    chat.operator_typing = false;
+                    chat.modified_at = emit.now;
+                    save_chat(conn, &chat).await?;
+                    let sid = chat.visit_session_id.to_string();
+                    emit.item(DeltaItem::upd("UNREAD_BY_VISITOR", &sid, wire::unread_by_visitor(&chat)));
+                    emit.item(DeltaItem::upd("CHAT_READ_BY_VISITOR", &sid, json!(false)));
+                    *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(message.id);
+                    Ok(())
+                })
+            })
+            .await?;
+        let id = out.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))?.take().ok_or(StoreError::NotFound)?;
+        Ok((id, changes))
+    }
+
+    async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes> {
+        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
+            Box::pin(async move {
+                if chat.operator_id != Some(operator.id) {
+                    return Err(DomainError::ChatTaken.into());
+                }
+                if chat.operator_typing == typing {
+                    return Ok(());
+                }
+                chat.operator_typing = typing;
+                save_chat(conn, &chat).await?;
+                emit.item(DeltaItem::upd("CHAT_OPERATOR_TYPING", chat.visit_session_id.as_str(), json!(typing)));
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn operator_read(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
+        self.chat_change(op, id, move |conn, emit, _operator, mut chat| {
+            Box::pin(async move {
+                let ids: Vec<String> = sqlx::query_scalar(
+                    "SELECT id FROM messages WHERE chat_id = $1 AND is_read = FALSE AND kind IN \
+                     ('visitor', 'file_visitor', 'keyboard_response', 'sticker_visitor', 'contacts') ORDER BY created_at",
+                )
+                .bind(chat.id.0)
+                .fetch_all(&mut *conn)
+                .await?;
+                if ids.is_empty() && chat.unread_by_operator_since.is_none() {
+                    return Ok(());
+                }
+                sqlx::query("UPDATE messages SET is_read = TRUE WHERE chat_id = $1 AND kind IN \
+                     ('visitor', 'file_visitor', 'keyboard_response', 'sticker_visitor', 'contacts')")
+                    .bind(chat.id.0)
+                    .execute(&mut *conn)
+                    .await?;
+                for id in &ids {
+                    emit.item(DeltaItem::upd("MESSAGE_READ", id, json!(true)));
+                }
+                chat.unread_by_operator_since = None;
+                save_chat(conn, &chat).await?;
+                emit.item(DeltaItem::upd("CHAT_UNREAD_BY_OPERATOR_SINCE_TS", chat.visit_session_id.as_str(), Value::Null));
+                chat_event(conn, emit, &chat).await
+            })
+        })
+        .await
+    }
+
+    async fn operator_close(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
+        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
+            Box::pin(async move {
+                if chat.operator_id.is_some_and(|holder| holder != operator.id) && operator.role == OperatorRole::Operator {
+                    return Err(DomainError::ChatTaken.into());
+                }
+                let settings = load_settings(conn).await?;
+                let Some(next) = rules::operator_close(chat.state, false) else {
+                    return Ok(());
+                };
+                close_chat(conn, emit, &mut chat, next, texts::operator_closed(&settings.default_lang)).await
+            })
+        })
+        .await
+    }
+
+    async fn operator_events(&self, after: i64, limit: i64) -> Result<Vec<OperatorEvent>> {
+        let rows = sqlx::query("SELECT seq, created_at, event FROM operator_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(OperatorEvent { seq: r.try_get("seq")?, created_at: r.try_get("created_at")?, event: json_col(r, "event")? }))
+            .collect()
+    }
+
+    async fn last_operator_event(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT value FROM counters WHERE name = 'operator_events'").fetch_one(&self.reader).await?)
+    }
+
+    async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64> {
+        let cutoff = now_micros() - keep_micros;
+        let done = sqlx::query(
+            "DELETE FROM session_events WHERE created_at < $1 AND revision <= \
+             (SELECT s.revision - $2 FROM visit_sessions s WHERE s.id = session_events.visit_session_id)",
+        )
+        .bind(cutoff)
+        .bind(keep_items)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+/// The quote block for a reply, or the quote error (visitor-api.md §12.3).
+async fn resolve_quote(conn: &mut Conn, v: &VisitorCtx, settings: &OrgSettings, id: &str) -> Result<Value> {
+    if !settings.web_and_mobile_quoting {
+        return Err(DomainError::NotAllowed.into());
+    }
+    if id.is_empty() {
+        return Err(DomainError::RequiredQuoteArgsMissing.into());
+    }
+    if id.len() > 64 {
+        return Err(DomainError::CorruptedQuotedMessageId.into());
+    }
+    let quoted = load_message(conn, id).await?.filter(|m| !m.deleted).ok_or(DomainError::QuotedMessageNotFound)?;
+    let chat = load_chat(conn, quoted.chat_id, false).await?.ok_or(DomainError::QuotedMessageNotFound)?;
+    if chat.visitor_id != v.visitor_id {
+        return Err(DomainError::QuotedMessageNotFound.into());
+    }
+    if !matches!(quoted.kind, MessageKind::Visitor | MessageKind::Operator | MessageKind::FileVisitor | MessageKind::FileOperator) {
+        return Err(DomainError::QuotingMessageThatCannotBeReplied.into());
+    }
+    Ok(wire::quote_of(&quoted))
+}
+
+/// Text and data of a message carrying uploaded files; single-file messages the upload created
+/// for them are removed.
+async fn file_message_body(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    v: &VisitorCtx,
+    guids: &[FileGuid],
+) -> Result<(String, Option<Value>)> {
+    let mut descriptors = Vec::with_capacity(guids.len());
+    for guid in guids {
+        let sql = format!("SELECT {FILE_COLS} FROM files WHERE guid = $1");
+        let row = sqlx::query(&sql).bind(guid.as_str()).fetch_optional(&mut *conn).await?;
+        let file = row.as_ref().map(file_from).transpose()?.filter(|f| f.visitor_id == v.visitor_id);
+        let file = file.ok_or(DomainError::UploadedFileNotFound)?;
+        if let Some(mid) = &file.message_id {
+            if let Some(mut single) = load_message(conn, mid.as_str()).await?.filter(|m| !m.deleted) {
+                single.deleted = true;
+                update_message(conn, emit, &mut single, &v.visitor_id).await?;
+            }
+        }
+        descriptors.push(file.descriptor());
+    }
+    let first = descriptors.first().cloned().unwrap_or(Value::Null);
+    let text = if descriptors.len() == 1 { to_json(&first)? } else { to_json(&descriptors)? };
+    Ok((text, Some(json!({"file": {"state": "ready", "desc": first, "progress": 100}}))))
+}
+
+async fn attach_files(conn: &mut Conn, guids: &[FileGuid], message: &Message) -> Result<()> {
+    for guid in guids {
+        sqlx::query("UPDATE files SET chat_id = $1, message_id = $2 WHERE guid = $3")
+            .bind(message.chat_id.0)
+            .bind(message.id.as_str())
+            .bind(guid.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

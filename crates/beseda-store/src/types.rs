@@ -1,0 +1,295 @@
+//! Inputs and outputs of store operations.
+
+use beseda_core::ids::{ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
+use beseda_core::model::{Chat, Department, Message, Operator, Placement, Rating, VisitSession, Visitor};
+use beseda_core::settings::OrgSettings;
+use beseda_core::state::OperatorRole;
+use serde_json::Value;
+
+/// What a committed operation appended, for publishing after commit.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Changes {
+    /// Visit sessions whose log grew, with their new revision.
+    pub sessions: Vec<(VisitSessionId, i64)>,
+    /// Newest operator event sequence number written, if any.
+    pub operator_seq: Option<i64>,
+}
+
+impl Changes {
+    pub fn merge(&mut self, other: Changes) {
+        self.sessions.extend(other.sessions);
+        self.operator_seq = self.operator_seq.max(other.operator_seq);
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct NewOperator {
+    pub email: String,
+    pub name: String,
+    pub role: OperatorRole,
+    pub password_hash: String,
+    pub languages: Vec<String>,
+    pub department_keys: Vec<String>,
+    pub max_chats: Option<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewToken {
+    pub token_hash: String,
+    pub operator_id: OperatorId,
+    /// `session` (cookie, CSRF-checked) or `api` (bearer).
+    pub kind: String,
+    pub csrf: String,
+    pub expires_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct TokenRecord {
+    pub operator_id: OperatorId,
+    pub kind: String,
+    pub csrf: String,
+    pub expires_at: i64,
+}
+
+/// `/l/v/m/init` after parsing.
+#[derive(Clone, Debug, Default)]
+pub struct InitVisit {
+    pub location: String,
+    pub visitor_id: Option<VisitorId>,
+    pub visit_session_id: Option<VisitSessionId>,
+    pub device_id: Option<String>,
+    pub platform: Option<String>,
+    pub title: Option<String>,
+    pub app_version: Option<String>,
+    pub push_token: Option<String>,
+    pub push_service: Option<String>,
+    pub prechat_fields: Option<Value>,
+    /// Visit sessions idle longer than this (µs) are not resumed.
+    pub session_ttl_micros: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct InitOutcome {
+    pub page: PageAuth,
+    pub changes: Changes,
+}
+
+/// A page's credentials and the session they belong to.
+#[derive(Clone, Debug)]
+pub struct PageAuth {
+    pub page_id: PageId,
+    pub auth_token: String,
+    pub visit_session_id: VisitSessionId,
+    pub visitor_id: VisitorId,
+    pub location: String,
+    pub last_seen_at: i64,
+}
+
+impl PageAuth {
+    pub fn ctx(&self) -> VisitorCtx {
+        VisitorCtx {
+            visitor_id: self.visitor_id.clone(),
+            visit_session_id: self.visit_session_id.clone(),
+            location: self.location.clone(),
+        }
+    }
+}
+
+/// Who is acting on the visitor side.
+#[derive(Clone, Debug)]
+pub struct VisitorCtx {
+    pub visitor_id: VisitorId,
+    pub visit_session_id: VisitSessionId,
+    pub location: String,
+}
+
+/// Everything a `fullUpdate` shows, read consistently: `revision` is read first, so the state
+/// is never older than it.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub revision: i64,
+    pub session: VisitSession,
+    pub visitor: Visitor,
+    pub placement: Placement,
+    pub settings: OrgSettings,
+    pub chat: Option<ChatView>,
+    /// Departments offered at the placement, ascending order.
+    pub departments: Vec<Department>,
+    /// Human operators currently online.
+    pub online_operators: Vec<Operator>,
+}
+
+/// A chat with what the visitor sees of it.
+#[derive(Clone, Debug)]
+pub struct ChatView {
+    pub chat: Chat,
+    pub messages: Vec<Message>,
+    pub operator: Option<Operator>,
+    pub ratings: Vec<Rating>,
+}
+
+pub use beseda_core::wire::DeltaItem;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeltaRead {
+    /// Items after `since`, in order; `revision` is the newest one's number.
+    Items { revision: i64, items: Vec<DeltaItem> },
+    /// `since` is unknown or older than the retained log: send a full update.
+    Full,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct StartChat {
+    pub client_side_id: Option<String>,
+    pub force_online: bool,
+    pub force_start: bool,
+    pub first_question: Option<String>,
+    pub department_key: Option<String>,
+    pub visitor_fields: Option<Value>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct VisitorMessage {
+    pub client_side_id: String,
+    pub text: String,
+    pub kind: VisitorMessageKind,
+    pub data: Option<Value>,
+    pub quote_message_id: Option<String>,
+    pub hint_question: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum VisitorMessageKind {
+    #[default]
+    Text,
+    /// `text` holds uploaded-file descriptors.
+    Files(Vec<FileGuid>),
+    Sticker(i64),
+}
+
+#[derive(Clone, Debug)]
+pub struct RateOperator {
+    pub operator_id: Option<OperatorId>,
+    pub rate: i64,
+    pub note: Option<String>,
+}
+
+/// Small per-session values a visitor sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionField {
+    PushToken,
+    WidgetState,
+    PrechatFields,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum HistoryQuery {
+    Latest,
+    Since(i64),
+    Before(i64),
+}
+
+#[derive(Clone, Debug)]
+pub struct HistoryPage {
+    pub messages: Vec<Message>,
+    pub has_more: bool,
+    /// Current history revision (`Latest`), or the last change returned (`Since`).
+    pub revision: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutboxRecord {
+    pub id: i64,
+    pub kind: String,
+    pub subject: String,
+    pub payload: Value,
+    pub created_at: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewFile {
+    pub guid: FileGuid,
+    pub filename: String,
+    pub content_type: String,
+    pub client_content_type: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub content: Vec<u8>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FileRecord {
+    pub guid: FileGuid,
+    pub visitor_id: VisitorId,
+    pub chat_id: Option<ChatId>,
+    pub message_id: Option<MessageId>,
+    pub filename: String,
+    pub content_type: String,
+    pub client_content_type: String,
+    pub size: i64,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    pub content: Vec<u8>,
+}
+
+impl FileRecord {
+    /// The descriptor of visitor-api.md §9.6.
+    pub fn descriptor(&self) -> Value {
+        let mut d = serde_json::json!({
+            "client_content_type": self.client_content_type,
+            "visitor_id": self.visitor_id.as_str(),
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "guid": self.guid.as_str(),
+            "size": self.size,
+        });
+        if let (Some(w), Some(h), Value::Object(map)) = (self.width, self.height, &mut d) {
+            map.insert("image".into(), serde_json::json!({"size": {"width": w, "height": h}}));
+        }
+        d
+    }
+}
+
+/// Which chats an operator lists.
+#[derive(Clone, Copy, Debug)]
+pub enum ChatList {
+    /// Waiting for an operator (online and offline queue).
+    Waiting,
+    /// Open chats held by this operator.
+    Mine(OperatorId),
+    /// Open chats held by other operators.
+    Others(OperatorId),
+}
+
+/// A chat as operator lists show it.
+#[derive(Clone, Debug)]
+pub struct ChatSummary {
+    pub chat: Chat,
+    pub visitor_name: String,
+    pub last_message: Option<Message>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChatDetail {
+    pub chat: Chat,
+    pub visitor: Visitor,
+    pub messages: Vec<Message>,
+    pub operator: Option<Operator>,
+    pub ratings: Vec<Rating>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OperatorMessage {
+    pub client_side_id: String,
+    pub text: String,
+    /// Keyboard rows: each button `{"id", "text", optional "config"}`.
+    pub keyboard: Option<Value>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OperatorEvent {
+    pub seq: i64,
+    pub created_at: i64,
+    pub event: Value,
+}
