@@ -1,1 +1,40 @@
+//! Beseda's transports: the Webim visitor protocol (`/l/v/m/*` and its WebSocket), Beseda's
+//! operator API with its event stream, health checks, and the route table they share.
 
+pub mod auth;
+pub mod bus;
+pub mod demo;
+pub mod error;
+pub mod health;
+pub mod openapi;
+pub mod operator;
+pub mod params;
+pub mod routes;
+pub mod state;
+pub mod visitor;
+
+pub use routes::router;
+pub use state::{AppState, ServerConfig};
+
+use std::future::Future;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+/// Serves `state` on `listener` until `shutdown` resolves, then drains connections.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let maintenance = tokio::spawn(state::maintenance(state.clone()));
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let closing = state.closing.clone();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            closing.cancel();
+        })
+        .await;
+    maintenance.abort();
+    result
+}

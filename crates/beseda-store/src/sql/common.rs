@@ -873,7 +873,7 @@ impl Store for SqlStore {
             if done.is_some() {
                 continue;
             }
-            let mut tx = self.writer.begin().await?;
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
             sqlx::Executor::execute(&mut *tx, m.sql)
                 .await
                 .map_err(|e| StoreError::Migration(format!("{}: {e}", m.name)))?;

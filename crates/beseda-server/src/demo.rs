@@ -1,0 +1,69 @@
+//! Demo mode: seeds a pretend company (`serve --demo`) and serves `/demo`. Nothing here runs
+//! without the flag.
+
+use crate::auth;
+use axum::response::Html;
+use beseda_core::model::{Department, Placement};
+use beseda_core::settings::OrgSettings;
+use beseda_core::state::OperatorRole;
+use beseda_store::{NewOperator, Store, StoreError};
+use std::collections::BTreeMap;
+
+/// One seeded account and its one-time password.
+pub struct DemoAccount {
+    pub email: String,
+    pub role: OperatorRole,
+    pub password: String,
+}
+
+/// Seeds the organisation, two departments, an admin and two operators — once: an
+/// installation that already has operators is left alone (`Ok(vec![])`).
+pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
+    if !store.is_empty().await? {
+        return Ok(Vec::new());
+    }
+    let settings = OrgSettings { name: "Demo Company".into(), ..OrgSettings::default() };
+    store.save_settings(&settings).await?;
+    for (key, ru, en, order) in [("sales", "Продажи", "Sales", 10), ("support", "Поддержка", "Support", 20)] {
+        let locale_names = BTreeMap::from([("ru".to_owned(), ru.to_owned()), ("en".to_owned(), en.to_owned())]);
+        store.upsert_department(&Department { key: key.into(), name: ru.into(), locale_names, order, logo: None }).await?;
+    }
+    store
+        .upsert_placement(&Placement {
+            key: "default".into(),
+            title: "Demo Company website".into(),
+            lang: Some("ru".into()),
+            department_keys: vec!["sales".into(), "support".into()],
+            default_department: Some("support".into()),
+            hello_message: "Здравствуйте! Чем можем помочь?".into(),
+            conversation_timeout_hours: 24,
+        })
+        .await?;
+    let people = [
+        ("admin@demo.beseda.local", "Администратор", OperatorRole::Admin, vec!["sales", "support"]),
+        ("anna@demo.beseda.local", "Анна", OperatorRole::Operator, vec!["sales"]),
+        ("boris@demo.beseda.local", "Борис", OperatorRole::Operator, vec!["support"]),
+    ];
+    let mut accounts = Vec::new();
+    for (email, name, role, departments) in people {
+        let password = auth::new_token()[..16].to_owned();
+        let hash = auth::hash_password(password.clone()).await.map_err(StoreError::Config)?;
+        store
+            .create_operator(&NewOperator {
+                email: email.into(),
+                name: name.into(),
+                role,
+                password_hash: hash,
+                languages: vec!["ru".into(), "en".into()],
+                department_keys: departments.into_iter().map(String::from).collect(),
+                max_chats: None,
+            })
+            .await?;
+        accounts.push(DemoAccount { email: email.into(), role, password });
+    }
+    Ok(accounts)
+}
+
+pub async fn page() -> Html<&'static str> {
+    Html(include_str!("demo.html"))
+}

@@ -1,0 +1,96 @@
+//! OpenAPI 3 document of the operator API, generated from the route table.
+
+use serde_json::{json, Map, Value};
+
+#[derive(Clone, Debug)]
+pub struct ApiDoc {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub summary: &'static str,
+    pub auth: bool,
+    pub body: Option<&'static str>,
+    pub query: Option<&'static str>,
+    pub path_id: bool,
+}
+
+impl ApiDoc {
+    pub fn new(method: &'static str, path: &'static str, summary: &'static str) -> Self {
+        Self { method, path, summary, auth: true, body: None, query: None, path_id: false }
+    }
+    pub fn public(mut self) -> Self {
+        self.auth = false;
+        self
+    }
+    pub fn body(mut self, schema: &'static str) -> Self {
+        self.body = Some(schema);
+        self
+    }
+    pub fn query(mut self, name: &'static str) -> Self {
+        self.query = Some(name);
+        self
+    }
+    pub fn path_id(mut self) -> Self {
+        self.path_id = true;
+        self
+    }
+}
+
+fn schemas() -> Value {
+    json!({
+        "Credentials": {"type": "object", "required": ["email", "password"],
+            "properties": {"email": {"type": "string"}, "password": {"type": "string"}}},
+        "Status": {"type": "object", "required": ["status"],
+            "properties": {"status": {"type": "string", "enum": ["online", "invisible", "offline"]}}},
+        "SendMessage": {"type": "object", "required": ["clientSideId"],
+            "properties": {"clientSideId": {"type": "string", "maxLength": 64}, "text": {"type": "string"},
+                "keyboard": {"type": "array", "items": {"type": "array", "items": {"type": "object",
+                    "required": ["id", "text"], "properties": {"id": {"type": "string"}, "text": {"type": "string"}}}}}}},
+        "Typing": {"type": "object", "required": ["typing"], "properties": {"typing": {"type": "boolean"}}},
+        "Error": {"type": "object", "required": ["error"],
+            "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+    })
+}
+
+pub fn document(routes: &[ApiDoc]) -> Value {
+    let mut paths: Map<String, Value> = Map::new();
+    for r in routes {
+        let mut op = json!({
+            "summary": r.summary,
+            "responses": {
+                "200": {"description": "OK", "content": {"application/json": {}}},
+                "4XX": {"description": "Client error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+            },
+        });
+        let mut params = Vec::new();
+        if r.path_id {
+            params.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}));
+        }
+        if let Some(q) = r.query {
+            params.push(json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}));
+        }
+        if !params.is_empty() {
+            op["parameters"] = Value::Array(params);
+        }
+        if let Some(schema) = r.body {
+            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+        }
+        if r.auth {
+            op["security"] = json!([{"cookie": []}, {"bearer": []}]);
+        }
+        let entry = paths.entry(r.path.to_owned()).or_insert_with(|| json!({}));
+        entry[r.method.to_ascii_lowercase()] = op;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Beseda operator API", "version": env!("CARGO_PKG_VERSION")},
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "cookie": {"type": "apiKey", "in": "cookie", "name": "beseda_session",
+                    "description": "Unsafe methods also need the X-CSRF-Token header from login."},
+                "bearer": {"type": "http", "scheme": "bearer"},
+            },
+        },
+    })
+}

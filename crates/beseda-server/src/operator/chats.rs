@@ -1,0 +1,137 @@
+//! Chat work for operators: lists, one chat, take, reply, typing, read, close.
+
+use super::session::OperatorAuth;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use beseda_core::ids::ChatId;
+use beseda_core::operator_wire;
+use beseda_core::wire;
+use beseda_store::{ChatList, OperatorMessage};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    pub list: Option<String>,
+}
+
+pub async fn list(State(state): State<AppState>, who: OperatorAuth, Query(q): Query<ListQuery>) -> ApiResult<Json<Value>> {
+    let list = match q.list.as_deref().unwrap_or("waiting") {
+        "waiting" => ChatList::Waiting,
+        "mine" => ChatList::Mine(who.operator.id),
+        "others" => ChatList::Others(who.operator.id),
+        _ => return Err(ApiError::wrong_argument("list")),
+    };
+    let chats = state.store.operator_chats(list).await.map_err(ApiError::operator)?;
+    let items: Vec<Value> =
+        chats.iter().map(|c| operator_wire::chat(&c.chat, &c.visitor_name, c.last_message.as_ref())).collect();
+    Ok(Json(json!({"chats": items})))
+}
+
+pub async fn get(State(state): State<AppState>, _who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let detail = state
+        .store
+        .chat(ChatId(id))
+        .await
+        .map_err(ApiError::operator)?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "chat-not-found", "no such chat"))?;
+    let settings = state.store.settings().await.map_err(ApiError::operator)?;
+    let name = Some(detail.visitor.display_name())
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| beseda_core::texts::visitor_default_name(&settings.default_lang).to_owned());
+    Ok(Json(json!({
+        "chat": operator_wire::chat(&detail.chat, &name, detail.messages.last()),
+        "visitor": wire::visitor(&detail.visitor),
+        "operator": detail.operator.as_ref().map(wire::operator),
+        "messages": detail.messages.iter().map(operator_wire::message).collect::<Vec<_>>(),
+        "ratings": detail.ratings.iter().map(wire::rating).collect::<Vec<_>>(),
+    })))
+}
+
+pub async fn take(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let changes = state.store.take_chat(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
+    state.bus.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SendBody {
+    pub client_side_id: String,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub keyboard: Option<Value>,
+}
+
+pub async fn send(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let b: SendBody = body(&bytes)?;
+    if b.client_side_id.is_empty() || b.client_side_id.len() > 64 {
+        return Err(ApiError::wrong_argument("clientSideId"));
+    }
+    if let Some(k) = &b.keyboard {
+        validate_keyboard(k)?;
+    }
+    let msg = OperatorMessage { client_side_id: b.client_side_id, text: b.text, keyboard: b.keyboard };
+    let (message_id, changes) =
+        state.store.operator_message(who.operator.id, ChatId(id), &msg).await.map_err(ApiError::operator)?;
+    state.bus.publish(&changes);
+    Ok(Json(json!({"result": "ok", "messageId": message_id.as_str()})))
+}
+
+/// Keyboard rows: arrays of buttons, each with a string `id` and `text`.
+fn validate_keyboard(k: &Value) -> ApiResult<()> {
+    let rows = k.as_array().filter(|r| !r.is_empty()).ok_or_else(|| ApiError::wrong_argument("keyboard"))?;
+    for row in rows {
+        let buttons = row.as_array().filter(|b| !b.is_empty()).ok_or_else(|| ApiError::wrong_argument("keyboard"))?;
+        for b in buttons {
+            let ok = b.get("id").and_then(Value::as_str).is_some_and(|s| !s.is_empty())
+                && b.get("text").and_then(Value::as_str).is_some();
+            if !ok {
+                return Err(ApiError::wrong_argument("keyboard"));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+pub struct TypingBody {
+    pub typing: bool,
+}
+
+pub async fn typing(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let b: TypingBody = body(&bytes)?;
+    let changes = state.store.operator_typing(who.operator.id, ChatId(id), b.typing).await.map_err(ApiError::operator)?;
+    state.bus.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
+}
+
+pub async fn read(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let changes = state.store.operator_read(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
+    state.bus.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
+}
+
+pub async fn close(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let changes = state.store.operator_close(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
+    state.bus.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
+}

@@ -1,0 +1,6 @@
+//! Beseda's operator API (JSON; described at `/api/operator/v1/openapi.json`) and the
+//! operator event stream.
+
+pub mod chats;
+pub mod events;
+pub mod session;

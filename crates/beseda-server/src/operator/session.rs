@@ -1,0 +1,179 @@
+//! Operator login: a session cookie with a CSRF token for the browser, or a bearer token for
+//! API clients. Authentication is an extractor; CSRF is checked on every unsafe cookie request.
+
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use beseda_core::model::Operator;
+use beseda_core::state::OperatorStatus;
+use beseda_core::time::now_micros;
+use beseda_store::NewToken;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub const COOKIE: &str = "beseda_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+const SESSION_TTL_MICROS: i64 = 12 * 3600 * 1_000_000;
+const API_TOKEN_TTL_MICROS: i64 = 90 * 24 * 3600 * 1_000_000;
+
+/// The authenticated operator of a request.
+pub struct OperatorAuth {
+    pub operator: Operator,
+    pub token_hash: String,
+}
+
+fn unauthenticated() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", "log in first")
+}
+
+fn cookie_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == COOKIE)
+        .map(|(_, v)| v.to_owned())
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+}
+
+impl FromRequestParts<AppState> for OperatorAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (token, via_cookie) = match bearer_token(&parts.headers) {
+            Some(t) => (t, false),
+            None => (cookie_token(&parts.headers).ok_or_else(unauthenticated)?, true),
+        };
+        let hash = auth::token_hash(&token);
+        let record = state.store.token(&hash).await.map_err(ApiError::operator)?.ok_or_else(unauthenticated)?;
+        if record.expires_at < now_micros() || (via_cookie != (record.kind == "session")) {
+            return Err(unauthenticated());
+        }
+        let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if via_cookie && unsafe_method {
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            if !auth::same(sent, &record.csrf) {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf-token-invalid", "missing or wrong X-CSRF-Token header"));
+            }
+        }
+        let operator = state.store.operator(record.operator_id).await.map_err(ApiError::operator)?.ok_or_else(unauthenticated)?;
+        Ok(OperatorAuth { operator, token_hash: hash })
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    pub email: String,
+    pub password: String,
+}
+
+pub fn operator_json(o: &Operator) -> Value {
+    json!({
+        "id": o.id.0,
+        "email": o.email,
+        "name": o.name,
+        "role": o.role.as_str(),
+        "status": o.status.as_str(),
+        "languages": o.languages,
+        "maxChats": o.max_chats,
+        "departmentKeys": o.department_keys,
+        "avatar": o.avatar,
+    })
+}
+
+async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Operator> {
+    let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "wrong e-mail or password");
+    let found = state.store.operator_login(c.email.trim()).await.map_err(ApiError::operator)?;
+    // Verify against a dummy hash when the e-mail is unknown, so timing does not tell.
+    let (operator, hash) = match found {
+        Some((o, h)) => (Some(o), h),
+        None => (None, DUMMY_HASH.to_owned()),
+    };
+    if !auth::verify_password(c.password, hash).await {
+        return Err(wrong());
+    }
+    operator.ok_or_else(wrong)
+}
+
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2P3mYg1cM7JeFTQkS6lL7zZ3XQ8Zr0kQ3u5wYFhW3xA";
+
+fn parse_credentials(body: &[u8]) -> ApiResult<Credentials> {
+    serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))
+}
+
+/// `POST /api/operator/v1/login`: sets the session cookie; answers the CSRF token.
+pub async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> ApiResult<Response> {
+    let operator = check_credentials(&state, parse_credentials(&body)?).await?;
+    let token = auth::new_token();
+    let csrf = auth::new_token();
+    state
+        .store
+        .create_token(&NewToken {
+            token_hash: auth::token_hash(&token),
+            operator_id: operator.id,
+            kind: "session".into(),
+            csrf: csrf.clone(),
+            expires_at: now_micros() + SESSION_TTL_MICROS,
+        })
+        .await
+        .map_err(ApiError::operator)?;
+    let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", SESSION_TTL_MICROS / 1_000_000);
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"operator": operator_json(&operator), "csrfToken": csrf}))).into_response())
+}
+
+/// `POST /api/operator/v1/tokens`: a bearer token for API clients.
+pub async fn create_token(State(state): State<AppState>, body: axum::body::Bytes) -> ApiResult<Json<Value>> {
+    let operator = check_credentials(&state, parse_credentials(&body)?).await?;
+    let token = auth::new_token();
+    let expires_at = now_micros() + API_TOKEN_TTL_MICROS;
+    state
+        .store
+        .create_token(&NewToken {
+            token_hash: auth::token_hash(&token),
+            operator_id: operator.id,
+            kind: "api".into(),
+            csrf: String::new(),
+            expires_at,
+        })
+        .await
+        .map_err(ApiError::operator)?;
+    Ok(Json(json!({"token": token, "expiresAt": expires_at / 1_000_000, "operator": operator_json(&operator)})))
+}
+
+pub async fn logout(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Response> {
+    state.store.delete_token(&who.token_hash).await.map_err(ApiError::operator)?;
+    let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"result": "ok"}))).into_response())
+}
+
+pub async fn me(who: OperatorAuth) -> Json<Value> {
+    Json(json!({"operator": operator_json(&who.operator)}))
+}
+
+#[derive(Deserialize)]
+pub struct StatusBody {
+    pub status: String,
+}
+
+pub async fn set_status(State(state): State<AppState>, who: OperatorAuth, body: axum::body::Bytes) -> ApiResult<Json<Value>> {
+    let body: StatusBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))?;
+    let status = OperatorStatus::parse(&body.status).ok_or_else(|| ApiError::wrong_argument("status"))?;
+    let changes = state.store.set_operator_status(who.operator.id, status).await.map_err(ApiError::operator)?;
+    state.bus.publish(&changes);
+    Ok(Json(json!({"result": "ok", "status": status.as_str()})))
+}

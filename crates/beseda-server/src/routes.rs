@@ -1,0 +1,83 @@
+//! The whole route table in one place. Operator API routes carry their documentation, from
+//! which the OpenAPI document is generated.
+
+use crate::openapi::{self, ApiDoc};
+use crate::state::AppState;
+use crate::{demo, health, operator, visitor};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::routing::{get, post, put, MethodRouter};
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+/// The operator API: documentation and handler of each route.
+pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
+    use operator::{chats, events, session};
+    vec![
+        (ApiDoc::new("POST", "/api/operator/v1/login", "Log in; sets the session cookie and returns the CSRF token").public().body("Credentials"), post(session::login)),
+        (ApiDoc::new("POST", "/api/operator/v1/tokens", "Create a bearer token for API clients").public().body("Credentials"), post(session::create_token)),
+        (ApiDoc::new("POST", "/api/operator/v1/logout", "End this session or revoke this token"), post(session::logout)),
+        (ApiDoc::new("GET", "/api/operator/v1/me", "The logged-in operator"), get(session::me)),
+        (ApiDoc::new("PUT", "/api/operator/v1/status", "Set status: online, invisible or offline").body("Status"), put(session::set_status)),
+        (ApiDoc::new("GET", "/api/operator/v1/chats", "List chats: ?list=waiting|mine|others").query("list"), get(chats::list)),
+        (ApiDoc::new("GET", "/api/operator/v1/chats/{id}", "One chat with its messages and visitor").path_id(), get(chats::get)),
+        (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/take", "Take a waiting chat (exactly one operator wins)").path_id(), post(chats::take)),
+        (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/messages", "Send a message (idempotent by clientSideId); a waiting chat is taken").path_id().body("SendMessage"), post(chats::send)),
+        (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/typing", "Typing indicator for the visitor").path_id().body("Typing"), post(chats::typing)),
+        (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/read", "Mark the visitor's messages read").path_id(), post(chats::read)),
+        (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/close", "Close the chat").path_id(), post(chats::close)),
+        (ApiDoc::new("GET", "/api/operator/v1/events", "Stored operator events after ?cursor=N").query("cursor"), get(events::list)),
+        (ApiDoc::new("GET", "/api/operator/v1/events/ws", "WebSocket: operator events after ?cursor=N, then live").query("cursor"), get(events::ws)),
+    ]
+}
+
+/// The visitor protocol (visitor-api.md §2).
+fn visitor_routes() -> Router<AppState> {
+    use visitor::{actions, config, delta, files, history, init, ws};
+    Router::new()
+        .route("/api/visitor/meta", get(config::meta))
+        .route("/api/visitor/v1/configs/{location}", get(config::configs))
+        .route("/x/js/v/{file}", get(config::jsonp))
+        .route("/l/v/m/init", get(init::handler).post(init::handler))
+        .route("/l/v/m/delta", get(delta::delta).post(delta::delta))
+        .route("/l/v/m/ws", get(ws::handler))
+        .route("/l/v/m/action", get(actions::handler).post(actions::handler))
+        .route("/l/v/m/history", get(history::history).post(history::history))
+        .route("/l/v/m/search-messages", get(history::search).post(history::search))
+        .route("/l/v/m/get-online-status", get(config::online_status))
+        .route(
+            "/l/v/m/upload",
+            post(files::upload).layer(DefaultBodyLimit::max(files::UPLOAD_CEILING)),
+        )
+        .route("/l/v/m/download/{guid}/{filename}", get(files::download))
+        .route("/l/v/file-delete", get(files::withdraw).post(files::withdraw))
+        .route("/webim/api/v1/faq/{*rest}", get(config::faq).post(config::faq))
+        .route("/services/faq/v1/{*rest}", get(config::faq).post(config::faq))
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut operator = Router::new();
+    let mut docs = Vec::new();
+    for (doc, handler) in operator_api() {
+        operator = operator.route(doc.path, handler);
+        docs.push(doc);
+    }
+    let spec = openapi::document(&docs);
+    let demo = state.config.demo;
+    let mut app = Router::new()
+        .merge(visitor_routes())
+        .merge(operator)
+        .route("/api/operator/v1/openapi.json", get(move || async move { axum::Json(spec.clone()) }))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz));
+    if demo {
+        app = app.route("/demo", get(demo::page));
+    }
+    app.fallback(health::not_found)
+        .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            // The route template, never the raw path or query (they carry credentials).
+            let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
+            tracing::info_span!("request", method = %req.method(), route)
+        }))
+        .with_state(state)
+}

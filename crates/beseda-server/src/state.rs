@@ -1,0 +1,93 @@
+//! What every handler gets: the store, the bus and the deployment settings.
+
+use crate::bus::EventBus;
+use beseda_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Deployment settings the transports need (not editable from the UI).
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Public origin for absolute URLs, e.g. `https://chat.example.com`.
+    pub public_origin: String,
+    /// How long `/l/v/m/delta` holds a request with nothing new.
+    pub longpoll_hold: Duration,
+    /// A page expires after this long without requests.
+    pub page_ttl: Duration,
+    /// A visit session ends after this long without requests.
+    pub session_ttl: Duration,
+    /// Largest form or JSON body, in bytes.
+    pub max_body_bytes: usize,
+    /// WebSocket ping interval, and how long a socket may stay silent before it is closed.
+    pub ws_ping_interval: Duration,
+    pub ws_idle_timeout: Duration,
+    /// Serve the demo page and allow demo data.
+    pub demo: bool,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            public_origin: "http://127.0.0.1:8080".into(),
+            longpoll_hold: Duration::from_secs(25),
+            page_ttl: Duration::from_secs(30 * 60),
+            session_ttl: Duration::from_secs(24 * 3600),
+            max_body_bytes: 256 * 1024,
+            ws_ping_interval: Duration::from_secs(25),
+            ws_idle_timeout: Duration::from_secs(60),
+            demo: false,
+        }
+    }
+}
+
+/// Shutdown signal shared by long-polls and sockets so they finish promptly.
+#[derive(Clone)]
+pub struct Closing(Arc<watch::Sender<bool>>);
+
+impl Default for Closing {
+    fn default() -> Self {
+        Self(Arc::new(watch::channel(false).0))
+    }
+}
+
+impl Closing {
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+
+    /// Resolves once shutdown has begun.
+    pub async fn wait(&self) {
+        let mut rx = self.0.subscribe();
+        let _ = rx.wait_for(|closing| *closing).await;
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub bus: Arc<dyn EventBus>,
+    pub config: Arc<ServerConfig>,
+    pub closing: Closing,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, config: ServerConfig) -> Self {
+        Self { store, bus, config: Arc::new(config), closing: Closing::default() }
+    }
+}
+
+/// Periodic housekeeping: forget unwatched sessions, prune the visit-session log (keeping at
+/// least the last 1000 items and the last hour of each session).
+pub async fn maintenance(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        state.bus.sweep();
+        match state.store.prune_session_events(1000, 3600 * 1_000_000).await {
+            Ok(n) if n > 0 => tracing::debug!(pruned = n, "pruned visit-session log"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning the visit-session log failed"),
+        }
+    }
+}

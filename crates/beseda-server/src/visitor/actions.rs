@@ -1,0 +1,221 @@
+//! `/l/v/m/action`: every visitor action, selected by `action=` (visitor-api.md §12).
+
+use super::page;
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use beseda_core::ids::{hex_id, FileGuid, OperatorId};
+use beseda_core::rules;
+use beseda_core::DomainError;
+use beseda_store::{Changes, PageAuth, RateOperator, SessionField, StartChat, StoreError, VisitorMessage, VisitorMessageKind};
+use serde_json::{json, Value};
+
+fn ok() -> Json<Value> {
+    Json(json!({"result": "ok"}))
+}
+
+pub async fn handler(State(state): State<AppState>, p: Params) -> ApiResult<Json<Value>> {
+    let action = p.required("action")?.to_owned();
+    if !KNOWN.contains(&action.as_str()) {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "unknown-method", format!("unknown action `{action}`")));
+    }
+    let page = page::from_params(&state, &p).await?;
+    let outcome = run(&state, &page, &action, &p).await;
+    match outcome {
+        Ok(changes) => {
+            state.bus.publish(&changes);
+            Ok(ok())
+        }
+        // Quote problems are reported inside a successful envelope.
+        Err(StoreError::Domain(d)) if d.is_quote_error() => {
+            Ok(Json(json!({"result": "ok", "data": {"error": d.code()}})))
+        }
+        Err(e) => Err(ApiError::visitor(e)),
+    }
+}
+
+const KNOWN: &[&str] = &[
+    "chat.start",
+    "chat.message",
+    "chat.delete_message",
+    "chat.visitor_typing",
+    "chat.set_prechat_fields",
+    "chat.read_by_visitor",
+    "chat.keyboard_response",
+    "chat.operator_rate_select",
+    "chat.send_chat_history",
+    "chat.react_message",
+    "chat.close",
+    "set_push_token",
+    "widget.update",
+    "sticker",
+    "file_upload_progress",
+];
+
+fn missing(name: &'static str) -> StoreError {
+    StoreError::Domain(DomainError::ArgumentMissing(name))
+}
+
+fn wrong(name: &'static str) -> StoreError {
+    StoreError::Domain(DomainError::WrongArgumentValue(name))
+}
+
+fn required<'a>(p: &'a Params, key: &'static str) -> Result<&'a str, StoreError> {
+    p.get(key).filter(|v| !v.is_empty()).ok_or_else(|| missing(key))
+}
+
+fn json_field(p: &Params, key: &'static str) -> Result<Option<Value>, StoreError> {
+    p.json(key).map_err(|_| wrong(key))
+}
+
+async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Result<Changes, StoreError> {
+    let v = page.ctx();
+    let store = &state.store;
+    match action {
+        "chat.start" => {
+            let req = StartChat {
+                client_side_id: p.get("client-side-id").filter(|s| !s.is_empty()).map(str::to_owned),
+                force_online: p.flag("force-online").map_err(|_| wrong("force-online"))?,
+                force_start: p.flag("force-start").map_err(|_| wrong("force-start"))?,
+                first_question: p.get("first-question").map(str::to_owned),
+                department_key: p.get("department-key").map(str::to_owned),
+                visitor_fields: match json_field(p, "visitor-fields")? {
+                    Some(f) => Some(f),
+                    None => json_field(p, "custom_fields")?,
+                },
+            };
+            store.start_chat(&v, &req).await
+        }
+        "chat.message" => {
+            let text = p.get("message").unwrap_or_default().to_owned();
+            let kind = if p.get("kind") == Some("file_visitor") {
+                VisitorMessageKind::Files(file_guids(&text)?)
+            } else {
+                VisitorMessageKind::Text
+            };
+            let quote = match json_field(p, "quote")? {
+                None => None,
+                Some(q) => Some(
+                    q.pointer("/ref/msgId")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                        .ok_or(DomainError::RequiredQuoteArgsMissing)?,
+                ),
+            };
+            let data = json_field(p, "data")?;
+            if data.as_ref().is_some_and(|d| !d.is_object()) {
+                return Err(wrong("data"));
+            }
+            let req = VisitorMessage {
+                client_side_id: p.get("client-side-id").filter(|s| !s.is_empty()).map(str::to_owned).unwrap_or_else(hex_id),
+                text,
+                kind,
+                data,
+                quote_message_id: quote,
+                hint_question: p.get("hint_question").map(str::to_owned),
+            };
+            store.visitor_message(&v, &req).await
+        }
+        "sticker" => {
+            let sticker = p.int("sticker-id").map_err(|_| StoreError::Domain(DomainError::NoStickerId))?;
+            let sticker = sticker.ok_or(DomainError::NoStickerId)?;
+            let req = VisitorMessage {
+                client_side_id: p.get("client-side-id").filter(|s| !s.is_empty()).map(str::to_owned).unwrap_or_else(hex_id),
+                text: String::new(),
+                kind: VisitorMessageKind::Sticker(sticker),
+                ..Default::default()
+            };
+            store.visitor_message(&v, &req).await
+        }
+        "chat.delete_message" => store.visitor_delete_message(&v, required(p, "client-side-id")?).await,
+        "chat.react_message" => {
+            store.visitor_react(&v, required(p, "client-side-id")?, required(p, "reaction")?).await
+        }
+        "chat.visitor_typing" => {
+            let typing = p.flag("typing").map_err(|_| wrong("typing"))?;
+            let draft = if p.flag("del-message-draft").unwrap_or(false) { None } else { p.get("message-draft") };
+            let settings = store.settings().await?;
+            if let Some(chat) = store.current_chat(&v.visitor_id, &v.location).await? {
+                state.bus.publish_ephemeral(json!({
+                    "type": "visitor_typing",
+                    "chatId": chat.id.0,
+                    "typing": typing,
+                    "draft": if settings.operator_typing_preview { draft } else { None },
+                }));
+            }
+            Ok(Changes::default())
+        }
+        "chat.read_by_visitor" => store.visitor_read(&v, p.get("message_id").filter(|s| !s.is_empty())).await,
+        "chat.keyboard_response" => {
+            let button = p.get("button-id").filter(|s| !s.is_empty()).ok_or(DomainError::ButtonIdNotSet)?;
+            let request =
+                p.get("request-message-id").filter(|s| !s.is_empty()).ok_or(DomainError::RequestMessageIdNotSet)?;
+            store.keyboard_response(&v, request, button).await
+        }
+        "chat.operator_rate_select" => {
+            let rate = rules::parse_rate(required(p, "rate")?)?;
+            let operator_id = match p.get("operator_id").filter(|s| !s.is_empty()) {
+                None => None,
+                Some(id) => Some(OperatorId(id.trim().parse().map_err(|_| DomainError::WrongOperatorId)?)),
+            };
+            let req = RateOperator { operator_id, rate, note: p.get("visitor_note").map(str::to_owned) };
+            store.rate_operator(&v, &req).await
+        }
+        "chat.send_chat_history" => {
+            let email = required(p, "email")?;
+            if !looks_like_email(email) {
+                return Err(wrong("email"));
+            }
+            store.request_chat_history(&v, email).await?;
+            Ok(Changes::default())
+        }
+        "chat.close" => store.visitor_close(&v).await,
+        "set_push_token" => {
+            store.set_session_field(&v, SessionField::PushToken, required(p, "push-token")?).await?;
+            Ok(Changes::default())
+        }
+        "widget.update" => {
+            let data = json_field(p, "data")?.unwrap_or(Value::Null);
+            store.set_session_field(&v, SessionField::WidgetState, &data.to_string()).await?;
+            Ok(Changes::default())
+        }
+        "chat.set_prechat_fields" => {
+            let fields = json_field(p, "prechat-key-independent-fields")?.ok_or_else(|| missing("prechat-key-independent-fields"))?;
+            store.set_session_field(&v, SessionField::PrechatFields, &fields.to_string()).await?;
+            Ok(Changes::default())
+        }
+        // Progress reports are accepted and ignored (visitor-api.md §12.1).
+        "file_upload_progress" => Ok(Changes::default()),
+        _ => Err(StoreError::Domain(DomainError::ArgumentMissing("action"))),
+    }
+}
+
+/// Guids of the uploaded-file descriptors in a `file_visitor` message (one object or an
+/// array of up to 10).
+fn file_guids(text: &str) -> Result<Vec<FileGuid>, StoreError> {
+    let value: Value = serde_json::from_str(text).map_err(|_| wrong("message"))?;
+    let list = match value {
+        Value::Array(items) => items,
+        obj @ Value::Object(_) => vec![obj],
+        _ => return Err(wrong("message")),
+    };
+    if list.is_empty() || list.len() > 10 {
+        return Err(wrong("message"));
+    }
+    list.iter()
+        .map(|d| {
+            d.get("guid")
+                .and_then(Value::as_str)
+                .and_then(FileGuid::parse)
+                .ok_or(StoreError::Domain(DomainError::UploadedFileNotFound))
+        })
+        .collect()
+}
+
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace) && s.len() <= 254
+}

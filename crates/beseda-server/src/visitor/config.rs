@@ -1,0 +1,135 @@
+//! Placement configuration (`/api/visitor/v1/configs/{location}`, its JSONP twin), endpoint
+//! overrides and online status (visitor-api.md §2, §14.4, §15.1).
+
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use beseda_core::presence;
+use beseda_core::settings::OrgSettings;
+use beseda_core::state::OnlineStatus;
+use serde_json::{json, Value};
+
+pub async fn meta() -> Json<Value> {
+    Json(json!({"endpoints": {}}))
+}
+
+/// Webim's FAQ endpoints are not provided.
+pub async fn faq() -> Response {
+    (StatusCode::NOT_FOUND, Json(json!({"error": "unknown-method"}))).into_response()
+}
+
+fn account_config(s: &OrgSettings) -> Value {
+    json!({
+        "visitor_hints_api_endpoint": null,
+        "web_and_mobile_quoting": s.web_and_mobile_quoting,
+        "visitor_message_editing": s.visitor_message_editing,
+        "max_visitor_upload_file_size": s.max_visitor_upload_file_size,
+        "allowed_upload_file_types": s.allowed_types_joined(),
+        "rate_operator": s.rate_operator,
+        "show_visitor_rate_operator_button": s.rate_operator,
+        "disabling_message_input_field": false,
+        "show_processing_personal_data_checkbox": false,
+        "personal_data_agreement_confirmation_mandatory": false,
+        "processing_personal_data_url": null,
+        "rate_form": null,
+        "rated_entity": null,
+        "visitor_segment": null,
+        "visitor_upload_file": s.visitor_upload_file,
+        "logo": null,
+        "multilang": false,
+        "visitor_enabling_probability": 100,
+        "rate_operator_by_click_on_avatar": false,
+        "force_visitor_disable": false,
+        "default_phone_number": null,
+        "visitor_tracking": true,
+        "operator_check_status_online": 0,
+        "visitor_websockets": true,
+        "default_prompter_id": null,
+        "check_visitor_auth": false,
+        "offline_chat_processing": true,
+        "client_php_url": null,
+        "operator_status_timer": false,
+        "open_chat_in_new_tab_for_mobile": false,
+        "default_survey_id": null,
+        "teleport": false,
+        "file_url_expiring_timeout": 300,
+        "hide_referrer": false,
+        "surveys": false,
+        "track_visitor_typing": s.operator_typing_preview,
+        "chatting_timer": false,
+        "default_lang": s.default_lang,
+        "use_emoji_annotations": false,
+        "messages_translator": false,
+        "privacy_policy_url": null,
+    })
+}
+
+async fn config_json(state: &AppState, location: &str) -> ApiResult<Value> {
+    let placement = state
+        .store
+        .placement(location)
+        .await
+        .map_err(ApiError::visitor)?
+        .ok_or_else(|| ApiError::wrong_argument("location"))?;
+    let settings = state.store.settings().await.map_err(ApiError::visitor)?;
+    let en = placement.lang.as_deref().unwrap_or(&settings.default_lang) == "en";
+    let (name_label, leave, first, operator) = if en {
+        ("Name", "Leave a message", "Ask a question", "Operator")
+    } else {
+        ("Имя", "Оставьте сообщение", "Задайте вопрос", "Оператор")
+    };
+    Ok(json!({
+        "accountConfig": account_config(&settings),
+        "locationSettings": {
+            "chat": {
+                "visitorFields": {"def": {"name": {"presence": "optional"}}},
+                "visitorFieldLabels": {"name": name_label},
+            },
+            "resources": {
+                "leavemessage-descr": leave,
+                "first_question-descr": first,
+                "chat-operator-default_title": operator,
+                "chat-window-personal_data_agreement": "",
+            },
+        },
+        "routingRules": [],
+    }))
+}
+
+pub async fn configs(State(state): State<AppState>, Path(location): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(config_json(&state, &location).await?))
+}
+
+/// `/x/js/v/all-settings-{location}.js`: the same JSON wrapped for old clients.
+pub async fn jsonp(State(state): State<AppState>, Path(file): Path<String>) -> ApiResult<Response> {
+    let location = file
+        .strip_prefix("all-settings-")
+        .and_then(|f| f.strip_suffix(".js"))
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown-method", "not found"))?;
+    let body = format!("webimApplyServerSideSettings({});", config_json(&state, location).await?);
+    Ok(([(header::CONTENT_TYPE, "application/javascript")], body).into_response())
+}
+
+pub async fn online_status(State(state): State<AppState>, p: Params) -> ApiResult<Json<Value>> {
+    let location = p.get("location").unwrap_or("default");
+    let placement = state
+        .store
+        .placement(location)
+        .await
+        .map_err(ApiError::visitor)?
+        .ok_or_else(|| ApiError::wrong_argument("location"))?;
+    let online: Vec<_> = state
+        .store
+        .operators()
+        .await
+        .map_err(ApiError::visitor)?
+        .into_iter()
+        .filter(|o| o.status == beseda_core::state::OperatorStatus::Online)
+        .collect();
+    let status = presence::placement_status(&online, &placement.department_keys);
+    Ok(Json(json!({"onlineStatus": status.as_str(), "onlineOperators": status == OnlineStatus::Online})))
+}

@@ -1,0 +1,63 @@
+//! `/l/v/m/delta`: the long-poll view of a visit session's log (visitor-api.md §6).
+
+use super::{full_update, init, page};
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::Json;
+use beseda_store::{DeltaRead, PageAuth};
+use serde_json::{json, Value};
+
+/// Most items returned at once; a client further behind asks again at once.
+pub const MAX_ITEMS: i64 = 1000;
+
+pub async fn delta(State(state): State<AppState>, p: Params) -> ApiResult<Json<Value>> {
+    if p.get("event") == Some("init") {
+        return init::init(&state, &p).await;
+    }
+    let page = page::from_params(&state, &p).await?;
+    // A malformed `since` is treated like a missing one: the client gets a full update.
+    let since = p.get("since").and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
+    let immediately = p.flag("respond-immediately").unwrap_or(false);
+    let mut watch = state.bus.watch_session(&page.visit_session_id);
+    let first = read(&state, &page, since).await?;
+    if !is_empty_delta(&first) || immediately {
+        return Ok(Json(first));
+    }
+    let deadline = tokio::time::sleep(state.config.longpoll_hold);
+    tokio::pin!(deadline);
+    loop {
+        tokio::select! {
+            changed = watch.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                if *watch.borrow_and_update() > since {
+                    let next = read(&state, &page, since).await?;
+                    if !is_empty_delta(&next) {
+                        return Ok(Json(next));
+                    }
+                }
+            }
+            _ = &mut deadline => break,
+            _ = state.closing.wait() => break,
+        }
+    }
+    Ok(Json(read(&state, &page, since).await?))
+}
+
+fn is_empty_delta(v: &Value) -> bool {
+    v.get("deltaList").and_then(Value::as_array).is_some_and(Vec::is_empty)
+}
+
+/// The response for a client at revision `since`: the items after it, or a full update.
+pub async fn read(state: &AppState, page: &PageAuth, since: i64) -> ApiResult<Value> {
+    match state.store.deltas(&page.visit_session_id, since, MAX_ITEMS).await.map_err(ApiError::visitor)? {
+        DeltaRead::Items { revision, items } => Ok(json!({"revision": revision, "deltaList": items})),
+        DeltaRead::Full => {
+            let snapshot = state.store.snapshot(&page.visit_session_id).await.map_err(ApiError::visitor)?;
+            Ok(full_update::render(page, &snapshot))
+        }
+    }
+}

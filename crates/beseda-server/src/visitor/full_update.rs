@@ -1,0 +1,80 @@
+//! `fullUpdate`: the whole state of a visit session (visitor-api.md §5).
+
+use beseda_core::presence;
+use beseda_core::state::OnlineStatus;
+use beseda_core::time::now_micros;
+use beseda_core::wire::{self, MessagePolicy};
+use beseda_store::{PageAuth, Snapshot};
+use serde_json::{json, Value};
+
+/// Renders `{"revision": R, "fullUpdate": {...}}`.
+pub fn render(page: &PageAuth, s: &Snapshot) -> Value {
+    let policy = MessagePolicy::from_settings(&s.settings);
+    let chat = s.chat.as_ref().map(|c| wire::chat(&c.chat, &c.messages, c.operator.as_ref(), &c.ratings, policy));
+    let departments: Vec<Value> = s
+        .departments
+        .iter()
+        .map(|d| wire::department(d, presence::status_for(&s.online_operators, Some(&d.key))))
+        .collect();
+    let offered: Vec<String> = s.departments.iter().map(|d| d.key.clone()).collect();
+    let online_status = presence::placement_status(&s.online_operators, &offered);
+    let visitor = wire::visitor(&s.visitor);
+    let hello = s.placement.hello_message.trim();
+    json!({
+        "revision": s.revision.max(1),
+        "fullUpdate": {
+            "authToken": page.auth_token,
+            "pageId": page.page_id.as_str(),
+            "visitSessionId": s.session.id.as_str(),
+            "visitor": visitor,
+            "visitorFull": visitor,
+            "state": s.session.state.as_str(),
+            "chat": chat,
+            "departments": departments,
+            "onlineStatus": online_status.as_str(),
+            "onlineOperators": online_status == OnlineStatus::Online,
+            "historyRevision": s.visitor.history_revision,
+            "hintsEnabled": false,
+            "survey": null,
+            "showHelloMessage": s.chat.is_none() && !hello.is_empty(),
+            "helloMessageDescr": plain_text(hello),
+            "helloMessageMarkdown": hello,
+            "chatStartAfterMessage": s.settings.chat_start_after_message,
+            "pollingPeriod": 2,
+            "normalPollingPeriod": 10,
+            "currentTime": now_micros() / 1_000_000,
+            "visitorNumber": null,
+            "cobrowsingSession": null,
+        }
+    })
+}
+
+/// A plain rendering of Markdown for clients that show text only: emphasis markers and link
+/// targets are dropped.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut chars = markdown.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' | '_' | '`' | '#' => {}
+            ']' if chars.peek() == Some(&'(') => {
+                for c in chars.by_ref() {
+                    if c == ')' {
+                        break;
+                    }
+                }
+            }
+            '[' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn markdown_to_plain() {
+        assert_eq!(super::plain_text("**Hi**, see [docs](https://x.y) _now_"), "Hi, see docs now");
+    }
+}

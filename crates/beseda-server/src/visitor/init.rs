@@ -1,0 +1,38 @@
+//! `/l/v/m/init` (and the old `/l/v/m/delta?event=init`): start or resume a visit session.
+
+use super::full_update;
+use crate::error::{ApiError, ApiResult};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::Json;
+use beseda_core::ids::{VisitSessionId, VisitorId};
+use beseda_store::InitVisit;
+use serde_json::Value;
+
+pub async fn init(state: &AppState, p: &Params) -> ApiResult<Json<Value>> {
+    let location = p.required("location")?.to_owned();
+    let visitor_id = p
+        .json("visitor")?
+        .and_then(|v| v.get("id").and_then(Value::as_str).and_then(VisitorId::parse));
+    let req = InitVisit {
+        location,
+        visitor_id,
+        visit_session_id: p.get("visit-session-id").and_then(VisitSessionId::parse),
+        device_id: p.get("device-id").map(str::to_owned),
+        platform: p.get("platform").map(str::to_owned),
+        title: p.get("title").map(str::to_owned),
+        app_version: p.get("app-version").map(str::to_owned),
+        push_token: p.get("push-token").map(str::to_owned),
+        push_service: p.get("push-service").map(str::to_owned),
+        prechat_fields: p.json("prechat-key-independent-fields")?,
+        session_ttl_micros: state.config.session_ttl.as_micros() as i64,
+    };
+    let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;
+    state.bus.publish(&outcome.changes);
+    let snapshot = state.store.snapshot(&outcome.page.visit_session_id).await.map_err(ApiError::visitor)?;
+    Ok(Json(full_update::render(&outcome.page, &snapshot)))
+}
+
+pub async fn handler(axum::extract::State(state): axum::extract::State<AppState>, p: Params) -> ApiResult<Json<Value>> {
+    init(&state, &p).await
+}

@@ -1,0 +1,101 @@
+//! `/l/v/m/ws` (Beseda extension): the visit session's log pushed over a WebSocket. Every text
+//! frame is exactly a delta response (visitor-api.md §7). Frames are built from the log when
+//! the socket is ready to take them, so a slow client gets bigger frames, never an unbounded
+//! queue; it cannot fall behind the log.
+
+use super::{delta, page};
+use crate::params::Params;
+use crate::state::AppState;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use beseda_core::time::now_micros;
+use beseda_store::PageAuth;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+pub const CLOSE_REINIT: u16 = 4001;
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+
+pub async fn handler(State(state): State<AppState>, ws: WebSocketUpgrade, p: Params) -> Response {
+    let auth = page::from_params(&state, &p).await;
+    let since = p.get("since").and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
+    ws.read_buffer_size(16 * 1024)
+        .write_buffer_size(16 * 1024)
+        .on_upgrade(move |socket| async move {
+            match auth {
+                Ok(page) => run(state, socket, page, since).await,
+                Err(_) => reject(socket).await,
+            }
+        })
+}
+
+async fn reject(mut socket: WebSocket) {
+    let _ = socket.send(Message::Text(json!({"error": "reinit-required"}).to_string().into())).await;
+    close(socket, CLOSE_REINIT, "reinit-required").await;
+}
+
+async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
+    let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+}
+
+fn revision_of(frame: &Value) -> Option<i64> {
+    frame.get("revision").and_then(Value::as_i64)
+}
+
+async fn run(state: AppState, mut socket: WebSocket, mut page: PageAuth, since: i64) {
+    let mut watch = state.bus.watch_session(&page.visit_session_id);
+    let mut at = since;
+    let mut ping = tokio::time::interval(state.config.ws_ping_interval);
+    ping.reset();
+    let mut last_heard = Instant::now();
+    let mut dirty = true;
+    loop {
+        if dirty {
+            dirty = false;
+            let frame = match delta::read(&state, &page, at).await {
+                Ok(f) => f,
+                Err(e) if e.code == "reinit-required" => return reject(socket).await,
+                Err(_) => return close(socket, 1011, "internal error").await,
+            };
+            let empty = frame.get("deltaList").and_then(Value::as_array).is_some_and(Vec::is_empty);
+            if let Some(r) = revision_of(&frame) {
+                at = r;
+            }
+            if !empty {
+                if socket.send(Message::Text(frame.to_string().into())).await.is_err() {
+                    return;
+                }
+                // More may be waiting beyond one batch.
+                dirty = frame.get("deltaList").and_then(Value::as_array).is_some_and(|l| l.len() as i64 >= delta::MAX_ITEMS);
+                continue;
+            }
+        }
+        tokio::select! {
+            changed = watch.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                dirty = *watch.borrow_and_update() > at;
+            }
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => last_heard = Instant::now(),
+            },
+            _ = ping.tick() => {
+                if last_heard.elapsed() > state.config.ws_idle_timeout {
+                    return close(socket, 1000, "idle").await;
+                }
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() {
+                    return;
+                }
+                // An open socket keeps its page alive.
+                let now = now_micros();
+                if page::keep_alive(&state, &page, now).await.is_ok() && page.last_seen_at < now - 60_000_000 {
+                    page.last_seen_at = now;
+                }
+            }
+            _ = state.closing.wait() => return close(socket, CLOSE_GOING_AWAY, "server shutdown").await,
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Deployment settings: defaults in code → optional TOML file → `BESEDA_*` environment
+//! variables → command-line flags. None of these is editable from the UI.
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    pub database_url: Option<String>,
+    pub public_origin: Option<String>,
+    pub log_level: String,
+    pub log_format: String,
+    pub sqlite_synchronous: String,
+    pub max_connections: u32,
+    pub longpoll_hold_secs: u64,
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            public_origin: None,
+            log_level: "info".into(),
+            log_format: "text".into(),
+            sqlite_synchronous: "full".into(),
+            max_connections: 8,
+            longpoll_hold_secs: 25,
+            max_body_bytes: 256 * 1024,
+        }
+    }
+}
+
+pub const EXAMPLE: &str = r#"# Beseda configuration. Every key is optional; the value shown is the default.
+# Each key can also be set with an environment variable BESEDA_<KEY> (upper case),
+# e.g. BESEDA_LISTEN=0.0.0.0:8080; command-line flags win over both.
+
+# Address and port to listen on.
+listen = "127.0.0.1:8080"
+
+# Where the SQLite database and other data live (used when database_url is empty).
+data_dir = "./data"
+
+# PostgreSQL instead of SQLite, e.g. "postgres://beseda:secret@db.example.com/beseda".
+# database_url = ""
+
+# Public origin used to build absolute URLs behind TLS termination.
+# public_origin = "https://chat.example.com"
+
+# Log level (error, warn, info, debug, trace or a tracing filter) and format (text or json).
+log_level = "info"
+log_format = "text"
+
+# SQLite durability: "full" flushes every commit to disk before it is acknowledged;
+# "normal" survives a process crash but may lose the last commits on power loss.
+sqlite_synchronous = "full"
+
+# Database connections (readers on SQLite; the whole pool on PostgreSQL).
+max_connections = 8
+
+# How long /l/v/m/delta holds a request when nothing is new, in seconds.
+longpoll_hold_secs = 25
+
+# Largest form or JSON request body, in bytes (uploads have their own limit).
+max_body_bytes = 262144
+"#;
+
+impl Config {
+    /// Loads defaults, then the TOML file (if given), then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        config.apply_env(|k| std::env::var(k).ok())?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        if let Some(v) = var("BESEDA_LISTEN") {
+            self.listen = v;
+        }
+        if let Some(v) = var("BESEDA_DATA_DIR") {
+            self.data_dir = v.into();
+        }
+        if let Some(v) = var("BESEDA_DATABASE_URL").filter(|v| !v.is_empty()) {
+            self.database_url = Some(v);
+        }
+        if let Some(v) = var("BESEDA_PUBLIC_ORIGIN") {
+            self.public_origin = Some(v);
+        }
+        if let Some(v) = var("BESEDA_LOG_LEVEL") {
+            self.log_level = v;
+        }
+        if let Some(v) = var("BESEDA_LOG_FORMAT") {
+            self.log_format = v;
+        }
+        if let Some(v) = var("BESEDA_SQLITE_SYNCHRONOUS") {
+            self.sqlite_synchronous = v;
+        }
+        if let Some(v) = var("BESEDA_MAX_CONNECTIONS") {
+            self.max_connections = v.parse().context("BESEDA_MAX_CONNECTIONS must be a number")?;
+        }
+        if let Some(v) = var("BESEDA_LONGPOLL_HOLD_SECS") {
+            self.longpoll_hold_secs = v.parse().context("BESEDA_LONGPOLL_HOLD_SECS must be a number")?;
+        }
+        if let Some(v) = var("BESEDA_MAX_BODY_BYTES") {
+            self.max_body_bytes = v.parse().context("BESEDA_MAX_BODY_BYTES must be a number")?;
+        }
+        Ok(())
+    }
+}
+
+/// A database URL safe to log: the password is replaced.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_parses_to_the_defaults() {
+        let parsed: Config = toml::from_str(EXAMPLE).expect("example parses");
+        let d = Config::default();
+        assert_eq!(parsed.listen, d.listen);
+        assert_eq!(parsed.max_body_bytes, d.max_body_bytes);
+        assert_eq!(parsed.sqlite_synchronous, d.sqlite_synchronous);
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let mut c: Config = toml::from_str("listen = \"0.0.0.0:1\"").expect("parses");
+        c.apply_env(|k| (k == "BESEDA_LISTEN").then(|| "127.0.0.1:9".to_owned())).expect("env");
+        assert_eq!(c.listen, "127.0.0.1:9");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
+    }
+}
