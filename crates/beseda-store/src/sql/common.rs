@@ -1396,11 +1396,16 @@ impl Store for SqlStore {
                 let mut chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? {
                     Some(c) => c,
                     None => {
-                        let department = match choose_department(conn, &v2, &settings, None).await? {
-                            Ok(d) => d,
-                            Err(_) => None,
-                        };
-                        create_chat(conn, emit, &v2, &settings, department, None, false, None, None).await?
+                        let department = choose_department(conn, &v2, &settings, None).await?.unwrap_or(None);
+                        // A plain text message starts the chat as its first question.
+                        let first = (req.kind == VisitorMessageKind::Text && quote.is_none() && data.is_none())
+                            .then(|| (req.text.clone(), req.client_side_id.clone()));
+                        let starts_with_it = first.is_some();
+                        let chat = create_chat(conn, emit, &v2, &settings, department, None, false, None, first).await?;
+                        if starts_with_it {
+                            return Ok(());
+                        }
+                        chat
                     }
                 };
                 if let VisitorMessageEffect::Reopen(state) = rules::visitor_message_effect(

@@ -1,0 +1,345 @@
+//! Test harness: a real server on port 0 over a fresh database, and clients that speak the
+//! visitor protocol and the operator API over real HTTP and WebSockets.
+#![allow(dead_code)]
+
+use beseda_core::state::OperatorRole;
+use beseda_server::bus::LocalBus;
+use beseda_server::{AppState, ServerConfig};
+use beseda_store::{NewOperator, Store, StoreOptions};
+use futures_util::StreamExt;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("beseda-test-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Opens a fresh store: SQLite in a temp dir, or (with `postgres`) a new database on the
+/// server named by `BESEDA_TEST_DATABASE_URL`.
+pub async fn fresh_store(postgres: bool) -> (Arc<dyn Store>, TempDir) {
+    let dir = TempDir::new();
+    let store = if postgres {
+        let url = std::env::var("BESEDA_TEST_DATABASE_URL").expect("BESEDA_TEST_DATABASE_URL");
+        let db_url = fresh_pg_database(&url).await;
+        beseda_store::open(Some(&db_url), &dir.0, &StoreOptions::default()).await.expect("open postgres")
+    } else {
+        beseda_store::open(None, &dir.0, &StoreOptions::default()).await.expect("open sqlite")
+    };
+    store.migrate().await.expect("migrate");
+    (store, dir)
+}
+
+/// Creates an empty database next to the one in `url` and returns its URL.
+pub async fn fresh_pg_database(url: &str) -> String {
+    use sqlx::Connection;
+    let name = format!("beseda_t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::PgConnection::connect(url).await.expect("connect to the test PostgreSQL");
+    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
+    let (base, _) = url.rsplit_once('/').expect("database URL has a path");
+    let query = url.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
+    format!("{base}/{name}{query}")
+}
+
+/// The PostgreSQL test URL, or `None` (printing that the test was skipped).
+pub fn pg_url(test: &str) -> Option<String> {
+    match std::env::var("BESEDA_TEST_DATABASE_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            println!("SKIPPED {test} on PostgreSQL: BESEDA_TEST_DATABASE_URL is not set");
+            None
+        }
+    }
+}
+
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub store: Arc<dyn Store>,
+    pub http: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::start_with(false, ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() }).await
+    }
+
+    pub async fn start_pg() -> Self {
+        Self::start_with(true, ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() }).await
+    }
+
+    pub async fn start_with(postgres: bool, config: ServerConfig) -> Self {
+        let (store, dir) = fresh_store(postgres).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let config = ServerConfig { public_origin: format!("http://{addr}"), ..config };
+        let state = AppState::new(store.clone(), Arc::new(LocalBus::default()), config);
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            beseda_server::serve(listener, state, async move {
+                let _ = rx.await;
+            })
+            .await
+            .expect("serve");
+        });
+        Self { addr, store, http: reqwest::Client::new(), stop: Some(tx), task: Some(task), _dir: dir }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("ws://{}{}", self.addr, path)
+    }
+
+    /// Adds an operator with the given password and returns a bearer token for them.
+    pub async fn operator(&self, email: &str, name: &str, role: OperatorRole) -> Operator {
+        let hash = beseda_server::auth::hash_password("password123".into()).await.expect("hash");
+        let op = self
+            .store
+            .create_operator(&NewOperator {
+                email: email.into(),
+                name: name.into(),
+                role,
+                password_hash: hash,
+                languages: vec!["ru".into()],
+                department_keys: vec![],
+                max_chats: None,
+            })
+            .await
+            .expect("create operator");
+        let resp: Value = self
+            .http
+            .post(self.url("/api/operator/v1/tokens"))
+            .json(&serde_json::json!({"email": email, "password": "password123"}))
+            .send()
+            .await
+            .expect("token request")
+            .json()
+            .await
+            .expect("token json");
+        Operator {
+            id: op.id.0,
+            token: resp["token"].as_str().expect("token").to_owned(),
+            base: self.url(""),
+            ws_base: self.ws_url(""),
+            http: self.http.clone(),
+        }
+    }
+
+    pub async fn visitor(&self) -> Visitor {
+        Visitor::init(self, "default", None).await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+    }
+}
+
+pub struct Operator {
+    pub id: i64,
+    pub token: String,
+    base: String,
+    ws_base: String,
+    http: reqwest::Client,
+}
+
+impl Operator {
+    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{}", self.base, path)).bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.expect("operator request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub async fn set_status(&self, status: &str) {
+        let (code, body) = self.call(reqwest::Method::PUT, "/api/operator/v1/status", Some(serde_json::json!({"status": status}))).await;
+        assert_eq!(code, 200, "{body}");
+    }
+
+    pub async fn reply(&self, chat: i64, csid: &str, text: &str) -> (u16, Value) {
+        self.post(&format!("/api/operator/v1/chats/{chat}/messages"), serde_json::json!({"clientSideId": csid, "text": text})).await
+    }
+
+    /// The operator event stream from `cursor`.
+    pub async fn events(&self, cursor: i64) -> Ws {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("{}/api/operator/v1/events/ws?cursor={cursor}", self.ws_base).into_client_request().expect("request");
+        req.headers_mut().insert("authorization", format!("Bearer {}", self.token).parse().expect("header"));
+        let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("operator ws");
+        ws
+    }
+}
+
+/// Next text frame as JSON (pings are skipped), failing after `secs`.
+pub async fn next_json(ws: &mut Ws, secs: u64) -> Value {
+    use tokio_tungstenite::tungstenite::Message;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, ws.next()).await.expect("a frame in time").expect("open").expect("frame");
+        match msg {
+            Message::Text(t) => return serde_json::from_str(&t).expect("json frame"),
+            Message::Close(c) => panic!("closed: {c:?}"),
+            _ => continue,
+        }
+    }
+}
+
+/// Reads operator events until one matches.
+pub async fn wait_event(ws: &mut Ws, pred: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let e = next_json(ws, 10).await;
+        if pred(&e) {
+            return e;
+        }
+    }
+}
+
+pub struct Visitor {
+    pub base: String,
+    pub ws_base: String,
+    pub http: reqwest::Client,
+    pub page_id: String,
+    pub auth_token: String,
+    pub session_id: String,
+    pub visitor: Value,
+    pub revision: i64,
+    pub full: Value,
+}
+
+impl Visitor {
+    pub async fn init(server: &TestServer, location: &str, session: Option<&str>) -> Self {
+        let mut q = vec![
+            ("event", "init".to_owned()),
+            ("since", "0".into()),
+            ("respond-immediately", "1".into()),
+            ("device-id", "test-device".into()),
+            ("location", location.into()),
+            ("platform", "web".into()),
+            ("title", "Test page".into()),
+        ];
+        if let Some(s) = session {
+            q.push(("visit-session-id", s.into()));
+        }
+        let resp: Value = server.http.get(server.url("/l/v/m/init")).query(&q).send().await.expect("init").json().await.expect("init json");
+        let full = resp["fullUpdate"].clone();
+        assert!(full.is_object(), "init must answer a fullUpdate: {resp}");
+        Visitor {
+            base: server.url(""),
+            ws_base: server.ws_url(""),
+            http: server.http.clone(),
+            page_id: full["pageId"].as_str().expect("pageId").into(),
+            auth_token: full["authToken"].as_str().expect("authToken").into(),
+            session_id: full["visitSessionId"].as_str().expect("visitSessionId").into(),
+            visitor: full["visitor"].clone(),
+            revision: resp["revision"].as_i64().expect("integer revision"),
+            full,
+        }
+    }
+
+    fn creds(&self) -> Vec<(&'static str, String)> {
+        vec![("page-id", self.page_id.clone()), ("auth-token", self.auth_token.clone())]
+    }
+
+    /// POSTs an action; returns HTTP status and body.
+    pub async fn action(&self, action: &str, fields: &[(&str, &str)]) -> (u16, Value) {
+        let mut form: Vec<(String, String)> = self.creds().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        form.push(("action".into(), action.into()));
+        form.extend(fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        let resp = self.http.post(format!("{}/l/v/m/action", self.base)).form(&form).send().await.expect("action");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.expect("action json"))
+    }
+
+    pub async fn ok(&self, action: &str, fields: &[(&str, &str)]) {
+        let (status, body) = self.action(action, fields).await;
+        assert_eq!((status, body["result"].as_str()), (200, Some("ok")), "{action}: {body}");
+        assert!(body.get("data").and_then(|d| d.get("error")).is_none(), "{action}: {body}");
+    }
+
+    pub async fn send(&self, csid: &str, text: &str) {
+        self.ok("chat.message", &[("client-side-id", csid), ("message", text)]).await;
+    }
+
+    /// `/l/v/m/delta` from `since`.
+    pub async fn delta(&self, since: i64, immediately: bool) -> Value {
+        let mut q = self.creds();
+        q.push(("since", since.to_string()));
+        q.push(("ts", "1".into()));
+        if immediately {
+            q.push(("respond-immediately", "1".into()));
+        }
+        self.http.get(format!("{}/l/v/m/delta", self.base)).query(&q).send().await.expect("delta").json().await.expect("delta json")
+    }
+
+    pub async fn history(&self, extra: &[(&str, &str)]) -> Value {
+        let mut q: Vec<(String, String)> = self.creds().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+        q.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        self.http.get(format!("{}/l/v/m/history", self.base)).query(&q).send().await.expect("history").json().await.expect("history json")
+    }
+
+    pub async fn ws(&self, since: i64) -> Ws {
+        let url = format!(
+            "{}/l/v/m/ws?page-id={}&auth-token={}&since={since}",
+            self.ws_base, self.page_id, self.auth_token
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("visitor ws");
+        ws
+    }
+
+    /// Current chat id (after the chat exists).
+    pub async fn chat_id(&self) -> i64 {
+        let d = self.delta(0, true).await;
+        d["fullUpdate"]["chat"]["id"].as_i64().expect("a current chat")
+    }
+}
+
+/// Items of a delta response.
+pub fn items(resp: &Value) -> Vec<Value> {
+    resp["deltaList"].as_array().cloned().unwrap_or_default()
+}
+
+pub fn messages_in(items: &[Value]) -> Vec<Value> {
+    items
+        .iter()
+        .filter(|i| i["objectType"] == "CHAT_MESSAGE" && i["event"] == "add")
+        .map(|i| i["data"].clone())
+        .collect()
+}
