@@ -39,24 +39,13 @@ pub async fn fresh_store(postgres: bool) -> (Arc<dyn Store>, TempDir) {
     let dir = TempDir::new();
     let store = if postgres {
         let url = std::env::var("BESEDA_TEST_DATABASE_URL").expect("BESEDA_TEST_DATABASE_URL");
-        let db_url = fresh_pg_database(&url).await;
+        let db_url = beseda_store::testing::fresh_postgres_database(&url).await.expect("fresh database");
         beseda_store::open(Some(&db_url), &dir.0, &StoreOptions::default()).await.expect("open postgres")
     } else {
         beseda_store::open(None, &dir.0, &StoreOptions::default()).await.expect("open sqlite")
     };
     store.migrate().await.expect("migrate");
     (store, dir)
-}
-
-/// Creates an empty database next to the one in `url` and returns its URL.
-pub async fn fresh_pg_database(url: &str) -> String {
-    use sqlx::Connection;
-    let name = format!("beseda_t_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(url).await.expect("connect to the test PostgreSQL");
-    sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
-    let (base, _) = url.rsplit_once('/').expect("database URL has a path");
-    let query = url.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default();
-    format!("{base}/{name}{query}")
 }
 
 /// The PostgreSQL test URL, or `None` (printing that the test was skipped).
