@@ -4,10 +4,7 @@ use crate::model::Operator;
 use crate::state::{OnlineStatus, OperatorStatus};
 
 /// Online operators who serve `department` (any department when `None`).
-pub fn serving<'a>(
-    online: &'a [Operator],
-    department: Option<&'a str>,
-) -> impl Iterator<Item = &'a Operator> + 'a {
+pub fn serving<'a>(online: &'a [Operator], department: Option<&'a str>) -> impl Iterator<Item = &'a Operator> + 'a {
     online.iter().filter(move |o| {
         o.status == OperatorStatus::Online
             && department.is_none_or(|d| o.department_keys.is_empty() || o.department_keys.iter().any(|k| k == d))

@@ -114,14 +114,8 @@ mod tests {
     fn reopening_and_closing() {
         use ChatState::*;
         assert_eq!(visitor_message_effect(Closed, true), VisitorMessageEffect::NewChat);
-        assert_eq!(
-            visitor_message_effect(ClosedByOperator, true),
-            VisitorMessageEffect::Reopen(Chatting)
-        );
-        assert_eq!(
-            visitor_message_effect(ClosedByVisitor, false),
-            VisitorMessageEffect::Reopen(Queue)
-        );
+        assert_eq!(visitor_message_effect(ClosedByOperator, true), VisitorMessageEffect::Reopen(Chatting));
+        assert_eq!(visitor_message_effect(ClosedByVisitor, false), VisitorMessageEffect::Reopen(Queue));
         assert_eq!(visitor_message_effect(Chatting, true), VisitorMessageEffect::Stay);
         assert_eq!(visitor_close(Chatting, true), Some(ClosedByVisitor));
         assert_eq!(visitor_close(Queue, false), Some(Closed));

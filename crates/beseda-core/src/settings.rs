@@ -88,8 +88,7 @@ mod tests {
     #[test]
     fn a_partial_document_keeps_the_other_defaults() {
         let s: OrgSettings =
-            serde_json::from_str(r#"{"name":"Acme","visitor_message_editing":false}"#)
-                .expect("parses");
+            serde_json::from_str(r#"{"name":"Acme","visitor_message_editing":false}"#).expect("parses");
         assert_eq!(s.name, "Acme");
         assert!(!s.visitor_message_editing);
         assert_eq!(s.max_message_length, DEFAULT_MAX_MESSAGE_LENGTH);

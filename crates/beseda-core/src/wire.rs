@@ -165,15 +165,8 @@ pub fn unread_by_visitor(c: &Chat) -> Value {
 }
 
 /// A chat object (§9.1) with its messages (oldest first) and operator.
-pub fn chat(
-    c: &Chat,
-    messages: &[Message],
-    op: Option<&Operator>,
-    ratings: &[Rating],
-    policy: MessagePolicy,
-) -> Value {
-    let rates: Map<String, Value> =
-        ratings.iter().map(|r| (r.operator_id.0.to_string(), rating(r))).collect();
+pub fn chat(c: &Chat, messages: &[Message], op: Option<&Operator>, ratings: &[Rating], policy: MessagePolicy) -> Value {
+    let rates: Map<String, Value> = ratings.iter().map(|r| (r.operator_id.0.to_string(), rating(r))).collect();
     json!({
         "id": c.id.0,
         "clientSideId": c.client_side_id,

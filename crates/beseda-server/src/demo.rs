@@ -24,9 +24,12 @@ pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
     }
     let settings = OrgSettings { name: "Demo Company".into(), ..OrgSettings::default() };
     store.save_settings(&settings).await?;
-    for (key, ru, en, order) in [("sales", "Продажи", "Sales", 10), ("support", "Поддержка", "Support", 20)] {
+    for (key, ru, en, order) in [("sales", "Продажи", "Sales", 10), ("support", "Поддержка", "Support", 20)]
+    {
         let locale_names = BTreeMap::from([("ru".to_owned(), ru.to_owned()), ("en".to_owned(), en.to_owned())]);
-        store.upsert_department(&Department { key: key.into(), name: ru.into(), locale_names, order, logo: None }).await?;
+        store
+            .upsert_department(&Department { key: key.into(), name: ru.into(), locale_names, order, logo: None })
+            .await?;
     }
     store
         .upsert_placement(&Placement {

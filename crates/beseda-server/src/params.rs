@@ -70,9 +70,7 @@ fn form_urlencoded(text: &str) -> Result<Vec<(String, String)>, ApiError> {
 }
 
 fn decode(s: &str) -> Result<String, ApiError> {
-    let bad = || {
-        ApiError::new(axum::http::StatusCode::BAD_REQUEST, "wrong-argument-value", "malformed form encoding")
-    };
+    let bad = || ApiError::new(axum::http::StatusCode::BAD_REQUEST, "wrong-argument-value", "malformed form encoding");
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -116,9 +114,7 @@ impl FromRequest<AppState> for Params {
             ));
         }
         let limit = state.config.max_body_bytes;
-        let body = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|_| ApiError::too_large(limit))?;
+        let body = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| ApiError::too_large(limit))?;
         parse_pairs(&body, &mut map)?;
         Ok(Params(map))
     }

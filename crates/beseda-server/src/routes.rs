@@ -13,20 +13,70 @@ use tower_http::trace::TraceLayer;
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
     use operator::{chats, events, session};
     vec![
-        (ApiDoc::new("POST", "/api/operator/v1/login", "Log in; sets the session cookie and returns the CSRF token").public().body("Credentials"), post(session::login)),
-        (ApiDoc::new("POST", "/api/operator/v1/tokens", "Create a bearer token for API clients").public().body("Credentials"), post(session::create_token)),
-        (ApiDoc::new("POST", "/api/operator/v1/logout", "End this session or revoke this token"), post(session::logout)),
+        (
+            ApiDoc::new("POST", "/api/operator/v1/login", "Log in; sets the session cookie and returns the CSRF token")
+                .public()
+                .body("Credentials"),
+            post(session::login),
+        ),
+        (
+            ApiDoc::new("POST", "/api/operator/v1/tokens", "Create a bearer token for API clients")
+                .public()
+                .body("Credentials"),
+            post(session::create_token),
+        ),
+        (
+            ApiDoc::new("POST", "/api/operator/v1/logout", "End this session or revoke this token"),
+            post(session::logout),
+        ),
         (ApiDoc::new("GET", "/api/operator/v1/me", "The logged-in operator"), get(session::me)),
-        (ApiDoc::new("PUT", "/api/operator/v1/status", "Set status: online, invisible or offline").body("Status"), put(session::set_status)),
-        (ApiDoc::new("GET", "/api/operator/v1/chats", "List chats: ?list=waiting|mine|others").query("list"), get(chats::list)),
-        (ApiDoc::new("GET", "/api/operator/v1/chats/{id}", "One chat with its messages and visitor").path_id(), get(chats::get)),
-        (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/take", "Take a waiting chat (exactly one operator wins)").path_id(), post(chats::take)),
-        (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/messages", "Send a message (idempotent by clientSideId); a waiting chat is taken").path_id().body("SendMessage"), post(chats::send)),
-        (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/typing", "Typing indicator for the visitor").path_id().body("Typing"), post(chats::typing)),
-        (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/read", "Mark the visitor's messages read").path_id(), post(chats::read)),
+        (
+            ApiDoc::new("PUT", "/api/operator/v1/status", "Set status: online, invisible or offline").body("Status"),
+            put(session::set_status),
+        ),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/chats", "List chats: ?list=waiting|mine|others").query("list"),
+            get(chats::list),
+        ),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/chats/{id}", "One chat with its messages and visitor").path_id(),
+            get(chats::get),
+        ),
+        (
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/take", "Take a waiting chat (exactly one operator wins)")
+                .path_id(),
+            post(chats::take),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/operator/v1/chats/{id}/messages",
+                "Send a message (idempotent by clientSideId); a waiting chat is taken",
+            )
+            .path_id()
+            .body("SendMessage"),
+            post(chats::send),
+        ),
+        (
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/typing", "Typing indicator for the visitor")
+                .path_id()
+                .body("Typing"),
+            post(chats::typing),
+        ),
+        (
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/read", "Mark the visitor's messages read").path_id(),
+            post(chats::read),
+        ),
         (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/close", "Close the chat").path_id(), post(chats::close)),
-        (ApiDoc::new("GET", "/api/operator/v1/events", "Stored operator events after ?cursor=N").query("cursor"), get(events::list)),
-        (ApiDoc::new("GET", "/api/operator/v1/events/ws", "WebSocket: operator events after ?cursor=N, then live").query("cursor"), get(events::ws)),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/events", "Stored operator events after ?cursor=N").query("cursor"),
+            get(events::list),
+        ),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/events/ws", "WebSocket: operator events after ?cursor=N, then live")
+                .query("cursor"),
+            get(events::ws),
+        ),
     ]
 }
 
@@ -44,10 +94,7 @@ fn visitor_routes() -> Router<AppState> {
         .route("/l/v/m/history", get(history::history).post(history::history))
         .route("/l/v/m/search-messages", get(history::search).post(history::search))
         .route("/l/v/m/get-online-status", get(config::online_status))
-        .route(
-            "/l/v/m/upload",
-            post(files::upload).layer(DefaultBodyLimit::max(files::UPLOAD_CEILING)),
-        )
+        .route("/l/v/m/upload", post(files::upload).layer(DefaultBodyLimit::max(files::UPLOAD_CEILING)))
         .route("/l/v/m/download/{guid}/{filename}", get(files::download))
         .route("/l/v/file-delete", get(files::withdraw).post(files::withdraw))
         .route("/webim/api/v1/faq/{*rest}", get(config::faq).post(config::faq))

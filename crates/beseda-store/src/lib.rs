@@ -42,22 +42,15 @@ impl Default for StoreOptions {
 
 /// Opens the store named by `database_url` (`sqlite://…` or `postgres://…`); with no URL, the
 /// SQLite database `beseda.db` inside `data_dir`. An unknown scheme is an error.
-pub async fn open(
-    database_url: Option<&str>,
-    data_dir: &Path,
-    options: &StoreOptions,
-) -> Result<Arc<dyn Store>> {
+pub async fn open(database_url: Option<&str>, data_dir: &Path, options: &StoreOptions) -> Result<Arc<dyn Store>> {
     match database_url {
         None | Some("") => {
-            std::fs::create_dir_all(data_dir).map_err(|e| {
-                StoreError::Config(format!("cannot create data dir {}: {e}", data_dir.display()))
-            })?;
+            std::fs::create_dir_all(data_dir)
+                .map_err(|e| StoreError::Config(format!("cannot create data dir {}: {e}", data_dir.display())))?;
             let path = data_dir.join("beseda.db");
             Ok(Arc::new(sqlite::SqlStore::open_file(&path, options).await?))
         }
-        Some(url) if url.starts_with("sqlite:") => {
-            Ok(Arc::new(sqlite::SqlStore::open_url(url, options).await?))
-        }
+        Some(url) if url.starts_with("sqlite:") => Ok(Arc::new(sqlite::SqlStore::open_url(url, options).await?)),
         Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
             Ok(Arc::new(postgres::SqlStore::open_url(url, options).await?))
         }
@@ -134,7 +127,8 @@ pub trait Store: Send + Sync + 'static {
     async fn operator_chats(&self, list: ChatList) -> Result<Vec<ChatSummary>>;
     async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>>;
     async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
-    async fn operator_message(&self, op: OperatorId, id: ChatId, msg: &OperatorMessage) -> Result<(MessageId, Changes)>;
+    async fn operator_message(&self, op: OperatorId, id: ChatId, msg: &OperatorMessage)
+        -> Result<(MessageId, Changes)>;
     async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes>;
     async fn operator_read(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
     async fn operator_close(&self, op: OperatorId, id: ChatId) -> Result<Changes>;

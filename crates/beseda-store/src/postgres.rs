@@ -23,12 +23,9 @@ pub(crate) struct SqlStore {
 
 impl SqlStore {
     pub(crate) async fn open_url(url: &str, options: &StoreOptions) -> Result<Self> {
-        let connect = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Config(format!("bad postgres URL: {e}")))?;
-        let pool = PgPoolOptions::new()
-            .max_connections(options.max_connections.max(2))
-            .connect_with(connect)
-            .await?;
+        let connect =
+            PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("bad postgres URL: {e}")))?;
+        let pool = PgPoolOptions::new().max_connections(options.max_connections.max(2)).connect_with(connect).await?;
         Ok(Self { writer: pool.clone(), reader: pool })
     }
 }

@@ -42,9 +42,7 @@ impl SqlStore {
             "full" => SqliteSynchronous::Full,
             "normal" => SqliteSynchronous::Normal,
             other => {
-                return Err(StoreError::Config(format!(
-                    "sqlite_synchronous must be `full` or `normal`, not `{other}`"
-                )))
+                return Err(StoreError::Config(format!("sqlite_synchronous must be `full` or `normal`, not `{other}`")))
             }
         };
         let connect = connect
@@ -54,10 +52,7 @@ impl SqlStore {
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-16000");
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(connect.clone())
-            .await?;
+        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(connect.clone()).await?;
         let reader = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .connect_with(connect.read_only(true))

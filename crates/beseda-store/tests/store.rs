@@ -133,10 +133,7 @@ async fn deltas_replay_exactly_and_old_revisions_get_full_updates(store: Arc<dyn
     assert_eq!(all, [first, second].concat());
     assert_eq!(store.deltas(&session, 0, 1000).await.expect("read"), DeltaRead::Full);
     assert_eq!(store.deltas(&session, r2 + 5, 1000).await.expect("read"), DeltaRead::Full);
-    assert_eq!(
-        store.deltas(&session, r2, 1000).await.expect("read"),
-        DeltaRead::Items { revision: r2, items: vec![] }
-    );
+    assert_eq!(store.deltas(&session, r2, 1000).await.expect("read"), DeltaRead::Items { revision: r2, items: vec![] });
     let unknown = beseda_core::ids::VisitSessionId::random();
     assert_eq!(store.deltas(&unknown, 1, 1000).await.expect("read"), DeltaRead::Full);
 }

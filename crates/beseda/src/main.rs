@@ -83,10 +83,8 @@ fn init_logging(config: &Config) {
 }
 
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
-    let options = StoreOptions {
-        max_connections: config.max_connections,
-        sqlite_synchronous: config.sqlite_synchronous.clone(),
-    };
+    let options =
+        StoreOptions { max_connections: config.max_connections, sqlite_synchronous: config.sqlite_synchronous.clone() };
     let store = beseda_store::open(config.database_url.as_deref(), &config.data_dir, &options)
         .await
         .context("opening the database")?;
@@ -180,9 +178,8 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
             println!("demo {:<10} {:<28} one-time password: {}", a.role.as_str(), a.email, a.password);
         }
     }
-    let listener = tokio::net::TcpListener::bind(&config.listen)
-        .await
-        .with_context(|| format!("binding {}", config.listen))?;
+    let listener =
+        tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let server_config = ServerConfig {
         public_origin: config.public_origin.clone().unwrap_or_else(|| format!("http://{addr}")),

@@ -49,7 +49,8 @@ async fn unknown_action_and_bad_arguments() {
     assert_eq!((status, body["error"].as_str()), (200, Some("max-message-length-exceeded")));
     let (status, body) = v.action("chat.start", &[("department-key", "nope"), ("force-start", "1")]).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("wrong-argument-value")));
-    let (status, body) = v.action("chat.message", &[("client-side-id", "e3"), ("message", "x"), ("data", "{not json")]).await;
+    let (status, body) =
+        v.action("chat.message", &[("client-side-id", "e3"), ("message", "x"), ("data", "{not json")]).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("wrong-argument-value")));
     let (status, body) = v.action("chat.send_chat_history", &[]).await;
     assert_eq!((status, body["error"].as_str()), (400, Some("argument-missing")));
@@ -60,10 +61,21 @@ async fn unknown_action_and_bad_arguments() {
     assert!(full["fullUpdate"]["chat"].is_null(), "{full}");
     assert_eq!(full["fullUpdate"]["historyRevision"], json!(0));
     // Missing action / unknown location.
-    let resp = server.http.post(server.url("/l/v/m/action")).form(&[("page-id", v.page_id.as_str())]).send().await.expect("send");
+    let resp = server
+        .http
+        .post(server.url("/l/v/m/action"))
+        .form(&[("page-id", v.page_id.as_str())])
+        .send()
+        .await
+        .expect("send");
     assert_eq!(resp.status().as_u16(), 400);
     assert_eq!(resp.json::<Value>().await.expect("json")["error"], "argument-missing");
-    let resp = server.http.get(server.url("/l/v/m/init?event=init&since=0&location=nowhere&device-id=d&platform=web&title=t")).send().await.expect("send");
+    let resp = server
+        .http
+        .get(server.url("/l/v/m/init?event=init&since=0&location=nowhere&device-id=d&platform=web&title=t"))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(resp.status().as_u16(), 400);
     assert_eq!(resp.json::<Value>().await.expect("json")["error"], "wrong-argument-value");
     server.stop().await;
@@ -73,7 +85,12 @@ async fn unknown_action_and_bad_arguments() {
 async fn oversized_and_malformed_bodies() {
     let server = TestServer::start().await;
     let v = server.visitor().await;
-    let huge = format!("page-id={}&auth-token={}&action=chat.message&client-side-id=h&message={}", v.page_id, v.auth_token, "a".repeat(300 * 1024));
+    let huge = format!(
+        "page-id={}&auth-token={}&action=chat.message&client-side-id=h&message={}",
+        v.page_id,
+        v.auth_token,
+        "a".repeat(300 * 1024)
+    );
     let resp = server
         .http
         .post(server.url("/l/v/m/action"))
@@ -107,7 +124,8 @@ async fn oversized_and_malformed_bodies() {
         .expect("send");
     assert_eq!(resp.status().as_u16(), 400);
     assert_eq!(resp.json::<Value>().await.expect("json")["error"], "invalid-json");
-    let (code, body) = op.call(reqwest::Method::PUT, "/api/operator/v1/status", Some(json!({"status": "dancing"}))).await;
+    let (code, body) =
+        op.call(reqwest::Method::PUT, "/api/operator/v1/status", Some(json!({"status": "dancing"}))).await;
     assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")));
     let resp = server.http.get(server.url("/api/operator/v1/chats")).send().await.expect("send");
     assert_eq!(resp.status().as_u16(), 401);
@@ -140,7 +158,11 @@ async fn cookie_sessions_need_the_csrf_token() {
     let body: Value = resp.json().await.expect("json");
     let csrf = body["csrfToken"].as_str().expect("csrf").to_owned();
     let put = |with_csrf: bool| {
-        let mut req = server.http.put(server.url("/api/operator/v1/status")).header("cookie", session.clone()).json(&json!({"status": "online"}));
+        let mut req = server
+            .http
+            .put(server.url("/api/operator/v1/status"))
+            .header("cookie", session.clone())
+            .json(&json!({"status": "online"}));
         if with_csrf {
             req = req.header("x-csrf-token", csrf.clone());
         }
@@ -150,9 +172,16 @@ async fn cookie_sessions_need_the_csrf_token() {
     assert_eq!(refused.status().as_u16(), 403);
     assert_eq!(refused.json::<Value>().await.expect("json")["error"], "csrf-token-invalid");
     assert_eq!(put(true).await.expect("send").status().as_u16(), 200);
-    let me = server.http.get(server.url("/api/operator/v1/me")).header("cookie", session.clone()).send().await.expect("me");
+    let me =
+        server.http.get(server.url("/api/operator/v1/me")).header("cookie", session.clone()).send().await.expect("me");
     assert_eq!(me.json::<Value>().await.expect("json")["operator"]["status"], "online");
-    let wrong = server.http.post(server.url("/api/operator/v1/login")).json(&json!({"email": "csrf@example.com", "password": "nope"})).send().await.expect("login");
+    let wrong = server
+        .http
+        .post(server.url("/api/operator/v1/login"))
+        .json(&json!({"email": "csrf@example.com", "password": "nope"}))
+        .send()
+        .await
+        .expect("login");
     assert_eq!(wrong.status().as_u16(), 401);
     server.stop().await;
 }
@@ -173,10 +202,12 @@ async fn keyboard_buttons_round_trip() {
         .await;
     assert_eq!(code, 200, "{sent}");
     let keyboard_id = sent["messageId"].as_str().expect("id").to_owned();
-    let (_, bad) = v.action("chat.keyboard_response", &[("request-message-id", &keyboard_id), ("button-id", "9")]).await;
+    let (_, bad) =
+        v.action("chat.keyboard_response", &[("request-message-id", &keyboard_id), ("button-id", "9")]).await;
     assert_eq!(bad["error"], "cannot-create-response");
     v.ok("chat.keyboard_response", &[("request-message-id", &keyboard_id), ("button-id", "1")]).await;
-    let (_, again) = v.action("chat.keyboard_response", &[("request-message-id", &keyboard_id), ("button-id", "2")]).await;
+    let (_, again) =
+        v.action("chat.keyboard_response", &[("request-message-id", &keyboard_id), ("button-id", "2")]).await;
     assert_eq!(again["error"], "cannot-create-response", "a completed keyboard takes no second answer");
     let full = v.delta(0, true).await;
     let messages = full["fullUpdate"]["chat"]["messages"].as_array().expect("messages").clone();
@@ -205,7 +236,10 @@ async fn files_upload_download_and_limits() {
             .text("auth-token", v.auth_token.clone())
             .text("chat-mode", "online")
             .text("client-side-id", csid)
-            .part("webim_upload_file", reqwest::multipart::Part::bytes(bytes).file_name(name).mime_str(ctype).expect("mime"));
+            .part(
+                "webim_upload_file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name).mime_str(ctype).expect("mime"),
+            );
         server.http.post(server.url("/l/v/m/upload")).multipart(form).send()
     };
     let resp = upload("photo.png", "image/png", png.clone(), "f1").await.expect("upload");
@@ -224,11 +258,13 @@ async fn files_upload_download_and_limits() {
     assert_eq!(text_desc["guid"], json!(guid));
     assert_eq!(msg["data"]["file"]["state"], "ready");
     // Signed download.
-    let expires = (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() + 300).to_string();
+    let expires =
+        (std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() + 300).to_string();
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(v.auth_token.as_bytes()).expect("key");
     mac.update(format!("{guid}{expires}").as_bytes());
     let hash = hex::encode(mac.finalize().into_bytes());
-    let url = server.url(&format!("/l/v/m/download/{guid}/photo.png?page-id={}&expires={expires}&hash={hash}", v.page_id));
+    let url =
+        server.url(&format!("/l/v/m/download/{guid}/photo.png?page-id={}&expires={expires}&hash={hash}", v.page_id));
     let got = server.http.get(&url).send().await.expect("download");
     assert_eq!(got.status().as_u16(), 200);
     assert_eq!(got.headers()["content-type"], "image/png");
@@ -303,8 +339,12 @@ async fn edits_deletes_and_quotes() {
     let quote = json!({"ref": {"msgId": id, "msgChannelSideId": null, "chatId": null}}).to_string();
     v.ok("chat.message", &[("client-side-id", "e2"), ("message", "replying"), ("quote", &quote)]).await;
     let missing = json!({"ref": {"msgId": "0123456789abcdef0123456789abcdef"}}).to_string();
-    let (status, body) = v.action("chat.message", &[("client-side-id", "e3"), ("message", "x"), ("quote", &missing)]).await;
-    assert_eq!((status, body["result"].as_str(), body["data"]["error"].as_str()), (200, Some("ok"), Some("quoted-message-not-found")));
+    let (status, body) =
+        v.action("chat.message", &[("client-side-id", "e3"), ("message", "x"), ("quote", &missing)]).await;
+    assert_eq!(
+        (status, body["result"].as_str(), body["data"]["error"].as_str()),
+        (200, Some("ok"), Some("quoted-message-not-found"))
+    );
     v.ok("chat.delete_message", &[("client-side-id", "e1")]).await;
     let full = v.delta(0, true).await;
     let msgs = full["fullUpdate"]["chat"]["messages"].as_array().expect("messages");

@@ -59,14 +59,15 @@ async fn acknowledged_messages_survive_sigkill() {
     let token = init["fullUpdate"]["authToken"].as_str().expect("token").to_owned();
     let session = init["fullUpdate"]["visitSessionId"].as_str().expect("session").to_owned();
     let send = |csid: &'static str| {
-        http.post(format!("{base}/l/v/m/action")).form(&[
-            ("page-id", page.as_str()),
-            ("auth-token", token.as_str()),
-            ("action", "chat.message"),
-            ("client-side-id", csid),
-            ("message", "сохрани меня"),
-        ])
-        .send()
+        http.post(format!("{base}/l/v/m/action"))
+            .form(&[
+                ("page-id", page.as_str()),
+                ("auth-token", token.as_str()),
+                ("action", "chat.message"),
+                ("client-side-id", csid),
+                ("message", "сохрани меня"),
+            ])
+            .send()
     };
     let ack: Value = send("durable-1").await.expect("send").json().await.expect("json");
     assert_eq!(ack["result"], "ok");

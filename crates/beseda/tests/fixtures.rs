@@ -51,7 +51,8 @@ fn has_type(v: &Value, t: T) -> bool {
 /// Keys a decoder reads: (key, type, required).
 type Spec = &'static [(&'static str, T, bool)];
 
-const DELTA_ITEM: Spec = &[("event", T::Str, true), ("id", T::Str, true), ("objectType", T::Str, false), ("data", T::Any, false)];
+const DELTA_ITEM: Spec =
+    &[("event", T::Str, true), ("id", T::Str, true), ("objectType", T::Str, false), ("data", T::Any, false)];
 const FULL_UPDATE: Spec = &[
     ("authToken", T::Str, true),
     ("pageId", T::Str, true),
@@ -111,7 +112,13 @@ const MESSAGE: Spec = &[
     ("reaction", T::Str, false),
     ("quote", T::Obj, false),
 ];
-const OPERATOR: Spec = &[("id", T::Int, true), ("fullname", T::Str, true), ("avatar", T::Str, false), ("title", T::Str, false), ("additionalInfo", T::Str, false)];
+const OPERATOR: Spec = &[
+    ("id", T::Int, true),
+    ("fullname", T::Str, true),
+    ("avatar", T::Str, false),
+    ("title", T::Str, false),
+    ("additionalInfo", T::Str, false),
+];
 const RATING: Spec = &[("operatorId", T::Int, true), ("rating", T::Int, false), ("answer", T::Int, false)];
 const UNREAD: Spec = &[("msgCnt", T::Int, true), ("sinceTs", T::Num, false)];
 const FILE_DESC: Spec = &[
@@ -124,13 +131,33 @@ const FILE_DESC: Spec = &[
 ];
 const FILE_STATE: Spec = &[("state", T::Str, true), ("desc", T::Obj, true), ("progress", T::Int, false)];
 const QUOTE: Spec = &[("state", T::Str, true), ("message", T::Obj, true), ("ref", T::Obj, false)];
-const QUOTE_MESSAGE: Spec = &[("kind", T::Str, true), ("authorId", T::Int, false), ("id", T::Str, true), ("name", T::Str, true), ("text", T::Str, true), ("ts", T::Int, true)];
+const QUOTE_MESSAGE: Spec = &[
+    ("kind", T::Str, true),
+    ("authorId", T::Int, false),
+    ("id", T::Str, true),
+    ("name", T::Str, true),
+    ("text", T::Str, true),
+    ("ts", T::Int, true),
+];
 const KEYBOARD: Spec = &[("buttons", T::Arr, true), ("state", T::Str, true), ("response", T::Obj, false)];
 const KEYBOARD_RESPONSE: Spec = &[("buttonId", T::Str, true), ("messageId", T::Str, true)];
 const BUTTON: Spec = &[("id", T::Str, true), ("text", T::Str, true), ("config", T::Obj, false)];
-const BUTTON_CONFIG: Spec = &[("active", T::Bool, false), ("state", T::Str, false), ("link", T::Str, false), ("text_to_insert", T::Str, false), ("hide_after_response", T::Bool, false)];
+const BUTTON_CONFIG: Spec = &[
+    ("active", T::Bool, false),
+    ("state", T::Str, false),
+    ("link", T::Str, false),
+    ("text_to_insert", T::Str, false),
+    ("hide_after_response", T::Bool, false),
+];
 const KEYBOARD_REQUEST: Spec = &[("button", T::Obj, true), ("request", T::Obj, true)];
-const DEPARTMENT: Spec = &[("key", T::Str, true), ("name", T::Str, true), ("online", T::Str, true), ("order", T::Int, true), ("localeToName", T::Obj, false), ("logo", T::Str, false)];
+const DEPARTMENT: Spec = &[
+    ("key", T::Str, true),
+    ("name", T::Str, true),
+    ("online", T::Str, true),
+    ("order", T::Int, true),
+    ("localeToName", T::Obj, false),
+    ("logo", T::Str, false),
+];
 const VISITOR: Spec = &[("id", T::Str, true), ("fields", T::Obj, true), ("icon", T::Obj, true)];
 const HISTORY_REVISION: Spec = &[("revision", T::StrOrInt, true)];
 const HISTORY_SINCE_DATA: Spec = &[("hasMore", T::Bool, true), ("messages", T::Arr, true), ("revision", T::Str, true)];
@@ -143,7 +170,9 @@ fn check(what: &str, v: &Value, spec: Spec, strict: bool) -> Result<(), String> 
     let obj = v.as_object().ok_or_else(|| format!("{what}: not an object: {v}"))?;
     for (key, t, required) in spec {
         match obj.get(*key) {
-            None | Some(Value::Null) if *required && strict => return Err(format!("{what}: required `{key}` missing or null")),
+            None | Some(Value::Null) if *required && strict => {
+                return Err(format!("{what}: required `{key}` missing or null"))
+            }
             None | Some(Value::Null) => {}
             Some(val) if !has_type(val, *t) => return Err(format!("{what}: `{key}` should be {t:?}, is {val}")),
             Some(_) => {}
@@ -173,14 +202,21 @@ fn fixture_rejected(name: &str, spec: Spec) {
 
 /// Fixtures of surfaces that later issues produce (surveys, push notifications, signed visitor
 /// fields). They are still read here, so a change to them is noticed.
-const PRODUCED_LATER: &[&str] = &["survey.json", "push-notification.json", "provided-visitor-v1.json", "provided-visitor-v2-minimal.json"];
+const PRODUCED_LATER: &[&str] =
+    &["survey.json", "push-notification.json", "provided-visitor-v1.json", "provided-visitor-v2-minimal.json"];
 
 #[tokio::test]
 async fn beseda_output_matches_the_golden_fixtures() {
     let server = TestServer::start().await;
     server
         .store
-        .upsert_department(&Department { key: "sales".into(), name: "Продажи".into(), locale_names: BTreeMap::from([("ru".into(), "Продажи".into())]), order: 10, logo: Some("/logo.png".into()) })
+        .upsert_department(&Department {
+            key: "sales".into(),
+            name: "Продажи".into(),
+            locale_names: BTreeMap::from([("ru".into(), "Продажи".into())]),
+            order: 10,
+            logo: Some("/logo.png".into()),
+        })
         .await
         .expect("department");
     let op = server.operator("fx@example.com", "Фикс", OperatorRole::Operator).await;
@@ -193,12 +229,17 @@ async fn beseda_output_matches_the_golden_fixtures() {
     let (_, kb) = op
         .post(&format!("/api/operator/v1/chats/{chat}/messages"), json!({"clientSideId": "fxk", "keyboard": [[{"id": "1", "text": "Да", "config": {"active": true, "link": "https://example.com"}}, {"id": "2", "text": "Нет"}]]}))
         .await;
-    v.ok("chat.keyboard_response", &[("request-message-id", kb["messageId"].as_str().expect("id")), ("button-id", "2")]).await;
+    v.ok(
+        "chat.keyboard_response",
+        &[("request-message-id", kb["messageId"].as_str().expect("id")), ("button-id", "2")],
+    )
+    .await;
     op.post(&format!("/api/operator/v1/chats/{chat}/read"), json!({})).await;
     v.ok("sticker", &[("sticker-id", "7"), ("client-side-id", "fxs")]).await;
     let full = v.delta(0, true).await;
     let msgs = full["fullUpdate"]["chat"]["messages"].as_array().expect("messages").clone();
-    let operator_msg_id = msgs.iter().find(|m| m["kind"] == "operator").expect("operator msg")["id"].as_str().expect("id").to_owned();
+    let operator_msg_id =
+        msgs.iter().find(|m| m["kind"] == "operator").expect("operator msg")["id"].as_str().expect("id").to_owned();
     let quote = json!({"ref": {"msgId": operator_msg_id, "msgChannelSideId": null, "chatId": null}}).to_string();
     v.ok("chat.message", &[("client-side-id", "fxq"), ("message", "цитирую"), ("quote", &quote)]).await;
     v.ok("chat.operator_rate_select", &[("rate", "1")]).await;
@@ -209,8 +250,20 @@ async fn beseda_output_matches_the_golden_fixtures() {
         .text("page-id", v.page_id.clone())
         .text("auth-token", v.auth_token.clone())
         .text("client-side-id", "fxf")
-        .part("webim_upload_file", reqwest::multipart::Part::bytes(png).file_name("a.png").mime_str("image/png").expect("mime"));
-    let upload: Value = server.http.post(server.url("/l/v/m/upload")).multipart(form).send().await.expect("upload").json().await.expect("json");
+        .part(
+            "webim_upload_file",
+            reqwest::multipart::Part::bytes(png).file_name("a.png").mime_str("image/png").expect("mime"),
+        );
+    let upload: Value = server
+        .http
+        .post(server.url("/l/v/m/upload"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload")
+        .json()
+        .await
+        .expect("json");
 
     // Delta transport.
     fixture_ok("full-update.json", "", FULL_UPDATE);
@@ -227,16 +280,15 @@ async fn beseda_output_matches_the_golden_fixtures() {
         let decoded: DeltaItem = serde_json::from_value(item.clone()).expect("decodes");
         assert_eq!(serde_json::to_value(&decoded).expect("encodes"), *item);
     }
-    for name in ["delta-item-chat-message-add.json"] {
-        fixture_ok(name, "", DELTA_ITEM);
-        let decoded: DeltaItem = serde_json::from_value(fixture(name)).expect("fixture decodes");
-        assert_eq!(decoded.object_type, "CHAT_MESSAGE");
-    }
+    fixture_ok("delta-item-chat-message-add.json", "", DELTA_ITEM);
+    let decoded: DeltaItem = serde_json::from_value(fixture("delta-item-chat-message-add.json")).expect("decodes");
+    assert_eq!(decoded.object_type, "CHAT_MESSAGE");
     for name in ["delta-item-null-event-rejected.json", "delta-item-null-id-rejected.json"] {
         fixture_rejected(name, DELTA_ITEM);
         assert!(serde_json::from_value::<DeltaItem>(fixture(name)).is_err(), "{name} must not decode");
     }
-    let by_type = |t: &str| all_items.iter().filter(|i| i["objectType"] == t).map(|i| i["data"].clone()).collect::<Vec<_>>();
+    let by_type =
+        |t: &str| all_items.iter().filter(|i| i["objectType"] == t).map(|i| i["data"].clone()).collect::<Vec<_>>();
 
     // Chat, messages, operators.
     fixture_ok("chat.json", "", CHAT);
@@ -244,7 +296,8 @@ async fn beseda_output_matches_the_golden_fixtures() {
     let full = v.delta(0, true).await;
     let chat_obj = &full["fullUpdate"]["chat"];
     ok("chat", chat_obj, CHAT);
-    for name in ["message-info.json", "message-operator.json", "message-visitor-editable.json", "message-sticker.json"] {
+    for name in ["message-info.json", "message-operator.json", "message-visitor-editable.json", "message-sticker.json"]
+    {
         fixture_ok(name, "", MESSAGE);
     }
     let msgs = chat_obj["messages"].as_array().expect("messages");
@@ -271,14 +324,22 @@ async fn beseda_output_matches_the_golden_fixtures() {
     fixture_ok("rating.json", "", RATING);
     let rates = by_type("OPERATOR_RATE");
     let after = v.delta(init_revision, true).await;
-    let rates: Vec<Value> = if rates.is_empty() { items(&after).into_iter().filter(|i| i["objectType"] == "OPERATOR_RATE").map(|i| i["data"].clone()).collect() } else { rates };
+    let rates: Vec<Value> = if rates.is_empty() {
+        items(&after).into_iter().filter(|i| i["objectType"] == "OPERATOR_RATE").map(|i| i["data"].clone()).collect()
+    } else {
+        rates
+    };
     assert!(!rates.is_empty(), "OPERATOR_RATE produced");
     rates.iter().for_each(|r| ok("OPERATOR_RATE", r, RATING));
     for r in chat_obj["operatorIdToRate"].as_object().expect("map").values() {
         ok("operatorIdToRate value", r, RATING);
     }
     fixture_ok("unread-by-visitor.json", "", UNREAD);
-    let unread: Vec<Value> = items(&after).into_iter().filter(|i| i["objectType"] == "UNREAD_BY_VISITOR").map(|i| i["data"].clone()).collect();
+    let unread: Vec<Value> = items(&after)
+        .into_iter()
+        .filter(|i| i["objectType"] == "UNREAD_BY_VISITOR")
+        .map(|i| i["data"].clone())
+        .collect();
     assert!(!unread.is_empty());
     unread.iter().for_each(|u| ok("UNREAD_BY_VISITOR", u, UNREAD));
 
@@ -346,7 +407,11 @@ async fn beseda_output_matches_the_golden_fixtures() {
     ok("visitorFull", &full["fullUpdate"]["visitorFull"], VISITOR);
     assert!(full["fullUpdate"]["visitor"]["fields"].as_object().expect("fields").values().all(Value::is_string));
     fixture_ok("history-revision.json", "", HISTORY_REVISION);
-    let hr: Vec<Value> = items(&after).into_iter().filter(|i| i["objectType"] == "HISTORY_REVISION").map(|i| i["data"].clone()).collect();
+    let hr: Vec<Value> = items(&after)
+        .into_iter()
+        .filter(|i| i["objectType"] == "HISTORY_REVISION")
+        .map(|i| i["data"].clone())
+        .collect();
     assert!(!hr.is_empty());
     hr.iter().for_each(|h| ok("HISTORY_REVISION", h, HISTORY_REVISION));
     fixture_ok("history-since-response.json", "/data", HISTORY_SINCE_DATA);
@@ -355,31 +420,63 @@ async fn beseda_output_matches_the_golden_fixtures() {
     fixture_ok("history-before-response-null-data.json", "/data", &[]);
     let since = v.history(&[("since", "0")]).await;
     ok("history since data", &since["data"], HISTORY_SINCE_DATA);
-    since["data"]["messages"].as_array().expect("messages").iter().filter(|m| m["deleted"] != json!(true)).for_each(|m| ok("history message", m, MESSAGE));
+    since["data"]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["deleted"] != json!(true))
+        .for_each(|m| ok("history message", m, MESSAGE));
     let before = v.history(&[("before-ts", &i64::MAX.to_string())]).await;
     ok("history before data", &before["data"], HISTORY_BEFORE_DATA);
     assert!(!before["data"]["messages"].as_array().expect("messages").is_empty());
 
     // Configuration.
-    let config: Value = server.http.get(server.url("/api/visitor/v1/configs/default?jsonp=false")).send().await.expect("config").json().await.expect("json");
+    let config: Value = server
+        .http
+        .get(server.url("/api/visitor/v1/configs/default?jsonp=false"))
+        .send()
+        .await
+        .expect("config")
+        .json()
+        .await
+        .expect("json");
     let account = config["accountConfig"].as_object().expect("accountConfig");
     for (key, value) in fixture("configs-account-config.json")["accountConfig"].as_object().expect("fixture") {
         let Some(ours) = account.get(key) else { continue };
         if value.is_null() || ours.is_null() {
             continue;
         }
-        let same = (value.is_boolean() && ours.is_boolean()) || (value.is_i64() && ours.is_i64()) || (value.is_string() && ours.is_string());
+        let same = (value.is_boolean() && ours.is_boolean())
+            || (value.is_i64() && ours.is_i64())
+            || (value.is_string() && ours.is_string());
         assert!(same, "accountConfig.{key}: fixture {value}, Beseda {ours}");
     }
     assert_eq!(account["allowed_upload_file_types"].as_str().map(|s| s.split(", ").count()), Some(8));
     assert!(fixture("location-settings-response.json").is_object());
     assert!(config["locationSettings"]["chat"]["visitorFields"].is_object());
     assert!(config["routingRules"].is_array());
-    let jsonp = server.http.get(server.url("/x/js/v/all-settings-default.js")).send().await.expect("jsonp").text().await.expect("text");
-    let inner = jsonp.strip_prefix("webimApplyServerSideSettings(").and_then(|s| s.strip_suffix(");")).expect("JSONP wrapper");
+    let jsonp = server
+        .http
+        .get(server.url("/x/js/v/all-settings-default.js"))
+        .send()
+        .await
+        .expect("jsonp")
+        .text()
+        .await
+        .expect("text");
+    let inner =
+        jsonp.strip_prefix("webimApplyServerSideSettings(").and_then(|s| s.strip_suffix(");")).expect("JSONP wrapper");
     assert_eq!(serde_json::from_str::<Value>(inner).expect("json"), config);
     fixture_ok("location-status-response.json", "", ONLINE_STATUS);
-    let status: Value = server.http.get(server.url("/l/v/m/get-online-status?location=default")).send().await.expect("status").json().await.expect("json");
+    let status: Value = server
+        .http
+        .get(server.url("/l/v/m/get-online-status?location=default"))
+        .send()
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("json");
     ok("online status", &status, ONLINE_STATUS);
     assert_eq!(status["onlineStatus"], "online");
 

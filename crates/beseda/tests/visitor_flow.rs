@@ -30,7 +30,17 @@ async fn exchange_over_long_poll(server: TestServer) {
     assert_eq!(vis_msgs.iter().filter(|m| m["clientSideId"] == "m1").count(), 1, "one message for one client-side id");
 
     let poll = {
-        let v2 = Visitor { http: v.http.clone(), base: v.base.clone(), ws_base: v.ws_base.clone(), page_id: v.page_id.clone(), auth_token: v.auth_token.clone(), session_id: v.session_id.clone(), visitor: v.visitor.clone(), revision: rev_before, full: Value::Null };
+        let v2 = Visitor {
+            http: v.http.clone(),
+            base: v.base.clone(),
+            ws_base: v.ws_base.clone(),
+            page_id: v.page_id.clone(),
+            auth_token: v.auth_token.clone(),
+            session_id: v.session_id.clone(),
+            visitor: v.visitor.clone(),
+            revision: rev_before,
+            full: Value::Null,
+        };
         tokio::spawn(async move { v2.delta(rev_before, false).await })
     };
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -65,7 +75,8 @@ async fn exchange_over_long_poll(server: TestServer) {
     let (_, again) = op.reply(chat_id, "r1", "Добрый день! Чем помочь?").await;
     assert_eq!(again["result"], "ok");
     let history = v.history(&[]).await;
-    let texts: Vec<&str> = history["data"]["messages"].as_array().expect("messages").iter().filter_map(|m| m["text"].as_str()).collect();
+    let texts: Vec<&str> =
+        history["data"]["messages"].as_array().expect("messages").iter().filter_map(|m| m["text"].as_str()).collect();
     assert_eq!(texts.iter().filter(|t| **t == "Добрый день! Чем помочь?").count(), 1);
     assert_eq!(texts.iter().filter(|t| **t == "Здравствуйте, вопрос по заказу").count(), 1);
     server.stop().await;
@@ -120,7 +131,8 @@ async fn visitor_and_operator_exchange_over_websocket() {
     op.reply(chat_id, "wr3", "While you were away 2").await;
     let mut ws = v.ws(at).await;
     let catch_up = next_json(&mut ws, 10).await;
-    let missed: Vec<String> = messages_in(&items(&catch_up)).iter().map(|m| m["text"].as_str().unwrap_or_default().to_owned()).collect();
+    let missed: Vec<String> =
+        messages_in(&items(&catch_up)).iter().map(|m| m["text"].as_str().unwrap_or_default().to_owned()).collect();
     assert_eq!(missed, vec!["While you were away 1", "While you were away 2"]);
     // Exactly the same items as the long-poll transport gives for that revision.
     let via_poll = v.delta(at, true).await;
@@ -130,8 +142,8 @@ async fn visitor_and_operator_exchange_over_websocket() {
 
 #[tokio::test]
 async fn websocket_with_bad_credentials_asks_for_reinit() {
-    use tokio_tungstenite::tungstenite::Message;
     use futures_util::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
     let server = TestServer::start().await;
     let url = server.ws_url("/l/v/m/ws?page-id=00000000000000000000000000000000&auth-token=x&since=1");
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("upgrade succeeds");
@@ -173,11 +185,19 @@ async fn operator_read_close_and_visitor_read_produce_deltas() {
     v.ok("chat.read_by_visitor", &[]).await;
     op.post(&format!("/api/operator/v1/chats/{chat}/close"), json!({})).await;
     let d = v.delta(at, true).await;
-    let kinds: Vec<String> = items(&d).iter().map(|i| i["objectType"].as_str().unwrap_or_default().to_owned()).collect();
-    for expected in ["MESSAGE_READ", "CHAT_UNREAD_BY_OPERATOR_SINCE_TS", "UNREAD_BY_VISITOR", "CHAT_READ_BY_VISITOR", "CHAT_STATE", "HISTORY_REVISION"] {
+    let kinds: Vec<String> =
+        items(&d).iter().map(|i| i["objectType"].as_str().unwrap_or_default().to_owned()).collect();
+    for expected in [
+        "MESSAGE_READ",
+        "CHAT_UNREAD_BY_OPERATOR_SINCE_TS",
+        "UNREAD_BY_VISITOR",
+        "CHAT_READ_BY_VISITOR",
+        "CHAT_STATE",
+        "HISTORY_REVISION",
+    ] {
         assert!(kinds.iter().any(|k| k == expected), "{expected} missing from {kinds:?}");
     }
-    let last_state = items(&d).iter().filter(|i| i["objectType"] == "CHAT_STATE").last().cloned().expect("state");
+    let last_state = items(&d).iter().rfind(|i| i["objectType"] == "CHAT_STATE").cloned().expect("state");
     assert_eq!(last_state["data"], "closed_by_operator");
     // The visitor closes too: now it is final.
     v.ok("chat.close", &[]).await;

@@ -22,7 +22,11 @@ pub struct ListQuery {
     pub list: Option<String>,
 }
 
-pub async fn list(State(state): State<AppState>, who: OperatorAuth, Query(q): Query<ListQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Value>> {
     let list = match q.list.as_deref().unwrap_or("waiting") {
         "waiting" => ChatList::Waiting,
         "mine" => ChatList::Mine(who.operator.id),
@@ -119,7 +123,8 @@ pub async fn typing(
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
     let b: TypingBody = body(&bytes)?;
-    let changes = state.store.operator_typing(who.operator.id, ChatId(id), b.typing).await.map_err(ApiError::operator)?;
+    let changes =
+        state.store.operator_typing(who.operator.id, ChatId(id), b.typing).await.map_err(ApiError::operator)?;
     state.bus.publish(&changes);
     Ok(Json(json!({"result": "ok"})))
 }

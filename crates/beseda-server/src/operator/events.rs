@@ -31,7 +31,11 @@ async fn start_cursor(state: &AppState, cursor: Option<i64>) -> ApiResult<i64> {
     }
 }
 
-pub async fn list(State(state): State<AppState>, _who: OperatorAuth, Query(q): Query<CursorQuery>) -> ApiResult<Json<Value>> {
+pub async fn list(
+    State(state): State<AppState>,
+    _who: OperatorAuth,
+    Query(q): Query<CursorQuery>,
+) -> ApiResult<Json<Value>> {
     let cursor = start_cursor(&state, q.cursor.or(Some(0))).await?;
     let events = state.store.operator_events(cursor, BATCH).await.map_err(ApiError::operator)?;
     let next = events.last().map_or(cursor, |e| e.seq);

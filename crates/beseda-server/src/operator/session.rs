@@ -67,10 +67,15 @@ impl FromRequestParts<AppState> for OperatorAuth {
         if via_cookie && unsafe_method {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
             if !auth::same(sent, &record.csrf) {
-                return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf-token-invalid", "missing or wrong X-CSRF-Token header"));
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "csrf-token-invalid",
+                    "missing or wrong X-CSRF-Token header",
+                ));
             }
         }
-        let operator = state.store.operator(record.operator_id).await.map_err(ApiError::operator)?.ok_or_else(unauthenticated)?;
+        let operator =
+            state.store.operator(record.operator_id).await.map_err(ApiError::operator)?.ok_or_else(unauthenticated)?;
         Ok(OperatorAuth { operator, token_hash: hash })
     }
 }
@@ -109,7 +114,8 @@ async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Operat
     operator.ok_or_else(wrong)
 }
 
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2P3mYg1cM7JeFTQkS6lL7zZ3XQ8Zr0kQ3u5wYFhW3xA";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2P3mYg1cM7JeFTQkS6lL7zZ3XQ8Zr0kQ3u5wYFhW3xA";
 
 fn parse_credentials(body: &[u8]) -> ApiResult<Credentials> {
     serde_json::from_slice(body).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))
@@ -131,8 +137,10 @@ pub async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Ap
         })
         .await
         .map_err(ApiError::operator)?;
-    let cookie = format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", SESSION_TTL_MICROS / 1_000_000);
-    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"operator": operator_json(&operator), "csrfToken": csrf}))).into_response())
+    let cookie =
+        format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", SESSION_TTL_MICROS / 1_000_000);
+    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"operator": operator_json(&operator), "csrfToken": csrf})))
+        .into_response())
 }
 
 /// `POST /api/operator/v1/tokens`: a bearer token for API clients.
@@ -169,7 +177,11 @@ pub struct StatusBody {
     pub status: String,
 }
 
-pub async fn set_status(State(state): State<AppState>, who: OperatorAuth, body: axum::body::Bytes) -> ApiResult<Json<Value>> {
+pub async fn set_status(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
     let body: StatusBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))?;
     let status = OperatorStatus::parse(&body.status).ok_or_else(|| ApiError::wrong_argument("status"))?;

@@ -10,7 +10,9 @@ use axum::Json;
 use beseda_core::ids::{hex_id, FileGuid, OperatorId};
 use beseda_core::rules;
 use beseda_core::DomainError;
-use beseda_store::{Changes, PageAuth, RateOperator, SessionField, StartChat, StoreError, VisitorMessage, VisitorMessageKind};
+use beseda_store::{
+    Changes, PageAuth, RateOperator, SessionField, StartChat, StoreError, VisitorMessage, VisitorMessageKind,
+};
 use serde_json::{json, Value};
 
 fn ok() -> Json<Value> {
@@ -110,7 +112,11 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
                 return Err(wrong("data"));
             }
             let req = VisitorMessage {
-                client_side_id: p.get("client-side-id").filter(|s| !s.is_empty()).map(str::to_owned).unwrap_or_else(hex_id),
+                client_side_id: p
+                    .get("client-side-id")
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .unwrap_or_else(hex_id),
                 text,
                 kind,
                 data,
@@ -123,7 +129,11 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             let sticker = p.int("sticker-id").map_err(|_| StoreError::Domain(DomainError::NoStickerId))?;
             let sticker = sticker.ok_or(DomainError::NoStickerId)?;
             let req = VisitorMessage {
-                client_side_id: p.get("client-side-id").filter(|s| !s.is_empty()).map(str::to_owned).unwrap_or_else(hex_id),
+                client_side_id: p
+                    .get("client-side-id")
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .unwrap_or_else(hex_id),
                 text: String::new(),
                 kind: VisitorMessageKind::Sticker(sticker),
                 ..Default::default()
@@ -131,9 +141,7 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             store.visitor_message(&v, &req).await
         }
         "chat.delete_message" => store.visitor_delete_message(&v, required(p, "client-side-id")?).await,
-        "chat.react_message" => {
-            store.visitor_react(&v, required(p, "client-side-id")?, required(p, "reaction")?).await
-        }
+        "chat.react_message" => store.visitor_react(&v, required(p, "client-side-id")?, required(p, "reaction")?).await,
         "chat.visitor_typing" => {
             let typing = p.flag("typing").map_err(|_| wrong("typing"))?;
             let draft = if p.flag("del-message-draft").unwrap_or(false) { None } else { p.get("message-draft") };
@@ -183,7 +191,8 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             Ok(Changes::default())
         }
         "chat.set_prechat_fields" => {
-            let fields = json_field(p, "prechat-key-independent-fields")?.ok_or_else(|| missing("prechat-key-independent-fields"))?;
+            let fields = json_field(p, "prechat-key-independent-fields")?
+                .ok_or_else(|| missing("prechat-key-independent-fields"))?;
             store.set_session_field(&v, SessionField::PrechatFields, &fields.to_string()).await?;
             Ok(Changes::default())
         }
@@ -217,5 +226,10 @@ fn file_guids(text: &str) -> Result<Vec<FileGuid>, StoreError> {
 
 fn looks_like_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.') && !s.contains(char::is_whitespace) && s.len() <= 254
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.contains(char::is_whitespace)
+        && s.len() <= 254
 }

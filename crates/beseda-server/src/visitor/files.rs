@@ -134,8 +134,12 @@ pub async fn upload(State(state): State<AppState>, mut multipart: Multipart) -> 
     }
     let filename: String = filename.chars().filter(|c| !c.is_control() && *c != '/' && *c != '\\').take(255).collect();
     let ext = filename.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    if !settings.allowed_upload_file_types.iter().any(|t| *t == ext) {
-        return Err(file_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_allowed_file_type", "this file type is not allowed"));
+    if !settings.allowed_upload_file_types.contains(&ext) {
+        return Err(file_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not_allowed_file_type",
+            "this file type is not allowed",
+        ));
     }
     let sniffed = sniff(&bytes);
     if let Some(expected) = expected_for_extension(&ext) {
@@ -147,8 +151,16 @@ pub async fn upload(State(state): State<AppState>, mut multipart: Multipart) -> 
             ));
         }
     }
-    if declared.starts_with("image/") && sniffed.is_some_and(|s| s.starts_with("image/")) && Some(declared.as_str()) != sniffed && !(declared == "image/jpg" && sniffed == Some("image/jpeg")) {
-        return Err(file_error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "not_allowed_mime_type", "the declared type does not match the file"));
+    if declared.starts_with("image/")
+        && sniffed.is_some_and(|s| s.starts_with("image/"))
+        && Some(declared.as_str()) != sniffed
+        && !(declared == "image/jpg" && sniffed == Some("image/jpeg"))
+    {
+        return Err(file_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "not_allowed_mime_type",
+            "the declared type does not match the file",
+        ));
     }
     let (width, height) = image_size(&bytes).map_or((None, None), |(w, h)| (Some(w), Some(h)));
     let new = NewFile {
@@ -161,7 +173,11 @@ pub async fn upload(State(state): State<AppState>, mut multipart: Multipart) -> 
         height,
         content: bytes,
     };
-    let csid = fields.get("client-side-id").filter(|s| !s.is_empty()).map(str::to_owned).unwrap_or_else(beseda_core::ids::hex_id);
+    let csid = fields
+        .get("client-side-id")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .unwrap_or_else(beseda_core::ids::hex_id);
     let changes = state.store.store_upload(&page.ctx(), &new, &csid).await.map_err(ApiError::visitor)?;
     state.bus.publish(&changes);
     let record = FileRecord {
@@ -201,7 +217,8 @@ pub async fn download(
         return Err(not_found());
     }
     let disposition = if file.content_type.starts_with("image/") { "inline" } else { "attachment" };
-    let safe_name: String = file.filename.chars().filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c)).collect();
+    let safe_name: String =
+        file.filename.chars().filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c)).collect();
     Ok((
         [
             (header::CONTENT_TYPE, file.content_type.clone()),

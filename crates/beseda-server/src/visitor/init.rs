@@ -11,9 +11,7 @@ use serde_json::Value;
 
 pub async fn init(state: &AppState, p: &Params) -> ApiResult<Json<Value>> {
     let location = p.required("location")?.to_owned();
-    let visitor_id = p
-        .json("visitor")?
-        .and_then(|v| v.get("id").and_then(Value::as_str).and_then(VisitorId::parse));
+    let visitor_id = p.json("visitor")?.and_then(|v| v.get("id").and_then(Value::as_str).and_then(VisitorId::parse));
     let req = InitVisit {
         location,
         visitor_id,

@@ -20,14 +20,12 @@ pub const CLOSE_GOING_AWAY: u16 = 1001;
 pub async fn handler(State(state): State<AppState>, ws: WebSocketUpgrade, p: Params) -> Response {
     let auth = page::from_params(&state, &p).await;
     let since = p.get("since").and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
-    ws.read_buffer_size(16 * 1024)
-        .write_buffer_size(16 * 1024)
-        .on_upgrade(move |socket| async move {
-            match auth {
-                Ok(page) => run(state, socket, page, since).await,
-                Err(_) => reject(socket).await,
-            }
-        })
+    ws.read_buffer_size(16 * 1024).write_buffer_size(16 * 1024).on_upgrade(move |socket| async move {
+        match auth {
+            Ok(page) => run(state, socket, page, since).await,
+            Err(_) => reject(socket).await,
+        }
+    })
 }
 
 async fn reject(mut socket: WebSocket) {
@@ -67,7 +65,10 @@ async fn run(state: AppState, mut socket: WebSocket, mut page: PageAuth, since: 
                     return;
                 }
                 // More may be waiting beyond one batch.
-                dirty = frame.get("deltaList").and_then(Value::as_array).is_some_and(|l| l.len() as i64 >= delta::MAX_ITEMS);
+                dirty = frame
+                    .get("deltaList")
+                    .and_then(Value::as_array)
+                    .is_some_and(|l| l.len() as i64 >= delta::MAX_ITEMS);
                 continue;
             }
         }

@@ -6,17 +6,11 @@
 use crate::types::*;
 use crate::Store;
 use async_trait::async_trait;
-use beseda_core::ids::{
-    hex_id, ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId,
-};
-use beseda_core::model::{
-    Chat, Department, Message, Operator, Placement, Rating, VisitSession, Visitor,
-};
+use beseda_core::ids::{hex_id, ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
+use beseda_core::model::{Chat, Department, Message, Operator, Placement, Rating, VisitSession, Visitor};
 use beseda_core::rules::{self, VisitorMessageEffect};
 use beseda_core::settings::OrgSettings;
-use beseda_core::state::{
-    ChatState, MessageKind, OperatorRole, OperatorStatus, VisitSessionState,
-};
+use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus, VisitSessionState};
 use beseda_core::time::now_micros;
 use beseda_core::wire::{self, DeltaItem, MessagePolicy};
 use beseda_core::{operator_wire, presence, texts, DomainError};
@@ -36,9 +30,12 @@ const HISTORY_PAGE: i64 = 100;
 const OPERATOR_COLS: &str = "id, email, name, role, status, languages, max_chats, avatar, title, locale_names";
 const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at";
 const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
-const VISITOR_COLS: &str = "id, fields, icon_color, icon_shape, provided_id, banned, history_revision, created_at, modified_at";
-const PLACEMENT_COLS: &str = "key, title, lang, department_keys, default_department, hello_message, conversation_timeout_hours";
-const FILE_COLS: &str = "guid, visitor_id, chat_id, message_id, filename, content_type, client_content_type, size, width, height, content";
+const VISITOR_COLS: &str =
+    "id, fields, icon_color, icon_shape, provided_id, banned, history_revision, created_at, modified_at";
+const PLACEMENT_COLS: &str =
+    "key, title, lang, department_keys, default_department, hello_message, conversation_timeout_hours";
+const FILE_COLS: &str =
+    "guid, visitor_id, chat_id, message_id, filename, content_type, client_content_type, size, width, height, content";
 
 // ---------------------------------------------------------------------------------------------
 // Row mapping
@@ -183,9 +180,7 @@ fn to_json(v: &impl serde::Serialize) -> Result<String> {
 // Reads used inside and outside transactions
 
 async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = 'organisation'")
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row = sqlx::query("SELECT value FROM settings WHERE key = 'organisation'").fetch_optional(&mut *conn).await?;
     match row {
         Some(row) => json_col(&row, "value"),
         None => Ok(OrgSettings::default()),
@@ -202,12 +197,11 @@ async fn load_operator(conn: &mut Conn, id: OperatorId) -> Result<Option<Operato
 }
 
 async fn operator_department_keys(conn: &mut Conn, id: OperatorId) -> Result<Vec<String>> {
-    let rows = sqlx::query(
-        "SELECT department_key FROM operator_departments WHERE operator_id = $1 ORDER BY department_key",
-    )
-    .bind(id.0)
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows =
+        sqlx::query("SELECT department_key FROM operator_departments WHERE operator_id = $1 ORDER BY department_key")
+            .bind(id.0)
+            .fetch_all(&mut *conn)
+            .await?;
     rows.iter().map(|r| Ok(r.try_get("department_key")?)).collect()
 }
 
@@ -243,11 +237,10 @@ async fn load_placement(conn: &mut Conn, key: &str) -> Result<Option<Placement>>
 }
 
 async fn load_departments(conn: &mut Conn) -> Result<Vec<Department>> {
-    let rows = sqlx::query(
-        "SELECT key, name, locale_names, sort_order, logo FROM departments ORDER BY sort_order, key",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let rows =
+        sqlx::query("SELECT key, name, locale_names, sort_order, logo FROM departments ORDER BY sort_order, key")
+            .fetch_all(&mut *conn)
+            .await?;
     rows.iter().map(department_from).collect()
 }
 
@@ -260,32 +253,25 @@ async fn offered_departments(conn: &mut Conn, placement: &Placement) -> Result<V
     Ok(all.into_iter().filter(|d| placement.department_keys.contains(&d.key)).collect())
 }
 
-async fn load_chat(conn: &mut Conn, id: ChatId, lock: bool) -> Result<Option<Chat>> {
-    let sql = if lock {
-        format!(concat!("SELECT {} FROM chats WHERE id = $1", for_update!()), CHAT_COLS)
+/// Adds the backend's row lock to a query that reads rows a transaction will change.
+fn locked(sql: String, lock: bool) -> String {
+    if lock {
+        sql + for_update!()
     } else {
-        format!("SELECT {CHAT_COLS} FROM chats WHERE id = $1")
-    };
+        sql
+    }
+}
+
+async fn load_chat(conn: &mut Conn, id: ChatId, lock: bool) -> Result<Option<Chat>> {
+    let sql = locked(format!("SELECT {CHAT_COLS} FROM chats WHERE id = $1"), lock);
     let row = sqlx::query(&sql).bind(id.0).fetch_optional(&mut *conn).await?;
     row.as_ref().map(chat_from).transpose()
 }
 
 /// The visitor's current chat: the latest one, unless it is finally closed or older than the
 /// placement's conversation timeout.
-async fn load_current_chat(
-    conn: &mut Conn,
-    visitor: &VisitorId,
-    location: &str,
-    lock: bool,
-) -> Result<Option<Chat>> {
-    let sql = if lock {
-        format!(
-            concat!("SELECT {} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1", for_update!()),
-            CHAT_COLS
-        )
-    } else {
-        format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1")
-    };
+async fn load_current_chat(conn: &mut Conn, visitor: &VisitorId, location: &str, lock: bool) -> Result<Option<Chat>> {
+    let sql = locked(format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1"), lock);
     let Some(row) = sqlx::query(&sql).bind(visitor.as_str()).fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
@@ -293,10 +279,7 @@ async fn load_current_chat(
     if chat.state.is_final() {
         return Ok(None);
     }
-    let timeout_hours = load_placement(conn, location)
-        .await?
-        .map(|p| p.conversation_timeout_hours)
-        .unwrap_or(24);
+    let timeout_hours = load_placement(conn, location).await?.map(|p| p.conversation_timeout_hours).unwrap_or(24);
     if chat.modified_at < now_micros() - timeout_hours * 3600 * 1_000_000 {
         return Ok(None);
     }
@@ -319,11 +302,7 @@ async fn load_message(conn: &mut Conn, id: &str) -> Result<Option<Message>> {
 }
 
 /// A message of this visitor found by its client-side id (any of the visitor's chats).
-async fn visitor_message_by_csid(
-    conn: &mut Conn,
-    visitor: &VisitorId,
-    csid: &str,
-) -> Result<Option<Message>> {
+async fn visitor_message_by_csid(conn: &mut Conn, visitor: &VisitorId, csid: &str) -> Result<Option<Message>> {
     let sql = format!(
         "SELECT {} FROM messages m JOIN chats c ON c.id = m.chat_id \
          WHERE m.client_side_id = $1 AND c.visitor_id = $2 ORDER BY m.created_at DESC LIMIT 1",
@@ -393,13 +372,12 @@ impl Emit {
     async fn finish(self, conn: &mut Conn) -> Result<Changes> {
         let mut changes = Changes::default();
         if !self.items.is_empty() {
-            let rows = sqlx::query(
-                "SELECT id FROM visit_sessions WHERE visitor_id = $1 AND last_seen_at > $2 ORDER BY id",
-            )
-            .bind(self.visitor.as_str())
-            .bind(self.now - LIVE_SESSION_MICROS)
-            .fetch_all(&mut *conn)
-            .await?;
+            let rows =
+                sqlx::query("SELECT id FROM visit_sessions WHERE visitor_id = $1 AND last_seen_at > $2 ORDER BY id")
+                    .bind(self.visitor.as_str())
+                    .bind(self.now - LIVE_SESSION_MICROS)
+                    .fetch_all(&mut *conn)
+                    .await?;
             let n = self.items.len() as i64;
             let encoded: Vec<String> = self.items.iter().map(to_json).collect::<Result<_>>()?;
             for row in rows {
@@ -433,11 +411,10 @@ impl Emit {
 }
 
 async fn append_operator_event(conn: &mut Conn, event: &Value, now: i64) -> Result<i64> {
-    let seq: i64 = sqlx::query_scalar(
-        "UPDATE counters SET value = value + 1 WHERE name = 'operator_events' RETURNING value",
-    )
-    .fetch_one(&mut *conn)
-    .await?;
+    let seq: i64 =
+        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'operator_events' RETURNING value")
+            .fetch_one(&mut *conn)
+            .await?;
     let mut event = event.clone();
     if let Value::Object(map) = &mut event {
         map.insert("seq".into(), json!(seq));
@@ -523,7 +500,11 @@ async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> 
     .await
     .map_err(StoreError::from_db)?;
     if message.kind.visible_to_visitor() {
-        emit.item(DeltaItem::add("CHAT_MESSAGE", message.id.as_str(), wire::message(&message, emit_policy(conn).await?)));
+        emit.item(DeltaItem::add(
+            "CHAT_MESSAGE",
+            message.id.as_str(),
+            wire::message(&message, emit_policy(conn).await?),
+        ));
         emit.item(DeltaItem::upd("HISTORY_REVISION", emit.visitor.as_str(), json!({"revision": history_revision})));
     }
     emit.op(operator_wire::message_added(&message));
@@ -593,7 +574,12 @@ async fn save_chat(conn: &mut Conn, c: &Chat) -> Result<()> {
     Ok(())
 }
 
-async fn set_session_state(conn: &mut Conn, emit: &mut Emit, session: &VisitSessionId, state: VisitSessionState) -> Result<()> {
+async fn set_session_state(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    session: &VisitSessionId,
+    state: VisitSessionState,
+) -> Result<()> {
     sqlx::query("UPDATE visit_sessions SET state = $1 WHERE visitor_id = $2")
         .bind(state.as_str())
         .bind(emit.visitor.as_str())
@@ -619,17 +605,25 @@ async fn chat_state_changed(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Re
 }
 
 /// Creates a chat for the visitor and reports it (`CHAT`, `VISIT_SESSION_STATE` = `chat`).
+/// How a new chat starts.
+#[derive(Default)]
+struct NewChat<'a> {
+    department: Option<String>,
+    client_side_id: Option<String>,
+    force_online: bool,
+    visitor_fields: Option<&'a Value>,
+    /// First question: text and the message's client-side id.
+    first: Option<(String, String)>,
+}
+
 async fn create_chat(
     conn: &mut Conn,
     emit: &mut Emit,
     v: &VisitorCtx,
     settings: &OrgSettings,
-    department: Option<String>,
-    client_side_id: Option<String>,
-    force_online: bool,
-    visitor_fields: Option<&Value>,
-    first: Option<(String, String)>,
+    new: NewChat<'_>,
 ) -> Result<Chat> {
+    let NewChat { department, client_side_id, force_online, visitor_fields, first } = new;
     let online = load_operators(conn, true).await?;
     let nobody = presence::serving(&online, department.as_deref()).next().is_none();
     let offline = nobody && !force_online;
@@ -678,7 +672,8 @@ async fn create_chat(
         save_chat(conn, &chat).await?;
     }
     let view = load_chat_view(conn, chat.clone()).await?;
-    emit.items[chat_item_index].data = wire::chat(&view.chat, &view.messages, None, &view.ratings, MessagePolicy::from_settings(settings));
+    emit.items[chat_item_index].data =
+        wire::chat(&view.chat, &view.messages, None, &view.ratings, MessagePolicy::from_settings(settings));
     set_session_state(conn, emit, &v.visit_session_id, VisitSessionState::Chat).await?;
     emit.op(operator_wire::chat_updated(&chat, &name, view.messages.last()));
     Ok(chat)
@@ -1340,18 +1335,14 @@ impl Store for SqlStore {
                     return set_session_state(conn, emit, &v2.visit_session_id, VisitSessionState::FirstQuestion).await;
                 }
                 let first = first.map(|q| (q.to_owned(), hex_id()));
-                create_chat(
-                    conn,
-                    emit,
-                    &v2,
-                    &settings,
+                let new = NewChat {
                     department,
-                    req.client_side_id.clone(),
-                    req.force_online,
-                    req.visitor_fields.as_ref(),
+                    client_side_id: req.client_side_id.clone(),
+                    force_online: req.force_online,
+                    visitor_fields: req.visitor_fields.as_ref(),
                     first,
-                )
-                .await?;
+                };
+                create_chat(conn, emit, &v2, &settings, new).await?;
                 Ok(())
             })
         })
@@ -1401,7 +1392,14 @@ impl Store for SqlStore {
                         let first = (req.kind == VisitorMessageKind::Text && quote.is_none() && data.is_none())
                             .then(|| (req.text.clone(), req.client_side_id.clone()));
                         let starts_with_it = first.is_some();
-                        let chat = create_chat(conn, emit, &v2, &settings, department, None, false, None, first).await?;
+                        let chat = create_chat(
+                            conn,
+                            emit,
+                            &v2,
+                            &settings,
+                            NewChat { department, first, ..NewChat::default() },
+                        )
+                        .await?;
                         if starts_with_it {
                             return Ok(());
                         }
@@ -1433,11 +1431,8 @@ impl Store for SqlStore {
                     VisitorMessageKind::Files(guids) => guids.clone(),
                     _ => Vec::new(),
                 };
-                let (text, data) = if files.is_empty() {
-                    (text, data)
-                } else {
-                    file_message_body(conn, emit, &v2, &files).await?
-                };
+                let (text, data) =
+                    if files.is_empty() { (text, data) } else { file_message_body(conn, emit, &v2, &files).await? };
                 let m = NewMessage {
                     chat: &chat,
                     client_side_id: req.client_side_id.clone(),
@@ -1560,7 +1555,9 @@ impl Store for SqlStore {
                 let sid = chat.visit_session_id.to_string();
                 emit.item(DeltaItem::upd("CHAT_READ_BY_VISITOR", &sid, json!(chat.read_by_visitor)));
                 emit.item(DeltaItem::upd("UNREAD_BY_VISITOR", &sid, wire::unread_by_visitor(&chat)));
-                emit.op(json!({"type": "chat_read_by_visitor", "chatId": chat.id.0, "readByVisitor": chat.read_by_visitor}));
+                emit.op(
+                    json!({"type": "chat_read_by_visitor", "chatId": chat.id.0, "readByVisitor": chat.read_by_visitor}),
+                );
                 Ok(())
             })
         })
@@ -1722,22 +1719,30 @@ impl Store for SqlStore {
         if recent >= rules::CHAT_HISTORY_PER_HOUR {
             return Err(DomainError::ChatHistorySentTooManyTimes.into());
         }
-        sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('chat_history', $1, $2, $3, $4)")
-            .bind(v.visitor_id.as_str())
-            .bind(to_json(&json!({"email": email, "chatId": chat.id.0, "lang": settings.default_lang}))?)
-            .bind(now)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('chat_history', $1, $2, $3, $4)",
+        )
+        .bind(v.visitor_id.as_str())
+        .bind(to_json(&json!({"email": email, "chatId": chat.id.0, "lang": settings.default_lang}))?)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn set_session_field(&self, v: &VisitorCtx, field: SessionField, value: &str) -> Result<()> {
         let (sql, key) = match field {
-            SessionField::PushToken => ("UPDATE visit_sessions SET push_token = $1 WHERE id = $2", v.visit_session_id.as_str()),
-            SessionField::WidgetState => ("UPDATE visit_sessions SET widget_state = $1 WHERE id = $2", v.visit_session_id.as_str()),
-            SessionField::PrechatFields => ("UPDATE visitors SET prechat_fields = $1 WHERE id = $2", v.visitor_id.as_str()),
+            SessionField::PushToken => {
+                ("UPDATE visit_sessions SET push_token = $1 WHERE id = $2", v.visit_session_id.as_str())
+            }
+            SessionField::WidgetState => {
+                ("UPDATE visit_sessions SET widget_state = $1 WHERE id = $2", v.visit_session_id.as_str())
+            }
+            SessionField::PrechatFields => {
+                ("UPDATE visitors SET prechat_fields = $1 WHERE id = $2", v.visitor_id.as_str())
+            }
         };
         sqlx::query(sql).bind(value).bind(key).execute(&self.writer).await?;
         Ok(())
@@ -1806,7 +1811,7 @@ impl Store for SqlStore {
              ORDER BY m.created_at DESC LIMIT $3",
             prefixed("m", MESSAGE_COLS)
         );
-        let escaped = text.to_lowercase().replace('\\', "").replace('%', "").replace('_', "");
+        let escaped = text.to_lowercase().replace(['\\', '%', '_'], "");
         let rows = sqlx::query(&sql)
             .bind(visitor.as_str())
             .bind(format!("%{escaped}%"))
@@ -1876,7 +1881,7 @@ impl Store for SqlStore {
                     Some(c) => c,
                     None => {
                         let department = choose_department(conn, &v2, &settings, None).await?.unwrap_or(None);
-                        create_chat(conn, emit, &v2, &settings, department, None, false, None, None).await?
+                        create_chat(conn, emit, &v2, &settings, NewChat { department, ..NewChat::default() }).await?
                     }
                 };
                 let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM files WHERE chat_id = $1")
@@ -1944,8 +1949,12 @@ impl Store for SqlStore {
         let settings = load_settings(&mut conn).await?;
         let (filter, op) = match list {
             ChatList::Waiting => ("state IN ('queue', 'offline_queue')", 0),
-            ChatList::Mine(op) => ("operator_id = $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor')", op.0),
-            ChatList::Others(op) => ("operator_id <> $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor')", op.0),
+            ChatList::Mine(op) => {
+                ("operator_id = $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor')", op.0)
+            }
+            ChatList::Others(op) => {
+                ("operator_id <> $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor')", op.0)
+            }
         };
         let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE {filter} ORDER BY id LIMIT 5000");
         let mut q = sqlx::query(&sql);
@@ -1959,7 +1968,11 @@ impl Store for SqlStore {
             let name = visitor_name(&mut conn, &chat.visitor_id, &settings.default_lang).await?;
             let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 AND deleted = FALSE ORDER BY created_at DESC LIMIT 1");
             let last = sqlx::query(&sql).bind(chat.id.0).fetch_optional(&mut *conn).await?;
-            out.push(ChatSummary { chat, visitor_name: name, last_message: last.as_ref().map(message_from).transpose()? });
+            out.push(ChatSummary {
+                chat,
+                visitor_name: name,
+                last_message: last.as_ref().map(message_from).transpose()?,
+            });
         }
         Ok(out)
     }
@@ -1969,7 +1982,13 @@ impl Store for SqlStore {
         let Some(chat) = load_chat(&mut conn, id, false).await? else { return Ok(None) };
         let visitor = load_visitor(&mut conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
         let view = load_chat_view(&mut conn, chat).await?;
-        Ok(Some(ChatDetail { chat: view.chat, visitor, messages: view.messages, operator: view.operator, ratings: view.ratings }))
+        Ok(Some(ChatDetail {
+            chat: view.chat,
+            visitor,
+            messages: view.messages,
+            operator: view.operator,
+            ratings: view.ratings,
+        }))
     }
 
     async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
@@ -1979,7 +1998,9 @@ impl Store for SqlStore {
                     return Ok(());
                 }
                 if !chat.state.is_waiting() {
-                    return Err(if chat.state.is_final() { DomainError::ChatClosed } else { DomainError::ChatTaken }.into());
+                    return Err(
+                        if chat.state.is_final() { DomainError::ChatClosed } else { DomainError::ChatTaken }.into()
+                    );
                 }
                 assign_if_waiting(conn, emit, &mut chat, &operator).await
             })
@@ -1987,7 +2008,12 @@ impl Store for SqlStore {
         .await
     }
 
-    async fn operator_message(&self, op: OperatorId, id: ChatId, msg: &OperatorMessage) -> Result<(MessageId, Changes)> {
+    async fn operator_message(
+        &self,
+        op: OperatorId,
+        id: ChatId,
+        msg: &OperatorMessage,
+    ) -> Result<(MessageId, Changes)> {
         let msg = msg.clone();
         let out = std::sync::Arc::new(std::sync::Mutex::new(None));
         let out2 = out.clone();
@@ -2002,7 +2028,8 @@ impl Store for SqlStore {
                     .fetch_optional(&mut *conn)
                     .await?;
                     if let Some(existing) = existing {
-                        *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(MessageId::from_stored(existing));
+                        *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? =
+                            Some(MessageId::from_stored(existing));
                         return Ok(());
                     }
                     let settings = load_settings(conn).await?;
@@ -2098,7 +2125,9 @@ impl Store for SqlStore {
     async fn operator_close(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
         self.chat_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
-                if chat.operator_id.is_some_and(|holder| holder != operator.id) && operator.role == OperatorRole::Operator {
+                if chat.operator_id.is_some_and(|holder| holder != operator.id)
+                    && operator.role == OperatorRole::Operator
+                {
                     return Err(DomainError::ChatTaken.into());
                 }
                 let settings = load_settings(conn).await?;
@@ -2112,18 +2141,27 @@ impl Store for SqlStore {
     }
 
     async fn operator_events(&self, after: i64, limit: i64) -> Result<Vec<OperatorEvent>> {
-        let rows = sqlx::query("SELECT seq, created_at, event FROM operator_events WHERE seq > $1 ORDER BY seq LIMIT $2")
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await?;
+        let rows =
+            sqlx::query("SELECT seq, created_at, event FROM operator_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
         rows.iter()
-            .map(|r| Ok(OperatorEvent { seq: r.try_get("seq")?, created_at: r.try_get("created_at")?, event: json_col(r, "event")? }))
+            .map(|r| {
+                Ok(OperatorEvent {
+                    seq: r.try_get("seq")?,
+                    created_at: r.try_get("created_at")?,
+                    event: json_col(r, "event")?,
+                })
+            })
             .collect()
     }
 
     async fn last_operator_event(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT value FROM counters WHERE name = 'operator_events'").fetch_one(&self.reader).await?)
+        Ok(sqlx::query_scalar("SELECT value FROM counters WHERE name = 'operator_events'")
+            .fetch_one(&self.reader)
+            .await?)
     }
 
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64> {
@@ -2156,7 +2194,10 @@ async fn resolve_quote(conn: &mut Conn, v: &VisitorCtx, settings: &OrgSettings, 
     if chat.visitor_id != v.visitor_id {
         return Err(DomainError::QuotedMessageNotFound.into());
     }
-    if !matches!(quoted.kind, MessageKind::Visitor | MessageKind::Operator | MessageKind::FileVisitor | MessageKind::FileOperator) {
+    if !matches!(
+        quoted.kind,
+        MessageKind::Visitor | MessageKind::Operator | MessageKind::FileVisitor | MessageKind::FileOperator
+    ) {
         return Err(DomainError::QuotingMessageThatCannotBeReplied.into());
     }
     Ok(wire::quote_of(&quoted))

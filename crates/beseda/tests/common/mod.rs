@@ -179,18 +179,26 @@ impl Operator {
     }
 
     pub async fn set_status(&self, status: &str) {
-        let (code, body) = self.call(reqwest::Method::PUT, "/api/operator/v1/status", Some(serde_json::json!({"status": status}))).await;
+        let (code, body) = self
+            .call(reqwest::Method::PUT, "/api/operator/v1/status", Some(serde_json::json!({"status": status})))
+            .await;
         assert_eq!(code, 200, "{body}");
     }
 
     pub async fn reply(&self, chat: i64, csid: &str, text: &str) -> (u16, Value) {
-        self.post(&format!("/api/operator/v1/chats/{chat}/messages"), serde_json::json!({"clientSideId": csid, "text": text})).await
+        self.post(
+            &format!("/api/operator/v1/chats/{chat}/messages"),
+            serde_json::json!({"clientSideId": csid, "text": text}),
+        )
+        .await
     }
 
     /// The operator event stream from `cursor`.
     pub async fn events(&self, cursor: i64) -> Ws {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut req = format!("{}/api/operator/v1/events/ws?cursor={cursor}", self.ws_base).into_client_request().expect("request");
+        let mut req = format!("{}/api/operator/v1/events/ws?cursor={cursor}", self.ws_base)
+            .into_client_request()
+            .expect("request");
         req.headers_mut().insert("authorization", format!("Bearer {}", self.token).parse().expect("header"));
         let (ws, _) = tokio_tungstenite::connect_async(req).await.expect("operator ws");
         ws
@@ -202,7 +210,8 @@ pub async fn next_json(ws: &mut Ws, secs: u64) -> Value {
     use tokio_tungstenite::tungstenite::Message;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
     loop {
-        let msg = tokio::time::timeout_at(deadline, ws.next()).await.expect("a frame in time").expect("open").expect("frame");
+        let msg =
+            tokio::time::timeout_at(deadline, ws.next()).await.expect("a frame in time").expect("open").expect("frame");
         match msg {
             Message::Text(t) => return serde_json::from_str(&t).expect("json frame"),
             Message::Close(c) => panic!("closed: {c:?}"),
@@ -247,7 +256,16 @@ impl Visitor {
         if let Some(s) = session {
             q.push(("visit-session-id", s.into()));
         }
-        let resp: Value = server.http.get(server.url("/l/v/m/init")).query(&q).send().await.expect("init").json().await.expect("init json");
+        let resp: Value = server
+            .http
+            .get(server.url("/l/v/m/init"))
+            .query(&q)
+            .send()
+            .await
+            .expect("init")
+            .json()
+            .await
+            .expect("init json");
         let full = resp["fullUpdate"].clone();
         assert!(full.is_object(), "init must answer a fullUpdate: {resp}");
         Visitor {
@@ -295,20 +313,34 @@ impl Visitor {
         if immediately {
             q.push(("respond-immediately", "1".into()));
         }
-        self.http.get(format!("{}/l/v/m/delta", self.base)).query(&q).send().await.expect("delta").json().await.expect("delta json")
+        self.http
+            .get(format!("{}/l/v/m/delta", self.base))
+            .query(&q)
+            .send()
+            .await
+            .expect("delta")
+            .json()
+            .await
+            .expect("delta json")
     }
 
     pub async fn history(&self, extra: &[(&str, &str)]) -> Value {
         let mut q: Vec<(String, String)> = self.creds().into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
         q.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
-        self.http.get(format!("{}/l/v/m/history", self.base)).query(&q).send().await.expect("history").json().await.expect("history json")
+        self.http
+            .get(format!("{}/l/v/m/history", self.base))
+            .query(&q)
+            .send()
+            .await
+            .expect("history")
+            .json()
+            .await
+            .expect("history json")
     }
 
     pub async fn ws(&self, since: i64) -> Ws {
-        let url = format!(
-            "{}/l/v/m/ws?page-id={}&auth-token={}&since={since}",
-            self.ws_base, self.page_id, self.auth_token
-        );
+        let url =
+            format!("{}/l/v/m/ws?page-id={}&auth-token={}&since={since}", self.ws_base, self.page_id, self.auth_token);
         let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("visitor ws");
         ws
     }
