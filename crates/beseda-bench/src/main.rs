@@ -1,1 +1,363 @@
-fn main() {}
+//! Beseda benchmark: starts a server over a fresh database, drives N visitors and M operators
+//! over the real protocols (visitor `/l/v/m/action` over HTTP, operator event stream over a
+//! WebSocket), and prints
+//!
+//! * durable messages/s end to end (a message counts when its action was acknowledged, which
+//!   happens only after its transaction committed),
+//! * p50/p99 visitor→operator delivery latency (action sent → event on the operator's socket)
+//!   at a fixed offered rate,
+//! * as the baseline, measured in the same run: the raw insert rate of the same row into a bare
+//!   SQLite database with the same durability settings, one commit per row, and the ratio.
+
+use anyhow::{bail, Context, Result};
+use beseda_server::bus::LocalBus;
+use beseda_server::{AppState, ServerConfig};
+use beseda_store::{NewOperator, StoreOptions};
+use clap::Parser;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+#[derive(Parser, Clone)]
+#[command(about = "End-to-end durable message rate and latency of a Beseda server")]
+struct Args {
+    /// Concurrent visitors.
+    #[arg(long, default_value_t = 64)]
+    visitors: usize,
+    /// Operators answering (chats are spread over them).
+    #[arg(long, default_value_t = 4)]
+    operators: usize,
+    /// Messages each visitor sends in the throughput phase.
+    #[arg(long, default_value_t = 50)]
+    messages: usize,
+    /// Offered rate (messages/s) of the latency phase.
+    #[arg(long, default_value_t = 500)]
+    rate: u64,
+    /// Length of the latency phase, seconds.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// SQLite durability: full or normal.
+    #[arg(long, default_value = "full")]
+    sqlite_synchronous: String,
+    /// Run against PostgreSQL at this URL (a fresh database is created on that server).
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+type Pending = Arc<Mutex<HashMap<String, Instant>>>;
+
+struct Operator {
+    token: String,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let args = Args::parse();
+    if args.operators == 0 || args.visitors == 0 {
+        bail!("--visitors and --operators must be positive");
+    }
+    let dir = std::env::temp_dir().join(format!("beseda-bench-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir)?;
+    let result = run(&args, &dir).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
+    let options = StoreOptions { max_connections: 8, sqlite_synchronous: args.sqlite_synchronous.clone() };
+    let url = match &args.database_url {
+        Some(u) => Some(beseda_store::testing::fresh_postgres_database(u).await?),
+        None => None,
+    };
+    let store = beseda_store::open(url.as_deref(), &dir.join("server"), &options).await?;
+    store.migrate().await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(store.clone(), Arc::new(LocalBus::default()), ServerConfig::default());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(beseda_server::serve(listener, state, async {
+        let _ = stop_rx.await;
+    }));
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::builder().pool_max_idle_per_host(args.visitors * 2).build()?;
+
+    println!("Beseda benchmark — backend {}, sqlite synchronous={}", store.backend(), args.sqlite_synchronous);
+    println!("  {} visitors, {} operators, {} messages per visitor", args.visitors, args.operators, args.messages);
+
+    // Operators: accounts, tokens, online.
+    let hash = beseda_server::auth::hash_password("bench-password".into()).await.map_err(anyhow::Error::msg)?;
+    let mut operators = Vec::new();
+    for i in 0..args.operators {
+        let email = format!("bench{i}@bench.local");
+        store
+            .create_operator(&NewOperator {
+                email: email.clone(),
+                name: format!("Operator {i}"),
+                role: beseda_core::state::OperatorRole::Operator,
+                password_hash: hash.clone(),
+                languages: vec!["ru".into()],
+                department_keys: vec![],
+                max_chats: None,
+            })
+            .await?;
+        let resp: Value = http
+            .post(format!("{base}/api/operator/v1/tokens"))
+            .json(&json!({"email": email, "password": "bench-password"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let token = resp["token"].as_str().context("token")?.to_owned();
+        http.put(format!("{base}/api/operator/v1/status"))
+            .bearer_auth(&token)
+            .json(&json!({"status": "online"}))
+            .send()
+            .await?
+            .error_for_status()?;
+        operators.push(Operator { token });
+    }
+
+    // The first operator's event stream measures delivery.
+    let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
+    let latencies = Arc::new(Mutex::new(Vec::<Duration>::new()));
+    let delivered = Arc::new(AtomicU64::new(0));
+    let listener_task = {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut req = format!("ws://{addr}/api/operator/v1/events/ws").into_client_request()?;
+        req.headers_mut().insert("authorization", format!("Bearer {}", operators[0].token).parse()?);
+        let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
+        let (pending, latencies, delivered) = (pending.clone(), latencies.clone(), delivered.clone());
+        tokio::spawn(async move {
+            while let Some(Ok(msg)) = ws.next().await {
+                let Ok(text) = msg.into_text() else { continue };
+                let Ok(event) = serde_json::from_str::<Value>(&text) else { continue };
+                if event["type"] != "message_added" || event["message"]["kind"] != "visitor" {
+                    continue;
+                }
+                let csid = event["message"]["clientSideId"].as_str().unwrap_or_default();
+                let started = pending.lock().map(|mut p| p.remove(csid)).ok().flatten();
+                if let Some(t0) = started {
+                    if let Ok(mut l) = latencies.lock() {
+                        l.push(t0.elapsed());
+                    }
+                    delivered.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        })
+    };
+
+    // Visitors: init, first message, an operator takes the chat.
+    let mut visitors = Vec::new();
+    for i in 0..args.visitors {
+        let init: Value = http
+            .get(format!(
+                "{base}/l/v/m/init?event=init&since=0&location=default&device-id=bench{i}&platform=web&title=bench&respond-immediately=1"
+            ))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let page = init["fullUpdate"]["pageId"].as_str().context("pageId")?.to_owned();
+        let auth = init["fullUpdate"]["authToken"].as_str().context("authToken")?.to_owned();
+        send(&http, &base, &page, &auth, &format!("hello-{i}"), "hello").await?;
+        let full: Value = http
+            .get(format!("{base}/l/v/m/delta?since=0&page-id={page}&auth-token={auth}"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let chat = full["fullUpdate"]["chat"]["id"].as_i64().context("chat id")?;
+        let op = &operators[i % operators.len()];
+        http.post(format!("{base}/api/operator/v1/chats/{chat}/take"))
+            .bearer_auth(&op.token)
+            .send()
+            .await?
+            .error_for_status()?;
+        visitors.push((page, auth));
+    }
+    // Let the setup events drain before measuring.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    latencies.lock().map_err(|_| anyhow::anyhow!("lock"))?.clear();
+
+    // Phase 1: throughput. Every visitor sends its messages back to back.
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (v, (page, auth)) in visitors.iter().cloned().enumerate() {
+        let (http, base, pending, n) = (http.clone(), base.clone(), pending.clone(), args.messages);
+        tasks.push(tokio::spawn(async move {
+            for k in 0..n {
+                let csid = format!("t-{v}-{k}");
+                if let Ok(mut p) = pending.lock() {
+                    p.insert(csid.clone(), Instant::now());
+                }
+                send(&http, &base, &page, &auth, &csid, "benchmark message").await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let elapsed = started.elapsed();
+    let acked = (args.visitors * args.messages) as f64;
+    let throughput = acked / elapsed.as_secs_f64();
+    let throughput_latency = percentiles(&latencies);
+
+    // Phase 2: latency at a fixed offered rate.
+    latencies.lock().map_err(|_| anyhow::anyhow!("lock"))?.clear();
+    let total = (args.rate * args.seconds) as usize;
+    let interval = Duration::from_secs_f64(1.0 / args.rate.max(1) as f64);
+    let phase2 = Instant::now();
+    let mut tasks = Vec::with_capacity(total);
+    let mut tick = tokio::time::interval(interval);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    for k in 0..total {
+        tick.tick().await;
+        let (page, auth) = visitors[k % visitors.len()].clone();
+        let (http, base, pending) = (http.clone(), base.clone(), pending.clone());
+        tasks.push(tokio::spawn(async move {
+            let csid = format!("r-{k}");
+            if let Ok(mut p) = pending.lock() {
+                p.insert(csid.clone(), Instant::now());
+            }
+            send(&http, &base, &page, &auth, &csid, "paced message").await
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let offered_elapsed = phase2.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while latencies.lock().map(|l| l.len()).unwrap_or(0) < total && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let paced = percentiles(&latencies);
+    let achieved_rate = total as f64 / offered_elapsed.as_secs_f64();
+
+    // Baseline: the same row into a bare database, one durable commit per row.
+    let baseline = match &args.database_url {
+        None => raw_sqlite_rate(&dir.join("baseline.db"), &args.sqlite_synchronous, 5000).await?,
+        Some(u) => raw_postgres_rate(u, 5000).await?,
+    };
+
+    println!();
+    println!("| figure | value |");
+    println!("|---|---|");
+    println!("| durable messages/s end to end ({} visitors back to back) | {:.0} |", args.visitors, throughput);
+    println!(
+        "| delivery latency under that load, p50 / p99 | {} / {} |",
+        ms(throughput_latency.0),
+        ms(throughput_latency.1)
+    );
+    println!(
+        "| delivery latency at {} msg/s offered ({:.0} achieved), p50 / p99 | {} / {} |",
+        args.rate,
+        achieved_rate,
+        ms(paced.0),
+        ms(paced.1)
+    );
+    println!("| baseline: raw {} inserts of the same row, one commit each | {:.0} rows/s |", store.backend(), baseline);
+    println!("| ratio end to end / raw insert | {:.2} |", throughput / baseline);
+    println!("| messages delivered to the operator stream | {} |", delivered.load(Ordering::Relaxed));
+
+    listener_task.abort();
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    Ok(())
+}
+
+async fn send(http: &reqwest::Client, base: &str, page: &str, auth: &str, csid: &str, text: &str) -> Result<()> {
+    let resp: Value = http
+        .post(format!("{base}/l/v/m/action"))
+        .form(&[
+            ("page-id", page),
+            ("auth-token", auth),
+            ("action", "chat.message"),
+            ("client-side-id", csid),
+            ("message", text),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    if resp["result"] != "ok" {
+        bail!("message refused: {resp}");
+    }
+    Ok(())
+}
+
+fn percentiles(latencies: &Mutex<Vec<Duration>>) -> (Option<Duration>, Option<Duration>) {
+    let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
+    if l.is_empty() {
+        return (None, None);
+    }
+    l.sort();
+    let at = |q: f64| l[((l.len() as f64 - 1.0) * q).round() as usize];
+    (Some(at(0.5)), Some(at(0.99)))
+}
+
+fn ms(d: Option<Duration>) -> String {
+    d.map_or("n/a".into(), |d| format!("{:.2} ms", d.as_secs_f64() * 1000.0))
+}
+
+const BASELINE_TABLE: &str =
+    "CREATE TABLE messages (id TEXT PRIMARY KEY, chat_id BIGINT NOT NULL, client_side_id TEXT NOT NULL, \
+    session_id TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, data TEXT, author_id BIGINT, name TEXT NOT NULL, \
+    avatar TEXT, created_at BIGINT NOT NULL, modified_at BIGINT NOT NULL, history_revision BIGINT NOT NULL, \
+    UNIQUE (chat_id, client_side_id))";
+const BASELINE_INSERT: &str = "INSERT INTO messages (id, chat_id, client_side_id, session_id, kind, text, data, author_id, \
+    name, avatar, created_at, modified_at, history_revision) VALUES ($1, $2, $3, $4, 'visitor', $5, NULL, NULL, $6, NULL, $7, $8, $9)";
+
+async fn raw_sqlite_rate(path: &std::path::Path, synchronous: &str, rows: usize) -> Result<f64> {
+    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+    use sqlx::{ConnectOptions, Executor};
+    let sync = if synchronous == "normal" { SqliteSynchronous::Normal } else { SqliteSynchronous::Full };
+    let mut conn = SqliteConnectOptions::new()
+        .filename(path)
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(sync)
+        .connect()
+        .await?;
+    conn.execute(BASELINE_TABLE).await?;
+    insert_rows(&mut conn, rows).await
+}
+
+async fn raw_postgres_rate(url: &str, rows: usize) -> Result<f64> {
+    use sqlx::{Connection, Executor};
+    let db = beseda_store::testing::fresh_postgres_database(url).await?;
+    let mut conn = sqlx::PgConnection::connect(&db).await?;
+    conn.execute(BASELINE_TABLE).await?;
+    insert_rows(&mut conn, rows).await
+}
+
+async fn insert_rows<C>(conn: &mut C, rows: usize) -> Result<f64>
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
+    for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
+    for<'q> String: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+    for<'q> i64: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+    for<'q> &'q str: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
+{
+    let start = Instant::now();
+    for i in 0..rows {
+        let now = i as i64;
+        sqlx::query(BASELINE_INSERT)
+            .bind(uuid::Uuid::new_v4().simple().to_string())
+            .bind(1i64)
+            .bind(format!("c{i}"))
+            .bind("80a332f6fced40f290a5e8ace4a6d11c")
+            .bind("benchmark message")
+            .bind("Посетитель")
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(rows as f64 / start.elapsed().as_secs_f64())
+}
