@@ -63,6 +63,7 @@ suite!(
     one_operator_wins_concurrent_takes,
     history_revisions_order_changes,
     unknown_url_schemes_are_refused,
+    pruned_logs_send_clients_a_full_update,
 );
 
 fn new_operator(email: &str) -> NewOperator {
@@ -215,4 +216,26 @@ async fn unknown_url_schemes_are_refused(_store: Arc<dyn Store>) {
         Err(other) => panic!("expected a configuration error, got {other}"),
         Ok(_) => panic!("expected a configuration error"),
     }
+}
+
+async fn pruned_logs_send_clients_a_full_update(store: Arc<dyn Store>) {
+    let v = visitor(&store).await;
+    for i in 0..4 {
+        store.visitor_message(&v, &text(&format!("p{i}"), "x")).await.expect("send");
+    }
+    let DeltaRead::Items { revision, .. } = store.deltas(&v.visit_session_id, 1, 1000).await.expect("read") else {
+        panic!("items expected");
+    };
+    // Keep only the last 2 items (and nothing by age).
+    let pruned = store.prune_session_events(2, 0).await.expect("prune");
+    assert!(pruned > 0);
+    assert_eq!(store.deltas(&v.visit_session_id, 1, 1000).await.expect("read"), DeltaRead::Full);
+    let DeltaRead::Items { items, .. } = store.deltas(&v.visit_session_id, revision - 2, 1000).await.expect("read")
+    else {
+        panic!("the retained tail is still served as deltas");
+    };
+    assert_eq!(items.len(), 2);
+    // Retention by age: nothing younger than an hour is removed.
+    store.visitor_message(&v, &text("p9", "y")).await.expect("send");
+    assert_eq!(store.prune_session_events(0, 3_600_000_000).await.expect("prune"), 0);
 }

@@ -352,11 +352,13 @@ struct Emit {
     items: Vec<DeltaItem>,
     operator_events: Vec<Value>,
     now: i64,
+    /// The organisation settings, read once per transaction.
+    settings: OrgSettings,
 }
 
 impl Emit {
-    fn new(visitor: &VisitorId) -> Self {
-        Self { visitor: visitor.clone(), items: Vec::new(), operator_events: Vec::new(), now: now_micros() }
+    fn new(visitor: &VisitorId, settings: OrgSettings) -> Self {
+        Self { visitor: visitor.clone(), items: Vec::new(), operator_events: Vec::new(), now: now_micros(), settings }
     }
 
     fn item(&mut self, item: DeltaItem) {
@@ -503,7 +505,7 @@ async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> 
         emit.item(DeltaItem::add(
             "CHAT_MESSAGE",
             message.id.as_str(),
-            wire::message(&message, emit_policy(conn).await?),
+            wire::message(&message, MessagePolicy::from_settings(&emit.settings)),
         ));
         emit.item(DeltaItem::upd("HISTORY_REVISION", emit.visitor.as_str(), json!({"revision": history_revision})));
     }
@@ -535,7 +537,7 @@ async fn update_message(conn: &mut Conn, emit: &mut Emit, m: &mut Message, visit
             emit.item(DeltaItem::del("CHAT_MESSAGE", m.id.as_str()));
             emit.op(operator_wire::message_deleted(m));
         } else {
-            emit.item(DeltaItem::upd("CHAT_MESSAGE", m.id.as_str(), wire::message(m, emit_policy(conn).await?)));
+            emit.item(DeltaItem::upd("CHAT_MESSAGE", m.id.as_str(), wire::message(m, MessagePolicy::from_settings(&emit.settings))));
             emit.op(operator_wire::message_updated(m));
         }
         emit.item(DeltaItem::upd("HISTORY_REVISION", visitor.as_str(), json!({"revision": history_revision})));
@@ -543,9 +545,6 @@ async fn update_message(conn: &mut Conn, emit: &mut Emit, m: &mut Message, visit
     Ok(())
 }
 
-async fn emit_policy(conn: &mut Conn) -> Result<MessagePolicy> {
-    Ok(MessagePolicy::from_settings(&load_settings(conn).await?))
-}
 
 async fn save_chat(conn: &mut Conn, c: &Chat) -> Result<()> {
     sqlx::query(
@@ -591,8 +590,7 @@ async fn set_session_state(
 
 /// Operator event for a changed chat.
 async fn chat_event(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
-    let settings = load_settings(conn).await?;
-    let name = visitor_name(conn, &chat.visitor_id, &settings.default_lang).await?;
+    let name = visitor_name(conn, &chat.visitor_id, &emit.settings.default_lang).await?;
     emit.op(operator_wire::chat_updated(chat, &name, None));
     Ok(())
 }
@@ -740,7 +738,7 @@ async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, op
     if chat.state.is_final() {
         return Err(DomainError::ChatClosed.into());
     }
-    let settings = load_settings(conn).await?;
+    let settings = emit.settings.clone();
     let newly_assigned = chat.operator_id.is_none();
     chat.operator_id = Some(op.id);
     chat.state = ChatState::Chatting;
@@ -822,7 +820,7 @@ impl SqlStore {
     {
         let mut tx = self.begin().await?;
         let settings = load_settings(&mut tx).await?;
-        let mut emit = Emit::new(&v.visitor_id);
+        let mut emit = Emit::new(&v.visitor_id, settings.clone());
         f(&mut tx, &mut emit, settings).await?;
         let changes = emit.finish(&mut tx).await?;
         tx.commit().await?;
@@ -843,7 +841,8 @@ impl SqlStore {
         let mut tx = self.begin().await?;
         let operator = load_operator(&mut tx, op).await?.ok_or(StoreError::NotFound)?;
         let chat = load_chat(&mut tx, id, true).await?.ok_or(DomainError::ChatNotFound)?;
-        let mut emit = Emit::new(&chat.visitor_id);
+        let settings = load_settings(&mut tx).await?;
+        let mut emit = Emit::new(&chat.visitor_id, settings);
         f(&mut tx, &mut emit, operator, chat).await?;
         let changes = emit.finish(&mut tx).await?;
         tx.commit().await?;
@@ -1406,13 +1405,13 @@ impl Store for SqlStore {
                         chat
                     }
                 };
-                if let VisitorMessageEffect::Reopen(state) = rules::visitor_message_effect(
-                    chat.state,
-                    match chat.operator_id {
-                        Some(id) => load_operator(conn, id).await?.is_some_and(|o| o.status == OperatorStatus::Online),
-                        None => false,
-                    },
-                ) {
+                let operator_online = match chat.operator_id {
+                    Some(id) if chat.state.is_half_closed() => {
+                        load_operator(conn, id).await?.is_some_and(|o| o.status == OperatorStatus::Online)
+                    }
+                    _ => false,
+                };
+                if let VisitorMessageEffect::Reopen(state) = rules::visitor_message_effect(chat.state, operator_online) {
                     chat.state = state;
                     if state == ChatState::Queue {
                         chat.operator_id = None;
@@ -2032,7 +2031,7 @@ impl Store for SqlStore {
                             Some(MessageId::from_stored(existing));
                         return Ok(());
                     }
-                    let settings = load_settings(conn).await?;
+                    let settings = emit.settings.clone();
                     let (kind, data) = match &msg.keyboard {
                         Some(buttons) => (MessageKind::Keyboard, Some(json!({"buttons": buttons, "state": "pending"}))),
                         None => {
@@ -2130,7 +2129,7 @@ impl Store for SqlStore {
                 {
                     return Err(DomainError::ChatTaken.into());
                 }
-                let settings = load_settings(conn).await?;
+                let settings = emit.settings.clone();
                 let Some(next) = rules::operator_close(chat.state, false) else {
                     return Ok(());
                 };
