@@ -1,8 +1,11 @@
 //! The binary as operators run it: subcommands, configuration, demo seeding, shutdown.
 
+mod common;
+
+use common::{free_port, raw_init, spawn_beseda as spawn_serve, wait_ready};
 use serde_json::Value;
 use std::io::Write;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_beseda");
@@ -17,32 +20,6 @@ fn beseda(args: &[&str]) -> Command {
     let mut c = Command::new(BIN);
     c.args(args).env_remove("BESEDA_DATABASE_URL").env_remove("BESEDA_CONFIG").env("BESEDA_LOG_LEVEL", "warn");
     c
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-async fn wait_ready(addr: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while Instant::now() < deadline {
-        if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server at {addr} never became ready");
-}
-
-fn spawn_serve(dir: &std::path::Path, port: u16, demo: bool) -> Child {
-    let addr = format!("127.0.0.1:{port}");
-    let mut args = vec!["serve", "--listen", &addr, "--data-dir", dir.to_str().expect("utf-8")];
-    if demo {
-        args.push("--demo");
-    }
-    beseda(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn")
 }
 
 #[test]
@@ -177,14 +154,7 @@ async fn demo_mode_seeds_once_and_sigterm_shuts_down_gracefully() {
         .await
         .expect("login");
     assert_eq!(resp.status().as_u16(), 200);
-    let init: Value = http
-        .get(format!("http://{addr}/l/v/m/init?event=init&since=0&location=default&device-id=d&platform=web&title=t"))
-        .send()
-        .await
-        .expect("init")
-        .json()
-        .await
-        .expect("json");
+    let (page, token, _, init) = raw_init(&http, &addr, "").await;
     let departments: Vec<&str> = init["fullUpdate"]["departments"]
         .as_array()
         .expect("departments")
@@ -195,8 +165,6 @@ async fn demo_mode_seeds_once_and_sigterm_shuts_down_gracefully() {
     assert_eq!(http.get(format!("http://{addr}/demo")).send().await.expect("demo").status().as_u16(), 200);
 
     // A long-poll is waiting when SIGTERM arrives; the server still exits promptly and cleanly.
-    let page = init["fullUpdate"]["pageId"].as_str().expect("page").to_owned();
-    let token = init["fullUpdate"]["authToken"].as_str().expect("token").to_owned();
     let poll = tokio::spawn({
         let http = http.clone();
         let url = format!("http://{addr}/l/v/m/delta?since=1&page-id={page}&auth-token={token}");

@@ -57,6 +57,11 @@ const KNOWN: &[&str] = &[
     "file_upload_progress",
 ];
 
+/// The action's `client-side-id`, or a fresh one when the client sent none.
+fn client_side_id(p: &Params) -> String {
+    p.get("client-side-id").filter(|s| !s.is_empty()).map(str::to_owned).unwrap_or_else(hex_id)
+}
+
 fn missing(name: &'static str) -> StoreError {
     StoreError::Domain(DomainError::ArgumentMissing(name))
 }
@@ -112,11 +117,7 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
                 return Err(wrong("data"));
             }
             let req = VisitorMessage {
-                client_side_id: p
-                    .get("client-side-id")
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .unwrap_or_else(hex_id),
+                client_side_id: client_side_id(p),
                 text,
                 kind,
                 data,
@@ -129,11 +130,7 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             let sticker = p.int("sticker-id").map_err(|_| StoreError::Domain(DomainError::NoStickerId))?;
             let sticker = sticker.ok_or(DomainError::NoStickerId)?;
             let req = VisitorMessage {
-                client_side_id: p
-                    .get("client-side-id")
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned)
-                    .unwrap_or_else(hex_id),
+                client_side_id: client_side_id(p),
                 text: String::new(),
                 kind: VisitorMessageKind::Sticker(sticker),
                 ..Default::default()

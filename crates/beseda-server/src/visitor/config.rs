@@ -68,13 +68,18 @@ fn account_config(s: &OrgSettings) -> Value {
     })
 }
 
-async fn config_json(state: &AppState, location: &str) -> ApiResult<Value> {
-    let placement = state
+/// A placement by key; an unknown key is `wrong-argument-value`.
+async fn placement(state: &AppState, location: &str) -> ApiResult<beseda_core::model::Placement> {
+    state
         .store
         .placement(location)
         .await
         .map_err(ApiError::visitor)?
-        .ok_or_else(|| ApiError::wrong_argument("location"))?;
+        .ok_or_else(|| ApiError::wrong_argument("location"))
+}
+
+async fn config_json(state: &AppState, location: &str) -> ApiResult<Value> {
+    let placement = placement(state, location).await?;
     let settings = state.store.settings().await.map_err(ApiError::visitor)?;
     let en = placement.lang.as_deref().unwrap_or(&settings.default_lang) == "en";
     let (name_label, leave, first, operator) = if en {
@@ -116,12 +121,7 @@ pub async fn jsonp(State(state): State<AppState>, Path(file): Path<String>) -> A
 
 pub async fn online_status(State(state): State<AppState>, p: Params) -> ApiResult<Json<Value>> {
     let location = p.get("location").unwrap_or("default");
-    let placement = state
-        .store
-        .placement(location)
-        .await
-        .map_err(ApiError::visitor)?
-        .ok_or_else(|| ApiError::wrong_argument("location"))?;
+    let placement = placement(&state, location).await?;
     let online: Vec<_> = state
         .store
         .operators()

@@ -364,3 +364,56 @@ pub fn messages_in(items: &[Value]) -> Vec<Value> {
         .map(|i| i["data"].clone())
         .collect()
 }
+
+// --- The real binary as a child process -----------------------------------------------------
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// `beseda serve` on `port` over `data_dir` (SQLite), stdout piped.
+pub fn spawn_beseda(data_dir: &std::path::Path, port: u16, demo: bool) -> std::process::Child {
+    let addr = format!("127.0.0.1:{port}");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_beseda"));
+    cmd.args(["serve", "--listen", &addr, "--data-dir"]).arg(data_dir);
+    if demo {
+        cmd.arg("--demo");
+    }
+    cmd.env_remove("BESEDA_DATABASE_URL")
+        .env_remove("BESEDA_CONFIG")
+        .env("BESEDA_LOG_LEVEL", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn beseda")
+}
+
+/// Waits until `/readyz` answers 200.
+pub async fn wait_ready(addr: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while std::time::Instant::now() < deadline {
+        if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("server at {addr} never became ready");
+}
+
+/// GET a URL and parse its JSON.
+pub async fn get_json(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url).send().await.expect("request").json().await.expect("json")
+}
+
+/// A visitor init on the default placement: `(pageId, authToken, visitSessionId, response)`.
+pub async fn raw_init(http: &reqwest::Client, addr: &str, extra: &str) -> (String, String, String, Value) {
+    let url = format!(
+        "http://{addr}/l/v/m/init?event=init&since=0&location=default&device-id=d&platform=web&title=t&respond-immediately=1{extra}"
+    );
+    let init = get_json(http, &url).await;
+    let field = |k: &str| init["fullUpdate"][k].as_str().expect("page credentials").to_owned();
+    (field("pageId"), field("authToken"), field("visitSessionId"), init)
+}
