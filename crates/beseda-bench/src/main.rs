@@ -67,7 +67,7 @@ async fn main() -> Result<()> {
 }
 
 async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
-    let options = StoreOptions { max_connections: 8, sqlite_synchronous: args.sqlite_synchronous.clone() };
+    let options = StoreOptions { sqlite_synchronous: args.sqlite_synchronous.clone(), ..StoreOptions::default() };
     let url = match &args.database_url {
         Some(u) => Some(beseda_store::testing::fresh_postgres_database(u).await?),
         None => None,

@@ -71,6 +71,16 @@ pub enum DomainError {
     QuotingMessageThatCannotBeReplied,
     #[error("the quote is missing its arguments")]
     RequiredQuoteArgsMissing,
+    #[error("the operator is offline")]
+    OperatorOffline,
+    #[error("nobody in the department can take the chat now")]
+    DepartmentOffline,
+    #[error("choose a category before closing the chat")]
+    CategoryRequired,
+    #[error("no such category")]
+    WrongCategory,
+    #[error("hidden by the organisation's settings")]
+    HiddenBySettings,
 }
 
 impl DomainError {
@@ -112,6 +122,11 @@ impl DomainError {
             CorruptedQuotedMessageId => "corrupted-quoted-message-id",
             QuotingMessageThatCannotBeReplied => "quoting-message-that-cannot-be-replied",
             RequiredQuoteArgsMissing => "required-quote-args-missing",
+            OperatorOffline => "operator-offline",
+            DepartmentOffline => "department-offline",
+            CategoryRequired => "category-required",
+            WrongCategory => "wrong-category",
+            HiddenBySettings => "hidden-by-settings",
         }
     }
 

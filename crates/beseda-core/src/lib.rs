@@ -6,6 +6,7 @@ pub mod ids;
 pub mod model;
 pub mod operator_wire;
 pub mod presence;
+pub mod routing;
 pub mod rules;
 pub mod settings;
 pub mod state;

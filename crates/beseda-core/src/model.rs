@@ -96,6 +96,21 @@ pub struct Chat {
     pub category: Option<String>,
     pub subcategory: Option<String>,
     pub subject: Option<String>,
+    /// Language of the conversation (multilingual mode).
+    pub language: Option<String>,
+    /// Served ahead of older chats (priority pages).
+    pub priority: i64,
+    pub assigned_at: Option<i64>,
+    pub first_visitor_message_at: Option<i64>,
+    /// When an operator (not a bot) first answered.
+    pub first_answer_at: Option<i64>,
+    /// Busy messages sent in this chat.
+    pub busy_messages: i64,
+    /// The operator-response busy message was sent (it is sent once per chat).
+    pub response_busy_sent: bool,
+    /// `answered`, `missed` or `refusal`, once known.
+    pub outcome: Option<String>,
+    pub operator_closed_at: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -41,6 +41,48 @@ pub struct OrgSettings {
     pub send_chat_history: bool,
     /// Operators see what the visitor is typing before it is sent.
     pub operator_typing_preview: bool,
+
+    // --- routing (seed 003 «Дополнительные функции») ---
+    /// New chats go straight to the least loaded matching operator.
+    pub auto_assignment: bool,
+    /// Operators see only their own and unassigned chats (admins and supervisors see all).
+    pub hide_others_chats: bool,
+    /// Chats have a language; routing and lists respect operators' languages.
+    pub multilang: bool,
+    /// Reassign a chat whose assigned operator sent nothing for this long (0 = off), seconds.
+    pub reassign_timeout_secs: u64,
+
+    // --- auto-messages and timeouts (seed 003 «Автосообщения») ---
+    /// Sent to the visitor when a chat starts (empty = none).
+    pub greeting_message: String,
+    /// Busy message when the first answer takes longer than this (0 = never), seconds.
+    pub first_answer_timeout_secs: u64,
+    /// Busy message (once per chat) when an answer during the chat takes longer (0 = never).
+    pub operator_response_timeout_secs: u64,
+    /// The "operators are busy" text.
+    pub busy_message: String,
+    /// A visitor who leaves unanswered sooner than this is a refusal, later a missed visitor.
+    pub refusal_timeout_secs: u64,
+    /// Close a chat finally after this long without activity (0 = never), seconds.
+    pub auto_close_timeout_secs: u64,
+    /// Close a chat finally this long after the operator closed it (0 = wait for the visitor).
+    pub closed_by_operator_timeout_secs: u64,
+    /// The operator's close is final at once.
+    pub operator_closes_finally: bool,
+
+    // --- classification ---
+    /// One category per line; a leading space makes a subcategory of the line above.
+    pub categories: Vec<String>,
+    /// Operators must set a category before closing.
+    pub category_required: bool,
+
+    // --- misc (seed 003 «Разное») ---
+    /// Probability (%) of showing the chat button to a new visitor.
+    pub button_probability: u32,
+    /// Hide the online button when this many online chats wait (None = no limit).
+    pub online_queue_limit: Option<u32>,
+    /// Hide the offline button when this many offline requests wait (None = no limit).
+    pub offline_queue_limit: Option<u32>,
 }
 
 impl Default for OrgSettings {
@@ -65,6 +107,23 @@ impl Default for OrgSettings {
             max_chats_per_operator: 5,
             send_chat_history: true,
             operator_typing_preview: true,
+            auto_assignment: false,
+            hide_others_chats: false,
+            multilang: false,
+            reassign_timeout_secs: 0,
+            greeting_message: String::new(),
+            first_answer_timeout_secs: 120,
+            operator_response_timeout_secs: 300,
+            busy_message: "Все операторы сейчас заняты. Пожалуйста, подождите, мы скоро ответим.".into(),
+            refusal_timeout_secs: 30,
+            auto_close_timeout_secs: 0,
+            closed_by_operator_timeout_secs: 0,
+            operator_closes_finally: false,
+            categories: Vec::new(),
+            category_required: false,
+            button_probability: 100,
+            online_queue_limit: None,
+            offline_queue_limit: None,
         }
     }
 }

@@ -35,3 +35,40 @@ pub fn operator_closed(lang: &str) -> &'static str {
         "Оператор закрыл диалог"
     }
 }
+
+/// Info message when a chat closes by itself after a timeout.
+pub fn chat_closed_by_timeout(lang: &str) -> &'static str {
+    if lang == "en" {
+        "The chat was closed automatically"
+    } else {
+        "Диалог закрыт автоматически"
+    }
+}
+
+/// Info message when a chat goes back to the queue.
+pub fn returned_to_queue(lang: &str) -> &'static str {
+    if lang == "en" {
+        "Your chat has been passed to the next available operator"
+    } else {
+        "Диалог передан следующему свободному оператору"
+    }
+}
+
+/// Info message when a chat is redirected to another operator.
+pub fn redirected_to(lang: &str, operator_name: &str) -> String {
+    if lang == "en" {
+        format!("The chat has been passed to {operator_name}")
+    } else {
+        format!("Диалог передан оператору {operator_name}")
+    }
+}
+
+/// Greeting placeholder when the visitor waits in the general queue (auto-assignment, nobody
+/// has room).
+pub fn waiting_in_queue(lang: &str) -> &'static str {
+    if lang == "en" {
+        "All operators are busy right now. You are in the queue; an operator will answer soon."
+    } else {
+        "Все операторы сейчас заняты. Вы в очереди, оператор скоро ответит."
+    }
+}

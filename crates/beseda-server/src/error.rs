@@ -52,7 +52,8 @@ impl ApiError {
             StoreError::Domain(d) => {
                 use DomainError::*;
                 let status = match d {
-                    ChatTaken | ChatClosed => StatusCode::CONFLICT,
+                    ChatTaken | ChatClosed | OperatorOffline | DepartmentOffline => StatusCode::CONFLICT,
+                    HiddenBySettings => StatusCode::FORBIDDEN,
                     ChatNotFound | MessageNotFound | FileNotFound => StatusCode::NOT_FOUND,
                     ArgumentMissing(_) | WrongArgumentValue(_) => StatusCode::BAD_REQUEST,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,

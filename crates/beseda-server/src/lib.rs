@@ -10,6 +10,7 @@ pub mod openapi;
 pub mod operator;
 pub mod params;
 pub mod routes;
+pub mod scheduler;
 pub mod state;
 pub mod visitor;
 
@@ -27,6 +28,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let maintenance = tokio::spawn(state::maintenance(state.clone()));
+    let scheduler = tokio::spawn(scheduler::run(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let closing = state.closing.clone();
     let result = axum::serve(listener, app)
@@ -36,5 +38,6 @@ pub async fn serve(
         })
         .await;
     maintenance.abort();
+    scheduler.abort();
     result
 }

@@ -46,6 +46,11 @@ fn schemas() -> Value {
                 "keyboard": {"type": "array", "items": {"type": "array", "items": {"type": "object",
                     "required": ["id", "text"], "properties": {"id": {"type": "string"}, "text": {"type": "string"}}}}}}},
         "Typing": {"type": "object", "required": ["typing"], "properties": {"typing": {"type": "boolean"}}},
+        "Redirect": {"type": "object", "description": "Exactly one of operatorId, departmentKey, queue.",
+            "properties": {"operatorId": {"type": "integer"}, "departmentKey": {"type": "string"}, "queue": {"type": "boolean"},
+                "language": {"type": "string"}, "allowOffline": {"type": "boolean"}, "allowInvisible": {"type": "boolean"}}},
+        "Category": {"type": "object", "required": ["category"],
+            "properties": {"category": {"type": "string"}, "subcategory": {"type": "string"}}},
         "Error": {"type": "object", "required": ["error"],
             "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
     })

@@ -67,7 +67,27 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             ApiDoc::new("POST", "/api/operator/v1/chats/{id}/read", "Mark the visitor's messages read").path_id(),
             post(chats::read),
         ),
-        (ApiDoc::new("POST", "/api/operator/v1/chats/{id}/close", "Close the chat").path_id(), post(chats::close)),
+        (
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/close", "Close the chat (a category first when required)")
+                .path_id(),
+            post(chats::close),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/operator/v1/chats/{id}/redirect",
+                "Redirect to an operator, a department or the queue",
+            )
+            .path_id()
+            .body("Redirect"),
+            post(chats::redirect),
+        ),
+        (
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/category", "Set the chat's category and subcategory")
+                .path_id()
+                .body("Category"),
+            post(chats::category),
+        ),
         (
             ApiDoc::new("GET", "/api/operator/v1/events", "Stored operator events after ?cursor=N").query("cursor"),
             get(events::list),

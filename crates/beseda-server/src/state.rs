@@ -69,11 +69,32 @@ pub struct AppState {
     pub bus: Arc<dyn EventBus>,
     pub config: Arc<ServerConfig>,
     pub closing: Closing,
+    /// Wakes the scheduler (a chat was queued, an operator came online or was freed, …).
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, config: ServerConfig) -> Self {
-        Self { store, bus, config: Arc::new(config), closing: Closing::default() }
+        Self {
+            store,
+            bus,
+            config: Arc::new(config),
+            closing: Closing::default(),
+            wake: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// Publishes a committed change and lets the scheduler re-evaluate the queue.
+    pub fn publish(&self, changes: &beseda_store::Changes) {
+        self.bus.publish(changes);
+        if changes.operator_seq.is_some() {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Now, by the store's clock.
+    pub fn now(&self) -> i64 {
+        self.store.clock().now()
     }
 }
 

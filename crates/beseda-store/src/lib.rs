@@ -20,14 +20,17 @@ use beseda_core::ids::{ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSes
 use beseda_core::model::{Chat, Department, Message, Operator, Placement};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{OperatorRole, OperatorStatus};
+use beseda_core::time::{Clock, SystemClock};
 use std::path::Path;
 use std::sync::Arc;
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Storage options that are not part of the database URL.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct StoreOptions {
+    /// Where "now" comes from (the system clock, or a manual one in tests).
+    pub clock: Arc<dyn Clock>,
     /// Connections in the read pool (and the whole pool on PostgreSQL).
     pub max_connections: u32,
     /// SQLite `synchronous` level: `full` (every commit reaches the disk) or `normal`.
@@ -36,7 +39,7 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { max_connections: 8, sqlite_synchronous: "full".into() }
+        Self { clock: Arc::new(SystemClock), max_connections: 8, sqlite_synchronous: "full".into() }
     }
 }
 
@@ -124,7 +127,7 @@ pub trait Store: Send + Sync + 'static {
     async fn withdraw_upload(&self, v: &VisitorCtx, guid: &FileGuid) -> Result<Changes>;
 
     // --- operator work ---
-    async fn operator_chats(&self, list: ChatList) -> Result<Vec<ChatSummary>>;
+    async fn operator_chats(&self, viewer: &Operator, list: ChatList) -> Result<Vec<ChatSummary>>;
     async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>>;
     async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
     async fn operator_message(&self, op: OperatorId, id: ChatId, msg: &OperatorMessage)
@@ -134,6 +137,38 @@ pub trait Store: Send + Sync + 'static {
     async fn operator_close(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
     async fn operator_events(&self, after: i64, limit: i64) -> Result<Vec<OperatorEvent>>;
     async fn last_operator_event(&self) -> Result<i64>;
+
+    async fn redirect(&self, op: OperatorId, id: ChatId, to: &Redirect) -> Result<Changes>;
+    async fn set_category(
+        &self,
+        op: OperatorId,
+        id: ChatId,
+        category: &str,
+        subcategory: Option<&str>,
+    ) -> Result<Changes>;
+
+    // --- routing and timers ---
+    /// Makes an operator account a bot's (routing treats it as a bot).
+    async fn create_bot(&self, operator: OperatorId, sort_order: i64) -> Result<()>;
+    /// Departments, languages and chat limit of an operator.
+    async fn set_operator_profile(
+        &self,
+        id: OperatorId,
+        departments: &[String],
+        languages: &[String],
+        max_chats: Option<i64>,
+    ) -> Result<()>;
+    /// Auto-assignment pass over the waiting chats, oldest (and priority) first.
+    async fn assign_waiting(&self, limit: i64) -> Result<Changes>;
+    /// Acts on timers due by now; each fires exactly once.
+    async fn fire_due_timers(&self, limit: i64) -> Result<Changes>;
+    /// The earliest pending deadline.
+    async fn next_timer_due(&self) -> Result<Option<i64>>;
+    /// Waiting chats: (online queue, offline queue).
+    async fn queue_counts(&self) -> Result<(i64, i64)>;
+    async fn outcome_counts(&self) -> Result<OutcomeCounts>;
+    /// The clock every operation reads.
+    fn clock(&self) -> Arc<dyn Clock>;
 
     // --- maintenance ---
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64>;

@@ -19,6 +19,7 @@ macro_rules! for_update {
 pub(crate) struct SqlStore {
     writer: sqlx::Pool<Db>,
     reader: sqlx::Pool<Db>,
+    clock: std::sync::Arc<dyn beseda_core::time::Clock>,
 }
 
 impl SqlStore {
@@ -26,8 +27,16 @@ impl SqlStore {
         let connect =
             PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("bad postgres URL: {e}")))?;
         let pool = PgPoolOptions::new().max_connections(options.max_connections.max(2)).connect_with(connect).await?;
-        Ok(Self { writer: pool.clone(), reader: pool })
+        Ok(Self { writer: pool.clone(), reader: pool, clock: options.clock.clone() })
     }
 }
 
+/// Claims rows that another transaction has not claimed.
+macro_rules! for_update_skip_locked {
+    () => {
+        " FOR UPDATE SKIP LOCKED"
+    };
+}
+
 include!("sql/common.rs");
+include!("sql/routing.rs");

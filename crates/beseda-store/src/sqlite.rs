@@ -22,6 +22,7 @@ macro_rules! for_update {
 pub(crate) struct SqlStore {
     writer: sqlx::Pool<Db>,
     reader: sqlx::Pool<Db>,
+    clock: std::sync::Arc<dyn beseda_core::time::Clock>,
 }
 
 impl SqlStore {
@@ -57,8 +58,16 @@ impl SqlStore {
             .max_connections(options.max_connections.max(1))
             .connect_with(connect.read_only(true))
             .await?;
-        Ok(Self { writer, reader })
+        Ok(Self { writer, reader, clock: options.clock.clone() })
     }
 }
 
+/// Claims rows that another transaction has not claimed.
+macro_rules! for_update_skip_locked {
+    () => {
+        ""
+    };
+}
+
 include!("sql/common.rs");
+include!("sql/routing.rs");

@@ -252,14 +252,47 @@ impl FileRecord {
 }
 
 /// Which chats an operator lists.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChatList {
-    /// Waiting for an operator (online and offline queue).
+    /// Waiting for an operator (online and offline queue) that this operator may take.
     Waiting,
     /// Open chats held by this operator.
-    Mine(OperatorId),
+    Mine,
     /// Open chats held by other operators.
-    Others(OperatorId),
+    Others,
+    /// Chats held by bots.
+    Bots,
+}
+
+/// Where a redirect sends a chat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RedirectTarget {
+    /// An operator (a bot's operator account returns the chat to the bot).
+    Operator(OperatorId),
+    /// A department's queue.
+    Department(String),
+    /// The general queue.
+    Queue,
+}
+
+#[derive(Clone, Debug)]
+pub struct Redirect {
+    pub target: RedirectTarget,
+    /// Change the chat's language (multilingual mode).
+    pub language: Option<String>,
+    /// Allow a department with nobody online.
+    pub allow_offline: bool,
+    /// Allow a department whose operators are invisible.
+    pub allow_invisible: bool,
+}
+
+/// Counters of unanswered chats and busy messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutcomeCounts {
+    pub answered: i64,
+    pub missed: i64,
+    pub refusals: i64,
+    pub busy_messages: i64,
 }
 
 /// A chat as operator lists show it.

@@ -83,8 +83,11 @@ fn init_logging(config: &Config) {
 }
 
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
-    let options =
-        StoreOptions { max_connections: config.max_connections, sqlite_synchronous: config.sqlite_synchronous.clone() };
+    let options = StoreOptions {
+        max_connections: config.max_connections,
+        sqlite_synchronous: config.sqlite_synchronous.clone(),
+        ..StoreOptions::default()
+    };
     let store = beseda_store::open(config.database_url.as_deref(), &config.data_dir, &options)
         .await
         .context("opening the database")?;

@@ -7,9 +7,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::ChatId;
+use beseda_core::ids::OperatorId;
 use beseda_core::operator_wire;
 use beseda_core::wire;
-use beseda_store::{ChatList, OperatorMessage};
+use beseda_store::{ChatList, OperatorMessage, Redirect, RedirectTarget};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -29,11 +30,12 @@ pub async fn list(
 ) -> ApiResult<Json<Value>> {
     let list = match q.list.as_deref().unwrap_or("waiting") {
         "waiting" => ChatList::Waiting,
-        "mine" => ChatList::Mine(who.operator.id),
-        "others" => ChatList::Others(who.operator.id),
+        "mine" => ChatList::Mine,
+        "others" => ChatList::Others,
+        "bots" => ChatList::Bots,
         _ => return Err(ApiError::wrong_argument("list")),
     };
-    let chats = state.store.operator_chats(list).await.map_err(ApiError::operator)?;
+    let chats = state.store.operator_chats(&who.operator, list).await.map_err(ApiError::operator)?;
     let items: Vec<Value> =
         chats.iter().map(|c| operator_wire::chat(&c.chat, &c.visitor_name, c.last_message.as_ref())).collect();
     Ok(Json(json!({"chats": items})))
@@ -61,7 +63,7 @@ pub async fn get(State(state): State<AppState>, _who: OperatorAuth, Path(id): Pa
 
 pub async fn take(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let changes = state.store.take_chat(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
-    state.bus.publish(&changes);
+    state.publish(&changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
@@ -91,7 +93,7 @@ pub async fn send(
     let msg = OperatorMessage { client_side_id: b.client_side_id, text: b.text, keyboard: b.keyboard };
     let (message_id, changes) =
         state.store.operator_message(who.operator.id, ChatId(id), &msg).await.map_err(ApiError::operator)?;
-    state.bus.publish(&changes);
+    state.publish(&changes);
     Ok(Json(json!({"result": "ok", "messageId": message_id.as_str()})))
 }
 
@@ -125,18 +127,80 @@ pub async fn typing(
     let b: TypingBody = body(&bytes)?;
     let changes =
         state.store.operator_typing(who.operator.id, ChatId(id), b.typing).await.map_err(ApiError::operator)?;
-    state.bus.publish(&changes);
+    state.publish(&changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
 pub async fn read(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let changes = state.store.operator_read(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
-    state.bus.publish(&changes);
+    state.publish(&changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
 pub async fn close(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let changes = state.store.operator_close(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
-    state.bus.publish(&changes);
+    state.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RedirectBody {
+    pub operator_id: Option<i64>,
+    pub department_key: Option<String>,
+    #[serde(default)]
+    pub queue: bool,
+    pub language: Option<String>,
+    #[serde(default)]
+    pub allow_offline: bool,
+    #[serde(default)]
+    pub allow_invisible: bool,
+}
+
+/// Redirect to an operator (`operatorId`), a department (`departmentKey`, with
+/// `allowOffline` / `allowInvisible`) or back to the queue (`queue: true`); optionally with a
+/// new `language`.
+pub async fn redirect(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let b: RedirectBody = body(&bytes)?;
+    let target = match (b.operator_id, b.department_key, b.queue) {
+        (Some(op), None, false) => RedirectTarget::Operator(OperatorId(op)),
+        (None, Some(key), false) => RedirectTarget::Department(key),
+        (None, None, true) => RedirectTarget::Queue,
+        _ => return Err(ApiError::wrong_argument("exactly one of operatorId, departmentKey, queue")),
+    };
+    if b.language.as_ref().is_some_and(|l| l.is_empty() || l.len() > 8) {
+        return Err(ApiError::wrong_argument("language"));
+    }
+    let redirect =
+        Redirect { target, language: b.language, allow_offline: b.allow_offline, allow_invisible: b.allow_invisible };
+    let changes = state.store.redirect(who.operator.id, ChatId(id), &redirect).await.map_err(ApiError::operator)?;
+    state.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
+}
+
+#[derive(Deserialize)]
+pub struct CategoryBody {
+    pub category: String,
+    pub subcategory: Option<String>,
+}
+
+pub async fn category(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let b: CategoryBody = body(&bytes)?;
+    let changes = state
+        .store
+        .set_category(who.operator.id, ChatId(id), &b.category, b.subcategory.as_deref())
+        .await
+        .map_err(ApiError::operator)?;
+    state.publish(&changes);
     Ok(Json(json!({"result": "ok"})))
 }

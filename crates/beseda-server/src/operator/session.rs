@@ -186,6 +186,6 @@ pub async fn set_status(
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))?;
     let status = OperatorStatus::parse(&body.status).ok_or_else(|| ApiError::wrong_argument("status"))?;
     let changes = state.store.set_operator_status(who.operator.id, status).await.map_err(ApiError::operator)?;
-    state.bus.publish(&changes);
+    state.publish(&changes);
     Ok(Json(json!({"result": "ok", "status": status.as_str()})))
 }

@@ -28,7 +28,7 @@ pub async fn handler(State(state): State<AppState>, p: Params) -> ApiResult<Json
     let outcome = run(&state, &page, &action, &p).await;
     match outcome {
         Ok(changes) => {
-            state.bus.publish(&changes);
+            state.publish(&changes);
             Ok(ok())
         }
         // Quote problems are reported inside a successful envelope.

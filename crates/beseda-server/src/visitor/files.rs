@@ -179,7 +179,7 @@ pub async fn upload(State(state): State<AppState>, mut multipart: Multipart) -> 
         .map(str::to_owned)
         .unwrap_or_else(beseda_core::ids::hex_id);
     let changes = state.store.store_upload(&page.ctx(), &new, &csid).await.map_err(ApiError::visitor)?;
-    state.bus.publish(&changes);
+    state.publish(&changes);
     let record = FileRecord {
         guid: new.guid,
         visitor_id: page.visitor_id.clone(),
@@ -237,7 +237,7 @@ pub async fn withdraw(State(state): State<AppState>, p: Params) -> ApiResult<Jso
         .and_then(FileGuid::parse)
         .ok_or_else(|| file_error(StatusCode::NOT_FOUND, "file-not-found", "no such file"))?;
     let changes = state.store.withdraw_upload(&page.ctx(), &guid).await.map_err(ApiError::visitor)?;
-    state.bus.publish(&changes);
+    state.publish(&changes);
     Ok(Json(json!({"result": "ok"})))
 }
 

@@ -26,7 +26,7 @@ pub async fn init(state: &AppState, p: &Params) -> ApiResult<Json<Value>> {
         session_ttl_micros: state.config.session_ttl.as_micros() as i64,
     };
     let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;
-    state.bus.publish(&outcome.changes);
+    state.publish(&outcome.changes);
     let snapshot = state.store.snapshot(&outcome.page.visit_session_id).await.map_err(ApiError::visitor)?;
     Ok(Json(full_update::render(&outcome.page, &snapshot)))
 }

@@ -11,7 +11,7 @@ use beseda_core::model::{Chat, Department, Message, Operator, Placement, Rating,
 use beseda_core::rules::{self, VisitorMessageEffect};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus, VisitSessionState};
-use beseda_core::time::now_micros;
+
 use beseda_core::wire::{self, DeltaItem, MessagePolicy};
 use beseda_core::{operator_wire, presence, texts, DomainError};
 use serde_json::{json, Value};
@@ -28,7 +28,7 @@ const CHAT_MESSAGE_LIMIT: i64 = 1000;
 const HISTORY_PAGE: i64 = 100;
 
 const OPERATOR_COLS: &str = "id, email, name, role, status, languages, max_chats, avatar, title, locale_names";
-const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at";
+const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at";
 const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
 const VISITOR_COLS: &str =
     "id, fields, icon_color, icon_shape, provided_id, banned, history_revision, created_at, modified_at";
@@ -95,6 +95,15 @@ fn chat_from(row: &DbRow) -> Result<Chat> {
         category: row.try_get("category")?,
         subcategory: row.try_get("subcategory")?,
         subject: row.try_get("subject")?,
+        language: row.try_get("language")?,
+        priority: row.try_get("priority")?,
+        assigned_at: row.try_get("assigned_at")?,
+        first_visitor_message_at: row.try_get("first_visitor_message_at")?,
+        first_answer_at: row.try_get("first_answer_at")?,
+        busy_messages: row.try_get("busy_messages")?,
+        response_busy_sent: row.try_get("response_busy_sent")?,
+        outcome: row.try_get("outcome")?,
+        operator_closed_at: row.try_get("operator_closed_at")?,
     })
 }
 
@@ -270,7 +279,13 @@ async fn load_chat(conn: &mut Conn, id: ChatId, lock: bool) -> Result<Option<Cha
 
 /// The visitor's current chat: the latest one, unless it is finally closed or older than the
 /// placement's conversation timeout.
-async fn load_current_chat(conn: &mut Conn, visitor: &VisitorId, location: &str, lock: bool) -> Result<Option<Chat>> {
+async fn load_current_chat(
+    conn: &mut Conn,
+    visitor: &VisitorId,
+    location: &str,
+    lock: bool,
+    now: i64,
+) -> Result<Option<Chat>> {
     let sql = locked(format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1"), lock);
     let Some(row) = sqlx::query(&sql).bind(visitor.as_str()).fetch_optional(&mut *conn).await? else {
         return Ok(None);
@@ -280,7 +295,7 @@ async fn load_current_chat(conn: &mut Conn, visitor: &VisitorId, location: &str,
         return Ok(None);
     }
     let timeout_hours = load_placement(conn, location).await?.map(|p| p.conversation_timeout_hours).unwrap_or(24);
-    if chat.modified_at < now_micros() - timeout_hours * 3600 * 1_000_000 {
+    if chat.modified_at < now - timeout_hours * 3600 * 1_000_000 {
         return Ok(None);
     }
     Ok(Some(chat))
@@ -357,8 +372,8 @@ struct Emit {
 }
 
 impl Emit {
-    fn new(visitor: &VisitorId, settings: OrgSettings) -> Self {
-        Self { visitor: visitor.clone(), items: Vec::new(), operator_events: Vec::new(), now: now_micros(), settings }
+    fn new(visitor: &VisitorId, settings: OrgSettings, now: i64) -> Self {
+        Self { visitor: visitor.clone(), items: Vec::new(), operator_events: Vec::new(), now, settings }
     }
 
     fn item(&mut self, item: DeltaItem) {
@@ -537,7 +552,11 @@ async fn update_message(conn: &mut Conn, emit: &mut Emit, m: &mut Message, visit
             emit.item(DeltaItem::del("CHAT_MESSAGE", m.id.as_str()));
             emit.op(operator_wire::message_deleted(m));
         } else {
-            emit.item(DeltaItem::upd("CHAT_MESSAGE", m.id.as_str(), wire::message(m, MessagePolicy::from_settings(&emit.settings))));
+            emit.item(DeltaItem::upd(
+                "CHAT_MESSAGE",
+                m.id.as_str(),
+                wire::message(m, MessagePolicy::from_settings(&emit.settings)),
+            ));
             emit.op(operator_wire::message_updated(m));
         }
         emit.item(DeltaItem::upd("HISTORY_REVISION", visitor.as_str(), json!({"revision": history_revision})));
@@ -545,13 +564,14 @@ async fn update_message(conn: &mut Conn, emit: &mut Emit, m: &mut Message, visit
     Ok(())
 }
 
-
 async fn save_chat(conn: &mut Conn, c: &Chat) -> Result<()> {
     sqlx::query(
         "UPDATE chats SET department_key = $1, operator_id = $2, state = $3, offline = $4, \
          unread_by_operator_since = $5, unread_by_visitor_since = $6, unread_by_visitor_count = $7, \
          read_by_visitor = $8, operator_typing = $9, category = $10, subcategory = $11, subject = $12, \
-         modified_at = $13, closed_at = $14 WHERE id = $15",
+         modified_at = $13, closed_at = $14, language = $15, priority = $16, assigned_at = $17, \
+         first_visitor_message_at = $18, first_answer_at = $19, busy_messages = $20, response_busy_sent = $21, \
+         outcome = $22, operator_closed_at = $23 WHERE id = $24",
     )
     .bind(&c.department_key)
     .bind(c.operator_id.map(|o| o.0))
@@ -567,6 +587,15 @@ async fn save_chat(conn: &mut Conn, c: &Chat) -> Result<()> {
     .bind(&c.subject)
     .bind(c.modified_at)
     .bind(c.state.is_final().then_some(c.modified_at))
+    .bind(&c.language)
+    .bind(c.priority)
+    .bind(c.assigned_at)
+    .bind(c.first_visitor_message_at)
+    .bind(c.first_answer_at)
+    .bind(c.busy_messages)
+    .bind(c.response_busy_sent)
+    .bind(&c.outcome)
+    .bind(c.operator_closed_at)
     .bind(c.id.0)
     .execute(&mut *conn)
     .await?;
@@ -623,14 +652,17 @@ async fn create_chat(
 ) -> Result<Chat> {
     let NewChat { department, client_side_id, force_online, visitor_fields, first } = new;
     let online = load_operators(conn, true).await?;
-    let nobody = presence::serving(&online, department.as_deref()).next().is_none();
-    let offline = nobody && !force_online;
+    let humans_online = presence::serving(&online, department.as_deref()).next().is_some();
+    let bot = bot_for_new_chat(conn, department.as_deref(), humans_online).await?;
+    let offline = !humans_online && bot.is_none() && !force_online;
     let now = emit.now;
     let state = if offline { ChatState::OfflineQueue } else { ChatState::Queue };
+    let language =
+        load_placement(conn, &v.location).await?.and_then(|p| p.lang).unwrap_or(settings.default_lang.clone());
     let csid = client_side_id.unwrap_or_else(hex_id);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO chats (client_side_id, visitor_id, visit_session_id, location, department_key, state, offline, \
-         visitor_fields, created_at, modified_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+         visitor_fields, created_at, modified_at, language) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
     )
     .bind(&csid)
     .bind(v.visitor_id.as_str())
@@ -642,6 +674,7 @@ async fn create_chat(
     .bind(visitor_fields.map(to_json).transpose()?)
     .bind(now)
     .bind(now)
+    .bind(&language)
     .fetch_one(&mut *conn)
     .await?;
     let mut chat = load_chat(conn, ChatId(id), false).await?.ok_or(StoreError::NotFound)?;
@@ -664,16 +697,32 @@ async fn create_chat(
             quote: None,
         };
         let message = insert_message(conn, emit, m).await?;
-        // The first message travels inside the CHAT item, not as a separate add.
-        emit.items.retain(|i| !(i.object_type == "CHAT_MESSAGE" && i.id == message.id.as_str()));
         chat.unread_by_operator_since = Some(message.created_at);
+        after_visitor_message(conn, emit, &mut chat, message.created_at).await?;
         save_chat(conn, &chat).await?;
     }
+    if !settings.greeting_message.trim().is_empty() {
+        let greeting = NewMessage {
+            chat: &chat,
+            client_side_id: hex_id(),
+            kind: MessageKind::Info,
+            text: settings.greeting_message.clone(),
+            data: None,
+            author: None,
+            name: String::new(),
+            quote: None,
+        };
+        insert_message(conn, emit, greeting).await?;
+    }
+    // Messages written with the chat travel inside the CHAT item, not as separate adds.
     let view = load_chat_view(conn, chat.clone()).await?;
+    emit.items.retain(|i| !(i.object_type == "CHAT_MESSAGE" && view.messages.iter().any(|m| m.id.as_str() == i.id)));
     emit.items[chat_item_index].data =
         wire::chat(&view.chat, &view.messages, None, &view.ratings, MessagePolicy::from_settings(settings));
     set_session_state(conn, emit, &v.visit_session_id, VisitSessionState::Chat).await?;
     emit.op(operator_wire::chat_updated(&chat, &name, view.messages.last()));
+    domain_event(conn, "chat_started", &chat, json!({"visitorId": v.visitor_id.as_str()}), now).await?;
+    route_new_chat(conn, emit, &mut chat, bot).await?;
     Ok(chat)
 }
 
@@ -728,39 +777,29 @@ async fn choose_department(
     Ok(Ok(placement.default_department.filter(|d| offered.iter().any(|o| &o.key == d))))
 }
 
-/// Chat is the operator's to write in: waiting (taken implicitly) or already theirs.
+/// Chat is the operator's to write in: waiting (taken implicitly), held by a bot (taken over)
+/// or already theirs.
 async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, op: &Operator) -> Result<()> {
-    match chat.operator_id {
-        Some(holder) if holder != op.id => return Err(DomainError::ChatTaken.into()),
-        Some(_) if chat.state.is_active() => return Ok(()),
-        _ => {}
-    }
     if chat.state.is_final() {
         return Err(DomainError::ChatClosed.into());
     }
-    let settings = emit.settings.clone();
-    let newly_assigned = chat.operator_id.is_none();
-    chat.operator_id = Some(op.id);
-    chat.state = ChatState::Chatting;
-    chat.modified_at = emit.now;
-    save_chat(conn, chat).await?;
-    let sid = chat.visit_session_id.to_string();
-    emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, wire::operator(op)));
-    chat_state_changed(conn, emit, chat).await?;
-    if newly_assigned {
-        let info = NewMessage {
-            chat,
-            client_side_id: hex_id(),
-            kind: MessageKind::Info,
-            text: texts::operator_joined(&settings.default_lang, &op.name),
-            data: None,
-            author: None,
-            name: String::new(),
-            quote: None,
-        };
-        insert_message(conn, emit, info).await?;
+    match chat.operator_id {
+        Some(holder) if holder == op.id => {
+            if !chat.state.is_active() {
+                chat.state = ChatState::Chatting;
+                chat.modified_at = emit.now;
+                save_chat(conn, chat).await?;
+                chat_state_changed(conn, emit, chat).await?;
+            }
+            Ok(())
+        }
+        Some(_) if chat.state != ChatState::ChattingWithRobot => Err(DomainError::ChatTaken.into()),
+        _ => {
+            let bot = is_bot(conn, op.id).await?;
+            let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
+            assign_to(conn, emit, chat, op, bot, text).await
+        }
     }
-    Ok(())
 }
 
 /// Closes a chat from either side.
@@ -785,6 +824,15 @@ async fn close_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, next: Cha
     if next.is_final() {
         emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
         set_session_state(conn, emit, &chat.visit_session_id, VisitSessionState::IdleAfterChat).await?;
+        finish_chat(conn, emit, chat).await?;
+    } else if next == ChatState::ClosedByOperator {
+        chat.operator_closed_at = Some(emit.now);
+        save_chat(conn, chat).await?;
+        cancel_timers(conn, chat.id, &[TIMER_FIRST_ANSWER, TIMER_RESPONSE, TIMER_REASSIGN]).await?;
+        if emit.settings.closed_by_operator_timeout_secs > 0 {
+            let due = emit.now + secs(emit.settings.closed_by_operator_timeout_secs);
+            set_timer(conn, TIMER_OPERATOR_CLOSED, chat.id, due, emit.now).await?;
+        }
     }
     Ok(())
 }
@@ -820,7 +868,7 @@ impl SqlStore {
     {
         let mut tx = self.begin().await?;
         let settings = load_settings(&mut tx).await?;
-        let mut emit = Emit::new(&v.visitor_id, settings.clone());
+        let mut emit = Emit::new(&v.visitor_id, settings.clone(), self.clock.now());
         f(&mut tx, &mut emit, settings).await?;
         let changes = emit.finish(&mut tx).await?;
         tx.commit().await?;
@@ -842,7 +890,7 @@ impl SqlStore {
         let operator = load_operator(&mut tx, op).await?.ok_or(StoreError::NotFound)?;
         let chat = load_chat(&mut tx, id, true).await?.ok_or(DomainError::ChatNotFound)?;
         let settings = load_settings(&mut tx).await?;
-        let mut emit = Emit::new(&chat.visitor_id, settings);
+        let mut emit = Emit::new(&chat.visitor_id, settings, self.clock.now());
         f(&mut tx, &mut emit, operator, chat).await?;
         let changes = emit.finish(&mut tx).await?;
         tx.commit().await?;
@@ -873,7 +921,7 @@ impl Store for SqlStore {
                 .map_err(|e| StoreError::Migration(format!("{}: {e}", m.name)))?;
             sqlx::query("INSERT INTO beseda_migrations (name, applied_at) VALUES ($1, $2)")
                 .bind(m.name)
-                .bind(now_micros())
+                .bind(self.clock.now())
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -919,7 +967,7 @@ impl Store for SqlStore {
         .bind(&new.password_hash)
         .bind(to_json(&new.languages)?)
         .bind(new.max_chats)
-        .bind(now_micros())
+        .bind(self.clock.now())
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::from_db)?;
@@ -974,7 +1022,7 @@ impl Store for SqlStore {
         let seq = append_operator_event(
             &mut tx,
             &json!({"type": "operator_status", "operatorId": id.0, "status": status.as_str()}),
-            now_micros(),
+            self.clock.now(),
         )
         .await?;
         tx.commit().await?;
@@ -999,7 +1047,7 @@ impl Store for SqlStore {
         .bind(t.operator_id.0)
         .bind(&t.kind)
         .bind(&t.csrf)
-        .bind(now_micros())
+        .bind(self.clock.now())
         .bind(t.expires_at)
         .execute(&self.writer)
         .await?;
@@ -1072,7 +1120,7 @@ impl Store for SqlStore {
     }
 
     async fn init_visit(&self, req: &InitVisit) -> Result<InitOutcome> {
-        let now = now_micros();
+        let now = self.clock.now();
         let mut tx = self.begin().await?;
         if load_placement(&mut tx, &req.location).await?.is_none() {
             return Err(DomainError::WrongArgumentValue("location").into());
@@ -1141,7 +1189,7 @@ impl Store for SqlStore {
             }
             None => {
                 let id = VisitSessionId::random();
-                let has_chat = load_current_chat(&mut tx, &visitor_id, &req.location, false).await?.is_some();
+                let has_chat = load_current_chat(&mut tx, &visitor_id, &req.location, false, now).await?.is_some();
                 let state = if has_chat { VisitSessionState::Chat } else { VisitSessionState::Idle };
                 sqlx::query(
                     "INSERT INTO visit_sessions (id, visitor_id, location, state, revision, device_id, platform, title, \
@@ -1253,7 +1301,9 @@ impl Store for SqlStore {
         let settings = load_settings(&mut conn).await?;
         let visitor = load_visitor(&mut conn, &session.visitor_id).await?.ok_or(StoreError::NotFound)?;
         let placement = load_placement(&mut conn, &session.location).await?.ok_or(StoreError::NotFound)?;
-        let chat = match load_current_chat(&mut conn, &session.visitor_id, &session.location, false).await? {
+        let chat = match load_current_chat(&mut conn, &session.visitor_id, &session.location, false, self.clock.now())
+            .await?
+        {
             Some(c) => Some(load_chat_view(&mut conn, c).await?),
             None => None,
         };
@@ -1308,7 +1358,7 @@ impl Store for SqlStore {
     }
 
     async fn current_chat(&self, visitor: &VisitorId, location: &str) -> Result<Option<Chat>> {
-        load_current_chat(&mut *self.read().await?, visitor, location, false).await
+        load_current_chat(&mut *self.read().await?, visitor, location, false, self.clock.now()).await
     }
 
     async fn start_chat(&self, v: &VisitorCtx, req: &StartChat) -> Result<Changes> {
@@ -1316,7 +1366,7 @@ impl Store for SqlStore {
         let req = req.clone();
         self.visitor_change(v, move |conn, emit, settings| {
             Box::pin(async move {
-                if load_current_chat(conn, &v2.visitor_id, &v2.location, true).await?.is_some() {
+                if load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?.is_some() {
                     return Ok(());
                 }
                 let first = req.first_question.as_deref().filter(|q| !q.trim().is_empty());
@@ -1383,7 +1433,7 @@ impl Store for SqlStore {
                     VisitorMessageKind::Sticker(id) => (MessageKind::StickerVisitor, Some(json!({"stickerId": id}))),
                     VisitorMessageKind::Files(_) => (MessageKind::FileVisitor, None),
                 };
-                let mut chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? {
+                let mut chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await? {
                     Some(c) => c,
                     None => {
                         let department = choose_department(conn, &v2, &settings, None).await?.unwrap_or(None);
@@ -1411,7 +1461,8 @@ impl Store for SqlStore {
                     }
                     _ => false,
                 };
-                if let VisitorMessageEffect::Reopen(state) = rules::visitor_message_effect(chat.state, operator_online) {
+                if let VisitorMessageEffect::Reopen(state) = rules::visitor_message_effect(chat.state, operator_online)
+                {
                     chat.state = state;
                     if state == ChatState::Queue {
                         chat.operator_id = None;
@@ -1444,6 +1495,7 @@ impl Store for SqlStore {
                 };
                 let message = insert_message(conn, emit, m).await?;
                 attach_files(conn, &files, &message).await?;
+                after_visitor_message(conn, emit, &mut chat, message.created_at).await?;
                 if chat.unread_by_operator_since.is_none() {
                     chat.unread_by_operator_since = Some(message.created_at);
                     emit.item(DeltaItem::upd(
@@ -1517,7 +1569,8 @@ impl Store for SqlStore {
         let up_to = up_to.map(str::to_owned);
         self.visitor_change(v, move |conn, emit, _settings| {
             Box::pin(async move {
-                let Some(mut chat) = load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? else {
+                let Some(mut chat) = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?
+                else {
                     return Ok(());
                 };
                 let limit_ts = match &up_to {
@@ -1569,7 +1622,7 @@ impl Store for SqlStore {
         let button_id = button_id.to_owned();
         self.visitor_change(v, move |conn, emit, settings| {
             Box::pin(async move {
-                let chat = load_current_chat(conn, &v2.visitor_id, &v2.location, true)
+                let chat = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now)
                     .await?
                     .ok_or(DomainError::CannotCreateResponse)?;
                 let mut keyboard = load_message(conn, &request)
@@ -1638,7 +1691,7 @@ impl Store for SqlStore {
                 if req.note.as_ref().is_some_and(|n| n.chars().count() > rules::MAX_RATING_NOTE) {
                     return Err(DomainError::NoteTooLong.into());
                 }
-                let chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? {
+                let chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await? {
                     Some(c) => c,
                     None => {
                         let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1");
@@ -1686,7 +1739,8 @@ impl Store for SqlStore {
         let v2 = v.clone();
         self.visitor_change(v, move |conn, emit, settings| {
             Box::pin(async move {
-                let Some(mut chat) = load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? else {
+                let Some(mut chat) = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?
+                else {
                     return Ok(());
                 };
                 let Some(next) = rules::visitor_close(chat.state, chat.operator_id.is_some()) else {
@@ -1707,7 +1761,7 @@ impl Store for SqlStore {
         let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1");
         let chat = sqlx::query(&sql).bind(v.visitor_id.as_str()).fetch_optional(&mut *tx).await?;
         let chat = chat.as_ref().map(chat_from).transpose()?.ok_or(DomainError::NoChat)?;
-        let now = now_micros();
+        let now = self.clock.now();
         let recent: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM outbox WHERE kind = 'chat_history' AND subject = $1 AND created_at > $2",
         )
@@ -1876,7 +1930,7 @@ impl Store for SqlStore {
                 .bind(emit.now)
                 .execute(&mut *conn)
                 .await?;
-                let chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true).await? {
+                let mut chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await? {
                     Some(c) => c,
                     None => {
                         let department = choose_department(conn, &v2, &settings, None).await?.unwrap_or(None);
@@ -1904,6 +1958,9 @@ impl Store for SqlStore {
                 };
                 let message = insert_message(conn, emit, m).await?;
                 attach_files(conn, std::slice::from_ref(&file.guid), &message).await?;
+                after_visitor_message(conn, emit, &mut chat, message.created_at).await?;
+                chat.unread_by_operator_since.get_or_insert(message.created_at);
+                save_chat(conn, &chat).await?;
                 Ok(())
             })
         })
@@ -1943,29 +2000,38 @@ impl Store for SqlStore {
         .await
     }
 
-    async fn operator_chats(&self, list: ChatList) -> Result<Vec<ChatSummary>> {
+    async fn operator_chats(&self, viewer: &Operator, list: ChatList) -> Result<Vec<ChatSummary>> {
         let mut conn = self.read().await?;
         let settings = load_settings(&mut conn).await?;
-        let (filter, op) = match list {
-            ChatList::Waiting => ("state IN ('queue', 'offline_queue')", 0),
-            ChatList::Mine(op) => {
-                ("operator_id = $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor')", op.0)
-            }
-            ChatList::Others(op) => {
-                ("operator_id <> $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor')", op.0)
-            }
-        };
-        let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE {filter} ORDER BY id LIMIT 5000");
-        let mut q = sqlx::query(&sql);
-        if !matches!(list, ChatList::Waiting) {
-            q = q.bind(op);
+        let privileged = viewer.role != OperatorRole::Operator;
+        if list == ChatList::Others && settings.hide_others_chats && !privileged {
+            return Err(DomainError::HiddenBySettings.into());
         }
-        let rows = q.fetch_all(&mut *conn).await?;
+        let filter = match list {
+            ChatList::Waiting => "operator_id IS NULL AND state IN ('queue', 'offline_queue') AND $1 = $1",
+            ChatList::Mine => "operator_id = $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor')",
+            ChatList::Others => {
+                "operator_id <> $1 AND state IN ('chatting', 'closed_by_visitor') \
+                 AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = chats.operator_id)"
+            }
+            ChatList::Bots => "state = 'chatting_with_robot' AND $1 = $1",
+        };
+        let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE {filter} ORDER BY priority DESC, id LIMIT 5000");
+        let rows = sqlx::query(&sql).bind(viewer.id.0).fetch_all(&mut *conn).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let chat = chat_from(row)?;
+            let visible = match list {
+                ChatList::Waiting => visible_in_waiting(&chat, viewer, &settings),
+                _ => !settings.multilang || chat.language.as_ref().is_none_or(|l| viewer.languages.contains(l)),
+            };
+            if !visible {
+                continue;
+            }
             let name = visitor_name(&mut conn, &chat.visitor_id, &settings.default_lang).await?;
-            let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 AND deleted = FALSE ORDER BY created_at DESC LIMIT 1");
+            let sql = format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 AND deleted = FALSE ORDER BY created_at DESC LIMIT 1"
+            );
             let last = sqlx::query(&sql).bind(chat.id.0).fetch_optional(&mut *conn).await?;
             out.push(ChatSummary {
                 chat,
@@ -1996,7 +2062,7 @@ impl Store for SqlStore {
                 if chat.operator_id == Some(operator.id) && chat.state.is_active() {
                     return Ok(());
                 }
-                if !chat.state.is_waiting() {
+                if !chat.state.is_waiting() && chat.state != ChatState::ChattingWithRobot {
                     return Err(
                         if chat.state.is_final() { DomainError::ChatClosed } else { DomainError::ChatTaken }.into()
                     );
@@ -2055,6 +2121,8 @@ impl Store for SqlStore {
                         quote: None,
                     };
                     let message = insert_message(conn, emit, m).await?;
+                    let bot = is_bot(conn, operator.id).await?;
+                    after_operator_message(conn, emit, &mut chat, bot).await?;
                     chat.unread_by_visitor_count += 1;
                     chat.unread_by_visitor_since.get_or_insert(message.created_at);
                     chat.read_by_visitor = false;
@@ -2130,7 +2198,10 @@ impl Store for SqlStore {
                     return Err(DomainError::ChatTaken.into());
                 }
                 let settings = emit.settings.clone();
-                let Some(next) = rules::operator_close(chat.state, false) else {
+                if settings.category_required && chat.category.is_none() && !chat.state.is_final() {
+                    return Err(DomainError::CategoryRequired.into());
+                }
+                let Some(next) = rules::operator_close(chat.state, settings.operator_closes_finally) else {
                     return Ok(());
                 };
                 close_chat(conn, emit, &mut chat, next, texts::operator_closed(&settings.default_lang)).await
@@ -2163,8 +2234,201 @@ impl Store for SqlStore {
             .await?)
     }
 
+    async fn redirect(&self, op: OperatorId, id: ChatId, to: &Redirect) -> Result<Changes> {
+        let to = to.clone();
+        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
+            Box::pin(async move { redirect_chat(conn, emit, &mut chat, &operator, &to).await })
+        })
+        .await
+    }
+
+    async fn set_category(
+        &self,
+        op: OperatorId,
+        id: ChatId,
+        category: &str,
+        subcategory: Option<&str>,
+    ) -> Result<Changes> {
+        let (category, subcategory) = (category.to_owned(), subcategory.map(str::to_owned));
+        self.chat_change(op, id, move |conn, emit, _operator, mut chat| {
+            Box::pin(async move {
+                if !route::valid_category(&emit.settings.categories, &category, subcategory.as_deref()) {
+                    return Err(DomainError::WrongCategory.into());
+                }
+                chat.category = Some(category);
+                chat.subcategory = subcategory;
+                save_chat(conn, &chat).await?;
+                chat_event(conn, emit, &chat).await
+            })
+        })
+        .await
+    }
+
+    async fn create_bot(&self, operator: OperatorId, sort_order: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO bots (operator_id, sort_order, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (operator_id) DO UPDATE SET sort_order = excluded.sort_order",
+        )
+        .bind(operator.0)
+        .bind(sort_order)
+        .bind(self.clock.now())
+        .execute(&self.writer)
+        .await
+        .map_err(StoreError::from_db)?;
+        Ok(())
+    }
+
+    async fn set_operator_profile(
+        &self,
+        id: OperatorId,
+        departments: &[String],
+        languages: &[String],
+        max_chats: Option<i64>,
+    ) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE operators SET languages = $1, max_chats = $2 WHERE id = $3")
+            .bind(to_json(&languages)?)
+            .bind(max_chats)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM operator_departments WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        for key in departments {
+            sqlx::query("INSERT INTO operator_departments (operator_id, department_key) VALUES ($1, $2)")
+                .bind(id.0)
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(|_| StoreError::Domain(DomainError::WrongArgumentValue("department")))?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn assign_waiting(&self, limit: i64) -> Result<Changes> {
+        let mut tx = self.begin().await?;
+        let settings = load_settings(&mut tx).await?;
+        let mut changes = Changes::default();
+        if !settings.auto_assignment {
+            return Ok(changes);
+        }
+        let mut loads = load_operator_loads(&mut tx, &settings).await?;
+        if !loads.iter().any(|l| l.open_chats < l.max_chats) {
+            return Ok(changes);
+        }
+        let sql = format!(
+            concat!(
+                "SELECT {} FROM chats WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') ",
+                "ORDER BY priority DESC, offline, id LIMIT $1",
+                for_update_skip_locked!()
+            ),
+            CHAT_COLS
+        );
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(&mut *tx).await?;
+        let now = self.clock.now();
+        for row in &rows {
+            let mut chat = chat_from(row)?;
+            let language = if settings.multilang { chat.language.clone() } else { None };
+            let Some(pick) = route::choose_operator(&loads, chat.department_key.as_deref(), language.as_deref(), None)
+            else {
+                continue;
+            };
+            let pick_id = pick.operator_id;
+            let op = load_operator(&mut tx, pick_id).await?.ok_or(StoreError::NotFound)?;
+            let mut emit = Emit::new(&chat.visitor_id, settings.clone(), now);
+            let text = texts::operator_joined(&settings.default_lang, &op.name);
+            assign_to(&mut tx, &mut emit, &mut chat, &op, false, text).await?;
+            changes.merge(emit.finish(&mut tx).await?);
+            if let Some(l) = loads.iter_mut().find(|l| l.operator_id == pick_id) {
+                l.open_chats += 1;
+                l.last_assigned_at = now;
+            }
+        }
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn fire_due_timers(&self, limit: i64) -> Result<Changes> {
+        let mut tx = self.begin().await?;
+        let now = self.clock.now();
+        let rows = sqlx::query(concat!(
+            "SELECT kind, chat_id FROM timers WHERE due_at <= $1 ORDER BY due_at, chat_id LIMIT $2",
+            for_update_skip_locked!()
+        ))
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut changes = Changes::default();
+        if rows.is_empty() {
+            return Ok(changes);
+        }
+        let settings = load_settings(&mut tx).await?;
+        for row in &rows {
+            let kind: String = row.try_get("kind")?;
+            let chat_id = ChatId(row.try_get("chat_id")?);
+            sqlx::query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2")
+                .bind(&kind)
+                .bind(chat_id.0)
+                .execute(&mut *tx)
+                .await?;
+            let Some(mut chat) = load_chat(&mut tx, chat_id, true).await? else { continue };
+            let mut emit = Emit::new(&chat.visitor_id, settings.clone(), now);
+            fire_timer(&mut tx, &mut emit, &kind, &mut chat).await?;
+            changes.merge(emit.finish(&mut tx).await?);
+        }
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn next_timer_due(&self) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT MIN(due_at) FROM timers").fetch_one(&self.reader).await?)
+    }
+
+    async fn queue_counts(&self) -> Result<(i64, i64)> {
+        let rows = sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM chats WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') \
+             GROUP BY state",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        let (mut online, mut offline) = (0, 0);
+        for r in &rows {
+            let n: i64 = r.try_get("n")?;
+            match r.try_get::<String, _>("state")?.as_str() {
+                "queue" => online = n,
+                _ => offline = n,
+            }
+        }
+        Ok((online, offline))
+    }
+
+    async fn outcome_counts(&self) -> Result<OutcomeCounts> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END), 0) AS BIGINT) AS answered, \
+             CAST(COALESCE(SUM(CASE WHEN outcome = 'missed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS missed, \
+             CAST(COALESCE(SUM(CASE WHEN outcome = 'refusal' THEN 1 ELSE 0 END), 0) AS BIGINT) AS refusals, \
+             CAST(COALESCE(SUM(busy_messages), 0) AS BIGINT) AS busy FROM chats",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(OutcomeCounts {
+            answered: row.try_get("answered")?,
+            missed: row.try_get("missed")?,
+            refusals: row.try_get("refusals")?,
+            busy_messages: row.try_get("busy")?,
+        })
+    }
+
+    fn clock(&self) -> std::sync::Arc<dyn beseda_core::time::Clock> {
+        self.clock.clone()
+    }
+
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64> {
-        let cutoff = now_micros() - keep_micros;
+        let cutoff = self.clock.now() - keep_micros;
         let done = sqlx::query(
             "DELETE FROM session_events WHERE created_at < $1 AND revision <= \
              (SELECT s.revision - $2 FROM visit_sessions s WHERE s.id = session_events.visit_session_id)",

@@ -1,0 +1,434 @@
+// Routing, auto-messages and durable timers. Included next to `common.rs` in each backend
+// module (same rules: portable SQL, `$N` in ascending order).
+
+use beseda_core::routing::{self as route, BotCandidate, OperatorLoad};
+
+/// Timer kinds (one pending row per kind and chat).
+const TIMER_FIRST_ANSWER: &str = "first_answer";
+const TIMER_RESPONSE: &str = "response";
+const TIMER_AUTO_CLOSE: &str = "auto_close";
+const TIMER_OPERATOR_CLOSED: &str = "operator_closed";
+const TIMER_REASSIGN: &str = "reassign";
+/// An admin notice about a busy message goes out at most this often.
+const ADMIN_NOTICE_EVERY_MICROS: i64 = 30 * 60 * 1_000_000;
+
+fn secs(s: u64) -> i64 {
+    i64::try_from(s).unwrap_or(i64::MAX / 2_000_000).saturating_mul(1_000_000)
+}
+
+async fn load_bots(conn: &mut Conn) -> Result<Vec<BotCandidate>> {
+    let rows = sqlx::query(
+        "SELECT b.operator_id, b.sort_order, b.created_at, o.status FROM bots b \
+         JOIN operators o ON o.id = b.operator_id ORDER BY b.operator_id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut bots = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id = OperatorId(r.try_get("operator_id")?);
+        bots.push(BotCandidate {
+            operator_id: id,
+            status: parse_col(r, "status", OperatorStatus::parse)?,
+            sort_order: r.try_get("sort_order")?,
+            created_at: r.try_get("created_at")?,
+            department_keys: operator_department_keys(conn, id).await?,
+        });
+    }
+    Ok(bots)
+}
+
+async fn is_bot(conn: &mut Conn, id: OperatorId) -> Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM bots WHERE operator_id = $1").bind(id.0).fetch_one(&mut *conn).await?;
+    Ok(n > 0)
+}
+
+/// Online human operators with their load. On PostgreSQL their rows are locked, so two
+/// assigning transactions never both fill the last free place of one operator.
+async fn load_operator_loads(conn: &mut Conn, settings: &OrgSettings) -> Result<Vec<OperatorLoad>> {
+    let sql = locked(
+        "SELECT o.id, o.max_chats, o.languages, o.last_assigned_at, \
+         (SELECT COUNT(*) FROM chats c WHERE c.operator_id = o.id AND c.state = 'chatting') AS open_chats \
+         FROM operators o WHERE o.status = 'online' AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id) \
+         ORDER BY o.id"
+            .to_owned(),
+        true,
+    );
+    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    let links =
+        sqlx::query("SELECT operator_id, department_key FROM operator_departments").fetch_all(&mut *conn).await?;
+    let mut departments: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+    for l in &links {
+        departments.entry(l.try_get("operator_id")?).or_default().push(l.try_get("department_key")?);
+    }
+    let default_max = i64::from(settings.max_chats_per_operator);
+    rows.iter()
+        .map(|r| {
+            let id: i64 = r.try_get("id")?;
+            Ok(OperatorLoad {
+                operator_id: OperatorId(id),
+                open_chats: r.try_get("open_chats")?,
+                max_chats: r.try_get::<Option<i64>, _>("max_chats")?.unwrap_or(default_max),
+                last_assigned_at: r.try_get("last_assigned_at")?,
+                languages: json_col(r, "languages")?,
+                department_keys: departments.remove(&id).unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+async fn set_timer(conn: &mut Conn, kind: &str, chat: ChatId, due_at: i64, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO timers (kind, chat_id, due_at, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (kind, chat_id) DO UPDATE SET due_at = excluded.due_at",
+    )
+    .bind(kind)
+    .bind(chat.0)
+    .bind(due_at)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Sets a timer unless one of that kind is already pending.
+async fn set_timer_once(conn: &mut Conn, kind: &str, chat: ChatId, due_at: i64, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO timers (kind, chat_id, due_at, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (kind, chat_id) DO NOTHING",
+    )
+    .bind(kind)
+    .bind(chat.0)
+    .bind(due_at)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+async fn cancel_timers(conn: &mut Conn, chat: ChatId, kinds: &[&str]) -> Result<()> {
+    for kind in kinds {
+        sqlx::query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2")
+            .bind(*kind)
+            .bind(chat.0)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// A domain event for integrations (webhooks read these from the outbox).
+async fn domain_event(conn: &mut Conn, kind: &str, chat: &Chat, extra: Value, now: i64) -> Result<()> {
+    let mut payload =
+        json!({"chatId": chat.id.0, "operatorId": chat.operator_id.map(|o| o.0), "state": chat.state.as_str()});
+    if let (Value::Object(p), Value::Object(e)) = (&mut payload, extra) {
+        p.extend(e);
+    }
+    sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(format!("event.{kind}"))
+        .bind(chat.id.0.to_string())
+        .bind(to_json(&payload)?)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Gives the chat to `op` (a human or a bot's operator account).
+async fn assign_to(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    chat: &mut Chat,
+    op: &Operator,
+    bot: bool,
+    info: String,
+) -> Result<()> {
+    let previous = chat.operator_id;
+    chat.operator_id = Some(op.id);
+    chat.state = if bot { ChatState::ChattingWithRobot } else { ChatState::Chatting };
+    chat.assigned_at = Some(emit.now);
+    chat.modified_at = emit.now;
+    save_chat(conn, chat).await?;
+    sqlx::query("UPDATE operators SET last_assigned_at = $1 WHERE id = $2")
+        .bind(emit.now)
+        .bind(op.id.0)
+        .execute(&mut *conn)
+        .await?;
+    let sid = chat.visit_session_id.to_string();
+    emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, wire::operator(op)));
+    chat_state_changed(conn, emit, chat).await?;
+    let note = NewMessage {
+        chat,
+        client_side_id: hex_id(),
+        kind: MessageKind::Info,
+        text: info,
+        data: None,
+        author: None,
+        name: String::new(),
+        quote: None,
+    };
+    insert_message(conn, emit, note).await?;
+    emit.op(json!({"type": "chat_assigned", "chatId": chat.id.0, "operatorId": op.id.0,
+        "previousOperatorId": previous.map(|p| p.0), "bot": bot}));
+    domain_event(
+        conn,
+        "chat_assigned",
+        chat,
+        json!({"previousOperatorId": previous.map(|p| p.0), "bot": bot}),
+        emit.now,
+    )
+    .await?;
+    cancel_timers(conn, chat.id, &[TIMER_REASSIGN]).await?;
+    if !bot && emit.settings.reassign_timeout_secs > 0 {
+        set_timer(conn, TIMER_REASSIGN, chat.id, emit.now + secs(emit.settings.reassign_timeout_secs), emit.now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Sends a waiting chat to the best operator when auto-assignment is on; `false` when nobody
+/// has room (the chat stays in the general queue).
+async fn auto_assign(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, exclude: Option<OperatorId>) -> Result<bool> {
+    if !emit.settings.auto_assignment || chat.operator_id.is_some() {
+        return Ok(false);
+    }
+    let loads = load_operator_loads(conn, &emit.settings).await?;
+    let language = if emit.settings.multilang { chat.language.clone() } else { None };
+    let Some(pick) = route::choose_operator(&loads, chat.department_key.as_deref(), language.as_deref(), exclude)
+    else {
+        return Ok(false);
+    };
+    let op = load_operator(conn, pick.operator_id).await?.ok_or(StoreError::NotFound)?;
+    let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
+    assign_to(conn, emit, chat, &op, false, text).await?;
+    Ok(true)
+}
+
+/// Routes a chat that just started: a bot first, else auto-assignment.
+async fn route_new_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: Option<OperatorId>) -> Result<()> {
+    if let Some(bot_id) = bot {
+        let op = load_operator(conn, bot_id).await?.ok_or(StoreError::NotFound)?;
+        let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
+        return assign_to(conn, emit, chat, &op, true, text).await;
+    }
+    if !chat.offline {
+        auto_assign(conn, emit, chat, None).await?;
+    }
+    Ok(())
+}
+
+/// The bot that takes a chat of `department` starting now, if any.
+async fn bot_for_new_chat(
+    conn: &mut Conn,
+    department: Option<&str>,
+    humans_online: bool,
+) -> Result<Option<OperatorId>> {
+    let bots = load_bots(conn).await?;
+    Ok(route::choose_bot(&bots, department, humans_online))
+}
+
+/// Timers a visitor message starts: the first-answer busy message, the operator-response busy
+/// message (once per chat) and the inactivity auto-close.
+async fn after_visitor_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, at: i64) -> Result<()> {
+    let s = emit.settings.clone();
+    if chat.first_visitor_message_at.is_none() {
+        chat.first_visitor_message_at = Some(at);
+        if s.first_answer_timeout_secs > 0 {
+            set_timer_once(conn, TIMER_FIRST_ANSWER, chat.id, at + secs(s.first_answer_timeout_secs), emit.now).await?;
+        }
+    } else if chat.first_answer_at.is_some() && !chat.response_busy_sent && s.operator_response_timeout_secs > 0 {
+        set_timer_once(conn, TIMER_RESPONSE, chat.id, at + secs(s.operator_response_timeout_secs), emit.now).await?;
+    }
+    touch_activity(conn, emit, chat).await
+}
+
+/// An operator answered: no busy message is due any more.
+async fn after_operator_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: bool) -> Result<()> {
+    if !bot && chat.first_answer_at.is_none() {
+        chat.first_answer_at = Some(emit.now);
+        chat.outcome = Some("answered".into());
+    }
+    cancel_timers(conn, chat.id, &[TIMER_FIRST_ANSWER, TIMER_RESPONSE, TIMER_REASSIGN]).await?;
+    touch_activity(conn, emit, chat).await
+}
+
+async fn touch_activity(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
+    if emit.settings.auto_close_timeout_secs > 0 && !chat.state.is_final() {
+        set_timer(conn, TIMER_AUTO_CLOSE, chat.id, emit.now + secs(emit.settings.auto_close_timeout_secs), emit.now)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Bookkeeping of a final close: the outcome of an unanswered chat, no pending timers, the
+/// `chat_closed` domain event.
+async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
+    if chat.first_answer_at.is_none() {
+        if let Some(first) = chat.first_visitor_message_at {
+            chat.outcome = Some(route::unanswered_outcome(emit.now - first, emit.settings.refusal_timeout_secs).into());
+        }
+    }
+    save_chat(conn, chat).await?;
+    sqlx::query("DELETE FROM timers WHERE chat_id = $1").bind(chat.id.0).execute(&mut *conn).await?;
+    domain_event(conn, "chat_closed", chat, json!({"outcome": chat.outcome}), emit.now).await
+}
+
+/// The busy auto-message, with its counter and (at most every 30 minutes) an admin notice.
+async fn send_busy_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, reason: &str) -> Result<()> {
+    let text = emit.settings.busy_message.clone();
+    let m = NewMessage {
+        chat,
+        client_side_id: hex_id(),
+        kind: MessageKind::OperatorBusy,
+        text,
+        data: None,
+        author: None,
+        name: String::new(),
+        quote: None,
+    };
+    insert_message(conn, emit, m).await?;
+    chat.busy_messages += 1;
+    save_chat(conn, chat).await?;
+    let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'admin_notice' AND created_at > $1")
+        .bind(emit.now - ADMIN_NOTICE_EVERY_MICROS)
+        .fetch_one(&mut *conn)
+        .await?;
+    if recent == 0 {
+        sqlx::query(
+            "INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('admin_notice', $1, $2, $3, $4)",
+        )
+        .bind(reason)
+        .bind(to_json(&json!({"reason": reason, "chatId": chat.id.0}))?)
+        .bind(emit.now)
+        .bind(emit.now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Acts on one due timer. Timers whose reason has passed do nothing.
+async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Chat) -> Result<()> {
+    if chat.state.is_final() {
+        return Ok(());
+    }
+    match kind {
+        TIMER_FIRST_ANSWER if chat.first_answer_at.is_none() => {
+            send_busy_message(conn, emit, chat, "first_answer").await
+        }
+        TIMER_RESPONSE if !chat.response_busy_sent => {
+            chat.response_busy_sent = true;
+            send_busy_message(conn, emit, chat, "operator_response").await
+        }
+        TIMER_AUTO_CLOSE => {
+            let text = texts::chat_closed_by_timeout(&emit.settings.default_lang);
+            close_chat(conn, emit, chat, ChatState::Closed, text).await
+        }
+        TIMER_OPERATOR_CLOSED if chat.state == ChatState::ClosedByOperator => {
+            let text = texts::chat_closed_by_timeout(&emit.settings.default_lang);
+            close_chat(conn, emit, chat, ChatState::Closed, text).await
+        }
+        TIMER_REASSIGN if chat.state == ChatState::Chatting => {
+            let Some(holder) = chat.operator_id else { return Ok(()) };
+            let since = chat.assigned_at.unwrap_or(0);
+            let wrote: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2 AND created_at >= $3",
+            )
+            .bind(chat.id.0)
+            .bind(holder.0)
+            .bind(since)
+            .fetch_one(&mut *conn)
+            .await?;
+            if wrote > 0 {
+                return Ok(());
+            }
+            back_to_queue(conn, emit, chat).await?;
+            auto_assign(conn, emit, chat, Some(holder)).await?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Returns a chat to the general queue.
+async fn back_to_queue(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
+    chat.operator_id = None;
+    chat.state = ChatState::Queue;
+    chat.modified_at = emit.now;
+    save_chat(conn, chat).await?;
+    let sid = chat.visit_session_id.to_string();
+    emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
+    chat_state_changed(conn, emit, chat).await?;
+    let m = NewMessage {
+        chat,
+        client_side_id: hex_id(),
+        kind: MessageKind::Info,
+        text: texts::returned_to_queue(&emit.settings.default_lang).to_owned(),
+        data: None,
+        author: None,
+        name: String::new(),
+        quote: None,
+    };
+    insert_message(conn, emit, m).await?;
+    Ok(())
+}
+
+/// Where a redirect sends a chat.
+async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &Operator, to: &Redirect) -> Result<()> {
+    if chat.state.is_final() {
+        return Err(DomainError::ChatClosed.into());
+    }
+    if chat.operator_id.is_some_and(|h| h != by.id) && by.role == OperatorRole::Operator {
+        return Err(DomainError::ChatTaken.into());
+    }
+    if let Some(lang) = &to.language {
+        chat.language = Some(lang.clone());
+    }
+    match &to.target {
+        RedirectTarget::Operator(id) => {
+            let op = load_operator(conn, *id).await?.ok_or(DomainError::WrongOperatorId)?;
+            let bot = is_bot(conn, op.id).await?;
+            if !bot && op.status == OperatorStatus::Offline {
+                return Err(DomainError::OperatorOffline.into());
+            }
+            let text = texts::redirected_to(&emit.settings.default_lang, &op.name);
+            assign_to(conn, emit, chat, &op, bot, text).await
+        }
+        RedirectTarget::Department(key) => {
+            let known = load_departments(conn).await?.into_iter().any(|d| &d.key == key);
+            if !known {
+                return Err(DomainError::WrongArgumentValue("departmentKey").into());
+            }
+            let operators = load_operators(conn, false).await?;
+            let serves = |status: OperatorStatus| {
+                operators.iter().any(|o| o.status == status && o.department_keys.iter().any(|k| k == key))
+            };
+            let online = serves(OperatorStatus::Online);
+            let invisible = serves(OperatorStatus::Invisible);
+            if !online && !(invisible && to.allow_invisible) && !to.allow_offline {
+                return Err(DomainError::DepartmentOffline.into());
+            }
+            chat.department_key = Some(key.clone());
+            back_to_queue(conn, emit, chat).await?;
+            auto_assign(conn, emit, chat, None).await?;
+            Ok(())
+        }
+        RedirectTarget::Queue => {
+            back_to_queue(conn, emit, chat).await?;
+            auto_assign(conn, emit, chat, chat.operator_id).await?;
+            Ok(())
+        }
+    }
+}
+
+/// Chats an operator may see in a list.
+fn visible_in_waiting(chat: &Chat, viewer: &Operator, settings: &OrgSettings) -> bool {
+    let department_ok = match &chat.department_key {
+        None => true,
+        Some(d) => viewer.department_keys.is_empty() || viewer.department_keys.iter().any(|k| k == d),
+    };
+    let language_ok =
+        !settings.multilang || chat.language.as_ref().is_none_or(|l| viewer.languages.iter().any(|k| k == l));
+    department_ok && language_ok
+}
