@@ -406,7 +406,8 @@ async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &O
             };
             let online = serves(OperatorStatus::Online);
             let invisible = serves(OperatorStatus::Invisible);
-            if !online && !(invisible && to.allow_invisible) && !to.allow_offline {
+            let reachable = online || to.allow_offline || (invisible && to.allow_invisible);
+            if !reachable {
                 return Err(DomainError::DepartmentOffline.into());
             }
             chat.department_key = Some(key.clone());
