@@ -81,6 +81,10 @@ pub enum DomainError {
     WrongCategory,
     #[error("hidden by the organisation's settings")]
     HiddenBySettings,
+    #[error("the chat already has the most files allowed")]
+    MaxFilesCountPerChatExceeded,
+    #[error("the quoted message belongs to another visitor")]
+    QuotingMessageFromAnotherVisitor,
 }
 
 impl DomainError {
@@ -127,6 +131,8 @@ impl DomainError {
             CategoryRequired => "category-required",
             WrongCategory => "wrong-category",
             HiddenBySettings => "hidden-by-settings",
+            MaxFilesCountPerChatExceeded => "max_files_count_per_chat_exceeded",
+            QuotingMessageFromAnotherVisitor => "quoting-message-from-another-visitor",
         }
     }
 
@@ -138,6 +144,7 @@ impl DomainError {
                 | DomainError::CorruptedQuotedMessageId
                 | DomainError::QuotingMessageThatCannotBeReplied
                 | DomainError::RequiredQuoteArgsMissing
+                | DomainError::QuotingMessageFromAnotherVisitor
         )
     }
 }

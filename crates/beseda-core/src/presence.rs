@@ -31,3 +31,37 @@ pub fn placement_status(online: &[Operator], departments: &[String]) -> OnlineSt
         OnlineStatus::Offline
     }
 }
+
+/// Applies the queue limits of seed 003 «Разное»: an online placement whose online queue is
+/// full is `busy_online` (the online button hides); an offline one whose offline-request queue
+/// is full is `busy_offline` (the visitor cannot write).
+pub fn with_limits(
+    status: OnlineStatus,
+    waiting_online: i64,
+    waiting_offline: i64,
+    settings: &crate::settings::OrgSettings,
+) -> OnlineStatus {
+    let full = |limit: Option<u32>, n: i64| limit.is_some_and(|l| n >= i64::from(l));
+    match status {
+        OnlineStatus::Online if full(settings.online_queue_limit, waiting_online) => OnlineStatus::BusyOnline,
+        OnlineStatus::Offline if full(settings.offline_queue_limit, waiting_offline) => OnlineStatus::BusyOffline,
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::OrgSettings;
+
+    #[test]
+    fn queue_limits_hide_the_buttons() {
+        let s = OrgSettings { online_queue_limit: Some(2), offline_queue_limit: Some(3), ..OrgSettings::default() };
+        assert_eq!(with_limits(OnlineStatus::Online, 1, 0, &s), OnlineStatus::Online);
+        assert_eq!(with_limits(OnlineStatus::Online, 2, 0, &s), OnlineStatus::BusyOnline);
+        assert_eq!(with_limits(OnlineStatus::Offline, 0, 2, &s), OnlineStatus::Offline);
+        assert_eq!(with_limits(OnlineStatus::Offline, 0, 3, &s), OnlineStatus::BusyOffline);
+        let unlimited = OrgSettings::default();
+        assert_eq!(with_limits(OnlineStatus::Online, 1000, 1000, &unlimited), OnlineStatus::Online);
+    }
+}

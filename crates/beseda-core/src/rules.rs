@@ -51,14 +51,13 @@ pub fn visitor_message_effect(state: ChatState, operator_online: bool) -> Visito
     }
 }
 
-/// State after the visitor closes the chat: final when the operator already closed it or
-/// nobody ever answered; `None` when the chat is already final.
-pub fn visitor_close(state: ChatState, has_operator: bool) -> Option<ChatState> {
+/// State after the visitor closes the chat: final when the operator already closed it,
+/// otherwise `closed_by_visitor` (a later visitor message reopens it); `None` when there is
+/// nothing to change.
+pub fn visitor_close(state: ChatState) -> Option<ChatState> {
     match state {
-        ChatState::Closed => None,
-        ChatState::ClosedByVisitor => None,
+        ChatState::Closed | ChatState::ClosedByVisitor => None,
         ChatState::ClosedByOperator => Some(ChatState::Closed),
-        _ if !has_operator => Some(ChatState::Closed),
         _ => Some(ChatState::ClosedByVisitor),
     }
 }
@@ -117,10 +116,10 @@ mod tests {
         assert_eq!(visitor_message_effect(ClosedByOperator, true), VisitorMessageEffect::Reopen(Chatting));
         assert_eq!(visitor_message_effect(ClosedByVisitor, false), VisitorMessageEffect::Reopen(Queue));
         assert_eq!(visitor_message_effect(Chatting, true), VisitorMessageEffect::Stay);
-        assert_eq!(visitor_close(Chatting, true), Some(ClosedByVisitor));
-        assert_eq!(visitor_close(Queue, false), Some(Closed));
-        assert_eq!(visitor_close(ClosedByOperator, true), Some(Closed));
-        assert_eq!(visitor_close(Closed, true), None);
+        assert_eq!(visitor_close(Chatting), Some(ClosedByVisitor));
+        assert_eq!(visitor_close(Queue), Some(ClosedByVisitor));
+        assert_eq!(visitor_close(ClosedByOperator), Some(Closed));
+        assert_eq!(visitor_close(Closed), None);
         assert_eq!(operator_close(Chatting, false), Some(ClosedByOperator));
         assert_eq!(operator_close(Chatting, true), Some(Closed));
         assert_eq!(operator_close(ClosedByVisitor, false), Some(Closed));

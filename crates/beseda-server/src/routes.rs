@@ -104,8 +104,8 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
 fn visitor_routes() -> Router<AppState> {
     use visitor::{actions, config, delta, files, history, init, ws};
     Router::new()
-        .route("/api/visitor/meta", get(config::meta))
-        .route("/api/visitor/v1/configs/{location}", get(config::configs))
+        .route("/api/visitor/meta", get(config::meta).post(config::meta))
+        .route("/api/visitor/v1/configs/{location}", get(config::configs).post(config::configs))
         .route("/x/js/v/{file}", get(config::jsonp))
         .route("/l/v/m/init", get(init::handler).post(init::handler))
         .route("/l/v/m/delta", get(delta::delta).post(delta::delta))
@@ -113,9 +113,9 @@ fn visitor_routes() -> Router<AppState> {
         .route("/l/v/m/action", get(actions::handler).post(actions::handler))
         .route("/l/v/m/history", get(history::history).post(history::history))
         .route("/l/v/m/search-messages", get(history::search).post(history::search))
-        .route("/l/v/m/get-online-status", get(config::online_status))
+        .route("/l/v/m/get-online-status", get(config::online_status).post(config::online_status))
         .route("/l/v/m/upload", post(files::upload).layer(DefaultBodyLimit::max(files::UPLOAD_CEILING)))
-        .route("/l/v/m/download/{guid}/{filename}", get(files::download))
+        .route("/l/v/m/download/{guid}/{filename}", get(files::download).post(files::download))
         .route("/l/v/file-delete", get(files::withdraw).post(files::withdraw))
         .route("/webim/api/v1/faq/{*rest}", get(config::faq).post(config::faq))
         .route("/services/faq/v1/{*rest}", get(config::faq).post(config::faq))

@@ -122,7 +122,9 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox(&self, kind: &str, subject: &str) -> Result<Vec<OutboxRecord>>;
 
     // --- files ---
-    async fn store_upload(&self, v: &VisitorCtx, file: &NewFile, client_side_id: &str) -> Result<Changes>;
+    /// Stores an upload and posts it as a file message; a retry (known client-side id) returns
+    /// the guid of the file stored the first time.
+    async fn store_upload(&self, v: &VisitorCtx, file: &NewFile, client_side_id: &str) -> Result<(FileGuid, Changes)>;
     async fn file(&self, guid: &FileGuid) -> Result<Option<FileRecord>>;
     async fn withdraw_upload(&self, v: &VisitorCtx, guid: &FileGuid) -> Result<Changes>;
 

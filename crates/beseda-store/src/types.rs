@@ -115,8 +115,10 @@ pub struct Snapshot {
     pub chat: Option<ChatView>,
     /// Departments offered at the placement, ascending order.
     pub departments: Vec<Department>,
-    /// Human operators currently online.
+    /// Operators currently online (bots included: an online bot makes the placement online).
     pub online_operators: Vec<Operator>,
+    /// Waiting chats: (online queue, offline queue).
+    pub queue_counts: (i64, i64),
 }
 
 /// A chat with what the visitor sees of it.

@@ -97,7 +97,7 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             store.start_chat(&v, &req).await
         }
         "chat.message" => {
-            let text = p.get("message").unwrap_or_default().to_owned();
+            let text = p.get("message").ok_or_else(|| missing("message"))?.to_owned();
             let kind = if p.get("kind") == Some("file_visitor") {
                 VisitorMessageKind::Files(file_guids(&text)?)
             } else {

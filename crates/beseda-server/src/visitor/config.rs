@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use beseda_core::model::Placement;
 use beseda_core::presence;
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::OnlineStatus;
@@ -40,8 +41,8 @@ fn account_config(s: &OrgSettings) -> Value {
         "visitor_segment": null,
         "visitor_upload_file": s.visitor_upload_file,
         "logo": null,
-        "multilang": false,
-        "visitor_enabling_probability": 100,
+        "multilang": s.multilang,
+        "visitor_enabling_probability": s.button_probability,
         "rate_operator_by_click_on_avatar": false,
         "force_visitor_disable": false,
         "default_phone_number": null,
@@ -69,7 +70,7 @@ fn account_config(s: &OrgSettings) -> Value {
 }
 
 /// A placement by key; an unknown key is `wrong-argument-value`.
-async fn placement(state: &AppState, location: &str) -> ApiResult<beseda_core::model::Placement> {
+async fn placement(state: &AppState, location: &str) -> ApiResult<Placement> {
     state
         .store
         .placement(location)
@@ -87,9 +88,13 @@ async fn config_json(state: &AppState, location: &str) -> ApiResult<Value> {
     } else {
         ("Имя", "Оставьте сообщение", "Задайте вопрос", "Оператор")
     };
+    let status = placement_status(state, &placement).await?;
     Ok(json!({
         "accountConfig": account_config(&settings),
         "locationSettings": {
+            // Beseda extension: the chat button is hidden while a queue limit is reached.
+            "buttonHidden": matches!(status, OnlineStatus::BusyOnline | OnlineStatus::BusyOffline),
+            "onlineStatus": status.as_str(),
             "chat": {
                 "visitorFields": {"def": {"name": {"presence": "optional"}}},
                 "visitorFieldLabels": {"name": name_label},
@@ -122,6 +127,12 @@ pub async fn jsonp(State(state): State<AppState>, Path(file): Path<String>) -> A
 pub async fn online_status(State(state): State<AppState>, p: Params) -> ApiResult<Json<Value>> {
     let location = p.get("location").unwrap_or("default");
     let placement = placement(&state, location).await?;
+    let status = placement_status(&state, &placement).await?;
+    Ok(Json(json!({"onlineStatus": status.as_str(), "onlineOperators": status == OnlineStatus::Online})))
+}
+
+/// Online status of a placement with the queue limits applied.
+async fn placement_status(state: &AppState, placement: &Placement) -> ApiResult<OnlineStatus> {
     let online: Vec<_> = state
         .store
         .operators()
@@ -130,6 +141,8 @@ pub async fn online_status(State(state): State<AppState>, p: Params) -> ApiResul
         .into_iter()
         .filter(|o| o.status == beseda_core::state::OperatorStatus::Online)
         .collect();
+    let settings = state.store.settings().await.map_err(ApiError::visitor)?;
+    let (waiting_online, waiting_offline) = state.store.queue_counts().await.map_err(ApiError::visitor)?;
     let status = presence::placement_status(&online, &placement.department_keys);
-    Ok(Json(json!({"onlineStatus": status.as_str(), "onlineOperators": status == OnlineStatus::Online})))
+    Ok(presence::with_limits(status, waiting_online, waiting_offline, &settings))
 }

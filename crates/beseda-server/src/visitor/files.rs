@@ -5,14 +5,15 @@ use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::state::AppState;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::ids::FileGuid;
 use beseda_core::time::now_micros;
-use beseda_store::{FileRecord, NewFile};
+use beseda_store::NewFile;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 /// Hard ceiling on an upload request, whatever the settings say.
 pub const UPLOAD_CEILING: usize = 64 * 1024 * 1024;
@@ -96,10 +97,15 @@ pub fn image_size(bytes: &[u8]) -> Option<(i64, i64)> {
     }
 }
 
-pub async fn upload(State(state): State<AppState>, mut multipart: Multipart) -> ApiResult<Json<Value>> {
+pub async fn upload(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    mut multipart: Multipart,
+) -> ApiResult<Json<Value>> {
     let settings = state.store.settings().await.map_err(ApiError::visitor)?;
     let limit = settings.max_upload_bytes() as usize;
-    let mut fields = Params::default();
+    // Credentials may come in the query; multipart fields win.
+    let mut fields = Params(query);
     let mut file: Option<(String, String, Vec<u8>)> = None;
     let malformed = |_| file_error(StatusCode::BAD_REQUEST, "wrong-argument-value", "malformed multipart body");
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
@@ -178,21 +184,14 @@ pub async fn upload(State(state): State<AppState>, mut multipart: Multipart) -> 
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .unwrap_or_else(beseda_core::ids::hex_id);
-    let changes = state.store.store_upload(&page.ctx(), &new, &csid).await.map_err(ApiError::visitor)?;
+    let (guid, changes) = state.store.store_upload(&page.ctx(), &new, &csid).await.map_err(ApiError::visitor)?;
     state.publish(&changes);
-    let record = FileRecord {
-        guid: new.guid,
-        visitor_id: page.visitor_id.clone(),
-        chat_id: None,
-        message_id: None,
-        filename: new.filename,
-        content_type: new.content_type,
-        client_content_type: new.client_content_type,
-        size: new.size,
-        width: new.width,
-        height: new.height,
-        content: Vec::new(),
-    };
+    let record = state
+        .store
+        .file(&guid)
+        .await
+        .map_err(ApiError::visitor)?
+        .ok_or_else(|| file_error(StatusCode::NOT_FOUND, "file-not-found", "no such file"))?;
     Ok(Json(json!({"result": "ok", "data": record.descriptor()})))
 }
 

@@ -14,10 +14,19 @@ pub fn render(page: &PageAuth, s: &Snapshot) -> Value {
     let departments: Vec<Value> = s
         .departments
         .iter()
-        .map(|d| wire::department(d, presence::status_for(&s.online_operators, Some(&d.key))))
+        .map(|d| {
+            let status = presence::status_for(&s.online_operators, Some(&d.key));
+            wire::department(d, presence::with_limits(status, s.queue_counts.0, s.queue_counts.1, &s.settings))
+        })
         .collect();
     let offered: Vec<String> = s.departments.iter().map(|d| d.key.clone()).collect();
-    let online_status = presence::placement_status(&s.online_operators, &offered);
+    let (waiting_online, waiting_offline) = s.queue_counts;
+    let online_status = presence::with_limits(
+        presence::placement_status(&s.online_operators, &offered),
+        waiting_online,
+        waiting_offline,
+        &s.settings,
+    );
     let visitor = wire::visitor(&s.visitor);
     let hello = s.placement.hello_message.trim();
     json!({

@@ -396,9 +396,20 @@ impl Emit {
                     .fetch_all(&mut *conn)
                     .await?;
             let n = self.items.len() as i64;
-            let encoded: Vec<String> = self.items.iter().map(to_json).collect::<Result<_>>()?;
             for row in rows {
                 let session: String = row.try_get("id")?;
+                // Message items are named by the message; every other item by the receiving session.
+                let encoded: Vec<String> = self
+                    .items
+                    .iter()
+                    .map(|item| {
+                        if item.object_type == "CHAT_MESSAGE" || item.object_type == "MESSAGE_READ" {
+                            to_json(item)
+                        } else {
+                            to_json(&DeltaItem { id: session.clone(), ..item.clone() })
+                        }
+                    })
+                    .collect::<Result<_>>()?;
                 let revision: i64 = sqlx::query_scalar(
                     "UPDATE visit_sessions SET revision = revision + $1 WHERE id = $2 RETURNING revision",
                 )
@@ -446,19 +457,17 @@ async fn append_operator_event(conn: &mut Conn, event: &Value, now: i64) -> Resu
     Ok(seq)
 }
 
-/// The next history revision of a visitor: the time in µs, forced strictly increasing.
+/// The next history revision of a visitor: the time in µs, forced strictly increasing, in one
+/// statement so concurrent writers never hand out a smaller value.
 async fn next_history_revision(conn: &mut Conn, visitor: &VisitorId, now: i64) -> Result<i64> {
-    let current: i64 = sqlx::query_scalar("SELECT history_revision FROM visitors WHERE id = $1")
-        .bind(visitor.as_str())
-        .fetch_one(&mut *conn)
-        .await?;
-    let next = now.max(current + 1);
-    sqlx::query("UPDATE visitors SET history_revision = $1 WHERE id = $2")
-        .bind(next)
-        .bind(visitor.as_str())
-        .execute(&mut *conn)
-        .await?;
-    Ok(next)
+    Ok(sqlx::query_scalar(
+        "UPDATE visitors SET history_revision = CASE WHEN history_revision + 1 > $1 THEN history_revision + 1 \
+         ELSE $1 END WHERE id = $2 RETURNING history_revision",
+    )
+    .bind(now)
+    .bind(visitor.as_str())
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// A new message row, ready to insert.
@@ -1127,6 +1136,8 @@ impl Store for SqlStore {
         }
         // A known visit session (an unguessable bearer id) names its visitor.
         let mut session: Option<(String, String)> = None;
+        // An ended session still names its visitor: a new session continues that visitor.
+        let mut ended_session_visitor: Option<VisitorId> = None;
         if let Some(sid) = &req.visit_session_id {
             let row = sqlx::query("SELECT id, visitor_id, last_seen_at FROM visit_sessions WHERE id = $1")
                 .bind(sid.as_str())
@@ -1138,10 +1149,13 @@ impl Store for SqlStore {
                 let same_visitor = req.visitor_id.as_ref().is_none_or(|v| v.as_str() == visitor);
                 if last > now - req.session_ttl_micros && same_visitor {
                     session = Some((row.try_get("id")?, visitor));
+                } else if same_visitor {
+                    ended_session_visitor = Some(VisitorId::from_stored(visitor));
                 }
             }
         }
-        let visitor_id = match (&session, &req.visitor_id) {
+        let claimed = req.visitor_id.clone().or(ended_session_visitor);
+        let visitor_id = match (&session, &claimed) {
             (Some((_, v)), _) => VisitorId::from_stored(v.clone()),
             (None, Some(v)) if load_visitor(&mut tx, v).await?.is_some() => v.clone(),
             _ => {
@@ -1309,6 +1323,8 @@ impl Store for SqlStore {
         };
         let departments = offered_departments(&mut conn, &placement).await?;
         let online_operators = load_operators(&mut conn, true).await?;
+        drop(conn);
+        let queue_counts = self.queue_counts().await?;
         Ok(Snapshot {
             revision: session.revision,
             session,
@@ -1318,6 +1334,7 @@ impl Store for SqlStore {
             chat,
             departments,
             online_operators,
+            queue_counts,
         })
     }
 
@@ -1408,7 +1425,8 @@ impl Store for SqlStore {
                 }
                 // A retry or an edit of a message the visitor already sent.
                 if let Some(mut existing) = visitor_message_by_csid(conn, &v2.visitor_id, &req.client_side_id).await? {
-                    if existing.text == req.text {
+                    // A retry: the same text, or any repeat of a file or sticker message.
+                    if existing.text == req.text || req.kind != VisitorMessageKind::Text {
                         return Ok(());
                     }
                     if !settings.visitor_message_editing || existing.deleted {
@@ -1743,7 +1761,7 @@ impl Store for SqlStore {
                 else {
                     return Ok(());
                 };
-                let Some(next) = rules::visitor_close(chat.state, chat.operator_id.is_some()) else {
+                let Some(next) = rules::visitor_close(chat.state) else {
                     return Ok(());
                 };
                 close_chat(conn, emit, &mut chat, next, texts::visitor_closed(&settings.default_lang)).await
@@ -1903,16 +1921,24 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn store_upload(&self, v: &VisitorCtx, file: &NewFile, client_side_id: &str) -> Result<Changes> {
+    async fn store_upload(&self, v: &VisitorCtx, file: &NewFile, client_side_id: &str) -> Result<(FileGuid, Changes)> {
         let v2 = v.clone();
         let file = file.clone();
         let csid = client_side_id.to_owned();
-        self.visitor_change(v, move |conn, emit, settings| {
+        let stored = std::sync::Arc::new(std::sync::Mutex::new(file.guid.clone()));
+        let stored2 = stored.clone();
+        let changes = self.visitor_change(v, move |conn, emit, settings| {
             Box::pin(async move {
                 if !settings.visitor_upload_file {
                     return Err(DomainError::SettingDisabled.into());
                 }
-                if visitor_message_by_csid(conn, &v2.visitor_id, &csid).await?.is_some() {
+                if let Some(existing) = visitor_message_by_csid(conn, &v2.visitor_id, &csid).await? {
+                    let guid: Option<String> = sqlx::query_scalar("SELECT guid FROM files WHERE message_id = $1 ORDER BY guid LIMIT 1")
+                        .bind(existing.id.as_str())
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    let guid = guid.ok_or(DomainError::UploadedFileNotFound)?;
+                    *stored2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = FileGuid::from_stored(guid);
                     return Ok(());
                 }
                 sqlx::query(&format!(
@@ -1942,7 +1968,7 @@ impl Store for SqlStore {
                     .fetch_one(&mut *conn)
                     .await?;
                 if count >= 100 {
-                    return Err(StoreError::Domain(DomainError::NotAllowed));
+                    return Err(StoreError::Domain(DomainError::MaxFilesCountPerChatExceeded));
                 }
                 let (text, data) = file_message_body(conn, emit, &v2, std::slice::from_ref(&file.guid)).await?;
                 let name = visitor_name(conn, &v2.visitor_id, &settings.default_lang).await?;
@@ -1964,7 +1990,9 @@ impl Store for SqlStore {
                 Ok(())
             })
         })
-        .await
+        .await?;
+        let guid = stored.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))?.clone();
+        Ok((guid, changes))
     }
 
     async fn file(&self, guid: &FileGuid) -> Result<Option<FileRecord>> {
@@ -2455,7 +2483,7 @@ async fn resolve_quote(conn: &mut Conn, v: &VisitorCtx, settings: &OrgSettings, 
     let quoted = load_message(conn, id).await?.filter(|m| !m.deleted).ok_or(DomainError::QuotedMessageNotFound)?;
     let chat = load_chat(conn, quoted.chat_id, false).await?.ok_or(DomainError::QuotedMessageNotFound)?;
     if chat.visitor_id != v.visitor_id {
-        return Err(DomainError::QuotedMessageNotFound.into());
+        return Err(DomainError::QuotingMessageFromAnotherVisitor.into());
     }
     if !matches!(
         quoted.kind,
