@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::model::Operator;
 use beseda_core::state::OperatorStatus;
-use beseda_core::time::now_micros;
 use beseda_store::NewToken;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -60,7 +59,7 @@ impl FromRequestParts<AppState> for OperatorAuth {
         };
         let hash = auth::token_hash(&token);
         let record = state.store.token(&hash).await.map_err(ApiError::operator)?.ok_or_else(unauthenticated)?;
-        if record.expires_at < now_micros() || (via_cookie != (record.kind == "session")) {
+        if record.expires_at < state.now() || (via_cookie != (record.kind == "session")) {
             return Err(unauthenticated());
         }
         let unsafe_method = !matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
@@ -133,7 +132,7 @@ pub async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Ap
             operator_id: operator.id,
             kind: "session".into(),
             csrf: csrf.clone(),
-            expires_at: now_micros() + SESSION_TTL_MICROS,
+            expires_at: state.now() + SESSION_TTL_MICROS,
         })
         .await
         .map_err(ApiError::operator)?;
@@ -147,7 +146,7 @@ pub async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Ap
 pub async fn create_token(State(state): State<AppState>, body: axum::body::Bytes) -> ApiResult<Json<Value>> {
     let operator = check_credentials(&state, parse_credentials(&body)?).await?;
     let token = auth::new_token();
-    let expires_at = now_micros() + API_TOKEN_TTL_MICROS;
+    let expires_at = state.now() + API_TOKEN_TTL_MICROS;
     state
         .store
         .create_token(&NewToken {

@@ -57,7 +57,7 @@ pub async fn read(state: &AppState, page: &PageAuth, since: i64) -> ApiResult<Va
         DeltaRead::Items { revision, items } => Ok(json!({"revision": revision, "deltaList": items})),
         DeltaRead::Full => {
             let snapshot = state.store.snapshot(&page.visit_session_id).await.map_err(ApiError::visitor)?;
-            Ok(full_update::render(page, &snapshot))
+            Ok(full_update::render(page, &snapshot, state.now()))
         }
     }
 }

@@ -10,7 +10,6 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::ids::FileGuid;
-use beseda_core::time::now_micros;
 use beseda_store::NewFile;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -208,7 +207,7 @@ pub async fn download(
     let hash = p.get("hash").ok_or_else(unauthorized)?;
     let page = state.store.page(&page_id).await.map_err(ApiError::visitor)?.ok_or_else(unauthorized)?;
     let expected = auth::hmac_hex(&page.auth_token, &format!("{}{}", guid.as_str(), expires));
-    if !auth::same(&expected, hash) || expires < now_micros() / 1_000_000 - EXPIRY_SKEW {
+    if !auth::same(&expected, hash) || expires < state.now() / 1_000_000 - EXPIRY_SKEW {
         return Err(unauthorized());
     }
     let file = state.store.file(&guid).await.map_err(ApiError::visitor)?.ok_or_else(not_found)?;

@@ -2,13 +2,12 @@
 
 use beseda_core::presence;
 use beseda_core::state::OnlineStatus;
-use beseda_core::time::now_micros;
 use beseda_core::wire::{self, MessagePolicy};
 use beseda_store::{PageAuth, Snapshot};
 use serde_json::{json, Value};
 
 /// Renders `{"revision": R, "fullUpdate": {...}}`.
-pub fn render(page: &PageAuth, s: &Snapshot) -> Value {
+pub fn render(page: &PageAuth, s: &Snapshot, now: i64) -> Value {
     let policy = MessagePolicy::from_settings(&s.settings);
     let chat = s.chat.as_ref().map(|c| wire::chat(&c.chat, &c.messages, c.operator.as_ref(), &c.ratings, policy));
     let departments: Vec<Value> = s
@@ -51,7 +50,7 @@ pub fn render(page: &PageAuth, s: &Snapshot) -> Value {
             "chatStartAfterMessage": s.settings.chat_start_after_message,
             "pollingPeriod": 2,
             "normalPollingPeriod": 10,
-            "currentTime": now_micros() / 1_000_000,
+            "currentTime": now / 1_000_000,
             "visitorNumber": null,
             "cobrowsingSession": null,
         }

@@ -28,7 +28,7 @@ pub async fn init(state: &AppState, p: &Params) -> ApiResult<Json<Value>> {
     let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;
     state.publish(&outcome.changes);
     let snapshot = state.store.snapshot(&outcome.page.visit_session_id).await.map_err(ApiError::visitor)?;
-    Ok(Json(full_update::render(&outcome.page, &snapshot)))
+    Ok(Json(full_update::render(&outcome.page, &snapshot, state.now())))
 }
 
 pub async fn handler(axum::extract::State(state): axum::extract::State<AppState>, p: Params) -> ApiResult<Json<Value>> {

@@ -6,7 +6,6 @@ use crate::params::Params;
 use crate::state::AppState;
 use axum::http::StatusCode;
 use beseda_core::ids::PageId;
-use beseda_core::time::now_micros;
 use beseda_store::PageAuth;
 
 /// Activity is written back at most this often per page.
@@ -26,7 +25,7 @@ pub async fn authenticate(state: &AppState, page_id: Option<&str>, token: Option
     if !auth::same(&page.auth_token, token) {
         return Err(reinit());
     }
-    let now = now_micros();
+    let now = state.now();
     let ttl = state.config.page_ttl.as_micros() as i64;
     if page.last_seen_at < now - ttl {
         return Err(reinit());

@@ -9,7 +9,6 @@ use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
-use beseda_core::time::now_micros;
 use beseda_store::PageAuth;
 use serde_json::{json, Value};
 use std::time::Instant;
@@ -91,7 +90,7 @@ async fn run(state: AppState, mut socket: WebSocket, mut page: PageAuth, since: 
                     return;
                 }
                 // An open socket keeps its page alive.
-                let now = now_micros();
+                let now = state.now();
                 if page::keep_alive(&state, &page, now).await.is_ok() && page.last_seen_at < now - 60_000_000 {
                     page.last_seen_at = now;
                 }

@@ -804,9 +804,8 @@ async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, op
         }
         Some(_) if chat.state != ChatState::ChattingWithRobot => Err(DomainError::ChatTaken.into()),
         _ => {
-            let bot = is_bot(conn, op.id).await?;
             let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
-            assign_to(conn, emit, chat, op, bot, text).await
+            assign_to(conn, emit, chat, op, Assignment::Manual, text).await
         }
     }
 }
@@ -834,6 +833,9 @@ async fn close_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, next: Cha
         emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
         set_session_state(conn, emit, &chat.visit_session_id, VisitSessionState::IdleAfterChat).await?;
         finish_chat(conn, emit, chat).await?;
+    } else if next == ChatState::ClosedByVisitor {
+        classify_unanswered(emit, chat);
+        save_chat(conn, chat).await?;
     } else if next == ChatState::ClosedByOperator {
         chat.operator_closed_at = Some(emit.now);
         save_chat(conn, chat).await?;
@@ -2368,7 +2370,8 @@ impl Store for SqlStore {
             let op = load_operator(&mut tx, pick_id).await?.ok_or(StoreError::NotFound)?;
             let mut emit = Emit::new(&chat.visitor_id, settings.clone(), now);
             let text = texts::operator_joined(&settings.default_lang, &op.name);
-            assign_to(&mut tx, &mut emit, &mut chat, &op, false, text).await?;
+            let how = Assignment::Auto { open_chats: pick.open_chats, max_chats: pick.max_chats };
+            assign_to(&mut tx, &mut emit, &mut chat, &op, how, text).await?;
             changes.merge(emit.finish(&mut tx).await?);
             if let Some(l) = loads.iter_mut().find(|l| l.operator_id == pick_id) {
                 l.open_chats += 1;

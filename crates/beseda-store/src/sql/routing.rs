@@ -135,15 +135,27 @@ async fn domain_event(conn: &mut Conn, kind: &str, chat: &Chat, extra: Value, no
     Ok(())
 }
 
+/// How an assignment came about.
+#[derive(Clone, Copy)]
+enum Assignment {
+    /// By hand: a take, an answer, a redirect.
+    Manual,
+    /// A bot taking a new chat.
+    Bot,
+    /// Auto-assignment, with the operator's open chats and limit at that moment.
+    Auto { open_chats: i64, max_chats: i64 },
+}
+
 /// Gives the chat to `op` (a human or a bot's operator account).
 async fn assign_to(
     conn: &mut Conn,
     emit: &mut Emit,
     chat: &mut Chat,
     op: &Operator,
-    bot: bool,
+    how: Assignment,
     info: String,
 ) -> Result<()> {
+    let bot = matches!(how, Assignment::Bot) || is_bot(conn, op.id).await?;
     let previous = chat.operator_id;
     chat.operator_id = Some(op.id);
     chat.state = if bot { ChatState::ChattingWithRobot } else { ChatState::Chatting };
@@ -169,8 +181,14 @@ async fn assign_to(
         quote: None,
     };
     insert_message(conn, emit, note).await?;
-    emit.op(json!({"type": "chat_assigned", "chatId": chat.id.0, "operatorId": op.id.0,
-        "previousOperatorId": previous.map(|p| p.0), "bot": bot}));
+    let mut event = json!({"type": "chat_assigned", "chatId": chat.id.0, "operatorId": op.id.0,
+        "previousOperatorId": previous.map(|p| p.0), "bot": bot, "auto": false});
+    if let Assignment::Auto { open_chats, max_chats } = how {
+        event["auto"] = json!(true);
+        event["openChats"] = json!(open_chats);
+        event["maxChats"] = json!(max_chats);
+    }
+    emit.op(event);
     domain_event(
         conn,
         "chat_assigned",
@@ -199,9 +217,10 @@ async fn auto_assign(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, exclude:
     else {
         return Ok(false);
     };
+    let how = Assignment::Auto { open_chats: pick.open_chats, max_chats: pick.max_chats };
     let op = load_operator(conn, pick.operator_id).await?.ok_or(StoreError::NotFound)?;
     let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
-    assign_to(conn, emit, chat, &op, false, text).await?;
+    assign_to(conn, emit, chat, &op, how, text).await?;
     Ok(true)
 }
 
@@ -210,10 +229,21 @@ async fn route_new_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: 
     if let Some(bot_id) = bot {
         let op = load_operator(conn, bot_id).await?.ok_or(StoreError::NotFound)?;
         let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
-        return assign_to(conn, emit, chat, &op, true, text).await;
+        return assign_to(conn, emit, chat, &op, Assignment::Bot, text).await;
     }
-    if !chat.offline {
-        auto_assign(conn, emit, chat, None).await?;
+    if !chat.offline && emit.settings.auto_assignment && !auto_assign(conn, emit, chat, None).await? {
+        // Operators are online but nobody has room: the visitor waits in the general queue.
+        let m = NewMessage {
+            chat,
+            client_side_id: hex_id(),
+            kind: MessageKind::Info,
+            text: texts::waiting_in_queue(&emit.settings.default_lang).to_owned(),
+            data: None,
+            author: None,
+            name: String::new(),
+            quote: None,
+        };
+        insert_message(conn, emit, m).await?;
     }
     Ok(())
 }
@@ -261,14 +291,19 @@ async fn touch_activity(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result
     Ok(())
 }
 
-/// Bookkeeping of a final close: the outcome of an unanswered chat, no pending timers, the
-/// `chat_closed` domain event.
-async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
-    if chat.first_answer_at.is_none() {
+/// A visitor who leaves before any answer: a refusal or a missed visitor (decided once).
+fn classify_unanswered(emit: &Emit, chat: &mut Chat) {
+    if chat.first_answer_at.is_none() && chat.outcome.is_none() {
         if let Some(first) = chat.first_visitor_message_at {
             chat.outcome = Some(route::unanswered_outcome(emit.now - first, emit.settings.refusal_timeout_secs).into());
         }
     }
+}
+
+/// Bookkeeping of a final close: the outcome of an unanswered chat, no pending timers, the
+/// `chat_closed` domain event.
+async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
+    classify_unanswered(emit, chat);
     save_chat(conn, chat).await?;
     sqlx::query("DELETE FROM timers WHERE chat_id = $1").bind(chat.id.0).execute(&mut *conn).await?;
     domain_event(conn, "chat_closed", chat, json!({"outcome": chat.outcome}), emit.now).await
@@ -379,8 +414,11 @@ async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &O
     if chat.state.is_final() {
         return Err(DomainError::ChatClosed.into());
     }
-    if chat.operator_id.is_some_and(|h| h != by.id) && by.role == OperatorRole::Operator {
-        return Err(DomainError::ChatTaken.into());
+    if let Some(holder) = chat.operator_id.filter(|h| *h != by.id) {
+        // An operator may move their own chats and take over bots'; supervisors and admins any.
+        if by.role == OperatorRole::Operator && !is_bot(conn, holder).await? {
+            return Err(DomainError::ChatTaken.into());
+        }
     }
     if let Some(lang) = &to.language {
         chat.language = Some(lang.clone());
@@ -388,12 +426,11 @@ async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &O
     match &to.target {
         RedirectTarget::Operator(id) => {
             let op = load_operator(conn, *id).await?.ok_or(DomainError::WrongOperatorId)?;
-            let bot = is_bot(conn, op.id).await?;
-            if !bot && op.status == OperatorStatus::Offline {
+            if !is_bot(conn, op.id).await? && op.status == OperatorStatus::Offline {
                 return Err(DomainError::OperatorOffline.into());
             }
             let text = texts::redirected_to(&emit.settings.default_lang, &op.name);
-            assign_to(conn, emit, chat, &op, bot, text).await
+            assign_to(conn, emit, chat, &op, Assignment::Manual, text).await
         }
         RedirectTarget::Department(key) => {
             let known = load_departments(conn).await?.into_iter().any(|d| &d.key == key);

@@ -2,7 +2,9 @@
 //! visitor protocol and the operator API over real HTTP and WebSockets.
 #![allow(dead_code)]
 
+use beseda_core::settings::OrgSettings;
 use beseda_core::state::OperatorRole;
+use beseda_core::time::{Clock, ManualClock, SystemClock};
 use beseda_server::bus::LocalBus;
 use beseda_server::{AppState, ServerConfig};
 use beseda_store::{NewOperator, Store, StoreOptions};
@@ -35,14 +37,15 @@ impl Drop for TempDir {
 
 /// Opens a fresh store: SQLite in a temp dir, or (with `postgres`) a new database on the
 /// server named by `BESEDA_TEST_DATABASE_URL`.
-pub async fn fresh_store(postgres: bool) -> (Arc<dyn Store>, TempDir) {
+pub async fn fresh_store(postgres: bool, clock: Arc<dyn Clock>) -> (Arc<dyn Store>, TempDir) {
     let dir = TempDir::new();
+    let options = StoreOptions { clock, ..StoreOptions::default() };
     let store = if postgres {
         let url = std::env::var("BESEDA_TEST_DATABASE_URL").expect("BESEDA_TEST_DATABASE_URL");
         let db_url = beseda_store::testing::fresh_postgres_database(&url).await.expect("fresh database");
-        beseda_store::open(Some(&db_url), &dir.0, &StoreOptions::default()).await.expect("open postgres")
+        beseda_store::open(Some(&db_url), &dir.0, &options).await.expect("open postgres")
     } else {
-        beseda_store::open(None, &dir.0, &StoreOptions::default()).await.expect("open sqlite")
+        beseda_store::open(None, &dir.0, &options).await.expect("open sqlite")
     };
     store.migrate().await.expect("migrate");
     (store, dir)
@@ -62,6 +65,7 @@ pub fn pg_url(test: &str) -> Option<String> {
 pub struct TestServer {
     pub addr: SocketAddr,
     pub store: Arc<dyn Store>,
+    pub state: AppState,
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
@@ -78,20 +82,31 @@ impl TestServer {
     }
 
     pub async fn start_with(postgres: bool, config: ServerConfig) -> Self {
-        let (store, dir) = fresh_store(postgres).await;
+        Self::start_full(postgres, config, Arc::new(SystemClock)).await
+    }
+
+    /// A server whose clock moves only when the test says so.
+    pub async fn start_with_clock(clock: Arc<ManualClock>) -> Self {
+        let config = ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() };
+        Self::start_full(false, config, clock).await
+    }
+
+    pub async fn start_full(postgres: bool, config: ServerConfig, clock: Arc<dyn Clock>) -> Self {
+        let (store, dir) = fresh_store(postgres, clock).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let config = ServerConfig { public_origin: format!("http://{addr}"), ..config };
         let state = AppState::new(store.clone(), Arc::new(LocalBus::default()), config);
+        let serving = state.clone();
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            beseda_server::serve(listener, state, async move {
+            beseda_server::serve(listener, serving, async move {
                 let _ = rx.await;
             })
             .await
             .expect("serve");
         });
-        Self { addr, store, http: reqwest::Client::new(), stop: Some(tx), task: Some(task), _dir: dir }
+        Self { addr, store, state, http: reqwest::Client::new(), stop: Some(tx), task: Some(task), _dir: dir }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -135,6 +150,18 @@ impl TestServer {
             ws_base: self.ws_url(""),
             http: self.http.clone(),
         }
+    }
+
+    /// Changes organisation settings.
+    pub async fn settings(&self, change: impl FnOnce(&mut OrgSettings)) {
+        let mut s = self.store.settings().await.expect("settings");
+        change(&mut s);
+        self.store.save_settings(&s).await.expect("save settings");
+    }
+
+    /// One scheduler pass (timers, auto-assignment), as the background scheduler runs it.
+    pub async fn tick(&self) {
+        beseda_server::scheduler::run_once(&self.state).await.expect("scheduler pass");
     }
 
     pub async fn visitor(&self) -> Visitor {
