@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 type Db = sqlx::Postgres;
 const BACKEND: &str = "postgres";
+/// Write transactions start as usual; rows are locked as they are read.
+const BEGIN_WRITE: &str = "BEGIN";
 const MIGRATIONS: &[migrate::Migration] = migrate::POSTGRES;
 
 /// Locks the rows a transaction reads before it changes them.

@@ -10,6 +10,9 @@ use std::time::Duration;
 
 type Db = sqlx::Sqlite;
 const BACKEND: &str = "sqlite";
+/// Write transactions take the write lock at once, so another process on the same file
+/// (a CLI command beside a running server) waits for it instead of failing.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 const MIGRATIONS: &[migrate::Migration] = migrate::SQLITE;
 
 /// SQLite serialises writers itself; no row locks.

@@ -2,12 +2,25 @@
 //! `BESEDA_TEST_DATABASE_URL` is set (otherwise it says it was skipped).
 
 use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus};
+use beseda_core::time::{Clock, ManualClock};
 use beseda_store::*;
 use std::sync::Arc;
 
 struct Fresh {
     store: Arc<dyn Store>,
     dir: std::path::PathBuf,
+    url: Option<String>,
+    clock: Arc<ManualClock>,
+}
+
+impl Fresh {
+    /// The same database opened again, as after a restart.
+    async fn reopen(&self) -> Arc<dyn Store> {
+        let options = StoreOptions { clock: self.clock.clone(), ..StoreOptions::default() };
+        let store = beseda_store::open(self.url.as_deref(), &self.dir, &options).await.expect("reopen");
+        store.migrate().await.expect("migrate");
+        store
+    }
 }
 
 impl Drop for Fresh {
@@ -18,20 +31,21 @@ impl Drop for Fresh {
 
 async fn open(postgres: bool) -> Option<Fresh> {
     let dir = std::env::temp_dir().join(format!("beseda-store-{}", beseda_core::ids::hex_id()));
-    let options = StoreOptions::default();
-    let store = if postgres {
+    let clock = Arc::new(ManualClock::new());
+    let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
+    let url = if postgres {
         let url = match std::env::var("BESEDA_TEST_DATABASE_URL") {
             Ok(u) if !u.is_empty() => u,
             _ => return None,
         };
-        let db = testing::fresh_postgres_database(&url).await.expect("fresh database");
-        beseda_store::open(Some(&db), &dir, &options).await.expect("open")
+        Some(testing::fresh_postgres_database(&url).await.expect("fresh database"))
     } else {
-        beseda_store::open(None, &dir, &options).await.expect("open")
+        None
     };
+    let store = beseda_store::open(url.as_deref(), &dir, &options).await.expect("open");
     store.migrate().await.expect("migrate");
     store.migrate().await.expect("migrations are idempotent");
-    Some(Fresh { store, dir })
+    Some(Fresh { store, dir, url, clock })
 }
 
 macro_rules! suite {
@@ -40,14 +54,14 @@ macro_rules! suite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
                 let fresh = super::open(false).await.expect("sqlite");
-                super::$name(fresh.store.clone()).await;
+                super::$name(&fresh).await;
             })+
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
                 match super::open(true).await {
-                    Some(fresh) => super::$name(fresh.store.clone()).await,
+                    Some(fresh) => super::$name(&fresh).await,
                     None => println!("SKIPPED postgres::{}: BESEDA_TEST_DATABASE_URL is not set", stringify!($name)),
                 }
             })+
@@ -64,6 +78,8 @@ suite!(
     history_revisions_order_changes,
     unknown_url_schemes_are_refused,
     pruned_logs_send_clients_a_full_update,
+    timers_survive_a_restart_and_fire_once,
+    routing_invariants_hold_under_concurrency,
 );
 
 fn new_operator(email: &str) -> NewOperator {
@@ -90,7 +106,8 @@ fn text(csid: &str, text: &str) -> VisitorMessage {
     VisitorMessage { client_side_id: csid.into(), text: text.into(), ..Default::default() }
 }
 
-async fn operators_are_unique_by_email(store: Arc<dyn Store>) {
+async fn operators_are_unique_by_email(fresh: &Fresh) {
+    let store = fresh.store.clone();
     store.create_operator(&new_operator("a@x.io")).await.expect("first");
     match store.create_operator(&new_operator("a@x.io")).await {
         Err(StoreError::Conflict(_)) => {}
@@ -102,7 +119,8 @@ async fn operators_are_unique_by_email(store: Arc<dyn Store>) {
     assert_eq!(store.operators().await.expect("list").len(), 1, "the refused operator left nothing behind");
 }
 
-async fn messages_are_idempotent_and_revisions_grow(store: Arc<dyn Store>) {
+async fn messages_are_idempotent_and_revisions_grow(fresh: &Fresh) {
+    let store = fresh.store.clone();
     let v = visitor(&store).await;
     let a = store.visitor_message(&v, &text("m1", "hello")).await.expect("send");
     let b = store.visitor_message(&v, &text("m1", "hello")).await.expect("retry");
@@ -116,7 +134,8 @@ async fn messages_are_idempotent_and_revisions_grow(store: Arc<dyn Store>) {
     assert_eq!(detail.chat.state, ChatState::OfflineQueue, "nobody online: an offline chat");
 }
 
-async fn deltas_replay_exactly_and_old_revisions_get_full_updates(store: Arc<dyn Store>) {
+async fn deltas_replay_exactly_and_old_revisions_get_full_updates(fresh: &Fresh) {
+    let store = fresh.store.clone();
     let v = visitor(&store).await;
     let session = v.visit_session_id.clone();
     store.visitor_message(&v, &text("d1", "one")).await.expect("send");
@@ -139,7 +158,8 @@ async fn deltas_replay_exactly_and_old_revisions_get_full_updates(store: Arc<dyn
     assert_eq!(store.deltas(&unknown, 1, 1000).await.expect("read"), DeltaRead::Full);
 }
 
-async fn operator_events_are_gapless(store: Arc<dyn Store>) {
+async fn operator_events_are_gapless(fresh: &Fresh) {
+    let store = fresh.store.clone();
     let op = store.create_operator(&new_operator("e@x.io")).await.expect("op");
     let start = store.last_operator_event().await.expect("last");
     let mut tasks = Vec::new();
@@ -162,7 +182,8 @@ async fn operator_events_are_gapless(store: Arc<dyn Store>) {
     assert!(events.iter().all(|e| e.event["seq"].as_i64() == Some(e.seq)));
 }
 
-async fn one_operator_wins_concurrent_takes(store: Arc<dyn Store>) {
+async fn one_operator_wins_concurrent_takes(fresh: &Fresh) {
+    let store = fresh.store.clone();
     let mut ops = Vec::new();
     for i in 0..4 {
         ops.push(store.create_operator(&new_operator(&format!("t{i}@x.io"))).await.expect("op").id);
@@ -190,7 +211,8 @@ async fn one_operator_wins_concurrent_takes(store: Arc<dyn Store>) {
     }
 }
 
-async fn history_revisions_order_changes(store: Arc<dyn Store>) {
+async fn history_revisions_order_changes(fresh: &Fresh) {
+    let store = fresh.store.clone();
     let v = visitor(&store).await;
     for i in 0..5 {
         store.visitor_message(&v, &text(&format!("h{i}"), &format!("m{i}"))).await.expect("send");
@@ -209,7 +231,7 @@ async fn history_revisions_order_changes(store: Arc<dyn Store>) {
     assert_eq!(none.revision, next.revision, "since is echoed when nothing changed");
 }
 
-async fn unknown_url_schemes_are_refused(_store: Arc<dyn Store>) {
+async fn unknown_url_schemes_are_refused(_fresh: &Fresh) {
     let dir = std::env::temp_dir();
     match beseda_store::open(Some("mysql://localhost/x"), &dir, &StoreOptions::default()).await {
         Err(StoreError::Config(m)) => assert!(m.contains("mysql"), "{m}"),
@@ -218,7 +240,8 @@ async fn unknown_url_schemes_are_refused(_store: Arc<dyn Store>) {
     }
 }
 
-async fn pruned_logs_send_clients_a_full_update(store: Arc<dyn Store>) {
+async fn pruned_logs_send_clients_a_full_update(fresh: &Fresh) {
+    let store = fresh.store.clone();
     let v = visitor(&store).await;
     for i in 0..4 {
         store.visitor_message(&v, &text(&format!("p{i}"), "x")).await.expect("send");
@@ -227,6 +250,7 @@ async fn pruned_logs_send_clients_a_full_update(store: Arc<dyn Store>) {
         panic!("items expected");
     };
     // Keep only the last 2 items (and nothing by age).
+    fresh.clock.advance(std::time::Duration::from_millis(1));
     let pruned = store.prune_session_events(2, 0).await.expect("prune");
     assert!(pruned > 0);
     assert_eq!(store.deltas(&v.visit_session_id, 1, 1000).await.expect("read"), DeltaRead::Full);
@@ -238,4 +262,188 @@ async fn pruned_logs_send_clients_a_full_update(store: Arc<dyn Store>) {
     // Retention by age: nothing younger than an hour is removed.
     store.visitor_message(&v, &text("p9", "y")).await.expect("send");
     assert_eq!(store.prune_session_events(0, 3_600_000_000).await.expect("prune"), 0);
+}
+
+async fn timers_survive_a_restart_and_fire_once(fresh: &Fresh) {
+    let store = fresh.store.clone();
+    let mut settings = store.settings().await.expect("settings");
+    settings.first_answer_timeout_secs = 60;
+    store.save_settings(&settings).await.expect("save");
+    let v = visitor(&store).await;
+    store.visitor_message(&v, &text("t1", "anyone?")).await.expect("send");
+    let due = store.next_timer_due().await.expect("due").expect("a pending timer");
+    assert_eq!(due, fresh.clock.now() + 60_000_000);
+    drop(store);
+    // "Restart": a new store over the same database; the deadline is still there.
+    let store = fresh.reopen().await;
+    assert_eq!(store.next_timer_due().await.expect("due"), Some(due));
+    assert!(store.fire_due_timers(100).await.expect("fire").sessions.is_empty(), "nothing is due yet");
+    fresh.clock.advance(std::time::Duration::from_secs(61));
+    // Two schedulers racing: the timer fires exactly once.
+    let (a, b) = tokio::join!(store.fire_due_timers(100), fresh.store.fire_due_timers(100));
+    let fired = usize::from(!a.expect("fire").sessions.is_empty()) + usize::from(!b.expect("fire").sessions.is_empty());
+    assert_eq!(fired, 1);
+    let chat = store.current_chat(&v.visitor_id, "default").await.expect("read").expect("chat");
+    let detail = store.chat(chat.id).await.expect("read").expect("chat");
+    assert_eq!(detail.messages.iter().filter(|m| m.kind == MessageKind::OperatorBusy).count(), 1);
+    assert_eq!(store.next_timer_due().await.expect("due"), None);
+}
+
+/// 1,000 chats, 50 operators with random capacities; visitors write while operators take,
+/// redirect and close and auto-assignment runs. Nobody is assigned over capacity by
+/// auto-assignment, no chat is owned twice, no chat is lost from the queue.
+async fn routing_invariants_hold_under_concurrency(fresh: &Fresh) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let store = fresh.store.clone();
+    let mut settings = store.settings().await.expect("settings");
+    settings.auto_assignment = true;
+    settings.first_answer_timeout_secs = 0;
+    settings.operator_response_timeout_secs = 0;
+    store.save_settings(&settings).await.expect("save");
+    let mut ops = Vec::new();
+    let mut capacity = std::collections::HashMap::new();
+    for i in 0..50i64 {
+        let op = store.create_operator(&new_operator(&format!("c{i}@x.io"))).await.expect("op");
+        let max = 1 + (i * 7 + 3) % 6; // 1..=6, spread
+        store.set_operator_profile(op.id, &[], &["ru".into()], Some(max)).await.expect("profile");
+        store.set_operator_status(op.id, OperatorStatus::Online).await.expect("online");
+        capacity.insert(op.id.0, max);
+        ops.push(op.id);
+    }
+    let ops = Arc::new(ops);
+    let chats: Arc<std::sync::Mutex<Vec<beseda_core::ids::ChatId>>> = Arc::default();
+    let done = Arc::new(AtomicBool::new(false));
+    let double_wins = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+
+    // Visitors: 8 writers × 125 chats.
+    let mut writers = Vec::new();
+    for w in 0..8 {
+        let (store, chats) = (store.clone(), chats.clone());
+        writers.push(tokio::spawn(async move {
+            for k in 0..125 {
+                let v = visitor(&store).await;
+                store.visitor_message(&v, &text(&format!("w{w}-{k}"), "help")).await.expect("send");
+                let chat = store.current_chat(&v.visitor_id, "default").await.expect("read").expect("chat");
+                chats.lock().expect("lock").push(chat.id);
+            }
+        }));
+    }
+    // Auto-assignment passes.
+    let mut background = Vec::new();
+    for _ in 0..2 {
+        let (store, done) = (store.clone(), done.clone());
+        background.push(tokio::spawn(async move {
+            while !done.load(Ordering::Relaxed) {
+                store.assign_waiting(50).await.expect("assign");
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    // Operators: three at once try to take the same chat; holders redirect to the queue or
+    // close.
+    for worker in 0..4u64 {
+        let (store, chats, ops, done, double_wins) =
+            (store.clone(), chats.clone(), ops.clone(), done.clone(), double_wins.clone());
+        background.push(tokio::spawn(async move {
+            let mut n = worker;
+            while !done.load(Ordering::Relaxed) {
+                n = n.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let pick = {
+                    let list = chats.lock().expect("lock");
+                    if list.is_empty() {
+                        None
+                    } else {
+                        Some(list[(n >> 33) as usize % list.len()])
+                    }
+                };
+                let Some(chat) = pick else {
+                    tokio::task::yield_now().await;
+                    continue;
+                };
+                let Some(detail) = store.chat(chat).await.expect("read") else { continue };
+                match (detail.chat.operator_id, detail.chat.state) {
+                    (None, s) if s.is_waiting() => {
+                        let takers: Vec<_> = (0..3).map(|j| ops[((n >> 20) as usize + j * 17) % ops.len()]).collect();
+                        let results = futures_join(&store, chat, &takers).await;
+                        if results > 1 {
+                            double_wins.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                    (Some(holder), ChatState::Chatting) => {
+                        if n % 3 == 0 {
+                            let to = Redirect {
+                                target: RedirectTarget::Queue,
+                                language: None,
+                                allow_offline: false,
+                                allow_invisible: false,
+                            };
+                            let _ = store.redirect(holder, chat, &to).await;
+                        } else if n % 3 == 1 {
+                            let _ = store.operator_close(holder, chat).await;
+                        }
+                    }
+                    _ => {}
+                }
+                tokio::task::yield_now().await;
+            }
+        }));
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    done.store(true, Ordering::Relaxed);
+    for b in background {
+        b.await.expect("worker");
+    }
+    store.assign_waiting(10_000).await.expect("final pass");
+
+    assert_eq!(double_wins.load(Ordering::Relaxed), 0, "a waiting chat was taken by two operators");
+    // Auto-assignment never went over anyone's capacity (each assignment records the load).
+    let events = store.operator_events(0, 1_000_000).await.expect("events");
+    let autos: Vec<_> =
+        events.iter().filter(|e| e.event["type"] == "chat_assigned" && e.event["auto"] == true).collect();
+    assert!(!autos.is_empty());
+    for e in &autos {
+        let open = e.event["openChats"].as_i64().expect("openChats");
+        let max = e.event["maxChats"].as_i64().expect("maxChats");
+        let op = e.event["operatorId"].as_i64().expect("operator");
+        assert!(open < max, "auto-assigned over capacity: {}", e.event);
+        assert_eq!(capacity[&op], max);
+    }
+    // Every chat is accounted for, in a consistent state.
+    let ids = chats.lock().expect("lock").clone();
+    assert_eq!(ids.len(), 1000);
+    let mut waiting = 0;
+    let mut held: std::collections::HashMap<i64, i64> = std::collections::HashMap::new();
+    for id in &ids {
+        let c = store.chat(*id).await.expect("read").expect("chat exists").chat;
+        match c.state {
+            s if s.is_waiting() => {
+                assert!(c.operator_id.is_none(), "a waiting chat has no owner: {c:?}");
+                waiting += 1;
+            }
+            ChatState::Chatting => *held.entry(c.operator_id.expect("held chat has an owner").0).or_default() += 1,
+            ChatState::ClosedByOperator | ChatState::Closed | ChatState::ClosedByVisitor => {}
+            other => panic!("unexpected state {other:?}"),
+        }
+    }
+    // No chat is lost from the queue: a chat waits only while every operator is full.
+    if waiting > 0 {
+        let open_capacity = capacity.iter().any(|(op, max)| held.get(op).copied().unwrap_or(0) < *max);
+        assert!(!open_capacity, "{waiting} chats wait while operators have room: {held:?}");
+    }
+}
+
+/// Three operators try to take one chat at the same moment; returns how many succeeded.
+async fn futures_join(
+    store: &Arc<dyn Store>,
+    chat: beseda_core::ids::ChatId,
+    takers: &[beseda_core::ids::OperatorId],
+) -> usize {
+    let (a, b, c) = tokio::join!(
+        store.take_chat(takers[0], chat),
+        store.take_chat(takers[1], chat),
+        store.take_chat(takers[2], chat)
+    );
+    [a.is_ok(), b.is_ok(), c.is_ok()].iter().filter(|ok| **ok).count()
 }

@@ -483,7 +483,12 @@ struct NewMessage<'a> {
 }
 
 async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> Result<Message> {
-    let now = emit.now;
+    // Strictly increasing within a chat, so ordering by time is total even within one µs.
+    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(created_at) FROM messages WHERE chat_id = $1")
+        .bind(m.chat.id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let now = last.map_or(emit.now, |l| emit.now.max(l + 1));
     let history_revision = next_history_revision(conn, &m.chat.visitor_id, now).await?;
     let message = Message {
         id: MessageId::random(),
@@ -859,7 +864,7 @@ fn random_icon() -> (String, String) {
 
 impl SqlStore {
     async fn begin(&self) -> Result<sqlx::Transaction<'static, Db>> {
-        Ok(self.writer.begin().await?)
+        Ok(self.writer.begin_with(BEGIN_WRITE).await?)
     }
 
     async fn read(&self) -> Result<sqlx::pool::PoolConnection<Db>> {
