@@ -45,7 +45,21 @@ struct Args {
     /// Run against PostgreSQL at this URL (a fresh database is created on that server).
     #[arg(long)]
     database_url: Option<String>,
+    /// Run the routing case instead: new chat → assigned latency with many operators and open chats.
+    #[arg(long)]
+    routing: bool,
+    /// Online operators in the routing case.
+    #[arg(long, default_value_t = 1000)]
+    routing_operators: usize,
+    /// Open chats already assigned before measuring, in the routing case.
+    #[arg(long, default_value_t = 10_000)]
+    routing_chats: usize,
+    /// New chats measured in the routing case.
+    #[arg(long, default_value_t = 1000)]
+    routing_samples: usize,
 }
+
+mod routing;
 
 type Pending = Arc<Mutex<HashMap<String, Instant>>>;
 
@@ -61,7 +75,7 @@ async fn main() -> Result<()> {
     }
     let dir = std::env::temp_dir().join(format!("beseda-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
-    let result = run(&args, &dir).await;
+    let result = if args.routing { routing::run(&args, &dir).await } else { run(&args, &dir).await };
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
@@ -269,7 +283,14 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-async fn send(http: &reqwest::Client, base: &str, page: &str, auth: &str, csid: &str, text: &str) -> Result<()> {
+pub(crate) async fn send(
+    http: &reqwest::Client,
+    base: &str,
+    page: &str,
+    auth: &str,
+    csid: &str,
+    text: &str,
+) -> Result<()> {
     let resp: Value = http
         .post(format!("{base}/l/v/m/action"))
         .form(&[
@@ -289,7 +310,7 @@ async fn send(http: &reqwest::Client, base: &str, page: &str, auth: &str, csid: 
     Ok(())
 }
 
-fn percentiles(latencies: &Mutex<Vec<Duration>>) -> (Option<Duration>, Option<Duration>) {
+pub(crate) fn percentiles(latencies: &Mutex<Vec<Duration>>) -> (Option<Duration>, Option<Duration>) {
     let mut l = latencies.lock().map(|l| l.clone()).unwrap_or_default();
     if l.is_empty() {
         return (None, None);
@@ -299,7 +320,7 @@ fn percentiles(latencies: &Mutex<Vec<Duration>>) -> (Option<Duration>, Option<Du
     (Some(at(0.5)), Some(at(0.99)))
 }
 
-fn ms(d: Option<Duration>) -> String {
+pub(crate) fn ms(d: Option<Duration>) -> String {
     d.map_or("n/a".into(), |d| format!("{:.2} ms", d.as_secs_f64() * 1000.0))
 }
 

@@ -71,9 +71,19 @@ pub fn choose_operator<'a>(
     language: Option<&str>,
     exclude: Option<OperatorId>,
 ) -> Option<&'a OperatorLoad> {
+    let candidates: Vec<&OperatorLoad> = operators.iter().filter(|o| Some(o.operator_id) != exclude).collect();
+    choose_operator_from(&candidates, department, language)
+}
+
+/// [`choose_operator`] over a list of references (candidates already narrowed by the caller).
+pub fn choose_operator_from<'a>(
+    operators: &[&'a OperatorLoad],
+    department: Option<&str>,
+    language: Option<&str>,
+) -> Option<&'a OperatorLoad> {
     operators
         .iter()
-        .filter(|o| Some(o.operator_id) != exclude)
+        .copied()
         .filter(|o| o.open_chats < o.max_chats && o.serves_department(department) && o.speaks(language))
         .min_by_key(|o| (o.open_chats, o.last_assigned_at, o.operator_id))
 }

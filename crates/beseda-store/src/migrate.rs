@@ -18,8 +18,8 @@ macro_rules! migrations {
     };
 }
 
-pub const SQLITE: &[Migration] = migrations!("sqlite": "0001_core", "0002_routing");
-pub const POSTGRES: &[Migration] = migrations!("postgres": "0001_core", "0002_routing");
+pub const SQLITE: &[Migration] = migrations!("sqlite": "0001_core", "0002_routing", "0003_open_chats");
+pub const POSTGRES: &[Migration] = migrations!("postgres": "0001_core", "0002_routing", "0003_open_chats");
 
 /// The table recording applied migrations.
 pub(crate) const CREATE_LEDGER: &str =

@@ -262,6 +262,11 @@ async fn offered_departments(conn: &mut Conn, placement: &Placement) -> Result<V
     Ok(all.into_iter().filter(|d| placement.department_keys.contains(&d.key)).collect())
 }
 
+/// Adds the backend's "lock unless someone else holds it" clause.
+fn locked_skip(sql: String) -> String {
+    sql + for_update_skip_locked!()
+}
+
 /// Adds the backend's row lock to a query that reads rows a transaction will change.
 fn locked(sql: String, lock: bool) -> String {
     if lock {
@@ -2344,79 +2349,79 @@ impl Store for SqlStore {
     }
 
     async fn assign_waiting(&self, limit: i64) -> Result<Changes> {
-        let mut tx = self.begin().await?;
-        let settings = load_settings(&mut tx).await?;
         let mut changes = Changes::default();
+        let settings = self.settings().await?;
         if !settings.auto_assignment {
             return Ok(changes);
         }
-        let mut loads = load_operator_loads(&mut tx, &settings).await?;
-        if !loads.iter().any(|l| l.open_chats < l.max_chats) {
-            return Ok(changes);
-        }
-        let sql = format!(
-            concat!(
-                "SELECT {} FROM chats WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') ",
-                "ORDER BY priority DESC, offline, id LIMIT $1",
-                for_update_skip_locked!()
-            ),
-            CHAT_COLS
-        );
-        let rows = sqlx::query(&sql).bind(limit).fetch_all(&mut *tx).await?;
-        let now = self.clock.now();
-        for row in &rows {
-            let mut chat = chat_from(row)?;
-            let language = if settings.multilang { chat.language.clone() } else { None };
-            let Some(pick) = route::choose_operator(&loads, chat.department_key.as_deref(), language.as_deref(), None)
-            else {
-                continue;
-            };
-            let pick_id = pick.operator_id;
-            let op = load_operator(&mut tx, pick_id).await?.ok_or(StoreError::NotFound)?;
-            let mut emit = Emit::new(&chat.visitor_id, settings.clone(), now);
-            let text = texts::operator_joined(&settings.default_lang, &op.name);
-            let how = Assignment::Auto { open_chats: pick.open_chats, max_chats: pick.max_chats };
-            assign_to(&mut tx, &mut emit, &mut chat, &op, how, text).await?;
-            changes.merge(emit.finish(&mut tx).await?);
-            if let Some(l) = loads.iter_mut().find(|l| l.operator_id == pick_id) {
-                l.open_chats += 1;
-                l.last_assigned_at = now;
+        // Oldest first, priority pages ahead, online requests before offline ones. Each chat is
+        // assigned in its own short transaction, which locks that chat and one operator.
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM chats WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') \
+             ORDER BY priority DESC, offline, id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        for id in ids {
+            let room: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM operators o WHERE o.status = 'online' AND o.open_chats < COALESCE(o.max_chats, $1) \
+                 AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id)",
+            )
+            .bind(i64::from(settings.max_chats_per_operator))
+            .fetch_one(&self.reader)
+            .await?;
+            if room == 0 {
+                break;
+            }
+            let mut tx = self.begin().await?;
+            let sql = locked_skip(format!(
+                "SELECT {CHAT_COLS} FROM chats WHERE id = $1 AND operator_id IS NULL AND state IN ('queue', 'offline_queue')"
+            ));
+            let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await? else { continue };
+            let mut chat = chat_from(&row)?;
+            let mut emit = Emit::new(&chat.visitor_id, settings.clone(), self.clock.now());
+            if auto_assign(&mut tx, &mut emit, &mut chat, None).await? {
+                changes.merge(emit.finish(&mut tx).await?);
+                tx.commit().await?;
             }
         }
-        tx.commit().await?;
         Ok(changes)
     }
 
     async fn fire_due_timers(&self, limit: i64) -> Result<Changes> {
-        let mut tx = self.begin().await?;
         let now = self.clock.now();
-        let rows = sqlx::query(concat!(
-            "SELECT kind, chat_id FROM timers WHERE due_at <= $1 ORDER BY due_at, chat_id LIMIT $2",
-            for_update_skip_locked!()
-        ))
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&mut *tx)
-        .await?;
+        let due = sqlx::query("SELECT kind, chat_id FROM timers WHERE due_at <= $1 ORDER BY due_at, chat_id LIMIT $2")
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
         let mut changes = Changes::default();
-        if rows.is_empty() {
+        if due.is_empty() {
             return Ok(changes);
         }
-        let settings = load_settings(&mut tx).await?;
-        for row in &rows {
+        let settings = self.settings().await?;
+        for row in &due {
             let kind: String = row.try_get("kind")?;
             let chat_id = ChatId(row.try_get("chat_id")?);
-            sqlx::query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2")
+            // One short transaction per timer. Deleting the row is the claim: whoever deletes
+            // it fires it; a concurrent scheduler finds nothing to delete.
+            let mut tx = self.begin().await?;
+            let claimed = sqlx::query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2 AND due_at <= $3")
                 .bind(&kind)
                 .bind(chat_id.0)
+                .bind(now)
                 .execute(&mut *tx)
                 .await?;
+            if claimed.rows_affected() == 0 {
+                continue;
+            }
             let Some(mut chat) = load_chat(&mut tx, chat_id, true).await? else { continue };
             let mut emit = Emit::new(&chat.visitor_id, settings.clone(), now);
             fire_timer(&mut tx, &mut emit, &kind, &mut chat).await?;
             changes.merge(emit.finish(&mut tx).await?);
+            tx.commit().await?;
         }
-        tx.commit().await?;
         Ok(changes)
     }
 

@@ -43,38 +43,77 @@ async fn is_bot(conn: &mut Conn, id: OperatorId) -> Result<bool> {
     Ok(n > 0)
 }
 
-/// Online human operators with their load. On PostgreSQL their rows are locked, so two
-/// assigning transactions never both fill the last free place of one operator.
-async fn load_operator_loads(conn: &mut Conn, settings: &OrgSettings) -> Result<Vec<OperatorLoad>> {
-    let sql = locked(
-        "SELECT o.id, o.max_chats, o.languages, o.last_assigned_at, \
-         (SELECT COUNT(*) FROM chats c WHERE c.operator_id = o.id AND c.state = 'chatting') AS open_chats \
-         FROM operators o WHERE o.status = 'online' AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id) \
-         ORDER BY o.id"
-            .to_owned(),
-        true,
-    );
-    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
-    let links =
-        sqlx::query("SELECT operator_id, department_key FROM operator_departments").fetch_all(&mut *conn).await?;
-    let mut departments: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    for l in &links {
-        departments.entry(l.try_get("operator_id")?).or_default().push(l.try_get("department_key")?);
-    }
+/// Online human operators with room, least loaded first. With a department, only operators
+/// serving it; with a language, only operators speaking it. Read without locks: the chosen
+/// operator is locked and re-checked by [`claim_operator`].
+async fn load_operator_loads(
+    conn: &mut Conn,
+    settings: &OrgSettings,
+    department: Option<&str>,
+    language: Option<&str>,
+    limit: i64,
+) -> Result<Vec<OperatorLoad>> {
     let default_max = i64::from(settings.max_chats_per_operator);
-    rows.iter()
-        .map(|r| {
-            let id: i64 = r.try_get("id")?;
-            Ok(OperatorLoad {
-                operator_id: OperatorId(id),
-                open_chats: r.try_get("open_chats")?,
-                max_chats: r.try_get::<Option<i64>, _>("max_chats")?.unwrap_or(default_max),
-                last_assigned_at: r.try_get("last_assigned_at")?,
-                languages: json_col(r, "languages")?,
-                department_keys: departments.remove(&id).unwrap_or_default(),
-            })
-        })
-        .collect()
+    let sql = format!(
+        concat!(
+            "SELECT o.id, o.max_chats, o.languages, o.last_assigned_at, o.open_chats FROM operators o ",
+            "WHERE o.status = 'online' AND o.open_chats < COALESCE(o.max_chats, $1) ",
+            "AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id) {} {} ",
+            "ORDER BY o.open_chats, o.last_assigned_at, o.id LIMIT $4"
+        ),
+        if department.is_some() {
+            "AND (NOT EXISTS (SELECT 1 FROM operator_departments d WHERE d.operator_id = o.id) \
+             OR EXISTS (SELECT 1 FROM operator_departments d WHERE d.operator_id = o.id AND d.department_key = $2))"
+        } else {
+            "AND $2 = $2"
+        },
+        if language.is_some() { "AND o.languages LIKE $3" } else { "AND $3 = $3" },
+    );
+    let rows = sqlx::query(&sql)
+        .bind(default_max)
+        .bind(department.unwrap_or_default())
+        .bind(language.map_or(String::new(), |l| format!("%\"{l}\"%")))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut loads = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let id = OperatorId(r.try_get("id")?);
+        loads.push(OperatorLoad {
+            operator_id: id,
+            open_chats: r.try_get("open_chats")?,
+            max_chats: r.try_get::<Option<i64>, _>("max_chats")?.unwrap_or(default_max),
+            last_assigned_at: r.try_get("last_assigned_at")?,
+            languages: json_col(r, "languages")?,
+            department_keys: operator_department_keys(conn, id).await?,
+        });
+    }
+    Ok(loads)
+}
+
+/// Locks an operator's row and checks there is still room. On PostgreSQL a concurrent
+/// assignment to the same operator waits here and sees the updated count, so two transactions
+/// never both fill an operator's last free place; SQLite has one writer.
+async fn claim_operator(conn: &mut Conn, id: OperatorId, default_max: i64) -> Result<Option<(i64, i64)>> {
+    let sql = locked("SELECT open_chats, max_chats, status FROM operators WHERE id = $1".to_owned(), true);
+    let Some(row) = sqlx::query(&sql).bind(id.0).fetch_optional(&mut *conn).await? else { return Ok(None) };
+    let open: i64 = row.try_get("open_chats")?;
+    let max = row.try_get::<Option<i64>, _>("max_chats")?.unwrap_or(default_max);
+    let online = row.try_get::<String, _>("status")? == "online";
+    Ok((online && open < max).then_some((open, max)))
+}
+
+/// Locks operator rows in id order (PostgreSQL), before a change that touches more than one
+/// operator, so two such changes never wait on each other in a circle.
+async fn lock_operators(conn: &mut Conn, ids: &[OperatorId]) -> Result<()> {
+    let mut ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        let sql = locked("SELECT id FROM operators WHERE id = $1".to_owned(), true);
+        sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 async fn set_timer(conn: &mut Conn, kind: &str, chat: ChatId, due_at: i64, now: i64) -> Result<()> {
@@ -211,17 +250,23 @@ async fn auto_assign(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, exclude:
     if !emit.settings.auto_assignment || chat.operator_id.is_some() {
         return Ok(false);
     }
-    let loads = load_operator_loads(conn, &emit.settings).await?;
     let language = if emit.settings.multilang { chat.language.clone() } else { None };
-    let Some(pick) = route::choose_operator(&loads, chat.department_key.as_deref(), language.as_deref(), exclude)
-    else {
-        return Ok(false);
-    };
-    let how = Assignment::Auto { open_chats: pick.open_chats, max_chats: pick.max_chats };
-    let op = load_operator(conn, pick.operator_id).await?.ok_or(StoreError::NotFound)?;
-    let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
-    assign_to(conn, emit, chat, &op, how, text).await?;
-    Ok(true)
+    let loads =
+        load_operator_loads(conn, &emit.settings, chat.department_key.as_deref(), language.as_deref(), 16).await?;
+    let mut candidates: Vec<&OperatorLoad> = loads.iter().filter(|l| Some(l.operator_id) != exclude).collect();
+    let default_max = i64::from(emit.settings.max_chats_per_operator);
+    while let Some(pick) = route::choose_operator_from(&candidates, chat.department_key.as_deref(), language.as_deref())
+    {
+        let pick_id = pick.operator_id;
+        if let Some((open_chats, max_chats)) = claim_operator(conn, pick_id, default_max).await? {
+            let op = load_operator(conn, pick_id).await?.ok_or(StoreError::NotFound)?;
+            let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
+            assign_to(conn, emit, chat, &op, Assignment::Auto { open_chats, max_chats }, text).await?;
+            return Ok(true);
+        }
+        candidates.retain(|c| c.operator_id != pick_id);
+    }
+    Ok(false)
 }
 
 /// Routes a chat that just started: a bot first, else auto-assignment.
@@ -426,6 +471,9 @@ async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &O
     match &to.target {
         RedirectTarget::Operator(id) => {
             let op = load_operator(conn, *id).await?.ok_or(DomainError::WrongOperatorId)?;
+            let mut involved = vec![op.id];
+            involved.extend(chat.operator_id);
+            lock_operators(conn, &involved).await?;
             if !is_bot(conn, op.id).await? && op.status == OperatorStatus::Offline {
                 return Err(DomainError::OperatorOffline.into());
             }

@@ -1,0 +1,122 @@
+//! The routing case: many online operators and open chats; each new chat is auto-assigned in
+//! the transaction that creates it. Measures the visitor's `chat.message` (which creates and
+//! assigns the chat) end to end over HTTP, then checks every measured chat was assigned.
+
+use crate::{ms, percentiles, send, Args};
+use anyhow::{bail, Context, Result};
+use beseda_core::ids::OperatorId;
+use beseda_core::state::{OperatorRole, OperatorStatus};
+use beseda_server::bus::LocalBus;
+use beseda_server::{AppState, ServerConfig};
+use beseda_store::{InitVisit, NewOperator, StoreOptions, VisitorMessage};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
+    let options = StoreOptions { sqlite_synchronous: args.sqlite_synchronous.clone(), ..StoreOptions::default() };
+    let url = match &args.database_url {
+        Some(u) => Some(beseda_store::testing::fresh_postgres_database(u).await?),
+        None => None,
+    };
+    let store = beseda_store::open(url.as_deref(), &dir.join("routing"), &options).await?;
+    store.migrate().await?;
+    let mut settings = store.settings().await?;
+    settings.auto_assignment = true;
+    settings.first_answer_timeout_secs = 0;
+    settings.operator_response_timeout_secs = 0;
+    // Room for every chat: the measured ones must find an operator.
+    let per_operator = (args.routing_chats + args.routing_samples).div_ceil(args.routing_operators.max(1)) + 1;
+    settings.max_chats_per_operator = u32::try_from(per_operator).unwrap_or(u32::MAX);
+    store.save_settings(&settings).await?;
+    println!(
+        "Beseda routing benchmark — backend {}, {} online operators, {} open chats, {} new chats measured",
+        store.backend(),
+        args.routing_operators,
+        args.routing_chats,
+        args.routing_samples
+    );
+    let setup = Instant::now();
+    for i in 0..args.routing_operators {
+        let op = store
+            .create_operator(&NewOperator {
+                email: format!("r{i}@bench.local"),
+                name: format!("Operator {i}"),
+                role: OperatorRole::Operator,
+                password_hash: "-".into(),
+                languages: vec!["ru".into()],
+                department_keys: vec![],
+                max_chats: None,
+            })
+            .await?;
+        store.set_operator_status(op.id, OperatorStatus::Online).await?;
+    }
+    for i in 0..args.routing_chats {
+        let visit = store
+            .init_visit(&InitVisit {
+                location: "default".into(),
+                session_ttl_micros: 86_400_000_000,
+                ..Default::default()
+            })
+            .await?;
+        let msg =
+            VisitorMessage { client_side_id: format!("open-{i}"), text: "open chat".into(), ..Default::default() };
+        store.visitor_message(&visit.page.ctx(), &msg).await?;
+    }
+    println!("  setup: {:.1} s", setup.elapsed().as_secs_f64());
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(store.clone(), Arc::new(LocalBus::default()), ServerConfig::default());
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(beseda_server::serve(listener, state, async {
+        let _ = stop_rx.await;
+    }));
+    let base = format!("http://{addr}");
+    let http = reqwest::Client::new();
+    let latencies = Mutex::new(Vec::with_capacity(args.routing_samples));
+    let mut visitors = Vec::with_capacity(args.routing_samples);
+    for i in 0..args.routing_samples {
+        let init: Value = http
+            .get(format!("{base}/l/v/m/init?event=init&since=0&location=default&device-id=r{i}&platform=web&title=r"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let page = init["fullUpdate"]["pageId"].as_str().context("pageId")?.to_owned();
+        let auth = init["fullUpdate"]["authToken"].as_str().context("authToken")?.to_owned();
+        let visitor = init["fullUpdate"]["visitor"]["id"].as_str().context("visitor")?.to_owned();
+        let t0 = Instant::now();
+        send(&http, &base, &page, &auth, &format!("new-{i}"), "new chat").await?;
+        if let Ok(mut l) = latencies.lock() {
+            l.push(t0.elapsed());
+        }
+        visitors.push(visitor);
+    }
+    let mut unassigned = 0;
+    for v in &visitors {
+        let id = beseda_core::ids::VisitorId::parse(v).context("visitor id")?;
+        let chat = store.current_chat(&id, "default").await?.context("chat")?;
+        if chat.operator_id.is_none_or(|o: OperatorId| o.0 <= 0) {
+            unassigned += 1;
+        }
+    }
+    if unassigned > 0 {
+        bail!("{unassigned} measured chats were not assigned");
+    }
+    let (p50, p99) = percentiles(&latencies);
+    println!();
+    println!("| figure | value |");
+    println!("|---|---|");
+    println!(
+        "| new chat → assigned ({} operators, {} open chats), p50 / p99 | {} / {} |",
+        args.routing_operators,
+        args.routing_chats,
+        ms(p50),
+        ms(p99)
+    );
+    println!("| target p99 | 5 ms |");
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    Ok(())
+}
