@@ -1,6 +1,7 @@
 //! Beseda's transports: the Webim visitor protocol (`/l/v/m/*` and its WebSocket), Beseda's
 //! operator API with its event stream, health checks, and the route table they share.
 
+pub mod admin;
 pub mod auth;
 pub mod bus;
 pub mod demo;

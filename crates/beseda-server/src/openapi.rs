@@ -51,6 +51,12 @@ fn schemas() -> Value {
                 "language": {"type": "string"}, "allowOffline": {"type": "boolean"}, "allowInvisible": {"type": "boolean"}}},
         "Category": {"type": "object", "required": ["category"],
             "properties": {"category": {"type": "string"}, "subcategory": {"type": "string"}}},
+        "Settings": {"type": "object", "description": "The organisation settings document (see GET); keys left out take their defaults."},
+        "Department": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"},
+            "localeNames": {"type": "object"}, "order": {"type": "integer"}, "logo": {"type": "string"}}},
+        "Profile": {"type": "object", "required": ["languages"], "properties": {"departmentKeys": {"type": "array", "items": {"type": "string"}},
+            "languages": {"type": "array", "items": {"type": "string"}}, "maxChats": {"type": "integer"}}},
+        "Bot": {"type": "object", "required": ["operatorId"], "properties": {"operatorId": {"type": "integer"}, "sortOrder": {"type": "integer"}}},
         "Error": {"type": "object", "required": ["error"],
             "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
     })

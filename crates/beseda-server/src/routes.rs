@@ -3,7 +3,7 @@
 
 use crate::openapi::{self, ApiDoc};
 use crate::state::AppState;
-use crate::{demo, health, operator, visitor};
+use crate::{admin, demo, health, operator, visitor};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
@@ -13,6 +13,40 @@ use tower_http::trace::TraceLayer;
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
     use operator::{chats, events, session};
     vec![
+        (ApiDoc::new("GET", "/api/admin/v1/settings", "Organisation settings (admin)"), get(admin::get_settings)),
+        (
+            ApiDoc::new("PUT", "/api/admin/v1/settings", "Replace organisation settings, validated (admin)")
+                .body("Settings"),
+            put(admin::put_settings),
+        ),
+        (
+            ApiDoc::new("PUT", "/api/admin/v1/departments/{key}", "Create or change a department (admin)")
+                .body("Department"),
+            put(admin::put_department),
+        ),
+        (
+            ApiDoc::new(
+                "PUT",
+                "/api/admin/v1/operators/{id}/profile",
+                "Departments, languages and chat limit of an operator (admin)",
+            )
+            .path_id()
+            .body("Profile"),
+            put(admin::put_operator_profile),
+        ),
+        (
+            ApiDoc::new("PUT", "/api/admin/v1/bots", "Make an operator account a bot's, with its sort order (admin)")
+                .body("Bot"),
+            put(admin::put_bot),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/stats/outcomes",
+                "Answered, missed, refusals and busy messages (supervisor, admin)",
+            ),
+            get(admin::outcome_counts),
+        ),
         (
             ApiDoc::new("POST", "/api/operator/v1/login", "Log in; sets the session cookie and returns the CSRF token")
                 .public()

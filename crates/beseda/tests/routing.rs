@@ -473,3 +473,49 @@ async fn queue_limits_and_button_probability_reach_the_visitor_config() {
     assert_eq!(v.delta(0, true).await["fullUpdate"]["onlineStatus"], "busy_online");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn admin_api_changes_routing_settings_with_validation_and_roles() {
+    let (server, _clock) = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let op = server.operator("op@x.io", "Op", OperatorRole::Operator).await;
+    let (code, body) = op.get("/api/admin/v1/settings").await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("forbidden")));
+    let (code, body) = admin.get("/api/admin/v1/settings").await;
+    assert_eq!(code, 200);
+    let mut settings = body["settings"].clone();
+    settings["button_probability"] = json!(150);
+    let (code, body) = admin.call(reqwest::Method::PUT, "/api/admin/v1/settings", Some(settings.clone())).await;
+    assert_eq!((code, body["error"].as_str()), (422, Some("invalid-setting")));
+    settings["button_probability"] = json!(70);
+    settings["auto_assignment"] = json!(true);
+    let (code, _) = admin.call(reqwest::Method::PUT, "/api/admin/v1/settings", Some(settings)).await;
+    assert_eq!(code, 200);
+    assert!(server.store.settings().await.expect("settings").auto_assignment);
+    assert_eq!(config(&server).await["accountConfig"]["visitor_enabling_probability"], json!(70));
+    // Departments, profiles and bots through the API.
+    let (code, _) = admin
+        .call(reqwest::Method::PUT, "/api/admin/v1/departments/sales", Some(json!({"name": "Продажи", "order": 1})))
+        .await;
+    assert_eq!(code, 200);
+    let (code, _) =
+        admin.call(reqwest::Method::PUT, "/api/admin/v1/departments/Bad Key", Some(json!({"name": "x"}))).await;
+    assert_eq!(code, 400);
+    let (code, body) = admin
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/admin/v1/operators/{}/profile", op.id),
+            Some(json!({"departmentKeys": ["sales"], "languages": ["ru"], "maxChats": 3})),
+        )
+        .await;
+    assert_eq!((code, body["operator"]["departmentKeys"].clone()), (200, json!(["sales"])));
+    let (code, _) = admin
+        .call(reqwest::Method::PUT, "/api/admin/v1/bots", Some(json!({"operatorId": op.id, "sortOrder": 5})))
+        .await;
+    assert_eq!(code, 200);
+    let (code, _) = op.call(reqwest::Method::PUT, "/api/admin/v1/bots", Some(json!({"operatorId": op.id}))).await;
+    assert_eq!(code, 403);
+    let (code, counts) = admin.get("/api/admin/v1/stats/outcomes").await;
+    assert_eq!((code, counts["missed"].as_i64()), (200, Some(0)));
+    server.stop().await;
+}

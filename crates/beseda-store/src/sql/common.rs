@@ -13,7 +13,7 @@ use beseda_core::settings::OrgSettings;
 use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus, VisitSessionState};
 
 use beseda_core::wire::{self, DeltaItem, MessagePolicy};
-use beseda_core::{operator_wire, presence, texts, DomainError};
+use beseda_core::{operator_wire, texts, DomainError};
 use serde_json::{json, Value};
 use sqlx::Row;
 use std::collections::BTreeMap;
@@ -670,8 +670,7 @@ async fn create_chat(
     new: NewChat<'_>,
 ) -> Result<Chat> {
     let NewChat { department, client_side_id, force_online, visitor_fields, first } = new;
-    let online = load_operators(conn, true).await?;
-    let humans_online = presence::serving(&online, department.as_deref()).next().is_some();
+    let humans_online = humans_online(conn, department.as_deref()).await?;
     let bot = bot_for_new_chat(conn, department.as_deref(), humans_online).await?;
     let offline = !humans_online && bot.is_none() && !force_online;
     let now = emit.now;

@@ -37,6 +37,22 @@ async fn load_bots(conn: &mut Conn) -> Result<Vec<BotCandidate>> {
     Ok(bots)
 }
 
+/// Some human operator serving `department` (any, without one) is online.
+async fn humans_online(conn: &mut Conn, department: Option<&str>) -> Result<bool> {
+    let sql = format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM operators o WHERE o.status = 'online' \
+         AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id) {} LIMIT 1) AS found",
+        if department.is_some() {
+            "AND (NOT EXISTS (SELECT 1 FROM operator_departments d WHERE d.operator_id = o.id) \
+             OR EXISTS (SELECT 1 FROM operator_departments d WHERE d.operator_id = o.id AND d.department_key = $1))"
+        } else {
+            "AND $1 = $1"
+        }
+    );
+    let n: i64 = sqlx::query_scalar(&sql).bind(department.unwrap_or_default()).fetch_one(&mut *conn).await?;
+    Ok(n > 0)
+}
+
 async fn is_bot(conn: &mut Conn, id: OperatorId) -> Result<bool> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM bots WHERE operator_id = $1").bind(id.0).fetch_one(&mut *conn).await?;

@@ -1,0 +1,222 @@
+//! The admin API (`/api/admin/v1`): organisation settings, departments, operators' routing
+//! profile and bots. Admins only; the role is checked here, not just hidden in a UI.
+
+use crate::error::{ApiError, ApiResult};
+use crate::operator::session::{operator_json, OperatorAuth};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use beseda_core::ids::{is_valid_key, OperatorId};
+use beseda_core::model::Department;
+use beseda_core::settings::OrgSettings;
+use beseda_core::state::OperatorRole;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+fn admin_only(who: &OperatorAuth) -> ApiResult<()> {
+    if who.operator.role == OperatorRole::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only administrators may do this"))
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(bytes).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))
+}
+
+fn invalid(field: &str, why: &str) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-setting", format!("{field}: {why}"))
+}
+
+/// Checks a settings document as the admin panel would.
+pub fn validate(s: &OrgSettings) -> ApiResult<()> {
+    if s.name.trim().is_empty() {
+        return Err(invalid("name", "must not be empty"));
+    }
+    if !["ru", "en"].contains(&s.default_lang.as_str()) {
+        return Err(invalid("default_lang", "must be ru or en"));
+    }
+    if s.button_probability > 100 {
+        return Err(invalid("button_probability", "is a percentage, 0 to 100"));
+    }
+    if !(1..=10_000).contains(&s.max_message_length) {
+        return Err(invalid("max_message_length", "must be 1 to 10000"));
+    }
+    if !(1..=100).contains(&s.max_chats_per_operator) {
+        return Err(invalid("max_chats_per_operator", "must be 1 to 100"));
+    }
+    if s.max_visitor_upload_file_size == 0 || s.max_visitor_upload_file_size > 50 {
+        return Err(invalid("max_visitor_upload_file_size", "must be 1 to 50 MB"));
+    }
+    let day = 24 * 3600;
+    for (name, v) in [
+        ("first_answer_timeout_secs", s.first_answer_timeout_secs),
+        ("operator_response_timeout_secs", s.operator_response_timeout_secs),
+        ("refusal_timeout_secs", s.refusal_timeout_secs),
+        ("auto_close_timeout_secs", s.auto_close_timeout_secs),
+        ("closed_by_operator_timeout_secs", s.closed_by_operator_timeout_secs),
+        ("reassign_timeout_secs", s.reassign_timeout_secs),
+    ] {
+        if v > 30 * day {
+            return Err(invalid(name, "must be at most 30 days (in seconds)"));
+        }
+    }
+    if s.busy_message.trim().is_empty() {
+        return Err(invalid("busy_message", "must not be empty"));
+    }
+    if s.categories.first().is_some_and(|c| c.starts_with(' ')) {
+        return Err(invalid("categories", "the first line cannot be a subcategory"));
+    }
+    if s.category_required && s.categories.iter().all(|c| c.trim().is_empty()) {
+        return Err(invalid("category_required", "needs at least one category"));
+    }
+    if s.allowed_upload_file_types.iter().any(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric())) {
+        return Err(invalid("allowed_upload_file_types", "extensions are letters and digits"));
+    }
+    Ok(())
+}
+
+pub async fn get_settings(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let s = state.store.settings().await.map_err(ApiError::operator)?;
+    Ok(Json(json!({"settings": s})))
+}
+
+/// Replaces the settings; keys left out keep their defaults.
+pub async fn put_settings(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let s: OrgSettings = parse(&bytes)?;
+    validate(&s)?;
+    state.store.save_settings(&s).await.map_err(ApiError::operator)?;
+    state.wake.notify_one();
+    Ok(Json(json!({"settings": s})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentBody {
+    pub name: String,
+    #[serde(default)]
+    pub locale_names: BTreeMap<String, String>,
+    #[serde(default)]
+    pub order: i64,
+    pub logo: Option<String>,
+}
+
+pub async fn put_department(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(key): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    if !is_valid_key(&key) {
+        return Err(ApiError::wrong_argument("key"));
+    }
+    let b: DepartmentBody = parse(&bytes)?;
+    if b.name.trim().is_empty() {
+        return Err(invalid("name", "must not be empty"));
+    }
+    let d = Department { key, name: b.name, locale_names: b.locale_names, order: b.order, logo: b.logo };
+    state.store.upsert_department(&d).await.map_err(ApiError::operator)?;
+    Ok(Json(json!({"result": "ok"})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfileBody {
+    #[serde(default)]
+    pub department_keys: Vec<String>,
+    pub languages: Vec<String>,
+    pub max_chats: Option<i64>,
+}
+
+/// Departments, languages and chat limit of an operator.
+pub async fn put_operator_profile(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let b: ProfileBody = parse(&bytes)?;
+    if b.languages.is_empty() || b.languages.iter().any(|l| l.len() != 2) {
+        return Err(invalid("languages", "two-letter codes, at least one"));
+    }
+    if b.max_chats.is_some_and(|m| !(1..=100).contains(&m)) {
+        return Err(invalid("maxChats", "must be 1 to 100"));
+    }
+    state
+        .store
+        .set_operator_profile(OperatorId(id), &b.department_keys, &b.languages, b.max_chats)
+        .await
+        .map_err(ApiError::operator)?;
+    state.wake.notify_one();
+    let op = state.store.operator(OperatorId(id)).await.map_err(ApiError::operator)?;
+    Ok(Json(json!({"operator": op.as_ref().map(operator_json)})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BotBody {
+    pub operator_id: i64,
+    #[serde(default = "default_sort_order")]
+    pub sort_order: i64,
+}
+
+fn default_sort_order() -> i64 {
+    100
+}
+
+/// Makes an operator account a bot's: routing gives it new chats first (bot-api.md §2).
+pub async fn put_bot(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let b: BotBody = parse(&bytes)?;
+    if state.store.operator(OperatorId(b.operator_id)).await.map_err(ApiError::operator)?.is_none() {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such operator"));
+    }
+    state.store.create_bot(OperatorId(b.operator_id), b.sort_order).await.map_err(ApiError::operator)?;
+    Ok(Json(json!({"result": "ok"})))
+}
+
+pub async fn outcome_counts(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+    if who.operator.role == OperatorRole::Operator {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "supervisors and administrators only"));
+    }
+    let c = state.store.outcome_counts().await.map_err(ApiError::operator)?;
+    Ok(Json(
+        json!({"answered": c.answered, "missed": c.missed, "refusals": c.refusals, "busyMessages": c.busy_messages}),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_validation() {
+        assert!(validate(&OrgSettings::default()).is_ok());
+        let bad = |f: fn(&mut OrgSettings)| {
+            let mut s = OrgSettings::default();
+            f(&mut s);
+            validate(&s).is_err()
+        };
+        assert!(bad(|s| s.button_probability = 101));
+        assert!(bad(|s| s.default_lang = "de".into()));
+        assert!(bad(|s| s.categories = vec![" sub".into()]));
+        assert!(bad(|s| s.category_required = true));
+        assert!(bad(|s| s.max_chats_per_operator = 0));
+        assert!(bad(|s| s.auto_close_timeout_secs = 40 * 24 * 3600));
+    }
+}
