@@ -388,10 +388,35 @@ async fn routing_invariants_hold_under_concurrency(fresh: &Fresh) {
             }
         }));
     }
+    // Sampling while it runs: every chat row is consistent at any moment.
+    let sampler = {
+        let (store, chats, done) = (store.clone(), chats.clone(), done.clone());
+        tokio::spawn(async move {
+            let mut samples = 0usize;
+            let mut n = 7u64;
+            while !done.load(Ordering::Relaxed) {
+                n = n.wrapping_mul(6364136223846793005).wrapping_add(1);
+                let pick = chats.lock().expect("lock").get((n >> 33) as usize % 1000).copied();
+                if let Some(chat) = pick {
+                    let c = store.chat(chat).await.expect("read").expect("chat").chat;
+                    let consistent = match c.state {
+                        s if s.is_waiting() => c.operator_id.is_none(),
+                        ChatState::Chatting | ChatState::ClosedByOperator => c.operator_id.is_some(),
+                        _ => true,
+                    };
+                    assert!(consistent, "inconsistent chat during the run: {c:?}");
+                    samples += 1;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            samples
+        })
+    };
     for w in writers {
         w.await.expect("writer");
     }
     done.store(true, Ordering::Relaxed);
+    assert!(sampler.await.expect("sampler") > 0, "the run was sampled");
     for b in background {
         b.await.expect("worker");
     }

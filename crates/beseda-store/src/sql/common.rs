@@ -2243,6 +2243,15 @@ impl Store for SqlStore {
                 let Some(next) = rules::operator_close(chat.state, settings.operator_closes_finally) else {
                     return Ok(());
                 };
+                // Closing a chat nobody holds (a waiting one) makes the closer its operator.
+                if chat.operator_id.is_none() {
+                    chat.operator_id = Some(operator.id);
+                    emit.item(DeltaItem::upd(
+                        "CHAT_OPERATOR",
+                        chat.visit_session_id.as_str(),
+                        wire::operator(&operator),
+                    ));
+                }
                 close_chat(conn, emit, &mut chat, next, texts::operator_closed(&settings.default_lang)).await
             })
         })

@@ -107,11 +107,13 @@ async fn load_operator_loads(
     Ok(loads)
 }
 
-/// Locks an operator's row and checks there is still room. On PostgreSQL a concurrent
-/// assignment to the same operator waits here and sees the updated count, so two transactions
-/// never both fill an operator's last free place; SQLite has one writer.
+/// Locks an operator's row and checks there is still room. On PostgreSQL the row lock means
+/// two transactions never both fill an operator's last free place; SQLite has one writer.
 async fn claim_operator(conn: &mut Conn, id: OperatorId, default_max: i64) -> Result<Option<(i64, i64)>> {
-    let sql = locked("SELECT open_chats, max_chats, status FROM operators WHERE id = $1".to_owned(), true);
+    // SKIP LOCKED: a claim never waits. An operator being assigned by another transaction
+    // right now is passed over (the chat tries the next candidate, or waits for the next
+    // pass), so claims cannot wait on each other in a circle.
+    let sql = locked_skip("SELECT open_chats, max_chats, status FROM operators WHERE id = $1".to_owned());
     let Some(row) = sqlx::query(&sql).bind(id.0).fetch_optional(&mut *conn).await? else { return Ok(None) };
     let open: i64 = row.try_get("open_chats")?;
     let max = row.try_get::<Option<i64>, _>("max_chats")?.unwrap_or(default_max);
@@ -439,6 +441,15 @@ async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Cha
             if wrote > 0 {
                 return Ok(());
             }
+            // Lock the silent operator and the candidates in id order before touching either,
+            // so this never waits in a circle with another reassignment.
+            let language = if emit.settings.multilang { chat.language.clone() } else { None };
+            let loads =
+                load_operator_loads(conn, &emit.settings, chat.department_key.as_deref(), language.as_deref(), 16)
+                    .await?;
+            let mut involved: Vec<OperatorId> = loads.iter().map(|l| l.operator_id).collect();
+            involved.push(holder);
+            lock_operators(conn, &involved).await?;
             back_to_queue(conn, emit, chat).await?;
             auto_assign(conn, emit, chat, Some(holder)).await?;
             Ok(())
@@ -512,15 +523,10 @@ async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &O
                 return Err(DomainError::DepartmentOffline.into());
             }
             chat.department_key = Some(key.clone());
-            back_to_queue(conn, emit, chat).await?;
-            auto_assign(conn, emit, chat, None).await?;
-            Ok(())
+            // Auto-assignment (when on) picks it up in its own transaction right after commit.
+            back_to_queue(conn, emit, chat).await
         }
-        RedirectTarget::Queue => {
-            back_to_queue(conn, emit, chat).await?;
-            auto_assign(conn, emit, chat, chat.operator_id).await?;
-            Ok(())
-        }
+        RedirectTarget::Queue => back_to_queue(conn, emit, chat).await,
     }
 }
 
