@@ -24,6 +24,8 @@ pub fn chat(c: &Chat, visitor_name: &str, last_message: Option<&Message>) -> Val
         "modificationTs": micros_to_secs(c.modified_at),
         "unreadByOperatorSinceTs": c.unread_by_operator_since.map(micros_to_secs),
         "readByVisitor": c.read_by_visitor,
+        "priority": c.priority > 0,
+        "language": c.language,
         "category": c.category,
         "subcategory": c.subcategory,
         "lastMessage": last_message.map(message),

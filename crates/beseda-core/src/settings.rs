@@ -76,6 +76,9 @@ pub struct OrgSettings {
     /// Operators must set a category before closing.
     pub category_required: bool,
 
+    /// Absolute URLs of pages whose visitors' chats are served first and highlighted.
+    pub priority_pages: Vec<String>,
+
     // --- misc (seed 003 «Разное») ---
     /// Probability (%) of showing the chat button to a new visitor.
     pub button_probability: u32,
@@ -121,6 +124,7 @@ impl Default for OrgSettings {
             operator_closes_finally: false,
             categories: Vec::new(),
             category_required: false,
+            priority_pages: Vec::new(),
             button_probability: 100,
             online_queue_limit: None,
             offline_queue_limit: None,
@@ -134,10 +138,34 @@ impl OrgSettings {
         self.allowed_upload_file_types.join(", ")
     }
 
+    /// Whether a visitor on `url` is on a priority page (query and fragment ignored, a trailing
+    /// slash and the case of scheme and host do not matter).
+    pub fn is_priority_page(&self, url: &str) -> bool {
+        let norm = normalize_url(url);
+        !norm.is_empty() && self.priority_pages.iter().any(|p| normalize_url(p) == norm)
+    }
+
     /// Largest upload in bytes.
     pub fn max_upload_bytes(&self) -> u64 {
         u64::from(self.max_visitor_upload_file_size) * 1024 * 1024
     }
+}
+
+/// `scheme://host/path` with the query, fragment and trailing slash removed and the scheme and
+/// host lowercased; empty when `url` is not an absolute http(s) URL.
+pub fn normalize_url(url: &str) -> String {
+    let url = url.trim();
+    let Some((scheme, rest)) = url.split_once("://") else { return String::new() };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return String::new();
+    }
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    if host.is_empty() {
+        return String::new();
+    }
+    format!("{scheme}://{}/{}", host.to_ascii_lowercase(), path.trim_end_matches('/'))
 }
 
 #[cfg(test)]
@@ -152,5 +180,14 @@ mod tests {
         assert!(!s.visitor_message_editing);
         assert_eq!(s.max_message_length, DEFAULT_MAX_MESSAGE_LENGTH);
         assert_eq!(s.allowed_types_joined(), "png, jpg, jpeg, gif, pdf, txt, doc, docx");
+    }
+
+    #[test]
+    fn priority_pages_match_without_query_or_trailing_slash() {
+        let s = OrgSettings { priority_pages: vec!["https://www.mysite.com/main".into()], ..OrgSettings::default() };
+        assert!(s.is_priority_page("https://WWW.mysite.com/main/?utm=1#x"));
+        assert!(!s.is_priority_page("https://www.mysite.com/other"));
+        assert!(!s.is_priority_page("not a url"));
+        assert_eq!(normalize_url("ftp://x/y"), "");
     }
 }

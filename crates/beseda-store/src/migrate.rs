@@ -18,8 +18,10 @@ macro_rules! migrations {
     };
 }
 
-pub const SQLITE: &[Migration] = migrations!("sqlite": "0001_core", "0002_routing", "0003_open_chats");
-pub const POSTGRES: &[Migration] = migrations!("postgres": "0001_core", "0002_routing", "0003_open_chats");
+pub const SQLITE: &[Migration] =
+    migrations!("sqlite": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages");
+pub const POSTGRES: &[Migration] =
+    migrations!("postgres": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages");
 
 /// The table recording applied migrations.
 pub(crate) const CREATE_LEDGER: &str =

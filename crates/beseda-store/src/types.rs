@@ -64,6 +64,8 @@ pub struct InitVisit {
     pub push_token: Option<String>,
     pub push_service: Option<String>,
     pub prechat_fields: Option<Value>,
+    /// The page the visitor is on (Beseda extension), for priority pages.
+    pub page_url: Option<String>,
     /// Visit sessions idle longer than this (µs) are not resumed.
     pub session_ttl_micros: i64,
 }

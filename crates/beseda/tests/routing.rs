@@ -519,3 +519,41 @@ async fn admin_api_changes_routing_settings_with_validation_and_roles() {
     assert_eq!((code, counts["missed"].as_i64()), (200, Some(0)));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn priority_pages_move_chats_ahead_and_highlight_them() {
+    let (server, _clock) = server().await;
+    server
+        .settings(|s| {
+            s.priority_pages = vec!["https://shop.example.com/checkout".into()];
+            s.max_chats_per_operator = 1;
+        })
+        .await;
+    let op = server.operator("p@x.io", "P", OperatorRole::Operator).await;
+    op.set_status("online").await;
+    let ordinary = server.visitor().await;
+    ordinary.send("o", "просто вопрос").await;
+    let vip = server.visitor().await;
+    vip.ok("page_visit", &[("url", "https://shop.example.com/checkout/?step=2")]).await;
+    vip.send("v", "не могу оплатить").await;
+    let (_, waiting) = op.get("/api/operator/v1/chats?list=waiting").await;
+    let list = waiting["chats"].as_array().expect("list");
+    assert_eq!(list[0]["id"], json!(vip.chat_id().await), "the priority chat is listed first");
+    assert_eq!(list[0]["priority"], json!(true));
+    assert_eq!(list[1]["priority"], json!(false));
+    // Auto-assignment serves it first even though it is younger.
+    server.settings(|s| s.auto_assignment = true).await;
+    server.tick().await;
+    assert_eq!(chat_of(&vip).await["operator"]["id"], json!(op.id));
+    assert!(chat_of(&ordinary).await["operator"].is_null());
+    // Leaving the page removes the highlight of a waiting chat.
+    ordinary.ok("page_visit", &[("url", "https://shop.example.com/checkout")]).await;
+    let (_, waiting) = op.get("/api/operator/v1/chats?list=waiting").await;
+    assert_eq!(waiting["chats"][0]["priority"], json!(true));
+    ordinary.ok("page_visit", &[("url", "https://shop.example.com/catalog")]).await;
+    let (_, waiting) = op.get("/api/operator/v1/chats?list=waiting").await;
+    assert_eq!(waiting["chats"][0]["priority"], json!(false));
+    let (status, body) = ordinary.action("page_visit", &[]).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("argument-missing")));
+    server.stop().await;
+}

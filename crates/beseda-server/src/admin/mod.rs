@@ -73,6 +73,9 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
     if s.category_required && s.categories.iter().all(|c| c.trim().is_empty()) {
         return Err(invalid("category_required", "needs at least one category"));
     }
+    if s.priority_pages.iter().any(|p| beseda_core::settings::normalize_url(p).is_empty()) {
+        return Err(invalid("priority_pages", "absolute URLs with http:// or https://"));
+    }
     if s.allowed_upload_file_types.iter().any(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric())) {
         return Err(invalid("allowed_upload_file_types", "extensions are letters and digits"));
     }
@@ -218,5 +221,6 @@ mod tests {
         assert!(bad(|s| s.category_required = true));
         assert!(bad(|s| s.max_chats_per_operator = 0));
         assert!(bad(|s| s.auto_close_timeout_secs = 40 * 24 * 3600));
+        assert!(bad(|s| s.priority_pages = vec!["mysite.com/main".into()]));
     }
 }

@@ -55,6 +55,7 @@ const KNOWN: &[&str] = &[
     "widget.update",
     "sticker",
     "file_upload_progress",
+    "page_visit",
 ];
 
 /// The action's `client-side-id`, or a fresh one when the client sent none.
@@ -192,6 +193,14 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
                 .ok_or_else(|| missing("prechat-key-independent-fields"))?;
             store.set_session_field(&v, SessionField::PrechatFields, &fields.to_string()).await?;
             Ok(Changes::default())
+        }
+        // Beseda extension: the widget reports the page the visitor is on.
+        "page_visit" => {
+            let url = required(p, "url")?;
+            if url.len() > 2048 {
+                return Err(wrong("url"));
+            }
+            store.visit_page(&v, url).await
         }
         // Progress reports are accepted and ignored (visitor-api.md §12.1).
         "file_upload_progress" => Ok(Changes::default()),

@@ -23,6 +23,7 @@ pub async fn init(state: &AppState, p: &Params) -> ApiResult<Json<Value>> {
         push_token: p.get("push-token").map(str::to_owned),
         push_service: p.get("push-service").map(str::to_owned),
         prechat_fields: p.json("prechat-key-independent-fields")?,
+        page_url: p.get("page-url").filter(|u| !u.is_empty() && u.len() <= 2048).map(str::to_owned),
         session_ttl_micros: state.config.session_ttl.as_micros() as i64,
     };
     let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;

@@ -696,6 +696,15 @@ async fn create_chat(
     .fetch_one(&mut *conn)
     .await?;
     let mut chat = load_chat(conn, ChatId(id), false).await?.ok_or(StoreError::NotFound)?;
+    let page: Option<String> = sqlx::query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
+        .bind(v.visit_session_id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten();
+    if page.is_some_and(|url| settings.is_priority_page(&url)) {
+        chat.priority = 1;
+        save_chat(conn, &chat).await?;
+    }
     if let Some(fields) = visitor_fields {
         merge_visitor_fields(conn, &v.visitor_id, fields, now).await?;
     }
@@ -1200,13 +1209,15 @@ impl Store for SqlStore {
             Some((id, _)) => {
                 sqlx::query(
                     "UPDATE visit_sessions SET last_seen_at = $1, location = $2, title = COALESCE($3, title), \
-                     push_token = COALESCE($4, push_token), push_service = COALESCE($5, push_service) WHERE id = $6",
+                     push_token = COALESCE($4, push_token), push_service = COALESCE($5, push_service), \
+                     page_url = COALESCE($6, page_url) WHERE id = $7",
                 )
                 .bind(now)
                 .bind(&req.location)
                 .bind(&req.title)
                 .bind(&req.push_token)
                 .bind(&req.push_service)
+                .bind(&req.page_url)
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
@@ -1218,8 +1229,8 @@ impl Store for SqlStore {
                 let state = if has_chat { VisitSessionState::Chat } else { VisitSessionState::Idle };
                 sqlx::query(
                     "INSERT INTO visit_sessions (id, visitor_id, location, state, revision, device_id, platform, title, \
-                     app_version, push_token, push_service, created_at, last_seen_at) \
-                     VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12)",
+                     app_version, push_token, push_service, created_at, last_seen_at, page_url) \
+                     VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 )
                 .bind(id.as_str())
                 .bind(visitor_id.as_str())
@@ -1233,6 +1244,7 @@ impl Store for SqlStore {
                 .bind(&req.push_service)
                 .bind(now)
                 .bind(now)
+                .bind(&req.page_url)
                 .execute(&mut *tx)
                 .await?;
                 // Revision 1: the session exists. Clients never see revision 0.
@@ -1828,6 +1840,32 @@ impl Store for SqlStore {
         };
         sqlx::query(sql).bind(value).bind(key).execute(&self.writer).await?;
         Ok(())
+    }
+
+    async fn visit_page(&self, v: &VisitorCtx, url: &str) -> Result<Changes> {
+        let v2 = v.clone();
+        let url = url.to_owned();
+        self.visitor_change(v, move |conn, emit, settings| {
+            Box::pin(async move {
+                sqlx::query("UPDATE visit_sessions SET page_url = $1 WHERE id = $2")
+                    .bind(&url)
+                    .bind(v2.visit_session_id.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                let Some(mut chat) = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?
+                else {
+                    return Ok(());
+                };
+                let priority = i64::from(settings.is_priority_page(&url));
+                if chat.priority != priority {
+                    chat.priority = priority;
+                    save_chat(conn, &chat).await?;
+                    chat_event(conn, emit, &chat).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn history(&self, visitor: &VisitorId, query: HistoryQuery) -> Result<HistoryPage> {
