@@ -92,19 +92,19 @@ async fn load_operator_loads(
         .bind(limit)
         .fetch_all(&mut *conn)
         .await?;
-    let mut loads = Vec::with_capacity(rows.len());
-    for r in &rows {
-        let id = OperatorId(r.try_get("id")?);
-        loads.push(OperatorLoad {
-            operator_id: id,
-            open_chats: r.try_get("open_chats")?,
-            max_chats: r.try_get::<Option<i64>, _>("max_chats")?.unwrap_or(default_max),
-            last_assigned_at: r.try_get("last_assigned_at")?,
-            languages: json_col(r, "languages")?,
-            department_keys: operator_department_keys(conn, id).await?,
-        });
-    }
-    Ok(loads)
+    rows.iter()
+        .map(|r| {
+            Ok(OperatorLoad {
+                operator_id: OperatorId(r.try_get("id")?),
+                open_chats: r.try_get("open_chats")?,
+                max_chats: r.try_get::<Option<i64>, _>("max_chats")?.unwrap_or(default_max),
+                last_assigned_at: r.try_get("last_assigned_at")?,
+                languages: json_col(r, "languages")?,
+                // The query already kept only operators serving the department.
+                department_keys: Vec::new(),
+            })
+        })
+        .collect()
 }
 
 /// Locks an operator's row and checks there is still room. On PostgreSQL the row lock means
