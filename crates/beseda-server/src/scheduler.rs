@@ -1,6 +1,8 @@
 //! The one scheduler: fires due timers and runs the auto-assignment pass. It sleeps until the
-//! next deadline (at most a second, so assignment is re-evaluated at least once a second) or
-//! until a change wakes it. Deadlines are rows in the database, so a restart loses none; on
+//! next deadline (at most a second, so assignment is re-evaluated at least once a second; every
+//! timeout is a whole number of seconds, so none is added that falls due sooner) or until a
+//! change that can alter assignment wakes it (a chat waiting, an operator freed or changing
+//! status, a settings change). Deadlines are rows in the database, so a restart loses none; on
 //! PostgreSQL several nodes claim due rows with `SKIP LOCKED` and none fires twice.
 
 use crate::state::AppState;

@@ -87,7 +87,7 @@ impl AppState {
     /// Publishes a committed change and lets the scheduler re-evaluate the queue.
     pub fn publish(&self, changes: &beseda_store::Changes) {
         self.bus.publish(changes);
-        if changes.operator_seq.is_some() {
+        if changes.wake_scheduler {
             self.wake.notify_one();
         }
     }

@@ -13,12 +13,16 @@ pub struct Changes {
     pub sessions: Vec<(VisitSessionId, i64)>,
     /// Newest operator event sequence number written, if any.
     pub operator_seq: Option<i64>,
+    /// Something the scheduler acts on changed: a chat is waiting, an operator was freed or
+    /// changed status, a deadline was set.
+    pub wake_scheduler: bool,
 }
 
 impl Changes {
     pub fn merge(&mut self, other: Changes) {
         self.sessions.extend(other.sessions);
         self.operator_seq = self.operator_seq.max(other.operator_seq);
+        self.wake_scheduler |= other.wake_scheduler;
     }
 }
 

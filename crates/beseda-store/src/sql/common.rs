@@ -374,11 +374,13 @@ struct Emit {
     now: i64,
     /// The organisation settings, read once per transaction.
     settings: OrgSettings,
+    /// The scheduler should look again (see [`Changes::wake_scheduler`]).
+    wake: bool,
 }
 
 impl Emit {
     fn new(visitor: &VisitorId, settings: OrgSettings, now: i64) -> Self {
-        Self { visitor: visitor.clone(), items: Vec::new(), operator_events: Vec::new(), now, settings }
+        Self { visitor: visitor.clone(), items: Vec::new(), operator_events: Vec::new(), now, settings, wake: false }
     }
 
     fn item(&mut self, item: DeltaItem) {
@@ -392,7 +394,7 @@ impl Emit {
     /// Appends the items to every live visit session of the visitor and the events to the
     /// operator log. Runs inside the transaction of the change.
     async fn finish(self, conn: &mut Conn) -> Result<Changes> {
-        let mut changes = Changes::default();
+        let mut changes = Changes { wake_scheduler: self.wake, ..Changes::default() };
         if !self.items.is_empty() {
             let rows =
                 sqlx::query("SELECT id FROM visit_sessions WHERE visitor_id = $1 AND last_seen_at > $2 ORDER BY id")
@@ -750,6 +752,7 @@ async fn create_chat(
     emit.op(operator_wire::chat_updated(&chat, &name, view.messages.last()));
     domain_event(conn, "chat_started", &chat, json!({"visitorId": v.visitor_id.as_str()}), now).await?;
     route_new_chat(conn, emit, &mut chat, bot).await?;
+    emit.wake |= chat.operator_id.is_none();
     Ok(chat)
 }
 
@@ -830,6 +833,8 @@ async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, op
 
 /// Closes a chat from either side.
 async fn close_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, next: ChatState, info: &str) -> Result<()> {
+    // The operator may have a free place now.
+    emit.wake = true;
     chat.state = next;
     chat.modified_at = emit.now;
     chat.operator_typing = false;
@@ -1055,7 +1060,7 @@ impl Store for SqlStore {
         )
         .await?;
         tx.commit().await?;
-        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq) })
+        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true })
     }
 
     async fn set_operator_role(&self, id: OperatorId, role: OperatorRole) -> Result<()> {

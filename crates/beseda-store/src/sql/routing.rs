@@ -460,6 +460,7 @@ async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Cha
 
 /// Returns a chat to the general queue.
 async fn back_to_queue(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
+    emit.wake = true;
     chat.operator_id = None;
     chat.state = ChatState::Queue;
     chat.modified_at = emit.now;
