@@ -85,6 +85,8 @@ pub enum DomainError {
     MaxFilesCountPerChatExceeded,
     #[error("the quoted message belongs to another visitor")]
     QuotingMessageFromAnotherVisitor,
+    #[error("chat is not assigned to this bot")]
+    NotHeldByBot,
 }
 
 impl DomainError {
@@ -133,6 +135,7 @@ impl DomainError {
             HiddenBySettings => "hidden-by-settings",
             MaxFilesCountPerChatExceeded => "max_files_count_per_chat_exceeded",
             QuotingMessageFromAnotherVisitor => "quoting-message-from-another-visitor",
+            NotHeldByBot => "access-denied",
         }
     }
 

@@ -1,6 +1,7 @@
 //! Beseda's domain core: identifiers, states, message kinds, organisation settings, the
 //! visitor-protocol objects and the rules that decide what a change does. No I/O lives here.
 
+pub mod bot_wire;
 pub mod error;
 pub mod ids;
 pub mod model;

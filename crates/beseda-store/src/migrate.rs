@@ -19,9 +19,9 @@ macro_rules! migrations {
 }
 
 pub const SQLITE: &[Migration] =
-    migrations!("sqlite": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages");
+    migrations!("sqlite": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages", "0005_bots");
 pub const POSTGRES: &[Migration] =
-    migrations!("postgres": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages");
+    migrations!("postgres": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages", "0005_bots");
 
 /// The table recording applied migrations.
 pub(crate) const CREATE_LEDGER: &str =

@@ -2167,54 +2167,8 @@ impl Store for SqlStore {
         let changes = self
             .chat_change(op, id, move |conn, emit, operator, mut chat| {
                 Box::pin(async move {
-                    let existing = sqlx::query_scalar::<_, String>(
-                        "SELECT id FROM messages WHERE chat_id = $1 AND client_side_id = $2",
-                    )
-                    .bind(chat.id.0)
-                    .bind(&msg.client_side_id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-                    if let Some(existing) = existing {
-                        *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? =
-                            Some(MessageId::from_stored(existing));
-                        return Ok(());
-                    }
-                    let settings = emit.settings.clone();
-                    let (kind, data) = match &msg.keyboard {
-                        Some(buttons) => (MessageKind::Keyboard, Some(json!({"buttons": buttons, "state": "pending"}))),
-                        None => {
-                            rules::validate_text(&msg.text, &settings)?;
-                            (MessageKind::Operator, None)
-                        }
-                    };
-                    assign_if_waiting(conn, emit, &mut chat, &operator).await?;
-                    if chat.state.is_half_closed() {
-                        chat.state = ChatState::Chatting;
-                        chat_state_changed(conn, emit, &chat).await?;
-                    }
-                    let m = NewMessage {
-                        chat: &chat,
-                        client_side_id: msg.client_side_id.clone(),
-                        kind,
-                        text: if kind == MessageKind::Keyboard { String::new() } else { msg.text.clone() },
-                        data,
-                        author: Some(&operator),
-                        name: operator.name.clone(),
-                        quote: None,
-                    };
-                    let message = insert_message(conn, emit, m).await?;
-                    let bot = is_bot(conn, operator.id).await?;
-                    after_operator_message(conn, emit, &mut chat, bot).await?;
-                    chat.unread_by_visitor_count += 1;
-                    chat.unread_by_visitor_since.get_or_insert(message.created_at);
-                    chat.read_by_visitor = false;
-                    chat.operator_typing = false;
-                    chat.modified_at = emit.now;
-                    save_chat(conn, &chat).await?;
-                    let sid = chat.visit_session_id.to_string();
-                    emit.item(DeltaItem::upd("UNREAD_BY_VISITOR", &sid, wire::unread_by_visitor(&chat)));
-                    emit.item(DeltaItem::upd("CHAT_READ_BY_VISITOR", &sid, json!(false)));
-                    *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(message.id);
+                    let id = operator_send(conn, emit, &operator, &mut chat, &msg).await?;
+                    *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(id);
                     Ok(())
                 })
             })
@@ -2273,30 +2227,7 @@ impl Store for SqlStore {
 
     async fn operator_close(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
         self.chat_change(op, id, move |conn, emit, operator, mut chat| {
-            Box::pin(async move {
-                if chat.operator_id.is_some_and(|holder| holder != operator.id)
-                    && operator.role == OperatorRole::Operator
-                {
-                    return Err(DomainError::ChatTaken.into());
-                }
-                let settings = emit.settings.clone();
-                if settings.category_required && chat.category.is_none() && !chat.state.is_final() {
-                    return Err(DomainError::CategoryRequired.into());
-                }
-                let Some(next) = rules::operator_close(chat.state, settings.operator_closes_finally) else {
-                    return Ok(());
-                };
-                // Closing a chat nobody holds (a waiting one) makes the closer its operator.
-                if chat.operator_id.is_none() {
-                    chat.operator_id = Some(operator.id);
-                    emit.item(DeltaItem::upd(
-                        "CHAT_OPERATOR",
-                        chat.visit_session_id.as_str(),
-                        wire::operator(&operator),
-                    ));
-                }
-                close_chat(conn, emit, &mut chat, next, texts::operator_closed(&settings.default_lang)).await
-            })
+            Box::pin(async move { operator_close_chat(conn, emit, &operator, &mut chat).await })
         })
         .await
     }
@@ -2595,4 +2526,98 @@ async fn attach_files(conn: &mut Conn, guids: &[FileGuid], message: &Message) ->
             .await?;
     }
     Ok(())
+}
+
+/// An operator (or a bot through its account) writes in a chat: idempotent by client-side id;
+/// a waiting chat is taken; a keyboard cancels the chat's previous pending one.
+async fn operator_send(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    operator: &Operator,
+    chat: &mut Chat,
+    msg: &OperatorMessage,
+) -> Result<MessageId> {
+    let existing = sqlx::query_scalar::<_, String>("SELECT id FROM messages WHERE chat_id = $1 AND client_side_id = $2")
+        .bind(chat.id.0)
+        .bind(&msg.client_side_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    if let Some(existing) = existing {
+        return Ok(MessageId::from_stored(existing));
+    }
+    let (kind, data) = match &msg.keyboard {
+        Some(buttons) => (MessageKind::Keyboard, Some(json!({"buttons": buttons, "state": "pending"}))),
+        None => {
+            rules::validate_text(&msg.text, &emit.settings)?;
+            (MessageKind::Operator, None)
+        }
+    };
+    assign_if_waiting(conn, emit, chat, operator).await?;
+    let bot = is_bot(conn, operator.id).await?;
+    if chat.state.is_half_closed() {
+        chat.state = if bot { ChatState::ChattingWithRobot } else { ChatState::Chatting };
+        chat_state_changed(conn, emit, chat).await?;
+    }
+    if kind == MessageKind::Keyboard {
+        cancel_pending_keyboards(conn, emit, chat).await?;
+    }
+    let m = NewMessage {
+        chat,
+        client_side_id: msg.client_side_id.clone(),
+        kind,
+        text: if kind == MessageKind::Keyboard { String::new() } else { msg.text.clone() },
+        data,
+        author: Some(operator),
+        name: operator.name.clone(),
+        quote: None,
+    };
+    let message = insert_message(conn, emit, m).await?;
+    after_operator_message(conn, emit, chat, bot).await?;
+    chat.unread_by_visitor_count += 1;
+    chat.unread_by_visitor_since.get_or_insert(message.created_at);
+    chat.read_by_visitor = false;
+    chat.operator_typing = false;
+    chat.modified_at = emit.now;
+    save_chat(conn, chat).await?;
+    let sid = chat.visit_session_id.to_string();
+    emit.item(DeltaItem::upd("UNREAD_BY_VISITOR", &sid, wire::unread_by_visitor(chat)));
+    emit.item(DeltaItem::upd("CHAT_READ_BY_VISITOR", &sid, json!(false)));
+    Ok(message.id)
+}
+
+/// Pending keyboards of the chat become `canceled` (a newer keyboard, or the bot let go).
+async fn cancel_pending_keyboards(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
+    let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 AND kind = 'keyboard' AND deleted = FALSE");
+    let rows = sqlx::query(&sql).bind(chat.id.0).fetch_all(&mut *conn).await?;
+    for row in &rows {
+        let mut m = message_from(row)?;
+        let pending = m.data.as_ref().and_then(|d| d.get("state")).and_then(Value::as_str) == Some("pending");
+        if pending {
+            if let Some(data) = m.data.as_mut() {
+                data["state"] = json!("canceled");
+            }
+            update_message(conn, emit, &mut m, &chat.visitor_id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The operator's close, with the category rule and "operator closes finally".
+async fn operator_close_chat(conn: &mut Conn, emit: &mut Emit, operator: &Operator, chat: &mut Chat) -> Result<()> {
+    if chat.operator_id.is_some_and(|holder| holder != operator.id) && operator.role == OperatorRole::Operator {
+        return Err(DomainError::ChatTaken.into());
+    }
+    let settings = emit.settings.clone();
+    if settings.category_required && chat.category.is_none() && !chat.state.is_final() && !is_bot(conn, operator.id).await? {
+        return Err(DomainError::CategoryRequired.into());
+    }
+    let Some(next) = rules::operator_close(chat.state, settings.operator_closes_finally) else {
+        return Ok(());
+    };
+    // Closing a chat nobody holds (a waiting one) makes the closer its operator.
+    if chat.operator_id.is_none() {
+        chat.operator_id = Some(operator.id);
+        emit.item(DeltaItem::upd("CHAT_OPERATOR", chat.visit_session_id.as_str(), wire::operator(operator)));
+    }
+    close_chat(conn, emit, chat, next, texts::operator_closed(&settings.default_lang)).await
 }

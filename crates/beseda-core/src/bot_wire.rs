@@ -1,0 +1,112 @@
+//! Webim External Bot API 2.0 event bodies (bot-api.md §3.2). Strict validators sit on the other
+//! side: inside `chat`, `visitor`, `message`, `data`, `button` and `request` exactly the keys
+//! shown in the spec are sent.
+
+use crate::model::{Chat, Message, Visitor};
+use crate::state::MessageKind;
+use crate::texts;
+use serde_json::{json, Map, Value};
+
+/// Most visitor messages carried by `new_chat`.
+pub const NEW_CHAT_MESSAGES: usize = 50;
+
+/// Whether a message is one a bot hears about.
+pub fn is_for_bot(kind: MessageKind) -> bool {
+    matches!(kind, MessageKind::Visitor | MessageKind::KeyboardResponse)
+}
+
+/// A visitor-side message as bots see it; `None` for kinds bots do not get.
+pub fn message(m: &Message) -> Option<Value> {
+    match m.kind {
+        MessageKind::Visitor => Some(json!({"id": m.id.as_str(), "kind": "visitor", "text": m.text})),
+        MessageKind::KeyboardResponse => {
+            let data = m.data.as_ref()?;
+            Some(json!({
+                "id": m.id.as_str(),
+                "kind": "keyboard_response",
+                "data": {
+                    "button": {"id": data.pointer("/button/id")?, "text": data.pointer("/button/text")?},
+                    "request": {"messageId": data.pointer("/request/messageId")?},
+                },
+            }))
+        }
+        _ => None,
+    }
+}
+
+/// The visitor's fields: every known field as a string, the display name under both `name`
+/// and `display_name` (the default visitor name for anonymous visitors).
+pub fn visitor(v: &Visitor, lang: &str) -> Value {
+    let mut fields: Map<String, Value> = v.fields.iter().map(|(k, val)| (k.clone(), json!(val))).collect();
+    let name = v.fields.get("name").filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| texts::visitor_default_name(lang).to_owned());
+    fields.insert("name".into(), json!(name));
+    fields.insert("display_name".into(), json!(name));
+    if let Some(id) = &v.provided_id {
+        fields.insert("id".into(), json!(id));
+    }
+    json!({"id": v.id.as_str(), "fields": fields})
+}
+
+/// `new_chat` with the visitor messages written before the bot got the chat.
+pub fn new_chat(chat: &Chat, visitor_json: Value, earlier: &[Message]) -> Value {
+    let messages: Vec<Value> = earlier.iter().filter_map(message).collect();
+    let skip = messages.len().saturating_sub(NEW_CHAT_MESSAGES);
+    json!({
+        "event": "new_chat",
+        "chat": {"id": chat.id.0},
+        "visitor": visitor_json,
+        "messages": messages[skip..],
+    })
+}
+
+/// `new_message` for one visitor message.
+pub fn new_message(chat: &Chat, m: &Message) -> Option<Value> {
+    Some(json!({"event": "new_message", "chat_id": chat.id.0, "message": message(m)?}))
+}
+
+/// Checks a bot keyboard (bot-api.md §5.1): 1–20 rows of 1–8 buttons; ids 1–64 characters and
+/// unique; texts 1–256 characters. Returns the rows in the visitor protocol's shape.
+pub fn keyboard(buttons: &Value) -> Result<Value, &'static str> {
+    let rows = buttons.as_array().ok_or("buttons must be an array of rows")?;
+    if rows.is_empty() || rows.len() > 20 {
+        return Err("a keyboard has 1 to 20 rows");
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let row = row.as_array().ok_or("each row must be an array of buttons")?;
+        if row.is_empty() || row.len() > 8 {
+            return Err("a row has 1 to 8 buttons");
+        }
+        let mut out_row = Vec::with_capacity(row.len());
+        for b in row {
+            let id = b.get("id").and_then(Value::as_str).ok_or("a button needs a string id")?;
+            let text = b.get("text").and_then(Value::as_str).ok_or("a button needs a string text")?;
+            if id.is_empty() || id.chars().count() > 64 || !seen.insert(id.to_owned()) {
+                return Err("button ids are 1 to 64 characters and unique");
+            }
+            if text.trim().is_empty() || text.chars().count() > 256 {
+                return Err("button texts are 1 to 256 characters");
+            }
+            out_row.push(json!({"id": id, "text": text}));
+        }
+        out.push(Value::Array(out_row));
+    }
+    Ok(Value::Array(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keyboards_are_checked() {
+        assert!(keyboard(&json!([[{"id": "a", "text": "A"}, {"id": "b", "text": "B"}]])).is_ok());
+        assert!(keyboard(&json!([])).is_err());
+        assert!(keyboard(&json!([[{"id": "a", "text": "A"}, {"id": "a", "text": "B"}]])).is_err());
+        assert!(keyboard(&json!([[{"id": "", "text": "A"}]])).is_err());
+        assert!(keyboard(&json!([[{"id": "a"}]])).is_err());
+        let nine: Vec<Value> = (0..9).map(|i| json!({"id": i.to_string(), "text": "x"})).collect();
+        assert!(keyboard(&json!([nine])).is_err());
+    }
+}
