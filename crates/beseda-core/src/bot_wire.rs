@@ -38,7 +38,12 @@ pub fn message(m: &Message) -> Option<Value> {
 /// and `display_name` (the default visitor name for anonymous visitors).
 pub fn visitor(v: &Visitor, lang: &str) -> Value {
     let mut fields: Map<String, Value> = v.fields.iter().map(|(k, val)| (k.clone(), json!(val))).collect();
-    let name = v.fields.get("name").filter(|n| !n.is_empty()).cloned().unwrap_or_else(|| texts::visitor_default_name(lang).to_owned());
+    let name = v
+        .fields
+        .get("name")
+        .filter(|n| !n.is_empty())
+        .cloned()
+        .unwrap_or_else(|| texts::visitor_default_name(lang).to_owned());
     fields.insert("name".into(), json!(name));
     fields.insert("display_name".into(), json!(name));
     if let Some(id) = &v.provided_id {

@@ -72,3 +72,21 @@ pub fn waiting_in_queue(lang: &str) -> &'static str {
         "Все операторы сейчас заняты. Вы в очереди, оператор скоро ответит."
     }
 }
+
+/// Info message when a bot cannot be reached and a human takes over.
+pub fn bot_unavailable(lang: &str) -> &'static str {
+    if lang == "en" {
+        "The bot is unavailable, connecting you to an operator."
+    } else {
+        "Бот временно недоступен, подключаем оператора."
+    }
+}
+
+/// Note for operators on why a bot let go of a chat.
+pub fn bot_failed(lang: &str, bot: &str, reason: &str) -> String {
+    if lang == "en" {
+        format!("Bot «{bot}» did not answer: {reason}")
+    } else {
+        format!("Бот «{bot}» не ответил: {reason}")
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod bot;
 pub mod bus;
 pub mod demo;
 pub mod error;
@@ -30,6 +31,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let maintenance = tokio::spawn(state::maintenance(state.clone()));
     let scheduler = tokio::spawn(scheduler::run(state.clone()));
+    let bots = tokio::spawn(bot::delivery::run(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let closing = state.closing.clone();
     let result = axum::serve(listener, app)
@@ -40,5 +42,6 @@ pub async fn serve(
         .await;
     maintenance.abort();
     scheduler.abort();
+    bots.abort();
     result
 }

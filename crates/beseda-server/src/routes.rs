@@ -3,7 +3,7 @@
 
 use crate::openapi::{self, ApiDoc};
 use crate::state::AppState;
-use crate::{admin, demo, health, operator, visitor};
+use crate::{admin, bot, demo, health, operator, visitor};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
@@ -168,6 +168,7 @@ pub fn router(state: AppState) -> Router {
         .merge(visitor_routes())
         .merge(operator)
         .route("/api/operator/v1/openapi.json", get(move || async move { axum::Json(spec.clone()) }))
+        .route("/api/bot/v2/{method}", axum::routing::any(bot::api::call))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if demo {

@@ -24,6 +24,10 @@ pub struct ServerConfig {
     pub ws_idle_timeout: Duration,
     /// Serve the demo page and allow demo data.
     pub demo: bool,
+    /// Time limit of one webhook attempt to a bot (connect + full response).
+    pub bot_timeout: Duration,
+    /// Delays before the retries of a failed bot event (their count is the number of retries).
+    pub bot_retry_delays: Vec<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -37,6 +41,8 @@ impl Default for ServerConfig {
             ws_ping_interval: Duration::from_secs(25),
             ws_idle_timeout: Duration::from_secs(60),
             demo: false,
+            bot_timeout: Duration::from_secs(3),
+            bot_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
         }
     }
 }
@@ -71,6 +77,10 @@ pub struct AppState {
     pub closing: Closing,
     /// Wakes the scheduler (a chat was queued, an operator came online or was freed, …).
     pub wake: Arc<tokio::sync::Notify>,
+    /// Wakes the bot event delivery.
+    pub bot_wake: Arc<tokio::sync::Notify>,
+    /// Outgoing HTTP (bot webhooks).
+    pub http: reqwest::Client,
 }
 
 impl AppState {
@@ -81,6 +91,8 @@ impl AppState {
             config: Arc::new(config),
             closing: Closing::default(),
             wake: Arc::new(tokio::sync::Notify::new()),
+            bot_wake: Arc::new(tokio::sync::Notify::new()),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
         }
     }
 
@@ -90,6 +102,8 @@ impl AppState {
         if changes.wake_scheduler {
             self.wake.notify_one();
         }
+        // A change may have queued bot events.
+        self.bot_wake.notify_one();
     }
 
     /// Now, by the store's clock.

@@ -152,8 +152,20 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Changes>;
 
     // --- routing and timers ---
-    /// Makes an operator account a bot's (routing treats it as a bot).
-    async fn create_bot(&self, operator: OperatorId, sort_order: i64) -> Result<()>;
+    /// Creates or changes a bot (an operator account routing treats as a bot's); a new bot, or
+    /// `rotate_token`, gets a new token.
+    async fn save_bot(&self, config: &BotConfig) -> Result<BotRecord>;
+    async fn bot_by_token(&self, token: &str) -> Result<Option<BotRecord>>;
+    /// A Bot API call; the bot must hold the chat.
+    async fn bot_call(&self, bot: OperatorId, chat: ChatId, call: &BotCall) -> Result<(Option<MessageId>, Changes)>;
+    /// Claims the next undelivered event of each chat (one per chat, in order) for delivery;
+    /// a claim lasts `lease_micros`, after which an unfinished delivery is tried again.
+    async fn claim_bot_events(&self, limit: i64, lease_micros: i64) -> Result<Vec<BotDelivery>>;
+    async fn bot_event_delivered(&self, outbox_id: i64) -> Result<()>;
+    /// A failed attempt to be retried after `delay_micros`.
+    async fn bot_event_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()>;
+    /// The event finally failed: the chat is handed to humans.
+    async fn bot_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes>;
     /// Departments, languages and chat limit of an operator.
     async fn set_operator_profile(
         &self,

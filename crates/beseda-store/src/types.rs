@@ -334,3 +334,50 @@ pub struct OperatorEvent {
     pub created_at: i64,
     pub event: Value,
 }
+
+/// An external bot's settings (bot-api.md §1).
+#[derive(Clone, Debug)]
+pub struct BotConfig {
+    /// The operator account the bot speaks as.
+    pub operator_id: OperatorId,
+    pub sort_order: i64,
+    /// 2 (asynchronous webhooks + REST) or 1 (synchronous).
+    pub api_version: i64,
+    /// "Link to external API", used exactly as entered.
+    pub webhook_url: String,
+    /// Generate a new token (the old one stops working at once).
+    pub rotate_token: bool,
+    pub reply_timeout_secs: i64,
+}
+
+/// A bot as stored.
+#[derive(Clone, Debug)]
+pub struct BotRecord {
+    pub operator_id: OperatorId,
+    pub operator_name: String,
+    pub sort_order: i64,
+    pub api_version: i64,
+    pub webhook_url: String,
+    /// API 2.0 token (40 hex characters).
+    pub token: String,
+    pub reply_timeout_secs: i64,
+}
+
+/// One bot event claimed for delivery.
+#[derive(Clone, Debug)]
+pub struct BotDelivery {
+    pub outbox_id: i64,
+    pub chat_id: ChatId,
+    pub bot: BotRecord,
+    pub body: Value,
+    /// Attempts made before this one.
+    pub attempts: i64,
+}
+
+/// What a bot asks for through the Bot API.
+#[derive(Clone, Debug)]
+pub enum BotCall {
+    Send(OperatorMessage),
+    Redirect(Redirect),
+    Close,
+}

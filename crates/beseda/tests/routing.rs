@@ -49,6 +49,19 @@ async fn chat_state(server: &TestServer, op: &Operator, chat: i64) -> (String, O
     (detail["chat"]["state"].as_str().unwrap_or_default().to_owned(), detail["chat"]["operatorId"].as_i64())
 }
 
+/// Makes an operator account a bot's (no webhook: routing only).
+async fn make_bot(server: &TestServer, op: &Operator, sort_order: i64) {
+    let config = beseda_store::BotConfig {
+        operator_id: OperatorId(op.id),
+        sort_order,
+        api_version: 2,
+        webhook_url: String::new(),
+        rotate_token: false,
+        reply_timeout_secs: 0,
+    };
+    server.store.save_bot(&config).await.expect("bot");
+}
+
 async fn waiting(op: &Operator) -> usize {
     op.get("/api/operator/v1/chats?list=waiting").await.1["chats"].as_array().map(Vec::len).unwrap_or(0)
 }
@@ -71,8 +84,8 @@ async fn bots_take_new_chats_first_by_sort_order_and_status() {
     let human = server.operator("human@x.io", "Human", OperatorRole::Operator).await;
     let bot_a = server.operator("bot-a@x.io", "Bot A", OperatorRole::Operator).await;
     let bot_b = server.operator("bot-b@x.io", "Bot B", OperatorRole::Operator).await;
-    server.store.create_bot(OperatorId(bot_a.id), 10).await.expect("bot");
-    server.store.create_bot(OperatorId(bot_b.id), 5).await.expect("bot");
+    make_bot(&server, &bot_a, 10).await;
+    make_bot(&server, &bot_b, 5).await;
     bot_a.set_status("online").await;
     bot_b.set_status("online").await;
     // An online bot makes the site online even with no human.
@@ -391,7 +404,7 @@ async fn redirects_to_operators_departments_the_queue_and_bots() {
     let a = server.operator("a@x.io", "Анна", OperatorRole::Operator).await;
     let b = server.operator("b@x.io", "Борис", OperatorRole::Operator).await;
     let bot = server.operator("bot@x.io", "Робот", OperatorRole::Operator).await;
-    server.store.create_bot(OperatorId(bot.id), 1).await.expect("bot");
+    make_bot(&server, &bot, 1).await;
     profile(&server, &b, &["sales"], &["ru", "en"], None).await;
     a.set_status("online").await;
     b.set_status("online").await;

@@ -172,13 +172,27 @@ pub struct BotBody {
     pub operator_id: i64,
     #[serde(default = "default_sort_order")]
     pub sort_order: i64,
+    #[serde(default = "default_api_version")]
+    pub api_version: i64,
+    #[serde(default)]
+    pub webhook_url: String,
+    #[serde(default)]
+    pub rotate_token: bool,
+    #[serde(default)]
+    pub reply_timeout_secs: i64,
 }
 
 fn default_sort_order() -> i64 {
     100
 }
 
-/// Makes an operator account a bot's: routing gives it new chats first (bot-api.md §2).
+fn default_api_version() -> i64 {
+    2
+}
+
+/// Creates or changes a bot (bot-api.md §1): the operator account it speaks as, sort order,
+/// API version, webhook URL and reply timeout. The answer carries the token (new bots and
+/// `rotateToken` get a new one; the old one stops working at once).
 pub async fn put_bot(
     State(state): State<AppState>,
     who: OperatorAuth,
@@ -186,11 +200,29 @@ pub async fn put_bot(
 ) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
     let b: BotBody = parse(&bytes)?;
-    if state.store.operator(OperatorId(b.operator_id)).await.map_err(ApiError::operator)?.is_none() {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such operator"));
+    if b.api_version != 1 && b.api_version != 2 {
+        return Err(invalid("apiVersion", "must be 1 or 2"));
     }
-    state.store.create_bot(OperatorId(b.operator_id), b.sort_order).await.map_err(ApiError::operator)?;
-    Ok(Json(json!({"result": "ok"})))
+    if !b.webhook_url.is_empty() && !(b.webhook_url.starts_with("http://") || b.webhook_url.starts_with("https://")) {
+        return Err(invalid("webhookUrl", "must be an http:// or https:// URL"));
+    }
+    if !(0..=3600).contains(&b.reply_timeout_secs) {
+        return Err(invalid("replyTimeoutSecs", "must be 0 to 3600"));
+    }
+    let config = beseda_store::BotConfig {
+        operator_id: OperatorId(b.operator_id),
+        sort_order: b.sort_order,
+        api_version: b.api_version,
+        webhook_url: b.webhook_url,
+        rotate_token: b.rotate_token,
+        reply_timeout_secs: b.reply_timeout_secs,
+    };
+    let bot = state.store.save_bot(&config).await.map_err(|e| match e {
+        beseda_store::StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such operator"),
+        other => ApiError::operator(other),
+    })?;
+    Ok(Json(json!({"operatorId": bot.operator_id.0, "sortOrder": bot.sort_order, "apiVersion": bot.api_version,
+        "webhookUrl": bot.webhook_url, "token": bot.token})))
 }
 
 pub async fn outcome_counts(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {

@@ -546,6 +546,9 @@ async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> 
         emit.item(DeltaItem::upd("HISTORY_REVISION", emit.visitor.as_str(), json!({"revision": history_revision})));
     }
     emit.op(operator_wire::message_added(&message));
+    if bot_wire::is_for_bot(message.kind) {
+        bot_new_message(conn, emit, m.chat, &message).await?;
+    }
     Ok(message)
 }
 
@@ -2286,18 +2289,154 @@ impl Store for SqlStore {
         .await
     }
 
-    async fn create_bot(&self, operator: OperatorId, sort_order: i64) -> Result<()> {
+    async fn save_bot(&self, config: &BotConfig) -> Result<BotRecord> {
+        let mut tx = self.begin().await?;
+        if load_operator(&mut tx, config.operator_id).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let existing = load_bot(&mut tx, config.operator_id).await?;
+        let token = match &existing {
+            Some(b) if !config.rotate_token && !b.token.is_empty() => b.token.clone(),
+            _ => new_bot_token(),
+        };
         sqlx::query(
-            "INSERT INTO bots (operator_id, sort_order, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (operator_id) DO UPDATE SET sort_order = excluded.sort_order",
+            "INSERT INTO bots (operator_id, sort_order, created_at, api_version, webhook_url, token, reply_timeout_secs) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (operator_id) DO UPDATE SET sort_order = excluded.sort_order, \
+             api_version = excluded.api_version, webhook_url = excluded.webhook_url, token = excluded.token, \
+             reply_timeout_secs = excluded.reply_timeout_secs",
         )
-        .bind(operator.0)
-        .bind(sort_order)
+        .bind(config.operator_id.0)
+        .bind(config.sort_order)
         .bind(self.clock.now())
-        .execute(&self.writer)
+        .bind(config.api_version)
+        .bind(&config.webhook_url)
+        .bind(&token)
+        .bind(config.reply_timeout_secs)
+        .execute(&mut *tx)
         .await
         .map_err(StoreError::from_db)?;
+        let bot = load_bot(&mut tx, config.operator_id).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(bot)
+    }
+
+    async fn bot_by_token(&self, token: &str) -> Result<Option<BotRecord>> {
+        let sql = format!("SELECT {BOT_COLS} FROM bots b JOIN operators o ON o.id = b.operator_id WHERE b.token = $1");
+        let row = sqlx::query(&sql).bind(token).fetch_optional(&self.reader).await?;
+        row.as_ref().map(bot_from).transpose()
+    }
+
+    async fn bot_call(&self, bot: OperatorId, chat: ChatId, call: &BotCall) -> Result<(Option<MessageId>, Changes)> {
+        let call = call.clone();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out2 = out.clone();
+        let changes = self
+            .chat_change(bot, chat, move |conn, emit, operator, mut chat| {
+                Box::pin(async move {
+                    if chat.state.is_final() || chat.state == ChatState::ClosedByOperator {
+                        return Err(DomainError::ChatClosed.into());
+                    }
+                    if chat.operator_id != Some(operator.id) {
+                        return Err(DomainError::NotHeldByBot.into());
+                    }
+                    match &call {
+                        BotCall::Send(msg) => {
+                            let id = operator_send(conn, emit, &operator, &mut chat, msg).await?;
+                            *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(id);
+                            Ok(())
+                        }
+                        BotCall::Redirect(to) => {
+                            cancel_pending_keyboards(conn, emit, &chat).await?;
+                            redirect_chat(conn, emit, &mut chat, &operator, to).await
+                        }
+                        BotCall::Close => operator_close_chat(conn, emit, &operator, &mut chat).await,
+                    }
+                })
+            })
+            .await?;
+        let id = out.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))?.take();
+        Ok((id, changes))
+    }
+
+    async fn claim_bot_events(&self, limit: i64, lease_micros: i64) -> Result<Vec<BotDelivery>> {
+        let now = self.clock.now();
+        let heads = sqlx::query(
+            "SELECT o.id, o.subject, o.payload, o.attempts FROM outbox o WHERE o.kind = 'bot_event' AND o.done_at IS NULL \
+             AND o.due_at <= $1 AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.kind = 'bot_event' \
+             AND p.subject = o.subject AND p.done_at IS NULL) ORDER BY o.id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut claimed = Vec::with_capacity(heads.len());
+        for row in &heads {
+            let id: i64 = row.try_get("id")?;
+            // The claim: only one node moves the lease forward.
+            let done = sqlx::query("UPDATE outbox SET due_at = $1 WHERE id = $2 AND due_at <= $3 AND done_at IS NULL")
+                .bind(now + lease_micros)
+                .bind(id)
+                .bind(now)
+                .execute(&self.writer)
+                .await?;
+            if done.rows_affected() == 0 {
+                continue;
+            }
+            let payload: Value = json_col(row, "payload")?;
+            let bot_id = OperatorId(payload["bot"].as_i64().ok_or_else(|| StoreError::Corrupt("bot event".into()))?);
+            let Some(bot) = load_bot(&mut *self.read().await?, bot_id).await? else {
+                self.bot_event_delivered(id).await?;
+                continue;
+            };
+            let subject: String = row.try_get("subject")?;
+            claimed.push(BotDelivery {
+                outbox_id: id,
+                chat_id: ChatId(subject.parse().map_err(|_| StoreError::Corrupt("bot event subject".into()))?),
+                bot,
+                body: payload["body"].clone(),
+                attempts: row.try_get("attempts")?,
+            });
+        }
+        Ok(claimed)
+    }
+
+    async fn bot_event_delivered(&self, outbox_id: i64) -> Result<()> {
+        sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1 WHERE id = $2")
+            .bind(self.clock.now())
+            .bind(outbox_id)
+            .execute(&self.writer)
+            .await?;
         Ok(())
+    }
+
+    async fn bot_event_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET due_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+            .bind(self.clock.now() + delay_micros)
+            .bind(error)
+            .bind(outbox_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn bot_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes> {
+        let row = sqlx::query("SELECT subject, payload FROM outbox WHERE id = $1")
+            .bind(outbox_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let payload: Value = json_col(&row, "payload")?;
+        let bot_id = OperatorId(payload["bot"].as_i64().ok_or_else(|| StoreError::Corrupt("bot event".into()))?);
+        let subject: String = row.try_get("subject")?;
+        let chat_id = ChatId(subject.parse().map_err(|_| StoreError::Corrupt("bot event subject".into()))?);
+        let reason = reason.to_owned();
+        self.chat_change(bot_id, chat_id, move |conn, emit, _operator, mut chat| {
+            Box::pin(async move {
+                let bot = load_bot(conn, bot_id).await?.ok_or(StoreError::NotFound)?;
+                hand_off(conn, emit, &mut chat, &bot, &reason).await
+            })
+        })
+        .await
     }
 
     async fn set_operator_profile(
@@ -2537,11 +2676,12 @@ async fn operator_send(
     chat: &mut Chat,
     msg: &OperatorMessage,
 ) -> Result<MessageId> {
-    let existing = sqlx::query_scalar::<_, String>("SELECT id FROM messages WHERE chat_id = $1 AND client_side_id = $2")
-        .bind(chat.id.0)
-        .bind(&msg.client_side_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let existing =
+        sqlx::query_scalar::<_, String>("SELECT id FROM messages WHERE chat_id = $1 AND client_side_id = $2")
+            .bind(chat.id.0)
+            .bind(&msg.client_side_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     if let Some(existing) = existing {
         return Ok(MessageId::from_stored(existing));
     }
@@ -2587,7 +2727,8 @@ async fn operator_send(
 
 /// Pending keyboards of the chat become `canceled` (a newer keyboard, or the bot let go).
 async fn cancel_pending_keyboards(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
-    let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 AND kind = 'keyboard' AND deleted = FALSE");
+    let sql =
+        format!("SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 AND kind = 'keyboard' AND deleted = FALSE");
     let rows = sqlx::query(&sql).bind(chat.id.0).fetch_all(&mut *conn).await?;
     for row in &rows {
         let mut m = message_from(row)?;
@@ -2608,7 +2749,11 @@ async fn operator_close_chat(conn: &mut Conn, emit: &mut Emit, operator: &Operat
         return Err(DomainError::ChatTaken.into());
     }
     let settings = emit.settings.clone();
-    if settings.category_required && chat.category.is_none() && !chat.state.is_final() && !is_bot(conn, operator.id).await? {
+    if settings.category_required
+        && chat.category.is_none()
+        && !chat.state.is_final()
+        && !is_bot(conn, operator.id).await?
+    {
         return Err(DomainError::CategoryRequired.into());
     }
     let Some(next) = rules::operator_close(chat.state, settings.operator_closes_finally) else {

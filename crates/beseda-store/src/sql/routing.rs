@@ -255,6 +255,9 @@ async fn assign_to(
     )
     .await?;
     cancel_timers(conn, chat.id, &[TIMER_REASSIGN]).await?;
+    if bot {
+        bot_new_chat(conn, emit, chat, op.id).await?;
+    }
     if !bot && emit.settings.reassign_timeout_secs > 0 {
         set_timer(conn, TIMER_REASSIGN, chat.id, emit.now + secs(emit.settings.reassign_timeout_secs), emit.now)
             .await?;

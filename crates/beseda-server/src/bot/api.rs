@@ -1,0 +1,183 @@
+//! Bot → Beseda: `POST /api/bot/v2/{send_message, redirect_chat, close_chat}` with
+//! `Authorization: Token …` (bot-api.md §5). Errors are `{"error": code, "desc": …}`.
+
+use crate::auth;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use beseda_core::ids::{hex_id, ChatId, OperatorId};
+use beseda_core::{bot_wire, DomainError};
+use beseda_store::{BotCall, BotRecord, OperatorMessage, Redirect, RedirectTarget, StoreError};
+use serde_json::{json, Value};
+
+/// A Bot API error.
+pub struct BotError {
+    status: StatusCode,
+    code: &'static str,
+    desc: String,
+}
+
+impl BotError {
+    fn new(status: StatusCode, code: &'static str, desc: impl Into<String>) -> Self {
+        Self { status, code, desc: desc.into() }
+    }
+    fn wrong(desc: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "wrong-argument-value", desc)
+    }
+    fn missing(field: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "argument-missing", format!("`{field}` is required"))
+    }
+}
+
+impl IntoResponse for BotError {
+    fn into_response(self) -> Response {
+        (self.status, Json(json!({"error": self.code, "desc": self.desc}))).into_response()
+    }
+}
+
+impl From<StoreError> for BotError {
+    fn from(e: StoreError) -> Self {
+        use DomainError::*;
+        match e {
+            StoreError::Domain(NotHeldByBot) | StoreError::Domain(ChatTaken) => {
+                Self::new(StatusCode::FORBIDDEN, "access-denied", "chat is not assigned to this bot")
+            }
+            StoreError::Domain(ChatNotFound) => {
+                Self::new(StatusCode::NOT_FOUND, "chat-not-found", "no chat with that id")
+            }
+            StoreError::Domain(ChatClosed) => Self::new(StatusCode::CONFLICT, "chat-closed", "the chat is closed"),
+            StoreError::Domain(WrongOperatorId) => {
+                Self::new(StatusCode::NOT_FOUND, "operator-not-found", "no such operator")
+            }
+            StoreError::Domain(OperatorOffline) => {
+                Self::new(StatusCode::CONFLICT, "operator-offline", "the operator is offline")
+            }
+            StoreError::Domain(DepartmentOffline) => {
+                Self::new(StatusCode::CONFLICT, "department-offline", "nobody in the department is online")
+            }
+            StoreError::Domain(WrongArgumentValue("departmentKey")) => {
+                Self::new(StatusCode::NOT_FOUND, "department-not-found", "no such department")
+            }
+            StoreError::Domain(MessageEmpty) | StoreError::Domain(MessageTooLong(_)) => {
+                Self::wrong("text must have 1 to 10000 characters")
+            }
+            StoreError::Domain(d) => Self::wrong(d.to_string()),
+            other => {
+                tracing::error!(error = %other, "bot API call failed");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal-error", "internal error")
+            }
+        }
+    }
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<BotRecord, BotError> {
+    let denied = || {
+        BotError::new(StatusCode::UNAUTHORIZED, "access-denied", "a valid `Authorization: Token …` header is required")
+    };
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Token "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(denied)?;
+    let bot = state.store.bot_by_token(token).await?.ok_or_else(denied)?;
+    if !auth::same(&bot.token, token) {
+        return Err(denied());
+    }
+    Ok(bot)
+}
+
+fn chat_id(body: &Value) -> Result<ChatId, BotError> {
+    match body.get("chat_id") {
+        None | Some(Value::Null) => Err(BotError::missing("chat_id")),
+        Some(Value::Number(n)) => n.as_i64().filter(|n| *n > 0).map(ChatId).ok_or_else(|| BotError::wrong("chat_id")),
+        Some(Value::String(s)) => {
+            s.trim().parse().ok().filter(|n: &i64| *n > 0).map(ChatId).ok_or_else(|| BotError::wrong("chat_id"))
+        }
+        Some(_) => Err(BotError::wrong("chat_id must be an integer")),
+    }
+}
+
+fn flag(body: &Value, key: &str, default: bool) -> Result<bool, BotError> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(BotError::wrong(format!("{key} must be a boolean"))),
+    }
+}
+
+/// The bot's call as a store request.
+fn parse_call(method: &str, body: &Value) -> Result<BotCall, BotError> {
+    match method {
+        "send_message" => {
+            let message = body.get("message").filter(|m| !m.is_null()).ok_or_else(|| BotError::missing("message"))?;
+            let kind = message.get("kind").and_then(Value::as_str).ok_or_else(|| BotError::missing("message.kind"))?;
+            let client_side_id = hex_id();
+            match kind {
+                "operator" => {
+                    let text = message.get("text").and_then(Value::as_str).ok_or_else(|| BotError::missing("text"))?;
+                    Ok(BotCall::Send(OperatorMessage { client_side_id, text: text.to_owned(), keyboard: None }))
+                }
+                "keyboard" => {
+                    let buttons = message.get("buttons").ok_or_else(|| BotError::missing("buttons"))?;
+                    let rows = bot_wire::keyboard(buttons).map_err(BotError::wrong)?;
+                    Ok(BotCall::Send(OperatorMessage { client_side_id, text: String::new(), keyboard: Some(rows) }))
+                }
+                other => Err(BotError::wrong(format!("unknown message kind `{other}`"))),
+            }
+        }
+        "redirect_chat" => {
+            let language = None;
+            let target = match (
+                body.get("operator_id").filter(|v| !v.is_null()),
+                body.get("dep_key").filter(|v| !v.is_null()),
+            ) {
+                (Some(op), _) => RedirectTarget::Operator(OperatorId(
+                    op.as_i64().ok_or_else(|| BotError::wrong("operator_id must be an integer"))?,
+                )),
+                (None, Some(dep)) => RedirectTarget::Department(
+                    dep.as_str().ok_or_else(|| BotError::wrong("dep_key must be a string"))?.to_owned(),
+                ),
+                (None, None) => RedirectTarget::Queue,
+            };
+            Ok(BotCall::Redirect(Redirect {
+                target,
+                language,
+                allow_offline: flag(body, "allow_redirect_to_offline_dep", false)?,
+                allow_invisible: flag(body, "allow_redirect_to_invisible_dep", true)?,
+            }))
+        }
+        "close_chat" => Ok(BotCall::Close),
+        _ => Err(BotError::new(StatusCode::NOT_FOUND, "unknown-method", format!("no method `{method}`"))),
+    }
+}
+
+pub async fn call(
+    State(state): State<AppState>,
+    method: Method,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Result<Json<Value>, BotError> {
+    if !matches!(name.as_str(), "send_message" | "redirect_chat" | "close_chat") {
+        return Err(BotError::new(StatusCode::NOT_FOUND, "unknown-method", format!("no method `{name}`")));
+    }
+    if method != Method::POST {
+        return Err(BotError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "use POST"));
+    }
+    let bot = authenticate(&state, &headers).await?;
+    let body: Value =
+        serde_json::from_slice(&bytes).map_err(|e| BotError::wrong(format!("the body is not JSON: {e}")))?;
+    if !body.is_object() {
+        return Err(BotError::wrong("the body must be a JSON object"));
+    }
+    let chat = chat_id(&body)?;
+    let call = parse_call(&name, &body)?;
+    let (_, changes) = state.store.bot_call(bot.operator_id, chat, &call).await?;
+    state.publish(&changes);
+    state.bot_wake.notify_one();
+    Ok(Json(json!({"result": "ok"})))
+}

@@ -1,0 +1,137 @@
+//! Beseda → bot: events from the outbox POSTed to each bot's webhook with the headers of
+//! bot-api.md §3.1. Strictly in order per chat (one event in flight per chat), chats in
+//! parallel. Each attempt has a time limit; connection errors, time-outs, 408, 429 and 5xx are
+//! retried after the configured delays; when an event finally fails the chat is handed to
+//! humans (§4.3).
+
+use crate::state::AppState;
+use beseda_store::BotDelivery;
+use reqwest::StatusCode;
+use std::time::Duration;
+
+/// How long a claimed event stays claimed before another pass may try it again.
+const LEASE: Duration = Duration::from_secs(60);
+/// Events delivered at once (one per chat).
+const IN_FLIGHT: i64 = 16;
+/// The Webim release whose bot API is implemented (≥ 10.4: bots enable "redirect to queue").
+pub const WEBIM_VERSION: &str = "10.5.62";
+
+enum Outcome {
+    Delivered,
+    Retryable(String),
+    Final(String),
+}
+
+/// The webhook request: exact headers, userinfo in the URL turned into Basic auth.
+fn request(client: &reqwest::Client, d: &BotDelivery) -> Result<reqwest::RequestBuilder, String> {
+    let mut url = reqwest::Url::parse(&d.bot.webhook_url).map_err(|e| format!("bad webhook URL: {e}"))?;
+    let user = percent_decode(url.username());
+    let password = url.password().map(percent_decode);
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let mut req = client
+        .post(url)
+        .header("Content-Type", "application/json; charset=utf-8")
+        .header("X-Bot-API-Version", "2.0")
+        .header("X-Bot-API-Dialect", "Webim Standard")
+        .header("X-Webim-Version", WEBIM_VERSION)
+        .header("User-Agent", concat!("Beseda/", env!("CARGO_PKG_VERSION")))
+        .header("X-Beseda-Event-Id", format!("{:032x}", d.outbox_id))
+        .body(d.body.to_string());
+    if !user.is_empty() || password.is_some() {
+        req = req.basic_auth(user, password);
+    }
+    Ok(req)
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            if let Some(v) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {
+    let req = match request(&state.http, d) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Final(e),
+    };
+    let limit = state.config.bot_timeout;
+    match tokio::time::timeout(limit, async { req.timeout(limit).send().await?.error_for_status_ref().map(|_| ()) })
+        .await
+    {
+        Err(_) => Outcome::Retryable(format!("timeout after {} s", limit.as_secs_f64())),
+        Ok(Ok(())) => Outcome::Delivered,
+        Ok(Err(e)) => match e.status() {
+            Some(s)
+                if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT || s == StatusCode::TOO_MANY_REQUESTS =>
+            {
+                Outcome::Retryable(format!("HTTP {}", s.as_u16()))
+            }
+            Some(s) => Outcome::Final(format!("HTTP {}", s.as_u16())),
+            None if e.is_timeout() => Outcome::Retryable(format!("timeout after {} s", limit.as_secs_f64())),
+            None => Outcome::Retryable("connection failed".into()),
+        },
+    }
+}
+
+async fn deliver(state: &AppState, d: BotDelivery) -> Result<(), beseda_store::StoreError> {
+    let outcome = attempt(state, &d).await;
+    let retries = &state.config.bot_retry_delays;
+    match outcome {
+        Outcome::Delivered => state.store.bot_event_delivered(d.outbox_id).await,
+        Outcome::Retryable(why) if (d.attempts as usize) < retries.len() => {
+            let delay = retries[d.attempts as usize];
+            tracing::info!(chat = d.chat_id.0, attempt = d.attempts + 1, reason = %why, "bot event will be retried");
+            state.store.bot_event_retry(d.outbox_id, delay.as_micros() as i64, &why).await
+        }
+        Outcome::Retryable(why) | Outcome::Final(why) => {
+            let reason = format!("{why} ({} attempts)", d.attempts + 1);
+            tracing::warn!(chat = d.chat_id.0, bot = d.bot.operator_id.0, reason = %reason, "bot failed; chat handed to operators");
+            let changes = state.store.bot_event_failed(d.outbox_id, &reason).await?;
+            state.publish(&changes);
+            Ok(())
+        }
+    }
+}
+
+/// One pass: claims the next event of each chat and delivers them in parallel.
+pub async fn deliver_once(state: &AppState) -> Result<usize, beseda_store::StoreError> {
+    let batch = state.store.claim_bot_events(IN_FLIGHT, LEASE.as_micros() as i64).await?;
+    let n = batch.len();
+    let tasks: Vec<_> = batch.into_iter().map(|d| deliver(state, d)).collect();
+    for r in futures_util::future::join_all(tasks).await {
+        r?;
+    }
+    Ok(n)
+}
+
+pub async fn run(state: AppState) {
+    loop {
+        match deliver_once(&state).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "bot delivery pass failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            _ = state.bot_wake.notified() => {}
+            _ = state.closing.wait() => return,
+        }
+    }
+}

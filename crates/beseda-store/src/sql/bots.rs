@@ -1,0 +1,112 @@
+// External bots: their settings, events through the outbox, their calls, hand-off on failure.
+// Included next to `common.rs` in each backend module.
+
+use crate::types::{BotCall, BotConfig, BotDelivery, BotRecord};
+use beseda_core::bot_wire;
+
+const BOT_COLS: &str = "b.operator_id, o.name AS operator_name, b.sort_order, b.api_version, b.webhook_url, b.token, \
+                        b.reply_timeout_secs";
+
+fn bot_from(row: &DbRow) -> Result<BotRecord> {
+    Ok(BotRecord {
+        operator_id: OperatorId(row.try_get("operator_id")?),
+        operator_name: row.try_get("operator_name")?,
+        sort_order: row.try_get("sort_order")?,
+        api_version: row.try_get("api_version")?,
+        webhook_url: row.try_get("webhook_url")?,
+        token: row.try_get::<Option<String>, _>("token")?.unwrap_or_default(),
+        reply_timeout_secs: row.try_get("reply_timeout_secs")?,
+    })
+}
+
+async fn load_bot(conn: &mut Conn, operator: OperatorId) -> Result<Option<BotRecord>> {
+    let sql =
+        format!("SELECT {BOT_COLS} FROM bots b JOIN operators o ON o.id = b.operator_id WHERE b.operator_id = $1");
+    let row = sqlx::query(&sql).bind(operator.0).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(bot_from).transpose()
+}
+
+/// Queues an event for the bot holding `chat`; delivered in order per chat.
+async fn enqueue_bot_event(conn: &mut Conn, chat: ChatId, bot: OperatorId, body: Value, now: i64) -> Result<()> {
+    sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('bot_event', $1, $2, $3, $4)")
+        .bind(chat.0.to_string())
+        .bind(to_json(&json!({"bot": bot.0, "body": body}))?)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// `new_chat` for a bot that just got the chat, with the visitor's earlier messages.
+async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId) -> Result<()> {
+    if load_bot(conn, bot).await?.is_none_or(|b| b.api_version != 2 || b.webhook_url.is_empty()) {
+        return Ok(());
+    }
+    let visitor = load_visitor(conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
+    let messages = load_messages(conn, chat.id).await?;
+    let body = bot_wire::new_chat(chat, bot_wire::visitor(&visitor, &emit.settings.default_lang), &messages);
+    enqueue_bot_event(conn, chat.id, bot, body, emit.now).await
+}
+
+/// `new_message` when the visitor writes in a chat a bot holds.
+async fn bot_new_message(conn: &mut Conn, emit: &Emit, chat: &Chat, message: &Message) -> Result<()> {
+    let Some(bot) = chat.operator_id.filter(|_| chat.state == ChatState::ChattingWithRobot) else { return Ok(()) };
+    let Some(body) = bot_wire::new_message(chat, message) else { return Ok(()) };
+    if load_bot(conn, bot).await?.is_none_or(|b| b.api_version != 2 || b.webhook_url.is_empty()) {
+        return Ok(());
+    }
+    enqueue_bot_event(conn, chat.id, bot, body, emit.now).await
+}
+
+/// The bot could not be reached: the chat leaves it for the human queue of its department, the
+/// visitor is told, operators see why; the chat's remaining events for that bot are dropped.
+async fn hand_off(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: &BotRecord, reason: &str) -> Result<()> {
+    sqlx::query(
+        "UPDATE outbox SET done_at = $1, last_error = $2 WHERE kind = 'bot_event' AND subject = $3 AND done_at IS NULL",
+    )
+    .bind(emit.now)
+    .bind(reason)
+    .bind(chat.id.0.to_string())
+    .execute(&mut *conn)
+    .await?;
+    if chat.operator_id != Some(bot.operator_id) || chat.state.is_final() {
+        return Ok(());
+    }
+    cancel_pending_keyboards(conn, emit, chat).await?;
+    back_to_queue(conn, emit, chat).await?;
+    let lang = emit.settings.default_lang.clone();
+    let note = NewMessage {
+        chat,
+        client_side_id: hex_id(),
+        kind: MessageKind::ForOperator,
+        text: texts::bot_failed(&lang, &bot.operator_name, reason),
+        data: None,
+        author: None,
+        name: String::new(),
+        quote: None,
+    };
+    insert_message(conn, emit, note).await?;
+    let unavailable = texts::bot_unavailable(&lang);
+    if !unavailable.is_empty() {
+        let info = NewMessage {
+            chat,
+            client_side_id: hex_id(),
+            kind: MessageKind::Info,
+            text: unavailable.to_owned(),
+            data: None,
+            author: None,
+            name: String::new(),
+            quote: None,
+        };
+        insert_message(conn, emit, info).await?;
+    }
+    Ok(())
+}
+
+/// A fresh API 2.0 token: 40 random hex characters.
+fn new_bot_token() -> String {
+    let mut t = hex_id();
+    t.push_str(&hex_id()[..8]);
+    t
+}
