@@ -203,7 +203,9 @@ pub async fn put_bot(
     if b.api_version != 1 && b.api_version != 2 {
         return Err(invalid("apiVersion", "must be 1 or 2"));
     }
-    if !b.webhook_url.is_empty() && !(b.webhook_url.starts_with("http://") || b.webhook_url.starts_with("https://")) {
+    let url_ok =
+        b.webhook_url.is_empty() || b.webhook_url.starts_with("http://") || b.webhook_url.starts_with("https://");
+    if !url_ok {
         return Err(invalid("webhookUrl", "must be an http:// or https:// URL"));
     }
     if !(0..=3600).contains(&b.reply_timeout_secs) {
