@@ -405,6 +405,7 @@ async fn redirects_to_operators_departments_the_queue_and_bots() {
     let b = server.operator("b@x.io", "Борис", OperatorRole::Operator).await;
     let bot = server.operator("bot@x.io", "Робот", OperatorRole::Operator).await;
     make_bot(&server, &bot, 1).await;
+    profile(&server, &a, &["sales"], &["ru"], None).await;
     profile(&server, &b, &["sales"], &["ru", "en"], None).await;
     a.set_status("online").await;
     b.set_status("online").await;

@@ -675,13 +675,14 @@ async fn create_chat(
     new: NewChat<'_>,
 ) -> Result<Chat> {
     let NewChat { department, client_side_id, force_online, visitor_fields, first } = new;
-    let humans_online = humans_online(conn, department.as_deref()).await?;
+    let language =
+        load_placement(conn, &v.location).await?.and_then(|p| p.lang).unwrap_or(settings.default_lang.clone());
+    let spoken = settings.multilang.then_some(language.as_str());
+    let humans_online = humans_online(conn, department.as_deref(), spoken).await?;
     let bot = bot_for_new_chat(conn, department.as_deref(), humans_online).await?;
     let offline = !humans_online && bot.is_none() && !force_online;
     let now = emit.now;
     let state = if offline { ChatState::OfflineQueue } else { ChatState::Queue };
-    let language =
-        load_placement(conn, &v.location).await?.and_then(|p| p.lang).unwrap_or(settings.default_lang.clone());
     let csid = client_side_id.unwrap_or_else(hex_id);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO chats (client_side_id, visitor_id, visit_session_id, location, department_key, state, offline, \
@@ -754,6 +755,7 @@ async fn create_chat(
     set_session_state(conn, emit, &v.visit_session_id, VisitSessionState::Chat).await?;
     emit.op(operator_wire::chat_updated(&chat, &name, view.messages.last()));
     domain_event(conn, "chat_started", &chat, json!({"visitorId": v.visitor_id.as_str()}), now).await?;
+    touch_activity(conn, emit, &chat).await?;
     route_new_chat(conn, emit, &mut chat, bot).await?;
     emit.wake |= chat.operator_id.is_none();
     Ok(chat)
@@ -819,7 +821,8 @@ async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, op
     match chat.operator_id {
         Some(holder) if holder == op.id => {
             if !chat.state.is_active() {
-                chat.state = ChatState::Chatting;
+                chat.state =
+                    if is_bot(conn, op.id).await? { ChatState::ChattingWithRobot } else { ChatState::Chatting };
                 chat.modified_at = emit.now;
                 save_chat(conn, chat).await?;
                 chat_state_changed(conn, emit, chat).await?;
@@ -1504,14 +1507,20 @@ impl Store for SqlStore {
                         chat
                     }
                 };
-                let operator_online = match chat.operator_id {
-                    Some(id) if chat.state.is_half_closed() => {
-                        load_operator(conn, id).await?.is_some_and(|o| o.status == OperatorStatus::Online)
-                    }
-                    _ => false,
+                let (operator_online, holder_is_bot) = match chat.operator_id {
+                    Some(id) if chat.state.is_half_closed() => (
+                        load_operator(conn, id).await?.is_some_and(|o| o.status == OperatorStatus::Online),
+                        is_bot(conn, id).await?,
+                    ),
+                    _ => (false, false),
                 };
                 if let VisitorMessageEffect::Reopen(state) = rules::visitor_message_effect(chat.state, operator_online)
                 {
+                    let state = if state == ChatState::Chatting && holder_is_bot {
+                        ChatState::ChattingWithRobot
+                    } else {
+                        state
+                    };
                     chat.state = state;
                     if state == ChatState::Queue {
                         chat.operator_id = None;
@@ -1855,13 +1864,14 @@ impl Store for SqlStore {
         let url = url.to_owned();
         self.visitor_change(v, move |conn, emit, settings| {
             Box::pin(async move {
+                // The chat first, as every other change locks it, then the session.
+                let chat = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?;
                 sqlx::query("UPDATE visit_sessions SET page_url = $1 WHERE id = $2")
                     .bind(&url)
                     .bind(v2.visit_session_id.as_str())
                     .execute(&mut *conn)
                     .await?;
-                let Some(mut chat) = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?
-                else {
+                let Some(mut chat) = chat else {
                     return Ok(());
                 };
                 let priority = i64::from(settings.is_priority_page(&url));
@@ -2528,6 +2538,8 @@ impl Store for SqlStore {
             // One short transaction per timer. Deleting the row is the claim: whoever deletes
             // it fires it; a concurrent scheduler finds nothing to delete.
             let mut tx = self.begin().await?;
+            // The chat first, as every other change locks it, then the timer row.
+            let Some(mut chat) = load_chat(&mut tx, chat_id, true).await? else { continue };
             let claimed = sqlx::query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2 AND due_at <= $3")
                 .bind(&kind)
                 .bind(chat_id.0)
@@ -2537,7 +2549,6 @@ impl Store for SqlStore {
             if claimed.rows_affected() == 0 {
                 continue;
             }
-            let Some(mut chat) = load_chat(&mut tx, chat_id, true).await? else { continue };
             let mut emit = Emit::new(&chat.visitor_id, settings.clone(), now);
             fire_timer(&mut tx, &mut emit, &kind, &mut chat).await?;
             changes.merge(emit.finish(&mut tx).await?);

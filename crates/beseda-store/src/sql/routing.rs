@@ -37,19 +37,25 @@ async fn load_bots(conn: &mut Conn) -> Result<Vec<BotCandidate>> {
     Ok(bots)
 }
 
-/// Some human operator serving `department` (any, without one) is online.
-async fn humans_online(conn: &mut Conn, department: Option<&str>) -> Result<bool> {
+/// Some human operator serving `department` (any, without one) and speaking `language` (any,
+/// without one) is online.
+async fn humans_online(conn: &mut Conn, department: Option<&str>, language: Option<&str>) -> Result<bool> {
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM operators o WHERE o.status = 'online' \
-         AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id) {} LIMIT 1) AS found",
+         AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id) {} {} LIMIT 1) AS found",
         if department.is_some() {
             "AND (NOT EXISTS (SELECT 1 FROM operator_departments d WHERE d.operator_id = o.id) \
              OR EXISTS (SELECT 1 FROM operator_departments d WHERE d.operator_id = o.id AND d.department_key = $1))"
         } else {
             "AND $1 = $1"
-        }
+        },
+        if language.is_some() { "AND o.languages LIKE $2" } else { "AND $2 = $2" },
     );
-    let n: i64 = sqlx::query_scalar(&sql).bind(department.unwrap_or_default()).fetch_one(&mut *conn).await?;
+    let n: i64 = sqlx::query_scalar(&sql)
+        .bind(department.unwrap_or_default())
+        .bind(language.map_or(String::new(), |l| format!("%\"{l}\"%")))
+        .fetch_one(&mut *conn)
+        .await?;
     Ok(n > 0)
 }
 
@@ -258,11 +264,34 @@ async fn assign_to(
     if bot {
         bot_new_chat(conn, emit, chat, op.id).await?;
     }
-    if !bot && emit.settings.reassign_timeout_secs > 0 {
+    if matches!(how, Assignment::Auto { .. }) && emit.settings.reassign_timeout_secs > 0 {
         set_timer(conn, TIMER_REASSIGN, chat.id, emit.now + secs(emit.settings.reassign_timeout_secs), emit.now)
             .await?;
     }
     Ok(())
+}
+
+/// Finds and claims (locks, re-checks) the best operator with room for `chat`.
+async fn claim_candidate(
+    conn: &mut Conn,
+    settings: &OrgSettings,
+    chat: &Chat,
+    exclude: Option<OperatorId>,
+) -> Result<Option<(Operator, Assignment)>> {
+    let language = if settings.multilang { chat.language.clone() } else { None };
+    let loads = load_operator_loads(conn, settings, chat.department_key.as_deref(), language.as_deref(), 16).await?;
+    let mut candidates: Vec<&OperatorLoad> = loads.iter().filter(|l| Some(l.operator_id) != exclude).collect();
+    let default_max = i64::from(settings.max_chats_per_operator);
+    while let Some(pick) = route::choose_operator_from(&candidates, chat.department_key.as_deref(), language.as_deref())
+    {
+        let pick_id = pick.operator_id;
+        if let Some((open_chats, max_chats)) = claim_operator(conn, pick_id, default_max).await? {
+            let op = load_operator(conn, pick_id).await?.ok_or(StoreError::NotFound)?;
+            return Ok(Some((op, Assignment::Auto { open_chats, max_chats })));
+        }
+        candidates.retain(|c| c.operator_id != pick_id);
+    }
+    Ok(None)
 }
 
 /// Sends a waiting chat to the best operator when auto-assignment is on; `false` when nobody
@@ -271,23 +300,12 @@ async fn auto_assign(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, exclude:
     if !emit.settings.auto_assignment || chat.operator_id.is_some() {
         return Ok(false);
     }
-    let language = if emit.settings.multilang { chat.language.clone() } else { None };
-    let loads =
-        load_operator_loads(conn, &emit.settings, chat.department_key.as_deref(), language.as_deref(), 16).await?;
-    let mut candidates: Vec<&OperatorLoad> = loads.iter().filter(|l| Some(l.operator_id) != exclude).collect();
-    let default_max = i64::from(emit.settings.max_chats_per_operator);
-    while let Some(pick) = route::choose_operator_from(&candidates, chat.department_key.as_deref(), language.as_deref())
-    {
-        let pick_id = pick.operator_id;
-        if let Some((open_chats, max_chats)) = claim_operator(conn, pick_id, default_max).await? {
-            let op = load_operator(conn, pick_id).await?.ok_or(StoreError::NotFound)?;
-            let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
-            assign_to(conn, emit, chat, &op, Assignment::Auto { open_chats, max_chats }, text).await?;
-            return Ok(true);
-        }
-        candidates.retain(|c| c.operator_id != pick_id);
-    }
-    Ok(false)
+    let Some((op, how)) = claim_candidate(conn, &emit.settings, chat, exclude).await? else {
+        return Ok(false);
+    };
+    let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
+    assign_to(conn, emit, chat, &op, how, text).await?;
+    Ok(true)
 }
 
 /// Routes a chat that just started: a bot first, else auto-assignment.
@@ -297,7 +315,19 @@ async fn route_new_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: 
         let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
         return assign_to(conn, emit, chat, &op, Assignment::Bot, text).await;
     }
-    if !chat.offline && emit.settings.auto_assignment && !auto_assign(conn, emit, chat, None).await? {
+    if chat.offline || !emit.settings.auto_assignment {
+        return Ok(());
+    }
+    // Older waiting chats go first: the new one waits for the next pass when there are any.
+    let older: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM chats WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') AND id < $1",
+    )
+    .bind(chat.id.0)
+    .fetch_one(&mut *conn)
+    .await?;
+    let assigned = older == 0 && auto_assign(conn, emit, chat, None).await?;
+    let room = !load_operator_loads(conn, &emit.settings, chat.department_key.as_deref(), None, 1).await?.is_empty();
+    if !assigned && !room {
         // Operators are online but nobody has room: the visitor waits in the general queue.
         let m = NewMessage {
             chat,
@@ -341,11 +371,13 @@ async fn after_visitor_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat
 
 /// An operator answered: no busy message is due any more.
 async fn after_operator_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: bool) -> Result<()> {
-    if !bot && chat.first_answer_at.is_none() {
-        chat.first_answer_at = Some(emit.now);
-        chat.outcome = Some("answered".into());
+    if !bot {
+        if chat.first_answer_at.is_none() {
+            chat.first_answer_at = Some(emit.now);
+            chat.outcome = Some("answered".into());
+        }
+        cancel_timers(conn, chat.id, &[TIMER_FIRST_ANSWER, TIMER_RESPONSE, TIMER_REASSIGN]).await?;
     }
-    cancel_timers(conn, chat.id, &[TIMER_FIRST_ANSWER, TIMER_RESPONSE, TIMER_REASSIGN]).await?;
     touch_activity(conn, emit, chat).await
 }
 
@@ -414,11 +446,17 @@ async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Cha
     if chat.state.is_final() {
         return Ok(());
     }
+    let awaiting_human = chat.state.is_waiting() || chat.state == ChatState::Chatting;
     match kind {
-        TIMER_FIRST_ANSWER if chat.first_answer_at.is_none() => {
+        // While a bot holds the chat the first-answer clock waits for the humans' turn.
+        TIMER_FIRST_ANSWER if chat.state == ChatState::ChattingWithRobot => {
+            let due = emit.now + secs(emit.settings.first_answer_timeout_secs);
+            set_timer(conn, TIMER_FIRST_ANSWER, chat.id, due, emit.now).await
+        }
+        TIMER_FIRST_ANSWER if chat.first_answer_at.is_none() && awaiting_human => {
             send_busy_message(conn, emit, chat, "first_answer").await
         }
-        TIMER_RESPONSE if !chat.response_busy_sent => {
+        TIMER_RESPONSE if !chat.response_busy_sent && awaiting_human => {
             chat.response_busy_sent = true;
             send_busy_message(conn, emit, chat, "operator_response").await
         }
@@ -453,9 +491,19 @@ async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Cha
             let mut involved: Vec<OperatorId> = loads.iter().map(|l| l.operator_id).collect();
             involved.push(holder);
             lock_operators(conn, &involved).await?;
-            back_to_queue(conn, emit, chat).await?;
-            auto_assign(conn, emit, chat, Some(holder)).await?;
-            Ok(())
+            let settings = emit.settings.clone();
+            match claim_candidate(conn, &settings, chat, Some(holder)).await? {
+                Some((op, how)) => {
+                    back_to_queue(conn, emit, chat).await?;
+                    let text = texts::operator_joined(&settings.default_lang, &op.name);
+                    assign_to(conn, emit, chat, &op, how, text).await
+                }
+                // Nobody else has room: the chat stays; look again after another period.
+                None => {
+                    let due = emit.now + secs(settings.reassign_timeout_secs);
+                    set_timer(conn, TIMER_REASSIGN, chat.id, due, emit.now).await
+                }
+            }
         }
         _ => Ok(()),
     }
@@ -517,8 +565,14 @@ async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &O
                 return Err(DomainError::WrongArgumentValue("departmentKey").into());
             }
             let operators = load_operators(conn, false).await?;
+            let bots: Vec<OperatorId> = load_bots(conn).await?.iter().map(|b| b.operator_id).collect();
+            // Humans only (a department redirect never lands on a bot); no departments = all.
             let serves = |status: OperatorStatus| {
-                operators.iter().any(|o| o.status == status && o.department_keys.iter().any(|k| k == key))
+                operators.iter().any(|o| {
+                    o.status == status
+                        && !bots.contains(&o.id)
+                        && (o.department_keys.is_empty() || o.department_keys.iter().any(|k| k == key))
+                })
             };
             let online = serves(OperatorStatus::Online);
             let invisible = serves(OperatorStatus::Invisible);
