@@ -1,0 +1,382 @@
+//! A test bot written from bot-api.md, speaking the exact wire format, against a real Beseda
+//! server: events it receives (headers and bodies asserted), calls it makes, failures that hand
+//! the chat to humans, and rejected calls that change nothing.
+
+mod common;
+
+use axum::http::HeaderMap;
+use beseda_core::state::OperatorRole;
+use beseda_server::ServerConfig;
+use common::*;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How the mock bot answers webhooks.
+#[derive(Clone, Copy, PartialEq)]
+enum Mode {
+    Ok,
+    Fail500,
+    Slow,
+}
+
+struct Received {
+    headers: HeaderMap,
+    uri: String,
+    body: Value,
+}
+
+struct MockBot {
+    url: String,
+    mode: Arc<Mutex<Mode>>,
+    rx: mpsc::UnboundedReceiver<Received>,
+}
+
+async fn mock_bot() -> MockBot {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let mode = Arc::new(Mutex::new(Mode::Ok));
+    let m = mode.clone();
+    let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap, body: axum::body::Bytes| {
+        let (tx, m) = (tx.clone(), m.clone());
+        async move {
+            let mode = *m.lock().expect("lock");
+            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            let _ = tx.send(Received { headers, uri: uri.to_string(), body });
+            match mode {
+                Mode::Ok => (axum::http::StatusCode::OK, axum::Json(json!({"result": "ok"}))),
+                Mode::Fail500 => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({"error": "boom"}))),
+                Mode::Slow => {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    (axum::http::StatusCode::OK, axum::Json(json!({"result": "ok"})))
+                }
+            }
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    MockBot { url: format!("http://metabot:s3cr%40t@{addr}/hook/v2?channel=42"), mode, rx }
+}
+
+impl MockBot {
+    async fn next(&mut self) -> Received {
+        tokio::time::timeout(Duration::from_secs(10), self.rx.recv()).await.expect("an event in time").expect("open")
+    }
+}
+
+async fn server() -> TestServer {
+    let config = ServerConfig {
+        longpoll_hold: Duration::from_secs(5),
+        bot_timeout: Duration::from_millis(400),
+        bot_retry_delays: vec![Duration::from_millis(50), Duration::from_millis(100)],
+        ..ServerConfig::default()
+    };
+    TestServer::start_with(false, config).await
+}
+
+/// Registers `op` as a bot through the admin API; returns its token.
+async fn register_bot(admin: &Operator, op: &Operator, url: &str) -> String {
+    let (code, body) = admin
+        .call(
+            reqwest::Method::PUT,
+            "/api/admin/v1/bots",
+            Some(json!({"operatorId": op.id, "sortOrder": 10, "apiVersion": 2, "webhookUrl": url})),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let token = body["token"].as_str().expect("token").to_owned();
+    assert_eq!(token.len(), 40);
+    token
+}
+
+async fn bot_call(server: &TestServer, token: &str, method: &str, body: Value) -> (u16, Value) {
+    let resp = server
+        .http
+        .post(server.url(&format!("/api/bot/v2/{method}")))
+        .header("authorization", format!("Token {token}"))
+        .json(&body)
+        .send()
+        .await
+        .expect("bot call");
+    let status = resp.status().as_u16();
+    assert_eq!(resp.headers()["content-type"], "application/json");
+    (status, resp.json().await.expect("json"))
+}
+
+fn keys(v: &Value) -> Vec<String> {
+    let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
+    k.sort();
+    k
+}
+
+async fn chat_of(v: &Visitor) -> Value {
+    v.delta(0, true).await["fullUpdate"]["chat"].clone()
+}
+
+#[tokio::test]
+async fn a_bot_talks_to_a_visitor_and_hands_over() {
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let human = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    let token = register_bot(&admin, &bot_op, &bot.url).await;
+    bot_op.set_status("online").await;
+
+    // new_chat with the messages the visitor already sent.
+    let v = server.visitor().await;
+    v.send("v1", "Здравствуйте!").await;
+    let event = bot.next().await;
+    let h = &event.headers;
+    assert_eq!(h["content-type"], "application/json; charset=utf-8");
+    assert_eq!(h["x-bot-api-version"], "2.0");
+    assert_eq!(h["x-bot-api-dialect"], "Webim Standard");
+    assert_eq!(h["x-webim-version"], "10.5.62");
+    assert!(h["user-agent"].to_str().expect("ascii").starts_with("Beseda/"));
+    assert_eq!(h["authorization"], "Basic bWV0YWJvdDpzM2NyQHQ=", "userinfo becomes Basic auth, percent-decoded");
+    let event_id = h["x-beseda-event-id"].to_str().expect("ascii").to_owned();
+    assert_eq!(event_id.len(), 32);
+    assert_eq!(event.uri, "/hook/v2?channel=42", "the URL is used as entered, without the userinfo");
+    let b = &event.body;
+    assert_eq!(keys(b), ["chat", "event", "messages", "visitor"]);
+    assert_eq!(b["event"], "new_chat");
+    let chat_id = b["chat"]["id"].as_i64().expect("integer chat id");
+    assert_eq!(keys(&b["chat"]), ["id"]);
+    assert_eq!(keys(&b["visitor"]), ["fields", "id"]);
+    assert_eq!(b["visitor"]["id"], v.visitor["id"]);
+    assert_eq!(b["visitor"]["fields"]["name"], "Посетитель");
+    assert_eq!(b["visitor"]["fields"]["display_name"], "Посетитель");
+    let messages = b["messages"].as_array().expect("messages");
+    assert_eq!(messages.len(), 1);
+    assert_eq!(keys(&messages[0]), ["id", "kind", "text"]);
+    assert_eq!((messages[0]["kind"].as_str(), messages[0]["text"].as_str()), (Some("visitor"), Some("Здравствуйте!")));
+    assert_eq!(chat_of(&v).await["state"], "chatting_with_robot");
+
+    // new_message, one per visitor message.
+    v.send("v2", "Где мой заказ?").await;
+    let event = bot.next().await;
+    assert_eq!(keys(&event.body), ["chat_id", "event", "message"]);
+    assert_eq!(event.body["event"], "new_message");
+    assert_eq!(event.body["chat_id"], json!(chat_id));
+    assert_eq!(keys(&event.body["message"]), ["id", "kind", "text"]);
+    assert_eq!(event.body["message"]["text"], "Где мой заказ?");
+    assert_ne!(event.headers["x-beseda-event-id"].to_str().expect("ascii"), event_id);
+
+    // The bot answers with text and a keyboard; the visitor sees both.
+    let (code, body) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "operator", "text": "Сейчас проверю."}}),
+    )
+    .await;
+    assert_eq!((code, body), (200, json!({"result": "ok"})));
+    let keyboard = json!([[{"id": "say_hi", "text": "Say hi"}, {"id": "close_chat", "text": "Close chat"}], [{"id": "forward_to_queue", "text": "Forward to queue"}]]);
+    let (code, _) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id.to_string(), "message": {"kind": "keyboard", "buttons": keyboard}}),
+    )
+    .await;
+    assert_eq!(code, 200, "a decimal-string chat_id is accepted");
+    let chat = chat_of(&v).await;
+    let msgs = chat["messages"].as_array().expect("messages");
+    let reply = msgs.iter().find(|m| m["kind"] == "operator").expect("operator message");
+    assert_eq!((reply["text"].as_str(), reply["authorId"].as_i64()), (Some("Сейчас проверю."), Some(bot_op.id)));
+    let kb = msgs.iter().find(|m| m["kind"] == "keyboard").expect("keyboard message");
+    assert_eq!(kb["data"]["state"], "pending");
+    assert_eq!(kb["data"]["buttons"][1][0]["id"], "forward_to_queue");
+
+    // A button press comes back as keyboard_response.
+    let kb_id = kb["id"].as_str().expect("id").to_owned();
+    v.ok("chat.keyboard_response", &[("request-message-id", &kb_id), ("button-id", "forward_to_queue")]).await;
+    let event = bot.next().await;
+    let m = &event.body["message"];
+    assert_eq!(keys(m), ["data", "id", "kind"]);
+    assert_eq!(m["kind"], "keyboard_response");
+    assert_eq!(
+        m["data"],
+        json!({"button": {"id": "forward_to_queue", "text": "Forward to queue"}, "request": {"messageId": kb_id}})
+    );
+
+    // Rejected calls change nothing.
+    let before = chat_of(&v).await["messages"].as_array().map(Vec::len);
+    let (code, body) = bot_call(
+        &server,
+        "0".repeat(40).as_str(),
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "operator", "text": "x"}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (401, Some("access-denied")));
+    assert!(body["desc"].is_string());
+    let (code, body) =
+        bot_call(&server, &token, "send_message", json!({"chat_id": chat_id, "message": {"kind": "sticker"}})).await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")));
+    let (code, body) = bot_call(&server, &token, "send_message", json!({"chat_id": chat_id})).await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("argument-missing")));
+    let (code, body) = bot_call(&server, &token, "send_message", json!({"chat_id": chat_id, "message": {"kind": "keyboard", "buttons": [[{"id": "a", "text": "A"}, {"id": "a", "text": "B"}]]}})).await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")));
+    let resp = server
+        .http
+        .post(server.url("/api/bot/v2/send_message"))
+        .header("authorization", format!("Token {token}"))
+        .body("{not json")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status().as_u16(), 400);
+    let (code, body) = bot_call(&server, &token, "teleport", json!({"chat_id": chat_id})).await;
+    assert_eq!((code, body["error"].as_str()), (404, Some("unknown-method")));
+    let resp = server
+        .http
+        .get(server.url("/api/bot/v2/send_message"))
+        .header("authorization", format!("Token {token}"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status().as_u16(), 405);
+    let (code, body) = bot_call(&server, &token, "close_chat", json!({"chat_id": 999_999})).await;
+    assert_eq!((code, body["error"].as_str()), (404, Some("chat-not-found")));
+    let other_op = server.operator("other-bot@x.io", "Other", OperatorRole::Operator).await;
+    let other_token = register_bot(&admin, &other_op, "").await;
+    let (code, body) = bot_call(&server, &other_token, "close_chat", json!({"chat_id": chat_id})).await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("access-denied")), "a foreign chat");
+    assert_eq!(chat_of(&v).await["messages"].as_array().map(Vec::len), before, "nothing was written");
+    assert_eq!(chat_of(&v).await["state"], "chatting_with_robot");
+
+    // Redirect to an operator: the human gets it; the visitor is told who.
+    human.set_status("online").await;
+    let (code, _) =
+        bot_call(&server, &token, "redirect_chat", json!({"chat_id": chat_id, "operator_id": human.id})).await;
+    assert_eq!(code, 200);
+    let chat = chat_of(&v).await;
+    assert_eq!((chat["state"].as_str(), chat["operator"]["id"].as_i64()), (Some("chatting"), Some(human.id)));
+    assert_eq!(
+        chat["messages"].as_array().expect("messages").iter().find(|m| m["kind"] == "keyboard").expect("kb")["data"]
+            ["state"],
+        "completed",
+        "an answered keyboard stays completed"
+    );
+    let (code, body) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "operator", "text": "x"}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("access-denied")), "the bot no longer holds it");
+
+    // The operator returns it to the bot: new_chat again.
+    let (code, _) =
+        human.post(&format!("/api/operator/v1/chats/{chat_id}/redirect"), json!({"operatorId": bot_op.id})).await;
+    assert_eq!(code, 200);
+    let event = bot.next().await;
+    assert_eq!(event.body["event"], "new_chat");
+    assert_eq!(chat_of(&v).await["state"], "chatting_with_robot");
+
+    // To a department, then to the queue, then close.
+    let dep = beseda_core::model::Department {
+        key: "sales".into(),
+        name: "Продажи".into(),
+        locale_names: Default::default(),
+        order: 1,
+        logo: None,
+    };
+    server.store.upsert_department(&dep).await.expect("department");
+    let (code, _) = bot_call(&server, &token, "redirect_chat", json!({"chat_id": chat_id, "dep_key": "sales"})).await;
+    assert_eq!(code, 200, "a human serving all departments is online");
+    let chat = chat_of(&v).await;
+    assert_eq!((chat["state"].as_str(), chat["operator"].is_null()), (Some("queue"), true));
+    let (code, body) = bot_call(&server, &token, "redirect_chat", json!({"chat_id": chat_id, "dep_key": "nope"})).await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("access-denied")), "the bot let go of it");
+    human.post(&format!("/api/operator/v1/chats/{chat_id}/redirect"), json!({"operatorId": bot_op.id})).await;
+    let _ = bot.next().await;
+    let (code, body) = bot_call(&server, &token, "redirect_chat", json!({"chat_id": chat_id, "dep_key": "nope"})).await;
+    assert_eq!((code, body["error"].as_str()), (404, Some("department-not-found")));
+    let (code, _) = bot_call(&server, &token, "redirect_chat", json!({"chat_id": chat_id})).await;
+    assert_eq!(code, 200);
+    assert_eq!(chat_of(&v).await["state"], "queue");
+    human.post(&format!("/api/operator/v1/chats/{chat_id}/redirect"), json!({"operatorId": bot_op.id})).await;
+    let _ = bot.next().await;
+    let (code, _) = bot_call(&server, &token, "close_chat", json!({"chat_id": chat_id})).await;
+    assert_eq!(code, 200);
+    assert_eq!(chat_of(&v).await["state"], "closed_by_operator");
+    let (code, body) = bot_call(&server, &token, "close_chat", json!({"chat_id": chat_id})).await;
+    assert_eq!((code, body["error"].as_str()), (409, Some("chat-closed")));
+    server.stop().await;
+}
+
+/// Waits (by long-polling the visitor, not sleeping) until the chat leaves the bot.
+async fn wait_for_queue(v: &Visitor) -> Value {
+    for _ in 0..50 {
+        let chat = chat_of(v).await;
+        if chat["state"] == "queue" {
+            return chat;
+        }
+        let at = v.delta(0, true).await["revision"].as_i64().expect("revision");
+        let _ = v.delta(at, false).await;
+    }
+    panic!("the chat never reached the queue");
+}
+
+async fn failing_bot_hands_over(mode: Option<Mode>) {
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    let url = match mode {
+        Some(m) => {
+            *bot.mode.lock().expect("lock") = m;
+            bot.url.clone()
+        }
+        // Connection refused: a port nobody listens on.
+        None => format!("http://127.0.0.1:{}/hook", free_port()),
+    };
+    register_bot(&admin, &bot_op, &url).await;
+    bot_op.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("f1", "есть кто живой?").await;
+    let chat = wait_for_queue(&v).await;
+    assert!(chat["operator"].is_null());
+    let infos: Vec<&str> = chat["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["kind"] == "info")
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert!(infos.contains(&"Бот временно недоступен, подключаем оператора."), "{infos:?}");
+    if mode.is_some() {
+        // Three attempts: the first and two retries.
+        for _ in 0..3 {
+            assert_eq!(bot.next().await.body["event"], "new_chat");
+        }
+    }
+    // Operators see why.
+    let human = server.operator("h@x.io", "H", OperatorRole::Operator).await;
+    let (_, detail) = human.get(&format!("/api/operator/v1/chats/{}", chat["id"])).await;
+    let note =
+        detail["messages"].as_array().expect("messages").iter().find(|m| m["kind"] == "for_operator").expect("note");
+    assert!(note["text"].as_str().expect("text").contains("3 attempts"), "{note}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_dead_bot_hands_the_chat_to_humans() {
+    failing_bot_hands_over(None).await;
+}
+
+#[tokio::test]
+async fn a_failing_bot_hands_the_chat_to_humans() {
+    failing_bot_hands_over(Some(Mode::Fail500)).await;
+}
+
+#[tokio::test]
+async fn a_slow_bot_hands_the_chat_to_humans() {
+    failing_bot_hands_over(Some(Mode::Slow)).await;
+}
