@@ -380,3 +380,68 @@ async fn a_failing_bot_hands_the_chat_to_humans() {
 async fn a_slow_bot_hands_the_chat_to_humans() {
     failing_bot_hands_over(Some(Mode::Slow)).await;
 }
+
+#[tokio::test]
+async fn a_bot_that_does_not_reply_in_time_loses_the_chat() {
+    let clock = Arc::new(beseda_core::time::ManualClock::new());
+    let config = ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() };
+    let server = TestServer::start_full(false, config, clock.clone()).await;
+    // Only the bot's reply deadline is a timer here.
+    server.settings(|s| s.first_answer_timeout_secs = 0).await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    let (code, body) = admin
+        .call(
+            reqwest::Method::PUT,
+            "/api/admin/v1/bots",
+            Some(json!({"operatorId": bot_op.id, "webhookUrl": bot.url, "replyTimeoutSecs": 30})),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let token = body["token"].as_str().expect("token").to_owned();
+    bot_op.set_status("online").await;
+    // A bot that answers in time keeps the chat.
+    let v = server.visitor().await;
+    v.send("r1", "привет").await;
+    let chat_id = bot.next().await.body["chat"]["id"].as_i64().expect("chat id");
+    // Delivery is recorded right after the webhook answers; wait for it through the store.
+    for _ in 0..100 {
+        if server.store.next_timer_due().await.expect("due").is_some() {
+            break;
+        }
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    clock.advance(Duration::from_secs(20));
+    let (code, _) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "operator", "text": "Здравствуйте"}}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    clock.advance(Duration::from_secs(20));
+    server.tick().await;
+    assert_eq!(chat_of(&v).await["state"], "chatting_with_robot");
+    // The next message goes unanswered past the reply timeout: humans get the chat.
+    v.send("r2", "алло?").await;
+    let _ = bot.next().await;
+    for _ in 0..100 {
+        if server.store.next_timer_due().await.expect("due").is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    clock.advance(Duration::from_secs(31));
+    server.tick().await;
+    let chat = chat_of(&v).await;
+    assert_eq!(chat["state"], "queue");
+    assert!(chat["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .any(|m| m["text"] == "Бот временно недоступен, подключаем оператора."));
+    server.stop().await;
+}

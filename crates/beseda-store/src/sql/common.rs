@@ -2349,6 +2349,8 @@ impl Store for SqlStore {
                     if chat.operator_id != Some(operator.id) {
                         return Err(DomainError::NotHeldByBot.into());
                     }
+                    // The bot acted: its reply deadline is met.
+                    cancel_timers(conn, chat.id, &[TIMER_BOT_REPLY]).await?;
                     match &call {
                         BotCall::Send(msg) => {
                             let id = operator_send(conn, emit, &operator, &mut chat, msg).await?;
@@ -2411,11 +2413,26 @@ impl Store for SqlStore {
     }
 
     async fn bot_event_delivered(&self, outbox_id: i64) -> Result<()> {
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
         sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1 WHERE id = $2")
-            .bind(self.clock.now())
+            .bind(now)
             .bind(outbox_id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
+        // Reply timeout (bot-api.md §4.4): the bot must act within N seconds of a delivered event.
+        let row = sqlx::query("SELECT subject, payload FROM outbox WHERE id = $1")
+            .bind(outbox_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let payload: Value = json_col(&row, "payload")?;
+        let subject: String = row.try_get("subject")?;
+        if let (Some(bot), Ok(chat)) = (payload["bot"].as_i64(), subject.parse::<i64>()) {
+            if let Some(b) = load_bot(&mut tx, OperatorId(bot)).await?.filter(|b| b.reply_timeout_secs > 0) {
+                set_timer(&mut tx, TIMER_BOT_REPLY, ChatId(chat), now + b.reply_timeout_secs * 1_000_000, now).await?;
+            }
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -9,6 +9,7 @@ const TIMER_RESPONSE: &str = "response";
 const TIMER_AUTO_CLOSE: &str = "auto_close";
 const TIMER_OPERATOR_CLOSED: &str = "operator_closed";
 const TIMER_REASSIGN: &str = "reassign";
+const TIMER_BOT_REPLY: &str = "bot_reply";
 /// An admin notice about a busy message goes out at most this often.
 const ADMIN_NOTICE_EVERY_MICROS: i64 = 30 * 60 * 1_000_000;
 
@@ -459,6 +460,12 @@ async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Cha
         TIMER_RESPONSE if !chat.response_busy_sent && awaiting_human => {
             chat.response_busy_sent = true;
             send_busy_message(conn, emit, chat, "operator_response").await
+        }
+        TIMER_BOT_REPLY if chat.state == ChatState::ChattingWithRobot => {
+            let Some(bot) = chat.operator_id else { return Ok(()) };
+            let Some(bot) = load_bot(conn, bot).await? else { return Ok(()) };
+            let reason = format!("no reply within {} s", bot.reply_timeout_secs);
+            hand_off(conn, emit, chat, &bot, &reason).await
         }
         TIMER_AUTO_CLOSE => {
             let text = texts::chat_closed_by_timeout(&emit.settings.default_lang);
