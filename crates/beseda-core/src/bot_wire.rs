@@ -69,6 +69,41 @@ pub fn new_message(chat: &Chat, m: &Message) -> Option<Value> {
     Some(json!({"event": "new_message", "chat_id": chat.id.0, "message": message(m)?}))
 }
 
+/// API 1.0 chat id: a UUID with dashes whose 128-bit value is the numeric chat id.
+pub fn v1_chat_id(id: i64) -> String {
+    let hex = format!("{:032x}", id.max(0));
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+/// A visitor-side message in API 1.0's shape (no id; `kind`/`text`/`response` at the top).
+fn v1_message(m: &Message) -> Option<Value> {
+    match m.kind {
+        MessageKind::Visitor => Some(json!({"kind": "visitor", "text": m.text})),
+        MessageKind::KeyboardResponse => {
+            let data = m.data.as_ref()?;
+            Some(json!({"kind": "keyboard_response",
+                "response": {"button": {"id": data.pointer("/button/id")?, "text": data.pointer("/button/text")?}}}))
+        }
+        _ => None,
+    }
+}
+
+/// API 1.0 `new_chat`.
+pub fn v1_new_chat(chat: &Chat, visitor: &Visitor, earlier: &[Message]) -> Value {
+    let messages: Vec<Value> = earlier.iter().filter_map(v1_message).collect();
+    let skip = messages.len().saturating_sub(NEW_CHAT_MESSAGES);
+    json!({"event": "new_chat", "chat": {"id": v1_chat_id(chat.id.0)}, "visitor": {"id": visitor.id.as_str()},
+        "messages": messages[skip..]})
+}
+
+/// API 1.0 `new_message`.
+pub fn v1_new_message(chat: &Chat, m: &Message) -> Option<Value> {
+    let mut body = v1_message(m)?;
+    body["event"] = json!("new_message");
+    body["chat"] = json!({"id": v1_chat_id(chat.id.0)});
+    Some(body)
+}
+
 /// Checks a bot keyboard (bot-api.md §5.1): 1–20 rows of 1–8 buttons; ids 1–64 characters and
 /// unique; texts 1–256 characters. Returns the rows in the visitor protocol's shape.
 pub fn keyboard(buttons: &Value) -> Result<Value, &'static str> {
@@ -103,6 +138,11 @@ pub fn keyboard(buttons: &Value) -> Result<Value, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v1_chat_ids_are_uuids_of_the_number() {
+        assert_eq!(v1_chat_id(2530), "00000000-0000-0000-0000-0000000009e2");
+    }
 
     #[test]
     fn keyboards_are_checked() {

@@ -30,21 +30,25 @@ struct Received {
 struct MockBot {
     url: String,
     mode: Arc<Mutex<Mode>>,
+    /// The body of successful answers.
+    reply: Arc<Mutex<Value>>,
     rx: mpsc::UnboundedReceiver<Received>,
 }
 
 async fn mock_bot() -> MockBot {
     let (tx, rx) = mpsc::unbounded_channel();
     let mode = Arc::new(Mutex::new(Mode::Ok));
-    let m = mode.clone();
+    let reply = Arc::new(Mutex::new(json!({"result": "ok"})));
+    let (m, r) = (mode.clone(), reply.clone());
     let app = axum::Router::new().fallback(move |uri: axum::http::Uri, headers: HeaderMap, body: axum::body::Bytes| {
-        let (tx, m) = (tx.clone(), m.clone());
+        let (tx, m, r) = (tx.clone(), m.clone(), r.clone());
         async move {
             let mode = *m.lock().expect("lock");
+            let answer = r.lock().expect("lock").clone();
             let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             let _ = tx.send(Received { headers, uri: uri.to_string(), body });
             match mode {
-                Mode::Ok => (axum::http::StatusCode::OK, axum::Json(json!({"result": "ok"}))),
+                Mode::Ok => (axum::http::StatusCode::OK, axum::Json(answer)),
                 Mode::Fail500 => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, axum::Json(json!({"error": "boom"}))),
                 Mode::Slow => {
                     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -58,7 +62,7 @@ async fn mock_bot() -> MockBot {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    MockBot { url: format!("http://metabot:s3cr%40t@{addr}/hook/v2?channel=42"), mode, rx }
+    MockBot { url: format!("http://metabot:s3cr%40t@{addr}/hook/v2?channel=42"), mode, reply, rx }
 }
 
 impl MockBot {
@@ -443,5 +447,70 @@ async fn a_bot_that_does_not_reply_in_time_loses_the_chat() {
         .expect("messages")
         .iter()
         .any(|m| m["text"] == "Бот временно недоступен, подключаем оператора."));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn api_1_0_bots_answer_in_the_webhook_response() {
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Sample bot", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    *bot.reply.lock().expect("lock") = json!({"has_answer": true, "messages": [
+        {"kind": "operator", "text": "Hi! I am External API 1.0 sample bot. What should I do?"},
+        {"kind": "keyboard", "buttons": [[{"id": "say_hi", "text": "Say hi"}, {"id": "say_bye", "text": "Say bye"}],
+                                         [{"id": "forward_to_queue", "text": "Forward to queue"}]]}
+    ]});
+    let (code, _) = admin
+        .call(
+            reqwest::Method::PUT,
+            "/api/admin/v1/bots",
+            Some(json!({"operatorId": bot_op.id, "apiVersion": 1, "webhookUrl": bot.url})),
+        )
+        .await;
+    assert_eq!(code, 200);
+    bot_op.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("a1", "Hello").await;
+    let event = bot.next().await;
+    assert_eq!(event.headers["x-bot-api-version"], "1.0");
+    let chat_id = v.chat_id().await;
+    assert_eq!(
+        event.body,
+        json!({"event": "new_chat", "chat": {"id": format!("00000000-0000-0000-0000-{chat_id:012x}")},
+            "visitor": {"id": v.visitor["id"]}, "messages": [{"kind": "visitor", "text": "Hello"}]})
+    );
+    // has_answer: true — the messages reach the visitor, in order.
+    let mut chat = chat_of(&v).await;
+    for _ in 0..50 {
+        if chat["messages"].as_array().is_some_and(|m| m.iter().any(|m| m["kind"] == "keyboard")) {
+            break;
+        }
+        let at = v.delta(0, true).await["revision"].as_i64().expect("revision");
+        let _ = v.delta(at, false).await;
+        chat = chat_of(&v).await;
+    }
+    let kinds: Vec<&str> =
+        chat["messages"].as_array().expect("messages").iter().filter_map(|m| m["kind"].as_str()).collect();
+    let op_at = kinds.iter().position(|k| *k == "operator").expect("operator message");
+    let kb_at = kinds.iter().position(|k| *k == "keyboard").expect("keyboard");
+    assert!(op_at < kb_at, "{kinds:?}");
+    // A button press is sent in API 1.0's shape; has_answer: false sends the chat to the queue.
+    *bot.reply.lock().expect("lock") = json!({"has_answer": false});
+    let kb =
+        chat["messages"].as_array().expect("messages").iter().find(|m| m["kind"] == "keyboard").expect("kb").clone();
+    v.ok(
+        "chat.keyboard_response",
+        &[("request-message-id", kb["id"].as_str().expect("id")), ("button-id", "forward_to_queue")],
+    )
+    .await;
+    let event = bot.next().await;
+    assert_eq!(
+        event.body,
+        json!({"event": "new_message", "chat": {"id": format!("00000000-0000-0000-0000-{chat_id:012x}")},
+            "kind": "keyboard_response", "response": {"button": {"id": "forward_to_queue", "text": "Forward to queue"}}})
+    );
+    let chat = wait_for_queue(&v).await;
+    assert!(chat["operator"].is_null());
     server.stop().await;
 }

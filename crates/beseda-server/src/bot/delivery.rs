@@ -5,8 +5,11 @@
 //! humans (§4.3).
 
 use crate::state::AppState;
-use beseda_store::BotDelivery;
+use beseda_core::bot_wire;
+use beseda_core::ids::hex_id;
+use beseda_store::{BotCall, BotDelivery, OperatorMessage, Redirect, RedirectTarget};
 use reqwest::StatusCode;
+use serde_json::Value;
 use std::time::Duration;
 
 /// How long a claimed event stays claimed before another pass may try it again.
@@ -17,7 +20,8 @@ const IN_FLIGHT: i64 = 16;
 pub const WEBIM_VERSION: &str = "10.5.62";
 
 enum Outcome {
-    Delivered,
+    /// Accepted; for API 1.0 bots, with the reply to apply.
+    Delivered(Option<Vec<BotCall>>),
     Retryable(String),
     Final(String),
 }
@@ -32,7 +36,7 @@ fn request(client: &reqwest::Client, d: &BotDelivery) -> Result<reqwest::Request
     let mut req = client
         .post(url)
         .header("Content-Type", "application/json; charset=utf-8")
-        .header("X-Bot-API-Version", "2.0")
+        .header("X-Bot-API-Version", if d.bot.api_version == 1 { "1.0" } else { "2.0" })
         .header("X-Bot-API-Dialect", "Webim Standard")
         .header("X-Webim-Version", WEBIM_VERSION)
         .header("User-Agent", concat!("Beseda/", env!("CARGO_PKG_VERSION")))
@@ -72,11 +76,18 @@ async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {
         Err(e) => return Outcome::Final(e),
     };
     let limit = state.config.bot_timeout;
-    match tokio::time::timeout(limit, async { req.timeout(limit).send().await?.error_for_status_ref().map(|_| ()) })
-        .await
-    {
+    let sent = tokio::time::timeout(limit, async {
+        let resp = req.timeout(limit).send().await?.error_for_status()?;
+        resp.bytes().await
+    })
+    .await;
+    match sent {
         Err(_) => Outcome::Retryable(format!("timeout after {} s", limit.as_secs_f64())),
-        Ok(Ok(())) => Outcome::Delivered,
+        Ok(Ok(body)) if d.bot.api_version == 1 => match v1_reply(&body) {
+            Some(calls) => Outcome::Delivered(Some(calls)),
+            None => Outcome::Retryable("the reply is not an API 1.0 answer".into()),
+        },
+        Ok(Ok(_)) => Outcome::Delivered(None),
         Ok(Err(e)) => match e.status() {
             Some(s)
                 if s.is_server_error() || s == StatusCode::REQUEST_TIMEOUT || s == StatusCode::TOO_MANY_REQUESTS =>
@@ -90,11 +101,58 @@ async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {
     }
 }
 
+/// An API 1.0 reply (bot-api.md §8): `{"has_answer": true, "messages": [...]}` posts the
+/// messages; `{"has_answer": false}` sends the chat to the queue. Anything else is `None`.
+fn v1_reply(body: &[u8]) -> Option<Vec<BotCall>> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    match v.get("has_answer")?.as_bool()? {
+        false => Some(vec![BotCall::Redirect(Redirect {
+            target: RedirectTarget::Queue,
+            language: None,
+            allow_offline: false,
+            allow_invisible: true,
+        })]),
+        true => v
+            .get("messages")?
+            .as_array()?
+            .iter()
+            .map(|m| {
+                let client_side_id = hex_id();
+                match m.get("kind")?.as_str()? {
+                    "operator" => Some(BotCall::Send(OperatorMessage {
+                        client_side_id,
+                        text: m.get("text")?.as_str()?.to_owned(),
+                        keyboard: None,
+                    })),
+                    "keyboard" => Some(BotCall::Send(OperatorMessage {
+                        client_side_id,
+                        text: String::new(),
+                        keyboard: Some(bot_wire::keyboard(m.get("buttons")?).ok()?),
+                    })),
+                    _ => None,
+                }
+            })
+            .collect(),
+    }
+}
+
 async fn deliver(state: &AppState, d: BotDelivery) -> Result<(), beseda_store::StoreError> {
     let outcome = attempt(state, &d).await;
     let retries = &state.config.bot_retry_delays;
     match outcome {
-        Outcome::Delivered => state.store.bot_event_delivered(d.outbox_id).await,
+        Outcome::Delivered(reply) => {
+            state.store.bot_event_delivered(d.outbox_id).await?;
+            for call in reply.unwrap_or_default() {
+                match state.store.bot_call(d.bot.operator_id, d.chat_id, &call).await {
+                    Ok((_, changes)) => state.publish(&changes),
+                    Err(e) => {
+                        tracing::info!(chat = d.chat_id.0, error = %e, "API 1.0 reply not applied");
+                        break;
+                    }
+                }
+            }
+            Ok(())
+        }
         Outcome::Retryable(why) if (d.attempts as usize) < retries.len() => {
             let delay = retries[d.attempts as usize];
             tracing::info!(chat = d.chat_id.0, attempt = d.attempts + 1, reason = %why, "bot event will be retried");

@@ -40,22 +40,27 @@ async fn enqueue_bot_event(conn: &mut Conn, chat: ChatId, bot: OperatorId, body:
 
 /// `new_chat` for a bot that just got the chat, with the visitor's earlier messages.
 async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId) -> Result<()> {
-    if load_bot(conn, bot).await?.is_none_or(|b| b.api_version != 2 || b.webhook_url.is_empty()) {
-        return Ok(());
-    }
+    let Some(record) = load_bot(conn, bot).await?.filter(|b| !b.webhook_url.is_empty()) else { return Ok(()) };
     let visitor = load_visitor(conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
     let messages = load_messages(conn, chat.id).await?;
-    let body = bot_wire::new_chat(chat, bot_wire::visitor(&visitor, &emit.settings.default_lang), &messages);
+    let body = if record.api_version == 1 {
+        bot_wire::v1_new_chat(chat, &visitor, &messages)
+    } else {
+        bot_wire::new_chat(chat, bot_wire::visitor(&visitor, &emit.settings.default_lang), &messages)
+    };
     enqueue_bot_event(conn, chat.id, bot, body, emit.now).await
 }
 
 /// `new_message` when the visitor writes in a chat a bot holds.
 async fn bot_new_message(conn: &mut Conn, emit: &Emit, chat: &Chat, message: &Message) -> Result<()> {
     let Some(bot) = chat.operator_id.filter(|_| chat.state == ChatState::ChattingWithRobot) else { return Ok(()) };
-    let Some(body) = bot_wire::new_message(chat, message) else { return Ok(()) };
-    if load_bot(conn, bot).await?.is_none_or(|b| b.api_version != 2 || b.webhook_url.is_empty()) {
-        return Ok(());
-    }
+    let Some(record) = load_bot(conn, bot).await?.filter(|b| !b.webhook_url.is_empty()) else { return Ok(()) };
+    let body = if record.api_version == 1 {
+        bot_wire::v1_new_message(chat, message)
+    } else {
+        bot_wire::new_message(chat, message)
+    };
+    let Some(body) = body else { return Ok(()) };
     enqueue_bot_event(conn, chat.id, bot, body, emit.now).await
 }
 
