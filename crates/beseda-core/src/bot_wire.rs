@@ -12,7 +12,43 @@ pub const NEW_CHAT_MESSAGES: usize = 50;
 
 /// Whether a message is one a bot hears about.
 pub fn is_for_bot(kind: MessageKind) -> bool {
-    matches!(kind, MessageKind::Visitor | MessageKind::KeyboardResponse)
+    matches!(kind, MessageKind::Visitor | MessageKind::KeyboardResponse | MessageKind::FileVisitor)
+}
+
+/// Placeholder for a file link in a stored event; delivery turns it into the signed URL of
+/// bot-api.md §3.4 (it needs the public origin and the bot's token).
+pub const FILE_LINK_PREFIX: &str = "beseda-file:";
+
+/// The files of a `file_visitor` message: its `text` holds one descriptor or an array.
+fn file_descriptors(m: &Message) -> Vec<Value> {
+    match serde_json::from_str::<Value>(&m.text) {
+        Ok(Value::Array(items)) => items,
+        Ok(obj @ Value::Object(_)) => vec![obj],
+        _ => Vec::new(),
+    }
+}
+
+/// One event message per file (bot-api.md §3.2): the message id for a single file, else each
+/// file's guid.
+pub fn file_messages(m: &Message) -> Vec<Value> {
+    let files = file_descriptors(m);
+    let single = files.len() == 1;
+    files
+        .iter()
+        .filter_map(|f| {
+            let guid = f.get("guid")?.as_str()?;
+            Some(json!({
+                "id": if single { m.id.as_str() } else { guid },
+                "kind": "file_visitor",
+                "data": {
+                    "url": format!("{FILE_LINK_PREFIX}{guid}"),
+                    "name": f.get("filename").and_then(Value::as_str).unwrap_or_default(),
+                    "media_type": f.get("content_type").and_then(Value::as_str).unwrap_or("application/octet-stream"),
+                    "size": f.get("size").and_then(Value::as_i64).unwrap_or(0),
+                },
+            }))
+        })
+        .collect()
 }
 
 /// A visitor-side message as bots see it; `None` for kinds bots do not get.
@@ -54,7 +90,12 @@ pub fn visitor(v: &Visitor, lang: &str) -> Value {
 
 /// `new_chat` with the visitor messages written before the bot got the chat.
 pub fn new_chat(chat: &Chat, visitor_json: Value, earlier: &[Message]) -> Value {
-    let messages: Vec<Value> = earlier.iter().filter_map(message).collect();
+    let messages: Vec<Value> = earlier
+        .iter()
+        .flat_map(
+            |m| if m.kind == MessageKind::FileVisitor { file_messages(m) } else { message(m).into_iter().collect() },
+        )
+        .collect();
     let skip = messages.len().saturating_sub(NEW_CHAT_MESSAGES);
     json!({
         "event": "new_chat",
@@ -64,9 +105,10 @@ pub fn new_chat(chat: &Chat, visitor_json: Value, earlier: &[Message]) -> Value 
     })
 }
 
-/// `new_message` for one visitor message.
-pub fn new_message(chat: &Chat, m: &Message) -> Option<Value> {
-    Some(json!({"event": "new_message", "chat_id": chat.id.0, "message": message(m)?}))
+/// `new_message` events for one visitor message (one per file for file messages).
+pub fn new_messages(chat: &Chat, m: &Message) -> Vec<Value> {
+    let items = if m.kind == MessageKind::FileVisitor { file_messages(m) } else { message(m).into_iter().collect() };
+    items.into_iter().map(|item| json!({"event": "new_message", "chat_id": chat.id.0, "message": item})).collect()
 }
 
 /// API 1.0 chat id: a UUID with dashes whose 128-bit value is the numeric chat id.
@@ -79,6 +121,14 @@ pub fn v1_chat_id(id: i64) -> String {
 fn v1_message(m: &Message) -> Option<Value> {
     match m.kind {
         MessageKind::Visitor => Some(json!({"kind": "visitor", "text": m.text})),
+        // A visitor file reaches API 1.0 bots as a visitor message with the file name.
+        MessageKind::FileVisitor => {
+            let names: Vec<String> = file_descriptors(m)
+                .iter()
+                .filter_map(|f| f.get("filename").and_then(Value::as_str).map(str::to_owned))
+                .collect();
+            Some(json!({"kind": "visitor", "text": names.join(", ")}))
+        }
         MessageKind::KeyboardResponse => {
             let data = m.data.as_ref()?;
             Some(json!({"kind": "keyboard_response",

@@ -169,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .merge(operator)
         .route("/api/operator/v1/openapi.json", get(move || async move { axum::Json(spec.clone()) }))
         .route("/api/bot/v2/{method}", axum::routing::any(bot::api::call))
+        .route("/api/bot/v2/file/{guid}", get(bot::files::download))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if demo {

@@ -156,6 +156,7 @@ pub trait Store: Send + Sync + 'static {
     /// `rotate_token`, gets a new token.
     async fn save_bot(&self, config: &BotConfig) -> Result<BotRecord>;
     async fn bot_by_token(&self, token: &str) -> Result<Option<BotRecord>>;
+    async fn bots(&self) -> Result<Vec<BotRecord>>;
     /// A Bot API call; the bot must hold the chat.
     async fn bot_call(&self, bot: OperatorId, chat: ChatId, call: &BotCall) -> Result<(Option<MessageId>, Changes)>;
     /// Claims the next undelivered event of each chat (one per chat, in order) for delivery;

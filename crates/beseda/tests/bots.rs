@@ -514,3 +514,52 @@ async fn api_1_0_bots_answer_in_the_webhook_response() {
     assert!(chat["operator"].is_null());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn bots_get_visitor_files_as_signed_links() {
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    register_bot(&admin, &bot_op, &bot.url).await;
+    bot_op.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("f0", "сейчас пришлю чек").await;
+    let _ = bot.next().await;
+    let content = b"%PDF-1.4 receipt".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("page-id", v.page_id.clone())
+        .text("auth-token", v.auth_token.clone())
+        .text("client-side-id", "file-1")
+        .part(
+            "webim_upload_file",
+            reqwest::multipart::Part::bytes(content.clone())
+                .file_name("чек.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    let resp = server.http.post(server.url("/l/v/m/upload")).multipart(form).send().await.expect("upload");
+    assert_eq!(resp.status().as_u16(), 200);
+    let event = bot.next().await;
+    let m = &event.body["message"];
+    assert_eq!(keys(m), ["data", "id", "kind"]);
+    assert_eq!(m["kind"], "file_visitor");
+    assert_eq!(keys(&m["data"]), ["media_type", "name", "size", "url"]);
+    assert_eq!(
+        (m["data"]["name"].as_str(), m["data"]["media_type"].as_str()),
+        (Some("чек.pdf"), Some("application/pdf"))
+    );
+    assert_eq!(m["data"]["size"], json!(content.len()));
+    let url = m["data"]["url"].as_str().expect("url").to_owned();
+    assert!(url.starts_with(&server.url("/api/bot/v2/file/")), "{url}");
+    let got = server.http.get(&url).send().await.expect("download");
+    assert_eq!(got.status().as_u16(), 200);
+    assert_eq!(got.headers()["content-type"], "application/pdf");
+    assert!(got.headers()["content-disposition"].to_str().expect("ascii").starts_with("attachment; filename*=UTF-8''"));
+    assert_eq!(got.bytes().await.expect("bytes").to_vec(), content);
+    let (base, _) = url.split_once("hash=").expect("hash");
+    let forged = server.http.get(format!("{base}hash={}", "0".repeat(64))).send().await.expect("download");
+    assert_eq!(forged.status().as_u16(), 403);
+    assert_eq!(forged.json::<Value>().await.expect("json")["error"], "access-denied");
+    server.stop().await;
+}

@@ -27,7 +27,7 @@ enum Outcome {
 }
 
 /// The webhook request: exact headers, userinfo in the URL turned into Basic auth.
-fn request(client: &reqwest::Client, d: &BotDelivery) -> Result<reqwest::RequestBuilder, String> {
+fn request(client: &reqwest::Client, d: &BotDelivery, origin: &str) -> Result<reqwest::RequestBuilder, String> {
     let mut url = reqwest::Url::parse(&d.bot.webhook_url).map_err(|e| format!("bad webhook URL: {e}"))?;
     let user = percent_decode(url.username());
     let password = url.password().map(percent_decode);
@@ -41,11 +41,26 @@ fn request(client: &reqwest::Client, d: &BotDelivery) -> Result<reqwest::Request
         .header("X-Webim-Version", WEBIM_VERSION)
         .header("User-Agent", concat!("Beseda/", env!("CARGO_PKG_VERSION")))
         .header("X-Beseda-Event-Id", format!("{:032x}", d.outbox_id))
-        .body(d.body.to_string());
+        .body(signed_body(&d.body, origin, &d.bot.token).to_string());
     if !user.is_empty() || password.is_some() {
         req = req.basic_auth(user, password);
     }
     Ok(req)
+}
+
+/// The event body with its file placeholders turned into signed links (bot-api.md §3.4).
+fn signed_body(body: &Value, origin: &str, token: &str) -> Value {
+    match body {
+        Value::String(s) => match s.strip_prefix(bot_wire::FILE_LINK_PREFIX) {
+            Some(guid) => Value::String(super::files::link(origin, token, guid)),
+            None => body.clone(),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(|v| signed_body(v, origin, token)).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), signed_body(v, origin, token))).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 fn percent_decode(s: &str) -> String {
@@ -71,7 +86,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {
-    let req = match request(&state.http, d) {
+    let req = match request(&state.http, d, &state.config.public_origin) {
         Ok(r) => r,
         Err(e) => return Outcome::Final(e),
     };

@@ -55,13 +55,15 @@ async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId
 async fn bot_new_message(conn: &mut Conn, emit: &Emit, chat: &Chat, message: &Message) -> Result<()> {
     let Some(bot) = chat.operator_id.filter(|_| chat.state == ChatState::ChattingWithRobot) else { return Ok(()) };
     let Some(record) = load_bot(conn, bot).await?.filter(|b| !b.webhook_url.is_empty()) else { return Ok(()) };
-    let body = if record.api_version == 1 {
-        bot_wire::v1_new_message(chat, message)
+    let bodies = if record.api_version == 1 {
+        bot_wire::v1_new_message(chat, message).into_iter().collect()
     } else {
-        bot_wire::new_message(chat, message)
+        bot_wire::new_messages(chat, message)
     };
-    let Some(body) = body else { return Ok(()) };
-    enqueue_bot_event(conn, chat.id, bot, body, emit.now).await
+    for body in bodies {
+        enqueue_bot_event(conn, chat.id, bot, body, emit.now).await?;
+    }
+    Ok(())
 }
 
 /// The bot could not be reached: the chat leaves it for the human queue of its department, the

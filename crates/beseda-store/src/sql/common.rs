@@ -2336,6 +2336,13 @@ impl Store for SqlStore {
         row.as_ref().map(bot_from).transpose()
     }
 
+    async fn bots(&self) -> Result<Vec<BotRecord>> {
+        let sql =
+            format!("SELECT {BOT_COLS} FROM bots b JOIN operators o ON o.id = b.operator_id ORDER BY b.operator_id");
+        let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
+        rows.iter().map(bot_from).collect()
+    }
+
     async fn bot_call(&self, bot: OperatorId, chat: ChatId, call: &BotCall) -> Result<(Option<MessageId>, Changes)> {
         let call = call.clone();
         let out = std::sync::Arc::new(std::sync::Mutex::new(None));
