@@ -61,6 +61,31 @@ struct Args {
 
 mod routing;
 
+/// A Beseda server in this process, on a free loopback port.
+pub(crate) struct Server {
+    pub addr: std::net::SocketAddr,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    pub async fn start(store: Arc<dyn beseda_store::Store>) -> Result<Self> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let state = AppState::new(store, Arc::new(LocalBus::default()), ServerConfig::default());
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(beseda_server::serve(listener, state, async {
+            let _ = stop_rx.await;
+        }));
+        Ok(Self { addr, stop, task })
+    }
+
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
 type Pending = Arc<Mutex<HashMap<String, Instant>>>;
 
 struct Operator {
@@ -88,13 +113,8 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     };
     let store = beseda_store::open(url.as_deref(), &dir.join("server"), &options).await?;
     store.migrate().await?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let state = AppState::new(store.clone(), Arc::new(LocalBus::default()), ServerConfig::default());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(beseda_server::serve(listener, state, async {
-        let _ = stop_rx.await;
-    }));
+    let server = crate::Server::start(store.clone()).await?;
+    let addr = server.addr;
     let base = format!("http://{addr}");
     let http = reqwest::Client::builder().pool_max_idle_per_host(args.visitors * 2).build()?;
 
@@ -278,8 +298,7 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     println!("| messages delivered to the operator stream | {} |", delivered.load(Ordering::Relaxed));
 
     listener_task.abort();
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    server.stop().await;
     Ok(())
 }
 

@@ -6,11 +6,9 @@ use crate::{ms, percentiles, send, Args};
 use anyhow::{bail, Context, Result};
 use beseda_core::ids::OperatorId;
 use beseda_core::state::{OperatorRole, OperatorStatus};
-use beseda_server::bus::LocalBus;
-use beseda_server::{AppState, ServerConfig};
 use beseda_store::{InitVisit, NewOperator, StoreOptions, VisitorMessage};
 use serde_json::Value;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
 pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
@@ -65,13 +63,8 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     }
     println!("  setup: {:.1} s", setup.elapsed().as_secs_f64());
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    let state = AppState::new(store.clone(), Arc::new(LocalBus::default()), ServerConfig::default());
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(beseda_server::serve(listener, state, async {
-        let _ = stop_rx.await;
-    }));
+    let server = crate::Server::start(store.clone()).await?;
+    let addr = server.addr;
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
     let latencies = Mutex::new(Vec::with_capacity(args.routing_samples));
@@ -116,7 +109,6 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
         ms(p99)
     );
     println!("| target p99 | 5 ms |");
-    let _ = stop_tx.send(());
-    let _ = server.await;
+    server.stop().await;
     Ok(())
 }

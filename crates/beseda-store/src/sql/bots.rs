@@ -83,30 +83,11 @@ async fn hand_off(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: &BotRe
     cancel_pending_keyboards(conn, emit, chat).await?;
     back_to_queue(conn, emit, chat).await?;
     let lang = emit.settings.default_lang.clone();
-    let note = NewMessage {
-        chat,
-        client_side_id: hex_id(),
-        kind: MessageKind::ForOperator,
-        text: texts::bot_failed(&lang, &bot.operator_name, reason),
-        data: None,
-        author: None,
-        name: String::new(),
-        quote: None,
-    };
-    insert_message(conn, emit, note).await?;
+    system_message(conn, emit, chat, MessageKind::ForOperator, texts::bot_failed(&lang, &bot.operator_name, reason))
+        .await?;
     let unavailable = texts::bot_unavailable(&lang);
     if !unavailable.is_empty() {
-        let info = NewMessage {
-            chat,
-            client_side_id: hex_id(),
-            kind: MessageKind::Info,
-            text: unavailable.to_owned(),
-            data: None,
-            author: None,
-            name: String::new(),
-            quote: None,
-        };
-        insert_message(conn, emit, info).await?;
+        system_message(conn, emit, chat, MessageKind::Info, unavailable.to_owned()).await?;
     }
     Ok(())
 }

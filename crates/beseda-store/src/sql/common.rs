@@ -552,6 +552,27 @@ async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> 
     Ok(message)
 }
 
+/// A message from the system (info, busy auto-message, operator note): no author, no name.
+async fn system_message(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    chat: &Chat,
+    kind: MessageKind,
+    text: String,
+) -> Result<Message> {
+    let m = NewMessage {
+        chat,
+        client_side_id: hex_id(),
+        kind,
+        text,
+        data: None,
+        author: None,
+        name: String::new(),
+        quote: None,
+    };
+    insert_message(conn, emit, m).await
+}
+
 /// Writes a changed message back and reports the change.
 async fn update_message(conn: &mut Conn, emit: &mut Emit, m: &mut Message, visitor: &VisitorId) -> Result<()> {
     let history_revision = next_history_revision(conn, visitor, emit.now).await?;
@@ -735,17 +756,7 @@ async fn create_chat(
         save_chat(conn, &chat).await?;
     }
     if !settings.greeting_message.trim().is_empty() {
-        let greeting = NewMessage {
-            chat: &chat,
-            client_side_id: hex_id(),
-            kind: MessageKind::Info,
-            text: settings.greeting_message.clone(),
-            data: None,
-            author: None,
-            name: String::new(),
-            quote: None,
-        };
-        insert_message(conn, emit, greeting).await?;
+        system_message(conn, emit, &chat, MessageKind::Info, settings.greeting_message.clone()).await?;
     }
     // Messages written with the chat travel inside the CHAT item, not as separate adds.
     let view = load_chat_view(conn, chat.clone()).await?;
@@ -846,17 +857,7 @@ async fn close_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, next: Cha
     chat.operator_typing = false;
     save_chat(conn, chat).await?;
     let sid = chat.visit_session_id.to_string();
-    let m = NewMessage {
-        chat,
-        client_side_id: hex_id(),
-        kind: MessageKind::Info,
-        text: info.to_owned(),
-        data: None,
-        author: None,
-        name: String::new(),
-        quote: None,
-    };
-    insert_message(conn, emit, m).await?;
+    system_message(conn, emit, chat, MessageKind::Info, info.to_owned()).await?;
     chat_state_changed(conn, emit, chat).await?;
     if next.is_final() {
         emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));

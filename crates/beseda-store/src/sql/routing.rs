@@ -234,17 +234,7 @@ async fn assign_to(
     let sid = chat.visit_session_id.to_string();
     emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, wire::operator(op)));
     chat_state_changed(conn, emit, chat).await?;
-    let note = NewMessage {
-        chat,
-        client_side_id: hex_id(),
-        kind: MessageKind::Info,
-        text: info,
-        data: None,
-        author: None,
-        name: String::new(),
-        quote: None,
-    };
-    insert_message(conn, emit, note).await?;
+    system_message(conn, emit, chat, MessageKind::Info, info).await?;
     let mut event = json!({"type": "chat_assigned", "chatId": chat.id.0, "operatorId": op.id.0,
         "previousOperatorId": previous.map(|p| p.0), "bot": bot, "auto": false});
     if let Assignment::Auto { open_chats, max_chats } = how {
@@ -330,17 +320,14 @@ async fn route_new_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: 
     let room = !load_operator_loads(conn, &emit.settings, chat.department_key.as_deref(), None, 1).await?.is_empty();
     if !assigned && !room {
         // Operators are online but nobody has room: the visitor waits in the general queue.
-        let m = NewMessage {
+        system_message(
+            conn,
+            emit,
             chat,
-            client_side_id: hex_id(),
-            kind: MessageKind::Info,
-            text: texts::waiting_in_queue(&emit.settings.default_lang).to_owned(),
-            data: None,
-            author: None,
-            name: String::new(),
-            quote: None,
-        };
-        insert_message(conn, emit, m).await?;
+            MessageKind::Info,
+            texts::waiting_in_queue(&emit.settings.default_lang).to_owned(),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -411,17 +398,7 @@ async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Resul
 /// The busy auto-message, with its counter and (at most every 30 minutes) an admin notice.
 async fn send_busy_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, reason: &str) -> Result<()> {
     let text = emit.settings.busy_message.clone();
-    let m = NewMessage {
-        chat,
-        client_side_id: hex_id(),
-        kind: MessageKind::OperatorBusy,
-        text,
-        data: None,
-        author: None,
-        name: String::new(),
-        quote: None,
-    };
-    insert_message(conn, emit, m).await?;
+    system_message(conn, emit, chat, MessageKind::OperatorBusy, text).await?;
     chat.busy_messages += 1;
     save_chat(conn, chat).await?;
     let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'admin_notice' AND created_at > $1")
@@ -526,17 +503,14 @@ async fn back_to_queue(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Res
     let sid = chat.visit_session_id.to_string();
     emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
     chat_state_changed(conn, emit, chat).await?;
-    let m = NewMessage {
+    system_message(
+        conn,
+        emit,
         chat,
-        client_side_id: hex_id(),
-        kind: MessageKind::Info,
-        text: texts::returned_to_queue(&emit.settings.default_lang).to_owned(),
-        data: None,
-        author: None,
-        name: String::new(),
-        quote: None,
-    };
-    insert_message(conn, emit, m).await?;
+        MessageKind::Info,
+        texts::returned_to_queue(&emit.settings.default_lang).to_owned(),
+    )
+    .await?;
     Ok(())
 }
 
