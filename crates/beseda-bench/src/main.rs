@@ -61,6 +61,19 @@ struct Args {
 
 mod routing;
 
+/// A fresh database: SQLite in `dir`, or a new database on the PostgreSQL server of
+/// `--database-url`.
+pub(crate) async fn open_store(args: &Args, dir: &std::path::Path) -> Result<Arc<dyn beseda_store::Store>> {
+    let options = StoreOptions { sqlite_synchronous: args.sqlite_synchronous.clone(), ..StoreOptions::default() };
+    let url = match &args.database_url {
+        Some(u) => Some(beseda_store::testing::fresh_postgres_database(u).await?),
+        None => None,
+    };
+    let store = beseda_store::open(url.as_deref(), dir, &options).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
 /// A Beseda server in this process, on a free loopback port.
 pub(crate) struct Server {
     pub addr: std::net::SocketAddr,
@@ -106,13 +119,7 @@ async fn main() -> Result<()> {
 }
 
 async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
-    let options = StoreOptions { sqlite_synchronous: args.sqlite_synchronous.clone(), ..StoreOptions::default() };
-    let url = match &args.database_url {
-        Some(u) => Some(beseda_store::testing::fresh_postgres_database(u).await?),
-        None => None,
-    };
-    let store = beseda_store::open(url.as_deref(), &dir.join("server"), &options).await?;
-    store.migrate().await?;
+    let store = open_store(args, &dir.join("server")).await?;
     let server = crate::Server::start(store.clone()).await?;
     let addr = server.addr;
     let base = format!("http://{addr}");

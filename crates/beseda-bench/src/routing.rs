@@ -6,19 +6,13 @@ use crate::{ms, percentiles, send, Args};
 use anyhow::{bail, Context, Result};
 use beseda_core::ids::OperatorId;
 use beseda_core::state::{OperatorRole, OperatorStatus};
-use beseda_store::{InitVisit, NewOperator, StoreOptions, VisitorMessage};
+use beseda_store::{InitVisit, NewOperator, VisitorMessage};
 use serde_json::Value;
 use std::sync::Mutex;
 use std::time::Instant;
 
 pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
-    let options = StoreOptions { sqlite_synchronous: args.sqlite_synchronous.clone(), ..StoreOptions::default() };
-    let url = match &args.database_url {
-        Some(u) => Some(beseda_store::testing::fresh_postgres_database(u).await?),
-        None => None,
-    };
-    let store = beseda_store::open(url.as_deref(), &dir.join("routing"), &options).await?;
-    store.migrate().await?;
+    let store = crate::open_store(args, &dir.join("routing")).await?;
     let mut settings = store.settings().await?;
     settings.auto_assignment = true;
     settings.first_answer_timeout_secs = 0;
