@@ -563,3 +563,25 @@ async fn bots_get_visitor_files_as_signed_links() {
     assert_eq!(forged.json::<Value>().await.expect("json")["error"], "access-denied");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_bot_failing_five_times_in_a_minute_is_skipped() {
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    register_bot(&admin, &bot_op, &format!("http://127.0.0.1:{}/dead", free_port())).await;
+    bot_op.set_status("online").await;
+    for i in 0..5 {
+        let v = server.visitor().await;
+        v.send(&format!("b{i}"), "hello").await;
+        assert_eq!(chat_of(&v).await["operator"]["id"], json!(bot_op.id), "the bot is still tried");
+        wait_for_queue(&v).await;
+    }
+    // The sixth chat skips the failing bot: straight to the queue, no "bot unavailable".
+    let v = server.visitor().await;
+    v.send("b6", "hello").await;
+    let chat = chat_of(&v).await;
+    assert_eq!(chat["state"], "queue");
+    assert!(chat["messages"].as_array().expect("messages").iter().all(|m| m["kind"] != "info"));
+    server.stop().await;
+}

@@ -80,6 +80,7 @@ async fn hand_off(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: &BotRe
     if chat.operator_id != Some(bot.operator_id) || chat.state.is_final() {
         return Ok(());
     }
+    trip_breaker(conn, bot.operator_id, emit.now).await?;
     cancel_pending_keyboards(conn, emit, chat).await?;
     back_to_queue(conn, emit, chat).await?;
     let lang = emit.settings.default_lang.clone();
@@ -88,6 +89,38 @@ async fn hand_off(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: &BotRe
     let unavailable = texts::bot_unavailable(&lang);
     if !unavailable.is_empty() {
         system_message(conn, emit, chat, MessageKind::Info, unavailable.to_owned()).await?;
+    }
+    Ok(())
+}
+
+/// Hand-offs that trip the circuit breaker, within this window (bot-api.md §4.3.5).
+const BREAKER_HANDOFFS: i64 = 5;
+const BREAKER_WINDOW_MICROS: i64 = 60 * 1_000_000;
+
+/// Records a hand-off; the fifth within a minute makes routing skip the bot for a minute.
+async fn trip_breaker(conn: &mut Conn, bot: OperatorId, now: i64) -> Result<()> {
+    sqlx::query("INSERT INTO bot_failures (operator_id, failed_at) VALUES ($1, $2)")
+        .bind(bot.0)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM bot_failures WHERE operator_id = $1 AND failed_at <= $2")
+        .bind(bot.0)
+        .bind(now - BREAKER_WINDOW_MICROS)
+        .execute(&mut *conn)
+        .await?;
+    let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bot_failures WHERE operator_id = $1")
+        .bind(bot.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    if recent >= BREAKER_HANDOFFS {
+        sqlx::query("UPDATE bots SET skip_until = $1 WHERE operator_id = $2")
+            .bind(now + BREAKER_WINDOW_MICROS)
+            .bind(bot.0)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("DELETE FROM bot_failures WHERE operator_id = $1").bind(bot.0).execute(&mut *conn).await?;
+        tracing::warn!(bot = bot.0, "bot skipped for a minute after repeated failures");
     }
     Ok(())
 }

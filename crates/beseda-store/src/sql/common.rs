@@ -700,7 +700,7 @@ async fn create_chat(
         load_placement(conn, &v.location).await?.and_then(|p| p.lang).unwrap_or(settings.default_lang.clone());
     let spoken = settings.multilang.then_some(language.as_str());
     let humans_online = humans_online(conn, department.as_deref(), spoken).await?;
-    let bot = bot_for_new_chat(conn, department.as_deref(), humans_online).await?;
+    let bot = bot_for_new_chat(conn, department.as_deref(), humans_online, emit.now).await?;
     let offline = !humans_online && bot.is_none() && !force_online;
     let now = emit.now;
     let state = if offline { ChatState::OfflineQueue } else { ChatState::Queue };

@@ -17,11 +17,13 @@ fn secs(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX / 2_000_000).saturating_mul(1_000_000)
 }
 
-async fn load_bots(conn: &mut Conn) -> Result<Vec<BotCandidate>> {
+/// Bots, without those the circuit breaker is skipping at `now` (all of them with `None`).
+async fn load_bots(conn: &mut Conn, now: Option<i64>) -> Result<Vec<BotCandidate>> {
     let rows = sqlx::query(
         "SELECT b.operator_id, b.sort_order, b.created_at, o.status FROM bots b \
-         JOIN operators o ON o.id = b.operator_id ORDER BY b.operator_id",
+         JOIN operators o ON o.id = b.operator_id WHERE b.skip_until <= $1 ORDER BY b.operator_id",
     )
+    .bind(now.unwrap_or(i64::MAX))
     .fetch_all(&mut *conn)
     .await?;
     let mut bots = Vec::with_capacity(rows.len());
@@ -337,8 +339,9 @@ async fn bot_for_new_chat(
     conn: &mut Conn,
     department: Option<&str>,
     humans_online: bool,
+    now: i64,
 ) -> Result<Option<OperatorId>> {
-    let bots = load_bots(conn).await?;
+    let bots = load_bots(conn, Some(now)).await?;
     Ok(route::choose_bot(&bots, department, humans_online))
 }
 
@@ -546,7 +549,7 @@ async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &O
                 return Err(DomainError::WrongArgumentValue("departmentKey").into());
             }
             let operators = load_operators(conn, false).await?;
-            let bots: Vec<OperatorId> = load_bots(conn).await?.iter().map(|b| b.operator_id).collect();
+            let bots: Vec<OperatorId> = load_bots(conn, None).await?.iter().map(|b| b.operator_id).collect();
             // Humans only (a department redirect never lands on a bot); no departments = all.
             let serves = |status: OperatorStatus| {
                 operators.iter().any(|o| {
