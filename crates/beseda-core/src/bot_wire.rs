@@ -178,11 +178,30 @@ pub fn keyboard(buttons: &Value) -> Result<Value, &'static str> {
             if text.trim().is_empty() || text.chars().count() > 256 {
                 return Err("button texts are 1 to 256 characters");
             }
-            out_row.push(json!({"id": id, "text": text}));
+            out_row.push(button(id, text, b.get("config"))?);
         }
         out.push(Value::Array(out_row));
     }
     Ok(Value::Array(out))
+}
+
+/// A button in the visitor protocol's shape. Beseda extension (bot-api.md §7.4): a `config`
+/// of `{"type": "url", "link": …}` makes a link button.
+fn button(id: &str, text: &str, config: Option<&Value>) -> Result<Value, &'static str> {
+    let Some(config) = config.filter(|c| !c.is_null()) else { return Ok(json!({"id": id, "text": text})) };
+    match config.get("type").and_then(Value::as_str).unwrap_or("action") {
+        "action" => Ok(json!({"id": id, "text": text})),
+        "url" => {
+            let link = config.get("link").and_then(Value::as_str).ok_or("a url button needs a link")?;
+            let absolute = link.starts_with("http://") || link.starts_with("https://");
+            if !absolute || link.len() > 2048 {
+                return Err("a button link is an absolute http(s) URL of at most 2048 characters");
+            }
+            Ok(json!({"id": id, "text": text, "config": {"active": true, "state": "showing", "link": link},
+                "params": {"type": "url"}}))
+        }
+        _ => Err("button config type is url or action"),
+    }
 }
 
 #[cfg(test)]
@@ -203,5 +222,15 @@ mod tests {
         assert!(keyboard(&json!([[{"id": "a"}]])).is_err());
         let nine: Vec<Value> = (0..9).map(|i| json!({"id": i.to_string(), "text": "x"})).collect();
         assert!(keyboard(&json!([nine])).is_err());
+        let url = keyboard(&json!([[{"id": "site", "text": "Каталог", "config": {"type": "url", "link": "https://shop.example.com/c"}}]]))
+            .expect("url button");
+        assert_eq!(
+            url[0][0],
+            json!({"id": "site", "text": "Каталог", "config": {"active": true, "state": "showing", "link": "https://shop.example.com/c"}, "params": {"type": "url"}})
+        );
+        assert!(keyboard(
+            &json!([[{"id": "s", "text": "x", "config": {"type": "url", "link": "javascript:alert(1)"}}]])
+        )
+        .is_err());
     }
 }

@@ -4,6 +4,7 @@
 pub mod bot_wire;
 pub mod error;
 pub mod ids;
+pub mod markdown;
 pub mod model;
 pub mod operator_wire;
 pub mod presence;

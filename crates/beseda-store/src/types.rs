@@ -324,6 +324,8 @@ pub struct ChatDetail {
 pub struct OperatorMessage {
     pub client_side_id: String,
     pub text: String,
+    /// `text` is Markdown: the stored text is its plain rendering, `data.markdown` the source.
+    pub markdown: bool,
     /// Keyboard rows: each button `{"id", "text", optional "config"}`.
     pub keyboard: Option<Value>,
 }

@@ -585,3 +585,59 @@ async fn a_bot_failing_five_times_in_a_minute_is_skipped() {
     assert!(chat["messages"].as_array().expect("messages").iter().all(|m| m["kind"] != "info"));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn bots_may_send_markdown_and_link_buttons() {
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    let token = register_bot(&admin, &bot_op, &bot.url).await;
+    bot_op.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("m1", "заказ?").await;
+    let chat_id = bot.next().await.body["chat"]["id"].as_i64().expect("chat");
+    let md = "**Готово.** Заказ [№ 123](https://shop.example.com/o/123)";
+    let (code, _) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "operator", "text": md, "markdown": true}}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (code, _) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "keyboard", "buttons": [[{"id": "site", "text": "Открыть каталог", "config": {"type": "url", "link": "https://shop.example.com/catalog"}}]]}}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let chat = chat_of(&v).await;
+    let msgs = chat["messages"].as_array().expect("messages");
+    let text = msgs.iter().find(|m| m["kind"] == "operator").expect("operator message");
+    assert_eq!(text["text"], "Готово. Заказ № 123 (https://shop.example.com/o/123)");
+    assert_eq!(text["data"]["markdown"], md);
+    let kb = msgs.iter().find(|m| m["kind"] == "keyboard").expect("keyboard");
+    assert_eq!(
+        kb["data"]["buttons"][0][0],
+        json!({"id": "site", "text": "Открыть каталог", "config": {"active": true, "state": "showing", "link": "https://shop.example.com/catalog"}, "params": {"type": "url"}})
+    );
+    // Without the flag the text is sent as is.
+    let (code, _) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "operator", "text": "**plain**"}}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let chat = chat_of(&v).await;
+    assert!(chat["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .any(|m| m["text"] == "**plain**" && m["data"].is_null()));
+    server.stop().await;
+}

@@ -119,12 +119,28 @@ fn parse_call(method: &str, body: &Value) -> Result<BotCall, BotError> {
             match kind {
                 "operator" => {
                     let text = message.get("text").and_then(Value::as_str).ok_or_else(|| BotError::missing("text"))?;
-                    Ok(BotCall::Send(OperatorMessage { client_side_id, text: text.to_owned(), keyboard: None }))
+                    // Beseda extension (bot-api.md §7.3): Markdown only when the bot asks for it.
+                    let markdown = match message.get("markdown") {
+                        None | Some(Value::Null) => false,
+                        Some(Value::Bool(b)) => *b,
+                        Some(_) => return Err(BotError::wrong("markdown must be a boolean")),
+                    };
+                    Ok(BotCall::Send(OperatorMessage {
+                        client_side_id,
+                        text: text.to_owned(),
+                        markdown,
+                        keyboard: None,
+                    }))
                 }
                 "keyboard" => {
                     let buttons = message.get("buttons").ok_or_else(|| BotError::missing("buttons"))?;
                     let rows = bot_wire::keyboard(buttons).map_err(BotError::wrong)?;
-                    Ok(BotCall::Send(OperatorMessage { client_side_id, text: String::new(), keyboard: Some(rows) }))
+                    Ok(BotCall::Send(OperatorMessage {
+                        client_side_id,
+                        text: String::new(),
+                        markdown: false,
+                        keyboard: Some(rows),
+                    }))
                 }
                 other => Err(BotError::wrong(format!("unknown message kind `{other}`"))),
             }

@@ -137,11 +137,13 @@ fn v1_reply(body: &[u8]) -> Option<Vec<BotCall>> {
                     "operator" => Some(BotCall::Send(OperatorMessage {
                         client_side_id,
                         text: m.get("text")?.as_str()?.to_owned(),
+                        markdown: false,
                         keyboard: None,
                     })),
                     "keyboard" => Some(BotCall::Send(OperatorMessage {
                         client_side_id,
                         text: String::new(),
+                        markdown: false,
                         keyboard: Some(bot_wire::keyboard(m.get("buttons")?).ok()?),
                     })),
                     _ => None,

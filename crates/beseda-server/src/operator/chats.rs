@@ -90,7 +90,7 @@ pub async fn send(
     if let Some(k) = &b.keyboard {
         validate_keyboard(k)?;
     }
-    let msg = OperatorMessage { client_side_id: b.client_side_id, text: b.text, keyboard: b.keyboard };
+    let msg = OperatorMessage { client_side_id: b.client_side_id, text: b.text, markdown: false, keyboard: b.keyboard };
     let (message_id, changes) =
         state.store.operator_message(who.operator.id, ChatId(id), &msg).await.map_err(ApiError::operator)?;
     state.publish(&changes);

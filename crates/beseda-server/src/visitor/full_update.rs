@@ -45,7 +45,7 @@ pub fn render(page: &PageAuth, s: &Snapshot, now: i64) -> Value {
             "hintsEnabled": false,
             "survey": null,
             "showHelloMessage": s.chat.is_none() && !hello.is_empty(),
-            "helloMessageDescr": plain_text(hello),
+            "helloMessageDescr": beseda_core::markdown::to_plain(hello, false),
             "helloMessageMarkdown": hello,
             "chatStartAfterMessage": s.settings.chat_start_after_message,
             "pollingPeriod": 2,
@@ -55,34 +55,4 @@ pub fn render(page: &PageAuth, s: &Snapshot, now: i64) -> Value {
             "cobrowsingSession": null,
         }
     })
-}
-
-/// A plain rendering of Markdown for clients that show text only: emphasis markers and link
-/// targets are dropped.
-pub fn plain_text(markdown: &str) -> String {
-    let mut out = String::with_capacity(markdown.len());
-    let mut chars = markdown.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '*' | '_' | '`' | '#' => {}
-            ']' if chars.peek() == Some(&'(') => {
-                for c in chars.by_ref() {
-                    if c == ')' {
-                        break;
-                    }
-                }
-            }
-            '[' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn markdown_to_plain() {
-        assert_eq!(super::plain_text("**Hi**, see [docs](https://x.y) _now_"), "Hi, see docs now");
-    }
 }

@@ -2725,8 +2725,13 @@ async fn operator_send(
         Some(buttons) => (MessageKind::Keyboard, Some(json!({"buttons": buttons, "state": "pending"}))),
         None => {
             rules::validate_text(&msg.text, &emit.settings)?;
-            (MessageKind::Operator, None)
+            (MessageKind::Operator, msg.markdown.then(|| json!({"markdown": msg.text})))
         }
+    };
+    let text = match (kind, msg.markdown) {
+        (MessageKind::Keyboard, _) => String::new(),
+        (_, true) => beseda_core::markdown::to_plain(&msg.text, true),
+        _ => msg.text.clone(),
     };
     assign_if_waiting(conn, emit, chat, operator).await?;
     let bot = is_bot(conn, operator.id).await?;
@@ -2741,7 +2746,7 @@ async fn operator_send(
         chat,
         client_side_id: msg.client_side_id.clone(),
         kind,
-        text: if kind == MessageKind::Keyboard { String::new() } else { msg.text.clone() },
+        text,
         data,
         author: Some(operator),
         name: operator.name.clone(),
