@@ -105,6 +105,12 @@ pub fn new_chat(chat: &Chat, visitor_json: Value, earlier: &[Message]) -> Value 
     })
 }
 
+/// Beseda extension §7.5: where the visitor writes from.
+pub fn channel(chat: &Chat) -> Value {
+    let kind = if chat.location == "mobile" { "mobile" } else { "widget" };
+    json!({"type": kind, "id": null, "location": chat.location, "user_id": null, "user_name": null})
+}
+
 /// `new_message` events for one visitor message (one per file for file messages).
 pub fn new_messages(chat: &Chat, m: &Message) -> Vec<Value> {
     let items = if m.kind == MessageKind::FileVisitor { file_messages(m) } else { message(m).into_iter().collect() };

@@ -350,6 +350,8 @@ pub struct BotConfig {
     /// Generate a new token (the old one stops working at once).
     pub rotate_token: bool,
     pub reply_timeout_secs: i64,
+    /// Beseda extension §7.5: add the visitor's source channel to `new_chat`.
+    pub send_channel: bool,
 }
 
 /// A bot as stored.
@@ -363,6 +365,7 @@ pub struct BotRecord {
     /// API 2.0 token (40 hex characters).
     pub token: String,
     pub reply_timeout_secs: i64,
+    pub send_channel: bool,
 }
 
 /// One bot event claimed for delivery.

@@ -145,7 +145,7 @@ async fn a_bot_talks_to_a_visitor_and_hands_over() {
     assert_eq!(event_id.len(), 32);
     assert_eq!(event.uri, "/hook/v2?channel=42", "the URL is used as entered, without the userinfo");
     let b = &event.body;
-    assert_eq!(keys(b), ["chat", "event", "messages", "visitor"]);
+    assert_eq!(keys(b), ["chat", "event", "messages", "visitor"], "no extension keys unless asked");
     assert_eq!(b["event"], "new_chat");
     let chat_id = b["chat"]["id"].as_i64().expect("integer chat id");
     assert_eq!(keys(&b["chat"]), ["id"]);
@@ -399,7 +399,7 @@ async fn a_bot_that_does_not_reply_in_time_loses_the_chat() {
         .call(
             reqwest::Method::PUT,
             "/api/admin/v1/bots",
-            Some(json!({"operatorId": bot_op.id, "webhookUrl": bot.url, "replyTimeoutSecs": 30})),
+            Some(json!({"operatorId": bot_op.id, "webhookUrl": bot.url, "replyTimeoutSecs": 30, "sendChannel": true})),
         )
         .await;
     assert_eq!(code, 200, "{body}");
@@ -408,7 +408,13 @@ async fn a_bot_that_does_not_reply_in_time_loses_the_chat() {
     // A bot that answers in time keeps the chat.
     let v = server.visitor().await;
     v.send("r1", "привет").await;
-    let chat_id = bot.next().await.body["chat"]["id"].as_i64().expect("chat id");
+    let first = bot.next().await.body;
+    // The channel extension, asked for by this bot.
+    assert_eq!(
+        first["channel"],
+        json!({"type": "widget", "id": null, "location": "default", "user_id": null, "user_name": null})
+    );
+    let chat_id = first["chat"]["id"].as_i64().expect("chat id");
     // Delivery is recorded right after the webhook answers; wait for it through the store.
     for _ in 0..100 {
         if server.store.next_timer_due().await.expect("due").is_some() {

@@ -58,6 +58,7 @@ async fn make_bot(server: &TestServer, op: &Operator, sort_order: i64) {
         webhook_url: String::new(),
         rotate_token: false,
         reply_timeout_secs: 0,
+        send_channel: false,
     };
     server.store.save_bot(&config).await.expect("bot");
 }

@@ -180,6 +180,9 @@ pub struct BotBody {
     pub rotate_token: bool,
     #[serde(default)]
     pub reply_timeout_secs: i64,
+    /// Beseda extension: the visitor's source channel in `new_chat`.
+    #[serde(default)]
+    pub send_channel: bool,
 }
 
 fn default_sort_order() -> i64 {
@@ -218,13 +221,14 @@ pub async fn put_bot(
         webhook_url: b.webhook_url,
         rotate_token: b.rotate_token,
         reply_timeout_secs: b.reply_timeout_secs,
+        send_channel: b.send_channel,
     };
     let bot = state.store.save_bot(&config).await.map_err(|e| match e {
         beseda_store::StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such operator"),
         other => ApiError::operator(other),
     })?;
     Ok(Json(json!({"operatorId": bot.operator_id.0, "sortOrder": bot.sort_order, "apiVersion": bot.api_version,
-        "webhookUrl": bot.webhook_url, "token": bot.token})))
+        "webhookUrl": bot.webhook_url, "sendChannel": bot.send_channel, "token": bot.token})))
 }
 
 pub async fn outcome_counts(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {

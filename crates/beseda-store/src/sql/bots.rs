@@ -5,7 +5,7 @@ use crate::types::{BotCall, BotConfig, BotDelivery, BotRecord};
 use beseda_core::bot_wire;
 
 const BOT_COLS: &str = "b.operator_id, o.name AS operator_name, b.sort_order, b.api_version, b.webhook_url, b.token, \
-                        b.reply_timeout_secs";
+                        b.reply_timeout_secs, b.flags";
 
 fn bot_from(row: &DbRow) -> Result<BotRecord> {
     Ok(BotRecord {
@@ -16,6 +16,7 @@ fn bot_from(row: &DbRow) -> Result<BotRecord> {
         webhook_url: row.try_get("webhook_url")?,
         token: row.try_get::<Option<String>, _>("token")?.unwrap_or_default(),
         reply_timeout_secs: row.try_get("reply_timeout_secs")?,
+        send_channel: json_col::<Value>(row, "flags")?["send_channel"].as_bool().unwrap_or(false),
     })
 }
 
@@ -46,7 +47,11 @@ async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId
     let body = if record.api_version == 1 {
         bot_wire::v1_new_chat(chat, &visitor, &messages)
     } else {
-        bot_wire::new_chat(chat, bot_wire::visitor(&visitor, &emit.settings.default_lang), &messages)
+        let mut body = bot_wire::new_chat(chat, bot_wire::visitor(&visitor, &emit.settings.default_lang), &messages);
+        if record.send_channel {
+            body["channel"] = bot_wire::channel(chat);
+        }
+        body
     };
     enqueue_bot_event(conn, chat.id, bot, body, emit.now).await
 }

@@ -2311,10 +2311,10 @@ impl Store for SqlStore {
             _ => new_bot_token(),
         };
         sqlx::query(
-            "INSERT INTO bots (operator_id, sort_order, created_at, api_version, webhook_url, token, reply_timeout_secs) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (operator_id) DO UPDATE SET sort_order = excluded.sort_order, \
+            "INSERT INTO bots (operator_id, sort_order, created_at, api_version, webhook_url, token, reply_timeout_secs, flags) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (operator_id) DO UPDATE SET sort_order = excluded.sort_order, \
              api_version = excluded.api_version, webhook_url = excluded.webhook_url, token = excluded.token, \
-             reply_timeout_secs = excluded.reply_timeout_secs",
+             reply_timeout_secs = excluded.reply_timeout_secs, flags = excluded.flags",
         )
         .bind(config.operator_id.0)
         .bind(config.sort_order)
@@ -2323,6 +2323,7 @@ impl Store for SqlStore {
         .bind(&config.webhook_url)
         .bind(&token)
         .bind(config.reply_timeout_secs)
+        .bind(to_json(&json!({"send_channel": config.send_channel}))?)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from_db)?;
