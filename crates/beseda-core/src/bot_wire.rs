@@ -2,6 +2,7 @@
 //! side: inside `chat`, `visitor`, `message`, `data`, `button` and `request` exactly the keys
 //! shown in the spec are sent.
 
+use crate::ids::OperatorId;
 use crate::model::{Chat, Message, Visitor};
 use crate::state::MessageKind;
 use crate::texts;
@@ -103,6 +104,28 @@ pub fn new_chat(chat: &Chat, visitor_json: Value, earlier: &[Message]) -> Value 
         "visitor": visitor_json,
         "messages": messages[skip..],
     })
+}
+
+/// Beseda extension §7.1: the chat was closed.
+pub fn chat_closed(chat: &Chat, closed_by: &str, operator: Option<(OperatorId, &str)>, with_bot: bool) -> Value {
+    let mut body = json!({"event": "chat_closed", "chat_id": chat.id.0, "closed_by": closed_by, "with_bot": with_bot});
+    if let Some((id, name)) = operator {
+        body["operator"] = json!({"id": id.0, "name": name});
+    }
+    body
+}
+
+/// Beseda extension §7.2: a chat the bot held earlier came back; `messages` are the visitor's and
+/// operators' messages since the bot let go (at most the last 50).
+pub fn returned_to_bot(chat: &Chat, by: OperatorId, by_name: &str, since: &[&Message]) -> Value {
+    let messages: Vec<Value> = since
+        .iter()
+        .filter(|m| matches!(m.kind, MessageKind::Visitor | MessageKind::Operator))
+        .map(|m| json!({"id": m.id.as_str(), "kind": m.kind.as_str(), "text": m.text}))
+        .collect();
+    let skip = messages.len().saturating_sub(NEW_CHAT_MESSAGES);
+    json!({"event": "chat_returned_to_bot", "chat_id": chat.id.0, "operator": {"id": by.0, "name": by_name},
+        "messages": messages[skip..]})
 }
 
 /// Beseda extension §7.5: where the visitor writes from.

@@ -352,6 +352,10 @@ pub struct BotConfig {
     pub reply_timeout_secs: i64,
     /// Beseda extension §7.5: add the visitor's source channel to `new_chat`.
     pub send_channel: bool,
+    /// Beseda extension §7.1: tell the bot when a chat it held is closed.
+    pub send_chat_closed: bool,
+    /// Beseda extension §7.2: `chat_returned_to_bot` instead of a second `new_chat`.
+    pub send_chat_returned_to_bot: bool,
 }
 
 /// A bot as stored.
@@ -366,6 +370,8 @@ pub struct BotRecord {
     pub token: String,
     pub reply_timeout_secs: i64,
     pub send_channel: bool,
+    pub send_chat_closed: bool,
+    pub send_chat_returned_to_bot: bool,
 }
 
 /// One bot event claimed for delivery.
@@ -377,6 +383,8 @@ pub struct BotDelivery {
     pub body: Value,
     /// Attempts made before this one.
     pub attempts: i64,
+    /// A notification whose failure is only logged (no hand-off).
+    pub notify_only: bool,
 }
 
 /// What a bot asks for through the Bot API.

@@ -647,3 +647,51 @@ async fn bots_may_send_markdown_and_link_buttons() {
         .any(|m| m["text"] == "**plain**" && m["data"].is_null()));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn bots_that_ask_are_told_of_returns_and_closes() {
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let human = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    let (code, body) = admin
+        .call(
+            reqwest::Method::PUT,
+            "/api/admin/v1/bots",
+            Some(json!({"operatorId": bot_op.id, "webhookUrl": bot.url, "sendChatClosed": true, "sendChatReturnedToBot": true})),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let token = body["token"].as_str().expect("token").to_owned();
+    bot_op.set_status("online").await;
+    human.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("c1", "где заказ?").await;
+    let chat_id = bot.next().await.body["chat"]["id"].as_i64().expect("chat");
+    bot_call(&server, &token, "redirect_chat", json!({"chat_id": chat_id, "operator_id": human.id})).await;
+    human.reply(chat_id, "h1", "Заказ найден, передаю обратно боту.").await;
+    v.send("c2", "Спасибо").await;
+    let (code, _) =
+        human.post(&format!("/api/operator/v1/chats/{chat_id}/redirect"), json!({"operatorId": bot_op.id})).await;
+    assert_eq!(code, 200);
+    let event = bot.next().await;
+    assert_eq!(keys(&event.body), ["chat_id", "event", "messages", "operator"]);
+    assert_eq!(event.body["event"], "chat_returned_to_bot");
+    assert_eq!(event.body["operator"], json!({"id": human.id, "name": "Анна"}));
+    let texts: Vec<(&str, &str)> = event.body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .map(|m| (m["kind"].as_str().unwrap_or_default(), m["text"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(texts, [("operator", "Заказ найден, передаю обратно боту."), ("visitor", "Спасибо")]);
+    // The visitor closes: the bot still holds the chat and is told.
+    v.ok("chat.close", &[]).await;
+    let event = bot.next().await;
+    assert_eq!(
+        event.body,
+        json!({"event": "chat_closed", "chat_id": chat_id, "closed_by": "visitor", "with_bot": true})
+    );
+    server.stop().await;
+}

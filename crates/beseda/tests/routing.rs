@@ -59,6 +59,8 @@ async fn make_bot(server: &TestServer, op: &Operator, sort_order: i64) {
         rotate_token: false,
         reply_timeout_secs: 0,
         send_channel: false,
+        send_chat_closed: false,
+        send_chat_returned_to_bot: false,
     };
     server.store.save_bot(&config).await.expect("bot");
 }

@@ -180,9 +180,13 @@ pub struct BotBody {
     pub rotate_token: bool,
     #[serde(default)]
     pub reply_timeout_secs: i64,
-    /// Beseda extension: the visitor's source channel in `new_chat`.
+    /// Beseda extensions (bot-api.md §7), all off by default.
     #[serde(default)]
     pub send_channel: bool,
+    #[serde(default)]
+    pub send_chat_closed: bool,
+    #[serde(default)]
+    pub send_chat_returned_to_bot: bool,
 }
 
 fn default_sort_order() -> i64 {
@@ -222,13 +226,16 @@ pub async fn put_bot(
         rotate_token: b.rotate_token,
         reply_timeout_secs: b.reply_timeout_secs,
         send_channel: b.send_channel,
+        send_chat_closed: b.send_chat_closed,
+        send_chat_returned_to_bot: b.send_chat_returned_to_bot,
     };
     let bot = state.store.save_bot(&config).await.map_err(|e| match e {
         beseda_store::StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such operator"),
         other => ApiError::operator(other),
     })?;
     Ok(Json(json!({"operatorId": bot.operator_id.0, "sortOrder": bot.sort_order, "apiVersion": bot.api_version,
-        "webhookUrl": bot.webhook_url, "sendChannel": bot.send_channel, "token": bot.token})))
+        "webhookUrl": bot.webhook_url, "sendChannel": bot.send_channel,
+        "sendChatClosed": bot.send_chat_closed, "sendChatReturnedToBot": bot.send_chat_returned_to_bot, "token": bot.token})))
 }
 
 pub async fn outcome_counts(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {

@@ -175,6 +175,10 @@ async fn deliver(state: &AppState, d: BotDelivery) -> Result<(), beseda_store::S
             tracing::info!(chat = d.chat_id.0, attempt = d.attempts + 1, reason = %why, "bot event will be retried");
             state.store.bot_event_retry(d.outbox_id, delay.as_micros() as i64, &why).await
         }
+        Outcome::Retryable(why) | Outcome::Final(why) if d.notify_only => {
+            tracing::info!(chat = d.chat_id.0, reason = %why, "bot notification not delivered");
+            state.store.bot_event_delivered(d.outbox_id).await
+        }
         Outcome::Retryable(why) | Outcome::Final(why) => {
             let reason = format!("{why} ({} attempts)", d.attempts + 1);
             tracing::warn!(chat = d.chat_id.0, bot = d.bot.operator_id.0, reason = %reason, "bot failed; chat handed to operators");

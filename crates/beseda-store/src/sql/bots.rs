@@ -16,8 +16,14 @@ fn bot_from(row: &DbRow) -> Result<BotRecord> {
         webhook_url: row.try_get("webhook_url")?,
         token: row.try_get::<Option<String>, _>("token")?.unwrap_or_default(),
         reply_timeout_secs: row.try_get("reply_timeout_secs")?,
-        send_channel: json_col::<Value>(row, "flags")?["send_channel"].as_bool().unwrap_or(false),
+        send_channel: flag(row, "send_channel")?,
+        send_chat_closed: flag(row, "send_chat_closed")?,
+        send_chat_returned_to_bot: flag(row, "send_chat_returned_to_bot")?,
     })
+}
+
+fn flag(row: &DbRow, name: &str) -> Result<bool> {
+    Ok(json_col::<Value>(row, "flags")?[name].as_bool().unwrap_or(false))
 }
 
 async fn load_bot(conn: &mut Conn, operator: OperatorId) -> Result<Option<BotRecord>> {
@@ -29,9 +35,18 @@ async fn load_bot(conn: &mut Conn, operator: OperatorId) -> Result<Option<BotRec
 
 /// Queues an event for the bot holding `chat`; delivered in order per chat.
 async fn enqueue_bot_event(conn: &mut Conn, chat: ChatId, bot: OperatorId, body: Value, now: i64) -> Result<()> {
+    enqueue_bot_payload(conn, chat, json!({"bot": bot.0, "body": body}), now).await
+}
+
+/// Queues a notification whose failure is only logged.
+async fn enqueue_bot_notice(conn: &mut Conn, chat: ChatId, bot: OperatorId, body: Value, now: i64) -> Result<()> {
+    enqueue_bot_payload(conn, chat, json!({"bot": bot.0, "body": body, "notify_only": true}), now).await
+}
+
+async fn enqueue_bot_payload(conn: &mut Conn, chat: ChatId, payload: Value, now: i64) -> Result<()> {
     sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('bot_event', $1, $2, $3, $4)")
         .bind(chat.0.to_string())
-        .bind(to_json(&json!({"bot": bot.0, "body": body}))?)
+        .bind(to_json(&payload)?)
         .bind(now)
         .bind(now)
         .execute(&mut *conn)
@@ -39,11 +54,33 @@ async fn enqueue_bot_event(conn: &mut Conn, chat: ChatId, bot: OperatorId, body:
     Ok(())
 }
 
-/// `new_chat` for a bot that just got the chat, with the visitor's earlier messages.
+/// `new_chat` for a bot that just got the chat, with the visitor's earlier messages — or, for a
+/// bot that held it before and asked for it, `chat_returned_to_bot` (§7.2).
 async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId) -> Result<()> {
+    let history = sqlx::query("SELECT last_bot_id, bot_released_at FROM chats WHERE id = $1")
+        .bind(chat.id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let last_bot: Option<i64> = history.try_get("last_bot_id")?;
+    let released_at: Option<i64> = history.try_get("bot_released_at")?;
+    sqlx::query("UPDATE chats SET last_bot_id = $1, bot_close_sent = FALSE, bot_released_at = NULL WHERE id = $2")
+        .bind(bot.0)
+        .bind(chat.id.0)
+        .execute(&mut *conn)
+        .await?;
     let Some(record) = load_bot(conn, bot).await?.filter(|b| !b.webhook_url.is_empty()) else { return Ok(()) };
-    let visitor = load_visitor(conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
     let messages = load_messages(conn, chat.id).await?;
+    if record.api_version == 2 && record.send_chat_returned_to_bot && last_bot == Some(bot.0) {
+        let since = released_at.unwrap_or(0);
+        let recent: Vec<&Message> = messages.iter().filter(|m| m.created_at >= since).collect();
+        let (id, name) = emit.actor.clone().unwrap_or((bot, record.operator_name.clone()));
+        let mut body = bot_wire::returned_to_bot(chat, id, &name, &recent);
+        if record.send_channel {
+            body["channel"] = bot_wire::channel(chat);
+        }
+        return enqueue_bot_event(conn, chat.id, bot, body, emit.now).await;
+    }
+    let visitor = load_visitor(conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
     let body = if record.api_version == 1 {
         bot_wire::v1_new_chat(chat, &visitor, &messages)
     } else {
@@ -54,6 +91,53 @@ async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId
         body
     };
     enqueue_bot_event(conn, chat.id, bot, body, emit.now).await
+}
+
+/// The bot that held the chat lets go of it (another operator, the queue, a hand-off).
+async fn bot_released(conn: &mut Conn, chat: ChatId, previous: Option<OperatorId>, now: i64) -> Result<()> {
+    let Some(previous) = previous else { return Ok(()) };
+    sqlx::query("UPDATE chats SET bot_released_at = $1 WHERE id = $2 AND last_bot_id = $3 AND bot_released_at IS NULL")
+        .bind(now)
+        .bind(chat.0)
+        .bind(previous.0)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Who closed a chat, for the `chat_closed` extension.
+enum Closer<'a> {
+    Visitor,
+    Operator(&'a Operator),
+    Timeout,
+}
+
+/// `chat_closed` (§7.1): once, to the last bot that held the chat, if it asked for it and did
+/// not close the chat itself.
+async fn bot_chat_closed(conn: &mut Conn, emit: &Emit, chat: &Chat, by: &Closer<'_>) -> Result<()> {
+    let row = sqlx::query("SELECT last_bot_id, bot_close_sent FROM chats WHERE id = $1")
+        .bind(chat.id.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    let (Some(bot), false) = (row.try_get::<Option<i64>, _>("last_bot_id")?, row.try_get::<bool, _>("bot_close_sent")?)
+    else {
+        return Ok(());
+    };
+    sqlx::query("UPDATE chats SET bot_close_sent = TRUE WHERE id = $1").bind(chat.id.0).execute(&mut *conn).await?;
+    let bot = OperatorId(bot);
+    if matches!(by, Closer::Operator(op) if op.id == bot) {
+        return Ok(());
+    }
+    let Some(record) = load_bot(conn, bot).await?.filter(|b| b.send_chat_closed && !b.webhook_url.is_empty()) else {
+        return Ok(());
+    };
+    let (closed_by, operator) = match by {
+        Closer::Visitor => ("visitor", None),
+        Closer::Operator(op) => ("operator", Some((op.id, op.name.as_str()))),
+        Closer::Timeout => ("timeout", None),
+    };
+    let body = bot_wire::chat_closed(chat, closed_by, operator, chat.operator_id == Some(record.operator_id));
+    enqueue_bot_notice(conn, chat.id, bot, body, emit.now).await
 }
 
 /// `new_message` when the visitor writes in a chat a bot holds.
@@ -86,6 +170,7 @@ async fn hand_off(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: &BotRe
         return Ok(());
     }
     trip_breaker(conn, bot.operator_id, emit.now).await?;
+    bot_released(conn, chat.id, Some(bot.operator_id), emit.now).await?;
     cancel_pending_keyboards(conn, emit, chat).await?;
     back_to_queue(conn, emit, chat).await?;
     let lang = emit.settings.default_lang.clone();

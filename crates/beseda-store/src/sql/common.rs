@@ -376,11 +376,21 @@ struct Emit {
     settings: OrgSettings,
     /// The scheduler should look again (see [`Changes::wake_scheduler`]).
     wake: bool,
+    /// Who is acting, when an operator is (named in bot notifications).
+    actor: Option<(OperatorId, String)>,
 }
 
 impl Emit {
     fn new(visitor: &VisitorId, settings: OrgSettings, now: i64) -> Self {
-        Self { visitor: visitor.clone(), items: Vec::new(), operator_events: Vec::new(), now, settings, wake: false }
+        Self {
+            visitor: visitor.clone(),
+            items: Vec::new(),
+            operator_events: Vec::new(),
+            now,
+            settings,
+            wake: false,
+            actor: None,
+        }
     }
 
     fn item(&mut self, item: DeltaItem) {
@@ -849,7 +859,14 @@ async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, op
 }
 
 /// Closes a chat from either side.
-async fn close_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, next: ChatState, info: &str) -> Result<()> {
+async fn close_chat(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    chat: &mut Chat,
+    next: ChatState,
+    info: &str,
+    by: Closer<'_>,
+) -> Result<()> {
     // The operator may have a free place now.
     emit.wake = true;
     chat.state = next;
@@ -859,6 +876,7 @@ async fn close_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, next: Cha
     let sid = chat.visit_session_id.to_string();
     system_message(conn, emit, chat, MessageKind::Info, info.to_owned()).await?;
     chat_state_changed(conn, emit, chat).await?;
+    bot_chat_closed(conn, emit, chat, &by).await?;
     if next.is_final() {
         emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
         set_session_state(conn, emit, &chat.visit_session_id, VisitSessionState::IdleAfterChat).await?;
@@ -1805,7 +1823,8 @@ impl Store for SqlStore {
                 let Some(next) = rules::visitor_close(chat.state) else {
                     return Ok(());
                 };
-                close_chat(conn, emit, &mut chat, next, texts::visitor_closed(&settings.default_lang)).await
+                close_chat(conn, emit, &mut chat, next, texts::visitor_closed(&settings.default_lang), Closer::Visitor)
+                    .await
             })
         })
         .await
@@ -2323,7 +2342,11 @@ impl Store for SqlStore {
         .bind(&config.webhook_url)
         .bind(&token)
         .bind(config.reply_timeout_secs)
-        .bind(to_json(&json!({"send_channel": config.send_channel}))?)
+        .bind(to_json(&json!({
+            "send_channel": config.send_channel,
+            "send_chat_closed": config.send_chat_closed,
+            "send_chat_returned_to_bot": config.send_chat_returned_to_bot,
+        }))?)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from_db)?;
@@ -2416,6 +2439,7 @@ impl Store for SqlStore {
                 bot,
                 body: payload["body"].clone(),
                 attempts: row.try_get("attempts")?,
+                notify_only: payload["notify_only"].as_bool().unwrap_or(false),
             });
         }
         Ok(claimed)
@@ -2806,5 +2830,5 @@ async fn operator_close_chat(conn: &mut Conn, emit: &mut Emit, operator: &Operat
         chat.operator_id = Some(operator.id);
         emit.item(DeltaItem::upd("CHAT_OPERATOR", chat.visit_session_id.as_str(), wire::operator(operator)));
     }
-    close_chat(conn, emit, chat, next, texts::operator_closed(&settings.default_lang)).await
+    close_chat(conn, emit, chat, next, texts::operator_closed(&settings.default_lang), Closer::Operator(operator)).await
 }

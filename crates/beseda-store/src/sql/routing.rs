@@ -223,6 +223,7 @@ async fn assign_to(
 ) -> Result<()> {
     let bot = matches!(how, Assignment::Bot) || is_bot(conn, op.id).await?;
     let previous = chat.operator_id;
+    bot_released(conn, chat.id, previous.filter(|p| *p != op.id), emit.now).await?;
     chat.operator_id = Some(op.id);
     chat.state = if bot { ChatState::ChattingWithRobot } else { ChatState::Chatting };
     chat.assigned_at = Some(emit.now);
@@ -449,11 +450,11 @@ async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Cha
         }
         TIMER_AUTO_CLOSE => {
             let text = texts::chat_closed_by_timeout(&emit.settings.default_lang);
-            close_chat(conn, emit, chat, ChatState::Closed, text).await
+            close_chat(conn, emit, chat, ChatState::Closed, text, Closer::Timeout).await
         }
         TIMER_OPERATOR_CLOSED if chat.state == ChatState::ClosedByOperator => {
             let text = texts::chat_closed_by_timeout(&emit.settings.default_lang);
-            close_chat(conn, emit, chat, ChatState::Closed, text).await
+            close_chat(conn, emit, chat, ChatState::Closed, text, Closer::Timeout).await
         }
         TIMER_REASSIGN if chat.state == ChatState::Chatting => {
             let Some(holder) = chat.operator_id else { return Ok(()) };
@@ -499,6 +500,7 @@ async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Cha
 /// Returns a chat to the general queue.
 async fn back_to_queue(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
     emit.wake = true;
+    bot_released(conn, chat.id, chat.operator_id, emit.now).await?;
     chat.operator_id = None;
     chat.state = ChatState::Queue;
     chat.modified_at = emit.now;
@@ -522,6 +524,7 @@ async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &O
     if chat.state.is_final() {
         return Err(DomainError::ChatClosed.into());
     }
+    emit.actor = Some((by.id, by.name.clone()));
     if let Some(holder) = chat.operator_id.filter(|h| *h != by.id) {
         // An operator may move their own chats and take over bots'; supervisors and admins any.
         if by.role == OperatorRole::Operator && !is_bot(conn, holder).await? {
