@@ -393,4 +393,10 @@ pub enum BotCall {
     Send(OperatorMessage),
     Redirect(Redirect),
     Close,
+    /// Beseda extension §7.6: a note only operators see, optionally updating visitor fields;
+    /// allowed to the bot holding the chat or the last bot that held it.
+    Note {
+        text: String,
+        visitor_fields: Option<Value>,
+    },
 }

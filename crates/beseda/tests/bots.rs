@@ -686,6 +686,31 @@ async fn bots_that_ask_are_told_of_returns_and_closes() {
         .map(|m| (m["kind"].as_str().unwrap_or_default(), m["text"].as_str().unwrap_or_default()))
         .collect();
     assert_eq!(texts, [("operator", "Заказ найден, передаю обратно боту."), ("visitor", "Спасибо")]);
+    // A note for operators only, with contact data for the visitor's profile.
+    let (code, _) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "for_operator", "text": "Клиент подтвердил номер", "visitor_fields": {"phone": "+79991234567"}}}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (_, detail) = human.get(&format!("/api/operator/v1/chats/{chat_id}")).await;
+    let note = detail["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["kind"] == "for_operator")
+        .expect("note")
+        .clone();
+    assert_eq!((note["text"].as_str(), note["authorId"].as_i64()), (Some("Клиент подтвердил номер"), Some(bot_op.id)));
+    let full = v.delta(0, true).await;
+    assert!(full["fullUpdate"]["chat"]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .all(|m| m["kind"] != "for_operator"));
+    assert_eq!(full["fullUpdate"]["visitor"]["fields"]["phone"], "+79991234567");
     // The visitor closes: the bot still holds the chat and is told.
     v.ok("chat.close", &[]).await;
     let event = bot.next().await;

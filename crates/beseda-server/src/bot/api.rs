@@ -142,6 +142,12 @@ fn parse_call(method: &str, body: &Value) -> Result<BotCall, BotError> {
                         keyboard: Some(rows),
                     }))
                 }
+                // Beseda extension §7.6: a note for operators.
+                "for_operator" => {
+                    let text = message.get("text").and_then(Value::as_str).ok_or_else(|| BotError::missing("text"))?;
+                    let visitor_fields = message.get("visitor_fields").filter(|v| !v.is_null()).cloned();
+                    Ok(BotCall::Note { text: text.to_owned(), visitor_fields })
+                }
                 other => Err(BotError::wrong(format!("unknown message kind `{other}`"))),
             }
         }

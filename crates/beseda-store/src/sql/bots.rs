@@ -105,6 +105,43 @@ async fn bot_released(conn: &mut Conn, chat: ChatId, previous: Option<OperatorId
     Ok(())
 }
 
+/// A bot's note for operators (§7.6): the bot holds the chat or was its last bot.
+async fn bot_note(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    chat: &Chat,
+    bot: &Operator,
+    text: &str,
+    visitor_fields: Option<&Value>,
+) -> Result<()> {
+    let last: Option<i64> =
+        sqlx::query_scalar("SELECT last_bot_id FROM chats WHERE id = $1").bind(chat.id.0).fetch_one(&mut *conn).await?;
+    if chat.operator_id != Some(bot.id) && last != Some(bot.id.0) {
+        return Err(DomainError::NotHeldByBot.into());
+    }
+    rules::validate_text(text, &emit.settings)?;
+    if let Some(fields) = visitor_fields {
+        if fields.as_object().is_none_or(|f| f.values().any(|v| !v.is_string())) {
+            return Err(DomainError::WrongArgumentValue("visitor_fields").into());
+        }
+        merge_visitor_fields(conn, &chat.visitor_id, fields, emit.now).await?;
+        if let Some(v) = load_visitor(conn, &chat.visitor_id).await? {
+            emit.item(DeltaItem::upd("VISITOR_FULL", chat.visit_session_id.as_str(), wire::visitor(&v)));
+        }
+    }
+    let mut note = system_message(conn, emit, chat, MessageKind::ForOperator, text.to_owned()).await?;
+    // Operators see who wrote it.
+    note.author_id = Some(bot.id);
+    note.name = bot.name.clone();
+    sqlx::query("UPDATE messages SET author_id = $1, name = $2 WHERE id = $3")
+        .bind(bot.id.0)
+        .bind(&bot.name)
+        .bind(note.id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Who closed a chat, for the `chat_closed` extension.
 enum Closer<'a> {
     Visitor,

@@ -2375,6 +2375,9 @@ impl Store for SqlStore {
         let changes = self
             .chat_change(bot, chat, move |conn, emit, operator, mut chat| {
                 Box::pin(async move {
+                    if let BotCall::Note { text, visitor_fields } = &call {
+                        return bot_note(conn, emit, &chat, &operator, text, visitor_fields.as_ref()).await;
+                    }
                     if chat.state.is_final() || chat.state == ChatState::ClosedByOperator {
                         return Err(DomainError::ChatClosed.into());
                     }
@@ -2394,6 +2397,7 @@ impl Store for SqlStore {
                             redirect_chat(conn, emit, &mut chat, &operator, to).await
                         }
                         BotCall::Close => operator_close_chat(conn, emit, &operator, &mut chat).await,
+                        BotCall::Note { .. } => Ok(()),
                     }
                 })
             })
