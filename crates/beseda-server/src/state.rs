@@ -28,6 +28,8 @@ pub struct ServerConfig {
     pub bot_timeout: Duration,
     /// Delays before the retries of a failed bot event (their count is the number of retries).
     pub bot_retry_delays: Vec<Duration>,
+    /// Let bots' `file_operator` URLs point at private and loopback addresses.
+    pub bot_files_allow_private_addresses: bool,
 }
 
 impl Default for ServerConfig {
@@ -43,6 +45,7 @@ impl Default for ServerConfig {
             demo: false,
             bot_timeout: Duration::from_secs(3),
             bot_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
+            bot_files_allow_private_addresses: false,
         }
     }
 }

@@ -399,4 +399,6 @@ pub enum BotCall {
         text: String,
         visitor_fields: Option<Value>,
     },
+    /// A file the server fetched for the bot (`file_operator`).
+    SendFile(NewFile),
 }

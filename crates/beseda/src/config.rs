@@ -18,6 +18,7 @@ pub struct Config {
     pub max_connections: u32,
     pub longpoll_hold_secs: u64,
     pub max_body_bytes: usize,
+    pub bot_files_allow_private_addresses: bool,
 }
 
 impl Default for Config {
@@ -33,6 +34,7 @@ impl Default for Config {
             max_connections: 8,
             longpoll_hold_secs: 25,
             max_body_bytes: 256 * 1024,
+            bot_files_allow_private_addresses: false,
         }
     }
 }
@@ -69,6 +71,9 @@ longpoll_hold_secs = 25
 
 # Largest form or JSON request body, in bytes (uploads have their own limit).
 max_body_bytes = 262144
+
+# Let bots send files (file_operator) from private and loopback addresses.
+bot_files_allow_private_addresses = false
 "#;
 
 impl Config {
@@ -112,6 +117,10 @@ impl Config {
         }
         if let Some(v) = var("BESEDA_LONGPOLL_HOLD_SECS") {
             self.longpoll_hold_secs = v.parse().context("BESEDA_LONGPOLL_HOLD_SECS must be a number")?;
+        }
+        if let Some(v) = var("BESEDA_BOT_FILES_ALLOW_PRIVATE_ADDRESSES") {
+            self.bot_files_allow_private_addresses =
+                matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes");
         }
         if let Some(v) = var("BESEDA_MAX_BODY_BYTES") {
             self.max_body_bytes = v.parse().context("BESEDA_MAX_BODY_BYTES must be a number")?;

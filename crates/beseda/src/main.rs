@@ -188,6 +188,7 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
         public_origin: config.public_origin.clone().unwrap_or_else(|| format!("http://{addr}")),
         longpoll_hold: Duration::from_secs(config.longpoll_hold_secs),
         max_body_bytes: config.max_body_bytes,
+        bot_files_allow_private_addresses: config.bot_files_allow_private_addresses,
         demo,
         ..ServerConfig::default()
     };

@@ -720,3 +720,113 @@ async fn bots_that_ask_are_told_of_returns_and_closes() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn bots_send_files_by_url() {
+    let config = ServerConfig {
+        longpoll_hold: Duration::from_secs(5),
+        bot_files_allow_private_addresses: true,
+        ..ServerConfig::default()
+    };
+    let open = TestServer::start_with(false, config).await;
+    let admin = open.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = open.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    let token = register_bot(&admin, &bot_op, &bot.url).await;
+    bot_op.set_status("online").await;
+    // A file server: /price.pdf, a redirect to it, and something too big.
+    let pdf = b"%PDF-1.4 price list".to_vec();
+    let served = pdf.clone();
+    let files = axum::Router::new()
+        .route(
+            "/price.pdf",
+            axum::routing::get(move || {
+                let b = served.clone();
+                async move { ([("content-type", "application/pdf")], b) }
+            }),
+        )
+        .route("/go", axum::routing::get(|| async { (axum::http::StatusCode::FOUND, [("location", "/price.pdf")]) }))
+        .route("/big.bin", axum::routing::get(|| async { vec![0u8; 11 * 1024 * 1024] }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let files_addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, files).await;
+    });
+    let v = open.visitor().await;
+    v.send("p1", "прайс?").await;
+    let chat_id = bot.next().await.body["chat"]["id"].as_i64().expect("chat");
+    let (code, body) = bot_call(
+        &open,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "file_operator", "data": {"url": format!("http://{files_addr}/go")}}}),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let chat = chat_of(&v).await;
+    let file_msg = chat["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["kind"] == "file_operator")
+        .expect("file")
+        .clone();
+    let desc: Value = serde_json::from_str(file_msg["text"].as_str().expect("text")).expect("descriptor");
+    assert_eq!(
+        (desc["filename"].as_str(), desc["content_type"].as_str(), desc["size"].as_i64()),
+        (Some("price.pdf"), Some("application/pdf"), Some(pdf.len() as i64))
+    );
+    assert_eq!(file_msg["authorId"], json!(bot_op.id));
+    // Too big for the upload limit, and a URL that is not http(s).
+    let (code, body) = bot_call(
+        &open,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "file_operator", "data": {"url": format!("http://{files_addr}/big.bin")}}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (413, Some("max-file-size-exceeded")));
+    let (code, _) = bot_call(
+        &open,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "file_operator", "data": {"url": "ftp://x/y"}}}),
+    )
+    .await;
+    assert_eq!(code, 400);
+    let (code, body) = bot_call(
+        &open,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "file_operator", "data": {}}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("argument-missing")));
+    let files_now = chat_of(&v).await["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["kind"] == "file_operator")
+        .count();
+    assert_eq!(files_now, 1, "failed downloads post nothing");
+    open.stop().await;
+
+    // By default private and loopback addresses are refused.
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let token = register_bot(&admin, &bot_op, &bot.url).await;
+    bot_op.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("p2", "прайс?").await;
+    let chat_id = bot.next().await.body["chat"]["id"].as_i64().expect("chat");
+    let (code, body) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "file_operator", "data": {"url": format!("http://{files_addr}/price.pdf")}}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (422, Some("file-download-failed")));
+    server.stop().await;
+}

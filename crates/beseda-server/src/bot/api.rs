@@ -20,10 +20,10 @@ pub struct BotError {
 }
 
 impl BotError {
-    fn new(status: StatusCode, code: &'static str, desc: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: &'static str, desc: impl Into<String>) -> Self {
         Self { status, code, desc: desc.into() }
     }
-    fn wrong(desc: impl Into<String>) -> Self {
+    pub fn wrong(desc: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "wrong-argument-value", desc)
     }
     fn missing(field: &str) -> Self {
@@ -197,7 +197,17 @@ pub async fn call(
         return Err(BotError::wrong("the body must be a JSON object"));
     }
     let chat = chat_id(&body)?;
-    let call = parse_call(&name, &body)?;
+    let call = match body.pointer("/message/kind").and_then(Value::as_str) {
+        Some("file_operator") if name == "send_message" => {
+            let data =
+                body.pointer("/message/data").filter(|d| d.is_object()).ok_or_else(|| BotError::missing("data.url"))?;
+            let url = data.get("url").and_then(Value::as_str).ok_or_else(|| BotError::missing("data.url"))?;
+            let file_name = data.get("name").and_then(Value::as_str);
+            let media_type = data.get("media_type").and_then(Value::as_str);
+            BotCall::SendFile(super::fetch::fetch(&state, &bot, url, file_name, media_type).await?)
+        }
+        _ => parse_call(&name, &body)?,
+    };
     let (_, changes) = state.store.bot_call(bot.operator_id, chat, &call).await?;
     state.publish(&changes);
     state.bot_wake.notify_one();

@@ -3,4 +3,5 @@
 
 pub mod api;
 pub mod delivery;
+pub mod fetch;
 pub mod files;

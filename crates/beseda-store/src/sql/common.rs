@@ -2398,6 +2398,11 @@ impl Store for SqlStore {
                         }
                         BotCall::Close => operator_close_chat(conn, emit, &operator, &mut chat).await,
                         BotCall::Note { .. } => Ok(()),
+                        BotCall::SendFile(file) => {
+                            let id = operator_send_file(conn, emit, &operator, &mut chat, file).await?;
+                            *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(id);
+                            Ok(())
+                        }
                     }
                 })
             })
@@ -2835,4 +2840,64 @@ async fn operator_close_chat(conn: &mut Conn, emit: &mut Emit, operator: &Operat
         emit.item(DeltaItem::upd("CHAT_OPERATOR", chat.visit_session_id.as_str(), wire::operator(operator)));
     }
     close_chat(conn, emit, chat, next, texts::operator_closed(&settings.default_lang), Closer::Operator(operator)).await
+}
+
+/// An operator's (or bot's) file in the chat: stored for the visitor, posted as `file_operator`.
+async fn operator_send_file(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    operator: &Operator,
+    chat: &mut Chat,
+    file: &NewFile,
+) -> Result<MessageId> {
+    sqlx::query(&format!(
+        "INSERT INTO files ({FILE_COLS}, created_at) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11)"
+    ))
+    .bind(file.guid.as_str())
+    .bind(chat.visitor_id.as_str())
+    .bind(chat.id.0)
+    .bind(&file.filename)
+    .bind(&file.content_type)
+    .bind(&file.client_content_type)
+    .bind(file.size)
+    .bind(file.width)
+    .bind(file.height)
+    .bind(&file.content)
+    .bind(emit.now)
+    .execute(&mut *conn)
+    .await?;
+    let record = FileRecord {
+        guid: file.guid.clone(),
+        visitor_id: chat.visitor_id.clone(),
+        chat_id: Some(chat.id),
+        message_id: None,
+        filename: file.filename.clone(),
+        content_type: file.content_type.clone(),
+        client_content_type: file.client_content_type.clone(),
+        size: file.size,
+        width: file.width,
+        height: file.height,
+        content: Vec::new(),
+    };
+    let desc = record.descriptor();
+    let m = NewMessage {
+        chat,
+        client_side_id: hex_id(),
+        kind: MessageKind::FileOperator,
+        text: to_json(&desc)?,
+        data: Some(json!({"file": {"state": "ready", "desc": desc, "progress": 100}})),
+        author: Some(operator),
+        name: operator.name.clone(),
+        quote: None,
+    };
+    let message = insert_message(conn, emit, m).await?;
+    attach_files(conn, std::slice::from_ref(&file.guid), &message).await?;
+    chat.unread_by_visitor_count += 1;
+    chat.unread_by_visitor_since.get_or_insert(message.created_at);
+    chat.read_by_visitor = false;
+    chat.modified_at = emit.now;
+    save_chat(conn, chat).await?;
+    let sid = chat.visit_session_id.to_string();
+    emit.item(DeltaItem::upd("UNREAD_BY_VISITOR", &sid, wire::unread_by_visitor(chat)));
+    Ok(message.id)
 }
