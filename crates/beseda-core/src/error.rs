@@ -87,6 +87,8 @@ pub enum DomainError {
     QuotingMessageFromAnotherVisitor,
     #[error("chat is not assigned to this bot")]
     NotHeldByBot,
+    #[error("no such visit session")]
+    SessionNotFound,
 }
 
 impl DomainError {
@@ -136,6 +138,7 @@ impl DomainError {
             MaxFilesCountPerChatExceeded => "max_files_count_per_chat_exceeded",
             QuotingMessageFromAnotherVisitor => "quoting-message-from-another-visitor",
             NotHeldByBot => "access-denied",
+            SessionNotFound => "session-not-found",
         }
     }
 

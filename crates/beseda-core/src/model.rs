@@ -111,6 +111,8 @@ pub struct Chat {
     /// `answered`, `missed` or `refusal`, once known.
     pub outcome: Option<String>,
     pub operator_closed_at: Option<i64>,
+    /// The chat's own conversation timeout, overriding the placement's.
+    pub conversation_timeout_hours: Option<i64>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -159,6 +159,16 @@ pub trait Store: Send + Sync + 'static {
     async fn bots(&self) -> Result<Vec<BotRecord>>;
     /// A Bot API call; the bot must hold the chat.
     async fn bot_call(&self, bot: OperatorId, chat: ChatId, call: &BotCall) -> Result<(Option<MessageId>, Changes)>;
+    /// Beseda extension (webchat-sessions.md §4): a bot writes to a visit session; the visitor's
+    /// current chat is used (the bot must hold it, or take it when nobody does), or a chat is
+    /// started for the bot.
+    async fn bot_send_to_session(
+        &self,
+        bot: OperatorId,
+        session: &VisitSessionId,
+        msg: &OperatorMessage,
+        timeout_hours: Option<i64>,
+    ) -> Result<(ChatId, Changes)>;
     /// Claims the next undelivered event of each chat (one per chat, in order) for delivery;
     /// a claim lasts `lease_micros`, after which an unfinished delivery is tried again.
     async fn claim_bot_events(&self, limit: i64, lease_micros: i64) -> Result<Vec<BotDelivery>>;

@@ -830,3 +830,76 @@ async fn bots_send_files_by_url() {
     assert_eq!((code, body["error"].as_str()), (422, Some("file-download-failed")));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn bots_write_to_a_visit_session() {
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    let token = register_bot(&admin, &bot_op, &bot.url).await;
+    let v = server.visitor().await;
+    let (code, body) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"visit_session_id": v.session_id, "message": {"kind": "operator", "text": "This is a message from create action", "markdown": true},
+               "conversation": {"timeout_hours": 48}}),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["result"], "ok");
+    let chat_id = body["chat_id"].as_i64().expect("chat id");
+    let chat = chat_of(&v).await;
+    assert_eq!((chat["id"].as_i64(), chat["state"].as_str()), (Some(chat_id), Some("chatting_with_robot")));
+    assert!(chat["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .any(|m| m["text"] == "This is a message from create action"));
+    // The bot gets no new_chat for a chat it started; the visitor's reply is its first event.
+    v.send("s1", "ответ").await;
+    let event = bot.next().await;
+    assert_eq!(event.body["event"], "new_message");
+    assert_eq!(event.body["chat_id"], json!(chat_id));
+    // Again to the same session: the same chat.
+    let (_, body) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"visit_session_id": v.session_id, "message": {"kind": "operator", "text": "ещё"}}),
+    )
+    .await;
+    assert_eq!(body["chat_id"], json!(chat_id));
+    // Errors.
+    let (code, body) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"visit_session_id": "0".repeat(32), "message": {"kind": "operator", "text": "x"}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (404, Some("session-not-found")));
+    let (code, body) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"visit_session_id": v.session_id, "chat_id": chat_id, "message": {"kind": "operator", "text": "x"}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")));
+    let (code, _) = bot_call(&server, &token, "send_message", json!({"visit_session_id": v.session_id, "message": {"kind": "operator", "text": "x"}, "conversation": {"timeout_hours": 721}})).await;
+    assert_eq!(code, 400);
+    let human = server.operator("h@x.io", "H", OperatorRole::Operator).await;
+    human.set_status("online").await;
+    human.post(&format!("/api/operator/v1/chats/{chat_id}/take"), json!({})).await;
+    let (code, body) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"visit_session_id": v.session_id, "message": {"kind": "operator", "text": "x"}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("access-denied")), "a human holds the chat now");
+    server.stop().await;
+}

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use beseda_core::ids::{hex_id, ChatId, OperatorId};
+use beseda_core::ids::{hex_id, ChatId, OperatorId, VisitSessionId};
 use beseda_core::{bot_wire, DomainError};
 use beseda_store::{BotCall, BotRecord, OperatorMessage, Redirect, RedirectTarget, StoreError};
 use serde_json::{json, Value};
@@ -43,6 +43,9 @@ impl From<StoreError> for BotError {
         match e {
             StoreError::Domain(NotHeldByBot) | StoreError::Domain(ChatTaken) => {
                 Self::new(StatusCode::FORBIDDEN, "access-denied", "chat is not assigned to this bot")
+            }
+            StoreError::Domain(SessionNotFound) => {
+                Self::new(StatusCode::NOT_FOUND, "session-not-found", "no visit session with that id")
             }
             StoreError::Domain(ChatNotFound) => {
                 Self::new(StatusCode::NOT_FOUND, "chat-not-found", "no chat with that id")
@@ -196,6 +199,9 @@ pub async fn call(
     if !body.is_object() {
         return Err(BotError::wrong("the body must be a JSON object"));
     }
+    if name == "send_message" && body.get("visit_session_id").is_some_and(|v| !v.is_null()) {
+        return send_to_session(&state, &bot, &body).await;
+    }
     let chat = chat_id(&body)?;
     let call = match body.pointer("/message/kind").and_then(Value::as_str) {
         Some("file_operator") if name == "send_message" => {
@@ -212,4 +218,28 @@ pub async fn call(
     state.publish(&changes);
     state.bot_wake.notify_one();
     Ok(Json(json!({"result": "ok"})))
+}
+
+/// Beseda extension (webchat-sessions.md §4): `send_message` addressed to a visit session.
+async fn send_to_session(state: &AppState, bot: &BotRecord, body: &Value) -> Result<Json<Value>, BotError> {
+    if body.get("chat_id").is_some_and(|v| !v.is_null()) {
+        return Err(BotError::wrong("give chat_id or visit_session_id, not both"));
+    }
+    let session = body
+        .get("visit_session_id")
+        .and_then(Value::as_str)
+        .and_then(VisitSessionId::parse)
+        .ok_or_else(|| BotError::wrong("visit_session_id must be 32 hex characters"))?;
+    let timeout = match body.pointer("/conversation/timeout_hours") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(
+            v.as_i64().filter(|h| (1..=720).contains(h)).ok_or_else(|| BotError::wrong("timeout_hours is 1 to 720"))?,
+        ),
+    };
+    let BotCall::Send(msg) = parse_call("send_message", body)? else {
+        return Err(BotError::wrong("a message to a session is an operator text or a keyboard"));
+    };
+    let (chat, changes) = state.store.bot_send_to_session(bot.operator_id, &session, &msg, timeout).await?;
+    state.publish(&changes);
+    Ok(Json(json!({"result": "ok", "chat_id": chat.0})))
 }

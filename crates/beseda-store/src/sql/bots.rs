@@ -68,6 +68,9 @@ async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId
         .bind(chat.id.0)
         .execute(&mut *conn)
         .await?;
+    if emit.quiet_bot == Some(bot) {
+        return Ok(());
+    }
     let Some(record) = load_bot(conn, bot).await?.filter(|b| !b.webhook_url.is_empty()) else { return Ok(()) };
     let messages = load_messages(conn, chat.id).await?;
     if record.api_version == 2 && record.send_chat_returned_to_bot && last_bot == Some(bot.0) {

@@ -28,7 +28,7 @@ const CHAT_MESSAGE_LIMIT: i64 = 1000;
 const HISTORY_PAGE: i64 = 100;
 
 const OPERATOR_COLS: &str = "id, email, name, role, status, languages, max_chats, avatar, title, locale_names";
-const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at";
+const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at, conversation_timeout_hours";
 const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
 const VISITOR_COLS: &str =
     "id, fields, icon_color, icon_shape, provided_id, banned, history_revision, created_at, modified_at";
@@ -104,6 +104,7 @@ fn chat_from(row: &DbRow) -> Result<Chat> {
         response_busy_sent: row.try_get("response_busy_sent")?,
         outcome: row.try_get("outcome")?,
         operator_closed_at: row.try_get("operator_closed_at")?,
+        conversation_timeout_hours: row.try_get("conversation_timeout_hours")?,
     })
 }
 
@@ -299,7 +300,10 @@ async fn load_current_chat(
     if chat.state.is_final() {
         return Ok(None);
     }
-    let timeout_hours = load_placement(conn, location).await?.map(|p| p.conversation_timeout_hours).unwrap_or(24);
+    let timeout_hours = match chat.conversation_timeout_hours {
+        Some(h) => h,
+        None => load_placement(conn, location).await?.map(|p| p.conversation_timeout_hours).unwrap_or(24),
+    };
     if chat.modified_at < now - timeout_hours * 3600 * 1_000_000 {
         return Ok(None);
     }
@@ -378,6 +382,8 @@ struct Emit {
     wake: bool,
     /// Who is acting, when an operator is (named in bot notifications).
     actor: Option<(OperatorId, String)>,
+    /// A bot that started this chat itself and gets no `new_chat` for it.
+    quiet_bot: Option<OperatorId>,
 }
 
 impl Emit {
@@ -390,6 +396,7 @@ impl Emit {
             settings,
             wake: false,
             actor: None,
+            quiet_bot: None,
         }
     }
 
@@ -2409,6 +2416,61 @@ impl Store for SqlStore {
             .await?;
         let id = out.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))?.take();
         Ok((id, changes))
+    }
+
+    async fn bot_send_to_session(
+        &self,
+        bot: OperatorId,
+        session: &VisitSessionId,
+        msg: &OperatorMessage,
+        timeout_hours: Option<i64>,
+    ) -> Result<(ChatId, Changes)> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT visitor_id, location FROM visit_sessions WHERE id = $1")
+            .bind(session.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(DomainError::SessionNotFound)?;
+        let v = VisitorCtx {
+            visitor_id: VisitorId::from_stored(row.try_get("visitor_id")?),
+            visit_session_id: session.clone(),
+            location: row.try_get("location")?,
+        };
+        let settings = load_settings(&mut tx).await?;
+        let operator = load_operator(&mut tx, bot).await?.ok_or(StoreError::NotFound)?;
+        let mut emit = Emit::new(&v.visitor_id, settings.clone(), self.clock.now());
+        // The bot started this chat itself: it gets no new_chat for it.
+        emit.quiet_bot = Some(bot);
+        let mut chat = match load_current_chat(&mut tx, &v.visitor_id, &v.location, true, emit.now).await? {
+            Some(c) if c.operator_id.is_some_and(|o| o != bot) => return Err(DomainError::NotHeldByBot.into()),
+            Some(c) => c,
+            None => {
+                let department = choose_department(&mut tx, &v, &settings, None).await?.unwrap_or(None);
+                create_chat(
+                    &mut tx,
+                    &mut emit,
+                    &v,
+                    &settings,
+                    NewChat { department, force_online: true, ..NewChat::default() },
+                )
+                .await?
+            }
+        };
+        if chat.operator_id.is_none() {
+            let text = texts::operator_joined(&settings.default_lang, &operator.name);
+            assign_to(&mut tx, &mut emit, &mut chat, &operator, Assignment::Bot, text).await?;
+        }
+        if let Some(hours) = timeout_hours {
+            sqlx::query("UPDATE chats SET conversation_timeout_hours = $1 WHERE id = $2")
+                .bind(hours)
+                .bind(chat.id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        operator_send(&mut tx, &mut emit, &operator, &mut chat, msg).await?;
+        let changes = emit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok((chat.id, changes))
     }
 
     async fn claim_bot_events(&self, limit: i64, lease_micros: i64) -> Result<Vec<BotDelivery>> {
