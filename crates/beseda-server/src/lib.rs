@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod bot;
 pub mod bus;
+pub mod channel;
 pub mod demo;
 pub mod error;
 pub mod health;

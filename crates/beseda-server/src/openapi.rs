@@ -57,6 +57,9 @@ fn schemas() -> Value {
         "Profile": {"type": "object", "required": ["languages"], "properties": {"departmentKeys": {"type": "array", "items": {"type": "string"}},
             "languages": {"type": "array", "items": {"type": "string"}}, "maxChats": {"type": "integer"}}},
         "Bot": {"type": "object", "required": ["operatorId"], "properties": {"operatorId": {"type": "integer"}, "sortOrder": {"type": "integer"}}},
+        "Channel": {"type": "object", "required": ["title"], "properties": {"key": {"type": "string"},
+            "title": {"type": "string"}, "callbackUrl": {"type": "string"}, "departmentMode": {"type": "string", "enum": ["not_necessary", "obligatory"]},
+            "defaultDepartment": {"type": "string"}, "allowedDepartments": {"type": "array", "items": {"type": "string"}}, "rotateSecret": {"type": "boolean"}}},
         "Error": {"type": "object", "required": ["error"],
             "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
     })

@@ -3,7 +3,7 @@
 
 use crate::openapi::{self, ApiDoc};
 use crate::state::AppState;
-use crate::{admin, bot, demo, health, operator, visitor};
+use crate::{admin, bot, channel, demo, health, operator, visitor};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
@@ -35,9 +35,17 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             put(admin::put_operator_profile),
         ),
         (
-            ApiDoc::new("PUT", "/api/admin/v1/bots", "Make an operator account a bot's, with its sort order (admin)")
-                .body("Bot"),
+            ApiDoc::new("PUT", "/api/admin/v1/bots", "Create or change a bot; returns its token (admin)").body("Bot"),
             put(admin::put_bot),
+        ),
+        (
+            ApiDoc::new(
+                "PUT",
+                "/api/admin/v1/channels",
+                "Create or change a custom channel; returns its key and secret (admin)",
+            )
+            .body("Channel"),
+            put(admin::put_channel),
         ),
         (
             ApiDoc::new(
@@ -170,6 +178,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/operator/v1/openapi.json", get(move || async move { axum::Json(spec.clone()) }))
         .route("/api/bot/v2/{method}", axum::routing::any(bot::api::call))
         .route("/api/bot/v2/file/{guid}", get(bot::files::download))
+        .route("/api/custom-channel/v1/{key}/{method}", post(channel::inbound::call))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if demo {

@@ -169,6 +169,26 @@ pub trait Store: Send + Sync + 'static {
         msg: &OperatorMessage,
         timeout_hours: Option<i64>,
     ) -> Result<(ChatId, Changes)>;
+    // --- custom channels ---
+    /// Creates (generating key and secret) or changes a custom channel and its placement.
+    async fn save_channel(&self, config: &ChannelConfig) -> Result<ChannelRecord>;
+    async fn channel(&self, key: &str) -> Result<Option<ChannelRecord>>;
+    /// The visitor (and visit session) of an external user of a channel.
+    async fn channel_visitor(
+        &self,
+        key: &str,
+        external_id: &str,
+        fields: Option<&serde_json::Value>,
+    ) -> Result<VisitorCtx>;
+    /// The visitor whose open chat of this channel has this external chat id.
+    async fn channel_chat_visitor(&self, key: &str, chat_client_side_id: &str) -> Result<Option<VisitorCtx>>;
+    /// The id of a visitor's message by its client-side id.
+    async fn message_id_by_client_side_id(
+        &self,
+        visitor: &VisitorId,
+        client_side_id: &str,
+    ) -> Result<Option<MessageId>>;
+
     /// Claims the next undelivered event of each chat (one per chat, in order) for delivery;
     /// a claim lasts `lease_micros`, after which an unfinished delivery is tried again.
     async fn claim_bot_events(&self, limit: i64, lease_micros: i64) -> Result<Vec<BotDelivery>>;

@@ -75,3 +75,4 @@ macro_rules! for_update_skip_locked {
 include!("sql/common.rs");
 include!("sql/routing.rs");
 include!("sql/bots.rs");
+include!("sql/channels.rs");

@@ -402,3 +402,29 @@ pub enum BotCall {
     /// A file the server fetched for the bot (`file_operator`).
     SendFile(NewFile),
 }
+
+/// A custom channel's settings (custom-channel.md §1), visitor side.
+#[derive(Clone, Debug)]
+pub struct ChannelConfig {
+    /// `None` creates a channel (a key and a secret are generated).
+    pub key: Option<String>,
+    pub title: String,
+    pub callback_url: String,
+    /// `not_necessary` or `obligatory`.
+    pub department_mode: String,
+    pub default_department: Option<String>,
+    pub allowed_departments: Vec<String>,
+    pub rotate_secret: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct ChannelRecord {
+    pub key: String,
+    pub title: String,
+    /// 40 hex characters; signs and authenticates both directions.
+    pub secret: String,
+    pub callback_url: String,
+    pub department_mode: String,
+    pub default_department: Option<String>,
+    pub allowed_departments: Vec<String>,
+}

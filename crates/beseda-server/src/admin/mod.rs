@@ -238,6 +238,65 @@ pub async fn put_bot(
         "sendChatClosed": bot.send_chat_closed, "sendChatReturnedToBot": bot.send_chat_returned_to_bot, "token": bot.token})))
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelBody {
+    /// Absent: a new channel.
+    pub key: Option<String>,
+    pub title: String,
+    #[serde(default)]
+    pub callback_url: String,
+    #[serde(default = "default_department_mode")]
+    pub department_mode: String,
+    pub default_department: Option<String>,
+    #[serde(default)]
+    pub allowed_departments: Vec<String>,
+    #[serde(default)]
+    pub rotate_secret: bool,
+}
+
+fn default_department_mode() -> String {
+    "not_necessary".into()
+}
+
+/// Creates or changes a custom channel (custom-channel.md §1); the answer carries its key and
+/// secret.
+pub async fn put_channel(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let b: ChannelBody = parse(&bytes)?;
+    if b.title.trim().is_empty() {
+        return Err(invalid("title", "must not be empty"));
+    }
+    if !["not_necessary", "obligatory"].contains(&b.department_mode.as_str()) {
+        return Err(invalid("departmentMode", "not_necessary or obligatory"));
+    }
+    if b.department_mode == "obligatory" && b.allowed_departments.is_empty() {
+        return Err(invalid("allowedDepartments", "an obligatory department needs allowed departments"));
+    }
+    let url_ok =
+        b.callback_url.is_empty() || b.callback_url.starts_with("http://") || b.callback_url.starts_with("https://");
+    if !url_ok {
+        return Err(invalid("callbackUrl", "must be an http:// or https:// URL"));
+    }
+    let config = beseda_store::ChannelConfig {
+        key: b.key,
+        title: b.title,
+        callback_url: b.callback_url,
+        department_mode: b.department_mode,
+        default_department: b.default_department,
+        allowed_departments: b.allowed_departments,
+        rotate_secret: b.rotate_secret,
+    };
+    let c = state.store.save_channel(&config).await.map_err(ApiError::operator)?;
+    Ok(Json(json!({"key": c.key, "title": c.title, "secret": c.secret, "callbackUrl": c.callback_url,
+        "departmentMode": c.department_mode, "defaultDepartment": c.default_department,
+        "allowedDepartments": c.allowed_departments})))
+}
+
 pub async fn outcome_counts(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
     if who.operator.role == OperatorRole::Operator {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "supervisors and administrators only"));

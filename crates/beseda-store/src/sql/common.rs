@@ -569,6 +569,63 @@ async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> 
     Ok(message)
 }
 
+/// A new visit session of `visitor` at `req.location`, with revision 1 in its log.
+async fn create_visit_session(
+    conn: &mut Conn,
+    visitor_id: &VisitorId,
+    req: &InitVisit,
+    now: i64,
+) -> Result<VisitSessionId> {
+    let id = VisitSessionId::random();
+    let has_chat = load_current_chat(conn, visitor_id, &req.location, false, now).await?.is_some();
+    let state = if has_chat { VisitSessionState::Chat } else { VisitSessionState::Idle };
+    sqlx::query(
+        "INSERT INTO visit_sessions (id, visitor_id, location, state, revision, device_id, platform, title, \
+         app_version, push_token, push_service, created_at, last_seen_at, page_url) \
+         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(id.as_str())
+    .bind(visitor_id.as_str())
+    .bind(&req.location)
+    .bind(state.as_str())
+    .bind(&req.device_id)
+    .bind(&req.platform)
+    .bind(&req.title)
+    .bind(&req.app_version)
+    .bind(&req.push_token)
+    .bind(&req.push_service)
+    .bind(now)
+    .bind(now)
+    .bind(&req.page_url)
+    .execute(&mut *conn)
+    .await?;
+    // Revision 1: the session exists. Clients never see revision 0.
+    sqlx::query("INSERT INTO session_events (visit_session_id, revision, created_at, item) VALUES ($1, 1, $2, $3)")
+        .bind(id.as_str())
+        .bind(now)
+        .bind(to_json(&DeltaItem::upd("VISIT_SESSION_STATE", id.as_str(), json!(state.as_str())))?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(id)
+}
+
+/// A new anonymous visitor.
+async fn create_visitor(conn: &mut Conn, now: i64) -> Result<VisitorId> {
+    let id = VisitorId::random();
+    let (color, shape) = random_icon();
+    sqlx::query(
+        "INSERT INTO visitors (id, fields, icon_color, icon_shape, created_at, modified_at) VALUES ($1, '{}', $2, $3, $4, $5)",
+    )
+    .bind(id.as_str())
+    .bind(color)
+    .bind(shape)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
 /// A message from the system (info, busy auto-message, operator note): no author, no name.
 async fn system_message(
     conn: &mut Conn,
@@ -724,7 +781,8 @@ async fn create_chat(
     let csid = client_side_id.unwrap_or_else(hex_id);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO chats (client_side_id, visitor_id, visit_session_id, location, department_key, state, offline, \
-         visitor_fields, created_at, modified_at, language) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+         visitor_fields, created_at, modified_at, language, channel_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
+         (SELECT channel_key FROM visitors WHERE id = $2)) RETURNING id",
     )
     .bind(&csid)
     .bind(v.visitor_id.as_str())
@@ -1215,22 +1273,7 @@ impl Store for SqlStore {
         let visitor_id = match (&session, &claimed) {
             (Some((_, v)), _) => VisitorId::from_stored(v.clone()),
             (None, Some(v)) if load_visitor(&mut tx, v).await?.is_some() => v.clone(),
-            _ => {
-                let id = VisitorId::random();
-                let (color, shape) = random_icon();
-                sqlx::query(
-                    "INSERT INTO visitors (id, fields, icon_color, icon_shape, created_at, modified_at) \
-                     VALUES ($1, '{}', $2, $3, $4, $5)",
-                )
-                .bind(id.as_str())
-                .bind(color)
-                .bind(shape)
-                .bind(now)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                id
-            }
+            _ => create_visitor(&mut tx, now).await?,
         };
         if load_visitor(&mut tx, &visitor_id).await?.is_some_and(|v| v.banned) {
             return Err(DomainError::VisitorBanned.into());
@@ -1260,41 +1303,7 @@ impl Store for SqlStore {
                 .await?;
                 VisitSessionId::from_stored(id)
             }
-            None => {
-                let id = VisitSessionId::random();
-                let has_chat = load_current_chat(&mut tx, &visitor_id, &req.location, false, now).await?.is_some();
-                let state = if has_chat { VisitSessionState::Chat } else { VisitSessionState::Idle };
-                sqlx::query(
-                    "INSERT INTO visit_sessions (id, visitor_id, location, state, revision, device_id, platform, title, \
-                     app_version, push_token, push_service, created_at, last_seen_at, page_url) \
-                     VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                )
-                .bind(id.as_str())
-                .bind(visitor_id.as_str())
-                .bind(&req.location)
-                .bind(state.as_str())
-                .bind(&req.device_id)
-                .bind(&req.platform)
-                .bind(&req.title)
-                .bind(&req.app_version)
-                .bind(&req.push_token)
-                .bind(&req.push_service)
-                .bind(now)
-                .bind(now)
-                .bind(&req.page_url)
-                .execute(&mut *tx)
-                .await?;
-                // Revision 1: the session exists. Clients never see revision 0.
-                sqlx::query(
-                    "INSERT INTO session_events (visit_session_id, revision, created_at, item) VALUES ($1, 1, $2, $3)",
-                )
-                .bind(id.as_str())
-                .bind(now)
-                .bind(to_json(&DeltaItem::upd("VISIT_SESSION_STATE", id.as_str(), json!(state.as_str())))?)
-                .execute(&mut *tx)
-                .await?;
-                id
-            }
+            None => create_visit_session(&mut tx, &visitor_id, req, now).await?,
         };
         let page = PageAuth {
             page_id: PageId::random(),
@@ -2471,6 +2480,96 @@ impl Store for SqlStore {
         let changes = emit.finish(&mut tx).await?;
         tx.commit().await?;
         Ok((chat.id, changes))
+    }
+
+    async fn save_channel(&self, config: &ChannelConfig) -> Result<ChannelRecord> {
+        let mut tx = self.begin().await?;
+        let existing = match &config.key {
+            Some(k) => Some(load_channel(&mut tx, k).await?.ok_or(StoreError::NotFound)?),
+            None => None,
+        };
+        let key = existing.as_ref().map_or_else(|| hex_id()[..16].to_owned(), |c| c.key.clone());
+        let secret = match &existing {
+            Some(c) if !config.rotate_secret => c.secret.clone(),
+            _ => new_bot_token(),
+        };
+        let known = load_departments(&mut tx).await?;
+        let wanted = config.allowed_departments.iter().chain(config.default_department.iter());
+        if wanted.clone().any(|d| !known.iter().any(|k| &k.key == d)) {
+            return Err(DomainError::WrongArgumentValue("departmentKey").into());
+        }
+        sqlx::query(
+            "INSERT INTO custom_channels (key, title, secret, callback_url, department_mode, default_department, \
+             allowed_departments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO UPDATE SET \
+             title = excluded.title, secret = excluded.secret, callback_url = excluded.callback_url, \
+             department_mode = excluded.department_mode, default_department = excluded.default_department, \
+             allowed_departments = excluded.allowed_departments",
+        )
+        .bind(&key)
+        .bind(&config.title)
+        .bind(&secret)
+        .bind(&config.callback_url)
+        .bind(&config.department_mode)
+        .bind(&config.default_department)
+        .bind(to_json(&config.allowed_departments)?)
+        .bind(self.clock.now())
+        .execute(&mut *tx)
+        .await?;
+        // The channel's placement: its chats route like any other.
+        let obligatory = config.department_mode == "obligatory";
+        sqlx::query(
+            "INSERT INTO placements (key, title, department_keys, default_department) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (key) DO UPDATE SET title = excluded.title, department_keys = excluded.department_keys, \
+             default_department = excluded.default_department",
+        )
+        .bind(&key)
+        .bind(&config.title)
+        .bind(to_json(&if obligatory { config.allowed_departments.clone() } else { Vec::new() })?)
+        .bind(if obligatory { None } else { config.default_department.clone() })
+        .execute(&mut *tx)
+        .await?;
+        let record = load_channel(&mut tx, &key).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn channel(&self, key: &str) -> Result<Option<ChannelRecord>> {
+        load_channel(&mut *self.read().await?, key).await
+    }
+
+    async fn channel_visitor(&self, key: &str, external_id: &str, fields: Option<&Value>) -> Result<VisitorCtx> {
+        let mut tx = self.begin().await?;
+        let channel = load_channel(&mut tx, key).await?.ok_or(StoreError::NotFound)?;
+        let ctx = channel_visitor(&mut tx, &channel, external_id, fields, self.clock.now()).await?;
+        tx.commit().await?;
+        Ok(ctx)
+    }
+
+    async fn channel_chat_visitor(&self, key: &str, chat_client_side_id: &str) -> Result<Option<VisitorCtx>> {
+        let row = sqlx::query(
+            "SELECT visitor_id, visit_session_id FROM chats WHERE channel_key = $1 AND client_side_id = $2 \
+             AND state <> 'closed' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(key)
+        .bind(chat_client_side_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| {
+            Ok(VisitorCtx {
+                visitor_id: VisitorId::from_stored(r.try_get("visitor_id")?),
+                visit_session_id: VisitSessionId::from_stored(r.try_get("visit_session_id")?),
+                location: key.to_owned(),
+            })
+        })
+        .transpose()
+    }
+
+    async fn message_id_by_client_side_id(
+        &self,
+        visitor: &VisitorId,
+        client_side_id: &str,
+    ) -> Result<Option<MessageId>> {
+        Ok(visitor_message_by_csid(&mut *self.read().await?, visitor, client_side_id).await?.map(|m| m.id))
     }
 
     async fn claim_bot_events(&self, limit: i64, lease_micros: i64) -> Result<Vec<BotDelivery>> {

@@ -1,0 +1,247 @@
+//! Inbound custom-channel calls (custom-channel.md §4.1–4.2, §7), authenticated with the
+//! channel's secret: `Authorization: Token <secret>` or a signature (§2).
+
+use super::signature;
+use crate::auth;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use beseda_core::ids::{hex_id, is_valid_key};
+use beseda_core::DomainError;
+use beseda_store::{ChannelRecord, StartChat, StoreError, VisitorCtx, VisitorMessage};
+use serde_json::{json, Value};
+
+/// A custom-channel API error: `{"error": code, "desc": …}`.
+pub struct ChannelError(StatusCode, &'static str, String);
+
+impl IntoResponse for ChannelError {
+    fn into_response(self) -> Response {
+        (self.0, Json(json!({"error": self.1, "desc": self.2}))).into_response()
+    }
+}
+
+fn wrong(desc: impl Into<String>) -> ChannelError {
+    ChannelError(StatusCode::BAD_REQUEST, "wrong-argument-value", desc.into())
+}
+
+fn missing(field: &str) -> ChannelError {
+    ChannelError(StatusCode::BAD_REQUEST, "argument-missing", format!("`{field}` is required"))
+}
+
+impl From<StoreError> for ChannelError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Domain(DomainError::WrongArgumentValue("department-key")) => {
+                ChannelError(StatusCode::NOT_FOUND, "department-not-found", "no such department".into())
+            }
+            StoreError::Domain(d @ (DomainError::MessageEmpty | DomainError::MessageTooLong(_))) => {
+                wrong(d.to_string())
+            }
+            StoreError::Domain(DomainError::CannotCreateResponse) => wrong("the keyboard cannot take this response"),
+            StoreError::Domain(d) => wrong(d.to_string()),
+            other => {
+                tracing::error!(error = %other, "custom channel call failed");
+                ChannelError(StatusCode::INTERNAL_SERVER_ERROR, "internal-error", "internal error".into())
+            }
+        }
+    }
+}
+
+async fn authenticate(
+    state: &AppState,
+    key: &str,
+    headers: &HeaderMap,
+    body: &str,
+) -> Result<ChannelRecord, ChannelError> {
+    let channel = match is_valid_key(key) {
+        true => state.store.channel(key).await?,
+        false => None,
+    };
+    let channel =
+        channel.ok_or_else(|| ChannelError(StatusCode::NOT_FOUND, "channel-not-found", "no such channel".into()))?;
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let token_ok = header("authorization")
+        .and_then(|v| v.strip_prefix("Token "))
+        .is_some_and(|t| auth::same(t.trim(), &channel.secret));
+    let signed_ok = match (header("x-beseda-timestamp"), header("x-beseda-signature")) {
+        (Some(ts), Some(sig)) => signature::verify(&channel.secret, ts, sig, body, state.now() / 1_000_000),
+        _ => false,
+    };
+    if token_ok || signed_ok {
+        Ok(channel)
+    } else {
+        Err(ChannelError(
+            StatusCode::UNAUTHORIZED,
+            "access-denied",
+            "a valid signature or `Authorization: Token …` is required".into(),
+        ))
+    }
+}
+
+fn short_string<'a>(v: &'a Value, pointer: &str, name: &str) -> Result<&'a str, ChannelError> {
+    let s = v.pointer(pointer).filter(|x| !x.is_null()).ok_or_else(|| missing(name))?;
+    let s = s
+        .as_str()
+        .filter(|s| !s.is_empty() && s.chars().count() <= 128)
+        .ok_or_else(|| wrong(format!("{name} is a string of 1 to 128 characters")))?;
+    Ok(s)
+}
+
+/// Department of a chat this call would create (§4.1), checked against the channel's mode and
+/// the existing departments before anything is written.
+async fn department(state: &AppState, channel: &ChannelRecord, body: &Value) -> Result<Option<String>, ChannelError> {
+    let requested = match body.get("department_key") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return Err(wrong("department_key must be a string")),
+    };
+    if channel.department_mode == "obligatory" {
+        let key = requested.ok_or(ChannelError(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "department-required",
+            "this channel needs a department_key".into(),
+        ))?;
+        if !channel.allowed_departments.contains(&key) {
+            return Err(ChannelError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "department-not-allowed",
+                format!("`{key}` is not allowed here"),
+            ));
+        }
+        return Ok(Some(key));
+    }
+    if let Some(key) = &requested {
+        if !state.store.departments().await?.iter().any(|d| &d.key == key) {
+            return Err(ChannelError(StatusCode::NOT_FOUND, "department-not-found", format!("no department `{key}`")));
+        }
+    }
+    Ok(requested)
+}
+
+/// The channel's visitor, and its open chat with this external chat id started if needed.
+async fn ensure_chat(
+    state: &AppState,
+    channel: &ChannelRecord,
+    body: &Value,
+) -> Result<(VisitorCtx, bool), ChannelError> {
+    let chat_id = short_string(body, "/chat/id", "chat.id")?.to_owned();
+    let visitor_id = short_string(body, "/visitor/id", "visitor.id")?;
+    let fields = body.pointer("/visitor/fields").filter(|f| !f.is_null());
+    if fields.is_some_and(|f| f.as_object().is_none_or(|o| o.values().any(|v| !v.is_string()))) {
+        return Err(wrong("visitor.fields values must be strings"));
+    }
+    let department = department(state, channel, body).await?;
+    let ctx = state.store.channel_visitor(&channel.key, visitor_id, fields).await?;
+    let open = state.store.current_chat(&ctx.visitor_id, &ctx.location).await?;
+    let started = open.is_none();
+    if started {
+        let req = StartChat {
+            client_side_id: Some(chat_id),
+            force_start: true,
+            department_key: department,
+            ..Default::default()
+        };
+        let changes = state.store.start_chat(&ctx, &req).await?;
+        state.publish(&changes);
+    }
+    Ok((ctx, started))
+}
+
+pub async fn call(
+    State(state): State<AppState>,
+    Path((key, method)): Path<(String, String)>,
+    headers: HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Result<Json<Value>, ChannelError> {
+    let text = std::str::from_utf8(&bytes).map_err(|_| wrong("the body is not UTF-8"))?;
+    let channel = authenticate(&state, &key, &headers, text).await?;
+    let body: Value = serde_json::from_str(text).map_err(|e| wrong(format!("the body is not JSON: {e}")))?;
+    if !body.is_object() {
+        return Err(wrong("the body must be a JSON object"));
+    }
+    match method.as_str() {
+        "message" => message(&state, &channel, &body).await,
+        "start_chat" => {
+            ensure_chat(&state, &channel, &body).await?;
+            Ok(Json(json!({"result": "ok"})))
+        }
+        "close_chat" => close_chat(&state, &channel, &body).await,
+        other => Err(ChannelError(StatusCode::NOT_FOUND, "unknown-method", format!("no method `{other}`"))),
+    }
+}
+
+/// What a `message` call posts, checked before anything is written.
+enum Inbound {
+    Text(String),
+    KeyboardResponse { request: String, button: String },
+}
+
+fn parse_message(body: &Value) -> Result<Inbound, ChannelError> {
+    let kind = body.pointer("/message/kind").and_then(Value::as_str).ok_or_else(|| missing("message.kind"))?;
+    match kind {
+        "visitor" => {
+            let text = body.pointer("/message/text").and_then(Value::as_str).ok_or_else(|| missing("message.text"))?;
+            if text.trim().is_empty() || text.chars().count() > 10_000 {
+                return Err(wrong("message.text must have 1 to 10000 characters"));
+            }
+            Ok(Inbound::Text(text.to_owned()))
+        }
+        "keyboard_response" => {
+            let button = body
+                .pointer("/message/data/button/id")
+                .and_then(Value::as_str)
+                .ok_or_else(|| missing("data.button.id"))?;
+            let request = body
+                .pointer("/message/data/request/messageId")
+                .and_then(Value::as_str)
+                .ok_or_else(|| missing("data.request.messageId"))?;
+            Ok(Inbound::KeyboardResponse { request: request.to_owned(), button: button.to_owned() })
+        }
+        other => Err(wrong(format!("message kind `{other}` is not accepted here"))),
+    }
+}
+
+async fn message(state: &AppState, channel: &ChannelRecord, body: &Value) -> Result<Json<Value>, ChannelError> {
+    let inbound = parse_message(body)?;
+    let client_side_id = match body.pointer("/message/id") {
+        None | Some(Value::Null) => hex_id(),
+        Some(_) => short_string(body, "/message/id", "message.id")?.to_owned(),
+    };
+    let (ctx, _) = ensure_chat(state, channel, body).await?;
+    let changes = match &inbound {
+        Inbound::Text(text) => {
+            let req =
+                VisitorMessage { client_side_id: client_side_id.clone(), text: text.clone(), ..Default::default() };
+            state.store.visitor_message(&ctx, &req).await?
+        }
+        Inbound::KeyboardResponse { request, button } => state.store.keyboard_response(&ctx, request, button).await?,
+    };
+    state.publish(&changes);
+    let chat = state.store.current_chat(&ctx.visitor_id, &ctx.location).await?.ok_or_else(|| wrong("no chat"))?;
+    let message_id = match inbound {
+        Inbound::Text(_) => {
+            state.store.message_id_by_client_side_id(&ctx.visitor_id, &client_side_id).await?.map(|m| m.to_string())
+        }
+        Inbound::KeyboardResponse { .. } => None,
+    };
+    Ok(Json(json!({"result": "ok", "data": {"chat_id": chat.id.0, "message_id": message_id}})))
+}
+
+async fn close_chat(state: &AppState, channel: &ChannelRecord, body: &Value) -> Result<Json<Value>, ChannelError> {
+    let chat_id = short_string(body, "/chat/id", "chat.id")?;
+    let not_found = || ChannelError(StatusCode::NOT_FOUND, "chat-not-found", "no open chat with that id".into());
+    let visitor_id = body.pointer("/visitor/id").and_then(Value::as_str);
+    let ctx = match visitor_id {
+        Some(v) => state.store.channel_visitor(&channel.key, v, None).await?,
+        None => state.store.channel_chat_visitor(&channel.key, chat_id).await?.ok_or_else(not_found)?,
+    };
+    let open = state.store.current_chat(&ctx.visitor_id, &ctx.location).await?;
+    if open.is_none_or(|c| c.client_side_id != chat_id) {
+        return Err(not_found());
+    }
+    let changes = state.store.visitor_close(&ctx).await?;
+    state.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
+}

@@ -1,0 +1,175 @@
+//! The Custom Channel API, visitor side: an external system posts its users' messages in.
+
+mod common;
+
+use beseda_core::model::Department;
+use beseda_core::state::OperatorRole;
+use common::*;
+use serde_json::{json, Value};
+
+async fn channel(admin: &Operator, body: Value) -> (String, String) {
+    let (code, c) = admin.call(reqwest::Method::PUT, "/api/admin/v1/channels", Some(body)).await;
+    assert_eq!(code, 200, "{c}");
+    let key = c["key"].as_str().expect("key").to_owned();
+    assert_eq!(key.len(), 16);
+    (key, c["secret"].as_str().expect("secret").to_owned())
+}
+
+/// POSTs a body with the `Authorization: Token` form.
+async fn post(server: &TestServer, key: &str, method: &str, secret: &str, body: &Value) -> (u16, Value) {
+    let resp = server
+        .http
+        .post(server.url(&format!("/api/custom-channel/v1/{key}/{method}")))
+        .header("authorization", format!("Token {secret}"))
+        .json(body)
+        .send()
+        .await
+        .expect("post");
+    let code = resp.status().as_u16();
+    (code, resp.json().await.expect("json"))
+}
+
+#[tokio::test]
+async fn external_users_write_in_and_chats_continue() {
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let op = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    op.set_status("online").await;
+    let (key, secret) = channel(&admin, json!({"title": "Telegram bridge"})).await;
+    let first = json!({"chat": {"id": "tg-42"}, "visitor": {"id": "tg-user-123456", "fields": {"name": "Иван", "phone": "+79991234567"}},
+                       "message": {"id": "ext-1001", "kind": "visitor", "text": "Здравствуйте"}});
+    let (code, body) = post(&server, &key, "message", &secret, &first).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["result"], "ok");
+    let chat_id = body["data"]["chat_id"].as_i64().expect("chat id");
+    let message_id = body["data"]["message_id"].as_str().expect("message id").to_owned();
+    // The same message id again creates nothing and answers the same.
+    let (_, again) = post(&server, &key, "message", &secret, &first).await;
+    assert_eq!(again["data"], json!({"chat_id": chat_id, "message_id": message_id}));
+    // The next message continues the chat.
+    let next = json!({"chat": {"id": "tg-42"}, "visitor": {"id": "tg-user-123456"}, "message": {"id": "ext-1002", "kind": "visitor", "text": "Где заказ?"}});
+    let (_, body) = post(&server, &key, "message", &secret, &next).await;
+    assert_eq!(body["data"]["chat_id"], json!(chat_id));
+    let (_, detail) = op.get(&format!("/api/operator/v1/chats/{chat_id}")).await;
+    let texts: Vec<&str> = detail["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["kind"] == "visitor")
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["Здравствуйте", "Где заказ?"]);
+    assert_eq!(detail["visitor"]["fields"]["name"], "Иван");
+    assert_eq!(detail["visitor"]["fields"]["phone"], "+79991234567");
+    assert_eq!(detail["chat"]["location"], json!(key));
+    // Signed form of authentication (custom-channel.md §2).
+    let raw = json!({"chat": {"id": "tg-42"}, "visitor": {"id": "tg-user-123456"}, "message": {"kind": "visitor", "text": "подписано"}}).to_string();
+    let ts = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64;
+    let signature = beseda_server::channel::signature::sign(&secret, ts, &raw);
+    let resp = server
+        .http
+        .post(server.url(&format!("/api/custom-channel/v1/{key}/message")))
+        .header("x-beseda-timestamp", ts.to_string())
+        .header("x-beseda-signature", signature)
+        .header("content-type", "application/json")
+        .body(raw.clone())
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status().as_u16(), 200);
+    // A stale timestamp, a bad token, an unknown channel, malformed input.
+    let stale = beseda_server::channel::signature::sign(&secret, ts - 600, &raw);
+    let resp = server
+        .http
+        .post(server.url(&format!("/api/custom-channel/v1/{key}/message")))
+        .header("x-beseda-timestamp", (ts - 600).to_string())
+        .header("x-beseda-signature", stale)
+        .body(raw)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status().as_u16(), 401);
+    let (code, body) = post(&server, &key, "message", "wrong", &next).await;
+    assert_eq!((code, body["error"].as_str()), (401, Some("access-denied")));
+    let (code, body) = post(&server, "nochannel0000000", "message", &secret, &next).await;
+    assert_eq!((code, body["error"].as_str()), (404, Some("channel-not-found")));
+    let (code, body) = post(
+        &server,
+        &key,
+        "message",
+        &secret,
+        &json!({"chat": {"id": "tg-7"}, "visitor": {"id": "u"}, "message": {"kind": "visitor"}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("argument-missing")));
+    let (_, waiting) = op.get("/api/operator/v1/chats?list=waiting").await;
+    assert_eq!(waiting["chats"].as_array().map(Vec::len), Some(1), "a refused call creates no chat");
+    let (code, body) = post(
+        &server,
+        &key,
+        "message",
+        &secret,
+        &json!({"chat": {"id": 42}, "visitor": {"id": "u"}, "message": {"kind": "visitor", "text": "x"}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")));
+    // Close by the visitor; closing an unknown chat is a 404.
+    let (code, closed) = post(&server, &key, "close_chat", &secret, &json!({"chat": {"id": "tg-42"}})).await;
+    assert_eq!(code, 200, "{closed}");
+    let (_, detail) = op.get(&format!("/api/operator/v1/chats/{chat_id}")).await;
+    assert_eq!(detail["chat"]["state"], "closed_by_visitor", "{detail}");
+    let (code, body) = post(&server, &key, "close_chat", &secret, &json!({"chat": {"id": "tg-999"}})).await;
+    assert_eq!((code, body["error"].as_str()), (404, Some("chat-not-found")));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn department_modes_and_chats_started_without_a_message() {
+    let server = TestServer::start().await;
+    for key in ["sales", "support"] {
+        let d =
+            Department { key: key.into(), name: key.into(), locale_names: Default::default(), order: 1, logo: None };
+        server.store.upsert_department(&d).await.expect("department");
+    }
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let op = server.operator("o@x.io", "O", OperatorRole::Operator).await;
+    let (key, secret) =
+        channel(&admin, json!({"title": "Shop app", "departmentMode": "obligatory", "allowedDepartments": ["sales"]}))
+            .await;
+    let start = |dep: Value| json!({"chat": {"id": "c-1"}, "visitor": {"id": "u-1"}, "department_key": dep, "location": {"address": "https://shop.example.com/cart"}});
+    let (code, body) = post(&server, &key, "start_chat", &secret, &start(Value::Null)).await;
+    assert_eq!((code, body["error"].as_str()), (422, Some("department-required")));
+    let (code, body) = post(&server, &key, "start_chat", &secret, &start(json!("support"))).await;
+    assert_eq!((code, body["error"].as_str()), (422, Some("department-not-allowed")));
+    let (code, _) = post(&server, &key, "start_chat", &secret, &start(json!("sales"))).await;
+    assert_eq!(code, 200);
+    let (code, _) = post(&server, &key, "start_chat", &secret, &start(json!("sales"))).await;
+    assert_eq!(code, 200, "starting an open chat again is a no-op");
+    let (_, waiting) = op.get("/api/operator/v1/chats?list=waiting").await;
+    let chats = waiting["chats"].as_array().expect("chats");
+    assert_eq!(chats.len(), 1);
+    assert_eq!(chats[0]["departmentKey"], "sales");
+    // Not necessary: an unknown department is refused, none goes to the default.
+    let (key2, secret2) = channel(&admin, json!({"title": "Widget bridge", "defaultDepartment": "support"})).await;
+    let (code, body) = post(
+        &server,
+        &key2,
+        "start_chat",
+        &secret2,
+        &json!({"chat": {"id": "c-2"}, "visitor": {"id": "u-2"}, "department_key": "nope"}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (404, Some("department-not-found")));
+    let (code, _) = post(
+        &server,
+        &key2,
+        "message",
+        &secret2,
+        &json!({"chat": {"id": "c-2"}, "visitor": {"id": "u-2"}, "message": {"kind": "visitor", "text": "hi"}}),
+    )
+    .await;
+    assert_eq!(code, 200);
+    let (_, waiting) = op.get("/api/operator/v1/chats?list=waiting").await;
+    assert!(waiting["chats"].as_array().expect("chats").iter().any(|c| c["departmentKey"] == "support"));
+    server.stop().await;
+}
