@@ -113,6 +113,8 @@ pub struct Chat {
     pub operator_closed_at: Option<i64>,
     /// The chat's own conversation timeout, overriding the placement's.
     pub conversation_timeout_hours: Option<i64>,
+    /// The custom channel the chat came through, if any.
+    pub channel_key: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

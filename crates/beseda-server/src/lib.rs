@@ -33,6 +33,7 @@ pub async fn serve(
     let maintenance = tokio::spawn(state::maintenance(state.clone()));
     let scheduler = tokio::spawn(scheduler::run(state.clone()));
     let bots = tokio::spawn(bot::delivery::run(state.clone()));
+    let channels = tokio::spawn(channel::outbound::run(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let closing = state.closing.clone();
     let result = axum::serve(listener, app)
@@ -44,5 +45,6 @@ pub async fn serve(
     maintenance.abort();
     scheduler.abort();
     bots.abort();
+    channels.abort();
     result
 }

@@ -30,6 +30,8 @@ pub struct ServerConfig {
     pub bot_retry_delays: Vec<Duration>,
     /// Let bots' `file_operator` URLs point at private and loopback addresses.
     pub bot_files_allow_private_addresses: bool,
+    /// Delays before the retries of a custom-channel event.
+    pub channel_retry_delays: Vec<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -46,6 +48,7 @@ impl Default for ServerConfig {
             bot_timeout: Duration::from_secs(3),
             bot_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
             bot_files_allow_private_addresses: false,
+            channel_retry_delays: [1, 5, 15, 60, 300].into_iter().map(Duration::from_secs).collect(),
         }
     }
 }

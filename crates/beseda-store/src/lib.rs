@@ -173,6 +173,7 @@ pub trait Store: Send + Sync + 'static {
     /// Creates (generating key and secret) or changes a custom channel and its placement.
     async fn save_channel(&self, config: &ChannelConfig) -> Result<ChannelRecord>;
     async fn channel(&self, key: &str) -> Result<Option<ChannelRecord>>;
+    async fn channels(&self) -> Result<Vec<ChannelRecord>>;
     /// The visitor (and visit session) of an external user of a channel.
     async fn channel_visitor(
         &self,
@@ -193,6 +194,10 @@ pub trait Store: Send + Sync + 'static {
     /// a claim lasts `lease_micros`, after which an unfinished delivery is tried again.
     async fn claim_bot_events(&self, limit: i64, lease_micros: i64) -> Result<Vec<BotDelivery>>;
     async fn bot_event_delivered(&self, outbox_id: i64) -> Result<()>;
+    /// Claims the next undelivered row of each subject of an outbox kind (in order per subject).
+    async fn claim_outbox(&self, kind: &str, limit: i64, lease_micros: i64) -> Result<Vec<OutboxClaim>>;
+    /// An outbox row is finished: delivered (`None`) or given up (`Some(reason)`).
+    async fn outbox_done(&self, outbox_id: i64, error: Option<&str>) -> Result<()>;
     /// A failed attempt to be retried after `delay_micros`.
     async fn bot_event_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()>;
     /// The event finally failed: the chat is handed to humans.

@@ -428,3 +428,13 @@ pub struct ChannelRecord {
     pub default_department: Option<String>,
     pub allowed_departments: Vec<String>,
 }
+
+/// An outbox row claimed for delivery.
+#[derive(Clone, Debug)]
+pub struct OutboxClaim {
+    pub id: i64,
+    pub subject: String,
+    pub payload: Value,
+    /// Attempts made before this one.
+    pub attempts: i64,
+}

@@ -173,3 +173,83 @@ async fn department_modes_and_chats_started_without_a_message() {
     assert!(waiting["chats"].as_array().expect("chats").iter().any(|c| c["departmentKey"] == "support"));
     server.stop().await;
 }
+
+type Received = (axum::http::HeaderMap, String);
+
+async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Received>) -> Received {
+    tokio::time::timeout(std::time::Duration::from_secs(10), rx.recv()).await.expect("an event").expect("open")
+}
+
+#[tokio::test]
+async fn operators_answers_reach_the_platform_signed() {
+    use tokio::sync::mpsc;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Received>();
+    let platform = axum::Router::new().route(
+        "/webhook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let tx = tx.clone();
+            async move {
+                let _ = tx.send((headers, body));
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, platform).await;
+    });
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let op = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    op.set_status("online").await;
+    let (key, secret) =
+        channel(&admin, json!({"title": "Bridge", "callbackUrl": format!("http://{addr}/webhook")})).await;
+    let (_, body) = post(&server, &key, "message", &secret, &json!({"chat": {"id": "tg-42"}, "visitor": {"id": "tg-user-1"}, "message": {"kind": "visitor", "text": "привет"}})).await;
+    let chat_id = body["data"]["chat_id"].as_i64().expect("chat");
+    op.reply(chat_id, "r1", "Заказ в пути.").await;
+    // Taking the chat (by answering) and its notice come before the answer.
+    let mut events = Vec::new();
+    while !events.iter().any(|e: &Value| e["message"]["kind"] == "operator") {
+        let (headers, raw) = next(&mut rx).await;
+        let ts = headers["x-beseda-timestamp"].to_str().expect("ascii");
+        let sig = headers["x-beseda-signature"].to_str().expect("ascii");
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64;
+        assert!(
+            beseda_server::channel::signature::verify(&secret, ts, sig, &raw, now),
+            "signed with the channel secret"
+        );
+        assert_eq!(headers["x-beseda-delivery"].to_str().expect("ascii").len(), 32);
+        events.push(serde_json::from_str(&raw).expect("json"));
+    }
+    let assigned = events.iter().find(|e| e["event"] == "chat_assigned").expect("chat_assigned");
+    assert_eq!(assigned["operator"]["name"], "Анна");
+    assert!(events.iter().any(|e| e["message"]["kind"] == "info"), "the 'operator joined' notice too");
+    let answer = events.iter().find(|e| e["message"]["kind"] == "operator").expect("answer");
+    assert_eq!(answer["chat"], json!({"id": "tg-42"}));
+    assert_eq!(answer["visitor"], json!({"id": "tg-user-1"}));
+    assert_eq!(answer["message"]["text"], "Заказ в пути.");
+    assert_eq!(answer["message"]["operator"]["id"], json!(op.id));
+    // A keyboard, then the close.
+    op.post(
+        &format!("/api/operator/v1/chats/{chat_id}/messages"),
+        json!({"clientSideId": "k1", "keyboard": [[{"id": "y", "text": "Да"}]]}),
+    )
+    .await;
+    let (_, raw) = next(&mut rx).await;
+    let kb: Value = serde_json::from_str(&raw).expect("json");
+    assert_eq!((kb["message"]["kind"].as_str(), kb["message"]["text"].as_str()), (Some("keyboard"), Some("")));
+    assert_eq!(kb["message"]["data"]["buttons"][0][0]["id"], "y");
+    op.post(&format!("/api/operator/v1/chats/{chat_id}/close"), json!({})).await;
+    let mut closed = None;
+    for _ in 0..3 {
+        let (_, raw) = next(&mut rx).await;
+        let e: Value = serde_json::from_str(&raw).expect("json");
+        if e["event"] == "chat_closed" {
+            closed = Some(e);
+            break;
+        }
+    }
+    assert_eq!(closed.expect("chat_closed")["closed_by"], "operator");
+    server.stop().await;
+}

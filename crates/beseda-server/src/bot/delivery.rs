@@ -26,15 +26,20 @@ enum Outcome {
     Final(String),
 }
 
-/// The webhook request: exact headers, userinfo in the URL turned into Basic auth.
-fn request(client: &reqwest::Client, d: &BotDelivery, origin: &str) -> Result<reqwest::RequestBuilder, String> {
-    let mut url = reqwest::Url::parse(&d.bot.webhook_url).map_err(|e| format!("bad webhook URL: {e}"))?;
+/// A POST to `url` as entered, with userinfo in the URL turned into Basic auth.
+pub fn post_to(client: &reqwest::Client, url: &str) -> Result<reqwest::RequestBuilder, String> {
+    let mut url = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
     let user = percent_decode(url.username());
     let password = url.password().map(percent_decode);
     let _ = url.set_username("");
     let _ = url.set_password(None);
-    let mut req = client
-        .post(url)
+    let req = client.post(url);
+    Ok(if !user.is_empty() || password.is_some() { req.basic_auth(user, password) } else { req })
+}
+
+/// The webhook request with the exact headers of bot-api.md §3.1.
+fn request(client: &reqwest::Client, d: &BotDelivery, origin: &str) -> Result<reqwest::RequestBuilder, String> {
+    let req = post_to(client, &d.bot.webhook_url)?
         .header("Content-Type", "application/json; charset=utf-8")
         .header("X-Bot-API-Version", if d.bot.api_version == 1 { "1.0" } else { "2.0" })
         .header("X-Bot-API-Dialect", "Webim Standard")
@@ -42,14 +47,11 @@ fn request(client: &reqwest::Client, d: &BotDelivery, origin: &str) -> Result<re
         .header("User-Agent", concat!("Beseda/", env!("CARGO_PKG_VERSION")))
         .header("X-Beseda-Event-Id", format!("{:032x}", d.outbox_id))
         .body(signed_body(&d.body, origin, &d.bot.token).to_string());
-    if !user.is_empty() || password.is_some() {
-        req = req.basic_auth(user, password);
-    }
     Ok(req)
 }
 
 /// The event body with its file placeholders turned into signed links (bot-api.md §3.4).
-fn signed_body(body: &Value, origin: &str, token: &str) -> Value {
+pub fn signed_body(body: &Value, origin: &str, token: &str) -> Value {
     match body {
         Value::String(s) => match s.strip_prefix(bot_wire::FILE_LINK_PREFIX) {
             Some(guid) => Value::String(super::files::link(origin, token, guid)),

@@ -42,15 +42,17 @@ fn encode_filename(name: &str) -> String {
 pub async fn download(State(state): State<AppState>, Path(guid): Path<String>, Query(q): Query<HashQuery>) -> Response {
     let Some(guid) = FileGuid::parse(&guid) else { return error(StatusCode::NOT_FOUND, "file-not-found") };
     let hash = q.hash.unwrap_or_default();
-    let bots = match state.store.bots().await {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::error!(error = %e, "listing bots failed");
+    // Links are signed with a bot's token or a custom channel's secret.
+    let keys = match (state.store.bots().await, state.store.channels().await) {
+        (Ok(bots), Ok(channels)) => {
+            bots.into_iter().map(|b| b.token).chain(channels.into_iter().map(|c| c.secret)).collect::<Vec<_>>()
+        }
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "listing link keys failed");
             return error(StatusCode::INTERNAL_SERVER_ERROR, "internal-error");
         }
     };
-    let signed =
-        bots.iter().any(|b| !b.token.is_empty() && auth::same(&auth::hmac_hex(&b.token, guid.as_str()), &hash));
+    let signed = keys.iter().any(|k| !k.is_empty() && auth::same(&auth::hmac_hex(k, guid.as_str()), &hash));
     if !signed {
         return error(StatusCode::FORBIDDEN, "access-denied");
     }

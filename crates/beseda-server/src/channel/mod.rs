@@ -2,4 +2,5 @@
 //! messages (`/api/custom-channel/v1/{key}/message`, `start_chat`, `close_chat`).
 
 pub mod inbound;
+pub mod outbound;
 pub mod signature;

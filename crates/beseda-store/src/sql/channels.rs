@@ -76,3 +76,87 @@ async fn channel_visitor(
     };
     Ok(VisitorCtx { visitor_id: visitor, visit_session_id: session, location: channel.key.clone() })
 }
+
+/// An operator as channel events show it.
+fn channel_operator(op: &Operator) -> Value {
+    json!({"id": op.id.0, "name": op.name, "avatar_url": op.avatar})
+}
+
+/// Queues an event for the channel of `chat` (custom-channel.md §4.3), in order per chat.
+async fn channel_event(conn: &mut Conn, chat: &Chat, mut body: Value, now: i64) -> Result<()> {
+    let Some(key) = &chat.channel_key else { return Ok(()) };
+    let external: Option<String> = sqlx::query_scalar("SELECT channel_user_id FROM visitors WHERE id = $1")
+        .bind(chat.visitor_id.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    body["chat"] = json!({"id": chat.client_side_id});
+    body["visitor"] = json!({"id": external});
+    sqlx::query(
+        "INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('channel_event', $1, $2, $3, $4)",
+    )
+    .bind(chat.id.0.to_string())
+    .bind(to_json(&json!({"channel": key, "body": body}))?)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Operator-side messages reach the channel: operator text, files, keyboards, info, contact
+/// requests.
+async fn channel_new_message(
+    conn: &mut Conn,
+    chat: &Chat,
+    m: &Message,
+    author: Option<&Operator>,
+    now: i64,
+) -> Result<()> {
+    let (text, data) = match m.kind {
+        MessageKind::Operator | MessageKind::Info | MessageKind::ContReq => {
+            (m.text.clone(), m.data.clone().unwrap_or(Value::Null))
+        }
+        MessageKind::Keyboard => {
+            (String::new(), json!({"buttons": m.data.as_ref().and_then(|d| d.get("buttons")).cloned()}))
+        }
+        MessageKind::FileOperator => {
+            let desc = m.data.as_ref().and_then(|d| d.pointer("/file/desc")).cloned().unwrap_or(Value::Null);
+            let name = desc["filename"].as_str().unwrap_or_default().to_owned();
+            let data = json!({
+                "url": format!("{}{}", bot_wire::FILE_LINK_PREFIX, desc["guid"].as_str().unwrap_or_default()),
+                "name": name,
+                "media_type": desc["content_type"],
+                "size": desc["size"],
+            });
+            (name, data)
+        }
+        _ => return Ok(()),
+    };
+    let mut message = json!({"id": m.id.as_str(), "kind": m.kind.as_str(), "text": text, "data": data});
+    if let Some(op) = author {
+        message["operator"] = channel_operator(op);
+    }
+    channel_event(conn, chat, json!({"event": "new_message", "message": message}), now).await
+}
+
+/// `chat_closed` goes out on the first closure.
+async fn channel_chat_closed(conn: &mut Conn, chat: &Chat, by: &Closer<'_>, now: i64) -> Result<()> {
+    if chat.channel_key.is_none() {
+        return Ok(());
+    }
+    let already: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM outbox WHERE kind = 'channel_event' AND subject = $1 AND payload LIKE '%\"chat_closed\"%'",
+    )
+    .bind(chat.id.0.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    if already > 0 {
+        return Ok(());
+    }
+    let closed_by = match by {
+        Closer::Visitor => "visitor",
+        Closer::Operator(_) => "operator",
+        Closer::Timeout => "timeout",
+    };
+    channel_event(conn, chat, json!({"event": "chat_closed", "closed_by": closed_by}), now).await
+}

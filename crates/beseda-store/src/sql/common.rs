@@ -28,7 +28,7 @@ const CHAT_MESSAGE_LIMIT: i64 = 1000;
 const HISTORY_PAGE: i64 = 100;
 
 const OPERATOR_COLS: &str = "id, email, name, role, status, languages, max_chats, avatar, title, locale_names";
-const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at, conversation_timeout_hours";
+const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at, conversation_timeout_hours, channel_key";
 const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
 const VISITOR_COLS: &str =
     "id, fields, icon_color, icon_shape, provided_id, banned, history_revision, created_at, modified_at";
@@ -105,6 +105,7 @@ fn chat_from(row: &DbRow) -> Result<Chat> {
         outcome: row.try_get("outcome")?,
         operator_closed_at: row.try_get("operator_closed_at")?,
         conversation_timeout_hours: row.try_get("conversation_timeout_hours")?,
+        channel_key: row.try_get("channel_key")?,
     })
 }
 
@@ -566,6 +567,9 @@ async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> 
     if bot_wire::is_for_bot(message.kind) {
         bot_new_message(conn, emit, m.chat, &message).await?;
     }
+    if m.chat.channel_key.is_some() {
+        channel_new_message(conn, m.chat, &message, m.author, emit.now).await?;
+    }
     Ok(message)
 }
 
@@ -942,6 +946,7 @@ async fn close_chat(
     system_message(conn, emit, chat, MessageKind::Info, info.to_owned()).await?;
     chat_state_changed(conn, emit, chat).await?;
     bot_chat_closed(conn, emit, chat, &by).await?;
+    channel_chat_closed(conn, chat, &by, emit.now).await?;
     if next.is_final() {
         emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
         set_session_state(conn, emit, &chat.visit_session_id, VisitSessionState::IdleAfterChat).await?;
@@ -2537,6 +2542,12 @@ impl Store for SqlStore {
         load_channel(&mut *self.read().await?, key).await
     }
 
+    async fn channels(&self) -> Result<Vec<ChannelRecord>> {
+        let sql = format!("SELECT {CHANNEL_COLS} FROM custom_channels ORDER BY key");
+        let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
+        rows.iter().map(channel_from).collect()
+    }
+
     async fn channel_visitor(&self, key: &str, external_id: &str, fields: Option<&Value>) -> Result<VisitorCtx> {
         let mut tx = self.begin().await?;
         let channel = load_channel(&mut tx, key).await?.ok_or(StoreError::NotFound)?;
@@ -2573,12 +2584,33 @@ impl Store for SqlStore {
     }
 
     async fn claim_bot_events(&self, limit: i64, lease_micros: i64) -> Result<Vec<BotDelivery>> {
+        let mut claimed = Vec::new();
+        for c in self.claim_outbox("bot_event", limit, lease_micros).await? {
+            let bot_id = OperatorId(c.payload["bot"].as_i64().ok_or_else(|| StoreError::Corrupt("bot event".into()))?);
+            let Some(bot) = load_bot(&mut *self.read().await?, bot_id).await? else {
+                self.bot_event_delivered(c.id).await?;
+                continue;
+            };
+            claimed.push(BotDelivery {
+                outbox_id: c.id,
+                chat_id: ChatId(c.subject.parse().map_err(|_| StoreError::Corrupt("bot event subject".into()))?),
+                bot,
+                body: c.payload["body"].clone(),
+                attempts: c.attempts,
+                notify_only: c.payload["notify_only"].as_bool().unwrap_or(false),
+            });
+        }
+        Ok(claimed)
+    }
+
+    async fn claim_outbox(&self, kind: &str, limit: i64, lease_micros: i64) -> Result<Vec<OutboxClaim>> {
         let now = self.clock.now();
         let heads = sqlx::query(
-            "SELECT o.id, o.subject, o.payload, o.attempts FROM outbox o WHERE o.kind = 'bot_event' AND o.done_at IS NULL \
-             AND o.due_at <= $1 AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.kind = 'bot_event' \
-             AND p.subject = o.subject AND p.done_at IS NULL) ORDER BY o.id LIMIT $2",
+            "SELECT o.id, o.subject, o.payload, o.attempts FROM outbox o WHERE o.kind = $1 AND o.done_at IS NULL \
+             AND o.due_at <= $2 AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.kind = $1 \
+             AND p.subject = o.subject AND p.done_at IS NULL) ORDER BY o.id LIMIT $3",
         )
+        .bind(kind)
         .bind(now)
         .bind(limit)
         .fetch_all(&self.reader)
@@ -2596,23 +2628,24 @@ impl Store for SqlStore {
             if done.rows_affected() == 0 {
                 continue;
             }
-            let payload: Value = json_col(row, "payload")?;
-            let bot_id = OperatorId(payload["bot"].as_i64().ok_or_else(|| StoreError::Corrupt("bot event".into()))?);
-            let Some(bot) = load_bot(&mut *self.read().await?, bot_id).await? else {
-                self.bot_event_delivered(id).await?;
-                continue;
-            };
-            let subject: String = row.try_get("subject")?;
-            claimed.push(BotDelivery {
-                outbox_id: id,
-                chat_id: ChatId(subject.parse().map_err(|_| StoreError::Corrupt("bot event subject".into()))?),
-                bot,
-                body: payload["body"].clone(),
+            claimed.push(OutboxClaim {
+                id,
+                subject: row.try_get("subject")?,
+                payload: json_col(row, "payload")?,
                 attempts: row.try_get("attempts")?,
-                notify_only: payload["notify_only"].as_bool().unwrap_or(false),
             });
         }
         Ok(claimed)
+    }
+
+    async fn outbox_done(&self, outbox_id: i64, error: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+            .bind(self.clock.now())
+            .bind(error)
+            .bind(outbox_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
     }
 
     async fn bot_event_delivered(&self, outbox_id: i64) -> Result<()> {

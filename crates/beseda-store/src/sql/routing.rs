@@ -257,6 +257,9 @@ async fn assign_to(
     cancel_timers(conn, chat.id, &[TIMER_REASSIGN]).await?;
     if bot {
         bot_new_chat(conn, emit, chat, op.id).await?;
+    } else if chat.channel_key.is_some() {
+        let body = json!({"event": "chat_assigned", "operator": channel_operator(op)});
+        channel_event(conn, chat, body, emit.now).await?;
     }
     if matches!(how, Assignment::Auto { .. }) && emit.settings.reassign_timeout_secs > 0 {
         set_timer(conn, TIMER_REASSIGN, chat.id, emit.now + secs(emit.settings.reassign_timeout_secs), emit.now)
