@@ -106,6 +106,43 @@ pub fn new_chat(chat: &Chat, visitor_json: Value, earlier: &[Message]) -> Value 
     })
 }
 
+/// A message in the Custom Channel API's bot-side shape (custom-channel.md §5).
+fn channel_message(m: &Message) -> Option<Value> {
+    match m.kind {
+        MessageKind::Visitor | MessageKind::Info => {
+            Some(json!({"text": m.text, "kind": m.kind.as_str(), "data": null}))
+        }
+        MessageKind::KeyboardResponse => {
+            Some(json!({"text": m.text, "kind": "keyboard_response", "data": message(m)?.get("data")?.clone()}))
+        }
+        MessageKind::FileVisitor => {
+            let f = file_messages(m).into_iter().next()?;
+            Some(json!({"text": f["data"]["name"], "kind": "file_visitor", "data": f["data"]}))
+        }
+        _ => None,
+    }
+}
+
+/// Custom channel, bot side: the chat reached the channel. Earlier visitor messages are merged
+/// into one (texts joined with a newline); without any, the start carries the visitor's page.
+pub fn channel_start(chat: &Chat, earlier: &[Message], page_url: Option<&str>) -> Value {
+    let texts: Vec<&str> = earlier.iter().filter(|m| m.kind == MessageKind::Visitor).map(|m| m.text.as_str()).collect();
+    let visitor = json!({"id": chat.visitor_id.as_str()});
+    if texts.is_empty() {
+        json!({"chat": {"id": chat.client_side_id}, "location": {"address": page_url}, "visitor": visitor})
+    } else {
+        json!({"chat": {"id": chat.client_side_id}, "message": {"text": texts.join("\n"), "kind": "visitor", "data": null},
+            "visitor": visitor})
+    }
+}
+
+/// Custom channel, bot side: one later message.
+pub fn channel_next(chat: &Chat, m: &Message) -> Option<Value> {
+    Some(
+        json!({"chat": {"id": chat.client_side_id}, "message": channel_message(m)?, "visitor": {"id": chat.visitor_id.as_str()}}),
+    )
+}
+
 /// Beseda extension §7.1: the chat was closed.
 pub fn chat_closed(chat: &Chat, closed_by: &str, operator: Option<(OperatorId, &str)>, with_bot: bool) -> Value {
     let mut body = json!({"event": "chat_closed", "chat_id": chat.id.0, "closed_by": closed_by, "with_bot": with_bot});

@@ -183,6 +183,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<VisitorCtx>;
     /// The visitor whose open chat of this channel has this external chat id.
     async fn channel_chat_visitor(&self, key: &str, chat_client_side_id: &str) -> Result<Option<VisitorCtx>>;
+    /// The newest chat with this client-side id.
+    async fn chat_by_client_side_id(&self, client_side_id: &str) -> Result<Option<ChatId>>;
     /// The id of a visitor's message by its client-side id.
     async fn message_id_by_client_side_id(
         &self,

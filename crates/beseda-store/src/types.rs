@@ -415,6 +415,11 @@ pub struct ChannelConfig {
     pub default_department: Option<String>,
     pub allowed_departments: Vec<String>,
     pub rotate_secret: bool,
+    /// `visitor` (default) or `bot`.
+    pub side: String,
+    /// Bot side: the operator account the channel speaks as, and its sort order.
+    pub operator_id: Option<OperatorId>,
+    pub sort_order: i64,
 }
 
 #[derive(Clone, Debug)]
@@ -427,6 +432,8 @@ pub struct ChannelRecord {
     pub department_mode: String,
     pub default_department: Option<String>,
     pub allowed_departments: Vec<String>,
+    pub side: String,
+    pub operator_id: Option<OperatorId>,
 }
 
 /// An outbox row claimed for delivery.

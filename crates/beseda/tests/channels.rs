@@ -253,3 +253,117 @@ async fn operators_answers_reach_the_platform_signed() {
     assert_eq!(closed.expect("chat_closed")["closed_by"], "operator");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_bot_side_channel_takes_chats_and_answers() {
+    use tokio::sync::mpsc;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Received>();
+    let answer = std::sync::Arc::new(std::sync::Mutex::new(json!({"result": "ok"})));
+    let reply = answer.clone();
+    let platform = axum::Router::new().route(
+        "/jaicp",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: String| {
+            let (tx, reply) = (tx.clone(), reply.clone());
+            async move {
+                let _ = tx.send((headers, body));
+                axum::Json(reply.lock().expect("lock").clone())
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, platform).await;
+    });
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let human = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    let bot_op = server.operator("jaicp@x.io", "JAICP", OperatorRole::Operator).await;
+    let (key, secret) = channel(
+        &admin,
+        json!({"title": "JAICP", "side": "bot", "operatorId": bot_op.id, "callbackUrl": format!("http://{addr}/jaicp")}),
+    )
+    .await;
+    // Messages written before the channel gets the chat are merged into one.
+    human.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("p1", "Здравствуйте!").await;
+    v.send("p2", "Где мой заказ?").await;
+    let chat = v.chat_id().await;
+    let csid = v.delta(0, true).await["fullUpdate"]["chat"]["clientSideId"].as_str().expect("csid").to_owned();
+    bot_op.set_status("online").await;
+    let (code, _) =
+        human.post(&format!("/api/operator/v1/chats/{chat}/redirect"), json!({"operatorId": bot_op.id})).await;
+    assert_eq!(code, 200);
+    let (headers, raw) = next(&mut rx).await;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64;
+    assert!(beseda_server::channel::signature::verify(
+        &secret,
+        headers["x-beseda-timestamp"].to_str().expect("ascii"),
+        headers["x-beseda-signature"].to_str().expect("ascii"),
+        &raw,
+        now
+    ));
+    let start: Value = serde_json::from_str(&raw).expect("json");
+    assert_eq!(
+        start,
+        json!({"chat": {"id": csid}, "message": {"text": "Здравствуйте!\nГде мой заказ?", "kind": "visitor", "data": null},
+               "visitor": {"id": v.visitor["id"]}})
+    );
+    // The platform answers through the inbound API; a synchronous answer is posted too.
+    *answer.lock().expect("lock") = json!({"messages": [{"kind": "operator", "text": "Синхронный ответ"}]});
+    let (code, body) = post(
+        &server,
+        &key,
+        "message",
+        &secret,
+        &json!({"chat": {"id": csid}, "message": {"kind": "operator", "text": "Проверяю заказ"}}),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    v.send("p3", "Спасибо").await;
+    let (_, raw) = next(&mut rx).await;
+    let later: Value = serde_json::from_str(&raw).expect("json");
+    assert_eq!(later["message"], json!({"text": "Спасибо", "kind": "visitor", "data": null}));
+    let mut texts = Vec::new();
+    for _ in 0..50 {
+        let chat = v.delta(0, true).await["fullUpdate"]["chat"].clone();
+        texts = chat["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .filter(|m| m["kind"] == "operator")
+            .filter_map(|m| m["text"].as_str().map(str::to_owned))
+            .collect();
+        if texts.len() == 2 {
+            break;
+        }
+        let at = v.delta(0, true).await["revision"].as_i64().expect("rev");
+        let _ = v.delta(at, false).await;
+    }
+    assert_eq!(texts, ["Проверяю заказ", "Синхронный ответ"]);
+    // A chat the channel does not hold, then the close.
+    let (code, body) = post(&server, &key, "close_chat", &secret, &json!({"chat": {"id": "not-a-chat"}})).await;
+    assert_eq!((code, body["error"].as_str()), (404, Some("chat-not-found")));
+    let (code, _) = post(&server, &key, "close_chat", &secret, &json!({"chat": {"id": csid}})).await;
+    assert_eq!(code, 200);
+    assert_eq!(v.delta(0, true).await["fullUpdate"]["chat"]["state"], "closed_by_operator");
+    let (code, body) = post(
+        &server,
+        &key,
+        "message",
+        &secret,
+        &json!({"chat": {"id": csid}, "message": {"kind": "operator", "text": "x"}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (409, Some("chat-closed")));
+    // A chat started without messages reaches the channel as newChatStarted.
+    let v2 = server.visitor().await;
+    human.set_status("offline").await;
+    v2.ok("chat.start", &[("force-start", "1")]).await;
+    let (_, raw) = next(&mut rx).await;
+    let started: Value = serde_json::from_str(&raw).expect("json");
+    assert_eq!(started["location"], json!({"address": null}));
+    assert!(started.get("message").is_none());
+    server.stop().await;
+}

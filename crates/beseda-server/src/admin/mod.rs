@@ -253,6 +253,17 @@ pub struct ChannelBody {
     pub allowed_departments: Vec<String>,
     #[serde(default)]
     pub rotate_secret: bool,
+    /// `visitor` (default) or `bot`.
+    #[serde(default = "default_side")]
+    pub side: String,
+    /// Bot side: the operator account the channel speaks as, and its sort order.
+    pub operator_id: Option<i64>,
+    #[serde(default = "default_sort_order")]
+    pub sort_order: i64,
+}
+
+fn default_side() -> String {
+    "visitor".into()
 }
 
 fn default_department_mode() -> String {
@@ -290,11 +301,14 @@ pub async fn put_channel(
         default_department: b.default_department,
         allowed_departments: b.allowed_departments,
         rotate_secret: b.rotate_secret,
+        side: b.side,
+        operator_id: b.operator_id.map(OperatorId),
+        sort_order: b.sort_order,
     };
     let c = state.store.save_channel(&config).await.map_err(ApiError::operator)?;
     Ok(Json(json!({"key": c.key, "title": c.title, "secret": c.secret, "callbackUrl": c.callback_url,
         "departmentMode": c.department_mode, "defaultDepartment": c.default_department,
-        "allowedDepartments": c.allowed_departments})))
+        "allowedDepartments": c.allowed_departments, "side": c.side, "operatorId": c.operator_id.map(|o| o.0)})))
 }
 
 pub async fn outcome_counts(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {

@@ -31,6 +31,13 @@ impl BotError {
     }
 }
 
+impl BotError {
+    /// The machine-readable code, HTTP status and explanation.
+    pub fn parts(self) -> (StatusCode, &'static str, String) {
+        (self.status, self.code, self.desc)
+    }
+}
+
 impl IntoResponse for BotError {
     fn into_response(self) -> Response {
         (self.status, Json(json!({"error": self.code, "desc": self.desc}))).into_response()
@@ -113,7 +120,7 @@ fn flag(body: &Value, key: &str, default: bool) -> Result<bool, BotError> {
 }
 
 /// The bot's call as a store request.
-fn parse_call(method: &str, body: &Value) -> Result<BotCall, BotError> {
+pub(crate) fn parse_call(method: &str, body: &Value) -> Result<BotCall, BotError> {
     match method {
         "send_message" => {
             let message = body.get("message").filter(|m| !m.is_null()).ok_or_else(|| BotError::missing("message"))?;

@@ -87,8 +87,31 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// `bots.api_version` of a custom channel on the bot side (custom-channel.md §5).
+const CHANNEL_API: i64 = 3;
+
+/// A custom channel's request: signed with the channel secret (custom-channel.md §2).
+async fn channel_request(state: &AppState, d: &BotDelivery) -> Result<reqwest::RequestBuilder, String> {
+    let channels = state.store.channels().await.map_err(|e| e.to_string())?;
+    let channel =
+        channels.into_iter().find(|c| c.operator_id == Some(d.bot.operator_id)).ok_or("the channel is gone")?;
+    let body = signed_body(&d.body, &state.config.public_origin, &channel.secret).to_string();
+    let ts = state.now() / 1_000_000;
+    Ok(post_to(&state.http, &channel.callback_url)?
+        .header("Content-Type", "application/json; charset=utf-8")
+        .header("X-Beseda-Timestamp", ts.to_string())
+        .header("X-Beseda-Signature", crate::channel::signature::sign(&channel.secret, ts, &body))
+        .header("X-Beseda-Delivery", format!("{:032x}", d.outbox_id))
+        .body(body))
+}
+
 async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {
-    let req = match request(&state.http, d, &state.config.public_origin) {
+    let req = if d.bot.api_version == CHANNEL_API {
+        channel_request(state, d).await
+    } else {
+        request(&state.http, d, &state.config.public_origin)
+    };
+    let req = match req {
         Ok(r) => r,
         Err(e) => return Outcome::Final(e),
     };
@@ -104,6 +127,13 @@ async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {
             Some(calls) => Outcome::Delivered(Some(calls)),
             None => Outcome::Retryable("the reply is not an API 1.0 answer".into()),
         },
+        // Synchronous answers of a channel: `{"messages": [...]}` is posted; any other body ignored.
+        Ok(Ok(body)) if d.bot.api_version == CHANNEL_API => Outcome::Delivered(
+            serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("messages").and_then(Value::as_array).cloned())
+                .map(|messages| messages.iter().filter_map(reply_message).collect()),
+        ),
         Ok(Ok(_)) => Outcome::Delivered(None),
         Ok(Err(e)) => match e.status() {
             Some(s)
@@ -118,6 +148,26 @@ async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {
     }
 }
 
+/// One message of a synchronous answer: `operator` text or a `keyboard`.
+fn reply_message(m: &Value) -> Option<BotCall> {
+    let client_side_id = hex_id();
+    match m.get("kind")?.as_str()? {
+        "operator" => Some(BotCall::Send(OperatorMessage {
+            client_side_id,
+            text: m.get("text")?.as_str()?.to_owned(),
+            markdown: m.get("markdown").and_then(Value::as_bool).unwrap_or(false),
+            keyboard: None,
+        })),
+        "keyboard" => Some(BotCall::Send(OperatorMessage {
+            client_side_id,
+            text: String::new(),
+            markdown: false,
+            keyboard: Some(bot_wire::keyboard(m.get("buttons")?).ok()?),
+        })),
+        _ => None,
+    }
+}
+
 /// An API 1.0 reply (bot-api.md §8): `{"has_answer": true, "messages": [...]}` posts the
 /// messages; `{"has_answer": false}` sends the chat to the queue. Anything else is `None`.
 fn v1_reply(body: &[u8]) -> Option<Vec<BotCall>> {
@@ -129,29 +179,7 @@ fn v1_reply(body: &[u8]) -> Option<Vec<BotCall>> {
             allow_offline: false,
             allow_invisible: true,
         })]),
-        true => v
-            .get("messages")?
-            .as_array()?
-            .iter()
-            .map(|m| {
-                let client_side_id = hex_id();
-                match m.get("kind")?.as_str()? {
-                    "operator" => Some(BotCall::Send(OperatorMessage {
-                        client_side_id,
-                        text: m.get("text")?.as_str()?.to_owned(),
-                        markdown: false,
-                        keyboard: None,
-                    })),
-                    "keyboard" => Some(BotCall::Send(OperatorMessage {
-                        client_side_id,
-                        text: String::new(),
-                        markdown: false,
-                        keyboard: Some(bot_wire::keyboard(m.get("buttons")?).ok()?),
-                    })),
-                    _ => None,
-                }
-            })
-            .collect(),
+        true => v.get("messages")?.as_array()?.iter().map(reply_message).collect(),
     }
 }
 

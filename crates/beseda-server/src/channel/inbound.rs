@@ -30,9 +30,22 @@ fn missing(field: &str) -> ChannelError {
     ChannelError(StatusCode::BAD_REQUEST, "argument-missing", format!("`{field}` is required"))
 }
 
+impl From<crate::bot::api::BotError> for ChannelError {
+    fn from(e: crate::bot::api::BotError) -> Self {
+        let (status, code, desc) = e.parts();
+        ChannelError(status, code, desc)
+    }
+}
+
 impl From<StoreError> for ChannelError {
     fn from(e: StoreError) -> Self {
         match e {
+            StoreError::Domain(DomainError::NotHeldByBot | DomainError::ChatTaken) => {
+                ChannelError(StatusCode::FORBIDDEN, "access-denied", "the chat is not held by this channel".into())
+            }
+            StoreError::Domain(DomainError::ChatClosed) => {
+                ChannelError(StatusCode::CONFLICT, "chat-closed", "the chat is closed".into())
+            }
             StoreError::Domain(DomainError::WrongArgumentValue("department-key")) => {
                 ChannelError(StatusCode::NOT_FOUND, "department-not-found", "no such department".into())
             }
@@ -161,6 +174,9 @@ pub async fn call(
     if !body.is_object() {
         return Err(wrong("the body must be a JSON object"));
     }
+    if channel.side == "bot" {
+        return bot_side(&state, &channel, &method, &body).await;
+    }
     match method.as_str() {
         "message" => message(&state, &channel, &body).await,
         "start_chat" => {
@@ -242,6 +258,57 @@ async fn close_chat(state: &AppState, channel: &ChannelRecord, body: &Value) -> 
         return Err(not_found());
     }
     let changes = state.store.visitor_close(&ctx).await?;
+    state.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
+}
+
+/// Bot side (custom-channel.md §5): the platform answers in chats the channel holds, with the
+/// forms of the Bot API.
+async fn bot_side(
+    state: &AppState,
+    channel: &ChannelRecord,
+    method: &str,
+    body: &Value,
+) -> Result<Json<Value>, ChannelError> {
+    let operator = channel.operator_id.ok_or_else(|| wrong("the channel has no operator account"))?;
+    let csid = short_string(body, "/chat/id", "chat.id")?;
+    let chat = state.store.chat_by_client_side_id(csid).await?.ok_or(ChannelError(
+        StatusCode::NOT_FOUND,
+        "chat-not-found",
+        "no chat with that id".into(),
+    ))?;
+    let call = match method {
+        "message" => {
+            let mut as_bot = json!({"chat_id": chat.0, "message": body.get("message").cloned().unwrap_or(Value::Null)});
+            if body.pointer("/message/kind").and_then(Value::as_str) == Some("file_operator") {
+                let bot = state
+                    .store
+                    .bots()
+                    .await?
+                    .into_iter()
+                    .find(|b| b.operator_id == operator)
+                    .ok_or_else(|| wrong("no bot"))?;
+                let data = body.pointer("/message/data").ok_or_else(|| missing("data.url"))?;
+                let url = data.get("url").and_then(Value::as_str).ok_or_else(|| missing("data.url"))?;
+                let file = crate::bot::fetch::fetch(
+                    state,
+                    &bot,
+                    url,
+                    data.get("name").and_then(Value::as_str),
+                    data.get("media_type").and_then(Value::as_str),
+                )
+                .await?;
+                beseda_store::BotCall::SendFile(file)
+            } else {
+                as_bot["message"]["markdown"] = body.pointer("/message/markdown").cloned().unwrap_or(json!(false));
+                crate::bot::api::parse_call("send_message", &as_bot)?
+            }
+        }
+        "redirect_chat" => crate::bot::api::parse_call("redirect_chat", body)?,
+        "close_chat" => crate::bot::api::parse_call("close_chat", body)?,
+        other => return Err(ChannelError(StatusCode::NOT_FOUND, "unknown-method", format!("no method `{other}`"))),
+    };
+    let (_, changes) = state.store.bot_call(operator, chat, &call).await?;
     state.publish(&changes);
     Ok(Json(json!({"result": "ok"})))
 }

@@ -83,6 +83,15 @@ async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId
         }
         return enqueue_bot_event(conn, chat.id, bot, body, emit.now).await;
     }
+    if record.api_version == CHANNEL_BOT_API {
+        let page: Option<String> = sqlx::query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
+            .bind(chat.visit_session_id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
+        let body = bot_wire::channel_start(chat, &messages, page.as_deref());
+        return enqueue_bot_event(conn, chat.id, bot, body, emit.now).await;
+    }
     let visitor = load_visitor(conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
     let body = if record.api_version == 1 {
         bot_wire::v1_new_chat(chat, &visitor, &messages)
@@ -186,6 +195,8 @@ async fn bot_new_message(conn: &mut Conn, emit: &Emit, chat: &Chat, message: &Me
     let Some(record) = load_bot(conn, bot).await?.filter(|b| !b.webhook_url.is_empty()) else { return Ok(()) };
     let bodies = if record.api_version == 1 {
         bot_wire::v1_new_message(chat, message).into_iter().collect()
+    } else if record.api_version == CHANNEL_BOT_API {
+        bot_wire::channel_next(chat, message).into_iter().collect()
     } else {
         bot_wire::new_messages(chat, message)
     };

@@ -1,8 +1,13 @@
-// Custom channels (custom-channel.md), visitor side. Included next to `common.rs`.
+// Custom channels (custom-channel.md): the visitor side, and the bot side routed like a bot.
+// Included next to `common.rs`.
 
 use crate::types::{ChannelConfig, ChannelRecord};
 
-const CHANNEL_COLS: &str = "key, title, secret, callback_url, department_mode, default_department, allowed_departments";
+const CHANNEL_COLS: &str =
+    "key, title, secret, callback_url, department_mode, default_department, allowed_departments, side, operator_id";
+
+/// `bots.api_version` of a custom channel on the bot side.
+const CHANNEL_BOT_API: i64 = 3;
 
 fn channel_from(row: &DbRow) -> Result<ChannelRecord> {
     Ok(ChannelRecord {
@@ -13,6 +18,8 @@ fn channel_from(row: &DbRow) -> Result<ChannelRecord> {
         department_mode: row.try_get("department_mode")?,
         default_department: row.try_get("default_department")?,
         allowed_departments: json_col(row, "allowed_departments")?,
+        side: row.try_get("side")?,
+        operator_id: row.try_get::<Option<i64>, _>("operator_id")?.map(OperatorId),
     })
 }
 

@@ -2505,10 +2505,11 @@ impl Store for SqlStore {
         }
         sqlx::query(
             "INSERT INTO custom_channels (key, title, secret, callback_url, department_mode, default_department, \
-             allowed_departments, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO UPDATE SET \
-             title = excluded.title, secret = excluded.secret, callback_url = excluded.callback_url, \
-             department_mode = excluded.department_mode, default_department = excluded.default_department, \
-             allowed_departments = excluded.allowed_departments",
+             allowed_departments, created_at, side, operator_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (key) DO UPDATE SET title = excluded.title, secret = excluded.secret, \
+             callback_url = excluded.callback_url, department_mode = excluded.department_mode, \
+             default_department = excluded.default_department, allowed_departments = excluded.allowed_departments, \
+             side = excluded.side, operator_id = excluded.operator_id",
         )
         .bind(&key)
         .bind(&config.title)
@@ -2518,8 +2519,29 @@ impl Store for SqlStore {
         .bind(&config.default_department)
         .bind(to_json(&config.allowed_departments)?)
         .bind(self.clock.now())
+        .bind(&config.side)
+        .bind(config.operator_id.map(|o| o.0))
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(StoreError::from_db)?;
+        // Bot side: the channel's operator account is routed like a bot's (bot-api.md §2).
+        if let (Some(op), "bot") = (config.operator_id, config.side.as_str()) {
+            if load_operator(&mut tx, op).await?.is_none() {
+                return Err(DomainError::WrongOperatorId.into());
+            }
+            sqlx::query(
+                "INSERT INTO bots (operator_id, sort_order, created_at, api_version, webhook_url, token, reply_timeout_secs) \
+                 VALUES ($1, $2, $3, $4, $5, NULL, 0) ON CONFLICT (operator_id) DO UPDATE SET sort_order = excluded.sort_order, \
+                 api_version = excluded.api_version, webhook_url = excluded.webhook_url",
+            )
+            .bind(op.0)
+            .bind(config.sort_order)
+            .bind(self.clock.now())
+            .bind(CHANNEL_BOT_API)
+            .bind(&config.callback_url)
+            .execute(&mut *tx)
+            .await?;
+        }
         // The channel's placement: its chats route like any other.
         let obligatory = config.department_mode == "obligatory";
         sqlx::query(
@@ -2573,6 +2595,15 @@ impl Store for SqlStore {
             })
         })
         .transpose()
+    }
+
+    async fn chat_by_client_side_id(&self, client_side_id: &str) -> Result<Option<ChatId>> {
+        let id: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM chats WHERE client_side_id = $1 ORDER BY id DESC LIMIT 1")
+                .bind(client_side_id)
+                .fetch_optional(&self.reader)
+                .await?;
+        Ok(id.map(ChatId))
     }
 
     async fn message_id_by_client_side_id(
