@@ -367,3 +367,48 @@ async fn a_bot_side_channel_takes_chats_and_answers() {
     assert!(started.get("message").is_none());
     server.stop().await;
 }
+
+#[tokio::test]
+async fn platforms_post_visitor_files_by_url() {
+    let files = axum::Router::new().route(
+        "/receipt.pdf",
+        axum::routing::get(|| async { ([("content-type", "application/pdf")], b"%PDF-1.4 receipt".to_vec()) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, files).await;
+    });
+    let config = beseda_server::ServerConfig {
+        bot_files_allow_private_addresses: true,
+        longpoll_hold: std::time::Duration::from_secs(5),
+        ..beseda_server::ServerConfig::default()
+    };
+    let server = TestServer::start_with(false, config).await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let op = server.operator("o@x.io", "O", OperatorRole::Operator).await;
+    let (key, secret) = channel(&admin, json!({"title": "Bridge"})).await;
+    let body = json!({"chat": {"id": "f-1"}, "visitor": {"id": "u-f"},
+        "message": {"id": "file-1", "kind": "file_visitor", "data": {"url": format!("http://{addr}/receipt.pdf"), "name": "чек.pdf"}}});
+    let (code, reply) = post(&server, &key, "message", &secret, &body).await;
+    assert_eq!(code, 200, "{reply}");
+    let chat_id = reply["data"]["chat_id"].as_i64().expect("chat");
+    let (_, detail) = op.get(&format!("/api/operator/v1/chats/{chat_id}")).await;
+    let file = detail["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["kind"] == "file_visitor")
+        .expect("file")
+        .clone();
+    let desc: Value = serde_json::from_str(file["text"].as_str().expect("text")).expect("descriptor");
+    assert_eq!((desc["filename"].as_str(), desc["content_type"].as_str()), (Some("чек.pdf"), Some("application/pdf")));
+    // A URL that cannot be fetched posts nothing and starts no chat.
+    let bad = json!({"chat": {"id": "f-2"}, "visitor": {"id": "u-g"},
+        "message": {"kind": "file_visitor", "data": {"url": format!("http://{addr}/missing.pdf")}}});
+    let (code, reply) = post(&server, &key, "message", &secret, &bad).await;
+    assert_eq!((code, reply["error"].as_str()), (422, Some("file-download-failed")));
+    let (_, waiting) = op.get("/api/operator/v1/chats?list=waiting").await;
+    assert_eq!(waiting["chats"].as_array().map(Vec::len), Some(1));
+    server.stop().await;
+}

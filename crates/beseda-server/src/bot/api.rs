@@ -217,7 +217,7 @@ pub async fn call(
             let url = data.get("url").and_then(Value::as_str).ok_or_else(|| BotError::missing("data.url"))?;
             let file_name = data.get("name").and_then(Value::as_str);
             let media_type = data.get("media_type").and_then(Value::as_str);
-            BotCall::SendFile(super::fetch::fetch(&state, &bot, url, file_name, media_type).await?)
+            BotCall::SendFile(super::fetch::fetch(&state, &bot.token, url, file_name, media_type).await?)
         }
         _ => parse_call(&name, &body)?,
     };

@@ -9,7 +9,7 @@ use crate::state::AppState;
 use crate::visitor::files::image_size;
 use axum::http::StatusCode;
 use beseda_core::ids::FileGuid;
-use beseda_store::{BotRecord, NewFile};
+use beseda_store::NewFile;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -62,13 +62,13 @@ async fn check_host(state: &AppState, url: &reqwest::Url) -> Result<(), BotError
 }
 
 /// A file already in Beseda, named by its bot link.
-async fn own_link(state: &AppState, bot: &BotRecord, url: &reqwest::Url) -> Result<Option<NewFile>, BotError> {
+async fn own_link(state: &AppState, link_key: &str, url: &reqwest::Url) -> Result<Option<NewFile>, BotError> {
     let prefix = format!("{}/api/bot/v2/file/", state.config.public_origin.trim_end_matches('/'));
     let Some(rest) = url.as_str().strip_prefix(&prefix) else { return Ok(None) };
     let guid = rest.split('?').next().and_then(FileGuid::parse).ok_or_else(|| failed("not a file link"))?;
     let hash = url.query_pairs().find(|(k, _)| k == "hash").map(|(_, v)| v.into_owned()).unwrap_or_default();
-    if !auth::same(&auth::hmac_hex(&bot.token, guid.as_str()), &hash) {
-        return Err(failed("the file link is not signed for this bot"));
+    if link_key.is_empty() || !auth::same(&auth::hmac_hex(link_key, guid.as_str()), &hash) {
+        return Err(failed("the file link is not signed for this caller"));
     }
     let file = state.store.file(&guid).await.map_err(BotError::from)?.ok_or_else(|| failed("no such file"))?;
     Ok(Some(NewFile {
@@ -83,16 +83,17 @@ async fn own_link(state: &AppState, bot: &BotRecord, url: &reqwest::Url) -> Resu
     }))
 }
 
-/// Fetches the file of a `file_operator` message.
+/// Fetches a file named by URL; `link_key` (a bot's token or a channel's secret) lets a Beseda
+/// file link signed with it be reused without downloading.
 pub async fn fetch(
     state: &AppState,
-    bot: &BotRecord,
+    link_key: &str,
     url: &str,
     name: Option<&str>,
     media_type: Option<&str>,
 ) -> Result<NewFile, BotError> {
     let mut url = reqwest::Url::parse(url).map_err(|_| BotError::wrong("data.url is not a URL"))?;
-    if let Some(file) = own_link(state, bot, &url).await? {
+    if let Some(file) = own_link(state, link_key, &url).await? {
         return Ok(file);
     }
     let limit = state.store.settings().await.map_err(BotError::from)?.max_upload_bytes() as usize;

@@ -191,7 +191,12 @@ pub async fn call(
 /// What a `message` call posts, checked before anything is written.
 enum Inbound {
     Text(String),
-    KeyboardResponse { request: String, button: String },
+    /// A file by URL: url, name, media type.
+    File(String, Option<String>, Option<String>),
+    KeyboardResponse {
+        request: String,
+        button: String,
+    },
 }
 
 fn parse_message(body: &Value) -> Result<Inbound, ChannelError> {
@@ -215,6 +220,12 @@ fn parse_message(body: &Value) -> Result<Inbound, ChannelError> {
                 .ok_or_else(|| missing("data.request.messageId"))?;
             Ok(Inbound::KeyboardResponse { request: request.to_owned(), button: button.to_owned() })
         }
+        "file_visitor" => {
+            let data = body.pointer("/message/data").filter(|d| d.is_object()).ok_or_else(|| missing("data.url"))?;
+            let url = data.get("url").and_then(Value::as_str).ok_or_else(|| missing("data.url"))?;
+            let text = |k: &str| data.get(k).and_then(Value::as_str).map(str::to_owned);
+            Ok(Inbound::File(url.to_owned(), text("name"), text("media_type")))
+        }
         other => Err(wrong(format!("message kind `{other}` is not accepted here"))),
     }
 }
@@ -225,8 +236,19 @@ async fn message(state: &AppState, channel: &ChannelRecord, body: &Value) -> Res
         None | Some(Value::Null) => hex_id(),
         Some(_) => short_string(body, "/message/id", "message.id")?.to_owned(),
     };
+    // A file is downloaded before anything is written.
+    let file = match &inbound {
+        Inbound::File(url, name, media_type) => {
+            Some(crate::bot::fetch::fetch(state, &channel.secret, url, name.as_deref(), media_type.as_deref()).await?)
+        }
+        _ => None,
+    };
     let (ctx, _) = ensure_chat(state, channel, body).await?;
     let changes = match &inbound {
+        Inbound::File(..) => {
+            let file = file.ok_or_else(|| wrong("no file"))?;
+            state.store.store_upload(&ctx, &file, &client_side_id).await?.1
+        }
         Inbound::Text(text) => {
             let req =
                 VisitorMessage { client_side_id: client_side_id.clone(), text: text.clone(), ..Default::default() };
@@ -237,7 +259,7 @@ async fn message(state: &AppState, channel: &ChannelRecord, body: &Value) -> Res
     state.publish(&changes);
     let chat = state.store.current_chat(&ctx.visitor_id, &ctx.location).await?.ok_or_else(|| wrong("no chat"))?;
     let message_id = match inbound {
-        Inbound::Text(_) => {
+        Inbound::Text(_) | Inbound::File(..) => {
             state.store.message_id_by_client_side_id(&ctx.visitor_id, &client_side_id).await?.map(|m| m.to_string())
         }
         Inbound::KeyboardResponse { .. } => None,
@@ -281,18 +303,11 @@ async fn bot_side(
         "message" => {
             let mut as_bot = json!({"chat_id": chat.0, "message": body.get("message").cloned().unwrap_or(Value::Null)});
             if body.pointer("/message/kind").and_then(Value::as_str) == Some("file_operator") {
-                let bot = state
-                    .store
-                    .bots()
-                    .await?
-                    .into_iter()
-                    .find(|b| b.operator_id == operator)
-                    .ok_or_else(|| wrong("no bot"))?;
                 let data = body.pointer("/message/data").ok_or_else(|| missing("data.url"))?;
                 let url = data.get("url").and_then(Value::as_str).ok_or_else(|| missing("data.url"))?;
                 let file = crate::bot::fetch::fetch(
                     state,
-                    &bot,
+                    &channel.secret,
                     url,
                     data.get("name").and_then(Value::as_str),
                     data.get("media_type").and_then(Value::as_str),
