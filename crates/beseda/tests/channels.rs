@@ -345,6 +345,19 @@ async fn a_bot_side_channel_takes_chats_and_answers() {
     // A chat the channel does not hold, then the close.
     let (code, body) = post(&server, &key, "close_chat", &secret, &json!({"chat": {"id": "not-a-chat"}})).await;
     assert_eq!((code, body["error"].as_str()), (404, Some("chat-not-found")));
+    // System notices reach the channel too (the visitor closes, then reopens by writing).
+    v.ok("chat.close", &[]).await;
+    let mut notice = Value::Null;
+    for _ in 0..5 {
+        let (_, raw) = next(&mut rx).await;
+        let e: Value = serde_json::from_str(&raw).expect("json");
+        if e["message"]["kind"] == "info" {
+            notice = e;
+            break;
+        }
+    }
+    assert_eq!(notice["message"]["text"], "Посетитель закрыл диалог");
+    v.send("p4", "ещё вопрос").await;
     let (code, _) = post(&server, &key, "close_chat", &secret, &json!({"chat": {"id": csid}})).await;
     assert_eq!(code, 200);
     assert_eq!(v.delta(0, true).await["fullUpdate"]["chat"]["state"], "closed_by_operator");
@@ -361,8 +374,15 @@ async fn a_bot_side_channel_takes_chats_and_answers() {
     let v2 = server.visitor().await;
     human.set_status("offline").await;
     v2.ok("chat.start", &[("force-start", "1")]).await;
-    let (_, raw) = next(&mut rx).await;
-    let started: Value = serde_json::from_str(&raw).expect("json");
+    let mut started = Value::Null;
+    for _ in 0..5 {
+        let (_, raw) = next(&mut rx).await;
+        let e: Value = serde_json::from_str(&raw).expect("json");
+        if e["visitor"]["id"] == v2.visitor["id"] {
+            started = e;
+            break;
+        }
+    }
     assert_eq!(started["location"], json!({"address": null}));
     assert!(started.get("message").is_none());
     server.stop().await;

@@ -191,7 +191,10 @@ async fn bot_chat_closed(conn: &mut Conn, emit: &Emit, chat: &Chat, by: &Closer<
 
 /// `new_message` when the visitor writes in a chat a bot holds.
 async fn bot_new_message(conn: &mut Conn, emit: &Emit, chat: &Chat, message: &Message) -> Result<()> {
-    let Some(bot) = chat.operator_id.filter(|_| chat.state == ChatState::ChattingWithRobot) else { return Ok(()) };
+    // The bot holds the chat; a notice of the visitor closing it still reaches the bot.
+    let held = chat.state == ChatState::ChattingWithRobot
+        || (message.kind == MessageKind::Info && chat.state == ChatState::ClosedByVisitor);
+    let Some(bot) = chat.operator_id.filter(|_| held) else { return Ok(()) };
     let Some(record) = load_bot(conn, bot).await?.filter(|b| !b.webhook_url.is_empty()) else { return Ok(()) };
     let bodies = if record.api_version == 1 {
         bot_wire::v1_new_message(chat, message).into_iter().collect()

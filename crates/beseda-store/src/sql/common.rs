@@ -385,6 +385,8 @@ struct Emit {
     actor: Option<(OperatorId, String)>,
     /// A bot that started this chat itself and gets no `new_chat` for it.
     quiet_bot: Option<OperatorId>,
+    /// System notices written now are not sent to bots (a bot's own "joined" notice).
+    mute_bot_notices: bool,
 }
 
 impl Emit {
@@ -398,6 +400,7 @@ impl Emit {
             wake: false,
             actor: None,
             quiet_bot: None,
+            mute_bot_notices: false,
         }
     }
 
@@ -564,7 +567,8 @@ async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> 
         emit.item(DeltaItem::upd("HISTORY_REVISION", emit.visitor.as_str(), json!({"revision": history_revision})));
     }
     emit.op(operator_wire::message_added(&message));
-    if bot_wire::is_for_bot(message.kind) {
+    // Bots hear the visitor's messages; bot-side channels also get system notices.
+    if bot_wire::is_for_bot(message.kind) || (message.kind == MessageKind::Info && !emit.mute_bot_notices) {
         bot_new_message(conn, emit, m.chat, &message).await?;
     }
     if m.chat.channel_key.is_some() {

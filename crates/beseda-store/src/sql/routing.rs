@@ -237,7 +237,13 @@ async fn assign_to(
     let sid = chat.visit_session_id.to_string();
     emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, wire::operator(op)));
     chat_state_changed(conn, emit, chat).await?;
+    // The bot hears of the chat first, and not of its own "joined" notice.
+    if bot {
+        bot_new_chat(conn, emit, chat, op.id).await?;
+    }
+    emit.mute_bot_notices = bot;
     system_message(conn, emit, chat, MessageKind::Info, info).await?;
+    emit.mute_bot_notices = false;
     let mut event = json!({"type": "chat_assigned", "chatId": chat.id.0, "operatorId": op.id.0,
         "previousOperatorId": previous.map(|p| p.0), "bot": bot, "auto": false});
     if let Assignment::Auto { open_chats, max_chats } = how {
@@ -255,9 +261,7 @@ async fn assign_to(
     )
     .await?;
     cancel_timers(conn, chat.id, &[TIMER_REASSIGN]).await?;
-    if bot {
-        bot_new_chat(conn, emit, chat, op.id).await?;
-    } else if chat.channel_key.is_some() {
+    if !bot && chat.channel_key.is_some() {
         let body = json!({"event": "chat_assigned", "operator": channel_operator(op)});
         channel_event(conn, chat, body, emit.now).await?;
     }
