@@ -198,6 +198,8 @@ pub trait Store: Send + Sync + 'static {
     async fn bot_event_delivered(&self, outbox_id: i64) -> Result<()>;
     /// Claims the next undelivered row of each subject of an outbox kind (in order per subject).
     async fn claim_outbox(&self, kind: &str, limit: i64, lease_micros: i64) -> Result<Vec<OutboxClaim>>;
+    /// A custom-channel event finally failed: recorded, and its message marked not delivered.
+    async fn channel_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes>;
     /// An outbox row is finished: delivered (`None`) or given up (`Some(reason)`).
     async fn outbox_done(&self, outbox_id: i64, error: Option<&str>) -> Result<()>;
     /// A failed attempt to be retried after `delay_micros`.

@@ -318,6 +318,8 @@ pub struct ChatDetail {
     pub messages: Vec<Message>,
     pub operator: Option<Operator>,
     pub ratings: Vec<Rating>,
+    /// Messages a custom channel could not be given.
+    pub undelivered: Vec<MessageId>,
 }
 
 #[derive(Clone, Debug)]

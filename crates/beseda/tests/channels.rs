@@ -432,3 +432,38 @@ async fn platforms_post_visitor_files_by_url() {
     assert_eq!(waiting["chats"].as_array().map(Vec::len), Some(1));
     server.stop().await;
 }
+
+#[tokio::test]
+async fn undeliverable_answers_are_marked_for_operators() {
+    let platform =
+        axum::Router::new().route("/hook", axum::routing::post(|| async { axum::http::StatusCode::BAD_REQUEST }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, platform).await;
+    });
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let op = server.operator("o@x.io", "O", OperatorRole::Operator).await;
+    op.set_status("online").await;
+    let (key, secret) = channel(&admin, json!({"title": "Bridge", "callbackUrl": format!("http://{addr}/hook")})).await;
+    let (_, body) = post(
+        &server,
+        &key,
+        "message",
+        &secret,
+        &json!({"chat": {"id": "x-1"}, "visitor": {"id": "u-x"}, "message": {"kind": "visitor", "text": "hi"}}),
+    )
+    .await;
+    let chat_id = body["data"]["chat_id"].as_i64().expect("chat");
+    let mut stream = op.events(0).await;
+    let (_, sent) = op.reply(chat_id, "r-x", "ответ").await;
+    let message_id = sent["messageId"].as_str().expect("id").to_owned();
+    // A 400 from the platform is final: operators are told at once.
+    let event =
+        wait_event(&mut stream, |e| e["type"] == "message_not_delivered" && e["messageId"] == json!(message_id)).await;
+    assert!(event["reason"].as_str().expect("reason").contains("HTTP 400"));
+    let (_, detail) = op.get(&format!("/api/operator/v1/chats/{chat_id}")).await;
+    assert!(detail["undeliveredMessageIds"].as_array().expect("list").iter().any(|m| m == &json!(message_id)));
+    server.stop().await;
+}

@@ -61,7 +61,9 @@ async fn deliver(state: &AppState, c: OutboxClaim) -> Result<(), beseda_store::S
         }
         Outcome::Retryable(why) | Outcome::Final(why) => {
             tracing::warn!(channel = %key, reason = %why, "channel event not delivered");
-            state.store.outbox_done(c.id, Some(&format!("not delivered: {why}"))).await
+            let changes = state.store.channel_event_failed(c.id, &format!("not delivered: {why}")).await?;
+            state.publish(&changes);
+            Ok(())
         }
     }
 }

@@ -58,6 +58,7 @@ pub async fn get(State(state): State<AppState>, _who: OperatorAuth, Path(id): Pa
         "operator": detail.operator.as_ref().map(wire::operator),
         "messages": detail.messages.iter().map(operator_wire::message).collect::<Vec<_>>(),
         "ratings": detail.ratings.iter().map(wire::rating).collect::<Vec<_>>(),
+        "undeliveredMessageIds": detail.undelivered.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
     })))
 }
 

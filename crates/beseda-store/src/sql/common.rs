@@ -2186,8 +2186,15 @@ impl Store for SqlStore {
         let mut conn = self.read().await?;
         let Some(chat) = load_chat(&mut conn, id, false).await? else { return Ok(None) };
         let visitor = load_visitor(&mut conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
+        let undelivered: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE chat_id = $1 AND delivery_failed = TRUE ORDER BY created_at",
+        )
+        .bind(chat.id.0)
+        .fetch_all(&mut *conn)
+        .await?;
         let view = load_chat_view(&mut conn, chat).await?;
         Ok(Some(ChatDetail {
+            undelivered: undelivered.into_iter().map(MessageId::from_stored).collect(),
             chat: view.chat,
             visitor,
             messages: view.messages,
@@ -2671,6 +2678,35 @@ impl Store for SqlStore {
             });
         }
         Ok(claimed)
+    }
+
+    async fn channel_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes> {
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT subject, payload FROM outbox WHERE id = $1")
+            .bind(outbox_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+            .bind(now)
+            .bind(reason)
+            .bind(outbox_id)
+            .execute(&mut *tx)
+            .await?;
+        let payload: Value = json_col(&row, "payload")?;
+        let mut changes = Changes::default();
+        if let Some(message) = payload.pointer("/body/message/id").and_then(Value::as_str) {
+            sqlx::query("UPDATE messages SET delivery_failed = TRUE WHERE id = $1")
+                .bind(message)
+                .execute(&mut *tx)
+                .await?;
+            let subject: String = row.try_get("subject")?;
+            let event = json!({"type": "message_not_delivered", "chatId": subject.parse::<i64>().unwrap_or(0),
+                "messageId": message, "reason": reason});
+            changes.operator_seq = Some(append_operator_event(&mut tx, &event, now).await?);
+        }
+        tx.commit().await?;
+        Ok(changes)
     }
 
     async fn outbox_done(&self, outbox_id: i64, error: Option<&str>) -> Result<()> {
