@@ -12,6 +12,7 @@ pub mod health;
 pub mod openapi;
 pub mod operator;
 pub mod params;
+pub mod rate;
 pub mod routes;
 pub mod scheduler;
 pub mod state;

@@ -87,6 +87,8 @@ pub struct AppState {
     pub bot_wake: Arc<tokio::sync::Notify>,
     /// Outgoing HTTP (bot webhooks).
     pub http: reqwest::Client,
+    /// Calls per second of each bot and custom channel.
+    pub integration_calls: Arc<crate::rate::RateLimiter>,
 }
 
 impl AppState {
@@ -99,6 +101,7 @@ impl AppState {
             wake: Arc::new(tokio::sync::Notify::new()),
             bot_wake: Arc::new(tokio::sync::Notify::new()),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
+            integration_calls: Arc::new(crate::rate::RateLimiter::new(50)),
         }
     }
 

@@ -903,3 +903,25 @@ async fn bots_write_to_a_visit_session() {
     assert_eq!((code, body["error"].as_str()), (403, Some("access-denied")), "a human holds the chat now");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn bots_are_limited_to_fifty_calls_a_second() {
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let token = register_bot(&admin, &bot_op, "").await;
+    let calls = (0..60).map(|_| {
+        server
+            .http
+            .post(server.url("/api/bot/v2/close_chat"))
+            .header("authorization", format!("Token {token}"))
+            .json(&json!({"chat_id": 999_999}))
+            .send()
+    });
+    let responses = futures_util::future::join_all(calls).await;
+    let limited: Vec<_> =
+        responses.into_iter().map(|r| r.expect("response")).filter(|r| r.status().as_u16() == 429).collect();
+    assert!(!limited.is_empty(), "the 51st call within a second is refused");
+    assert!(limited[0].headers().contains_key("retry-after"));
+    server.stop().await;
+}

@@ -17,11 +17,21 @@ pub struct BotError {
     status: StatusCode,
     code: &'static str,
     desc: String,
+    retry_after: Option<u64>,
 }
 
 impl BotError {
     pub fn new(status: StatusCode, code: &'static str, desc: impl Into<String>) -> Self {
-        Self { status, code, desc: desc.into() }
+        Self { status, code, desc: desc.into(), retry_after: None }
+    }
+
+    /// `429 too-many-requests` with `Retry-After`.
+    pub fn too_many(wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        Self {
+            retry_after: Some(secs.max(1)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "more than 50 calls per second")
+        }
     }
     pub fn wrong(desc: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "wrong-argument-value", desc)
@@ -40,7 +50,11 @@ impl BotError {
 
 impl IntoResponse for BotError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({"error": self.code, "desc": self.desc}))).into_response()
+        let mut resp = (self.status, Json(json!({"error": self.code, "desc": self.desc}))).into_response();
+        if let Some(secs) = self.retry_after.and_then(|s| axum::http::HeaderValue::from_str(&s.to_string()).ok()) {
+            resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs);
+        }
+        resp
     }
 }
 
@@ -201,6 +215,7 @@ pub async fn call(
         return Err(BotError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "use POST"));
     }
     let bot = authenticate(&state, &headers).await?;
+    state.integration_calls.check(&format!("bot:{}", bot.operator_id.0)).map_err(BotError::too_many)?;
     let body: Value =
         serde_json::from_slice(&bytes).map_err(|e| BotError::wrong(format!("the body is not JSON: {e}")))?;
     if !body.is_object() {

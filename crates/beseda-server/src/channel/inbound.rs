@@ -170,6 +170,7 @@ pub async fn call(
 ) -> Result<Json<Value>, ChannelError> {
     let text = std::str::from_utf8(&bytes).map_err(|_| wrong("the body is not UTF-8"))?;
     let channel = authenticate(&state, &key, &headers, text).await?;
+    state.integration_calls.check(&format!("channel:{}", channel.key)).map_err(crate::bot::api::BotError::too_many)?;
     let body: Value = serde_json::from_str(text).map_err(|e| wrong(format!("the body is not JSON: {e}")))?;
     if !body.is_object() {
         return Err(wrong("the body must be a JSON object"));
