@@ -11,6 +11,7 @@ pub mod error;
 pub mod health;
 pub mod openapi;
 pub mod operator;
+pub mod origin;
 pub mod params;
 pub mod rate;
 pub mod routes;

@@ -186,6 +186,7 @@ pub fn router(state: AppState) -> Router {
     }
     app.fallback(health::not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::origin::learn))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The route template, never the raw path or query (they carry credentials).
             let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");

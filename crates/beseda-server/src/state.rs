@@ -9,8 +9,12 @@ use tokio::sync::watch;
 /// Deployment settings the transports need (not editable from the UI).
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// Public origin for absolute URLs, e.g. `https://chat.example.com`.
+    /// Public origin for absolute URLs, e.g. `https://chat.example.com`; the starting value
+    /// when `trusted_proxies` may replace it.
     pub public_origin: String,
+    /// Proxies whose `X-Forwarded-Proto` / `X-Forwarded-Host` / `Host` set the public origin
+    /// (empty: the public origin is fixed).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// How long `/l/v/m/delta` holds a request with nothing new.
     pub longpoll_hold: Duration,
     /// A page expires after this long without requests.
@@ -38,6 +42,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             public_origin: "http://127.0.0.1:8080".into(),
+            trusted_proxies: Vec::new(),
             longpoll_hold: Duration::from_secs(25),
             page_ttl: Duration::from_secs(30 * 60),
             session_ttl: Duration::from_secs(24 * 3600),
@@ -89,6 +94,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Calls per second of each bot and custom channel.
     pub integration_calls: Arc<crate::rate::RateLimiter>,
+    /// Origin of the absolute URLs Beseda gives out.
+    pub origin: Arc<crate::origin::PublicOrigin>,
 }
 
 impl AppState {
@@ -96,6 +103,7 @@ impl AppState {
         Self {
             store,
             bus,
+            origin: Arc::new(crate::origin::PublicOrigin::new(&config.public_origin)),
             config: Arc::new(config),
             closing: Closing::default(),
             wake: Arc::new(tokio::sync::Notify::new()),

@@ -19,6 +19,7 @@ pub struct Config {
     pub longpoll_hold_secs: u64,
     pub max_body_bytes: usize,
     pub bot_files_allow_private_addresses: bool,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -35,6 +36,7 @@ impl Default for Config {
             longpoll_hold_secs: 25,
             max_body_bytes: 256 * 1024,
             bot_files_allow_private_addresses: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -54,6 +56,11 @@ data_dir = "./data"
 
 # Public origin used to build absolute URLs behind TLS termination.
 # public_origin = "https://chat.example.com"
+
+# Without public_origin: addresses of reverse proxies whose X-Forwarded-Proto and
+# X-Forwarded-Host (or Host) headers give the public origin. Requests from other
+# addresses never change it.
+# trusted_proxies = ["127.0.0.1", "::1"]
 
 # Log level (error, warn, info, debug, trace or a tracing filter) and format (text or json).
 log_level = "info"
@@ -122,6 +129,14 @@ impl Config {
             self.bot_files_allow_private_addresses =
                 matches!(v.to_ascii_lowercase().as_str(), "1" | "true" | "on" | "yes");
         }
+        if let Some(v) = var("BESEDA_TRUSTED_PROXIES") {
+            self.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| a.parse().with_context(|| format!("BESEDA_TRUSTED_PROXIES: {a:?} is not an IP address")))
+                .collect::<Result<_>>()?;
+        }
         if let Some(v) = var("BESEDA_MAX_BODY_BYTES") {
             self.max_body_bytes = v.parse().context("BESEDA_MAX_BODY_BYTES must be a number")?;
         }
@@ -159,6 +174,17 @@ mod tests {
         let mut c: Config = toml::from_str("listen = \"0.0.0.0:1\"").expect("parses");
         c.apply_env(|k| (k == "BESEDA_LISTEN").then(|| "127.0.0.1:9".to_owned())).expect("env");
         assert_eq!(c.listen, "127.0.0.1:9");
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_the_file_or_the_environment() {
+        let c: Config = toml::from_str("trusted_proxies = [\"10.0.0.1\", \"::1\"]").expect("parses");
+        assert_eq!(c.trusted_proxies.len(), 2);
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "BESEDA_TRUSTED_PROXIES").then(|| "127.0.0.1, 10.0.0.2".to_owned())).expect("env");
+        assert_eq!(c.trusted_proxies, ["127.0.0.1".parse::<std::net::IpAddr>().unwrap(), "10.0.0.2".parse().unwrap()]);
+        let bad = Config::default().apply_env(|k| (k == "BESEDA_TRUSTED_PROXIES").then(|| "proxy.local".to_owned()));
+        assert!(bad.is_err());
     }
 
     #[test]

@@ -186,6 +186,8 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
     let addr = listener.local_addr()?;
     let server_config = ServerConfig {
         public_origin: config.public_origin.clone().unwrap_or_else(|| format!("http://{addr}")),
+        // A configured origin is fixed; otherwise trusted proxies may tell it.
+        trusted_proxies: if config.public_origin.is_some() { Vec::new() } else { config.trusted_proxies.clone() },
         longpoll_hold: Duration::from_secs(config.longpoll_hold_secs),
         max_body_bytes: config.max_body_bytes,
         bot_files_allow_private_addresses: config.bot_files_allow_private_addresses,

@@ -71,14 +71,17 @@ impl MockBot {
     }
 }
 
-async fn server() -> TestServer {
-    let config = ServerConfig {
+fn bot_config() -> ServerConfig {
+    ServerConfig {
         longpoll_hold: Duration::from_secs(5),
         bot_timeout: Duration::from_millis(400),
         bot_retry_delays: vec![Duration::from_millis(50), Duration::from_millis(100)],
         ..ServerConfig::default()
-    };
-    TestServer::start_with(false, config).await
+    }
+}
+
+async fn server() -> TestServer {
+    TestServer::start_with(false, bot_config()).await
 }
 
 /// Registers `op` as a bot through the admin API; returns its token.
@@ -521,6 +524,50 @@ async fn api_1_0_bots_answer_in_the_webhook_response() {
     server.stop().await;
 }
 
+/// Uploads a PDF as the visitor, with extra request headers.
+async fn upload(server: &TestServer, v: &Visitor, content: &[u8], headers: &[(&str, &str)]) {
+    let form = reqwest::multipart::Form::new()
+        .text("page-id", v.page_id.clone())
+        .text("auth-token", v.auth_token.clone())
+        .text("client-side-id", "file-1")
+        .part(
+            "webim_upload_file",
+            reqwest::multipart::Part::bytes(content.to_vec())
+                .file_name("чек.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    let mut req = server.http.post(server.url("/l/v/m/upload")).multipart(form);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.expect("upload");
+    assert_eq!(resp.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn file_links_follow_the_forwarded_headers_of_trusted_proxies_only() {
+    let proxy = [("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "chat.example.test")];
+    for trusted in [false, true] {
+        let trusted_proxies = if trusted { vec!["127.0.0.1".parse().expect("ip")] } else { Vec::new() };
+        let server = TestServer::start_with(false, ServerConfig { trusted_proxies, ..bot_config() }).await;
+        let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+        let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+        let mut bot = mock_bot().await;
+        register_bot(&admin, &bot_op, &bot.url).await;
+        bot_op.set_status("online").await;
+        let v = server.visitor().await;
+        v.send("f0", "сейчас пришлю чек").await;
+        let _ = bot.next().await;
+        upload(&server, &v, b"%PDF-1.4", &proxy).await;
+        let event = bot.next().await;
+        let url = event.body["message"]["data"]["url"].as_str().expect("url").to_owned();
+        let origin = if trusted { "https://chat.example.test".to_owned() } else { server.url("") };
+        assert!(url.starts_with(&format!("{origin}/api/bot/v2/file/")), "trusted {trusted}: {url}");
+        server.stop().await;
+    }
+}
+
 #[tokio::test]
 async fn bots_get_visitor_files_as_signed_links() {
     let server = server().await;
@@ -533,19 +580,7 @@ async fn bots_get_visitor_files_as_signed_links() {
     v.send("f0", "сейчас пришлю чек").await;
     let _ = bot.next().await;
     let content = b"%PDF-1.4 receipt".to_vec();
-    let form = reqwest::multipart::Form::new()
-        .text("page-id", v.page_id.clone())
-        .text("auth-token", v.auth_token.clone())
-        .text("client-side-id", "file-1")
-        .part(
-            "webim_upload_file",
-            reqwest::multipart::Part::bytes(content.clone())
-                .file_name("чек.pdf")
-                .mime_str("application/pdf")
-                .expect("mime"),
-        );
-    let resp = server.http.post(server.url("/l/v/m/upload")).multipart(form).send().await.expect("upload");
-    assert_eq!(resp.status().as_u16(), 200);
+    upload(&server, &v, &content, &[]).await;
     let event = bot.next().await;
     let m = &event.body["message"];
     assert_eq!(keys(m), ["data", "id", "kind"]);

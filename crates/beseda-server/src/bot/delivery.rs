@@ -95,7 +95,7 @@ async fn channel_request(state: &AppState, d: &BotDelivery) -> Result<reqwest::R
     let channels = state.store.channels().await.map_err(|e| e.to_string())?;
     let channel =
         channels.into_iter().find(|c| c.operator_id == Some(d.bot.operator_id)).ok_or("the channel is gone")?;
-    let body = signed_body(&d.body, &state.config.public_origin, &channel.secret).to_string();
+    let body = signed_body(&d.body, &state.origin.get(), &channel.secret).to_string();
     let ts = state.now() / 1_000_000;
     Ok(post_to(&state.http, &channel.callback_url)?
         .header("Content-Type", "application/json; charset=utf-8")
@@ -109,7 +109,7 @@ async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {
     let req = if d.bot.api_version == CHANNEL_API {
         channel_request(state, d).await
     } else {
-        request(&state.http, d, &state.config.public_origin)
+        request(&state.http, d, &state.origin.get())
     };
     let req = match req {
         Ok(r) => r,

@@ -63,7 +63,7 @@ async fn check_host(state: &AppState, url: &reqwest::Url) -> Result<(), BotError
 
 /// A file already in Beseda, named by its bot link.
 async fn own_link(state: &AppState, link_key: &str, url: &reqwest::Url) -> Result<Option<NewFile>, BotError> {
-    let prefix = format!("{}/api/bot/v2/file/", state.config.public_origin.trim_end_matches('/'));
+    let prefix = format!("{}/api/bot/v2/file/", state.origin.get());
     let Some(rest) = url.as_str().strip_prefix(&prefix) else { return Ok(None) };
     let guid = rest.split('?').next().and_then(FileGuid::parse).ok_or_else(|| failed("not a file link"))?;
     let hash = url.query_pairs().find(|(k, _)| k == "hash").map(|(_, v)| v.into_owned()).unwrap_or_default();

@@ -20,7 +20,7 @@ enum Outcome {
 }
 
 async fn attempt(state: &AppState, c: &OutboxClaim, url: &str, secret: &str) -> Outcome {
-    let body = signed_body(&c.payload["body"], &state.config.public_origin, secret).to_string();
+    let body = signed_body(&c.payload["body"], &state.origin.get(), secret).to_string();
     let ts = state.now() / 1_000_000;
     let req = match post_to(&state.http, url) {
         Ok(r) => r
