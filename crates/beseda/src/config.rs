@@ -182,7 +182,10 @@ mod tests {
         assert_eq!(c.trusted_proxies.len(), 2);
         let mut c = Config::default();
         c.apply_env(|k| (k == "BESEDA_TRUSTED_PROXIES").then(|| "127.0.0.1, 10.0.0.2".to_owned())).expect("env");
-        assert_eq!(c.trusted_proxies, ["127.0.0.1".parse::<std::net::IpAddr>().unwrap(), "10.0.0.2".parse().unwrap()]);
+        assert_eq!(
+            c.trusted_proxies,
+            ["127.0.0.1".parse::<std::net::IpAddr>().expect("ip"), "10.0.0.2".parse().expect("ip")]
+        );
         let bad = Config::default().apply_env(|k| (k == "BESEDA_TRUSTED_PROXIES").then(|| "proxy.local".to_owned()));
         assert!(bad.is_err());
     }
