@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod model;
 pub mod operator_wire;
 pub mod presence;
+pub mod provided_visitor;
 pub mod routing;
 pub mod rules;
 pub mod settings;
