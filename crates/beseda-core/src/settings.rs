@@ -86,6 +86,12 @@ pub struct OrgSettings {
     pub online_queue_limit: Option<u32>,
     /// Hide the offline button when this many offline requests wait (None = no limit).
     pub offline_queue_limit: Option<u32>,
+
+    // --- integration (seed 003 «Интеграция») ---
+    /// Private key that signs provided visitor fields (empty = identification off).
+    pub provided_visitor_private_key: String,
+    /// `hmac-sha256`, `sha256`, `sha-512` or `md5` (signed fields v2).
+    pub provided_visitor_hash_algorithm: String,
 }
 
 impl Default for OrgSettings {
@@ -128,6 +134,8 @@ impl Default for OrgSettings {
             button_probability: 100,
             online_queue_limit: None,
             offline_queue_limit: None,
+            provided_visitor_private_key: String::new(),
+            provided_visitor_hash_algorithm: "hmac-sha256".into(),
         }
     }
 }

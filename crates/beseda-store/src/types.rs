@@ -72,6 +72,8 @@ pub struct InitVisit {
     pub page_url: Option<String>,
     /// Visit sessions idle longer than this (µs) are not resumed.
     pub session_ttl_micros: i64,
+    /// Verified fields the site vouches for: the visitor is the one with this provided id.
+    pub provided: Option<beseda_core::provided_visitor::ProvidedVisitor>,
 }
 
 #[derive(Clone, Debug)]

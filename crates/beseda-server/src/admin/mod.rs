@@ -64,6 +64,9 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
             return Err(invalid(name, "must be at most 30 days (in seconds)"));
         }
     }
+    if beseda_core::provided_visitor::HashAlgorithm::parse(&s.provided_visitor_hash_algorithm).is_none() {
+        return Err(invalid("provided_visitor_hash_algorithm", "must be hmac-sha256, sha256, sha-512 or md5"));
+    }
     if s.busy_message.trim().is_empty() {
         return Err(invalid("busy_message", "must not be empty"));
     }

@@ -4,8 +4,10 @@ use super::full_update;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::state::AppState;
+use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::{VisitSessionId, VisitorId};
+use beseda_core::provided_visitor::{self, HashAlgorithm, ProvidedError, ProvidedVisitor};
 use beseda_store::InitVisit;
 use serde_json::Value;
 
@@ -25,11 +27,33 @@ pub async fn init(state: &AppState, p: &Params) -> ApiResult<Json<Value>> {
         prechat_fields: p.json("prechat-key-independent-fields")?,
         page_url: p.get("page-url").filter(|u| !u.is_empty() && u.len() <= 2048).map(str::to_owned),
         session_ttl_micros: state.config.session_ttl.as_micros() as i64,
+        provided: provided(state, p).await?,
     };
     let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;
     state.publish(&outcome.changes);
     let snapshot = state.store.snapshot(&outcome.page.visit_session_id).await.map_err(ApiError::visitor)?;
     Ok(Json(full_update::render(&outcome.page, &snapshot, state.now())))
+}
+
+/// Signed fields from `visitor-ext` (visitor-identification.md §2–§3); an init whose fields
+/// fail is refused, never downgraded to an anonymous visitor.
+async fn provided(state: &AppState, p: &Params) -> ApiResult<Option<ProvidedVisitor>> {
+    let Some(value) = p.json("visitor-ext")? else { return Ok(None) };
+    let settings = state.store.settings().await.map_err(ApiError::visitor)?;
+    let refused = |e: ProvidedError| {
+        let status = if e == ProvidedError::WrongArgument { StatusCode::BAD_REQUEST } else { StatusCode::FORBIDDEN };
+        ApiError::new(status, e.code(), e.to_string())
+    };
+    if settings.provided_visitor_private_key.is_empty() {
+        // Identification is off: nothing can be verified.
+        return Err(refused(ProvidedError::WrongHash));
+    }
+    let algorithm =
+        HashAlgorithm::parse(&settings.provided_visitor_hash_algorithm).unwrap_or(HashAlgorithm::HmacSha256);
+    let now_secs = state.now() / 1_000_000;
+    provided_visitor::verify(&value, &settings.provided_visitor_private_key, algorithm, now_secs)
+        .map(Some)
+        .map_err(refused)
 }
 
 pub async fn handler(axum::extract::State(state): axum::extract::State<AppState>, p: Params) -> ApiResult<Json<Value>> {

@@ -8,6 +8,7 @@ use crate::Store;
 use async_trait::async_trait;
 use beseda_core::ids::{hex_id, ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Department, Message, Operator, Placement, Rating, VisitSession, Visitor};
+use beseda_core::provided_visitor::ProvidedVisitor;
 use beseda_core::rules::{self, VisitorMessageEffect};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus, VisitSessionState};
@@ -632,6 +633,36 @@ async fn create_visitor(conn: &mut Conn, now: i64) -> Result<VisitorId> {
     .execute(&mut *conn)
     .await?;
     Ok(id)
+}
+
+/// The visitor a site identified, created on first sight; its fields become the provided ones
+/// (`display_name` is stored as `name`).
+async fn provided_visitor(conn: &mut Conn, p: &ProvidedVisitor, now: i64) -> Result<VisitorId> {
+    let fields: BTreeMap<&str, &str> = p
+        .fields
+        .iter()
+        .map(|(k, v)| (if k == "display_name" { "name" } else { k.as_str() }, v.as_str()))
+        .collect();
+    let (color, shape) = random_icon();
+    sqlx::query(
+        "INSERT INTO visitors (id, fields, icon_color, icon_shape, provided_id, created_at, modified_at) \
+         VALUES ($1, '{}', $2, $3, $4, $5, $6) ON CONFLICT (provided_id) DO NOTHING",
+    )
+    .bind(VisitorId::random().as_str())
+    .bind(color)
+    .bind(shape)
+    .bind(&p.id)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    let row = sqlx::query("UPDATE visitors SET fields = $1, modified_at = $2 WHERE provided_id = $3 RETURNING id")
+        .bind(to_json(&fields)?)
+        .bind(now)
+        .bind(&p.id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(VisitorId::from_stored(row.try_get("id")?))
 }
 
 /// A message from the system (info, busy auto-message, operator note): no author, no name.
@@ -1279,9 +1310,17 @@ impl Store for SqlStore {
             }
         }
         let claimed = req.visitor_id.clone().or(ended_session_visitor);
-        let visitor_id = match (&session, &claimed) {
-            (Some((_, v)), _) => VisitorId::from_stored(v.clone()),
-            (None, Some(v)) if load_visitor(&mut tx, v).await?.is_some() => v.clone(),
+        let visitor_id = match (&req.provided, &session, &claimed) {
+            (Some(p), _, _) => {
+                let id = provided_visitor(&mut tx, p, now).await?;
+                // A session of someone else is not resumed for the identified visitor.
+                if session.as_ref().is_some_and(|(_, v)| v != id.as_str()) {
+                    session = None;
+                }
+                id
+            }
+            (None, Some((_, v)), _) => VisitorId::from_stored(v.clone()),
+            (None, None, Some(v)) if load_visitor(&mut tx, v).await?.is_some() => v.clone(),
             _ => create_visitor(&mut tx, now).await?,
         };
         if load_visitor(&mut tx, &visitor_id).await?.is_some_and(|v| v.banned) {

@@ -271,6 +271,18 @@ pub struct Visitor {
 
 impl Visitor {
     pub async fn init(server: &TestServer, location: &str, session: Option<&str>) -> Self {
+        let (status, resp) = Self::init_raw(server, location, session, &[]).await;
+        assert_eq!(status, 200, "{resp}");
+        Self::from_init(server, resp)
+    }
+
+    /// `/l/v/m/init` with extra parameters; returns HTTP status and body.
+    pub async fn init_raw(
+        server: &TestServer,
+        location: &str,
+        session: Option<&str>,
+        extra: &[(&str, String)],
+    ) -> (u16, Value) {
         let mut q = vec![
             ("event", "init".to_owned()),
             ("since", "0".into()),
@@ -283,16 +295,13 @@ impl Visitor {
         if let Some(s) = session {
             q.push(("visit-session-id", s.into()));
         }
-        let resp: Value = server
-            .http
-            .get(server.url("/l/v/m/init"))
-            .query(&q)
-            .send()
-            .await
-            .expect("init")
-            .json()
-            .await
-            .expect("init json");
+        q.extend(extra.iter().cloned());
+        let resp = server.http.get(server.url("/l/v/m/init")).query(&q).send().await.expect("init");
+        (resp.status().as_u16(), resp.json().await.expect("init json"))
+    }
+
+    /// A visitor from a successful init's answer.
+    pub fn from_init(server: &TestServer, resp: Value) -> Self {
         let full = resp["fullUpdate"].clone();
         assert!(full.is_object(), "init must answer a fullUpdate: {resp}");
         Visitor {

@@ -1,0 +1,128 @@
+//! Visitor identification through `/l/v/m/init` (visitor-identification.md §2–§3): signed
+//! fields configured from the admin API, checked on init, one visitor across devices.
+
+mod common;
+
+use beseda_core::provided_visitor::HashAlgorithm;
+use beseda_core::state::OperatorRole;
+use common::{pg_url, Operator, TestServer, Visitor};
+use serde_json::{json, Value};
+
+const KEY: &str = "e64e35642555f3ecd64ae7dbb600dca8";
+
+async fn configure(admin: &Operator, algorithm: &str) -> (u16, Value) {
+    let (_, body) = admin.get("/api/admin/v1/settings").await;
+    let mut settings = body["settings"].clone();
+    settings["provided_visitor_private_key"] = json!(KEY);
+    settings["provided_visitor_hash_algorithm"] = json!(algorithm);
+    admin.call(reqwest::Method::PUT, "/api/admin/v1/settings", Some(settings)).await
+}
+
+/// Signed fields v2 for user 12345, valid until `expires`.
+fn signed(algorithm: HashAlgorithm, expires: i64) -> Value {
+    let fields = json!({"id": "12345", "display_name": "Евгений", "phone": "+78123855337", "email": "abc@webim.ru"});
+    let input = format!("Евгенийabc@webim.ru12345+78123855337{expires}");
+    json!({"fields": fields, "expires": expires, "hash": algorithm.sign(KEY, &input)})
+}
+
+async fn init_as(server: &TestServer, device: &str, ext: &Value) -> (u16, Value) {
+    let ext = ("visitor-ext", ext.to_string());
+    Visitor::init_raw(server, "default", None, &[ext, ("device-id", device.into())]).await
+}
+
+fn in_a_day() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() as i64 + 86_400
+}
+
+#[tokio::test]
+async fn an_identified_visitor_is_one_visitor_on_every_device() {
+    one_visitor_on_every_device(TestServer::start().await).await;
+}
+
+#[tokio::test]
+async fn an_identified_visitor_is_one_visitor_on_every_device_on_postgres() {
+    if pg_url("an_identified_visitor_is_one_visitor_on_every_device").is_none() {
+        return;
+    }
+    one_visitor_on_every_device(TestServer::start_pg().await).await;
+}
+
+async fn one_visitor_on_every_device(server: TestServer) {
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let (code, body) = configure(&admin, "sha-256").await;
+    assert_eq!((code, body["error"].as_str()), (422, Some("invalid-setting")), "{body}");
+    assert_eq!(configure(&admin, "sha256").await.0, 200);
+
+    let ext = signed(HashAlgorithm::Sha256, in_a_day());
+    let (code, resp) = init_as(&server, "phone", &ext).await;
+    assert_eq!(code, 200, "{resp}");
+    let phone = Visitor::from_init(&server, resp);
+    assert_eq!(phone.visitor["hasProvidedFields"], json!(true));
+    assert_eq!(phone.visitor["fields"]["name"], "Евгений");
+    assert_eq!(phone.visitor["fields"]["email"], "abc@webim.ru");
+    phone.send("p1", "Здравствуйте, я с телефона").await;
+
+    let (code, resp) = init_as(&server, "laptop", &ext).await;
+    assert_eq!(code, 200, "{resp}");
+    let laptop = Visitor::from_init(&server, resp);
+    assert_eq!(laptop.visitor["id"], phone.visitor["id"]);
+    assert_ne!(laptop.session_id, phone.session_id);
+    let texts: Vec<&str> = laptop.full["chat"]["messages"]
+        .as_array()
+        .expect("the same chat")
+        .iter()
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert!(texts.contains(&"Здравствуйте, я с телефона"), "{texts:?}");
+
+    // Anonymous visitors stay separate.
+    let anonymous = server.visitor().await;
+    assert_ne!(anonymous.visitor["id"], phone.visitor["id"]);
+    assert_eq!(anonymous.visitor["hasProvidedFields"], json!(false));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn bad_signed_fields_are_refused_with_the_spec_codes() {
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    // Before a key is configured nothing can be verified.
+    let (code, body) = init_as(&server, "d", &signed(HashAlgorithm::HmacSha256, in_a_day())).await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("wrong-provided-visitor-hash-value")));
+    assert_eq!(configure(&admin, "hmac-sha256").await.0, 200);
+
+    // The documented vector: right hash, but it expired in 2016.
+    let vector = json!({
+        "fields": {"id": "12345", "display_name": "Евгений", "phone": "+78123855337", "email": "abc@webim.ru"},
+        "expires": 1481195621,
+        "hash": "07ef16b821f9552a8b3118416ed9ed6278d3a8ff93751d157c88edc1895cd86f"
+    });
+    let (code, body) = init_as(&server, "d", &vector).await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("provided-visitor-expired")));
+
+    let mut wrong_hash = signed(HashAlgorithm::HmacSha256, in_a_day());
+    wrong_hash["fields"]["display_name"] = json!("Мошенник");
+    let (code, body) = init_as(&server, "d", &wrong_hash).await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("wrong-provided-visitor-hash-value")));
+    // Signed with another algorithm than the configured one.
+    let (code, body) = init_as(&server, "d", &signed(HashAlgorithm::Md5, in_a_day())).await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("wrong-provided-visitor-hash-value")));
+
+    let mut bad_expires = signed(HashAlgorithm::HmacSha256, in_a_day());
+    bad_expires["expires"] = json!("tomorrow");
+    let (code, body) = init_as(&server, "d", &bad_expires).await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("wrong-provided-visitor-expires-value")));
+
+    for malformed in [json!({"fields": {"display_name": "x"}, "expires": 1, "hash": "00"}), json!(["12345"])] {
+        let (code, body) = init_as(&server, "d", &malformed).await;
+        assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")), "{malformed}");
+    }
+    let raw = Visitor::init_raw(&server, "default", None, &[("visitor-ext", "{not json".into())]).await;
+    assert_eq!((raw.0, raw.1["error"].as_str()), (400, Some("wrong-argument-value")));
+
+    // After all the refusals, valid fields are still accepted.
+    let (code, resp) = init_as(&server, "d", &signed(HashAlgorithm::HmacSha256, in_a_day())).await;
+    assert_eq!(code, 200, "{resp}");
+    assert_eq!(resp["fullUpdate"]["visitor"]["fields"]["name"], "Евгений");
+    server.stop().await;
+}
