@@ -92,6 +92,9 @@ pub struct OrgSettings {
     pub provided_visitor_private_key: String,
     /// `hmac-sha256`, `sha256`, `sha-512` or `md5` (signed fields v2).
     pub provided_visitor_hash_algorithm: String,
+    /// Link to an identified visitor's profile in the site's own system, `{id}` standing for
+    /// the provided id (empty = none), e.g. `https://crm.example.com/?id={id}`.
+    pub crm_link_template: String,
 }
 
 impl Default for OrgSettings {
@@ -136,6 +139,7 @@ impl Default for OrgSettings {
             offline_queue_limit: None,
             provided_visitor_private_key: String::new(),
             provided_visitor_hash_algorithm: "hmac-sha256".into(),
+            crm_link_template: String::new(),
         }
     }
 }
@@ -151,6 +155,22 @@ impl OrgSettings {
     pub fn is_priority_page(&self, url: &str) -> bool {
         let norm = normalize_url(url);
         !norm.is_empty() && self.priority_pages.iter().any(|p| normalize_url(p) == norm)
+    }
+
+    /// The CRM link of a visitor with this provided id (the id percent-encoded).
+    pub fn crm_link(&self, provided_id: &str) -> Option<String> {
+        if self.crm_link_template.is_empty() {
+            return None;
+        }
+        let mut id = String::new();
+        for b in provided_id.bytes() {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                id.push(b as char);
+            } else {
+                id.push_str(&format!("%{b:02X}"));
+            }
+        }
+        Some(self.crm_link_template.replace("{id}", &id))
     }
 
     /// Largest upload in bytes.
@@ -188,6 +208,14 @@ mod tests {
         assert!(!s.visitor_message_editing);
         assert_eq!(s.max_message_length, DEFAULT_MAX_MESSAGE_LENGTH);
         assert_eq!(s.allowed_types_joined(), "png, jpg, jpeg, gif, pdf, txt, doc, docx");
+    }
+
+    #[test]
+    fn crm_links_carry_the_encoded_id() {
+        let s = OrgSettings { crm_link_template: "https://crm.example.com/?id={id}".into(), ..OrgSettings::default() };
+        assert_eq!(s.crm_link("12345").as_deref(), Some("https://crm.example.com/?id=12345"));
+        assert_eq!(s.crm_link("a b&c=д").as_deref(), Some("https://crm.example.com/?id=a%20b%26c%3D%D0%B4"));
+        assert_eq!(OrgSettings::default().crm_link("12345"), None);
     }
 
     #[test]

@@ -11,10 +11,19 @@ use serde_json::{json, Value};
 const KEY: &str = "e64e35642555f3ecd64ae7dbb600dca8";
 
 async fn configure(admin: &Operator, algorithm: &str) -> (u16, Value) {
+    configure_with(
+        admin,
+        &[("provided_visitor_private_key", json!(KEY)), ("provided_visitor_hash_algorithm", json!(algorithm))],
+    )
+    .await
+}
+
+async fn configure_with(admin: &Operator, changes: &[(&str, Value)]) -> (u16, Value) {
     let (_, body) = admin.get("/api/admin/v1/settings").await;
     let mut settings = body["settings"].clone();
-    settings["provided_visitor_private_key"] = json!(KEY);
-    settings["provided_visitor_hash_algorithm"] = json!(algorithm);
+    for (k, v) in changes {
+        settings[*k] = v.clone();
+    }
     admin.call(reqwest::Method::PUT, "/api/admin/v1/settings", Some(settings)).await
 }
 
@@ -124,5 +133,31 @@ async fn bad_signed_fields_are_refused_with_the_spec_codes() {
     let (code, resp) = init_as(&server, "d", &signed(HashAlgorithm::HmacSha256, in_a_day())).await;
     assert_eq!(code, 200, "{resp}");
     assert_eq!(resp["fullUpdate"]["visitor"]["fields"]["name"], "Евгений");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn operators_get_the_crm_link_of_identified_visitors() {
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    assert_eq!(configure(&admin, "hmac-sha256").await.0, 200);
+    for bad in ["crm.example.com/?id={id}", "https://crm.example.com/profile"] {
+        let (code, body) = configure_with(&admin, &[("crm_link_template", json!(bad))]).await;
+        assert_eq!((code, body["error"].as_str()), (422, Some("invalid-setting")), "{bad}");
+    }
+    let (code, _) = configure_with(&admin, &[("crm_link_template", json!("https://crm.example.com/?id={id}"))]).await;
+    assert_eq!(code, 200);
+
+    let (_, resp) = init_as(&server, "d", &signed(HashAlgorithm::HmacSha256, in_a_day())).await;
+    let known = Visitor::from_init(&server, resp);
+    known.send("k1", "Это я, Евгений").await;
+    let (code, detail) = admin.get(&format!("/api/operator/v1/chats/{}", known.chat_id().await)).await;
+    assert_eq!(code, 200);
+    assert_eq!(detail["crmLink"], "https://crm.example.com/?id=12345");
+
+    let anonymous = server.visitor().await;
+    anonymous.send("a1", "А я аноним").await;
+    let (_, detail) = admin.get(&format!("/api/operator/v1/chats/{}", anonymous.chat_id().await)).await;
+    assert!(detail["crmLink"].is_null(), "{detail}");
     server.stop().await;
 }

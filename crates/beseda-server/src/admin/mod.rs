@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::{is_valid_key, OperatorId};
 use beseda_core::model::Department;
-use beseda_core::settings::OrgSettings;
+use beseda_core::settings::{normalize_url, OrgSettings};
 use beseda_core::state::OperatorRole;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -66,6 +66,10 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
     }
     if beseda_core::provided_visitor::HashAlgorithm::parse(&s.provided_visitor_hash_algorithm).is_none() {
         return Err(invalid("provided_visitor_hash_algorithm", "must be hmac-sha256, sha256, sha-512 or md5"));
+    }
+    let crm = &s.crm_link_template;
+    if !crm.is_empty() && (normalize_url(crm).is_empty() || !crm.contains("{id}")) {
+        return Err(invalid("crm_link_template", "must be an http(s) URL containing {id}"));
     }
     if s.busy_message.trim().is_empty() {
         return Err(invalid("busy_message", "must not be empty"));

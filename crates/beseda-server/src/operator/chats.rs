@@ -59,6 +59,7 @@ pub async fn get(State(state): State<AppState>, _who: OperatorAuth, Path(id): Pa
         "messages": detail.messages.iter().map(operator_wire::message).collect::<Vec<_>>(),
         "ratings": detail.ratings.iter().map(wire::rating).collect::<Vec<_>>(),
         "undeliveredMessageIds": detail.undelivered.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
+        "crmLink": detail.visitor.provided_id.as_deref().and_then(|id| settings.crm_link(id)),
     })))
 }
 
