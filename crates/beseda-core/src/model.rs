@@ -19,6 +19,7 @@ pub struct Operator {
     pub title: Option<String>,
     pub department_keys: Vec<String>,
     pub locale_names: BTreeMap<String, String>,
+    pub created_at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq)]

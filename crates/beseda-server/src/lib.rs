@@ -17,6 +17,7 @@ pub mod rate;
 pub mod routes;
 pub mod scheduler;
 pub mod state;
+pub mod stored;
 pub mod visitor;
 
 pub use routes::router;

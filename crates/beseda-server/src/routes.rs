@@ -3,7 +3,7 @@
 
 use crate::openapi::{self, ApiDoc};
 use crate::state::AppState;
-use crate::{admin, bot, channel, demo, health, operator, visitor};
+use crate::{admin, bot, channel, demo, health, operator, stored, visitor};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
@@ -179,6 +179,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/bot/v2/{method}", axum::routing::any(bot::api::call))
         .route("/api/bot/v2/file/{guid}", get(bot::files::download))
         .route("/api/custom-channel/v1/{key}/{method}", post(channel::inbound::call))
+        .route("/api/v2/{*method}", get(stored::call).post(stored::call))
+        .route("/api/v3/{*method}", get(stored::call).post(stored::call))
+        .route("/api/v4/{*method}", get(stored::call).post(stored::call))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz));
     if demo {

@@ -94,6 +94,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Calls per second of each bot and custom channel.
     pub integration_calls: Arc<crate::rate::RateLimiter>,
+    /// Stored Data API calls per second of each administrator.
+    pub stored_calls: Arc<crate::rate::RateLimiter>,
     /// Origin of the absolute URLs Beseda gives out.
     pub origin: Arc<crate::origin::PublicOrigin>,
 }
@@ -110,6 +112,7 @@ impl AppState {
             bot_wake: Arc::new(tokio::sync::Notify::new()),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             integration_calls: Arc::new(crate::rate::RateLimiter::new(50)),
+            stored_calls: Arc::new(crate::rate::RateLimiter::new(20)),
         }
     }
 

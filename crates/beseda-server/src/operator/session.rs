@@ -99,7 +99,7 @@ pub fn operator_json(o: &Operator) -> Value {
     })
 }
 
-async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Operator> {
+pub async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Operator> {
     let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "wrong e-mail or password");
     let found = state.store.operator_login(c.email.trim()).await.map_err(ApiError::operator)?;
     // Verify against a dummy hash when the e-mail is unknown, so timing does not tell.

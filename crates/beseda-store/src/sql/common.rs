@@ -28,7 +28,8 @@ const LIVE_SESSION_MICROS: i64 = 24 * 3600 * 1_000_000;
 const CHAT_MESSAGE_LIMIT: i64 = 1000;
 const HISTORY_PAGE: i64 = 100;
 
-const OPERATOR_COLS: &str = "id, email, name, role, status, languages, max_chats, avatar, title, locale_names";
+const OPERATOR_COLS: &str =
+    "id, email, name, role, status, languages, max_chats, avatar, title, locale_names, created_at";
 const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at, conversation_timeout_hours, channel_key";
 const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
 const VISITOR_COLS: &str =
@@ -72,6 +73,7 @@ fn operator_from(row: &DbRow, department_keys: Vec<String>) -> Result<Operator> 
         title: row.try_get("title")?,
         department_keys,
         locale_names: json_col(row, "locale_names")?,
+        created_at: row.try_get("created_at")?,
     })
 }
 
@@ -1159,7 +1161,7 @@ impl Store for SqlStore {
 
     async fn operator_login(&self, email: &str) -> Result<Option<(Operator, String)>> {
         let mut conn = self.read().await?;
-        let row = sqlx::query("SELECT id, password_hash FROM operators WHERE email = $1")
+        let row = sqlx::query("SELECT id, password_hash FROM operators WHERE lower(email) = lower($1)")
             .bind(email)
             .fetch_optional(&mut *conn)
             .await?;

@@ -1,0 +1,94 @@
+//! The Stored Data API (stored-data-api.md): read access for integrations under `/api/v2/`
+//! (`/api/v3/`, `/api/v4/` alike), HTTP Basic with an administrator's e-mail and password.
+//! Authentication failures are 401/403; everything else answers HTTP 200 with `{"error"}`.
+
+mod objects;
+
+use crate::operator::session::{check_credentials, Credentials};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use base64::Engine;
+use beseda_core::model::Operator;
+use beseda_core::state::OperatorRole;
+use serde_json::{json, Value};
+
+/// An answer of this API: a status and `{"error": code}`.
+fn error(status: StatusCode, code: &str) -> Response {
+    (status, Json(json!({"error": code}))).into_response()
+}
+
+fn unauthorized() -> Response {
+    let mut r = error(StatusCode::UNAUTHORIZED, "unauthorized");
+    r.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Basic realm=\"Beseda\""));
+    r
+}
+
+/// The administrator named by the Basic credentials.
+async fn administrator(state: &AppState, headers: &HeaderMap) -> Result<Operator, Response> {
+    let credentials = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.split_once(':').map(|(e, p)| Credentials { email: e.to_owned(), password: p.to_owned() }))
+        .ok_or_else(unauthorized)?;
+    let operator = check_credentials(state, credentials).await.map_err(|_| unauthorized())?;
+    if operator.role != OperatorRole::Admin {
+        return Err(error(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    Ok(operator)
+}
+
+/// `/api/v2/{method}`.
+pub async fn call(State(state): State<AppState>, Path(method): Path<String>, headers: HeaderMap) -> Response {
+    let admin = match administrator(&state, &headers).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(wait) = state.stored_calls.check(&admin.id.0.to_string()) {
+        let mut r = error(StatusCode::TOO_MANY_REQUESTS, "too-many-requests");
+        let secs = wait.as_secs().max(1).to_string();
+        if let Ok(v) = header::HeaderValue::from_str(&secs) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    let answer = match method.as_str() {
+        "operators" => operators(&state).await,
+        "departments" => departments(&state).await,
+        "categories" => categories(&state).await,
+        _ => Ok(json!({"error": "unknown-method"})),
+    };
+    match answer {
+        Ok(v) => Json(v).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, method, "stored data API call failed");
+            Json(json!({"error": "internal-error"})).into_response()
+        }
+    }
+}
+
+type Answer = Result<Value, beseda_store::StoreError>;
+
+async fn operators(state: &AppState) -> Answer {
+    let mut operators = state.store.operators().await?;
+    operators.sort_by_key(|o| o.id.0);
+    let bots: Vec<i64> = state.store.bots().await?.iter().map(|b| b.operator_id.0).collect();
+    Ok(Value::Array(operators.iter().map(|o| objects::operator(o, bots.contains(&o.id.0))).collect()))
+}
+
+async fn departments(state: &AppState) -> Answer {
+    let mut departments = state.store.departments().await?;
+    departments.sort_by(|a, b| (a.order, &a.key).cmp(&(b.order, &b.key)));
+    let operators = state.store.operators().await?;
+    Ok(Value::Array(departments.iter().map(|d| objects::department(d, &operators)).collect()))
+}
+
+async fn categories(state: &AppState) -> Answer {
+    let settings = state.store.settings().await?;
+    Ok(objects::categories(&settings.categories))
+}

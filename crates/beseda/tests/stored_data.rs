@@ -1,0 +1,97 @@
+//! Stored Data API (stored-data-api.md): Basic auth by an administrator, the error model and
+//! the reference data methods, through real HTTP.
+
+mod common;
+
+use beseda_core::state::OperatorRole;
+use common::TestServer;
+use serde_json::{json, Value};
+
+async fn get(server: &TestServer, path: &str, user: Option<(&str, &str)>) -> (u16, Option<String>, Value) {
+    let mut req = server.http.get(server.url(path));
+    if let Some((email, password)) = user {
+        req = req.basic_auth(email, Some(password));
+    }
+    let resp = req.send().await.expect("send");
+    let status = resp.status().as_u16();
+    let challenge = resp.headers().get("www-authenticate").map(|v| v.to_str().expect("ascii").to_owned());
+    (status, challenge, resp.json().await.expect("json"))
+}
+
+const ADMIN: Option<(&str, &str)> = Some(("Admin@X.io", "password123"));
+
+#[tokio::test]
+async fn only_administrators_get_in() {
+    let server = TestServer::start().await;
+    server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    server.operator("op@x.io", "Оператор", OperatorRole::Operator).await;
+    for user in [None, Some(("admin@x.io", "wrong")), Some(("nobody@x.io", "password123"))] {
+        let (code, challenge, body) = get(&server, "/api/v2/operators", user).await;
+        assert_eq!((code, challenge.as_deref()), (401, Some("Basic realm=\"Beseda\"")), "{user:?}");
+        assert_eq!(body["error"], "unauthorized");
+    }
+    let (code, _, body) = get(&server, "/api/v2/operators", Some(("op@x.io", "password123"))).await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("forbidden")));
+    // The e-mail is case-insensitive; v3 and v4 are aliases; v1 does not exist.
+    for version in ["v2", "v3", "v4"] {
+        let (code, _, body) = get(&server, &format!("/api/{version}/operators"), ADMIN).await;
+        assert_eq!(code, 200, "{version}: {body}");
+        assert_eq!(body.as_array().map(Vec::len), Some(2));
+    }
+    assert_eq!(get(&server, "/api/v1/operators", ADMIN).await.0, 404);
+    let (code, _, body) = get(&server, "/api/v2/visitors", ADMIN).await;
+    assert_eq!((code, body), (200, json!({"error": "unknown-method"})));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn operators_departments_and_categories_as_the_spec_shows() {
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let anna = server.operator("anna@x.io", "Анна Петрова", OperatorRole::Operator).await;
+    let department = json!({"name": "Продажи", "localeNames": {"en": "Sales"}, "order": 100});
+    let (code, body) = admin.call(reqwest::Method::PUT, "/api/admin/v1/departments/sales", Some(department)).await;
+    assert_eq!(code, 200, "{body}");
+    let profile = json!({"departmentKeys": ["sales"], "languages": ["ru"]});
+    let (code, body) =
+        admin.call(reqwest::Method::PUT, &format!("/api/admin/v1/operators/{}/profile", anna.id), Some(profile)).await;
+    assert_eq!(code, 200, "{body}");
+    anna.set_status("online").await;
+    let (_, body) = admin.get("/api/admin/v1/settings").await;
+    let mut settings = body["settings"].clone();
+    settings["categories"] = json!(["Вопросы по товарам", " Доставка", "Жалобы"]);
+    assert_eq!(admin.call(reqwest::Method::PUT, "/api/admin/v1/settings", Some(settings)).await.0, 200);
+
+    let (_, _, operators) = get(&server, "/api/v2/operators", ADMIN).await;
+    let a = &operators[1];
+    let keys: Vec<&str> = a.as_object().expect("object").keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["avatar_url", "created_at", "department_keys", "email", "full_name", "id", "robot", "roles", "status"]
+    );
+    assert_eq!((a["id"].as_i64(), a["full_name"].as_str()), (Some(anna.id), Some("Анна Петрова")));
+    assert_eq!((a["status"].as_str(), a["roles"].clone()), (Some("online"), json!(["operator"])));
+    assert_eq!(operators[0]["roles"], json!(["operator", "admin"]));
+    assert_eq!(a["department_keys"], json!(["sales"]));
+    assert_eq!(a["robot"], json!(false));
+    let created = a["created_at"].as_str().expect("time");
+    assert!(created.len() == 24 && created.ends_with('Z') && created.as_bytes()[19] == b'.', "{created}");
+
+    let (_, _, departments) = get(&server, "/api/v2/departments", ADMIN).await;
+    let sales = departments.as_array().expect("array").iter().find(|d| d["key"] == "sales").expect("sales");
+    assert_eq!(sales["name"], "Продажи");
+    assert_eq!(sales["locale_to_name"]["en"], "Sales");
+    assert_eq!((sales["order"].as_i64(), sales["online_status"].as_str()), (Some(100), Some("online")));
+    assert_eq!(sales["operator_ids"], json!([anna.id]));
+
+    let (_, _, categories) = get(&server, "/api/v2/categories", ADMIN).await;
+    assert_eq!(
+        categories,
+        json!([
+            {"id": 1, "name": "Вопросы по товарам", "parent_id": null},
+            {"id": 2, "name": "Доставка", "parent_id": 1},
+            {"id": 3, "name": "Жалобы", "parent_id": null}
+        ])
+    );
+    server.stop().await;
+}
