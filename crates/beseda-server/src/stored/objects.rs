@@ -27,8 +27,7 @@ pub fn operator(o: &Operator, robot: bool) -> Value {
 
 /// A department; `operators` are all accounts (who serves it and whether it is online).
 pub fn department(d: &Department, operators: &[Operator]) -> Value {
-    let serving: Vec<i64> =
-        operators.iter().filter(|o| o.department_keys.iter().any(|k| *k == d.key)).map(|o| o.id.0).collect();
+    let serving: Vec<i64> = operators.iter().filter(|o| o.department_keys.contains(&d.key)).map(|o| o.id.0).collect();
     json!({
         "key": d.key,
         "name": d.name,
