@@ -93,6 +93,16 @@ pub fn verify(value: &Value, key: &str, algorithm: HashAlgorithm, now: i64) -> R
     }
 }
 
+/// Fields a caller vouches for by being authenticated (visitor tokens, §4): no signature.
+pub fn unsigned(fields: &Value) -> Result<ProvidedVisitor, ProvidedError> {
+    provided(&field_values(fields.as_object().ok_or(ProvidedError::WrongArgument)?)?)
+}
+
+/// A visitor token: 8–128 characters of `A-Z a-z 0-9 _ -`.
+pub fn valid_token(token: &str) -> bool {
+    (8..=128).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 fn verify_v2(
     object: &Map<String, Value>,
     fields: &Value,

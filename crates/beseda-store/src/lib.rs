@@ -18,6 +18,7 @@ pub use types::*;
 use async_trait::async_trait;
 use beseda_core::ids::{ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Department, Message, Operator, Placement};
+use beseda_core::provided_visitor::ProvidedVisitor;
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{OperatorRole, OperatorStatus};
 use beseda_core::time::{Clock, SystemClock};
@@ -174,6 +175,11 @@ pub trait Store: Send + Sync + 'static {
     async fn save_channel(&self, config: &ChannelConfig) -> Result<ChannelRecord>;
     async fn channel(&self, key: &str) -> Result<Option<ChannelRecord>>;
     async fn channels(&self) -> Result<Vec<ChannelRecord>>;
+    // --- visitor identification ---
+    /// Registers a visitor token with its fields (again: replaces them, restarts its life).
+    async fn save_visitor_token(&self, token: &str, visitor: &ProvidedVisitor) -> Result<()>;
+    /// The fields of a token registered at or after `since` (µs).
+    async fn visitor_token(&self, token: &str, since: i64) -> Result<Option<ProvidedVisitor>>;
     /// The visitor (and visit session) of an external user of a channel.
     async fn channel_visitor(
         &self,

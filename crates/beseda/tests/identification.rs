@@ -161,3 +161,74 @@ async fn operators_get_the_crm_link_of_identified_visitors() {
     assert!(detail["crmLink"].is_null(), "{detail}");
     server.stop().await;
 }
+
+async fn register_token(server: &TestServer, user: (&str, &str), body: Value) -> (u16, Value) {
+    let resp = server
+        .http
+        .post(server.url("/api/v2/rt/provide_visitor_fields"))
+        .basic_auth(user.0, Some(user.1))
+        .json(&body)
+        .send()
+        .await
+        .expect("send");
+    (resp.status().as_u16(), resp.json().await.expect("json"))
+}
+
+async fn init_with_token(server: &TestServer, token: &str) -> (u16, Value) {
+    Visitor::init_raw(server, "default", None, &[("provided_auth_token", token.to_owned())]).await
+}
+
+#[tokio::test]
+async fn visitor_tokens_registered_by_the_site_identify_visitors_for_thirty_days() {
+    let clock = std::sync::Arc::new(beseda_core::time::ManualClock::new());
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    server.operator("op@x.io", "Op", OperatorRole::Operator).await;
+    let admin = ("admin@x.io", "password123");
+    let fields = json!({"id": "12345", "display_name": "Евгений", "email": "abc@webim.ru"});
+
+    let (code, body) =
+        register_token(&server, ("op@x.io", "password123"), json!({"token": "3f9a1c7e5b2d4e6f", "fields": fields}))
+            .await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("forbidden")));
+    for bad in [
+        json!({"token": "short", "fields": fields}),
+        json!({"token": "has spaces in it", "fields": fields}),
+        json!({"token": "3f9a1c7e5b2d4e6f", "fields": {"display_name": "no id"}}),
+        json!({"token": "3f9a1c7e5b2d4e6f"}),
+    ] {
+        assert_eq!(
+            register_token(&server, admin, bad.clone()).await,
+            (200, json!({"error": "wrong-argument-value"})),
+            "{bad}"
+        );
+    }
+    let (code, body) = init_with_token(&server, "3f9a1c7e5b2d4e6f").await;
+    assert_eq!(
+        (code, body["error"].as_str()),
+        (200, Some("provided-auth-token-not-found")),
+        "refused bodies registered nothing"
+    );
+
+    let registered = register_token(&server, admin, json!({"token": "3f9a1c7e5b2d4e6f", "fields": fields})).await;
+    assert_eq!(registered, (200, json!({"result": "ok"})));
+    let (code, resp) = init_with_token(&server, "3f9a1c7e5b2d4e6f").await;
+    assert_eq!(code, 200, "{resp}");
+    let first = Visitor::from_init(&server, resp);
+    assert_eq!(first.visitor["hasProvidedFields"], json!(true));
+    assert_eq!(first.visitor["fields"]["name"], "Евгений");
+    // Registering again replaces the fields; the visitor stays the same.
+    let renamed = json!({"id": "12345", "display_name": "Евгений Петрович"});
+    assert_eq!(register_token(&server, admin, json!({"token": "3f9a1c7e5b2d4e6f", "fields": renamed})).await.0, 200);
+    let (_, resp) = init_with_token(&server, "3f9a1c7e5b2d4e6f").await;
+    let again = Visitor::from_init(&server, resp);
+    assert_eq!(again.visitor["id"], first.visitor["id"]);
+    assert_eq!(again.visitor["fields"]["name"], "Евгений Петрович");
+
+    clock.advance(std::time::Duration::from_secs(31 * 24 * 3600));
+    let (code, body) = init_with_token(&server, "3f9a1c7e5b2d4e6f").await;
+    assert_eq!((code, body["error"].as_str()), (200, Some("provided-auth-token-not-found")), "expired");
+    let (code, body) = init_with_token(&server, "never-registered").await;
+    assert_eq!((code, body["error"].as_str()), (200, Some("provided-auth-token-not-found")));
+    server.stop().await;
+}

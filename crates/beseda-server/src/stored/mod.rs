@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use beseda_core::model::Operator;
+use beseda_core::provided_visitor::{self, ProvidedVisitor};
 use beseda_core::state::OperatorRole;
 use serde_json::{json, Value};
 
@@ -44,7 +45,12 @@ async fn administrator(state: &AppState, headers: &HeaderMap) -> Result<Operator
 }
 
 /// `/api/v2/{method}`.
-pub async fn call(State(state): State<AppState>, Path(method): Path<String>, headers: HeaderMap) -> Response {
+pub async fn call(
+    State(state): State<AppState>,
+    Path(method): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let admin = match administrator(&state, &headers).await {
         Ok(a) => a,
         Err(r) => return r,
@@ -61,6 +67,7 @@ pub async fn call(State(state): State<AppState>, Path(method): Path<String>, hea
         "operators" => operators(&state).await,
         "departments" => departments(&state).await,
         "categories" => categories(&state).await,
+        "rt/provide_visitor_fields" => provide_visitor_fields(&state, &body).await,
         _ => Ok(json!({"error": "unknown-method"})),
     };
     match answer {
@@ -91,4 +98,15 @@ async fn departments(state: &AppState) -> Answer {
 async fn categories(state: &AppState) -> Answer {
     let settings = state.store.settings().await?;
     Ok(objects::categories(&settings.categories))
+}
+
+/// Registers a visitor token (visitor-identification.md §4).
+async fn provide_visitor_fields(state: &AppState, body: &[u8]) -> Answer {
+    let parsed: Option<(String, ProvidedVisitor)> = serde_json::from_slice::<Value>(body).ok().and_then(|b| {
+        let token = b.get("token")?.as_str().filter(|t| provided_visitor::valid_token(t))?.to_owned();
+        Some((token, provided_visitor::unsigned(b.get("fields")?).ok()?))
+    });
+    let Some((token, visitor)) = parsed else { return Ok(json!({"error": "wrong-argument-value"})) };
+    state.store.save_visitor_token(&token, &visitor).await?;
+    Ok(json!({"result": "ok"}))
 }

@@ -35,9 +35,18 @@ pub async fn init(state: &AppState, p: &Params) -> ApiResult<Json<Value>> {
     Ok(Json(full_update::render(&outcome.page, &snapshot, state.now())))
 }
 
-/// Signed fields from `visitor-ext` (visitor-identification.md §2–§3); an init whose fields
+/// A visitor token is valid for 30 days after its last registration.
+const TOKEN_LIFETIME_MICROS: i64 = 30 * 24 * 3600 * 1_000_000;
+
+/// A registered visitor token (`provided_auth_token`) or signed fields from `visitor-ext` (visitor-identification.md §2–§3); an init whose fields
 /// fail is refused, never downgraded to an anonymous visitor.
 async fn provided(state: &AppState, p: &Params) -> ApiResult<Option<ProvidedVisitor>> {
+    if let Some(token) = p.get("provided_auth_token").filter(|t| !t.is_empty()) {
+        let since = state.now() - TOKEN_LIFETIME_MICROS;
+        let found = state.store.visitor_token(token, since).await.map_err(ApiError::visitor)?;
+        let not_found = || ApiError::new(StatusCode::OK, "provided-auth-token-not-found", "unknown or expired token");
+        return found.map(Some).ok_or_else(not_found);
+    }
     let Some(value) = p.json("visitor-ext")? else { return Ok(None) };
     let settings = state.store.settings().await.map_err(ApiError::visitor)?;
     let refused = |e: ProvidedError| {

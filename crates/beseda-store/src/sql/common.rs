@@ -2616,6 +2616,33 @@ impl Store for SqlStore {
         load_channel(&mut *self.read().await?, key).await
     }
 
+    async fn save_visitor_token(&self, token: &str, visitor: &ProvidedVisitor) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO visitor_tokens (token, fields, registered_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (token) DO UPDATE SET fields = excluded.fields, registered_at = excluded.registered_at",
+        )
+        .bind(token)
+        .bind(to_json(&visitor.fields)?)
+        .bind(self.clock.now())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn visitor_token(&self, token: &str, since: i64) -> Result<Option<ProvidedVisitor>> {
+        let row = sqlx::query("SELECT fields FROM visitor_tokens WHERE token = $1 AND registered_at >= $2")
+            .bind(token)
+            .bind(since)
+            .fetch_optional(&self.reader)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let fields: BTreeMap<String, String> = json_col(&row, "fields")?;
+        let id = fields.get("id").cloned().unwrap_or_default();
+        Ok(Some(ProvidedVisitor { id, fields }))
+    }
+
     async fn channels(&self) -> Result<Vec<ChannelRecord>> {
         let sql = format!("SELECT {CHANNEL_COLS} FROM custom_channels ORDER BY key");
         let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
