@@ -96,6 +96,8 @@ pub struct AppState {
     pub integration_calls: Arc<crate::rate::RateLimiter>,
     /// Stored Data API calls per second of each administrator.
     pub stored_calls: Arc<crate::rate::RateLimiter>,
+    /// Failed Stored Data API logins per e-mail and address.
+    pub stored_lockout: Arc<crate::stored::Lockout>,
     /// Origin of the absolute URLs Beseda gives out.
     pub origin: Arc<crate::origin::PublicOrigin>,
 }
@@ -113,6 +115,7 @@ impl AppState {
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             integration_calls: Arc::new(crate::rate::RateLimiter::new(50)),
             stored_calls: Arc::new(crate::rate::RateLimiter::new(20)),
+            stored_lockout: Arc::default(),
         }
     }
 

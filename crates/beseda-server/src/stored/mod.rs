@@ -2,11 +2,14 @@
 //! (`/api/v3/`, `/api/v4/` alike), HTTP Basic with an administrator's e-mail and password.
 //! Authentication failures are 401/403; everything else answers HTTP 200 with `{"error"}`.
 
+mod lockout;
 mod objects;
+
+pub use lockout::Lockout;
 
 use crate::operator::session::{check_credentials, Credentials};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,6 +18,7 @@ use beseda_core::model::Operator;
 use beseda_core::provided_visitor::{self, ProvidedVisitor};
 use beseda_core::state::OperatorRole;
 use serde_json::{json, Value};
+use std::net::{IpAddr, SocketAddr};
 
 /// An answer of this API: a status and `{"error": code}`.
 fn error(status: StatusCode, code: &str) -> Response {
@@ -27,8 +31,8 @@ fn unauthorized() -> Response {
     r
 }
 
-/// The administrator named by the Basic credentials.
-async fn administrator(state: &AppState, headers: &HeaderMap) -> Result<Operator, Response> {
+/// The administrator named by the Basic credentials, sent from `peer`.
+async fn administrator(state: &AppState, headers: &HeaderMap, peer: IpAddr) -> Result<Operator, Response> {
     let credentials = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -37,7 +41,18 @@ async fn administrator(state: &AppState, headers: &HeaderMap) -> Result<Operator
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.split_once(':').map(|(e, p)| Credentials { email: e.to_owned(), password: p.to_owned() }))
         .ok_or_else(unauthorized)?;
-    let operator = check_credentials(state, credentials).await.map_err(|_| unauthorized())?;
+    let key = format!("{} {peer}", credentials.email.trim().to_lowercase());
+    if state.stored_lockout.is_blocked(&key, state.now()) {
+        return Err(error(StatusCode::FORBIDDEN, "too-many-attempts"));
+    }
+    let operator = match check_credentials(state, credentials).await {
+        Ok(o) => o,
+        Err(_) => {
+            state.stored_lockout.failed(&key, state.now());
+            return Err(unauthorized());
+        }
+    };
+    state.stored_lockout.succeeded(&key);
     if operator.role != OperatorRole::Admin {
         return Err(error(StatusCode::FORBIDDEN, "forbidden"));
     }
@@ -47,11 +62,12 @@ async fn administrator(state: &AppState, headers: &HeaderMap) -> Result<Operator
 /// `/api/v2/{method}`.
 pub async fn call(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(method): Path<String>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let admin = match administrator(&state, &headers).await {
+    let admin = match administrator(&state, &headers, peer.ip().to_canonical()).await {
         Ok(a) => a,
         Err(r) => return r,
     };
