@@ -115,3 +115,71 @@ async fn password_guessing_is_blocked_for_a_while() {
     assert_eq!(get(&server, "/api/v2/operators", ADMIN).await.0, 200);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_chat_is_exported_with_its_visitor_and_messages() {
+    let server = TestServer::start().await;
+    server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let anna = server.operator("anna@x.io", "Анна Петрова", OperatorRole::Operator).await;
+    anna.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("q1", "Где мой заказ?").await;
+    let chat = v.chat_id().await;
+    let (code, body) = anna.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(anna.reply(chat, "a1", "Заказ в пути, будет завтра.").await.0, 200);
+    v.ok("chat.operator_rate_select", &[("operator_id", &anna.id.to_string()), ("rate", "2")]).await;
+
+    let (code, _, body) = get(&server, &format!("/api/v2/chat?id={chat}"), ADMIN).await;
+    assert_eq!(code, 200);
+    let c = &body["chat"];
+    let keys: Vec<&str> = c.as_object().expect("chat").keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "category",
+            "channel",
+            "client_side_id",
+            "closed_at",
+            "created_at",
+            "department",
+            "first_question",
+            "id",
+            "location",
+            "messages",
+            "modified_at",
+            "offline",
+            "operator_id",
+            "ratings",
+            "state",
+            "subcategory",
+            "subject",
+            "visitor"
+        ]
+    );
+    assert_eq!((c["id"].as_i64(), c["state"].as_str()), (Some(chat), Some("chatting")));
+    assert_eq!(c["operator_id"].as_i64(), Some(anna.id));
+    assert_eq!(c["first_question"], "Где мой заказ?");
+    assert_eq!(c["channel"], json!({"type": "widget", "id": null}));
+    assert!(c["closed_at"].is_null());
+    assert_eq!(c["ratings"], json!([{"operator_id": anna.id, "rating": 2}]));
+    assert_eq!(c["visitor"]["provided_id"], Value::Null);
+    let messages = c["messages"].as_array().expect("messages");
+    let question = messages.iter().find(|m| m["kind"] == "visitor").expect("question");
+    assert_eq!(
+        (question["text"].as_str(), question["message"].as_str()),
+        (Some("Где мой заказ?"), Some("Где мой заказ?"))
+    );
+    assert!(question["operator_id"].is_null());
+    let answer = messages.iter().find(|m| m["kind"] == "operator").expect("answer");
+    assert_eq!((answer["operator_id"].as_i64(), answer["name"].as_str()), (Some(anna.id), Some("Анна Петрова")));
+    assert_eq!(answer["created_at"].as_str().map(str::len), Some(24));
+
+    for (query, error) in
+        [("", "argument-missing"), ("?id=abc", "wrong-argument-value"), ("?id=999999", "chat-not-found")]
+    {
+        let (code, _, body) = get(&server, &format!("/api/v2/chat{query}"), ADMIN).await;
+        assert_eq!((code, body), (200, json!({"error": error})), "{query}");
+    }
+    server.stop().await;
+}

@@ -9,7 +9,7 @@ pub use lockout::Lockout;
 
 use crate::operator::session::{check_credentials, Credentials};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -18,6 +18,7 @@ use beseda_core::model::Operator;
 use beseda_core::provided_visitor::{self, ProvidedVisitor};
 use beseda_core::state::OperatorRole;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 /// An answer of this API: a status and `{"error": code}`.
@@ -64,6 +65,7 @@ pub async fn call(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(method): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -83,6 +85,7 @@ pub async fn call(
         "operators" => operators(&state).await,
         "departments" => departments(&state).await,
         "categories" => categories(&state).await,
+        "chat" => chat(&state, &query).await,
         "rt/provide_visitor_fields" => provide_visitor_fields(&state, &body).await,
         _ => Ok(json!({"error": "unknown-method"})),
     };
@@ -125,4 +128,17 @@ async fn provide_visitor_fields(state: &AppState, body: &[u8]) -> Answer {
     let Some((token, visitor)) = parsed else { return Ok(json!({"error": "wrong-argument-value"})) };
     state.store.save_visitor_token(&token, &visitor).await?;
     Ok(json!({"result": "ok"}))
+}
+
+/// `GET /chat?id=`: one chat with all its messages.
+async fn chat(state: &AppState, query: &HashMap<String, String>) -> Answer {
+    let Some(id) = query.get("id") else { return Ok(json!({"error": "argument-missing"})) };
+    let Some(id) = id.parse::<i64>().ok().filter(|i| *i > 0) else {
+        return Ok(json!({"error": "wrong-argument-value"}));
+    };
+    let Some(detail) = state.store.chat(beseda_core::ids::ChatId(id)).await? else {
+        return Ok(json!({"error": "chat-not-found"}));
+    };
+    let departments = state.store.departments().await?;
+    Ok(json!({"chat": objects::chat(&detail, &departments)}))
 }
