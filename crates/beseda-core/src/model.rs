@@ -144,4 +144,7 @@ pub struct Message {
 pub struct Rating {
     pub operator_id: OperatorId,
     pub rating: i64,
+    /// The visitor's comment, if any.
+    pub note: Option<String>,
+    pub created_at: i64,
 }

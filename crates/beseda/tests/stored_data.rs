@@ -128,7 +128,8 @@ async fn a_chat_is_exported_with_its_visitor_and_messages() {
     let (code, body) = anna.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await;
     assert_eq!(code, 200, "{body}");
     assert_eq!(anna.reply(chat, "a1", "Заказ в пути, будет завтра.").await.0, 200);
-    v.ok("chat.operator_rate_select", &[("operator_id", &anna.id.to_string()), ("rate", "2")]).await;
+    let anna_id = anna.id.to_string();
+    v.ok("chat.operator_rate_select", &[("operator_id", &anna_id), ("rate", "2"), ("visitor_note", "Спасибо!")]).await;
 
     let (code, _, body) = get(&server, &format!("/api/v2/chat?id={chat}"), ADMIN).await;
     assert_eq!(code, 200);
@@ -162,7 +163,11 @@ async fn a_chat_is_exported_with_its_visitor_and_messages() {
     assert_eq!(c["first_question"], "Где мой заказ?");
     assert_eq!(c["channel"], json!({"type": "widget", "id": null}));
     assert!(c["closed_at"].is_null());
-    assert_eq!(c["ratings"], json!([{"operator_id": anna.id, "rating": 2}]));
+    let ratings = c["ratings"].as_array().expect("ratings");
+    assert_eq!(ratings.len(), 1);
+    assert_eq!((ratings[0]["operator_id"].as_i64(), ratings[0]["rating"].as_i64()), (Some(anna.id), Some(2)));
+    assert_eq!(ratings[0]["visitor_note"], "Спасибо!");
+    assert_eq!(ratings[0]["created_at"].as_str().map(str::len), Some(24));
     assert_eq!(c["visitor"]["provided_id"], Value::Null);
     let messages = c["messages"].as_array().expect("messages");
     let question = messages.iter().find(|m| m["kind"] == "visitor").expect("question");

@@ -1,6 +1,6 @@
 //! The objects of the Stored Data API (stored-data-api.md §4).
 
-use beseda_core::model::{Department, Message, Operator, Visitor};
+use beseda_core::model::{Department, Message, Operator, Rating, Visitor};
 use beseda_core::presence;
 use beseda_core::routing::parse_categories;
 use beseda_core::state::MessageKind;
@@ -53,8 +53,7 @@ pub fn chat(d: &ChatDetail, departments: &[Department]) -> Value {
         None => json!({"type": "widget", "id": null}),
     };
     let first_question = d.messages.iter().find(|m| m.kind == MessageKind::Visitor).map(|m| m.text.as_str());
-    let ratings: Vec<Value> =
-        d.ratings.iter().map(|r| json!({"operator_id": r.operator_id.0, "rating": r.rating})).collect();
+    let ratings: Vec<Value> = d.ratings.iter().map(rating).collect();
     json!({
         "id": c.id.0,
         "client_side_id": c.client_side_id,
@@ -75,6 +74,10 @@ pub fn chat(d: &ChatDetail, departments: &[Department]) -> Value {
         "visitor": visitor(&d.visitor),
         "messages": d.messages.iter().map(message).collect::<Vec<_>>(),
     })
+}
+
+fn rating(r: &Rating) -> Value {
+    json!({"operator_id": r.operator_id.0, "rating": r.rating, "visitor_note": r.note, "created_at": iso_millis(r.created_at)})
 }
 
 fn visitor(v: &Visitor) -> Value {

@@ -345,12 +345,21 @@ fn prefixed(alias: &str, cols: &str) -> String {
 }
 
 async fn load_ratings(conn: &mut Conn, chat: ChatId) -> Result<Vec<Rating>> {
-    let rows = sqlx::query("SELECT operator_id, rating FROM ratings WHERE chat_id = $1 ORDER BY operator_id")
-        .bind(chat.0)
-        .fetch_all(&mut *conn)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT operator_id, rating, note, created_at FROM ratings WHERE chat_id = $1 ORDER BY created_at, operator_id",
+    )
+    .bind(chat.0)
+    .fetch_all(&mut *conn)
+    .await?;
     rows.iter()
-        .map(|r| Ok(Rating { operator_id: OperatorId(r.try_get("operator_id")?), rating: r.try_get("rating")? }))
+        .map(|r| {
+            Ok(Rating {
+                operator_id: OperatorId(r.try_get("operator_id")?),
+                rating: r.try_get("rating")?,
+                note: r.try_get("note")?,
+                created_at: r.try_get("created_at")?,
+            })
+        })
         .collect()
 }
 
@@ -1869,7 +1878,8 @@ impl Store for SqlStore {
                 .bind(emit.now)
                 .execute(&mut *conn)
                 .await?;
-                let rating = Rating { operator_id: operator, rating: req.rate };
+                let rating =
+                    Rating { operator_id: operator, rating: req.rate, note: req.note.clone(), created_at: emit.now };
                 emit.item(DeltaItem::upd("OPERATOR_RATE", chat.visit_session_id.as_str(), wire::rating(&rating)));
                 emit.op(json!({"type": "chat_rated", "chatId": chat.id.0, "operatorId": operator.0, "rating": req.rate, "note": req.note}));
                 Ok(())
