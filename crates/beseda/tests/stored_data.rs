@@ -188,3 +188,52 @@ async fn a_chat_is_exported_with_its_visitor_and_messages() {
     }
     server.stop().await;
 }
+
+/// The first string under a `guid` key anywhere in `v`.
+fn find_guid(v: &Value) -> Option<String> {
+    match v {
+        Value::Object(map) => {
+            map.get("guid").and_then(Value::as_str).map(str::to_owned).or_else(|| map.values().find_map(find_guid))
+        }
+        Value::Array(items) => items.iter().find_map(find_guid),
+        Value::String(s) => serde_json::from_str::<Value>(s).ok().filter(|p| p.is_object()).and_then(|p| find_guid(&p)),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn chat_files_are_downloaded_with_the_same_credentials() {
+    let server = TestServer::start().await;
+    server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let v = server.visitor().await;
+    v.send("q1", "Вот чек").await;
+    let content = b"%PDF-1.4 receipt".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("page-id", v.page_id.clone())
+        .text("auth-token", v.auth_token.clone())
+        .text("client-side-id", "file-1")
+        .part(
+            "webim_upload_file",
+            reqwest::multipart::Part::bytes(content.clone())
+                .file_name("чек.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    let resp = server.http.post(server.url("/l/v/m/upload")).multipart(form).send().await.expect("upload");
+    assert_eq!(resp.status().as_u16(), 200);
+
+    let (_, _, body) = get(&server, &format!("/api/v2/chat?id={}", v.chat_id().await), ADMIN).await;
+    let file_message =
+        body["chat"]["messages"].as_array().expect("messages").iter().find(|m| m["kind"] == "file_visitor").cloned();
+    let guid = find_guid(&file_message.expect("the file message")).expect("a guid");
+    let path = format!("/api/v2/file/{guid}");
+    let resp =
+        server.http.get(server.url(&path)).basic_auth("admin@x.io", Some("password123")).send().await.expect("get");
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert_eq!(resp.bytes().await.expect("bytes").to_vec(), content);
+    assert_eq!(get(&server, &path, None).await.0, 401);
+    let (code, _, body) = get(&server, &format!("/api/v2/file/{}", "0".repeat(32)), ADMIN).await;
+    assert_eq!((code, body), (200, json!({"error": "file-not-found"})));
+    server.stop().await;
+}

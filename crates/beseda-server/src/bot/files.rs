@@ -39,6 +39,13 @@ fn encode_filename(name: &str) -> String {
         .collect()
 }
 
+/// A stored file as a download.
+pub fn attachment(file: beseda_store::FileRecord) -> Response {
+    let disposition = format!("attachment; filename*=UTF-8''{}", encode_filename(&file.filename));
+    ([(header::CONTENT_TYPE, file.content_type), (header::CONTENT_DISPOSITION, disposition)], file.content)
+        .into_response()
+}
+
 pub async fn download(State(state): State<AppState>, Path(guid): Path<String>, Query(q): Query<HashQuery>) -> Response {
     let Some(guid) = FileGuid::parse(&guid) else { return error(StatusCode::NOT_FOUND, "file-not-found") };
     let hash = q.hash.unwrap_or_default();
@@ -57,17 +64,7 @@ pub async fn download(State(state): State<AppState>, Path(guid): Path<String>, Q
         return error(StatusCode::FORBIDDEN, "access-denied");
     }
     match state.store.file(&guid).await {
-        Ok(Some(file)) => (
-            [
-                (header::CONTENT_TYPE, file.content_type.clone()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename*=UTF-8''{}", encode_filename(&file.filename)),
-                ),
-            ],
-            file.content,
-        )
-            .into_response(),
+        Ok(Some(file)) => attachment(file),
         Ok(None) => error(StatusCode::NOT_FOUND, "file-not-found"),
         Err(e) => {
             tracing::error!(error = %e, "reading a file failed");

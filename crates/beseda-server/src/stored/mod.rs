@@ -81,6 +81,9 @@ pub async fn call(
         }
         return r;
     }
+    if let Some(guid) = method.strip_prefix("file/") {
+        return file(&state, guid).await;
+    }
     let answer = match method.as_str() {
         "operators" => operators(&state).await,
         "departments" => departments(&state).await,
@@ -141,4 +144,19 @@ async fn chat(state: &AppState, query: &HashMap<String, String>) -> Answer {
     };
     let departments = state.store.departments().await?;
     Ok(json!({"chat": objects::chat(&detail, &departments)}))
+}
+
+/// `GET /file/{guid}`: the bytes of a file of any chat.
+async fn file(state: &AppState, guid: &str) -> Response {
+    let Some(guid) = beseda_core::ids::FileGuid::parse(guid) else {
+        return Json(json!({"error": "wrong-argument-value"})).into_response();
+    };
+    match state.store.file(&guid).await {
+        Ok(Some(file)) => crate::bot::files::attachment(file),
+        Ok(None) => Json(json!({"error": "file-not-found"})).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "reading a file failed");
+            Json(json!({"error": "internal-error"})).into_response()
+        }
+    }
 }
