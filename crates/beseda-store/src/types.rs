@@ -322,6 +322,8 @@ pub struct ChatDetail {
     pub ratings: Vec<Rating>,
     /// Messages a custom channel could not be given.
     pub undelivered: Vec<MessageId>,
+    /// The platform the visitor's client named on init (`web`, `ios`, `android`, …).
+    pub platform: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -180,6 +180,13 @@ async fn a_chat_is_exported_with_its_visitor_and_messages() {
     assert_eq!((answer["operator_id"].as_i64(), answer["name"].as_str()), (Some(anna.id), Some("Анна Петрова")));
     assert_eq!(answer["created_at"].as_str().map(str::len), Some(24));
 
+    // A chat from the mobile SDK.
+    let (_, resp) = common::Visitor::init_raw(&server, "default", None, &[("platform", "ios".into())]).await;
+    let phone = common::Visitor::from_init(&server, resp);
+    phone.send("m1", "С телефона").await;
+    let (_, _, body) = get(&server, &format!("/api/v2/chat?id={}", phone.chat_id().await), ADMIN).await;
+    assert_eq!(body["chat"]["channel"], json!({"type": "mobile", "id": null}));
+
     for (query, error) in
         [("", "argument-missing"), ("?id=abc", "wrong-argument-value"), ("?id=999999", "chat-not-found")]
     {

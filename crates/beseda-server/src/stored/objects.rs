@@ -48,9 +48,10 @@ pub fn chat(d: &ChatDetail, departments: &[Department]) -> Value {
         let name = departments.iter().find(|x| x.key == *key).map(|x| x.name.as_str()).unwrap_or_default();
         json!({"key": key, "name": name})
     });
-    let channel = match &c.channel_key {
-        Some(key) => json!({"type": "custom", "id": key}),
-        None => json!({"type": "widget", "id": null}),
+    let channel = match (&c.channel_key, d.platform.as_deref()) {
+        (Some(key), _) => json!({"type": "custom", "id": key}),
+        (None, Some("ios" | "android")) => json!({"type": "mobile", "id": null}),
+        (None, _) => json!({"type": "widget", "id": null}),
     };
     let first_question = d.messages.iter().find(|m| m.kind == MessageKind::Visitor).map(|m| m.text.as_str());
     let ratings: Vec<Value> = d.ratings.iter().map(rating).collect();

@@ -2243,8 +2243,14 @@ impl Store for SqlStore {
         .bind(chat.id.0)
         .fetch_all(&mut *conn)
         .await?;
+        let platform: Option<String> = sqlx::query_scalar("SELECT platform FROM visit_sessions WHERE id = $1")
+            .bind(chat.visit_session_id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
         let view = load_chat_view(&mut conn, chat).await?;
         Ok(Some(ChatDetail {
+            platform,
             undelivered: undelivered.into_iter().map(MessageId::from_stored).collect(),
             chat: view.chat,
             visitor,

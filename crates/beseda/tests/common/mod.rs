@@ -295,6 +295,8 @@ impl Visitor {
         if let Some(s) = session {
             q.push(("visit-session-id", s.into()));
         }
+        // Extra parameters replace the defaults of the same name.
+        q.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
         q.extend(extra.iter().cloned());
         let resp = server.http.get(server.url("/l/v/m/init")).query(&q).send().await.expect("init");
         (resp.status().as_u16(), resp.json().await.expect("init json"))
