@@ -90,6 +90,8 @@ pub struct AppState {
     pub wake: Arc<tokio::sync::Notify>,
     /// Wakes the bot event delivery.
     pub bot_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the custom-channel event delivery.
+    pub channel_wake: Arc<tokio::sync::Notify>,
     /// Outgoing HTTP (bot webhooks).
     pub http: reqwest::Client,
     /// Calls per second of each bot and custom channel.
@@ -112,6 +114,7 @@ impl AppState {
             closing: Closing::default(),
             wake: Arc::new(tokio::sync::Notify::new()),
             bot_wake: Arc::new(tokio::sync::Notify::new()),
+            channel_wake: Arc::new(tokio::sync::Notify::new()),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             integration_calls: Arc::new(crate::rate::RateLimiter::new(50)),
             stored_calls: Arc::new(crate::rate::RateLimiter::new(20)),
@@ -125,13 +128,35 @@ impl AppState {
         if changes.wake_scheduler {
             self.wake.notify_one();
         }
-        // A change may have queued bot events.
+        // A change may have queued bot or channel events.
         self.bot_wake.notify_one();
+        self.channel_wake.notify_one();
     }
 
     /// Now, by the store's clock.
     pub fn now(&self) -> i64 {
         self.store.clock().now()
+    }
+}
+
+/// Runs `pass` until shutdown: again at once while it finds work, otherwise after `wake` or
+/// 200 ms. Used by the outbox deliveries.
+pub async fn delivery_loop<F, Fut>(state: &AppState, what: &str, wake: &tokio::sync::Notify, pass: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<usize, beseda_store::StoreError>>,
+{
+    loop {
+        match pass().await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, what, "delivery pass failed"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
+            _ = wake.notified() => {}
+            _ = state.closing.wait() => return,
+        }
     }
 }
 

@@ -238,7 +238,6 @@ pub async fn call(
     };
     let (_, changes) = state.store.bot_call(bot.operator_id, chat, &call).await?;
     state.publish(&changes);
-    state.bot_wake.notify_one();
     Ok(Json(json!({"result": "ok"})))
 }
 

@@ -78,16 +78,5 @@ pub async fn deliver_once(state: &AppState) -> Result<usize, beseda_store::Store
 }
 
 pub async fn run(state: AppState) {
-    loop {
-        match deliver_once(&state).await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "channel delivery pass failed"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(200)) => {}
-            _ = state.bot_wake.notified() => {}
-            _ = state.closing.wait() => return,
-        }
-    }
+    crate::state::delivery_loop(&state, "channel events", &state.channel_wake, || deliver_once(&state)).await;
 }

@@ -2104,21 +2104,7 @@ impl Store for SqlStore {
                     *stored2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = FileGuid::from_stored(guid);
                     return Ok(());
                 }
-                sqlx::query(&format!(
-                    "INSERT INTO files ({FILE_COLS}, created_at) VALUES ($1, $2, NULL, NULL, $3, $4, $5, $6, $7, $8, $9, $10)"
-                ))
-                .bind(file.guid.as_str())
-                .bind(v2.visitor_id.as_str())
-                .bind(&file.filename)
-                .bind(&file.content_type)
-                .bind(&file.client_content_type)
-                .bind(file.size)
-                .bind(file.width)
-                .bind(file.height)
-                .bind(&file.content)
-                .bind(emit.now)
-                .execute(&mut *conn)
-                .await?;
+                insert_file(conn, &file, &v2.visitor_id, None, emit.now).await?;
                 let mut chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await? {
                     Some(c) => c,
                     None => {
@@ -3192,19 +3178,14 @@ async fn operator_close_chat(conn: &mut Conn, emit: &mut Emit, operator: &Operat
 }
 
 /// An operator's (or bot's) file in the chat: stored for the visitor, posted as `file_operator`.
-async fn operator_send_file(
-    conn: &mut Conn,
-    emit: &mut Emit,
-    operator: &Operator,
-    chat: &mut Chat,
-    file: &NewFile,
-) -> Result<MessageId> {
+/// Stores an uploaded file of `visitor` (in `chat`, once known).
+async fn insert_file(conn: &mut Conn, file: &NewFile, visitor: &VisitorId, chat: Option<ChatId>, now: i64) -> Result<()> {
     sqlx::query(&format!(
         "INSERT INTO files ({FILE_COLS}, created_at) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11)"
     ))
     .bind(file.guid.as_str())
-    .bind(chat.visitor_id.as_str())
-    .bind(chat.id.0)
+    .bind(visitor.as_str())
+    .bind(chat.map(|c| c.0))
     .bind(&file.filename)
     .bind(&file.content_type)
     .bind(&file.client_content_type)
@@ -3212,9 +3193,20 @@ async fn operator_send_file(
     .bind(file.width)
     .bind(file.height)
     .bind(&file.content)
-    .bind(emit.now)
+    .bind(now)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+async fn operator_send_file(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    operator: &Operator,
+    chat: &mut Chat,
+    file: &NewFile,
+) -> Result<MessageId> {
+    insert_file(conn, file, &chat.visitor_id, Some(chat.id), emit.now).await?;
     let record = FileRecord {
         guid: file.guid.clone(),
         visitor_id: chat.visitor_id.clone(),
