@@ -24,6 +24,8 @@ pub struct Operator {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Department {
+    /// Numeric id, given by the store when the department is created (0 before that).
+    pub id: i64,
     pub key: String,
     pub name: String,
     pub locale_names: BTreeMap<String, String>,

@@ -28,7 +28,7 @@ pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
     {
         let locale_names = BTreeMap::from([("ru".to_owned(), ru.to_owned()), ("en".to_owned(), en.to_owned())]);
         store
-            .upsert_department(&Department { key: key.into(), name: ru.into(), locale_names, order, logo: None })
+            .upsert_department(&Department { id: 0, key: key.into(), name: ru.into(), locale_names, order, logo: None })
             .await?;
     }
     store

@@ -134,6 +134,9 @@ pub trait Store: Send + Sync + 'static {
     // --- operator work ---
     async fn operator_chats(&self, viewer: &Operator, list: ChatList) -> Result<Vec<ChatSummary>>;
     async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>>;
+    /// Chats changed after the change stamp `since`, oldest change first, with their stamps
+    /// (stored-data-api.md §5 `/chats`); at most `limit`.
+    async fn chats_since(&self, since: i64, limit: i64) -> Result<Vec<(i64, ChatDetail)>>;
     async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
     async fn operator_message(&self, op: OperatorId, id: ChatId, msg: &OperatorMessage)
         -> Result<(MessageId, Changes)>;

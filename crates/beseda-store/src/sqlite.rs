@@ -76,3 +76,4 @@ include!("sql/common.rs");
 include!("sql/routing.rs");
 include!("sql/bots.rs");
 include!("sql/channels.rs");
+include!("sql/export.rs");

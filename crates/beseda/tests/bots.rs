@@ -288,6 +288,7 @@ async fn a_bot_talks_to_a_visitor_and_hands_over() {
 
     // To a department, then to the queue, then close.
     let dep = beseda_core::model::Department {
+        id: 0,
         key: "sales".into(),
         name: "Продажи".into(),
         locale_names: Default::default(),

@@ -127,8 +127,14 @@ async fn external_users_write_in_and_chats_continue() {
 async fn department_modes_and_chats_started_without_a_message() {
     let server = TestServer::start().await;
     for key in ["sales", "support"] {
-        let d =
-            Department { key: key.into(), name: key.into(), locale_names: Default::default(), order: 1, logo: None };
+        let d = Department {
+            id: 0,
+            key: key.into(),
+            name: key.into(),
+            locale_names: Default::default(),
+            order: 1,
+            logo: None,
+        };
         server.store.upsert_department(&d).await.expect("department");
     }
     let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;

@@ -211,6 +211,7 @@ async fn beseda_output_matches_the_golden_fixtures() {
     server
         .store
         .upsert_department(&Department {
+            id: 0,
             key: "sales".into(),
             name: "Продажи".into(),
             locale_names: BTreeMap::from([("ru".into(), "Продажи".into())]),

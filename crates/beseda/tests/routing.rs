@@ -21,7 +21,7 @@ async fn server() -> (TestServer, Arc<ManualClock>) {
 }
 
 async fn department(server: &TestServer, key: &str, order: i64) {
-    let d = Department { key: key.into(), name: key.into(), locale_names: BTreeMap::new(), order, logo: None };
+    let d = Department { id: 0, key: key.into(), name: key.into(), locale_names: BTreeMap::new(), order, logo: None };
     server.store.upsert_department(&d).await.expect("department");
 }
 

@@ -77,8 +77,16 @@ async fn operators_departments_and_categories_as_the_spec_shows() {
     let created = a["created_at"].as_str().expect("time");
     assert!(created.len() == 24 && created.ends_with('Z') && created.as_bytes()[19] == b'.', "{created}");
 
+    // A second department, and a change to the first: ids are numeric, distinct and kept.
+    let support = json!({"name": "Поддержка", "order": 100});
+    assert_eq!(admin.call(reqwest::Method::PUT, "/api/admin/v1/departments/another", Some(support)).await.0, 200);
+    let department = json!({"name": "Продажи", "localeNames": {"en": "Sales"}, "order": 100});
+    assert_eq!(admin.call(reqwest::Method::PUT, "/api/admin/v1/departments/sales", Some(department)).await.0, 200);
     let (_, _, departments) = get(&server, "/api/v2/departments", ADMIN).await;
-    let sales = departments.as_array().expect("array").iter().find(|d| d["key"] == "sales").expect("sales");
+    let keys: Vec<&str> = departments.as_array().expect("array").iter().filter_map(|d| d["key"].as_str()).collect();
+    assert_eq!(keys, ["sales", "another"], "ordered by order, then id");
+    assert_eq!((departments[0]["id"].as_i64(), departments[1]["id"].as_i64()), (Some(1), Some(2)));
+    let sales = &departments[0];
     assert_eq!(sales["name"], "Продажи");
     assert_eq!(sales["locale_to_name"]["en"], "Sales");
     assert_eq!((sales["order"].as_i64(), sales["online_status"].as_str()), (Some(100), Some("online")));
@@ -243,4 +251,106 @@ async fn chat_files_are_downloaded_with_the_same_credentials() {
     let (code, _, body) = get(&server, &format!("/api/v2/file/{}", "0".repeat(32)), ADMIN).await;
     assert_eq!((code, body), (200, json!({"error": "file-not-found"})));
     server.stop().await;
+}
+
+/// Pages through `/chats` from `since`; returns every chat id in order and the last cursor.
+async fn export_all(server: &TestServer, mut since: i64, pages: &mut usize) -> (Vec<i64>, i64) {
+    let mut ids = Vec::new();
+    loop {
+        let (code, _, body) = get(server, &format!("/api/v2/chats?since={since}"), ADMIN).await;
+        assert_eq!(code, 200, "{body}");
+        let chats = body["chats"].as_array().expect("chats");
+        assert!(chats.len() <= 100, "a page holds at most 100 chats");
+        let last_ts = body["last_ts"].as_i64().expect("integer last_ts");
+        if chats.is_empty() {
+            assert_eq!(last_ts, since, "an empty page echoes since");
+        } else {
+            assert!(last_ts > since, "the cursor moves forward");
+        }
+        ids.extend(chats.iter().map(|c| c["id"].as_i64().expect("id")));
+        *pages += 1;
+        since = last_ts;
+        if body["more_chats_available"] == json!(false) {
+            return (ids, since);
+        }
+        assert_eq!(chats.len(), 100, "only the last page is short");
+    }
+}
+
+async fn thousand_chats_page_once(server: TestServer) {
+    server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let mut made = Vec::new();
+    for batch in 0..50 {
+        let chats = futures_util::future::join_all((0..20).map(|i| {
+            let server = &server;
+            async move {
+                let v = server.visitor().await;
+                v.send("q1", &format!("Вопрос {batch}-{i}")).await;
+                (v.chat_id().await, v)
+            }
+        }))
+        .await;
+        made.extend(chats);
+    }
+    let mut expected: Vec<i64> = made.iter().map(|(id, _)| *id).collect();
+    expected.sort_unstable();
+
+    // A full export: each chat exactly once, in pages of 100.
+    let mut pages = 0;
+    let (ids, cursor) = export_all(&server, 0, &mut pages).await;
+    assert_eq!(pages, 10, "1,000 chats are ten full pages");
+    let mut sorted = ids.clone();
+    sorted.sort_unstable();
+    assert_eq!(sorted, expected, "every chat exactly once");
+
+    // Nothing changed: nothing new.
+    let (again, same) = export_all(&server, cursor, &mut pages).await;
+    assert!(again.is_empty());
+    assert_eq!(same, cursor);
+
+    // Chats that change come again, after the cursor, once each.
+    for (_, v) in made.iter().step_by(100) {
+        v.send("q2", "Ещё вопрос").await;
+    }
+    let (changed, cursor) = export_all(&server, cursor, &mut pages).await;
+    let mut want: Vec<i64> = made.iter().step_by(100).map(|(id, _)| *id).collect();
+    want.sort_unstable();
+    let mut got = changed.clone();
+    got.sort_unstable();
+    assert_eq!(got, want);
+    // The last one comes with its new message.
+    let (_, _, body) = get(&server, &format!("/api/v2/chats?since={}", cursor - 1), ADMIN).await;
+    let texts: Vec<&str> =
+        body["chats"][0]["messages"].as_array().expect("messages").iter().filter_map(|m| m["text"].as_str()).collect();
+    assert!(texts.contains(&"Ещё вопрос"), "{texts:?}");
+
+    // Export while visitors keep writing: every chat still arrives, none is lost between pages.
+    let writer = async {
+        for (_, v) in made.iter().skip(7).step_by(37) {
+            v.send("q3", "Пишу во время выгрузки").await;
+        }
+    };
+    let mut pages = 0;
+    let ((ids, _), ()) = tokio::join!(export_all(&server, 0, &mut pages), writer);
+    let seen: std::collections::BTreeSet<i64> = ids.iter().copied().collect();
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), expected);
+
+    for (query, error) in [("?since=-1", "wrong-argument-value"), ("?since=abc", "wrong-argument-value")] {
+        let (code, _, body) = get(&server, &format!("/api/v2/chats{query}"), ADMIN).await;
+        assert_eq!((code, body), (200, json!({"error": error})), "{query}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_thousand_chats_page_out_each_exactly_once() {
+    thousand_chats_page_once(TestServer::start().await).await;
+}
+
+#[tokio::test]
+async fn a_thousand_chats_page_out_each_exactly_once_on_postgres() {
+    if common::pg_url("a_thousand_chats_page_out_each_exactly_once_on_postgres").is_none() {
+        return;
+    }
+    thousand_chats_page_once(TestServer::start_pg().await).await;
 }

@@ -134,7 +134,7 @@ pub async fn put_department(
     if b.name.trim().is_empty() {
         return Err(invalid("name", "must not be empty"));
     }
-    let d = Department { key, name: b.name, locale_names: b.locale_names, order: b.order, logo: b.logo };
+    let d = Department { id: 0, key, name: b.name, locale_names: b.locale_names, order: b.order, logo: b.logo };
     state.store.upsert_department(&d).await.map_err(ApiError::operator)?;
     Ok(Json(json!({"result": "ok"})))
 }

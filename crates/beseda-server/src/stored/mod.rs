@@ -89,6 +89,7 @@ pub async fn call(
         "departments" => departments(&state).await,
         "categories" => categories(&state).await,
         "chat" => chat(&state, &query).await,
+        "chats" => chats(&state, &query).await,
         "rt/provide_visitor_fields" => provide_visitor_fields(&state, &body).await,
         _ => Ok(json!({"error": "unknown-method"})),
     };
@@ -112,7 +113,7 @@ async fn operators(state: &AppState) -> Answer {
 
 async fn departments(state: &AppState) -> Answer {
     let mut departments = state.store.departments().await?;
-    departments.sort_by(|a, b| (a.order, &a.key).cmp(&(b.order, &b.key)));
+    departments.sort_by_key(|d| (d.order, d.id));
     let operators = state.store.operators().await?;
     Ok(Value::Array(departments.iter().map(|d| objects::department(d, &operators)).collect()))
 }
@@ -144,6 +145,25 @@ async fn chat(state: &AppState, query: &HashMap<String, String>) -> Answer {
     };
     let departments = state.store.departments().await?;
     Ok(json!({"chat": objects::chat(&detail, &departments)}))
+}
+
+/// Chats per `/chats` page.
+const CHATS_PAGE: usize = 100;
+
+/// `GET /chats?since=`: chats in the order they last changed, a page at a time (no `since`:
+/// from the beginning).
+async fn chats(state: &AppState, query: &HashMap<String, String>) -> Answer {
+    let since = query.get("since").map_or("0", String::as_str);
+    let Some(since) = since.parse::<i64>().ok().filter(|s| *s >= 0) else {
+        return Ok(json!({"error": "wrong-argument-value"}));
+    };
+    let mut page = state.store.chats_since(since, CHATS_PAGE as i64 + 1).await?;
+    let more = page.len() > CHATS_PAGE;
+    page.truncate(CHATS_PAGE);
+    let last_ts = page.last().map_or(since, |(stamp, _)| *stamp);
+    let departments = state.store.departments().await?;
+    let chats: Vec<Value> = page.iter().map(|(_, detail)| objects::chat(detail, &departments)).collect();
+    Ok(json!({"chats": chats, "last_ts": last_ts, "more_chats_available": more}))
 }
 
 /// `GET /file/{guid}`: the bytes of a file of any chat.

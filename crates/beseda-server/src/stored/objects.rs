@@ -31,6 +31,7 @@ pub fn operator(o: &Operator, robot: bool) -> Value {
 pub fn department(d: &Department, operators: &[Operator]) -> Value {
     let serving: Vec<i64> = operators.iter().filter(|o| o.department_keys.contains(&d.key)).map(|o| o.id.0).collect();
     json!({
+        "id": d.id,
         "key": d.key,
         "name": d.name,
         "locale_to_name": d.locale_names,

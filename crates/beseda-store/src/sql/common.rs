@@ -162,6 +162,7 @@ fn placement_from(row: &DbRow) -> Result<Placement> {
 
 fn department_from(row: &DbRow) -> Result<Department> {
     Ok(Department {
+        id: row.try_get("id")?,
         key: row.try_get("key")?,
         name: row.try_get("name")?,
         locale_names: json_col(row, "locale_names")?,
@@ -252,7 +253,7 @@ async fn load_placement(conn: &mut Conn, key: &str) -> Result<Option<Placement>>
 
 async fn load_departments(conn: &mut Conn) -> Result<Vec<Department>> {
     let rows =
-        sqlx::query("SELECT key, name, locale_names, sort_order, logo FROM departments ORDER BY sort_order, key")
+        sqlx::query("SELECT id, key, name, locale_names, sort_order, logo FROM departments ORDER BY sort_order, key")
             .fetch_all(&mut *conn)
             .await?;
     rows.iter().map(department_from).collect()
@@ -1252,7 +1253,8 @@ impl Store for SqlStore {
 
     async fn upsert_department(&self, d: &Department) -> Result<()> {
         sqlx::query(
-            "INSERT INTO departments (key, name, locale_names, sort_order, logo) VALUES ($1, $2, $3, $4, $5) \
+            "INSERT INTO departments (id, key, name, locale_names, sort_order, logo) \
+             VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM departments), $1, $2, $3, $4, $5) \
              ON CONFLICT (key) DO UPDATE SET name = excluded.name, locale_names = excluded.locale_names, \
              sort_order = excluded.sort_order, logo = excluded.logo",
         )
@@ -2222,28 +2224,11 @@ impl Store for SqlStore {
     async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>> {
         let mut conn = self.read().await?;
         let Some(chat) = load_chat(&mut conn, id, false).await? else { return Ok(None) };
-        let visitor = load_visitor(&mut conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
-        let undelivered: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM messages WHERE chat_id = $1 AND delivery_failed = TRUE ORDER BY created_at",
-        )
-        .bind(chat.id.0)
-        .fetch_all(&mut *conn)
-        .await?;
-        let platform: Option<String> = sqlx::query_scalar("SELECT platform FROM visit_sessions WHERE id = $1")
-            .bind(chat.visit_session_id.as_str())
-            .fetch_optional(&mut *conn)
-            .await?
-            .flatten();
-        let view = load_chat_view(&mut conn, chat).await?;
-        Ok(Some(ChatDetail {
-            platform,
-            undelivered: undelivered.into_iter().map(MessageId::from_stored).collect(),
-            chat: view.chat,
-            visitor,
-            messages: view.messages,
-            operator: view.operator,
-            ratings: view.ratings,
-        }))
+        Ok(Some(load_chat_detail(&mut conn, chat).await?))
+    }
+
+    async fn chats_since(&self, since: i64, limit: i64) -> Result<Vec<(i64, ChatDetail)>> {
+        self.export_chats(since, limit).await
     }
 
     async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
