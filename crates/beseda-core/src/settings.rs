@@ -95,6 +95,13 @@ pub struct OrgSettings {
     /// Link to an identified visitor's profile in the site's own system, `{id}` standing for
     /// the provided id (empty = none), e.g. `https://crm.example.com/?id={id}`.
     pub crm_link_template: String,
+    /// Chat event handlers (chat-handlers.md §1): each event to its own URL (empty = off), all
+    /// events to one URL with `event=<name>` appended, signed when the secret is set.
+    pub chat_started_handler_url: String,
+    pub chat_assigned_handler_url: String,
+    pub chat_closed_handler_url: String,
+    pub chat_events_handler_url: String,
+    pub chat_handlers_signing_secret: String,
 }
 
 impl Default for OrgSettings {
@@ -140,6 +147,11 @@ impl Default for OrgSettings {
             provided_visitor_private_key: String::new(),
             provided_visitor_hash_algorithm: "hmac-sha256".into(),
             crm_link_template: String::new(),
+            chat_started_handler_url: String::new(),
+            chat_assigned_handler_url: String::new(),
+            chat_closed_handler_url: String::new(),
+            chat_events_handler_url: String::new(),
+            chat_handlers_signing_secret: String::new(),
         }
     }
 }
@@ -148,6 +160,41 @@ impl OrgSettings {
     /// Extensions as the visitor protocol sends them (joined by `", "`).
     pub fn allowed_types_joined(&self) -> String {
         self.allowed_upload_file_types.join(", ")
+    }
+
+    /// The URLs that receive chat event `event` (`chat_started`, `chat_assigned`,
+    /// `chat_closed`): its own handler as entered, and the all-events handler with `event=`
+    /// appended to its query.
+    pub fn chat_handler_urls(&self, event: &str) -> Vec<String> {
+        let own = match event {
+            "chat_started" => &self.chat_started_handler_url,
+            "chat_assigned" => &self.chat_assigned_handler_url,
+            "chat_closed" => &self.chat_closed_handler_url,
+            _ => return Vec::new(),
+        };
+        let mut urls = Vec::new();
+        if !own.trim().is_empty() {
+            urls.push(own.trim().to_owned());
+        }
+        let all = self.chat_events_handler_url.trim();
+        if !all.is_empty() {
+            let (base, fragment) = all.split_once('#').map_or((all, None), |(b, f)| (b, Some(f)));
+            let sep = if !base.contains('?') {
+                "?"
+            } else if base.ends_with('?') || base.ends_with('&') {
+                ""
+            } else {
+                "&"
+            };
+            let mut url = format!("{base}{sep}event={event}");
+            if let Some(f) = fragment {
+                url = format!("{url}#{f}");
+            }
+            if !urls.contains(&url) {
+                urls.push(url);
+            }
+        }
+        urls
     }
 
     /// Whether a visitor on `url` is on a priority page (query and fragment ignored, a trailing
@@ -216,6 +263,28 @@ mod tests {
         assert_eq!(s.crm_link("12345").as_deref(), Some("https://crm.example.com/?id=12345"));
         assert_eq!(s.crm_link("a b&c=д").as_deref(), Some("https://crm.example.com/?id=a%20b%26c%3D%D0%B4"));
         assert_eq!(OrgSettings::default().crm_link("12345"), None);
+    }
+
+    #[test]
+    fn chat_handlers_go_to_their_own_url_and_the_all_events_url() {
+        let s = OrgSettings {
+            chat_started_handler_url: "https://u:p@crm.example.com/h?webim_chat_start".into(),
+            chat_events_handler_url: "https://bot.example.com/webhook/abc123".into(),
+            ..OrgSettings::default()
+        };
+        assert_eq!(
+            s.chat_handler_urls("chat_started"),
+            [
+                "https://u:p@crm.example.com/h?webim_chat_start",
+                "https://bot.example.com/webhook/abc123?event=chat_started"
+            ]
+        );
+        assert_eq!(s.chat_handler_urls("chat_closed"), ["https://bot.example.com/webhook/abc123?event=chat_closed"]);
+        let s =
+            OrgSettings { chat_events_handler_url: "https://b.example.com/w?x=1#f".into(), ..OrgSettings::default() };
+        assert_eq!(s.chat_handler_urls("chat_assigned"), ["https://b.example.com/w?x=1&event=chat_assigned#f"]);
+        assert!(OrgSettings::default().chat_handler_urls("chat_started").is_empty());
+        assert!(s.chat_handler_urls("other").is_empty());
     }
 
     #[test]

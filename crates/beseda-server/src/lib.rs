@@ -12,6 +12,7 @@ pub mod health;
 pub mod openapi;
 pub mod operator;
 pub mod origin;
+pub mod outbound;
 pub mod params;
 pub mod rate;
 pub mod routes;
@@ -19,6 +20,7 @@ pub mod scheduler;
 pub mod state;
 pub mod stored;
 pub mod visitor;
+pub mod webhook;
 
 pub use routes::router;
 pub use state::{AppState, ServerConfig};
@@ -37,6 +39,7 @@ pub async fn serve(
     let scheduler = tokio::spawn(scheduler::run(state.clone()));
     let bots = tokio::spawn(bot::delivery::run(state.clone()));
     let channels = tokio::spawn(channel::outbound::run(state.clone()));
+    let webhooks = tokio::spawn(webhook::run(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let closing = state.closing.clone();
     let result = axum::serve(listener, app)
@@ -49,5 +52,6 @@ pub async fn serve(
     scheduler.abort();
     bots.abort();
     channels.abort();
+    webhooks.abort();
     result
 }

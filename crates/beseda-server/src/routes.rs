@@ -56,6 +56,15 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             get(admin::outcome_counts),
         ),
         (
+            ApiDoc::new("GET", "/api/admin/v1/webhooks", "Chat event handler calls, newest first; ?status= (admin)"),
+            get(admin::webhooks::list),
+        ),
+        (
+            ApiDoc::new("POST", "/api/admin/v1/webhooks/{id}/resend", "Send a chat event handler call again (admin)")
+                .path_id(),
+            post(admin::webhooks::resend),
+        ),
+        (
             ApiDoc::new("POST", "/api/operator/v1/login", "Log in; sets the session cookie and returns the CSRF token")
                 .public()
                 .body("Credentials"),

@@ -36,6 +36,10 @@ pub struct ServerConfig {
     pub bot_files_allow_private_addresses: bool,
     /// Delays before the retries of a custom-channel event.
     pub channel_retry_delays: Vec<Duration>,
+    /// Time limit of one chat event handler call.
+    pub webhook_timeout: Duration,
+    /// Delays before the retries of a chat event handler call (±10 % each).
+    pub webhook_retry_delays: Vec<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -54,6 +58,11 @@ impl Default for ServerConfig {
             bot_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
             bot_files_allow_private_addresses: false,
             channel_retry_delays: [1, 5, 15, 60, 300].into_iter().map(Duration::from_secs).collect(),
+            webhook_timeout: Duration::from_secs(10),
+            webhook_retry_delays: [10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800]
+                .into_iter()
+                .map(Duration::from_secs)
+                .collect(),
         }
     }
 }
@@ -92,6 +101,8 @@ pub struct AppState {
     pub bot_wake: Arc<tokio::sync::Notify>,
     /// Wakes the custom-channel event delivery.
     pub channel_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the chat event handler delivery.
+    pub webhook_wake: Arc<tokio::sync::Notify>,
     /// Outgoing HTTP (bot webhooks).
     pub http: reqwest::Client,
     /// Calls per second of each bot and custom channel.
@@ -115,6 +126,7 @@ impl AppState {
             wake: Arc::new(tokio::sync::Notify::new()),
             bot_wake: Arc::new(tokio::sync::Notify::new()),
             channel_wake: Arc::new(tokio::sync::Notify::new()),
+            webhook_wake: Arc::new(tokio::sync::Notify::new()),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             integration_calls: Arc::new(crate::rate::RateLimiter::new(50)),
             stored_calls: Arc::new(crate::rate::RateLimiter::new(20)),
@@ -128,9 +140,10 @@ impl AppState {
         if changes.wake_scheduler {
             self.wake.notify_one();
         }
-        // A change may have queued bot or channel events.
+        // A change may have queued bot, channel or chat events.
         self.bot_wake.notify_one();
         self.channel_wake.notify_one();
+        self.webhook_wake.notify_one();
     }
 
     /// Now, by the store's clock.

@@ -215,6 +215,17 @@ pub trait Store: Send + Sync + 'static {
     async fn bot_event_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()>;
     /// The event finally failed: the chat is handed to humans.
     async fn bot_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes>;
+    /// Queues the calls of a claimed `event.chat_*` outbox row and marks the row done, in one
+    /// transaction (nothing is queued if another node finished the row first).
+    async fn queue_webhooks(&self, outbox_id: i64, calls: &[NewWebhook]) -> Result<()>;
+    /// Claims due pending chat event handler calls for `lease_micros`.
+    async fn claim_webhooks(&self, limit: i64, lease_micros: i64) -> Result<Vec<WebhookDelivery>>;
+    /// Records an attempt of a claimed call.
+    async fn webhook_attempted(&self, id: i64, outcome: &WebhookOutcome) -> Result<()>;
+    /// The newest calls, optionally of one status.
+    async fn webhook_deliveries(&self, status: Option<&str>, limit: i64) -> Result<Vec<WebhookDelivery>>;
+    /// Sends a call again (same id and body); false if there is no such call or it is pending.
+    async fn resend_webhook(&self, id: i64) -> Result<bool>;
     /// Departments, languages and chat limit of an operator.
     async fn set_operator_profile(
         &self,

@@ -45,3 +45,4 @@ include!("sql/routing.rs");
 include!("sql/bots.rs");
 include!("sql/channels.rs");
 include!("sql/export.rs");
+include!("sql/webhooks.rs");

@@ -451,3 +451,53 @@ pub struct OutboxClaim {
     /// Attempts made before this one.
     pub attempts: i64,
 }
+
+/// A chat event handler call to queue (chat-handlers.md): one event to one URL.
+#[derive(Clone, Debug)]
+pub struct NewWebhook {
+    pub event_id: String,
+    pub event: String,
+    pub chat_id: ChatId,
+    pub url: String,
+    /// The exact JSON text sent on every attempt.
+    pub body: String,
+}
+
+/// A queued chat event handler call and where it stands.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct WebhookDelivery {
+    pub id: i64,
+    pub event_id: String,
+    pub event: String,
+    pub chat_id: i64,
+    pub url: String,
+    #[serde(skip)]
+    pub body: String,
+    /// `pending`, `delivered`, `failed` (not retried) or `dead` (retries spent).
+    pub status: String,
+    /// Attempts made so far.
+    pub attempts: i64,
+    pub created_at: i64,
+    pub due_at: i64,
+    pub done_at: Option<i64>,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+}
+
+/// How an attempt of a [`WebhookDelivery`] went.
+#[derive(Clone, Debug)]
+pub enum WebhookOutcome {
+    Delivered,
+    /// Tried again after `delay_micros`.
+    Retry {
+        delay_micros: i64,
+        status: Option<i64>,
+        error: String,
+    },
+    /// Given up: `dead` when the retries are spent, otherwise `failed`.
+    GiveUp {
+        dead: bool,
+        status: Option<i64>,
+        error: String,
+    },
+}

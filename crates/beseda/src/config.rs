@@ -20,6 +20,7 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub bot_files_allow_private_addresses: bool,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub webhook_retry_delays_secs: Vec<u64>,
 }
 
 impl Default for Config {
@@ -37,6 +38,7 @@ impl Default for Config {
             max_body_bytes: 256 * 1024,
             bot_files_allow_private_addresses: false,
             trusted_proxies: Vec::new(),
+            webhook_retry_delays_secs: vec![10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800],
         }
     }
 }
@@ -81,6 +83,10 @@ max_body_bytes = 262144
 
 # Let bots send files (file_operator) from private and loopback addresses.
 bot_files_allow_private_addresses = false
+
+# Delays before the retries of a chat event handler call, in seconds (each ±10 %); after the
+# last one the call is marked dead.
+webhook_retry_delays_secs = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800]
 "#;
 
 impl Config {
@@ -135,6 +141,14 @@ impl Config {
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
                 .map(|a| a.parse().with_context(|| format!("BESEDA_TRUSTED_PROXIES: {a:?} is not an IP address")))
+                .collect::<Result<_>>()?;
+        }
+        if let Some(v) = var("BESEDA_WEBHOOK_RETRY_DELAYS_SECS") {
+            self.webhook_retry_delays_secs = v
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(|d| d.parse().with_context(|| format!("BESEDA_WEBHOOK_RETRY_DELAYS_SECS: {d:?} is not a number")))
                 .collect::<Result<_>>()?;
         }
         if let Some(v) = var("BESEDA_MAX_BODY_BYTES") {

@@ -191,6 +191,7 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
         longpoll_hold: Duration::from_secs(config.longpoll_hold_secs),
         max_body_bytes: config.max_body_bytes,
         bot_files_allow_private_addresses: config.bot_files_allow_private_addresses,
+        webhook_retry_delays: config.webhook_retry_delays_secs.iter().map(|s| Duration::from_secs(*s)).collect(),
         demo,
         ..ServerConfig::default()
     };

@@ -15,6 +15,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+pub mod webhooks;
+
 fn admin_only(who: &OperatorAuth) -> ApiResult<()> {
     if who.operator.role == OperatorRole::Admin {
         Ok(())
@@ -71,6 +73,16 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
     if !crm.is_empty() && (normalize_url(crm).is_empty() || !crm.contains("{id}")) {
         return Err(invalid("crm_link_template", "must be an http(s) URL containing {id}"));
     }
+    for (name, url) in [
+        ("chat_started_handler_url", &s.chat_started_handler_url),
+        ("chat_assigned_handler_url", &s.chat_assigned_handler_url),
+        ("chat_closed_handler_url", &s.chat_closed_handler_url),
+        ("chat_events_handler_url", &s.chat_events_handler_url),
+    ] {
+        if !url.trim().is_empty() && !is_http_url(url.trim()) {
+            return Err(invalid(name, "must be an http(s) URL"));
+        }
+    }
     if s.busy_message.trim().is_empty() {
         return Err(invalid("busy_message", "must not be empty"));
     }
@@ -87,6 +99,11 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
         return Err(invalid("allowed_upload_file_types", "extensions are letters and digits"));
     }
     Ok(())
+}
+
+/// An absolute `http://` or `https://` URL with a host.
+fn is_http_url(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| ["http", "https"].contains(&u.scheme()) && u.host_str().is_some())
 }
 
 pub async fn get_settings(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {

@@ -26,16 +26,7 @@ enum Outcome {
     Final(String),
 }
 
-/// A POST to `url` as entered, with userinfo in the URL turned into Basic auth.
-pub fn post_to(client: &reqwest::Client, url: &str) -> Result<reqwest::RequestBuilder, String> {
-    let mut url = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
-    let user = percent_decode(url.username());
-    let password = url.password().map(percent_decode);
-    let _ = url.set_username("");
-    let _ = url.set_password(None);
-    let req = client.post(url);
-    Ok(if !user.is_empty() || password.is_some() { req.basic_auth(user, password) } else { req })
-}
+use crate::outbound::post_to;
 
 /// The webhook request with the exact headers of bot-api.md §3.1.
 fn request(client: &reqwest::Client, d: &BotDelivery, origin: &str) -> Result<reqwest::RequestBuilder, String> {
@@ -63,28 +54,6 @@ pub fn signed_body(body: &Value, origin: &str, token: &str) -> Value {
         }
         other => other.clone(),
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            if let Some(v) = bytes
-                .get(i + 1..i + 3)
-                .and_then(|h| std::str::from_utf8(h).ok())
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `bots.api_version` of a custom channel on the bot side (custom-channel.md §5).

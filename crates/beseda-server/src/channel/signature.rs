@@ -1,4 +1,5 @@
-//! Signatures of custom-channel traffic (custom-channel.md §2, chat-handlers.md §5):
+//! Signatures of custom-channel traffic and chat event handler calls (custom-channel.md §2,
+//! chat-handlers.md §5):
 //! `X-Beseda-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>`.
 
 use crate::auth;
@@ -18,6 +19,16 @@ pub fn verify(secret: &str, timestamp: &str, signature: &str, body: &str, now_se
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_chat_handlers_test_vector() {
+        let body = r#"{"event":"chat_assigned","event_id":"7c1d2e3f4a5b4c6d8e9f0a1b2c3d4e5f","ts":"2025-03-01T10:16:02.310Z","chat":{"id":2530,"state":"chatting"},"visitor":{"id":"877a920ede7082412656ac1cdec7ecde"},"operator":{"id":33201,"name":"Анна Петрова"}}"#;
+        assert_eq!(body.len(), 250);
+        assert_eq!(
+            super::sign("whsec_4f2a9c1e7b3d5a8c", 1740824162, body),
+            "sha256=19d12789adf23b56a3311ed55c7b966b970dc7f869e96ce5c66fcc7a740e29f8"
+        );
+    }
+
     #[test]
     fn the_spec_test_vector() {
         let body = r#"{"chat":{"id":"tg-42"},"visitor":{"id":"tg-user-123456"},"message":{"id":"ext-1001","kind":"visitor","text":"Здравствуйте"}}"#;

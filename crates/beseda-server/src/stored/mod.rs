@@ -3,7 +3,7 @@
 //! Authentication failures are 401/403; everything else answers HTTP 200 with `{"error"}`.
 
 mod lockout;
-mod objects;
+pub(crate) mod objects;
 
 pub use lockout::Lockout;
 

@@ -82,7 +82,7 @@ fn rating(r: &Rating) -> Value {
     json!({"operator_id": r.operator_id.0, "rating": r.rating, "visitor_note": r.note, "created_at": iso_millis(r.created_at)})
 }
 
-fn visitor(v: &Visitor) -> Value {
+pub fn visitor(v: &Visitor) -> Value {
     let mut fields = v.fields.clone();
     if let Some(id) = &v.provided_id {
         fields.insert("id".into(), id.clone());
@@ -90,7 +90,7 @@ fn visitor(v: &Visitor) -> Value {
     json!({"id": v.id.as_str(), "provided_id": v.provided_id, "fields": fields})
 }
 
-fn message(m: &Message) -> Value {
+pub fn message(m: &Message) -> Value {
     let mut v = json!({
         "id": m.id.as_str(),
         "kind": m.kind.as_str(),

@@ -161,6 +161,17 @@ enum Closer<'a> {
     Timeout,
 }
 
+impl Closer<'_> {
+    /// The `closed_by` of the integrations' `chat_closed`.
+    fn as_str(&self) -> &'static str {
+        match self {
+            Closer::Visitor => "visitor",
+            Closer::Operator(_) => "operator",
+            Closer::Timeout => "timeout",
+        }
+    }
+}
+
 /// `chat_closed` (§7.1): once, to the last bot that held the chat, if it asked for it and did
 /// not close the chat itself.
 async fn bot_chat_closed(conn: &mut Conn, emit: &Emit, chat: &Chat, by: &Closer<'_>) -> Result<()> {
@@ -180,12 +191,11 @@ async fn bot_chat_closed(conn: &mut Conn, emit: &Emit, chat: &Chat, by: &Closer<
     let Some(record) = load_bot(conn, bot).await?.filter(|b| b.send_chat_closed && !b.webhook_url.is_empty()) else {
         return Ok(());
     };
-    let (closed_by, operator) = match by {
-        Closer::Visitor => ("visitor", None),
-        Closer::Operator(op) => ("operator", Some((op.id, op.name.as_str()))),
-        Closer::Timeout => ("timeout", None),
+    let operator = match by {
+        Closer::Operator(op) => Some((op.id, op.name.as_str())),
+        _ => None,
     };
-    let body = bot_wire::chat_closed(chat, closed_by, operator, chat.operator_id == Some(record.operator_id));
+    let body = bot_wire::chat_closed(chat, by.as_str(), operator, chat.operator_id == Some(record.operator_id));
     enqueue_bot_notice(conn, chat.id, bot, body, emit.now).await
 }
 

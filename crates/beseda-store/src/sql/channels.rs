@@ -160,10 +160,5 @@ async fn channel_chat_closed(conn: &mut Conn, chat: &Chat, by: &Closer<'_>, now:
     if already > 0 {
         return Ok(());
     }
-    let closed_by = match by {
-        Closer::Visitor => "visitor",
-        Closer::Operator(_) => "operator",
-        Closer::Timeout => "timeout",
-    };
-    channel_event(conn, chat, json!({"event": "chat_closed", "closed_by": closed_by}), now).await
+    channel_event(conn, chat, json!({"event": "chat_closed", "closed_by": by.as_str()}), now).await
 }

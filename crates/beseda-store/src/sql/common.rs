@@ -997,7 +997,7 @@ async fn close_chat(
     if next.is_final() {
         emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
         set_session_state(conn, emit, &chat.visit_session_id, VisitSessionState::IdleAfterChat).await?;
-        finish_chat(conn, emit, chat).await?;
+        finish_chat(conn, emit, chat, by.as_str()).await?;
     } else if next == ChatState::ClosedByVisitor {
         classify_unanswered(emit, chat);
         save_chat(conn, chat).await?;
@@ -2733,6 +2733,26 @@ impl Store for SqlStore {
             });
         }
         Ok(claimed)
+    }
+
+    async fn queue_webhooks(&self, outbox_id: i64, calls: &[NewWebhook]) -> Result<()> {
+        self.queue_webhook_calls(outbox_id, calls).await
+    }
+
+    async fn claim_webhooks(&self, limit: i64, lease_micros: i64) -> Result<Vec<WebhookDelivery>> {
+        self.claim_webhook_calls(limit, lease_micros).await
+    }
+
+    async fn webhook_attempted(&self, id: i64, outcome: &WebhookOutcome) -> Result<()> {
+        self.record_webhook_attempt(id, outcome).await
+    }
+
+    async fn webhook_deliveries(&self, status: Option<&str>, limit: i64) -> Result<Vec<WebhookDelivery>> {
+        self.list_webhook_calls(status, limit).await
+    }
+
+    async fn resend_webhook(&self, id: i64) -> Result<bool> {
+        self.resend_webhook_call(id).await
     }
 
     async fn channel_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes> {

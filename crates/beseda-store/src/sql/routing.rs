@@ -186,7 +186,7 @@ async fn cancel_timers(conn: &mut Conn, chat: ChatId, kinds: &[&str]) -> Result<
 /// A domain event for integrations (webhooks read these from the outbox).
 async fn domain_event(conn: &mut Conn, kind: &str, chat: &Chat, extra: Value, now: i64) -> Result<()> {
     let mut payload =
-        json!({"chatId": chat.id.0, "operatorId": chat.operator_id.map(|o| o.0), "state": chat.state.as_str()});
+        json!({"chatId": chat.id.0, "operatorId": chat.operator_id.map(|o| o.0), "state": chat.state.as_str(), "at": now});
     if let (Value::Object(p), Value::Object(e)) = (&mut payload, extra) {
         p.extend(e);
     }
@@ -399,11 +399,11 @@ fn classify_unanswered(emit: &Emit, chat: &mut Chat) {
 
 /// Bookkeeping of a final close: the outcome of an unanswered chat, no pending timers, the
 /// `chat_closed` domain event.
-async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
+async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, closed_by: &str) -> Result<()> {
     classify_unanswered(emit, chat);
     save_chat(conn, chat).await?;
     sqlx::query("DELETE FROM timers WHERE chat_id = $1").bind(chat.id.0).execute(&mut *conn).await?;
-    domain_event(conn, "chat_closed", chat, json!({"outcome": chat.outcome}), emit.now).await
+    domain_event(conn, "chat_closed", chat, json!({"outcome": chat.outcome, "closedBy": closed_by}), emit.now).await
 }
 
 /// The busy auto-message, with its counter and (at most every 30 minutes) an admin notice.

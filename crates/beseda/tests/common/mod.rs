@@ -2,6 +2,8 @@
 //! visitor protocol and the operator API over real HTTP and WebSockets.
 #![allow(dead_code)]
 
+pub mod mock_http;
+
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::OperatorRole;
 use beseda_core::time::{Clock, ManualClock, SystemClock};

@@ -1,0 +1,89 @@
+//! Outgoing HTTP shared by the integrations: URLs called as entered with their userinfo turned
+//! into Basic auth, one attempt with a time limit, and the common retry rule — connection
+//! errors, time-outs, 408, 429 and 5xx are worth retrying; any other non-2xx is final.
+
+use std::time::Duration;
+
+/// A POST to `url` as entered, with userinfo in the URL turned into Basic auth.
+pub fn post_to(client: &reqwest::Client, url: &str) -> Result<reqwest::RequestBuilder, String> {
+    let mut url = reqwest::Url::parse(url).map_err(|e| format!("bad URL: {e}"))?;
+    let user = percent_decode(url.username());
+    let password = url.password().map(percent_decode);
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    let req = client.post(url);
+    Ok(if !user.is_empty() || password.is_some() { req.basic_auth(user, password) } else { req })
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            if let Some(v) = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// How one attempt went.
+#[derive(Debug)]
+pub enum Attempt {
+    /// A 2xx answer with its body.
+    Delivered(axum::body::Bytes),
+    /// Worth trying again; `retry_after` is the receiver's `Retry-After` (seconds form).
+    Retry { status: Option<u16>, why: String, retry_after: Option<Duration> },
+    /// Not worth trying again.
+    Final { status: Option<u16>, why: String },
+}
+
+/// Sends `req`, waiting at most `limit` for the whole answer.
+pub async fn send(req: reqwest::RequestBuilder, limit: Duration) -> Attempt {
+    let sent = tokio::time::timeout(limit, async {
+        let resp = req.timeout(limit).send().await?;
+        let status = resp.status();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        Ok::<_, reqwest::Error>((status, retry_after, resp.bytes().await?))
+    })
+    .await;
+    let timeout = || format!("timeout after {} s", limit.as_secs_f64());
+    match sent {
+        Err(_) => Attempt::Retry { status: None, why: timeout(), retry_after: None },
+        Ok(Err(e)) if e.is_timeout() => Attempt::Retry { status: None, why: timeout(), retry_after: None },
+        Ok(Err(e)) => Attempt::Retry { status: None, why: format!("request failed: {e}"), retry_after: None },
+        Ok(Ok((s, _, body))) if s.is_success() => Attempt::Delivered(body),
+        Ok(Ok((s, retry_after, _))) => {
+            let why = format!("HTTP {}", s.as_u16());
+            if s.is_server_error() || s.as_u16() == 408 || s.as_u16() == 429 {
+                Attempt::Retry { status: Some(s.as_u16()), why, retry_after }
+            } else {
+                Attempt::Final { status: Some(s.as_u16()), why }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn userinfo_is_percent_decoded() {
+        assert_eq!(super::percent_decode("p%40ss%3Aw"), "p@ss:w");
+        assert_eq!(super::percent_decode("100%"), "100%");
+    }
+}
