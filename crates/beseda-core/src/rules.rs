@@ -87,6 +87,13 @@ pub const MAX_RATING_NOTE: usize = 2000;
 /// How many transcripts a visitor may request per hour.
 pub const CHAT_HISTORY_PER_HOUR: i64 = 5;
 
+/// Ratings at or below this (on the −2…2 scale: «satisfactory» and worse) are reported to the
+/// negative-feedback addresses.
+pub const NEGATIVE_RATING: i64 = 0;
+
+/// Negative-rating and long-wait e-mails: at most one of each kind per 30 minutes.
+pub const NOTICE_EVERY_MICROS: i64 = 30 * 60 * 1_000_000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

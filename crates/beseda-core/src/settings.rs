@@ -13,6 +13,20 @@ pub struct OrgSettings {
     pub name: String,
     /// Primary language (`ru` or `en`).
     pub default_lang: String,
+    /// The company's site, in the signature of e-mails.
+    pub site_url: String,
+    /// IANA time zone of the organisation (e-mails, the daily report).
+    pub time_zone: String,
+
+    // --- e-mail addresses (seed 003 «Адреса электронной почты»), comma-separated lists ---
+    /// Offline messages go here; the first one is the Reply-To of mail to visitors.
+    pub email_left_messages: String,
+    /// Negative ratings and long waits are reported here (at most one of each per 30 min).
+    pub email_negative_feedback: String,
+    /// The daily report goes here.
+    pub email_daily_reports: String,
+    /// Local time (`HH:MM`) the working day ends and the daily report is sent.
+    pub daily_report_time: String,
     /// Chats are created by the visitor's first message, not by opening the widget.
     pub chat_start_after_message: bool,
     /// The visitor must pick a department when the placement offers two or more.
@@ -109,6 +123,12 @@ impl Default for OrgSettings {
         Self {
             name: "Beseda".into(),
             default_lang: "ru".into(),
+            site_url: String::new(),
+            time_zone: "Europe/Moscow".into(),
+            email_left_messages: String::new(),
+            email_negative_feedback: String::new(),
+            email_daily_reports: String::new(),
+            daily_report_time: "00:00".into(),
             chat_start_after_message: true,
             department_choice_obligatory: false,
             first_question_obligatory: false,
@@ -154,6 +174,22 @@ impl Default for OrgSettings {
             chat_handlers_signing_secret: String::new(),
         }
     }
+}
+
+/// The addresses of a comma-separated list, trimmed, empty entries dropped.
+pub fn email_list(list: &str) -> Vec<String> {
+    list.split(',').map(str::trim).filter(|a| !a.is_empty()).map(String::from).collect()
+}
+
+/// A plain `local@domain` address (no display name, no spaces, a dot in the domain).
+pub fn is_email(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else { return false };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !address.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]".contains(c))
+        && !domain.contains('@')
 }
 
 impl OrgSettings {
@@ -285,6 +321,16 @@ mod tests {
         assert_eq!(s.chat_handler_urls("chat_assigned"), ["https://b.example.com/w?x=1&event=chat_assigned#f"]);
         assert!(OrgSettings::default().chat_handler_urls("chat_started").is_empty());
         assert!(s.chat_handler_urls("other").is_empty());
+    }
+
+    #[test]
+    fn e_mail_lists_split_on_commas() {
+        assert_eq!(email_list(" petrov@moysite.ru, ivanov@company.com ,"), ["petrov@moysite.ru", "ivanov@company.com"]);
+        assert!(email_list("").is_empty());
+        assert!(is_email("petrov@moysite.ru"));
+        for bad in ["petrov", "@moysite.ru", "a@b", "a b@c.ru", "Пётр <p@c.ru>", "a@b.ru.", "a@@b.ru"] {
+            assert!(!is_email(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod channel;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod mail;
 pub mod openapi;
 pub mod operator;
 pub mod origin;
@@ -40,6 +41,7 @@ pub async fn serve(
     let bots = tokio::spawn(bot::delivery::run(state.clone()));
     let channels = tokio::spawn(channel::outbound::run(state.clone()));
     let webhooks = tokio::spawn(webhook::run(state.clone()));
+    let mail = tokio::spawn(mail::run(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let closing = state.closing.clone();
     let result = axum::serve(listener, app)
@@ -53,5 +55,6 @@ pub async fn serve(
     bots.abort();
     channels.abort();
     webhooks.abort();
+    mail.abort();
     result
 }

@@ -1,4 +1,5 @@
-//! The one scheduler: fires due timers and runs the auto-assignment pass. It sleeps until the
+//! The one scheduler: fires due timers, runs the auto-assignment pass and queues the daily
+//! report when it is due. It sleeps until the
 //! next deadline (at most a second, so assignment is re-evaluated at least once a second; every
 //! timeout is a whole number of seconds, so none is added that falls due sooner) or until a
 //! change that can alter assignment wakes it (a chat waiting, an operator freed or changing
@@ -27,6 +28,9 @@ pub async fn run_once(state: &AppState) -> Result<bool, beseda_store::StoreError
     let assigned = state.store.assign_waiting(BATCH).await?;
     changed |= assigned.operator_seq.is_some();
     state.bus.publish(&assigned);
+    if crate::mail::daily::queue_due(state).await? {
+        state.mail_wake.notify_one();
+    }
     Ok(changed)
 }
 

@@ -40,6 +40,15 @@ pub struct ServerConfig {
     pub webhook_timeout: Duration,
     /// Delays before the retries of a chat event handler call (±10 % each).
     pub webhook_retry_delays: Vec<Duration>,
+    /// SMTP server, e.g. `smtp://user:password@mail.example.com:587?tls=required` (none: e-mail
+    /// is off).
+    pub smtp_url: Option<String>,
+    /// Sender address of every e-mail (the company name is its display name).
+    pub mail_from: String,
+    /// Directory whose `<kind>.<lang>.txt` files replace the built-in mail templates.
+    pub mail_templates_dir: Option<std::path::PathBuf>,
+    /// Delays before the retries of an e-mail the SMTP server refused for now.
+    pub mail_retry_delays: Vec<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +72,10 @@ impl Default for ServerConfig {
                 .into_iter()
                 .map(Duration::from_secs)
                 .collect(),
+            smtp_url: None,
+            mail_from: "noreply@localhost".into(),
+            mail_templates_dir: None,
+            mail_retry_delays: [60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
         }
     }
 }
@@ -103,6 +116,8 @@ pub struct AppState {
     pub channel_wake: Arc<tokio::sync::Notify>,
     /// Wakes the chat event handler delivery.
     pub webhook_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the e-mail delivery.
+    pub mail_wake: Arc<tokio::sync::Notify>,
     /// Outgoing HTTP (bot webhooks).
     pub http: reqwest::Client,
     /// Calls per second of each bot and custom channel.
@@ -127,6 +142,7 @@ impl AppState {
             bot_wake: Arc::new(tokio::sync::Notify::new()),
             channel_wake: Arc::new(tokio::sync::Notify::new()),
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
+            mail_wake: Arc::new(tokio::sync::Notify::new()),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             integration_calls: Arc::new(crate::rate::RateLimiter::new(50)),
             stored_calls: Arc::new(crate::rate::RateLimiter::new(20)),
@@ -140,10 +156,11 @@ impl AppState {
         if changes.wake_scheduler {
             self.wake.notify_one();
         }
-        // A change may have queued bot, channel or chat events.
+        // A change may have queued bot, channel or chat events, or e-mail.
         self.bot_wake.notify_one();
         self.channel_wake.notify_one();
         self.webhook_wake.notify_one();
+        self.mail_wake.notify_one();
     }
 
     /// Now, by the store's clock.

@@ -212,7 +212,7 @@ pub trait Store: Send + Sync + 'static {
     /// An outbox row is finished: delivered (`None`) or given up (`Some(reason)`).
     async fn outbox_done(&self, outbox_id: i64, error: Option<&str>) -> Result<()>;
     /// A failed attempt to be retried after `delay_micros`.
-    async fn bot_event_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()>;
+    async fn outbox_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()>;
     /// The event finally failed: the chat is handed to humans.
     async fn bot_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes>;
     /// Queues the calls of a claimed `event.chat_*` outbox row and marks the row done, in one
@@ -226,6 +226,11 @@ pub trait Store: Send + Sync + 'static {
     async fn webhook_deliveries(&self, status: Option<&str>, limit: i64) -> Result<Vec<WebhookDelivery>>;
     /// Sends a call again (same id and body); false if there is no such call or it is pending.
     async fn resend_webhook(&self, id: i64) -> Result<bool>;
+    /// Queues the daily report of `day` (the local date it ends) over `[from, to)`, once per
+    /// day; false if it was queued before.
+    async fn queue_daily_report(&self, day: &str, from: i64, to: i64) -> Result<bool>;
+    /// Figures and chats of `[from, to)` for the daily report.
+    async fn day_report(&self, from: i64, to: i64) -> Result<DayReport>;
     /// Departments, languages and chat limit of an operator.
     async fn set_operator_profile(
         &self,

@@ -78,3 +78,4 @@ include!("sql/bots.rs");
 include!("sql/channels.rs");
 include!("sql/export.rs");
 include!("sql/webhooks.rs");
+include!("sql/mail.rs");

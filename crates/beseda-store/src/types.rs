@@ -501,3 +501,20 @@ pub enum WebhookOutcome {
         error: String,
     },
 }
+
+/// What the daily report tells about a window of time.
+#[derive(Clone, Debug, Default)]
+pub struct DayReport {
+    /// Chats created in the window, of them offline, and their outcomes so far.
+    pub chats: i64,
+    pub offline: i64,
+    pub answered: i64,
+    pub missed: i64,
+    pub refusals: i64,
+    pub busy_messages: i64,
+    /// Ratings given in the window and the sum of their values (−2…2 each).
+    pub ratings: i64,
+    pub rating_sum: i64,
+    /// Every chat with a message in the window (all its messages; the report picks the window's).
+    pub details: Vec<ChatDetail>,
+}

@@ -21,6 +21,9 @@ pub struct Config {
     pub bot_files_allow_private_addresses: bool,
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub webhook_retry_delays_secs: Vec<u64>,
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub mail_templates_dir: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -39,6 +42,9 @@ impl Default for Config {
             bot_files_allow_private_addresses: false,
             trusted_proxies: Vec::new(),
             webhook_retry_delays_secs: vec![10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800],
+            smtp_url: None,
+            mail_from: "noreply@localhost".into(),
+            mail_templates_dir: None,
         }
     }
 }
@@ -87,6 +93,19 @@ bot_files_allow_private_addresses = false
 # Delays before the retries of a chat event handler call, in seconds (each ±10 %); after the
 # last one the call is marked dead.
 webhook_retry_delays_secs = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 28800]
+
+# SMTP server for e-mail (offline messages, negative ratings, long waits, the daily report,
+# chat histories for visitors): smtp://host:25 (plain), smtp://user:password@host:587?tls=required
+# (STARTTLS) or smtps://user:password@host:465. Without it no e-mail is sent.
+# smtp_url = ""
+
+# Sender address of every e-mail; the company name is shown as the sender's name.
+mail_from = "noreply@localhost"
+
+# A directory whose files replace the built-in mail templates of the same name
+# (offline_message, negative_rating, long_wait, chat_history, daily_report, signature;
+# each as <name>.ru.txt and <name>.en.txt: "Subject: ...", a blank line, the body).
+# mail_templates_dir = ""
 "#;
 
 impl Config {
@@ -151,6 +170,15 @@ impl Config {
                 .map(|d| d.parse().with_context(|| format!("BESEDA_WEBHOOK_RETRY_DELAYS_SECS: {d:?} is not a number")))
                 .collect::<Result<_>>()?;
         }
+        if let Some(v) = var("BESEDA_SMTP_URL").filter(|v| !v.is_empty()) {
+            self.smtp_url = Some(v);
+        }
+        if let Some(v) = var("BESEDA_MAIL_FROM") {
+            self.mail_from = v;
+        }
+        if let Some(v) = var("BESEDA_MAIL_TEMPLATES_DIR").filter(|v| !v.is_empty()) {
+            self.mail_templates_dir = Some(v.into());
+        }
         if let Some(v) = var("BESEDA_MAX_BODY_BYTES") {
             self.max_body_bytes = v.parse().context("BESEDA_MAX_BODY_BYTES must be a number")?;
         }
@@ -158,7 +186,7 @@ impl Config {
     }
 }
 
-/// A database URL safe to log: the password is replaced.
+/// A database or SMTP URL safe to log: the password is replaced.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
     match rest.split_once('@') {

@@ -192,9 +192,17 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
         max_body_bytes: config.max_body_bytes,
         bot_files_allow_private_addresses: config.bot_files_allow_private_addresses,
         webhook_retry_delays: config.webhook_retry_delays_secs.iter().map(|s| Duration::from_secs(*s)).collect(),
+        smtp_url: config.smtp_url.clone(),
+        mail_from: config.mail_from.clone(),
+        mail_templates_dir: config.mail_templates_dir.clone(),
         demo,
         ..ServerConfig::default()
     };
+    // An unusable SMTP URL or sender stops the start rather than losing mail later.
+    beseda_server::mail::Mailer::new(&server_config).map_err(anyhow::Error::msg)?;
+    if let Some(url) = &server_config.smtp_url {
+        tracing::info!(smtp = %config::redact_url(url), "e-mail on");
+    }
     let state = AppState::new(store, Arc::new(LocalBus::default()), server_config);
     println!("beseda listening on http://{addr}{}", if demo { " (demo: open /demo)" } else { "" });
     tracing::info!(%addr, "listening");

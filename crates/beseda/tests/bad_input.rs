@@ -320,7 +320,7 @@ async fn chat_history_requests_are_recorded_and_limited() {
     let (status, bad) = v.action("chat.send_chat_history", &[("email", "not-an-email")]).await;
     assert_eq!((status, bad["error"].as_str()), (400, Some("wrong-argument-value")));
     let visitor_id = beseda_core::ids::VisitorId::parse(v.visitor["id"].as_str().expect("id")).expect("hex");
-    let recorded = server.store.outbox("chat_history", visitor_id.as_str()).await.expect("outbox");
+    let recorded = server.store.outbox("mail.chat_history", visitor_id.as_str()).await.expect("outbox");
     assert_eq!(recorded.len(), 5);
     assert_eq!(recorded[0].payload["email"], "me@example.com");
     server.stop().await;

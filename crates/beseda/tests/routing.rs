@@ -248,7 +248,7 @@ async fn busy_messages_after_first_answer_and_response_timeouts() {
     server.tick().await;
     assert_eq!(texts_of(&chat_of(&v).await, "operator_busy"), ["Все заняты"]);
     // The admin was notified once (through the outbox).
-    let notices = server.store.outbox("admin_notice", "first_answer").await.expect("outbox");
+    let notices = server.store.outbox("mail.long_wait", "first_answer").await.expect("outbox");
     assert_eq!(notices.len(), 1);
 
     let chat = v.chat_id().await;
@@ -262,7 +262,7 @@ async fn busy_messages_after_first_answer_and_response_timeouts() {
     let busy = texts_of(&chat_of(&v).await, "operator_busy");
     assert_eq!(busy.len(), 2, "one for the first answer, one — only once — for the response: {busy:?}");
     // Within 30 minutes no second admin notice.
-    assert!(server.store.outbox("admin_notice", "operator_response").await.expect("outbox").is_empty());
+    assert!(server.store.outbox("mail.long_wait", "operator_response").await.expect("outbox").is_empty());
     let counts = server.store.outcome_counts().await.expect("counts");
     assert_eq!(counts.busy_messages, 2);
     // An answer in time cancels the pending busy message.

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::{is_valid_key, OperatorId};
 use beseda_core::model::Department;
-use beseda_core::settings::{normalize_url, OrgSettings};
+use beseda_core::settings::{email_list, is_email, normalize_url, OrgSettings};
 use beseda_core::state::OperatorRole;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -72,6 +72,24 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
     let crm = &s.crm_link_template;
     if !crm.is_empty() && (normalize_url(crm).is_empty() || !crm.contains("{id}")) {
         return Err(invalid("crm_link_template", "must be an http(s) URL containing {id}"));
+    }
+    if !s.site_url.is_empty() && !is_http_url(&s.site_url) {
+        return Err(invalid("site_url", "must be an http(s) URL"));
+    }
+    if !beseda_core::local_time::is_zone(&s.time_zone) {
+        return Err(invalid("time_zone", "must be an IANA time zone such as Europe/Moscow"));
+    }
+    if beseda_core::local_time::parse_hh_mm(&s.daily_report_time).is_none() {
+        return Err(invalid("daily_report_time", "must be HH:MM, 00:00 to 23:59"));
+    }
+    for (name, list) in [
+        ("email_left_messages", &s.email_left_messages),
+        ("email_negative_feedback", &s.email_negative_feedback),
+        ("email_daily_reports", &s.email_daily_reports),
+    ] {
+        if let Some(bad) = email_list(list).into_iter().find(|a| !is_email(a)) {
+            return Err(invalid(name, &format!("{bad:?} is not an e-mail address (separate addresses with commas)")));
+        }
     }
     for (name, url) in [
         ("chat_started_handler_url", &s.chat_started_handler_url),

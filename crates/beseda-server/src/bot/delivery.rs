@@ -172,7 +172,7 @@ async fn deliver(state: &AppState, d: BotDelivery) -> Result<(), beseda_store::S
         Outcome::Retryable(why) if (d.attempts as usize) < retries.len() => {
             let delay = retries[d.attempts as usize];
             tracing::info!(chat = d.chat_id.0, attempt = d.attempts + 1, reason = %why, "bot event will be retried");
-            state.store.bot_event_retry(d.outbox_id, delay.as_micros() as i64, &why).await
+            state.store.outbox_retry(d.outbox_id, delay.as_micros() as i64, &why).await
         }
         Outcome::Retryable(why) | Outcome::Final(why) if d.notify_only => {
             tracing::info!(chat = d.chat_id.0, reason = %why, "bot notification not delivered");

@@ -41,7 +41,7 @@ async fn deliver(state: &AppState, c: OutboxClaim) -> Result<(), beseda_store::S
     match attempt(state, &c, &channel.callback_url, &channel.secret).await {
         Attempt::Delivered(_) => state.store.outbox_done(c.id, None).await,
         Attempt::Retry { why, .. } if (c.attempts as usize) < retries.len() => {
-            state.store.bot_event_retry(c.id, retries[c.attempts as usize].as_micros() as i64, &why).await
+            state.store.outbox_retry(c.id, retries[c.attempts as usize].as_micros() as i64, &why).await
         }
         Attempt::Retry { why, .. } | Attempt::Final { why, .. } => {
             tracing::warn!(channel = %key, reason = %why, "channel event not delivered");

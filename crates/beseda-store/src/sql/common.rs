@@ -865,6 +865,7 @@ async fn create_chat(
     // The chat item comes first so clients have the chat before its messages.
     let chat_item_index = emit.items.len();
     emit.item(DeltaItem::upd("CHAT", v.visit_session_id.as_str(), Value::Null));
+    let has_question = first.is_some();
     if let Some((text, msg_csid)) = first {
         let m = NewMessage {
             chat: &chat,
@@ -895,6 +896,10 @@ async fn create_chat(
     touch_activity(conn, emit, &chat).await?;
     route_new_chat(conn, emit, &mut chat, bot).await?;
     emit.wake |= chat.operator_id.is_none();
+    // A message left while nobody could answer goes to the «left messages» addresses.
+    if chat.offline && has_question {
+        queue_mail(conn, "mail.offline_message", &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None).await?;
+    }
     Ok(chat)
 }
 
@@ -1880,6 +1885,11 @@ impl Store for SqlStore {
                 .bind(emit.now)
                 .execute(&mut *conn)
                 .await?;
+                if req.rate <= rules::NEGATIVE_RATING {
+                    let payload = json!({"chatId": chat.id.0, "operatorId": operator.0, "rate": req.rate, "note": req.note});
+                    let once = Some(rules::NOTICE_EVERY_MICROS);
+                    queue_mail(conn, "mail.negative_rating", &chat.id.0.to_string(), &payload, emit.now, once).await?;
+                }
                 let rating =
                     Rating { operator_id: operator, rating: req.rate, note: req.note.clone(), created_at: emit.now };
                 emit.item(DeltaItem::upd("OPERATOR_RATE", chat.visit_session_id.as_str(), wire::rating(&rating)));
@@ -1919,7 +1929,7 @@ impl Store for SqlStore {
         let chat = chat.as_ref().map(chat_from).transpose()?.ok_or(DomainError::NoChat)?;
         let now = self.clock.now();
         let recent: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM outbox WHERE kind = 'chat_history' AND subject = $1 AND created_at > $2",
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'mail.chat_history' AND subject = $1 AND created_at > $2",
         )
         .bind(v.visitor_id.as_str())
         .bind(now - 3600 * 1_000_000)
@@ -1928,15 +1938,8 @@ impl Store for SqlStore {
         if recent >= rules::CHAT_HISTORY_PER_HOUR {
             return Err(DomainError::ChatHistorySentTooManyTimes.into());
         }
-        sqlx::query(
-            "INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('chat_history', $1, $2, $3, $4)",
-        )
-        .bind(v.visitor_id.as_str())
-        .bind(to_json(&json!({"email": email, "chatId": chat.id.0, "lang": settings.default_lang}))?)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        let payload = json!({"email": email, "chatId": chat.id.0, "lang": settings.default_lang});
+        queue_mail(&mut tx, "mail.chat_history", v.visitor_id.as_str(), &payload, now, None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -2755,6 +2758,14 @@ impl Store for SqlStore {
         self.resend_webhook_call(id).await
     }
 
+    async fn queue_daily_report(&self, day: &str, from: i64, to: i64) -> Result<bool> {
+        self.queue_day_report(day, from, to).await
+    }
+
+    async fn day_report(&self, from: i64, to: i64) -> Result<DayReport> {
+        self.load_day_report(from, to).await
+    }
+
     async fn channel_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
@@ -2818,7 +2829,7 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn bot_event_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()> {
+    async fn outbox_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()> {
         sqlx::query("UPDATE outbox SET due_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
             .bind(self.clock.now() + delay_micros)
             .bind(error)

@@ -10,8 +10,6 @@ const TIMER_AUTO_CLOSE: &str = "auto_close";
 const TIMER_OPERATOR_CLOSED: &str = "operator_closed";
 const TIMER_REASSIGN: &str = "reassign";
 const TIMER_BOT_REPLY: &str = "bot_reply";
-/// An admin notice about a busy message goes out at most this often.
-const ADMIN_NOTICE_EVERY_MICROS: i64 = 30 * 60 * 1_000_000;
 
 fn secs(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX / 2_000_000).saturating_mul(1_000_000)
@@ -406,27 +404,14 @@ async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, closed_b
     domain_event(conn, "chat_closed", chat, json!({"outcome": chat.outcome, "closedBy": closed_by}), emit.now).await
 }
 
-/// The busy auto-message, with its counter and (at most every 30 minutes) an admin notice.
+/// The busy auto-message, with its counter and (at most every 30 minutes) a long-wait e-mail.
 async fn send_busy_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, reason: &str) -> Result<()> {
     let text = emit.settings.busy_message.clone();
     system_message(conn, emit, chat, MessageKind::OperatorBusy, text).await?;
     chat.busy_messages += 1;
     save_chat(conn, chat).await?;
-    let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = 'admin_notice' AND created_at > $1")
-        .bind(emit.now - ADMIN_NOTICE_EVERY_MICROS)
-        .fetch_one(&mut *conn)
-        .await?;
-    if recent == 0 {
-        sqlx::query(
-            "INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('admin_notice', $1, $2, $3, $4)",
-        )
-        .bind(reason)
-        .bind(to_json(&json!({"reason": reason, "chatId": chat.id.0}))?)
-        .bind(emit.now)
-        .bind(emit.now)
-        .execute(&mut *conn)
-        .await?;
-    }
+    let payload = json!({"reason": reason, "chatId": chat.id.0});
+    queue_mail(conn, "mail.long_wait", reason, &payload, emit.now, Some(rules::NOTICE_EVERY_MICROS)).await?;
     Ok(())
 }
 
