@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod health;
 pub mod mail;
+pub mod messenger;
 pub mod openapi;
 pub mod operator;
 pub mod origin;

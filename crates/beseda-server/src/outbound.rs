@@ -66,7 +66,10 @@ pub async fn send(req: reqwest::RequestBuilder, limit: Duration) -> Attempt {
     match sent {
         Err(_) => Attempt::Retry { status: None, why: timeout(), retry_after: None },
         Ok(Err(e)) if e.is_timeout() => Attempt::Retry { status: None, why: timeout(), retry_after: None },
-        Ok(Err(e)) => Attempt::Retry { status: None, why: format!("request failed: {e}"), retry_after: None },
+        // Without the URL: it may hold a token (Telegram) or a secret path.
+        Ok(Err(e)) => {
+            Attempt::Retry { status: None, why: format!("request failed: {}", e.without_url()), retry_after: None }
+        }
         Ok(Ok((s, _, body))) if s.is_success() => Attempt::Delivered(body),
         Ok(Ok((s, retry_after, _))) => {
             let why = format!("HTTP {}", s.as_u16());

@@ -3,7 +3,7 @@
 
 use crate::openapi::{self, ApiDoc};
 use crate::state::AppState;
-use crate::{admin, bot, channel, demo, health, operator, stored, visitor};
+use crate::{admin, bot, channel, demo, health, messenger, operator, stored, visitor};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
@@ -45,7 +45,7 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "Create or change a custom channel; returns its key and secret (admin)",
             )
             .body("Channel"),
-            put(admin::put_channel),
+            put(admin::channels::put_channel),
         ),
         (
             ApiDoc::new(
@@ -188,6 +188,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/bot/v2/{method}", axum::routing::any(bot::api::call))
         .route("/api/bot/v2/file/{guid}", get(bot::files::download))
         .route("/api/custom-channel/v1/{key}/{method}", post(channel::inbound::call))
+        .route("/api/telegram/{key}/webhook", post(messenger::telegram::webhook))
+        .route("/api/vk/{key}/callback", post(messenger::vk::callback))
         .route("/api/v2/{*method}", get(stored::call).post(stored::call))
         .route("/api/v3/{*method}", get(stored::call).post(stored::call))
         .route("/api/v4/{*method}", get(stored::call).post(stored::call))

@@ -49,6 +49,10 @@ pub struct ServerConfig {
     pub mail_templates_dir: Option<std::path::PathBuf>,
     /// Delays before the retries of an e-mail the SMTP server refused for now.
     pub mail_retry_delays: Vec<Duration>,
+    /// Telegram Bot API address (`https://api.telegram.org`).
+    pub telegram_api_url: String,
+    /// VK API address (`https://api.vk.com`).
+    pub vk_api_url: String,
 }
 
 impl Default for ServerConfig {
@@ -76,6 +80,8 @@ impl Default for ServerConfig {
             mail_from: "noreply@localhost".into(),
             mail_templates_dir: None,
             mail_retry_delays: [60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
+            telegram_api_url: "https://api.telegram.org".into(),
+            vk_api_url: "https://api.vk.com".into(),
         }
     }
 }

@@ -426,6 +426,10 @@ pub struct ChannelConfig {
     /// Bot side: the operator account the channel speaks as, and its sort order.
     pub operator_id: Option<OperatorId>,
     pub sort_order: i64,
+    /// `custom`, `telegram` or `vk`.
+    pub kind: String,
+    /// The messenger's credentials (`custom`: `{}`).
+    pub config: Value,
 }
 
 #[derive(Clone, Debug)]
@@ -440,6 +444,10 @@ pub struct ChannelRecord {
     pub allowed_departments: Vec<String>,
     pub side: String,
     pub operator_id: Option<OperatorId>,
+    /// `custom`, `telegram` or `vk`.
+    pub kind: String,
+    /// The messenger's credentials (`custom`: `{}`).
+    pub config: Value,
 }
 
 /// An outbox row claimed for delivery.

@@ -24,6 +24,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub mail_from: String,
     pub mail_templates_dir: Option<PathBuf>,
+    pub telegram_api_url: String,
+    pub vk_api_url: String,
 }
 
 impl Default for Config {
@@ -45,6 +47,8 @@ impl Default for Config {
             smtp_url: None,
             mail_from: "noreply@localhost".into(),
             mail_templates_dir: None,
+            telegram_api_url: "https://api.telegram.org".into(),
+            vk_api_url: "https://api.vk.com".into(),
         }
     }
 }
@@ -106,6 +110,10 @@ mail_from = "noreply@localhost"
 # (offline_message, negative_rating, long_wait, chat_history, daily_report, signature;
 # each as <name>.ru.txt and <name>.en.txt: "Subject: ...", a blank line, the body).
 # mail_templates_dir = ""
+
+# Addresses of the messenger APIs (change them only for a proxy or a test double).
+telegram_api_url = "https://api.telegram.org"
+vk_api_url = "https://api.vk.com"
 "#;
 
 impl Config {
@@ -178,6 +186,12 @@ impl Config {
         }
         if let Some(v) = var("BESEDA_MAIL_TEMPLATES_DIR").filter(|v| !v.is_empty()) {
             self.mail_templates_dir = Some(v.into());
+        }
+        if let Some(v) = var("BESEDA_TELEGRAM_API_URL") {
+            self.telegram_api_url = v;
+        }
+        if let Some(v) = var("BESEDA_VK_API_URL") {
+            self.vk_api_url = v;
         }
         if let Some(v) = var("BESEDA_MAX_BODY_BYTES") {
             self.max_body_bytes = v.parse().context("BESEDA_MAX_BODY_BYTES must be a number")?;

@@ -195,6 +195,8 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
         smtp_url: config.smtp_url.clone(),
         mail_from: config.mail_from.clone(),
         mail_templates_dir: config.mail_templates_dir.clone(),
+        telegram_api_url: config.telegram_api_url.clone(),
+        vk_api_url: config.vk_api_url.clone(),
         demo,
         ..ServerConfig::default()
     };

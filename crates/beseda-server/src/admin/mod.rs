@@ -15,9 +15,10 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+pub mod channels;
 pub mod webhooks;
 
-fn admin_only(who: &OperatorAuth) -> ApiResult<()> {
+pub(crate) fn admin_only(who: &OperatorAuth) -> ApiResult<()> {
     if who.operator.role == OperatorRole::Admin {
         Ok(())
     } else {
@@ -25,11 +26,11 @@ fn admin_only(who: &OperatorAuth) -> ApiResult<()> {
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))
 }
 
-fn invalid(field: &str, why: &str) -> ApiError {
+pub(crate) fn invalid(field: &str, why: &str) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-setting", format!("{field}: {why}"))
 }
 
@@ -231,7 +232,7 @@ pub struct BotBody {
     pub send_chat_returned_to_bot: bool,
 }
 
-fn default_sort_order() -> i64 {
+pub(crate) fn default_sort_order() -> i64 {
     100
 }
 
@@ -278,79 +279,6 @@ pub async fn put_bot(
     Ok(Json(json!({"operatorId": bot.operator_id.0, "sortOrder": bot.sort_order, "apiVersion": bot.api_version,
         "webhookUrl": bot.webhook_url, "sendChannel": bot.send_channel,
         "sendChatClosed": bot.send_chat_closed, "sendChatReturnedToBot": bot.send_chat_returned_to_bot, "token": bot.token})))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ChannelBody {
-    /// Absent: a new channel.
-    pub key: Option<String>,
-    pub title: String,
-    #[serde(default)]
-    pub callback_url: String,
-    #[serde(default = "default_department_mode")]
-    pub department_mode: String,
-    pub default_department: Option<String>,
-    #[serde(default)]
-    pub allowed_departments: Vec<String>,
-    #[serde(default)]
-    pub rotate_secret: bool,
-    /// `visitor` (default) or `bot`.
-    #[serde(default = "default_side")]
-    pub side: String,
-    /// Bot side: the operator account the channel speaks as, and its sort order.
-    pub operator_id: Option<i64>,
-    #[serde(default = "default_sort_order")]
-    pub sort_order: i64,
-}
-
-fn default_side() -> String {
-    "visitor".into()
-}
-
-fn default_department_mode() -> String {
-    "not_necessary".into()
-}
-
-/// Creates or changes a custom channel (custom-channel.md §1); the answer carries its key and
-/// secret.
-pub async fn put_channel(
-    State(state): State<AppState>,
-    who: OperatorAuth,
-    bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
-    admin_only(&who)?;
-    let b: ChannelBody = parse(&bytes)?;
-    if b.title.trim().is_empty() {
-        return Err(invalid("title", "must not be empty"));
-    }
-    if !["not_necessary", "obligatory"].contains(&b.department_mode.as_str()) {
-        return Err(invalid("departmentMode", "not_necessary or obligatory"));
-    }
-    if b.department_mode == "obligatory" && b.allowed_departments.is_empty() {
-        return Err(invalid("allowedDepartments", "an obligatory department needs allowed departments"));
-    }
-    let url_ok =
-        b.callback_url.is_empty() || b.callback_url.starts_with("http://") || b.callback_url.starts_with("https://");
-    if !url_ok {
-        return Err(invalid("callbackUrl", "must be an http:// or https:// URL"));
-    }
-    let config = beseda_store::ChannelConfig {
-        key: b.key,
-        title: b.title,
-        callback_url: b.callback_url,
-        department_mode: b.department_mode,
-        default_department: b.default_department,
-        allowed_departments: b.allowed_departments,
-        rotate_secret: b.rotate_secret,
-        side: b.side,
-        operator_id: b.operator_id.map(OperatorId),
-        sort_order: b.sort_order,
-    };
-    let c = state.store.save_channel(&config).await.map_err(ApiError::operator)?;
-    Ok(Json(json!({"key": c.key, "title": c.title, "secret": c.secret, "callbackUrl": c.callback_url,
-        "departmentMode": c.department_mode, "defaultDepartment": c.default_department,
-        "allowedDepartments": c.allowed_departments, "side": c.side, "operatorId": c.operator_id.map(|o| o.0)})))
 }
 
 pub async fn outcome_counts(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {

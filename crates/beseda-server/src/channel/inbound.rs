@@ -16,6 +16,13 @@ use serde_json::{json, Value};
 /// A custom-channel API error: `{"error": code, "desc": …}`.
 pub struct ChannelError(StatusCode, &'static str, String);
 
+impl ChannelError {
+    /// Status, code and description.
+    pub fn parts(&self) -> (StatusCode, &'static str, &str) {
+        (self.0, self.1, &self.2)
+    }
+}
+
 impl IntoResponse for ChannelError {
     fn into_response(self) -> Response {
         (self.0, Json(json!({"error": self.1, "desc": self.2}))).into_response()
@@ -179,11 +186,8 @@ pub async fn call(
         return bot_side(&state, &channel, &method, &body).await;
     }
     match method.as_str() {
-        "message" => message(&state, &channel, &body).await,
-        "start_chat" => {
-            ensure_chat(&state, &channel, &body).await?;
-            Ok(Json(json!({"result": "ok"})))
-        }
+        "message" => post_message(&state, &channel, &body).await,
+        "start_chat" => start_chat(&state, &channel, &body).await,
         "close_chat" => close_chat(&state, &channel, &body).await,
         other => Err(ChannelError(StatusCode::NOT_FOUND, "unknown-method", format!("no method `{other}`"))),
     }
@@ -231,7 +235,22 @@ fn parse_message(body: &Value) -> Result<Inbound, ChannelError> {
     }
 }
 
-async fn message(state: &AppState, channel: &ChannelRecord, body: &Value) -> Result<Json<Value>, ChannelError> {
+/// `start_chat` (§4.2): the chat is opened with no message (nothing happens if it is open).
+pub(crate) async fn start_chat(
+    state: &AppState,
+    channel: &ChannelRecord,
+    body: &Value,
+) -> Result<Json<Value>, ChannelError> {
+    ensure_chat(state, channel, body).await?;
+    Ok(Json(json!({"result": "ok"})))
+}
+
+/// `message` (§4.1); messenger adapters post their users' messages through it too.
+pub(crate) async fn post_message(
+    state: &AppState,
+    channel: &ChannelRecord,
+    body: &Value,
+) -> Result<Json<Value>, ChannelError> {
     let inbound = parse_message(body)?;
     let client_side_id = match body.pointer("/message/id") {
         None | Some(Value::Null) => hex_id(),

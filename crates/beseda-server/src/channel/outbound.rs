@@ -1,5 +1,5 @@
-//! Events to a custom channel's callback URL (custom-channel.md §4.3, §6): signed, in order per
-//! chat, each attempt at most 10 s; network errors, time-outs, 408, 429 and 5xx are retried
+//! Events to a custom channel's callback URL (custom-channel.md §4.3, §6), or through its
+//! messenger adapter (Telegram, VK): signed, in order per chat, each attempt at most 10 s; network errors, time-outs, 408, 429 and 5xx are retried
 //! after the configured delays; a message that finally fails is recorded as not delivered and
 //! the next one proceeds.
 
@@ -33,12 +33,18 @@ async fn attempt(state: &AppState, c: &OutboxClaim, url: &str, secret: &str) -> 
 
 async fn deliver(state: &AppState, c: OutboxClaim) -> Result<(), beseda_store::StoreError> {
     let key = c.payload["channel"].as_str().unwrap_or_default().to_owned();
-    let channel = state.store.channel(&key).await?.filter(|ch| !ch.callback_url.is_empty());
+    let channel = state.store.channel(&key).await?.filter(|ch| ch.kind != "custom" || !ch.callback_url.is_empty());
     let Some(channel) = channel else {
         return state.store.outbox_done(c.id, Some("the channel has no callback URL")).await;
     };
     let retries = &state.config.channel_retry_delays;
-    match attempt(state, &c, &channel.callback_url, &channel.secret).await {
+    let result = if channel.kind == "custom" {
+        attempt(state, &c, &channel.callback_url, &channel.secret).await
+    } else {
+        let body = signed_body(&c.payload["body"], &state.origin.get(), &channel.secret);
+        crate::messenger::deliver(state, &channel, &body).await
+    };
+    match result {
         Attempt::Delivered(_) => state.store.outbox_done(c.id, None).await,
         Attempt::Retry { why, .. } if (c.attempts as usize) < retries.len() => {
             state.store.outbox_retry(c.id, retries[c.attempts as usize].as_micros() as i64, &why).await

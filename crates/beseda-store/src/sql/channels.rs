@@ -4,7 +4,8 @@
 use crate::types::{ChannelConfig, ChannelRecord};
 
 const CHANNEL_COLS: &str =
-    "key, title, secret, callback_url, department_mode, default_department, allowed_departments, side, operator_id";
+    "key, title, secret, callback_url, department_mode, default_department, allowed_departments, side, operator_id, \
+     kind, config";
 
 /// `bots.api_version` of a custom channel on the bot side.
 const CHANNEL_BOT_API: i64 = 3;
@@ -20,6 +21,8 @@ fn channel_from(row: &DbRow) -> Result<ChannelRecord> {
         allowed_departments: json_col(row, "allowed_departments")?,
         side: row.try_get("side")?,
         operator_id: row.try_get::<Option<i64>, _>("operator_id")?.map(OperatorId),
+        kind: row.try_get("kind")?,
+        config: json_col(row, "config")?,
     })
 }
 

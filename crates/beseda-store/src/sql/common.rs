@@ -2547,11 +2547,12 @@ impl Store for SqlStore {
         }
         sqlx::query(
             "INSERT INTO custom_channels (key, title, secret, callback_url, department_mode, default_department, \
-             allowed_departments, created_at, side, operator_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             allowed_departments, created_at, side, operator_id, kind, config) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT (key) DO UPDATE SET title = excluded.title, secret = excluded.secret, \
              callback_url = excluded.callback_url, department_mode = excluded.department_mode, \
              default_department = excluded.default_department, allowed_departments = excluded.allowed_departments, \
-             side = excluded.side, operator_id = excluded.operator_id",
+             side = excluded.side, operator_id = excluded.operator_id, kind = excluded.kind, config = excluded.config",
         )
         .bind(&key)
         .bind(&config.title)
@@ -2563,6 +2564,8 @@ impl Store for SqlStore {
         .bind(self.clock.now())
         .bind(&config.side)
         .bind(config.operator_id.map(|o| o.0))
+        .bind(&config.kind)
+        .bind(to_json(&config.config)?)
         .execute(&mut *tx)
         .await
         .map_err(StoreError::from_db)?;

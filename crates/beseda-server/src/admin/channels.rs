@@ -1,0 +1,181 @@
+//! Channels in the admin API: custom channels (custom-channel.md §1) and the messenger
+//! channels built on them — a Telegram bot (`kind: telegram`, `config.botToken`; the token is
+//! checked and the webhook set) and a VK community (`kind: vk`, `config.accessToken`,
+//! `config.confirmation`, optional `config.groupId`; the answer gives the callback URL and the
+//! secret key to enter in VK).
+
+use super::{admin_only, default_sort_order, invalid, parse};
+use crate::error::{ApiError, ApiResult};
+use crate::messenger::{self, telegram};
+use crate::operator::session::OperatorAuth;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use beseda_core::ids::OperatorId;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelBody {
+    /// Absent: a new channel.
+    pub key: Option<String>,
+    pub title: String,
+    #[serde(default)]
+    pub callback_url: String,
+    #[serde(default = "default_department_mode")]
+    pub department_mode: String,
+    pub default_department: Option<String>,
+    #[serde(default)]
+    pub allowed_departments: Vec<String>,
+    #[serde(default)]
+    pub rotate_secret: bool,
+    /// `visitor` (default) or `bot`.
+    #[serde(default = "default_side")]
+    pub side: String,
+    /// Bot side: the operator account the channel speaks as, and its sort order.
+    pub operator_id: Option<i64>,
+    #[serde(default = "default_sort_order")]
+    pub sort_order: i64,
+    /// `custom` (default), `telegram` or `vk`.
+    #[serde(default = "default_kind")]
+    pub kind: String,
+    /// The messenger's credentials.
+    #[serde(default)]
+    pub config: serde_json::Map<String, Value>,
+}
+
+fn default_side() -> String {
+    "visitor".into()
+}
+
+fn default_department_mode() -> String {
+    "not_necessary".into()
+}
+
+fn default_kind() -> String {
+    "custom".into()
+}
+
+fn unreachable(service: &str, why: String) -> ApiError {
+    ApiError::new(StatusCode::BAD_GATEWAY, "messenger-unreachable", format!("{service}: {why}"))
+}
+
+/// The messenger credentials of a channel of `kind`, checked (Telegram: with Telegram).
+async fn messenger_config(
+    state: &AppState,
+    kind: &str,
+    config: &serde_json::Map<String, Value>,
+) -> ApiResult<(Value, Option<String>)> {
+    let text = |k: &str| config.get(k).and_then(Value::as_str).map(str::trim).unwrap_or_default().to_owned();
+    match kind {
+        "telegram" => {
+            let token = text("botToken");
+            if !telegram::is_token(&token) {
+                return Err(invalid("config.botToken", "a bot token from @BotFather, like 123456:ABC-DEF…"));
+            }
+            let username = telegram::check_token(state, &token).await.map_err(|e| match e {
+                telegram::ConnectError::Rejected(why) => {
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "telegram-token-rejected", why)
+                }
+                telegram::ConnectError::Unreachable(why) => unreachable("Telegram", why),
+            })?;
+            Ok((json!({"botToken": token, "username": username}), Some(username)))
+        }
+        "vk" => {
+            let (access, confirmation) = (text("accessToken"), text("confirmation"));
+            if access.is_empty() {
+                return Err(invalid("config.accessToken", "the community access key is required"));
+            }
+            if confirmation.is_empty() || confirmation.len() > 64 {
+                return Err(invalid("config.confirmation", "the string VK expects back, 1 to 64 characters"));
+            }
+            let group = match config.get("groupId") {
+                None | Some(Value::Null) => String::new(),
+                Some(g) => match g.as_i64().or_else(|| g.as_str().and_then(|s| s.parse().ok())) {
+                    Some(id) if id > 0 => id.to_string(),
+                    _ => return Err(invalid("config.groupId", "the community's numeric id")),
+                },
+            };
+            Ok((json!({"accessToken": access, "confirmation": confirmation, "groupId": group}), None))
+        }
+        _ => Ok((json!({}), None)),
+    }
+}
+
+/// Creates or changes a channel; the answer carries its key and secret, and for messengers
+/// where it is connected.
+pub async fn put_channel(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let b: ChannelBody = parse(&bytes)?;
+    if b.title.trim().is_empty() {
+        return Err(invalid("title", "must not be empty"));
+    }
+    if !["not_necessary", "obligatory"].contains(&b.department_mode.as_str()) {
+        return Err(invalid("departmentMode", "not_necessary or obligatory"));
+    }
+    if b.department_mode == "obligatory" && b.allowed_departments.is_empty() {
+        return Err(invalid("allowedDepartments", "an obligatory department needs allowed departments"));
+    }
+    let url_ok =
+        b.callback_url.is_empty() || b.callback_url.starts_with("http://") || b.callback_url.starts_with("https://");
+    if !url_ok {
+        return Err(invalid("callbackUrl", "must be an http:// or https:// URL"));
+    }
+    let messenger = messenger::KINDS.contains(&b.kind.as_str());
+    if !messenger && b.kind != "custom" {
+        return Err(invalid("kind", "custom, telegram or vk"));
+    }
+    if messenger && b.side != "visitor" {
+        return Err(invalid("side", "messenger channels are on the visitor side"));
+    }
+    if let Some(key) = &b.key {
+        let existing = state.store.channel(key).await.map_err(ApiError::operator)?;
+        if existing.is_some_and(|c| c.kind != b.kind) {
+            return Err(invalid("kind", "a channel keeps its kind"));
+        }
+    }
+    // Credentials are checked before anything is saved.
+    let (config, username) = messenger_config(&state, &b.kind, &b.config).await?;
+    let config = beseda_store::ChannelConfig {
+        key: b.key,
+        title: b.title,
+        callback_url: if messenger { String::new() } else { b.callback_url },
+        department_mode: b.department_mode,
+        default_department: b.default_department,
+        allowed_departments: b.allowed_departments,
+        rotate_secret: b.rotate_secret,
+        side: b.side,
+        operator_id: b.operator_id.map(OperatorId),
+        sort_order: b.sort_order,
+        kind: b.kind,
+        config,
+    };
+    let c = state.store.save_channel(&config).await.map_err(ApiError::operator)?;
+    let mut answer = json!({"key": c.key, "title": c.title, "kind": c.kind, "secret": c.secret,
+        "callbackUrl": c.callback_url, "departmentMode": c.department_mode, "defaultDepartment": c.default_department,
+        "allowedDepartments": c.allowed_departments, "side": c.side, "operatorId": c.operator_id.map(|o| o.0)});
+    match c.kind.as_str() {
+        "telegram" => {
+            telegram::set_webhook(&state, &c).await.map_err(|e| match e {
+                telegram::ConnectError::Rejected(why) | telegram::ConnectError::Unreachable(why) => {
+                    unreachable("Telegram did not take the webhook (the channel is saved; save it again)", why)
+                }
+            })?;
+            answer["webhookUrl"] = json!(telegram::webhook_url(&state, &c));
+            answer["botUsername"] = json!(username);
+        }
+        "vk" => {
+            answer["callbackUrl"] = json!(messenger::vk::callback_url(&state, &c));
+            answer["secretKey"] = json!(c.secret);
+            answer["confirmation"] = c.config["confirmation"].clone();
+        }
+        _ => {}
+    }
+    Ok(Json(answer))
+}
