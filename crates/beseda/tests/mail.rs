@@ -62,7 +62,10 @@ async fn offline_messages_go_to_the_left_messages_addresses() {
     assert_eq!(m.rcpt_to, ["support@sila.ru", "boss@sila.ru"]);
     assert_eq!(m.addresses("To"), ["support@sila.ru", "boss@sila.ru"]);
     assert_eq!(m.addresses("Reply-To"), ["ivan@mail.ru"], "replies go to the visitor");
-    assert_eq!((m.addresses("From"), m.sender_name()), (vec!["noreply@beseda.test".to_owned()], "ООО «Сила»".to_owned()));
+    assert_eq!(
+        (m.addresses("From"), m.sender_name()),
+        (vec!["noreply@beseda.test".to_owned()], "ООО «Сила»".to_owned())
+    );
     assert_eq!(m.subject(), "ООО «Сила»: сообщение от посетителя Иван");
     let text = m.text();
     for part in [

@@ -136,7 +136,8 @@ async fn inbound_body(state: &AppState, channel: &ChannelRecord, update: &Value)
 
 /// The sender's name and username as visitor fields.
 fn fields(from: &Value) -> Value {
-    let name = [from["first_name"].as_str(), from["last_name"].as_str()].into_iter().flatten().collect::<Vec<_>>().join(" ");
+    let name =
+        [from["first_name"].as_str(), from["last_name"].as_str()].into_iter().flatten().collect::<Vec<_>>().join(" ");
     let mut f = serde_json::Map::new();
     if !name.is_empty() {
         f.insert("name".into(), json!(name));
@@ -232,7 +233,13 @@ mod tests {
     #[test]
     fn bot_tokens_have_an_id_and_a_secret() {
         assert!(super::is_token("123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_"));
-        for bad in ["", "123456789", "abc:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw", "1:short", "1:AAHdqTcvCH1vGWJxfSeofSAs0K5PA/Dsaw"] {
+        for bad in [
+            "",
+            "123456789",
+            "abc:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+            "1:short",
+            "1:AAHdqTcvCH1vGWJxfSeofSAs0K5PA/Dsaw",
+        ] {
             assert!(!super::is_token(bad), "{bad}");
         }
     }

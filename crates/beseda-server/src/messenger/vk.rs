@@ -50,7 +50,8 @@ fn inbound_body(m: &Value) -> Option<Value> {
         "doc" => Some((a["doc"]["url"].as_str()?.to_owned(), a["doc"]["title"].as_str().unwrap_or("file").to_owned())),
         "photo" => {
             let sizes = a["photo"]["sizes"].as_array()?;
-            let best = sizes.iter().max_by_key(|s| s["width"].as_i64().unwrap_or(0) * s["height"].as_i64().unwrap_or(0))?;
+            let best =
+                sizes.iter().max_by_key(|s| s["width"].as_i64().unwrap_or(0) * s["height"].as_i64().unwrap_or(0))?;
             Some((best["url"].as_str()?.to_owned(), "photo.jpg".to_owned()))
         }
         _ => None,
