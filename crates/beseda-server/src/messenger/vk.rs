@@ -85,7 +85,7 @@ pub async fn callback(State(state): State<AppState>, Path(key): Path<String>, bo
         return text(StatusCode::FORBIDDEN, "wrong secret key");
     }
     let group = config(&channel, "groupId");
-    if !group.is_empty() && event["group_id"].to_string() != group {
+    if !group.is_empty() && event["group_id"].as_i64().map(|g| g.to_string()).as_deref() != Some(group) {
         return text(StatusCode::FORBIDDEN, "another community");
     }
     match event["type"].as_str() {
