@@ -27,23 +27,21 @@ async fn server_with(tg: &MockHttp, vk: &MockHttp) -> TestServer {
     TestServer::start_with(false, config).await
 }
 
-fn telegram_api() -> impl std::future::Future<Output = MockHttp> {
-    async {
-        let tg = MockHttp::start().await;
-        let m = |method: &str| format!("/bot{TOKEN}/{method}");
-        tg.answer(
-            &m("getMe"),
-            200,
-            r#"{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"Сила","username":"sila_bot"}}"#,
-        );
-        tg.answer(&m("setWebhook"), 200, OK_TRUE);
-        tg.answer(&m("sendMessage"), 200, r#"{"ok":true,"result":{"message_id":100}}"#);
-        tg.answer(&m("sendDocument"), 200, r#"{"ok":true,"result":{"message_id":101}}"#);
-        tg.answer(&m("answerCallbackQuery"), 200, OK_TRUE);
-        tg.answer(&m("getFile"), 200, r#"{"ok":true,"result":{"file_id":"F1","file_path":"documents/file_7.pdf"}}"#);
-        tg.answer(&format!("/file/bot{TOKEN}/documents/file_7.pdf"), 200, "%PDF-1.4 счёт");
-        tg
-    }
+async fn telegram_api() -> MockHttp {
+    let tg = MockHttp::start().await;
+    let m = |method: &str| format!("/bot{TOKEN}/{method}");
+    tg.answer(
+        &m("getMe"),
+        200,
+        r#"{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"Сила","username":"sila_bot"}}"#,
+    );
+    tg.answer(&m("setWebhook"), 200, OK_TRUE);
+    tg.answer(&m("sendMessage"), 200, r#"{"ok":true,"result":{"message_id":100}}"#);
+    tg.answer(&m("sendDocument"), 200, r#"{"ok":true,"result":{"message_id":101}}"#);
+    tg.answer(&m("answerCallbackQuery"), 200, OK_TRUE);
+    tg.answer(&m("getFile"), 200, r#"{"ok":true,"result":{"file_id":"F1","file_path":"documents/file_7.pdf"}}"#);
+    tg.answer(&format!("/file/bot{TOKEN}/documents/file_7.pdf"), 200, "%PDF-1.4 счёт");
+    tg
 }
 
 /// Connects a Telegram channel through the admin API; returns (key, secret).
