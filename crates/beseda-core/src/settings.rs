@@ -116,6 +116,23 @@ pub struct OrgSettings {
     pub chat_closed_handler_url: String,
     pub chat_events_handler_url: String,
     pub chat_handlers_signing_secret: String,
+    /// Zendesk: a ticket for every chat (`{subdomain}.zendesk.com`, agent e-mail, API token).
+    pub zendesk_subdomain: String,
+    pub zendesk_login: String,
+    pub zendesk_api_token: String,
+    /// amoCRM: a contact for every chat (account name, user e-mail, API key).
+    pub amocrm_account: String,
+    pub amocrm_login: String,
+    pub amocrm_api_key: String,
+    /// Zoho CRM: a lead for every chat (account e-mail and password or an auth token; the
+    /// lead source written on every lead).
+    pub zoho_email: String,
+    pub zoho_password: String,
+    pub zoho_auth_token: String,
+    pub zoho_lead_source: String,
+    /// Unisender: visitors with an e-mail or phone join the named contact list.
+    pub unisender_api_key: String,
+    pub unisender_list_name: String,
 }
 
 impl Default for OrgSettings {
@@ -172,6 +189,18 @@ impl Default for OrgSettings {
             chat_closed_handler_url: String::new(),
             chat_events_handler_url: String::new(),
             chat_handlers_signing_secret: String::new(),
+            zendesk_subdomain: String::new(),
+            zendesk_login: String::new(),
+            zendesk_api_token: String::new(),
+            amocrm_account: String::new(),
+            amocrm_login: String::new(),
+            amocrm_api_key: String::new(),
+            zoho_email: String::new(),
+            zoho_password: String::new(),
+            zoho_auth_token: String::new(),
+            zoho_lead_source: String::new(),
+            unisender_api_key: String::new(),
+            unisender_list_name: String::new(),
         }
     }
 }
@@ -231,6 +260,25 @@ impl OrgSettings {
             }
         }
         urls
+    }
+
+    /// The CRMs set up to hear of every new chat (`zendesk`, `amocrm`, `zoho`, `unisender`).
+    pub fn crm_targets(&self) -> Vec<&'static str> {
+        let set = |v: &str| !v.trim().is_empty();
+        let mut out = Vec::new();
+        if set(&self.zendesk_subdomain) && set(&self.zendesk_login) && set(&self.zendesk_api_token) {
+            out.push("zendesk");
+        }
+        if set(&self.amocrm_account) && set(&self.amocrm_login) && set(&self.amocrm_api_key) {
+            out.push("amocrm");
+        }
+        if set(&self.zoho_auth_token) || (set(&self.zoho_email) && set(&self.zoho_password)) {
+            out.push("zoho");
+        }
+        if set(&self.unisender_api_key) && set(&self.unisender_list_name) {
+            out.push("unisender");
+        }
+        out
     }
 
     /// Whether a visitor on `url` is on a priority page (query and fragment ignored, a trailing

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod bot;
 pub mod bus;
 pub mod channel;
+pub mod crm;
 pub mod demo;
 pub mod error;
 pub mod health;
@@ -25,7 +26,7 @@ pub mod visitor;
 pub mod webhook;
 
 pub use routes::router;
-pub use state::{AppState, ServerConfig};
+pub use state::{ApiUrls, AppState, ServerConfig};
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -43,6 +44,7 @@ pub async fn serve(
     let channels = tokio::spawn(channel::outbound::run(state.clone()));
     let webhooks = tokio::spawn(webhook::run(state.clone()));
     let mail = tokio::spawn(mail::run(state.clone()));
+    let crm = tokio::spawn(crm::run(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let closing = state.closing.clone();
     let result = axum::serve(listener, app)
@@ -57,5 +59,6 @@ pub async fn serve(
     channels.abort();
     webhooks.abort();
     mail.abort();
+    crm.abort();
     result
 }

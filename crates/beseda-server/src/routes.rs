@@ -56,6 +56,22 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             get(admin::outcome_counts),
         ),
         (
+            ApiDoc::new(
+                "POST",
+                "/api/admin/v1/integrations/unisender/export",
+                "Export every contact to Unisender (admin)",
+            ),
+            post(admin::exports::start),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/integrations/unisender/export",
+                "Progress of the Unisender export (admin)",
+            ),
+            get(admin::exports::progress),
+        ),
+        (
             ApiDoc::new("GET", "/api/admin/v1/webhooks", "Chat event handler calls, newest first; ?status= (admin)"),
             get(admin::webhooks::list),
         ),

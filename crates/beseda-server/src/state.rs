@@ -49,10 +49,53 @@ pub struct ServerConfig {
     pub mail_templates_dir: Option<std::path::PathBuf>,
     /// Delays before the retries of an e-mail the SMTP server refused for now.
     pub mail_retry_delays: Vec<Duration>,
-    /// Telegram Bot API address (`https://api.telegram.org`).
-    pub telegram_api_url: String,
-    /// VK API address (`https://api.vk.com`).
-    pub vk_api_url: String,
+    /// Where the external services are.
+    pub api_urls: ApiUrls,
+    /// Delays before the retries of a CRM call.
+    pub crm_retry_delays: Vec<Duration>,
+}
+
+/// Addresses of the external services Beseda calls (deployment settings: a proxy, or a local
+/// stand-in in tests). `{subdomain}` / `{account}` stand for the account's name.
+#[derive(Clone, Debug)]
+pub struct ApiUrls {
+    pub telegram: String,
+    pub vk: String,
+    pub zendesk: String,
+    pub amocrm: String,
+    pub zoho: String,
+    pub zoho_accounts: String,
+    pub unisender: String,
+}
+
+impl Default for ApiUrls {
+    fn default() -> Self {
+        Self {
+            telegram: "https://api.telegram.org".into(),
+            vk: "https://api.vk.com".into(),
+            zendesk: "https://{subdomain}.zendesk.com".into(),
+            amocrm: "https://{account}.amocrm.ru".into(),
+            zoho: "https://www.zohoapis.com".into(),
+            zoho_accounts: "https://accounts.zoho.com".into(),
+            unisender: "https://api.unisender.com".into(),
+        }
+    }
+}
+
+impl ApiUrls {
+    /// The same addresses, all pointing at one local stand-in (for tests).
+    pub fn all_at(base: &str) -> Self {
+        let b = base.trim_end_matches('/').to_owned();
+        Self {
+            telegram: b.clone(),
+            vk: b.clone(),
+            zendesk: b.clone(),
+            amocrm: b.clone(),
+            zoho: b.clone(),
+            zoho_accounts: b.clone(),
+            unisender: b,
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -80,8 +123,8 @@ impl Default for ServerConfig {
             mail_from: "noreply@localhost".into(),
             mail_templates_dir: None,
             mail_retry_delays: [60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
-            telegram_api_url: "https://api.telegram.org".into(),
-            vk_api_url: "https://api.vk.com".into(),
+            api_urls: ApiUrls::default(),
+            crm_retry_delays: [60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
         }
     }
 }
@@ -124,6 +167,8 @@ pub struct AppState {
     pub webhook_wake: Arc<tokio::sync::Notify>,
     /// Wakes the e-mail delivery.
     pub mail_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the CRM calls.
+    pub crm_wake: Arc<tokio::sync::Notify>,
     /// Outgoing HTTP (bot webhooks).
     pub http: reqwest::Client,
     /// Calls per second of each bot and custom channel.
@@ -149,6 +194,7 @@ impl AppState {
             channel_wake: Arc::new(tokio::sync::Notify::new()),
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
+            crm_wake: Arc::new(tokio::sync::Notify::new()),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             integration_calls: Arc::new(crate::rate::RateLimiter::new(50)),
             stored_calls: Arc::new(crate::rate::RateLimiter::new(20)),
@@ -162,11 +208,12 @@ impl AppState {
         if changes.wake_scheduler {
             self.wake.notify_one();
         }
-        // A change may have queued bot, channel or chat events, or e-mail.
+        // A change may have queued bot, channel or chat events, e-mail or CRM calls.
         self.bot_wake.notify_one();
         self.channel_wake.notify_one();
         self.webhook_wake.notify_one();
         self.mail_wake.notify_one();
+        self.crm_wake.notify_one();
     }
 
     /// Now, by the store's clock.

@@ -17,7 +17,7 @@ pub use types::*;
 
 use async_trait::async_trait;
 use beseda_core::ids::{ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
-use beseda_core::model::{Chat, Department, Message, Operator, Placement};
+use beseda_core::model::{Chat, Department, Message, Operator, Placement, Visitor};
 use beseda_core::provided_visitor::ProvidedVisitor;
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{OperatorRole, OperatorStatus};
@@ -231,6 +231,15 @@ pub trait Store: Send + Sync + 'static {
     async fn queue_daily_report(&self, day: &str, from: i64, to: i64) -> Result<bool>;
     /// Figures and chats of `[from, to)` for the daily report.
     async fn day_report(&self, from: i64, to: i64) -> Result<DayReport>;
+    /// Starts a bulk export of contacts to integration `kind` (or returns the running one).
+    async fn start_export(&self, kind: &str) -> Result<ExportJob>;
+    /// The newest export of `kind`.
+    async fn export_job(&self, kind: &str) -> Result<Option<ExportJob>>;
+    async fn export_job_by_id(&self, id: i64) -> Result<Option<ExportJob>>;
+    /// Records an export's progress.
+    async fn export_progress(&self, id: i64, done: i64, cursor: &str, state: &str, error: Option<&str>) -> Result<()>;
+    /// Visitors that may have an e-mail or phone, by id after `after`.
+    async fn contact_visitors(&self, after: &str, limit: i64) -> Result<Vec<Visitor>>;
     /// Departments, languages and chat limit of an operator.
     async fn set_operator_profile(
         &self,

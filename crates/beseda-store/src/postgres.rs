@@ -47,3 +47,4 @@ include!("sql/channels.rs");
 include!("sql/export.rs");
 include!("sql/webhooks.rs");
 include!("sql/mail.rs");
+include!("sql/exports.rs");

@@ -79,3 +79,4 @@ include!("sql/channels.rs");
 include!("sql/export.rs");
 include!("sql/webhooks.rs");
 include!("sql/mail.rs");
+include!("sql/exports.rs");

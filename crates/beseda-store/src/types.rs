@@ -526,3 +526,21 @@ pub struct DayReport {
     /// Every chat with a message in the window (all its messages; the report picks the window's).
     pub details: Vec<ChatDetail>,
 }
+
+/// A bulk export to an integration and how far it got.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct ExportJob {
+    pub id: i64,
+    pub kind: String,
+    /// `running`, `done` or `failed`.
+    pub state: String,
+    /// Visitors with contact data when the export started, and how many were sent.
+    pub total: i64,
+    pub done: i64,
+    /// The last visitor id sent.
+    #[serde(skip)]
+    pub cursor: String,
+    pub error: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}

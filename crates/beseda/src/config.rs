@@ -26,6 +26,11 @@ pub struct Config {
     pub mail_templates_dir: Option<PathBuf>,
     pub telegram_api_url: String,
     pub vk_api_url: String,
+    pub zendesk_api_url: String,
+    pub amocrm_api_url: String,
+    pub zoho_api_url: String,
+    pub zoho_accounts_url: String,
+    pub unisender_api_url: String,
 }
 
 impl Default for Config {
@@ -49,6 +54,11 @@ impl Default for Config {
             mail_templates_dir: None,
             telegram_api_url: "https://api.telegram.org".into(),
             vk_api_url: "https://api.vk.com".into(),
+            zendesk_api_url: "https://{subdomain}.zendesk.com".into(),
+            amocrm_api_url: "https://{account}.amocrm.ru".into(),
+            zoho_api_url: "https://www.zohoapis.com".into(),
+            zoho_accounts_url: "https://accounts.zoho.com".into(),
+            unisender_api_url: "https://api.unisender.com".into(),
         }
     }
 }
@@ -111,9 +121,15 @@ mail_from = "noreply@localhost"
 # each as <name>.ru.txt and <name>.en.txt: "Subject: ...", a blank line, the body).
 # mail_templates_dir = ""
 
-# Addresses of the messenger APIs (change them only for a proxy or a test double).
+# Addresses of the external services (change them only for a proxy or a stand-in);
+# {subdomain} and {account} are the account names from the integration settings.
 telegram_api_url = "https://api.telegram.org"
 vk_api_url = "https://api.vk.com"
+zendesk_api_url = "https://{subdomain}.zendesk.com"
+amocrm_api_url = "https://{account}.amocrm.ru"
+zoho_api_url = "https://www.zohoapis.com"
+zoho_accounts_url = "https://accounts.zoho.com"
+unisender_api_url = "https://api.unisender.com"
 "#;
 
 impl Config {
@@ -187,11 +203,18 @@ impl Config {
         if let Some(v) = var("BESEDA_MAIL_TEMPLATES_DIR").filter(|v| !v.is_empty()) {
             self.mail_templates_dir = Some(v.into());
         }
-        if let Some(v) = var("BESEDA_TELEGRAM_API_URL") {
-            self.telegram_api_url = v;
-        }
-        if let Some(v) = var("BESEDA_VK_API_URL") {
-            self.vk_api_url = v;
+        for (name, field) in [
+            ("BESEDA_TELEGRAM_API_URL", &mut self.telegram_api_url),
+            ("BESEDA_VK_API_URL", &mut self.vk_api_url),
+            ("BESEDA_ZENDESK_API_URL", &mut self.zendesk_api_url),
+            ("BESEDA_AMOCRM_API_URL", &mut self.amocrm_api_url),
+            ("BESEDA_ZOHO_API_URL", &mut self.zoho_api_url),
+            ("BESEDA_ZOHO_ACCOUNTS_URL", &mut self.zoho_accounts_url),
+            ("BESEDA_UNISENDER_API_URL", &mut self.unisender_api_url),
+        ] {
+            if let Some(v) = var(name) {
+                *field = v;
+            }
         }
         if let Some(v) = var("BESEDA_MAX_BODY_BYTES") {
             self.max_body_bytes = v.parse().context("BESEDA_MAX_BODY_BYTES must be a number")?;

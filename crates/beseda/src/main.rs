@@ -195,8 +195,15 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
         smtp_url: config.smtp_url.clone(),
         mail_from: config.mail_from.clone(),
         mail_templates_dir: config.mail_templates_dir.clone(),
-        telegram_api_url: config.telegram_api_url.clone(),
-        vk_api_url: config.vk_api_url.clone(),
+        api_urls: beseda_server::ApiUrls {
+            telegram: config.telegram_api_url.clone(),
+            vk: config.vk_api_url.clone(),
+            zendesk: config.zendesk_api_url.clone(),
+            amocrm: config.amocrm_api_url.clone(),
+            zoho: config.zoho_api_url.clone(),
+            zoho_accounts: config.zoho_accounts_url.clone(),
+            unisender: config.unisender_api_url.clone(),
+        },
         demo,
         ..ServerConfig::default()
     };

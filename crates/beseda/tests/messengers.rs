@@ -17,8 +17,7 @@ const OK_TRUE: &str = r#"{"ok":true,"result":true}"#;
 async fn server_with(tg: &MockHttp, vk: &MockHttp) -> TestServer {
     let config = ServerConfig {
         longpoll_hold: Duration::from_secs(5),
-        telegram_api_url: tg.url(""),
-        vk_api_url: vk.url(""),
+        api_urls: beseda_server::ApiUrls { telegram: tg.url(""), vk: vk.url(""), ..Default::default() },
         // The stand-ins serve files from 127.0.0.1.
         bot_files_allow_private_addresses: true,
         channel_retry_delays: vec![Duration::from_millis(50)],

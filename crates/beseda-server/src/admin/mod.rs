@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub mod channels;
+pub mod exports;
 pub mod webhooks;
 
 pub(crate) fn admin_only(who: &OperatorAuth) -> ApiResult<()> {
@@ -90,6 +91,18 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
     ] {
         if let Some(bad) = email_list(list).into_iter().find(|a| !is_email(a)) {
             return Err(invalid(name, &format!("{bad:?} is not an e-mail address (separate addresses with commas)")));
+        }
+    }
+    for (name, account) in [("zendesk_subdomain", &s.zendesk_subdomain), ("amocrm_account", &s.amocrm_account)] {
+        if !account.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            return Err(invalid(name, "the account name from the service's address: letters, digits and hyphens"));
+        }
+    }
+    for (name, login) in
+        [("zendesk_login", &s.zendesk_login), ("amocrm_login", &s.amocrm_login), ("zoho_email", &s.zoho_email)]
+    {
+        if !login.trim().is_empty() && !is_email(login.trim()) {
+            return Err(invalid(name, "must be an e-mail address"));
         }
     }
     for (name, url) in [

@@ -21,7 +21,7 @@ const ATTEMPT_LIMIT: Duration = Duration::from_secs(10);
 const CALLBACK_DATA_MAX: usize = 64;
 
 fn method_url(state: &AppState, token: &str, method: &str) -> String {
-    format!("{}/bot{token}/{method}", state.config.telegram_api_url.trim_end_matches('/'))
+    format!("{}/bot{token}/{method}", state.config.api_urls.telegram.trim_end_matches('/'))
 }
 
 /// One Bot API call; `Ok(result)` when Telegram answers `{"ok": true}`.
@@ -123,7 +123,7 @@ async fn inbound_body(state: &AppState, channel: &ChannelRecord, update: &Value)
     if let Some((file_id, name, media_type)) = file {
         let path = call(state, token(channel), "getFile", &json!({"file_id": file_id})).await.ok()?;
         let path = path["file_path"].as_str()?;
-        let url = format!("{}/file/bot{}/{path}", state.config.telegram_api_url.trim_end_matches('/'), token(channel));
+        let url = format!("{}/file/bot{}/{path}", state.config.api_urls.telegram.trim_end_matches('/'), token(channel));
         let name = name.unwrap_or_else(|| path.rsplit('/').next().unwrap_or("photo.jpg").to_owned());
         body["message"] =
             json!({"id": id, "kind": "file_visitor", "data": {"url": url, "name": name, "media_type": media_type}});

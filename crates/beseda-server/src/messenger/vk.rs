@@ -149,7 +149,7 @@ pub async fn deliver(state: &AppState, channel: &ChannelRecord, body: &Value) ->
         _ if text.is_empty() => return Attempt::Delivered(Default::default()),
         _ => form.push(("message", text.to_owned())),
     }
-    let url = format!("{}/method/messages.send", state.config.vk_api_url.trim_end_matches('/'));
+    let url = format!("{}/method/messages.send", state.config.api_urls.vk.trim_end_matches('/'));
     match outbound::send(state.http.post(url).form(&form), ATTEMPT_LIMIT).await {
         Attempt::Delivered(answer) => {
             let v: Value = serde_json::from_slice(&answer).unwrap_or(Value::Null);

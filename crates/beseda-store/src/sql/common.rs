@@ -896,9 +896,13 @@ async fn create_chat(
     touch_activity(conn, emit, &chat).await?;
     route_new_chat(conn, emit, &mut chat, bot).await?;
     emit.wake |= chat.operator_id.is_none();
+    // The CRMs hear of the new chat.
+    for target in settings.crm_targets() {
+        queue_job(conn, &format!("crm.{target}"), &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None).await?;
+    }
     // A message left while nobody could answer goes to the «left messages» addresses.
     if chat.offline && has_question {
-        queue_mail(conn, "mail.offline_message", &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None).await?;
+        queue_job(conn, "mail.offline_message", &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None).await?;
     }
     Ok(chat)
 }
@@ -1888,7 +1892,7 @@ impl Store for SqlStore {
                 if req.rate <= rules::NEGATIVE_RATING {
                     let payload = json!({"chatId": chat.id.0, "operatorId": operator.0, "rate": req.rate, "note": req.note});
                     let once = Some(rules::NOTICE_EVERY_MICROS);
-                    queue_mail(conn, "mail.negative_rating", &chat.id.0.to_string(), &payload, emit.now, once).await?;
+                    queue_job(conn, "mail.negative_rating", &chat.id.0.to_string(), &payload, emit.now, once).await?;
                 }
                 let rating =
                     Rating { operator_id: operator, rating: req.rate, note: req.note.clone(), created_at: emit.now };
@@ -1939,7 +1943,7 @@ impl Store for SqlStore {
             return Err(DomainError::ChatHistorySentTooManyTimes.into());
         }
         let payload = json!({"email": email, "chatId": chat.id.0, "lang": settings.default_lang});
-        queue_mail(&mut tx, "mail.chat_history", v.visitor_id.as_str(), &payload, now, None).await?;
+        queue_job(&mut tx, "mail.chat_history", v.visitor_id.as_str(), &payload, now, None).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -2767,6 +2771,26 @@ impl Store for SqlStore {
 
     async fn day_report(&self, from: i64, to: i64) -> Result<DayReport> {
         self.load_day_report(from, to).await
+    }
+
+    async fn start_export(&self, kind: &str) -> Result<ExportJob> {
+        self.begin_export(kind).await
+    }
+
+    async fn export_job(&self, kind: &str) -> Result<Option<ExportJob>> {
+        self.latest_export(kind).await
+    }
+
+    async fn export_job_by_id(&self, id: i64) -> Result<Option<ExportJob>> {
+        self.export_by_id(id).await
+    }
+
+    async fn export_progress(&self, id: i64, done: i64, cursor: &str, state: &str, error: Option<&str>) -> Result<()> {
+        self.record_export(id, done, cursor, state, error).await
+    }
+
+    async fn contact_visitors(&self, after: &str, limit: i64) -> Result<Vec<Visitor>> {
+        self.load_contact_visitors(after, limit).await
     }
 
     async fn channel_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes> {

@@ -3,9 +3,9 @@
 
 use crate::types::DayReport;
 
-/// Writes a mail row. With `once_per`, nothing is written if a row of this kind was written in
+/// Writes a mail (or other integration) row. With `once_per`, nothing is written if a row of this kind was written in
 /// that window (the kind's counter row is locked first, so concurrent writers queue one).
-async fn queue_mail(conn: &mut Conn, kind: &str, subject: &str, payload: &Value, now: i64, once_per: Option<i64>) -> Result<()> {
+async fn queue_job(conn: &mut Conn, kind: &str, subject: &str, payload: &Value, now: i64, once_per: Option<i64>) -> Result<()> {
     if let Some(window) = once_per {
         sqlx::query("UPDATE counters SET value = value + 1 WHERE name = $1").bind(kind).execute(&mut *conn).await?;
         let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = $1 AND created_at > $2")
@@ -40,7 +40,7 @@ impl SqlStore {
             .rows_affected()
             == 1;
         if inserted {
-            queue_mail(&mut tx, "mail.daily_report", day, &json!({"day": day, "from": from, "to": to}), now, None).await?;
+            queue_job(&mut tx, "mail.daily_report", day, &json!({"day": day, "from": from, "to": to}), now, None).await?;
         }
         tx.commit().await?;
         Ok(inserted)

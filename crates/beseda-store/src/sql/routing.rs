@@ -411,7 +411,7 @@ async fn send_busy_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, re
     chat.busy_messages += 1;
     save_chat(conn, chat).await?;
     let payload = json!({"reason": reason, "chatId": chat.id.0});
-    queue_mail(conn, "mail.long_wait", reason, &payload, emit.now, Some(rules::NOTICE_EVERY_MICROS)).await?;
+    queue_job(conn, "mail.long_wait", reason, &payload, emit.now, Some(rules::NOTICE_EVERY_MICROS)).await?;
     Ok(())
 }
 
