@@ -9,6 +9,7 @@ pub mod vk;
 
 use crate::outbound::Attempt;
 use crate::state::AppState;
+use axum::http::StatusCode;
 use beseda_store::ChannelRecord;
 use serde_json::Value;
 
@@ -16,17 +17,37 @@ use serde_json::Value;
 pub const KINDS: [&str; 2] = ["telegram", "vk"];
 
 /// Sends one outbound channel event (already with signed file links) through the messenger.
+/// Only messages are sent; assignment and closing events have no messenger form.
 pub async fn deliver(state: &AppState, channel: &ChannelRecord, body: &Value) -> Attempt {
+    if body["event"] != "new_message" {
+        return Attempt::Delivered(Default::default());
+    }
+    let prefix = match channel.kind.as_str() {
+        "telegram" => "tg-",
+        "vk" => "vk-",
+        other => return Attempt::Final { status: None, why: format!("no adapter for channel kind `{other}`") },
+    };
+    // The conversation id after the messenger's prefix (`tg-123` → 123).
+    let peer = body.pointer("/chat/id").and_then(Value::as_str).and_then(|c| c.strip_prefix(prefix)?.parse().ok());
+    let Some(peer) = peer else {
+        return Attempt::Final { status: None, why: format!("not a {} conversation", channel.kind) };
+    };
     match channel.kind.as_str() {
-        "telegram" => telegram::deliver(state, channel, body).await,
-        "vk" => vk::deliver(state, channel, body).await,
-        other => Attempt::Final { status: None, why: format!("no adapter for channel kind `{other}`") },
+        "telegram" => telegram::send(state, channel, peer, &body["message"]).await,
+        _ => vk::send(state, channel, peer, &body["message"]).await,
     }
 }
 
-/// The external id after a messenger's prefix (`tg-123` → `123`).
-fn external(id: &str, prefix: &str) -> Option<i64> {
-    id.strip_prefix(prefix)?.parse().ok()
+/// The channel of an inbound messenger request, if it is of `kind`.
+async fn channel_of(state: &AppState, key: &str, kind: &str) -> Result<ChannelRecord, (StatusCode, &'static str)> {
+    match state.store.channel(key).await {
+        Ok(Some(c)) if c.kind == kind => Ok(c),
+        Ok(_) => Err((StatusCode::NOT_FOUND, "no such channel")),
+        Err(e) => {
+            tracing::error!(error = %e, "loading a channel failed");
+            Err((StatusCode::INTERNAL_SERVER_ERROR, "internal error"))
+        }
+    }
 }
 
 /// Button rows of a `keyboard` event: `(id, text, link)`.

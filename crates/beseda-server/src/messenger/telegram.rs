@@ -4,7 +4,7 @@
 //! with `sendMessage` / `sendDocument` (keyboards as inline keyboards). The API address is the
 //! deployment setting `telegram_api_url`.
 
-use super::{buttons, external, keyboard_prompt};
+use super::{buttons, keyboard_prompt};
 use crate::auth;
 use crate::channel::inbound;
 use crate::outbound::{self, Attempt};
@@ -157,13 +157,9 @@ pub async fn webhook(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let channel = match state.store.channel(&key).await {
-        Ok(Some(c)) if c.kind == "telegram" => c,
-        Ok(_) => return (StatusCode::NOT_FOUND, "no such channel").into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "loading a channel failed");
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
+    let channel = match super::channel_of(&state, &key, "telegram").await {
+        Ok(c) => c,
+        Err(refusal) => return refusal.into_response(),
     };
     let secret = headers.get("x-telegram-bot-api-secret-token").and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !auth::same(secret, &channel.secret) {
@@ -186,15 +182,8 @@ pub async fn webhook(
     StatusCode::OK.into_response()
 }
 
-/// Sends an outbound channel event to the Telegram chat.
-pub async fn deliver(state: &AppState, channel: &ChannelRecord, body: &Value) -> Attempt {
-    if body["event"] != "new_message" {
-        return Attempt::Delivered(Default::default());
-    }
-    let Some(chat) = body.pointer("/chat/id").and_then(Value::as_str).and_then(|c| external(c, "tg-")) else {
-        return Attempt::Final { status: None, why: "not a Telegram chat".into() };
-    };
-    let m = &body["message"];
+/// Sends an operator-side message (custom-channel.md §4.3) to Telegram chat `chat`.
+pub async fn send(state: &AppState, channel: &ChannelRecord, chat: i64, m: &Value) -> Attempt {
     let text = m["text"].as_str().unwrap_or_default();
     let (method, params) = match m["kind"].as_str().unwrap_or_default() {
         "file_operator" => ("sendDocument", json!({"chat_id": chat, "document": m["data"]["url"], "caption": text})),

@@ -4,7 +4,7 @@
 //! (a press on a keyboard button arrives as a message with its payload). Replies go out with
 //! the community access key. The API address is the deployment setting `vk_api_url`.
 
-use super::{buttons, external, keyboard_prompt};
+use super::{buttons, keyboard_prompt};
 use crate::auth;
 use crate::channel::inbound;
 use crate::outbound::{self, Attempt};
@@ -72,13 +72,9 @@ fn text(status: StatusCode, body: &str) -> Response {
 
 /// `POST /api/vk/{key}/callback`.
 pub async fn callback(State(state): State<AppState>, Path(key): Path<String>, body: axum::body::Bytes) -> Response {
-    let channel = match state.store.channel(&key).await {
-        Ok(Some(c)) if c.kind == "vk" => c,
-        Ok(_) => return text(StatusCode::NOT_FOUND, "no such channel"),
-        Err(e) => {
-            tracing::error!(error = %e, "loading a channel failed");
-            return text(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
-        }
+    let channel = match super::channel_of(&state, &key, "vk").await {
+        Ok(c) => c,
+        Err((status, why)) => return text(status, why),
     };
     let Ok(event) = serde_json::from_slice::<Value>(&body) else { return text(StatusCode::BAD_REQUEST, "not JSON") };
     if !auth::same(event["secret"].as_str().unwrap_or_default(), &channel.secret) {
@@ -110,15 +106,8 @@ fn random_id(message_id: &str) -> i64 {
     i64::from(hash & 0x7fff_ffff)
 }
 
-/// Sends an outbound channel event to the VK conversation.
-pub async fn deliver(state: &AppState, channel: &ChannelRecord, body: &Value) -> Attempt {
-    if body["event"] != "new_message" {
-        return Attempt::Delivered(Default::default());
-    }
-    let Some(peer) = body.pointer("/chat/id").and_then(Value::as_str).and_then(|c| external(c, "vk-")) else {
-        return Attempt::Final { status: None, why: "not a VK conversation".into() };
-    };
-    let m = &body["message"];
+/// Sends an operator-side message (custom-channel.md §4.3) to VK conversation `peer`.
+pub async fn send(state: &AppState, channel: &ChannelRecord, peer: i64, m: &Value) -> Attempt {
     let message_id = m["id"].as_str().unwrap_or_default();
     let mut form: Vec<(&str, String)> = vec![
         ("peer_id", peer.to_string()),
