@@ -31,17 +31,23 @@ pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
             .upsert_department(&Department { id: 0, key: key.into(), name: ru.into(), locale_names, order, logo: None })
             .await?;
     }
-    store
-        .upsert_placement(&Placement {
-            key: "default".into(),
-            title: "Demo Company website".into(),
-            lang: Some("ru".into()),
-            department_keys: vec!["sales".into(), "support".into()],
-            default_department: Some("support".into()),
-            hello_message: "Здравствуйте! Чем можем помочь?".into(),
-            conversation_timeout_hours: 24,
-        })
-        .await?;
+    // The site in Russian (`/demo`) and in English (`/demo?location=english`).
+    for (key, title, lang, hello) in [
+        ("default", "Demo Company website", "ru", "Здравствуйте! Чем можем помочь?"),
+        ("english", "Demo Company website (English)", "en", "Hello! How can we help?"),
+    ] {
+        store
+            .upsert_placement(&Placement {
+                key: key.into(),
+                title: title.into(),
+                lang: Some(lang.into()),
+                department_keys: vec!["sales".into(), "support".into()],
+                default_department: Some("support".into()),
+                hello_message: hello.into(),
+                conversation_timeout_hours: 24,
+            })
+            .await?;
+    }
     let people = [
         ("admin@demo.beseda.local", "Администратор", OperatorRole::Admin, vec!["sales", "support"]),
         ("anna@demo.beseda.local", "Анна", OperatorRole::Operator, vec!["sales"]),
@@ -67,6 +73,12 @@ pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
     Ok(accounts)
 }
 
-pub async fn page() -> Html<&'static str> {
-    Html(include_str!("demo.html"))
+/// `GET /demo[?location=key]`: a pretend company's page with the widget of that placement.
+pub async fn page(
+    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Html<String> {
+    let location = q.get("location").filter(|l| beseda_core::ids::is_valid_key(l)).map_or("default", String::as_str);
+    let embed = crate::widget::embed_code(&state.origin.get(), location);
+    Html(include_str!("demo.html").replace("{location}", location).replace("{embed}", &embed))
 }

@@ -24,6 +24,7 @@ pub mod state;
 pub mod stored;
 pub mod visitor;
 pub mod webhook;
+pub mod widget;
 
 pub use routes::router;
 pub use state::{ApiUrls, AppState, ServerConfig};

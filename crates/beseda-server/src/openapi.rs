@@ -59,7 +59,12 @@ fn schemas() -> Value {
         "Bot": {"type": "object", "required": ["operatorId"], "properties": {"operatorId": {"type": "integer"}, "sortOrder": {"type": "integer"}}},
         "Channel": {"type": "object", "required": ["title"], "properties": {"key": {"type": "string"},
             "title": {"type": "string"}, "callbackUrl": {"type": "string"}, "departmentMode": {"type": "string", "enum": ["not_necessary", "obligatory"]},
-            "defaultDepartment": {"type": "string"}, "allowedDepartments": {"type": "array", "items": {"type": "string"}}, "rotateSecret": {"type": "boolean"}}},
+            "defaultDepartment": {"type": "string"}, "allowedDepartments": {"type": "array", "items": {"type": "string"}}, "rotateSecret": {"type": "boolean"},
+            "kind": {"type": "string", "enum": ["custom", "telegram", "vk"]}, "config": {"type": "object"}}},
+        "Placement": {"type": "object", "required": ["title"], "properties": {"title": {"type": "string"},
+            "lang": {"type": "string", "enum": ["ru", "en"]}, "departmentKeys": {"type": "array", "items": {"type": "string"}},
+            "defaultDepartment": {"type": "string"}, "helloMessage": {"type": "string"},
+            "conversationTimeoutHours": {"type": "integer", "minimum": 1, "maximum": 720}}},
         "Error": {"type": "object", "required": ["error"],
             "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
     })

@@ -3,7 +3,7 @@
 
 use crate::openapi::{self, ApiDoc};
 use crate::state::AppState;
-use crate::{admin, bot, channel, demo, health, messenger, operator, stored, visitor};
+use crate::{admin, bot, channel, demo, health, messenger, operator, stored, visitor, widget};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
@@ -205,6 +205,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/bot/v2/file/{guid}", get(bot::files::download))
         .route("/api/custom-channel/v1/{key}/{method}", post(channel::inbound::call))
         .route("/api/telegram/{key}/webhook", post(messenger::telegram::webhook))
+        .route("/widget/loader.js", get(widget::loader))
+        .route("/widget/app.js", get(widget::app))
+        .route("/widget/app.css", get(widget::style))
+        .route("/widget/frame", get(widget::frame))
         .route("/api/vk/{key}/callback", post(messenger::vk::callback))
         .route("/api/v2/{*method}", get(stored::call).post(stored::call))
         .route("/api/v3/{*method}", get(stored::call).post(stored::call))

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 pub mod channels;
 pub mod exports;
+pub mod placements;
 pub mod webhooks;
 
 pub(crate) fn admin_only(who: &OperatorAuth) -> ApiResult<()> {

@@ -51,6 +51,7 @@ const KNOWN: &[&str] = &[
     "chat.send_chat_history",
     "chat.react_message",
     "chat.close",
+    "chat.offline_message",
     "set_push_token",
     "widget.update",
     "sticker",
@@ -179,6 +180,28 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             Ok(Changes::default())
         }
         "chat.close" => store.visitor_close(&v).await,
+        // The offline form: the message starts a chat (offline when nobody can take it now), or
+        // joins the open one.
+        "chat.offline_message" => {
+            let text = required(p, "text")?.to_owned();
+            let visitor_fields = json_field(p, "visitor-fields")?;
+            if visitor_fields.as_ref().is_some_and(|f| !f.is_object()) {
+                return Err(wrong("visitor-fields"));
+            }
+            let client_side_id = client_side_id(p);
+            if store.current_chat(&v.visitor_id, &v.location).await?.is_some() {
+                let req = VisitorMessage { client_side_id, text, ..Default::default() };
+                return store.visitor_message(&v, &req).await;
+            }
+            let req = StartChat {
+                client_side_id: Some(client_side_id),
+                first_question: Some(text),
+                visitor_fields,
+                force_start: true,
+                ..Default::default()
+            };
+            store.start_chat(&v, &req).await
+        }
         "set_push_token" => {
             store.set_session_field(&v, SessionField::PushToken, required(p, "push-token")?).await?;
             Ok(Changes::default())

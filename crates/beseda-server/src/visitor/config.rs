@@ -95,6 +95,11 @@ async fn config_json(state: &AppState, location: &str) -> ApiResult<Value> {
             // Beseda extension: the chat button is hidden while a queue limit is reached.
             "buttonHidden": matches!(status, OnlineStatus::BusyOnline | OnlineStatus::BusyOffline),
             "onlineStatus": status.as_str(),
+            // Beseda extensions for Beseda's widget.
+            "lang": if en { "en" } else { "ru" },
+            "title": placement.title,
+            "companyName": settings.name,
+            "sendChatHistory": settings.send_chat_history,
             "chat": {
                 "visitorFields": {"def": {"name": {"presence": "optional"}}},
                 "visitorFieldLabels": {"name": name_label},

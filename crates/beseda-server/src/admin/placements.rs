@@ -1,0 +1,92 @@
+//! Placements (named webchats, webchat-sessions.md §2) in the admin API, and the embed code a
+//! site puts into its template for each: the placement fixes the departments offered, the
+//! language and the webchat's name.
+
+use super::{admin_only, invalid, parse};
+use crate::error::{ApiError, ApiResult};
+use crate::operator::session::OperatorAuth;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use beseda_core::ids::is_valid_key;
+use beseda_core::model::Placement;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementBody {
+    pub title: String,
+    /// `ru`, `en`, or absent: the organisation's primary language.
+    pub lang: Option<String>,
+    #[serde(default)]
+    pub department_keys: Vec<String>,
+    pub default_department: Option<String>,
+    #[serde(default)]
+    pub hello_message: String,
+    #[serde(default = "default_timeout")]
+    pub conversation_timeout_hours: i64,
+}
+
+fn default_timeout() -> i64 {
+    24
+}
+
+fn placement_json(state: &AppState, p: &Placement) -> Value {
+    json!({"key": p.key, "title": p.title, "lang": p.lang, "departmentKeys": p.department_keys,
+        "defaultDepartment": p.default_department, "helloMessage": p.hello_message,
+        "conversationTimeoutHours": p.conversation_timeout_hours,
+        "embedCode": crate::widget::embed_code(&state.origin.get(), &p.key)})
+}
+
+/// `PUT /api/admin/v1/placements/{key}`: creates or changes a placement.
+pub async fn put(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(key): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    if !is_valid_key(&key) {
+        return Err(invalid("key", "1 to 64 lowercase Latin letters and digits, `_` and `-` not first"));
+    }
+    let b: PlacementBody = parse(&bytes)?;
+    if b.title.trim().is_empty() || b.title.chars().count() > 100 {
+        return Err(invalid("title", "1 to 100 characters"));
+    }
+    if b.lang.as_deref().is_some_and(|l| !["ru", "en"].contains(&l)) {
+        return Err(invalid("lang", "ru or en"));
+    }
+    if b.hello_message.chars().count() > 2000 {
+        return Err(invalid("helloMessage", "at most 2000 characters"));
+    }
+    if !(1..=720).contains(&b.conversation_timeout_hours) {
+        return Err(invalid("conversationTimeoutHours", "1 to 720"));
+    }
+    let known = state.store.departments().await.map_err(ApiError::operator)?;
+    let exists = |k: &String| known.iter().any(|d| &d.key == k);
+    if let Some(bad) = b.department_keys.iter().chain(b.default_department.iter()).find(|k| !exists(k)) {
+        return Err(invalid("departmentKeys", &format!("no department `{bad}`")));
+    }
+    let p = Placement {
+        key,
+        title: b.title.trim().to_owned(),
+        lang: b.lang,
+        department_keys: b.department_keys,
+        default_department: b.default_department,
+        hello_message: b.hello_message,
+        conversation_timeout_hours: b.conversation_timeout_hours,
+    };
+    state.store.upsert_placement(&p).await.map_err(ApiError::operator)?;
+    Ok(Json(placement_json(&state, &p)))
+}
+
+/// `GET /api/admin/v1/placements/{key}`: the placement with its embed code.
+pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(key): Path<String>) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    match state.store.placement(&key).await.map_err(ApiError::operator)? {
+        Some(p) => Ok(Json(placement_json(&state, &p))),
+        None => Err(ApiError::new(StatusCode::NOT_FOUND, "placement-not-found", "no such placement")),
+    }
+}

@@ -1,0 +1,265 @@
+// The Beseda widget in a real browser: Debian's Chromium driven by playwright-core, against the
+// real `beseda serve --demo` binary. Operators act through the operator API.
+//   BESEDA_BIN       the beseda binary (default: ../target/debug/beseda)
+//   CHROMIUM         the browser (default: /usr/bin/chromium)
+//   BESEDA_ARTIFACTS where screenshots go (default: ./artifacts)
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = resolve(process.env.BESEDA_BIN || join(here, '../target/debug/beseda'));
+const ARTIFACTS = resolve(process.env.BESEDA_ARTIFACTS || join(here, 'artifacts'));
+mkdirSync(ARTIFACTS, { recursive: true });
+console.log(`screenshots: ${ARTIFACTS}`);
+
+let dataDir, port, base, server, browser;
+const passwords = {};
+
+function freePort() {
+  return new Promise((ok) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); });
+  });
+}
+
+/** Starts `beseda serve --demo`; resolves when it listens (collecting demo passwords). */
+function startServer() {
+  return new Promise((ok, fail) => {
+    const child = spawn(BIN, ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
+      env: { ...process.env, BESEDA_LOG_LEVEL: 'warn', BESEDA_DATABASE_URL: '', BESEDA_LONGPOLL_HOLD_SECS: '5' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      for (const m of out.matchAll(/demo\s+\S+\s+(\S+)\s+one-time password: (\S+)/g)) passwords[m[1]] = m[2];
+      if (out.includes('listening on')) ok(child);
+    });
+    child.on('exit', (code) => fail(new Error(`beseda exited with ${code}: ${out}`)));
+  });
+}
+
+async function stopServer(signal = 'SIGKILL') {
+  server.removeAllListeners('exit');
+  const done = new Promise((ok) => server.once('exit', ok));
+  server.kill(signal);
+  await done;
+}
+
+async function api(token, method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, body: await res.json().catch(() => null) };
+}
+
+async function login(email) {
+  const res = await fetch(`${base}/api/operator/v1/tokens`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: passwords[email] }),
+  });
+  const body = await res.json();
+  assert.ok(body.token, JSON.stringify(body));
+  return body.token;
+}
+
+async function setStatus(token, status) {
+  const r = await api(token, 'PUT', '/api/operator/v1/status', { status });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+}
+
+/** Polls until `fn` returns a truthy value. */
+async function eventually(fn, what, ms = 15000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
+async function waitingChat(token) {
+  return eventually(async () => (await api(token, 'GET', '/api/operator/v1/chats?list=waiting')).body?.chats?.[0], 'a waiting chat');
+}
+
+async function chatDetail(token, id) {
+  return (await api(token, 'GET', `/api/operator/v1/chats/${id}`)).body;
+}
+
+/** A fresh visitor (own storage) on the demo page, with the chat window open. */
+async function openWidget(location = 'default') {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
+  await page.goto(`${base}/demo${location === 'default' ? '' : `?location=${location}`}`);
+  await page.locator('#beseda-button').click();
+  const frame = page.frameLocator('iframe');
+  await frame.locator('.b-head').waitFor();
+  return { context, page, frame, errors };
+}
+
+const started = Date.now();
+/** Progress on stderr, so a hang shows where it is. */
+function step(what) { process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${what}\n`); }
+
+async function say(frame, text) {
+  await frame.locator('.b-input textarea').fill(text);
+  await frame.locator('.b-input textarea').press('Enter');
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+let boris;
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'beseda-e2e-'));
+  port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = await startServer();
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  boris = await login('boris@demo.beseda.local');
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) await stopServer();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('with nobody online the visitor leaves a message in the offline form', async () => {
+  const { context, page, frame, errors } = await openWidget();
+  const form = frame.locator('form.b-form');
+  await form.waitFor();
+  await form.locator('input[name=name]').fill('Ольга');
+  await form.locator('input[name=email]').fill('olga@example.com');
+  await form.locator('textarea[name=message]').fill('Перезвоните мне завтра');
+  await shot(page, 'offline-form');
+  await form.locator('button[type=submit]').click();
+  await frame.getByText('Сообщение отправлено').waitFor();
+  await frame.locator('.b-visitor', { hasText: 'Перезвоните мне завтра' }).waitFor();
+  const chat = await waitingChat(boris);
+  const detail = await chatDetail(boris, chat.id);
+  assert.equal(detail.chat.offline, true);
+  assert.equal(detail.visitor.fields.email, 'olga@example.com');
+  // Taken and closed, so the next tests start with an empty queue.
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {})).status, 200);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {})).status, 200);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('a visitor and an operator talk; buttons, markup and a file; the server restarts mid-chat', async () => {
+  step('operator online');
+  await setStatus(boris, 'online');
+  const { context, page, frame, errors } = await openWidget();
+  step('widget open');
+  await frame.getByText('Здравствуйте! Чем можем помочь?').waitFor();
+  await say(frame, 'Здравствуйте, где мой заказ?');
+  step('first message sent');
+  const chat = await waitingChat(boris);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {})).status, 200);
+  step('taken');
+  const reply = await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/messages`, { clientSideId: 'r1', text: 'Заказ в пути, будет завтра.' });
+  assert.equal(reply.status, 200, JSON.stringify(reply.body));
+  await frame.locator('.b-operator', { hasText: 'Заказ в пути, будет завтра.' }).waitFor();
+  await frame.locator('.b-head', { hasText: 'Борис' }).waitFor();
+
+  step('reply seen');
+  // Typing reaches the visitor.
+  // (The operator's typing indicator is an operator API call.)
+  await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/typing`, { typing: true });
+  await frame.getByText('печатает').waitFor();
+  await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/typing`, { typing: false });
+
+  step('typing seen');
+  // Injection attempts stay text.
+  const evil = '<img src=x onerror="window.parent.__pwned=1"> **не жирный** <b>тег</b>';
+  await say(frame, evil);
+  await frame.locator('.b-visitor', { hasText: '<img src=x' }).waitFor();
+  assert.equal(await frame.locator('.b-log img').count(), 0);
+  assert.equal(await frame.locator('.b-log b').count(), 0);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+
+  step('injection checked');
+  // Buttons: the operator sends a keyboard; the visitor presses one.
+  const kb = await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/messages`, {
+    clientSideId: 'kb1',
+    keyboard: [[{ id: 'yes', text: 'Да, жду' }, { id: 'no', text: 'Отменить' }], [{ id: 'site', text: 'Каталог', config: { type: 'url', link: 'https://example.com/catalog' } }]],
+  });
+  assert.equal(kb.status, 200, JSON.stringify(kb.body));
+  await frame.getByRole('button', { name: 'Да, жду' }).click();
+  await eventually(async () => (await chatDetail(boris, chat.id)).messages.some((m) => m.kind === 'keyboard_response' && m.text === 'Да, жду'), 'the keyboard response');
+  await frame.locator('button.b-chosen', { hasText: 'Да, жду' }).waitFor();
+  assert.equal(await frame.locator('a.b-link', { hasText: 'Каталог' }).getAttribute('href'), 'https://example.com/catalog');
+
+  step('buttons checked');
+  // A file round trip: uploaded by the visitor, seen by the operator, downloaded again.
+  const bytes = Buffer.from('Счёт № 42\n');
+  await frame.locator('input[type=file]').setInputFiles({ name: 'invoice.txt', mimeType: 'text/plain', buffer: bytes });
+  const link = frame.locator('a.b-file', { hasText: 'invoice.txt' });
+  await link.waitFor();
+  await eventually(async () => (await chatDetail(boris, chat.id)).messages.some((m) => m.kind === 'file_visitor' && m.text.includes('invoice.txt')), 'the file at the operator');
+  const href = await eventually(async () => { const h = await link.getAttribute('href'); return h && h !== '#' ? h : null; }, 'a signed link');
+  const downloaded = await page.frames()[1].evaluate(async (u) => (await (await fetch(u)).text()), href);
+  assert.equal(downloaded, bytes.toString());
+  await shot(page, 'chat-ru');
+
+  step('file checked');
+  // The server dies; the visitor writes meanwhile; after the restart nothing is lost or doubled.
+  await stopServer('SIGKILL');
+  await say(frame, 'Пока вас не было');
+  await new Promise((r) => setTimeout(r, 1500));
+  server = await startServer();
+  await eventually(async () => (await chatDetail(boris, chat.id)).messages.filter((m) => m.text === 'Пока вас не было').length === 1, 'the message sent while the server was down');
+  await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/messages`, { clientSideId: 'r2', text: 'Снова на связи' });
+  await frame.locator('.b-operator', { hasText: 'Снова на связи' }).waitFor();
+  assert.equal(await frame.locator('.b-visitor', { hasText: 'Пока вас не было' }).count(), 1);
+  const all = (await chatDetail(boris, chat.id)).messages.filter((m) => m.kind === 'visitor').map((m) => m.text);
+  assert.equal(new Set(all).size, all.length, `no duplicates: ${all}`);
+
+  step('restart survived');
+  // Rating and closing from the menu.
+  await frame.getByRole('button', { name: 'Меню' }).click();
+  await frame.getByRole('button', { name: 'Оценить' }).click();
+  await frame.getByRole('button', { name: 'Оценка 5 из 5' }).click();
+  await frame.getByText('Спасибо за оценку!').waitFor();
+  await frame.getByRole('button', { name: 'Меню' }).click();
+  await frame.getByRole('button', { name: 'Завершить чат' }).click();
+  await frame.getByText('Чат завершён.').waitFor();
+  const closed = await chatDetail(boris, chat.id);
+  assert.equal(closed.chat.state, 'closed_by_visitor');
+  assert.equal(closed.ratings[0].rating, 2, JSON.stringify(closed.ratings));
+  await shot(page, 'closed-ru');
+  assert.deepEqual(errors, []);
+  await context.close();
+  await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {});
+});
+
+test('the English placement speaks English', async () => {
+  const { context, page, frame, errors } = await openWidget('english');
+  assert.equal(await frame.locator('.b-input textarea').getAttribute('placeholder'), 'Type a message…');
+  await frame.getByText('Hello! How can we help?').waitFor();
+  await frame.getByRole('button', { name: 'Minimise' }).waitFor();
+  await shot(page, 'chat-en');
+  // And a phone-sized screen still shows the whole window.
+  await page.setViewportSize({ width: 375, height: 667 });
+  const box = await page.locator('iframe').boundingBox();
+  assert.ok(box.x >= 0 && box.x + box.width <= 375, JSON.stringify(box));
+  await shot(page, 'chat-en-phone');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
