@@ -177,6 +177,8 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
   assert.equal(reply.status, 200, JSON.stringify(reply.body));
   await frame.locator('.b-operator', { hasText: 'Заказ в пути, будет завтра.' }).waitFor();
   await frame.locator('.b-head', { hasText: 'Борис' }).waitFor();
+  // The operator sees the page the visitor is on.
+  assert.equal((await chatDetail(boris, chat.id)).visitorPage, `${base}/demo`);
 
   step('reply seen');
   // Typing reaches the visitor.
@@ -232,6 +234,10 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
   assert.equal(new Set(all).size, all.length, `no duplicates: ${all}`);
 
   step('restart survived');
+  // A reload (or another page of the site) continues the same conversation, window open.
+  await page.reload();
+  await frame.locator('.b-operator', { hasText: 'Снова на связи' }).waitFor();
+  assert.equal(await frame.locator('.b-visitor', { hasText: 'Здравствуйте, где мой заказ?' }).count(), 1);
   // Rating and closing from the menu.
   await frame.getByRole('button', { name: 'Меню' }).click();
   await frame.getByRole('button', { name: 'Оценить' }).click();
@@ -262,4 +268,37 @@ test('the English placement speaks English', async () => {
   await shot(page, 'chat-en-phone');
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test('the button follows the show probability and hides while the queue is full', async () => {
+  const admin = await login('admin@demo.beseda.local');
+  const original = (await api(admin, 'GET', '/api/admin/v1/settings')).body.settings;
+  const put = async (change) => {
+    const r = await api(admin, 'PUT', '/api/admin/v1/settings', { ...original, ...change });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  };
+  const buttonShown = async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/demo`);
+    // The loader has decided once the visit is reported (init) — give it that long.
+    await page.waitForLoadState('networkidle');
+    const shown = (await page.locator('#beseda-button').count()) === 1;
+    await context.close();
+    return shown;
+  };
+  await put({ button_probability: 0 });
+  assert.equal(await buttonShown(), false, 'probability 0 %');
+  await put({ button_probability: 100 });
+  assert.equal(await buttonShown(), true, 'probability 100 %');
+  // One online chat may wait; a second visitor does not get the button while one waits.
+  await put({ online_queue_limit: 1 });
+  const waiting = await openWidget();
+  await say(waiting.frame, 'Жду в очереди');
+  const chat = await waitingChat(boris);
+  assert.equal(await buttonShown(), false, 'the queue is full');
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {})).status, 200);
+  assert.equal(await buttonShown(), true, 'room in the queue again');
+  await waiting.context.close();
+  await put({});
 });

@@ -78,9 +78,9 @@
     button.appendChild(badge);
     button.addEventListener('click', function () { toggle(!frame || frame.style.display === 'none'); });
     document.body.appendChild(button);
-    toggle(false);
-    if (unread > 0) { badge.textContent = unread; badge.style.display = 'block'; }
-    if (store.get('open') === '1') toggle(true);
+    var wasOpen = store.get('open') === '1';
+    toggle(wasOpen);
+    if (unread > 0 && !wasOpen) { badge.textContent = unread; badge.style.display = 'block'; }
   }
 
   window.addEventListener('message', function (e) {

@@ -324,6 +324,8 @@ pub struct ChatDetail {
     pub undelivered: Vec<MessageId>,
     /// The platform the visitor's client named on init (`web`, `ios`, `android`, …).
     pub platform: Option<String>,
+    /// The page the visitor was last on (reported by the widget).
+    pub page_url: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -60,6 +60,8 @@ pub async fn get(State(state): State<AppState>, _who: OperatorAuth, Path(id): Pa
         "ratings": detail.ratings.iter().map(wire::rating).collect::<Vec<_>>(),
         "undeliveredMessageIds": detail.undelivered.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
         "crmLink": detail.visitor.provided_id.as_deref().and_then(|id| settings.crm_link(id)),
+        "visitorPage": detail.page_url,
+        "visitorOnPriorityPage": detail.page_url.as_deref().is_some_and(|u| settings.is_priority_page(u)),
     })))
 }
 

@@ -41,14 +41,18 @@ async fn load_chat_detail(conn: &mut Conn, chat: Chat) -> Result<ChatDetail> {
             .bind(chat.id.0)
             .fetch_all(&mut *conn)
             .await?;
-    let platform: Option<String> = sqlx::query_scalar("SELECT platform FROM visit_sessions WHERE id = $1")
+    let session = sqlx::query("SELECT platform, page_url FROM visit_sessions WHERE id = $1")
         .bind(chat.visit_session_id.as_str())
         .fetch_optional(&mut *conn)
-        .await?
-        .flatten();
+        .await?;
+    let (platform, page_url) = match &session {
+        Some(row) => (row.try_get("platform")?, row.try_get("page_url")?),
+        None => (None, None),
+    };
     let view = load_chat_view(conn, chat).await?;
     Ok(ChatDetail {
         platform,
+        page_url,
         undelivered: undelivered.into_iter().map(MessageId::from_stored).collect(),
         chat: view.chat,
         visitor,
