@@ -72,6 +72,15 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             get(admin::exports::progress),
         ),
         (
+            ApiDoc::new("PUT", "/api/admin/v1/placements/{key}", "Create or change a placement (admin)")
+                .body("Placement"),
+            put(admin::placements::put),
+        ),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/placements/{key}", "A placement with its embed code (admin)"),
+            get(admin::placements::get),
+        ),
+        (
             ApiDoc::new("GET", "/api/admin/v1/webhooks", "Chat event handler calls, newest first; ?status= (admin)"),
             get(admin::webhooks::list),
         ),

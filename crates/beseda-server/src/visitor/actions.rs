@@ -189,7 +189,11 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
                 return Err(wrong("visitor-fields"));
             }
             let client_side_id = client_side_id(p);
-            if store.current_chat(&v.visitor_id, &v.location).await?.is_some() {
+            if let Some(chat) = store.current_chat(&v.visitor_id, &v.location).await? {
+                // A retry of the form that started this chat changes nothing.
+                if chat.client_side_id == client_side_id {
+                    return Ok(Changes::default());
+                }
                 let req = VisitorMessage { client_side_id, text, ..Default::default() };
                 return store.visitor_message(&v, &req).await;
             }

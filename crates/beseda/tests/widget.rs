@@ -1,0 +1,130 @@
+//! What the web widget needs from the server: placements with their embed code, the widget's
+//! files, the demo page, and the offline form's action.
+
+mod common;
+
+use beseda_core::state::OperatorRole;
+use common::*;
+use serde_json::json;
+
+#[tokio::test]
+async fn placements_carry_their_embed_code() {
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let op = server.operator("op@x.io", "Оператор", OperatorRole::Operator).await;
+    let dep = json!({"name": "Продажи", "order": 1});
+    assert_eq!(admin.call(reqwest::Method::PUT, "/api/admin/v1/departments/sales", Some(dep)).await.0, 200);
+    let body = json!({"title": "Shop (English)", "lang": "en", "departmentKeys": ["sales"], "defaultDepartment": "sales",
+                      "helloMessage": "Hi! **How** can we help?", "conversationTimeoutHours": 48});
+    let (code, p) = admin.call(reqwest::Method::PUT, "/api/admin/v1/placements/shop-en", Some(body.clone())).await;
+    assert_eq!(code, 200, "{p}");
+    let origin = server.url("");
+    assert_eq!(
+        p["embedCode"],
+        format!("<script src=\"{origin}/widget/loader.js\" data-location=\"shop-en\" async></script>")
+    );
+    assert_eq!((p["lang"].as_str(), p["conversationTimeoutHours"].as_i64()), (Some("en"), Some(48)));
+    let (code, again) = admin.get("/api/admin/v1/placements/shop-en").await;
+    assert_eq!((code, &again), (200, &p));
+    // The widget's configuration follows the placement.
+    let config: serde_json::Value = server
+        .http
+        .get(server.url("/api/visitor/v1/configs/shop-en"))
+        .send()
+        .await
+        .expect("config")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        (config["locationSettings"]["lang"].as_str(), config["locationSettings"]["title"].as_str()),
+        (Some("en"), Some("Shop (English)"))
+    );
+    let v = Visitor::init(&server, "shop-en", None).await;
+    assert_eq!(v.full["helloMessageMarkdown"], "Hi! **How** can we help?");
+
+    for (key, body, field) in [
+        ("Shop", body.clone(), "key"),
+        ("-shop", body.clone(), "key"),
+        ("shop", json!({"title": "", "lang": "en"}), "title"),
+        ("shop", json!({"title": "x", "lang": "de"}), "lang"),
+        ("shop", json!({"title": "x", "departmentKeys": ["nope"]}), "departmentKeys"),
+        ("shop", json!({"title": "x", "conversationTimeoutHours": 0}), "conversationTimeoutHours"),
+    ] {
+        let (code, err) =
+            admin.call(reqwest::Method::PUT, &format!("/api/admin/v1/placements/{key}"), Some(body)).await;
+        assert_eq!((code, err["error"].as_str()), (422, Some("invalid-setting")), "{key} {err}");
+        assert!(err["message"].as_str().unwrap_or_default().starts_with(field), "{err}");
+    }
+    assert_eq!(admin.get("/api/admin/v1/placements/nope").await.0, 404);
+    assert_eq!(op.call(reqwest::Method::PUT, "/api/admin/v1/placements/shop", Some(body)).await.0, 403);
+    assert_eq!(op.get("/api/admin/v1/placements/shop-en").await.0, 403);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_widget_files_and_the_demo_page_are_served() {
+    let server = TestServer::start().await;
+    let get = |path: &str| server.http.get(server.url(path)).send();
+    let loader = get("/widget/loader.js").await.expect("loader");
+    assert_eq!(loader.headers()["content-type"], "application/javascript; charset=utf-8");
+    assert!(loader.text().await.expect("text").contains("data-location"));
+    let frame = get("/widget/frame?location=default").await.expect("frame");
+    let policy = frame.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
+    assert!(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "{policy}");
+    let html = frame.text().await.expect("html");
+    let app = html.split("/widget/app.js?v=").nth(1).and_then(|r| r.split('"').next()).expect("versioned app");
+    assert_eq!(app.len(), 12);
+    let app = get(&format!("/widget/app.js?v={app}")).await.expect("app");
+    assert!(app.headers()["cache-control"].to_str().expect("ascii").contains("immutable"));
+    assert_eq!(get("/widget/app.css").await.expect("css").headers()["content-type"], "text/css; charset=utf-8");
+
+    // The demo page is served in demo mode only, with the placement asked for (if it is a key).
+    assert_eq!(get("/demo").await.expect("demo").status().as_u16(), 404);
+    server.stop().await;
+    let server = TestServer::start_with(
+        false,
+        beseda_server::ServerConfig { demo: true, ..beseda_server::ServerConfig::default() },
+    )
+    .await;
+    let page = |q: &'static str| server.http.get(server.url(&format!("/demo{q}"))).send();
+    let html = page("?location=english").await.expect("demo").text().await.expect("html");
+    assert!(html.contains(&format!(
+        "<script src=\"{}/widget/loader.js\" data-location=\"english\" async></script>",
+        server.url("")
+    )));
+    let html =
+        page("?location=%22%3E%3Cscript%3Ealert(1)%3C/script%3E").await.expect("demo").text().await.expect("html");
+    assert!(html.contains("data-location=\"default\"") && !html.contains("alert(1)"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_offline_form_starts_an_offline_chat_with_the_visitors_contacts() {
+    let server = TestServer::start().await;
+    let op = server.operator("op@x.io", "Оператор", OperatorRole::Operator).await;
+    let v = server.visitor().await;
+    let fields = json!({"name": "Ольга", "email": "olga@example.com"}).to_string();
+    let (code, body) = v.action("chat.offline_message", &[("client-side-id", "o1"), ("visitor-fields", &fields)]).await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("argument-missing")), "{body}");
+    v.ok("chat.offline_message", &[("client-side-id", "o1"), ("text", "Перезвоните"), ("visitor-fields", &fields)])
+        .await;
+    // A retry of the same form is not a second chat or message.
+    v.ok("chat.offline_message", &[("client-side-id", "o1"), ("text", "Перезвоните"), ("visitor-fields", &fields)])
+        .await;
+    let (_, waiting) = op.get("/api/operator/v1/chats?list=waiting").await;
+    let chats = waiting["chats"].as_array().expect("chats");
+    assert_eq!(chats.len(), 1);
+    let (_, detail) = op.get(&format!("/api/operator/v1/chats/{}", chats[0]["id"])).await;
+    assert_eq!(detail["chat"]["offline"], json!(true));
+    assert_eq!(detail["visitor"]["fields"]["email"], "olga@example.com");
+    let texts: Vec<&str> = detail["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["kind"] == "visitor")
+        .filter_map(|m| m["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["Перезвоните"]);
+    server.stop().await;
+}
