@@ -302,3 +302,31 @@ test('the button follows the show probability and hides while the queue is full'
   await waiting.context.close();
   await put({});
 });
+
+test('a required department is chosen in the window, and the chat can be mailed to the visitor', async () => {
+  const admin = await login('admin@demo.beseda.local');
+  const original = (await api(admin, 'GET', '/api/admin/v1/settings')).body.settings;
+  const r = await api(admin, 'PUT', '/api/admin/v1/settings', { ...original, department_choice_obligatory: true });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const { context, page, frame, errors } = await openWidget();
+  await say(frame, 'Нужна консультация по доставке');
+  await frame.getByText('Выберите отдел:').waitFor();
+  await shot(page, 'departments-ru');
+  await frame.getByRole('button', { name: 'Поддержка' }).click();
+  await frame.locator('.b-visitor', { hasText: 'Нужна консультация по доставке' }).waitFor();
+  const chat = await waitingChat(boris);
+  assert.equal(chat.departmentKey, 'support', JSON.stringify(chat));
+  const detail = await chatDetail(boris, chat.id);
+  assert.deepEqual(detail.messages.filter((m) => m.kind === 'visitor').map((m) => m.text), ['Нужна консультация по доставке']);
+
+  await frame.getByRole('button', { name: 'Меню' }).click();
+  await frame.getByRole('button', { name: 'Отправить диалог на e-mail' }).click();
+  await frame.getByLabel('Ваш e-mail').fill('visitor@example.com');
+  await frame.getByLabel('Ваш e-mail').press('Enter');
+  await frame.getByText('Диалог отправлен на e-mail.').waitFor();
+  assert.deepEqual(errors, []);
+  await context.close();
+  await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {});
+  await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {});
+  await api(admin, 'PUT', '/api/admin/v1/settings', original);
+});

@@ -434,6 +434,13 @@
     var value = text.value.trim();
     if (!value) return;
     text.value = '';
+    // A required department is chosen before the first message starts the chat.
+    if ((!S.chat || S.chat.state === 'closed') && S.config.departmentChoice && S.departments.length > 1) {
+      S.pendingQuestion = { csid: id(), text: value };
+      S.state = 'department-selection';
+      render();
+      return;
+    }
     S.outbox.push({ csid: id(), text: value });
     S.note = null;
     stopTyping(); render(); flush();
@@ -470,7 +477,8 @@
 
   fetch('/api/visitor/v1/configs/' + encodeURIComponent(LOC)).then(function (r) { return r.json(); }).then(function (c) {
     var ls = c.locationSettings || {};
-    S.config = Object.assign({}, c.accountConfig || {}, { title: ls.title, sendChatHistory: ls.sendChatHistory });
+    S.config = Object.assign({}, c.accountConfig || {},
+      { title: ls.title, sendChatHistory: ls.sendChatHistory, departmentChoice: ls.departmentChoice });
     if (!P.get('lang') && ls.lang === 'en') t = TEXTS.en;
   }).catch(function () {}).then(init);
 })();

@@ -100,6 +100,7 @@ async fn config_json(state: &AppState, location: &str) -> ApiResult<Value> {
             "title": placement.title,
             "companyName": settings.name,
             "sendChatHistory": settings.send_chat_history,
+            "departmentChoice": settings.department_choice_obligatory,
             "chat": {
                 "visitorFields": {"def": {"name": {"presence": "optional"}}},
                 "visitorFieldLabels": {"name": name_label},

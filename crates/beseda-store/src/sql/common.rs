@@ -1593,7 +1593,12 @@ impl Store for SqlStore {
                 let mut chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await? {
                     Some(c) => c,
                     None => {
-                        let department = choose_department(conn, &v2, &settings, None).await?.unwrap_or(None);
+                        // §12.3: started as by `chat.start`, so a required department choice
+                        // comes first (the client sends the question again with its choice).
+                        let department = match choose_department(conn, &v2, &settings, None).await? {
+                            Ok(d) => d,
+                            Err(state) => return set_session_state(conn, emit, &v2.visit_session_id, state).await,
+                        };
                         // A plain text message starts the chat as its first question.
                         let first = (req.kind == VisitorMessageKind::Text && quote.is_none() && data.is_none())
                             .then(|| (req.text.clone(), req.client_side_id.clone()));
