@@ -238,6 +238,20 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
   await page.reload();
   await frame.locator('.b-operator', { hasText: 'Снова на связи' }).waitFor();
   assert.equal(await frame.locator('.b-visitor', { hasText: 'Здравствуйте, где мой заказ?' }).count(), 1);
+
+  // Teleport: off by default; when on, the operator sends the visitor to another page of the site.
+  const off = await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: `${base}/demo?page=delivery` });
+  assert.equal(off.body?.error, 'setting_disabled', JSON.stringify(off));
+  const admin = await login('admin@demo.beseda.local');
+  const settings = (await api(admin, 'GET', '/api/admin/v1/settings')).body.settings;
+  assert.equal((await api(admin, 'PUT', '/api/admin/v1/settings', { ...settings, teleport: true })).status, 200);
+  // Another site is refused by the page itself.
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: 'https://evil.example/' })).status, 200);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: 'javascript:alert(1)' })).status, 400);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: `${base}/demo?page=delivery` })).status, 200);
+  await page.waitForURL(/page=delivery/);
+  await frame.locator('.b-operator', { hasText: 'Снова на связи' }).waitFor();
+  step('teleported');
   // Rating and closing from the menu.
   await frame.getByRole('button', { name: 'Меню' }).click();
   await frame.getByRole('button', { name: 'Оценить' }).click();

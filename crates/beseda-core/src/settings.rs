@@ -94,6 +94,8 @@ pub struct OrgSettings {
     pub priority_pages: Vec<String>,
 
     // --- misc (seed 003 «Разное») ---
+    /// Operators may send the visitor to another page of the site during a chat.
+    pub teleport: bool,
     /// Probability (%) of showing the chat button to a new visitor.
     pub button_probability: u32,
     /// Hide the online button when this many online chats wait (None = no limit).
@@ -178,6 +180,7 @@ impl Default for OrgSettings {
             categories: Vec::new(),
             category_required: false,
             priority_pages: Vec::new(),
+            teleport: false,
             button_probability: 100,
             online_queue_limit: None,
             offline_queue_limit: None,

@@ -61,6 +61,7 @@ fn schemas() -> Value {
             "title": {"type": "string"}, "callbackUrl": {"type": "string"}, "departmentMode": {"type": "string", "enum": ["not_necessary", "obligatory"]},
             "defaultDepartment": {"type": "string"}, "allowedDepartments": {"type": "array", "items": {"type": "string"}}, "rotateSecret": {"type": "boolean"},
             "kind": {"type": "string", "enum": ["custom", "telegram", "vk"]}, "config": {"type": "object"}}},
+        "Teleport": {"type": "object", "required": ["url"], "properties": {"url": {"type": "string", "format": "uri"}}},
         "Placement": {"type": "object", "required": ["title"], "properties": {"title": {"type": "string"},
             "lang": {"type": "string", "enum": ["ru", "en"]}, "departmentKeys": {"type": "array", "items": {"type": "string"}},
             "defaultDepartment": {"type": "string"}, "helloMessage": {"type": "string"},

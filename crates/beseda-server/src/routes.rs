@@ -140,6 +140,12 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             post(chats::typing),
         ),
         (
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/teleport", "Send the visitor to another page of the site")
+                .path_id()
+                .body("Teleport"),
+            post(chats::teleport),
+        ),
+        (
             ApiDoc::new("POST", "/api/operator/v1/chats/{id}/read", "Mark the visitor's messages read").path_id(),
             post(chats::read),
         ),

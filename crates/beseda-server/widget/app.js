@@ -328,6 +328,7 @@
       case 'MESSAGE_READ': S.messages.forEach(function (m) { if (m.id === item.id) m.read = !!d; }); break;
       case 'VISIT_SESSION_STATE': S.state = d; break;
       case 'DEPARTMENT_LIST': S.departments = d || []; break;
+      case 'TELEPORT': if (d && d.url) parent({ type: 'beseda:teleport', url: d.url }); break;
       case 'UNREAD_BY_VISITOR': parent({ type: 'beseda:unread', count: (d && d.msgCnt) || 0 }); break;
     }
   }

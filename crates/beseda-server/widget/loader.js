@@ -90,7 +90,10 @@
     else if (d.type === 'beseda:minimise') toggle(false);
     else if (d.type === 'beseda:unread' && frame && frame.style.display === 'none' && d.count > 0) {
       badge.textContent = d.count; badge.style.display = 'block';
-    } else if (d.type === 'beseda:teleport' && /^https?:\/\//.test(d.url)) location.href = d.url;
+    } else if (d.type === 'beseda:teleport') {
+      // Only to another page of this site.
+      try { var to = new URL(d.url, location.href); if (to.origin === location.origin) location.href = to.href; } catch (x) {}
+    }
   });
 
   function start() {

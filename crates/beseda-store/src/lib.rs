@@ -141,6 +141,8 @@ pub trait Store: Send + Sync + 'static {
     async fn operator_message(&self, op: OperatorId, id: ChatId, msg: &OperatorMessage)
         -> Result<(MessageId, Changes)>;
     async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes>;
+    /// Sends the visitor of an open chat the operator holds to `url` (setting `teleport`).
+    async fn teleport(&self, op: OperatorId, id: ChatId, url: &str) -> Result<Changes>;
     async fn operator_read(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
     async fn operator_close(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
     async fn operator_events(&self, after: i64, limit: i64) -> Result<Vec<OperatorEvent>>;

@@ -135,6 +135,28 @@ pub async fn typing(
     Ok(Json(json!({"result": "ok"})))
 }
 
+#[derive(Deserialize)]
+pub struct TeleportBody {
+    pub url: String,
+}
+
+/// Sends the visitor to another page of the site (setting `teleport`).
+pub async fn teleport(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let b: TeleportBody = body(&bytes)?;
+    let ok = b.url.len() <= 2048 && reqwest::Url::parse(&b.url).is_ok_and(|u| ["http", "https"].contains(&u.scheme()));
+    if !ok {
+        return Err(ApiError::new(StatusCode::BAD_REQUEST, "wrong-argument-value", "url: an absolute http(s) URL"));
+    }
+    let changes = state.store.teleport(who.operator.id, ChatId(id), &b.url).await.map_err(ApiError::operator)?;
+    state.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
+}
+
 pub async fn read(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let changes = state.store.operator_read(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
     state.publish(&changes);

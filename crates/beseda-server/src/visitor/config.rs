@@ -56,7 +56,7 @@ fn account_config(s: &OrgSettings) -> Value {
         "operator_status_timer": false,
         "open_chat_in_new_tab_for_mobile": false,
         "default_survey_id": null,
-        "teleport": false,
+        "teleport": s.teleport,
         "file_url_expiring_timeout": 300,
         "hide_referrer": false,
         "surveys": false,

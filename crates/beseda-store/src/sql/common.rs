@@ -2300,6 +2300,27 @@ impl Store for SqlStore {
         .await
     }
 
+    async fn teleport(&self, op: OperatorId, id: ChatId, url: &str) -> Result<Changes> {
+        let url = url.to_owned();
+        self.chat_change(op, id, move |_conn, emit, operator, chat| {
+            Box::pin(async move {
+                if !emit.settings.teleport {
+                    return Err(DomainError::SettingDisabled.into());
+                }
+                if chat.operator_id != Some(operator.id) {
+                    return Err(DomainError::ChatTaken.into());
+                }
+                if chat.state.is_final() {
+                    return Err(DomainError::ChatClosed.into());
+                }
+                // Beseda's widget extension: the page goes to `url`.
+                emit.item(DeltaItem::upd("TELEPORT", chat.visit_session_id.as_str(), json!({"url": url})));
+                Ok(())
+            })
+        })
+        .await
+    }
+
     async fn operator_read(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
         self.chat_change(op, id, move |conn, emit, _operator, mut chat| {
             Box::pin(async move {
