@@ -344,3 +344,38 @@ test('a required department is chosen in the window, and the chat can be mailed 
   await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {});
   await api(admin, 'PUT', '/api/admin/v1/settings', original);
 });
+
+test('a visitor identified by the site keeps the conversation on another device', async () => {
+  const registered = await fetch(`${base}/api/v2/rt/provide_visitor_fields`, {
+    method: 'POST',
+    headers: {
+      authorization: 'Basic ' + Buffer.from(`admin@demo.beseda.local:${passwords['admin@demo.beseda.local']}`).toString('base64'),
+      'content-type': 'application/json',
+    },
+    body: JSON.stringify({ token: 'e2e-token-0042', fields: { id: 'cust-42', display_name: 'Евгений', email: 'evg@example.com' } }),
+  });
+  assert.deepEqual(await registered.json(), { result: 'ok' });
+  const device = async () => {
+    const context = await browser.newContext();
+    await context.addInitScript(() => { window.webim_auth_token = 'e2e-token-0042'; });
+    const page = await context.newPage();
+    await page.goto(`${base}/demo`);
+    await page.locator('#beseda-button').click();
+    const frame = page.frameLocator('iframe');
+    await frame.locator('.b-head').waitFor();
+    return { context, frame };
+  };
+  const laptop = await device();
+  await say(laptop.frame, 'Пишу с ноутбука');
+  const chat = await waitingChat(boris);
+  const detail = await chatDetail(boris, chat.id);
+  assert.equal(detail.visitor.fields.name, 'Евгений');
+  assert.equal(detail.visitor.fields.email, 'evg@example.com');
+  await laptop.context.close();
+  // The phone: another browser, the same person — the same conversation.
+  const phone = await device();
+  await phone.frame.locator('.b-visitor', { hasText: 'Пишу с ноутбука' }).waitFor();
+  await phone.context.close();
+  await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {});
+  await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {});
+});

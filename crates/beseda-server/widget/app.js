@@ -9,6 +9,8 @@
   var DEVICE = P.get('device') || hex(crypto.getRandomValues(new Uint8Array(16)));
   var HOST_URL = P.get('url') || '';
   var TITLE = P.get('title') || HOST_URL || 'chat';
+  var IDENT = {};
+  try { IDENT = JSON.parse(P.get('ident') || '{}') || {}; } catch (e) {}
   var TEXTS = {
     ru: {
       title: 'Чат с оператором', online: 'Мы на связи', offline: 'Сейчас никого нет', busy: 'Все операторы заняты',
@@ -354,6 +356,7 @@
   function init() {
     var p = new URLSearchParams({ event: 'init', since: 0, 'respond-immediately': 1, 'device-id': DEVICE, location: LOC, platform: 'web', title: TITLE });
     if (S.session) p.set('visit-session-id', S.session);
+    Object.keys(IDENT).forEach(function (k) { if (typeof IDENT[k] === 'string') p.set(k, IDENT[k]); });
     return fetch('/l/v/m/init?' + p).then(function (r) { return r.json(); }).then(function (r) {
       if (!r.fullUpdate) throw new Error(r.error || 'init failed');
       failures = 0;

@@ -18,6 +18,13 @@
   }
   var device = store.get('device') || hex();
   store.set('device', device);
+  // An identified visitor (visitor-identification.md): signed fields or a token from the page.
+  var ident = {};
+  if (window.webim_visitor && typeof window.webim_visitor === 'object') ident['visitor-ext'] = JSON.stringify(window.webim_visitor);
+  if (typeof window.webim_auth_token === 'string' && window.webim_auth_token) ident.provided_auth_token = window.webim_auth_token;
+  ident = JSON.stringify(ident);
+  // Another person on this browser (log-in, log-out) starts another visit session.
+  if (store.get('ident') !== ident) { try { localStorage.removeItem(key + 'session'); } catch (e) {} store.set('ident', ident); }
   var lang = 'ru', frame, button, badge;
   var words = {
     ru: { open: 'Чат с оператором', close: 'Свернуть чат' },
@@ -31,8 +38,9 @@
   function visit(then) {
     var p = { event: 'init', since: 0, 'respond-immediately': 1, 'device-id': device, location: loc,
       platform: 'web', title: document.title || location.href };
-    var session = store.get('session');
+    var session = store.get('session'), extra = JSON.parse(ident);
     if (session) p['visit-session-id'] = session;
+    for (var k in extra) p[k] = extra[k];
     fetch(origin + '/l/v/m/init?' + q(p)).then(function (r) { return r.json(); }).then(function (r) {
       var f = r.fullUpdate;
       if (!f) return;
@@ -48,7 +56,7 @@
       frame = document.createElement('iframe');
       frame.title = words[lang].open;
       frame.src = origin + '/widget/frame?' + q({ location: loc, device: device, session: store.get('session') || '',
-        lang: lang, url: location.href, title: document.title || '' });
+        lang: lang, url: location.href, title: document.title || '', ident: ident });
       frame.setAttribute('style', 'position:fixed;z-index:2147483000;right:16px;bottom:84px;width:370px;' +
         'height:min(600px,calc(100vh - 100px));max-width:calc(100vw - 32px);border:0;border-radius:12px;' +
         'box-shadow:0 8px 32px rgba(0,0,0,.25);background:#fff');
