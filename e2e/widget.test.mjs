@@ -379,3 +379,35 @@ test('a visitor identified by the site keeps the conversation on another device'
   await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {});
   await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {});
 });
+
+test('an auto-invitation with the lead photo opens the chat; the logo heads the window', async () => {
+  // A real 1×1 PNG.
+  const png = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+  const admin = await login('admin@demo.beseda.local');
+  const original = (await api(admin, 'GET', '/api/admin/v1/settings')).body.settings;
+  const r = await api(admin, 'PUT', '/api/admin/v1/settings', {
+    ...original, logo: png, lead_photo: png, auto_invitation_text: 'Нужна помощь с выбором? <b>Спросите</b>', auto_invitation_delay_secs: 1,
+  });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/demo`);
+  const invitation = page.locator('#beseda-invitation');
+  await invitation.waitFor();
+  assert.equal(await invitation.locator('span').textContent(), 'Нужна помощь с выбором? <b>Спросите</b>');
+  assert.equal(await invitation.locator('b').count(), 0);
+  assert.equal(await invitation.locator('img').evaluate((img) => img.complete && img.naturalWidth), 1);
+  await shot(page, 'invitation-ru');
+  await invitation.click();
+  const frame = page.frameLocator('iframe');
+  await frame.locator('.b-head').waitFor();
+  assert.match(await frame.locator('.b-head img').getAttribute('src'), /^\/widget\/image\/logo\?v=/);
+  assert.equal(await invitation.count(), 0);
+  // Dismissed for this browser session: the next page shows no invitation.
+  await page.goto(`${base}/demo?page=delivery`);
+  await page.locator('#beseda-button').waitFor();
+  await new Promise((ok) => setTimeout(ok, 1500));
+  assert.equal(await page.locator('#beseda-invitation').count(), 0);
+  await context.close();
+  await api(admin, 'PUT', '/api/admin/v1/settings', original);
+});

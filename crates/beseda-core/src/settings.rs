@@ -15,6 +15,16 @@ pub struct OrgSettings {
     pub default_lang: String,
     /// The company's site, in the signature of e-mails.
     pub site_url: String,
+    /// Company logo shown in the chat window: a `data:` URL of a JPEG, GIF or PNG of at most
+    /// 100×100 pixels (empty = none).
+    pub logo: String,
+    /// Photo on auto-invitations (seed 003 «Генератор лидов»): a `data:` URL of a JPEG or PNG
+    /// of at most 100×100 pixels (empty = none).
+    pub lead_photo: String,
+    /// Auto-invitation shown next to the chat button (empty = none), after this many seconds
+    /// on the site.
+    pub auto_invitation_text: String,
+    pub auto_invitation_delay_secs: u64,
     /// IANA time zone of the organisation (e-mails, the daily report).
     pub time_zone: String,
 
@@ -143,6 +153,10 @@ impl Default for OrgSettings {
             name: "Beseda".into(),
             default_lang: "ru".into(),
             site_url: String::new(),
+            logo: String::new(),
+            lead_photo: String::new(),
+            auto_invitation_text: String::new(),
+            auto_invitation_delay_secs: 30,
             time_zone: "Europe/Moscow".into(),
             email_left_messages: String::new(),
             email_negative_feedback: String::new(),

@@ -10,6 +10,7 @@ pub mod crm;
 pub mod demo;
 pub mod error;
 pub mod health;
+pub mod images;
 pub mod mail;
 pub mod messenger;
 pub mod openapi;

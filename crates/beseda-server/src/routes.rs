@@ -224,6 +224,7 @@ pub fn router(state: AppState) -> Router {
         .route("/widget/app.js", get(widget::app))
         .route("/widget/app.css", get(widget::style))
         .route("/widget/frame", get(widget::frame))
+        .route("/widget/image/{name}", get(crate::images::serve))
         .route("/api/vk/{key}/callback", post(messenger::vk::callback))
         .route("/api/v2/{*method}", get(stored::call).post(stored::call))
         .route("/api/v3/{*method}", get(stored::call).post(stored::call))

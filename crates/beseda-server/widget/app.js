@@ -209,7 +209,8 @@
     var op = S.operator;
     whoName.textContent = op ? op.fullname : (S.config.title || t.title);
     whoState.textContent = op ? (op.title || t.operator) : (S.online === 'online' ? t.online : S.online === 'busy_online' ? t.busy : t.offline);
-    if (op && op.avatar) { avatar.src = op.avatar; avatar.hidden = false; } else avatar.hidden = true;
+    var picture = op ? op.avatar : S.config.logo;
+    if (picture) { avatar.src = picture; avatar.hidden = false; } else avatar.hidden = true;
     typingLine.textContent = op && S.typing ? op.fullname + ' ' + t.typing : '';
   }
   function offlineMode() {

@@ -91,6 +91,38 @@
     if (unread > 0 && !wasOpen) { badge.textContent = unread; badge.style.display = 'block'; }
   }
 
+  // An auto-invitation next to the button, once per browser session, while there is no chat.
+  function invite(inv) {
+    var seen = 'beseda:invited:' + loc;
+    try { if (sessionStorage.getItem(seen)) return; } catch (e) {}
+    setTimeout(function () {
+      if (frame && frame.style.display !== 'none') return;
+      var box = document.createElement('div');
+      box.id = 'beseda-invitation';
+      box.setAttribute('role', 'dialog');
+      box.setAttribute('style', 'position:fixed;z-index:2147483000;right:16px;bottom:84px;max-width:300px;display:flex;gap:10px;' +
+        'align-items:center;background:#fff;color:#1d2230;border-radius:12px;padding:12px 30px 12px 12px;cursor:pointer;' +
+        'box-shadow:0 6px 24px rgba(0,0,0,.25);font:14px/1.4 system-ui,sans-serif');
+      if (inv.photo) {
+        var img = document.createElement('img');
+        img.src = origin + inv.photo; img.alt = '';
+        img.setAttribute('style', 'width:48px;height:48px;border-radius:50%;object-fit:cover;flex:none');
+        box.appendChild(img);
+      }
+      var text = document.createElement('span');
+      text.textContent = inv.text;
+      box.appendChild(text);
+      var x = document.createElement('button');
+      x.type = 'button'; x.textContent = '×'; x.setAttribute('aria-label', words[lang].close);
+      x.setAttribute('style', 'position:absolute;top:4px;right:6px;border:0;background:none;font-size:18px;cursor:pointer;color:#888');
+      box.appendChild(x);
+      function done() { box.remove(); try { sessionStorage.setItem(seen, '1'); } catch (e) {} }
+      x.addEventListener('click', function (e) { e.stopPropagation(); done(); });
+      box.addEventListener('click', function () { done(); toggle(true); });
+      document.body.appendChild(box);
+    }, (inv.delaySecs || 0) * 1000);
+  }
+
   window.addEventListener('message', function (e) {
     if (e.origin !== origin || !e.data || typeof e.data.type !== 'string') return;
     var d = e.data;
@@ -119,7 +151,10 @@
         visit(function (f) {
           var chatting = f.chat && f.chat.state !== 'closed';
           // An open conversation always keeps its button; otherwise probability and queue limits decide.
-          if (chatting || (lucky === '1' && !ls.buttonHidden)) show(f.chat ? f.chat.unreadByVisitorMsgCnt || 0 : 0);
+          if (chatting || (lucky === '1' && !ls.buttonHidden)) {
+            show(f.chat ? f.chat.unreadByVisitorMsgCnt || 0 : 0);
+            if (!chatting && ls.invitation) invite(ls.invitation);
+          }
         });
       }).catch(function () {});
   }

@@ -128,3 +128,76 @@ async fn the_offline_form_starts_an_offline_chat_with_the_visitors_contacts() {
     assert_eq!(texts, ["Перезвоните"]);
     server.stop().await;
 }
+
+/// A PNG or GIF header of the given size (enough for the type and size checks).
+fn image(kind: &str, w: u16, h: u16) -> String {
+    use base64::Engine;
+    let mut bytes: Vec<u8> = Vec::new();
+    match kind {
+        "png" => {
+            bytes.extend(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR");
+            bytes.extend(u32::from(w).to_be_bytes());
+            bytes.extend(u32::from(h).to_be_bytes());
+            bytes.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        }
+        _ => {
+            bytes.extend(b"GIF89a");
+            bytes.extend(w.to_le_bytes());
+            bytes.extend(h.to_le_bytes());
+            bytes.extend([0; 8]);
+        }
+    }
+    format!("data:image/{kind};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+#[tokio::test]
+async fn the_logo_and_the_invitation_photo_are_checked_and_served() {
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let (_, body) = admin.get("/api/admin/v1/settings").await;
+    let base = body["settings"].clone();
+    let put = |change: serde_json::Value| {
+        let mut s = base.clone();
+        for (k, v) in change.as_object().expect("object") {
+            s[k] = v.clone();
+        }
+        admin.call(reqwest::Method::PUT, "/api/admin/v1/settings", Some(s))
+    };
+    for (change, field) in [
+        (json!({"logo": image("png", 200, 80)}), "logo"),
+        (json!({"logo": "https://example.com/logo.png"}), "logo"),
+        (json!({"lead_photo": image("gif", 50, 50)}), "lead_photo"),
+        (json!({"auto_invitation_delay_secs": 7200}), "auto_invitation_delay_secs"),
+    ] {
+        let (code, err) = put(change).await;
+        assert_eq!((code, err["error"].as_str()), (422, Some("invalid-setting")), "{field}");
+        assert!(err["message"].as_str().unwrap_or_default().starts_with(field), "{err}");
+    }
+    let (code, body) = put(json!({"logo": image("gif", 100, 40), "lead_photo": image("png", 64, 64),
+        "auto_invitation_text": "Нужна помощь с выбором?", "auto_invitation_delay_secs": 5}))
+    .await;
+    assert_eq!(code, 200, "{body}");
+    let config: serde_json::Value = server
+        .http
+        .get(server.url("/api/visitor/v1/configs/default"))
+        .send()
+        .await
+        .expect("config")
+        .json()
+        .await
+        .expect("json");
+    let logo = config["accountConfig"]["logo"].as_str().expect("logo path");
+    assert!(logo.starts_with("/widget/image/logo?v="), "{logo}");
+    let invitation = &config["locationSettings"]["invitation"];
+    assert_eq!(
+        (invitation["text"].as_str(), invitation["delaySecs"].as_i64()),
+        (Some("Нужна помощь с выбором?"), Some(5))
+    );
+    let photo = invitation["photo"].as_str().expect("photo path");
+    let resp = server.http.get(server.url(photo)).send().await.expect("photo");
+    assert_eq!((resp.status().as_u16(), resp.headers()["content-type"].to_str().expect("ascii")), (200, "image/png"));
+    let resp = server.http.get(server.url(logo)).send().await.expect("logo");
+    assert_eq!(resp.headers()["content-type"], "image/gif");
+    assert_eq!(server.http.get(server.url("/widget/image/other")).send().await.expect("other").status().as_u16(), 404);
+    server.stop().await;
+}

@@ -79,6 +79,19 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
     if !s.site_url.is_empty() && !is_http_url(&s.site_url) {
         return Err(invalid("site_url", "must be an http(s) URL"));
     }
+    for (name, url, types) in
+        [("logo", &s.logo, crate::images::LOGO_TYPES), ("lead_photo", &s.lead_photo, crate::images::PHOTO_TYPES)]
+    {
+        if !url.is_empty() {
+            crate::images::decode(url, types).map_err(|why| invalid(name, &format!("must be {why}")))?;
+        }
+    }
+    if s.auto_invitation_text.chars().count() > 500 {
+        return Err(invalid("auto_invitation_text", "at most 500 characters"));
+    }
+    if s.auto_invitation_delay_secs > 3600 {
+        return Err(invalid("auto_invitation_delay_secs", "at most 3600 seconds"));
+    }
     if !beseda_core::local_time::is_zone(&s.time_zone) {
         return Err(invalid("time_zone", "must be an IANA time zone such as Europe/Moscow"));
     }

@@ -40,7 +40,7 @@ fn account_config(s: &OrgSettings) -> Value {
         "rated_entity": null,
         "visitor_segment": null,
         "visitor_upload_file": s.visitor_upload_file,
-        "logo": null,
+        "logo": crate::images::path(s, "logo"),
         "multilang": s.multilang,
         "visitor_enabling_probability": s.button_probability,
         "rate_operator_by_click_on_avatar": false,
@@ -101,6 +101,11 @@ async fn config_json(state: &AppState, location: &str) -> ApiResult<Value> {
             "companyName": settings.name,
             "sendChatHistory": settings.send_chat_history,
             "departmentChoice": settings.department_choice_obligatory,
+            "invitation": (!settings.auto_invitation_text.trim().is_empty()).then(|| json!({
+                "text": settings.auto_invitation_text,
+                "delaySecs": settings.auto_invitation_delay_secs,
+                "photo": crate::images::path(&settings, "lead_photo"),
+            })),
             "chat": {
                 "visitorFields": {"def": {"name": {"presence": "optional"}}},
                 "visitorFieldLabels": {"name": name_label},

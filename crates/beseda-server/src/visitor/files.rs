@@ -24,7 +24,7 @@ fn file_error(status: StatusCode, code: &'static str, message: &str) -> ApiError
 }
 
 /// What the bytes say the file is.
-fn sniff(bytes: &[u8]) -> Option<&'static str> {
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
     const SIGNATURES: &[(&[u8], &str)] = &[
         (b"\x89PNG\r\n\x1a\n", "image/png"),
         (b"\xff\xd8\xff", "image/jpeg"),
