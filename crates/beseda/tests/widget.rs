@@ -27,15 +27,7 @@ async fn placements_carry_their_embed_code() {
     let (code, again) = admin.get("/api/admin/v1/placements/shop-en").await;
     assert_eq!((code, &again), (200, &p));
     // The widget's configuration follows the placement.
-    let config: serde_json::Value = server
-        .http
-        .get(server.url("/api/visitor/v1/configs/shop-en"))
-        .send()
-        .await
-        .expect("config")
-        .json()
-        .await
-        .expect("json");
+    let config = get_json(&server.http, &server.url("/api/visitor/v1/configs/shop-en")).await;
     assert_eq!(
         (config["locationSettings"]["lang"].as_str(), config["locationSettings"]["title"].as_str()),
         (Some("en"), Some("Shop (English)"))
@@ -177,15 +169,7 @@ async fn the_logo_and_the_invitation_photo_are_checked_and_served() {
         "auto_invitation_text": "Нужна помощь с выбором?", "auto_invitation_delay_secs": 5}))
     .await;
     assert_eq!(code, 200, "{body}");
-    let config: serde_json::Value = server
-        .http
-        .get(server.url("/api/visitor/v1/configs/default"))
-        .send()
-        .await
-        .expect("config")
-        .json()
-        .await
-        .expect("json");
+    let config = get_json(&server.http, &server.url("/api/visitor/v1/configs/default")).await;
     let logo = config["accountConfig"]["logo"].as_str().expect("logo path");
     assert!(logo.starts_with("/widget/image/logo?v="), "{logo}");
     let invitation = &config["locationSettings"]["invitation"];
