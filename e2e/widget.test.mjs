@@ -411,3 +411,34 @@ test('an auto-invitation with the lead photo opens the chat; the logo heads the 
   await context.close();
   await api(admin, 'PUT', '/api/admin/v1/settings', original);
 });
+
+test('without WebSockets the window falls back to long-polling; the keyboard alone can drive it', async () => {
+  const context = await browser.newContext();
+  // No WebSocket in any frame: the app must long-poll /l/v/m/delta.
+  await context.addInitScript(() => { window.WebSocket = undefined; });
+  const page = await context.newPage();
+  const polls = [];
+  page.on('request', (r) => { if (r.url().includes('/l/v/m/delta')) polls.push(r.url()); });
+  await page.goto(`${base}/demo`);
+  await page.locator('#beseda-button').waitFor();
+  // Keyboard only: focus the button, open with Enter, type, send with Enter.
+  await page.locator('#beseda-button').focus();
+  await page.keyboard.press('Enter');
+  const frame = page.frameLocator('iframe');
+  await frame.locator('.b-input textarea').waitFor();
+  await frame.locator('.b-input textarea').focus();
+  await page.keyboard.type('Без веб-сокетов');
+  await page.keyboard.press('Enter');
+  const chat = await waitingChat(boris);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {})).status, 200);
+  await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/messages`, { clientSideId: 'lp1', text: 'Ответ через long-poll' });
+  await frame.locator('.b-operator', { hasText: 'Ответ через long-poll' }).waitFor();
+  assert.ok(polls.length > 0, 'the delta endpoint was polled');
+  // Escape minimises the window.
+  await frame.locator('.b-input textarea').focus();
+  await page.keyboard.press('Escape');
+  await eventually(async () => !(await page.locator('iframe').isVisible()), 'the window minimised');
+  assert.equal(await page.locator('#beseda-button').getAttribute('aria-expanded'), 'false');
+  await context.close();
+  await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {});
+});
