@@ -180,6 +180,9 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
   // The operator sees the page the visitor is on.
   assert.equal((await chatDetail(boris, chat.id)).visitorPage, `${base}/demo`);
 
+  // The operator reads the visitor's message: the visitor sees it marked.
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/read`, {})).status, 200);
+  await frame.locator('.b-visitor', { hasText: 'прочитано' }).first().waitFor();
   step('reply seen');
   // Typing reaches the visitor.
   // (The operator's typing indicator is an operator API call.)
