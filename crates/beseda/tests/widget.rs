@@ -185,3 +185,41 @@ async fn the_logo_and_the_invitation_photo_are_checked_and_served() {
     assert_eq!(server.http.get(server.url("/widget/image/other")).send().await.expect("other").status().as_u16(), 404);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_returning_visitor_continues_the_conversation_until_the_placement_timeout() {
+    let clock = std::sync::Arc::new(beseda_core::time::ManualClock::new());
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let op = server.operator("op@x.io", "Оператор", OperatorRole::Operator).await;
+    op.set_status("online").await;
+    let (code, body) = admin
+        .call(
+            reqwest::Method::PUT,
+            "/api/admin/v1/placements/shop",
+            Some(json!({"title": "Shop", "conversationTimeoutHours": 2})),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let v = Visitor::init(&server, "shop", None).await;
+    v.send("q1", "Есть доставка?").await;
+    let first = v.chat_id().await;
+    assert_eq!(op.post(&format!("/api/operator/v1/chats/{first}/take"), json!({})).await.0, 200);
+    assert_eq!(op.reply(first, "a1", "Есть").await.0, 200);
+    // 1 h 50 min later, from a new page of the same visit session: the same chat continues.
+    clock.advance(std::time::Duration::from_secs(110 * 60));
+    server.tick().await;
+    let back = Visitor::init(&server, "shop", Some(&v.session_id)).await;
+    assert_eq!(back.full["chat"]["id"].as_i64(), Some(first));
+    back.send("q2", "А в выходные?").await;
+    assert_eq!(back.chat_id().await, first);
+    // Two hours after the last activity the conversation is over; the next message starts a new one.
+    clock.advance(std::time::Duration::from_secs(2 * 3600 + 60));
+    server.tick().await;
+    let later = Visitor::init(&server, "shop", Some(&v.session_id)).await;
+    assert!(later.full["chat"].is_null() || later.full["chat"]["state"] == "closed", "{}", later.full["chat"]);
+    later.send("q3", "Снова здравствуйте").await;
+    let second = later.chat_id().await;
+    assert_ne!(second, first);
+    server.stop().await;
+}
