@@ -4,6 +4,7 @@
 pub mod bot_wire;
 pub mod error;
 pub mod ids;
+pub mod ip_allowlist;
 pub mod local_time;
 pub mod markdown;
 pub mod model;

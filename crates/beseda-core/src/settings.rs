@@ -106,6 +106,10 @@ pub struct OrgSettings {
     // --- misc (seed 003 «Разное») ---
     /// Operators may send the visitor to another page of the site during a chat.
     pub teleport: bool,
+    // --- security (seed 003 «Безопасность») ---
+    /// Addresses allowed into the workspace and the admin panel: IPv4 addresses and ranges,
+    /// comma-separated (empty = everyone).
+    pub ip_allowlist: String,
     /// Probability (%) of showing the chat button to a new visitor.
     pub button_probability: u32,
     /// Hide the online button when this many online chats wait (None = no limit).
@@ -195,6 +199,7 @@ impl Default for OrgSettings {
             category_required: false,
             priority_pages: Vec::new(),
             teleport: false,
+            ip_allowlist: String::new(),
             button_probability: 100,
             online_queue_limit: None,
             offline_queue_limit: None,

@@ -2,6 +2,7 @@
 //! operator API with its event stream, health checks, and the route table they share.
 
 pub mod admin;
+pub mod allowlist;
 pub mod auth;
 pub mod bot;
 pub mod bus;

@@ -52,6 +52,24 @@ pub fn forwarded_origin(headers: &HeaderMap) -> Option<String> {
     valid.then(|| format!("{proto}://{}", host.to_ascii_lowercase()))
 }
 
+/// The client's address: the socket's, or — for a request from a trusted proxy — the nearest
+/// address in `X-Forwarded-For` that is not itself a trusted proxy.
+pub fn client_ip(trusted: &[std::net::IpAddr], peer: std::net::IpAddr, headers: &HeaderMap) -> std::net::IpAddr {
+    let peer = peer.to_canonical();
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let chain: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+        .map(|a| a.to_canonical())
+        .collect();
+    chain.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer)
+}
+
 /// Middleware: learns the origin from requests that come through a trusted proxy.
 pub async fn learn(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let trusted = &state.config.trusted_proxies;

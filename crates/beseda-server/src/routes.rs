@@ -210,6 +210,8 @@ pub fn router(state: AppState) -> Router {
         operator = operator.route(doc.path, handler);
         docs.push(doc);
     }
+    // The workspace and the admin panel answer only the addresses of the IP allowlist.
+    let operator = operator.layer(axum::middleware::from_fn_with_state(state.clone(), crate::allowlist::guard));
     let spec = openapi::document(&docs);
     let demo = state.config.demo;
     let mut app = Router::new()

@@ -48,8 +48,22 @@ enum Command {
         #[command(subcommand)]
         command: OperatorCommand,
     },
+    /// The IP allowlist of the workspace and the admin panel.
+    Allowlist {
+        #[command(subcommand)]
+        command: AllowlistCommand,
+    },
     /// Print a commented example configuration.
     PrintConfig,
+}
+
+#[derive(Subcommand)]
+enum AllowlistCommand {
+    /// Remove every restriction (for an admin locked out by a wrong list).
+    Clear {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -138,6 +152,22 @@ async fn main() -> Result<()> {
                 .await
                 .context("adding the operator")?;
             println!("operator {} added with id {}", op.email, op.id);
+            Ok(())
+        }
+        Command::Allowlist { command: AllowlistCommand::Clear { data_dir } } => {
+            if let Some(d) = data_dir {
+                config.data_dir = d;
+            }
+            init_logging(&config);
+            let store = open_store(&config).await?;
+            let mut settings = store.settings().await.context("reading the settings")?;
+            let was = std::mem::take(&mut settings.ip_allowlist);
+            store.save_settings(&settings).await.context("saving the settings")?;
+            if was.trim().is_empty() {
+                println!("the IP allowlist was already empty");
+            } else {
+                println!("IP allowlist cleared (it was: {was}); every address may sign in again");
+            }
             Ok(())
         }
         Command::Serve { listen, data_dir, demo } => {

@@ -92,6 +92,9 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
     if s.auto_invitation_delay_secs > 3600 {
         return Err(invalid("auto_invitation_delay_secs", "at most 3600 seconds"));
     }
+    if let Err(e) = beseda_core::ip_allowlist::Allowlist::parse(&s.ip_allowlist) {
+        return Err(invalid("ip_allowlist", &e.to_string()));
+    }
     if !beseda_core::local_time::is_zone(&s.time_zone) {
         return Err(invalid("time_zone", "must be an IANA time zone such as Europe/Moscow"));
     }
@@ -158,15 +161,24 @@ pub async fn get_settings(State(state): State<AppState>, who: OperatorAuth) -> A
     Ok(Json(json!({"settings": s})))
 }
 
-/// Replaces the settings; keys left out keep their defaults.
+/// Replaces the settings; keys left out keep their defaults. An IP allowlist that would shut
+/// out the admin saving it is refused.
 pub async fn put_settings(
     State(state): State<AppState>,
     who: OperatorAuth,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
     let s: OrgSettings = parse(&bytes)?;
     validate(&s)?;
+    let me = crate::origin::client_ip(&state.config.trusted_proxies, peer.ip(), &headers);
+    let list = beseda_core::ip_allowlist::Allowlist::parse(&s.ip_allowlist)
+        .map_err(|e| invalid("ip_allowlist", &e.to_string()))?;
+    if !list.allows(me) {
+        return Err(invalid("ip_allowlist", &format!("would shut you out: your address {me} is not in it")));
+    }
     state.store.save_settings(&s).await.map_err(ApiError::operator)?;
     state.wake.notify_one();
     Ok(Json(json!({"settings": s})))
