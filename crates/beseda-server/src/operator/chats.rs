@@ -9,6 +9,7 @@ use axum::Json;
 use beseda_core::ids::ChatId;
 use beseda_core::ids::OperatorId;
 use beseda_core::operator_wire;
+use beseda_core::state::OperatorRole;
 use beseda_core::wire;
 use beseda_store::{ChatList, OperatorMessage, Redirect, RedirectTarget};
 use serde::Deserialize;
@@ -41,7 +42,9 @@ pub async fn list(
     Ok(Json(json!({"chats": items})))
 }
 
-pub async fn get(State(state): State<AppState>, _who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+/// `GET /chats/{id}`. With `hide_others_chats`, an operator (not a supervisor or admin) does
+/// not see a chat another human operator holds.
+pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let detail = state
         .store
         .chat(ChatId(id))
@@ -49,6 +52,17 @@ pub async fn get(State(state): State<AppState>, _who: OperatorAuth, Path(id): Pa
         .map_err(ApiError::operator)?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "chat-not-found", "no such chat"))?;
     let settings = state.store.settings().await.map_err(ApiError::operator)?;
+    let holder = detail.chat.operator_id.filter(|o| *o != who.operator.id);
+    if let (Some(holder), true) = (holder, settings.hide_others_chats && who.operator.role == OperatorRole::Operator) {
+        let bots = state.store.bots().await.map_err(ApiError::operator)?;
+        if !bots.iter().any(|b| b.operator_id == holder) {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "hidden-by-settings",
+                "other operators' chats are hidden",
+            ));
+        }
+    }
     let name = Some(detail.visitor.display_name())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| beseda_core::texts::visitor_default_name(&settings.default_lang).to_owned());
