@@ -29,6 +29,13 @@ pub fn format(micros: i64, name: &str, pattern: &str) -> String {
     zoned(micros, name).strftime(pattern).to_string()
 }
 
+/// The start (local midnight) of the date `YYYY-MM-DD` in zone `name`.
+pub fn day_start(date: &str, name: &str) -> Option<i64> {
+    let d: jiff::civil::Date = date.trim().parse().ok()?;
+    let at = d.at(0, 0, 0, 0).to_zoned(zone(name)).ok()?;
+    Some(at.timestamp().as_microsecond())
+}
+
 /// The latest moment at or before `now` when the local clock of zone `name` showed `hh:mm`.
 pub fn last_daily(now: i64, name: &str, (hh, mm): (i8, i8)) -> i64 {
     let tz = zone(name);
@@ -71,6 +78,13 @@ mod tests {
         assert_eq!(NOV_21_2026_15_00_UTC - yesterday, (24 * 3600 - 60) * 1_000_000);
         let midnight = last_daily(NOV_21_2026_15_00_UTC, "Asia/Vladivostok", (0, 0));
         assert_eq!(NOV_21_2026_15_00_UTC - midnight, 3600 * 1_000_000);
+    }
+
+    #[test]
+    fn days_start_at_local_midnight() {
+        assert_eq!(day_start("2026-11-21", "UTC"), Some(1_795_219_200_000_000));
+        assert_eq!(day_start("2026-11-21", "Europe/Moscow"), Some(1_795_219_200_000_000 - 3 * 3600 * 1_000_000));
+        assert_eq!(day_start("2026-13-01", "UTC"), None);
     }
 
     #[test]

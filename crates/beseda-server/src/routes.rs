@@ -81,6 +81,14 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             get(admin::placements::get),
         ),
         (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/stats",
+                "Statistics by day, operator or department; ?from=&to=&group=&format=csv (supervisor, admin)",
+            ),
+            get(admin::stats::stats),
+        ),
+        (
             ApiDoc::new("GET", "/api/admin/v1/webhooks", "Chat event handler calls, newest first; ?status= (admin)"),
             get(admin::webhooks::list),
         ),

@@ -259,6 +259,8 @@ pub trait Store: Send + Sync + 'static {
     /// Waiting chats: (online queue, offline queue).
     async fn queue_counts(&self) -> Result<(i64, i64)>;
     async fn outcome_counts(&self) -> Result<OutcomeCounts>;
+    /// The chats started in `[from, to)` with what statistics need of them.
+    async fn chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>>;
     /// The clock every operation reads.
     fn clock(&self) -> Arc<dyn Clock>;
 

@@ -48,3 +48,4 @@ include!("sql/export.rs");
 include!("sql/webhooks.rs");
 include!("sql/mail.rs");
 include!("sql/exports.rs");
+include!("sql/stats.rs");

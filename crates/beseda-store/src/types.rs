@@ -546,3 +546,23 @@ pub struct ExportJob {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// What statistics need of one chat.
+#[derive(Clone, Debug, Default)]
+pub struct ChatFact {
+    pub id: i64,
+    pub created_at: i64,
+    /// The (last) operator.
+    pub operator_id: Option<i64>,
+    pub department_key: Option<String>,
+    /// `answered`, `missed`, `refusal`, or none yet.
+    pub outcome: Option<String>,
+    pub busy_messages: i64,
+    pub offline: bool,
+    pub first_visitor_message_at: Option<i64>,
+    pub first_answer_at: Option<i64>,
+    /// The visitor's ratings (−2…2).
+    pub ratings: Vec<i64>,
+    /// Each wait from a visitor message to the operator's next message, µs.
+    pub response_micros: Vec<i64>,
+}

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 pub mod channels;
 pub mod exports;
 pub mod placements;
+pub mod stats;
 pub mod webhooks;
 
 pub(crate) fn admin_only(who: &OperatorAuth) -> ApiResult<()> {

@@ -3059,6 +3059,10 @@ impl Store for SqlStore {
         })
     }
 
+    async fn chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>> {
+        self.load_chat_facts(from, to).await
+    }
+
     fn clock(&self) -> std::sync::Arc<dyn beseda_core::time::Clock> {
         self.clock.clone()
     }

@@ -1,0 +1,183 @@
+//! Statistics (seed 003, issue «Statistics and history»): chats started in a period, grouped by
+//! local day, operator or department, with outcomes (answered, missed, refusals), busy
+//! messages, offline chats, first-answer and response times and ratings; JSON or CSV.
+//! Supervisors and administrators.
+
+use crate::error::{ApiError, ApiResult};
+use crate::operator::session::OperatorAuth;
+use crate::state::AppState;
+use axum::extract::{Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use beseda_core::local_time;
+use beseda_core::state::OperatorRole;
+use beseda_store::ChatFact;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+const DAY_MICROS: i64 = 24 * 3600 * 1_000_000;
+
+#[derive(Deserialize)]
+pub struct StatsQuery {
+    /// First day, `YYYY-MM-DD` in the organisation's time zone (default: six days before `to`).
+    from: Option<String>,
+    /// Last day, inclusive (default: today).
+    to: Option<String>,
+    /// `day` (default), `operator` or `department`.
+    group: Option<String>,
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// Figures of one group.
+#[derive(Default)]
+struct Figures {
+    chats: i64,
+    answered: i64,
+    missed: i64,
+    refusals: i64,
+    busy_messages: i64,
+    offline: i64,
+    first_answer: Vec<i64>,
+    response: Vec<i64>,
+    ratings: Vec<i64>,
+}
+
+impl Figures {
+    fn add(&mut self, f: &ChatFact) {
+        self.chats += 1;
+        match f.outcome.as_deref() {
+            Some("answered") => self.answered += 1,
+            Some("missed") => self.missed += 1,
+            Some("refusal") => self.refusals += 1,
+            _ => {}
+        }
+        self.busy_messages += f.busy_messages;
+        self.offline += i64::from(f.offline);
+        if let (Some(q), Some(a)) = (f.first_visitor_message_at, f.first_answer_at) {
+            self.first_answer.push(a - q);
+        }
+        self.response.extend(&f.response_micros);
+        self.ratings.extend(&f.ratings);
+    }
+
+    /// Average seconds (one decimal), or `None`.
+    fn avg_secs(v: &[i64]) -> Option<f64> {
+        (!v.is_empty()).then(|| (v.iter().sum::<i64>() as f64 / v.len() as f64 / 1e5).round() / 10.0)
+    }
+
+    fn avg_rating(&self) -> Option<f64> {
+        (!self.ratings.is_empty()).then(|| {
+            ((self.ratings.iter().sum::<i64>() as f64 / self.ratings.len() as f64 + 3.0) * 100.0).round() / 100.0
+        })
+    }
+
+    fn json(&self, key: &str) -> Value {
+        json!({"key": key, "chats": self.chats, "answered": self.answered, "missed": self.missed,
+            "refusals": self.refusals, "busyMessages": self.busy_messages, "offline": self.offline,
+            "avgFirstAnswerSecs": Self::avg_secs(&self.first_answer), "avgResponseSecs": Self::avg_secs(&self.response),
+            "ratings": self.ratings.len(), "avgRating": self.avg_rating()})
+    }
+}
+
+fn bad(why: &str) -> ApiError {
+    ApiError::new(StatusCode::BAD_REQUEST, "wrong-argument-value", why)
+}
+
+/// A CSV cell: quoted, and never read as a formula by a spreadsheet.
+fn cell(text: &str) -> String {
+    let safe = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    format!("\"{}\"", safe.replace('"', "\"\""))
+}
+
+fn csv(rows: &[Value]) -> String {
+    let cols = [
+        "key",
+        "chats",
+        "answered",
+        "missed",
+        "refusals",
+        "busyMessages",
+        "offline",
+        "avgFirstAnswerSecs",
+        "avgResponseSecs",
+        "ratings",
+        "avgRating",
+    ];
+    let mut out = cols.join(",") + "\n";
+    for r in rows {
+        let line: Vec<String> = cols
+            .iter()
+            .map(|c| match &r[*c] {
+                Value::String(s) => cell(s),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            })
+            .collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+/// `GET /api/admin/v1/stats?from=&to=&group=&format=`.
+pub async fn stats(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Response> {
+    if who.operator.role == OperatorRole::Operator {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "supervisors and administrators only"));
+    }
+    let s = state.store.settings().await.map_err(ApiError::operator)?;
+    let tz = s.time_zone.as_str();
+    let today = local_time::format(state.now(), tz, "%Y-%m-%d");
+    let last = q.to.unwrap_or(today);
+    let end = local_time::day_start(&last, tz).ok_or_else(|| bad("to: a date YYYY-MM-DD"))? + DAY_MICROS;
+    let start = match q.from {
+        Some(d) => local_time::day_start(&d, tz).ok_or_else(|| bad("from: a date YYYY-MM-DD"))?,
+        None => end - 7 * DAY_MICROS,
+    };
+    if start >= end || end - start > 367 * DAY_MICROS {
+        return Err(bad("from must not be after to, and the period at most a year"));
+    }
+    let group = q.group.as_deref().unwrap_or("day");
+    let facts = state.store.chat_facts(start, end).await.map_err(ApiError::operator)?;
+    let operators = state.store.operators().await.map_err(ApiError::operator)?;
+    let departments = state.store.departments().await.map_err(ApiError::operator)?;
+    let mut groups: BTreeMap<String, Figures> = BTreeMap::new();
+    let mut total = Figures::default();
+    for f in &facts {
+        let key = match group {
+            "day" => local_time::format(f.created_at, tz, "%Y-%m-%d"),
+            "operator" => f
+                .operator_id
+                .and_then(|id| operators.iter().find(|o| o.id.0 == id))
+                .map_or_else(|| "—".to_owned(), |o| o.name.clone()),
+            "department" => f
+                .department_key
+                .as_ref()
+                .map(|k| departments.iter().find(|d| &d.key == k).map_or_else(|| k.clone(), |d| d.name.clone()))
+                .unwrap_or_else(|| "—".to_owned()),
+            _ => return Err(bad("group: day, operator or department")),
+        };
+        groups.entry(key).or_default().add(f);
+        total.add(f);
+    }
+    let rows: Vec<Value> = groups.iter().map(|(k, g)| g.json(k)).collect();
+    if q.format.as_deref() == Some("csv") {
+        let mut body = csv(&rows);
+        body.push_str(&csv(&[total.json("total")]).lines().nth(1).map(|l| format!("{l}\n")).unwrap_or_default());
+        let name = format!("attachment; filename=\"beseda-stats-{group}.csv\"");
+        return Ok((
+            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)],
+            body,
+        )
+            .into_response());
+    }
+    let from_day = local_time::format(start, tz, "%Y-%m-%d");
+    Ok(Json(json!({"from": from_day, "to": last, "timeZone": tz, "group": group, "rows": rows, "total": total.json("total")}))
+        .into_response())
+}
