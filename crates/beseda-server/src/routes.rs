@@ -89,6 +89,14 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             get(admin::stats::stats),
         ),
         (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/history",
+                "Chats by period, operator, department, category and text; ?format=csv (supervisor, admin)",
+            ),
+            get(admin::history::search),
+        ),
+        (
             ApiDoc::new("GET", "/api/admin/v1/webhooks", "Chat event handler calls, newest first; ?status= (admin)"),
             get(admin::webhooks::list),
         ),

@@ -43,6 +43,7 @@ fn routes(chat: i64) -> Vec<(&'static str, String, Access, Option<Value>)> {
         ("GET", "/api/admin/v1/placements/{key}".replace("{key}", "default"), AdminOnly, None),
         ("GET", "/api/admin/v1/stats/outcomes".into(), SupervisorUp, None),
         ("GET", "/api/admin/v1/stats?group=operator".into(), SupervisorUp, None),
+        ("GET", "/api/admin/v1/history?q=x".into(), SupervisorUp, None),
         ("POST", "/api/admin/v1/integrations/unisender/export".into(), AdminOnly, Some(json!({}))),
         ("GET", "/api/admin/v1/integrations/unisender/export".into(), AdminOnly, None),
         ("GET", "/api/admin/v1/webhooks".into(), AdminOnly, None),

@@ -106,3 +106,82 @@ async fn the_figures_match_the_history() {
     assert_eq!(anna.get("/api/admin/v1/stats").await.0, 403);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn history_is_searched_by_operator_department_category_and_text() {
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    let boris = server.operator("boris@x.io", "Борис", OperatorRole::Operator).await;
+    for (key, name) in [("sales", "Продажи"), ("support", "Поддержка")] {
+        let dep = json!({"name": name, "order": 1});
+        assert_eq!(
+            admin.call(reqwest::Method::PUT, &format!("/api/admin/v1/departments/{key}"), Some(dep)).await.0,
+            200
+        );
+    }
+    server.settings(|s| s.categories = vec!["Доставка".into(), "Оплата".into()]).await;
+    let start = |dep: &'static str, text: &'static str| {
+        let server = &server;
+        async move {
+            let v = server.visitor().await;
+            v.ok("chat.start", &[("department-key", dep), ("first-question", text)]).await;
+            v.chat_id().await
+        }
+    };
+    let c1 = start("sales", "Где мой заказ?").await;
+    let c2 = start("support", "Не проходит ОПЛАТА картой").await;
+    let c3 = start("support", "=HYPERLINK(\"http://evil\")").await;
+    for (op, chat, category) in [(&anna, c1, "Доставка"), (&boris, c2, "Оплата")] {
+        assert_eq!(op.reply(chat, "r", "Сейчас посмотрю").await.0, 200);
+        let (code, body) =
+            op.post(&format!("/api/operator/v1/chats/{chat}/category"), json!({"category": category})).await;
+        assert_eq!(code, 200, "{body}");
+    }
+    let ids = |body: &serde_json::Value| -> Vec<i64> {
+        body["chats"].as_array().expect("chats").iter().filter_map(|c| c["id"].as_i64()).collect()
+    };
+    let search = |q: String| {
+        let admin = &admin;
+        async move {
+            let (code, body) = admin.get(&format!("/api/admin/v1/history?{q}")).await;
+            assert_eq!(code, 200, "{q}: {body}");
+            body
+        }
+    };
+    assert_eq!(ids(&search(String::new()).await), [c3, c2, c1], "newest first");
+    assert_eq!(ids(&search("q=%D0%BE%D0%BF%D0%BB%D0%B0%D1%82%D0%B0".into()).await), [c2], "«оплата», any case");
+    assert_eq!(ids(&search(format!("operator={}", anna.id)).await), [c1]);
+    assert_eq!(ids(&search("department=support".into()).await), [c3, c2]);
+    assert_eq!(ids(&search("category=%D0%94%D0%BE%D1%81%D1%82%D0%B0%D0%B2%D0%BA%D0%B0".into()).await), [c1]);
+    assert_eq!(ids(&search(format!("department=support&operator={}", boris.id)).await), [c2]);
+    let row = &search(format!("operator={}", boris.id)).await["chats"][0];
+    assert_eq!(
+        (row["operator"].as_str(), row["department"].as_str(), row["category"].as_str(), row["firstQuestion"].as_str()),
+        (Some("Борис"), Some("Поддержка"), Some("Оплата"), Some("Не проходит ОПЛАТА картой"))
+    );
+    // CSV: a visitor's text never becomes a spreadsheet formula.
+    let csv = server
+        .http
+        .get(server.url("/api/admin/v1/history?format=csv&department=support"))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .expect("csv")
+        .text()
+        .await
+        .expect("text");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,createdAt,state,outcome,operator,department,category,subcategory,visitor,firstQuestion,messages"
+    );
+    assert!(
+        lines[1].starts_with(&format!("{c3},")) && lines[1].contains("\"'=HYPERLINK(\"\"http://evil\"\")\""),
+        "{}",
+        lines[1]
+    );
+    assert_eq!(lines.len(), 3);
+    assert_eq!(anna.get("/api/admin/v1/history").await.0, 403);
+    server.stop().await;
+}

@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 
 pub mod channels;
 pub mod exports;
+pub mod history;
 pub mod placements;
 pub mod stats;
 pub mod webhooks;

@@ -87,7 +87,7 @@ fn bad(why: &str) -> ApiError {
 }
 
 /// A CSV cell: quoted, and never read as a formula by a spreadsheet.
-fn cell(text: &str) -> String {
+pub(super) fn csv_cell(text: &str) -> String {
     let safe = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
     format!("\"{}\"", safe.replace('"', "\"\""))
 }
@@ -111,7 +111,7 @@ fn csv(rows: &[Value]) -> String {
         let line: Vec<String> = cols
             .iter()
             .map(|c| match &r[*c] {
-                Value::String(s) => cell(s),
+                Value::String(s) => csv_cell(s),
                 Value::Null => String::new(),
                 other => other.to_string(),
             })
@@ -120,6 +120,26 @@ fn csv(rows: &[Value]) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The period `[start, end)` of days `from`..=`to` (`YYYY-MM-DD` in zone `tz`; by default the
+/// last seven days), with the last day as given.
+pub(super) fn period(
+    state: &AppState,
+    tz: &str,
+    from: Option<String>,
+    to: Option<String>,
+) -> ApiResult<(i64, i64, String)> {
+    let last = to.unwrap_or_else(|| local_time::format(state.now(), tz, "%Y-%m-%d"));
+    let end = local_time::day_start(&last, tz).ok_or_else(|| bad("to: a date YYYY-MM-DD"))? + DAY_MICROS;
+    let start = match from {
+        Some(d) => local_time::day_start(&d, tz).ok_or_else(|| bad("from: a date YYYY-MM-DD"))?,
+        None => end - 7 * DAY_MICROS,
+    };
+    if start >= end || end - start > 367 * DAY_MICROS {
+        return Err(bad("from must not be after to, and the period at most a year"));
+    }
+    Ok((start, end, last))
 }
 
 /// `GET /api/admin/v1/stats?from=&to=&group=&format=`.
@@ -133,16 +153,7 @@ pub async fn stats(
     }
     let s = state.store.settings().await.map_err(ApiError::operator)?;
     let tz = s.time_zone.as_str();
-    let today = local_time::format(state.now(), tz, "%Y-%m-%d");
-    let last = q.to.unwrap_or(today);
-    let end = local_time::day_start(&last, tz).ok_or_else(|| bad("to: a date YYYY-MM-DD"))? + DAY_MICROS;
-    let start = match q.from {
-        Some(d) => local_time::day_start(&d, tz).ok_or_else(|| bad("from: a date YYYY-MM-DD"))?,
-        None => end - 7 * DAY_MICROS,
-    };
-    if start >= end || end - start > 367 * DAY_MICROS {
-        return Err(bad("from must not be after to, and the period at most a year"));
-    }
+    let (start, end, last) = period(&state, tz, q.from, q.to)?;
     let group = q.group.as_deref().unwrap_or("day");
     let facts = state.store.chat_facts(start, end).await.map_err(ApiError::operator)?;
     let operators = state.store.operators().await.map_err(ApiError::operator)?;
