@@ -106,7 +106,7 @@ async function openWidget(location = 'default') {
   await page.goto(`${base}/demo${location === 'default' ? '' : `?location=${location}`}`);
   await page.locator('#beseda-button').click();
   const frame = page.frameLocator('iframe');
-  await frame.locator('.b-head').waitFor();
+  await frame.locator('.b-app[data-ready]').waitFor();
   return { context, page, frame, errors };
 }
 
@@ -274,7 +274,8 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
 
 test('the English placement speaks English', async () => {
   const { context, page, frame, errors } = await openWidget('english');
-  assert.equal(await frame.locator('.b-input textarea').getAttribute('placeholder'), 'Type a message…');
+  // The window is drawn at once and filled in after init: wait for the English text.
+  await frame.locator('.b-input textarea[placeholder="Type a message…"]').waitFor();
   await frame.getByText('Hello! How can we help?').waitFor();
   await frame.getByRole('button', { name: 'Minimise' }).waitFor();
   await shot(page, 'chat-en');
@@ -365,7 +366,7 @@ test('a visitor identified by the site keeps the conversation on another device'
     await page.goto(`${base}/demo`);
     await page.locator('#beseda-button').click();
     const frame = page.frameLocator('iframe');
-    await frame.locator('.b-head').waitFor();
+    await frame.locator('.b-app[data-ready]').waitFor();
     return { context, frame };
   };
   const laptop = await device();

@@ -108,7 +108,7 @@
   var typingLine = el('div', 'b-typing');
   var panel = el('div');
   var input = el('div', 'b-input');
-  var text = el('textarea'); text.rows = 1; text.setAttribute('aria-label', t.message);
+  var text = el('textarea'); text.rows = 1; text.setAttribute('aria-label', t.message); text.placeholder = t.placeholder;
   var fileLabel = el('label'), fileInput = el('input');
   fileLabel.innerHTML = '<svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="#5b6475" ' +
     'stroke-width="2" stroke-linecap="round" d="M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"/></svg>';
@@ -362,6 +362,7 @@
       if (!r.fullUpdate) throw new Error(r.error || 'init failed');
       failures = 0;
       applyFull(r.fullUpdate); S.rev = +r.revision;
+      root.setAttribute('data-ready', '1');
       if (HOST_URL) fire('page_visit', { url: HOST_URL });
       render();
       connect();
