@@ -2,11 +2,9 @@
 //! (`crates/beseda-server/widget/`). Built into the binary; the app's files are named with a
 //! hash of their contents, so browsers may keep them for a long time.
 
-use axum::extract::Query;
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub const LOADER: &str = include_str!("../widget/loader.js");
@@ -41,7 +39,7 @@ pub async fn style() -> Response {
 }
 
 /// `GET /widget/frame?location=…`: the chat window (the app reads its parameters itself).
-pub async fn frame(Query(_): Query<HashMap<String, String>>) -> Response {
+pub async fn frame() -> Response {
     let page = FRAME.replace("{version}", version());
     ([(header::CONTENT_SECURITY_POLICY, FRAME_POLICY), (header::CACHE_CONTROL, "no-cache")], Html(page)).into_response()
 }

@@ -2,19 +2,18 @@
 //! operator, department, category and text (any message, case-insensitive), newest first, at most
 //! 500; JSON or CSV. Supervisors and administrators.
 
-use super::stats::{csv_cell, period};
+use super::stats::period;
 use crate::error::{ApiError, ApiResult};
 use crate::operator::session::OperatorAuth;
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::ids::ChatId;
-use beseda_core::state::{MessageKind, OperatorRole};
+use beseda_core::state::MessageKind;
 use beseda_core::time::iso_millis;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 const LIMIT: usize = 500;
 
@@ -35,9 +34,7 @@ pub async fn search(
     who: OperatorAuth,
     Query(q): Query<HistoryQuery>,
 ) -> ApiResult<Response> {
-    if who.operator.role == OperatorRole::Operator {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "supervisors and administrators only"));
-    }
+    super::supervisor_up(&who)?;
     let s = state.store.settings().await.map_err(ApiError::operator)?;
     let (start, end, _) = period(&state, &s.time_zone, q.from, q.to)?;
     let needle = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
@@ -93,25 +90,7 @@ pub async fn search(
             "firstQuestion",
             "messages",
         ];
-        let mut out = cols.join(",") + "\n";
-        for r in &rows {
-            let line: Vec<String> = cols
-                .iter()
-                .map(|c| match &r[*c] {
-                    Value::String(s) => csv_cell(s),
-                    Value::Null => String::new(),
-                    other => other.to_string(),
-                })
-                .collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
-        }
-        let disposition = "attachment; filename=\"beseda-history.csv\"";
-        return Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8"), (header::CONTENT_DISPOSITION, disposition)],
-            out,
-        )
-            .into_response());
+        return Ok(super::csv::attachment("beseda-history.csv", &cols, &rows));
     }
     Ok(Json(json!({"chats": rows, "truncated": rows.len() == LIMIT})).into_response())
 }

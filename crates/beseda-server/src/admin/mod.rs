@@ -16,6 +16,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub mod channels;
+mod csv;
 pub mod exports;
 pub mod history;
 pub mod placements;
@@ -28,6 +29,14 @@ pub(crate) fn admin_only(who: &OperatorAuth) -> ApiResult<()> {
     } else {
         Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only administrators may do this"))
     }
+}
+
+/// Supervisors and administrators only.
+pub(crate) fn supervisor_up(who: &OperatorAuth) -> ApiResult<()> {
+    if who.operator.role == OperatorRole::Operator {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "supervisors and administrators only"));
+    }
+    Ok(())
 }
 
 pub(crate) fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
@@ -323,9 +332,7 @@ pub async fn put_bot(
 }
 
 pub async fn outcome_counts(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
-    if who.operator.role == OperatorRole::Operator {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "supervisors and administrators only"));
-    }
+    supervisor_up(&who)?;
     let c = state.store.outcome_counts().await.map_err(ApiError::operator)?;
     Ok(Json(
         json!({"answered": c.answered, "missed": c.missed, "refusals": c.refusals, "busyMessages": c.busy_messages}),

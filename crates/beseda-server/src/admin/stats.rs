@@ -7,11 +7,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::operator::session::OperatorAuth;
 use crate::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::local_time;
-use beseda_core::state::OperatorRole;
 use beseda_store::ChatFact;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -86,41 +85,19 @@ fn bad(why: &str) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "wrong-argument-value", why)
 }
 
-/// A CSV cell: quoted, and never read as a formula by a spreadsheet.
-pub(super) fn csv_cell(text: &str) -> String {
-    let safe = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
-    format!("\"{}\"", safe.replace('"', "\"\""))
-}
-
-fn csv(rows: &[Value]) -> String {
-    let cols = [
-        "key",
-        "chats",
-        "answered",
-        "missed",
-        "refusals",
-        "busyMessages",
-        "offline",
-        "avgFirstAnswerSecs",
-        "avgResponseSecs",
-        "ratings",
-        "avgRating",
-    ];
-    let mut out = cols.join(",") + "\n";
-    for r in rows {
-        let line: Vec<String> = cols
-            .iter()
-            .map(|c| match &r[*c] {
-                Value::String(s) => csv_cell(s),
-                Value::Null => String::new(),
-                other => other.to_string(),
-            })
-            .collect();
-        out.push_str(&line.join(","));
-        out.push('\n');
-    }
-    out
-}
+const CSV_COLUMNS: [&str; 11] = [
+    "key",
+    "chats",
+    "answered",
+    "missed",
+    "refusals",
+    "busyMessages",
+    "offline",
+    "avgFirstAnswerSecs",
+    "avgResponseSecs",
+    "ratings",
+    "avgRating",
+];
 
 /// The period `[start, end)` of days `from`..=`to` (`YYYY-MM-DD` in zone `tz`; by default the
 /// last seven days), with the last day as given.
@@ -148,9 +125,7 @@ pub async fn stats(
     who: OperatorAuth,
     Query(q): Query<StatsQuery>,
 ) -> ApiResult<Response> {
-    if who.operator.role == OperatorRole::Operator {
-        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "supervisors and administrators only"));
-    }
+    super::supervisor_up(&who)?;
     let s = state.store.settings().await.map_err(ApiError::operator)?;
     let tz = s.time_zone.as_str();
     let (start, end, last) = period(&state, tz, q.from, q.to)?;
@@ -179,14 +154,9 @@ pub async fn stats(
     }
     let rows: Vec<Value> = groups.iter().map(|(k, g)| g.json(k)).collect();
     if q.format.as_deref() == Some("csv") {
-        let mut body = csv(&rows);
-        body.push_str(&csv(&[total.json("total")]).lines().nth(1).map(|l| format!("{l}\n")).unwrap_or_default());
-        let name = format!("attachment; filename=\"beseda-stats-{group}.csv\"");
-        return Ok((
-            [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, name)],
-            body,
-        )
-            .into_response());
+        let mut lines = rows.clone();
+        lines.push(total.json("total"));
+        return Ok(super::csv::attachment(&format!("beseda-stats-{group}.csv"), &CSV_COLUMNS, &lines));
     }
     let from_day = local_time::format(start, tz, "%Y-%m-%d");
     Ok(Json(json!({"from": from_day, "to": last, "timeZone": tz, "group": group, "rows": rows, "total": total.json("total")}))

@@ -65,13 +65,10 @@ async fn channel_request(state: &AppState, d: &BotDelivery) -> Result<reqwest::R
     let channel =
         channels.into_iter().find(|c| c.operator_id == Some(d.bot.operator_id)).ok_or("the channel is gone")?;
     let body = signed_body(&d.body, &state.origin.get(), &channel.secret).to_string();
-    let ts = state.now() / 1_000_000;
-    Ok(post_to(&state.http, &channel.callback_url)?
+    let req = post_to(&state.http, &channel.callback_url)?
         .header("Content-Type", "application/json; charset=utf-8")
-        .header("X-Beseda-Timestamp", ts.to_string())
-        .header("X-Beseda-Signature", crate::channel::signature::sign(&channel.secret, ts, &body))
-        .header("X-Beseda-Delivery", format!("{:032x}", d.outbox_id))
-        .body(body))
+        .header("X-Beseda-Delivery", format!("{:032x}", d.outbox_id));
+    Ok(crate::channel::signature::signed(req, &channel.secret, state.now() / 1_000_000, &body).body(body))
 }
 
 async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {

@@ -16,15 +16,12 @@ const ATTEMPT_LIMIT: Duration = Duration::from_secs(10);
 
 async fn attempt(state: &AppState, c: &OutboxClaim, url: &str, secret: &str) -> Attempt {
     let body = signed_body(&c.payload["body"], &state.origin.get(), secret).to_string();
-    let ts = state.now() / 1_000_000;
     match post_to(&state.http, url) {
         Ok(r) => {
             let req = r
                 .header("Content-Type", "application/json; charset=utf-8")
-                .header("X-Beseda-Timestamp", ts.to_string())
-                .header("X-Beseda-Signature", signature::sign(secret, ts, &body))
-                .header("X-Beseda-Delivery", format!("{:032x}", c.id))
-                .body(body);
+                .header("X-Beseda-Delivery", format!("{:032x}", c.id));
+            let req = signature::signed(req, secret, state.now() / 1_000_000, &body).body(body);
             outbound::send(req, ATTEMPT_LIMIT).await
         }
         Err(why) => Attempt::Final { status: None, why },

@@ -11,6 +11,12 @@ pub fn sign(secret: &str, timestamp: i64, body: &str) -> String {
     format!("sha256={}", auth::hmac_hex(secret, &format!("{timestamp}.{body}")))
 }
 
+/// `req` with the signature headers (`X-Beseda-Timestamp`, `X-Beseda-Signature`) for `body`
+/// signed at `now_secs`.
+pub fn signed(req: reqwest::RequestBuilder, secret: &str, now_secs: i64, body: &str) -> reqwest::RequestBuilder {
+    req.header("X-Beseda-Timestamp", now_secs.to_string()).header("X-Beseda-Signature", sign(secret, now_secs, body))
+}
+
 /// Checks a signed request at `now_secs`.
 pub fn verify(secret: &str, timestamp: &str, signature: &str, body: &str, now_secs: i64) -> bool {
     let Ok(ts) = timestamp.trim().parse::<i64>() else { return false };

@@ -15,6 +15,8 @@ use std::collections::HashMap;
 /// A composed mail.
 #[derive(Debug)]
 pub struct Mail {
+    /// The sender's display name (the company).
+    pub sender: String,
     pub to: Vec<String>,
     pub reply_to: Option<String>,
     pub subject: String,
@@ -162,7 +164,14 @@ pub async fn compose(state: &AppState, kind: &str, payload: &Value) -> Result<Co
             vars.insert("transcript", transcript(&d.messages, &s, &lang, false, None));
             let reply = email_list(&s.email_left_messages).into_iter().next();
             let (subject, body) = render(state, "chat_history", &lang, vars);
-            return Ok(Composed::Send(Mail { to, reply_to: reply, subject, body, attachment: None }));
+            return Ok(Composed::Send(Mail {
+                sender: s.name.clone(),
+                to,
+                reply_to: reply,
+                subject,
+                body,
+                attachment: None,
+            }));
         }
         _ => return Ok(Composed::Skip("unknown mail kind")),
     };
@@ -170,7 +179,7 @@ pub async fn compose(state: &AppState, kind: &str, payload: &Value) -> Result<Co
         return Ok(Composed::Skip("no addresses are set for this kind of mail"));
     }
     let (subject, body) = render(state, template, &lang, vars);
-    Ok(Composed::Send(Mail { to, reply_to, subject, body, attachment }))
+    Ok(Composed::Send(Mail { sender: s.name.clone(), to, reply_to, subject, body, attachment }))
 }
 
 #[cfg(test)]

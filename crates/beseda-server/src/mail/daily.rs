@@ -79,5 +79,5 @@ pub async fn compose(state: &AppState, s: &OrgSettings, payload: &Value) -> Resu
         vars.insert(name, n.to_string());
     }
     let (subject, body) = super::compose::render(state, "daily_report", lang, vars);
-    Ok(Composed::Send(Mail { to, reply_to: None, subject, body, attachment: None }))
+    Ok(Composed::Send(Mail { sender: s.name.clone(), to, reply_to: None, subject, body, attachment: None }))
 }

@@ -54,9 +54,9 @@ enum Failure {
     Permanent(String),
 }
 
-fn message(mailer: &Mailer, company: &str, mail: Mail) -> Result<Message, String> {
+fn message(mailer: &Mailer, mail: Mail) -> Result<Message, String> {
     let mut b =
-        Message::builder().from(Mailbox::new(Some(company.to_owned()), mailer.from.clone())).subject(mail.subject);
+        Message::builder().from(Mailbox::new(Some(mail.sender.clone()), mailer.from.clone())).subject(mail.subject);
     for to in &mail.to {
         b = b.to(to.parse::<Mailbox>().map_err(|e| format!("{to:?}: {e}"))?);
     }
@@ -74,11 +74,11 @@ fn message(mailer: &Mailer, company: &str, mail: Mail) -> Result<Message, String
     built.map_err(|e| e.to_string())
 }
 
-async fn send(mailer: &Mailer, company: &str, mail: Mail) -> Result<(), Failure> {
+async fn send(mailer: &Mailer, mail: Mail) -> Result<(), Failure> {
     let Some(transport) = &mailer.transport else {
         return Err(Failure::Permanent("no SMTP server is configured (smtp_url)".into()));
     };
-    let message = message(mailer, company, mail).map_err(Failure::Permanent)?;
+    let message = message(mailer, mail).map_err(Failure::Permanent)?;
     match transport.send(message).await {
         Ok(_) => Ok(()),
         Err(e) if e.is_permanent() => Err(Failure::Permanent(e.to_string())),
@@ -99,9 +99,8 @@ pub async fn deliver_once(state: &AppState, mailer: &Mailer) -> Result<usize, St
                 }
                 Composed::Send(mail) => mail,
             };
-            let company = state.store.settings().await?.name;
             let delays = &state.config.mail_retry_delays;
-            match send(mailer, &company, mail).await {
+            match send(mailer, mail).await {
                 Ok(()) => state.store.outbox_done(claim.id, None).await?,
                 Err(Failure::Temporary(why)) if (claim.attempts as usize) < delays.len() => {
                     tracing::info!(kind, attempt = claim.attempts + 1, "e-mail will be retried");

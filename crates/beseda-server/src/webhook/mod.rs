@@ -88,10 +88,7 @@ async fn attempt(state: &AppState, call: &WebhookDelivery, secret: &str) -> Atte
         .header("X-Beseda-Delivery", &call.event_id)
         .header("X-Beseda-Attempt", (call.attempts + 1).to_string());
     if !secret.is_empty() {
-        let ts = state.now() / 1_000_000;
-        req = req
-            .header("X-Beseda-Timestamp", ts.to_string())
-            .header("X-Beseda-Signature", crate::channel::signature::sign(secret, ts, &call.body));
+        req = crate::channel::signature::signed(req, secret, state.now() / 1_000_000, &call.body);
     }
     outbound::send(req.body(call.body.clone()), state.config.webhook_timeout).await
 }

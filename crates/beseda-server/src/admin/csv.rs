@@ -1,0 +1,31 @@
+//! CSV downloads of the admin API (statistics, history): one header line of column names, then
+//! one line per JSON row. Text cells are quoted and never read as formulas by a spreadsheet.
+
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+fn cell(text: &str) -> String {
+    let safe = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
+    format!("\"{}\"", safe.replace('"', "\"\""))
+}
+
+/// The `cols` of each row as a CSV attachment named `filename`.
+pub fn attachment(filename: &str, cols: &[&str], rows: &[Value]) -> Response {
+    let mut out = cols.join(",") + "\n";
+    for r in rows {
+        let line: Vec<String> = cols
+            .iter()
+            .map(|c| match &r[*c] {
+                Value::String(s) => cell(s),
+                Value::Null => String::new(),
+                other => other.to_string(),
+            })
+            .collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    let disposition = format!("attachment; filename=\"{filename}\"");
+    ([(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()), (header::CONTENT_DISPOSITION, disposition)], out)
+        .into_response()
+}
