@@ -1,143 +1,21 @@
 // The Beseda widget in a real browser: Debian's Chromium driven by playwright-core, against the
-// real `beseda serve --demo` binary. Operators act through the operator API.
-//   BESEDA_BIN       the beseda binary (default: ../target/debug/beseda)
-//   CHROMIUM         the browser (default: /usr/bin/chromium)
-//   BESEDA_ARTIFACTS where screenshots go (default: ./artifacts)
+// real `beseda serve --demo` binary (see harness.mjs). Operators act through the operator API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve, dirname } from 'node:path';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = resolve(process.env.BESEDA_BIN || join(here, '../target/debug/beseda'));
-const ARTIFACTS = resolve(process.env.BESEDA_ARTIFACTS || join(here, 'artifacts'));
-mkdirSync(ARTIFACTS, { recursive: true });
-console.log(`screenshots: ${ARTIFACTS}`);
-
-let dataDir, port, base, server, browser;
-const passwords = {};
-
-function freePort() {
-  return new Promise((ok) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => ok(p)); });
-  });
-}
-
-/** Starts `beseda serve --demo`; resolves when it listens (collecting demo passwords). */
-function startServer() {
-  return new Promise((ok, fail) => {
-    const child = spawn(BIN, ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir], {
-      env: { ...process.env, BESEDA_LOG_LEVEL: 'warn', BESEDA_DATABASE_URL: '', BESEDA_LONGPOLL_HOLD_SECS: '5' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      for (const m of out.matchAll(/demo\s+\S+\s+(\S+)\s+one-time password: (\S+)/g)) passwords[m[1]] = m[2];
-      if (out.includes('listening on')) ok(child);
-    });
-    child.on('exit', (code) => fail(new Error(`beseda exited with ${code}: ${out}`)));
-  });
-}
-
-async function stopServer(signal = 'SIGKILL') {
-  server.removeAllListeners('exit');
-  const done = new Promise((ok) => server.once('exit', ok));
-  server.kill(signal);
-  await done;
-}
-
-async function api(token, method, path, body) {
-  const res = await fetch(base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: await res.json().catch(() => null) };
-}
-
-async function login(email) {
-  const res = await fetch(`${base}/api/operator/v1/tokens`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password: passwords[email] }),
-  });
-  const body = await res.json();
-  assert.ok(body.token, JSON.stringify(body));
-  return body.token;
-}
-
-async function setStatus(token, status) {
-  const r = await api(token, 'PUT', '/api/operator/v1/status', { status });
-  assert.equal(r.status, 200, JSON.stringify(r.body));
-}
-
-/** Polls until `fn` returns a truthy value. */
-async function eventually(fn, what, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
-
-async function waitingChat(token) {
-  return eventually(async () => (await api(token, 'GET', '/api/operator/v1/chats?list=waiting')).body?.chats?.[0], 'a waiting chat');
-}
-
-async function chatDetail(token, id) {
-  return (await api(token, 'GET', `/api/operator/v1/chats/${id}`)).body;
-}
-
-/** A fresh visitor (own storage) on the demo page, with the chat window open. */
-async function openWidget(location = 'default') {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('dialog', (d) => { errors.push(`dialog: ${d.message()}`); d.dismiss(); });
-  await page.goto(`${base}/demo${location === 'default' ? '' : `?location=${location}`}`);
-  await page.locator('#beseda-button').click();
-  const frame = page.frameLocator('iframe');
-  await frame.locator('.b-app[data-ready]').waitFor();
-  return { context, page, frame, errors };
-}
-
-const started = Date.now();
-/** Progress on stderr, so a hang shows where it is. */
-function step(what) { process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)}s] ${what}\n`); }
-
-async function say(frame, text) {
-  await frame.locator('.b-input textarea').fill(text);
-  await frame.locator('.b-input textarea').press('Enter');
-}
-
-async function shot(page, name) {
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
-}
+import {
+  env, start, stop, startServer, stopServer, api, login, setStatus, eventually, waitingChat, chatDetail,
+  openWidget, step, say, shot,
+} from './harness.mjs';
 
 let boris;
 
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'beseda-e2e-'));
-  port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  server = await startServer();
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  await start('widget');
   boris = await login('boris@demo.beseda.local');
 });
 
 after(async () => {
-  await browser?.close();
-  if (server) await stopServer();
-  rmSync(dataDir, { recursive: true, force: true });
+  await stop();
 });
 
 test('with nobody online the visitor leaves a message in the offline form', async () => {
@@ -178,7 +56,7 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
   await frame.locator('.b-operator', { hasText: 'Заказ в пути, будет завтра.' }).waitFor();
   await frame.locator('.b-head', { hasText: 'Борис' }).waitFor();
   // The operator sees the page the visitor is on.
-  assert.equal((await chatDetail(boris, chat.id)).visitorPage, `${base}/demo`);
+  assert.equal((await chatDetail(boris, chat.id)).visitorPage, `${env.base}/demo`);
 
   // The operator reads the visitor's message: the visitor sees it marked.
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/read`, {})).status, 200);
@@ -228,7 +106,7 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
   await stopServer('SIGKILL');
   await say(frame, 'Пока вас не было');
   await new Promise((r) => setTimeout(r, 1500));
-  server = await startServer();
+  await startServer();
   await eventually(async () => (await chatDetail(boris, chat.id)).messages.filter((m) => m.text === 'Пока вас не было').length === 1, 'the message sent while the server was down');
   await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/messages`, { clientSideId: 'r2', text: 'Снова на связи' });
   await frame.locator('.b-operator', { hasText: 'Снова на связи' }).waitFor();
@@ -243,7 +121,7 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
   assert.equal(await frame.locator('.b-visitor', { hasText: 'Здравствуйте, где мой заказ?' }).count(), 1);
 
   // Teleport: off by default; when on, the operator sends the visitor to another page of the site.
-  const off = await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: `${base}/demo?page=delivery` });
+  const off = await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: `${env.base}/demo?page=delivery` });
   assert.equal(off.body?.error, 'setting_disabled', JSON.stringify(off));
   const admin = await login('admin@demo.beseda.local');
   const settings = (await api(admin, 'GET', '/api/admin/v1/settings')).body.settings;
@@ -251,7 +129,7 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
   // Another site is refused by the page itself.
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: 'https://evil.example/' })).status, 200);
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: 'javascript:alert(1)' })).status, 400);
-  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: `${base}/demo?page=delivery` })).status, 200);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: `${env.base}/demo?page=delivery` })).status, 200);
   await page.waitForURL(/page=delivery/);
   await frame.locator('.b-operator', { hasText: 'Снова на связи' }).waitFor();
   step('teleported');
@@ -296,9 +174,9 @@ test('the button follows the show probability and hides while the queue is full'
     assert.equal(r.status, 200, JSON.stringify(r.body));
   };
   const buttonShown = async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${base}/demo`);
+    await page.goto(`${env.base}/demo`);
     // The loader has decided once the visit is reported (init) — give it that long.
     await page.waitForLoadState('networkidle');
     const shown = (await page.locator('#beseda-button').count()) === 1;
@@ -350,20 +228,20 @@ test('a required department is chosen in the window, and the chat can be mailed 
 });
 
 test('a visitor identified by the site keeps the conversation on another device', async () => {
-  const registered = await fetch(`${base}/api/v2/rt/provide_visitor_fields`, {
+  const registered = await fetch(`${env.base}/api/v2/rt/provide_visitor_fields`, {
     method: 'POST',
     headers: {
-      authorization: 'Basic ' + Buffer.from(`admin@demo.beseda.local:${passwords['admin@demo.beseda.local']}`).toString('base64'),
+      authorization: 'Basic ' + Buffer.from(`admin@demo.beseda.local:${env.passwords['admin@demo.beseda.local']}`).toString('base64'),
       'content-type': 'application/json',
     },
     body: JSON.stringify({ token: 'e2e-token-0042', fields: { id: 'cust-42', display_name: 'Евгений', email: 'evg@example.com' } }),
   });
   assert.deepEqual(await registered.json(), { result: 'ok' });
   const device = async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     await context.addInitScript(() => { window.webim_auth_token = 'e2e-token-0042'; });
     const page = await context.newPage();
-    await page.goto(`${base}/demo`);
+    await page.goto(`${env.base}/demo`);
     await page.locator('#beseda-button').click();
     const frame = page.frameLocator('iframe');
     await frame.locator('.b-app[data-ready]').waitFor();
@@ -393,9 +271,9 @@ test('an auto-invitation with the lead photo opens the chat; the logo heads the 
     ...original, logo: png, lead_photo: png, auto_invitation_text: 'Нужна помощь с выбором? <b>Спросите</b>', auto_invitation_delay_secs: 1,
   });
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${base}/demo`);
+  await page.goto(`${env.base}/demo`);
   const invitation = page.locator('#beseda-invitation');
   await invitation.waitFor();
   assert.equal(await invitation.locator('span').textContent(), 'Нужна помощь с выбором? <b>Спросите</b>');
@@ -408,7 +286,7 @@ test('an auto-invitation with the lead photo opens the chat; the logo heads the 
   assert.match(await frame.locator('.b-head img').getAttribute('src'), /^\/widget\/image\/logo\?v=/);
   assert.equal(await invitation.count(), 0);
   // Dismissed for this browser session: the next page shows no invitation.
-  await page.goto(`${base}/demo?page=delivery`);
+  await page.goto(`${env.base}/demo?page=delivery`);
   await page.locator('#beseda-button').waitFor();
   await new Promise((ok) => setTimeout(ok, 1500));
   assert.equal(await page.locator('#beseda-invitation').count(), 0);
@@ -417,13 +295,13 @@ test('an auto-invitation with the lead photo opens the chat; the logo heads the 
 });
 
 test('without WebSockets the window falls back to long-polling; the keyboard alone can drive it', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   // No WebSocket in any frame: the app must long-poll /l/v/m/delta.
   await context.addInitScript(() => { window.WebSocket = undefined; });
   const page = await context.newPage();
   const polls = [];
   page.on('request', (r) => { if (r.url().includes('/l/v/m/delta')) polls.push(r.url()); });
-  await page.goto(`${base}/demo`);
+  await page.goto(`${env.base}/demo`);
   await page.locator('#beseda-button').waitFor();
   // Keyboard only: focus the button, open with Enter, type, send with Enter.
   await page.locator('#beseda-button').focus();

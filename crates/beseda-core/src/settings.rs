@@ -71,6 +71,11 @@ pub struct OrgSettings {
     pub auto_assignment: bool,
     /// Operators see only their own and unassigned chats (admins and supervisors see all).
     pub hide_others_chats: bool,
+    /// Operators cannot edit their own profile (name, e-mail, photo); supervisors and
+    /// administrators edit profiles for them. Personal templates stay editable.
+    pub hidden_profiles: bool,
+    /// Operators are notified (desktop, title, sound) of each new visitor on the site.
+    pub new_visitor_notification: bool,
     /// Chats have a language; routing and lists respect operators' languages.
     pub multilang: bool,
     /// Reassign a chat whose assigned operator sent nothing for this long (0 = off), seconds.
@@ -185,6 +190,8 @@ impl Default for OrgSettings {
             operator_typing_preview: true,
             auto_assignment: false,
             hide_others_chats: false,
+            hidden_profiles: false,
+            new_visitor_notification: false,
             multilang: false,
             reassign_timeout_secs: 0,
             greeting_message: String::new(),

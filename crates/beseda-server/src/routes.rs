@@ -3,21 +3,65 @@
 
 use crate::openapi::{self, ApiDoc};
 use crate::state::AppState;
-use crate::{admin, bot, channel, demo, health, messenger, operator, stored, visitor, widget};
+use crate::{admin, bot, channel, console, demo, health, messenger, operator, stored, visitor, widget};
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
-use axum::routing::{get, post, put, MethodRouter};
+use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
 /// The operator API: documentation and handler of each route.
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
-    use operator::{chats, events, session};
+    use operator::{chats, events, profile, session, templates};
     vec![
         (ApiDoc::new("GET", "/api/admin/v1/settings", "Organisation settings (admin)"), get(admin::get_settings)),
         (
             ApiDoc::new("PUT", "/api/admin/v1/settings", "Replace organisation settings, validated (admin)")
                 .body("Settings"),
             put(admin::put_settings),
+        ),
+        (
+            ApiDoc::new("PATCH", "/api/admin/v1/settings", "Change some settings (one section), validated (admin)")
+                .body("Settings"),
+            patch(admin::patch_settings),
+        ),
+        (ApiDoc::new("GET", "/api/admin/v1/departments", "Every department (admin)"), get(admin::lists::departments)),
+        (ApiDoc::new("GET", "/api/admin/v1/bots", "Every bot with its token (admin)"), get(admin::lists::bots)),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/placements", "Every placement with its embed code (admin)"),
+            get(admin::lists::placements),
+        ),
+        (ApiDoc::new("GET", "/api/admin/v1/channels", "Every channel, without credentials (admin)"), get(admin::lists::channels)),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/operators", "Every operator (supervisor, admin)"),
+            get(admin::operators::list),
+        ),
+        (
+            ApiDoc::new("POST", "/api/admin/v1/operators", "Create an operator account (admin)").body("NewOperator"),
+            post(admin::operators::create),
+        ),
+        (
+            ApiDoc::new(
+                "PUT",
+                "/api/admin/v1/operators/{id}",
+                "Name, e-mail and photo of an operator; role for admins (supervisor, admin)",
+            )
+            .path_id()
+            .body("OperatorCard"),
+            put(admin::operators::put),
+        ),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/templates", "Global and department reply templates (admin)"),
+            get(admin::templates::list),
+        ),
+        (
+            ApiDoc::new("PUT", "/api/admin/v1/templates", "Create or change a global or department template (admin)")
+                .body("Template"),
+            put(admin::templates::put),
+        ),
+        (
+            ApiDoc::new("DELETE", "/api/admin/v1/templates/{id}", "Delete a global or department template (admin)")
+                .path_id(),
+            delete(admin::templates::delete),
         ),
         (
             ApiDoc::new("PUT", "/api/admin/v1/departments/{key}", "Create or change a department (admin)")
@@ -127,6 +171,27 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             put(session::set_status),
         ),
         (
+            ApiDoc::new("PUT", "/api/operator/v1/profile", "Change your own name, e-mail and photo (not with hidden profiles)")
+                .body("OperatorCard"),
+            put(profile::put),
+        ),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/directory", "Operators with their status, and departments"),
+            get(profile::directory),
+        ),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/templates", "Reply templates: global, your departments' and your own"),
+            get(templates::list),
+        ),
+        (
+            ApiDoc::new("PUT", "/api/operator/v1/templates", "Create or change a personal template").body("Template"),
+            put(templates::put),
+        ),
+        (
+            ApiDoc::new("DELETE", "/api/operator/v1/templates/{id}", "Delete a personal template").path_id(),
+            delete(templates::delete),
+        ),
+        (
             ApiDoc::new("GET", "/api/operator/v1/chats", "List chats: ?list=waiting|mine|others").query("list"),
             get(chats::list),
         ),
@@ -226,6 +291,10 @@ pub fn router(state: AppState) -> Router {
         operator = operator.route(doc.path, handler);
         docs.push(doc);
     }
+    let operator = operator
+        .route("/workspace", get(console::workspace))
+        .route("/admin", get(console::admin))
+        .route("/console/{file}", get(console::asset));
     // The workspace and the admin panel answer only the addresses of the IP allowlist.
     let operator = operator.layer(axum::middleware::from_fn_with_state(state.clone(), crate::allowlist::guard));
     let spec = openapi::document(&docs);

@@ -250,6 +250,18 @@ pub trait Store: Send + Sync + 'static {
         languages: &[String],
         max_chats: Option<i64>,
     ) -> Result<()>;
+    /// Name, e-mail and photo of an operator; a taken e-mail is a conflict.
+    async fn set_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator>;
+    /// Every placement, by key.
+    async fn placements(&self) -> Result<Vec<Placement>>;
+    /// Reply templates: with a viewer, the global ones, those of the viewer's departments and
+    /// the viewer's own; without, every global and department template.
+    async fn templates(&self, viewer: Option<&Operator>) -> Result<Vec<Template>>;
+    /// Creates (`id` 0) or changes a template; a change must name the template's owner, or the
+    /// template is not found.
+    async fn save_template(&self, t: &Template) -> Result<Template>;
+    /// Deletes a template, if it belongs to `owner` (any owner when `None`).
+    async fn delete_template(&self, id: i64, owner: Option<&TemplateOwner>) -> Result<bool>;
     /// Auto-assignment pass over the waiting chats, oldest (and priority) first.
     async fn assign_waiting(&self, limit: i64) -> Result<Changes>;
     /// Acts on timers due by now; each fires exactly once.

@@ -49,3 +49,4 @@ include!("sql/webhooks.rs");
 include!("sql/mail.rs");
 include!("sql/exports.rs");
 include!("sql/stats.rs");
+include!("sql/templates.rs");

@@ -81,3 +81,4 @@ include!("sql/webhooks.rs");
 include!("sql/mail.rs");
 include!("sql/exports.rs");
 include!("sql/stats.rs");
+include!("sql/templates.rs");

@@ -566,3 +566,30 @@ pub struct ChatFact {
     /// Each wait from a visitor message to the operator's next message, µs.
     pub response_micros: Vec<i64>,
 }
+
+/// Whose a reply template is.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TemplateOwner {
+    Global,
+    Department(String),
+    Personal(OperatorId),
+}
+
+/// A reply template. `id` is 0 for one not stored yet; `lang` is empty for every language.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Template {
+    pub id: i64,
+    pub owner: TemplateOwner,
+    pub section: String,
+    pub lang: String,
+    pub title: String,
+    pub text: String,
+}
+
+/// What an operator may change about an operator's card.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OperatorCard {
+    pub name: String,
+    pub email: String,
+    pub avatar: Option<String>,
+}

@@ -19,8 +19,11 @@ pub mod channels;
 mod csv;
 pub mod exports;
 pub mod history;
+pub mod lists;
+pub mod operators;
 pub mod placements;
 pub mod stats;
+pub mod templates;
 pub mod webhooks;
 
 pub(crate) fn admin_only(who: &OperatorAuth) -> ApiResult<()> {
@@ -195,6 +198,35 @@ pub async fn put_settings(
     Ok(Json(json!({"settings": s})))
 }
 
+/// The e-mail lists seed 003 makes required: a section that sends them must fill them.
+const REQUIRED_EMAIL_LISTS: [&str; 3] = ["email_left_messages", "email_negative_feedback", "email_daily_reports"];
+
+/// `PATCH /api/admin/v1/settings`: changes only the keys sent (one admin-panel section), on
+/// top of the stored settings, then validates and saves as `PUT` does.
+pub async fn patch_settings(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    peer: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let patch: serde_json::Map<String, Value> = parse(&bytes)?;
+    let mut doc = serde_json::to_value(state.store.settings().await.map_err(ApiError::operator)?)
+        .map_err(ApiError::internal)?;
+    for (key, value) in patch {
+        if doc.get(&key).is_none() {
+            return Err(invalid(&key, "no such setting"));
+        }
+        if REQUIRED_EMAIL_LISTS.contains(&key.as_str()) && value.as_str().is_none_or(|v| v.trim().is_empty()) {
+            return Err(invalid(&key, "required: one or more e-mail addresses, separated by commas"));
+        }
+        doc[key] = value;
+    }
+    let merged = serde_json::to_vec(&doc).map_err(ApiError::internal)?;
+    put_settings(State(state), who, peer, headers, merged.into()).await
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DepartmentBody {
@@ -326,9 +358,14 @@ pub async fn put_bot(
         beseda_store::StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such operator"),
         other => ApiError::operator(other),
     })?;
-    Ok(Json(json!({"operatorId": bot.operator_id.0, "sortOrder": bot.sort_order, "apiVersion": bot.api_version,
-        "webhookUrl": bot.webhook_url, "sendChannel": bot.send_channel,
-        "sendChatClosed": bot.send_chat_closed, "sendChatReturnedToBot": bot.send_chat_returned_to_bot, "token": bot.token})))
+    Ok(Json(bot_json(&bot)))
+}
+
+pub(crate) fn bot_json(bot: &beseda_store::BotRecord) -> Value {
+    json!({"operatorId": bot.operator_id.0, "name": bot.operator_name, "sortOrder": bot.sort_order,
+        "apiVersion": bot.api_version, "webhookUrl": bot.webhook_url, "replyTimeoutSecs": bot.reply_timeout_secs,
+        "sendChannel": bot.send_channel, "sendChatClosed": bot.send_chat_closed,
+        "sendChatReturnedToBot": bot.send_chat_returned_to_bot, "token": bot.token})
 }
 
 pub async fn outcome_counts(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {

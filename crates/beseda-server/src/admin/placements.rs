@@ -33,7 +33,7 @@ fn default_timeout() -> i64 {
     24
 }
 
-fn placement_json(state: &AppState, p: &Placement) -> Value {
+pub(crate) fn placement_json(state: &AppState, p: &Placement) -> Value {
     json!({"key": p.key, "title": p.title, "lang": p.lang, "departmentKeys": p.department_keys,
         "defaultDepartment": p.default_department, "helloMessage": p.hello_message,
         "conversationTimeoutHours": p.conversation_timeout_hours,

@@ -3,4 +3,6 @@
 
 pub mod chats;
 pub mod events;
+pub mod profile;
 pub mod session;
+pub mod templates;

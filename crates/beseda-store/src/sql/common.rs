@@ -1332,6 +1332,7 @@ impl Store for SqlStore {
             }
         }
         let claimed = req.visitor_id.clone().or(ended_session_visitor);
+        let mut changes = Changes::default();
         let visitor_id = match (&req.provided, &session, &claimed) {
             (Some(p), _, _) => {
                 let id = provided_visitor(&mut tx, p, now).await?;
@@ -1373,7 +1374,15 @@ impl Store for SqlStore {
                 .await?;
                 VisitSessionId::from_stored(id)
             }
-            None => create_visit_session(&mut tx, &visitor_id, req, now).await?,
+            None => {
+                let id = create_visit_session(&mut tx, &visitor_id, req, now).await?;
+                if load_settings(&mut tx).await?.new_visitor_notification {
+                    let event = json!({"type": "visitor_new", "visitorId": visitor_id.as_str(),
+                        "location": req.location, "page": req.page_url});
+                    changes.operator_seq = Some(append_operator_event(&mut tx, &event, now).await?);
+                }
+                id
+            }
         };
         let page = PageAuth {
             page_id: PageId::random(),
@@ -1392,7 +1401,7 @@ impl Store for SqlStore {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(InitOutcome { page, changes: Changes::default() })
+        Ok(InitOutcome { page, changes })
     }
 
     async fn page(&self, id: &PageId) -> Result<Option<PageAuth>> {
@@ -2940,6 +2949,26 @@ impl Store for SqlStore {
         }
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn set_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator> {
+        self.update_operator_card(id, card).await
+    }
+
+    async fn placements(&self) -> Result<Vec<Placement>> {
+        self.list_placements().await
+    }
+
+    async fn templates(&self, viewer: Option<&Operator>) -> Result<Vec<Template>> {
+        self.list_templates(viewer).await
+    }
+
+    async fn save_template(&self, t: &Template) -> Result<Template> {
+        self.store_template(t).await
+    }
+
+    async fn delete_template(&self, id: i64, owner: Option<&TemplateOwner>) -> Result<bool> {
+        self.remove_template(id, owner).await
     }
 
     async fn assign_waiting(&self, limit: i64) -> Result<Changes> {

@@ -1,0 +1,1 @@
+/* admin panel: being written */ Beseda.start(function(){});

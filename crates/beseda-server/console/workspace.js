@@ -1,0 +1,1 @@
+Beseda.start(function(){});

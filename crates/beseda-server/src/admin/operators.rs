@@ -1,0 +1,125 @@
+//! The Operators page: the list (supervisors and administrators), new operators and roles
+//! (administrators), and operators' cards, which supervisors and administrators edit whatever
+//! the `hidden_profiles` setting says. A supervisor does not edit an administrator.
+
+use super::{admin_only, invalid, parse, supervisor_up};
+use crate::auth;
+use crate::error::{ApiError, ApiResult};
+use crate::operator::profile::{save_card, CardBody};
+use crate::operator::session::{operator_json, OperatorAuth};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use beseda_core::ids::OperatorId;
+use beseda_core::state::OperatorRole;
+use beseda_store::{NewOperator, StoreError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// `GET /api/admin/v1/operators`.
+pub async fn list(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+    supervisor_up(&who)?;
+    let ops = state.store.operators().await.map_err(ApiError::operator)?;
+    Ok(Json(json!({"operators": ops.iter().map(operator_json).collect::<Vec<_>>()})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewOperatorBody {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    #[serde(default = "default_role")]
+    pub role: String,
+    #[serde(default)]
+    pub department_keys: Vec<String>,
+    #[serde(default = "default_languages")]
+    pub languages: Vec<String>,
+    pub max_chats: Option<i64>,
+}
+
+fn default_role() -> String {
+    "operator".into()
+}
+
+fn default_languages() -> Vec<String> {
+    vec!["ru".into()]
+}
+
+fn role(text: &str) -> ApiResult<OperatorRole> {
+    OperatorRole::parse(text).ok_or_else(|| invalid("role", "operator, supervisor or admin"))
+}
+
+/// `POST /api/admin/v1/operators`: a new operator account.
+pub async fn create(State(state): State<AppState>, who: OperatorAuth, bytes: axum::body::Bytes) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let b: NewOperatorBody = parse(&bytes)?;
+    let card = CardBody { name: b.name, email: b.email, avatar: None }.into_card()?;
+    if b.password.chars().count() < 8 || b.password.len() > 200 {
+        return Err(invalid("password", "at least 8 characters"));
+    }
+    if b.languages.is_empty() || b.languages.iter().any(|l| l.len() != 2) {
+        return Err(invalid("languages", "two-letter codes, at least one"));
+    }
+    if b.max_chats.is_some_and(|m| !(1..=100).contains(&m)) {
+        return Err(invalid("maxChats", "must be 1 to 100"));
+    }
+    let new = NewOperator {
+        email: card.email,
+        name: card.name,
+        role: role(&b.role)?,
+        password_hash: auth::hash_password(b.password).await.map_err(|e| ApiError::internal(e.as_str()))?,
+        languages: b.languages,
+        department_keys: b.department_keys,
+        max_chats: b.max_chats,
+    };
+    let op = state.store.create_operator(&new).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "email-taken", "another operator has this e-mail"),
+        other => ApiError::operator(other),
+    })?;
+    Ok(Json(json!({"operator": operator_json(&op)})))
+}
+
+/// `PUT /api/admin/v1/operators/{id}`: name, e-mail and photo of any operator; `role` too for
+/// administrators.
+pub async fn put(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(id): Path<i64>,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    supervisor_up(&who)?;
+    #[derive(Deserialize)]
+    struct Body {
+        #[serde(flatten)]
+        card: CardBody,
+        role: Option<String>,
+    }
+    let b: Body = parse(&bytes)?;
+    let id = OperatorId(id);
+    let target = state
+        .store
+        .operator(id)
+        .await
+        .map_err(ApiError::operator)?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "operator-not-found", "no such operator"))?;
+    let forbidden = |why: &str| ApiError::new(StatusCode::FORBIDDEN, "forbidden", why.to_owned());
+    if who.operator.role != OperatorRole::Admin && target.role == OperatorRole::Admin {
+        return Err(forbidden("only administrators edit administrators"));
+    }
+    let new_role = b.role.as_deref().map(role).transpose()?.filter(|r| *r != target.role);
+    if new_role.is_some() {
+        admin_only(&who)?;
+        if id == who.operator.id {
+            return Err(invalid("role", "you cannot change your own role"));
+        }
+    }
+    let card = b.card.into_card()?;
+    let mut answer = save_card(&state, id, &card).await?;
+    if let Some(r) = new_role {
+        state.store.set_operator_role(id, r).await.map_err(ApiError::operator)?;
+        answer["role"] = json!(r.as_str());
+    }
+    Ok(Json(json!({"operator": answer})))
+}

@@ -1,0 +1,39 @@
+//! Global and department reply templates (admin).
+
+use super::admin_only;
+use crate::error::{ApiError, ApiResult};
+use crate::operator::session::OperatorAuth;
+use crate::operator::templates::{not_found, stored, template_json, TemplateBody};
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::Json;
+use beseda_store::TemplateOwner;
+use serde_json::{json, Value};
+
+/// `GET /api/admin/v1/templates`: every global and department template.
+pub async fn list(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let all = state.store.templates(None).await.map_err(ApiError::operator)?;
+    Ok(Json(json!({"templates": all.iter().map(template_json).collect::<Vec<_>>()})))
+}
+
+/// `PUT /api/admin/v1/templates`: a global template, or a department's with `departmentKey`.
+pub async fn put(State(state): State<AppState>, who: OperatorAuth, bytes: axum::body::Bytes) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let b: TemplateBody = super::parse(&bytes)?;
+    let owner = match b.department_key.clone().filter(|k| !k.is_empty()) {
+        Some(key) => TemplateOwner::Department(key),
+        None => TemplateOwner::Global,
+    };
+    let saved = state.store.save_template(&b.into_template(owner)?).await.map_err(stored)?;
+    Ok(Json(json!({"template": template_json(&saved)})))
+}
+
+/// `DELETE /api/admin/v1/templates/{id}`: a global or department template.
+pub async fn delete(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    admin_only(&who)?;
+    let shared = state.store.templates(None).await.map_err(ApiError::operator)?;
+    let Some(t) = shared.iter().find(|t| t.id == id) else { return Err(not_found()) };
+    state.store.delete_template(id, Some(&t.owner)).await.map_err(ApiError::operator)?;
+    Ok(Json(json!({"result": "ok"})))
+}

@@ -1,0 +1,95 @@
+//! An operator's own card (name, e-mail, photo) and the directory of colleagues and
+//! departments the workspace shows in its redirect dialog. With the `hidden_profiles` setting
+//! an operator cannot change their own card; supervisors and administrators change it for them
+//! through the admin API.
+
+use super::session::{operator_json, OperatorAuth};
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use beseda_core::ids::OperatorId;
+use beseda_core::settings::is_email;
+use beseda_core::state::OperatorRole;
+use beseda_store::{OperatorCard, StoreError};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+#[derive(Deserialize)]
+pub struct CardBody {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub avatar: Option<String>,
+}
+
+impl CardBody {
+    pub fn into_card(self) -> ApiResult<OperatorCard> {
+        let invalid =
+            |field: &str, why: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-profile", format!("{field}: {why}"));
+        let name = self.name.trim().to_owned();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(invalid("name", "1 to 100 characters"));
+        }
+        let email = self.email.trim().to_owned();
+        if !is_email(&email) {
+            return Err(invalid("email", "must be an e-mail address"));
+        }
+        let avatar = self.avatar.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
+        let avatar_ok = avatar.as_deref().is_none_or(|a| {
+            a.len() <= 2048 && reqwest::Url::parse(a).is_ok_and(|u| ["http", "https"].contains(&u.scheme()))
+        });
+        if !avatar_ok {
+            return Err(invalid("avatar", "an http(s) URL of the photo"));
+        }
+        Ok(OperatorCard { name, email, avatar })
+    }
+}
+
+/// Saves a card; a taken e-mail is a 409.
+pub async fn save_card(state: &AppState, id: OperatorId, card: &OperatorCard) -> ApiResult<Value> {
+    let op = state.store.set_operator_card(id, card).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "email-taken", "another operator has this e-mail"),
+        StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "operator-not-found", "no such operator"),
+        other => ApiError::operator(other),
+    })?;
+    Ok(operator_json(&op))
+}
+
+/// `PUT /api/operator/v1/profile`: the operator's own name, e-mail and photo.
+pub async fn put(State(state): State<AppState>, who: OperatorAuth, bytes: axum::body::Bytes) -> ApiResult<Json<Value>> {
+    let card = crate::admin::parse::<CardBody>(&bytes)?.into_card()?;
+    if who.operator.role == OperatorRole::Operator {
+        let settings = state.store.settings().await.map_err(ApiError::operator)?;
+        if settings.hidden_profiles {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "profile-editing-disabled",
+                "profiles are edited by supervisors and administrators",
+            ));
+        }
+    }
+    Ok(Json(json!({"operator": save_card(&state, who.operator.id, &card).await?})))
+}
+
+/// `GET /api/operator/v1/directory`: operators (without bots) with status, departments and
+/// languages, and the departments — what a redirect needs.
+pub async fn directory(State(state): State<AppState>, _who: OperatorAuth) -> ApiResult<Json<Value>> {
+    let operators = state.store.operators().await.map_err(ApiError::operator)?;
+    let bots = state.store.bots().await.map_err(ApiError::operator)?;
+    let departments = state.store.departments().await.map_err(ApiError::operator)?;
+    let people: Vec<Value> = operators
+        .iter()
+        .filter(|o| !bots.iter().any(|b| b.operator_id == o.id))
+        .map(|o| {
+            json!({"id": o.id.0, "name": o.name, "status": o.status.as_str(), "departmentKeys": o.department_keys,
+                "languages": o.languages, "avatar": o.avatar})
+        })
+        .collect();
+    let deps: Vec<Value> = departments
+        .iter()
+        .map(|d| json!({"key": d.key, "name": d.name, "localeNames": d.locale_names, "order": d.order}))
+        .collect();
+    Ok(Json(json!({"operators": people, "departments": deps})))
+}
