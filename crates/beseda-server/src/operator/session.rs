@@ -167,8 +167,20 @@ pub async fn logout(State(state): State<AppState>, who: OperatorAuth) -> ApiResu
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"result": "ok"}))).into_response())
 }
 
-pub async fn me(who: OperatorAuth) -> Json<Value> {
-    Json(json!({"operator": operator_json(&who.operator)}))
+/// `GET /me`: the operator, and the settings that shape the workspace.
+pub async fn me(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+    let s = state.store.settings().await.map_err(ApiError::operator)?;
+    Ok(Json(json!({"operator": operator_json(&who.operator), "workspace": {
+        "hideOthersChats": s.hide_others_chats && who.operator.role == beseda_core::state::OperatorRole::Operator,
+        "hiddenProfiles": s.hidden_profiles,
+        "newVisitorNotification": s.new_visitor_notification,
+        "autoAssignment": s.auto_assignment,
+        "multilang": s.multilang,
+        "teleport": s.teleport,
+        "categories": s.categories,
+        "categoryRequired": s.category_required,
+        "defaultLang": s.default_lang,
+    }})))
 }
 
 #[derive(Deserialize)]

@@ -2218,6 +2218,24 @@ impl Store for SqlStore {
         };
         let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE {filter} ORDER BY priority DESC, id LIMIT 5000");
         let rows = sqlx::query(&sql).bind(viewer.id.0).fetch_all(&mut *conn).await?;
+        // Visitors and last messages of the whole list in two queries, not two per chat.
+        let sql = format!("SELECT {VISITOR_COLS} FROM visitors WHERE id IN (SELECT visitor_id FROM chats WHERE {filter})");
+        let mut names = BTreeMap::new();
+        for row in sqlx::query(&sql).bind(viewer.id.0).fetch_all(&mut *conn).await? {
+            let v = visitor_from(&row)?;
+            names.insert(v.id.as_str().to_owned(), v.display_name());
+        }
+        let sql = format!(
+            "SELECT {MESSAGE_COLS} FROM (SELECT {MESSAGE_COLS}, ROW_NUMBER() OVER \
+             (PARTITION BY chat_id ORDER BY created_at DESC) AS newest FROM messages WHERE deleted = FALSE \
+             AND chat_id IN (SELECT id FROM chats WHERE {filter})) last WHERE newest = 1"
+        );
+        let mut last = BTreeMap::new();
+        for row in sqlx::query(&sql).bind(viewer.id.0).fetch_all(&mut *conn).await? {
+            let m = message_from(&row)?;
+            last.insert(m.chat_id.0, m);
+        }
+        let default_name = texts::visitor_default_name(&settings.default_lang);
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let chat = chat_from(row)?;
@@ -2228,16 +2246,8 @@ impl Store for SqlStore {
             if !visible {
                 continue;
             }
-            let name = visitor_name(&mut conn, &chat.visitor_id, &settings.default_lang).await?;
-            let sql = format!(
-                "SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 AND deleted = FALSE ORDER BY created_at DESC LIMIT 1"
-            );
-            let last = sqlx::query(&sql).bind(chat.id.0).fetch_optional(&mut *conn).await?;
-            out.push(ChatSummary {
-                chat,
-                visitor_name: name,
-                last_message: last.as_ref().map(message_from).transpose()?,
-            });
+            let name = names.get(chat.visitor_id.as_str()).filter(|n| !n.is_empty()).map_or(default_name, |n| n.as_str());
+            out.push(ChatSummary { visitor_name: name.to_owned(), last_message: last.remove(&chat.id.0), chat });
         }
         Ok(out)
     }
