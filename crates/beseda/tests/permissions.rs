@@ -19,10 +19,37 @@ enum Access {
 }
 
 /// Every route with its access and a call that is valid for the right role.
-fn routes(chat: i64) -> Vec<(&'static str, String, Access, Option<Value>)> {
+fn routes(chat: i64, operator: i64) -> Vec<(&'static str, String, Access, Option<Value>)> {
     use Access::*;
     let c = |p: &str| p.replace("{id}", &chat.to_string());
+    let template = json!({"lang": "ru", "title": "Привет", "text": "Здравствуйте!"});
     vec![
+        ("PATCH", "/api/admin/v1/settings".into(), AdminOnly, Some(json!({"name": "Patched by a test"}))),
+        ("GET", "/api/admin/v1/departments".into(), AdminOnly, None),
+        ("GET", "/api/admin/v1/bots".into(), AdminOnly, None),
+        ("GET", "/api/admin/v1/placements".into(), AdminOnly, None),
+        ("GET", "/api/admin/v1/channels".into(), AdminOnly, None),
+        ("GET", "/api/admin/v1/operators".into(), SupervisorUp, None),
+        (
+            "POST",
+            "/api/admin/v1/operators".into(),
+            AdminOnly,
+            Some(json!({"email": "new@x.io", "name": "Новый", "password": "long enough"})),
+        ),
+        (
+            "PUT",
+            format!("/api/admin/v1/operators/{operator}"),
+            SupervisorUp,
+            Some(json!({"name": "Оператор", "email": "op@x.io"})),
+        ),
+        ("GET", "/api/admin/v1/templates".into(), AdminOnly, None),
+        ("PUT", "/api/admin/v1/templates".into(), AdminOnly, Some(template.clone())),
+        ("DELETE", "/api/admin/v1/templates/999999".into(), AdminOnly, None),
+        ("GET", "/api/operator/v1/directory".into(), Anyone, None),
+        ("GET", "/api/operator/v1/templates".into(), Anyone, None),
+        ("PUT", "/api/operator/v1/templates".into(), Anyone, Some(template)),
+        ("DELETE", "/api/operator/v1/templates/999999".into(), Anyone, None),
+        ("PUT", "/api/operator/v1/profile".into(), Anyone, Some(json!({"name": "Я", "email": "me@x.io"}))),
         ("GET", "/api/admin/v1/settings".into(), AdminOnly, None),
         ("PUT", "/api/admin/v1/settings".into(), AdminOnly, Some(json!({"name": "Changed by a test"}))),
         ("PUT", "/api/admin/v1/departments/{key}".replace("{key}", "newdep"), AdminOnly, Some(json!({"name": "New"}))),
@@ -76,8 +103,10 @@ const CHAT_ACTIONS: &[&str] = &[
 async fn snapshot(server: &TestServer) -> String {
     let s = &server.store;
     format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
         s.settings().await.expect("settings"),
+        s.operators().await.expect("operators"),
+        s.templates(None).await.expect("templates"),
         s.departments().await.expect("departments"),
         s.bots().await.expect("bots").len(),
         s.channels().await.expect("channels").len(),
@@ -105,7 +134,7 @@ async fn every_route_answers_each_role_as_it_should() {
             documented.insert(format!("{} {path}", method.to_uppercase()));
         }
     }
-    let table = routes(chat);
+    let table = routes(chat, operator.id);
     let mut classified: BTreeSet<String> = CHAT_ACTIONS.iter().map(|s| (*s).to_owned()).collect();
     for (method, path, ..) in &table {
         let template = path
@@ -117,7 +146,9 @@ async fn every_route_answers_each_role_as_it_should() {
             .replace("/operators/1/", "/operators/{id}/")
             .replace("/placements/newplace", "/placements/{key}")
             .replace("/placements/default", "/placements/{key}")
-            .replace("/webhooks/999999/", "/webhooks/{id}/");
+            .replace("/webhooks/999999/", "/webhooks/{id}/")
+            .replace("/templates/999999", "/templates/{id}")
+            .replace(&format!("/admin/v1/operators/{}", operator.id), "/admin/v1/operators/{id}");
         classified.insert(format!("{method} {template}"));
     }
     let missing: Vec<&String> = documented.difference(&classified).collect();
@@ -183,6 +214,22 @@ async fn other_operators_chats_are_hidden_from_operators_when_the_setting_says_s
         for who in [&supervisor, &admin] {
             assert_eq!(who.get("/api/operator/v1/chats?list=others").await.0, 200, "hide={hide}");
         }
+        // Whatever the setting, an operator's changes to a colleague's chat are refused as
+        // taken (409), and nothing changes.
+        let before = server.store.chat(beseda_core::ids::ChatId(chat)).await.expect("chat").expect("exists");
+        for (action, body) in [
+            ("take", json!({})),
+            ("messages", json!({"clientSideId": format!("b-{hide}"), "text": "Это мой чат"})),
+            ("close", json!({})),
+            ("redirect", json!({"queue": true})),
+            ("category", json!({"category": "VIP"})),
+            ("read", json!({})),
+        ] {
+            let (code, answer) = boris.post(&format!("/api/operator/v1/chats/{chat}/{action}"), body).await;
+            assert_eq!((code, answer["error"].as_str()), (409, Some("chat-taken")), "{action}: {answer}");
+        }
+        let after = server.store.chat(beseda_core::ids::ChatId(chat)).await.expect("chat").expect("exists");
+        assert_eq!((after.chat, after.messages.len()), (before.chat, before.messages.len()));
     }
     server.stop().await;
 }

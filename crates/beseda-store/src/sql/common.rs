@@ -2341,8 +2341,12 @@ impl Store for SqlStore {
     }
 
     async fn operator_read(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
-        self.chat_change(op, id, move |conn, emit, _operator, mut chat| {
+        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
+                // Only the chat's operator reads for the visitor to see.
+                if chat.operator_id != Some(operator.id) {
+                    return Err(DomainError::ChatTaken.into());
+                }
                 let ids: Vec<String> = sqlx::query_scalar(
                     "SELECT id FROM messages WHERE chat_id = $1 AND is_read = FALSE AND kind IN \
                      ('visitor', 'file_visitor', 'keyboard_response', 'sticker_visitor', 'contacts') ORDER BY created_at",
@@ -2417,8 +2421,9 @@ impl Store for SqlStore {
         subcategory: Option<&str>,
     ) -> Result<Changes> {
         let (category, subcategory) = (category.to_owned(), subcategory.map(str::to_owned));
-        self.chat_change(op, id, move |conn, emit, _operator, mut chat| {
+        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
+                may_change(&operator, &chat)?;
                 if !route::valid_category(&emit.settings.categories, &category, subcategory.as_deref()) {
                     return Err(DomainError::WrongCategory.into());
                 }
@@ -3265,11 +3270,17 @@ async fn cancel_pending_keyboards(conn: &mut Conn, emit: &mut Emit, chat: &Chat)
     Ok(())
 }
 
-/// The operator's close, with the category rule and "operator closes finally".
-async fn operator_close_chat(conn: &mut Conn, emit: &mut Emit, operator: &Operator, chat: &mut Chat) -> Result<()> {
+/// An operator changes chats nobody holds and their own; supervisors and administrators any.
+fn may_change(operator: &Operator, chat: &Chat) -> Result<()> {
     if chat.operator_id.is_some_and(|holder| holder != operator.id) && operator.role == OperatorRole::Operator {
         return Err(DomainError::ChatTaken.into());
     }
+    Ok(())
+}
+
+/// The operator's close, with the category rule and "operator closes finally".
+async fn operator_close_chat(conn: &mut Conn, emit: &mut Emit, operator: &Operator, chat: &mut Chat) -> Result<()> {
+    may_change(operator, chat)?;
     let settings = emit.settings.clone();
     if settings.category_required
         && chat.category.is_none()
