@@ -30,7 +30,10 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             ApiDoc::new("GET", "/api/admin/v1/placements", "Every placement with its embed code (admin)"),
             get(admin::lists::placements),
         ),
-        (ApiDoc::new("GET", "/api/admin/v1/channels", "Every channel, without credentials (admin)"), get(admin::lists::channels)),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/channels", "Every channel, without credentials (admin)"),
+            get(admin::lists::channels),
+        ),
         (
             ApiDoc::new("GET", "/api/admin/v1/operators", "Every operator (supervisor, admin)"),
             get(admin::operators::list),
@@ -171,8 +174,12 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             put(session::set_status),
         ),
         (
-            ApiDoc::new("PUT", "/api/operator/v1/profile", "Change your own name, e-mail and photo (not with hidden profiles)")
-                .body("OperatorCard"),
+            ApiDoc::new(
+                "PUT",
+                "/api/operator/v1/profile",
+                "Change your own name, e-mail and photo (not with hidden profiles)",
+            )
+            .body("OperatorCard"),
             put(profile::put),
         ),
         (

@@ -10,14 +10,19 @@ use common::*;
 use serde_json::{json, Value};
 
 fn titles(list: &Value) -> Vec<String> {
-    let mut t: Vec<String> =
-        list["templates"].as_array().expect("templates").iter().map(|t| t["title"].as_str().unwrap().to_owned()).collect();
+    let mut t: Vec<String> = list["templates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .map(|t| t["title"].as_str().expect("title").to_owned())
+        .collect();
     t.sort();
     t
 }
 
 async fn department(server: &TestServer, key: &str) {
-    let d = Department { id: 0, key: key.into(), name: key.into(), locale_names: Default::default(), order: 0, logo: None };
+    let d =
+        Department { id: 0, key: key.into(), name: key.into(), locale_names: Default::default(), order: 0, logo: None };
     server.store.upsert_department(&d).await.expect("department");
 }
 
@@ -41,9 +46,12 @@ async fn three_levels(server: TestServer) {
             .await;
         assert_eq!(code, 200);
     }
-    let (code, global) =
-        put(&admin, "/api/admin/v1/templates", json!({"lang": "ru", "section": "Общие", "title": "Привет", "text": "Здравствуйте!"}))
-            .await;
+    let (code, global) = put(
+        &admin,
+        "/api/admin/v1/templates",
+        json!({"lang": "ru", "section": "Общие", "title": "Привет", "text": "Здравствуйте!"}),
+    )
+    .await;
     assert_eq!(code, 200, "{global}");
     assert_eq!(global["template"]["scope"], "global");
     let (code, sales) = put(
@@ -53,9 +61,12 @@ async fn three_levels(server: TestServer) {
     )
     .await;
     assert_eq!((code, sales["template"]["scope"].as_str()), (200, Some("department")), "{sales}");
-    let (code, own) =
-        put(&anna, "/api/operator/v1/templates", json!({"lang": "ru", "title": "Моё", "text": "Перезвоню через 5 минут."}))
-            .await;
+    let (code, own) = put(
+        &anna,
+        "/api/operator/v1/templates",
+        json!({"lang": "ru", "title": "Моё", "text": "Перезвоню через 5 минут."}),
+    )
+    .await;
     assert_eq!((code, own["template"]["scope"].as_str()), (200, Some("personal")), "{own}");
 
     assert_eq!(titles(&anna.get("/api/operator/v1/templates").await.1), ["Моё", "Привет", "Скидка"]);
@@ -64,8 +75,8 @@ async fn three_levels(server: TestServer) {
     assert_eq!(titles(&admin.get("/api/admin/v1/templates").await.1), ["Привет", "Скидка"]);
 
     // Boris cannot change or delete Anna's template, nor a shared one through his own API.
-    let own_id = own["template"]["id"].as_i64().unwrap();
-    let global_id = global["template"]["id"].as_i64().unwrap();
+    let own_id = own["template"]["id"].as_i64().expect("id");
+    let global_id = global["template"]["id"].as_i64().expect("id");
     for id in [own_id, global_id] {
         let (code, answer) =
             put(&boris, "/api/operator/v1/templates", json!({"id": id, "lang": "ru", "text": "Чужое"})).await;
@@ -75,8 +86,12 @@ async fn three_levels(server: TestServer) {
     }
     assert_eq!(titles(&anna.get("/api/operator/v1/templates").await.1), ["Моё", "Привет", "Скидка"]);
     // Anna changes and deletes her own.
-    let (code, changed) =
-        put(&anna, "/api/operator/v1/templates", json!({"id": own_id, "lang": "ru", "title": "Моё 2", "text": "Позже."})).await;
+    let (code, changed) = put(
+        &anna,
+        "/api/operator/v1/templates",
+        json!({"id": own_id, "lang": "ru", "title": "Моё 2", "text": "Позже."}),
+    )
+    .await;
     assert_eq!((code, changed["template"]["text"].as_str()), (200, Some("Позже.")));
     let (code, _) = anna.call(reqwest::Method::DELETE, &format!("/api/operator/v1/templates/{own_id}"), None).await;
     assert_eq!(code, 200);
@@ -100,7 +115,8 @@ async fn three_levels(server: TestServer) {
 
     // Hidden profiles leave personal templates editable.
     server.settings(|s| s.hidden_profiles = true).await;
-    let (code, _) = put(&boris, "/api/operator/v1/templates", json!({"lang": "en", "text": "One moment, please."})).await;
+    let (code, _) =
+        put(&boris, "/api/operator/v1/templates", json!({"lang": "en", "text": "One moment, please."})).await;
     assert_eq!(code, 200);
     // A deleted department takes its templates along; the admin deletes a global one.
     let (code, _) = admin.call(reqwest::Method::DELETE, &format!("/api/admin/v1/templates/{global_id}"), None).await;

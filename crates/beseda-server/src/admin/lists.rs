@@ -30,7 +30,9 @@ pub async fn bots(State(state): State<AppState>, who: OperatorAuth) -> ApiResult
 pub async fn placements(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
     let all = state.store.placements().await.map_err(ApiError::operator)?;
-    Ok(Json(json!({"placements": all.iter().map(|p| super::placements::placement_json(&state, p)).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"placements": all.iter().map(|p| super::placements::placement_json(&state, p)).collect::<Vec<_>>()}),
+    ))
 }
 
 /// `GET /api/admin/v1/channels`: custom and messenger channels, without their credentials.

@@ -212,8 +212,8 @@ pub async fn patch_settings(
 ) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
     let patch: serde_json::Map<String, Value> = parse(&bytes)?;
-    let mut doc = serde_json::to_value(state.store.settings().await.map_err(ApiError::operator)?)
-        .map_err(ApiError::internal)?;
+    let mut doc =
+        serde_json::to_value(state.store.settings().await.map_err(ApiError::operator)?).map_err(ApiError::internal)?;
     for (key, value) in patch {
         if doc.get(&key).is_none() {
             return Err(invalid(&key, "no such setting"));

@@ -52,7 +52,11 @@ fn role(text: &str) -> ApiResult<OperatorRole> {
 }
 
 /// `POST /api/admin/v1/operators`: a new operator account.
-pub async fn create(State(state): State<AppState>, who: OperatorAuth, bytes: axum::body::Bytes) -> ApiResult<Json<Value>> {
+pub async fn create(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
     let b: NewOperatorBody = parse(&bytes)?;
     let card = CardBody { name: b.name, email: b.email, avatar: None }.into_card()?;
@@ -75,7 +79,9 @@ pub async fn create(State(state): State<AppState>, who: OperatorAuth, bytes: axu
         max_chats: b.max_chats,
     };
     let op = state.store.create_operator(&new).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "email-taken", "another operator has this e-mail"),
+        StoreError::Conflict(_) => {
+            ApiError::new(StatusCode::CONFLICT, "email-taken", "another operator has this e-mail")
+        }
         other => ApiError::operator(other),
     })?;
     Ok(Json(json!({"operator": operator_json(&op)})))

@@ -26,8 +26,9 @@ pub struct CardBody {
 
 impl CardBody {
     pub fn into_card(self) -> ApiResult<OperatorCard> {
-        let invalid =
-            |field: &str, why: &str| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-profile", format!("{field}: {why}"));
+        let invalid = |field: &str, why: &str| {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-profile", format!("{field}: {why}"))
+        };
         let name = self.name.trim().to_owned();
         if name.is_empty() || name.chars().count() > 100 {
             return Err(invalid("name", "1 to 100 characters"));
@@ -50,7 +51,9 @@ impl CardBody {
 /// Saves a card; a taken e-mail is a 409.
 pub async fn save_card(state: &AppState, id: OperatorId, card: &OperatorCard) -> ApiResult<Value> {
     let op = state.store.set_operator_card(id, card).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ApiError::new(StatusCode::CONFLICT, "email-taken", "another operator has this e-mail"),
+        StoreError::Conflict(_) => {
+            ApiError::new(StatusCode::CONFLICT, "email-taken", "another operator has this e-mail")
+        }
         StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "operator-not-found", "no such operator"),
         other => ApiError::operator(other),
     })?;
