@@ -57,8 +57,18 @@ struct Args {
     /// New chats measured in the routing case.
     #[arg(long, default_value_t = 1000)]
     routing_samples: usize,
+    /// Run the workspace-list case instead: an operator loading a long «waiting» list.
+    #[arg(long)]
+    lists: bool,
+    /// Waiting chats in the list case.
+    #[arg(long, default_value_t = 1000)]
+    list_chats: usize,
+    /// List loads measured in the list case.
+    #[arg(long, default_value_t = 50)]
+    list_samples: usize,
 }
 
+mod lists;
 mod routing;
 
 /// A fresh database: SQLite in `dir`, or a new database on the PostgreSQL server of
@@ -113,7 +123,13 @@ async fn main() -> Result<()> {
     }
     let dir = std::env::temp_dir().join(format!("beseda-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
-    let result = if args.routing { routing::run(&args, &dir).await } else { run(&args, &dir).await };
+    let result = if args.routing {
+        routing::run(&args, &dir).await
+    } else if args.lists {
+        lists::run(&args, &dir).await
+    } else {
+        run(&args, &dir).await
+    };
     let _ = std::fs::remove_dir_all(&dir);
     result
 }
