@@ -206,3 +206,39 @@ test('with hidden chats an operator has no «with others» list, a supervisor do
   assert.deepEqual(ws.errors, []);
   await ws.context.close();
 });
+
+test('an operator edits their own profile and photo, unless profiles are hidden; personal templates stay theirs', async () => {
+  const ws = await consolePage('/workspace', 'anna@demo.beseda.local');
+  const { page } = ws;
+  await page.locator('[data-test=profile]').click();
+  const dialog = page.locator('[data-test=dialog]');
+  await dialog.locator('input[name=name]').fill('Анна Петрова');
+  // A 1×1 PNG.
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
+  await dialog.locator('input[name=photo]').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png });
+  await dialog.locator('img:not([hidden])').waitFor();
+  await dialog.locator('[data-test=apply]').click();
+  await dialog.waitFor({ state: 'detached' });
+  const me = (await api(anna, 'GET', '/api/operator/v1/me')).body.operator;
+  assert.equal(me.name, 'Анна Петрова');
+  assert.match(me.avatar, /^\/widget\/image\/operator-\d+\?v=/);
+  const photo = await fetch(env.base + me.avatar);
+  assert.equal(photo.headers.get('content-type'), 'image/png');
+
+  await api(anna, 'PUT', '/api/operator/v1/templates', { lang: 'ru', title: 'Личный', text: 'Мой личный шаблон' });
+  await patchSettings({ hidden_profiles: true });
+  await page.reload();
+  await page.locator('[data-test=profile]').click();
+  await dialog.locator('[data-test=profile-locked]').waitFor();
+  assert.equal(await dialog.locator('input[name=name]').isDisabled(), true);
+  const denied = await api(anna, 'PUT', '/api/operator/v1/profile', { name: 'Другая', email: 'anna@demo.beseda.local' });
+  assert.deepEqual([denied.status, denied.body.error], [403, 'profile-editing-disabled']);
+  // Personal templates remain hers to manage.
+  await dialog.locator('[data-test=my-templates] li', { hasText: 'Личный' }).getByRole('button').click();
+  await eventually(async () => !(await api(anna, 'GET', '/api/operator/v1/templates')).body.templates.some((x) => x.title === 'Личный'),
+    'the personal template is deleted');
+  await shot(page, 'workspace-profile-locked');
+  await patchSettings({ hidden_profiles: false });
+  assert.deepEqual(ws.errors, []);
+  await ws.context.close();
+});

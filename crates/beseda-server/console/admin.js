@@ -566,23 +566,25 @@
     var preview = el('img', { class: 'a-preview', alt: label, 'data-test': spec.key + '-preview' });
     var none = el('span', { class: 'a-muted', text: t('noImage') });
     var file = el('input', { type: 'file', name: spec.key, accept: types.join(','), 'data-label': label });
-    var problem = el('small', { class: 'c-error' });
+    var problem = el('small', { class: 'c-error', role: 'alert', hidden: true });
+    var remove = button(t('remove'), spec.key + '-remove', function () { current = ''; file.value = ''; complain(''); show(); });
+    function complain(text) { problem.textContent = text; problem.hidden = !text; }
     function show() {
       preview.hidden = !current;
       none.hidden = !!current;
+      remove.hidden = !current;
       if (current) preview.src = current; else preview.removeAttribute('src');
     }
     file.addEventListener('change', function () {
       var picked = file.files && file.files[0];
-      problem.textContent = '';
+      complain('');
       if (!picked) return;
-      if (types.indexOf(picked.type) < 0) { problem.textContent = label + ': ' + t('wrongType'); file.value = ''; return; }
-      if (picked.size > 64 * 1024) { problem.textContent = label + ': ' + t('tooBig'); file.value = ''; return; }
+      if (types.indexOf(picked.type) < 0) { complain(label + ': ' + t('wrongType')); file.value = ''; return; }
+      if (picked.size > 64 * 1024) { complain(label + ': ' + t('tooBig')); file.value = ''; return; }
       var reader = new FileReader();
       reader.onload = function () { current = String(reader.result); show(); };
       reader.readAsDataURL(picked);
     });
-    var remove = button(t('remove'), spec.key + '-remove', function () { current = ''; file.value = ''; problem.textContent = ''; show(); });
     show();
     return {
       key: spec.key,

@@ -18,7 +18,9 @@
     sound: 'Звук', newChat: 'Новый диалог', newVisitor: 'На сайте новый посетитель', categoryRequired: 'Перед закрытием укажите категорию',
     offlineChat: 'оставленное сообщение', file: 'Файл', hidden: 'Скрыто настройками', ratingOf: '{n} из 5',
     stateQueue: 'в очереди', stateChatting: 'идёт диалог', stateClosed: 'закрыт', stateClosedByVisitor: 'посетитель ушёл',
-    stateRobot: 'с ботом', empty: 'пусто', autoAssign: 'Автоназначение: новые диалоги приходят сами'
+    stateRobot: 'с ботом', empty: 'пусто', autoAssign: 'Автоназначение: новые диалоги приходят сами',
+    profile: 'Профиль', name: 'Имя', photo: 'Фото (JPEG или PNG до 100×100)', myTemplates: 'Мои шаблоны',
+    profileLocked: 'Профили редактируют супервизоры и администраторы.'
   }, {
     title: 'Workspace', waiting: 'Waiting for answer', mine: 'My chats', others: 'In chat with others',
     online: 'Online', invisible: 'Invisible', offline: 'Offline', pick: 'Pick a chat on the left',
@@ -32,7 +34,9 @@
     sound: 'Sound', newChat: 'New chat', newVisitor: 'A new visitor on the site', categoryRequired: 'Set a category before closing',
     offlineChat: 'left message', file: 'File', hidden: 'Hidden by the settings', ratingOf: '{n} of 5',
     stateQueue: 'waiting', stateChatting: 'chatting', stateClosed: 'closed', stateClosedByVisitor: 'visitor left',
-    stateRobot: 'with a bot', empty: 'empty', autoAssign: 'Auto-assignment: new chats come to you'
+    stateRobot: 'with a bot', empty: 'empty', autoAssign: 'Auto-assignment: new chats come to you',
+    profile: 'Profile', name: 'Name', photo: 'Photo (JPEG or PNG up to 100×100)', myTemplates: 'My templates',
+    profileLocked: 'Profiles are edited by supervisors and administrators.'
   });
 
   var STATE_TEXT = { queue: 'stateQueue', offline_queue: 'stateQueue', chatting: 'stateChatting', closed: 'stateClosed',
@@ -61,6 +65,8 @@
     } });
     header.insertBefore(el('label', { class: 'c-me' }, [ui.soundBox, ' ' + t('sound')]), header.querySelector('[data-test=me]'));
     header.insertBefore(ui.notify, header.querySelector('[data-test=me]'));
+    header.insertBefore(el('button', { class: 'c-link', 'data-test': 'profile', text: t('profile'), onclick: profileDialog }),
+      header.querySelector('[data-test=me]'));
     header.insertBefore(ui.status, header.querySelector('[data-test=me]'));
 
     ui.lists = el('aside', { class: 'w-lists', 'data-test': 'lists' });
@@ -509,6 +515,42 @@
           : mode.value === 'department' ? { departmentKey: dep.value } : { queue: true };
         if (language.value) body.language = language.value;
         action('redirect', body).then(done);
+      });
+    });
+  }
+  /* The operator's own card (read-only for operators with hidden profiles) and personal templates. */
+  function profileDialog() {
+    var locked = S.ws.hiddenProfiles && S.me.role === 'operator';
+    var name = el('input', { name: 'name', value: S.me.name, disabled: locked, required: true });
+    var email = el('input', { type: 'email', name: 'email', value: S.me.email, disabled: locked, required: true });
+    var avatar = S.me.avatar || '';
+    var preview = el('img', { alt: '', width: '48', height: '48', hidden: !avatar, src: avatar || null });
+    var file = el('input', { type: 'file', name: 'photo', accept: 'image/jpeg,image/png', disabled: locked, onchange: function () {
+      var f = file.files[0]; if (!f) return;
+      var reader = new FileReader();
+      reader.onload = function () { avatar = reader.result; preview.src = avatar; preview.hidden = false; };
+      reader.readAsDataURL(f);
+    } });
+    var mine = el('ul', { 'data-test': 'my-templates' });
+    function listMine() {
+      B.clear(mine);
+      S.templates.filter(function (x) { return x.scope === 'personal'; }).forEach(function (x) {
+        mine.appendChild(el('li', {}, [(x.title || x.text).slice(0, 60) + ' ',
+          el('button', { type: 'button', class: 'c-link c-danger', text: t('delete'), onclick: function () {
+            B.api('DELETE', '/api/operator/v1/templates/' + x.id).then(function () { loadTemplates().then(listMine); });
+          } })]));
+      });
+    }
+    listMine();
+    var fields = [el('label', {}, [t('name'), name]), el('label', {}, [t('email'), email]),
+      el('label', {}, [t('photo'), preview, file])];
+    if (locked) fields.push(el('p', { 'data-test': 'profile-locked', text: t('profileLocked') }));
+    fields.push(el('h3', { text: t('myTemplates') }), mine);
+    dialog(t('profile'), fields, function (done) {
+      if (locked) { done({ status: 200 }); return; }
+      B.api('PUT', '/api/operator/v1/profile', { name: name.value, email: email.value, avatar: avatar }).then(function (res) {
+        if (res.status === 200) S.me = Object.assign(S.me, res.body.operator);
+        done(res);
       });
     });
   }

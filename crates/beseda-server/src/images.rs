@@ -47,19 +47,29 @@ fn data_url<'a>(s: &'a OrgSettings, name: &str) -> Option<&'a str> {
     .filter(|u| !u.is_empty())
 }
 
+/// A short hash of an image's `data:` URL, which versions its path.
+pub fn fingerprint(data_url: &str) -> String {
+    hex::encode(&Sha256::digest(data_url.as_bytes())[..4])
+}
+
 /// The widget's path of image `name`, versioned by its content (`None` when there is none).
 pub fn path(s: &OrgSettings, name: &str) -> Option<String> {
     let url = data_url(s, name)?;
-    Some(format!("/widget/image/{name}?v={}", hex::encode(&Sha256::digest(url.as_bytes())[..4])))
+    Some(format!("/widget/image/{name}?v={}", fingerprint(url)))
 }
 
-/// `GET /widget/image/{name}`.
+/// `GET /widget/image/{name}`: `logo`, `lead_photo` or `operator-{id}`.
 pub async fn serve(State(state): State<AppState>, Path(name): Path<String>) -> Response {
-    let settings = match state.store.settings().await {
-        Ok(s) => s,
+    let found = match name.strip_prefix("operator-").map(str::parse::<i64>) {
+        Some(Ok(id)) => state.store.operator_photo(beseda_core::ids::OperatorId(id)).await,
+        Some(Err(_)) => Ok(None),
+        None => state.store.settings().await.map(|s| data_url(&s, &name).map(str::to_owned)),
+    };
+    let url = match found {
+        Ok(u) => u,
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
-    match data_url(&settings, &name).and_then(|u| decode(u, LOGO_TYPES).ok()) {
+    match url.as_deref().and_then(|u| decode(u, LOGO_TYPES).ok()) {
         Some((bytes, kind)) => {
             ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=86400")], bytes).into_response()
         }

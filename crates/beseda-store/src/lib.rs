@@ -252,6 +252,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     /// Name, e-mail and photo of an operator; a taken e-mail is a conflict.
     async fn set_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator>;
+    /// An operator's uploaded photo (a `data:` URL).
+    async fn operator_photo(&self, id: OperatorId) -> Result<Option<String>>;
     /// Every placement, by key.
     async fn placements(&self) -> Result<Vec<Placement>>;
     /// Reply templates: with a viewer, the global ones, those of the viewer's departments and

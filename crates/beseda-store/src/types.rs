@@ -591,5 +591,17 @@ pub struct Template {
 pub struct OperatorCard {
     pub name: String,
     pub email: String,
-    pub avatar: Option<String>,
+    /// `None` keeps the photo as it is.
+    pub avatar: Option<AvatarChange>,
+}
+
+/// A new photo for an operator's card.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AvatarChange {
+    /// No photo.
+    Clear,
+    /// A photo elsewhere on the web.
+    Url(String),
+    /// An uploaded image (`data:` URL), shown at `path`.
+    Upload { data: String, path: String },
 }

@@ -90,6 +90,22 @@ async fn accounts_roles_and_cards() {
     own["role"] = json!("operator");
     let (code, _) = admin.call(Method::PUT, &format!("/api/admin/v1/operators/{}", admin.id), Some(own)).await;
     assert_eq!(code, 422, "nobody demotes themselves");
+    // An uploaded photo is served from its own path; saving the card again keeps it.
+    let mut with_photo = card("Анна Б.", "anna@x.io");
+    with_photo["avatar"] = json!(image("png", 64, 64));
+    let (code, answer) = sup.call(Method::PUT, &path, Some(with_photo.clone())).await;
+    assert_eq!(code, 200, "{answer}");
+    let avatar = answer["operator"]["avatar"].as_str().unwrap_or_default().to_owned();
+    assert!(avatar.starts_with(&format!("/widget/image/operator-{}?v=", anna.id)), "{avatar}");
+    let served = server.http.get(server.url(&avatar)).send().await.expect("photo");
+    assert_eq!(served.headers()["content-type"], "image/png");
+    let mut same = card("Анна В.", "anna@x.io");
+    same["avatar"] = json!(avatar);
+    let (code, answer) = sup.call(Method::PUT, &path, Some(same)).await;
+    assert_eq!((code, answer["operator"]["avatar"].as_str()), (200, Some(avatar.as_str())));
+    with_photo["avatar"] = json!(image("png", 300, 300));
+    let (code, answer) = sup.call(Method::PUT, &path, Some(with_photo)).await;
+    assert_eq!((code, answer["error"].as_str()), (422, Some("invalid-profile")), "{answer}");
     let (code, list) = sup.get("/api/admin/v1/operators").await;
     assert_eq!((code, list["operators"].as_array().map(|a| a.len())), (200, Some(4)));
     server.stop().await;

@@ -122,26 +122,6 @@ async fn the_offline_form_starts_an_offline_chat_with_the_visitors_contacts() {
 }
 
 /// A PNG or GIF header of the given size (enough for the type and size checks).
-fn image(kind: &str, w: u16, h: u16) -> String {
-    use base64::Engine;
-    let mut bytes: Vec<u8> = Vec::new();
-    match kind {
-        "png" => {
-            bytes.extend(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR");
-            bytes.extend(u32::from(w).to_be_bytes());
-            bytes.extend(u32::from(h).to_be_bytes());
-            bytes.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
-        }
-        _ => {
-            bytes.extend(b"GIF89a");
-            bytes.extend(w.to_le_bytes());
-            bytes.extend(h.to_le_bytes());
-            bytes.extend([0; 8]);
-        }
-    }
-    format!("data:image/{kind};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
-}
-
 #[tokio::test]
 async fn the_logo_and_the_invitation_photo_are_checked_and_served() {
     let server = TestServer::start().await;

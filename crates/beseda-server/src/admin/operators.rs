@@ -59,7 +59,7 @@ pub async fn create(
 ) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
     let b: NewOperatorBody = parse(&bytes)?;
-    let card = CardBody { name: b.name, email: b.email, avatar: None }.into_card()?;
+    let card = CardBody { name: b.name, email: b.email, avatar: None }.into_card(OperatorId(0))?;
     if b.password.chars().count() < 8 || b.password.len() > 200 {
         return Err(invalid("password", "at least 8 characters"));
     }
@@ -121,7 +121,7 @@ pub async fn put(
             return Err(invalid("role", "you cannot change your own role"));
         }
     }
-    let card = b.card.into_card()?;
+    let card = b.card.into_card(id)?;
     let mut answer = save_card(&state, id, &card).await?;
     if let Some(r) = new_role {
         state.store.set_operator_role(id, r).await.map_err(ApiError::operator)?;

@@ -12,7 +12,7 @@ use axum::Json;
 use beseda_core::ids::OperatorId;
 use beseda_core::settings::is_email;
 use beseda_core::state::OperatorRole;
-use beseda_store::{OperatorCard, StoreError};
+use beseda_store::{AvatarChange, OperatorCard, StoreError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -25,7 +25,10 @@ pub struct CardBody {
 }
 
 impl CardBody {
-    pub fn into_card(self) -> ApiResult<OperatorCard> {
+    /// Checks the card of operator `id`. The photo is an http(s) URL, an uploaded image as a
+    /// `data:` URL (JPEG or PNG, at most 100×100 and 64 KB), the path the card already shows
+    /// (kept as it is), or empty for none.
+    pub fn into_card(self, id: OperatorId) -> ApiResult<OperatorCard> {
         let invalid = |field: &str, why: &str| {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-profile", format!("{field}: {why}"))
         };
@@ -37,13 +40,21 @@ impl CardBody {
         if !is_email(&email) {
             return Err(invalid("email", "must be an e-mail address"));
         }
-        let avatar = self.avatar.map(|a| a.trim().to_owned()).filter(|a| !a.is_empty());
-        let avatar_ok = avatar.as_deref().is_none_or(|a| {
-            a.len() <= 2048 && reqwest::Url::parse(a).is_ok_and(|u| ["http", "https"].contains(&u.scheme()))
-        });
-        if !avatar_ok {
-            return Err(invalid("avatar", "an http(s) URL of the photo"));
-        }
+        let own_path = format!("/widget/image/operator-{}?", id.0);
+        let avatar = match self.avatar.as_deref().map(str::trim).unwrap_or_default() {
+            "" => Some(AvatarChange::Clear),
+            a if a.starts_with(&own_path) => None,
+            a if a.starts_with("data:") => {
+                crate::images::decode(a, crate::images::PHOTO_TYPES)
+                    .map_err(|why| invalid("avatar", &format!("must be {why}")))?;
+                let path = format!("{own_path}v={}", crate::images::fingerprint(a));
+                Some(AvatarChange::Upload { data: a.to_owned(), path })
+            }
+            a if a.len() <= 2048 && reqwest::Url::parse(a).is_ok_and(|u| ["http", "https"].contains(&u.scheme())) => {
+                Some(AvatarChange::Url(a.to_owned()))
+            }
+            _ => return Err(invalid("avatar", "an http(s) URL of the photo, or an uploaded JPEG or PNG")),
+        };
         Ok(OperatorCard { name, email, avatar })
     }
 }
@@ -62,7 +73,7 @@ pub async fn save_card(state: &AppState, id: OperatorId, card: &OperatorCard) ->
 
 /// `PUT /api/operator/v1/profile`: the operator's own name, e-mail and photo.
 pub async fn put(State(state): State<AppState>, who: OperatorAuth, bytes: axum::body::Bytes) -> ApiResult<Json<Value>> {
-    let card = crate::admin::parse::<CardBody>(&bytes)?.into_card()?;
+    let card = crate::admin::parse::<CardBody>(&bytes)?.into_card(who.operator.id)?;
     if who.operator.role == OperatorRole::Operator {
         let settings = state.store.settings().await.map_err(ApiError::operator)?;
         if settings.hidden_profiles {

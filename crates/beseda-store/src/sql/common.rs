@@ -2970,6 +2970,10 @@ impl Store for SqlStore {
         self.update_operator_card(id, card).await
     }
 
+    async fn operator_photo(&self, id: OperatorId) -> Result<Option<String>> {
+        self.load_operator_photo(id).await
+    }
+
     async fn placements(&self) -> Result<Vec<Placement>> {
         self.list_placements().await
     }

@@ -127,10 +127,9 @@ impl SqlStore {
 
     async fn update_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE operators SET name = $1, email = $2, avatar = $3 WHERE id = $4")
+        let done = sqlx::query("UPDATE operators SET name = $1, email = $2 WHERE id = $3")
             .bind(&card.name)
             .bind(&card.email)
-            .bind(&card.avatar)
             .bind(id.0)
             .execute(&mut *tx)
             .await
@@ -138,9 +137,30 @@ impl SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
+        if let Some(change) = &card.avatar {
+            let (avatar, photo) = match change {
+                AvatarChange::Clear => (None, None),
+                AvatarChange::Url(url) => (Some(url.as_str()), None),
+                AvatarChange::Upload { data, path } => (Some(path.as_str()), Some(data.as_str())),
+            };
+            sqlx::query("UPDATE operators SET avatar = $1, photo = $2 WHERE id = $3")
+                .bind(avatar)
+                .bind(photo)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
         let op = load_operator(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
         tx.commit().await?;
         Ok(op)
+    }
+
+    async fn load_operator_photo(&self, id: OperatorId) -> Result<Option<String>> {
+        let photo: Option<Option<String>> = sqlx::query_scalar("SELECT photo FROM operators WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(photo.flatten())
     }
 
     async fn list_placements(&self) -> Result<Vec<Placement>> {

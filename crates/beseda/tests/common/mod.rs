@@ -458,3 +458,26 @@ pub async fn raw_init(http: &reqwest::Client, addr: &str, extra: &str) -> (Strin
     let field = |k: &str| init["fullUpdate"][k].as_str().expect("page credentials").to_owned();
     (field("pageId"), field("authToken"), field("visitSessionId"), init)
 }
+
+/// A tiny `data:` URL image of the given type and size (only the header, which is what the
+/// server reads).
+#[allow(dead_code)]
+pub fn image(kind: &str, w: u16, h: u16) -> String {
+    use base64::Engine;
+    let mut bytes: Vec<u8> = Vec::new();
+    match kind {
+        "png" => {
+            bytes.extend(b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR");
+            bytes.extend(u32::from(w).to_be_bytes());
+            bytes.extend(u32::from(h).to_be_bytes());
+            bytes.extend([8, 6, 0, 0, 0, 0, 0, 0, 0]);
+        }
+        _ => {
+            bytes.extend(b"GIF89a");
+            bytes.extend(w.to_le_bytes());
+            bytes.extend(h.to_le_bytes());
+            bytes.extend([0; 8]);
+        }
+    }
+    format!("data:image/{kind};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+}
