@@ -56,8 +56,9 @@
       'Operator accounts: cards, roles and chat routing.'],
     'intro.departments': ['Отделы, между которыми распределяются диалоги, и их шаблоны ответов.',
       'Departments chats are routed to, and their reply templates.'],
-    'intro.bots': ['Бот отвечает от имени учётной записи оператора и получает события на свой адрес.',
-      'A bot speaks as an operator account and receives events at its address.'],
+    'intro.bots': ['Бот отвечает от имени учётной записи оператора и получает события на свой адрес. Заведите для бота отдельную учётную запись в разделе «Операторы».',
+      'A bot speaks as an operator account and receives events at its address. Make a separate account for it under Operators.'],
+    choose: ['— выберите —', '— choose —'],
     'intro.placements': ['Размещение — это кнопка чата на разделе сайта: язык, отделы, приветствие. Вставьте HTML-код на страницы сайта.',
       'A placement is the chat button of one part of the site: language, departments, greeting. Put its HTML code on the pages.'],
     'intro.stats': ['Диалоги за период по дням, операторам или отделам.', 'Chats of a period by day, operator or department.'],
@@ -243,6 +244,13 @@
     wrongType: ['неподходящий тип файла', 'not an allowed file type'],
     needNumber: ['нужно целое число', 'a whole number is needed'],
     required: ['обязательное поле', 'required'],
+    needEmail: ['нужен адрес e-mail', 'an e-mail address is needed'],
+    needEmails: ['нужны адреса e-mail через запятую', 'e-mail addresses separated by commas are needed'],
+    needUrl: ['нужен адрес, начинающийся с http:// или https://', 'an address starting with http:// or https:// is needed'],
+    rangeBoth: ['от {min} до {max}', 'from {min} to {max}'],
+    rangeMin: ['не меньше {min}', 'at least {min}'],
+    rangeMax: ['не больше {max}', 'at most {max}'],
+    tooShort: ['не короче {n} символов', 'at least {n} characters'],
     sure: ['Точно удалить?', 'Really delete?'],
     lang: ['Язык', 'Language'],
     ru: ['Русский', 'Russian'],
@@ -268,7 +276,9 @@
     languages: ['Языки общения', 'Languages'],
     maxChats: ['Максимум чатов', 'Maximum chats'],
     maxChatsHelp: ['Пусто — как в общих настройках.', 'Empty: as in the general settings.'],
-    avatar: ['Фотография (адрес http/https)', 'Photo (http/https address)'],
+    avatar: ['Фотография', 'Photo'],
+    avatarHelp: ['JPEG или PNG, не больше 100×100 пикселей и 64 КБ. Видна посетителям в окне чата.',
+      'JPEG or PNG, at most 100×100 pixels and 64 KB. Visitors see it in the chat window.'],
     newOperator: ['Новый оператор', 'New operator'],
     create: ['Создать', 'Create'],
     created2: ['Создано', 'Created'],
@@ -315,9 +325,12 @@
     from: ['С', 'From'],
     to: ['По', 'To'],
     group: ['Группировать', 'Group by'],
-    'group.day': ['по дням', 'day'],
-    'group.operator': ['по операторам', 'operator'],
-    'group.department': ['по отделам', 'department'],
+    'group.day': ['по дням', 'by day'],
+    'group.operator': ['по операторам', 'by operator'],
+    'group.department': ['по отделам', 'by department'],
+    'col.day': ['День', 'Day'],
+    'col.operator': ['Оператор', 'Operator'],
+    'col.department': ['Отдел', 'Department'],
     show: ['Показать', 'Show'],
     csv: ['Скачать CSV', 'Download CSV'],
     total: ['Итого', 'Total'],
@@ -352,7 +365,18 @@
     found: ['Найдено: {n}', 'Found: {n}'],
     'outcome.answered': ['отвечен', 'answered'],
     'outcome.missed': ['пропущен', 'missed'],
-    'outcome.refusal': ['отказ', 'refusal']
+    'outcome.refusal': ['отказ', 'refusal'],
+    'state.queue': ['в очереди', 'waiting'],
+    'state.offline_queue': ['оставленное сообщение', 'left message'],
+    'state.chatting': ['идёт диалог', 'chatting'],
+    'state.chatting_with_robot': ['с ботом', 'with a bot'],
+    'state.closed': ['закрыт', 'closed'],
+    'state.closed_by_operator': ['закрыт оператором', 'closed by the operator'],
+    'state.closed_by_visitor': ['посетитель ушёл', 'the visitor left'],
+    'wh.pending': ['ожидает отправки', 'pending'],
+    'wh.delivered': ['доставлен', 'delivered'],
+    'wh.failed': ['отклонён', 'failed'],
+    'wh.dead': ['попытки исчерпаны', 'retries spent']
   };
   var RU = {}, EN = {};
   Object.keys(T).forEach(function (k) { RU[k] = T[k][0]; EN[k] = T[k][1]; });
@@ -469,8 +493,22 @@
     var bad = Array.prototype.filter.call(form.elements, function (c) { return c.willValidate && !c.checkValidity(); })[0];
     if (!bad) return true;
     mark(bad);
-    say(line, (bad.getAttribute('data-label') || bad.name) + ': ' + bad.validationMessage, true);
+    say(line, (bad.getAttribute('data-label') || bad.name) + ': ' + invalidity(bad), true);
     return false;
+  }
+  /* Why the browser refuses a control, in the panel's language. */
+  function invalidity(c) {
+    var v = c.validity, min = c.getAttribute('min'), max = c.getAttribute('max');
+    if (v.valueMissing) return t('required');
+    if (v.typeMismatch && c.type === 'email') return t(c.multiple ? 'needEmails' : 'needEmail');
+    if (v.typeMismatch && c.type === 'url') return t('needUrl');
+    if (v.badInput || v.stepMismatch) return t('needNumber');
+    if (v.rangeUnderflow || v.rangeOverflow) {
+      return fill(t(min != null && max != null ? 'rangeBoth' : min != null ? 'rangeMin' : 'rangeMax'), { min: min, max: max });
+    }
+    if (v.tooShort) return fill(t('tooShort'), { n: c.minLength });
+    if (v.patternMismatch && c.name === 'key') return t('keyHelp');
+    return c.validationMessage;
   }
 
   /* ---------- settings fields ---------- */
@@ -609,7 +647,7 @@
           var f = makeField(s, settings[s.key]);
           fields.push(f);
           form.appendChild(f.node);
-          if (s.then) form.appendChild(s.then(settings));
+          if (s.below) form.appendChild(s.below(settings));
         });
         var line = statusLine();
         var save = el('button', { type: 'submit', class: 'c-primary', 'data-test': 'save', text: t('save') });
@@ -641,9 +679,12 @@
 
   /* ---------- templates (global or a department's) ---------- */
 
+  /* The template language last chosen in this tab. */
+  var TEMPLATE_LANG = 'beseda.admin.templateLang';
+
   function templatesBlock(departmentKey) {
     var wrap = el('div', { class: 'a-templates', 'data-test': 'templates' });
-    var langSel = select('lang', t('lang'), [['ru', t('ru')], ['en', t('en')]], B.lang());
+    var langSel = select('lang', t('lang'), [['ru', t('ru')], ['en', t('en')]], sessionStorage.getItem(TEMPLATE_LANG) || B.lang());
     langSel.setAttribute('data-test', 'template-lang');
     var list = el('div', {});
     var editing = 0;
@@ -697,7 +738,10 @@
         })));
       });
     }
-    langSel.addEventListener('change', function () { reset(); say(line, ''); load(); });
+    langSel.addEventListener('change', function () {
+      sessionStorage.setItem(TEMPLATE_LANG, langSel.value);
+      reset(); say(line, ''); load();
+    });
     wrap.appendChild(row(t('lang'), langSel));
     wrap.appendChild(list);
     wrap.appendChild(form);
@@ -804,8 +848,9 @@
 
   function handlerCalls() {
     var wrap = el('div', { 'data-test': 'webhooks' }, [el('h3', { text: t('webhooks') })]);
-    var filter = select('status', t('status'), [['', t('allStatuses')], ['pending', 'pending'], ['delivered', 'delivered'],
-      ['failed', 'failed'], ['dead', 'dead']], '');
+    var filter = select('status', t('status'), [['', t('allStatuses')]].concat(['pending', 'delivered', 'failed', 'dead'].map(function (k) {
+      return [k, t('wh.' + k)];
+    })), '');
     var line = statusLine();
     var list = el('div', {});
     function load() {
@@ -824,9 +869,9 @@
               load();
             });
           });
-          var last = [d.last_status, d.last_error].filter(function (x) { return x != null && x !== ''; }).join(' ');
-          return el('tr', {}, [td(dateTime(d.created_at)), td(d.event), td(d.chat_id), el('td', { class: 'a-break', text: d.url }),
-            td(d.status), td(d.attempts), td(last), actions([again])]);
+          var last = d.last_error || (d.last_status != null ? 'HTTP ' + d.last_status : '');
+          return el('tr', { 'data-id': d.id }, [td(dateTime(d.created_at)), td(d.event), td(d.chat_id), el('td', { class: 'a-break', text: d.url }),
+            td(has('wh.' + d.status) ? t('wh.' + d.status) : d.status), td(d.attempts), td(last), actions([again])]);
         })));
       });
     }
@@ -839,7 +884,14 @@
 
   /* ---------- operators ---------- */
 
-  function operatorsSection(box, ctx) {
+  /* `keep` reopens what was just saved: {id or key, text, form}. */
+  function reopened(form, line, keep) {
+    if (!keep) return;
+    say(line, keep.text);
+    if (form.scrollIntoView) form.scrollIntoView({ block: 'nearest' });
+  }
+
+  function operatorsSection(box, ctx, keep) {
     var me = ctx.me, admin = me.role === 'admin';
     Promise.all([B.api('GET', '/api/admin/v1/operators'), B.api('GET', '/api/operator/v1/directory')]).then(function (r) {
       clear(box);
@@ -859,32 +911,37 @@
       })));
       box.appendChild(editor);
       if (admin) box.appendChild(newOperatorForm());
+      var kept = keep && ops.filter(function (o) { return o.id === keep.id; })[0];
+      if (kept) openEditor(kept, keep);
 
-      function openEditor(o) {
+      function openEditor(o, keep) {
         clear(editor);
         var name = input('name', t('name'), { required: true, maxlength: 100, value: o.name });
         var email = input('email', t('email'), { type: 'email', required: true, value: o.email });
-        var avatar = input('avatar', t('avatar'), { type: 'url', value: o.avatar || '', placeholder: 'https://' });
+        var avatar = imageField({ key: 'avatar', types: ['image/jpeg', 'image/png'] }, o.avatar, t('avatar'),
+          el('small', { text: t('avatarHelp') }));
         var role = admin ? select('role', t('role'), ['operator', 'supervisor', 'admin'].map(function (x) { return [x, roleName(x)]; }), o.role) : null;
         if (role && o.id === me.id) role.disabled = true;
         var line = statusLine();
         var card = el('form', { class: 'c-form a-box', 'data-test': 'form-operator-card', novalidate: true, onsubmit: function (ev) {
           ev.preventDefault();
           if (!checkForm(card, line)) return;
-          var body = { name: name.value.trim(), email: email.value.trim(), avatar: avatar.value.trim() || null };
+          var body = { name: name.value.trim(), email: email.value.trim(), avatar: avatar.read() };
           if (role && !role.disabled) body.role = role.value;
           B.api('PUT', '/api/admin/v1/operators/' + o.id, body).then(function (res) {
             if (res.status !== 200) { refusal(card, line, res); return; }
-            say(line, t('saved'));
-            o.name = body.name; o.email = body.email; o.avatar = body.avatar; if (body.role) o.role = body.role;
+            operatorsSection(box, ctx, { id: o.id, text: t('saved'), form: 'card' });
           });
-        } }, [el('h3', { text: t('card') + ': ' + o.name }), row(t('name'), name), row(t('email'), email), row(t('avatar'), avatar),
+        } }, [el('h3', { text: t('card') + ': ' + o.name }), row(t('name'), name), row(t('email'), email), avatar.node,
           role ? row(t('role'), role) : null,
           el('div', { class: 'a-bar' }, [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'save', text: t('save') }),
             button(t('close'), 'close', function () { clear(editor); }), line])]);
         editor.appendChild(card);
-        if (admin) editor.appendChild(profileForm(o));
-        name.focus();
+        var profile = admin ? profileForm(o) : null;
+        if (profile) editor.appendChild(profile.form);
+        if (keep && keep.form === 'profile') reopened(profile.form, profile.line, keep);
+        else if (keep) reopened(card, line, keep);
+        else name.focus();
       }
       function profileForm(o) {
         var depSet = checkSet('departmentKeys', t('departments'), depOptions, o.departmentKeys);
@@ -897,12 +954,11 @@
           var body = { departmentKeys: depSet.values(), languages: langSet.values(), maxChats: intOrNull(max.value) };
           B.api('PUT', '/api/admin/v1/operators/' + o.id + '/profile', body).then(function (res) {
             if (res.status !== 200) { refusal(form, line, res); return; }
-            say(line, t('saved'));
-            o.departmentKeys = body.departmentKeys; o.languages = body.languages; o.maxChats = body.maxChats;
+            operatorsSection(box, ctx, { id: o.id, text: t('saved'), form: 'profile' });
           });
         } }, [el('h3', { text: t('routing') }), depSet.node, langSet.node, row(t('maxChats'), max, t('maxChatsHelp')),
           el('div', { class: 'a-bar' }, [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'save', text: t('save') }), line])]);
-        return form;
+        return { form: form, line: line };
       }
       function newOperatorForm() {
         var email = input('email', t('email'), { type: 'email', required: true, autocomplete: 'off' });
@@ -920,7 +976,7 @@
             departmentKeys: depSet.values(), languages: langSet.values(), maxChats: intOrNull(max.value) };
           B.api('POST', '/api/admin/v1/operators', body).then(function (res) {
             if (res.status !== 200) { refusal(form, line, res); return; }
-            operatorsSection(box, ctx);
+            operatorsSection(box, ctx, { id: res.body.operator.id, text: t('created2'), form: 'card' });
           });
         } }, [el('h3', { text: t('newOperator') }), row(t('email'), email), row(t('name'), name), row(t('password'), password),
           row(t('role'), role), depSet.node, langSet.node, row(t('maxChats'), max, t('maxChatsHelp')),
@@ -932,7 +988,7 @@
 
   /* ---------- departments ---------- */
 
-  function departmentsSection(box) {
+  function departmentsSection(box, ctx, keep) {
     B.api('GET', '/api/admin/v1/departments').then(function (res) {
       clear(box);
       if (res.status !== 200) { box.appendChild(el('p', { class: 'c-error', text: B.message(res) })); return; }
@@ -945,7 +1001,7 @@
       })));
       box.appendChild(editor);
       box.appendChild(templates);
-      function edit(d) {
+      function edit(d, keep) {
         clear(editor);
         var fresh = !d;
         d = d || { key: '', name: '', localeNames: {}, order: (deps.length + 1) * 10 };
@@ -965,26 +1021,28 @@
           var body = { name: name.value.trim(), localeNames: names, order: intOrNull(order.value) || 0 };
           B.api('PUT', '/api/admin/v1/departments/' + encodeURIComponent(key.value.trim()), body).then(function (r) {
             if (r.status !== 200) { refusal(form, line, r); return; }
-            departmentsSection(box);
+            departmentsSection(box, ctx, { key: key.value.trim(), text: t('saved') });
           });
         } }, [el('h3', { text: fresh ? t('newDepartment') : t('editDepartment') + ': ' + d.name }),
           row(t('key'), key, fresh ? t('keyHelp') : null), row(t('depName'), name), row(t('depNameEn'), nameEn), row(t('order'), order),
           el('div', { class: 'a-bar' }, [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'save', text: t('save') }),
             fresh ? null : button(t('close'), 'close', function () { edit(null); }), line])]);
         editor.appendChild(form);
+        reopened(form, line, keep);
       }
       function showTemplates(d) {
         clear(templates);
         templates.appendChild(el('h3', { text: t('depTemplates') + ': ' + d.name }));
         templates.appendChild(templatesBlock(d.key));
       }
-      edit(null);
+      var kept = keep && deps.filter(function (d) { return d.key === keep.key; })[0];
+      edit(kept || null, kept ? keep : null);
     });
   }
 
   /* ---------- bots ---------- */
 
-  function botsSection(box) {
+  function botsSection(box, ctx, keep) {
     Promise.all([B.api('GET', '/api/admin/v1/bots'), B.api('GET', '/api/admin/v1/operators')]).then(function (r) {
       clear(box);
       if (r[0].status !== 200) { box.appendChild(el('p', { class: 'c-error', text: B.message(r[0]) })); return; }
@@ -1001,15 +1059,16 @@
         box.appendChild(el('p', { class: 'a-muted', text: t('noBots') }));
       }
       box.appendChild(editor);
-      function edit(b) {
+      function edit(b, keep) {
         clear(editor);
         var fresh = !b;
         b = b || { operatorId: null, sortOrder: 100, apiVersion: 2, webhookUrl: '', replyTimeoutSecs: 0 };
         var choices = ops.filter(function (o) {
           return o.role !== 'admin' && (!fresh || !bots.some(function (x) { return x.operatorId === o.id; }));
         });
-        var who = select('operatorId', t('operatorAccount'), choices.map(function (o) { return [String(o.id), o.name + ' <' + o.email + '>']; }),
-          b.operatorId == null ? null : String(b.operatorId));
+        var who = select('operatorId', t('operatorAccount'), [['', t('choose')]].concat(choices.map(function (o) {
+          return [String(o.id), o.name + ' <' + o.email + '>'];
+        })), b.operatorId == null ? '' : String(b.operatorId));
         who.disabled = !fresh;
         var sort = input('sortOrder', t('sortOrder'), { type: 'number', step: 1, value: b.sortOrder });
         var version = select('apiVersion', t('apiVersion'), [['2', '2'], ['1', '1']], String(b.apiVersion));
@@ -1028,7 +1087,7 @@
             sendChannel: ext[0].box.checked, sendChatClosed: ext[1].box.checked, sendChatReturnedToBot: ext[2].box.checked };
           B.api('PUT', '/api/admin/v1/bots', body).then(function (res) {
             if (res.status !== 200) { refusal(form, line, res); return; }
-            botsSection(box);
+            botsSection(box, ctx, { id: res.body.operatorId, text: t('saved') });
           });
         } }, [el('h3', { text: fresh ? t('newBot') : t('editBot') + ': ' + b.name }), row(t('operatorAccount'), who),
           row(t('sortOrder'), sort), row(t('apiVersion'), version), row(t('botWebhook'), hook), row(t('replyTimeout'), timeout)]
@@ -1037,8 +1096,10 @@
               fresh ? null : button(t('close'), 'close', function () { edit(null); }), line]), out]));
         if (!fresh && b.token) out.appendChild(result('bot-token', [[t('token'), b.token]]));
         editor.appendChild(form);
+        reopened(form, line, keep);
       }
-      edit(null);
+      var kept = keep && bots.filter(function (b) { return b.operatorId === keep.id; })[0];
+      edit(kept || null, kept ? keep : null);
     });
   }
 
@@ -1063,7 +1124,7 @@
     sel.addRange(range);
   }
 
-  function placementsSection(box) {
+  function placementsSection(box, ctx, keep) {
     Promise.all([B.api('GET', '/api/admin/v1/placements'), B.api('GET', '/api/admin/v1/departments')]).then(function (r) {
       clear(box);
       if (r[0].status !== 200) { box.appendChild(el('p', { class: 'c-error', text: B.message(r[0]) })); return; }
@@ -1072,10 +1133,10 @@
       var editor = el('div', {});
       box.appendChild(table('placements-table', [t('key'), t('placementTitle'), t('lang'), t('departments'), t('actions')], places.map(function (p) {
         return el('tr', { 'data-key': p.key }, [td(p.key), td(p.title), td(p.lang ? t(p.lang) : t('orgLang')),
-          td((p.departmentKeys || []).join(', ')), actions([button(t('edit'), 'edit', function () { edit(p, null); })])]);
+          td((p.departmentKeys || []).join(', ')), actions([button(t('edit'), 'edit', function () { edit(p); })])]);
       })));
       box.appendChild(editor);
-      function edit(p, saved) {
+      function edit(p, keep) {
         clear(editor);
         var fresh = !p;
         p = p || { key: '', title: '', lang: null, departmentKeys: [], defaultDepartment: null, helloMessage: '', conversationTimeoutHours: 24 };
@@ -1096,13 +1157,7 @@
             defaultDepartment: def.value || null, helloMessage: hello.value, conversationTimeoutHours: intOrNull(hours.value) };
           B.api('PUT', '/api/admin/v1/placements/' + encodeURIComponent(key.value.trim()), body).then(function (res) {
             if (res.status !== 200) { refusal(form, line, res); return; }
-            var known = places.some(function (x) { return x.key === res.body.key; });
-            if (known) {
-              places = places.map(function (x) { return x.key === res.body.key ? res.body : x; });
-              edit(res.body, true);
-            } else {
-              placementsSection(box);
-            }
+            placementsSection(box, ctx, { key: res.body.key, text: t('saved') });
           });
         } }, [el('h3', { text: fresh ? t('newPlacement') : t('placement') + ': ' + p.title }),
           row(t('key'), key, fresh ? t('keyHelp') : null), row(t('placementTitle'), title), row(t('lang'), lang), depSet.node,
@@ -1110,10 +1165,11 @@
           el('div', { class: 'a-bar' }, [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'save', text: t('save') }),
             fresh ? null : button(t('close'), 'close', function () { edit(null); }), line])]);
         editor.appendChild(form);
-        if (saved) say(line, t('saved'));
         if (p.embedCode) editor.appendChild(embedBlock(p.embedCode));
+        reopened(form, line, keep);
       }
-      edit(null);
+      var kept = keep && places.filter(function (p) { return p.key === keep.key; })[0];
+      edit(kept || null, kept ? keep : null);
     });
   }
 
@@ -1122,7 +1178,8 @@
   /* A horizontal bar chart: one bar a row, the label on the left and the value after the bar. */
   function barChart(caption, test, rows, valueOf) {
     var W = 640, bar = 18, gap = 6, left = 160, right = 70, top = 6;
-    var values = rows.map(function (r) { var v = valueOf(r); return typeof v === 'number' && isFinite(v) ? v : 0; });
+    var raw = rows.map(valueOf);
+    var values = raw.map(function (v) { return typeof v === 'number' && isFinite(v) ? v : 0; });
     var max = Math.max.apply(null, values.concat([0]));
     var H = top * 2 + rows.length * (bar + gap);
     function node(tag, attrs, text) {
@@ -1139,9 +1196,10 @@
       if (label.length > 24) label = label.slice(0, 23) + '…';
       svg.appendChild(node('text', { x: left - 6, y: y + bar * 0.72, 'text-anchor': 'end' }, label));
       var rect = node('rect', { x: left, y: y, width: w.toFixed(1), height: bar, rx: 2 });
-      rect.appendChild(node('title', {}, r.key + ': ' + v));
+      var shown = raw[i] == null ? '—' : String(v);
+      rect.appendChild(node('title', {}, r.key + ': ' + shown));
       svg.appendChild(rect);
-      svg.appendChild(node('text', { x: left + w + 4, y: y + bar * 0.72 }, String(v)));
+      svg.appendChild(node('text', { x: left + w + 4, y: y + bar * 0.72 }, shown));
     });
     return el('figure', { class: 'a-figure' }, [el('figcaption', { text: caption }), svg]);
   }
@@ -1172,7 +1230,7 @@
         say(line, '');
         var rows = res.body.rows;
         if (!rows.length) { out.appendChild(el('p', { class: 'a-muted', text: t('noData') })); return; }
-        var heads = [t('group.' + res.body.group)].concat(STAT_COLUMNS.map(function (c) { return t(c[1]); }));
+        var heads = [t('col.' + res.body.group)].concat(STAT_COLUMNS.map(function (c) { return t(c[1]); }));
         function cells(r, label) {
           return [td(label)].concat(STAT_COLUMNS.map(function (c) { return td(r[c[0]]); }));
         }
@@ -1195,7 +1253,8 @@
   /* ---------- history ---------- */
 
   function historySection(box) {
-    B.api('GET', '/api/operator/v1/directory').then(function (dir) {
+    Promise.all([B.api('GET', '/api/operator/v1/directory'), B.api('GET', '/api/operator/v1/me')]).then(function (r) {
+      var dir = r[0], cats = r[1].status === 200 && r[1].body.workspace ? r[1].body.workspace.categories || [] : [];
       clear(box);
       var people = dir.status === 200 ? dir.body.operators : [], deps = dir.status === 200 ? dir.body.departments : [];
       var today = new Date(), month = new Date(today.getTime() - 29 * 86400000);
@@ -1203,7 +1262,8 @@
       var to = input('to', t('to'), { type: 'date', required: true, value: ymd(today) });
       var who = select('operator', t('operator'), [['', t('any')]].concat(people.map(function (o) { return [String(o.id), o.name]; })), '');
       var dep = select('department', t('department'), [['', t('any')]].concat(deps.map(function (d) { return [d.key, d.name]; })), '');
-      var category = input('category', t('category'));
+      var category = input('category', t('category'), { list: 'a-categories' });
+      var catList = el('datalist', { id: 'a-categories' }, cats.map(function (c) { return el('option', { value: c.trim() }); }));
       var q = input('q', t('search'), { type: 'search' });
       var line = statusLine();
       var csv = el('a', { class: 'c-link', 'data-test': 'history-csv', text: t('csv'), download: 'beseda-history.csv' });
@@ -1211,7 +1271,7 @@
       var chat = el('div', { 'data-test': 'history-chat' });
       var form = el('form', { class: 'a-filters', 'data-test': 'form-history', novalidate: true, onsubmit: function (ev) { ev.preventDefault(); load(); } },
         [row(t('from'), from), row(t('to'), to), row(t('operator'), who), row(t('department'), dep), row(t('category'), category),
-          row(t('search'), q), el('button', { type: 'submit', class: 'c-primary', 'data-test': 'find', text: t('find') }), csv]);
+          row(t('search'), q), el('button', { type: 'submit', class: 'c-primary', 'data-test': 'find', text: t('find') }), csv, catList]);
       function load() {
         if (!checkForm(form, line)) return;
         var params = { from: from.value, to: to.value, operator: who.value, department: dep.value, category: category.value.trim(),
@@ -1228,7 +1288,8 @@
           out.appendChild(table('history-table', ['№', t('when'), t('visitor'), t('firstQuestion'), t('operator'), t('department'),
             t('category'), t('outcome'), t('messages'), ''], rows.map(function (c) {
             var cat = [c.category, c.subcategory].filter(Boolean).join(' / ');
-            var outcome = c.outcome ? (has('outcome.' + c.outcome) ? t('outcome.' + c.outcome) : c.outcome) : c.state;
+            var outcome = c.outcome ? (has('outcome.' + c.outcome) ? t('outcome.' + c.outcome) : c.outcome)
+              : has('state.' + c.state) ? t('state.' + c.state) : c.state;
             return el('tr', { 'data-id': c.id }, [td(c.id), td(dateTime(c.createdAt)), td(c.visitor), el('td', { class: 'a-pre', text: c.firstQuestion || '' }),
               td(c.operator || ''), td(c.department || ''), td(cat), td(outcome), td(c.messages),
               actions([button(t('open'), 'open', function () { showChat(c.id); })])]);
@@ -1346,7 +1407,7 @@
       { key: 'zoho_lead_source' },
       { group: 'g.unisender' },
       { key: 'unisender_api_key', type: 'secret' },
-      { key: 'unisender_list_name', then: unisenderExport }
+      { key: 'unisender_list_name', below: unisenderExport }
     ], function (box) { box.appendChild(messengers()); box.appendChild(handlerCalls()); }) },
     { id: 'security', nav: 'settings', render: settingsSection([
       { key: 'ip_allowlist', placeholder: '54.37.12.118, 192.168.0.1-192.168.0.50' }
@@ -1373,6 +1434,7 @@
       return;
     }
     var mine = SECTIONS.filter(function (s) { return me.role === 'admin' || s.supervisor; });
+    var home = me.role === 'admin' ? 'company' : 'stats';
     var nav = el('nav', { class: 'a-nav', 'aria-label': t('title') });
     var body = el('main', { class: 'a-body', tabindex: '-1' });
     var buttons = {};
@@ -1387,7 +1449,7 @@
     root.appendChild(el('div', { class: 'a-main' }, [nav, body]));
     function open() {
       var id = location.hash.slice(1);
-      var s = mine.filter(function (x) { return x.id === id; })[0] || mine[0];
+      var s = mine.filter(function (x) { return x.id === id; })[0] || mine.filter(function (x) { return x.id === home; })[0];
       Object.keys(buttons).forEach(function (k) {
         buttons[k].className = k === s.id ? 'is-open' : '';
         if (k === s.id) buttons[k].setAttribute('aria-current', 'page'); else buttons[k].removeAttribute('aria-current');

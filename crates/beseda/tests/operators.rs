@@ -103,6 +103,12 @@ async fn accounts_roles_and_cards() {
     same["avatar"] = json!(avatar);
     let (code, answer) = sup.call(Method::PUT, &path, Some(same)).await;
     assert_eq!((code, answer["operator"]["avatar"].as_str()), (200, Some(avatar.as_str())));
+    let (code, answer) = sup.call(Method::PUT, &path, Some(json!({"name": "Анна В.", "email": "anna@x.io"}))).await;
+    assert_eq!(
+        (code, answer["operator"]["avatar"].as_str()),
+        (200, Some(avatar.as_str())),
+        "no avatar keeps the photo"
+    );
     with_photo["avatar"] = json!(image("png", 300, 300));
     let (code, answer) = sup.call(Method::PUT, &path, Some(with_photo)).await;
     assert_eq!((code, answer["error"].as_str()), (422, Some("invalid-profile")), "{answer}");

@@ -27,7 +27,7 @@ pub struct CardBody {
 impl CardBody {
     /// Checks the card of operator `id`. The photo is an http(s) URL, an uploaded image as a
     /// `data:` URL (JPEG or PNG, at most 100×100 and 64 KB), the path the card already shows
-    /// (kept as it is), or empty for none.
+    /// or no `avatar` at all (kept as it is), or empty for none.
     pub fn into_card(self, id: OperatorId) -> ApiResult<OperatorCard> {
         let invalid = |field: &str, why: &str| {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-profile", format!("{field}: {why}"))
@@ -41,7 +41,7 @@ impl CardBody {
             return Err(invalid("email", "must be an e-mail address"));
         }
         let own_path = format!("/widget/image/operator-{}?", id.0);
-        let avatar = match self.avatar.as_deref().map(str::trim).unwrap_or_default() {
+        let avatar = match self.avatar.as_deref().map(str::trim).unwrap_or(&own_path) {
             "" => Some(AvatarChange::Clear),
             a if a.starts_with(&own_path) => None,
             a if a.starts_with("data:") => {
