@@ -22,6 +22,7 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub webhook_retry_delays_secs: Vec<u64>,
     pub smtp_url: Option<String>,
+    pub nats_url: Option<String>,
     pub mail_from: String,
     pub mail_templates_dir: Option<PathBuf>,
     pub telegram_api_url: String,
@@ -50,6 +51,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             webhook_retry_delays_secs: vec![10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800],
             smtp_url: None,
+            nats_url: None,
             mail_from: "noreply@localhost".into(),
             mail_templates_dir: None,
             telegram_api_url: "https://api.telegram.org".into(),
@@ -112,6 +114,10 @@ webhook_retry_delays_secs = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 2880
 # chat histories for visitors): smtp://host:25 (plain), smtp://user:password@host:587?tls=required
 # (STARTTLS) or smtps://user:password@host:465. Without it no e-mail is sent.
 # smtp_url = ""
+
+# NATS server that carries events between Beseda nodes sharing one PostgreSQL database
+# (nats://host:4222). Without it events stay inside this process (one node).
+# nats_url = ""
 
 # Sender address of every e-mail; the company name is shown as the sender's name.
 mail_from = "noreply@localhost"
@@ -196,6 +202,9 @@ impl Config {
         }
         if let Some(v) = var("BESEDA_SMTP_URL").filter(|v| !v.is_empty()) {
             self.smtp_url = Some(v);
+        }
+        if let Some(v) = var("BESEDA_NATS_URL").filter(|v| !v.is_empty()) {
+            self.nats_url = Some(v);
         }
         if let Some(v) = var("BESEDA_MAIL_FROM") {
             self.mail_from = v;

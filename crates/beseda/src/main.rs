@@ -4,7 +4,7 @@ mod config;
 
 use anyhow::{bail, Context, Result};
 use beseda_core::state::OperatorRole;
-use beseda_server::bus::LocalBus;
+use beseda_server::bus::{EventBus, LocalBus, NatsBus};
 use beseda_server::{AppState, ServerConfig};
 use beseda_store::{NewOperator, Store, StoreOptions};
 use clap::{Parser, Subcommand};
@@ -242,7 +242,15 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
     if let Some(url) = &server_config.smtp_url {
         tracing::info!(smtp = %config::redact_url(url), "e-mail on");
     }
-    let state = AppState::new(store, Arc::new(LocalBus::default()), server_config);
+    let bus: Arc<dyn EventBus> = match &config.nats_url {
+        Some(url) => {
+            let bus = NatsBus::connect(url).await.map_err(anyhow::Error::msg)?;
+            tracing::info!(nats = %config::redact_url(url), "events shared with other nodes over NATS");
+            bus
+        }
+        None => Arc::new(LocalBus::default()),
+    };
+    let state = AppState::new(store, bus, server_config);
     println!("beseda listening on http://{addr}{}", if demo { " (demo: open /demo)" } else { "" });
     tracing::info!(%addr, "listening");
     beseda_server::serve(listener, state, shutdown_signal()).await?;

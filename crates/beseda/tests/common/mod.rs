@@ -415,6 +415,16 @@ pub fn free_port() -> u16 {
 
 /// `beseda serve` on `port` over `data_dir` (SQLite), stdout piped.
 pub fn spawn_beseda(data_dir: &std::path::Path, port: u16, demo: bool) -> std::process::Child {
+    spawn_beseda_with(data_dir, port, demo, &[])
+}
+
+/// `beseda serve` with extra `BESEDA_*` variables (a database URL, a NATS URL…).
+pub fn spawn_beseda_with(
+    data_dir: &std::path::Path,
+    port: u16,
+    demo: bool,
+    env: &[(&str, &str)],
+) -> std::process::Child {
     let addr = format!("127.0.0.1:{port}");
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_beseda"));
     cmd.args(["serve", "--listen", &addr, "--data-dir"]).arg(data_dir);
@@ -422,12 +432,24 @@ pub fn spawn_beseda(data_dir: &std::path::Path, port: u16, demo: bool) -> std::p
         cmd.arg("--demo");
     }
     cmd.env_remove("BESEDA_DATABASE_URL")
+        .env_remove("BESEDA_NATS_URL")
         .env_remove("BESEDA_CONFIG")
-        .env("BESEDA_LOG_LEVEL", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn beseda")
+        .env("BESEDA_LOG_LEVEL", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().expect("spawn beseda")
+}
+
+/// The NATS test URL, or `None` (printing that the test was skipped).
+pub fn nats_url(test: &str) -> Option<String> {
+    match std::env::var("BESEDA_TEST_NATS_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            println!("SKIPPED {test}: BESEDA_TEST_NATS_URL is not set");
+            None
+        }
+    }
 }
 
 /// Waits until `/readyz` answers 200.

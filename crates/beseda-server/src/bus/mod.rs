@@ -1,6 +1,6 @@
 //! The event bus: after a change commits, its revisions and operator events are published
 //! here, and every waiting long-poll and open socket on this node wakes up. The in-process
-//! bus is the default; the trait is the boundary a multi-node bus implements.
+//! bus is the default; [`NatsBus`] carries the same notices between nodes.
 
 use beseda_core::ids::VisitSessionId;
 use beseda_store::Changes;
@@ -8,6 +8,9 @@ use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
+
+mod nats;
+pub use nats::NatsBus;
 
 /// What operator streams receive.
 #[derive(Clone, Debug)]
