@@ -36,7 +36,6 @@ async fn server_with_mail(
             s.site_url = "https://www.sila.com/".into();
             s.email_left_messages = "support@sila.ru, boss@sila.ru".into();
             s.email_negative_feedback = "quality@sila.ru".into();
-            s.email_daily_reports = "report@sila.ru".into();
         })
         .await;
     server
@@ -188,6 +187,8 @@ async fn the_daily_report_goes_out_once_at_the_end_of_the_working_day_in_the_org
         .settings(|s| {
             s.time_zone = zone.into();
             s.daily_report_time = at.clone();
+            // Only this test has report addresses, so no other test meets a daily report.
+            s.email_daily_reports = "report@sila.ru".into();
         })
         .await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
@@ -260,7 +261,10 @@ async fn visitors_get_their_history_and_refused_mail_is_retried_or_dropped() {
 
     // The SMTP server refuses for now: retried after the delay.
     sink.refuse(451);
+    let refused = sink.refused();
     v.ok("chat.send_chat_history", &[("email", "me@example.com")]).await;
+    server.state.mail_wake.notify_one();
+    sink.wait_refused(refused, 10).await;
     settle(&server).await;
     assert!(sink.mails().is_empty());
     sink.refuse(0);
@@ -278,12 +282,15 @@ async fn visitors_get_their_history_and_refused_mail_is_retried_or_dropped() {
     }
     // Refused for good: not retried.
     sink.refuse(550);
+    let refused = sink.refused();
     v.ok("chat.send_chat_history", &[("email", "me@example.com")]).await;
+    server.state.mail_wake.notify_one();
+    sink.wait_refused(refused, 10).await;
     settle(&server).await;
     sink.refuse(0);
     clock.advance(Duration::from_secs(3600));
     settle(&server).await;
-    assert_eq!(sink.mails().len(), 1);
+    assert_eq!(sink.mails().len(), 1, "the refused mail is not sent again");
     server.stop().await;
 }
 

@@ -154,7 +154,11 @@ async fn every_route_answers_each_role_as_it_should() {
     let missing: Vec<&String> = documented.difference(&classified).collect();
     assert!(missing.is_empty(), "routes without an expected access: {missing:?}");
 
-    for (who, role) in [(&operator, OperatorRole::Operator), (&supervisor, OperatorRole::Supervisor)] {
+    for (hide, who, role) in [false, true]
+        .into_iter()
+        .flat_map(|hide| [(hide, &operator, OperatorRole::Operator), (hide, &supervisor, OperatorRole::Supervisor)])
+    {
+        server.settings(|s| s.hide_others_chats = hide).await;
         for (method, path, access, body) in &table {
             let allowed = match access {
                 Access::Anyone => true,
@@ -164,14 +168,14 @@ async fn every_route_answers_each_role_as_it_should() {
             let before = snapshot(&server).await;
             let (code, answer) = who.call(method.parse().expect("method"), path, body.clone()).await;
             if allowed {
-                assert_ne!(code, 403, "{role:?} {method} {path}: {answer}");
+                assert_ne!(code, 403, "{role:?} hide={hide} {method} {path}: {answer}");
             } else {
                 assert_eq!(
                     (code, answer["error"].as_str()),
                     (403, Some("forbidden")),
-                    "{role:?} {method} {path}: {answer}"
+                    "{role:?} hide={hide} {method} {path}: {answer}"
                 );
-                assert_eq!(snapshot(&server).await, before, "{role:?} {method} {path} changed something");
+                assert_eq!(snapshot(&server).await, before, "{role:?} hide={hide} {method} {path} changed something");
             }
         }
     }

@@ -65,13 +65,15 @@ pub struct SmtpSink {
     mails: Arc<Mutex<Vec<Received>>>,
     /// 0: accept; otherwise the reply code to `MAIL FROM`.
     refuse: Arc<AtomicU16>,
+    /// How many `MAIL FROM` were refused.
+    refused: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl SmtpSink {
     pub async fn start() -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let sink = Self { port, mails: Arc::default(), refuse: Arc::default() };
+        let sink = Self { port, mails: Arc::default(), refuse: Arc::default(), refused: Arc::default() };
         let s = sink.clone();
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
@@ -91,6 +93,20 @@ impl SmtpSink {
     /// Answer `MAIL FROM` with this code (451 temporary, 550 permanent; 0 accepts again).
     pub fn refuse(&self, code: u16) {
         self.refuse.store(code, Ordering::SeqCst);
+    }
+
+    /// How many `MAIL FROM` were refused so far.
+    pub fn refused(&self) -> usize {
+        self.refused.load(Ordering::SeqCst)
+    }
+
+    /// Waits until more than `seen` refusals happened (at most `secs`).
+    pub async fn wait_refused(&self, seen: usize, secs: u64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
+        while self.refused() <= seen {
+            assert!(tokio::time::Instant::now() < deadline, "expected a refused mail");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub fn mails(&self) -> Vec<Received> {
@@ -136,7 +152,10 @@ impl SmtpSink {
                         from = angle(&command);
                         "250 ok".into()
                     }
-                    code => format!("{code} not now"),
+                    code => {
+                        self.refused.fetch_add(1, Ordering::SeqCst);
+                        format!("{code} not now")
+                    }
                 }
             } else if upper.starts_with("RCPT TO:") {
                 to.push(angle(&command));
