@@ -66,8 +66,26 @@ struct Args {
     /// List loads measured in the list case.
     #[arg(long, default_value_t = 50)]
     list_samples: usize,
+    /// Run the idle-visitors case instead: this many visitors with an open WebSocket on one
+    /// `beseda serve` process (the release binary next to this one).
+    #[arg(long, default_value_t = 0)]
+    idle: usize,
+    /// Source addresses (127.0.0.1 and up) the idle sockets are spread over.
+    #[arg(long, default_value_t = 50)]
+    idle_addresses: usize,
+    /// Run the two-node case instead (needs --database-url and --nats-url).
+    #[arg(long)]
+    cross_node: bool,
+    /// NATS server of the two-node case.
+    #[arg(long)]
+    nats_url: Option<String>,
+    /// Messages written in the two-node case.
+    #[arg(long, default_value_t = 500)]
+    cross_messages: usize,
 }
 
+mod crossnode;
+mod idle;
 mod lists;
 mod routing;
 
@@ -127,6 +145,10 @@ async fn main() -> Result<()> {
         routing::run(&args, &dir).await
     } else if args.lists {
         lists::run(&args, &dir).await
+    } else if args.idle > 0 {
+        idle::run(&args, &dir).await
+    } else if args.cross_node {
+        crossnode::run(&args, &dir).await
     } else {
         run(&args, &dir).await
     };

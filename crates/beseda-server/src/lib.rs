@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bot;
 pub mod bus;
 pub mod channel;
+pub mod connections;
 pub mod console;
 pub mod crm;
 pub mod demo;

@@ -26,6 +26,8 @@ pub struct ServerConfig {
     /// WebSocket ping interval, and how long a socket may stay silent before it is closed.
     pub ws_ping_interval: Duration,
     pub ws_idle_timeout: Duration,
+    /// Open WebSockets and held long-polls per client address (0 = no limit).
+    pub max_connections_per_ip: usize,
     /// Serve the demo page and allow demo data.
     pub demo: bool,
     /// Time limit of one webhook attempt to a bot (connect + full response).
@@ -109,6 +111,7 @@ impl Default for ServerConfig {
             max_body_bytes: 256 * 1024,
             ws_ping_interval: Duration::from_secs(25),
             ws_idle_timeout: Duration::from_secs(60),
+            max_connections_per_ip: 1000,
             demo: false,
             bot_timeout: Duration::from_secs(3),
             bot_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
@@ -179,6 +182,8 @@ pub struct AppState {
     pub stored_lockout: Arc<crate::stored::Lockout>,
     /// Origin of the absolute URLs Beseda gives out.
     pub origin: Arc<crate::origin::PublicOrigin>,
+    /// Long-lived connections per client address.
+    pub connections: Arc<crate::connections::Connections>,
 }
 
 impl AppState {
@@ -187,6 +192,7 @@ impl AppState {
             store,
             bus,
             origin: Arc::new(crate::origin::PublicOrigin::new(&config.public_origin)),
+            connections: Arc::default(),
             config: Arc::new(config),
             closing: Closing::default(),
             wake: Arc::new(tokio::sync::Notify::new()),

@@ -23,6 +23,7 @@ pub struct Config {
     pub webhook_retry_delays_secs: Vec<u64>,
     pub smtp_url: Option<String>,
     pub nats_url: Option<String>,
+    pub max_connections_per_ip: usize,
     pub mail_from: String,
     pub mail_templates_dir: Option<PathBuf>,
     pub telegram_api_url: String,
@@ -52,6 +53,7 @@ impl Default for Config {
             webhook_retry_delays_secs: vec![10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800],
             smtp_url: None,
             nats_url: None,
+            max_connections_per_ip: 1000,
             mail_from: "noreply@localhost".into(),
             mail_templates_dir: None,
             telegram_api_url: "https://api.telegram.org".into(),
@@ -118,6 +120,10 @@ webhook_retry_delays_secs = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 2880
 # NATS server that carries events between Beseda nodes sharing one PostgreSQL database
 # (nats://host:4222). Without it events stay inside this process (one node).
 # nats_url = ""
+
+# Open WebSockets and waiting long-polls per client address (0 = no limit); more are refused
+# with 429 too-many-connections.
+max_connections_per_ip = 1000
 
 # Sender address of every e-mail; the company name is shown as the sender's name.
 mail_from = "noreply@localhost"
@@ -205,6 +211,9 @@ impl Config {
         }
         if let Some(v) = var("BESEDA_NATS_URL").filter(|v| !v.is_empty()) {
             self.nats_url = Some(v);
+        }
+        if let Some(v) = var("BESEDA_MAX_CONNECTIONS_PER_IP") {
+            self.max_connections_per_ip = v.parse().context("BESEDA_MAX_CONNECTIONS_PER_IP must be a number")?;
         }
         if let Some(v) = var("BESEDA_MAIL_FROM") {
             self.mail_from = v;

@@ -220,6 +220,7 @@ async fn serve(config: Config, demo: bool) -> Result<()> {
         trusted_proxies: if config.public_origin.is_some() { Vec::new() } else { config.trusted_proxies.clone() },
         longpoll_hold: Duration::from_secs(config.longpoll_hold_secs),
         max_body_bytes: config.max_body_bytes,
+        max_connections_per_ip: config.max_connections_per_ip,
         bot_files_allow_private_addresses: config.bot_files_allow_private_addresses,
         webhook_retry_delays: config.webhook_retry_delays_secs.iter().map(|s| Duration::from_secs(*s)).collect(),
         smtp_url: config.smtp_url.clone(),

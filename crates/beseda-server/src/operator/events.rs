@@ -4,6 +4,7 @@
 
 use super::session::OperatorAuth;
 use crate::bus::OperatorSignal;
+use crate::connections::Slot;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -45,14 +46,15 @@ pub async fn list(
 pub async fn ws(
     State(state): State<AppState>,
     _who: OperatorAuth,
+    slot: Slot,
     Query(q): Query<CursorQuery>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let cursor = start_cursor(&state, q.cursor).await?;
-    Ok(upgrade
-        .read_buffer_size(16 * 1024)
-        .write_buffer_size(16 * 1024)
-        .on_upgrade(move |socket| run(state, socket, cursor)))
+    Ok(upgrade.read_buffer_size(16 * 1024).write_buffer_size(16 * 1024).on_upgrade(move |socket| async move {
+        let _slot = slot;
+        run(state, socket, cursor).await
+    }))
 }
 
 /// Sends stored events after `cursor`; returns the new cursor, or `None` if the socket is gone.

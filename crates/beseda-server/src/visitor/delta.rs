@@ -1,6 +1,7 @@
 //! `/l/v/m/delta`: the long-poll view of a visit session's log (visitor-api.md §6).
 
 use super::{full_update, init, page};
+use crate::connections::Slot;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::state::AppState;
@@ -12,7 +13,7 @@ use serde_json::{json, Value};
 /// Most items returned at once; a client further behind asks again at once.
 pub const MAX_ITEMS: i64 = 1000;
 
-pub async fn delta(State(state): State<AppState>, p: Params) -> ApiResult<Json<Value>> {
+pub async fn delta(State(state): State<AppState>, _slot: Slot, p: Params) -> ApiResult<Json<Value>> {
     if p.get("event") == Some("init") {
         return init::init(&state, &p).await;
     }

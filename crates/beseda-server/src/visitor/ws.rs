@@ -4,6 +4,7 @@
 //! queue; it cannot fall behind the log.
 
 use super::{delta, page};
+use crate::connections::Slot;
 use crate::params::Params;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -16,10 +17,15 @@ use std::time::Instant;
 pub const CLOSE_REINIT: u16 = 4001;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
-pub async fn handler(State(state): State<AppState>, ws: WebSocketUpgrade, p: Params) -> Response {
+/// Read and write buffers of each socket (the library's default is 128 KiB each); a frame
+/// larger than this is still sent, the buffer only bounds what is kept per idle connection.
+pub const BUFFER_BYTES: usize = 1024;
+
+pub async fn handler(State(state): State<AppState>, slot: Slot, ws: WebSocketUpgrade, p: Params) -> Response {
     let auth = page::from_params(&state, &p).await;
     let since = p.get("since").and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
-    ws.read_buffer_size(16 * 1024).write_buffer_size(16 * 1024).on_upgrade(move |socket| async move {
+    ws.read_buffer_size(BUFFER_BYTES).write_buffer_size(BUFFER_BYTES).on_upgrade(move |socket| async move {
+        let _slot = slot;
         match auth {
             Ok(page) => run(state, socket, page, since).await,
             Err(_) => reject(socket).await,
@@ -50,7 +56,8 @@ async fn run(state: AppState, mut socket: WebSocket, mut page: PageAuth, since: 
     loop {
         if dirty {
             dirty = false;
-            let frame = match delta::read(&state, &page, at).await {
+            // Boxed: the read is large and rare; an idle socket's task stays small.
+            let frame = match Box::pin(delta::read(&state, &page, at)).await {
                 Ok(f) => f,
                 Err(e) if e.code == "reinit-required" => return reject(socket).await,
                 Err(_) => return close(socket, 1011, "internal error").await,
@@ -91,7 +98,7 @@ async fn run(state: AppState, mut socket: WebSocket, mut page: PageAuth, since: 
                 }
                 // An open socket keeps its page alive.
                 let now = state.now();
-                if page::keep_alive(&state, &page, now).await.is_ok() && page.last_seen_at < now - 60_000_000 {
+                if Box::pin(page::keep_alive(&state, &page, now)).await.is_ok() && page.last_seen_at < now - 60_000_000 {
                     page.last_seen_at = now;
                 }
             }
