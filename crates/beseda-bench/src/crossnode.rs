@@ -4,46 +4,14 @@
 //! socket on node B; the baseline, measured in the same run on the same messages, is the
 //! delay until it reaches the operator's socket on node A, where it was written.
 
+use crate::fixture::{self, Serve};
 use crate::{ms, percentiles, send, Args};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use futures_util::StreamExt;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-async fn node(bin: &std::path::Path, dir: &std::path::Path, db: &str, nats: &str) -> Result<(Child, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let child = Child(
-        std::process::Command::new(bin)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-            .arg(dir)
-            .env("BESEDA_LOG_LEVEL", "warn")
-            .env("BESEDA_DATABASE_URL", db)
-            .env("BESEDA_NATS_URL", nats)
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .context("starting beseda serve")?,
-    );
-    let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while reqwest::get(format!("{base}/readyz")).await.map(|r| r.status().is_success()).ok() != Some(true) {
-        if started.elapsed() > Duration::from_secs(30) {
-            bail!("a node did not start");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Ok((child, base))
-}
 
 type Arrivals = Arc<Mutex<HashMap<String, Instant>>>;
 
@@ -73,54 +41,21 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     let (Some(pg), Some(nats)) = (&args.database_url, &args.nats_url) else {
         bail!("the two-node case needs --database-url and --nats-url");
     };
-    let bin = std::env::current_exe()?.with_file_name("beseda");
-    if !bin.exists() {
-        bail!("{} is missing: build it first (cargo build --release -p beseda)", bin.display());
-    }
     let db = beseda_store::testing::fresh_postgres_database(pg).await?;
     let store = beseda_store::open(Some(&db), dir, &Default::default()).await?;
     store.migrate().await?;
-    let hash = beseda_server::auth::hash_password("bench-password".into()).await.map_err(anyhow::Error::msg)?;
-    store
-        .create_operator(&beseda_store::NewOperator {
-            email: "cross@bench.local".into(),
-            name: "Operator".into(),
-            role: beseda_core::state::OperatorRole::Operator,
-            password_hash: hash,
-            languages: vec!["ru".into()],
-            department_keys: vec![],
-            max_chats: None,
-        })
-        .await?;
-    let (_a, a) = node(&bin, &dir.join("a"), &db, nats).await?;
-    let (_b, b) = node(&bin, &dir.join("b"), &db, nats).await?;
+    fixture::operator(store.as_ref(), "cross@bench.local", &fixture::password_hash().await?).await?;
+    let env = [("BESEDA_DATABASE_URL", db.clone()), ("BESEDA_NATS_URL", nats.clone())];
+    let node_a = Serve::start(&dir.join("a"), &env).await?;
+    let node_b = Serve::start(&dir.join("b"), &env).await?;
+    let (a, b) = (node_a.base.clone(), node_b.base.clone());
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{b}/api/operator/v1/tokens"))
-        .json(&json!({"email": "cross@bench.local", "password": "bench-password"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["token"].as_str().context("token")?.to_owned();
-    http.put(format!("{b}/api/operator/v1/status"))
-        .bearer_auth(&token)
-        .json(&json!({"status": "online"}))
-        .send()
-        .await?
-        .error_for_status()?;
+    let token = fixture::token(&http, &b, "cross@bench.local", true).await?;
     let (on_a, task_a) = listen(&a, &token).await?;
     let (on_b, task_b) = listen(&b, &token).await?;
     println!("Beseda two-node benchmark — PostgreSQL + NATS, {} messages written on node A", args.cross_messages);
 
-    let init: Value = http
-        .get(format!("{a}/l/v/m/init?event=init&since=0&location=default&device-id=cross&platform=web&title=t&respond-immediately=1"))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let page = init["fullUpdate"]["pageId"].as_str().context("pageId")?.to_owned();
-    let auth = init["fullUpdate"]["authToken"].as_str().context("authToken")?.to_owned();
+    let (page, auth) = fixture::visitor(&http, &a, "cross").await?;
     let mut sent = HashMap::new();
     for i in 0..args.cross_messages {
         let text = format!("m{i}");

@@ -5,10 +5,10 @@
 //! baseline, measured in the same run, is the same server's memory after the visitors were
 //! created and each loaded its state once over HTTP, before their sockets opened.
 
+use crate::fixture::{self, Serve};
 use crate::Args;
 use anyhow::{bail, Context, Result};
 use futures_util::StreamExt;
-use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -28,53 +28,15 @@ fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_048_576.0)
 }
 
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    /// Asks the server to stop (so tools wrapping it can write their reports), then kills it.
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
-        for _ in 0..100 {
-            if matches!(self.0.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     let n = args.idle;
-    let bin = std::env::current_exe()?.with_file_name("beseda");
-    if !bin.exists() {
-        bail!("{} is missing: build it first (cargo build --release -p beseda)", bin.display());
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
     let per_address = n.div_ceil(args.idle_addresses.max(1));
-    let server = Child(
-        std::process::Command::new(&bin)
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-            .arg(dir.join("idle"))
-            .env("BESEDA_LOG_LEVEL", "warn")
-            .env("BESEDA_MAX_CONNECTIONS_PER_IP", (per_address + 10).to_string())
-            .env_remove("BESEDA_DATABASE_URL")
-            .env_remove("BESEDA_NATS_URL")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .context("starting beseda serve")?,
-    );
-    let pid = server.0.id();
-    let base = format!("http://127.0.0.1:{port}");
+    let server =
+        Serve::start(&dir.join("idle"), &[("BESEDA_MAX_CONNECTIONS_PER_IP", (per_address + 10).to_string())]).await?;
+    let pid = server.pid();
+    let base = server.base.clone();
+    let port: u16 = base.rsplit(':').next().and_then(|p| p.parse().ok()).context("port")?;
     let http = reqwest::Client::new();
-    let ready = Instant::now();
-    while http.get(format!("{base}/readyz")).send().await.map(|r| r.status().is_success()).ok() != Some(true) {
-        if ready.elapsed() > Duration::from_secs(30) {
-            bail!("the server did not start");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     println!(
         "Beseda idle-visitors benchmark — {n} visitors over {} source addresses, server pid {pid}",
         args.idle_addresses
@@ -87,14 +49,7 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     let mut inits = futures_util::stream::iter(0..n)
         .map(|i| {
             let (http, base) = (http.clone(), base.clone());
-            async move {
-                let url = format!(
-                    "{base}/l/v/m/init?event=init&since=0&location=default&device-id=idle-{i}&platform=web&title=t&respond-immediately=1"
-                );
-                let init: Value = http.get(url).send().await?.json().await?;
-                let f = &init["fullUpdate"];
-                anyhow::Ok((f["pageId"].as_str().context("pageId")?.to_owned(), f["authToken"].as_str().context("authToken")?.to_owned()))
-            }
+            async move { fixture::visitor(&http, &base, &format!("idle-{i}")).await }
         })
         .buffer_unordered(16);
     while let Some(page) = inits.next().await {

@@ -3,11 +3,9 @@
 //! the same run, is the round trip of the smallest authenticated request (`GET /me`), so the
 //! figure shows what the list itself costs.
 
-use crate::{ms, percentiles, Args};
-use anyhow::{bail, Context, Result};
-use beseda_core::state::OperatorRole;
-use beseda_store::{InitVisit, NewOperator, VisitorMessage};
-use serde_json::{json, Value};
+use crate::{fixture, ms, percentiles, Args};
+use anyhow::{bail, Result};
+use serde_json::Value;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -16,42 +14,15 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     println!("Beseda workspace-list benchmark — backend {}, {} waiting chats", store.backend(), args.list_chats);
     let setup = Instant::now();
     for i in 0..args.list_chats {
-        let visit = store
-            .init_visit(&InitVisit {
-                location: "default".into(),
-                session_ttl_micros: 86_400_000_000,
-                ..Default::default()
-            })
-            .await?;
-        let msg =
-            VisitorMessage { client_side_id: format!("w-{i}"), text: format!("Question {i}"), ..Default::default() };
-        store.visitor_message(&visit.page.ctx(), &msg).await?;
+        fixture::chat(store.as_ref(), &format!("w-{i}"), &format!("Question {i}")).await?;
     }
-    let hash = beseda_server::auth::hash_password("bench-password".into()).await.map_err(anyhow::Error::msg)?;
-    store
-        .create_operator(&NewOperator {
-            email: "list@bench.local".into(),
-            name: "Operator".into(),
-            role: OperatorRole::Operator,
-            password_hash: hash,
-            languages: vec!["ru".into()],
-            department_keys: vec![],
-            max_chats: None,
-        })
-        .await?;
+    fixture::operator(store.as_ref(), "list@bench.local", &fixture::password_hash().await?).await?;
     println!("  setup: {:.1} s", setup.elapsed().as_secs_f64());
 
     let server = crate::Server::start(store.clone()).await?;
     let base = format!("http://{}", server.addr);
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{base}/api/operator/v1/tokens"))
-        .json(&json!({"email": "list@bench.local", "password": "bench-password"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["token"].as_str().context("token")?.to_owned();
+    let token = fixture::token(&http, &base, "list@bench.local", false).await?;
     let time = |path: &'static str| {
         let (http, base, token) = (http.clone(), base.clone(), token.clone());
         async move {

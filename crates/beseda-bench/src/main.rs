@@ -12,10 +12,10 @@
 use anyhow::{bail, Context, Result};
 use beseda_server::bus::LocalBus;
 use beseda_server::{AppState, ServerConfig};
-use beseda_store::{NewOperator, StoreOptions};
+use beseda_store::StoreOptions;
 use clap::Parser;
 use futures_util::StreamExt;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -85,6 +85,7 @@ struct Args {
 }
 
 mod crossnode;
+mod fixture;
 mod idle;
 mod lists;
 mod routing;
@@ -167,35 +168,12 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     println!("  {} visitors, {} operators, {} messages per visitor", args.visitors, args.operators, args.messages);
 
     // Operators: accounts, tokens, online.
-    let hash = beseda_server::auth::hash_password("bench-password".into()).await.map_err(anyhow::Error::msg)?;
+    let hash = fixture::password_hash().await?;
     let mut operators = Vec::new();
     for i in 0..args.operators {
         let email = format!("bench{i}@bench.local");
-        store
-            .create_operator(&NewOperator {
-                email: email.clone(),
-                name: format!("Operator {i}"),
-                role: beseda_core::state::OperatorRole::Operator,
-                password_hash: hash.clone(),
-                languages: vec!["ru".into()],
-                department_keys: vec![],
-                max_chats: None,
-            })
-            .await?;
-        let resp: Value = http
-            .post(format!("{base}/api/operator/v1/tokens"))
-            .json(&json!({"email": email, "password": "bench-password"}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let token = resp["token"].as_str().context("token")?.to_owned();
-        http.put(format!("{base}/api/operator/v1/status"))
-            .bearer_auth(&token)
-            .json(&json!({"status": "online"}))
-            .send()
-            .await?
-            .error_for_status()?;
+        fixture::operator(store.as_ref(), &email, &hash).await?;
+        let token = fixture::token(&http, &base, &email, true).await?;
         operators.push(Operator { token });
     }
 

@@ -2,11 +2,10 @@
 //! the transaction that creates it. Measures the visitor's `chat.message` (which creates and
 //! assigns the chat) end to end over HTTP, then checks every measured chat was assigned.
 
-use crate::{ms, percentiles, send, Args};
+use crate::{fixture, ms, percentiles, send, Args};
 use anyhow::{bail, Context, Result};
 use beseda_core::ids::OperatorId;
-use beseda_core::state::{OperatorRole, OperatorStatus};
-use beseda_store::{InitVisit, NewOperator, VisitorMessage};
+use beseda_core::state::OperatorStatus;
 use serde_json::Value;
 use std::sync::Mutex;
 use std::time::Instant;
@@ -30,30 +29,12 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     );
     let setup = Instant::now();
     for i in 0..args.routing_operators {
-        let op = store
-            .create_operator(&NewOperator {
-                email: format!("r{i}@bench.local"),
-                name: format!("Operator {i}"),
-                role: OperatorRole::Operator,
-                password_hash: "-".into(),
-                languages: vec!["ru".into()],
-                department_keys: vec![],
-                max_chats: None,
-            })
-            .await?;
+        // A password nobody can log in with: these operators only take chats.
+        let op = fixture::operator(store.as_ref(), &format!("r{i}@bench.local"), "-").await?;
         store.set_operator_status(op.id, OperatorStatus::Online).await?;
     }
     for i in 0..args.routing_chats {
-        let visit = store
-            .init_visit(&InitVisit {
-                location: "default".into(),
-                session_ttl_micros: 86_400_000_000,
-                ..Default::default()
-            })
-            .await?;
-        let msg =
-            VisitorMessage { client_side_id: format!("open-{i}"), text: "open chat".into(), ..Default::default() };
-        store.visitor_message(&visit.page.ctx(), &msg).await?;
+        fixture::chat(store.as_ref(), &format!("open-{i}"), "open chat").await?;
     }
     println!("  setup: {:.1} s", setup.elapsed().as_secs_f64());
 
