@@ -13,6 +13,10 @@ pub mod testing;
 mod types;
 
 pub use error::StoreError;
+
+/// The PostgreSQL advisory-lock key of the session-log pruning job, so that of several nodes
+/// one prunes at a time.
+pub const PRUNE_JOB_LOCK: i64 = 0x6265_7365_6461_0001;
 pub use types::*;
 
 use async_trait::async_trait;

@@ -40,6 +40,13 @@ macro_rules! for_update_skip_locked {
     };
 }
 
+/// A periodic job's lock, held until the transaction ends; `false` when another node holds it.
+macro_rules! job_lock {
+    () => {
+        "SELECT pg_try_advisory_xact_lock($1)"
+    };
+}
+
 include!("sql/common.rs");
 include!("sql/routing.rs");
 include!("sql/bots.rs");

@@ -72,6 +72,13 @@ macro_rules! for_update_skip_locked {
     };
 }
 
+/// A periodic job's lock: SQLite has one writer, so the job's own transaction is enough.
+macro_rules! job_lock {
+    () => {
+        "SELECT $1 = $1"
+    };
+}
+
 include!("sql/common.rs");
 include!("sql/routing.rs");
 include!("sql/bots.rs");

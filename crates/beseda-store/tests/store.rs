@@ -472,3 +472,26 @@ async fn futures_join(
     );
     [a.is_ok(), b.is_ok(), c.is_ok()].iter().filter(|ok| **ok).count()
 }
+
+/// Several nodes run the pruning job; on PostgreSQL an advisory lock lets one at a time work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_node_prunes_at_a_time_on_postgres() {
+    use sqlx::Connection;
+    let Some(fresh) = open(true).await else {
+        println!("SKIPPED postgres::one_node_prunes_at_a_time: BESEDA_TEST_DATABASE_URL is not set");
+        return;
+    };
+    let store = fresh.store.clone();
+    let v = visitor(&store).await;
+    for i in 0..4 {
+        store.visitor_message(&v, &text(&format!("p{i}"), "x")).await.expect("send");
+    }
+    fresh.clock.advance(std::time::Duration::from_millis(1));
+    // Another node is pruning: it holds the job's lock.
+    let url = fresh.url.as_deref().expect("a PostgreSQL URL");
+    let mut other = sqlx::PgConnection::connect(url).await.expect("second connection");
+    sqlx::query("SELECT pg_advisory_lock($1)").bind(PRUNE_JOB_LOCK).execute(&mut other).await.expect("lock");
+    assert_eq!(store.prune_session_events(2, 0).await.expect("prune"), 0, "this node skips the round");
+    sqlx::query("SELECT pg_advisory_unlock($1)").bind(PRUNE_JOB_LOCK).execute(&mut other).await.expect("unlock");
+    assert!(store.prune_session_events(2, 0).await.expect("prune") > 0, "and prunes once the lock is free");
+}

@@ -3117,14 +3117,22 @@ impl Store for SqlStore {
 
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64> {
         let cutoff = self.clock.now() - keep_micros;
+        let mut tx = self.begin().await?;
+        // Every node runs this job; one at a time does the work, the others skip this round.
+        let ours: bool = sqlx::query_scalar(job_lock!()).bind(crate::PRUNE_JOB_LOCK).fetch_one(&mut *tx).await?;
+        if !ours {
+            tx.commit().await?;
+            return Ok(0);
+        }
         let done = sqlx::query(
             "DELETE FROM session_events WHERE created_at < $1 AND revision <= \
              (SELECT s.revision - $2 FROM visit_sessions s WHERE s.id = session_events.visit_session_id)",
         )
         .bind(cutoff)
         .bind(keep_items)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(done.rows_affected())
     }
 }
