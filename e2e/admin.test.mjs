@@ -595,8 +595,16 @@ test('bots: an operator account becomes a bot with a token, rotated on demand', 
 });
 
 test('statistics and history: tables, charts and CSV of the chats', async () => {
+  // Days are the organisation's: put it where the date is not the browser's (UTC here), so the
+  // default period must come from the server's today, not from the browser's clock.
+  const zone = new Date().getUTCHours() >= 10 ? 'Pacific/Kiritimati' : 'Pacific/Pago_Pago';
+  await patchSettings({ time_zone: zone });
+  const me = await api(admin, 'GET', '/api/operator/v1/me');
+  assert.equal(me.body.workspace.timeZone, zone);
+  assert.notEqual(me.body.workspace.today, new Date().toISOString().slice(0, 10));
   step('statistics');
   let s = await open('stats', 'stats-table');
+  assert.equal(await P.locator('[data-test=form-stats] input[name=to]').inputValue(), me.body.workspace.today);
   assert.ok(await s.locator('tbody tr').count() >= 1);
   assert.ok(await P.locator('[data-test=chart-chats] rect').count() >= 1);
   await P.locator('[data-test=chart-first-answer]').waitFor();
@@ -627,6 +635,7 @@ test('statistics and history: tables, charts and CSV of the chats', async () => 
   const historyCsv = await P.request.get(env.base + await P.locator('[data-test=history-csv]').getAttribute('href'));
   assert.equal(historyCsv.status(), 200);
   assert.match(await historyCsv.text(), /^id,createdAt/);
+  await patchSettings({ time_zone: 'Europe/Moscow' });
 });
 
 test('Russian and English: the language switch changes the labels', async () => {

@@ -58,7 +58,13 @@ export async function start(name) {
   env.port = await freePort();
   env.base = `http://127.0.0.1:${env.port}`;
   await startServer();
-  env.browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    env.browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
+  } catch (e) {
+    // Without a browser the scenarios cannot run; do not leave the server holding the run open.
+    await stopServer();
+    throw e;
+  }
 }
 
 export async function stop() {

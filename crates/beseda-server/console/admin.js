@@ -453,7 +453,17 @@
   }
   function ymd(d) {
     function two(n) { return (n < 10 ? '0' : '') + n; }
-    return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate());
+    return d.getUTCFullYear() + '-' + two(d.getUTCMonth() + 1) + '-' + two(d.getUTCDate());
+  }
+  /* The date `n` days before `date` (both YYYY-MM-DD, calendar days). */
+  function daysBefore(date, n) {
+    return ymd(new Date(Date.parse(date + 'T00:00:00Z') - n * 86400000));
+  }
+  /* Today in the organisation's time zone, which decides the days of statistics and history
+     (the browser's own date may already be tomorrow or still yesterday there). */
+  function orgToday(me) {
+    var w = me && me.status === 200 && me.body.workspace;
+    return w && /^\d{4}-\d{2}-\d{2}$/.test(w.today || '') ? w.today : ymd(new Date());
   }
   function query(params) {
     return Object.keys(params).filter(function (k) { return params[k] !== '' && params[k] != null; })
@@ -1209,9 +1219,12 @@
     ['avgResponseSecs', 'avgResponse'], ['ratings', 'ratings'], ['avgRating', 'avgRating']];
 
   function statsSection(box) {
-    var today = new Date(), week = new Date(today.getTime() - 6 * 86400000);
-    var from = input('from', t('from'), { type: 'date', required: true, value: ymd(week) });
-    var to = input('to', t('to'), { type: 'date', required: true, value: ymd(today) });
+    B.api('GET', '/api/operator/v1/me').then(function (me) { statsForm(box, orgToday(me)); });
+  }
+
+  function statsForm(box, today) {
+    var from = input('from', t('from'), { type: 'date', required: true, value: daysBefore(today, 6) });
+    var to = input('to', t('to'), { type: 'date', required: true, value: today });
     var group = select('group', t('group'), [['day', t('group.day')], ['operator', t('group.operator')], ['department', t('group.department')]], 'day');
     var line = statusLine();
     var csv = el('a', { class: 'c-link', 'data-test': 'stats-csv', text: t('csv'), download: 'beseda-stats.csv' });
@@ -1257,9 +1270,9 @@
       var dir = r[0], cats = r[1].status === 200 && r[1].body.workspace ? r[1].body.workspace.categories || [] : [];
       clear(box);
       var people = dir.status === 200 ? dir.body.operators : [], deps = dir.status === 200 ? dir.body.departments : [];
-      var today = new Date(), month = new Date(today.getTime() - 29 * 86400000);
-      var from = input('from', t('from'), { type: 'date', required: true, value: ymd(month) });
-      var to = input('to', t('to'), { type: 'date', required: true, value: ymd(today) });
+      var today = orgToday(r[1]);
+      var from = input('from', t('from'), { type: 'date', required: true, value: daysBefore(today, 29) });
+      var to = input('to', t('to'), { type: 'date', required: true, value: today });
       var who = select('operator', t('operator'), [['', t('any')]].concat(people.map(function (o) { return [String(o.id), o.name]; })), '');
       var dep = select('department', t('department'), [['', t('any')]].concat(deps.map(function (d) { return [d.key, d.name]; })), '');
       var category = input('category', t('category'), { list: 'a-categories' });

@@ -185,3 +185,27 @@ async fn history_is_searched_by_operator_department_category_and_text() {
     assert_eq!(anna.get("/api/admin/v1/history").await.0, 403);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_workspace_knows_today_in_the_organisations_time_zone() {
+    let clock = Arc::new(ManualClock::new());
+    // Move to 22:30 UTC, when it is already the next day in Moscow (UTC+3).
+    let day = 86_400_000_000i64;
+    let into_day = clock.now().rem_euclid(day);
+    let target = (22 * 3600 + 1800) * 1_000_000i64;
+    clock.advance(Duration::from_micros((target - into_day).rem_euclid(day) as u64));
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    let utc = local_time::format(clock.now(), "UTC", "%Y-%m-%d");
+    let moscow = local_time::format(clock.now(), "Europe/Moscow", "%Y-%m-%d");
+    assert_ne!(utc, moscow);
+
+    let (code, me) = anna.get("/api/operator/v1/me").await;
+    assert_eq!(code, 200);
+    assert_eq!(me["workspace"]["timeZone"], "Europe/Moscow");
+    assert_eq!(me["workspace"]["today"], moscow.as_str());
+
+    server.settings(|s| s.time_zone = "UTC".into()).await;
+    let (_, me) = anna.get("/api/operator/v1/me").await;
+    assert_eq!(me["workspace"]["today"], utc.as_str());
+}

@@ -180,6 +180,8 @@ pub async fn me(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<J
         "categories": s.categories,
         "categoryRequired": s.category_required,
         "defaultLang": s.default_lang,
+        "timeZone": s.time_zone,
+        "today": beseda_core::local_time::format(state.now(), &s.time_zone, "%Y-%m-%d"),
     }})))
 }
 
