@@ -240,6 +240,7 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     latencies.lock().map_err(|_| anyhow::anyhow!("lock"))?.clear();
 
     // Phase 1: throughput. Every visitor sends its messages back to back.
+    let commits_before = store.group_commit_counts();
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (v, (page, auth)) in visitors.iter().cloned().enumerate() {
@@ -262,6 +263,12 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     let acked = (args.visitors * args.messages) as f64;
     let throughput = acked / elapsed.as_secs_f64();
     let throughput_latency = percentiles(&latencies);
+    let shared_commits = match (commits_before, store.group_commit_counts()) {
+        (Some((t0, c0)), Some((t1, c1))) if t1 > t0 => {
+            format!("{:.1} changes per commit ({} transactions)", (c1 - c0) as f64 / (t1 - t0) as f64, t1 - t0)
+        }
+        _ => "one commit per change".to_owned(),
+    };
 
     // Phase 2: latency at a fixed offered rate.
     latencies.lock().map_err(|_| anyhow::anyhow!("lock"))?.clear();
@@ -304,6 +311,7 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     println!("| figure | value |");
     println!("|---|---|");
     println!("| durable messages/s end to end ({} visitors back to back) | {:.0} |", args.visitors, throughput);
+    println!("| group commit in that phase | {shared_commits} |");
     println!(
         "| delivery latency under that load, p50 / p99 | {} / {} |",
         ms(throughput_latency.0),

@@ -20,6 +20,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The change ran but its transaction did not commit; nothing of it was written.
+    #[error("not committed: {0}")]
+    NotCommitted(String),
     #[error("migration failed: {0}")]
     Migration(String),
 }

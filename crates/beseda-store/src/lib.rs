@@ -279,6 +279,9 @@ pub trait Store: Send + Sync + 'static {
     async fn outcome_counts(&self) -> Result<OutcomeCounts>;
     /// The chats started in `[from, to)` with what statistics need of them.
     async fn chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>>;
+    /// (transactions, changes) committed so far by the group committer, on a backend that has
+    /// one (SQLite); more changes than transactions means commits were shared.
+    fn group_commit_counts(&self) -> Option<(u64, u64)>;
     /// The clock every operation reads.
     fn clock(&self) -> Arc<dyn Clock>;
 

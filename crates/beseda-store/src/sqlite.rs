@@ -13,6 +13,10 @@ const BACKEND: &str = "sqlite";
 /// Write transactions take the write lock at once, so another process on the same file
 /// (a CLI command beside a running server) waits for it instead of failing.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+/// One writer: changes queued meanwhile commit together (`sql/group_commit.rs`).
+const GROUP_COMMIT: bool = true;
+/// Visitor-side changes need no lock of their own: SQLite has one writer.
+const VISITOR_LOCK: Option<&str> = None;
 const MIGRATIONS: &[migrate::Migration] = migrate::SQLITE;
 
 /// SQLite serialises writers itself; no row locks.
@@ -26,6 +30,7 @@ pub(crate) struct SqlStore {
     writer: sqlx::Pool<Db>,
     reader: sqlx::Pool<Db>,
     clock: std::sync::Arc<dyn beseda_core::time::Clock>,
+    group: Option<GroupCommit>,
 }
 
 impl SqlStore {
@@ -61,7 +66,7 @@ impl SqlStore {
             .max_connections(options.max_connections.max(1))
             .connect_with(connect.read_only(true))
             .await?;
-        Ok(Self { writer, reader, clock: options.clock.clone() })
+        Ok(Self::with_pools(writer, reader, options.clock.clone()))
     }
 }
 
@@ -80,6 +85,7 @@ macro_rules! job_lock {
 }
 
 include!("sql/common.rs");
+include!("sql/group_commit.rs");
 include!("sql/routing.rs");
 include!("sql/bots.rs");
 include!("sql/channels.rs");
@@ -89,3 +95,92 @@ include!("sql/mail.rs");
 include!("sql/exports.rs");
 include!("sql/stats.rs");
 include!("sql/templates.rs");
+
+#[cfg(test)]
+mod group_commit_tests {
+    use super::*;
+    use crate::Store;
+
+    struct Temp(std::path::PathBuf);
+
+    impl Drop for Temp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    async fn store() -> (SqlStore, Temp) {
+        let dir = std::env::temp_dir().join(format!("beseda-group-{}", beseda_core::ids::hex_id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let store = SqlStore::open_file(&dir.join("t.db"), &StoreOptions::default()).await.expect("open");
+        store.migrate().await.expect("migrate");
+        (store, Temp(dir))
+    }
+
+    /// Writes a settings row named `key`, then fails if asked to.
+    async fn put(store: &SqlStore, key: &'static str, fail: bool) -> Result<&'static str> {
+        store
+            .write(move |conn| {
+                Box::pin(async move {
+                    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, 'x')")
+                        .bind(key)
+                        .execute(&mut *conn)
+                        .await?;
+                    if fail {
+                        return Err(StoreError::Conflict(format!("{key} refused")));
+                    }
+                    Ok(key)
+                })
+            })
+            .await
+    }
+
+    /// Like `put`, but ends the batch's transaction under it, as SQLite does after some errors.
+    async fn put_and_end_transaction(store: &SqlStore, key: &'static str) -> Result<&'static str> {
+        store
+            .write(move |conn| {
+                Box::pin(async move {
+                    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, 'x')")
+                        .bind(key)
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                    Ok(key)
+                })
+            })
+            .await
+    }
+
+    async fn keys(store: &SqlStore) -> Vec<String> {
+        let mut conn = store.read().await.expect("read");
+        sqlx::query_scalar("SELECT key FROM settings WHERE length(key) = 1 ORDER BY key")
+            .fetch_all(&mut *conn)
+            .await
+            .expect("keys")
+    }
+
+    #[tokio::test]
+    async fn changes_queued_together_share_one_commit_and_a_failure_stays_alone() {
+        let (store, _dir) = store().await;
+        let (a, b, c) = tokio::join!(put(&store, "a", false), put(&store, "b", true), put(&store, "c", false));
+        assert_eq!(a.expect("a"), "a");
+        assert!(matches!(b, Err(StoreError::Conflict(m)) if m == "b refused"), "b gets its own error");
+        assert_eq!(c.expect("c"), "c");
+        assert_eq!(keys(&store).await, ["a", "c"], "b's row was rolled back to its savepoint; a and c committed");
+        assert_eq!(store.group_commit_counts(), Some((1, 3)), "one transaction carried the three changes");
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_cannot_commit_fails_every_change_and_the_writer_goes_on() {
+        let (store, _dir) = store().await;
+        let (a, b, c) =
+            tokio::join!(put(&store, "a", false), put_and_end_transaction(&store, "b"), put(&store, "c", false));
+        for (name, outcome) in [("a", a), ("b", b), ("c", c)] {
+            assert!(matches!(outcome, Err(StoreError::NotCommitted(_))), "{name}: {outcome:?}");
+        }
+        assert!(keys(&store).await.is_empty(), "nothing of the failed batch was written");
+        assert_eq!(store.group_commit_counts(), Some((0, 0)));
+        assert_eq!(put(&store, "d", false).await.expect("the next change commits"), "d");
+        assert_eq!(keys(&store).await, ["d"]);
+    }
+}

@@ -426,76 +426,111 @@ impl Emit {
     }
 
     /// Appends the items to every live visit session of the visitor and the events to the
-    /// operator log. Runs inside the transaction of the change.
+    /// operator log. Runs inside the transaction of the change, in as few statements as it can:
+    /// one to advance the sessions, one per [`INSERT_CHUNK`] log rows, two for the operator log.
     async fn finish(self, conn: &mut Conn) -> Result<Changes> {
         let mut changes = Changes { wake_scheduler: self.wake, ..Changes::default() };
         if !self.items.is_empty() {
-            let rows =
-                sqlx::query("SELECT id FROM visit_sessions WHERE visitor_id = $1 AND last_seen_at > $2 ORDER BY id")
-                    .bind(self.visitor.as_str())
-                    .bind(self.now - LIVE_SESSION_MICROS)
-                    .fetch_all(&mut *conn)
-                    .await?;
             let n = self.items.len() as i64;
-            for row in rows {
-                let session: String = row.try_get("id")?;
-                // Message items are named by the message; every other item by the receiving session.
-                let encoded: Vec<String> = self
-                    .items
-                    .iter()
-                    .map(|item| {
-                        if item.object_type == "CHAT_MESSAGE" || item.object_type == "MESSAGE_READ" {
-                            to_json(item)
-                        } else {
-                            to_json(&DeltaItem { id: session.clone(), ..item.clone() })
-                        }
-                    })
-                    .collect::<Result<_>>()?;
-                let revision: i64 = sqlx::query_scalar(
-                    "UPDATE visit_sessions SET revision = revision + $1 WHERE id = $2 RETURNING revision",
-                )
-                .bind(n)
-                .bind(&session)
-                .fetch_one(&mut *conn)
-                .await?;
-                for (i, item) in encoded.iter().enumerate() {
-                    sqlx::query(
-                        "INSERT INTO session_events (visit_session_id, revision, created_at, item) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&session)
-                    .bind(revision - n + 1 + i as i64)
-                    .bind(self.now)
-                    .bind(item)
-                    .execute(&mut *conn)
-                    .await?;
+            let rows = sqlx::query(
+                "UPDATE visit_sessions SET revision = revision + $1 WHERE visitor_id = $2 AND last_seen_at > $3 \
+                 RETURNING id, revision",
+            )
+            .bind(n)
+            .bind(self.visitor.as_str())
+            .bind(self.now - LIVE_SESSION_MICROS)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut sessions = rows
+                .iter()
+                .map(|row| Ok((row.try_get::<String, _>("id")?, row.try_get::<i64, _>("revision")?)))
+                .collect::<Result<Vec<_>>>()?;
+            sessions.sort();
+            let mut log = Vec::with_capacity(sessions.len() * self.items.len());
+            for (session, revision) in &sessions {
+                for (i, item) in self.items.iter().enumerate() {
+                    // Message items are named by the message; every other item by the receiving session.
+                    let encoded = if item.object_type == "CHAT_MESSAGE" || item.object_type == "MESSAGE_READ" {
+                        to_json(item)?
+                    } else {
+                        to_json(&DeltaItem { id: session.clone(), ..item.clone() })?
+                    };
+                    log.push((session.as_str(), revision - n + 1 + i as i64, encoded));
                 }
-                changes.sessions.push((VisitSessionId::from_stored(session), revision));
             }
+            for chunk in log.chunks(INSERT_CHUNK) {
+                let sql = values_sql("INSERT INTO session_events (visit_session_id, revision, created_at, item)", 4, chunk.len());
+                let mut query = sqlx::query(&sql);
+                for (session, revision, item) in chunk {
+                    query = query.bind(*session).bind(*revision).bind(self.now).bind(item);
+                }
+                query.execute(&mut *conn).await?;
+            }
+            changes.sessions =
+                sessions.into_iter().map(|(id, revision)| (VisitSessionId::from_stored(id), revision)).collect();
         }
-        for event in &self.operator_events {
-            changes.operator_seq = Some(append_operator_event(conn, event, self.now).await?);
+        if !self.operator_events.is_empty() {
+            changes.operator_seq = Some(append_operator_events(conn, &self.operator_events, self.now).await?);
         }
         Ok(changes)
     }
 }
 
+/// Rows per multi-row INSERT (far below either database's limit on bound parameters).
+const INSERT_CHUNK: usize = 200;
+
+/// `head VALUES ($1, …, $cols), (…), …` for `rows` rows.
+fn values_sql(head: &str, cols: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + 8 + rows * cols * 5);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * cols + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
 async fn append_operator_event(conn: &mut Conn, event: &Value, now: i64) -> Result<i64> {
-    let seq: i64 =
-        sqlx::query_scalar("UPDATE counters SET value = value + 1 WHERE name = 'operator_events' RETURNING value")
+    append_operator_events(conn, std::slice::from_ref(event), now).await
+}
+
+/// Appends events to the operator log with consecutive sequence numbers; returns the last.
+async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> Result<i64> {
+    let last: i64 =
+        sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'operator_events' RETURNING value")
+            .bind(events.len() as i64)
             .fetch_one(&mut *conn)
             .await?;
-    let mut event = event.clone();
-    if let Value::Object(map) = &mut event {
-        map.insert("seq".into(), json!(seq));
+    let first = last - events.len() as i64 + 1;
+    let encoded = events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| {
+            let mut event = event.clone();
+            if let Value::Object(map) = &mut event {
+                map.insert("seq".into(), json!(first + i as i64));
+            }
+            to_json(&event)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for (c, chunk) in encoded.chunks(INSERT_CHUNK).enumerate() {
+        let sql = values_sql("INSERT INTO operator_events (seq, operator_id, created_at, event)", 4, chunk.len());
+        let mut query = sqlx::query(&sql);
+        for (i, event) in chunk.iter().enumerate() {
+            let seq = first + (c * INSERT_CHUNK + i) as i64;
+            query = query.bind(seq).bind(None::<i64>).bind(now).bind(event);
+        }
+        query.execute(&mut *conn).await?;
     }
-    sqlx::query("INSERT INTO operator_events (seq, operator_id, created_at, event) VALUES ($1, $2, $3, $4)")
-        .bind(seq)
-        .bind(None::<i64>)
-        .bind(now)
-        .bind(to_json(&event)?)
-        .execute(&mut *conn)
-        .await?;
-    Ok(seq)
+    Ok(last)
 }
 
 /// The next history revision of a visitor: the time in µs, forced strictly increasing, in one
@@ -1040,8 +1075,8 @@ impl SqlStore {
         Ok(self.reader.acquire().await?)
     }
 
-    /// Runs a visitor-side change: loads the settings, runs `f` in a transaction, appends
-    /// what it emitted and commits.
+    /// Runs a visitor-side change: loads the settings, runs `f` in a write transaction,
+    /// appends what it emitted and returns once committed.
     async fn visitor_change<F>(&self, v: &VisitorCtx, f: F) -> Result<Changes>
     where
         F: for<'c> FnOnce(
@@ -1049,15 +1084,22 @@ impl SqlStore {
                 &'c mut Emit,
                 OrgSettings,
             ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'c>>
-            + Send,
+            + Send
+            + 'static,
     {
-        let mut tx = self.begin().await?;
-        let settings = load_settings(&mut tx).await?;
-        let mut emit = Emit::new(&v.visitor_id, settings.clone(), self.clock.now());
-        f(&mut tx, &mut emit, settings).await?;
-        let changes = emit.finish(&mut tx).await?;
-        tx.commit().await?;
-        Ok(changes)
+        let (visitor, clock) = (v.visitor_id.clone(), self.clock.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                if let Some(lock) = VISITOR_LOCK {
+                    sqlx::query(lock).bind(visitor.as_str()).execute(&mut *conn).await?;
+                }
+                let settings = load_settings(conn).await?;
+                let mut emit = Emit::new(&visitor, settings.clone(), clock.now());
+                f(&mut *conn, &mut emit, settings).await?;
+                emit.finish(conn).await
+            })
+        })
+        .await
     }
 
     /// Runs an operator-side change on one chat (locked).
@@ -1069,17 +1111,21 @@ impl SqlStore {
                 Operator,
                 Chat,
             ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'c>>
-            + Send,
+            + Send
+            + 'static,
     {
-        let mut tx = self.begin().await?;
-        let operator = load_operator(&mut tx, op).await?.ok_or(StoreError::NotFound)?;
-        let chat = load_chat(&mut tx, id, true).await?.ok_or(DomainError::ChatNotFound)?;
-        let settings = load_settings(&mut tx).await?;
-        let mut emit = Emit::new(&chat.visitor_id, settings, self.clock.now());
-        f(&mut tx, &mut emit, operator, chat).await?;
-        let changes = emit.finish(&mut tx).await?;
-        tx.commit().await?;
-        Ok(changes)
+        let clock = self.clock.clone();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let operator = load_operator(conn, op).await?.ok_or(StoreError::NotFound)?;
+                let chat = load_chat(conn, id, true).await?.ok_or(DomainError::ChatNotFound)?;
+                let settings = load_settings(conn).await?;
+                let mut emit = Emit::new(&chat.visitor_id, settings, clock.now());
+                f(&mut *conn, &mut emit, operator, chat).await?;
+                emit.finish(conn).await
+            })
+        })
+        .await
     }
 }
 
@@ -3109,6 +3155,10 @@ impl Store for SqlStore {
 
     async fn chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>> {
         self.load_chat_facts(from, to).await
+    }
+
+    fn group_commit_counts(&self) -> Option<(u64, u64)> {
+        self.group.as_ref().map(|g| (g.counts.transactions.load(Ordering::Relaxed), g.counts.changes.load(Ordering::Relaxed)))
     }
 
     fn clock(&self) -> std::sync::Arc<dyn beseda_core::time::Clock> {

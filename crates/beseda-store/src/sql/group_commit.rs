@@ -1,0 +1,148 @@
+// Group commit. Included in both backends after `common.rs`; each backend's `GROUP_COMMIT`
+// says whether it is used.
+//
+// SQLite has one writer: changes that queue up while a transaction commits run together in the
+// next transaction, each inside its own savepoint, so that one fsync covers them all. A change's
+// result is handed back only after that COMMIT succeeded, so "acknowledged" still means
+// "committed". A change that fails is rolled back to its savepoint and its error returned; the
+// other changes of the batch are unaffected. If the batch itself cannot commit, every change of
+// it gets the error and nothing of it is written.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The most changes one transaction carries.
+const GROUP_COMMIT_MAX: usize = 256;
+/// Changes waiting for the writer before callers wait to queue theirs.
+const GROUP_COMMIT_QUEUE: usize = 4096;
+
+/// Tells a queued change how its batch ended: `None` committed, `Some(reason)` not.
+type Settle = Box<dyn FnOnce(Option<&str>) + Send>;
+/// A change waiting for the writer: runs on the batch's transaction and says whether it failed.
+type QueuedChange =
+    Box<dyn for<'c> FnOnce(&'c mut Conn) -> Pin<Box<dyn Future<Output = (bool, Settle)> + Send + 'c>> + Send>;
+
+/// The writer task's queue, and what it has done.
+struct GroupCommit {
+    queue: tokio::sync::mpsc::Sender<QueuedChange>,
+    counts: Arc<CommitCounts>,
+}
+
+impl GroupCommit {
+    /// Starts the writer task on the current runtime; it ends when the store is dropped.
+    fn start(pool: sqlx::Pool<Db>) -> Self {
+        let (queue, changes) = tokio::sync::mpsc::channel(GROUP_COMMIT_QUEUE);
+        let counts = Arc::new(CommitCounts::default());
+        tokio::spawn(group_commit_loop(pool, changes, counts.clone()));
+        Self { queue, counts }
+    }
+}
+
+/// Transactions committed by the writer task and the changes they carried.
+#[derive(Default)]
+struct CommitCounts {
+    transactions: AtomicU64,
+    changes: AtomicU64,
+}
+
+async fn group_commit_loop(
+    pool: sqlx::Pool<Db>,
+    mut queue: tokio::sync::mpsc::Receiver<QueuedChange>,
+    counts: Arc<CommitCounts>,
+) {
+    let mut batch = Vec::with_capacity(GROUP_COMMIT_MAX);
+    while queue.recv_many(&mut batch, GROUP_COMMIT_MAX).await > 0 {
+        let n = batch.len() as u64;
+        let mut settles = Vec::with_capacity(batch.len());
+        let outcome = commit_batch(&pool, batch.drain(..), &mut settles).await;
+        if outcome.is_ok() {
+            counts.transactions.fetch_add(1, Ordering::Relaxed);
+            counts.changes.fetch_add(n, Ordering::Relaxed);
+        }
+        let reason = outcome.err().map(|e| {
+            tracing::error!(error = %e, changes = n, "a group commit failed; its changes were not written");
+            e.to_string()
+        });
+        for settle in settles {
+            settle(reason.as_deref());
+        }
+    }
+}
+
+/// Runs the changes in one transaction, a savepoint each, and commits. Changes not run because
+/// the batch broke off are dropped, which their callers see as a failed write.
+async fn commit_batch(
+    pool: &sqlx::Pool<Db>,
+    changes: impl Iterator<Item = QueuedChange>,
+    settles: &mut Vec<Settle>,
+) -> std::result::Result<(), sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    let outcome = run_batch(&mut conn, changes, settles).await;
+    if outcome.is_err() {
+        // The transaction may have ended under the batch (SQLite rolls back by itself after
+        // some errors); only a new connection is in a known state.
+        conn.close_on_drop();
+    }
+    outcome
+}
+
+async fn run_batch(
+    conn: &mut Conn,
+    changes: impl Iterator<Item = QueuedChange>,
+    settles: &mut Vec<Settle>,
+) -> std::result::Result<(), sqlx::Error> {
+    use sqlx::Connection;
+    let mut tx = conn.begin_with(BEGIN_WRITE).await?;
+    for change in changes {
+        sqlx::query("SAVEPOINT change").execute(&mut *tx).await?;
+        let (failed, settle) = change(&mut tx).await;
+        settles.push(settle);
+        if failed {
+            sqlx::query("ROLLBACK TO SAVEPOINT change").execute(&mut *tx).await?;
+        }
+        sqlx::query("RELEASE SAVEPOINT change").execute(&mut *tx).await?;
+    }
+    tx.commit().await
+}
+
+impl SqlStore {
+    fn with_pools(writer: sqlx::Pool<Db>, reader: sqlx::Pool<Db>, clock: Arc<dyn beseda_core::time::Clock>) -> Self {
+        let group = GROUP_COMMIT.then(|| GroupCommit::start(writer.clone()));
+        Self { writer, reader, clock, group }
+    }
+
+    /// Runs a change in a write transaction and returns once it is committed: through the
+    /// group committer where the backend has one, else in a transaction of its own.
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: for<'c> FnOnce(&'c mut Conn) -> Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>> + Send + 'static,
+    {
+        let Some(group) = &self.group else {
+            let mut tx = self.begin().await?;
+            let value = f(&mut tx).await?;
+            tx.commit().await?;
+            return Ok(value);
+        };
+        let (reply, answer) = tokio::sync::oneshot::channel::<Result<T>>();
+        let change: QueuedChange = Box::new(move |conn| {
+            Box::pin(async move {
+                let result = f(conn).await;
+                let failed = result.is_err();
+                let settle: Settle = Box::new(move |commit_failed| {
+                    let result = match (result, commit_failed) {
+                        (Ok(_), Some(reason)) => Err(StoreError::NotCommitted(reason.to_owned())),
+                        (result, _) => result,
+                    };
+                    let _ = reply.send(result);
+                });
+                (failed, settle)
+            })
+        });
+        let stopped = || StoreError::NotCommitted("the change was not run: its batch failed or the writer stopped".into());
+        group.queue.send(change).await.map_err(|_| stopped())?;
+        answer.await.map_err(|_| stopped())?
+    }
+}
