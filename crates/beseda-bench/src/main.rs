@@ -276,18 +276,24 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     let interval = Duration::from_secs_f64(1.0 / args.rate.max(1) as f64);
     let phase2 = Instant::now();
     let mut tasks = Vec::with_capacity(total);
+    let acks = Arc::new(Mutex::new(Vec::<Duration>::new()));
     let mut tick = tokio::time::interval(interval);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     for k in 0..total {
         tick.tick().await;
         let (page, auth) = visitors[k % visitors.len()].clone();
-        let (http, base, pending) = (http.clone(), base.clone(), pending.clone());
+        let (http, base, pending, acks) = (http.clone(), base.clone(), pending.clone(), acks.clone());
         tasks.push(tokio::spawn(async move {
             let csid = format!("r-{k}");
+            let t0 = Instant::now();
             if let Ok(mut p) = pending.lock() {
-                p.insert(csid.clone(), Instant::now());
+                p.insert(csid.clone(), t0);
             }
-            send(&http, &base, &page, &auth, &csid, "paced message").await
+            send(&http, &base, &page, &auth, &csid, "paced message").await?;
+            if let Ok(mut a) = acks.lock() {
+                a.push(t0.elapsed());
+            }
+            anyhow::Ok(())
         }));
     }
     for t in tasks {
@@ -299,6 +305,7 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let paced = percentiles(&latencies);
+    let paced_acks = percentiles(&acks);
     let achieved_rate = total as f64 / offered_elapsed.as_secs_f64();
 
     // Baseline: the same row into a bare database, one durable commit per row.
@@ -323,6 +330,11 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
         achieved_rate,
         ms(paced.0),
         ms(paced.1)
+    );
+    println!(
+        "| acknowledgement (committed) at that rate, p50 / p99 | {} / {} |",
+        ms(paced_acks.0),
+        ms(paced_acks.1)
     );
     println!("| baseline: raw {} inserts of the same row, one commit each | {:.0} rows/s |", store.backend(), baseline);
     println!("| ratio end to end / raw insert | {:.2} |", throughput / baseline);

@@ -52,6 +52,13 @@ pub async fn serve(
     let crm = tokio::spawn(crm::run(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let closing = state.closing.clone();
+    // Small frames (an event, an acknowledgement) go out at once instead of waiting for the
+    // peer's delayed acknowledgement of the previous one (Nagle's algorithm).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "TCP_NODELAY not set");
+        }
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
