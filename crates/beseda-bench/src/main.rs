@@ -331,11 +331,7 @@ async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
         ms(paced.0),
         ms(paced.1)
     );
-    println!(
-        "| acknowledgement (committed) at that rate, p50 / p99 | {} / {} |",
-        ms(paced_acks.0),
-        ms(paced_acks.1)
-    );
+    println!("| acknowledgement (committed) at that rate, p50 / p99 | {} / {} |", ms(paced_acks.0), ms(paced_acks.1));
     println!("| baseline: raw {} inserts of the same row, one commit each | {:.0} rows/s |", store.backend(), baseline);
     println!("| ratio end to end / raw insert | {:.2} |", throughput / baseline);
     println!("| messages delivered to the operator stream | {} |", delivered.load(Ordering::Relaxed));

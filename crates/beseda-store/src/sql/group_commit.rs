@@ -95,15 +95,20 @@ async fn run_batch(
 ) -> std::result::Result<(), sqlx::Error> {
     use sqlx::Connection;
     let mut tx = conn.begin_with(BEGIN_WRITE).await?;
+    // Between two changes, releasing one savepoint and opening the next are one round trip.
+    // The release also proves the transaction is still open: had a change ended it, a later
+    // savepoint would silently open a new transaction and the earlier changes would be lost.
+    let mut next = "SAVEPOINT change";
     for change in changes {
-        sqlx::query("SAVEPOINT change").execute(&mut *tx).await?;
+        sqlx::Executor::execute(&mut *tx, next).await?;
         let (failed, settle) = change(&mut tx).await;
         settles.push(settle);
         if failed {
             sqlx::query("ROLLBACK TO SAVEPOINT change").execute(&mut *tx).await?;
         }
-        sqlx::query("RELEASE SAVEPOINT change").execute(&mut *tx).await?;
+        next = "RELEASE SAVEPOINT change; SAVEPOINT change";
     }
+    sqlx::query("RELEASE SAVEPOINT change").execute(&mut *tx).await?;
     tx.commit().await
 }
 
