@@ -117,26 +117,17 @@ mod group_commit_tests {
         (store, Temp(dir))
     }
 
-    /// Writes a settings row named `key`, then fails if asked to.
-    async fn put(store: &SqlStore, key: &'static str, fail: bool) -> Result<&'static str> {
-        store
-            .write(move |conn| {
-                Box::pin(async move {
-                    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, 'x')")
-                        .bind(key)
-                        .execute(&mut *conn)
-                        .await?;
-                    if fail {
-                        return Err(StoreError::Conflict(format!("{key} refused")));
-                    }
-                    Ok(key)
-                })
-            })
-            .await
+    /// What a test change does after writing its row.
+    #[derive(Clone, Copy)]
+    enum Then {
+        Succeed,
+        Fail,
+        /// Ends the batch's transaction under it, as SQLite does after some errors.
+        EndTransaction,
     }
 
-    /// Like `put`, but ends the batch's transaction under it, as SQLite does after some errors.
-    async fn put_and_end_transaction(store: &SqlStore, key: &'static str) -> Result<&'static str> {
+    /// Writes a settings row named `key`, then does `then`.
+    async fn put(store: &SqlStore, key: &'static str, then: Then) -> Result<&'static str> {
         store
             .write(move |conn| {
                 Box::pin(async move {
@@ -144,7 +135,13 @@ mod group_commit_tests {
                         .bind(key)
                         .execute(&mut *conn)
                         .await?;
-                    sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                    match then {
+                        Then::Succeed => {}
+                        Then::Fail => return Err(StoreError::Conflict(format!("{key} refused"))),
+                        Then::EndTransaction => {
+                            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                        }
+                    }
                     Ok(key)
                 })
             })
@@ -162,7 +159,11 @@ mod group_commit_tests {
     #[tokio::test]
     async fn changes_queued_together_share_one_commit_and_a_failure_stays_alone() {
         let (store, _dir) = store().await;
-        let (a, b, c) = tokio::join!(put(&store, "a", false), put(&store, "b", true), put(&store, "c", false));
+        let (a, b, c) = tokio::join!(
+            put(&store, "a", Then::Succeed),
+            put(&store, "b", Then::Fail),
+            put(&store, "c", Then::Succeed)
+        );
         assert_eq!(a.expect("a"), "a");
         assert!(matches!(b, Err(StoreError::Conflict(m)) if m == "b refused"), "b gets its own error");
         assert_eq!(c.expect("c"), "c");
@@ -173,14 +174,17 @@ mod group_commit_tests {
     #[tokio::test]
     async fn a_batch_that_cannot_commit_fails_every_change_and_the_writer_goes_on() {
         let (store, _dir) = store().await;
-        let (a, b, c) =
-            tokio::join!(put(&store, "a", false), put_and_end_transaction(&store, "b"), put(&store, "c", false));
+        let (a, b, c) = tokio::join!(
+            put(&store, "a", Then::Succeed),
+            put(&store, "b", Then::EndTransaction),
+            put(&store, "c", Then::Succeed)
+        );
         for (name, outcome) in [("a", a), ("b", b), ("c", c)] {
             assert!(matches!(outcome, Err(StoreError::NotCommitted(_))), "{name}: {outcome:?}");
         }
         assert!(keys(&store).await.is_empty(), "nothing of the failed batch was written");
         assert_eq!(store.group_commit_counts(), Some((0, 0)));
-        assert_eq!(put(&store, "d", false).await.expect("the next change commits"), "d");
+        assert_eq!(put(&store, "d", Then::Succeed).await.expect("the next change commits"), "d");
         assert_eq!(keys(&store).await, ["d"]);
     }
 }

@@ -138,10 +138,10 @@ async fn concurrent_messages_all_commit_and_refusals_write_nothing(fresh: &Fresh
     for v in &visitors {
         let chat = store.current_chat(&v.visitor_id, "default").await.expect("read").expect("chat");
         let detail = store.chat(chat.id).await.expect("read").expect("detail");
-        let mut texts: Vec<&str> = detail.messages.iter().map(|m| m.client_side_id.as_str()).collect();
-        texts.sort();
-        assert_eq!(texts.len(), 10, "ten messages, none lost or doubled: {texts:?}");
-        assert!(texts.iter().all(|t| t.starts_with('c')), "no refused message was stored");
+        let mut csids: Vec<&str> = detail.messages.iter().map(|m| m.client_side_id.as_str()).collect();
+        csids.sort();
+        assert_eq!(csids.len(), 10, "ten messages, none lost or doubled: {csids:?}");
+        assert!(csids.iter().all(|t| t.starts_with('c')), "no refused message was stored");
     }
     let events = store.operator_events(start, 10_000).await.expect("events");
     let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();

@@ -510,23 +510,21 @@ async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> 
             .fetch_one(&mut *conn)
             .await?;
     let first = last - events.len() as i64 + 1;
-    let encoded = events
-        .iter()
-        .enumerate()
-        .map(|(i, event)| {
+    let rows = (first..)
+        .zip(events)
+        .map(|(seq, event)| {
             let mut event = event.clone();
             if let Value::Object(map) = &mut event {
-                map.insert("seq".into(), json!(first + i as i64));
+                map.insert("seq".into(), json!(seq));
             }
-            to_json(&event)
+            Ok((seq, to_json(&event)?))
         })
         .collect::<Result<Vec<_>>>()?;
-    for (c, chunk) in encoded.chunks(INSERT_CHUNK).enumerate() {
+    for chunk in rows.chunks(INSERT_CHUNK) {
         let sql = values_sql("INSERT INTO operator_events (seq, operator_id, created_at, event)", 4, chunk.len());
         let mut query = sqlx::query(&sql);
-        for (i, event) in chunk.iter().enumerate() {
-            let seq = first + (c * INSERT_CHUNK + i) as i64;
-            query = query.bind(seq).bind(None::<i64>).bind(now).bind(event);
+        for (seq, event) in chunk {
+            query = query.bind(*seq).bind(None::<i64>).bind(now).bind(event);
         }
         query.execute(&mut *conn).await?;
     }
@@ -3158,7 +3156,7 @@ impl Store for SqlStore {
     }
 
     fn group_commit_counts(&self) -> Option<(u64, u64)> {
-        self.group.as_ref().map(|g| (g.counts.transactions.load(Ordering::Relaxed), g.counts.changes.load(Ordering::Relaxed)))
+        self.group.as_ref().map(|g| g.counts.read())
     }
 
     fn clock(&self) -> std::sync::Arc<dyn beseda_core::time::Clock> {

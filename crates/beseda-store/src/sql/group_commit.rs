@@ -47,6 +47,13 @@ struct CommitCounts {
     changes: AtomicU64,
 }
 
+impl CommitCounts {
+    /// (transactions, changes).
+    fn read(&self) -> (u64, u64) {
+        (self.transactions.load(Ordering::Relaxed), self.changes.load(Ordering::Relaxed))
+    }
+}
+
 async fn group_commit_loop(
     pool: sqlx::Pool<Db>,
     mut queue: tokio::sync::mpsc::Receiver<QueuedChange>,
