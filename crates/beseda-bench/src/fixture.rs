@@ -19,6 +19,7 @@ pub async fn operator(store: &dyn Store, email: &str, hash: &str) -> Result<bese
             languages: vec!["ru".into()],
             department_keys: vec![],
             max_chats: None,
+            must_change_password: false,
         })
         .await?)
 }

@@ -20,6 +20,11 @@ pub struct Operator {
     pub department_keys: Vec<String>,
     pub locale_names: BTreeMap<String, String>,
     pub created_at: i64,
+    /// The password was given by someone else (a demo, an administrator's reset): the next
+    /// login must set a new one.
+    pub must_change_password: bool,
+    /// `false` once an administrator deactivated the account: it cannot log in.
+    pub active: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]

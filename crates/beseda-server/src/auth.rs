@@ -27,6 +27,39 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .unwrap_or(false)
 }
 
+/// Shortest and longest password accepted.
+pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 8..=200;
+
+/// Why `new` cannot be a password (replacing `old`), or `None`.
+pub fn password_problem(new: &str, old: &str) -> Option<&'static str> {
+    if !PASSWORD_CHARS.contains(&new.chars().count()) {
+        Some("a password has 8 to 200 characters")
+    } else if new == old {
+        Some("the new password must differ from the old one")
+    } else {
+        None
+    }
+}
+
+/// [`password_problem`] as the API's 422 `weak-password`.
+pub fn check_new_password(new: &str, old: &str) -> Result<(), crate::error::ApiError> {
+    match password_problem(new, old) {
+        Some(why) => {
+            Err(crate::error::ApiError::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "weak-password", why))
+        }
+        None => Ok(()),
+    }
+}
+
+/// A password for someone else to replace at their first login: 16 characters that read
+/// unambiguously.
+pub fn one_time_password() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    (0..16).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect()
+}
+
 /// A fresh random token (64 hex characters).
 pub fn new_token() -> String {
     use rand::RngCore;

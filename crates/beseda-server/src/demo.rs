@@ -17,7 +17,9 @@ pub struct DemoAccount {
 }
 
 /// Seeds the organisation, two departments, an admin and two operators — once: an
-/// installation that already has operators is left alone (`Ok(vec![])`).
+/// installation that already has operators is left alone (`Ok(vec![])`). Anna works in both
+/// departments, so she sees every chat the demo page starts; Boris only in support. Their
+/// passwords are one-time: the first login sets a new one.
 pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
     if !store.is_empty().await? {
         return Ok(Vec::new());
@@ -50,12 +52,12 @@ pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
     }
     let people = [
         ("admin@demo.beseda.local", "Администратор", OperatorRole::Admin, vec!["sales", "support"]),
-        ("anna@demo.beseda.local", "Анна", OperatorRole::Operator, vec!["sales"]),
+        ("anna@demo.beseda.local", "Анна", OperatorRole::Operator, vec!["sales", "support"]),
         ("boris@demo.beseda.local", "Борис", OperatorRole::Operator, vec!["support"]),
     ];
     let mut accounts = Vec::new();
     for (email, name, role, departments) in people {
-        let password = auth::new_token()[..16].to_owned();
+        let password = auth::one_time_password();
         let hash = auth::hash_password(password.clone()).await.map_err(StoreError::Config)?;
         store
             .create_operator(&NewOperator {
@@ -66,6 +68,7 @@ pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
                 languages: vec!["ru".into(), "en".into()],
                 department_keys: departments.into_iter().map(String::from).collect(),
                 max_chats: None,
+                must_change_password: true,
             })
             .await?;
         accounts.push(DemoAccount { email: email.into(), role, password });

@@ -90,3 +90,48 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The code of an error answer that no handler wrote (axum's own rejections: a body too
+/// large, a wrong method, a wrong content type, a failed WebSocket upgrade).
+fn code_for(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::NOT_FOUND => "unknown-method",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "request-too-large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid-body",
+        StatusCode::UPGRADE_REQUIRED => "upgrade-required",
+        StatusCode::TOO_MANY_REQUESTS => "too-many-requests",
+        s if s.is_server_error() => "internal_error",
+        _ => "bad-request",
+    }
+}
+
+/// Middleware: every error answer is JSON with a code. Handlers answer with [`ApiError`]
+/// already; this rewrites the plain-text rejections axum produces before a handler runs.
+pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
+    let mut message: String = String::from_utf8_lossy(&text).trim().chars().take(300).collect();
+    if message.is_empty() {
+        message = status.canonical_reason().unwrap_or("error").to_owned();
+    }
+    let mut answer = ApiError::new(status, code_for(status), message).into_response();
+    // Keep what the rejection said besides its body (Allow, Retry-After, WWW-Authenticate).
+    for (name, value) in parts.headers.iter() {
+        if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
+            answer.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    answer
+}

@@ -12,6 +12,7 @@ pub mod console;
 pub mod crm;
 pub mod demo;
 pub mod error;
+pub mod extract;
 pub mod health;
 pub mod images;
 pub mod mail;

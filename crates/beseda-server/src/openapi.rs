@@ -38,7 +38,12 @@ impl ApiDoc {
 fn schemas() -> Value {
     json!({
         "Credentials": {"type": "object", "required": ["email", "password"],
-            "properties": {"email": {"type": "string"}, "password": {"type": "string"}}},
+            "properties": {"email": {"type": "string"}, "password": {"type": "string"},
+                "newPassword": {"type": "string", "minLength": 8, "maxLength": 200,
+                    "description": "Replaces the password as part of this login; required when it is one-time"}}},
+        "PasswordChange": {"type": "object", "required": ["currentPassword", "newPassword"],
+            "properties": {"currentPassword": {"type": "string"},
+                "newPassword": {"type": "string", "minLength": 8, "maxLength": 200}}},
         "Status": {"type": "object", "required": ["status"],
             "properties": {"status": {"type": "string", "enum": ["online", "invisible", "offline"]}}},
         "SendMessage": {"type": "object", "required": ["clientSideId"],

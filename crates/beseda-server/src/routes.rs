@@ -53,6 +53,37 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             put(admin::operators::put),
         ),
         (
+            ApiDoc::new(
+                "POST",
+                "/api/admin/v1/operators/{id}/password-reset",
+                "A one-time password for an operator, who must replace it at the next login; their sessions end (admin)",
+            )
+            .path_id(),
+            post(admin::operators::reset_password),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/admin/v1/operators/{id}/deactivate",
+                "Deactivate an operator: no login, sessions and tokens end, open chats return to the queue (admin)",
+            )
+            .path_id(),
+            post(admin::operators::deactivate),
+        ),
+        (
+            ApiDoc::new("POST", "/api/admin/v1/operators/{id}/activate", "Reactivate an operator (admin)").path_id(),
+            post(admin::operators::activate),
+        ),
+        (
+            ApiDoc::new(
+                "DELETE",
+                "/api/admin/v1/operators/{id}",
+                "Delete an operator; their chats keep their name, sessions and tokens end (admin)",
+            )
+            .path_id(),
+            delete(admin::operators::delete),
+        ),
+        (
             ApiDoc::new("GET", "/api/admin/v1/templates", "Global and department reply templates (admin)"),
             get(admin::templates::list),
         ),
@@ -181,6 +212,15 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             )
             .body("OperatorCard"),
             put(profile::put),
+        ),
+        (
+            ApiDoc::new(
+                "PUT",
+                "/api/operator/v1/password",
+                "Change your own password (the current one required); your other sessions and tokens end",
+            )
+            .body("PasswordChange"),
+            put(session::change_password),
         ),
         (
             ApiDoc::new("GET", "/api/operator/v1/directory", "Operators with their status, and departments"),
@@ -330,6 +370,7 @@ pub fn router(state: AppState) -> Router {
     }
     app.fallback(health::not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn(crate::error::json_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::origin::learn))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The route template, never the raw path or query (they carry credentials).

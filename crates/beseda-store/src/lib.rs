@@ -96,6 +96,24 @@ pub trait Store: Send + Sync + 'static {
     async fn create_token(&self, token: &NewToken) -> Result<()>;
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>>;
     async fn delete_token(&self, token_hash: &str) -> Result<()>;
+    /// A live (not deleted) account by e-mail, case-insensitively.
+    async fn operator_by_email(&self, email: &str) -> Result<Option<Operator>>;
+    /// Replaces the password (and whether the next login must replace it again); ends every
+    /// session and token of the operator but `keep_token` (a token hash).
+    async fn set_operator_password(
+        &self,
+        id: OperatorId,
+        password_hash: &str,
+        must_change: bool,
+        keep_token: Option<&str>,
+    ) -> Result<Changes>;
+    /// Deactivates (offline, every session and token ended, no login) or reactivates an account.
+    async fn set_operator_active(&self, id: OperatorId, active: bool) -> Result<Changes>;
+    /// Deletes an account: gone from every list and login, its sessions and tokens ended; the
+    /// chats and messages that name it keep it.
+    async fn delete_operator(&self, id: OperatorId) -> Result<Changes>;
+    /// Administrators that can log in.
+    async fn active_admin_count(&self) -> Result<i64>;
 
     // --- departments and placements ---
     async fn upsert_department(&self, d: &Department) -> Result<()>;

@@ -18,8 +18,8 @@ macro_rules! migrations {
     };
 }
 
-pub const SQLITE: &[Migration] = migrations!("sqlite": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages", "0005_bots", "0006_bot_breaker", "0007_bot_history", "0008_chat_conversation_timeout", "0009_custom_channels", "0010_channel_bot_side", "0011_message_delivery", "0012_visitor_tokens", "0013_chat_stamps", "0014_department_ids", "0015_webhook_deliveries", "0016_mail", "0017_messenger_channels", "0018_export_jobs", "0019_templates", "0020_operator_photos");
-pub const POSTGRES: &[Migration] = migrations!("postgres": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages", "0005_bots", "0006_bot_breaker", "0007_bot_history", "0008_chat_conversation_timeout", "0009_custom_channels", "0010_channel_bot_side", "0011_message_delivery", "0012_visitor_tokens", "0013_chat_stamps", "0014_department_ids", "0015_webhook_deliveries", "0016_mail", "0017_messenger_channels", "0018_export_jobs", "0019_templates", "0020_operator_photos");
+pub const SQLITE: &[Migration] = migrations!("sqlite": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages", "0005_bots", "0006_bot_breaker", "0007_bot_history", "0008_chat_conversation_timeout", "0009_custom_channels", "0010_channel_bot_side", "0011_message_delivery", "0012_visitor_tokens", "0013_chat_stamps", "0014_department_ids", "0015_webhook_deliveries", "0016_mail", "0017_messenger_channels", "0018_export_jobs", "0019_templates", "0020_operator_photos", "0021_operator_accounts");
+pub const POSTGRES: &[Migration] = migrations!("postgres": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages", "0005_bots", "0006_bot_breaker", "0007_bot_history", "0008_chat_conversation_timeout", "0009_custom_channels", "0010_channel_bot_side", "0011_message_delivery", "0012_visitor_tokens", "0013_chat_stamps", "0014_department_ids", "0015_webhook_deliveries", "0016_mail", "0017_messenger_channels", "0018_export_jobs", "0019_templates", "0020_operator_photos", "0021_operator_accounts");
 
 /// The table recording applied migrations.
 pub(crate) const CREATE_LEDGER: &str =

@@ -66,3 +66,4 @@ include!("sql/mail.rs");
 include!("sql/exports.rs");
 include!("sql/stats.rs");
 include!("sql/templates.rs");
+include!("sql/accounts.rs");

@@ -95,6 +95,7 @@ include!("sql/mail.rs");
 include!("sql/exports.rs");
 include!("sql/stats.rs");
 include!("sql/templates.rs");
+include!("sql/accounts.rs");
 
 #[cfg(test)]
 mod group_commit_tests {

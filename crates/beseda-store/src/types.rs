@@ -35,6 +35,8 @@ pub struct NewOperator {
     pub languages: Vec<String>,
     pub department_keys: Vec<String>,
     pub max_chats: Option<i64>,
+    /// The password is one-time: the first login must replace it.
+    pub must_change_password: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -92,6 +92,7 @@ fn new_operator(email: &str) -> NewOperator {
         languages: vec!["ru".into()],
         department_keys: vec![],
         max_chats: None,
+        must_change_password: false,
     }
 }
 

@@ -1,13 +1,15 @@
-//! The `beseda` binary: `serve`, `migrate`, `operator add`, `print-config`.
+//! The `beseda` binary: `serve`, `migrate`, `operator add|passwd`, `allowlist clear`,
+//! `print-config`.
 
+mod accounts;
 mod config;
 mod logging;
 mod password;
 mod serve;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use beseda_core::state::OperatorRole;
-use beseda_store::{NewOperator, Store, StoreOptions};
+use beseda_store::{Store, StoreOptions};
 use clap::{Parser, Subcommand};
 use config::Config;
 use std::path::PathBuf;
@@ -82,6 +84,14 @@ enum OperatorCommand {
         #[arg(long)]
         data_dir: Option<PathBuf>,
     },
+    /// Set an operator's password (read from standard input); their sessions and API tokens
+    /// end.
+    Passwd {
+        /// The operator's e-mail.
+        email: String,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
@@ -122,25 +132,17 @@ async fn main() -> Result<()> {
             logging::init_logging(&config);
             let role = OperatorRole::parse(&role).context("role must be admin, supervisor or operator")?;
             let password = password::read_password()?;
-            if password.chars().count() < 8 {
-                bail!("the password must have at least 8 characters");
-            }
             let store = open_store(&config).await?;
-            let hash = beseda_server::auth::hash_password(password).await.map_err(anyhow::Error::msg)?;
-            let op = store
-                .create_operator(&NewOperator {
-                    email: email.trim().to_owned(),
-                    name,
-                    role,
-                    password_hash: hash,
-                    languages: vec!["ru".into(), "en".into()],
-                    department_keys: departments,
-                    max_chats: None,
-                })
-                .await
-                .context("adding the operator")?;
-            println!("operator {} added with id {}", op.email, op.id);
-            Ok(())
+            accounts::add(store.as_ref(), &email, &name, role, departments, password).await
+        }
+        Command::Operator { command: OperatorCommand::Passwd { email, data_dir } } => {
+            if let Some(d) = data_dir {
+                config.data_dir = d;
+            }
+            logging::init_logging(&config);
+            let password = password::read_password()?;
+            let store = open_store(&config).await?;
+            accounts::passwd(store.as_ref(), &email, password).await
         }
         Command::Allowlist { command: AllowlistCommand::Clear { data_dir } } => {
             if let Some(d) = data_dir {
@@ -166,7 +168,7 @@ async fn main() -> Result<()> {
                 config.data_dir = d;
             }
             logging::init_logging(&config);
-            serve::serve(config, demo).await
+            serve::serve(config, demo, cli.config.as_deref()).await
         }
     }
 }

@@ -7,7 +7,7 @@ use beseda_server::{AppState, ServerConfig};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub async fn serve(config: Config, demo: bool) -> Result<()> {
+pub async fn serve(config: Config, demo: bool, config_file: Option<&std::path::Path>) -> Result<()> {
     let store = crate::open_store(&config).await?;
     let database = match &config.database_url {
         Some(url) => config::redact_url(url),
@@ -24,6 +24,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<()> {
             println!("demo {:<10} {:<28} one-time password: {}", a.role.as_str(), a.email, a.password);
         }
     }
+    crate::accounts::first_admin(store.as_ref(), &config, config_file).await?;
     let listener =
         tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;

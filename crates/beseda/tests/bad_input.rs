@@ -140,6 +140,56 @@ async fn oversized_and_malformed_bodies() {
     server.stop().await;
 }
 
+/// Every rejection of the operator and admin APIs is JSON with a code, including those made
+/// before a handler runs: a path or query value of the wrong type, a wrong method, an
+/// oversized body.
+#[tokio::test]
+async fn every_operator_api_rejection_is_json_with_a_code() {
+    let server = TestServer::start().await;
+    let admin = server.operator("a@example.com", "A", OperatorRole::Admin).await;
+    for (method, path, code, error) in [
+        ("GET", "/api/operator/v1/chats/abc", 400, "wrong-argument-value"),
+        ("POST", "/api/operator/v1/chats/1.5/take", 400, "wrong-argument-value"),
+        ("GET", "/api/operator/v1/chats/99999999999999999999999", 400, "wrong-argument-value"),
+        ("GET", "/api/operator/v1/events?cursor=abc", 400, "wrong-argument-value"),
+        ("GET", "/api/admin/v1/history?operator=anna", 400, "wrong-argument-value"),
+        ("GET", "/api/admin/v1/webhooks?status=nonsense", 400, "invalid-status"),
+        ("PUT", "/api/admin/v1/operators/x", 400, "wrong-argument-value"),
+        ("POST", "/api/admin/v1/operators/x/deactivate", 400, "wrong-argument-value"),
+        ("DELETE", "/api/operator/v1/me", 405, "method-not-allowed"),
+        ("PATCH", "/api/operator/v1/chats/1", 405, "method-not-allowed"),
+        ("GET", "/api/operator/v1/no-such-thing", 404, "unknown-method"),
+        ("GET", "/api/operator/v1/events/ws", 400, "bad-request"),
+    ] {
+        let resp = server
+            .http
+            .request(method.parse().expect("method"), server.url(path))
+            .bearer_auth(&admin.token)
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status().as_u16();
+        let kind = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        let text = resp.text().await.expect("body");
+        assert!(kind.starts_with("application/json"), "{method} {path}: {kind} {text}");
+        let body: Value = serde_json::from_str(&text).expect("json");
+        assert_eq!((status, body["error"].as_str()), (code, Some(error)), "{method} {path}: {body}");
+        assert!(body["message"].as_str().is_some_and(|m| !m.is_empty()), "{method} {path}: {body}");
+    }
+    let resp = server
+        .http
+        .put(server.url("/api/admin/v1/settings"))
+        .bearer_auth(&admin.token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"name\": \"{}\"}}", "a".repeat(300 * 1024)))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status().as_u16(), 413);
+    assert_eq!(resp.json::<Value>().await.expect("json")["error"], "request-too-large");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn cookie_sessions_need_the_csrf_token() {
     let server = TestServer::start().await;

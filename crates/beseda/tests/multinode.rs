@@ -74,6 +74,7 @@ async fn database(pg: &str, operators: usize) -> (String, Vec<String>) {
                 languages: vec!["ru".into()],
                 department_keys: vec![],
                 max_chats: None,
+                must_change_password: false,
             })
             .await
             .expect("operator");

@@ -42,6 +42,16 @@ fn routes(chat: i64, operator: i64) -> Vec<(&'static str, String, Access, Option
             SupervisorUp,
             Some(json!({"name": "Оператор", "email": "op@x.io"})),
         ),
+        ("POST", "/api/admin/v1/operators/999999/password-reset".into(), AdminOnly, Some(json!({}))),
+        ("POST", "/api/admin/v1/operators/999999/deactivate".into(), AdminOnly, Some(json!({}))),
+        ("POST", "/api/admin/v1/operators/999999/activate".into(), AdminOnly, Some(json!({}))),
+        ("DELETE", "/api/admin/v1/operators/999999".into(), AdminOnly, None),
+        (
+            "PUT",
+            "/api/operator/v1/password".into(),
+            Anyone,
+            Some(json!({"currentPassword": "not the password", "newPassword": "a new password"})),
+        ),
         ("GET", "/api/admin/v1/templates".into(), AdminOnly, None),
         ("PUT", "/api/admin/v1/templates".into(), AdminOnly, Some(template.clone())),
         ("DELETE", "/api/admin/v1/templates/999999".into(), AdminOnly, None),
@@ -148,6 +158,7 @@ async fn every_route_answers_each_role_as_it_should() {
             .replace("/placements/default", "/placements/{key}")
             .replace("/webhooks/999999/", "/webhooks/{id}/")
             .replace("/templates/999999", "/templates/{id}")
+            .replace("/admin/v1/operators/999999", "/admin/v1/operators/{id}")
             .replace(&format!("/admin/v1/operators/{}", operator.id), "/admin/v1/operators/{id}");
         classified.insert(format!("{method} {template}"));
     }

@@ -4,9 +4,10 @@
 
 use super::stats::period;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
 use crate::operator::session::OperatorAuth;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::ids::ChatId;

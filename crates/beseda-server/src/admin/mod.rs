@@ -2,9 +2,10 @@
 //! profile and bots. Admins only; the role is checked here, not just hidden in a UI.
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::operator::session::{operator_json, OperatorAuth};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::{is_valid_key, OperatorId};

@@ -5,13 +5,15 @@
 use super::{admin_only, invalid, parse, supervisor_up};
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::operator::profile::{save_card, CardBody};
 use crate::operator::session::{operator_json, OperatorAuth};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::OperatorId;
+use beseda_core::model::Operator;
 use beseda_core::state::OperatorRole;
 use beseda_store::{NewOperator, StoreError};
 use serde::Deserialize;
@@ -77,6 +79,7 @@ pub async fn create(
         languages: b.languages,
         department_keys: b.department_keys,
         max_chats: b.max_chats,
+        must_change_password: false,
     };
     let op = state.store.create_operator(&new).await.map_err(|e| match e {
         StoreError::Conflict(_) => {
@@ -128,4 +131,96 @@ pub async fn put(
         answer["role"] = json!(r.as_str());
     }
     Ok(Json(json!({"operator": answer})))
+}
+
+/// The operator `id` as an administrator may change their access: not oneself (so the acting
+/// administrator always remains).
+async fn access_target(state: &AppState, who: &OperatorAuth, id: i64) -> ApiResult<Operator> {
+    admin_only(who)?;
+    let id = OperatorId(id);
+    if id == who.operator.id {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "own-account",
+            "change your own password in your profile; another administrator deactivates or deletes your account",
+        ));
+    }
+    state
+        .store
+        .operator(id)
+        .await
+        .map_err(ApiError::operator)?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "operator-not-found", "no such operator"))
+}
+
+/// A store error of a change to an account; a deleted account is not found.
+fn account_error(e: StoreError) -> ApiError {
+    match e {
+        StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "operator-not-found", "no such operator"),
+        other => ApiError::operator(other),
+    }
+}
+
+/// Returns the open chats of an operator who can no longer work to the queue.
+async fn requeue_chats(state: &AppState, target: &Operator) -> ApiResult<()> {
+    use beseda_store::{ChatList, Redirect, RedirectTarget};
+    let chats = state.store.operator_chats(target, ChatList::Mine).await.map_err(ApiError::operator)?;
+    let to_queue =
+        Redirect { target: RedirectTarget::Queue, language: None, allow_offline: true, allow_invisible: true };
+    for chat in chats {
+        match state.store.redirect(target.id, chat.chat.id, &to_queue).await {
+            Ok(changes) => state.publish(&changes),
+            // Closed or moved meanwhile: nothing to return.
+            Err(StoreError::Domain(_)) => {}
+            Err(e) => return Err(ApiError::operator(e)),
+        }
+    }
+    Ok(())
+}
+
+/// `POST /api/admin/v1/operators/{id}/password-reset`: a one-time password the operator must
+/// replace at the next login; every session and token of theirs ends. The password is in this
+/// answer only.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let target = access_target(&state, &who, id).await?;
+    let password = auth::one_time_password();
+    let hash = auth::hash_password(password.clone()).await.map_err(|e| ApiError::internal(e.as_str()))?;
+    let changes = state.store.set_operator_password(target.id, &hash, true, None).await.map_err(account_error)?;
+    state.publish(&changes);
+    Ok(Json(json!({"temporaryPassword": password})))
+}
+
+/// `POST /api/admin/v1/operators/{id}/deactivate`: no login, sessions and tokens end at once,
+/// open chats go back to the queue; the account and its history stay.
+pub async fn deactivate(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let target = access_target(&state, &who, id).await?;
+    requeue_chats(&state, &target).await?;
+    let changes = state.store.set_operator_active(target.id, false).await.map_err(account_error)?;
+    state.publish(&changes);
+    Ok(Json(json!({"operator": operator_json(&Operator { active: false, ..target })})))
+}
+
+/// `POST /api/admin/v1/operators/{id}/activate`.
+pub async fn activate(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let target = access_target(&state, &who, id).await?;
+    state.store.set_operator_active(target.id, true).await.map_err(account_error)?;
+    Ok(Json(json!({"operator": operator_json(&Operator { active: true, ..target })})))
+}
+
+/// `DELETE /api/admin/v1/operators/{id}`: gone from every list and login, sessions and tokens
+/// end, open chats go back to the queue; chats and messages keep the name.
+pub async fn delete(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let target = access_target(&state, &who, id).await?;
+    requeue_chats(&state, &target).await?;
+    let changes = state.store.delete_operator(target.id).await.map_err(account_error)?;
+    state.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
 }

@@ -4,9 +4,10 @@
 
 use super::{admin_only, invalid, parse};
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::operator::session::OperatorAuth;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::is_valid_key;

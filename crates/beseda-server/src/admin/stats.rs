@@ -4,9 +4,10 @@
 //! Supervisors and administrators.
 
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
 use crate::operator::session::OperatorAuth;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;

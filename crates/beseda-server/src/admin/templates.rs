@@ -2,10 +2,11 @@
 
 use super::admin_only;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::operator::session::OperatorAuth;
 use crate::operator::templates::{not_found, stored, template_json, TemplateBody};
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use beseda_store::TemplateOwner;
 use serde_json::{json, Value};

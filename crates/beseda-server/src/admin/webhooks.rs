@@ -3,9 +3,10 @@
 
 use super::admin_only;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{Path, Query};
 use crate::operator::session::OperatorAuth;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use serde::Deserialize;

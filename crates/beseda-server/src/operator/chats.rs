@@ -2,8 +2,9 @@
 
 use super::session::OperatorAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::{Path, Query};
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::ChatId;

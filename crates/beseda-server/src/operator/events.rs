@@ -6,9 +6,10 @@ use super::session::OperatorAuth;
 use crate::bus::OperatorSignal;
 use crate::connections::Slot;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Query;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
@@ -45,25 +46,49 @@ pub async fn list(
 
 pub async fn ws(
     State(state): State<AppState>,
-    _who: OperatorAuth,
+    who: OperatorAuth,
     slot: Slot,
     Query(q): Query<CursorQuery>,
     upgrade: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let cursor = start_cursor(&state, q.cursor).await?;
+    let viewer = Viewer { operator: who.operator.id.0, token_hash: who.token_hash };
     Ok(upgrade.read_buffer_size(16 * 1024).write_buffer_size(16 * 1024).on_upgrade(move |socket| async move {
         let _slot = slot;
-        run(state, socket, cursor).await
+        run(state, socket, cursor, viewer).await
     }))
 }
 
-/// Sends stored events after `cursor`; returns the new cursor, or `None` if the socket is gone.
-async fn catch_up(state: &AppState, socket: &mut WebSocket, mut cursor: i64) -> Option<i64> {
+/// Whose socket this is: checked again whenever that operator's access changes.
+struct Viewer {
+    operator: i64,
+    token_hash: String,
+}
+
+impl Viewer {
+    /// Whether `event` ended this socket's access (its token deleted by a password change,
+    /// a reset, deactivation or deletion).
+    async fn lost_access(&self, state: &AppState, event: &Value) -> bool {
+        if event["type"] != "operator_access" || event["operatorId"] != self.operator {
+            return false;
+        }
+        !matches!(state.store.token(&self.token_hash).await, Ok(Some(_)))
+    }
+}
+
+/// Sends stored events after `cursor`; returns the new cursor, or `None` if the socket is gone
+/// (closed here when the viewer's access ended).
+async fn catch_up(state: &AppState, socket: &mut WebSocket, mut cursor: i64, viewer: &Viewer) -> Option<i64> {
     loop {
         let events = state.store.operator_events(cursor, BATCH).await.ok()?;
         let n = events.len() as i64;
         for e in events {
             cursor = e.seq;
+            if viewer.lost_access(state, &e.event).await {
+                let close = CloseFrame { code: 4001, reason: "session ended".into() };
+                let _ = socket.send(Message::Close(Some(close))).await;
+                return None;
+            }
             socket.send(Message::Text(e.event.to_string().into())).await.ok()?;
         }
         if n < BATCH {
@@ -72,10 +97,10 @@ async fn catch_up(state: &AppState, socket: &mut WebSocket, mut cursor: i64) -> 
     }
 }
 
-async fn run(state: AppState, mut socket: WebSocket, cursor: i64) {
+async fn run(state: AppState, mut socket: WebSocket, cursor: i64, viewer: Viewer) {
     // Subscribe before reading the log so nothing falls between the two.
     let mut live = state.bus.operators();
-    let Some(mut cursor) = catch_up(&state, &mut socket, cursor).await else { return };
+    let Some(mut cursor) = catch_up(&state, &mut socket, cursor, &viewer).await else { return };
     let mut ping = tokio::time::interval(state.config.ws_ping_interval);
     ping.reset();
     let mut last_heard = Instant::now();
@@ -84,7 +109,7 @@ async fn run(state: AppState, mut socket: WebSocket, cursor: i64) {
             signal = live.recv() => match signal {
                 Ok(OperatorSignal::Logged(seq)) if seq <= cursor => {}
                 Ok(OperatorSignal::Logged(_)) | Err(RecvError::Lagged(_)) => {
-                    match catch_up(&state, &mut socket, cursor).await {
+                    match catch_up(&state, &mut socket, cursor, &viewer).await {
                         Some(c) => cursor = c,
                         None => return,
                     }

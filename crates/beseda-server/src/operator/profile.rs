@@ -36,7 +36,8 @@ impl CardBody {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(invalid("name", "1 to 100 characters"));
         }
-        let email = self.email.trim().to_owned();
+        // Stored in lower case: e-mails are compared without case (log in, uniqueness).
+        let email = self.email.trim().to_lowercase();
         if !is_email(&email) {
             return Err(invalid("email", "must be an e-mail address"));
         }

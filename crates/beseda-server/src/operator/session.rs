@@ -75,14 +75,23 @@ impl FromRequestParts<AppState> for OperatorAuth {
         }
         let operator =
             state.store.operator(record.operator_id).await.map_err(ApiError::operator)?.ok_or_else(unauthenticated)?;
+        // Deactivation ends tokens at once; this also covers a token read just before.
+        if !operator.active {
+            return Err(unauthenticated());
+        }
         Ok(OperatorAuth { operator, token_hash: hash })
     }
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Credentials {
     pub email: String,
     pub password: String,
+    /// Replaces the password as part of this login; required when the password is one-time
+    /// (the answer was `password-change-required`).
+    #[serde(default)]
+    pub new_password: Option<String>,
 }
 
 pub fn operator_json(o: &Operator) -> Value {
@@ -96,9 +105,13 @@ pub fn operator_json(o: &Operator) -> Value {
         "maxChats": o.max_chats,
         "departmentKeys": o.department_keys,
         "avatar": o.avatar,
+        "active": o.active,
+        "mustChangePassword": o.must_change_password,
     })
 }
 
+/// Checks e-mail and password; then refuses a deactivated account, and a one-time password
+/// unless the login sets a new one (which it does here).
 pub async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Operator> {
     let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "wrong e-mail or password");
     let found = state.store.operator_login(c.email.trim()).await.map_err(ApiError::operator)?;
@@ -107,10 +120,32 @@ pub async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Op
         Some((o, h)) => (Some(o), h),
         None => (None, DUMMY_HASH.to_owned()),
     };
-    if !auth::verify_password(c.password, hash).await {
+    if !auth::verify_password(c.password.clone(), hash).await {
         return Err(wrong());
     }
-    operator.ok_or_else(wrong)
+    let mut operator = operator.ok_or_else(wrong)?;
+    if !operator.active {
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "account-deactivated", "this account is deactivated"));
+    }
+    match c.new_password {
+        Some(new) => {
+            auth::check_new_password(&new, &c.password)?;
+            let hash = auth::hash_password(new).await.map_err(|e| ApiError::internal(e.as_str()))?;
+            let changes =
+                state.store.set_operator_password(operator.id, &hash, false, None).await.map_err(ApiError::operator)?;
+            state.publish(&changes);
+            operator.must_change_password = false;
+        }
+        None if operator.must_change_password => {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "password-change-required",
+                "this password is one-time: log in again with `newPassword` set",
+            ));
+        }
+        None => {}
+    }
+    Ok(operator)
 }
 
 const DUMMY_HASH: &str =
@@ -183,6 +218,42 @@ pub async fn me(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<J
         "timeZone": s.time_zone,
         "today": beseda_core::local_time::format(state.now(), &s.time_zone, "%Y-%m-%d"),
     }})))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// `PUT /api/operator/v1/password`: the operator's own password, the current one required.
+/// Every other session and token of the operator ends; this one stays.
+pub async fn change_password(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let body: PasswordChange = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))?;
+    let (_, hash) = state
+        .store
+        .operator_login(&who.operator.email)
+        .await
+        .map_err(ApiError::operator)?
+        .ok_or_else(unauthenticated)?;
+    if !auth::verify_password(body.current_password.clone(), hash).await {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong-password", "the current password is wrong"));
+    }
+    auth::check_new_password(&body.new_password, &body.current_password)?;
+    let hash = auth::hash_password(body.new_password).await.map_err(|e| ApiError::internal(e.as_str()))?;
+    let changes = state
+        .store
+        .set_operator_password(who.operator.id, &hash, false, Some(&who.token_hash))
+        .await
+        .map_err(ApiError::operator)?;
+    state.publish(&changes);
+    Ok(Json(json!({"result": "ok"})))
 }
 
 #[derive(Deserialize)]

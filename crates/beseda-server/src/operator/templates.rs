@@ -4,8 +4,9 @@
 
 use super::session::OperatorAuth;
 use crate::error::{ApiError, ApiResult};
+use crate::extract::Path;
 use crate::state::AppState;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_store::{StoreError, Template, TemplateOwner};

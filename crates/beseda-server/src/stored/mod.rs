@@ -40,7 +40,13 @@ async fn administrator(state: &AppState, headers: &HeaderMap, peer: IpAddr) -> R
         .and_then(|v| v.strip_prefix("Basic "))
         .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
         .and_then(|b| String::from_utf8(b).ok())
-        .and_then(|s| s.split_once(':').map(|(e, p)| Credentials { email: e.to_owned(), password: p.to_owned() }))
+        .and_then(|s| {
+            s.split_once(':').map(|(e, p)| Credentials {
+                email: e.to_owned(),
+                password: p.to_owned(),
+                new_password: None,
+            })
+        })
         .ok_or_else(unauthorized)?;
     let key = format!("{} {peer}", credentials.email.trim().to_lowercase());
     if state.stored_lockout.is_blocked(&key, state.now()) {

@@ -29,7 +29,8 @@ const CHAT_MESSAGE_LIMIT: i64 = 1000;
 const HISTORY_PAGE: i64 = 100;
 
 const OPERATOR_COLS: &str =
-    "id, email, name, role, status, languages, max_chats, avatar, title, locale_names, created_at";
+    "id, email, name, role, status, languages, max_chats, avatar, title, locale_names, created_at, \
+     must_change_password, deactivated_at";
 const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at, conversation_timeout_hours, channel_key";
 const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
 const VISITOR_COLS: &str =
@@ -74,6 +75,8 @@ fn operator_from(row: &DbRow, department_keys: Vec<String>) -> Result<Operator> 
         department_keys,
         locale_names: json_col(row, "locale_names")?,
         created_at: row.try_get("created_at")?,
+        must_change_password: row.try_get("must_change_password")?,
+        active: row.try_get::<Option<i64>, _>("deactivated_at")?.is_none(),
     })
 }
 
@@ -221,7 +224,8 @@ async fn operator_department_keys(conn: &mut Conn, id: OperatorId) -> Result<Vec
 }
 
 async fn load_operators(conn: &mut Conn, only_online: bool) -> Result<Vec<Operator>> {
-    let filter = if only_online { "WHERE status = 'online'" } else { "" };
+    // Deleted accounts stay only for the history that names them.
+    let filter = if only_online { "WHERE status = 'online' AND deleted_at IS NULL" } else { "WHERE deleted_at IS NULL" };
     let sql = format!("SELECT {OPERATOR_COLS} FROM operators {filter} ORDER BY id");
     let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
     let links = sqlx::query("SELECT operator_id, department_key FROM operator_departments ORDER BY department_key")
@@ -1187,8 +1191,8 @@ impl Store for SqlStore {
     async fn create_operator(&self, new: &NewOperator) -> Result<Operator> {
         let mut tx = self.begin().await?;
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO operators (email, name, role, password_hash, languages, max_chats, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO operators (email, name, role, password_hash, languages, max_chats, created_at, \
+             must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&new.email)
         .bind(&new.name)
@@ -1197,6 +1201,7 @@ impl Store for SqlStore {
         .bind(to_json(&new.languages)?)
         .bind(new.max_chats)
         .bind(self.clock.now())
+        .bind(new.must_change_password)
         .fetch_one(&mut *tx)
         .await
         .map_err(StoreError::from_db)?;
@@ -1224,7 +1229,7 @@ impl Store for SqlStore {
 
     async fn operator_login(&self, email: &str) -> Result<Option<(Operator, String)>> {
         let mut conn = self.read().await?;
-        let row = sqlx::query("SELECT id, password_hash FROM operators WHERE lower(email) = lower($1)")
+        let row = sqlx::query("SELECT id, password_hash FROM operators WHERE lower(email) = lower($1) AND deleted_at IS NULL")
             .bind(email)
             .fetch_optional(&mut *conn)
             .await?;
@@ -1302,6 +1307,32 @@ impl Store for SqlStore {
     async fn delete_token(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM operator_tokens WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
         Ok(())
+    }
+
+    async fn operator_by_email(&self, email: &str) -> Result<Option<Operator>> {
+        self.find_operator_by_email(email).await
+    }
+
+    async fn set_operator_password(
+        &self,
+        id: OperatorId,
+        password_hash: &str,
+        must_change: bool,
+        keep_token: Option<&str>,
+    ) -> Result<Changes> {
+        self.change_password(id, password_hash, must_change, keep_token).await
+    }
+
+    async fn set_operator_active(&self, id: OperatorId, active: bool) -> Result<Changes> {
+        self.change_active(id, active).await
+    }
+
+    async fn delete_operator(&self, id: OperatorId) -> Result<Changes> {
+        self.remove_operator(id).await
+    }
+
+    async fn active_admin_count(&self) -> Result<i64> {
+        self.count_active_admins().await
     }
 
     async fn upsert_department(&self, d: &Department) -> Result<()> {

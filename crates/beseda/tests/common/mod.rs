@@ -133,13 +133,19 @@ impl TestServer {
                 languages: vec!["ru".into()],
                 department_keys: vec![],
                 max_chats: None,
+                must_change_password: false,
             })
             .await
             .expect("create operator");
+        self.operator_token(email, "password123", op.id.0).await
+    }
+
+    /// Logs an existing operator in and returns a bearer token for them.
+    pub async fn operator_token(&self, email: &str, password: &str, id: i64) -> Operator {
         let resp: Value = self
             .http
             .post(self.url("/api/operator/v1/tokens"))
-            .json(&serde_json::json!({"email": email, "password": "password123"}))
+            .json(&serde_json::json!({"email": email, "password": password}))
             .send()
             .await
             .expect("token request")
@@ -147,7 +153,7 @@ impl TestServer {
             .await
             .expect("token json");
         Operator {
-            id: op.id.0,
+            id,
             token: resp["token"].as_str().expect("token").to_owned(),
             base: self.url(""),
             ws_base: self.ws_url(""),

@@ -1,0 +1,104 @@
+// Operator accounts over their life: passwords, deactivation, deletion, and the sessions and
+// tokens each of these ends. Included next to `common.rs`.
+//
+// Every change that ends access appends an `operator_access` event to the operator log, so an
+// open event stream of that operator (on any node) re-checks its token and closes when the
+// token is gone.
+
+/// An account that can log in: not deleted.
+const LIVE_ACCOUNT: &str = "deleted_at IS NULL";
+
+impl SqlStore {
+    async fn ended_access(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
+        let seq =
+            append_operator_event(tx, &json!({"type": "operator_access", "operatorId": id.0}), self.clock.now()).await?;
+        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true })
+    }
+
+    async fn change_password(
+        &self,
+        id: OperatorId,
+        password_hash: &str,
+        must_change: bool,
+        keep_token: Option<&str>,
+    ) -> Result<Changes> {
+        let mut tx = self.begin().await?;
+        let sql = format!("UPDATE operators SET password_hash = $1, must_change_password = $2 WHERE id = $3 AND {LIVE_ACCOUNT}");
+        let done = sqlx::query(&sql).bind(password_hash).bind(must_change).bind(id.0).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM operator_tokens WHERE operator_id = $1 AND token_hash <> $2")
+            .bind(id.0)
+            .bind(keep_token.unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
+        let changes = self.ended_access(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn change_active(&self, id: OperatorId, active: bool) -> Result<Changes> {
+        let mut tx = self.begin().await?;
+        let sql = if active {
+            format!("UPDATE operators SET deactivated_at = NULL WHERE id = $1 AND {LIVE_ACCOUNT}")
+        } else {
+            format!(
+                "UPDATE operators SET deactivated_at = COALESCE(deactivated_at, $2), status = 'offline' \
+                 WHERE id = $1 AND {LIVE_ACCOUNT}"
+            )
+        };
+        let done = sqlx::query(&sql).bind(id.0).bind(self.clock.now()).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if active {
+            tx.commit().await?;
+            return Ok(Changes::default());
+        }
+        let changes = self.end_sessions_of(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    /// Keeps the row (chats and messages name it) but frees the e-mail for a new account.
+    async fn remove_operator(&self, id: OperatorId) -> Result<Changes> {
+        let mut tx = self.begin().await?;
+        let sql = format!(
+            "UPDATE operators SET deleted_at = $2, status = 'offline', \
+             email = 'deleted-' || CAST(id AS TEXT) || '+' || email WHERE id = $1 AND {LIVE_ACCOUNT}"
+        );
+        let done = sqlx::query(&sql).bind(id.0).bind(self.clock.now()).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM operator_departments WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        let changes = self.end_sessions_of(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(changes)
+    }
+
+    async fn end_sessions_of(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
+        sqlx::query("DELETE FROM operator_tokens WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        let status = json!({"type": "operator_status", "operatorId": id.0, "status": "offline"});
+        append_operator_event(tx, &status, self.clock.now()).await?;
+        self.ended_access(tx, id).await
+    }
+
+    async fn count_active_admins(&self) -> Result<i64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM operators WHERE role = 'admin' AND deactivated_at IS NULL AND {LIVE_ACCOUNT}"
+        );
+        Ok(sqlx::query_scalar(&sql).fetch_one(&self.reader).await?)
+    }
+
+    async fn find_operator_by_email(&self, email: &str) -> Result<Option<Operator>> {
+        let sql = format!("SELECT id FROM operators WHERE lower(email) = lower($1) AND {LIVE_ACCOUNT}");
+        let mut conn = self.read().await?;
+        let id: Option<i64> = sqlx::query_scalar(&sql).bind(email).fetch_optional(&mut *conn).await?;
+        match id {
+            Some(id) => load_operator(&mut conn, OperatorId(id)).await,
+            None => Ok(None),
+        }
+    }
+}
