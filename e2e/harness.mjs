@@ -44,6 +44,20 @@ export function startServer() {
   });
 }
 
+/** Demo passwords are one-time: the first login of each account sets a password of its own,
+ * which the scenarios use from then on. */
+async function ownPasswords() {
+  for (const [email, password] of Object.entries(env.passwords)) {
+    const own = `${password}-own`;
+    const res = await fetch(`${env.base}/api/operator/v1/tokens`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password, newPassword: own }),
+    });
+    assert.equal(res.status, 200, `${email}: ${await res.text()}`);
+    env.passwords[email] = own;
+  }
+}
+
 export async function stopServer(signal = 'SIGKILL') {
   env.server.removeAllListeners('exit');
   const done = new Promise((ok) => env.server.once('exit', ok));
@@ -58,6 +72,7 @@ export async function start(name) {
   env.port = await freePort();
   env.base = `http://127.0.0.1:${env.port}`;
   await startServer();
+  await ownPasswords();
   try {
     env.browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
   } catch (e) {

@@ -285,6 +285,18 @@
     card: ['Карточка оператора', 'Operator card'],
     routing: ['Распределение диалогов', 'Routing'],
     self: ['(это вы)', '(you)'],
+    access: ['Доступ', 'Access'],
+    accessHelp: ['Сброс пароля, отключение и удаление сразу завершают все сеансы и API-токены оператора; его открытые диалоги возвращаются в очередь. История диалогов сохраняется.',
+      'A password reset, deactivation and deletion end every session and API token of the operator at once; their open chats return to the queue. Chat history stays.'],
+    resetPassword: ['Сбросить пароль', 'Reset password'],
+    temporaryPassword: ['Одноразовый пароль (показан один раз, передайте его оператору): {p}', 'One-time password (shown once; give it to the operator): {p}'],
+    deactivate: ['Отключить', 'Deactivate'],
+    activate: ['Включить', 'Activate'],
+    deleteOperator: ['Удалить оператора', 'Delete operator'],
+    confirmDelete: ['Удалить оператора {name}? Его диалоги останутся в истории.', 'Delete operator {name}? Their chats stay in the history.'],
+    inactive: ['отключён', 'deactivated'],
+    activated: ['Включён', 'Activated'],
+    deactivated: ['Отключён', 'Deactivated'],
     close: ['Закрыть', 'Close'],
 
     depName: ['Название', 'Name'],
@@ -915,7 +927,8 @@
         t('maxChats'), t('actions')], ops.map(function (o) {
         var editable = admin || o.role !== 'admin';
         return el('tr', { 'data-id': o.id }, [td(o.name + (o.id === me.id ? ' ' + t('self') : '')), td(o.email), td(roleName(o.role)),
-          td(has('st.' + o.status) ? t('st.' + o.status) : o.status), td((o.departmentKeys || []).map(depName).join(', ')),
+          td(o.active === false ? t('inactive') : has('st.' + o.status) ? t('st.' + o.status) : o.status),
+          td((o.departmentKeys || []).map(depName).join(', ')),
           td((o.languages || []).join(', ')), td(o.maxChats == null ? '' : o.maxChats),
           actions([editable ? button(t('edit'), 'edit', function () { openEditor(o); }) : null])]);
       })));
@@ -949,8 +962,9 @@
         editor.appendChild(card);
         var profile = admin ? profileForm(o) : null;
         if (profile) editor.appendChild(profile.form);
+        if (admin && o.id !== me.id) editor.appendChild(accessBox(o, keep));
         if (keep && keep.form === 'profile') reopened(profile.form, profile.line, keep);
-        else if (keep) reopened(card, line, keep);
+        else if (keep && keep.form !== 'access') reopened(card, line, keep);
         else name.focus();
       }
       function profileForm(o) {
@@ -969,6 +983,39 @@
         } }, [el('h3', { text: t('routing') }), depSet.node, langSet.node, row(t('maxChats'), max, t('maxChatsHelp')),
           el('div', { class: 'a-bar' }, [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'save', text: t('save') }), line])]);
         return { form: form, line: line };
+      }
+      /* Password reset, deactivation and deletion of another operator (administrators). */
+      function accessBox(o, keep) {
+        var line = statusLine();
+        if (keep && keep.form === 'access') say(line, keep.text);
+        function after(res, text) {
+          if (res.status !== 200) { say(line, B.message(res), true); return; }
+          operatorsSection(box, ctx, { id: o.id, text: text, form: 'access' });
+        }
+        return el('div', { class: 'c-form a-box', 'data-test': 'operator-access' }, [el('h3', { text: t('access') }),
+          el('p', { class: 'a-muted', text: t('accessHelp') }),
+          el('div', { class: 'a-bar' }, [
+            button(t('resetPassword'), 'reset-password', function () {
+              B.api('POST', '/api/admin/v1/operators/' + o.id + '/password-reset', {}).then(function (res) {
+                if (res.status !== 200) { say(line, B.message(res), true); return; }
+                say(line, fill(t('temporaryPassword'), { p: res.body.temporaryPassword }));
+                line.setAttribute('data-password', res.body.temporaryPassword);
+              });
+            }),
+            o.active === false
+              ? button(t('activate'), 'activate', function () {
+                B.api('POST', '/api/admin/v1/operators/' + o.id + '/activate', {}).then(function (res) { after(res, t('activated')); });
+              })
+              : button(t('deactivate'), 'deactivate', function () {
+                B.api('POST', '/api/admin/v1/operators/' + o.id + '/deactivate', {}).then(function (res) { after(res, t('deactivated')); });
+              }),
+            button(t('deleteOperator'), 'delete-operator', function () {
+              if (!window.confirm(fill(t('confirmDelete'), { name: o.name }))) return;
+              B.api('DELETE', '/api/admin/v1/operators/' + o.id).then(function (res) {
+                if (res.status !== 200) { say(line, B.message(res), true); return; }
+                operatorsSection(box, ctx);
+              });
+            }, 'c-danger')]), line]);
       }
       function newOperatorForm() {
         var email = input('email', t('email'), { type: 'email', required: true, autocomplete: 'off' });

@@ -10,11 +10,17 @@
     ru: { email: 'E-mail', password: 'Пароль', login: 'Войти', logout: 'Выйти', wrong: 'Неверный e-mail или пароль',
       language: 'English', save: 'Сохранить', saved: 'Сохранено', cancel: 'Отмена', delete: 'Удалить', add: 'Добавить',
       edit: 'Изменить', workspace: 'Рабочее место', admin: 'Администрирование', error: 'Ошибка', forbidden: 'Нет доступа',
-      blocked: 'Доступ с вашего адреса запрещён' },
+      blocked: 'Доступ с вашего адреса запрещён', newPassword: 'Новый пароль', repeatPassword: 'Новый пароль ещё раз',
+      mustChange: 'Этот пароль одноразовый. Задайте свой пароль, чтобы войти.', mismatch: 'Пароли не совпадают',
+      weakPassword: 'Пароль — от 8 до 200 символов и не такой, как прежний', deactivated: 'Учётная запись отключена',
+      setPassword: 'Задать пароль и войти' },
     en: { email: 'E-mail', password: 'Password', login: 'Log in', logout: 'Log out', wrong: 'Wrong e-mail or password',
       language: 'Русский', save: 'Save', saved: 'Saved', cancel: 'Cancel', delete: 'Delete', add: 'Add',
       edit: 'Edit', workspace: 'Workspace', admin: 'Administration', error: 'Error', forbidden: 'Forbidden',
-      blocked: 'Access from your address is not allowed' }
+      blocked: 'Access from your address is not allowed', newPassword: 'New password', repeatPassword: 'New password again',
+      mustChange: 'This password is one-time. Set your own password to log in.', mismatch: 'The passwords differ',
+      weakPassword: 'A password has 8 to 200 characters and differs from the old one', deactivated: 'This account is deactivated',
+      setPassword: 'Set the password and log in' }
   };
 
   function t(key) { return dict[lang][key] || COMMON[lang][key] || key; }
@@ -53,7 +59,10 @@
       });
   }
   function message(res) {
-    if (res.status === 403 && res.body && res.body.error === 'ip-not-allowed') return t('blocked');
+    var code = res.body && res.body.error;
+    if (res.status === 403 && code === 'ip-not-allowed') return t('blocked');
+    if (code === 'weak-password') return t('weakPassword');
+    if (code === 'account-deactivated') return t('deactivated');
     return (res.body && (res.body.message || res.body.error)) || (t('error') + ' ' + res.status);
   }
 
@@ -79,16 +88,34 @@
       var email = el('input', { type: 'email', name: 'email', autocomplete: 'username', required: true, 'aria-label': t('email') });
       var password = el('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true,
         'aria-label': t('password') });
+      /* Shown when the password is one-time: the login then also sets the new one. */
+      var fresh = el('input', { type: 'password', name: 'new-password', autocomplete: 'new-password', minlength: '8',
+        maxlength: '200', 'data-test': 'new-password' });
+      var again = el('input', { type: 'password', name: 'new-password-again', autocomplete: 'new-password',
+        'data-test': 'new-password-again' });
+      var change = el('fieldset', { class: 'c-change', hidden: true }, [el('legend', { text: t('mustChange') }),
+        el('label', {}, [t('newPassword'), fresh]), el('label', {}, [t('repeatPassword'), again])]);
+      var submit = el('button', { type: 'submit', class: 'c-primary', text: t('login') });
       var note = el('p', { class: 'c-error', role: 'alert', text: failed || '' });
       var form = el('form', { class: 'c-login', onsubmit: function (ev) {
         ev.preventDefault();
-        api('POST', '/api/operator/v1/login', { email: email.value, password: password.value }).then(function (res) {
+        var body = { email: email.value, password: password.value };
+        if (!change.hidden) {
+          if (fresh.value !== again.value) { note.textContent = t('mismatch'); again.focus(); return; }
+          body.newPassword = fresh.value;
+        }
+        api('POST', '/api/operator/v1/login', body).then(function (res) {
+          if (res.status === 403 && res.body && res.body.error === 'password-change-required') {
+            change.hidden = false; fresh.required = true; again.required = true;
+            submit.textContent = t('setPassword'); note.textContent = ''; fresh.focus();
+            return;
+          }
           if (res.status !== 200) { note.textContent = res.status === 401 ? t('wrong') : message(res); return; }
           sessionStorage.setItem(CSRF_KEY, res.body.csrfToken);
           go(res.body.operator);
         });
       } }, [el('h1', { text: t('title') }), el('label', {}, [t('email'), email]), el('label', {}, [t('password'), password]),
-        el('button', { type: 'submit', class: 'c-primary', text: t('login') }), note]);
+        change, submit, note]);
       root.appendChild(form);
       email.focus();
     }

@@ -20,7 +20,8 @@
     stateQueue: 'в очереди', stateChatting: 'идёт диалог', stateClosed: 'закрыт', stateClosedByVisitor: 'посетитель ушёл',
     stateRobot: 'с ботом', empty: 'пусто', autoAssign: 'Автоназначение: новые диалоги приходят сами',
     profile: 'Профиль', name: 'Имя', photo: 'Фото (JPEG или PNG до 100×100)', myTemplates: 'Мои шаблоны',
-    profileLocked: 'Профили редактируют супервизоры и администраторы.'
+    profileLocked: 'Профили редактируют супервизоры и администраторы.', changePassword: 'Сменить пароль',
+    currentPassword: 'Текущий пароль', wrongPassword: 'Текущий пароль неверен'
   }, {
     title: 'Workspace', waiting: 'Waiting for answer', mine: 'My chats', others: 'In chat with others',
     online: 'Online', invisible: 'Invisible', offline: 'Offline', pick: 'Pick a chat on the left',
@@ -36,7 +37,8 @@
     stateQueue: 'waiting', stateChatting: 'chatting', stateClosed: 'closed', stateClosedByVisitor: 'visitor left',
     stateRobot: 'with a bot', empty: 'empty', autoAssign: 'Auto-assignment: new chats come to you',
     profile: 'Profile', name: 'Name', photo: 'Photo (JPEG or PNG up to 100×100)', myTemplates: 'My templates',
-    profileLocked: 'Profiles are edited by supervisors and administrators.'
+    profileLocked: 'Profiles are edited by supervisors and administrators.', changePassword: 'Change password',
+    currentPassword: 'Current password', wrongPassword: 'The current password is wrong'
   });
 
   var STATE_TEXT = { queue: 'stateQueue', offline_queue: 'stateQueue', chatting: 'stateChatting', closed: 'stateClosed',
@@ -67,6 +69,8 @@
     header.insertBefore(ui.notify, header.querySelector('[data-test=me]'));
     header.insertBefore(el('button', { class: 'c-link', 'data-test': 'profile', text: t('profile'), onclick: profileDialog }),
       header.querySelector('[data-test=me]'));
+    header.insertBefore(el('button', { class: 'c-link', 'data-test': 'change-password', text: t('changePassword'),
+      onclick: passwordDialog }), header.querySelector('[data-test=me]'));
     header.insertBefore(ui.status, header.querySelector('[data-test=me]'));
 
     ui.lists = el('aside', { class: 'w-lists', 'data-test': 'lists' });
@@ -151,7 +155,11 @@
       if (typeof e.seq === 'number') S.cursor = e.seq;
       handle(e);
     };
-    sock.onclose = function () { setTimeout(connect, opened ? 500 : 3000); };
+    sock.onclose = function (ev) {
+      /* 4001: this session ended (password changed elsewhere, reset, deactivated): back to the login. */
+      if (ev.code === 4001) { B.api('GET', '/api/operator/v1/me'); return; }
+      setTimeout(connect, opened ? 500 : 3000);
+    };
     if (S.cursor == null) B.api('GET', '/api/operator/v1/events').then(function (res) {
       if (S.cursor == null && res.body) S.cursor = res.body.cursor;
     });
@@ -550,6 +558,23 @@
       if (locked) { done({ status: 200 }); return; }
       B.api('PUT', '/api/operator/v1/profile', { name: name.value, email: email.value, avatar: avatar }).then(function (res) {
         if (res.status === 200) S.me = Object.assign(S.me, res.body.operator);
+        done(res);
+      });
+    });
+  }
+  /* The operator's own password; the current one is required. Other sessions end. */
+  function passwordDialog() {
+    var current = el('input', { type: 'password', name: 'current-password', autocomplete: 'current-password', required: true,
+      'data-test': 'current-password' });
+    var fresh = el('input', { type: 'password', name: 'new-password', autocomplete: 'new-password', required: true,
+      minlength: '8', maxlength: '200', 'data-test': 'new-password' });
+    var again = el('input', { type: 'password', name: 'new-password-again', autocomplete: 'new-password', required: true,
+      'data-test': 'new-password-again' });
+    dialog(t('changePassword'), [el('label', {}, [t('currentPassword'), current]), el('label', {}, [t('newPassword'), fresh]),
+      el('label', {}, [t('repeatPassword'), again])], function (done) {
+      if (fresh.value !== again.value) { done({ status: 422, body: { message: t('mismatch') } }); return; }
+      B.api('PUT', '/api/operator/v1/password', { currentPassword: current.value, newPassword: fresh.value }).then(function (res) {
+        if (res.status === 422 && res.body && res.body.error === 'wrong-password') res = { status: 422, body: { message: t('wrongPassword') } };
         done(res);
       });
     });

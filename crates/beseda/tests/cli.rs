@@ -149,7 +149,7 @@ async fn demo_mode_seeds_once_and_sigterm_shuts_down_gracefully() {
     let (email, password) = &passwords[1];
     let resp = http
         .post(format!("http://{addr}/api/operator/v1/tokens"))
-        .json(&serde_json::json!({"email": email, "password": password}))
+        .json(&serde_json::json!({"email": email, "password": password, "newPassword": "a password of my own"}))
         .send()
         .await
         .expect("login");
