@@ -207,7 +207,7 @@ const NOT_PRODUCED_YET: &[&str] =
     &["survey.json", "push-notification.json", "provided-visitor-v1.json", "provided-visitor-v2-minimal.json"];
 
 #[tokio::test]
-async fn beseda_output_matches_the_golden_fixtures() {
+async fn beseda_output_matches_the_wire_format_examples() {
     let server = TestServer::start().await;
     server
         .store
