@@ -1,5 +1,6 @@
 //! The visitor protocol's JSON objects (visitor-api.md §8–§9), built from domain records.
-//! Keys and value types follow the golden fixtures; text and name are never null.
+//! Keys and value types follow the wire-format examples in `crates/beseda/tests/fixtures/protocol`;
+//! text and name are never null.
 
 use crate::model::{Chat, Department, Message, Operator, Rating, Visitor};
 use crate::settings::OrgSettings;

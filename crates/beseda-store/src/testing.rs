@@ -1,4 +1,8 @@
-//! Helpers for tests that need a fresh database.
+//! Helpers for tests that need a fresh database, or that skip without one.
+
+mod services;
+
+pub use services::{database_url, service_urls, Service, NATS, POSTGRES};
 
 use crate::{Result, StoreError};
 use sqlx::Connection;

@@ -1,5 +1,5 @@
 //! The store suite: every test runs on SQLite, and on PostgreSQL when
-//! `BESEDA_TEST_DATABASE_URL` is set (otherwise it says it was skipped).
+//! `BESEDA_TEST_DATABASE_URL` is set (otherwise each prints a `SKIPPED` line).
 
 use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus};
 use beseda_core::time::{Clock, ManualClock};
@@ -29,23 +29,25 @@ impl Drop for Fresh {
     }
 }
 
-async fn open(postgres: bool) -> Option<Fresh> {
+/// A fresh SQLite store.
+async fn open_sqlite() -> Fresh {
+    open(None).await
+}
+
+/// A fresh PostgreSQL store for `test`, or `None` (the skip is reported) without a server.
+async fn open_postgres(test: &str) -> Option<Fresh> {
+    let server = testing::database_url(test)?;
+    Some(open(Some(testing::fresh_postgres_database(&server).await.expect("fresh database"))).await)
+}
+
+async fn open(url: Option<String>) -> Fresh {
     let dir = std::env::temp_dir().join(format!("beseda-store-{}", beseda_core::ids::hex_id()));
     let clock = Arc::new(ManualClock::new());
     let options = StoreOptions { clock: clock.clone(), ..StoreOptions::default() };
-    let url = if postgres {
-        let url = match std::env::var("BESEDA_TEST_DATABASE_URL") {
-            Ok(u) if !u.is_empty() => u,
-            _ => return None,
-        };
-        Some(testing::fresh_postgres_database(&url).await.expect("fresh database"))
-    } else {
-        None
-    };
     let store = beseda_store::open(url.as_deref(), &dir, &options).await.expect("open");
     store.migrate().await.expect("migrate");
     store.migrate().await.expect("migrations are idempotent");
-    Some(Fresh { store, dir, url, clock })
+    Fresh { store, dir, url, clock }
 }
 
 macro_rules! suite {
@@ -53,16 +55,15 @@ macro_rules! suite {
         mod sqlite {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                let fresh = super::open(false).await.expect("sqlite");
+                let fresh = super::open_sqlite().await;
                 super::$name(&fresh).await;
             })+
         }
         mod postgres {
             $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn $name() {
-                match super::open(true).await {
-                    Some(fresh) => super::$name(&fresh).await,
-                    None => println!("SKIPPED postgres::{}: BESEDA_TEST_DATABASE_URL is not set", stringify!($name)),
+                if let Some(fresh) = super::open_postgres(concat!("store::postgres::", stringify!($name))).await {
+                    super::$name(&fresh).await;
                 }
             })+
         }
@@ -535,10 +536,7 @@ async fn futures_join(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_node_prunes_at_a_time_on_postgres() {
     use sqlx::Connection;
-    let Some(fresh) = open(true).await else {
-        println!("SKIPPED postgres::one_node_prunes_at_a_time: BESEDA_TEST_DATABASE_URL is not set");
-        return;
-    };
+    let Some(fresh) = open_postgres("store::one_node_prunes_at_a_time_on_postgres").await else { return };
     let store = fresh.store.clone();
     let v = visitor(&store).await;
     for i in 0..4 {

@@ -1,6 +1,7 @@
-//! Beseda's visitor-protocol output parses the way the official SDK parses the golden
-//! fixtures (`shared/protocols/fixtures/`): every key the fixtures' README marks as required or
-//! read is present in Beseda's corresponding output with the same JSON type.
+//! Beseda's visitor-protocol output has the shapes of the wire-format examples in
+//! `tests/fixtures/protocol/`: every key that the examples' README marks as required or read by
+//! clients is present in Beseda's corresponding output with the same JSON type, and the
+//! `-rejected` examples (objects clients drop) fail the same checks.
 
 mod common;
 
@@ -13,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/protocols/fixtures")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/protocol")
 }
 
 fn fixture(name: &str) -> Value {
@@ -200,13 +201,13 @@ fn fixture_rejected(name: &str, spec: Spec) {
     assert!(check(name, &fixture(name), spec, true).is_err(), "{name} must be rejected by the spec");
 }
 
-/// Fixtures of surfaces that later issues produce (surveys, push notifications, signed visitor
-/// fields). They are still read here, so a change to them is noticed.
-const PRODUCED_LATER: &[&str] =
+/// Examples of surfaces Beseda does not produce yet (surveys, push notifications) or only reads
+/// (signed visitor fields). They are still parsed here, so a broken file is noticed.
+const NOT_PRODUCED_YET: &[&str] =
     &["survey.json", "push-notification.json", "provided-visitor-v1.json", "provided-visitor-v2-minimal.json"];
 
 #[tokio::test]
-async fn beseda_output_matches_the_golden_fixtures() {
+async fn beseda_output_matches_the_wire_format_examples() {
     let server = TestServer::start().await;
     server
         .store
@@ -481,15 +482,17 @@ async fn beseda_output_matches_the_golden_fixtures() {
     ok("online status", &status, ONLINE_STATUS);
     assert_eq!(status["onlineStatus"], "online");
 
-    // Every fixture is covered above or listed as produced by a later surface.
-    for name in PRODUCED_LATER {
+    // Every fixture is covered above or listed as not produced yet, and its README describes it.
+    for name in NOT_PRODUCED_YET {
         assert!(fixture(name).is_object());
     }
     let source = include_str!("fixtures.rs");
+    let readme = std::fs::read_to_string(fixtures_dir().join("README.md")).expect("fixtures README");
     for entry in std::fs::read_dir(fixtures_dir()).expect("fixtures dir") {
         let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
         if name.ends_with(".json") {
             assert!(source.contains(&format!("\"{name}\"")), "fixture {name} is not checked");
+            assert!(readme.contains(&format!("`{name}`")), "fixture {name} is not described in README.md");
         }
     }
     server.stop().await;

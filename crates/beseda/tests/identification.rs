@@ -50,7 +50,7 @@ async fn an_identified_visitor_is_one_visitor_on_every_device() {
 
 #[tokio::test]
 async fn an_identified_visitor_is_one_visitor_on_every_device_on_postgres() {
-    if pg_url("an_identified_visitor_is_one_visitor_on_every_device").is_none() {
+    if pg_url("identification::an_identified_visitor_is_one_visitor_on_every_device_on_postgres").is_none() {
         return;
     }
     one_visitor_on_every_device(TestServer::start_pg().await).await;

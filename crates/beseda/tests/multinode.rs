@@ -170,7 +170,10 @@ fn operator_texts(delta: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn a_conversation_across_two_nodes_survives_the_visitors_node() {
-    let (Some(pg), Some(nats)) = (pg_url("two nodes"), nats_url("two nodes")) else { return };
+    let Some((pg, nats)) = pg_and_nats_urls("multinode::a_conversation_across_two_nodes_survives_the_visitors_node")
+    else {
+        return;
+    };
     let (db_url, emails) = database(&pg, 1).await;
     let mut a = Node::start(&db_url, &nats).await;
     let b = Node::start(&db_url, &nats).await;
@@ -259,7 +262,10 @@ async fn a_conversation_across_two_nodes_survives_the_visitors_node() {
 
 #[tokio::test]
 async fn two_nodes_never_double_assign_double_fire_or_lose_a_webhook() {
-    let (Some(pg), Some(nats)) = (pg_url("two nodes, concurrent"), nats_url("two nodes, concurrent")) else { return };
+    let Some((pg, nats)) = pg_and_nats_urls("multinode::two_nodes_never_double_assign_double_fire_or_lose_a_webhook")
+    else {
+        return;
+    };
     const OPERATORS: usize = 4;
     const LIMIT: i64 = 2;
     const CHATS: usize = 24;

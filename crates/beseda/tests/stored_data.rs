@@ -349,7 +349,7 @@ async fn a_thousand_chats_page_out_each_exactly_once() {
 
 #[tokio::test]
 async fn a_thousand_chats_page_out_each_exactly_once_on_postgres() {
-    if common::pg_url("a_thousand_chats_page_out_each_exactly_once_on_postgres").is_none() {
+    if common::pg_url("stored_data::a_thousand_chats_page_out_each_exactly_once_on_postgres").is_none() {
         return;
     }
     thousand_chats_page_once(TestServer::start_pg().await).await;

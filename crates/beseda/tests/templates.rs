@@ -132,7 +132,7 @@ async fn templates_at_three_levels_on_sqlite() {
 
 #[tokio::test]
 async fn templates_at_three_levels_on_postgres() {
-    if pg_url("templates").is_some() {
+    if pg_url("templates::templates_at_three_levels_on_postgres").is_some() {
         three_levels(TestServer::start_pg().await).await;
     }
 }

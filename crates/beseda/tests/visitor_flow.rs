@@ -89,7 +89,7 @@ async fn visitor_and_operator_exchange_over_long_poll() {
 
 #[tokio::test]
 async fn visitor_and_operator_exchange_over_long_poll_on_postgres() {
-    if pg_url("visitor_and_operator_exchange_over_long_poll").is_none() {
+    if pg_url("visitor_flow::visitor_and_operator_exchange_over_long_poll_on_postgres").is_none() {
         return;
     }
     exchange_over_long_poll(TestServer::start_pg().await).await;

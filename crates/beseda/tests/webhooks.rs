@@ -157,7 +157,7 @@ async fn every_event_reaches_its_handlers_signed_and_authenticated() {
 
 #[tokio::test]
 async fn every_event_reaches_its_handlers_on_postgres() {
-    if pg_url("every_event_reaches_its_handlers_on_postgres").is_none() {
+    if pg_url("webhooks::every_event_reaches_its_handlers_on_postgres").is_none() {
         return;
     }
     every_event_reaches_its_handlers(TestServer::start_pg().await).await;

@@ -1,5 +1,5 @@
 //! The visitor protocol of Webim's mobile SDKs (`/l/v/m/*`), byte-compatible, plus Beseda's
-//! WebSocket transport for the same deltas. See `protocols/visitor-api.md`.
+//! WebSocket transport for the same deltas. See `docs/protocol/visitor-api.md`.
 
 pub mod actions;
 pub mod config;

@@ -54,15 +54,9 @@ pub async fn fresh_store(postgres: bool, clock: Arc<dyn Clock>) -> (Arc<dyn Stor
     (store, dir)
 }
 
-/// The PostgreSQL test URL, or `None` (printing that the test was skipped).
+/// The PostgreSQL test URL, or `None` (printing, uncaptured, that `test` was skipped).
 pub fn pg_url(test: &str) -> Option<String> {
-    match std::env::var("BESEDA_TEST_DATABASE_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            println!("SKIPPED {test} on PostgreSQL: BESEDA_TEST_DATABASE_URL is not set");
-            None
-        }
-    }
+    beseda_store::testing::database_url(test)
 }
 
 pub struct TestServer {
@@ -447,15 +441,10 @@ pub fn spawn_beseda_with(
     cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().expect("spawn beseda")
 }
 
-/// The NATS test URL, or `None` (printing that the test was skipped).
-pub fn nats_url(test: &str) -> Option<String> {
-    match std::env::var("BESEDA_TEST_NATS_URL") {
-        Ok(u) if !u.is_empty() => Some(u),
-        _ => {
-            println!("SKIPPED {test}: BESEDA_TEST_NATS_URL is not set");
-            None
-        }
-    }
+/// The PostgreSQL and NATS test URLs, or `None` (printing, uncaptured, that `test` was skipped).
+pub fn pg_and_nats_urls(test: &str) -> Option<(String, String)> {
+    use beseda_store::testing::{service_urls, NATS, POSTGRES};
+    service_urls(test, [&POSTGRES, &NATS]).map(|[pg, nats]| (pg, nats))
 }
 
 /// Waits until `/readyz` answers 200.
