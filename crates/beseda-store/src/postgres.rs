@@ -3,6 +3,7 @@
 use crate::migrate;
 use crate::{Result, StoreError, StoreOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::Connection;
 use std::str::FromStr;
 
 type Db = sqlx::Postgres;
@@ -40,6 +41,16 @@ impl SqlStore {
             PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("bad postgres URL: {e}")))?;
         // Where the server is, never the password: for the operator's error message.
         let place = format!("PostgreSQL at {}:{}", connect.get_host(), connect.get_port());
+        // One connection first: a pool retries until its timeout and then reports only that,
+        // while this reports why (refused, unknown host, authentication…).
+        match tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect_with(&connect)).await {
+            Ok(Ok(probe)) => probe.close().await?,
+            Ok(Err(error)) => return Err(StoreError::Connect { place, error }),
+            Err(_) => {
+                let silent = std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer within 5 s");
+                return Err(StoreError::Connect { place, error: sqlx::Error::Io(silent) });
+            }
+        }
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(2))
             .acquire_timeout(CONNECT_TIMEOUT)
