@@ -247,23 +247,40 @@ fn assert_refused_as_newer(cmd: std::process::Command, place: &str) {
     assert!(err.contains("newer Beseda") && err.contains("restore a backup") && err.contains(place), "{err}");
 }
 
+/// `beseda migrate` over `data` (or the PostgreSQL database `url`), then a migration no
+/// Beseda knows written into the ledger, as a newer version would leave it.
+async fn migrate_then_mark_newer(data: &Path, url: Option<&str>) {
+    use sqlx::{ConnectOptions, Connection};
+    let mut migrate = beseda(&["migrate"], data);
+    if let Some(url) = url {
+        migrate.env("BESEDA_DATABASE_URL", url);
+    }
+    let (status, _, err, _) = run_ending(migrate, 60);
+    assert!(status.success(), "{err}");
+    match url {
+        None => {
+            let db = data.join("beseda.db");
+            mark_newer(sqlx::sqlite::SqliteConnectOptions::new().filename(db).connect().await.expect("open")).await
+        }
+        Some(url) => mark_newer(sqlx::PgConnection::connect(url).await.expect("connect")).await,
+    }
+}
+
+async fn mark_newer<C>(mut conn: C)
+where
+    C: sqlx::Connection,
+    for<'c> &'c mut C: sqlx::Executor<'c>,
+{
+    let insert = format!("INSERT INTO beseda_migrations (name, applied_at) VALUES ('{FUTURE}', 0)");
+    sqlx::Executor::execute(&mut conn, insert.as_str()).await.expect("insert");
+    conn.close().await.expect("close");
+}
+
 #[tokio::test]
 async fn a_database_from_a_newer_beseda_is_refused_on_sqlite() {
     let data = TempDir::new();
-    let (status, _, err, _) = run_ending(beseda(&["migrate"], &data.0), 30);
-    assert!(status.success(), "{err}");
-    let db = data.0.join("beseda.db");
-    {
-        use sqlx::{ConnectOptions, Connection};
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open");
-        sqlx::query("INSERT INTO beseda_migrations (name, applied_at) VALUES ($1, 0)")
-            .bind(FUTURE)
-            .execute(&mut conn)
-            .await
-            .expect("insert");
-        conn.close().await.expect("close");
-    }
-    let place = db.display().to_string();
+    migrate_then_mark_newer(&data.0, None).await;
+    let place = data.0.join("beseda.db").display().to_string();
     assert_refused_as_newer(beseda(&["serve", "--listen", "127.0.0.1:0"], &data.0), &place);
     // Nor is such a database restored.
     let other = TempDir::new();
@@ -274,20 +291,9 @@ async fn a_database_from_a_newer_beseda_is_refused_on_sqlite() {
 #[tokio::test]
 async fn a_database_from_a_newer_beseda_is_refused_on_postgresql() {
     let Some(url) = pg_url("a_database_from_a_newer_beseda_is_refused") else { return };
-    use sqlx::Connection;
     let db_url = beseda_store::testing::fresh_postgres_database(&url).await.expect("fresh database");
     let data = TempDir::new();
-    let mut migrate = beseda(&["migrate"], &data.0);
-    migrate.env("BESEDA_DATABASE_URL", &db_url);
-    let (status, _, err, _) = run_ending(migrate, 60);
-    assert!(status.success(), "{err}");
-    let mut conn = sqlx::PgConnection::connect(&db_url).await.expect("connect");
-    sqlx::query("INSERT INTO beseda_migrations (name, applied_at) VALUES ($1, 0)")
-        .bind(FUTURE)
-        .execute(&mut conn)
-        .await
-        .expect("insert");
-    conn.close().await.expect("close");
+    migrate_then_mark_newer(&data.0, Some(&db_url)).await;
     let mut serve = beseda(&["serve", "--listen", "127.0.0.1:0"], &data.0);
     serve.env("BESEDA_DATABASE_URL", &db_url);
     let place = db_url.rsplit('@').next().expect("host part");
