@@ -143,10 +143,24 @@ async fn main() -> ExitCode {
     match run(Cli::parse()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", causes(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The error and its causes on one line, `what: why: why`, leaving out a cause whose text
+/// the line already ends with (many errors repeat their source in their own message).
+fn causes(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if line.is_empty() {
+            line = cause;
+        } else if !line.ends_with(&cause) {
+            line = format!("{line}: {cause}");
+        }
+    }
+    line
 }
 
 async fn run(cli: Cli) -> Result<()> {
