@@ -5,24 +5,20 @@
 //! in the destination's directory, checks it, flushes it to disk and only then gives it its name.
 
 use crate::config::{self, Config};
-use crate::datadir::DataDirLock;
+use crate::datadir::{self, DataDirLock};
 use anyhow::{bail, Context, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Where the SQLite database of this configuration is; a PostgreSQL one is refused with
-/// what to use instead (`tool`: pg_dump or pg_restore).
+/// The SQLite database of this configuration; a PostgreSQL one is refused with what to use
+/// instead (`tool`: pg_dump or pg_restore).
 fn sqlite_path(config: &Config, tool: &str) -> Result<PathBuf> {
-    match config.database_url.as_deref() {
-        None | Some("") => Ok(config.data_dir.join("beseda.db")),
-        Some(url) if url.starts_with("sqlite:") => {
-            let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
-            Ok(PathBuf::from(path.split('?').next().unwrap_or_default()))
-        }
-        Some(url) => bail!(
-            "this configuration uses the database {}, not SQLite: back it up and restore it with PostgreSQL's \
-             own tools ({tool}; see docs/backup.md)",
-            config::redact_url(url)
+    match datadir::sqlite_file(config) {
+        Some(file) => Ok(file),
+        None => bail!(
+            "this configuration uses the database {}, not a SQLite file: back it up and restore it with \
+             PostgreSQL's own tools ({tool}; see docs/backup.md)",
+            config::redact_url(config.database_url.as_deref().unwrap_or_default())
         ),
     }
 }
@@ -82,7 +78,7 @@ pub async fn backup(config: &Config, to: &Path) -> Result<()> {
 
 pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<()> {
     let db = sqlite_path(config, "pg_restore --clean --if-exists")?;
-    let dir = db.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = datadir::dir_of(&db);
     let checked =
         beseda_store::sqlite_file::check(from).await.with_context(|| format!("checking {}", from.display()))?;
     let _lock = DataDirLock::acquire(dir)?;

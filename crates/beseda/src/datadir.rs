@@ -3,9 +3,29 @@
 //! database is never replaced under a running server. The kernel drops the lock when the
 //! process ends, however it ends, so a crash leaves no stale lock behind.
 
+use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// The SQLite database file of this configuration: `<data_dir>/beseda.db`, or the file of a
+/// `sqlite:` URL; `None` for PostgreSQL and in-memory databases.
+pub fn sqlite_file(config: &Config) -> Option<PathBuf> {
+    match config.database_url.as_deref() {
+        None | Some("") => Some(config.data_dir.join("beseda.db")),
+        Some(url) if url.starts_with("sqlite:") => {
+            let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+            let path = path.split('?').next().unwrap_or_default();
+            (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+        }
+        Some(_) => None,
+    }
+}
+
+/// The directory holding a database file (`.` for a bare file name).
+pub fn dir_of(file: &Path) -> &Path {
+    file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
 
 pub struct DataDirLock {
     _file: File,

@@ -1,7 +1,7 @@
 //! `beseda serve`: open the database, seed the demo, bind, run until a signal.
 
 use crate::config::{self, Config};
-use crate::datadir::DataDirLock;
+use crate::datadir::{self, DataDirLock};
 use anyhow::{Context, Result};
 use beseda_server::bus::{EventBus, LocalBus, NatsBus};
 use beseda_server::{AppState, ServerConfig};
@@ -14,9 +14,9 @@ pub async fn serve(config: Config, demo: bool) -> Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     // `restore` takes the same lock, so it never replaces the database under this server.
-    let _lock = match &config.database_url {
-        None => Some(DataDirLock::acquire(&config.data_dir)?),
-        Some(_) => None,
+    let _lock = match datadir::sqlite_file(&config) {
+        Some(db) => Some(DataDirLock::acquire(datadir::dir_of(&db))?),
+        None => None,
     };
     let store = crate::open_store(&config).await?;
     let database = crate::database_place(&config);
