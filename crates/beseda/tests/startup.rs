@@ -46,6 +46,13 @@ fn an_unusable_data_directory_is_named() {
         let err = failed_start(serve("127.0.0.1:0", &dir));
         assert!(err.contains(&dir.display().to_string()), "{err}");
     }
+    // The database file cannot be opened (here a directory has its name).
+    let dir = tmp.0.join("data");
+    std::fs::create_dir_all(dir.join("beseda.db")).expect("dir");
+    let err = failed_start(serve("127.0.0.1:0", &dir));
+    assert!(err.contains(&dir.join("beseda.db").display().to_string()), "{err}");
+    let repeats = err.matches("unable to open database file").count();
+    assert_eq!(repeats, 1, "each cause once: {err}");
 }
 
 #[test]
