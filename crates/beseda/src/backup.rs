@@ -63,8 +63,13 @@ pub async fn backup(config: &Config, to: &Path) -> Result<()> {
     let checked = beseda_store::sqlite_file::check(&partial.0).await.context("checking the copy")?;
     sync(&partial.0)?;
     // A hard link gives the name only if nothing has it (a rename would replace a file made
-    // meanwhile); the temporary name goes when `partial` drops.
-    fs::hard_link(&partial.0, to).with_context(|| format!("naming the backup {}", to.display()))?;
+    // meanwhile); the temporary name goes when `partial` drops. Where the file system has no
+    // hard links, a rename after one more look.
+    match fs::hard_link(&partial.0, to) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists && !to.exists() => fs::rename(&partial.0, to),
+        linked => linked,
+    }
+    .with_context(|| format!("naming the backup {}", to.display()))?;
     sync(to)?;
     let size = fs::metadata(to).with_context(|| format!("reading {}", to.display()))?.len();
     println!(
