@@ -1,4 +1,4 @@
-//! `beseda serve`: open the database, seed the demo, bind, run until a signal.
+//! `beseda serve`: bind the address, lock the data directory, open the database, seed the demo, run until a signal.
 
 use crate::config::{self, Config};
 use crate::datadir::{self, DataDirLock};
