@@ -25,6 +25,12 @@ pub enum StoreError {
     NotCommitted(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// The database has a migration this binary does not know: a newer Beseda wrote it.
+    #[error("upgraded by a newer Beseda (unknown migration {0}); run that version or restore a backup made before the upgrade")]
+    NewerSchema(String),
+    /// The database server could not be reached (`place` never holds a password).
+    #[error("cannot connect to {place}: {error}")]
+    Connect { place: String, error: sqlx::Error },
 }
 
 impl StoreError {

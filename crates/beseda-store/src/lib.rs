@@ -9,6 +9,7 @@ mod error;
 pub mod migrate;
 mod postgres;
 mod sqlite;
+pub mod sqlite_file;
 pub mod testing;
 mod types;
 

@@ -25,6 +25,14 @@ pub const POSTGRES: &[Migration] = migrations!("postgres": "0001_core", "0002_ro
 pub(crate) const CREATE_LEDGER: &str =
     "CREATE TABLE IF NOT EXISTS beseda_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)";
 
+/// Refuses a database a newer Beseda has migrated: a ledger name that `known` lacks.
+pub fn check_known(applied: &[String], known: &[Migration]) -> Result<(), crate::StoreError> {
+    match applied.iter().find(|name| !known.iter().any(|m| m.name == name.as_str())) {
+        Some(name) => Err(crate::StoreError::NewerSchema(name.clone())),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -52,6 +60,16 @@ mod tests {
         let listed_pg: Vec<_> = POSTGRES.iter().map(|m| m.name.to_owned()).collect();
         assert_eq!(listed_sqlite, sqlite, "a sqlite migration is not listed in migrate.rs");
         assert_eq!(listed_pg, postgres, "a postgres migration is not listed in migrate.rs");
+    }
+
+    #[test]
+    fn a_ledger_name_this_binary_does_not_know_is_refused() {
+        let applied: Vec<String> = SQLITE.iter().map(|m| m.name.to_owned()).collect();
+        assert!(check_known(&applied, SQLITE).is_ok());
+        assert!(check_known(&applied[..3], SQLITE).is_ok(), "an older database is fine");
+        let newer = [applied, vec!["9999_future".to_owned()]].concat();
+        let err = check_known(&newer, SQLITE).expect_err("refused");
+        assert!(matches!(&err, crate::StoreError::NewerSchema(n) if n == "9999_future"), "{err}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use crate::migrate;
 use crate::{Result, StoreError, StoreOptions};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::Connection;
 use std::str::FromStr;
 
 type Db = sqlx::Postgres;
@@ -17,6 +18,8 @@ const GROUP_COMMIT: bool = false;
 /// the two-key form does not share keys with the periodic jobs' one-key locks.
 const VISITOR_LOCK: Option<&str> = Some("SELECT pg_advisory_xact_lock(1, hashtext($1))");
 const MIGRATIONS: &[migrate::Migration] = migrate::POSTGRES;
+/// How long the start waits for an unreachable server before it reports it.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Locks the rows a transaction reads before it changes them.
 macro_rules! for_update {
@@ -36,7 +39,24 @@ impl SqlStore {
     pub(crate) async fn open_url(url: &str, options: &StoreOptions) -> Result<Self> {
         let connect =
             PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("bad postgres URL: {e}")))?;
-        let pool = PgPoolOptions::new().max_connections(options.max_connections.max(2)).connect_with(connect).await?;
+        // Where the server is, never the password: for the operator's error message.
+        let place = format!("PostgreSQL at {}:{}", connect.get_host(), connect.get_port());
+        // One connection first: a pool retries until its timeout and then reports only that,
+        // while this reports why (refused, unknown host, authentication…).
+        match tokio::time::timeout(CONNECT_TIMEOUT, sqlx::PgConnection::connect_with(&connect)).await {
+            Ok(Ok(probe)) => probe.close().await?,
+            Ok(Err(error)) => return Err(StoreError::Connect { place, error }),
+            Err(_) => {
+                let silent = std::io::Error::new(std::io::ErrorKind::TimedOut, "no answer within 5 s");
+                return Err(StoreError::Connect { place, error: sqlx::Error::Io(silent) });
+            }
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections.max(2))
+            .acquire_timeout(CONNECT_TIMEOUT)
+            .connect_with(connect)
+            .await
+            .map_err(|error| StoreError::Connect { place, error })?;
         Ok(Self::with_pools(pool.clone(), pool, options.clock.clone()))
     }
 }

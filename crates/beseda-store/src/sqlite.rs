@@ -61,11 +61,15 @@ impl SqlStore {
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-16000");
-        let writer = SqlitePoolOptions::new().max_connections(1).connect_with(connect.clone()).await?;
+        let file = connect.get_filename().display().to_string();
+        let cannot_open = |e: sqlx::Error| StoreError::Config(format!("cannot open the SQLite database {file}: {e}"));
+        let writer =
+            SqlitePoolOptions::new().max_connections(1).connect_with(connect.clone()).await.map_err(cannot_open)?;
         let reader = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .connect_with(connect.read_only(true))
-            .await?;
+            .await
+            .map_err(cannot_open)?;
         Ok(Self::with_pools(writer, reader, options.clock.clone()))
     }
 }

@@ -1,10 +1,13 @@
-//! The `beseda` binary: `serve`, `migrate`, `operator add|passwd`, `allowlist clear`,
-//! `print-config`.
+//! The `beseda` binary: `serve`, `migrate`, `operator add|passwd`, `backup`, `restore`,
+//! `allowlist clear`, `print-config`.
 
 mod accounts;
+mod backup;
 mod config;
+mod datadir;
 mod logging;
 mod password;
+mod print_config;
 mod serve;
 
 use anyhow::{Context, Result};
@@ -13,6 +16,7 @@ use beseda_store::{Store, StoreOptions};
 use clap::{Parser, Subcommand};
 use config::Config;
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
@@ -54,8 +58,31 @@ enum Command {
         #[command(subcommand)]
         command: AllowlistCommand,
     },
-    /// Print a commented example configuration.
-    PrintConfig,
+    /// Print the configuration in effect (defaults, file, environment), secrets hidden.
+    PrintConfig {
+        /// Print a commented example configuration instead.
+        #[arg(long)]
+        example: bool,
+    },
+    /// Write a consistent copy of the SQLite database to a new file (safe while serving).
+    Backup {
+        /// The backup file to create; an existing file is never overwritten.
+        #[arg(long)]
+        to: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Put a backup made by `beseda backup` in place as the database (the server must be stopped).
+    Restore {
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        /// Replace the database the data directory already has.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -103,18 +130,71 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
     let store = beseda_store::open(config.database_url.as_deref(), &config.data_dir, &options)
         .await
         .context("opening the database")?;
-    store.migrate().await.context("migrating the database")?;
+    store.migrate().await.map_err(|e| match e {
+        beseda_store::StoreError::NewerSchema(_) => {
+            anyhow::anyhow!("the database at {} was {e}", database_place(config))
+        }
+        e => anyhow::Error::new(e).context("migrating the database"),
+    })?;
     Ok(store)
 }
 
+/// The database for messages to the operator: its file, or its URL without the password.
+fn database_place(config: &Config) -> String {
+    match &config.database_url {
+        Some(url) => config::redact_url(url),
+        None => config.data_dir.join("beseda.db").display().to_string(),
+    }
+}
+
+/// Errors end the process with `error: <what failed>: <why>` and status 1, no backtrace.
 #[tokio::main]
-async fn main() -> Result<()> {
-    let cli = Cli::parse();
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", causes(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The error and its causes on one line, `what: why: why`, leaving out a cause whose text
+/// the line already ends with (many errors repeat their source in their own message).
+fn causes(e: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in e.chain().map(ToString::to_string) {
+        if line.is_empty() {
+            line = cause;
+        } else if !line.ends_with(&cause) {
+            line = format!("{line}: {cause}");
+        }
+    }
+    line
+}
+
+async fn run(cli: Cli) -> Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
     match cli.command {
-        Command::PrintConfig => {
+        Command::PrintConfig { example: true } => {
             print!("{}", config::EXAMPLE);
             Ok(())
+        }
+        Command::PrintConfig { example: false } => {
+            print!("{}", print_config::effective(&config)?);
+            Ok(())
+        }
+        Command::Backup { to, data_dir } => {
+            if let Some(d) = data_dir {
+                config.data_dir = d;
+            }
+            backup::backup(&config, &to).await
+        }
+        Command::Restore { from, data_dir, force } => {
+            if let Some(d) = data_dir {
+                config.data_dir = d;
+            }
+            backup::restore(&config, &from, force).await
         }
         Command::Migrate { data_dir } => {
             if let Some(d) = data_dir {

@@ -1,6 +1,7 @@
-//! `beseda serve`: open the database, seed the demo, bind, run until a signal.
+//! `beseda serve`: bind the address, lock the data directory, open the database, seed the demo, run until a signal.
 
 use crate::config::{self, Config};
+use crate::datadir::{self, DataDirLock};
 use anyhow::{Context, Result};
 use beseda_server::bus::{EventBus, LocalBus, NatsBus};
 use beseda_server::{AppState, ServerConfig};
@@ -8,11 +9,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub async fn serve(config: Config, demo: bool, config_file: Option<&std::path::Path>) -> Result<()> {
-    let store = crate::open_store(&config).await?;
-    let database = match &config.database_url {
-        Some(url) => config::redact_url(url),
-        None => config.data_dir.join("beseda.db").display().to_string(),
+    // The address first: a wrong or taken one is reported before anything touches the database.
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    // `restore` takes the same lock, so it never replaces the database under this server.
+    let _lock = match datadir::sqlite_file(&config) {
+        Some(db) => Some(DataDirLock::acquire(datadir::dir_of(&db))?),
+        None => None,
     };
+    let store = crate::open_store(&config).await?;
+    let database = crate::database_place(&config);
     tracing::info!(database = %database, backend = store.backend(), "database ready");
     if demo {
         let accounts = beseda_server::demo::seed(store.as_ref()).await.context("seeding demo data")?;
@@ -25,8 +32,6 @@ pub async fn serve(config: Config, demo: bool, config_file: Option<&std::path::P
         }
     }
     crate::accounts::first_admin(store.as_ref(), &config, config_file).await?;
-    let listener =
-        tokio::net::TcpListener::bind(&config.listen).await.with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
     let server_config = ServerConfig {
         public_origin: config.public_origin.clone().unwrap_or_else(|| format!("http://{addr}")),

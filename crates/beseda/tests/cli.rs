@@ -24,7 +24,7 @@ fn beseda(args: &[&str]) -> Command {
 
 #[test]
 fn print_config_is_a_valid_commented_example() {
-    let out = beseda(&["print-config"]).output().expect("run");
+    let out = beseda(&["print-config", "--example"]).output().expect("run");
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).expect("utf-8");
     assert!(text.lines().any(|l| l.starts_with('#')));

@@ -1140,6 +1140,9 @@ impl Store for SqlStore {
     async fn migrate(&self) -> Result<()> {
         let mut conn = self.writer.acquire().await?;
         sqlx::Executor::execute(&mut *conn, crate::migrate::CREATE_LEDGER).await?;
+        let applied: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM beseda_migrations ORDER BY name").fetch_all(&mut *conn).await?;
+        crate::migrate::check_known(&applied, MIGRATIONS)?;
         for m in MIGRATIONS {
             let done: Option<String> = sqlx::query_scalar("SELECT name FROM beseda_migrations WHERE name = $1")
                 .bind(m.name)

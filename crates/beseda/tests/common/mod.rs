@@ -498,3 +498,42 @@ pub fn image(kind: &str, w: u16, h: u16) -> String {
     }
     format!("data:image/{kind};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
 }
+
+/// Runs a command that is expected to end by itself, killing it after `secs`; returns its
+/// status, standard output and error, and how long it ran.
+pub fn run_ending(mut cmd: std::process::Command, secs: u64) -> (std::process::ExitStatus, String, String, Duration) {
+    use std::io::Read;
+    let started = std::time::Instant::now();
+    let mut child = cmd
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        if started.elapsed() > Duration::from_secs(secs) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} still ran after {secs} s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child.stdout.take().expect("stdout").read_to_string(&mut out).expect("stdout");
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
+    (status, out, err, started.elapsed())
+}
+
+/// The binary with a clean environment (no database URL or configuration from outside).
+pub fn beseda_command(args: &[&str]) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_beseda"));
+    c.args(args)
+        .env_remove("BESEDA_DATABASE_URL")
+        .env_remove("BESEDA_NATS_URL")
+        .env_remove("BESEDA_CONFIG")
+        .env("BESEDA_LOG_LEVEL", "warn");
+    c
+}
