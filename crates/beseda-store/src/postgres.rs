@@ -16,6 +16,8 @@ const GROUP_COMMIT: bool = false;
 /// start two chats). Taken first, before any row lock, so it cannot close a deadlock cycle;
 /// the two-key form does not share keys with the periodic jobs' one-key locks.
 const VISITOR_LOCK: Option<&str> = Some("SELECT pg_advisory_xact_lock(1, hashtext($1))");
+/// Writes and reads share one pool.
+const SHARED_POOL: bool = true;
 const MIGRATIONS: &[migrate::Migration] = migrate::POSTGRES;
 
 /// Locks the rows a transaction reads before it changes them.
@@ -66,3 +68,4 @@ include!("sql/mail.rs");
 include!("sql/exports.rs");
 include!("sql/stats.rs");
 include!("sql/templates.rs");
+include!("sql/observe.rs");
