@@ -53,6 +53,7 @@ pub async fn ws(
     let cursor = start_cursor(&state, q.cursor).await?;
     Ok(upgrade.read_buffer_size(16 * 1024).write_buffer_size(16 * 1024).on_upgrade(move |socket| async move {
         let _slot = slot;
+        let _open = state.metrics.hold(crate::metrics::Held::OperatorWebSocket);
         run(state, socket, cursor).await
     }))
 }
