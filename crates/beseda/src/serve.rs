@@ -49,6 +49,7 @@ pub async fn serve(config: Config, demo: bool) -> Result<()> {
             unisender: config.unisender_api_url.clone(),
         },
         demo,
+        metrics_token: config.metrics_token.clone(),
         ..ServerConfig::default()
     };
     // An unusable SMTP URL or sender stops the start rather than losing mail later.
