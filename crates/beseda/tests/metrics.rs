@@ -6,7 +6,6 @@ mod common;
 use beseda_core::state::OperatorRole;
 use beseda_server::ServerConfig;
 use common::{free_port, wait_ready, TestServer};
-use futures_util::SinkExt;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
