@@ -11,14 +11,16 @@ pub async fn healthz() -> impl IntoResponse {
     Json(json!({"status": "ok"}))
 }
 
-/// Ready when the database answers.
+/// Ready when the database answers. A database that stays down is logged with back-off.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store.ping().await {
-        Ok(()) => (StatusCode::OK, Json(json!({"status": "ready", "database": state.store.backend()}))),
-        Err(e) => {
-            tracing::warn!(error = %e, "database not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable"})))
+    let version = env!("CARGO_PKG_VERSION");
+    let ping = state.store.ping().await;
+    state.readiness_log.record("the database readiness check", &ping);
+    match ping {
+        Ok(()) => {
+            (StatusCode::OK, Json(json!({"status": "ready", "database": state.store.backend(), "version": version})))
         }
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"status": "unavailable", "version": version}))),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Beseda's transports: the Webim visitor protocol (`/l/v/m/*` and its WebSocket), Beseda's
 //! operator API with its event stream, health checks, and the route table they share.
 
+pub mod access;
 pub mod admin;
 pub mod allowlist;
 pub mod auth;
@@ -15,8 +16,10 @@ pub mod error;
 pub mod extract;
 pub mod health;
 pub mod images;
+pub mod log_backoff;
 pub mod mail;
 pub mod messenger;
+pub mod metrics;
 pub mod openapi;
 pub mod operator;
 pub mod origin;

@@ -4,10 +4,9 @@
 use crate::openapi::{self, ApiDoc};
 use crate::state::AppState;
 use crate::{admin, bot, channel, console, demo, health, messenger, operator, stored, visitor, widget};
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
-use tower_http::trace::TraceLayer;
 
 /// The operator API: documentation and handler of each route.
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
@@ -364,7 +363,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v3/{*method}", get(stored::call).post(stored::call))
         .route("/api/v4/{*method}", get(stored::call).post(stored::call))
         .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz));
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::metrics::scrape));
     if demo {
         app = app.route("/demo", get(demo::page));
     }
@@ -372,10 +372,6 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(crate::error::json_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::origin::learn))
-        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            // The route template, never the raw path or query (they carry credentials).
-            let route = req.extensions().get::<MatchedPath>().map(MatchedPath::as_str).unwrap_or("unmatched");
-            tracing::info_span!("request", method = %req.method(), route)
-        }))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::access::log))
         .with_state(state)
 }

@@ -35,16 +35,27 @@ pub async fn run_once(state: &AppState) -> Result<bool, beseda_store::StoreError
 }
 
 pub async fn run(state: AppState) {
+    let log = crate::log_backoff::LogBackoff::default();
+    // The earliest deadline seen before the last sleep: how late the next pass starts after it
+    // is the scheduler's lag.
+    let mut awaited: Option<i64> = None;
     loop {
-        if let Err(e) = run_once(&state).await {
-            tracing::warn!(error = %e, "scheduler pass failed");
+        let started = state.store.clock().now();
+        if let Some(due) = awaited.filter(|due| *due <= started) {
+            state.metrics.scheduler_lag(started - due);
+            awaited = None;
         }
+        log.record("the scheduler pass", &run_once(&state).await);
         let now = state.store.clock().now();
-        let wait = match state.store.next_timer_due().await {
+        let next = state.store.next_timer_due().await;
+        let wait = match next {
             Ok(Some(due)) if due > now => Duration::from_micros((due - now) as u64).min(MAX_SLEEP),
             Ok(Some(_)) => Duration::ZERO,
             _ => MAX_SLEEP,
         };
+        if let Ok(Some(due)) = next {
+            awaited = Some(awaited.map_or(due, |a| a.min(due)));
+        }
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
             _ = state.wake.notified() => {}

@@ -55,6 +55,8 @@ pub struct ServerConfig {
     pub api_urls: ApiUrls,
     /// Delays before the retries of a CRM call.
     pub crm_retry_delays: Vec<Duration>,
+    /// Bearer token that `/metrics` requires when set (otherwise loopback clients only).
+    pub metrics_token: Option<String>,
 }
 
 /// Addresses of the external services Beseda calls (deployment settings: a proxy, or a local
@@ -128,6 +130,7 @@ impl Default for ServerConfig {
             mail_retry_delays: [60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
             api_urls: ApiUrls::default(),
             crm_retry_delays: [60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
+            metrics_token: None,
         }
     }
 }
@@ -184,15 +187,21 @@ pub struct AppState {
     pub origin: Arc<crate::origin::PublicOrigin>,
     /// Long-lived connections per client address.
     pub connections: Arc<crate::connections::Connections>,
+    /// Counters, gauges and histograms served at `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
+    /// Failing readiness probes, logged with back-off.
+    pub readiness_log: Arc<crate::log_backoff::LogBackoff>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, config: ServerConfig) -> Self {
         Self {
+            metrics: Arc::new(crate::metrics::Metrics::new(store.clone())),
             store,
             bus,
             origin: Arc::new(crate::origin::PublicOrigin::new(&config.public_origin)),
             connections: Arc::default(),
+            readiness_log: Arc::default(),
             config: Arc::new(config),
             closing: Closing::default(),
             wake: Arc::new(tokio::sync::Notify::new()),
@@ -235,11 +244,13 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<usize, beseda_store::StoreError>>,
 {
+    let log = crate::log_backoff::LogBackoff::default();
+    let what = format!("delivering {what}");
     loop {
-        match pass().await {
-            Ok(n) if n > 0 => continue,
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, what, "delivery pass failed"),
+        let result = pass().await;
+        log.record(&what, &result);
+        if result.is_ok_and(|n| n > 0) {
+            continue;
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(200)) => {}
@@ -253,13 +264,14 @@ where
 /// least the last 1000 items and the last hour of each session).
 pub async fn maintenance(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
+    let log = crate::log_backoff::LogBackoff::default();
     loop {
         tick.tick().await;
         state.bus.sweep();
-        match state.store.prune_session_events(1000, 3600 * 1_000_000).await {
-            Ok(n) if n > 0 => tracing::debug!(pruned = n, "pruned visit-session log"),
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "pruning the visit-session log failed"),
+        let result = state.store.prune_session_events(1000, 3600 * 1_000_000).await;
+        log.record("pruning the visit-session log", &result);
+        if let Ok(n @ 1..) = result {
+            tracing::debug!(pruned = n, "pruned visit-session log");
         }
     }
 }

@@ -301,6 +301,12 @@ pub trait Store: Send + Sync + 'static {
     /// (transactions, changes) committed so far by the group committer, on a backend that has
     /// one (SQLite); more changes than transactions means commits were shared.
     fn group_commit_counts(&self) -> Option<(u64, u64)>;
+    /// The group committer's transactions with their batch sizes, where the backend has one.
+    fn group_commit_stats(&self) -> Option<CommitStats>;
+    /// Use of each connection pool.
+    fn pool_stats(&self) -> Vec<PoolStats>;
+    /// Unfinished outbox rows by kind, and pending chat event handler calls as `webhook_call`.
+    async fn outbox_backlog(&self) -> Result<Vec<(String, i64)>>;
     /// The clock every operation reads.
     fn clock(&self) -> Arc<dyn Clock>;
 

@@ -17,6 +17,8 @@ const GROUP_COMMIT: bool = false;
 /// start two chats). Taken first, before any row lock, so it cannot close a deadlock cycle;
 /// the two-key form does not share keys with the periodic jobs' one-key locks.
 const VISITOR_LOCK: Option<&str> = Some("SELECT pg_advisory_xact_lock(1, hashtext($1))");
+/// Writes and reads share one pool.
+const SHARED_POOL: bool = true;
 const MIGRATIONS: &[migrate::Migration] = migrate::POSTGRES;
 /// How long the start waits for an unreachable server before it reports it.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -87,3 +89,4 @@ include!("sql/exports.rs");
 include!("sql/stats.rs");
 include!("sql/templates.rs");
 include!("sql/accounts.rs");
+include!("sql/observe.rs");

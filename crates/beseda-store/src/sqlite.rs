@@ -17,6 +17,8 @@ const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
 const GROUP_COMMIT: bool = true;
 /// Visitor-side changes need no lock of their own: SQLite has one writer.
 const VISITOR_LOCK: Option<&str> = None;
+/// A writer pool of one connection and a reader pool.
+const SHARED_POOL: bool = false;
 const MIGRATIONS: &[migrate::Migration] = migrate::SQLITE;
 
 /// SQLite serialises writers itself; no row locks.
@@ -100,6 +102,7 @@ include!("sql/exports.rs");
 include!("sql/stats.rs");
 include!("sql/templates.rs");
 include!("sql/accounts.rs");
+include!("sql/observe.rs");
 
 #[cfg(test)]
 mod group_commit_tests {
@@ -174,6 +177,9 @@ mod group_commit_tests {
         assert_eq!(c.expect("c"), "c");
         assert_eq!(keys(&store).await, ["a", "c"], "b's row was rolled back to its savepoint; a and c committed");
         assert_eq!(store.group_commit_counts(), Some((1, 3)), "one transaction carried the three changes");
+        let stats = store.group_commit_stats().expect("stats");
+        assert_eq!(stats.batches.first(), Some(&(1, 0)), "no transaction of one change");
+        assert_eq!(stats.batches[2], (4, 1), "the batch of three is in the bucket up to 4");
     }
 
     #[tokio::test]

@@ -607,3 +607,23 @@ pub enum AvatarChange {
     /// An uploaded image (`data:` URL), shown at `path`.
     Upload { data: String, path: String },
 }
+
+/// What the group committer has done: transactions, the changes they carried, and how many
+/// transactions carried at most each bucket's number of changes (cumulative, ascending).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommitStats {
+    pub transactions: u64,
+    pub changes: u64,
+    pub batches: Vec<(u64, u64)>,
+}
+
+/// One connection pool's use now.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolStats {
+    /// `writer` and `reader` on SQLite, `main` on PostgreSQL.
+    pub pool: &'static str,
+    /// Open connections, in use or idle.
+    pub size: u32,
+    pub idle: u32,
+    pub max: u32,
+}

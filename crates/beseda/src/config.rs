@@ -1,7 +1,7 @@
 //! Deployment settings: defaults in code → optional TOML file → `BESEDA_*` environment
 //! variables → command-line flags. None of these is editable from the UI.
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -33,6 +33,7 @@ pub struct Config {
     pub zoho_api_url: String,
     pub zoho_accounts_url: String,
     pub unisender_api_url: String,
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Config {
@@ -63,6 +64,7 @@ impl Default for Config {
             zoho_api_url: "https://www.zohoapis.com".into(),
             zoho_accounts_url: "https://accounts.zoho.com".into(),
             unisender_api_url: "https://api.unisender.com".into(),
+            metrics_token: None,
         }
     }
 }
@@ -88,9 +90,15 @@ data_dir = "./data"
 # addresses never change it.
 # trusted_proxies = ["127.0.0.1", "::1"]
 
-# Log level (error, warn, info, debug, trace or a tracing filter) and format (text or json).
+# Log level (error, warn, info, debug, trace or off, or a filter of target=level directives
+# such as "info,beseda::access=warn") and format (text or json). At info every request writes
+# one access line (target beseda::access). See docs/operations.md.
 log_level = "info"
 log_format = "text"
+
+# GET /metrics (Prometheus/OpenMetrics text) answers loopback clients only; with a token it
+# answers only requests with "Authorization: Bearer <token>", from any address.
+# metrics_token = ""
 
 # SQLite durability: "full" flushes every commit to disk before it is acknowledged;
 # "normal" survives a process crash but may lose the last commits on power loss.
@@ -155,6 +163,7 @@ impl Config {
             None => Config::default(),
         };
         config.apply_env(|k| std::env::var(k).ok())?;
+        config.validate()?;
         Ok(config)
     }
 
@@ -237,8 +246,44 @@ impl Config {
         if let Some(v) = var("BESEDA_MAX_BODY_BYTES") {
             self.max_body_bytes = v.parse().context("BESEDA_MAX_BODY_BYTES must be a number")?;
         }
+        if let Some(v) = var("BESEDA_METRICS_TOKEN") {
+            self.metrics_token = Some(v);
+        }
         Ok(())
     }
+
+    /// Refuses settings that would only fail later, or silently do something else.
+    fn validate(&mut self) -> Result<()> {
+        if !LOG_FORMATS.contains(&self.log_format.as_str()) {
+            bail!("log_format (BESEDA_LOG_FORMAT) must be `text` or `json`, not `{}`", self.log_format);
+        }
+        if !valid_log_filter(&self.log_level) {
+            bail!(
+                "log_level (BESEDA_LOG_LEVEL) must be one of {} or target=level directives such as \
+                 `info,beseda::access=warn`, not `{}`",
+                LOG_LEVELS.join(", "),
+                self.log_level
+            );
+        }
+        if self.metrics_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
+            self.metrics_token = None;
+        }
+        Ok(())
+    }
+}
+
+const LOG_FORMATS: [&str; 2] = ["text", "json"];
+const LOG_LEVELS: [&str; 6] = ["error", "warn", "info", "debug", "trace", "off"];
+
+/// A level, or comma-separated directives each a level or `target=level`, that the tracing
+/// filter accepts. (The filter alone would take a bare word such as `loud` as a target name.)
+fn valid_log_filter(filter: &str) -> bool {
+    let is_level = |l: &str| LOG_LEVELS.iter().any(|k| k.eq_ignore_ascii_case(l.trim()));
+    let directives_ok = filter.split(',').filter(|d| !d.trim().is_empty()).all(|d| match d.rsplit_once('=') {
+        Some((target, level)) => !target.trim().is_empty() && is_level(level),
+        None => is_level(d),
+    });
+    directives_ok && !filter.trim().is_empty() && tracing_subscriber::EnvFilter::try_new(filter).is_ok()
 }
 
 /// A database or SMTP URL safe to log: the password is replaced.
@@ -285,6 +330,22 @@ mod tests {
         );
         let bad = Config::default().apply_env(|k| (k == "BESEDA_TRUSTED_PROXIES").then(|| "proxy.local".to_owned()));
         assert!(bad.is_err());
+    }
+
+    #[test]
+    fn log_settings_are_checked() {
+        for good in ["info", "WARN", "off", "info,beseda::access=warn", "beseda=debug"] {
+            assert!(valid_log_filter(good), "{good}");
+        }
+        for bad in ["loud", "", "info,loud", "beseda=loud", "=info"] {
+            assert!(!valid_log_filter(bad), "{bad}");
+        }
+        let mut c = Config { log_format: "xml".into(), ..Config::default() };
+        let e = c.validate().expect_err("xml").to_string();
+        assert!(e.contains("log_format") && e.contains("json"), "{e}");
+        let mut c = Config { log_level: "loud".into(), ..Config::default() };
+        let e = c.validate().expect_err("loud").to_string();
+        assert!(e.contains("log_level") && e.contains("debug"), "{e}");
     }
 
     #[test]

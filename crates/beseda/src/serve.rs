@@ -55,6 +55,7 @@ pub async fn serve(config: Config, demo: bool, config_file: Option<&std::path::P
             unisender: config.unisender_api_url.clone(),
         },
         demo,
+        metrics_token: config.metrics_token.clone(),
         ..ServerConfig::default()
     };
     // An unusable SMTP URL or sender stops the start rather than losing mail later.

@@ -236,7 +236,10 @@ pub async fn call(
         }
         _ => parse_call(&name, &body)?,
     };
-    let (_, changes) = state.store.bot_call(bot.operator_id, chat, &call).await?;
+    let (message, changes) = state.store.bot_call(bot.operator_id, chat, &call).await?;
+    if message.is_some() {
+        state.metrics.message(crate::metrics::Author::Bot);
+    }
     state.publish(&changes);
     Ok(Json(json!({"result": "ok"})))
 }
@@ -261,6 +264,7 @@ async fn send_to_session(state: &AppState, bot: &BotRecord, body: &Value) -> Res
         return Err(BotError::wrong("a message to a session is an operator text or a keyboard"));
     };
     let (chat, changes) = state.store.bot_send_to_session(bot.operator_id, &session, &msg, timeout).await?;
+    state.metrics.message(crate::metrics::Author::Bot);
     state.publish(&changes);
     Ok(Json(json!({"result": "ok", "chat_id": chat.0})))
 }

@@ -4,6 +4,7 @@
 //! retried after the configured delays; when an event finally fails the chat is handed to
 //! humans (§4.3).
 
+use crate::metrics::{Outcome as Delivery, Worker};
 use crate::state::AppState;
 use beseda_core::bot_wire;
 use beseda_core::ids::hex_id;
@@ -152,6 +153,16 @@ fn v1_reply(body: &[u8]) -> Option<Vec<BotCall>> {
 async fn deliver(state: &AppState, d: BotDelivery) -> Result<(), beseda_store::StoreError> {
     let outcome = attempt(state, &d).await;
     let retries = &state.config.bot_retry_delays;
+    let retry_left = (d.attempts as usize) < retries.len();
+    state.metrics.delivery(
+        Worker::Bots,
+        match &outcome {
+            Outcome::Delivered(_) => Delivery::Delivered,
+            Outcome::Retryable(_) if retry_left => Delivery::Retried,
+            Outcome::Retryable(_) if !d.notify_only => Delivery::Dead,
+            Outcome::Retryable(_) | Outcome::Final(_) => Delivery::Failed,
+        },
+    );
     match outcome {
         Outcome::Delivered(reply) => {
             state.store.bot_event_delivered(d.outbox_id).await?;
@@ -166,7 +177,7 @@ async fn deliver(state: &AppState, d: BotDelivery) -> Result<(), beseda_store::S
             }
             Ok(())
         }
-        Outcome::Retryable(why) if (d.attempts as usize) < retries.len() => {
+        Outcome::Retryable(why) if retry_left => {
             let delay = retries[d.attempts as usize];
             tracing::info!(chat = d.chat_id.0, attempt = d.attempts + 1, reason = %why, "bot event will be retried");
             state.store.outbox_retry(d.outbox_id, delay.as_micros() as i64, &why).await

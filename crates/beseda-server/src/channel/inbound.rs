@@ -276,6 +276,9 @@ pub(crate) async fn post_message(
         }
         Inbound::KeyboardResponse { request, button } => state.store.keyboard_response(&ctx, request, button).await?,
     };
+    if !matches!(inbound, Inbound::KeyboardResponse { .. }) {
+        state.metrics.message(crate::metrics::Author::Visitor);
+    }
     state.publish(&changes);
     let chat = state.store.current_chat(&ctx.visitor_id, &ctx.location).await?.ok_or_else(|| wrong("no chat"))?;
     let message_id = match inbound {

@@ -5,6 +5,7 @@
 
 use super::signature;
 use crate::bot::delivery::signed_body;
+use crate::metrics::{Outcome, Worker};
 use crate::outbound::{self, post_to, Attempt};
 use crate::state::AppState;
 use beseda_store::OutboxClaim;
@@ -32,6 +33,7 @@ async fn deliver(state: &AppState, c: OutboxClaim) -> Result<(), beseda_store::S
     let key = c.payload["channel"].as_str().unwrap_or_default().to_owned();
     let channel = state.store.channel(&key).await?.filter(|ch| ch.kind != "custom" || !ch.callback_url.is_empty());
     let Some(channel) = channel else {
+        state.metrics.delivery(Worker::Channels, Outcome::Failed);
         return state.store.outbox_done(c.id, Some("the channel has no callback URL")).await;
     };
     let retries = &state.config.channel_retry_delays;
@@ -41,9 +43,11 @@ async fn deliver(state: &AppState, c: OutboxClaim) -> Result<(), beseda_store::S
         let body = signed_body(&c.payload["body"], &state.origin.get(), &channel.secret);
         crate::messenger::deliver(state, &channel, &body).await
     };
+    let retry_left = (c.attempts as usize) < retries.len();
+    state.metrics.delivery(Worker::Channels, Outcome::of(&result, retry_left));
     match result {
         Attempt::Delivered(_) => state.store.outbox_done(c.id, None).await,
-        Attempt::Retry { why, .. } if (c.attempts as usize) < retries.len() => {
+        Attempt::Retry { why, .. } if retry_left => {
             state.store.outbox_retry(c.id, retries[c.attempts as usize].as_micros() as i64, &why).await
         }
         Attempt::Retry { why, .. } | Attempt::Final { why, .. } => {

@@ -10,6 +10,7 @@ pub mod unisender;
 mod zendesk;
 mod zoho;
 
+use crate::metrics::{Outcome, Worker};
 use crate::outbound::Attempt;
 use crate::state::AppState;
 use beseda_core::ids::ChatId;
@@ -96,9 +97,12 @@ pub async fn deliver_once(state: &AppState) -> Result<usize, StoreError> {
                 continue;
             }
             let delays = &state.config.crm_retry_delays;
-            match call(state, kind, &claim).await? {
+            let attempt = call(state, kind, &claim).await?;
+            let retry_left = (claim.attempts as usize) < delays.len();
+            state.metrics.delivery(Worker::Crm, Outcome::of(&attempt, retry_left));
+            match attempt {
                 Attempt::Delivered(_) => state.store.outbox_done(claim.id, None).await?,
-                Attempt::Retry { why, retry_after, .. } if (claim.attempts as usize) < delays.len() => {
+                Attempt::Retry { why, retry_after, .. } if retry_left => {
                     tracing::info!(kind, attempt = claim.attempts + 1, "CRM call will be retried");
                     let delay = retry_after.unwrap_or(delays[claim.attempts as usize]).min(Duration::from_secs(3600));
                     state.store.outbox_retry(claim.id, delay.as_micros() as i64, &why).await?;

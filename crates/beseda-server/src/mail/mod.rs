@@ -9,6 +9,7 @@ mod compose;
 pub mod daily;
 mod templates;
 
+use crate::metrics::{Outcome, Worker};
 use crate::state::{AppState, ServerConfig};
 use beseda_store::StoreError;
 use compose::{Composed, Mail};
@@ -94,15 +95,27 @@ pub async fn deliver_once(state: &AppState, mailer: &Mailer) -> Result<usize, St
             handled += 1;
             let mail = match compose::compose(state, kind, &claim.payload).await? {
                 Composed::Skip(why) => {
+                    state.metrics.delivery(Worker::Mail, Outcome::Failed);
                     state.store.outbox_done(claim.id, Some(why)).await?;
                     continue;
                 }
                 Composed::Send(mail) => mail,
             };
             let delays = &state.config.mail_retry_delays;
-            match send(mailer, mail).await {
+            let sent = send(mailer, mail).await;
+            let retry_left = (claim.attempts as usize) < delays.len();
+            state.metrics.delivery(
+                Worker::Mail,
+                match &sent {
+                    Ok(()) => Outcome::Delivered,
+                    Err(Failure::Temporary(_)) if retry_left => Outcome::Retried,
+                    Err(Failure::Temporary(_)) => Outcome::Dead,
+                    Err(Failure::Permanent(_)) => Outcome::Failed,
+                },
+            );
+            match sent {
                 Ok(()) => state.store.outbox_done(claim.id, None).await?,
-                Err(Failure::Temporary(why)) if (claim.attempts as usize) < delays.len() => {
+                Err(Failure::Temporary(why)) if retry_left => {
                     tracing::info!(kind, attempt = claim.attempts + 1, "e-mail will be retried");
                     let delay = delays[claim.attempts as usize].as_micros() as i64;
                     state.store.outbox_retry(claim.id, delay, &why).await?;

@@ -112,6 +112,7 @@ pub async fn send(
     let msg = OperatorMessage { client_side_id: b.client_side_id, text: b.text, markdown: false, keyboard: b.keyboard };
     let (message_id, changes) =
         state.store.operator_message(who.operator.id, ChatId(id), &msg).await.map_err(ApiError::operator)?;
+    state.metrics.message(crate::metrics::Author::Operator);
     state.publish(&changes);
     Ok(Json(json!({"result": "ok", "messageId": message_id.as_str()})))
 }

@@ -55,6 +55,7 @@ pub async fn ws(
     let viewer = Viewer { operator: who.operator.id.0, token_hash: who.token_hash };
     Ok(upgrade.read_buffer_size(16 * 1024).write_buffer_size(16 * 1024).on_upgrade(move |socket| async move {
         let _slot = slot;
+        let _open = state.metrics.hold(crate::metrics::Held::OperatorWebSocket);
         run(state, socket, cursor, viewer).await
     }))
 }

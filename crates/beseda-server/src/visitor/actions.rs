@@ -2,6 +2,7 @@
 
 use super::page;
 use crate::error::{ApiError, ApiResult};
+use crate::metrics::Author;
 use crate::params::Params;
 use crate::state::AppState;
 use axum::extract::State;
@@ -28,6 +29,9 @@ pub async fn handler(State(state): State<AppState>, p: Params) -> ApiResult<Json
     let outcome = run(&state, &page, &action, &p).await;
     match outcome {
         Ok(changes) => {
+            if matches!(action.as_str(), "chat.message" | "sticker" | "chat.offline_message") {
+                state.metrics.message(Author::Visitor);
+            }
             state.publish(&changes);
             Ok(ok())
         }

@@ -18,6 +18,7 @@ pub async fn delta(State(state): State<AppState>, _slot: Slot, p: Params) -> Api
         return init::init(&state, &p).await;
     }
     let page = page::from_params(&state, &p).await?;
+    let _held = state.metrics.hold(crate::metrics::Held::LongPoll);
     // A malformed `since` is treated like a missing one: the client gets a full update.
     let since = p.get("since").and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
     let immediately = p.flag("respond-immediately").unwrap_or(false);

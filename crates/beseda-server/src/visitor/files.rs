@@ -184,6 +184,7 @@ pub async fn upload(
         .map(str::to_owned)
         .unwrap_or_else(beseda_core::ids::hex_id);
     let (guid, changes) = state.store.store_upload(&page.ctx(), &new, &csid).await.map_err(ApiError::visitor)?;
+    state.metrics.message(crate::metrics::Author::Visitor);
     state.publish(&changes);
     let record = state
         .store

@@ -5,6 +5,7 @@
 
 use super::{delta, page};
 use crate::connections::Slot;
+use crate::metrics::Held;
 use crate::params::Params;
 use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
@@ -26,6 +27,7 @@ pub async fn handler(State(state): State<AppState>, slot: Slot, ws: WebSocketUpg
     let since = p.get("since").and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
     ws.read_buffer_size(BUFFER_BYTES).write_buffer_size(BUFFER_BYTES).on_upgrade(move |socket| async move {
         let _slot = slot;
+        let _open = state.metrics.hold(Held::VisitorWebSocket);
         match auth {
             Ok(page) => run(state, socket, page, since).await,
             Err(_) => reject(socket).await,

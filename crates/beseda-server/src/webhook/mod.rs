@@ -9,6 +9,7 @@
 
 mod body;
 
+use crate::metrics::Outcome;
 use crate::outbound::{self, post_to, Attempt};
 use crate::state::AppState;
 use beseda_core::ids::{hex_id, ChatId};
@@ -122,6 +123,13 @@ fn outcome(state: &AppState, call: &WebhookDelivery, attempt: Attempt) -> Webhoo
 
 async fn deliver(state: &AppState, call: WebhookDelivery, secret: &str) -> Result<(), StoreError> {
     let result = outcome(state, &call, attempt(state, &call, secret).await);
+    let (counted, status) = match &result {
+        WebhookOutcome::Delivered => (Outcome::Delivered, Some(200)),
+        WebhookOutcome::Retry { status, .. } => (Outcome::Retried, *status),
+        WebhookOutcome::GiveUp { dead: true, status, .. } => (Outcome::Dead, *status),
+        WebhookOutcome::GiveUp { dead: false, status, .. } => (Outcome::Failed, *status),
+    };
+    state.metrics.webhook_attempt(counted, status);
     match &result {
         WebhookOutcome::Delivered => {}
         WebhookOutcome::Retry { status, .. } => {

@@ -3193,6 +3193,18 @@ impl Store for SqlStore {
         self.group.as_ref().map(|g| g.counts.read())
     }
 
+    fn group_commit_stats(&self) -> Option<CommitStats> {
+        self.group.as_ref().map(|g| g.counts.stats())
+    }
+
+    fn pool_stats(&self) -> Vec<PoolStats> {
+        self.pools_in_use()
+    }
+
+    async fn outbox_backlog(&self) -> Result<Vec<(String, i64)>> {
+        self.count_backlog().await
+    }
+
     fn clock(&self) -> std::sync::Arc<dyn beseda_core::time::Clock> {
         self.clock.clone()
     }

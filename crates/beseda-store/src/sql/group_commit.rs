@@ -40,17 +40,43 @@ impl GroupCommit {
     }
 }
 
-/// Transactions committed by the writer task and the changes they carried.
+/// Upper bounds of the batch-size buckets: powers of two up to [`GROUP_COMMIT_MAX`].
+const BATCH_BUCKETS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+
+/// Transactions committed by the writer task, the changes they carried, and how many
+/// transactions fell in each batch-size bucket.
 #[derive(Default)]
 struct CommitCounts {
     transactions: AtomicU64,
     changes: AtomicU64,
+    batches: [AtomicU64; BATCH_BUCKETS.len()],
 }
 
 impl CommitCounts {
+    fn record(&self, changes: u64) {
+        self.transactions.fetch_add(1, Ordering::Relaxed);
+        self.changes.fetch_add(changes, Ordering::Relaxed);
+        let bucket = BATCH_BUCKETS.iter().position(|b| changes <= *b).unwrap_or(BATCH_BUCKETS.len() - 1);
+        self.batches[bucket].fetch_add(1, Ordering::Relaxed);
+    }
+
     /// (transactions, changes).
     fn read(&self) -> (u64, u64) {
         (self.transactions.load(Ordering::Relaxed), self.changes.load(Ordering::Relaxed))
+    }
+
+    fn stats(&self) -> crate::CommitStats {
+        let (transactions, changes) = self.read();
+        let mut cumulative = 0;
+        let batches = BATCH_BUCKETS
+            .iter()
+            .zip(&self.batches)
+            .map(|(bound, n)| {
+                cumulative += n.load(Ordering::Relaxed);
+                (*bound, cumulative)
+            })
+            .collect();
+        crate::CommitStats { transactions, changes, batches }
     }
 }
 
@@ -65,8 +91,7 @@ async fn group_commit_loop(
         let mut settles = Vec::with_capacity(batch.len());
         let outcome = commit_batch(&pool, batch.drain(..), &mut settles).await;
         if outcome.is_ok() {
-            counts.transactions.fetch_add(1, Ordering::Relaxed);
-            counts.changes.fetch_add(n, Ordering::Relaxed);
+            counts.record(n);
         }
         let reason = outcome.err().map(|e| {
             tracing::error!(error = %e, changes = n, "a group commit failed; its changes were not written");
