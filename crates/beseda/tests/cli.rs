@@ -32,6 +32,26 @@ fn print_config_is_a_valid_commented_example() {
     assert_eq!(parsed["listen"].as_str(), Some("127.0.0.1:8080"));
 }
 
+/// packaging/beseda.toml (the Debian package's /etc/beseda/beseda.toml) is the example
+/// of `print-config` under a header, with the package's data directory; the binary accepts it.
+#[test]
+fn the_packaged_config_is_the_example_with_the_package_data_dir() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../packaging/beseda.toml");
+    let packaged = std::fs::read_to_string(path).expect("packaging/beseda.toml");
+    let example = String::from_utf8(beseda(&["print-config"]).output().expect("run").stdout).expect("utf-8");
+    let expected = example.replacen("data_dir = \"./data\"", "data_dir = \"/var/lib/beseda\"", 1);
+    assert_ne!(expected, example);
+    let header = packaged.strip_suffix(expected.as_str()).unwrap_or_else(|| {
+        panic!("packaging/beseda.toml must end with `beseda print-config` with data_dir = \"/var/lib/beseda\"")
+    });
+    assert!(header.lines().all(|l| l.starts_with('#')), "only comments before the example");
+    let packaged: toml::Value = toml::from_str(&packaged).expect("valid TOML");
+    assert_eq!(packaged["data_dir"].as_str(), Some("/var/lib/beseda"));
+    assert_eq!(packaged["listen"].as_str(), Some("127.0.0.1:8080"));
+    let out = beseda(&["--config", path, "print-config"]).output().expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 #[test]
 fn unknown_database_schemes_are_a_clear_error() {
     let out = beseda(&["migrate"]).env("BESEDA_DATABASE_URL", "mysql://localhost/beseda").output().expect("run");
