@@ -6,6 +6,7 @@ use anyhow::{bail, Context, Result};
 use beseda_core::state::OperatorRole;
 use beseda_server::auth;
 use beseda_store::{NewOperator, Store, StoreError};
+use std::io::IsTerminal;
 
 /// Environment variables that create the first administrator of an installation that has
 /// none (container-style deployments). The password may come from a file (a mounted secret).
@@ -93,15 +94,27 @@ pub async fn first_admin(store: &dyn Store, config: &Config, config_file: Option
             bail!("{ADMIN_EMAIL_VAR} is set but neither {ADMIN_PASSWORD_VAR} nor {ADMIN_PASSWORD_FILE_VAR}")
         }
         _ => {
-            eprintln!("{}", first_admin_hint(config, config_file));
-            tracing::warn!("no administrator yet: nobody can log in to /admin");
+            let command = first_admin_command(config, config_file);
+            if std::io::stderr().is_terminal() {
+                eprintln!(
+                    "\nThis installation has no administrator yet. Create the first one (it asks for the \
+                     password,\nor reads it from standard input):\n\n    {command}\n\nor start the server with \
+                     {ADMIN_EMAIL_VAR} and {ADMIN_PASSWORD_VAR} (or {ADMIN_PASSWORD_FILE_VAR}) set.\n"
+                );
+            }
+            // Also as a log line: a container's log may be all anyone reads (and may be JSON).
+            tracing::warn!(
+                "no administrator yet: create the first one with `{command}` (the password comes from standard \
+                 input), or start with {ADMIN_EMAIL_VAR} and {ADMIN_PASSWORD_VAR} set"
+            );
             Ok(())
         }
     }
 }
 
-/// How to create the first administrator, with the same configuration as this server.
-fn first_admin_hint(config: &Config, config_file: Option<&std::path::Path>) -> String {
+/// The command that creates the first administrator, with the same configuration as this
+/// server.
+fn first_admin_command(config: &Config, config_file: Option<&std::path::Path>) -> String {
     let mut cmd = String::from("beseda");
     if let Some(file) = config_file {
         cmd.push_str(&format!(" --config {}", file.display()));
@@ -110,11 +123,7 @@ fn first_admin_hint(config: &Config, config_file: Option<&std::path::Path>) -> S
     if config.database_url.is_none() && config_file.is_none() {
         cmd.push_str(&format!(" --data-dir {}", config.data_dir.display()));
     }
-    format!(
-        "\nThis installation has no administrator yet. Create the first one (it asks for the password,\n\
-         or reads it from standard input):\n\n    {cmd}\n\n\
-         or start the server with {ADMIN_EMAIL_VAR} and {ADMIN_PASSWORD_VAR} (or {ADMIN_PASSWORD_FILE_VAR}) set.\n"
-    )
+    cmd
 }
 
 #[cfg(test)]
@@ -124,10 +133,10 @@ mod tests {
     #[test]
     fn the_hint_names_the_data_dir_or_the_config_file_in_use() {
         let config = Config { data_dir: "/srv/beseda".into(), ..Config::default() };
-        let hint = first_admin_hint(&config, None);
+        let hint = first_admin_command(&config, None);
         assert!(hint.contains("operator add --role admin"), "{hint}");
         assert!(hint.contains("--data-dir /srv/beseda"), "{hint}");
-        let hint = first_admin_hint(&config, Some(std::path::Path::new("/etc/beseda/beseda.toml")));
+        let hint = first_admin_command(&config, Some(std::path::Path::new("/etc/beseda/beseda.toml")));
         assert!(hint.contains("beseda --config /etc/beseda/beseda.toml operator add"), "{hint}");
         assert!(!hint.contains("--data-dir"), "{hint}");
     }
