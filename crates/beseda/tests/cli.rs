@@ -38,7 +38,8 @@ fn print_config_is_a_valid_commented_example() {
 fn the_packaged_config_is_the_example_with_the_package_data_dir() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../packaging/beseda.toml");
     let packaged = std::fs::read_to_string(path).expect("packaging/beseda.toml");
-    let example = String::from_utf8(beseda(&["print-config", "--example"]).output().expect("run").stdout).expect("utf-8");
+    let example =
+        String::from_utf8(beseda(&["print-config", "--example"]).output().expect("run").stdout).expect("utf-8");
     let expected = example.replacen("data_dir = \"./data\"", "data_dir = \"/var/lib/beseda\"", 1);
     assert_ne!(expected, example);
     let header = packaged.strip_suffix(expected.as_str()).unwrap_or_else(|| {
