@@ -7,7 +7,7 @@ use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::operator::profile::{save_card, CardBody};
-use crate::operator::session::{operator_json, OperatorAuth};
+use crate::operator::session::{operator_json, set_password, OperatorAuth};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -188,9 +188,7 @@ pub async fn reset_password(
 ) -> ApiResult<Json<Value>> {
     let target = access_target(&state, &who, id).await?;
     let password = auth::one_time_password();
-    let hash = auth::hash_password(password.clone()).await.map_err(|e| ApiError::internal(e.as_str()))?;
-    let changes = state.store.set_operator_password(target.id, &hash, true, None).await.map_err(account_error)?;
-    state.publish(&changes);
+    set_password(&state, target.id, password.clone(), true, None).await?;
     Ok(Json(json!({"temporaryPassword": password})))
 }
 

@@ -130,10 +130,7 @@ pub async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Op
     match c.new_password {
         Some(new) => {
             auth::check_new_password(&new, &c.password)?;
-            let hash = auth::hash_password(new).await.map_err(|e| ApiError::internal(e.as_str()))?;
-            let changes =
-                state.store.set_operator_password(operator.id, &hash, false, None).await.map_err(ApiError::operator)?;
-            state.publish(&changes);
+            set_password(state, operator.id, new, false, None).await?;
             operator.must_change_password = false;
         }
         None if operator.must_change_password => {
@@ -234,8 +231,7 @@ pub async fn change_password(
     who: OperatorAuth,
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    let body: PasswordChange = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))?;
+    let body: PasswordChange = crate::admin::parse(&body)?;
     let (_, hash) = state
         .store
         .operator_login(&who.operator.email)
@@ -246,14 +242,28 @@ pub async fn change_password(
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong-password", "the current password is wrong"));
     }
     auth::check_new_password(&body.new_password, &body.current_password)?;
-    let hash = auth::hash_password(body.new_password).await.map_err(|e| ApiError::internal(e.as_str()))?;
-    let changes = state
-        .store
-        .set_operator_password(who.operator.id, &hash, false, Some(&who.token_hash))
-        .await
-        .map_err(ApiError::operator)?;
-    state.publish(&changes);
+    set_password(&state, who.operator.id, body.new_password, false, Some(&who.token_hash)).await?;
     Ok(Json(json!({"result": "ok"})))
+}
+
+/// Stores a new password (hashed off the async threads) and publishes the end of the sessions
+/// and tokens it ends (all of the operator's but `keep_token`).
+pub async fn set_password(
+    state: &AppState,
+    id: beseda_core::ids::OperatorId,
+    password: String,
+    must_change: bool,
+    keep_token: Option<&str>,
+) -> ApiResult<()> {
+    let hash = auth::hash_password(password).await.map_err(|e| ApiError::internal(e.as_str()))?;
+    let changes = state.store.set_operator_password(id, &hash, must_change, keep_token).await.map_err(|e| match e {
+        beseda_store::StoreError::NotFound => {
+            ApiError::new(StatusCode::NOT_FOUND, "operator-not-found", "no such operator")
+        }
+        other => ApiError::operator(other),
+    })?;
+    state.publish(&changes);
+    Ok(())
 }
 
 #[derive(Deserialize)]
