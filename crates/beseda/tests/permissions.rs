@@ -61,7 +61,12 @@ fn routes(chat: i64, operator: i64) -> Vec<(&'static str, String, Access, Option
         ("DELETE", "/api/operator/v1/templates/999999".into(), Anyone, None),
         ("PUT", "/api/operator/v1/profile".into(), Anyone, Some(json!({"name": "Я", "email": "me@x.io"}))),
         ("GET", "/api/admin/v1/settings".into(), AdminOnly, None),
-        ("PUT", "/api/admin/v1/settings".into(), AdminOnly, Some(json!({"name": "Changed by a test"}))),
+        (
+            "PUT",
+            "/api/admin/v1/settings".into(),
+            AdminOnly,
+            Some(json!(beseda_core::settings::OrgSettings { name: "Changed by a test".into(), ..Default::default() })),
+        ),
         ("PUT", "/api/admin/v1/departments/{key}".replace("{key}", "newdep"), AdminOnly, Some(json!({"name": "New"}))),
         (
             "PUT",

@@ -176,8 +176,16 @@ pub async fn get_settings(State(state): State<AppState>, who: OperatorAuth) -> A
     Ok(Json(json!({"settings": s})))
 }
 
-/// Replaces the settings; keys left out keep their defaults. An IP allowlist that would shut
-/// out the admin saving it is refused.
+/// A key that is not a setting: refused, naming it, so a typo never passes silently.
+fn unknown(key: &str) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unknown-setting", format!("{key}: no such setting"))
+}
+
+/// Replaces the whole settings document. Every key must be sent (`GET` it first, change what you
+/// mean to, send it back; `PATCH` changes a few): a partial document is refused with `422
+/// missing-setting` rather than resetting what it leaves out — the IP allowlist, webhook and CRM
+/// secrets among them. Unknown keys are refused with `422 unknown-setting`. An IP allowlist that
+/// would shut out the admin saving it is refused. A refused write changes nothing.
 pub async fn put_settings(
     State(state): State<AppState>,
     who: OperatorAuth,
@@ -186,9 +194,33 @@ pub async fn put_settings(
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
+    let doc: serde_json::Map<String, Value> = parse(&bytes)?;
+    let known = serde_json::to_value(OrgSettings::default()).map_err(ApiError::internal)?;
+    let known = known.as_object().ok_or_else(|| ApiError::internal("settings are not an object"))?;
+    if let Some(key) = doc.keys().find(|k| !known.contains_key(*k)) {
+        return Err(unknown(key));
+    }
+    let missing: Vec<&str> = known.keys().filter(|k| !doc.contains_key(*k)).map(String::as_str).collect();
+    if !missing.is_empty() {
+        let message = format!(
+            "PUT replaces every setting; send the whole document (or PATCH a few keys); missing: {}",
+            missing.join(", ")
+        );
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing-setting", message));
+    }
     let s: OrgSettings = parse(&bytes)?;
+    save_settings(&state, peer, &headers, s).await
+}
+
+/// Validates and saves a complete settings document.
+async fn save_settings(
+    state: &AppState,
+    peer: std::net::SocketAddr,
+    headers: &axum::http::HeaderMap,
+    s: OrgSettings,
+) -> ApiResult<Json<Value>> {
     validate(&s)?;
-    let me = crate::origin::client_ip(&state.config.trusted_proxies, peer.ip(), &headers);
+    let me = crate::origin::client_ip(&state.config.trusted_proxies, peer.ip(), headers);
     let list = beseda_core::ip_allowlist::Allowlist::parse(&s.ip_allowlist)
         .map_err(|e| invalid("ip_allowlist", &e.to_string()))?;
     if !list.allows(me) {
@@ -207,7 +239,7 @@ const REQUIRED_EMAIL_LISTS: [&str; 3] = ["email_left_messages", "email_negative_
 pub async fn patch_settings(
     State(state): State<AppState>,
     who: OperatorAuth,
-    peer: axum::extract::ConnectInfo<std::net::SocketAddr>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: axum::http::HeaderMap,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
@@ -217,7 +249,7 @@ pub async fn patch_settings(
         serde_json::to_value(state.store.settings().await.map_err(ApiError::operator)?).map_err(ApiError::internal)?;
     for (key, value) in patch {
         if doc.get(&key).is_none() {
-            return Err(invalid(&key, "no such setting"));
+            return Err(unknown(&key));
         }
         if REQUIRED_EMAIL_LISTS.contains(&key.as_str()) && value.as_str().is_none_or(|v| v.trim().is_empty()) {
             return Err(invalid(&key, "required: one or more e-mail addresses, separated by commas"));
@@ -225,7 +257,7 @@ pub async fn patch_settings(
         doc[key] = value;
     }
     let merged = serde_json::to_vec(&doc).map_err(ApiError::internal)?;
-    put_settings(State(state), who, peer, headers, merged.into()).await
+    save_settings(&state, peer, &headers, parse(&merged)?).await
 }
 
 #[derive(Deserialize)]
