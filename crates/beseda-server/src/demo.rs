@@ -78,10 +78,10 @@ pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
 
 /// `GET /demo[?location=key]`: a pretend company's page with the widget of that placement.
 pub async fn page(
-    axum::extract::State(state): axum::extract::State<crate::state::AppState>,
+    origin: crate::origin::RequestOrigin,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Html<String> {
     let location = q.get("location").filter(|l| beseda_core::ids::is_valid_key(l)).map_or("default", String::as_str);
-    let embed = crate::widget::embed_code(&state.origin.get(), location);
+    let embed = crate::widget::embed_code(&origin.0, location);
     Html(include_str!("demo.html").replace("{location}", location).replace("{embed}", &embed))
 }

@@ -371,7 +371,6 @@ pub fn router(state: AppState) -> Router {
     app.fallback(health::not_found)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(axum::middleware::from_fn(crate::error::json_errors))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::origin::learn))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::access::log))
         .with_state(state)
 }

@@ -9,12 +9,15 @@ use tokio::sync::watch;
 /// Deployment settings the transports need (not editable from the UI).
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// Public origin for absolute URLs, e.g. `https://chat.example.com`; the starting value
-    /// when `trusted_proxies` may replace it.
+    /// Public origin for absolute URLs, e.g. `https://chat.example.com` (configured, or the
+    /// listen address); never changed by a request.
     pub public_origin: String,
-    /// Proxies whose `X-Forwarded-Proto` / `X-Forwarded-Host` / `Host` set the public origin
-    /// (empty: the public origin is fixed).
+    /// Proxies whose `X-Forwarded-For` is believed for the client's address, and whose
+    /// `X-Forwarded-Proto` / `X-Forwarded-Host` describe a request's origin.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `host[:port]`s whose requests get their own origin in answers (only without a configured
+    /// public origin; empty: always `public_origin`).
+    pub allowed_hosts: Vec<String>,
     /// How long `/l/v/m/delta` holds a request with nothing new.
     pub longpoll_hold: Duration,
     /// A page expires after this long without requests.
@@ -107,6 +110,7 @@ impl Default for ServerConfig {
         Self {
             public_origin: "http://127.0.0.1:8080".into(),
             trusted_proxies: Vec::new(),
+            allowed_hosts: Vec::new(),
             longpoll_hold: Duration::from_secs(25),
             page_ttl: Duration::from_secs(30 * 60),
             session_ttl: Duration::from_secs(24 * 3600),

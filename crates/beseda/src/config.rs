@@ -20,6 +20,7 @@ pub struct Config {
     pub max_body_bytes: usize,
     pub bot_files_allow_private_addresses: bool,
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    pub allowed_hosts: Vec<String>,
     pub webhook_retry_delays_secs: Vec<u64>,
     pub smtp_url: Option<String>,
     pub nats_url: Option<String>,
@@ -51,6 +52,7 @@ impl Default for Config {
             max_body_bytes: 256 * 1024,
             bot_files_allow_private_addresses: false,
             trusted_proxies: Vec::new(),
+            allowed_hosts: Vec::new(),
             webhook_retry_delays_secs: vec![10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800],
             smtp_url: None,
             nats_url: None,
@@ -82,13 +84,20 @@ data_dir = "./data"
 # PostgreSQL instead of SQLite, e.g. "postgres://beseda:secret@db.example.com/beseda".
 # database_url = ""
 
-# Public origin used to build absolute URLs behind TLS termination.
+# Public origin of the absolute URLs Beseda gives out (file links to bots and channels,
+# messenger webhooks, the embed code). Set it behind a TLS proxy. Without it: the listen
+# address. A request never changes it.
 # public_origin = "https://chat.example.com"
 
-# Without public_origin: addresses of reverse proxies whose X-Forwarded-Proto and
-# X-Forwarded-Host (or Host) headers give the public origin. Requests from other
-# addresses never change it.
+# Addresses of reverse proxies whose X-Forwarded-For is believed for the client's address
+# (the IP allowlist, connection limits), and whose X-Forwarded-Proto / X-Forwarded-Host
+# describe a request's origin. Requests from other addresses: the socket's address counts.
 # trusted_proxies = ["127.0.0.1", "::1"]
+
+# Without public_origin: host[:port] names under which Beseda is reached. A request for one
+# of them gets its own origin in its answer (the embed code shown to the admin); nothing is
+# remembered, and bots, channels and messengers still get public_origin or the listen address.
+# allowed_hosts = ["chat.example.com"]
 
 # Log level (error, warn, info, debug, trace or off, or a filter of target=level directives
 # such as "info,beseda::access=warn") and format (text or json). At info every request writes
@@ -207,6 +216,9 @@ impl Config {
                 .map(|a| a.parse().with_context(|| format!("BESEDA_TRUSTED_PROXIES: {a:?} is not an IP address")))
                 .collect::<Result<_>>()?;
         }
+        if let Some(v) = var("BESEDA_ALLOWED_HOSTS") {
+            self.allowed_hosts = v.split(',').map(str::trim).filter(|h| !h.is_empty()).map(String::from).collect();
+        }
         if let Some(v) = var("BESEDA_WEBHOOK_RETRY_DELAYS_SECS") {
             self.webhook_retry_delays_secs = v
                 .split(',')
@@ -265,6 +277,10 @@ impl Config {
                 self.log_level
             );
         }
+        let is_host = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+        if let Some(bad) = self.allowed_hosts.iter().find(|h| !is_host(h)) {
+            bail!("allowed_hosts (BESEDA_ALLOWED_HOSTS): {bad:?} is not a host[:port] such as chat.example.com");
+        }
         if self.metrics_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
             self.metrics_token = None;
         }
@@ -316,6 +332,17 @@ mod tests {
         let mut c: Config = toml::from_str("listen = \"0.0.0.0:1\"").expect("parses");
         c.apply_env(|k| (k == "BESEDA_LISTEN").then(|| "127.0.0.1:9".to_owned())).expect("env");
         assert_eq!(c.listen, "127.0.0.1:9");
+    }
+
+    #[test]
+    fn allowed_hosts_come_from_the_file_or_the_environment() {
+        let c: Config = toml::from_str("allowed_hosts = [\"chat.example.com\"]").expect("parses");
+        assert_eq!(c.allowed_hosts, ["chat.example.com"]);
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "BESEDA_ALLOWED_HOSTS").then(|| "a.io, b.io:8443".to_owned())).expect("env");
+        assert_eq!(c.allowed_hosts, ["a.io", "b.io:8443"]);
+        let mut bad = Config { allowed_hosts: vec!["https://a.io/".into()], ..Config::default() };
+        assert!(bad.validate().is_err());
     }
 
     #[test]

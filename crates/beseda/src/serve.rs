@@ -35,8 +35,10 @@ pub async fn serve(config: Config, demo: bool, config_file: Option<&std::path::P
     let addr = listener.local_addr()?;
     let server_config = ServerConfig {
         public_origin: config.public_origin.clone().unwrap_or_else(|| format!("http://{addr}")),
-        // A configured origin is fixed; otherwise trusted proxies may tell it.
-        trusted_proxies: if config.public_origin.is_some() { Vec::new() } else { config.trusted_proxies.clone() },
+        // Whose X-Forwarded-For counts, whatever the origin.
+        trusted_proxies: config.trusted_proxies.clone(),
+        // A configured origin is fixed; otherwise the allowed hosts get their own, per request.
+        allowed_hosts: if config.public_origin.is_some() { Vec::new() } else { config.allowed_hosts.clone() },
         longpoll_hold: Duration::from_secs(config.longpoll_hold_secs),
         max_body_bytes: config.max_body_bytes,
         max_connections_per_ip: config.max_connections_per_ip,

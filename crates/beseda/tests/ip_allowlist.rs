@@ -135,3 +135,76 @@ async fn a_locked_out_admin_clears_the_list_from_the_command_line() {
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn forged_or_unparseable_forwarded_hops_count_as_the_proxy() {
+    let config = ServerConfig { trusted_proxies: vec!["127.0.0.1".parse().expect("ip")], ..ServerConfig::default() };
+    let server = TestServer::start_with(false, config).await;
+    let op = server.operator("op@x.io", "Оператор", OperatorRole::Operator).await;
+    server.settings(|s| s.ip_allowlist = "10.9.9.9".into()).await;
+    let call = |forwarded: &'static str| {
+        server
+            .http
+            .get(server.url("/api/operator/v1/chats?list=waiting"))
+            .bearer_auth(&op.token)
+            .header("x-forwarded-for", forwarded)
+            .send()
+    };
+    assert_eq!(call("10.9.9.9").await.expect("call").status().as_u16(), 200);
+    for forged in ["10.9.9.9, 6.6.6.6:51234", "10.9.9.9, garbage", "garbage, 10.9.9.9", "10.9.9.9,", "[10.9.9.9]"] {
+        let resp = call(forged).await.expect("call");
+        assert_eq!(resp.status().as_u16(), 403, "{forged}");
+        let body: Value = resp.json().await.expect("json");
+        assert!(body["message"].as_str().unwrap_or_default().contains("127.0.0.1"), "{forged}: {body}");
+    }
+    server.stop().await;
+}
+
+/// The documented nginx set-up: a public origin and the proxy in `trusted_proxies`. The
+/// forwarded client address counts for the allowlist and for the admin's self-lockout guard,
+/// so the proxy's own address need not (and should not) be listed.
+#[tokio::test]
+async fn behind_nginx_with_a_public_origin_the_allowlist_sees_the_clients() {
+    let dir = TempDir::new();
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let env = [
+        ("BESEDA_PUBLIC_ORIGIN", "https://chat.example.test"),
+        ("BESEDA_TRUSTED_PROXIES", "127.0.0.1"),
+        ("BESEDA_ADMIN_EMAIL", "root@x.io"),
+        ("BESEDA_ADMIN_PASSWORD", "root password"),
+    ];
+    let mut child = spawn_beseda_with(&dir.0, port, false, &env);
+    wait_ready(&addr).await;
+    let http = reqwest::Client::new();
+    let office = "203.0.113.5";
+    let login = http
+        .post(format!("http://{addr}/api/operator/v1/tokens"))
+        .header("x-forwarded-for", office)
+        .json(&json!({"email": "root@x.io", "password": "root password"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status().as_u16(), 200);
+    let token = login.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned();
+    let call = |method: reqwest::Method, from: &'static str, body: Option<Value>| {
+        let mut req = http
+            .request(method, format!("http://{addr}/api/admin/v1/settings"))
+            .bearer_auth(&token)
+            .header("x-forwarded-for", from);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send()
+    };
+    let patch = Some(json!({"ip_allowlist": office}));
+    let resp = call(reqwest::Method::PATCH, office, patch).await.expect("patch");
+    assert_eq!(resp.status().as_u16(), 200, "the office address, not the proxy's, is checked: {:?}", resp.text().await);
+    assert_eq!(call(reqwest::Method::GET, office, None).await.expect("get").status().as_u16(), 200);
+    for outside in ["198.51.100.1", "203.0.113.5, 6.6.6.6:51234", "garbage"] {
+        let resp = call(reqwest::Method::GET, outside, None).await.expect("get");
+        assert_eq!(resp.status().as_u16(), 403, "{outside}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -5,6 +5,7 @@
 mod common;
 
 use beseda_core::state::OperatorRole;
+use beseda_server::ServerConfig;
 use common::*;
 use reqwest::Method;
 use serde_json::json;
@@ -50,5 +51,47 @@ async fn settings_writes_refuse_unknown_and_missing_keys_and_change_nothing() {
     let s = server.store.settings().await.expect("settings");
     assert_eq!((s.name.as_str(), s.teleport, s.amocrm_api_key.as_str()), ("Renamed", true, "crm key"));
     assert_eq!((s.ip_allowlist.as_str(), s.hide_others_chats), ("127.0.0.1", true));
+    server.stop().await;
+}
+
+/// An anonymous request through a trusted proxy with a forged host changes nothing an admin
+/// sees; an allowed host gets its own origin for that answer only.
+#[tokio::test]
+async fn the_public_origin_never_comes_from_an_anonymous_request() {
+    let config = ServerConfig {
+        trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
+        allowed_hosts: vec!["chat.example.test".into()],
+        ..ServerConfig::default()
+    };
+    let server = TestServer::start_with(false, config).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let fixed = server.url("");
+    let embed = |host: Option<&'static str>| {
+        let mut req = server.http.get(server.url("/api/admin/v1/placements/default")).bearer_auth(&admin.token);
+        if let Some(h) = host {
+            req = req.header("x-forwarded-proto", "https").header("x-forwarded-host", h);
+        }
+        async move { req.send().await.expect("get").json::<serde_json::Value>().await.expect("json") }
+    };
+    let anonymous = server
+        .http
+        .get(server.url("/healthz"))
+        .header("host", "evil.example")
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-host", "evil.example")
+        .send()
+        .await
+        .expect("anonymous");
+    assert!(anonymous.status().is_success());
+    for (host, origin) in [
+        (None, fixed.clone()),
+        (Some("evil.example"), fixed.clone()),
+        (Some("chat.example.test"), "https://chat.example.test".to_owned()),
+        (None, fixed.clone()),
+    ] {
+        let code = embed(host).await["embedCode"].as_str().expect("embed code").to_owned();
+        assert!(code.contains(&format!("{origin}/")), "{host:?}: {code}");
+        assert!(!code.contains("evil.example"), "{code}");
+    }
     server.stop().await;
 }

@@ -27,11 +27,15 @@ pub async fn bots(State(state): State<AppState>, who: OperatorAuth) -> ApiResult
 }
 
 /// `GET /api/admin/v1/placements`.
-pub async fn placements(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+pub async fn placements(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    origin: crate::origin::RequestOrigin,
+) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
     let all = state.store.placements().await.map_err(ApiError::operator)?;
     Ok(Json(
-        json!({"placements": all.iter().map(|p| super::placements::placement_json(&state, p)).collect::<Vec<_>>()}),
+        json!({"placements": all.iter().map(|p| super::placements::placement_json(&origin, p)).collect::<Vec<_>>()}),
     ))
 }
 

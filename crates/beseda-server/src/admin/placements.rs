@@ -6,6 +6,7 @@ use super::{admin_only, invalid, parse};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::operator::session::OperatorAuth;
+use crate::origin::RequestOrigin;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -34,17 +35,18 @@ fn default_timeout() -> i64 {
     24
 }
 
-pub(crate) fn placement_json(state: &AppState, p: &Placement) -> Value {
+pub(crate) fn placement_json(origin: &RequestOrigin, p: &Placement) -> Value {
     json!({"key": p.key, "title": p.title, "lang": p.lang, "departmentKeys": p.department_keys,
         "defaultDepartment": p.default_department, "helloMessage": p.hello_message,
         "conversationTimeoutHours": p.conversation_timeout_hours,
-        "embedCode": crate::widget::embed_code(&state.origin.get(), &p.key)})
+        "embedCode": crate::widget::embed_code(&origin.0, &p.key)})
 }
 
 /// `PUT /api/admin/v1/placements/{key}`: creates or changes a placement.
 pub async fn put(
     State(state): State<AppState>,
     who: OperatorAuth,
+    origin: RequestOrigin,
     Path(key): Path<String>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
@@ -80,14 +82,19 @@ pub async fn put(
         conversation_timeout_hours: b.conversation_timeout_hours,
     };
     state.store.upsert_placement(&p).await.map_err(ApiError::operator)?;
-    Ok(Json(placement_json(&state, &p)))
+    Ok(Json(placement_json(&origin, &p)))
 }
 
 /// `GET /api/admin/v1/placements/{key}`: the placement with its embed code.
-pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(key): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    origin: RequestOrigin,
+    Path(key): Path<String>,
+) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
     match state.store.placement(&key).await.map_err(ApiError::operator)? {
-        Some(p) => Ok(Json(placement_json(&state, &p))),
+        Some(p) => Ok(Json(placement_json(&origin, &p))),
         None => Err(ApiError::new(StatusCode::NOT_FOUND, "placement-not-found", "no such placement")),
     }
 }
