@@ -16,6 +16,10 @@ const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; i
                       connect-src 'self' ws: wss:; media-src 'self' data:; base-uri 'none'; form-action 'none'; \
                       frame-ancestors 'none'";
 
+/// Every console response: no type sniffing, no address of the console in other sites' logs.
+const HARDENING: [(header::HeaderName, &str); 2] =
+    [(header::X_CONTENT_TYPE_OPTIONS, "nosniff"), (header::REFERRER_POLICY, "same-origin")];
+
 fn version() -> &'static str {
     static VERSION: OnceLock<String> = OnceLock::new();
     VERSION.get_or_init(|| hex::encode(&Sha256::digest(format!("{COMMON}{WORKSPACE}{ADMIN}{STYLE}"))[..6]))
@@ -29,7 +33,8 @@ fn page(title: &str, script: &str) -> Response {
          <body>\n<div id=\"console\"></div>\n<script src=\"/console/common.js?v={v}\"></script>\n\
          <script src=\"/console/{script}.js?v={v}\"></script>\n</body>\n</html>\n"
     );
-    ([(header::CONTENT_SECURITY_POLICY, POLICY), (header::CACHE_CONTROL, "no-cache")], Html(html)).into_response()
+    ([(header::CONTENT_SECURITY_POLICY, POLICY), (header::CACHE_CONTROL, "no-cache")], HARDENING, Html(html))
+        .into_response()
 }
 
 /// `GET /workspace`.
@@ -51,6 +56,11 @@ pub async fn asset(axum::extract::Path(file): axum::extract::Path<String>) -> Re
         "console.css" => (STYLE, "text/css; charset=utf-8"),
         _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
     };
-    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], body)
+    let cache = "public, max-age=31536000, immutable";
+    (
+        [(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, cache), (header::CONTENT_SECURITY_POLICY, POLICY)],
+        HARDENING,
+        body,
+    )
         .into_response()
 }

@@ -5,7 +5,7 @@
 use crate::state::AppState;
 use crate::visitor::files::{image_size, sniff};
 use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use beseda_core::settings::OrgSettings;
@@ -70,9 +70,7 @@ pub async fn serve(State(state): State<AppState>, Path(name): Path<String>) -> R
         Err(_) => return StatusCode::SERVICE_UNAVAILABLE.into_response(),
     };
     match url.as_deref().and_then(|u| decode(u, LOGO_TYPES).ok()) {
-        Some((bytes, kind)) => {
-            ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "public, max-age=86400")], bytes).into_response()
-        }
+        Some((bytes, kind)) => crate::file_headers::image(kind, "public, max-age=86400", bytes),
         None => StatusCode::NOT_FOUND.into_response(),
     }
 }

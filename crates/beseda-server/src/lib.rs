@@ -14,6 +14,7 @@ pub mod crm;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod file_headers;
 pub mod health;
 pub mod images;
 pub mod log_backoff;

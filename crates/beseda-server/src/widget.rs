@@ -22,7 +22,8 @@ fn version() -> &'static str {
 }
 
 fn file(body: &'static str, content_type: &'static str, cache: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, cache)], body).into_response()
+    let nosniff = (header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, cache), nosniff], body).into_response()
 }
 
 /// `GET /widget/loader.js`: re-checked every few minutes, so sites pick up new versions.
@@ -41,7 +42,14 @@ pub async fn style() -> Response {
 /// `GET /widget/frame?location=…`: the chat window (the app reads its parameters itself).
 pub async fn frame() -> Response {
     let page = FRAME.replace("{version}", version());
-    ([(header::CONTENT_SECURITY_POLICY, FRAME_POLICY), (header::CACHE_CONTROL, "no-cache")], Html(page)).into_response()
+    // No frame-ancestors and no X-Frame-Options: customers' sites embed this page.
+    let headers = [
+        (header::CONTENT_SECURITY_POLICY, FRAME_POLICY),
+        (header::CACHE_CONTROL, "no-cache"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ];
+    (headers, Html(page)).into_response()
 }
 
 /// The snippet a site puts into its template for placement `location`.

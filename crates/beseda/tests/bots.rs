@@ -964,3 +964,43 @@ async fn bots_are_limited_to_fifty_calls_a_second() {
     assert!(limited[0].headers().contains_key("retry-after"));
     server.stop().await;
 }
+
+/// An SVG a bot sends (stored as `image/svg+xml`) reaches the visitor as a sandboxed download,
+/// never as an inline document.
+#[tokio::test]
+async fn svg_files_from_bots_are_served_as_sandboxed_attachments() {
+    let config = ServerConfig { bot_files_allow_private_addresses: true, ..bot_config() };
+    let server = TestServer::start_with(false, config).await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    let token = register_bot(&admin, &bot_op, &bot.url).await;
+    bot_op.set_status("online").await;
+    let svg = "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>";
+    let files = axum::Router::new()
+        .route("/logo.svg", axum::routing::get(move || async move { ([("content-type", "image/svg+xml")], svg) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let files_addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, files).await;
+    });
+    let v = server.visitor().await;
+    v.send("s1", "логотип?").await;
+    let chat_id = bot.next().await.body["chat"]["id"].as_i64().expect("chat");
+    let message = json!({"kind": "file_operator", "data": {"url": format!("http://{files_addr}/logo.svg")}});
+    let (code, body) = bot_call(&server, &token, "send_message", json!({"chat_id": chat_id, "message": message})).await;
+    assert_eq!(code, 200, "{body}");
+    let chat = chat_of(&v).await;
+    let messages = chat["messages"].as_array().expect("messages");
+    let file_msg = messages.iter().find(|m| m["kind"] == "file_operator").expect("file");
+    let desc: Value = serde_json::from_str(file_msg["text"].as_str().expect("text")).expect("descriptor");
+    assert_eq!(desc["content_type"], "image/svg+xml");
+    let got = server.http.get(v.download_url(desc["guid"].as_str().expect("guid"), "logo.svg")).send().await;
+    let got = got.expect("download");
+    assert_eq!(got.status().as_u16(), 200);
+    let h = got.headers();
+    assert!(h["content-disposition"].to_str().expect("ascii").starts_with("attachment"), "{h:?}");
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert!(h["content-security-policy"].to_str().expect("ascii").starts_with("sandbox"), "{h:?}");
+    server.stop().await;
+}

@@ -95,3 +95,73 @@ async fn the_public_origin_never_comes_from_an_anonymous_request() {
     }
     server.stop().await;
 }
+
+/// Asserts the headers of a served file: never sniffed, sandboxed, inline only if `inline`.
+pub fn assert_file_headers(resp: &reqwest::Response, inline: bool) {
+    let h = resp.headers();
+    let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert_eq!(get("x-content-type-options"), "nosniff", "{h:?}");
+    assert!(get("content-security-policy").starts_with("sandbox; default-src 'none'"), "{h:?}");
+    let disposition = get("content-disposition");
+    assert!(disposition.starts_with(if inline { "inline" } else { "attachment" }), "{h:?}");
+}
+
+#[tokio::test]
+async fn uploads_are_served_as_attachments_unless_raster_images() {
+    let server = TestServer::start().await;
+    server.settings(|s| s.allowed_upload_file_types = vec!["svg".into(), "html".into(), "png".into()]).await;
+    let v = server.visitor().await;
+    let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    png.extend_from_slice(&[0, 0, 0, 8, 0, 0, 0, 8]);
+    png.extend_from_slice(&[0u8; 32]);
+    let svg = b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>".to_vec();
+    let html = b"<html><script>alert(document.cookie)</script></html>".to_vec();
+    for (i, (name, ctype, bytes, inline)) in [
+        ("a.svg", "image/svg+xml", svg, false),
+        ("a.html", "text/html", html, false),
+        ("a.png", "image/png", png, true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let form = reqwest::multipart::Form::new()
+            .text("page-id", v.page_id.clone())
+            .text("auth-token", v.auth_token.clone())
+            .text("chat-mode", "online")
+            .text("client-side-id", format!("f{i}"))
+            .part(
+                "webim_upload_file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name).mime_str(ctype).expect("mime"),
+            );
+        let resp = server.http.post(server.url("/l/v/m/upload")).multipart(form).send().await.expect("upload");
+        assert_eq!(resp.status().as_u16(), 200, "{name}");
+        let guid =
+            resp.json::<serde_json::Value>().await.expect("json")["data"]["guid"].as_str().expect("guid").to_owned();
+        let got = server.http.get(v.download_url(&guid, name)).send().await.expect("download");
+        assert_eq!(got.status().as_u16(), 200, "{name}");
+        assert_file_headers(&got, inline);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn console_pages_and_the_widget_frame_carry_the_security_headers() {
+    let server = TestServer::start().await;
+    for path in ["/workspace", "/admin", "/console/common.js", "/console/console.css", "/widget/frame?location=default"]
+    {
+        let resp = server.http.get(server.url(path)).send().await.expect("get");
+        assert_eq!(resp.status().as_u16(), 200, "{path}");
+        let h = resp.headers();
+        let get = |k: &str| h.get(k).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+        assert_eq!(get("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(get("referrer-policy"), "same-origin", "{path}");
+        let csp = get("content-security-policy");
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        if path.starts_with("/widget") {
+            assert!(!csp.contains("frame-ancestors") && h.get("x-frame-options").is_none(), "embeddable: {csp}");
+        } else {
+            assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        }
+    }
+    server.stop().await;
+}

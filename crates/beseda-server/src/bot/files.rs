@@ -5,7 +5,7 @@
 use crate::auth;
 use crate::state::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::ids::FileGuid;
@@ -26,24 +26,9 @@ fn error(status: StatusCode, code: &str) -> Response {
     (status, Json(json!({"error": code}))).into_response()
 }
 
-/// RFC 8187 encoding for `filename*`.
-fn encode_filename(name: &str) -> String {
-    name.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
-/// A stored file as a download.
+/// A stored file as a download (or, for a safe raster image, inline), with the safe headers.
 pub fn attachment(file: beseda_store::FileRecord) -> Response {
-    let disposition = format!("attachment; filename*=UTF-8''{}", encode_filename(&file.filename));
-    ([(header::CONTENT_TYPE, file.content_type), (header::CONTENT_DISPOSITION, disposition)], file.content)
-        .into_response()
+    crate::file_headers::file(file.content_type, &file.filename, "private", file.content)
 }
 
 pub async fn download(State(state): State<AppState>, Path(guid): Path<String>, Query(q): Query<HashQuery>) -> Response {

@@ -6,8 +6,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::state::AppState;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::Json;
 use beseda_core::ids::FileGuid;
 use beseda_store::NewFile;
@@ -215,18 +215,7 @@ pub async fn download(
     if file.visitor_id != page.visitor_id {
         return Err(not_found());
     }
-    let disposition = if file.content_type.starts_with("image/") { "inline" } else { "attachment" };
-    let safe_name: String =
-        file.filename.chars().filter(|c| c.is_ascii_alphanumeric() || ".-_ ".contains(*c)).collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (header::CONTENT_DISPOSITION, format!("{disposition}; filename=\"{safe_name}\"")),
-            (header::CACHE_CONTROL, "private".to_owned()),
-        ],
-        file.content,
-    )
-        .into_response())
+    Ok(crate::file_headers::file(file.content_type, &file.filename, "private", file.content))
 }
 
 pub async fn withdraw(State(state): State<AppState>, p: Params) -> ApiResult<Json<Value>> {

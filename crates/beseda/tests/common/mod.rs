@@ -273,6 +273,16 @@ pub struct Visitor {
 }
 
 impl Visitor {
+    /// The signed download link of file `guid` (valid for five minutes).
+    pub fn download_url(&self, guid: &str, name: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let expires = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("time").as_secs() + 300;
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(self.auth_token.as_bytes()).expect("key");
+        mac.update(format!("{guid}{expires}").as_bytes());
+        let hash = hex::encode(mac.finalize().into_bytes());
+        format!("{}/l/v/m/download/{guid}/{name}?page-id={}&expires={expires}&hash={hash}", self.base, self.page_id)
+    }
+
     pub async fn init(server: &TestServer, location: &str, session: Option<&str>) -> Self {
         let (status, resp) = Self::init_raw(server, location, session, &[]).await;
         assert_eq!(status, 200, "{resp}");
