@@ -17,6 +17,7 @@ pub mod extract;
 pub mod file_headers;
 pub mod health;
 pub mod images;
+pub mod limits;
 pub mod log_backoff;
 pub mod mail;
 pub mod messenger;

@@ -46,6 +46,56 @@ impl Params {
     }
 }
 
+/// Longest value, in characters, of the visitor-protocol fields that are stored. Generous for
+/// real clients; a longer value is refused (`wrong-argument-value` naming the field) before
+/// anything is written. Message texts have their own limit (`max-message-length-exceeded`).
+const MAX_CHARS: &[(&str, usize)] = &[
+    ("client-side-id", 256),
+    ("device-id", 256),
+    ("visit-session-id", 256),
+    ("provided_auth_token", 256),
+    ("platform", 64),
+    ("app-version", 64),
+    ("push-service", 64),
+    ("push-token", 4096),
+    ("title", 1000),
+    ("page-url", 2048),
+    ("url", 2048),
+    ("location", 256),
+    ("department-key", 256),
+    ("kind", 64),
+    ("reaction", 64),
+    ("button-id", 256),
+    ("request-message-id", 256),
+    ("email", 254),
+    ("first-question", 10_000),
+    ("hint_question", 10_000),
+    ("message-draft", 10_000),
+    ("visitor", 16_384),
+    ("visitor-ext", 16_384),
+    ("visitor-fields", 16_384),
+    ("custom_fields", 16_384),
+    ("prechat-key-independent-fields", 16_384),
+    ("data", 16_384),
+    ("quote", 16_384),
+];
+
+impl Params {
+    /// Refuses a field longer than its limit (see `MAX_CHARS`).
+    pub fn check_lengths(&self) -> Result<(), ApiError> {
+        for (name, max) in MAX_CHARS {
+            if self.get(name).is_some_and(|v| v.len() > *max && v.chars().count() > *max) {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::BAD_REQUEST,
+                    "wrong-argument-value",
+                    format!("`{name}` is longer than {max} characters"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 fn parse_pairs(bytes: &[u8], into: &mut HashMap<String, String>) -> Result<(), ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded_pairs(bytes)?;
     into.extend(pairs);
@@ -99,7 +149,9 @@ impl FromRequest<AppState> for Params {
             parse_pairs(q.as_bytes(), &mut map)?;
         }
         if req.method() == Method::GET || req.method() == Method::HEAD {
-            return Ok(Params(map));
+            let p = Params(map);
+            p.check_lengths()?;
+            return Ok(p);
         }
         let is_form = req
             .headers()
@@ -116,7 +168,9 @@ impl FromRequest<AppState> for Params {
         let limit = state.config.max_body_bytes;
         let body = axum::body::to_bytes(req.into_body(), limit).await.map_err(|_| ApiError::too_large(limit))?;
         parse_pairs(&body, &mut map)?;
-        Ok(Params(map))
+        let p = Params(map);
+        p.check_lengths()?;
+        Ok(p)
     }
 }
 

@@ -1004,3 +1004,38 @@ async fn svg_files_from_bots_are_served_as_sandboxed_attachments() {
     assert!(h["content-security-policy"].to_str().expect("ascii").starts_with("sandbox"), "{h:?}");
     server.stop().await;
 }
+
+/// Bot texts and visitor fields longer than the limits are refused before anything is posted.
+#[tokio::test]
+async fn oversized_bot_texts_and_fields_are_refused() {
+    let server = server().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let mut bot = mock_bot().await;
+    let token = register_bot(&admin, &bot_op, &bot.url).await;
+    bot_op.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("l1", "привет").await;
+    let chat_id = bot.next().await.body["chat"]["id"].as_i64().expect("chat");
+    let before = chat_of(&v).await["messages"].as_array().expect("messages").len();
+    let long = "x".repeat(10_001);
+    for message in [
+        json!({"kind": "operator", "text": long}),
+        json!({"kind": "for_operator", "text": long}),
+        json!({"kind": "for_operator", "text": "note", "visitor_fields": {"name": "n".repeat(20_000)}}),
+    ] {
+        let (code, body) =
+            bot_call(&server, &token, "send_message", json!({"chat_id": chat_id, "message": message})).await;
+        assert!((400..500).contains(&code), "{code} {body}");
+    }
+    assert_eq!(chat_of(&v).await["messages"].as_array().expect("messages").len(), before, "nothing posted");
+    let (code, body) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "operator", "text": "x".repeat(10_000)}}),
+    )
+    .await;
+    assert_eq!(code, 200, "{body}");
+    server.stop().await;
+}

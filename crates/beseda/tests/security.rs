@@ -165,3 +165,34 @@ async fn console_pages_and_the_widget_frame_carry_the_security_headers() {
     }
     server.stop().await;
 }
+
+/// Oversized visitor-protocol fields are refused with `wrong-argument-value`, and nothing of
+/// the refused call is stored.
+#[tokio::test]
+async fn oversized_visitor_fields_are_refused_and_nothing_is_written() {
+    let server = TestServer::start().await;
+    for (name, value) in [("title", "t".repeat(1001)), ("device-id", "d".repeat(257)), ("push-token", "p".repeat(5000))]
+    {
+        let (status, body) = Visitor::init_raw(&server, "default", None, &[(name, value)]).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("wrong-argument-value")), "{name}: {body}");
+        assert!(body.to_string().contains(name), "{name}: {body}");
+    }
+    let (status, _) = Visitor::init_raw(&server, "default", None, &[("title", "t".repeat(1000))]).await;
+    assert_eq!(status, 200, "a 1000-character title is fine");
+
+    let v = server.visitor().await;
+    let long_id = "c".repeat(257);
+    let fields = format!("{{\"name\": \"{}\"}}", "n".repeat(20_000));
+    for (action, args) in [
+        ("chat.message", vec![("client-side-id", long_id.as_str()), ("message", "привет")]),
+        ("chat.start", vec![("client-side-id", "ok-id"), ("force-start", "1"), ("visitor-fields", fields.as_str())]),
+        ("chat.message", vec![("client-side-id", "ok-id2"), ("message", "привет"), ("hint_question", &fields)]),
+    ] {
+        let (status, body) = v.action(action, &args).await;
+        assert_eq!((status, body["error"].as_str()), (400, Some("wrong-argument-value")), "{action}: {body}");
+    }
+    let full = v.delta(0, true).await;
+    assert!(full["fullUpdate"]["chat"].is_null(), "no chat was started: {full}");
+    v.send("ok-id3", "привет").await;
+    server.stop().await;
+}

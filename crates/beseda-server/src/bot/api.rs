@@ -143,6 +143,7 @@ pub(crate) fn parse_call(method: &str, body: &Value) -> Result<BotCall, BotError
             match kind {
                 "operator" => {
                     let text = message.get("text").and_then(Value::as_str).ok_or_else(|| BotError::missing("text"))?;
+                    crate::limits::text("text", text).map_err(BotError::wrong)?;
                     // Beseda extension (bot-api.md §7.3): Markdown only when the bot asks for it.
                     let markdown = match message.get("markdown") {
                         None | Some(Value::Null) => false,
@@ -169,7 +170,11 @@ pub(crate) fn parse_call(method: &str, body: &Value) -> Result<BotCall, BotError
                 // Beseda extension §7.6: a note for operators.
                 "for_operator" => {
                     let text = message.get("text").and_then(Value::as_str).ok_or_else(|| BotError::missing("text"))?;
+                    crate::limits::text("text", text).map_err(BotError::wrong)?;
                     let visitor_fields = message.get("visitor_fields").filter(|v| !v.is_null()).cloned();
+                    if let Some(f) = &visitor_fields {
+                        crate::limits::fields("visitor_fields", f).map_err(BotError::wrong)?;
+                    }
                     Ok(BotCall::Note { text: text.to_owned(), visitor_fields })
                 }
                 other => Err(BotError::wrong(format!("unknown message kind `{other}`"))),

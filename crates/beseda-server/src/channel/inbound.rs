@@ -152,6 +152,9 @@ async fn ensure_chat(
     if fields.is_some_and(|f| f.as_object().is_none_or(|o| o.values().any(|v| !v.is_string()))) {
         return Err(wrong("visitor.fields values must be strings"));
     }
+    if let Some(f) = fields {
+        crate::limits::fields("visitor.fields", f).map_err(wrong)?;
+    }
     let department = department(state, channel, body).await?;
     let ctx = state.store.channel_visitor(&channel.key, visitor_id, fields).await?;
     let open = state.store.current_chat(&ctx.visitor_id, &ctx.location).await?;
@@ -209,7 +212,7 @@ fn parse_message(body: &Value) -> Result<Inbound, ChannelError> {
     match kind {
         "visitor" => {
             let text = body.pointer("/message/text").and_then(Value::as_str).ok_or_else(|| missing("message.text"))?;
-            if text.trim().is_empty() || text.chars().count() > 10_000 {
+            if text.trim().is_empty() || text.chars().count() > crate::limits::MAX_TEXT_CHARS {
                 return Err(wrong("message.text must have 1 to 10000 characters"));
             }
             Ok(Inbound::Text(text.to_owned()))

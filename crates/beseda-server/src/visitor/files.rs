@@ -129,6 +129,7 @@ pub async fn upload(
             fields.0.insert(name, text);
         }
     }
+    fields.check_lengths()?;
     let page = page::from_params(&state, &fields).await?;
     if !settings.visitor_upload_file {
         return Err(file_error(StatusCode::OK, "setting_disabled", "file uploads are disabled"));
