@@ -119,8 +119,11 @@
       root.appendChild(form);
       email.focus();
     }
-    function go(me) { clear(root); ready(me, root); }
-    onUnauthenticated = function () { onUnauthenticated = null; showLogin(); };
+    /* A 401 while logged in (the session ended: expiry, a reset, deactivation, a password change
+       elsewhere) shows the login once; 401s on the login form itself change nothing. */
+    var loggedIn = false;
+    function go(me) { loggedIn = true; clear(root); ready(me, root); }
+    onUnauthenticated = function () { if (loggedIn) { loggedIn = false; showLogin(); } };
     api('GET', '/api/operator/v1/me').then(function (res) {
       if (res.status === 200 && sessionStorage.getItem(CSRF_KEY)) go(res.body.operator);
       else if (res.status === 403) showLogin(message(res));

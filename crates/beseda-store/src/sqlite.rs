@@ -64,7 +64,17 @@ impl SqlStore {
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-16000");
         let file = connect.get_filename().display().to_string();
-        let cannot_open = |e: sqlx::Error| StoreError::Config(format!("cannot open the SQLite database {file}: {e}"));
+        let cannot_open = |e: sqlx::Error| {
+            // A database restored or created by another user (often root) opens but cannot be
+            // written: say what to look at.
+            let hint = if e.to_string().contains("readonly database") {
+                "; the file or its folder cannot be written by this user: give them to the user that runs Beseda \
+                 (e.g. chown -R beseda:beseda on the data directory)"
+            } else {
+                ""
+            };
+            StoreError::Config(format!("cannot open the SQLite database {file}: {e}{hint}"))
+        };
         let writer =
             SqlitePoolOptions::new().max_connections(1).connect_with(connect.clone()).await.map_err(cannot_open)?;
         let reader = SqlitePoolOptions::new()

@@ -41,6 +41,27 @@ impl Drop for Partial {
     }
 }
 
+/// Creates `path` empty with mode 0600.
+fn private_file(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path).map(drop)
+}
+
+/// Gives a restored database the owner of its data directory and mode 0640, so the server
+/// (which owns the directory) can write it even when root ran the restore.
+fn owned_like(file: &Path, dir: &Path) -> Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let owner = fs::metadata(dir).with_context(|| format!("reading {}", dir.display()))?;
+    fs::set_permissions(file, fs::Permissions::from_mode(0o640))
+        .with_context(|| format!("setting the mode of {}", file.display()))?;
+    if fs::metadata(file)?.uid() != owner.uid() {
+        std::os::unix::fs::chown(file, Some(owner.uid()), Some(owner.gid())).with_context(|| {
+            format!("giving {} to the owner of {} (run restore as that user or as root)", file.display(), dir.display())
+        })?;
+    }
+    Ok(())
+}
+
 /// Flushes a file, then its directory (so that its name survives a power loss too).
 fn sync(file: &Path) -> Result<()> {
     fs::File::open(file).and_then(|f| f.sync_all()).with_context(|| format!("flushing {}", file.display()))?;
@@ -56,7 +77,15 @@ pub async fn backup(config: &Config, to: &Path) -> Result<()> {
     if to.exists() {
         bail!("{} already exists; a backup never overwrites a file, choose a new name", to.display());
     }
+    let folder = datadir::dir_of(to);
+    if !folder.is_dir() {
+        bail!("the folder {} does not exist; create it first, writable by this user", folder.display());
+    }
     let partial = Partial::beside(to)?;
+    // An empty file SQLite then writes into: readable by this user alone (a backup holds
+    // password hashes and every conversation), and an unwritable folder reported plainly.
+    private_file(&partial.0)
+        .with_context(|| format!("cannot write in {} (may this user write there?)", folder.display()))?;
     beseda_store::sqlite_file::copy_into(&db, &partial.0)
         .await
         .with_context(|| format!("copying {} to {}", db.display(), partial.0.display()))?;
@@ -95,6 +124,7 @@ pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<()> {
     }
     let partial = Partial::beside(&db)?;
     fs::copy(from, &partial.0).with_context(|| format!("copying {} to {}", from.display(), partial.0.display()))?;
+    owned_like(&partial.0, dir)?;
     sync(&partial.0)?;
     // The old database's write-ahead log and index belong to it: left beside the new file,
     // SQLite would replay them into it.

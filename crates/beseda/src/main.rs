@@ -140,6 +140,20 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
 }
 
 /// The database for messages to the operator: its file, or its URL without the password.
+/// [`open_store`] for commands that act on an installation's data: a SQLite database that
+/// does not exist yet is refused rather than created (the wrong folder or a missing
+/// `--config`, e.g. on a packaged install, would otherwise act on a new empty database).
+async fn open_existing_store(config: &Config) -> Result<Arc<dyn Store>> {
+    if let Some(file) = datadir::sqlite_file(config).filter(|f| !f.exists()) {
+        anyhow::bail!(
+            "there is no database at {}; pass the installation's settings (--config /etc/beseda/beseda.toml for \
+             the Debian package) or --data-dir",
+            file.display()
+        );
+    }
+    open_store(config).await
+}
+
 fn database_place(config: &Config) -> String {
     match &config.database_url {
         Some(url) => config::redact_url(url),
@@ -212,6 +226,9 @@ async fn run(cli: Cli) -> Result<()> {
             logging::init_logging(&config);
             let role = OperatorRole::parse(&role).context("role must be admin, supervisor or operator")?;
             let password = password::read_password()?;
+            if let Some(file) = datadir::sqlite_file(&config).filter(|f| !f.exists()) {
+                eprintln!("note: creating a new database at {} (is this the configuration you meant?)", file.display());
+            }
             let store = open_store(&config).await?;
             accounts::add(store.as_ref(), &email, &name, role, departments, password).await
         }
@@ -220,8 +237,8 @@ async fn run(cli: Cli) -> Result<()> {
                 config.data_dir = d;
             }
             logging::init_logging(&config);
+            let store = open_existing_store(&config).await?;
             let password = password::read_password()?;
-            let store = open_store(&config).await?;
             accounts::passwd(store.as_ref(), &email, password).await
         }
         Command::Allowlist { command: AllowlistCommand::Clear { data_dir } } => {
@@ -229,7 +246,7 @@ async fn run(cli: Cli) -> Result<()> {
                 config.data_dir = d;
             }
             logging::init_logging(&config);
-            let store = open_store(&config).await?;
+            let store = open_existing_store(&config).await?;
             let mut settings = store.settings().await.context("reading the settings")?;
             let was = std::mem::take(&mut settings.ip_allowlist);
             store.save_settings(&settings).await.context("saving the settings")?;

@@ -85,3 +85,17 @@ fn print_config_shows_the_effective_configuration_without_secrets() {
     assert_eq!(parsed["smtp_url"].as_str(), Some("smtps://mail:***@smtp.example.com:465"));
     assert_eq!(parsed["max_connections"].as_integer(), Some(8), "a default");
 }
+
+/// Managed PostgreSQL services require TLS: `sslmode=require` in the URL must connect (the
+/// test server has TLS on; Debian's PostgreSQL does by default).
+#[tokio::test]
+async fn postgresql_over_tls() {
+    let Some(url) = common::pg_url("startup::postgresql_over_tls") else { return };
+    let db = beseda_store::testing::fresh_postgres_database(&url).await.expect("fresh database");
+    let tls = format!("{db}{}sslmode=require", if db.contains('?') { '&' } else { '?' });
+    let mut cmd = beseda_command(&["migrate"]);
+    cmd.env("BESEDA_DATABASE_URL", &tls);
+    let (status, out, err, _) = run_ending(cmd, 30);
+    assert!(status.success(), "migrating over TLS failed (is ssl on in the test server?): {err}");
+    assert!(out.contains("database is up to date (postgres)"), "{out}");
+}
