@@ -439,7 +439,7 @@ mod tests {
         let l = c.limits();
         assert_eq!((l.login_account_failures, l.login_lockout.as_secs(), l.visitor_chats_per_minute), (3, 60, 0));
         let bad = Config::default().apply_env(|k| (k == "BESEDA_LOGIN_ADDRESS_BURST").then(|| "many".to_owned()));
-        assert!(bad.unwrap_err().to_string().contains("BESEDA_LOGIN_ADDRESS_BURST"));
+        assert!(bad.expect_err("not a number").to_string().contains("BESEDA_LOGIN_ADDRESS_BURST"));
     }
 
     #[test]
