@@ -288,26 +288,14 @@ impl Config {
 
     /// `BESEDA_LOGIN_*` and `BESEDA_VISITOR_*`: the rate limits.
     fn apply_limits_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
-        for (name, field) in [
-            ("BESEDA_LOGIN_ADDRESS_BURST", &mut self.login_address_burst),
-            ("BESEDA_LOGIN_ADDRESS_PER_MINUTE", &mut self.login_address_per_minute),
-            ("BESEDA_LOGIN_ACCOUNT_FAILURES", &mut self.login_account_failures),
-            ("BESEDA_VISITOR_INITS_PER_MINUTE", &mut self.visitor_inits_per_minute),
-            ("BESEDA_VISITOR_CHATS_PER_MINUTE", &mut self.visitor_chats_per_minute),
-            ("BESEDA_VISITOR_MESSAGES_PER_MINUTE", &mut self.visitor_messages_per_minute),
-        ] {
-            if let Some(v) = var(name) {
-                *field = v.trim().parse().with_context(|| format!("{name} must be a number"))?;
-            }
-        }
-        for (name, field) in [
-            ("BESEDA_LOGIN_LOCKOUT_SECS", &mut self.login_lockout_secs),
-            ("BESEDA_LOGIN_LOCKOUT_MAX_SECS", &mut self.login_lockout_max_secs),
-        ] {
-            if let Some(v) = var(name) {
-                *field = v.trim().parse().with_context(|| format!("{name} must be a number"))?;
-            }
-        }
+        number(&var, "BESEDA_LOGIN_ADDRESS_BURST", &mut self.login_address_burst)?;
+        number(&var, "BESEDA_LOGIN_ADDRESS_PER_MINUTE", &mut self.login_address_per_minute)?;
+        number(&var, "BESEDA_LOGIN_ACCOUNT_FAILURES", &mut self.login_account_failures)?;
+        number(&var, "BESEDA_LOGIN_LOCKOUT_SECS", &mut self.login_lockout_secs)?;
+        number(&var, "BESEDA_LOGIN_LOCKOUT_MAX_SECS", &mut self.login_lockout_max_secs)?;
+        number(&var, "BESEDA_VISITOR_INITS_PER_MINUTE", &mut self.visitor_inits_per_minute)?;
+        number(&var, "BESEDA_VISITOR_CHATS_PER_MINUTE", &mut self.visitor_chats_per_minute)?;
+        number(&var, "BESEDA_VISITOR_MESSAGES_PER_MINUTE", &mut self.visitor_messages_per_minute)?;
         Ok(())
     }
 
@@ -343,6 +331,14 @@ fn valid_log_filter(filter: &str) -> bool {
         None => is_level(d),
     });
     directives_ok && !filter.trim().is_empty() && tracing_subscriber::EnvFilter::try_new(filter).is_ok()
+}
+
+/// Sets `field` from the variable `name`, if set.
+fn number<T: std::str::FromStr>(var: impl Fn(&str) -> Option<String>, name: &str, field: &mut T) -> Result<()> {
+    if let Some(v) = var(name) {
+        *field = v.trim().parse().map_err(|_| anyhow::anyhow!("{name} must be a number"))?;
+    }
+    Ok(())
 }
 
 impl Config {
