@@ -12,7 +12,7 @@
 //! addresses that failed are refused.
 
 use super::limiter::{AppClock, Keyed, MAX_KEYS};
-use super::Limits;
+use super::{subnet, Limits};
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -72,7 +72,7 @@ impl Logins {
     /// Before checking credentials from `ip` (for the account `email`, if any): `Err(wait)`
     /// while the address or the pair is refused.
     pub fn check(&self, ip: IpAddr, email: Option<&str>) -> Result<(), Duration> {
-        let now = self.now();
+        let (now, ip) = (self.now(), subnet(ip));
         let blocks = self.blocks();
         let until = Self::keys(ip, email).filter_map(|k| blocks.get(&k)).map(|b| b.until).max().unwrap_or(now);
         match u64::try_from(until - now) {
@@ -83,7 +83,7 @@ impl Logins {
 
     /// Counts a failed attempt; refuses the address or the pair when over the limits.
     pub fn failed(&self, ip: IpAddr, email: Option<&str>) {
-        let now = self.now();
+        let (now, ip) = (self.now(), subnet(ip));
         if let Err(wait) = self.addresses.check(&ip) {
             self.block(Key::Address(ip), now, |_| wait);
         }
@@ -100,7 +100,7 @@ impl Logins {
 
     /// A success forgets the lockouts of the pair.
     pub fn succeeded(&self, ip: IpAddr, email: &str) {
-        self.blocks().remove(&Key::Account(account(email), ip));
+        self.blocks().remove(&Key::Account(account(email), subnet(ip)));
     }
 
     /// Refuses `key` for `length(strikes before)`; remembers the strike.

@@ -67,6 +67,15 @@ impl FromRequestParts<AppState> for ClientIp {
     }
 }
 
+/// What the limits count an address as: IPv4 as is, IPv6 by its /64 (one subscriber's
+/// network, whose addresses cost an attacker nothing to change).
+pub fn subnet(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        v4 => v4,
+    }
+}
+
 /// Whole seconds to wait, at least 1 (for `Retry-After`).
 pub fn retry_secs(wait: Duration) -> u64 {
     (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
@@ -81,4 +90,20 @@ pub fn too_many_attempts(wait: Duration) -> ApiError {
         format!("too many failed attempts; try again in {} s", retry_secs(wait)),
     )
     .retry_after(wait)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::subnet;
+    use std::net::IpAddr;
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_bit_prefix() {
+        let ip = |s: &str| s.parse::<IpAddr>().expect("ip");
+        assert_eq!(subnet(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(subnet(ip("2001:db8:1:2:bbbb::9")), subnet(ip("2001:db8:1:2::1")));
+        assert_ne!(subnet(ip("2001:db8:1:3::1")), subnet(ip("2001:db8:1:2::1")));
+        assert_eq!(subnet(ip("203.0.113.7")), ip("203.0.113.7"));
+        assert_eq!(subnet(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
+    }
 }

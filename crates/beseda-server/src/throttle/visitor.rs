@@ -3,7 +3,7 @@
 //! queue. A refusal is `429 too-many-requests`, which the mobile SDKs retry a few times.
 
 use super::limiter::{AppClock, Keyed};
-use super::Limits;
+use super::{subnet, Limits};
 use crate::error::ApiError;
 use axum::http::StatusCode;
 use std::net::IpAddr;
@@ -38,7 +38,7 @@ impl VisitorLimits {
             VisitorAct::ChatStart => &self.chats,
             VisitorAct::Message => &self.messages,
         };
-        limiter.check(&ip).map(|_| ()).map_err(|wait| {
+        limiter.check(&subnet(ip)).map(|_| ()).map_err(|wait| {
             tracing::debug!(%ip, ?act, "visitor limit reached");
             ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", "too many requests from this address")
                 .retry_after(wait)
