@@ -91,7 +91,7 @@ impl Logins {
             let pair = (account(email), ip);
             if !matches!(self.accounts.check(&pair), Ok(1..)) {
                 let (first, max) = (self.limits.login_lockout, self.limits.login_lockout_max);
-                let lockout = |strikes: u32| first.saturating_mul(1 << strikes.min(16)).min(max).max(first.min(max));
+                let lockout = |strikes: u32| first.saturating_mul(1 << strikes.min(16)).min(max);
                 tracing::warn!(account = %pair.0, %ip, "login locked out after repeated failures");
                 self.block(Key::Account(pair.0, pair.1), now, lockout);
             }
