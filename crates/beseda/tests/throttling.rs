@@ -224,3 +224,18 @@ async fn visitor_messages_are_limited_per_address() {
     assert_eq!(visitor.action("chat.message", &[("client-side-id", "later"), ("message", "x")]).await.0, 200);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn changing_addresses_within_an_ipv6_64_does_not_help() {
+    let (server, _) = start(Limits::default()).await;
+    let mut statuses = Vec::new();
+    for i in 0..20 {
+        let client = from(&format!("2001:db8:1:2::{i:x}"));
+        statuses.push(log_in(&server, &client, "/api/operator/v1/tokens", &format!("u{i}@x.io"), "guess").await.status);
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses[11..].iter().all(|s| *s == 429), "{statuses:?}");
+    let neighbour = from("2001:db8:1:3::1");
+    assert_eq!(log_in(&server, &neighbour, "/api/operator/v1/tokens", "u@x.io", "guess").await.status, 401);
+    server.stop().await;
+}
