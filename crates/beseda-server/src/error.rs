@@ -14,11 +14,18 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds for `Retry-After`, if any.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), retry_after: None }
+    }
+
+    /// The same, with `Retry-After` (whole seconds, at least 1).
+    pub fn retry_after(self, wait: std::time::Duration) -> Self {
+        Self { retry_after: Some(crate::throttle::retry_secs(wait)), ..self }
     }
 
     pub fn internal(e: impl std::fmt::Display) -> Self {
@@ -85,7 +92,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(json!({"error": self.code, "message": self.message}))).into_response()
+        let mut response = (self.status, Json(json!({"error": self.code, "message": self.message}))).into_response();
+        if let Some(secs) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

@@ -32,6 +32,7 @@ pub mod routes;
 pub mod scheduler;
 pub mod state;
 pub mod stored;
+pub mod throttle;
 pub mod visitor;
 pub mod webhook;
 pub mod widget;

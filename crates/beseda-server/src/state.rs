@@ -60,6 +60,8 @@ pub struct ServerConfig {
     pub crm_retry_delays: Vec<Duration>,
     /// Bearer token that `/metrics` requires when set (otherwise loopback clients only).
     pub metrics_token: Option<String>,
+    /// Login throttling and per-address visitor limits.
+    pub limits: crate::throttle::Limits,
 }
 
 /// Addresses of the external services Beseda calls (deployment settings: a proxy, or a local
@@ -135,6 +137,7 @@ impl Default for ServerConfig {
             api_urls: ApiUrls::default(),
             crm_retry_delays: [60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
             metrics_token: None,
+            limits: crate::throttle::Limits::default(),
         }
     }
 }
@@ -185,8 +188,10 @@ pub struct AppState {
     pub integration_calls: Arc<crate::rate::RateLimiter>,
     /// Stored Data API calls per second of each administrator.
     pub stored_calls: Arc<crate::rate::RateLimiter>,
-    /// Failed Stored Data API logins per e-mail and address.
-    pub stored_lockout: Arc<crate::stored::Lockout>,
+    /// Failed authentications per address and per account (every way to log in).
+    pub logins: Arc<crate::throttle::login::Logins>,
+    /// New visits, chats and messages per client address.
+    pub visitor_limits: Arc<crate::throttle::visitor::VisitorLimits>,
     /// Origin of the absolute URLs Beseda gives out.
     pub origin: Arc<crate::origin::PublicOrigin>,
     /// Long-lived connections per client address.
@@ -199,11 +204,14 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, config: ServerConfig) -> Self {
+        let clock = crate::throttle::limiter::AppClock(store.clock());
         Self {
             metrics: Arc::new(crate::metrics::Metrics::new(store.clone())),
             store,
             bus,
             origin: Arc::new(crate::origin::PublicOrigin::new(&config.public_origin)),
+            logins: Arc::new(crate::throttle::login::Logins::new(&config.limits, clock.clone())),
+            visitor_limits: Arc::new(crate::throttle::visitor::VisitorLimits::new(&config.limits, clock)),
             connections: Arc::default(),
             readiness_log: Arc::default(),
             config: Arc::new(config),
@@ -217,7 +225,6 @@ impl AppState {
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             integration_calls: Arc::new(crate::rate::RateLimiter::new(50)),
             stored_calls: Arc::new(crate::rate::RateLimiter::new(20)),
-            stored_lockout: Arc::default(),
         }
     }
 

@@ -35,6 +35,14 @@ pub struct Config {
     pub zoho_accounts_url: String,
     pub unisender_api_url: String,
     pub metrics_token: Option<String>,
+    pub login_address_burst: u32,
+    pub login_address_per_minute: u32,
+    pub login_account_failures: u32,
+    pub login_lockout_secs: u64,
+    pub login_lockout_max_secs: u64,
+    pub visitor_inits_per_minute: u32,
+    pub visitor_chats_per_minute: u32,
+    pub visitor_messages_per_minute: u32,
 }
 
 impl Default for Config {
@@ -67,6 +75,14 @@ impl Default for Config {
             zoho_accounts_url: "https://accounts.zoho.com".into(),
             unisender_api_url: "https://api.unisender.com".into(),
             metrics_token: None,
+            login_address_burst: 10,
+            login_address_per_minute: 10,
+            login_account_failures: 5,
+            login_lockout_secs: 900,
+            login_lockout_max_secs: 4 * 3600,
+            visitor_inits_per_minute: 120,
+            visitor_chats_per_minute: 30,
+            visitor_messages_per_minute: 300,
         }
     }
 }
@@ -159,6 +175,24 @@ amocrm_api_url = "https://{account}.amocrm.ru"
 zoho_api_url = "https://www.zohoapis.com"
 zoho_accounts_url = "https://accounts.zoho.com"
 unisender_api_url = "https://api.unisender.com"
+
+# Rate limits (docs/deployment.md, "Rate limits"); 0 turns a limit off. Refusals are
+# 429 with Retry-After. Behind a reverse proxy set trusted_proxies, or every client shares
+# the proxy's address.
+# Failed logins (console, bearer tokens, Stored Data API, bot tokens) per client address:
+# a burst, then so many a minute.
+login_address_burst = 10
+login_address_per_minute = 10
+# Failed logins of one account from one address before that address is locked out of that
+# account (even the right password is refused) for login_lockout_secs, doubling for each
+# further lockout up to login_lockout_max_secs.
+login_account_failures = 5
+login_lockout_secs = 900
+login_lockout_max_secs = 14400
+# Per client address and minute: new visit sessions (init), chat starts, visitor messages.
+visitor_inits_per_minute = 120
+visitor_chats_per_minute = 30
+visitor_messages_per_minute = 300
 "#;
 
 impl Config {
@@ -261,6 +295,19 @@ impl Config {
         if let Some(v) = var("BESEDA_METRICS_TOKEN") {
             self.metrics_token = Some(v);
         }
+        self.apply_limits_env(var)
+    }
+
+    /// `BESEDA_LOGIN_*` and `BESEDA_VISITOR_*`: the rate limits.
+    fn apply_limits_env(&mut self, var: impl Fn(&str) -> Option<String>) -> Result<()> {
+        number(&var, "BESEDA_LOGIN_ADDRESS_BURST", &mut self.login_address_burst)?;
+        number(&var, "BESEDA_LOGIN_ADDRESS_PER_MINUTE", &mut self.login_address_per_minute)?;
+        number(&var, "BESEDA_LOGIN_ACCOUNT_FAILURES", &mut self.login_account_failures)?;
+        number(&var, "BESEDA_LOGIN_LOCKOUT_SECS", &mut self.login_lockout_secs)?;
+        number(&var, "BESEDA_LOGIN_LOCKOUT_MAX_SECS", &mut self.login_lockout_max_secs)?;
+        number(&var, "BESEDA_VISITOR_INITS_PER_MINUTE", &mut self.visitor_inits_per_minute)?;
+        number(&var, "BESEDA_VISITOR_CHATS_PER_MINUTE", &mut self.visitor_chats_per_minute)?;
+        number(&var, "BESEDA_VISITOR_MESSAGES_PER_MINUTE", &mut self.visitor_messages_per_minute)?;
         Ok(())
     }
 
@@ -300,6 +347,30 @@ fn valid_log_filter(filter: &str) -> bool {
         None => is_level(d),
     });
     directives_ok && !filter.trim().is_empty() && tracing_subscriber::EnvFilter::try_new(filter).is_ok()
+}
+
+/// Sets `field` from the variable `name`, if set.
+fn number<T: std::str::FromStr>(var: impl Fn(&str) -> Option<String>, name: &str, field: &mut T) -> Result<()> {
+    if let Some(v) = var(name) {
+        *field = v.trim().parse().map_err(|_| anyhow::anyhow!("{name} must be a number"))?;
+    }
+    Ok(())
+}
+
+impl Config {
+    /// The rate limits as the server takes them.
+    pub fn limits(&self) -> beseda_server::throttle::Limits {
+        beseda_server::throttle::Limits {
+            login_address_burst: self.login_address_burst,
+            login_address_per_minute: self.login_address_per_minute,
+            login_account_failures: self.login_account_failures,
+            login_lockout: std::time::Duration::from_secs(self.login_lockout_secs),
+            login_lockout_max: std::time::Duration::from_secs(self.login_lockout_max_secs),
+            visitor_inits_per_minute: self.visitor_inits_per_minute,
+            visitor_chats_per_minute: self.visitor_chats_per_minute,
+            visitor_messages_per_minute: self.visitor_messages_per_minute,
+        }
+    }
 }
 
 /// A database or SMTP URL safe to log: the password is replaced.
@@ -373,6 +444,25 @@ mod tests {
         let mut c = Config { log_level: "loud".into(), ..Config::default() };
         let e = c.validate().expect_err("loud").to_string();
         assert!(e.contains("log_level") && e.contains("debug"), "{e}");
+    }
+
+    #[test]
+    fn rate_limits_default_to_the_server_defaults_and_take_the_environment() {
+        let parsed: Config = toml::from_str(EXAMPLE).expect("example parses");
+        let (example, server) = (parsed.limits(), beseda_server::throttle::Limits::default());
+        assert_eq!(format!("{example:?}"), format!("{server:?}"));
+        let mut c = Config::default();
+        c.apply_env(|k| match k {
+            "BESEDA_LOGIN_ACCOUNT_FAILURES" => Some("3".into()),
+            "BESEDA_LOGIN_LOCKOUT_SECS" => Some("60".into()),
+            "BESEDA_VISITOR_CHATS_PER_MINUTE" => Some("0".into()),
+            _ => None,
+        })
+        .expect("env");
+        let l = c.limits();
+        assert_eq!((l.login_account_failures, l.login_lockout.as_secs(), l.visitor_chats_per_minute), (3, 60, 0));
+        let bad = Config::default().apply_env(|k| (k == "BESEDA_LOGIN_ADDRESS_BURST").then(|| "many".to_owned()));
+        assert!(bad.expect_err("not a number").to_string().contains("BESEDA_LOGIN_ADDRESS_BURST"));
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub async fn serve(config: Config, demo: bool, config_file: Option<&std::path::P
         },
         demo,
         metrics_token: config.metrics_token.clone(),
+        limits: config.limits(),
         ..ServerConfig::default()
     };
     // An unusable SMTP URL or sender stops the start rather than losing mail later.

@@ -3,6 +3,7 @@
 
 use crate::auth;
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -11,6 +12,7 @@ use beseda_core::ids::{hex_id, ChatId, OperatorId, VisitSessionId};
 use beseda_core::{bot_wire, DomainError};
 use beseda_store::{BotCall, BotRecord, OperatorMessage, Redirect, RedirectTarget, StoreError};
 use serde_json::{json, Value};
+use std::net::IpAddr;
 
 /// A Bot API error.
 pub struct BotError {
@@ -96,7 +98,21 @@ impl From<StoreError> for BotError {
     }
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<BotRecord, BotError> {
+/// The bot whose token `headers` carry. Wrong tokens count as failed logins of `ip`
+/// (crate::throttle::login); while the address is refused, no token is looked up.
+async fn authenticate(state: &AppState, headers: &HeaderMap, ip: IpAddr) -> Result<BotRecord, BotError> {
+    if let Err(wait) = state.logins.check(ip, None) {
+        let refusal = BotError::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", "too many wrong tokens");
+        return Err(BotError { retry_after: Some(crate::throttle::retry_secs(wait)), ..refusal });
+    }
+    let found = find_bot(state, headers).await;
+    if found.as_ref().is_err_and(|e| e.status == StatusCode::UNAUTHORIZED) {
+        state.logins.failed(ip, None);
+    }
+    found
+}
+
+async fn find_bot(state: &AppState, headers: &HeaderMap) -> Result<BotRecord, BotError> {
     let denied = || {
         BotError::new(StatusCode::UNAUTHORIZED, "access-denied", "a valid `Authorization: Token …` header is required")
     };
@@ -210,6 +226,7 @@ pub async fn call(
     State(state): State<AppState>,
     method: Method,
     Path(name): Path<String>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     bytes: axum::body::Bytes,
 ) -> Result<Json<Value>, BotError> {
@@ -219,7 +236,7 @@ pub async fn call(
     if method != Method::POST {
         return Err(BotError::new(StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed", "use POST"));
     }
-    let bot = authenticate(&state, &headers).await?;
+    let bot = authenticate(&state, &headers, ip).await?;
     state.integration_calls.check(&format!("bot:{}", bot.operator_id.0)).map_err(BotError::too_many)?;
     let body: Value =
         serde_json::from_slice(&bytes).map_err(|e| BotError::wrong(format!("the body is not JSON: {e}")))?;

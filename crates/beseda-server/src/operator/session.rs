@@ -4,6 +4,7 @@
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -14,6 +15,7 @@ use beseda_core::state::OperatorStatus;
 use beseda_store::NewToken;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use std::net::IpAddr;
 
 pub const COOKIE: &str = "beseda_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -145,6 +147,21 @@ pub async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Op
     Ok(operator)
 }
 
+/// [`check_credentials`] behind the login throttle (crate::throttle::login): refused before the
+/// password is hashed while `ip` or the account from `ip` is locked out; a wrong e-mail or
+/// password counts as a failure.
+pub async fn check_throttled(state: &AppState, ip: IpAddr, c: Credentials) -> ApiResult<Operator> {
+    let email = c.email.clone();
+    state.logins.check(ip, Some(&email)).map_err(crate::throttle::too_many_attempts)?;
+    let checked = check_credentials(state, c).await;
+    match &checked {
+        Err(e) if e.code == "invalid-credentials" => state.logins.failed(ip, Some(&email)),
+        Ok(_) => state.logins.succeeded(ip, &email),
+        Err(_) => {}
+    }
+    checked
+}
+
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2P3mYg1cM7JeFTQkS6lL7zZ3XQ8Zr0kQ3u5wYFhW3xA";
 
@@ -153,8 +170,12 @@ fn parse_credentials(body: &[u8]) -> ApiResult<Credentials> {
 }
 
 /// `POST /api/operator/v1/login`: sets the session cookie; answers the CSRF token.
-pub async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> ApiResult<Response> {
-    let operator = check_credentials(&state, parse_credentials(&body)?).await?;
+pub async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let operator = check_throttled(&state, ip, parse_credentials(&body)?).await?;
     let token = auth::new_token();
     let csrf = auth::new_token();
     state
@@ -168,15 +189,22 @@ pub async fn login(State(state): State<AppState>, body: axum::body::Bytes) -> Ap
         })
         .await
         .map_err(ApiError::operator)?;
-    let cookie =
-        format!("{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}", SESSION_TTL_MICROS / 1_000_000);
+    let cookie = format!(
+        "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
+        SESSION_TTL_MICROS / 1_000_000,
+        secure(&state)
+    );
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"operator": operator_json(&operator), "csrfToken": csrf})))
         .into_response())
 }
 
 /// `POST /api/operator/v1/tokens`: a bearer token for API clients.
-pub async fn create_token(State(state): State<AppState>, body: axum::body::Bytes) -> ApiResult<Json<Value>> {
-    let operator = check_credentials(&state, parse_credentials(&body)?).await?;
+pub async fn create_token(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let operator = check_throttled(&state, ip, parse_credentials(&body)?).await?;
     let token = auth::new_token();
     let expires_at = state.now() + API_TOKEN_TTL_MICROS;
     state
@@ -195,8 +223,18 @@ pub async fn create_token(State(state): State<AppState>, body: axum::body::Bytes
 
 pub async fn logout(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Response> {
     state.store.delete_token(&who.token_hash).await.map_err(ApiError::operator)?;
-    let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
+    let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}", secure(&state));
     Ok(([(header::SET_COOKIE, cookie)], Json(json!({"result": "ok"}))).into_response())
+}
+
+/// `; Secure` when the public origin is https: the browser then sends the cookie over https
+/// only.
+fn secure(state: &AppState) -> &'static str {
+    if state.origin.get().starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 /// `GET /me`: the operator, and the settings that shape the workspace.

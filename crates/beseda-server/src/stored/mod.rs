@@ -2,14 +2,12 @@
 //! (`/api/v3/`, `/api/v4/` alike), HTTP Basic with an administrator's e-mail and password.
 //! Authentication failures are 401/403; everything else answers HTTP 200 with `{"error"}`.
 
-mod lockout;
 pub(crate) mod objects;
 
-pub use lockout::Lockout;
-
-use crate::operator::session::{check_credentials, Credentials};
+use crate::operator::session::{check_throttled, Credentials};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use crate::throttle::ClientIp;
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -19,7 +17,7 @@ use beseda_core::provided_visitor::{self, ProvidedVisitor};
 use beseda_core::state::OperatorRole;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 /// An answer of this API: a status and `{"error": code}`.
 fn error(status: StatusCode, code: &str) -> Response {
@@ -32,8 +30,9 @@ fn unauthorized() -> Response {
     r
 }
 
-/// The administrator named by the Basic credentials, sent from `peer`.
-async fn administrator(state: &AppState, headers: &HeaderMap, peer: IpAddr) -> Result<Operator, Response> {
+/// The administrator named by the Basic credentials, sent from `ip` (failures throttled like
+/// every login: crate::throttle::login).
+async fn administrator(state: &AppState, headers: &HeaderMap, ip: IpAddr) -> Result<Operator, Response> {
     let credentials = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -48,18 +47,11 @@ async fn administrator(state: &AppState, headers: &HeaderMap, peer: IpAddr) -> R
             })
         })
         .ok_or_else(unauthorized)?;
-    let key = format!("{} {peer}", credentials.email.trim().to_lowercase());
-    if state.stored_lockout.is_blocked(&key, state.now()) {
-        return Err(error(StatusCode::FORBIDDEN, "too-many-attempts"));
-    }
-    let operator = match check_credentials(state, credentials).await {
+    let operator = match check_throttled(state, ip, credentials).await {
         Ok(o) => o,
-        Err(_) => {
-            state.stored_lockout.failed(&key, state.now());
-            return Err(unauthorized());
-        }
+        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => return Err(e.into_response()),
+        Err(_) => return Err(unauthorized()),
     };
-    state.stored_lockout.succeeded(&key);
     if operator.role != OperatorRole::Admin {
         return Err(error(StatusCode::FORBIDDEN, "forbidden"));
     }
@@ -69,13 +61,13 @@ async fn administrator(state: &AppState, headers: &HeaderMap, peer: IpAddr) -> R
 /// `/api/v2/{method}`.
 pub async fn call(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientIp(ip): ClientIp,
     Path(method): Path<String>,
     Query(query): Query<HashMap<String, String>>,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let admin = match administrator(&state, &headers, peer.ip().to_canonical()).await {
+    let admin = match administrator(&state, &headers, ip).await {
         Ok(a) => a,
         Err(r) => return r,
     };

@@ -5,6 +5,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::metrics::Author;
 use crate::params::Params;
 use crate::state::AppState;
+use crate::throttle::visitor::VisitorAct;
+use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -20,10 +22,15 @@ fn ok() -> Json<Value> {
     Json(json!({"result": "ok"}))
 }
 
-pub async fn handler(State(state): State<AppState>, p: Params) -> ApiResult<Json<Value>> {
+pub async fn handler(State(state): State<AppState>, ClientIp(ip): ClientIp, p: Params) -> ApiResult<Json<Value>> {
     let action = p.required("action")?.to_owned();
     if !KNOWN.contains(&action.as_str()) {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "unknown-method", format!("unknown action `{action}`")));
+    }
+    match action.as_str() {
+        "chat.start" | "chat.offline_message" => state.visitor_limits.check(ip, VisitorAct::ChatStart)?,
+        "chat.message" | "sticker" => state.visitor_limits.check(ip, VisitorAct::Message)?,
+        _ => {}
     }
     let page = page::from_params(&state, &p).await?;
     let outcome = run(&state, &page, &action, &p).await;

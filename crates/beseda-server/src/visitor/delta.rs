@@ -5,6 +5,7 @@ use crate::connections::Slot;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::Json;
 use beseda_store::{DeltaRead, PageAuth};
@@ -13,8 +14,9 @@ use serde_json::{json, Value};
 /// Most items returned at once; a client further behind asks again at once.
 pub const MAX_ITEMS: i64 = 1000;
 
-pub async fn delta(State(state): State<AppState>, _slot: Slot, p: Params) -> ApiResult<Json<Value>> {
+pub async fn delta(State(state): State<AppState>, _slot: Slot, ip: ClientIp, p: Params) -> ApiResult<Json<Value>> {
     if p.get("event") == Some("init") {
+        state.visitor_limits.check(ip.0, crate::throttle::visitor::VisitorAct::Init)?;
         return init::init(&state, &p).await;
     }
     let page = page::from_params(&state, &p).await?;

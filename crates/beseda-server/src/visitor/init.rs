@@ -4,6 +4,8 @@ use super::full_update;
 use crate::error::{ApiError, ApiResult};
 use crate::params::Params;
 use crate::state::AppState;
+use crate::throttle::visitor::VisitorAct;
+use crate::throttle::ClientIp;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::{VisitSessionId, VisitorId};
@@ -65,6 +67,11 @@ async fn provided(state: &AppState, p: &Params) -> ApiResult<Option<ProvidedVisi
         .map_err(refused)
 }
 
-pub async fn handler(axum::extract::State(state): axum::extract::State<AppState>, p: Params) -> ApiResult<Json<Value>> {
+pub async fn handler(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ClientIp(ip): ClientIp,
+    p: Params,
+) -> ApiResult<Json<Value>> {
+    state.visitor_limits.check(ip, VisitorAct::Init)?;
     init(&state, &p).await
 }
