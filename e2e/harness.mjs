@@ -31,7 +31,10 @@ function freePort() {
 export function startServer() {
   return new Promise((ok, fail) => {
     const child = spawn(BIN, ['serve', '--demo', '--listen', `127.0.0.1:${env.port}`, '--data-dir', env.dataDir], {
-      env: { ...process.env, BESEDA_LOG_LEVEL: 'warn', BESEDA_DATABASE_URL: '', BESEDA_LONGPOLL_HOLD_SECS: '5' },
+      // Every browser and API client of the scenarios comes from 127.0.0.1 (one of them starts
+      // 1,000 chats): the per-address visitor limits are off here and tested in throttling.rs.
+      env: { ...process.env, BESEDA_LOG_LEVEL: 'warn', BESEDA_DATABASE_URL: '', BESEDA_LONGPOLL_HOLD_SECS: '5',
+        BESEDA_VISITOR_INITS_PER_MINUTE: '0', BESEDA_VISITOR_CHATS_PER_MINUTE: '0', BESEDA_VISITOR_MESSAGES_PER_MINUTE: '0' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';

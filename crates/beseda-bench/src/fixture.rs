@@ -93,6 +93,11 @@ impl Serve {
         cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(dir)
             .env("BESEDA_LOG_LEVEL", "warn")
+            // Every simulated visitor comes from 127.0.0.1: the per-address visitor limits
+            // would measure the limiter, not the server.
+            .env("BESEDA_VISITOR_INITS_PER_MINUTE", "0")
+            .env("BESEDA_VISITOR_CHATS_PER_MINUTE", "0")
+            .env("BESEDA_VISITOR_MESSAGES_PER_MINUTE", "0")
             .env_remove("BESEDA_DATABASE_URL")
             .env_remove("BESEDA_NATS_URL")
             .stdout(std::process::Stdio::null());

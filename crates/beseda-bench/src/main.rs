@@ -114,7 +114,20 @@ impl Server {
     pub async fn start(store: Arc<dyn beseda_store::Store>) -> Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let state = AppState::new(store, Arc::new(LocalBus::default()), ServerConfig::default());
+        let state = AppState::new(
+            store,
+            Arc::new(LocalBus::default()),
+            ServerConfig {
+                // One address plays every visitor (see fixture::Serve).
+                limits: beseda_server::throttle::Limits {
+                    visitor_inits_per_minute: 0,
+                    visitor_chats_per_minute: 0,
+                    visitor_messages_per_minute: 0,
+                    ..Default::default()
+                },
+                ..ServerConfig::default()
+            },
+        );
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(beseda_server::serve(listener, state, async {
             let _ = stop_rx.await;
