@@ -41,24 +41,26 @@ pub enum Hidden {
 }
 
 /// The rule. Supervisors and administrators see every chat. An operator sees the chats they
-/// hold; chats of other human operators unless `hide_others_chats` is on (whatever their
-/// department: a held chat is no longer on offer); chats nobody holds only of their departments
-/// (an operator without departments serves all, a chat without one is everybody's) and, in a
-/// multilingual organisation, of their languages (a chat without one is everybody's); bots'
-/// chats, which any operator may take over, only of their languages in a multilingual
-/// organisation, as the bots' list always showed them.
+/// hold, and of the others:
+/// - chats nobody holds only of their departments (an operator without departments serves
+///   all, a chat without one is everybody's);
+/// - chats of other human operators only while `hide_others_chats` is off, of any department
+///   (a held chat is no longer on offer), as the "others" list always showed them;
+/// - bots' chats (any operator may take one over) of any department, as the "bots" list
+///   always showed them;
+/// - and, in a multilingual organisation, of all these only those of their languages (a chat
+///   without one is everybody's).
 pub fn check(viewer: &Operator, settings: &OrgSettings, chat: &ChatScope) -> Result<(), Hidden> {
     if viewer.role != OperatorRole::Operator {
         return Ok(());
     }
-    let ok = match chat.holder {
-        Some(holder) if holder == viewer.id => true,
-        Some(_) if chat.holder_is_bot => speaks(viewer, settings, chat),
-        Some(_) if settings.hide_others_chats => return Err(Hidden::BySettings),
+    let served = match chat.holder {
+        Some(holder) if holder == viewer.id => return Ok(()),
+        Some(_) if !chat.holder_is_bot && settings.hide_others_chats => return Err(Hidden::BySettings),
         Some(_) => true,
-        None => serves_department(viewer, chat) && speaks(viewer, settings, chat),
+        None => serves_department(viewer, chat),
     };
-    if ok {
+    if served && speaks(viewer, settings, chat) {
         Ok(())
     } else {
         Err(Hidden::NotServed)
@@ -235,12 +237,15 @@ mod tests {
         // Bots' chats: by language only.
         assert!(may_see(&sales, &s, &scope(Some(9), true, Some("support"), Some("ru"))));
         assert!(!may_see(&sales, &s, &scope(Some(9), true, None, Some("en"))));
-        // Colleagues' chats: by the setting only; one's own always.
+        // Colleagues' chats: by language and the setting; one's own always.
         let colleagues = scope(Some(2), false, Some("support"), Some("en"));
-        assert!(may_see(&sales, &s, &colleagues));
+        assert_eq!(check(&sales, &s, &colleagues), Err(Hidden::NotServed));
+        assert!(may_see(&sales, &s, &scope(Some(2), false, Some("support"), Some("ru"))));
+        assert!(may_see(&everywhere, &s, &scope(Some(1), false, Some("support"), None)));
         s.hide_others_chats = true;
         assert_eq!(check(&sales, &s, &colleagues), Err(Hidden::BySettings));
-        assert!(may_see(&everywhere, &s, &colleagues));
+        assert!(may_see(&everywhere, &s, &scope(Some(2), false, None, None)));
+        assert!(may_see(&sales, &s, &scope(Some(9), true, None, Some("ru"))), "bots' chats stay visible");
         assert!(may_see(&sup, &s, &colleagues));
     }
 
