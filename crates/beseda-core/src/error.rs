@@ -81,6 +81,8 @@ pub enum DomainError {
     WrongCategory,
     #[error("hidden by the organisation's settings")]
     HiddenBySettings,
+    #[error("the chat is of a department or language you do not serve")]
+    ChatNotServed,
     #[error("the chat already has the most files allowed")]
     MaxFilesCountPerChatExceeded,
     #[error("the quoted message belongs to another visitor")]
@@ -135,6 +137,7 @@ impl DomainError {
             CategoryRequired => "category-required",
             WrongCategory => "wrong-category",
             HiddenBySettings => "hidden-by-settings",
+            ChatNotServed => "chat-not-served",
             MaxFilesCountPerChatExceeded => "max_files_count_per_chat_exceeded",
             QuotingMessageFromAnotherVisitor => "quoting-message-from-another-visitor",
             NotHeldByBot => "access-denied",

@@ -171,6 +171,12 @@
         renderLists();
         if (S.open === e.chat.id && S.detail) { S.detail.chat = e.chat; renderChatBar(); renderSide(); }
         break;
+      case 'chat_hidden':
+        /* Not (any more) this operator's to see: a colleague took it, or it went to another department. */
+        names().forEach(function (name) { S.lists[name] = S.lists[name].filter(function (c) { return c.id !== e.chatId; }); });
+        renderLists();
+        if (S.open === e.chatId) openChat(e.chatId);
+        break;
       case 'message_added': case 'message_updated':
         if (S.open === e.chatId && S.detail) { upsertMessage(e.message); renderLog(); markRead(); }
         break;

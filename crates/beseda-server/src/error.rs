@@ -60,7 +60,7 @@ impl ApiError {
                 use DomainError::*;
                 let status = match d {
                     ChatTaken | ChatClosed | OperatorOffline | DepartmentOffline => StatusCode::CONFLICT,
-                    HiddenBySettings => StatusCode::FORBIDDEN,
+                    HiddenBySettings | ChatNotServed => StatusCode::FORBIDDEN,
                     ChatNotFound | MessageNotFound | FileNotFound => StatusCode::NOT_FOUND,
                     ArgumentMissing(_) | WrongArgumentValue(_) => StatusCode::BAD_REQUEST,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -90,3 +90,4 @@ include!("sql/stats.rs");
 include!("sql/templates.rs");
 include!("sql/accounts.rs");
 include!("sql/observe.rs");
+include!("sql/visibility.rs");

@@ -113,6 +113,7 @@ include!("sql/stats.rs");
 include!("sql/templates.rs");
 include!("sql/accounts.rs");
 include!("sql/observe.rs");
+include!("sql/visibility.rs");
 
 #[cfg(test)]
 mod group_commit_tests {

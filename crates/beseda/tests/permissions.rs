@@ -1,14 +1,19 @@
 //! Roles at the API level. Every route of the workspace and admin API (read from the OpenAPI
 //! document, so a new route must be classified here) is called as an operator, a supervisor and
 //! an administrator; forbidden calls are 403 with a code and change nothing. Chats of other
-//! operators are hidden from operators when `hide_others_chats` is on.
+//! operators are hidden from operators when `hide_others_chats` is on, and chats nobody holds
+//! from operators of other departments and languages, on every channel an operator reads: one
+//! chat, the lists, the event log over HTTP and WebSocket (typing drafts included), and the
+//! files in the chat's messages (`beseda_core::visibility`).
 
 mod common;
 
+use beseda_core::ids::OperatorId;
+use beseda_core::model::Department;
 use beseda_core::state::OperatorRole;
 use common::*;
 use serde_json::{json, Value};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Who may call a route.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -250,6 +255,304 @@ async fn other_operators_chats_are_hidden_from_operators_when_the_setting_says_s
         }
         let after = server.store.chat(beseda_core::ids::ChatId(chat)).await.expect("chat").expect("exists");
         assert_eq!((after.chat, after.messages.len()), (before.chat, before.messages.len()));
+    }
+    server.stop().await;
+}
+
+// ------------------------------------------------------------------ the event stream and files
+
+async fn department(server: &TestServer, key: &str) {
+    let d =
+        Department { id: 0, key: key.into(), name: key.into(), locale_names: BTreeMap::new(), order: 0, logo: None };
+    server.store.upsert_department(&d).await.expect("department");
+}
+
+async fn profile(server: &TestServer, op: &Operator, departments: &[&str], languages: &[&str]) {
+    let deps: Vec<String> = departments.iter().map(|d| (*d).to_owned()).collect();
+    let langs: Vec<String> = languages.iter().map(|l| (*l).to_owned()).collect();
+    server.store.set_operator_profile(OperatorId(op.id), &deps, &langs, None).await.expect("profile");
+}
+
+/// The visitor's typing with a draft, as the widget sends it.
+async fn draft(v: &Visitor, text: &str) {
+    v.ok("chat.visitor_typing", &[("typing", "true"), ("message-draft", text)]).await;
+}
+
+/// The visitor uploads a file into their chat; returns its guid.
+async fn upload(server: &TestServer, v: &Visitor, name: &str) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text("page-id", v.page_id.clone())
+        .text("auth-token", v.auth_token.clone())
+        .text("chat-mode", "online")
+        .text("client-side-id", format!("file-{name}"))
+        .part(
+            "webim_upload_file",
+            reqwest::multipart::Part::bytes(b"secret contract".to_vec())
+                .file_name(name.to_owned())
+                .mime_str("text/plain")
+                .expect("mime"),
+        );
+    let resp = server.http.post(server.url("/l/v/m/upload")).multipart(form).send().await.expect("upload");
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: Value = resp.json().await.expect("json");
+    body["data"]["guid"].as_str().expect("guid").to_owned()
+}
+
+/// Frames of a socket up to `marker`'s status change, which every operator receives: whatever
+/// came before it on that socket is all the socket was going to get.
+async fn frames_until_marker(ws: &mut Ws, marker: &Operator, status: &str) -> Vec<Value> {
+    marker.set_status(status).await;
+    let mut got = Vec::new();
+    loop {
+        let e = next_json(ws, 10).await;
+        if e["type"] == "operator_status" && e["operatorId"] == json!(marker.id) && e["status"] == status {
+            return got;
+        }
+        got.push(e);
+    }
+}
+
+/// What of chat `chat` got through: every event about it other than the bare `chat_hidden`
+/// notice (which says only that the chat is not the viewer's to see).
+fn about(events: &[Value], chat: i64) -> Vec<Value> {
+    events
+        .iter()
+        .filter(|e| e.get("chatId") == Some(&json!(chat)) || e.pointer("/chat/id") == Some(&json!(chat)))
+        .filter(|e| {
+            let bare = e["type"] == "chat_hidden"
+                && e.as_object().is_some_and(|o| o.keys().all(|k| ["type", "chatId", "seq"].contains(&k.as_str())));
+            !bare
+        })
+        .cloned()
+        .collect()
+}
+
+/// The stored events an operator reads over HTTP after `cursor`, and the cursor returned.
+async fn http_events(op: &Operator, cursor: i64) -> (Vec<Value>, i64) {
+    let (code, body) = op.get(&format!("/api/operator/v1/events?cursor={cursor}")).await;
+    assert_eq!(code, 200, "{body}");
+    (body["events"].as_array().expect("events").clone(), body["cursor"].as_i64().expect("cursor"))
+}
+
+#[tokio::test]
+async fn the_event_stream_shows_an_operator_only_the_chats_they_may_see() {
+    the_event_stream_shows_an_operator_only_the_chats_they_may_see_on(false).await;
+}
+
+#[tokio::test]
+async fn the_event_stream_shows_an_operator_only_the_chats_they_may_see_pg() {
+    if pg_url("the_event_stream_shows_an_operator_only_the_chats_they_may_see_pg").is_some() {
+        the_event_stream_shows_an_operator_only_the_chats_they_may_see_on(true).await;
+    }
+}
+
+async fn the_event_stream_shows_an_operator_only_the_chats_they_may_see_on(postgres: bool) {
+    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+    let supervisor = server.operator("sup@x.io", "Супервизор", OperatorRole::Supervisor).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    let boris = server.operator("boris@x.io", "Борис", OperatorRole::Operator).await;
+    anna.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("q", "Вопрос").await;
+    let chat = v.chat_id().await;
+    assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await.0, 200);
+
+    for (round, hide) in [true, false].into_iter().enumerate() {
+        server.settings(|s| s.hide_others_chats = hide).await;
+        let cursor = server.store.last_operator_event().await.expect("cursor");
+        let mut sockets = Vec::new();
+        for who in [&boris, &supervisor, &admin] {
+            sockets.push(who.events(cursor).await);
+        }
+        // Anna's chat: the visitor writes, types a draft, sends a file; Anna answers.
+        let secret = format!("секрет-{round}");
+        let typed = format!("черновик-{round}");
+        v.send(&format!("s{round}"), &secret).await;
+        draft(&v, &typed).await;
+        let guid = upload(&server, &v, &format!("contract-{round}.txt")).await;
+        assert_eq!(anna.reply(chat, &format!("a{round}"), "Ответ Анны").await.0, 200);
+
+        let status = if round == 0 { "invisible" } else { "online" };
+        for (ws, who) in sockets.iter_mut().zip(["boris", "supervisor", "admin"]) {
+            let frames = frames_until_marker(ws, &supervisor, status).await;
+            let seen = about(&frames, chat);
+            let text = serde_json::to_string(&frames).expect("json");
+            let sees = !hide || who != "boris";
+            assert_eq!(text.contains(&secret), sees, "{who} hide={hide}: message text");
+            assert_eq!(text.contains(&typed), sees, "{who} hide={hide}: typing draft");
+            assert_eq!(text.contains(&guid), sees, "{who} hide={hide}: file");
+            assert_eq!(text.contains("Ответ Анны"), sees, "{who} hide={hide}: Anna's answer");
+            if !sees {
+                assert!(seen.is_empty(), "{who} hide={hide} got events of Anna's chat: {seen:?}");
+            }
+        }
+        // The plain read: the same events, the cursor past the hidden ones.
+        let last = server.store.last_operator_event().await.expect("cursor");
+        for (who, name) in [(&boris, "boris"), (&supervisor, "supervisor"), (&admin, "admin")] {
+            let (events, next) = http_events(who, cursor).await;
+            assert_eq!(next, last, "{name}: the cursor moves past hidden events");
+            let text = serde_json::to_string(&events).expect("json");
+            let sees = !hide || name != "boris";
+            assert_eq!(text.contains(&secret), sees, "{name} hide={hide}: message text over HTTP");
+            assert_eq!(text.contains(&guid), sees, "{name} hide={hide}: file over HTTP");
+            if !sees {
+                assert!(about(&events, chat).is_empty(), "{name} hide={hide}: {events:?}");
+            }
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_languages() {
+    operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_on(false).await;
+}
+
+#[tokio::test]
+async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_pg() {
+    let name = "operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_pg";
+    if pg_url(name).is_some() {
+        operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_on(true).await;
+    }
+}
+
+async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_on(postgres: bool) {
+    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+    department(&server, "sales").await;
+    department(&server, "support").await;
+    let supervisor = server.operator("sup@x.io", "Супервизор", OperatorRole::Supervisor).await;
+    let sales = server.operator("sales@x.io", "Продажи", OperatorRole::Operator).await;
+    let support = server.operator("support@x.io", "Поддержка", OperatorRole::Operator).await;
+    profile(&server, &sales, &["sales"], &["ru"]).await;
+    profile(&server, &support, &["support"], &["ru"]).await;
+    profile(&server, &supervisor, &["sales"], &["ru"]).await;
+    support.set_status("online").await;
+    let cursor = server.store.last_operator_event().await.expect("cursor");
+    let mut sales_ws = sales.events(cursor).await;
+    let mut support_ws = support.events(cursor).await;
+
+    let v = server.visitor().await;
+    v.ok("chat.start", &[("department-key", "support"), ("first-question", "тайный вопрос")]).await;
+    let chat = v.chat_id().await;
+    draft(&v, "тайный черновик").await;
+    let guid = upload(&server, &v, "support.txt").await;
+    let detail = format!("/api/operator/v1/chats/{chat}");
+
+    // Sales: not in the lists, not readable, nothing on the stream, cannot take or answer it.
+    let refused = |(code, body): (u16, Value)| (code, body["error"].as_str().map(str::to_owned));
+    let not_served = (403, Some("chat-not-served".to_owned()));
+    assert_eq!(refused(sales.get(&detail).await), not_served);
+    let (_, waiting) = sales.get("/api/operator/v1/chats?list=waiting").await;
+    assert_eq!(waiting["chats"], json!([]));
+    let frames = frames_until_marker(&mut sales_ws, &supervisor, "online").await;
+    let text = serde_json::to_string(&frames).expect("json");
+    assert!(about(&frames, chat).is_empty() && !text.contains("тайный") && !text.contains(&guid), "{frames:?}");
+    let (events, _) = http_events(&sales, cursor).await;
+    assert!(about(&events, chat).is_empty(), "{events:?}");
+    let before = server.store.chat(beseda_core::ids::ChatId(chat)).await.expect("chat").expect("exists");
+    for (action, body) in [
+        ("take", json!({})),
+        ("messages", json!({"clientSideId": "s1", "text": "Это продажи"})),
+        ("close", json!({})),
+        ("redirect", json!({"queue": true})),
+        ("category", json!({"category": "VIP"})),
+    ] {
+        let answer = refused(sales.post(&format!("{detail}/{action}"), body).await);
+        assert_eq!(answer, not_served, "{action}");
+    }
+    let after = server.store.chat(beseda_core::ids::ChatId(chat)).await.expect("chat").expect("exists");
+    assert_eq!((after.chat, after.messages.len()), (before.chat, before.messages.len()));
+
+    // Support (its department) and the supervisor (everything) see all of it.
+    let frames = frames_until_marker(&mut support_ws, &supervisor, "invisible").await;
+    let text = serde_json::to_string(&frames).expect("json");
+    assert!(text.contains("тайный вопрос") && text.contains("тайный черновик") && text.contains(&guid), "{frames:?}");
+    assert_eq!(support.get(&detail).await.0, 200);
+    assert_eq!(supervisor.get(&detail).await.0, 200);
+
+    // Multilingual: the chat is Russian; an operator of the department without Russian is
+    // refused likewise, with Russian served.
+    server.settings(|s| s.multilang = true).await;
+    profile(&server, &support, &["support"], &["en"]).await;
+    assert_eq!(refused(support.get(&detail).await), not_served);
+    assert_eq!(refused(support.post(&format!("{detail}/take"), json!({})).await), not_served);
+    let (events, _) = http_events(&support, cursor).await;
+    assert!(about(&events, chat).is_empty(), "{events:?}");
+    assert_eq!(supervisor.get(&detail).await.0, 200, "supervisors see every language");
+    profile(&server, &support, &["support"], &["en", "ru"]).await;
+    assert_eq!(support.get(&detail).await.0, 200);
+    assert_eq!(support.post(&format!("{detail}/take"), json!({})).await.0, 200);
+
+    // Files: an operator has no credentials that fetch a visitor's file; the signed link
+    // belongs to the visitor's page, so nothing but the chat's messages names the file.
+    let (code, _) = sales.get(&format!("/l/v/m/download/{guid}/support.txt")).await;
+    assert_eq!(code, 403, "an operator's token does not open a visitor's file");
+    server.stop().await;
+}
+
+/// The lists and the one-chat route apply the same rule: for every viewer and setting, the open
+/// chats in some list are exactly the open chats the viewer may read.
+#[tokio::test]
+async fn the_lists_show_exactly_the_chats_an_operator_may_read() {
+    let server = TestServer::start().await;
+    department(&server, "sales").await;
+    department(&server, "support").await;
+    let supervisor = server.operator("sup@x.io", "Супервизор", OperatorRole::Supervisor).await;
+    let sales = server.operator("sales@x.io", "Продажи", OperatorRole::Operator).await;
+    let support = server.operator("support@x.io", "Поддержка", OperatorRole::Operator).await;
+    let anyone = server.operator("any@x.io", "Все", OperatorRole::Operator).await;
+    profile(&server, &sales, &["sales"], &["ru"]).await;
+    profile(&server, &support, &["support"], &["en"]).await;
+    for op in [&sales, &support, &anyone] {
+        op.set_status("online").await;
+    }
+    let mut chats = Vec::new();
+    for (i, dep) in ["sales", "support", "", "sales", "support"].into_iter().enumerate() {
+        let v = server.visitor().await;
+        let mut fields = vec![("first-question", "вопрос")];
+        if !dep.is_empty() {
+            fields.push(("department-key", dep));
+        }
+        v.ok("chat.start", &fields).await;
+        chats.push(v.chat_id().await);
+        // Some are taken: by the sales operator, by the operator of every department.
+        let holder = match i {
+            3 => Some(&sales),
+            4 => Some(&anyone),
+            _ => None,
+        };
+        if let Some(h) = holder {
+            assert_eq!(h.post(&format!("/api/operator/v1/chats/{}/take", chats[i]), json!({})).await.0, 200);
+        }
+    }
+    for (hide, multilang) in [(false, false), (true, false), (false, true), (true, true)] {
+        server
+            .settings(|s| {
+                s.hide_others_chats = hide;
+                s.multilang = multilang;
+            })
+            .await;
+        for (who, name) in [(&sales, "sales"), (&support, "support"), (&anyone, "anyone"), (&supervisor, "supervisor")]
+        {
+            let mut listed = BTreeSet::new();
+            for list in ["waiting", "mine", "others", "bots"] {
+                let (code, body) = who.get(&format!("/api/operator/v1/chats?list={list}")).await;
+                if code == 403 {
+                    continue;
+                }
+                for c in body["chats"].as_array().expect("chats") {
+                    listed.insert(c["id"].as_i64().expect("id"));
+                }
+            }
+            let mut readable = BTreeSet::new();
+            for c in &chats {
+                if who.get(&format!("/api/operator/v1/chats/{c}")).await.0 == 200 {
+                    readable.insert(*c);
+                }
+            }
+            assert_eq!(listed, readable, "{name} hide={hide} multilang={multilang}");
+        }
     }
     server.stop().await;
 }

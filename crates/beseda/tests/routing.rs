@@ -434,6 +434,10 @@ async fn redirects_to_operators_departments_the_queue_and_bots() {
     let chat = chat_of(&v).await;
     assert_eq!(chat["state"], "queue");
     assert!(chat["operator"].is_null());
+    // Waiting in legal, the chat is no longer the sales operators' to read or take.
+    let (code, body) = a.get(&format!("/api/operator/v1/chats/{c}")).await;
+    assert_eq!((code, body["error"].as_str()), (403, Some("chat-not-served")));
+    profile(&server, &a, &["sales", "legal"], &["ru"], None).await;
     let (_, detail) = a.get(&format!("/api/operator/v1/chats/{c}")).await;
     assert_eq!(detail["chat"]["departmentKey"], "legal");
     // Taken again, then back to the queue.

@@ -10,8 +10,9 @@ use axum::Json;
 use beseda_core::ids::ChatId;
 use beseda_core::ids::OperatorId;
 use beseda_core::operator_wire;
-use beseda_core::state::OperatorRole;
+use beseda_core::visibility::{self, ChatScope, Hidden};
 use beseda_core::wire;
+use beseda_core::DomainError;
 use beseda_store::{ChatList, OperatorMessage, Redirect, RedirectTarget};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -43,8 +44,9 @@ pub async fn list(
     Ok(Json(json!({"chats": items})))
 }
 
-/// `GET /chats/{id}`. With `hide_others_chats`, an operator (not a supervisor or admin) does
-/// not see a chat another human operator holds.
+/// `GET /chats/{id}`, for those who may see the chat (`beseda_core::visibility`): a colleague's
+/// chat hidden by `hide_others_chats` is 403 `hidden-by-settings`, a chat of a department or
+/// language the operator does not serve 403 `chat-not-served`.
 pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let detail = state
         .store
@@ -53,16 +55,17 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
         .map_err(ApiError::operator)?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "chat-not-found", "no such chat"))?;
     let settings = state.store.settings().await.map_err(ApiError::operator)?;
-    let holder = detail.chat.operator_id.filter(|o| *o != who.operator.id);
-    if let (Some(holder), true) = (holder, settings.hide_others_chats && who.operator.role == OperatorRole::Operator) {
-        let bots = state.store.bots().await.map_err(ApiError::operator)?;
-        if !bots.iter().any(|b| b.operator_id == holder) {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "hidden-by-settings",
-                "other operators' chats are hidden",
-            ));
-        }
+    let bot = match detail.chat.operator_id {
+        Some(holder) => state.store.bots().await.map_err(ApiError::operator)?.iter().any(|b| b.operator_id == holder),
+        None => false,
+    };
+    let hidden = match visibility::check(&who.operator, &settings, &ChatScope::of(&detail.chat, bot)) {
+        Ok(()) => None,
+        Err(Hidden::BySettings) => Some(DomainError::HiddenBySettings),
+        Err(Hidden::NotServed) => Some(DomainError::ChatNotServed),
+    };
+    if let Some(e) = hidden {
+        return Err(ApiError::operator(e.into()));
     }
     let name = Some(detail.visitor.display_name())
         .filter(|n| !n.is_empty())

@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::{hex_id, FileGuid, OperatorId};
 use beseda_core::rules;
+use beseda_core::state::ChatState;
 use beseda_core::DomainError;
 use beseda_store::{
     Changes, PageAuth, RateOperator, SessionField, StartChat, StoreError, VisitorMessage, VisitorMessageKind,
@@ -157,12 +158,18 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             let draft = if p.flag("del-message-draft").unwrap_or(false) { None } else { p.get("message-draft") };
             let settings = store.settings().await?;
             if let Some(chat) = store.current_chat(&v.visitor_id, &v.location).await? {
-                state.bus.publish_ephemeral(json!({
+                let mut event = json!({
                     "type": "visitor_typing",
                     "chatId": chat.id.0,
                     "typing": typing,
                     "draft": if settings.operator_typing_preview { draft } else { None },
-                }));
+                });
+                // Each operator socket shows the draft only to those who may see the chat.
+                // The state tells a bot's chat without a query per keystroke: only a bot-held
+                // chat the visitor already closed is taken for a human's.
+                let bot = chat.state == ChatState::ChattingWithRobot;
+                beseda_core::visibility::stamp(&mut event, &beseda_core::visibility::ChatScope::of(&chat, bot));
+                state.bus.publish_ephemeral(event);
             }
             Ok(Changes::default())
         }

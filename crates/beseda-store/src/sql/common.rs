@@ -506,8 +506,11 @@ async fn append_operator_event(conn: &mut Conn, event: &Value, now: i64) -> Resu
     append_operator_events(conn, std::slice::from_ref(event), now).await
 }
 
-/// Appends events to the operator log with consecutive sequence numbers; returns the last.
+/// Appends events to the operator log with consecutive sequence numbers, chat events stamped
+/// with their chat's scope (who may see them); returns the last.
 async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> Result<i64> {
+    let mut events = events.to_vec();
+    stamp_scopes(conn, &mut events).await?;
     let last: i64 =
         sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'operator_events' RETURNING value")
             .bind(events.len() as i64)
@@ -516,8 +519,7 @@ async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> 
     let first = last - events.len() as i64 + 1;
     let rows = (first..)
         .zip(events)
-        .map(|(seq, event)| {
-            let mut event = event.clone();
+        .map(|(seq, mut event)| {
             if let Value::Object(map) = &mut event {
                 map.insert("seq".into(), json!(seq));
             }
@@ -1105,6 +1107,28 @@ impl SqlStore {
     }
 
     /// Runs an operator-side change on one chat (locked).
+    /// [`Self::chat_change`] for an operator's action: refused when the chat is not theirs to
+    /// see (see `may_act_on`).
+    async fn operator_change<F>(&self, op: OperatorId, id: ChatId, f: F) -> Result<Changes>
+    where
+        F: for<'c> FnOnce(
+                &'c mut Conn,
+                &'c mut Emit,
+                Operator,
+                Chat,
+            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'c>>
+            + Send
+            + 'static,
+    {
+        self.chat_change(op, id, move |conn, emit, operator, chat| {
+            Box::pin(async move {
+                may_act_on(conn, &operator, &emit.settings, &chat).await?;
+                f(conn, emit, operator, chat).await
+            })
+        })
+        .await
+    }
+
     async fn chat_change<F>(&self, op: OperatorId, id: ChatId, f: F) -> Result<Changes>
     where
         F: for<'c> FnOnce(
@@ -2314,14 +2338,13 @@ impl Store for SqlStore {
             last.insert(m.chat_id.0, m);
         }
         let default_name = texts::visitor_default_name(&settings.default_lang);
+        let bots = bot_operator_ids(&mut conn).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
             let chat = chat_from(row)?;
-            let visible = match list {
-                ChatList::Waiting => visible_in_waiting(&chat, viewer, &settings),
-                _ => !settings.multilang || chat.language.as_ref().is_none_or(|l| viewer.languages.contains(l)),
-            };
-            if !visible {
+            // The SQL above picks the list's chats; who may see each is the one rule's call.
+            let bot = chat.operator_id.is_some_and(|h| bots.contains(&h));
+            if !beseda_core::visibility::may_see(viewer, &settings, &ChatScope::of(&chat, bot)) {
                 continue;
             }
             let name = names.get(chat.visitor_id.as_str()).filter(|n| !n.is_empty()).map_or(default_name, |n| n.as_str());
@@ -2341,7 +2364,7 @@ impl Store for SqlStore {
     }
 
     async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
-        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
+        self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
                 if chat.operator_id == Some(operator.id) && chat.state.is_active() {
                     return Ok(());
@@ -2367,7 +2390,7 @@ impl Store for SqlStore {
         let out = std::sync::Arc::new(std::sync::Mutex::new(None));
         let out2 = out.clone();
         let changes = self
-            .chat_change(op, id, move |conn, emit, operator, mut chat| {
+            .operator_change(op, id, move |conn, emit, operator, mut chat| {
                 Box::pin(async move {
                     let id = operator_send(conn, emit, &operator, &mut chat, &msg).await?;
                     *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(id);
@@ -2380,7 +2403,7 @@ impl Store for SqlStore {
     }
 
     async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes> {
-        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
+        self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
                 if chat.operator_id != Some(operator.id) {
                     return Err(DomainError::ChatTaken.into());
@@ -2399,7 +2422,7 @@ impl Store for SqlStore {
 
     async fn teleport(&self, op: OperatorId, id: ChatId, url: &str) -> Result<Changes> {
         let url = url.to_owned();
-        self.chat_change(op, id, move |_conn, emit, operator, chat| {
+        self.operator_change(op, id, move |_conn, emit, operator, chat| {
             Box::pin(async move {
                 if !emit.settings.teleport {
                     return Err(DomainError::SettingDisabled.into());
@@ -2419,7 +2442,7 @@ impl Store for SqlStore {
     }
 
     async fn operator_read(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
-        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
+        self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
                 // Only the chat's operator reads for the visitor to see.
                 if chat.operator_id != Some(operator.id) {
@@ -2453,7 +2476,7 @@ impl Store for SqlStore {
     }
 
     async fn operator_close(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
-        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
+        self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move { operator_close_chat(conn, emit, &operator, &mut chat).await })
         })
         .await
@@ -2485,7 +2508,7 @@ impl Store for SqlStore {
 
     async fn redirect(&self, op: OperatorId, id: ChatId, to: &Redirect) -> Result<Changes> {
         let to = to.clone();
-        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
+        self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move { redirect_chat(conn, emit, &mut chat, &operator, &to).await })
         })
         .await
@@ -2499,7 +2522,7 @@ impl Store for SqlStore {
         subcategory: Option<&str>,
     ) -> Result<Changes> {
         let (category, subcategory) = (category.to_owned(), subcategory.map(str::to_owned));
-        self.chat_change(op, id, move |conn, emit, operator, mut chat| {
+        self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
                 may_change(&operator, &chat)?;
                 if !route::valid_category(&emit.settings.categories, &category, subcategory.as_deref()) {

@@ -566,14 +566,3 @@ async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &O
         RedirectTarget::Queue => back_to_queue(conn, emit, chat).await,
     }
 }
-
-/// Chats an operator may see in a list.
-fn visible_in_waiting(chat: &Chat, viewer: &Operator, settings: &OrgSettings) -> bool {
-    let department_ok = match &chat.department_key {
-        None => true,
-        Some(d) => viewer.department_keys.is_empty() || viewer.department_keys.iter().any(|k| k == d),
-    };
-    let language_ok =
-        !settings.multilang || chat.language.as_ref().is_none_or(|l| viewer.languages.iter().any(|k| k == l));
-    department_ok && language_ok
-}

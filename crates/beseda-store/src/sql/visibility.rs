@@ -1,0 +1,70 @@
+// The store's side of `beseda_core::visibility`: chat scopes stamped on operator events, and
+// the rule applied to lists and operator actions. Included next to `common.rs` in each backend.
+
+use beseda_core::visibility::{self as seen, ChatScope, Hidden};
+
+/// Scopes of the chats `ids`, as they are in this transaction.
+async fn chat_scopes(conn: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, ChatScope>> {
+    let mut out = BTreeMap::new();
+    for chunk in ids.chunks(INSERT_CHUNK) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT c.id, c.operator_id, c.department_key, c.language, \
+             EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = c.operator_id) AS bot \
+             FROM chats c WHERE c.id IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            let holder: Option<i64> = row.try_get("operator_id")?;
+            let scope = ChatScope {
+                holder: holder.map(OperatorId),
+                holder_is_bot: holder.is_some() && row.try_get::<bool, _>("bot")?,
+                department: row.try_get("department_key")?,
+                language: row.try_get("language")?,
+            };
+            out.insert(row.try_get("id")?, scope);
+        }
+    }
+    Ok(out)
+}
+
+/// Stamps every chat event of a batch with its chat's scope after the change, in one query
+/// per batch, so that readers of the log decide visibility without touching the database.
+async fn stamp_scopes(conn: &mut Conn, events: &mut [Value]) -> Result<()> {
+    let mut ids: Vec<i64> = events.iter().filter_map(seen::event_chat_id).collect();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let scopes = chat_scopes(conn, &ids).await?;
+    for event in events.iter_mut() {
+        if let Some(scope) = seen::event_chat_id(event).and_then(|id| scopes.get(&id)) {
+            seen::stamp(event, scope);
+        }
+    }
+    Ok(())
+}
+
+/// Operator accounts of bots.
+async fn bot_operator_ids(conn: &mut Conn) -> Result<Vec<OperatorId>> {
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT operator_id FROM bots").fetch_all(&mut *conn).await?;
+    Ok(ids.into_iter().map(OperatorId).collect())
+}
+
+/// An operator acts only on chats they may see. A colleague's chat hidden by the settings is
+/// left to the action, which refuses it as taken (409), as it always did.
+async fn may_act_on(conn: &mut Conn, operator: &Operator, settings: &OrgSettings, chat: &Chat) -> Result<()> {
+    let bot = match chat.operator_id {
+        Some(holder) => is_bot(conn, holder).await?,
+        None => false,
+    };
+    match seen::check(operator, settings, &ChatScope::of(chat, bot)) {
+        Err(Hidden::NotServed) => Err(DomainError::ChatNotServed.into()),
+        Ok(()) | Err(Hidden::BySettings) => Ok(()),
+    }
+}
