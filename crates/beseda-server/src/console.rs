@@ -29,7 +29,7 @@ fn page(title: &str, script: &str) -> Response {
     let v = version();
     let html = format!(
         "<!doctype html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, \
-         initial-scale=1\">\n<title>{title}</title>\n<link rel=\"stylesheet\" href=\"/console/console.css?v={v}\">\n</head>\n\
+         initial-scale=1\">\n<title>{title}</title>\n<link rel=\"icon\" href=\"data:,\">\n<link rel=\"stylesheet\" href=\"/console/console.css?v={v}\">\n</head>\n\
          <body>\n<div id=\"console\"></div>\n<script src=\"/console/common.js?v={v}\"></script>\n\
          <script src=\"/console/{script}.js?v={v}\"></script>\n</body>\n</html>\n"
     );

@@ -134,6 +134,9 @@ pub async fn json_errors(request: axum::extract::Request, next: axum::middleware
     let (parts, body) = response.into_parts();
     let text = axum::body::to_bytes(body, 4096).await.unwrap_or_default();
     let mut message: String = String::from_utf8_lossy(&text).trim().chars().take(300).collect();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        message = "the request body is larger than this server accepts".to_owned();
+    }
     if message.is_empty() {
         message = status.canonical_reason().unwrap_or("error").to_owned();
     }

@@ -401,11 +401,12 @@ fn allowed(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> b
 pub async fn scrape(State(state): State<AppState>, req: Request) -> Result<Response, ApiError> {
     let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     if !allowed(&state, peer, req.headers()) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "metrics are served to loopback clients, or with the metrics token",
-        ));
+        let why = if state.config.metrics_token.is_some() {
+            "metrics need the metrics token (Authorization: Bearer …)"
+        } else {
+            "metrics are served to this machine only (loopback, without proxy headers); set metrics_token to scrape from elsewhere"
+        };
+        return Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", why));
     }
     let text = state.metrics.render(state.store.as_ref()).await.map_err(ApiError::internal)?;
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], text).into_response())

@@ -31,6 +31,9 @@ pub async fn add(
     password: String,
 ) -> Result<()> {
     check_password(&password)?;
+    if !beseda_core::settings::is_email(email.trim()) {
+        bail!("{} is not an e-mail address", email.trim());
+    }
     let hash = auth::hash_password(password).await.map_err(anyhow::Error::msg)?;
     let new = NewOperator {
         email: email.trim().to_lowercase(),
@@ -97,15 +100,16 @@ pub async fn first_admin(store: &dyn Store, config: &Config, config_file: Option
             let command = first_admin_command(config, config_file);
             if std::io::stderr().is_terminal() {
                 eprintln!(
-                    "\nThis installation has no administrator yet. Create the first one (it asks for the \
-                     password,\nor reads it from standard input):\n\n    {command}\n\nor start the server with \
+                    "\nThis installation has no administrator yet. Create the first one, as the user this server \
+                     runs as\n(it asks for the password, or reads it from standard input):\n\n    {command}\n\nor start the server with \
                      {ADMIN_EMAIL_VAR} and {ADMIN_PASSWORD_VAR} (or {ADMIN_PASSWORD_FILE_VAR}) set.\n"
                 );
             }
             // Also as a log line: a container's log may be all anyone reads (and may be JSON).
             tracing::warn!(
-                "no administrator yet: create the first one with `{command}` (the password comes from standard \
-                 input), or start with {ADMIN_EMAIL_VAR} and {ADMIN_PASSWORD_VAR} set"
+                "no administrator yet: create the first one with `{command}`, run as the user this server runs as \
+                 (the password comes from standard input), or start with {ADMIN_EMAIL_VAR} and {ADMIN_PASSWORD_VAR} \
+                 set"
             );
             Ok(())
         }

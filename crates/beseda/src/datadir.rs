@@ -34,6 +34,9 @@ pub struct DataDirLock {
 impl DataDirLock {
     /// Creates the directory if needed and takes its lock, or says who holds it.
     pub fn acquire(dir: &Path) -> Result<Self> {
+        if dir.exists() && !dir.is_dir() {
+            bail!("the data directory {} is not a directory (a file is in the way)", dir.display());
+        }
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))?;
         let path = dir.join("beseda.lock");
         let file =

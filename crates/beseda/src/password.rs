@@ -7,7 +7,11 @@ use std::io::{BufRead, IsTerminal};
 /// of standard input.
 pub fn read_password() -> Result<String> {
     if std::io::stdin().is_terminal() {
-        return rpassword::prompt_password("Password: ").context("reading the password");
+        // Typed unseen, so typed twice.
+        let first = rpassword::prompt_password("Password: ").context("reading the password")?;
+        let again = rpassword::prompt_password("Password again: ").context("reading the password")?;
+        anyhow::ensure!(first == again, "the two passwords differ; nothing was changed");
+        return Ok(first);
     }
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line).context("reading the password from stdin")?;

@@ -308,6 +308,15 @@ async fn operator_passwd_sets_a_password_from_stdin_and_ends_sessions() {
     let out = beseda(&dir, &["operator", "passwd", "nobody@x.io"], "second password\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no operator has the e-mail nobody@x.io"));
+    let elsewhere = TempDir::new();
+    let out = beseda(&elsewhere, &["operator", "passwd", "anna@x.io"], "second password\n");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("there is no database at"), "no new empty database is made: {err}");
+    assert!(!elsewhere.0.join("beseda.db").exists());
+    let out = beseda(&dir, &["operator", "add", "--email", "bogus", "--name", "B"], "first password\n");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("bogus is not an e-mail address"));
     let out = beseda(&dir, &["operator", "passwd", "anna@x.io"], "short\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("8 to 200 characters"));

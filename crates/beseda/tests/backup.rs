@@ -179,6 +179,23 @@ fn a_backup_never_overwrites_a_file() {
 }
 
 #[test]
+fn backups_are_private_and_a_missing_folder_is_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = TempDir::new();
+    let (status, _, err, _) = run_ending(beseda(&["migrate"], &data.0), 30);
+    assert!(status.success(), "{err}");
+    let file = data.0.join("copy.db");
+    let (status, _, err, _) = run_ending(beseda(&["backup", "--to", file.to_str().expect("utf-8")], &data.0), 30);
+    assert!(status.success(), "{err}");
+    let mode = std::fs::metadata(&file).expect("backup").permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "password hashes and conversations: readable by this user alone");
+    let nowhere = data.0.join("no-such-folder").join("copy.db");
+    let (status, _, err, _) = run_ending(beseda(&["backup", "--to", nowhere.to_str().expect("utf-8")], &data.0), 30);
+    assert!(!status.success());
+    assert!(err.contains("no-such-folder does not exist"), "{err}");
+}
+
+#[test]
 fn backup_and_restore_on_postgresql_point_to_its_own_tools() {
     let data = TempDir::new();
     for args in [["backup", "--to", "x.db"], ["restore", "--from", "x.db"]] {

@@ -46,6 +46,8 @@ fn an_unusable_data_directory_is_named() {
         let err = failed_start(serve("127.0.0.1:0", &dir));
         assert!(err.contains(&dir.display().to_string()), "{err}");
     }
+    let err = failed_start(serve("127.0.0.1:0", &file));
+    assert!(err.contains("is not a directory (a file is in the way)"), "{err}");
     // The database file cannot be opened (here a directory has its name).
     let dir = tmp.0.join("data");
     std::fs::create_dir_all(dir.join("beseda.db")).expect("dir");

@@ -5,6 +5,18 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+/// `format`: `json` (the default) or `csv`; anything else is a 400.
+pub fn check_format(format: Option<&str>) -> Result<(), crate::error::ApiError> {
+    match format {
+        None | Some("json") | Some("csv") => Ok(()),
+        Some(_) => Err(crate::error::ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "wrong-argument-value",
+            "format: json or csv",
+        )),
+    }
+}
+
 fn cell(text: &str) -> String {
     let safe = if text.starts_with(['=', '+', '-', '@']) { format!("'{text}") } else { text.to_owned() };
     format!("\"{}\"", safe.replace('"', "\"\""))

@@ -19,6 +19,7 @@ use serde_json::json;
 const LIMIT: usize = 500;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct HistoryQuery {
     from: Option<String>,
     to: Option<String>,
@@ -38,6 +39,7 @@ pub async fn search(
     super::supervisor_up(&who)?;
     let s = state.store.settings().await.map_err(ApiError::operator)?;
     let (start, end, _) = period(&state, &s.time_zone, q.from, q.to)?;
+    super::csv::check_format(q.format.as_deref())?;
     let needle = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
     let category = q.category.as_deref().map(str::trim).filter(|c| !c.is_empty());
     let operators = state.store.operators().await.map_err(ApiError::operator)?;

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 const DAY_MICROS: i64 = 24 * 3600 * 1_000_000;
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StatsQuery {
     /// First day, `YYYY-MM-DD` in the organisation's time zone (default: six days before `to`).
     from: Option<String>,
@@ -114,8 +115,11 @@ pub(super) fn period(
         Some(d) => local_time::day_start(&d, tz).ok_or_else(|| bad("from: a date YYYY-MM-DD"))?,
         None => end - 7 * DAY_MICROS,
     };
-    if start >= end || end - start > 367 * DAY_MICROS {
-        return Err(bad("from must not be after to, and the period at most a year"));
+    if start >= end {
+        return Err(bad("from: must not be after to"));
+    }
+    if end - start > 367 * DAY_MICROS {
+        return Err(bad("from: the period is at most a year"));
     }
     Ok((start, end, last))
 }
@@ -131,6 +135,10 @@ pub async fn stats(
     let tz = s.time_zone.as_str();
     let (start, end, last) = period(&state, tz, q.from, q.to)?;
     let group = q.group.as_deref().unwrap_or("day");
+    if !["day", "operator", "department"].contains(&group) {
+        return Err(bad("group: day, operator or department"));
+    }
+    super::csv::check_format(q.format.as_deref())?;
     let facts = state.store.chat_facts(start, end).await.map_err(ApiError::operator)?;
     let operators = state.store.operators().await.map_err(ApiError::operator)?;
     let departments = state.store.departments().await.map_err(ApiError::operator)?;

@@ -1167,6 +1167,7 @@ impl Store for SqlStore {
         let applied: Vec<String> =
             sqlx::query_scalar("SELECT name FROM beseda_migrations ORDER BY name").fetch_all(&mut *conn).await?;
         crate::migrate::check_known(&applied, MIGRATIONS)?;
+        let mut newly = 0;
         for m in MIGRATIONS {
             let done: Option<String> = sqlx::query_scalar("SELECT name FROM beseda_migrations WHERE name = $1")
                 .bind(m.name)
@@ -1185,7 +1186,13 @@ impl Store for SqlStore {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            tracing::info!(migration = m.name, backend = BACKEND, "applied migration");
+            tracing::debug!(migration = m.name, backend = BACKEND, "applied migration");
+            newly += 1;
+        }
+        // One line for a whole upgrade (a new database applies every migration).
+        if newly > 0 {
+            let latest = MIGRATIONS.last().map_or("", |m| m.name);
+            tracing::info!(applied = newly, schema = latest, backend = BACKEND, "database migrated");
         }
         Ok(())
     }
