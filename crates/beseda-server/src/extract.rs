@@ -41,18 +41,6 @@ fn plain(detail: &str) -> String {
     format!("`{value}` is not {kind}")
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn rejections_are_worded_for_people() {
-        assert_eq!(super::plain("Invalid URL: Cannot parse `abc` to a `i64`"), "`abc` is not a whole number");
-        assert_eq!(
-            super::plain("Failed to deserialize query string: cursor: invalid digit found in string"),
-            "cursor: not a whole number"
-        );
-    }
-}
-
 impl<T, S> FromRequestParts<S> for Path<T>
 where
     T: DeserializeOwned + Send,
@@ -80,5 +68,17 @@ where
             .await
             .map(|q| Query(q.0))
             .map_err(|e| wrong("query", e.body_text()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rejections_are_worded_for_people() {
+        assert_eq!(super::plain("Invalid URL: Cannot parse `abc` to a `i64`"), "`abc` is not a whole number");
+        assert_eq!(
+            super::plain("Failed to deserialize query string: cursor: invalid digit found in string"),
+            "cursor: not a whole number"
+        );
     }
 }
