@@ -39,7 +39,9 @@ mod tests {
     use std::path::PathBuf;
 
     fn folder(dir: &str) -> Vec<String> {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../migrations").join(dir);
+        let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo runs the tests"))
+            .join("../../migrations")
+            .join(dir);
         let mut names: Vec<String> = std::fs::read_dir(&root)
             .expect("migration folder")
             .filter_map(|e| e.ok())

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 fn fixtures_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/protocol")
+    PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo runs the tests")).join("tests/fixtures/protocol")
 }
 
 fn fixture(name: &str) -> Value {
