@@ -264,7 +264,7 @@ fn text_logs_in_a_pipe_have_no_colours() {
         .expect("run");
     assert!(out.status.success());
     let stderr = String::from_utf8(out.stderr).expect("utf-8");
-    assert!(stderr.contains("applied migration"), "{stderr}");
+    assert!(stderr.contains("database migrated"), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
