@@ -146,13 +146,15 @@ async fn the_session_cookie_is_secure_on_an_https_origin() {
     let plain = log_in(&server, &server.http, "/api/operator/v1/login", "op@x.io", "password123").await;
     let cookie = plain.set_cookie.expect("cookie");
     assert!(cookie.contains("HttpOnly") && !cookie.contains("Secure"), "{cookie}");
+    server.stop().await;
 
-    // The trusted proxy tells the public origin is https.
+    // Behind a TLS proxy: the configured public origin is https.
+    let config = ServerConfig { public_origin: "https://chat.example.com".into(), ..config(Limits::default()) };
+    let server = TestServer::start_full(false, config, Arc::new(ManualClock::new())).await;
+    server.operator("op@x.io", "Оператор", OperatorRole::Operator).await;
     let resp = server
         .http
         .post(server.url("/api/operator/v1/login"))
-        .header("x-forwarded-proto", "https")
-        .header("x-forwarded-host", "chat.example.com")
         .json(&json!({"email": "op@x.io", "password": "password123"}))
         .send()
         .await

@@ -92,7 +92,13 @@ impl TestServer {
         let (store, dir) = fresh_store(postgres, clock).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let config = ServerConfig { public_origin: format!("http://{addr}"), ..config };
+        // The test's own address, unless the test set a public origin of its own.
+        let public_origin = if config.public_origin == ServerConfig::default().public_origin {
+            format!("http://{addr}")
+        } else {
+            config.public_origin.clone()
+        };
+        let config = ServerConfig { public_origin, ..config };
         let state = AppState::new(store.clone(), Arc::new(LocalBus::default()), config);
         let serving = state.clone();
         let (tx, rx) = oneshot::channel::<()>();
