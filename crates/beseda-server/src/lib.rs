@@ -18,6 +18,7 @@ pub mod file_headers;
 pub mod health;
 pub mod images;
 pub mod limits;
+pub mod listener;
 pub mod log_backoff;
 pub mod mail;
 pub mod messenger;
@@ -41,7 +42,6 @@ pub use routes::router;
 pub use state::{ApiUrls, AppState, ServerConfig};
 
 use std::future::Future;
-use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 /// Serves `state` on `listener` until `shutdown` resolves, then drains connections.
@@ -57,21 +57,12 @@ pub async fn serve(
     let webhooks = tokio::spawn(webhook::run(state.clone()));
     let mail = tokio::spawn(mail::run(state.clone()));
     let crm = tokio::spawn(crm::run(state.clone()));
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let closing = state.closing.clone();
-    // Small frames (an event, an acknowledgement) go out at once instead of waiting for the
-    // peer's delayed acknowledgement of the previous one (Nagle's algorithm).
-    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
-        if let Err(e) = tcp.set_nodelay(true) {
-            tracing::debug!(error = %e, "TCP_NODELAY not set");
-        }
-    });
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            closing.cancel();
-        })
-        .await;
+    let shutdown = async move {
+        shutdown.await;
+        closing.cancel();
+    };
+    let result = listener::run(listener, router(state.clone()), &state, shutdown).await;
     maintenance.abort();
     scheduler.abort();
     bots.abort();

@@ -175,6 +175,7 @@ pub struct Metrics {
     scheduler_lag: Histogram,
     pool_connections: Family<PoolLabels, Gauge>,
     pool_max: Family<PoolNameLabels, Gauge>,
+    refused_connections: Counter,
 }
 
 impl Metrics {
@@ -191,6 +192,7 @@ impl Metrics {
             scheduler_lag: Histogram::new(LAG_BUCKETS),
             pool_connections: Family::default(),
             pool_max: Family::default(),
+            refused_connections: Counter::default(),
             registry: Registry::default(),
         };
         let build = Family::<VersionLabels, Gauge>::default();
@@ -226,6 +228,11 @@ impl Metrics {
             m.pool_connections.clone(),
         );
         registry.register("beseda_db_pool_max_connections", "Most connections of each pool", m.pool_max.clone());
+        registry.register(
+            "beseda_refused_connections",
+            "TCP connections closed at accept: their address had max_tcp_connections_per_ip open",
+            m.refused_connections.clone(),
+        );
         registry.register_collector(Box::new(GroupCommitCollector(store)));
         for worker in WORKERS {
             let _ = m.backlog.get_or_create(&KindLabels { kind: worker.label() });
@@ -244,6 +251,11 @@ impl Metrics {
         let labels = HttpLabels { method: method_label(method), route: route.to_owned(), status: status.as_u16() };
         self.http_requests.get_or_create(&labels).inc();
         self.http_duration.get_or_create(&labels).observe(seconds);
+    }
+
+    /// Counts a TCP connection closed at accept (its address was over its limit).
+    pub fn connection_refused(&self) {
+        self.refused_connections.inc();
     }
 
     pub fn message(&self, author: Author) {

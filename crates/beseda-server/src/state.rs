@@ -31,6 +31,11 @@ pub struct ServerConfig {
     pub ws_idle_timeout: Duration,
     /// Open WebSockets and held long-polls per client address (0 = no limit).
     pub max_connections_per_ip: usize,
+    /// Open TCP connections per peer address (0 = no limit); the trusted proxies are exempt.
+    pub max_tcp_connections_per_ip: usize,
+    /// Time a client has to send a request's headers, from the accept or the previous answer
+    /// (so also how long an idle keep-alive connection stays open).
+    pub header_timeout: Duration,
     /// Serve the demo page and allow demo data.
     pub demo: bool,
     /// Time limit of one webhook attempt to a bot (connect + full response).
@@ -120,6 +125,8 @@ impl Default for ServerConfig {
             ws_ping_interval: Duration::from_secs(25),
             ws_idle_timeout: Duration::from_secs(60),
             max_connections_per_ip: 1000,
+            max_tcp_connections_per_ip: 256,
+            header_timeout: Duration::from_secs(10),
             demo: false,
             bot_timeout: Duration::from_secs(3),
             bot_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],

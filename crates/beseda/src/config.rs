@@ -25,6 +25,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub nats_url: Option<String>,
     pub max_connections_per_ip: usize,
+    pub max_tcp_connections_per_ip: usize,
+    pub header_timeout_secs: u64,
     pub mail_from: String,
     pub mail_templates_dir: Option<PathBuf>,
     pub telegram_api_url: String,
@@ -65,6 +67,8 @@ impl Default for Config {
             smtp_url: None,
             nats_url: None,
             max_connections_per_ip: 1000,
+            max_tcp_connections_per_ip: 256,
+            header_timeout_secs: 10,
             mail_from: "noreply@localhost".into(),
             mail_templates_dir: None,
             telegram_api_url: "https://api.telegram.org".into(),
@@ -157,6 +161,15 @@ webhook_retry_delays_secs = [10, 30, 60, 300, 900, 1800, 3600, 7200, 14400, 2880
 # Open WebSockets and waiting long-polls per client address (0 = no limit); more are refused
 # with 429 too-many-connections.
 max_connections_per_ip = 1000
+
+# Open TCP connections per client address (0 = no limit); more are closed at once, unanswered.
+# Counted by the socket's address, never X-Forwarded-For; the trusted_proxies are exempt, so
+# list your reverse proxy there (docs/deployment.md, "Connections").
+max_tcp_connections_per_ip = 256
+
+# Seconds a client has to send a request's headers, counted from the connection's opening or
+# from the previous answer; so also how long an idle keep-alive connection stays open.
+header_timeout_secs = 10
 
 # Sender address of every e-mail; the company name is shown as the sender's name.
 mail_from = "noreply@localhost"
@@ -270,6 +283,8 @@ impl Config {
         if let Some(v) = var("BESEDA_MAX_CONNECTIONS_PER_IP") {
             self.max_connections_per_ip = v.parse().context("BESEDA_MAX_CONNECTIONS_PER_IP must be a number")?;
         }
+        number(&var, "BESEDA_MAX_TCP_CONNECTIONS_PER_IP", &mut self.max_tcp_connections_per_ip)?;
+        number(&var, "BESEDA_HEADER_TIMEOUT_SECS", &mut self.header_timeout_secs)?;
         if let Some(v) = var("BESEDA_MAIL_FROM") {
             self.mail_from = v;
         }
@@ -327,6 +342,9 @@ impl Config {
         let is_host = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
         if let Some(bad) = self.allowed_hosts.iter().find(|h| !is_host(h)) {
             bail!("allowed_hosts (BESEDA_ALLOWED_HOSTS): {bad:?} is not a host[:port] such as chat.example.com");
+        }
+        if self.header_timeout_secs == 0 {
+            bail!("header_timeout_secs (BESEDA_HEADER_TIMEOUT_SECS) must be at least 1");
         }
         if self.metrics_token.as_deref().is_some_and(|t| t.trim().is_empty()) {
             self.metrics_token = None;

@@ -42,6 +42,8 @@ pub async fn serve(config: Config, demo: bool, config_file: Option<&std::path::P
         longpoll_hold: Duration::from_secs(config.longpoll_hold_secs),
         max_body_bytes: config.max_body_bytes,
         max_connections_per_ip: config.max_connections_per_ip,
+        max_tcp_connections_per_ip: config.max_tcp_connections_per_ip,
+        header_timeout: Duration::from_secs(config.header_timeout_secs),
         bot_files_allow_private_addresses: config.bot_files_allow_private_addresses,
         webhook_retry_delays: config.webhook_retry_delays_secs.iter().map(|s| Duration::from_secs(*s)).collect(),
         smtp_url: config.smtp_url.clone(),
