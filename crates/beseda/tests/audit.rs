@@ -137,6 +137,21 @@ async fn audit_log_records_admin_actions(pg: bool) {
     check(&e, me, "operator.delete", ("operator", &sid));
     assert_eq!(e["changes"]["email"], json!({"before": "new@example.com", "after": null}));
 
+    // Templates and placements.
+    let tpl = json!({"title": "Hello", "text": "Good day!", "lang": "en"});
+    let saved = admin.call(Method::PUT, "/api/admin/v1/templates", Some(tpl)).await;
+    let tid = saved["template"]["id"].as_i64().expect("template id").to_string();
+    let e = admin.last().await;
+    check(&e, me, "template.create", ("template", &tid));
+    assert_eq!(e["changes"]["text"], json!({"before": null, "after": "Good day!"}));
+    admin.call(Method::DELETE, &format!("/api/admin/v1/templates/{tid}"), None).await;
+    check(&admin.last().await, me, "template.delete", ("template", &tid));
+    let place = json!({"title": "Shop", "departmentKeys": ["sales"], "conversationTimeoutHours": 24});
+    admin.call(Method::PUT, "/api/admin/v1/placements/shop", Some(place)).await;
+    let e = admin.last().await;
+    check(&e, me, "placement.create", ("placement", "shop"));
+    assert_eq!(e["changes"]["title"], json!({"before": null, "after": "Shop"}));
+
     // No secret ever reaches the log.
     let all = admin.call(Method::GET, "/api/admin/v1/audit", None).await;
     let text = all.to_string();
@@ -149,6 +164,9 @@ async fn audit_log_records_admin_actions(pg: bool) {
     assert_eq!(
         actions,
         [
+            "placement.create",
+            "template.delete",
+            "template.create",
             "operator.delete",
             "bot.rotate_token",
             "bot.create",
@@ -166,15 +184,15 @@ async fn audit_log_records_admin_actions(pg: bool) {
     // Filters: action (a code or its prefix), actor (e-mail or id), period, paging.
     assert_eq!(admin_entries(&admin, "action=operator").await.len(), 5);
     assert_eq!(admin_entries(&admin, "action=settings.update").await.len(), 1);
-    assert_eq!(admin_entries(&admin, "actor=admin@example.com").await.len(), 10);
-    assert_eq!(admin_entries(&admin, &format!("actor={me}")).await.len(), 10);
+    assert_eq!(admin_entries(&admin, "actor=admin@example.com").await.len(), 13);
+    assert_eq!(admin_entries(&admin, &format!("actor={me}")).await.len(), 13);
     assert_eq!(admin_entries(&admin, "actor=cli").await.len(), 0);
     assert_eq!(admin_entries(&admin, "from=2001-01-01&to=2001-01-31").await.len(), 0);
     let tz = server.store.settings().await.expect("settings").time_zone;
     let today = beseda_core::local_time::format(beseda_core::time::now_micros(), &tz, "%Y-%m-%d");
-    assert_eq!(admin_entries(&admin, &format!("from={today}&to={today}")).await.len(), 10);
+    assert_eq!(admin_entries(&admin, &format!("from={today}&to={today}")).await.len(), 13);
     let page = admin.call(Method::GET, "/api/admin/v1/audit?limit=3&offset=3", None).await;
-    assert_eq!(page["entries"][0]["action"], "department.create");
+    assert_eq!(page["entries"][0]["action"], "operator.delete");
     assert_eq!(page["more"], true);
     let bad = admin.raw(Method::GET, "/api/admin/v1/audit?from=yesterday", None).await;
     assert_eq!(bad.status().as_u16(), 400);
