@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin;
 pub mod allowlist;
+pub mod audit;
 pub mod auth;
 pub mod bot;
 pub mod bus;

@@ -183,6 +183,14 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             post(admin::webhooks::resend),
         ),
         (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/audit",
+                "Audit log of admin actions, newest first; ?from=&to=&actor=&action=&offset=&limit=&format=csv (admin)",
+            ),
+            get(admin::audit_log::list),
+        ),
+        (
             ApiDoc::new("POST", "/api/operator/v1/login", "Log in; sets the session cookie and returns the CSRF token")
                 .public()
                 .body("Credentials"),

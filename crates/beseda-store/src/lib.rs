@@ -310,6 +310,11 @@ pub trait Store: Send + Sync + 'static {
     /// The clock every operation reads.
     fn clock(&self) -> Arc<dyn Clock>;
 
+    /// Appends an entry to the audit log; its id.
+    async fn add_audit(&self, entry: &NewAuditEntry) -> Result<i64>;
+    /// Audit-log entries, newest first.
+    async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+
     // --- maintenance ---
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64>;
 }

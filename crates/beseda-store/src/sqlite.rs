@@ -114,6 +114,7 @@ include!("sql/templates.rs");
 include!("sql/accounts.rs");
 include!("sql/observe.rs");
 include!("sql/visibility.rs");
+include!("sql/audit.rs");
 
 #[cfg(test)]
 mod group_commit_tests {

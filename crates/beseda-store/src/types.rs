@@ -627,3 +627,45 @@ pub struct PoolStats {
     pub idle: u32,
     pub max: u32,
 }
+
+/// One audit-log entry to write: who (an operator, `cli` or `system`), from which address,
+/// what action on which target, and the changed fields (`{"field": {"before": …, "after": …}}`,
+/// secrets already masked by the caller).
+#[derive(Clone, Debug, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewAuditEntry {
+    pub actor_id: Option<i64>,
+    /// The operator's e-mail at the time, or `cli` / `system`.
+    pub actor: String,
+    pub address: String,
+    /// A stable code such as `settings.update` or `operator.deactivate`.
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    pub changes: serde_json::Value,
+}
+
+/// A stored audit-log entry.
+#[derive(Clone, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    pub id: i64,
+    /// Microseconds since the epoch.
+    pub at: i64,
+    #[serde(flatten)]
+    pub entry: NewAuditEntry,
+}
+
+/// Which audit-log entries to read, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct AuditQuery {
+    /// `[from, to)` in microseconds.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// An operator id, an e-mail, `cli` or `system`.
+    pub actor: Option<String>,
+    /// An action code, or its prefix before the dot (`operator` matches `operator.*`).
+    pub action: Option<String>,
+    pub offset: i64,
+    pub limit: i64,
+}

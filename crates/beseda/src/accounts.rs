@@ -4,6 +4,7 @@
 use crate::config::Config;
 use anyhow::{bail, Context, Result};
 use beseda_core::state::OperatorRole;
+use beseda_server::audit::{self, Actor};
 use beseda_server::auth;
 use beseda_store::{NewOperator, Store, StoreError};
 use std::io::IsTerminal;
@@ -29,6 +30,7 @@ pub async fn add(
     role: OperatorRole,
     departments: Vec<String>,
     password: String,
+    actor: &Actor,
 ) -> Result<()> {
     check_password(&password)?;
     if !beseda_core::settings::is_email(email.trim()) {
@@ -50,6 +52,9 @@ pub async fn add(
         StoreError::Domain(d) => anyhow::anyhow!("{d} (is every department key right?)"),
         other => anyhow::Error::new(other).context("adding the operator"),
     })?;
+    let changes = serde_json::json!({"email": op.email, "name": op.name, "role": op.role.as_str(),
+        "departmentKeys": op.department_keys, "password": "set"});
+    audit::record_to(store, actor, "operator.create", ("operator", &op.id.0), audit::created(&changes)).await;
     println!("{} {} added with id {}", op.role.as_str(), op.email, op.id);
     Ok(())
 }
@@ -65,6 +70,8 @@ pub async fn passwd(store: &dyn Store, email: &str, password: String) -> Result<
         .with_context(|| format!("no operator has the e-mail {}", email.trim()))?;
     let hash = auth::hash_password(password).await.map_err(anyhow::Error::msg)?;
     store.set_operator_password(op.id, &hash, false, None).await.context("saving the password")?;
+    let changes = serde_json::json!({"password": {"before": audit::MASK, "after": audit::MASK}});
+    audit::record_to(store, &Actor::cli(), "operator.password", ("operator", &op.id.0), changes).await;
     println!("password of {} changed; their sessions and API tokens have ended", op.email);
     Ok(())
 }
@@ -87,7 +94,7 @@ pub async fn first_admin(store: &dyn Store, config: &Config, config_file: Option
     };
     match (email, password) {
         (Some(email), Some(password)) => {
-            add(store, &email, "Administrator", OperatorRole::Admin, Vec::new(), password)
+            add(store, &email, "Administrator", OperatorRole::Admin, Vec::new(), password, &Actor::system())
                 .await
                 .with_context(|| format!("creating the first administrator from {ADMIN_EMAIL_VAR}"))?;
             tracing::info!(email = %email.trim(), "first administrator created from the environment");

@@ -230,7 +230,8 @@ async fn run(cli: Cli) -> Result<()> {
                 eprintln!("note: creating a new database at {} (is this the configuration you meant?)", file.display());
             }
             let store = open_store(&config).await?;
-            accounts::add(store.as_ref(), &email, &name, role, departments, password).await
+            let cli = beseda_server::audit::Actor::cli();
+            accounts::add(store.as_ref(), &email, &name, role, departments, password, &cli).await
         }
         Command::Operator { command: OperatorCommand::Passwd { email, data_dir } } => {
             if let Some(d) = data_dir {
@@ -250,6 +251,13 @@ async fn run(cli: Cli) -> Result<()> {
             let mut settings = store.settings().await.context("reading the settings")?;
             let was = std::mem::take(&mut settings.ip_allowlist);
             store.save_settings(&settings).await.context("saving the settings")?;
+            if !was.is_empty() {
+                use beseda_server::audit;
+                let changes = serde_json::json!({"ip_allowlist": {"before": was, "after": ""}});
+                let cli = audit::Actor::cli();
+                audit::record_to(store.as_ref(), &cli, "settings.allowlist", ("settings", &"organisation"), changes)
+                    .await;
+            }
             if was.trim().is_empty() {
                 println!("the IP allowlist was already empty");
             } else {

@@ -133,6 +133,20 @@ async fn operator_add_reads_the_password_from_stdin_and_can_log_in() {
     assert_eq!(resp.status().as_u16(), 200);
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["operator"]["role"], "admin");
+    // The audit log names the command line as the actor, the password masked.
+    let audit: Value = http
+        .get(format!("http://{addr}/api/admin/v1/audit?actor=cli"))
+        .bearer_auth(body["token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("audit")
+        .json()
+        .await
+        .expect("json");
+    let entry = &audit["entries"][0];
+    assert_eq!((entry["action"].as_str(), entry["actor"].as_str()), (Some("operator.create"), Some("cli")), "{audit}");
+    assert_eq!(entry["changes"]["email"]["after"], "ops@example.com");
+    assert!(!audit.to_string().contains("s3cret-passw0rd"));
     // No demo data without --demo.
     assert!(reqwest::get(format!("http://{addr}/demo")).await.expect("get").status().as_u16() == 404);
     let spec: Value = reqwest::get(format!("http://{addr}/api/operator/v1/openapi.json"))

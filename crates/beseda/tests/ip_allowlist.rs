@@ -132,6 +132,13 @@ async fn a_locked_out_admin_clears_the_list_from_the_command_line() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("IP allowlist cleared (it was: 10.0.0.1)"));
     let store = beseda_store::open(None, &dir, &beseda_store::StoreOptions::default()).await.expect("open");
     assert_eq!(store.settings().await.expect("settings").ip_allowlist, "");
+    // The audit log has it, by the command line.
+    let query = beseda_store::AuditQuery { limit: 10, ..Default::default() };
+    let entries = store.audit_entries(&query).await.expect("audit");
+    assert_eq!(entries.len(), 1);
+    let e = &entries[0].entry;
+    assert_eq!((e.actor.as_str(), e.action.as_str(), e.actor_id), ("cli", "settings.allowlist", None));
+    assert_eq!(e.changes, serde_json::json!({"ip_allowlist": {"before": "10.0.0.1", "after": ""}}));
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);
 }

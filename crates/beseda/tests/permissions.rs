@@ -94,6 +94,7 @@ fn routes(chat: i64, operator: i64) -> Vec<(&'static str, String, Access, Option
         ("POST", "/api/admin/v1/integrations/unisender/export".into(), AdminOnly, Some(json!({}))),
         ("GET", "/api/admin/v1/integrations/unisender/export".into(), AdminOnly, None),
         ("GET", "/api/admin/v1/webhooks".into(), AdminOnly, None),
+        ("GET", "/api/admin/v1/audit".into(), AdminOnly, None),
         ("POST", "/api/admin/v1/webhooks/{id}/resend".replace("{id}", "999999"), AdminOnly, Some(json!({}))),
         ("GET", "/api/operator/v1/me".into(), Anyone, None),
         ("PUT", "/api/operator/v1/status".into(), Anyone, Some(json!({"status": "online"}))),

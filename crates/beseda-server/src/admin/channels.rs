@@ -5,10 +5,12 @@
 //! secret key to enter in VK).
 
 use super::{admin_only, default_sort_order, invalid, parse};
+use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::messenger::{self, telegram};
 use crate::operator::session::OperatorAuth;
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -104,11 +106,19 @@ async fn messenger_config(
     }
 }
 
+/// A channel as the admin API answers it (credentials left out).
+fn channel_json(c: &beseda_store::ChannelRecord) -> Value {
+    json!({"key": c.key, "title": c.title, "kind": c.kind, "secret": c.secret,
+        "callbackUrl": c.callback_url, "departmentMode": c.department_mode, "defaultDepartment": c.default_department,
+        "allowedDepartments": c.allowed_departments, "side": c.side, "operatorId": c.operator_id.map(|o| o.0)})
+}
+
 /// Creates or changes a channel; the answer carries its key and secret, and for messengers
 /// where it is connected.
 pub async fn put_channel(
     State(state): State<AppState>,
     who: OperatorAuth,
+    ClientIp(ip): ClientIp,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
@@ -134,11 +144,12 @@ pub async fn put_channel(
     if messenger && b.side != "visitor" {
         return Err(invalid("side", "messenger channels are on the visitor side"));
     }
-    if let Some(key) = &b.key {
-        let existing = state.store.channel(key).await.map_err(ApiError::operator)?;
-        if existing.is_some_and(|c| c.kind != b.kind) {
-            return Err(invalid("kind", "a channel keeps its kind"));
-        }
+    let existing = match &b.key {
+        Some(key) => state.store.channel(key).await.map_err(ApiError::operator)?,
+        None => None,
+    };
+    if existing.as_ref().is_some_and(|c| c.kind != b.kind) {
+        return Err(invalid("kind", "a channel keeps its kind"));
     }
     // Credentials are checked before anything is saved.
     let (config, username) = messenger_config(&state, &b.kind, &b.config).await?;
@@ -157,9 +168,17 @@ pub async fn put_channel(
         config,
     };
     let c = state.store.save_channel(&config).await.map_err(ApiError::operator)?;
-    let mut answer = json!({"key": c.key, "title": c.title, "kind": c.kind, "secret": c.secret,
-        "callbackUrl": c.callback_url, "departmentMode": c.department_mode, "defaultDepartment": c.default_department,
-        "allowedDepartments": c.allowed_departments, "side": c.side, "operatorId": c.operator_id.map(|o| o.0)});
+    let mut answer = channel_json(&c);
+    let action = match (&existing, config.rotate_secret) {
+        (None, _) => "channel.create",
+        (Some(_), true) => "channel.rotate_secret",
+        (Some(_), false) => "channel.update",
+    };
+    let mut changes = audit::diff(&existing.as_ref().map_or(Value::Null, channel_json), &answer);
+    if existing.as_ref().is_some_and(|e| e.config != c.config) {
+        changes["config"] = json!({"before": audit::MASK, "after": audit::MASK});
+    }
+    audit::record(&state, &audit::Actor::operator(&who, ip), action, ("channel", &c.key), changes).await;
     match c.kind.as_str() {
         "telegram" => {
             telegram::set_webhook(&state, &c).await.map_err(|e| match e {

@@ -5,6 +5,7 @@ use super::admin_only;
 use crate::error::{ApiError, ApiResult};
 use crate::operator::session::OperatorAuth;
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -17,7 +18,7 @@ fn job_json(job: &ExportJob) -> Value {
 }
 
 /// `POST /api/admin/v1/integrations/unisender/export`: starts an export (or shows the running one).
-pub async fn start(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+pub async fn start(State(state): State<AppState>, who: OperatorAuth, ClientIp(ip): ClientIp) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
     let s = state.store.settings().await.map_err(ApiError::operator)?;
     if !s.crm_targets().contains(&"unisender") {
@@ -29,6 +30,9 @@ pub async fn start(State(state): State<AppState>, who: OperatorAuth) -> ApiResul
     }
     let job = state.store.start_export("unisender").await.map_err(ApiError::operator)?;
     state.crm_wake.notify_one();
+    let actor = crate::audit::Actor::operator(&who, ip);
+    let changes = json!({"state": {"before": null, "after": job.state}, "total": {"before": null, "after": job.total}});
+    crate::audit::record(&state, &actor, "export.start", ("export", &job.id), changes).await;
     Ok(Json(job_json(&job)))
 }
 

@@ -1,10 +1,12 @@
 //! The admin API (`/api/admin/v1`): organisation settings, departments, operators' routing
 //! profile and bots. Admins only; the role is checked here, not just hidden in a UI.
 
+use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::operator::session::{operator_json, OperatorAuth};
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -16,6 +18,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+pub mod audit_log;
 pub mod channels;
 mod csv;
 pub mod exports;
@@ -209,12 +212,14 @@ pub async fn put_settings(
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing-setting", message));
     }
     let s: OrgSettings = parse(&bytes)?;
-    save_settings(&state, peer, &headers, s).await
+    save_settings(&state, &who, peer, &headers, s).await
 }
 
-/// Validates and saves a complete settings document.
+/// Validates and saves a complete settings document, and records the keys it changed
+/// (`settings.allowlist` when the IP allowlist is among them, else `settings.update`).
 async fn save_settings(
     state: &AppState,
+    who: &OperatorAuth,
     peer: std::net::SocketAddr,
     headers: &axum::http::HeaderMap,
     s: OrgSettings,
@@ -226,8 +231,15 @@ async fn save_settings(
     if !list.allows(me) {
         return Err(invalid("ip_allowlist", &format!("would shut you out: your address {me} is not in it")));
     }
+    let before = state.store.settings().await.map_err(ApiError::operator)?;
     state.store.save_settings(&s).await.map_err(ApiError::operator)?;
     state.wake.notify_one();
+    let as_json = |s: &OrgSettings| serde_json::to_value(s).map_err(ApiError::internal);
+    let changes = audit::diff(&as_json(&before)?, &as_json(&s)?);
+    if changes.as_object().is_some_and(|c| !c.is_empty()) {
+        let action = if changes.get("ip_allowlist").is_some() { "settings.allowlist" } else { "settings.update" };
+        audit::record(state, &audit::Actor::operator(who, me), action, ("settings", &"organisation"), changes).await;
+    }
     Ok(Json(json!({"settings": s})))
 }
 
@@ -257,7 +269,7 @@ pub async fn patch_settings(
         doc[key] = value;
     }
     let merged = serde_json::to_vec(&doc).map_err(ApiError::internal)?;
-    save_settings(&state, peer, &headers, parse(&merged)?).await
+    save_settings(&state, &who, peer, &headers, parse(&merged)?).await
 }
 
 #[derive(Deserialize)]
@@ -274,6 +286,7 @@ pub struct DepartmentBody {
 pub async fn put_department(
     State(state): State<AppState>,
     who: OperatorAuth,
+    ClientIp(ip): ClientIp,
     Path(key): Path<String>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
@@ -286,8 +299,17 @@ pub async fn put_department(
         return Err(invalid("name", "must not be empty"));
     }
     let d = Department { id: 0, key, name: b.name, locale_names: b.locale_names, order: b.order, logo: b.logo };
+    let before = state.store.departments().await.map_err(ApiError::operator)?.into_iter().find(|x| x.key == d.key);
     state.store.upsert_department(&d).await.map_err(ApiError::operator)?;
+    let action = if before.is_some() { "department.update" } else { "department.create" };
+    let changes = audit::diff(&before.as_ref().map_or(Value::Null, department_json), &department_json(&d));
+    audit::record(&state, &audit::Actor::operator(&who, ip), action, ("department", &d.key), changes).await;
     Ok(Json(json!({"result": "ok"})))
+}
+
+/// What the audit log shows of a department.
+fn department_json(d: &Department) -> Value {
+    json!({"name": d.name, "localeNames": d.locale_names, "order": d.order, "logo": d.logo})
 }
 
 #[derive(Deserialize)]
@@ -303,6 +325,7 @@ pub struct ProfileBody {
 pub async fn put_operator_profile(
     State(state): State<AppState>,
     who: OperatorAuth,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
@@ -314,6 +337,7 @@ pub async fn put_operator_profile(
     if b.max_chats.is_some_and(|m| !(1..=100).contains(&m)) {
         return Err(invalid("maxChats", "must be 1 to 100"));
     }
+    let before = state.store.operator(OperatorId(id)).await.map_err(ApiError::operator)?;
     state
         .store
         .set_operator_profile(OperatorId(id), &b.department_keys, &b.languages, b.max_chats)
@@ -321,6 +345,9 @@ pub async fn put_operator_profile(
         .map_err(ApiError::operator)?;
     state.wake.notify_one();
     let op = state.store.operator(OperatorId(id)).await.map_err(ApiError::operator)?;
+    let json_of = |o: &Option<beseda_core::model::Operator>| o.as_ref().map_or(Value::Null, operator_json);
+    let changes = audit::diff(&json_of(&before), &json_of(&op));
+    audit::record(&state, &audit::Actor::operator(&who, ip), "operator.profile", ("operator", &id), changes).await;
     Ok(Json(json!({"operator": op.as_ref().map(operator_json)})))
 }
 
@@ -361,6 +388,7 @@ fn default_api_version() -> i64 {
 pub async fn put_bot(
     State(state): State<AppState>,
     who: OperatorAuth,
+    ClientIp(ip): ClientIp,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
@@ -387,10 +415,19 @@ pub async fn put_bot(
         send_chat_closed: b.send_chat_closed,
         send_chat_returned_to_bot: b.send_chat_returned_to_bot,
     };
+    let before =
+        state.store.bots().await.map_err(ApiError::operator)?.into_iter().find(|x| x.operator_id == config.operator_id);
     let bot = state.store.save_bot(&config).await.map_err(|e| match e {
         beseda_store::StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such operator"),
         other => ApiError::operator(other),
     })?;
+    let action = match (&before, config.rotate_token) {
+        (None, _) => "bot.create",
+        (Some(_), true) => "bot.rotate_token",
+        (Some(_), false) => "bot.update",
+    };
+    let changes = audit::diff(&before.as_ref().map_or(Value::Null, bot_json), &bot_json(&bot));
+    audit::record(&state, &audit::Actor::operator(&who, ip), action, ("bot", &bot.operator_id.0), changes).await;
     Ok(Json(bot_json(&bot)))
 }
 

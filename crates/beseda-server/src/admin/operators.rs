@@ -3,12 +3,14 @@
 //! the `hidden_profiles` setting says. A supervisor does not edit an administrator.
 
 use super::{admin_only, invalid, parse, supervisor_up};
+use crate::audit::{self, Actor};
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::operator::profile::{save_card, CardBody};
 use crate::operator::session::{operator_json, set_password, OperatorAuth};
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -57,6 +59,7 @@ fn role(text: &str) -> ApiResult<OperatorRole> {
 pub async fn create(
     State(state): State<AppState>,
     who: OperatorAuth,
+    ClientIp(ip): ClientIp,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
@@ -87,6 +90,9 @@ pub async fn create(
         }
         other => ApiError::operator(other),
     })?;
+    let mut changes = audit::created(&operator_json(&op));
+    changes["password"] = json!({"before": null, "after": audit::MASK});
+    audit::record(&state, &Actor::operator(&who, ip), "operator.create", ("operator", &op.id.0), changes).await;
     Ok(Json(json!({"operator": operator_json(&op)})))
 }
 
@@ -95,6 +101,7 @@ pub async fn create(
 pub async fn put(
     State(state): State<AppState>,
     who: OperatorAuth,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
@@ -130,6 +137,10 @@ pub async fn put(
         state.store.set_operator_role(id, r).await.map_err(ApiError::operator)?;
         answer["role"] = json!(r.as_str());
     }
+    let action = if new_role.is_some() { "operator.role" } else { "operator.update" };
+    let card_of = |v: &Value| json!({"name": v["name"], "email": v["email"], "avatar": v["avatar"], "role": v["role"]});
+    let changes = audit::diff(&card_of(&operator_json(&target)), &card_of(&answer));
+    audit::record(&state, &Actor::operator(&who, ip), action, ("operator", &id.0), changes).await;
     Ok(Json(json!({"operator": answer})))
 }
 
@@ -178,17 +189,27 @@ async fn requeue_chats(state: &AppState, target: &Operator) -> ApiResult<()> {
     Ok(())
 }
 
+/// Records a deactivation or reactivation.
+async fn record_active(state: &AppState, actor: &Actor, target: &Operator, active: bool) {
+    let action = if active { "operator.activate" } else { "operator.deactivate" };
+    let changes = json!({"active": {"before": target.active, "after": active}});
+    audit::record(state, actor, action, ("operator", &target.id.0), changes).await;
+}
+
 /// `POST /api/admin/v1/operators/{id}/password-reset`: a one-time password the operator must
 /// replace at the next login; every session and token of theirs ends. The password is in this
 /// answer only.
 pub async fn reset_password(
     State(state): State<AppState>,
     who: OperatorAuth,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let target = access_target(&state, &who, id).await?;
     let password = auth::one_time_password();
     set_password(&state, target.id, password.clone(), true, None).await?;
+    let changes = json!({"password": {"before": audit::MASK, "after": audit::MASK}, "mustChangePassword": {"before": null, "after": true}});
+    audit::record(&state, &Actor::operator(&who, ip), "operator.password_reset", ("operator", &id), changes).await;
     Ok(Json(json!({"temporaryPassword": password})))
 }
 
@@ -197,28 +218,43 @@ pub async fn reset_password(
 pub async fn deactivate(
     State(state): State<AppState>,
     who: OperatorAuth,
+    ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
     let target = access_target(&state, &who, id).await?;
     requeue_chats(&state, &target).await?;
     let changes = state.store.set_operator_active(target.id, false).await.map_err(account_error)?;
     state.publish(&changes);
+    record_active(&state, &Actor::operator(&who, ip), &target, false).await;
     Ok(Json(json!({"operator": operator_json(&Operator { active: false, ..target })})))
 }
 
 /// `POST /api/admin/v1/operators/{id}/activate`.
-pub async fn activate(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn activate(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     let target = access_target(&state, &who, id).await?;
     state.store.set_operator_active(target.id, true).await.map_err(account_error)?;
+    record_active(&state, &Actor::operator(&who, ip), &target, true).await;
     Ok(Json(json!({"operator": operator_json(&Operator { active: true, ..target })})))
 }
 
 /// `DELETE /api/admin/v1/operators/{id}`: gone from every list and login, sessions and tokens
 /// end, open chats go back to the queue; chats and messages keep the name.
-pub async fn delete(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn delete(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     let target = access_target(&state, &who, id).await?;
     requeue_chats(&state, &target).await?;
     let changes = state.store.delete_operator(target.id).await.map_err(account_error)?;
     state.publish(&changes);
+    let changes = audit::diff(&operator_json(&target), &Value::Null);
+    audit::record(&state, &Actor::operator(&who, ip), "operator.delete", ("operator", &id), changes).await;
     Ok(Json(json!({"result": "ok"})))
 }

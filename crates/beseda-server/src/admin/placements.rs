@@ -3,11 +3,13 @@
 //! language and the webchat's name.
 
 use super::{admin_only, invalid, parse};
+use crate::audit;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Path;
 use crate::operator::session::OperatorAuth;
 use crate::origin::RequestOrigin;
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -47,6 +49,7 @@ pub async fn put(
     State(state): State<AppState>,
     who: OperatorAuth,
     origin: RequestOrigin,
+    ClientIp(ip): ClientIp,
     Path(key): Path<String>,
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
@@ -81,7 +84,12 @@ pub async fn put(
         hello_message: b.hello_message,
         conversation_timeout_hours: b.conversation_timeout_hours,
     };
+    let before = state.store.placement(&p.key).await.map_err(ApiError::operator)?;
     state.store.upsert_placement(&p).await.map_err(ApiError::operator)?;
+    let action = if before.is_some() { "placement.update" } else { "placement.create" };
+    let changes =
+        audit::diff(&before.map_or(Value::Null, |b| placement_json(&origin, &b)), &placement_json(&origin, &p));
+    audit::record(&state, &audit::Actor::operator(&who, ip), action, ("placement", &p.key), changes).await;
     Ok(Json(placement_json(&origin, &p)))
 }
 

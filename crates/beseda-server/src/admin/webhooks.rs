@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
 use crate::operator::session::OperatorAuth;
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -39,11 +40,18 @@ pub async fn list(
 }
 
 /// `POST /api/admin/v1/webhooks/{id}/resend`.
-pub async fn resend(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn resend(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
     admin_only(&who)?;
     if !state.store.resend_webhook(id).await.map_err(ApiError::operator)? {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such call, or it is already pending"));
     }
     state.webhook_wake.notify_one();
+    let actor = crate::audit::Actor::operator(&who, ip);
+    crate::audit::record(&state, &actor, "webhook.resend", ("webhook", &id), json!({})).await;
     Ok(Json(json!({"result": "ok"})))
 }

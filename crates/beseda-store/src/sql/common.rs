@@ -2939,6 +2939,14 @@ impl Store for SqlStore {
         self.latest_export(kind).await
     }
 
+    async fn add_audit(&self, entry: &NewAuditEntry) -> Result<i64> {
+        self.insert_audit(entry).await
+    }
+
+    async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        self.select_audit(query).await
+    }
+
     async fn export_job_by_id(&self, id: i64) -> Result<Option<ExportJob>> {
         self.export_by_id(id).await
     }
