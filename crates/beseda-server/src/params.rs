@@ -128,7 +128,8 @@ fn decode(s: &str) -> Result<String, ApiError> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).ok_or_else(bad)?;
+                // Two hex digits exactly: `from_str_radix` alone would also take a sign (`%+0`).
+                let hex = bytes.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit)).ok_or_else(bad)?;
                 let hex = std::str::from_utf8(hex).map_err(|_| bad())?;
                 out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
                 i += 2;
@@ -175,6 +176,9 @@ impl FromRequest<AppState> for Params {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -186,5 +190,8 @@ mod tests {
         assert_eq!(pairs[2], ("c".into(), "".into()));
         assert!(form_urlencoded("a=%zz").is_err());
         assert!(form_urlencoded("a=%").is_err());
+        // A sign is not a hex digit: `%+0` was once read as a NUL byte.
+        assert!(form_urlencoded("a=%+0").is_err());
+        assert!(form_urlencoded("%-1=b").is_err());
     }
 }
