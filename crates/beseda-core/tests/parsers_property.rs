@@ -8,8 +8,10 @@ use beseda_core::rules::parse_bool;
 use proptest::prelude::*;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+/// 512 cases, or `PROPTEST_CASES` for a longer run.
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() }
+    let cases = if std::env::var_os("PROPTEST_CASES").is_some() { ProptestConfig::default().cases } else { 512 };
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
 
 /// Text rich in Markdown markers, brackets, HTML specials and line breaks.

@@ -270,8 +270,10 @@ async fn check(t: &Targets, req: reqwest::RequestBuilder, what: &str) -> Result<
     Ok(())
 }
 
+/// `CASES` cases, or `PROPTEST_CASES` for a longer run.
 fn runner() -> TestRunner {
-    TestRunner::new(Config { cases: CASES, failure_persistence: None, ..Config::default() })
+    let cases = if std::env::var_os("PROPTEST_CASES").is_some() { Config::default().cases } else { CASES };
+    TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() })
 }
 
 /// Runs one property against the shared targets.

@@ -6,8 +6,10 @@ use super::{form_urlencoded, serde_urlencoded_pairs, Params};
 use proptest::prelude::*;
 use std::collections::HashMap;
 
+/// 512 cases, or `PROPTEST_CASES` for a longer run.
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() }
+    let cases = if std::env::var_os("PROPTEST_CASES").is_some() { ProptestConfig::default().cases } else { 512 };
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
 
 /// What `serde_urlencoded` (axum's `Form`/`Query`) makes of `text`.

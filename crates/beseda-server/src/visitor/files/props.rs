@@ -4,8 +4,10 @@
 use super::{image_size, sniff};
 use proptest::prelude::*;
 
+/// 512 cases, or `PROPTEST_CASES` for a longer run.
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() }
+    let cases = if std::env::var_os("PROPTEST_CASES").is_some() { ProptestConfig::default().cases } else { 512 };
+    ProptestConfig { cases, failure_persistence: None, ..ProptestConfig::default() }
 }
 
 const SIGNATURES: &[&[u8]] =
