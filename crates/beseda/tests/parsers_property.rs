@@ -129,14 +129,26 @@ fn any_json() -> BoxedStrategy<Value> {
     json_value().boxed()
 }
 
+/// A request body, shown shortened when a case fails.
+#[derive(Clone)]
+struct Body(Vec<u8>);
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let head = String::from_utf8_lossy(&self.0[..self.0.len().min(300)]);
+        write!(f, "{} bytes: {head:?}", self.0.len())
+    }
+}
+
 /// A body: shaped JSON, arbitrary JSON, arbitrary bytes or JSON nested past any sane depth.
-fn body(shaped: BoxedStrategy<Value>) -> impl Strategy<Value = Vec<u8>> {
-    prop_oneof![
+fn body(shaped: BoxedStrategy<Value>) -> impl Strategy<Value = Body> {
+    let bytes = prop_oneof![
         6 => shaped.prop_map(|v| v.to_string().into_bytes()),
         2 => json_value().prop_map(|v| v.to_string().into_bytes()),
         1 => prop::collection::vec(any::<u8>(), 0..256),
         1 => (100usize..50_000).prop_map(|d| format!("{}{}", "[{\"a\":".repeat(d), "}]".repeat(d)).into_bytes()),
-    ]
+    ];
+    bytes.prop_map(Body)
 }
 
 fn message() -> BoxedStrategy<Value> {
@@ -271,6 +283,12 @@ async fn check(t: &Targets, req: reqwest::RequestBuilder, what: &str) -> Result<
 }
 
 /// `CASES` cases, or `PROPTEST_CASES` for a longer run.
+/// A client that opens a connection per request: a refusal answered before a large body is
+/// read closes its connection, which must not fail the next case.
+fn fresh_connections() -> reqwest::Client {
+    reqwest::Client::builder().pool_max_idle_per_host(0).build().expect("client")
+}
+
 fn runner() -> TestRunner {
     let cases = if std::env::var_os("PROPTEST_CASES").is_some() { Config::default().cases } else { CASES };
     TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() })
@@ -301,7 +319,7 @@ fn method(names: &'static [&'static str]) -> impl Strategy<Value = &'static str>
 fn payloads_never_get_a_5xx() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let t = rt.block_on(targets());
-    let http = t.server.http.clone();
+    let http = fresh_connections();
 
     run(
         &rt,
@@ -311,7 +329,7 @@ fn payloads_never_get_a_5xx() {
             let req = http
                 .post(t.server.url(&format!("/api/bot/v2/{m}")))
                 .header("authorization", format!("Token {}", t.bot_token));
-            (req.header("content-type", "application/json").body(b), format!("bot {m}"))
+            (req.header("content-type", "application/json").body(b.0), format!("bot {m}"))
         },
     );
     run(
@@ -323,7 +341,7 @@ fn payloads_never_get_a_5xx() {
             let req = http
                 .post(t.server.url(&format!("/api/custom-channel/v1/{key}/{m}")))
                 .header("authorization", format!("Token {secret}"));
-            (req.header("content-type", "application/json").body(b), format!("channel {m}"))
+            (req.header("content-type", "application/json").body(b.0), format!("channel {m}"))
         },
     );
     run(&rt, &t, body(telegram_update()), |t, b| {
@@ -331,11 +349,11 @@ fn payloads_never_get_a_5xx() {
         let req = http
             .post(t.server.url(&format!("/api/telegram/{key}/webhook")))
             .header("x-telegram-bot-api-secret-token", secret);
-        (req.header("content-type", "application/json").body(b), "telegram update".to_owned())
+        (req.header("content-type", "application/json").body(b.0), "telegram update".to_owned())
     });
     run(&rt, &t, body(vk_event(t.vk.1.clone())), |t, b| {
         let req = http.post(t.server.url(&format!("/api/vk/{}/callback", t.vk.0)));
-        (req.header("content-type", "application/json").body(b), "vk callback".to_owned())
+        (req.header("content-type", "application/json").body(b.0), "vk callback".to_owned())
     });
     rt.block_on(t.server.http.get(t.server.url("/healthz")).send()).expect("still up");
 }
@@ -378,7 +396,7 @@ fn multipart_body() -> impl Strategy<Value = Vec<u8>> {
 fn visitor_uploads_and_actions_never_get_a_5xx() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
     let t = rt.block_on(targets());
-    let http = t.server.http.clone();
+    let http = fresh_connections();
     let creds = format!("page-id={}&auth-token={}", t.visitor.page_id, t.visitor.auth_token);
 
     run(&rt, &t, multipart_body(), |t, b| {
