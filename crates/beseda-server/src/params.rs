@@ -97,12 +97,14 @@ impl Params {
 }
 
 fn parse_pairs(bytes: &[u8], into: &mut HashMap<String, String>) -> Result<(), ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(bytes)?;
+    let pairs: Vec<(String, String)> = form_pairs(bytes)?;
     into.extend(pairs);
     Ok(())
 }
 
-fn serde_urlencoded_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+/// The pairs of an `application/x-www-form-urlencoded` body or query, in order; a 400 for
+/// text that is not UTF-8 or a malformed escape.
+pub fn form_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
         ApiError::new(axum::http::StatusCode::BAD_REQUEST, "wrong-argument-value", "form data is not UTF-8")
     })?;
