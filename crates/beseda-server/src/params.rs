@@ -97,12 +97,14 @@ impl Params {
 }
 
 fn parse_pairs(bytes: &[u8], into: &mut HashMap<String, String>) -> Result<(), ApiError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded_pairs(bytes)?;
+    let pairs: Vec<(String, String)> = form_pairs(bytes)?;
     into.extend(pairs);
     Ok(())
 }
 
-fn serde_urlencoded_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
+/// The pairs of an `application/x-www-form-urlencoded` body or query, in order; a 400 for
+/// text that is not UTF-8 or a malformed escape.
+pub fn form_pairs(bytes: &[u8]) -> Result<Vec<(String, String)>, ApiError> {
     let text = std::str::from_utf8(bytes).map_err(|_| {
         ApiError::new(axum::http::StatusCode::BAD_REQUEST, "wrong-argument-value", "form data is not UTF-8")
     })?;
@@ -128,7 +130,8 @@ fn decode(s: &str) -> Result<String, ApiError> {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' => {
-                let hex = bytes.get(i + 1..i + 3).ok_or_else(bad)?;
+                // Two hex digits exactly: `from_str_radix` alone would also take a sign (`%+0`).
+                let hex = bytes.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit)).ok_or_else(bad)?;
                 let hex = std::str::from_utf8(hex).map_err(|_| bad())?;
                 out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
                 i += 2;
@@ -175,6 +178,9 @@ impl FromRequest<AppState> for Params {
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -186,5 +192,8 @@ mod tests {
         assert_eq!(pairs[2], ("c".into(), "".into()));
         assert!(form_urlencoded("a=%zz").is_err());
         assert!(form_urlencoded("a=%").is_err());
+        // A sign is not a hex digit: `%+0` was once read as a NUL byte.
+        assert!(form_urlencoded("a=%+0").is_err());
+        assert!(form_urlencoded("%-1=b").is_err());
     }
 }

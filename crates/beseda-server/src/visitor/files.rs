@@ -231,6 +231,9 @@ pub async fn withdraw(State(state): State<AppState>, p: Params) -> ApiResult<Jso
 }
 
 #[cfg(test)]
+mod props;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
