@@ -218,28 +218,37 @@ pub async fn reset_password(
 pub async fn deactivate(
     State(state): State<AppState>,
     who: OperatorAuth,
-    ClientIp(ip): ClientIp,
+    ip: ClientIp,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    let target = access_target(&state, &who, id).await?;
-    requeue_chats(&state, &target).await?;
-    let changes = state.store.set_operator_active(target.id, false).await.map_err(account_error)?;
-    state.publish(&changes);
-    record_active(&state, &Actor::operator(&who, ip), &target, false).await;
-    Ok(Json(json!({"operator": operator_json(&Operator { active: false, ..target })})))
+    set_active(&state, &who, ip, id, false).await
 }
 
 /// `POST /api/admin/v1/operators/{id}/activate`.
 pub async fn activate(
     State(state): State<AppState>,
     who: OperatorAuth,
-    ClientIp(ip): ClientIp,
+    ip: ClientIp,
     Path(id): Path<i64>,
 ) -> ApiResult<Json<Value>> {
-    let target = access_target(&state, &who, id).await?;
-    state.store.set_operator_active(target.id, true).await.map_err(account_error)?;
-    record_active(&state, &Actor::operator(&who, ip), &target, true).await;
-    Ok(Json(json!({"operator": operator_json(&Operator { active: true, ..target })})))
+    set_active(&state, &who, ip, id, true).await
+}
+
+async fn set_active(
+    state: &AppState,
+    who: &OperatorAuth,
+    ClientIp(ip): ClientIp,
+    id: i64,
+    active: bool,
+) -> ApiResult<Json<Value>> {
+    let target = access_target(state, who, id).await?;
+    if !active {
+        requeue_chats(state, &target).await?;
+    }
+    let changes = state.store.set_operator_active(target.id, active).await.map_err(account_error)?;
+    state.publish(&changes);
+    record_active(state, &Actor::operator(who, ip), &target, active).await;
+    Ok(Json(json!({"operator": operator_json(&Operator { active, ..target })})))
 }
 
 /// `DELETE /api/admin/v1/operators/{id}`: gone from every list and login, sessions and tokens
