@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// RFC 4226 HOTP, 6 digits, written apart from the server's.
 fn code(key: &[u8], counter: u64) -> String {
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).unwrap();
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(key).expect("test value");
     mac.update(&counter.to_be_bytes());
     let h = mac.finalize().into_bytes();
     let o = (h[h.len() - 1] & 0xf) as usize;
@@ -37,7 +37,7 @@ fn the_test_implementation_meets_rfc_6238() {
 }
 
 async fn tokens(server: &TestServer, body: Value) -> (u16, Value) {
-    let resp = server.http.post(server.url("/api/operator/v1/tokens")).json(&body).send().await.unwrap();
+    let resp = server.http.post(server.url("/api/operator/v1/tokens")).json(&body).send().await.expect("test value");
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(Value::Null))
 }
@@ -46,7 +46,7 @@ async fn tokens(server: &TestServer, body: Value) -> (u16, Value) {
 async fn enable(op: &Operator, email: &str, step: u64) -> (Vec<u8>, Vec<String>) {
     let (status, setup) = op.post("/api/operator/v1/2fa/setup", json!({})).await;
     assert_eq!(status, 200, "{setup}");
-    let secret = setup["secret"].as_str().unwrap();
+    let secret = setup["secret"].as_str().expect("test value");
     assert_eq!(secret.len(), 32);
     assert_eq!(
         setup["otpauthUrl"],
@@ -57,8 +57,12 @@ async fn enable(op: &Operator, email: &str, step: u64) -> (Vec<u8>, Vec<String>)
     assert_eq!((status, wrong["error"].as_str()), (422, Some("invalid-totp")));
     let (status, on) = op.post("/api/operator/v1/2fa/enable", json!({"code": code(&key, step)})).await;
     assert_eq!(status, 200, "{on}");
-    let codes: Vec<String> =
-        on["recoveryCodes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    let codes: Vec<String> = on["recoveryCodes"]
+        .as_array()
+        .expect("test value")
+        .iter()
+        .map(|c| c.as_str().expect("test value").to_owned())
+        .collect();
     assert_eq!(codes.len(), 10);
     (key, codes)
 }
@@ -81,7 +85,7 @@ async fn login_needs_a_fresh_code_once_2fa_is_on() {
 
     let creds = |extra: Value| {
         let mut b = json!({"email": "op@x.io", "password": "password123"});
-        b.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        b.as_object_mut().expect("test value").extend(extra.as_object().expect("test value").clone());
         b
     };
     // The password alone: the code is asked for, no token made.
@@ -106,7 +110,13 @@ async fn login_needs_a_fresh_code_once_2fa_is_on() {
         tokens(&server, json!({"email": "op@x.io", "password": "nope-nope", "totpCode": code(&key, step + 2)})).await;
     assert_eq!((status, r["error"].as_str()), (401, Some("invalid-credentials")));
     // The cookie login too.
-    let resp = server.http.post(server.url("/api/operator/v1/login")).json(&creds(json!({}))).send().await.unwrap();
+    let resp = server
+        .http
+        .post(server.url("/api/operator/v1/login"))
+        .json(&creds(json!({})))
+        .send()
+        .await
+        .expect("test value");
     assert_eq!(resp.status().as_u16(), 401);
     assert!(resp.headers().get("set-cookie").is_none());
 
@@ -206,7 +216,7 @@ async fn the_organisation_can_require_2fa() {
     let stored = |password: String| {
         server.http.get(server.url("/api/v2/chats")).header("authorization", basic(&password)).send()
     };
-    assert_eq!(stored("password123".into()).await.unwrap().status().as_u16(), 403);
+    assert_eq!(stored("password123".into()).await.expect("test value").status().as_u16(), 403);
     // With 2FA set up, everything is open again.
     let step = step_of(&clock);
     enable(&op, "op@x.io", step).await;
@@ -215,9 +225,9 @@ async fn the_organisation_can_require_2fa() {
     let (key, _) = enable(&admin, "admin@x.io", step).await;
     // Basic with 2FA: the current code follows the password; the password alone is refused.
     clock.advance(Duration::from_secs(30));
-    assert_eq!(stored("password123".into()).await.unwrap().status().as_u16(), 401);
+    assert_eq!(stored("password123".into()).await.expect("test value").status().as_u16(), 401);
     let with_code = format!("password123{}", code(&key, step + 1));
-    assert_ne!(stored(with_code.clone()).await.unwrap().status().as_u16(), 401);
-    assert_eq!(stored(with_code).await.unwrap().status().as_u16(), 401, "a replayed code");
+    assert_ne!(stored(with_code.clone()).await.expect("test value").status().as_u16(), 401);
+    assert_eq!(stored(with_code).await.expect("test value").status().as_u16(), 401, "a replayed code");
     server.stop().await;
 }
