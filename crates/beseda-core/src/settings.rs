@@ -115,6 +115,9 @@ pub struct OrgSettings {
     /// Addresses allowed into the workspace and the admin panel: IPv4 addresses and ranges,
     /// comma-separated (empty = everyone).
     pub ip_allowlist: String,
+    /// Operators and administrators without two-factor authentication can only set it up
+    /// (everything else is 403 `2fa-setup-required`).
+    pub require_2fa: bool,
     /// Probability (%) of showing the chat button to a new visitor.
     pub button_probability: u32,
     /// Hide the online button when this many online chats wait (None = no limit).
@@ -207,6 +210,7 @@ impl Default for OrgSettings {
             priority_pages: Vec::new(),
             teleport: false,
             ip_allowlist: String::new(),
+            require_2fa: false,
             button_probability: 100,
             online_queue_limit: None,
             offline_queue_limit: None,

@@ -10,7 +10,7 @@ use axum::Router;
 
 /// The operator API: documentation and handler of each route.
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
-    use operator::{chats, events, profile, session, templates};
+    use operator::{chats, events, profile, session, templates, two_factor};
     vec![
         (ApiDoc::new("GET", "/api/admin/v1/settings", "Organisation settings (admin)"), get(admin::get_settings)),
         (
@@ -72,6 +72,15 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
         (
             ApiDoc::new("POST", "/api/admin/v1/operators/{id}/activate", "Reactivate an operator (admin)").path_id(),
             post(admin::operators::activate),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/admin/v1/operators/{id}/2fa-reset",
+                "Turn off an operator's two-factor authentication, e.g. after a lost phone (admin, not your own)",
+            )
+            .path_id(),
+            post(admin::operators::reset_two_factor),
         ),
         (
             ApiDoc::new(
@@ -207,6 +216,28 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             post(session::logout),
         ),
         (ApiDoc::new("GET", "/api/operator/v1/me", "The logged-in operator"), get(session::me)),
+        (
+            ApiDoc::new("POST", "/api/operator/v1/2fa/setup", "Start setting up two-factor authentication: a new secret"),
+            post(two_factor::setup),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/operator/v1/2fa/enable",
+                "Turn two-factor authentication on with a code of the new secret; answers the recovery codes",
+            )
+            .body("TwoFactorCode"),
+            post(two_factor::enable),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/operator/v1/2fa/disable",
+                "Turn two-factor authentication off (the password and a code required)",
+            )
+            .body("TwoFactorDisable"),
+            post(two_factor::disable),
+        ),
         (
             ApiDoc::new("PUT", "/api/operator/v1/status", "Set status: online, invisible or offline").body("Status"),
             put(session::set_status),

@@ -115,6 +115,26 @@ pub trait Store: Send + Sync + 'static {
     async fn delete_operator(&self, id: OperatorId) -> Result<Changes>;
     /// Administrators that can log in.
     async fn active_admin_count(&self) -> Result<i64>;
+    /// The operator's two-factor state (none when never set up).
+    async fn two_factor(&self, id: OperatorId) -> Result<Option<TwoFactor>>;
+    /// Stores `secret` (base32) as the one being set up, replacing an earlier pending one.
+    async fn set_two_factor_pending(&self, id: OperatorId, secret: &str) -> Result<()>;
+    /// Enables the pending secret with `step` as the last used time step, replacing the
+    /// recovery codes with `recovery_hashes`. `NotFound` when nothing is pending or `secret`
+    /// is no longer the pending one.
+    async fn enable_two_factor(
+        &self,
+        id: OperatorId,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> Result<()>;
+    /// Removes the secrets and the recovery codes; false when there was nothing to remove.
+    async fn disable_two_factor(&self, id: OperatorId) -> Result<bool>;
+    /// Marks `step` used if it is later than the last used one; false when it is not (a replay).
+    async fn use_two_factor_step(&self, id: OperatorId, step: i64) -> Result<bool>;
+    /// Spends a recovery code by its hash; false when it is not (or no longer) one.
+    async fn use_recovery_code(&self, id: OperatorId, code_hash: &str) -> Result<bool>;
 
     // --- departments and placements ---
     async fn upsert_department(&self, d: &Department) -> Result<()>;

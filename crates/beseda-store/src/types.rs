@@ -39,6 +39,15 @@ pub struct NewOperator {
     pub must_change_password: bool,
 }
 
+/// An operator's two-factor authentication (TOTP): the secret being set up and the enabled
+/// one (base32), and how many unused recovery codes are left.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TwoFactor {
+    pub pending_secret: Option<String>,
+    pub secret: Option<String>,
+    pub recovery_codes: i64,
+}
+
 #[derive(Clone, Debug)]
 pub struct NewToken {
     pub token_hash: String,

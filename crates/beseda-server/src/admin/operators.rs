@@ -251,6 +251,22 @@ async fn set_active(
     Ok(Json(json!({"operator": operator_json(&Operator { active, ..target })})))
 }
 
+/// `POST /api/admin/v1/operators/{id}/2fa-reset`: turns off another account's two-factor
+/// authentication (its recovery codes go too); they log in with the password and may set it up
+/// again.
+pub async fn reset_two_factor(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Value>> {
+    let target = access_target(&state, &who, id).await?;
+    let was_on = state.store.disable_two_factor(target.id).await.map_err(account_error)?;
+    let changes = json!({"twoFactor": {"old": was_on, "new": false}});
+    audit::record(&state, &Actor::operator(&who, ip), "operator.2fa_reset", ("operator", &target.id.0), changes).await;
+    Ok(Json(json!({"result": "ok", "wasEnabled": was_on})))
+}
+
 /// `DELETE /api/admin/v1/operators/{id}`: gone from every list and login, sessions and tokens
 /// end, open chats go back to the queue; chats and messages keep the name.
 pub async fn delete(

@@ -6,3 +6,4 @@ pub mod events;
 pub mod profile;
 pub mod session;
 pub mod templates;
+pub mod two_factor;

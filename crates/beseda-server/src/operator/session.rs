@@ -81,6 +81,12 @@ impl FromRequestParts<AppState> for OperatorAuth {
         if !operator.active {
             return Err(unauthenticated());
         }
+        let path = parts
+            .extensions
+            .get::<axum::extract::OriginalUri>()
+            .map(|u| u.0.path().to_owned())
+            .unwrap_or_else(|| parts.uri.path().to_owned());
+        super::two_factor::check_required(state, &operator, &path).await?;
         Ok(OperatorAuth { operator, token_hash: hash })
     }
 }
@@ -94,6 +100,16 @@ pub struct Credentials {
     /// (the answer was `password-change-required`).
     #[serde(default)]
     pub new_password: Option<String>,
+    /// The current code of the account's two-factor authentication, when it has it.
+    #[serde(default)]
+    pub totp_code: Option<String>,
+    /// Instead of `totp_code`: one of the account's recovery codes (good once).
+    #[serde(default)]
+    pub recovery_code: Option<String>,
+    /// HTTP Basic (the Stored Data API): an account with 2FA appends its current code to the
+    /// password.
+    #[serde(skip)]
+    pub code_in_password: bool,
 }
 
 pub fn operator_json(o: &Operator) -> Value {
@@ -112,9 +128,10 @@ pub fn operator_json(o: &Operator) -> Value {
     })
 }
 
-/// Checks e-mail and password; then refuses a deactivated account, and a one-time password
-/// unless the login sets a new one (which it does here).
-pub async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Operator> {
+/// Checks e-mail and password; then refuses a deactivated account, checks the second factor of
+/// an account with 2FA (crate::operator::two_factor::check_login), and refuses a one-time
+/// password unless the login sets a new one (which it does here).
+pub async fn check_credentials(state: &AppState, mut c: Credentials) -> ApiResult<Operator> {
     let wrong = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid-credentials", "wrong e-mail or password");
     let found = state.store.operator_login(c.email.trim()).await.map_err(ApiError::operator)?;
     // Verify against a dummy hash when the e-mail is unknown, so timing does not tell.
@@ -122,6 +139,16 @@ pub async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Op
         Some((o, h)) => (Some(o), h),
         None => (None, DUMMY_HASH.to_owned()),
     };
+    let secret = match &operator {
+        Some(o) => state.store.two_factor(o.id).await.map_err(ApiError::operator)?.and_then(|t| t.secret),
+        None => None,
+    };
+    if secret.is_some() && c.code_in_password && c.totp_code.is_none() {
+        let cut = c.password.len().saturating_sub(super::two_factor::DIGITS as usize);
+        if c.password.is_char_boundary(cut) {
+            c.totp_code = Some(c.password.split_off(cut));
+        }
+    }
     if !auth::verify_password(c.password.clone(), hash).await {
         return Err(wrong());
     }
@@ -129,6 +156,14 @@ pub async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Op
     if !operator.active {
         return Err(ApiError::new(StatusCode::FORBIDDEN, "account-deactivated", "this account is deactivated"));
     }
+    super::two_factor::check_login(
+        state,
+        &operator,
+        secret.as_deref(),
+        c.totp_code.as_deref(),
+        c.recovery_code.as_deref(),
+    )
+    .await?;
     match c.new_password {
         Some(new) => {
             auth::check_new_password(&new, &c.password)?;
@@ -148,14 +183,14 @@ pub async fn check_credentials(state: &AppState, c: Credentials) -> ApiResult<Op
 }
 
 /// [`check_credentials`] behind the login throttle (crate::throttle::login): refused before the
-/// password is hashed while `ip` or the account from `ip` is locked out; a wrong e-mail or
-/// password counts as a failure.
+/// password is hashed while `ip` or the account from `ip` is locked out; a wrong e-mail,
+/// password or two-factor code counts as a failure.
 pub async fn check_throttled(state: &AppState, ip: IpAddr, c: Credentials) -> ApiResult<Operator> {
     let email = c.email.clone();
     state.logins.check(ip, Some(&email)).map_err(crate::throttle::too_many_attempts)?;
     let checked = check_credentials(state, c).await;
     match &checked {
-        Err(e) if e.code == "invalid-credentials" => state.logins.failed(ip, Some(&email)),
+        Err(e) if e.code == "invalid-credentials" || e.code == "invalid-totp" => state.logins.failed(ip, Some(&email)),
         Ok(_) => state.logins.succeeded(ip, &email),
         Err(_) => {}
     }
@@ -240,19 +275,22 @@ fn secure(state: &AppState) -> &'static str {
 /// `GET /me`: the operator, and the settings that shape the workspace.
 pub async fn me(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
     let s = state.store.settings().await.map_err(ApiError::operator)?;
-    Ok(Json(json!({"operator": operator_json(&who.operator), "workspace": {
-        "hideOthersChats": s.hide_others_chats && who.operator.role == beseda_core::state::OperatorRole::Operator,
-        "hiddenProfiles": s.hidden_profiles,
-        "newVisitorNotification": s.new_visitor_notification,
-        "autoAssignment": s.auto_assignment,
-        "multilang": s.multilang,
-        "teleport": s.teleport,
-        "categories": s.categories,
-        "categoryRequired": s.category_required,
-        "defaultLang": s.default_lang,
-        "timeZone": s.time_zone,
-        "today": beseda_core::local_time::format(state.now(), &s.time_zone, "%Y-%m-%d"),
-    }})))
+    let two_factor = super::two_factor::status_json(&state, &who.operator).await?;
+    Ok(Json(
+        json!({"operator": operator_json(&who.operator), "twoFactor": two_factor, "require2fa": s.require_2fa, "workspace": {
+            "hideOthersChats": s.hide_others_chats && who.operator.role == beseda_core::state::OperatorRole::Operator,
+            "hiddenProfiles": s.hidden_profiles,
+            "newVisitorNotification": s.new_visitor_notification,
+            "autoAssignment": s.auto_assignment,
+            "multilang": s.multilang,
+            "teleport": s.teleport,
+            "categories": s.categories,
+            "categoryRequired": s.category_required,
+            "defaultLang": s.default_lang,
+            "timeZone": s.time_zone,
+            "today": beseda_core::local_time::format(state.now(), &s.time_zone, "%Y-%m-%d"),
+        }}),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -44,6 +44,9 @@ async fn administrator(state: &AppState, headers: &HeaderMap, ip: IpAddr) -> Res
                 email: e.to_owned(),
                 password: p.to_owned(),
                 new_password: None,
+                totp_code: None,
+                recovery_code: None,
+                code_in_password: true,
             })
         })
         .ok_or_else(unauthorized)?;
@@ -54,6 +57,10 @@ async fn administrator(state: &AppState, headers: &HeaderMap, ip: IpAddr) -> Res
     };
     if operator.role != OperatorRole::Admin {
         return Err(error(StatusCode::FORBIDDEN, "forbidden"));
+    }
+    // While the organisation requires 2FA, an administrator without it has no Basic access.
+    if crate::operator::two_factor::check_required(state, &operator, "").await.is_err() {
+        return Err(error(StatusCode::FORBIDDEN, "2fa-setup-required"));
     }
     Ok(operator)
 }

@@ -1,4 +1,5 @@
-// Operator accounts over their life: passwords, deactivation, deletion, and the sessions and
+// Operator accounts over their life: passwords, two-factor authentication, deactivation,
+// deletion, and the sessions and
 // tokens each of these ends. Included next to `common.rs`.
 //
 // Every change that ends access appends an `operator_access` event to the operator log, so an
@@ -100,5 +101,85 @@ impl SqlStore {
             Some(id) => load_operator(&mut conn, OperatorId(id)).await,
             None => Ok(None),
         }
+    }
+
+    async fn load_two_factor(&self, id: OperatorId) -> Result<Option<TwoFactor>> {
+        let row = sqlx::query("SELECT pending_secret, secret FROM operator_totp WHERE operator_id = $1")
+            .bind(id.0)
+            .fetch_optional(&self.reader)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let recovery_codes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operator_recovery_codes WHERE operator_id = $1")
+            .bind(id.0)
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(Some(TwoFactor { pending_secret: row.try_get(0)?, secret: row.try_get(1)?, recovery_codes }))
+    }
+
+    async fn store_two_factor_pending(&self, id: OperatorId, secret: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO operator_totp (operator_id, pending_secret) VALUES ($1, $2) \
+             ON CONFLICT (operator_id) DO UPDATE SET pending_secret = excluded.pending_secret",
+        )
+        .bind(id.0)
+        .bind(secret)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn turn_on_two_factor(&self, id: OperatorId, secret: &str, step: i64, recovery_hashes: &[String]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE operator_totp SET secret = pending_secret, pending_secret = NULL, last_step = $3 \
+             WHERE operator_id = $1 AND pending_secret = $2",
+        )
+        .bind(id.0)
+        .bind(secret)
+        .bind(step)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        sqlx::query("DELETE FROM operator_recovery_codes WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        for hash in recovery_hashes {
+            sqlx::query("INSERT INTO operator_recovery_codes (operator_id, code_hash) VALUES ($1, $2)")
+                .bind(id.0)
+                .bind(hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn turn_off_two_factor(&self, id: OperatorId) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("DELETE FROM operator_totp WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM operator_recovery_codes WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn spend_two_factor_step(&self, id: OperatorId, step: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE operator_totp SET last_step = $2 \
+             WHERE operator_id = $1 AND secret IS NOT NULL AND (last_step IS NULL OR last_step < $2)",
+        )
+        .bind(id.0)
+        .bind(step)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn spend_recovery_code(&self, id: OperatorId, code_hash: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM operator_recovery_codes WHERE operator_id = $1 AND code_hash = $2")
+            .bind(id.0)
+            .bind(code_hash)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

@@ -1369,6 +1369,36 @@ impl Store for SqlStore {
         self.count_active_admins().await
     }
 
+    async fn two_factor(&self, id: OperatorId) -> Result<Option<TwoFactor>> {
+        self.load_two_factor(id).await
+    }
+
+    async fn set_two_factor_pending(&self, id: OperatorId, secret: &str) -> Result<()> {
+        self.store_two_factor_pending(id, secret).await
+    }
+
+    async fn enable_two_factor(
+        &self,
+        id: OperatorId,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> Result<()> {
+        self.turn_on_two_factor(id, secret, step, recovery_hashes).await
+    }
+
+    async fn disable_two_factor(&self, id: OperatorId) -> Result<bool> {
+        self.turn_off_two_factor(id).await
+    }
+
+    async fn use_two_factor_step(&self, id: OperatorId, step: i64) -> Result<bool> {
+        self.spend_two_factor_step(id, step).await
+    }
+
+    async fn use_recovery_code(&self, id: OperatorId, code_hash: &str) -> Result<bool> {
+        self.spend_recovery_code(id, code_hash).await
+    }
+
     async fn upsert_department(&self, d: &Department) -> Result<()> {
         sqlx::query(
             "INSERT INTO departments (id, key, name, locale_names, sort_order, logo) \
