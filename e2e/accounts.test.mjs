@@ -105,3 +105,46 @@ test('a reset password is one-time, the operator changes it, deactivation logs t
   await context.close();
   await admin.context.close();
 });
+
+/** RFC 6238 TOTP (6 digits, 30 s, HMAC-SHA1) with Node's own crypto: an independent check. */
+async function totp(base32) {
+  const { createHmac } = await import('node:crypto');
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of base32.replace(/=+$/, '')) bits += alphabet.indexOf(c).toString(2).padStart(5, '0');
+  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000)));
+  const mac = createHmac('sha1', key).update(counter).digest();
+  const offset = mac[19] & 0xf;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+test('two-factor: set up in the workspace, then the login asks for the code', async () => {
+  const ANNA = 'anna@demo.beseda.local';
+  const anna = await consolePage('/workspace', ANNA);
+  const P = anna.page;
+  await P.locator('[data-test=two-factor]').click();
+  const secret = await P.locator('[data-test=totp-secret]').textContent();
+  await P.locator('[data-test=dialog] [data-test=totp]').fill(await totp(secret));
+  await P.locator('[data-test=dialog] [data-test=apply]').click();
+  await P.locator('[data-test=recovery-codes] li').first().waitFor();
+  assert.equal(await P.locator('[data-test=recovery-codes] li').count(), 10);
+  await shot(P, 'accounts-two-factor-codes');
+  await P.locator('[data-test=dialog] [data-test=apply]').click();
+  await P.locator('[data-test=me]').waitFor();
+  await P.locator('[data-test=logout]').click();
+  await P.locator('input[name=password]').waitFor();
+  await P.locator('input[name=email]').fill(ANNA);
+  await P.locator('input[name=password]').fill(env.passwords[ANNA]);
+  await P.locator('button[type=submit]').click();
+  await P.locator('[data-test=totp]').waitFor();
+  assert.equal(await tokenStatus(ANNA, env.passwords[ANNA]), 401, 'the password alone is not enough');
+  // A new 30-second step, so the code differs from the one that enabled it (each is good once).
+  await new Promise((r) => setTimeout(r, 30000 - (Date.now() % 30000) + 200));
+  await P.locator('[data-test=totp]').fill(await totp(secret));
+  await P.locator('button[type=submit]').click();
+  await P.locator('[data-test=me]').waitFor();
+  assert.deepEqual(anna.errors, [], 'no script errors');
+  await anna.context.close();
+});

@@ -227,6 +227,9 @@
     nothing: ['Пусто', 'Nothing here'],
     refresh: ['Обновить', 'Refresh'],
 
+    'f.require_2fa': ['Двухфакторная аутентификация обязательна', 'Two-factor authentication required'],
+    'h.require_2fa': ['Без второго фактора (приложение-аутентификатор) сотрудник сможет только настроить его в рабочем месте.',
+      'Without a second factor (an authenticator app) a user can only set one up in the workspace.'],
     'f.ip_allowlist': ['Разрешённые адреса IP', 'Allowed IP addresses'],
     'h.ip_allowlist': ['Адреса и диапазоны IPv4 через запятую, например 54.37.12.118, 192.168.0.123, 192.168.0.1-192.168.0.50. Пусто — вход с любых адресов. IPv6 и маски подсети не поддерживаются. Список, в который не входит ваш адрес, не сохранится.',
       'IPv4 addresses and ranges separated by commas, e.g. 54.37.12.118, 192.168.0.123, 192.168.0.1-192.168.0.50. Empty: any address. IPv6 and subnet masks are not supported. A list without your own address is not saved.'],
@@ -292,6 +295,8 @@
     resetPassword: ['Сбросить пароль', 'Reset password'],
     temporaryPassword: ['Одноразовый пароль (показан один раз, передайте его оператору): {p}', 'One-time password (shown once; give it to the operator): {p}'],
     deactivate: ['Отключить', 'Deactivate'],
+    reset2fa: ['Сбросить 2FA', 'Reset 2FA'],
+    reset2faDone: ['Двухфакторная аутентификация отключена', 'Two-factor authentication turned off'],
     activate: ['Включить', 'Activate'],
     deleteOperator: ['Удалить оператора', 'Delete operator'],
     confirmDelete: ['Удалить оператора {name}? Его диалоги останутся в истории.', 'Delete operator {name}? Their chats stay in the history.'],
@@ -1013,6 +1018,11 @@
                 line.setAttribute('data-password', res.body.temporaryPassword);
               });
             }),
+            button(t('reset2fa'), 'reset-2fa', function () {
+              B.api('POST', '/api/admin/v1/operators/' + o.id + '/2fa-reset', {}).then(function (res) {
+                say(line, res.status === 200 ? t('reset2faDone') : B.message(res), res.status !== 200);
+              });
+            }),
             o.active === false
               ? button(t('activate'), 'activate', function () {
                 B.api('POST', '/api/admin/v1/operators/' + o.id + '/activate', {}).then(function (res) { after(res, t('activated')); });
@@ -1531,7 +1541,8 @@
       { key: 'unisender_list_name', below: unisenderExport }
     ], function (box) { box.appendChild(messengers()); box.appendChild(handlerCalls()); }) },
     { id: 'security', nav: 'settings', render: settingsSection([
-      { key: 'ip_allowlist', placeholder: '54.37.12.118, 192.168.0.1-192.168.0.50' }
+      { key: 'ip_allowlist', placeholder: '54.37.12.118, 192.168.0.1-192.168.0.50' },
+      { key: 'require_2fa', type: 'bool' }
     ]) },
     { id: 'misc', nav: 'settings', render: settingsSection([
       { key: 'button_probability', type: 'number', max: 100, required: true },

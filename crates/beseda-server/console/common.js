@@ -13,14 +13,16 @@
       blocked: 'Доступ с вашего адреса запрещён', newPassword: 'Новый пароль', repeatPassword: 'Новый пароль ещё раз',
       mustChange: 'Этот пароль одноразовый. Задайте свой пароль, чтобы войти.', mismatch: 'Пароли не совпадают',
       weakPassword: 'Пароль — от 8 до 200 символов и не такой, как прежний', deactivated: 'Учётная запись отключена',
-      setPassword: 'Задать пароль и войти' },
+      setPassword: 'Задать пароль и войти', totp: 'Код из приложения-аутентификатора (или код восстановления)',
+      totpWrong: 'Неверный код' },
     en: { email: 'E-mail', password: 'Password', login: 'Log in', logout: 'Log out', wrong: 'Wrong e-mail or password',
       language: 'Русский', save: 'Save', saved: 'Saved', cancel: 'Cancel', delete: 'Delete', add: 'Add',
       edit: 'Edit', workspace: 'Workspace', admin: 'Administration', error: 'Error', forbidden: 'Forbidden',
       blocked: 'Access from your address is not allowed', newPassword: 'New password', repeatPassword: 'New password again',
       mustChange: 'This password is one-time. Set your own password to log in.', mismatch: 'The passwords differ',
       weakPassword: 'A password has 8 to 200 characters and differs from the old one', deactivated: 'This account is deactivated',
-      setPassword: 'Set the password and log in' }
+      setPassword: 'Set the password and log in', totp: 'Code from the authenticator app (or a recovery code)',
+      totpWrong: 'Wrong code' }
   };
 
   function t(key) { return dict[lang][key] || COMMON[lang][key] || key; }
@@ -95,11 +97,18 @@
         'data-test': 'new-password-again' });
       var change = el('fieldset', { class: 'c-change', hidden: true }, [el('legend', { text: t('mustChange') }),
         el('label', {}, [t('newPassword'), fresh]), el('label', {}, [t('repeatPassword'), again])]);
+      /* Shown when the account has two-factor authentication. */
+      var code = el('input', { name: 'totp', autocomplete: 'one-time-code', inputmode: 'numeric', 'data-test': 'totp' });
+      var second = el('label', { hidden: true }, [t('totp'), code]);
       var submit = el('button', { type: 'submit', class: 'c-primary', text: t('login') });
       var note = el('p', { class: 'c-error', role: 'alert', text: failed || '' });
       var form = el('form', { class: 'c-login', onsubmit: function (ev) {
         ev.preventDefault();
         var body = { email: email.value, password: password.value };
+        if (!second.hidden) {
+          var typed = code.value.replace(/\s/g, '');
+          if (/^\d{6}$/.test(typed)) body.totpCode = typed; else body.recoveryCode = typed;
+        }
         if (!change.hidden) {
           if (fresh.value !== again.value) { note.textContent = t('mismatch'); again.focus(); return; }
           body.newPassword = fresh.value;
@@ -110,12 +119,15 @@
             submit.textContent = t('setPassword'); note.textContent = ''; fresh.focus();
             return;
           }
+          var err = res.body && res.body.error;
+          if (err === 'totp-required') { second.hidden = false; code.required = true; note.textContent = ''; code.focus(); return; }
+          if (err === 'invalid-totp') { note.textContent = t('totpWrong'); code.select(); return; }
           if (res.status !== 200) { note.textContent = res.status === 401 ? t('wrong') : message(res); return; }
           sessionStorage.setItem(CSRF_KEY, res.body.csrfToken);
           go(res.body.operator);
         });
       } }, [el('h1', { text: t('title') }), el('label', {}, [t('email'), email]), el('label', {}, [t('password'), password]),
-        change, submit, note]);
+        second, change, submit, note]);
       root.appendChild(form);
       email.focus();
     }

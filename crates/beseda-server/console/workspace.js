@@ -21,7 +21,10 @@
     stateRobot: 'с ботом', empty: 'пусто', autoAssign: 'Автоназначение: новые диалоги приходят сами',
     profile: 'Профиль', name: 'Имя', photo: 'Фото (JPEG или PNG до 100×100)', myTemplates: 'Мои шаблоны',
     profileLocked: 'Профили редактируют супервизоры и администраторы.', changePassword: 'Сменить пароль',
-    currentPassword: 'Текущий пароль', wrongPassword: 'Текущий пароль неверен'
+    currentPassword: 'Текущий пароль', wrongPassword: 'Текущий пароль неверен', twoFactor: 'Двухфакторная защита',
+    tfIntro: 'Добавьте ключ в приложение-аутентификатор (по ссылке или вручную) и введите код из него.',
+    tfKey: 'Ключ', tfCode: 'Код из приложения', tfCodes: 'Коды восстановления — сохраните их, они показаны один раз:',
+    tfOn: 'Двухфакторная защита включена. Чтобы выключить, введите пароль и код.', ok: 'Готово'
   }, {
     title: 'Workspace', waiting: 'Waiting for answer', mine: 'My chats', others: 'In chat with others',
     online: 'Online', invisible: 'Invisible', offline: 'Offline', pick: 'Pick a chat on the left',
@@ -38,7 +41,10 @@
     stateRobot: 'with a bot', empty: 'empty', autoAssign: 'Auto-assignment: new chats come to you',
     profile: 'Profile', name: 'Name', photo: 'Photo (JPEG or PNG up to 100×100)', myTemplates: 'My templates',
     profileLocked: 'Profiles are edited by supervisors and administrators.', changePassword: 'Change password',
-    currentPassword: 'Current password', wrongPassword: 'The current password is wrong'
+    currentPassword: 'Current password', wrongPassword: 'The current password is wrong', twoFactor: 'Two-factor',
+    tfIntro: 'Add the key to an authenticator app (with the link or by hand) and enter the code it shows.',
+    tfKey: 'Key', tfCode: 'Code from the app', tfCodes: 'Recovery codes — keep them, they are shown once:',
+    tfOn: 'Two-factor authentication is on. To turn it off, enter your password and a code.', ok: 'Done'
   });
 
   var STATE_TEXT = { queue: 'stateQueue', offline_queue: 'stateQueue', chatting: 'stateChatting', closed: 'stateClosed',
@@ -71,6 +77,8 @@
       header.querySelector('[data-test=me]'));
     header.insertBefore(el('button', { class: 'c-link', 'data-test': 'change-password', text: t('changePassword'),
       onclick: passwordDialog }), header.querySelector('[data-test=me]'));
+    header.insertBefore(el('button', { class: 'c-link', 'data-test': 'two-factor', text: t('twoFactor'),
+      onclick: twoFactorDialog }), header.querySelector('[data-test=me]'));
     header.insertBefore(ui.status, header.querySelector('[data-test=me]'));
 
     ui.lists = el('aside', { class: 'w-lists', 'data-test': 'lists' });
@@ -81,8 +89,11 @@
     document.addEventListener('click', stopBlink);
     Promise.all([B.api('GET', '/api/operator/v1/me'), loadTemplates(), loadDirectory()]).then(function (r) {
       S.ws = r[0].body.workspace || {};
-      return reloadLists();
-    }).then(connect);
+      S.twoFactor = r[0].body.twoFactor || {};
+      // The organisation requires a second factor this account lacks: set it up first.
+      if (r[0].body.require2fa && !S.twoFactor.enabled) { twoFactorDialog(); return null; }
+      return reloadLists().then(connect);
+    });
   });
 
   // ------------------------------------------------------------------ data
@@ -582,6 +593,37 @@
       B.api('PUT', '/api/operator/v1/password', { currentPassword: current.value, newPassword: fresh.value }).then(function (res) {
         if (res.status === 422 && res.body && res.body.error === 'wrong-password') res = { status: 422, body: { message: t('wrongPassword') } };
         done(res);
+      });
+    });
+  }
+  /* Two-factor authentication: set up (key, code, then the recovery codes once) or turn off. */
+  function twoFactorDialog() {
+    var code = el('input', { name: 'totp', autocomplete: 'one-time-code', inputmode: 'numeric', required: true,
+      'data-test': 'totp' });
+    if (S.twoFactor && S.twoFactor.enabled) {
+      var password = el('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
+      dialog(t('twoFactor'), [el('p', { text: t('tfOn') }), el('label', {}, [t('password'), password]),
+        el('label', {}, [t('tfCode'), code])], function (done) {
+        B.api('POST', '/api/operator/v1/2fa/disable', { password: password.value, code: code.value.trim() }).then(function (res) {
+          if (res.status === 200) S.twoFactor = { enabled: false };
+          done(res);
+        });
+      });
+      return;
+    }
+    B.api('POST', '/api/operator/v1/2fa/setup', {}).then(function (res) {
+      if (res.status !== 200) return;
+      var key = el('code', { 'data-test': 'totp-secret', text: res.body.secret });
+      var link = el('a', { href: res.body.otpauthUrl, text: res.body.otpauthUrl });
+      dialog(t('twoFactor'), [el('p', { text: t('tfIntro') }), el('p', {}, [t('tfKey') + ': ', key]), el('p', {}, [link]),
+        el('label', {}, [t('tfCode'), code])], function (done) {
+        B.api('POST', '/api/operator/v1/2fa/enable', { code: code.value.trim() }).then(function (r) {
+          done(r);
+          if (r.status !== 200) return;
+          S.twoFactor = { enabled: true };
+          var list = el('ul', { 'data-test': 'recovery-codes' }, r.body.recoveryCodes.map(function (c) { return el('li', {}, [el('code', { text: c })]); }));
+          dialog(t('twoFactor'), [el('p', { text: t('tfCodes') }), list], function (ok) { ok({ status: 200 }); location.reload(); });
+        });
       });
     });
   }
