@@ -140,6 +140,16 @@ async fn oversized_and_malformed_bodies() {
     server.stop().await;
 }
 
+#[tokio::test]
+async fn an_unknown_department_is_refused_even_before_the_first_message() {
+    let server = TestServer::start().await;
+    server.settings(|s| s.chat_start_after_message = true).await;
+    let v = server.visitor().await;
+    let (code, body) = v.action("chat.start", &[("department-key", "no-such-department")]).await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")), "{body}");
+    server.stop().await;
+}
+
 /// Every rejection of the operator and admin APIs is JSON with a code, including those made
 /// before a handler runs: a path or query value of the wrong type, a wrong method, an
 /// oversized body.

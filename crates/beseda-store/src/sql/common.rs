@@ -1675,6 +1675,11 @@ impl Store for SqlStore {
                 }
                 let first = req.first_question.as_deref().filter(|q| !q.trim().is_empty());
                 if settings.chat_start_after_message && !req.force_start && first.is_none() {
+                    // The chat waits for the first message, but a department that is not
+                    // offered here is refused now, not silently replaced later.
+                    if req.department_key.as_deref().is_some_and(|k| !k.is_empty()) {
+                        choose_department(conn, &v2, &settings, req.department_key.as_deref()).await?;
+                    }
                     return Ok(());
                 }
                 if let Some(q) = first {
