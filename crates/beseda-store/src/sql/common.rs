@@ -1678,7 +1678,7 @@ impl Store for SqlStore {
                     // The chat waits for the first message, but a department that is not
                     // offered here is refused now, not silently replaced later.
                     if req.department_key.as_deref().is_some_and(|k| !k.is_empty()) {
-                        choose_department(conn, &v2, &settings, req.department_key.as_deref()).await?;
+                        let _checked = choose_department(conn, &v2, &settings, req.department_key.as_deref()).await?;
                     }
                     return Ok(());
                 }
