@@ -262,7 +262,7 @@ pub async fn reset_two_factor(
 ) -> ApiResult<Json<Value>> {
     let target = access_target(&state, &who, id).await?;
     let was_on = state.store.disable_two_factor(target.id).await.map_err(account_error)?;
-    let changes = json!({"twoFactor": {"old": was_on, "new": false}});
+    let changes = audit::diff(&json!({"twoFactor": was_on}), &json!({"twoFactor": false}));
     audit::record(&state, &Actor::operator(&who, ip), "operator.2fa_reset", ("operator", &target.id.0), changes).await;
     Ok(Json(json!({"result": "ok", "wasEnabled": was_on})))
 }

@@ -193,7 +193,7 @@ pub async fn enable(
         }
         other => ApiError::operator(other),
     })?;
-    let changes = json!({"twoFactor": {"old": false, "new": true}});
+    let changes = audit::diff(&json!({"twoFactor": false}), &json!({"twoFactor": true}));
     let actor = audit::Actor::operator(&who, ip);
     audit::record(&state, &actor, "operator.2fa_enable", ("operator", &who.operator.id.0), changes).await;
     Ok(Json(json!({"result": "ok", "recoveryCodes": codes})))
@@ -233,7 +233,7 @@ pub async fn disable(
         .await
         .map_err(|_| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-totp", "wrong or already used code"))?;
     state.store.disable_two_factor(who.operator.id).await.map_err(ApiError::operator)?;
-    let changes = json!({"twoFactor": {"old": true, "new": false}});
+    let changes = audit::diff(&json!({"twoFactor": true}), &json!({"twoFactor": false}));
     let actor = audit::Actor::operator(&who, ip);
     audit::record(&state, &actor, "operator.2fa_disable", ("operator", &who.operator.id.0), changes).await;
     Ok(Json(json!({"result": "ok"})))

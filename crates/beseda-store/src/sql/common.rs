@@ -1106,7 +1106,6 @@ impl SqlStore {
         .await
     }
 
-    /// Runs an operator-side change on one chat (locked).
     /// [`Self::chat_change`] for an operator's action: refused when the chat is not theirs to
     /// see (see `may_act_on`).
     async fn operator_change<F>(&self, op: OperatorId, id: ChatId, f: F) -> Result<Changes>
@@ -1129,6 +1128,7 @@ impl SqlStore {
         .await
     }
 
+    /// Runs an operator-side change on one chat (locked).
     async fn chat_change<F>(&self, op: OperatorId, id: ChatId, f: F) -> Result<Changes>
     where
         F: for<'c> FnOnce(
