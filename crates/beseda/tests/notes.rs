@@ -283,3 +283,42 @@ async fn notes_never_reach_the_visitors_transcript() {
     assert!(!text.contains("ЗАМЕТКА") && !text.contains("заметка"), "{text}");
     server.stop().await;
 }
+
+/// Chat event handlers serve the organisation's own systems: the events of a chat carry no
+/// message but `chat_closed`, whose transcript keeps a note apart as `for_operator` (as it
+/// keeps bots' notes), never as a message of the conversation.
+#[tokio::test]
+async fn chat_event_handlers_get_notes_only_marked_as_notes() {
+    let server = TestServer::start().await;
+    let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    anna.set_status("online").await;
+    let mock = MockHttp::start().await;
+    let url = mock.url("/all");
+    server
+        .settings(|s| {
+            s.chat_events_handler_url = url;
+            s.operator_closes_finally = true;
+        })
+        .await;
+    let v = server.visitor().await;
+    v.send("q1", "Где заказ?").await;
+    let chat = v.chat_id().await;
+    assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await.0, 200);
+    assert_eq!(note(&anna, chat, NOTE).await.0, 200);
+    assert_eq!(anna.reply(chat, "a1", REPLY).await.0, 200);
+    assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/close"), json!({})).await.0, 200);
+    let calls = mock.wait_until(10, |r| r.iter().any(|x| x.body.contains("chat_closed"))).await;
+    for call in &calls {
+        let body = call.json();
+        if body["event"] != "chat_closed" {
+            assert!(!call.body.contains("ЗАМЕТКА"), "{}", call.body);
+            continue;
+        }
+        let messages = body["messages"].as_array().expect("messages");
+        for m in messages.iter().filter(|m| m["text"].as_str().is_some_and(|t| t.contains("ЗАМЕТКА"))) {
+            assert_eq!(m["kind"], "for_operator", "{m}");
+        }
+        assert!(messages.iter().any(|m| m["kind"] == "operator" && m["text"] == REPLY));
+    }
+    server.stop().await;
+}
