@@ -8,6 +8,7 @@ import { fillPicker, onInput, onKey, saveTemplate, sendReply, useTemplate } from
 import { renderSide } from './side.js';
 import { S, STATE_TEXT, SYSTEM, VISITOR_SIDE, ui } from './state.js';
 import { clear, el } from '../../shared/dom.js';
+import { markdown } from '../../shared/markdown.js';
 
 export function openChat(id) {
   var first = S.open !== id;
@@ -87,7 +88,7 @@ export function renderLog() {
     var text = /^file_/.test(m.kind) ? '📎 ' + fileName(m) : m.kind === 'keyboard' ? '⌨ ' + (m.text || '') : m.text;
     var who = side === 'from-operator' && m.name ? m.name + ' · ' : '';
     frag.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind }, [
-      document.createTextNode(text || ''), el('time', { text: who + time(m.ts) + (side === 'from-operator' && m.read ? ' ✓' : '') })
+      m.kind === 'operator' ? markdown(text || '') : document.createTextNode(text || ''), el('time', { text: who + time(m.ts) + (side === 'from-operator' && m.read ? ' ✓' : '') })
     ]));
   });
   clear(ui.log).appendChild(frag);
