@@ -71,5 +71,18 @@ export const TEXTS = {
   tfCode: ['Код из приложения', 'Code from the app'],
   tfCodes: ['Коды восстановления — сохраните их, они показаны один раз:', 'Recovery codes — keep them, they are shown once:'],
   tfOn: ['Двухфакторная защита включена. Чтобы выключить, введите пароль и код.', 'Two-factor authentication is on. To turn it off, enter your password and a code.'],
-  ok: ['Готово', 'Done']
+  ok: ['Готово', 'Done'],
+  openImage: ['Открыть изображение «{name}» в новой вкладке', 'Open the image «{name}» in a new tab'],
+  noteLabel: ['Заметка для своих', 'Internal note'],
+  attach: ['Прикрепить файл', 'Attach a file'],
+  uploading: ['Файл отправляется…', 'Sending the file…'],
+  addNote: ['Заметка', 'Note'],
+  noteHint: ['Добавить текст как внутреннюю заметку: её видят сотрудники, посетитель — никогда', 'Add the text as an internal note: staff see it, the visitor never does'],
+  noteAdded: ['Заметка добавлена', 'Note added'],
+  'err.max_file_size_exceeded': ['Файл больше разрешённого размера', 'The file is larger than allowed'],
+  'err.file_size_too_small': ['Файл пустой', 'The file is empty'],
+  'err.not_allowed_file_type': ['Такой тип файла нельзя отправить', 'This type of file cannot be sent'],
+  'err.not_matching_magic_numbers': ['Содержимое файла не соответствует его типу', 'The file content does not match its type'],
+  'err.not_allowed_mime_type': ['Заявленный тип файла не соответствует содержимому', 'The declared type does not match the file'],
+  'err.request-too-large': ['Файл слишком большой', 'The file is too large']
 };
