@@ -2,7 +2,9 @@
 //! operator event stream.
 
 pub mod chats;
+pub mod context;
 pub mod events;
+pub mod history;
 pub mod profile;
 pub mod session;
 pub mod templates;
