@@ -10,7 +10,7 @@ use axum::Router;
 
 /// The operator API: documentation and handler of each route.
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
-    use operator::{chats, events, history, profile, session, templates, two_factor};
+    use operator::{chats, events, files, history, notes, profile, session, templates, two_factor};
     vec![
         (ApiDoc::new("GET", "/api/admin/v1/settings", "Organisation settings (admin)"), get(admin::get_settings)),
         (
@@ -348,6 +348,40 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 .path_id()
                 .body("Category"),
             post(chats::category),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/operator/v1/chats/{id}/files",
+                "Send the visitor a file (multipart field `file`; the visitors' size and type limits); a waiting chat is taken",
+            )
+            .path_id()
+            .multipart("FileUpload"),
+            post(files::upload).layer(DefaultBodyLimit::max(visitor::files::UPLOAD_CEILING)),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/operator/v1/chats/{id}/notes",
+                "Add an internal note: staff see it, the visitor and integrations never do",
+            )
+            .path_id()
+            .body("Note"),
+            post(notes::add),
+        ),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/files/{guid}", "A file of a chat you may see, as a download")
+                .path_string("guid"),
+            get(files::download),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/operator/v1/files/{guid}/image",
+                "A PNG, JPEG or GIF file of a chat you may see, as an image (404 not-an-image otherwise)",
+            )
+            .path_string("guid"),
+            get(files::image),
         ),
         (
             ApiDoc::new("GET", "/api/operator/v1/events", "Stored operator events after ?cursor=N").query("cursor"),

@@ -4,7 +4,9 @@
 pub mod chats;
 pub mod context;
 pub mod events;
+pub mod files;
 pub mod history;
+pub mod notes;
 pub mod profile;
 pub mod session;
 pub mod templates;
