@@ -423,10 +423,7 @@ pub fn router(state: AppState) -> Router {
         operator = operator.route(doc.path, handler);
         docs.push(doc);
     }
-    let operator = operator
-        .route("/workspace", get(console::workspace))
-        .route("/admin", get(console::admin))
-        .route("/console/{file}", get(console::asset));
+    let operator = operator.route("/workspace", get(console::workspace)).route("/admin", get(console::admin));
     // The workspace and the admin panel answer only the addresses of the IP allowlist.
     let operator = operator.layer(axum::middleware::from_fn_with_state(state.clone(), crate::allowlist::guard));
     let spec = openapi::document(&docs);
@@ -440,8 +437,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/custom-channel/v1/{key}/{method}", post(channel::inbound::call))
         .route("/api/telegram/{key}/webhook", post(messenger::telegram::webhook))
         .route("/widget/loader.js", get(widget::loader))
-        .route("/widget/app.js", get(widget::app))
-        .route("/widget/app.css", get(widget::style))
+        .route("/assets/{hash}/{*path}", get(crate::assets::serve))
         .route("/widget/frame", get(widget::frame))
         .route("/widget/image/{name}", get(crate::images::serve))
         .route("/api/vk/{key}/callback", post(messenger::vk::callback))
