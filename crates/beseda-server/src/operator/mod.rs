@@ -4,6 +4,7 @@
 pub mod chats;
 pub mod events;
 pub mod profile;
+pub mod push;
 pub mod session;
 pub mod templates;
 pub mod two_factor;
