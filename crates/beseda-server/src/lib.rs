@@ -4,11 +4,13 @@
 pub mod access;
 pub mod admin;
 pub mod allowlist;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod bot;
 pub mod bus;
 pub mod channel;
+pub mod chat_history;
 pub mod connections;
 pub mod console;
 pub mod crm;

@@ -161,8 +161,12 @@ pub trait Store: Send + Sync + 'static {
     async fn visitor_close(&self, v: &VisitorCtx) -> Result<Changes>;
     async fn request_chat_history(&self, v: &VisitorCtx, email: &str) -> Result<()>;
     async fn set_session_field(&self, v: &VisitorCtx, field: SessionField, value: &str) -> Result<()>;
-    /// The visitor moved to another page: a waiting or open chat gains or loses priority.
-    async fn visit_page(&self, v: &VisitorCtx, url: &str) -> Result<Changes>;
+    /// The visitor moved to another page (recorded among the visit's pages): a waiting or open
+    /// chat gains or loses priority.
+    async fn visit_page(&self, v: &VisitorCtx, page: &PageVisit) -> Result<Changes>;
+    /// The visitor's latest visit, its pages, number of visits, pre-chat fields and chats other
+    /// than `except` (at most `limit`, newest first): the operator's visitor context.
+    async fn visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext>;
     async fn history(&self, visitor: &VisitorId, query: HistoryQuery) -> Result<HistoryPage>;
     async fn search_messages(&self, visitor: &VisitorId, text: &str, limit: i64) -> Result<Vec<Message>>;
     async fn outbox(&self, kind: &str, subject: &str) -> Result<Vec<OutboxRecord>>;
@@ -183,6 +187,12 @@ pub trait Store: Send + Sync + 'static {
     async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
     async fn operator_message(&self, op: OperatorId, id: ChatId, msg: &OperatorMessage)
         -> Result<(MessageId, Changes)>;
+    /// An operator's file in the chat (a `file_operator` message the visitor can download);
+    /// a waiting chat is taken, as with a message.
+    async fn operator_file(&self, op: OperatorId, id: ChatId, file: &NewFile) -> Result<(MessageId, Changes)>;
+    /// An internal note (`for_operator`, signed by the operator): seen by staff only, never
+    /// sent to the visitor or any integration.
+    async fn operator_note(&self, op: OperatorId, id: ChatId, text: &str) -> Result<(MessageId, Changes)>;
     async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes>;
     /// Sends the visitor of an open chat the operator holds to `url` (setting `teleport`).
     async fn teleport(&self, op: OperatorId, id: ChatId, url: &str) -> Result<Changes>;

@@ -642,8 +642,8 @@ async fn create_visit_session(
     let state = if has_chat { VisitSessionState::Chat } else { VisitSessionState::Idle };
     sqlx::query(
         "INSERT INTO visit_sessions (id, visitor_id, location, state, revision, device_id, platform, title, \
-         app_version, push_token, push_service, created_at, last_seen_at, page_url) \
-         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         app_version, push_token, push_service, created_at, last_seen_at, page_url, user_agent, client_address, referrer) \
+         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(id.as_str())
     .bind(visitor_id.as_str())
@@ -658,6 +658,9 @@ async fn create_visit_session(
     .bind(now)
     .bind(now)
     .bind(&req.page_url)
+    .bind(&req.user_agent)
+    .bind(&req.client_address)
+    .bind(&req.referrer)
     .execute(&mut *conn)
     .await?;
     // Revision 1: the session exists. Clients never see revision 0.
@@ -1501,7 +1504,8 @@ impl Store for SqlStore {
                 sqlx::query(
                     "UPDATE visit_sessions SET last_seen_at = $1, location = $2, title = COALESCE($3, title), \
                      push_token = COALESCE($4, push_token), push_service = COALESCE($5, push_service), \
-                     page_url = COALESCE($6, page_url) WHERE id = $7",
+                     page_url = COALESCE($6, page_url), user_agent = COALESCE($7, user_agent), \
+                     client_address = COALESCE($8, client_address), referrer = COALESCE(referrer, $9) WHERE id = $10",
                 )
                 .bind(now)
                 .bind(&req.location)
@@ -1509,6 +1513,9 @@ impl Store for SqlStore {
                 .bind(&req.push_token)
                 .bind(&req.push_service)
                 .bind(&req.page_url)
+                .bind(&req.user_agent)
+                .bind(&req.client_address)
+                .bind(&req.referrer)
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
@@ -1524,6 +1531,9 @@ impl Store for SqlStore {
                 id
             }
         };
+        if let Some(url) = &req.page_url {
+            record_page(&mut tx, session_id.as_str(), url, req.title.as_deref(), now).await?;
+        }
         let page = PageAuth {
             page_id: PageId::random(),
             auth_token: hex_id(),
@@ -2123,18 +2133,23 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn visit_page(&self, v: &VisitorCtx, url: &str) -> Result<Changes> {
+    async fn visit_page(&self, v: &VisitorCtx, page: &PageVisit) -> Result<Changes> {
         let v2 = v.clone();
-        let url = url.to_owned();
+        let page = page.clone();
         self.visitor_change(v, move |conn, emit, settings| {
             Box::pin(async move {
                 // The chat first, as every other change locks it, then the session.
                 let chat = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?;
-                sqlx::query("UPDATE visit_sessions SET page_url = $1 WHERE id = $2")
-                    .bind(&url)
-                    .bind(v2.visit_session_id.as_str())
-                    .execute(&mut *conn)
-                    .await?;
+                let url = page.url;
+                sqlx::query(
+                    "UPDATE visit_sessions SET page_url = $1, referrer = COALESCE(referrer, $2) WHERE id = $3",
+                )
+                .bind(&url)
+                .bind(&page.referrer)
+                .bind(v2.visit_session_id.as_str())
+                .execute(&mut *conn)
+                .await?;
+                record_page(conn, v2.visit_session_id.as_str(), &url, page.title.as_deref(), emit.now).await?;
                 let Some(mut chat) = chat else {
                     return Ok(());
                 };
@@ -2396,6 +2411,10 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext> {
+        self.read_visitor_context(visitor, except, limit).await
+    }
+
     async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>> {
         let mut conn = self.read().await?;
         let Some(chat) = load_chat(&mut conn, id, false).await? else { return Ok(None) };
@@ -2437,6 +2456,59 @@ impl Store for SqlStore {
                 Box::pin(async move {
                     let id = operator_send(conn, emit, &operator, &mut chat, &msg).await?;
                     *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(id);
+                    Ok(())
+                })
+            })
+            .await?;
+        let id = out.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))?.take().ok_or(StoreError::NotFound)?;
+        Ok((id, changes))
+    }
+
+    async fn operator_file(&self, op: OperatorId, id: ChatId, file: &NewFile) -> Result<(MessageId, Changes)> {
+        let file = file.clone();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out2 = out.clone();
+        let changes = self
+            .operator_change(op, id, move |conn, emit, operator, mut chat| {
+                Box::pin(async move {
+                    assign_if_waiting(conn, emit, &mut chat, &operator).await?;
+                    let bot = is_bot(conn, operator.id).await?;
+                    if chat.state.is_half_closed() {
+                        chat.state = if bot { ChatState::ChattingWithRobot } else { ChatState::Chatting };
+                        chat_state_changed(conn, emit, &chat).await?;
+                    }
+                    after_operator_message(conn, emit, &mut chat, bot).await?;
+                    chat.operator_typing = false;
+                    let id = operator_send_file(conn, emit, &operator, &mut chat, &file).await?;
+                    *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(id);
+                    Ok(())
+                })
+            })
+            .await?;
+        let id = out.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))?.take().ok_or(StoreError::NotFound)?;
+        Ok((id, changes))
+    }
+
+    async fn operator_note(&self, op: OperatorId, id: ChatId, text: &str) -> Result<(MessageId, Changes)> {
+        let text = text.to_owned();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out2 = out.clone();
+        let changes = self
+            .operator_change(op, id, move |conn, emit, operator, chat| {
+                Box::pin(async move {
+                    rules::validate_text(&text, &emit.settings)?;
+                    let m = NewMessage {
+                        chat: &chat,
+                        client_side_id: hex_id(),
+                        kind: MessageKind::ForOperator,
+                        text,
+                        data: None,
+                        author: Some(&operator),
+                        name: operator.name.clone(),
+                        quote: None,
+                    };
+                    let note = insert_message(conn, emit, m).await?;
+                    *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(note.id);
                     Ok(())
                 })
             })
