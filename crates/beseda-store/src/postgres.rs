@@ -91,4 +91,5 @@ include!("sql/templates.rs");
 include!("sql/accounts.rs");
 include!("sql/observe.rs");
 include!("sql/visibility.rs");
+include!("sql/lists.rs");
 include!("sql/audit.rs");

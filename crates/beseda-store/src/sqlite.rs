@@ -114,6 +114,7 @@ include!("sql/templates.rs");
 include!("sql/accounts.rs");
 include!("sql/observe.rs");
 include!("sql/visibility.rs");
+include!("sql/lists.rs");
 include!("sql/audit.rs");
 
 #[cfg(test)]
