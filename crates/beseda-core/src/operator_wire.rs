@@ -3,6 +3,7 @@
 //! agree on ids, kinds and timestamps.
 
 use crate::model::{Chat, Message};
+use crate::state::MessageKind;
 use crate::time::micros_to_secs;
 use crate::wire::{self, MessagePolicy};
 use serde_json::{json, Value};
@@ -56,7 +57,11 @@ pub fn chat(c: &Chat, visitor_name: &str, row: &RowFacts) -> Value {
 
 /// A message as a list row previews it: kind, who, when and the start of the text on one line.
 pub fn preview(m: &Message) -> Value {
-    let flat: String = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = match m.kind {
+        MessageKind::FileVisitor | MessageKind::FileOperator => file_names(m),
+        _ => m.text.clone(),
+    };
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let text = match flat.char_indices().nth(PREVIEW_CHARS) {
         Some((cut, _)) => format!("{}…", flat[..cut].trim_end()),
         None => flat,
@@ -73,6 +78,16 @@ pub fn preview(m: &Message) -> Value {
 /// A message as operators see it (every kind, including `for_operator`).
 pub fn message(m: &Message) -> Value {
     wire::message(m, POLICY)
+}
+
+/// The names of a file message's files (its text is the files' descriptor JSON).
+fn file_names(m: &Message) -> String {
+    let name = |d: &Value| d.get("filename").and_then(Value::as_str).map(str::to_owned);
+    match serde_json::from_str::<Value>(&m.text) {
+        Ok(Value::Array(files)) => files.iter().filter_map(name).collect::<Vec<_>>().join(", "),
+        Ok(d) => name(&d).unwrap_or_default(),
+        Err(_) => m.data.as_ref().and_then(|d| d.pointer("/file/desc")).and_then(name).unwrap_or_default(),
+    }
 }
 
 pub fn chat_updated(c: &Chat, visitor_name: &str, row: &RowFacts) -> Value {

@@ -11,11 +11,25 @@ pub struct ApiDoc {
     pub body: Option<&'static str>,
     pub query: Option<&'static str>,
     pub path_id: bool,
+    /// A string path parameter of this name.
+    pub path_string: Option<&'static str>,
+    /// The body is `multipart/form-data` of this schema.
+    pub multipart: bool,
 }
 
 impl ApiDoc {
     pub fn new(method: &'static str, path: &'static str, summary: &'static str) -> Self {
-        Self { method, path, summary, auth: true, body: None, query: None, path_id: false }
+        Self {
+            method,
+            path,
+            summary,
+            auth: true,
+            body: None,
+            query: None,
+            path_id: false,
+            path_string: None,
+            multipart: false,
+        }
     }
     pub fn public(mut self) -> Self {
         self.auth = false;
@@ -31,6 +45,15 @@ impl ApiDoc {
     }
     pub fn path_id(mut self) -> Self {
         self.path_id = true;
+        self
+    }
+    pub fn path_string(mut self, name: &'static str) -> Self {
+        self.path_string = Some(name);
+        self
+    }
+    pub fn multipart(mut self, schema: &'static str) -> Self {
+        self.body = Some(schema);
+        self.multipart = true;
         self
     }
 }
@@ -56,6 +79,9 @@ fn schemas() -> Value {
             "properties": {"clientSideId": {"type": "string", "maxLength": 64}, "text": {"type": "string"},
                 "keyboard": {"type": "array", "items": {"type": "array", "items": {"type": "object",
                     "required": ["id", "text"], "properties": {"id": {"type": "string"}, "text": {"type": "string"}}}}}}},
+        "FileUpload": {"type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"}}},
+        "Note": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "maxLength": 10000}}},
         "Typing": {"type": "object", "required": ["typing"], "properties": {"typing": {"type": "boolean"}}},
         "Redirect": {"type": "object", "description": "Exactly one of operatorId, departmentKey, queue.",
             "properties": {"operatorId": {"type": "integer"}, "departmentKey": {"type": "string"}, "queue": {"type": "boolean"},
@@ -105,6 +131,9 @@ pub fn document(routes: &[ApiDoc]) -> Value {
         if r.path_id {
             params.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}));
         }
+        if let Some(name) = r.path_string {
+            params.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}));
+        }
         if let Some(q) = r.query {
             params.push(json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}));
         }
@@ -112,7 +141,8 @@ pub fn document(routes: &[ApiDoc]) -> Value {
             op["parameters"] = Value::Array(params);
         }
         if let Some(schema) = r.body {
-            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+            let media = if r.multipart { "multipart/form-data" } else { "application/json" };
+            op["requestBody"] = json!({"required": true, "content": {media: {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         }
         if r.auth {
             op["security"] = json!([{"cookie": []}, {"bearer": []}]);

@@ -85,7 +85,7 @@
     body.append('page-id', S.page);
     body.append('auth-token', S.token);
     Object.keys(fields || {}).forEach(function (k) { body.append(k, fields[k]); });
-    if (file) body.append('webim_upload_file', file, file.name);
+    if (file) /** @type {FormData} */ (body).append('webim_upload_file', file, file.name);
     return fetch(file ? '/l/v/m/upload' : '/l/v/m/action', { method: 'POST', body: body }).then(function (r) { return r.json(); })
       .then(function (r) {
         if (r.error === 'reinit-required') return init().then(function () { return post(action, fields, file); });
@@ -110,6 +110,7 @@
   var input = el('div', 'b-input');
   var text = el('textarea'); text.rows = 1; text.setAttribute('aria-label', t.message); text.placeholder = t.placeholder;
   var fileLabel = el('label'), fileInput = el('input');
+  // eslint-disable-next-line no-restricted-properties -- a constant icon
   fileLabel.innerHTML = '<svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="#5b6475" ' +
     'stroke-width="2" stroke-linecap="round" d="M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"/></svg>';
   fileInput.type = 'file'; fileLabel.title = t.attach; fileLabel.setAttribute('aria-label', t.attach); fileLabel.tabIndex = 0;
@@ -151,6 +152,7 @@
         b.appendChild(a);
       });
     } else if (m.data && typeof m.data.markdown === 'string') {
+      // eslint-disable-next-line no-restricted-properties -- markdown() escapes the text first
       var body = el('div'); body.innerHTML = markdown(m.data.markdown); b.appendChild(body);
     } else {
       b.appendChild(document.createTextNode(m.text));
@@ -190,6 +192,7 @@
   function render() {
     log.textContent = '';
     if (S.hello && (!S.chat || !S.messages.length)) {
+      // eslint-disable-next-line no-restricted-properties -- markdown() escapes the text first
       var h = el('div', 'b-msg b-operator'); var hb = el('div'); hb.innerHTML = markdown(S.hello); h.appendChild(hb); log.appendChild(h);
     }
     S.messages.forEach(function (m) { var b = bubble(m); if (b) log.appendChild(b); });
@@ -268,7 +271,7 @@
     var stars = el('div', 'b-rate'), op = S.operator;
     stars.setAttribute('role', 'group'); stars.setAttribute('aria-label', t.rate);
     [1, 2, 3, 4, 5].forEach(function (n) {
-      var s = el('button', null, '★'); s.type = 'button'; s.setAttribute('aria-label', t.stars.replace('{n}', n));
+      var s = el('button', null, '★'); s.type = 'button'; s.setAttribute('aria-label', t.stars.replace('{n}', String(n)));
       s.addEventListener('click', function () {
         post('chat.operator_rate_select', { rate: n - 3, operator_id: op.id }).then(function (r) {
           toggleMenu(false);
@@ -355,7 +358,7 @@
   var generation = 0, failures = 0, longPoll = false, socket = null;
   function backoff() { return Math.min(10000, 500 * Math.pow(2, Math.min(failures, 5))) * (0.75 + Math.random() / 2); }
   function init() {
-    var p = new URLSearchParams({ event: 'init', since: 0, 'respond-immediately': 1, 'device-id': DEVICE, location: LOC, platform: 'web', title: TITLE });
+    var p = new URLSearchParams({ event: 'init', since: '0', 'respond-immediately': '1', 'device-id': DEVICE, location: LOC, platform: 'web', title: TITLE });
     if (S.session) p.set('visit-session-id', S.session);
     Object.keys(IDENT).forEach(function (k) { if (typeof IDENT[k] === 'string') p.set(k, IDENT[k]); });
     return fetch('/l/v/m/init?' + p).then(function (r) { return r.json(); }).then(function (r) {
@@ -374,7 +377,7 @@
     if (socket) { try { socket.close(); } catch (e) {} socket = null; }
     if (longPoll || !window.WebSocket) return poll(mine);
     var opened = false, ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host +
-      '/l/v/m/ws?' + new URLSearchParams({ 'page-id': S.page, 'auth-token': S.token, since: S.rev }));
+      '/l/v/m/ws?' + new URLSearchParams({ 'page-id': S.page, 'auth-token': S.token, since: String(S.rev) }));
     socket = ws;
     ws.onopen = function () { opened = true; failures = 0; flush(); };
     ws.onmessage = function (e) { if (mine === generation) handle(JSON.parse(e.data)); };
@@ -388,7 +391,7 @@
   }
   function poll(mine) {
     if (mine !== generation) return;
-    fetch('/l/v/m/delta?' + new URLSearchParams({ since: S.rev, 'page-id': S.page, 'auth-token': S.token, ts: Date.now() }))
+    fetch('/l/v/m/delta?' + new URLSearchParams({ since: String(S.rev), 'page-id': S.page, 'auth-token': S.token, ts: String(Date.now()) }))
       .then(function (r) { return r.json(); })
       .then(function (r) {
         if (mine !== generation) return;

@@ -2,9 +2,10 @@
    of the Beseda server) when asked. No framework; the chat app is loaded only when opened.
    <script src="https://chat.example.com/widget/loader.js" data-location="default" async></script> */
 (function () {
-  var me = document.currentScript;
-  if (!me || window.__beseda) return;
-  window.__beseda = 1;
+  var me = /** @type {HTMLScriptElement | null} */ (document.currentScript);
+  var host = /** @type {any} */ (window);
+  if (!me || host.__beseda) return;
+  host.__beseda = 1;
   var origin = new URL(me.src).origin;
   var loc = me.getAttribute('data-location') || 'default';
   var key = 'beseda:' + origin + ':' + loc + ':';
@@ -19,12 +20,13 @@
   var device = store.get('device') || hex();
   store.set('device', device);
   // An identified visitor (visitor-identification.md): signed fields or a token from the page.
+  /** @type {Record<string, string>} */
   var ident = {};
-  if (window.webim_visitor && typeof window.webim_visitor === 'object') ident['visitor-ext'] = JSON.stringify(window.webim_visitor);
-  if (typeof window.webim_auth_token === 'string' && window.webim_auth_token) ident.provided_auth_token = window.webim_auth_token;
-  ident = JSON.stringify(ident);
+  if (host.webim_visitor && typeof host.webim_visitor === 'object') ident['visitor-ext'] = JSON.stringify(host.webim_visitor);
+  if (typeof host.webim_auth_token === 'string' && host.webim_auth_token) ident.provided_auth_token = host.webim_auth_token;
+  var identText = JSON.stringify(ident);
   // Another person on this browser (log-in, log-out) starts another visit session.
-  if (store.get('ident') !== ident) { try { localStorage.removeItem(key + 'session'); } catch (e) {} store.set('ident', ident); }
+  if (store.get('ident') !== identText) { try { localStorage.removeItem(key + 'session'); } catch (e) {} store.set('ident', identText); }
   var lang = 'ru', frame, button, badge;
   var words = {
     ru: { open: 'Чат с оператором', close: 'Свернуть чат' },
@@ -38,7 +40,7 @@
   function visit(then) {
     var p = { event: 'init', since: 0, 'respond-immediately': 1, 'device-id': device, location: loc,
       platform: 'web', title: document.title || location.href };
-    var session = store.get('session'), extra = JSON.parse(ident);
+    var session = store.get('session'), extra = JSON.parse(identText);
     if (session) p['visit-session-id'] = session;
     for (var k in extra) p[k] = extra[k];
     fetch(origin + '/l/v/m/init?' + q(p)).then(function (r) { return r.json(); }).then(function (r) {
@@ -56,7 +58,7 @@
       frame = document.createElement('iframe');
       frame.title = words[lang].open;
       frame.src = origin + '/widget/frame?' + q({ location: loc, device: device, session: store.get('session') || '',
-        lang: lang, url: location.href, title: document.title || '', ident: ident });
+        lang: lang, url: location.href, title: document.title || '', ident: identText });
       frame.setAttribute('style', 'position:fixed;z-index:2147483000;right:16px;bottom:84px;width:370px;' +
         'height:min(600px,calc(100vh - 100px));max-width:calc(100vw - 32px);border:0;border-radius:12px;' +
         'box-shadow:0 8px 32px rgba(0,0,0,.25);background:#fff');
@@ -78,6 +80,7 @@
     button.setAttribute('style', 'position:fixed;z-index:2147483000;right:16px;bottom:16px;width:56px;height:56px;' +
       'border-radius:50%;border:0;background:#2b6de8;color:#fff;cursor:pointer;box-shadow:0 4px 16px rgba(0,0,0,.3);' +
       'font:24px/56px sans-serif;padding:0');
+    // eslint-disable-next-line no-restricted-properties -- a constant icon
     button.innerHTML = '<svg width="26" height="26" viewBox="0 0 24 24" aria-hidden="true" style="vertical-align:middle">' +
       '<path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
     badge = document.createElement('span');

@@ -118,6 +118,10 @@ const CHAT_ACTIONS: &[&str] = &[
     "POST /api/operator/v1/chats/{id}/close",
     "POST /api/operator/v1/chats/{id}/redirect",
     "POST /api/operator/v1/chats/{id}/category",
+    "POST /api/operator/v1/chats/{id}/files",
+    "POST /api/operator/v1/chats/{id}/notes",
+    "GET /api/operator/v1/files/{guid}",
+    "GET /api/operator/v1/files/{guid}/image",
     "POST /api/operator/v1/login",
     "POST /api/operator/v1/tokens",
     "POST /api/operator/v1/logout",
@@ -448,6 +452,9 @@ async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_lan
     let refused = |(code, body): (u16, Value)| (code, body["error"].as_str().map(str::to_owned));
     let not_served = (403, Some("chat-not-served".to_owned()));
     assert_eq!(refused(sales.get(&detail).await), not_served);
+    for path in [format!("/api/operator/v1/files/{guid}"), format!("/api/operator/v1/files/{guid}/image")] {
+        assert_eq!(refused(sales.get(&path).await), not_served, "{path}");
+    }
     let (_, waiting) = sales.get("/api/operator/v1/chats?list=waiting").await;
     assert_eq!(waiting["chats"], json!([]));
     let frames = frames_until_marker(&mut sales_ws, &supervisor, "online").await;
@@ -462,6 +469,7 @@ async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_lan
         ("close", json!({})),
         ("redirect", json!({"queue": true})),
         ("category", json!({"category": "VIP"})),
+        ("notes", json!({"text": "Заметка продаж"})),
     ] {
         let answer = refused(sales.post(&format!("{detail}/{action}"), body).await);
         assert_eq!(answer, not_served, "{action}");
@@ -475,6 +483,9 @@ async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_lan
     assert!(text.contains("тайный вопрос") && text.contains("тайный черновик") && text.contains(&guid), "{frames:?}");
     assert_eq!(support.get(&detail).await.0, 200);
     assert_eq!(supervisor.get(&detail).await.0, 200);
+    for who in [&support, &supervisor] {
+        assert_eq!(who.get(&format!("/api/operator/v1/files/{guid}")).await.0, 200);
+    }
 
     // Multilingual: the chat is Russian; an operator of the department without Russian is
     // refused likewise, with Russian served.
