@@ -93,3 +93,4 @@ include!("sql/observe.rs");
 include!("sql/visibility.rs");
 include!("sql/lists.rs");
 include!("sql/audit.rs");
+include!("sql/context.rs");

@@ -116,6 +116,7 @@ include!("sql/observe.rs");
 include!("sql/visibility.rs");
 include!("sql/lists.rs");
 include!("sql/audit.rs");
+include!("sql/context.rs");
 
 #[cfg(test)]
 mod group_commit_tests {

@@ -76,6 +76,7 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
         .await
         .map_err(ApiError::operator)?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "chat-not-found", "no such chat"))?;
+    let context = super::context::build(&state, &who.operator, &settings, &detail, &row.visitor_name).await?;
     Ok(Json(json!({
         "chat": operator_wire::chat(&row.chat, &row.visitor_name, &row.row),
         "visitor": wire::visitor(&detail.visitor),
@@ -86,6 +87,7 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
         "crmLink": detail.visitor.provided_id.as_deref().and_then(|id| settings.crm_link(id)),
         "visitorPage": detail.page_url,
         "visitorOnPriorityPage": detail.page_url.as_deref().is_some_and(|u| settings.is_priority_page(u)),
+        "visitorContext": context,
     })))
 }
 

@@ -650,8 +650,8 @@ async fn create_visit_session(
     let state = if has_chat { VisitSessionState::Chat } else { VisitSessionState::Idle };
     sqlx::query(
         "INSERT INTO visit_sessions (id, visitor_id, location, state, revision, device_id, platform, title, \
-         app_version, push_token, push_service, created_at, last_seen_at, page_url) \
-         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         app_version, push_token, push_service, created_at, last_seen_at, page_url, user_agent, client_address, referrer) \
+         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(id.as_str())
     .bind(visitor_id.as_str())
@@ -666,6 +666,9 @@ async fn create_visit_session(
     .bind(now)
     .bind(now)
     .bind(&req.page_url)
+    .bind(&req.user_agent)
+    .bind(&req.client_address)
+    .bind(&req.referrer)
     .execute(&mut *conn)
     .await?;
     // Revision 1: the session exists. Clients never see revision 0.
@@ -1513,7 +1516,8 @@ impl Store for SqlStore {
                 sqlx::query(
                     "UPDATE visit_sessions SET last_seen_at = $1, location = $2, title = COALESCE($3, title), \
                      push_token = COALESCE($4, push_token), push_service = COALESCE($5, push_service), \
-                     page_url = COALESCE($6, page_url) WHERE id = $7",
+                     page_url = COALESCE($6, page_url), user_agent = COALESCE($7, user_agent), \
+                     client_address = COALESCE($8, client_address), referrer = COALESCE(referrer, $9) WHERE id = $10",
                 )
                 .bind(now)
                 .bind(&req.location)
@@ -1521,6 +1525,9 @@ impl Store for SqlStore {
                 .bind(&req.push_token)
                 .bind(&req.push_service)
                 .bind(&req.page_url)
+                .bind(&req.user_agent)
+                .bind(&req.client_address)
+                .bind(&req.referrer)
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
@@ -1536,6 +1543,9 @@ impl Store for SqlStore {
                 id
             }
         };
+        if let Some(url) = &req.page_url {
+            record_page(&mut tx, session_id.as_str(), url, req.title.as_deref(), now).await?;
+        }
         let page = PageAuth {
             page_id: PageId::random(),
             auth_token: hex_id(),
@@ -2135,18 +2145,23 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn visit_page(&self, v: &VisitorCtx, url: &str) -> Result<Changes> {
+    async fn visit_page(&self, v: &VisitorCtx, page: &PageVisit) -> Result<Changes> {
         let v2 = v.clone();
-        let url = url.to_owned();
+        let page = page.clone();
         self.visitor_change(v, move |conn, emit, settings| {
             Box::pin(async move {
                 // The chat first, as every other change locks it, then the session.
                 let chat = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?;
-                sqlx::query("UPDATE visit_sessions SET page_url = $1 WHERE id = $2")
-                    .bind(&url)
-                    .bind(v2.visit_session_id.as_str())
-                    .execute(&mut *conn)
-                    .await?;
+                let url = page.url;
+                sqlx::query(
+                    "UPDATE visit_sessions SET page_url = $1, referrer = COALESCE(referrer, $2) WHERE id = $3",
+                )
+                .bind(&url)
+                .bind(&page.referrer)
+                .bind(v2.visit_session_id.as_str())
+                .execute(&mut *conn)
+                .await?;
+                record_page(conn, v2.visit_session_id.as_str(), &url, page.title.as_deref(), emit.now).await?;
                 let Some(mut chat) = chat else {
                     return Ok(());
                 };
@@ -2394,6 +2409,10 @@ impl Store for SqlStore {
         let Some(chat) = load_chat(&mut conn, id, false).await? else { return Ok(None) };
         let settings = load_settings(&mut conn).await?;
         Ok(chat_summaries(&mut conn, &settings, vec![chat]).await?.pop())
+    }
+
+    async fn visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext> {
+        self.read_visitor_context(visitor, except, limit).await
     }
 
     async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>> {
