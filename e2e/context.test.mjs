@@ -4,12 +4,27 @@
 // fields and the earlier chat, opened read-only; the history finds a chat by a word.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { env, start, stop, api, login, setStatus, eventually, step, say, shot, consolePage } from './harness.mjs';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_6_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
   'Version/17.6 Mobile/15E148 Safari/604.1';
 
 let admin, anna;
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Critical and serious axe-core violations inside `selector` (the page's own CSP does not
+ * apply to code the test evaluates). */
+async function axe(page, selector) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  return page.evaluate(async (sel) => {
+    const r = await window.axe.run(sel, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, selector);
+}
 
 before(async () => {
   await start('context');
@@ -93,6 +108,7 @@ test('the visitor context panel and the operator history', async () => {
   assert.match(await side.locator('[data-test=ctx-visits]').textContent(), /^\d+$/);
   assert.ok(await side.locator('[data-test=ctx-time]').textContent());
   await shot(wp, 'context-panel');
+  assert.deepEqual(await axe(wp, '[data-test=visitor]'), [], 'the side panel passes axe-core');
 
   step('the earlier chat opens read-only');
   const previous = side.locator('[data-test=ctx-previous-chat]');
@@ -105,6 +121,7 @@ test('the visitor context panel and the operator history', async () => {
   assert.equal(await view.locator('textarea, [data-test=send]').count(), 0, 'nothing to send from a read-only chat');
   assert.equal(await wp.locator('[data-test=readonly-chat]').getAttribute('aria-modal'), 'true');
   await shot(wp, 'context-previous-chat');
+  assert.deepEqual(await axe(wp, '[data-test=readonly-chat]'), [], 'the read-only view passes axe-core');
   await wp.keyboard.press('Escape');
   await eventually(async () => (await wp.locator('[data-test=readonly-chat]').count()) === 0, 'the read-only view closes');
   assert.equal(await wp.evaluate(() => document.activeElement?.getAttribute('data-test')), 'ctx-previous-chat',
@@ -121,6 +138,7 @@ test('the visitor context panel and the operator history', async () => {
     'one chat found by «дрель»');
   assert.match(await rows.first().textContent(), /Сколько стоит дрель/);
   await shot(wp, 'context-history');
+  assert.deepEqual(await axe(wp, '[data-test=history-view]'), [], 'the history passes axe-core');
   await rows.first().locator('[data-test=history-open]').click();
   await wp.locator('[data-test=readonly-chat] .w-msg', { hasText: 'Она стоит 4 990 ₽' }).waitFor();
   await wp.locator('[data-test=readonly-chat-close]').click();

@@ -347,6 +347,28 @@ pub trait Store: Send + Sync + 'static {
     /// Audit-log entries, newest first.
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
 
+    // --- Web Push ---
+    /// The VAPID key pair: the stored one, or else `generated`, stored now (the first start;
+    /// when two nodes start at once, both get the one stored first).
+    async fn vapid_key(&self, generated: &VapidKey) -> Result<VapidKey>;
+    /// Stores a push subscription of `operator`, keyed by its endpoint (a known endpoint gets
+    /// the new keys and owner); beyond `keep` subscriptions of the operator the oldest go.
+    async fn save_push_subscription(
+        &self,
+        operator: OperatorId,
+        sub: &NewPushSubscription,
+        keep: i64,
+    ) -> Result<PushSubscription>;
+    /// Removes the operator's subscription with `endpoint`, or all of theirs; how many went.
+    /// Their pushes not yet delivered end with them.
+    async fn delete_push_subscriptions(&self, operator: OperatorId, endpoint: Option<&str>) -> Result<u64>;
+    /// The operator's subscriptions, oldest first.
+    async fn push_subscriptions(&self, operator: OperatorId) -> Result<Vec<PushSubscription>>;
+    async fn push_subscription(&self, id: i64) -> Result<Option<PushSubscription>>;
+    /// The push service no longer knows the subscription (404, 410): it goes, with its
+    /// pushes not yet delivered.
+    async fn drop_push_subscription(&self, id: i64) -> Result<()>;
+
     // --- maintenance ---
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64>;
 }

@@ -94,3 +94,4 @@ include!("sql/visibility.rs");
 include!("sql/lists.rs");
 include!("sql/audit.rs");
 include!("sql/context.rs");
+include!("sql/push.rs");

@@ -191,11 +191,11 @@ async fn scenario(server: TestServer, clock: Arc<ManualClock>) {
         anna.post(&format!("/api/operator/v1/chats/{c1}/redirect"), json!({"operatorId": boris.id})).await;
     assert_eq!(code, 200, "{body}");
     let e = wait_event(&mut b_ws, |e| e["type"] == "chat_assigned" && e["chatId"] == c1).await;
-    assert_eq!((e["operatorId"].as_i64(), e["redirectedBy"].as_i64()), (Some(boris.id), Some(anna.id)), "{e}");
+    assert_eq!((e["operatorId"].as_i64(), e["byOperatorId"].as_i64()), (Some(boris.id), Some(anna.id)), "{e}");
     let (code, _) = boris.post(&format!("/api/operator/v1/chats/{c2}/take"), json!({})).await;
     assert_eq!(code, 200);
     let e = wait_event(&mut b_ws, |e| e["type"] == "chat_assigned" && e["chatId"] == c2).await;
-    assert!(e["redirectedBy"].is_null(), "a take is no redirect: {e}");
+    assert!(e["byOperatorId"].is_null(), "a take is no redirect: {e}");
     let row1 = row(&list(&boris, "mine").await, c1);
     assert_eq!(row1["preview"]["text"], "секрет");
     assert_eq!(row1["unreadCount"], 1);

@@ -517,6 +517,7 @@ async fn append_operator_event(conn: &mut Conn, event: &Value, now: i64) -> Resu
 async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> Result<i64> {
     let mut events = events.to_vec();
     stamp_scopes(conn, &mut events).await?;
+    queue_pushes(conn, &events, now).await?;
     let last: i64 =
         sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'operator_events' RETURNING value")
             .bind(events.len() as i64)
@@ -3349,6 +3350,35 @@ impl Store for SqlStore {
 
     async fn outbox_backlog(&self) -> Result<Vec<(String, i64)>> {
         self.count_backlog().await
+    }
+
+    async fn vapid_key(&self, generated: &VapidKey) -> Result<VapidKey> {
+        self.load_or_store_vapid_key(generated).await
+    }
+
+    async fn save_push_subscription(
+        &self,
+        operator: OperatorId,
+        sub: &NewPushSubscription,
+        keep: i64,
+    ) -> Result<PushSubscription> {
+        self.store_push_subscription(operator, sub, keep).await
+    }
+
+    async fn delete_push_subscriptions(&self, operator: OperatorId, endpoint: Option<&str>) -> Result<u64> {
+        self.remove_push_subscriptions(operator, endpoint).await
+    }
+
+    async fn push_subscriptions(&self, operator: OperatorId) -> Result<Vec<PushSubscription>> {
+        self.list_push_subscriptions(operator).await
+    }
+
+    async fn push_subscription(&self, id: i64) -> Result<Option<PushSubscription>> {
+        self.load_push_subscription(id).await
+    }
+
+    async fn drop_push_subscription(&self, id: i64) -> Result<()> {
+        self.forget_push_subscription(id).await
     }
 
     fn clock(&self) -> std::sync::Arc<dyn beseda_core::time::Clock> {

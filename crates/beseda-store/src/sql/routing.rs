@@ -244,8 +244,7 @@ async fn assign_to(
     emit.mute_bot_notices = false;
     let mut event = json!({"type": "chat_assigned", "chatId": chat.id.0, "operatorId": op.id.0,
         "previousOperatorId": previous.map(|p| p.0), "bot": bot, "auto": false,
-        // Someone else moved the chat to this operator: their workspace alerts them.
-        "redirectedBy": emit.actor.as_ref().map(|(by, _)| by.0).filter(|by| *by != op.id.0)});
+        "byOperatorId": emit.actor.as_ref().map(|a| a.0 .0)});
     if let Assignment::Auto { open_chats, max_chats } = how {
         event["auto"] = json!(true);
         event["openChats"] = json!(open_chats);
