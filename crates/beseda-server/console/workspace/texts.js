@@ -119,5 +119,16 @@ export const TEXTS = {
   nextPage: ['Дальше →', 'Next →'],
   when: ['Когда', 'When'],
   firstQuestion: ['Первый вопрос', 'First question'],
-  open: ['Открыть', 'Open']
+  open: ['Открыть', 'Open'],
+  visitorN: ['Посетитель {n}', 'Visitor {n}'],
+  unreadN: ['Непрочитанных сообщений: {n}', 'Unread messages: {n}'],
+  waitingFor: ['Ждёт ответа {t}', 'Waiting for an answer for {t}'],
+  lessMin: ['<1 мин', '<1 min'],
+  minutes: ['{n} мин', '{n} min'],
+  hoursMinutes: ['{h} ч {m} мин', '{h} h {m} min'],
+  newMessage: ['Новое сообщение', 'New message'],
+  redirectedToYou: ['Вам передали диалог', 'A chat was redirected to you'],
+  redirectedMark: ['передан вам', 'redirected to you'],
+  priorityMark: ['приоритет', 'priority'],
+  sticker: ['Стикер', 'Sticker']
 };
