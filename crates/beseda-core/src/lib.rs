@@ -11,12 +11,14 @@ pub mod model;
 pub mod operator_wire;
 pub mod presence;
 pub mod provided_visitor;
+pub mod push;
 pub mod routing;
 pub mod rules;
 pub mod settings;
 pub mod state;
 pub mod texts;
 pub mod time;
+pub mod user_agent;
 pub mod visibility;
 pub mod wire;
 

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bot;
 pub mod bus;
 pub mod channel;
+pub mod chat_history;
 pub mod connections;
 pub mod console;
 pub mod crm;
@@ -30,6 +31,7 @@ pub mod operator;
 pub mod origin;
 pub mod outbound;
 pub mod params;
+pub mod push;
 pub mod rate;
 pub mod routes;
 pub mod scheduler;
@@ -59,6 +61,7 @@ pub async fn serve(
     let webhooks = tokio::spawn(webhook::run(state.clone()));
     let mail = tokio::spawn(mail::run(state.clone()));
     let crm = tokio::spawn(crm::run(state.clone()));
+    let push = tokio::spawn(push::run(state.clone()));
     let closing = state.closing.clone();
     let shutdown = async move {
         shutdown.await;
@@ -72,5 +75,6 @@ pub async fn serve(
     webhooks.abort();
     mail.abort();
     crm.abort();
+    push.abort();
     result
 }

@@ -161,8 +161,12 @@ pub trait Store: Send + Sync + 'static {
     async fn visitor_close(&self, v: &VisitorCtx) -> Result<Changes>;
     async fn request_chat_history(&self, v: &VisitorCtx, email: &str) -> Result<()>;
     async fn set_session_field(&self, v: &VisitorCtx, field: SessionField, value: &str) -> Result<()>;
-    /// The visitor moved to another page: a waiting or open chat gains or loses priority.
-    async fn visit_page(&self, v: &VisitorCtx, url: &str) -> Result<Changes>;
+    /// The visitor moved to another page (recorded among the visit's pages): a waiting or open
+    /// chat gains or loses priority.
+    async fn visit_page(&self, v: &VisitorCtx, page: &PageVisit) -> Result<Changes>;
+    /// The visitor's latest visit, its pages, number of visits, pre-chat fields and chats other
+    /// than `except` (at most `limit`, newest first): the operator's visitor context.
+    async fn visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext>;
     async fn history(&self, visitor: &VisitorId, query: HistoryQuery) -> Result<HistoryPage>;
     async fn search_messages(&self, visitor: &VisitorId, text: &str, limit: i64) -> Result<Vec<Message>>;
     async fn outbox(&self, kind: &str, subject: &str) -> Result<Vec<OutboxRecord>>;
@@ -177,6 +181,8 @@ pub trait Store: Send + Sync + 'static {
     // --- operator work ---
     async fn operator_chats(&self, viewer: &Operator, list: ChatList) -> Result<Vec<ChatSummary>>;
     async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>>;
+    /// One chat as list rows show it (the `chat` of `GET /chats/{id}`).
+    async fn chat_summary(&self, id: ChatId) -> Result<Option<ChatSummary>>;
     /// Chats changed after the change stamp `since`, oldest change first, with their stamps
     /// (stored-data-api.md §5 `/chats`); at most `limit`.
     async fn chats_since(&self, since: i64, limit: i64) -> Result<Vec<(i64, ChatDetail)>>;
@@ -340,6 +346,28 @@ pub trait Store: Send + Sync + 'static {
     async fn add_audit(&self, entry: &NewAuditEntry) -> Result<i64>;
     /// Audit-log entries, newest first.
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+
+    // --- Web Push ---
+    /// The VAPID key pair: the stored one, or else `generated`, stored now (the first start;
+    /// when two nodes start at once, both get the one stored first).
+    async fn vapid_key(&self, generated: &VapidKey) -> Result<VapidKey>;
+    /// Stores a push subscription of `operator`, keyed by its endpoint (a known endpoint gets
+    /// the new keys and owner); beyond `keep` subscriptions of the operator the oldest go.
+    async fn save_push_subscription(
+        &self,
+        operator: OperatorId,
+        sub: &NewPushSubscription,
+        keep: i64,
+    ) -> Result<PushSubscription>;
+    /// Removes the operator's subscription with `endpoint`, or all of theirs; how many went.
+    /// Their pushes not yet delivered end with them.
+    async fn delete_push_subscriptions(&self, operator: OperatorId, endpoint: Option<&str>) -> Result<u64>;
+    /// The operator's subscriptions, oldest first.
+    async fn push_subscriptions(&self, operator: OperatorId) -> Result<Vec<PushSubscription>>;
+    async fn push_subscription(&self, id: i64) -> Result<Option<PushSubscription>>;
+    /// The push service no longer knows the subscription (404, 410): it goes, with its
+    /// pushes not yet delivered.
+    async fn drop_push_subscription(&self, id: i64) -> Result<()>;
 
     // --- maintenance ---
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64>;

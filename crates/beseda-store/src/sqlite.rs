@@ -114,7 +114,10 @@ include!("sql/templates.rs");
 include!("sql/accounts.rs");
 include!("sql/observe.rs");
 include!("sql/visibility.rs");
+include!("sql/lists.rs");
 include!("sql/audit.rs");
+include!("sql/context.rs");
+include!("sql/push.rs");
 
 #[cfg(test)]
 mod group_commit_tests {

@@ -2,10 +2,13 @@
 //! operator event stream.
 
 pub mod chats;
+pub mod context;
 pub mod events;
 pub mod files;
+pub mod history;
 pub mod notes;
 pub mod profile;
+pub mod push;
 pub mod session;
 pub mod templates;
 pub mod two_factor;
