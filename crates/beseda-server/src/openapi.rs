@@ -11,11 +11,13 @@ pub struct ApiDoc {
     pub body: Option<&'static str>,
     pub query: Option<&'static str>,
     pub path_id: bool,
+    /// The `{id}` is text (a visitor id), not an integer.
+    pub path_text: bool,
 }
 
 impl ApiDoc {
     pub fn new(method: &'static str, path: &'static str, summary: &'static str) -> Self {
-        Self { method, path, summary, auth: true, body: None, query: None, path_id: false }
+        Self { method, path, summary, auth: true, body: None, query: None, path_id: false, path_text: false }
     }
     pub fn public(mut self) -> Self {
         self.auth = false;
@@ -31,6 +33,10 @@ impl ApiDoc {
     }
     pub fn path_id(mut self) -> Self {
         self.path_id = true;
+        self
+    }
+    pub fn path_text(mut self) -> Self {
+        self.path_text = true;
         self
     }
 }
@@ -73,6 +79,12 @@ fn schemas() -> Value {
             "defaultDepartment": {"type": "string"}, "allowedDepartments": {"type": "array", "items": {"type": "string"}}, "rotateSecret": {"type": "boolean"},
             "kind": {"type": "string", "enum": ["custom", "telegram", "vk"]}, "config": {"type": "object"}}},
         "Teleport": {"type": "object", "required": ["url"], "properties": {"url": {"type": "string", "format": "uri"}}},
+        "Invitation": {"type": "object", "properties": {"text": {"type": "string", "maxLength": 1000}}},
+        "VisitorBlock": {"type": "object", "required": ["reason"], "properties": {
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+            "durationSecs": {"type": ["integer", "null"], "minimum": 60},
+            "blockAddress": {"type": "boolean"},
+            "chatId": {"type": "integer"}}},
         "Placement": {"type": "object", "required": ["title"], "properties": {"title": {"type": "string"},
             "lang": {"type": "string", "enum": ["ru", "en"]}, "departmentKeys": {"type": "array", "items": {"type": "string"}},
             "defaultDepartment": {"type": "string"}, "helloMessage": {"type": "string"},
@@ -104,6 +116,9 @@ pub fn document(routes: &[ApiDoc]) -> Value {
         let mut params = Vec::new();
         if r.path_id {
             params.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}));
+        }
+        if r.path_text {
+            params.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}));
         }
         if let Some(q) = r.query {
             params.push(json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}));

@@ -92,3 +92,4 @@ include!("sql/accounts.rs");
 include!("sql/observe.rs");
 include!("sql/visibility.rs");
 include!("sql/audit.rs");
+include!("sql/visitors.rs");

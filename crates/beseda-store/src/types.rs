@@ -85,6 +85,8 @@ pub struct InitVisit {
     pub session_ttl_micros: i64,
     /// Verified fields the site vouches for: the visitor is the one with this provided id.
     pub provided: Option<beseda_core::provided_visitor::ProvidedVisitor>,
+    /// The client's address (blocks by address; shown to operators).
+    pub client_address: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -102,6 +104,8 @@ pub struct PageAuth {
     pub visitor_id: VisitorId,
     pub location: String,
     pub last_seen_at: i64,
+    /// A block applies to the visitor (or to the address the session was opened from).
+    pub blocked: bool,
 }
 
 impl PageAuth {
@@ -677,4 +681,16 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// A block to add (visitor-side effects: no chats; the open chat ends).
+#[derive(Clone, Debug)]
+pub struct NewBlock {
+    pub visitor_id: VisitorId,
+    /// Also block the address the visitor's latest visit came from.
+    pub block_address: bool,
+    pub reason: String,
+    /// `None`: permanent.
+    pub expires_at: Option<i64>,
+    pub created_by: OperatorId,
 }

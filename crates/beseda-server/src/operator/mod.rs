@@ -7,3 +7,4 @@ pub mod profile;
 pub mod session;
 pub mod templates;
 pub mod two_factor;
+pub mod visitors;

@@ -17,7 +17,7 @@ pub const MAX_ITEMS: i64 = 1000;
 pub async fn delta(State(state): State<AppState>, _slot: Slot, ip: ClientIp, p: Params) -> ApiResult<Json<Value>> {
     if p.get("event") == Some("init") {
         state.visitor_limits.check(ip.0, crate::throttle::visitor::VisitorAct::Init)?;
-        return init::init(&state, &p).await;
+        return init::init(&state, &p, ip.0).await;
     }
     let page = page::from_params(&state, &p).await?;
     let _held = state.metrics.hold(crate::metrics::Held::LongPoll);

@@ -13,7 +13,7 @@ use beseda_core::provided_visitor::{self, HashAlgorithm, ProvidedError, Provided
 use beseda_store::InitVisit;
 use serde_json::Value;
 
-pub async fn init(state: &AppState, p: &Params) -> ApiResult<Json<Value>> {
+pub async fn init(state: &AppState, p: &Params, ip: std::net::IpAddr) -> ApiResult<Json<Value>> {
     let location = p.required("location")?.to_owned();
     let visitor_id = p.json("visitor")?.and_then(|v| v.get("id").and_then(Value::as_str).and_then(VisitorId::parse));
     let req = InitVisit {
@@ -30,6 +30,7 @@ pub async fn init(state: &AppState, p: &Params) -> ApiResult<Json<Value>> {
         page_url: p.get("page-url").filter(|u| !u.is_empty() && u.len() <= 2048).map(str::to_owned),
         session_ttl_micros: state.config.session_ttl.as_micros() as i64,
         provided: provided(state, p).await?,
+        client_address: Some(ip.to_string()),
     };
     let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;
     state.publish(&outcome.changes);
@@ -73,5 +74,5 @@ pub async fn handler(
     p: Params,
 ) -> ApiResult<Json<Value>> {
     state.visitor_limits.check(ip, VisitorAct::Init)?;
-    init(&state, &p).await
+    init(&state, &p, ip).await
 }
