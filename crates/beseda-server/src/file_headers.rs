@@ -1,7 +1,9 @@
 //! Headers of every stored file Beseda serves (visitor and bot files, operator photos, logos):
 //! the browser must never sniff a type, run a script or render a document from them. Only
 //! PNG, JPEG, GIF and WebP images are shown inline; everything else — SVG and HTML included,
-//! whatever type it was stored with — is a download, in a sandbox with no sources.
+//! whatever type it was stored with — is a download, in a sandbox with no sources. On the
+//! console's origin every user file is a download (`attachment`); its raster images reach the
+//! workspace only through `image`, after the server read their type from the content.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -33,7 +35,17 @@ fn encode_filename(name: &str) -> String {
 
 /// A stored file: inline when it is a safe raster image, otherwise an attachment.
 pub fn file(content_type: String, filename: &str, cache: &'static str, content: Vec<u8>) -> Response {
-    let disposition = if is_inline(&content_type) { "inline" } else { "attachment" };
+    let inline = is_inline(&content_type);
+    served(content_type, filename, inline, cache, content)
+}
+
+/// A stored file served on the console's origin: always a download, whatever its type.
+pub fn attachment(content_type: String, filename: &str, cache: &'static str, content: Vec<u8>) -> Response {
+    served(content_type, filename, false, cache, content)
+}
+
+fn served(content_type: String, filename: &str, inline: bool, cache: &'static str, content: Vec<u8>) -> Response {
+    let disposition = if inline { "inline" } else { "attachment" };
     let disposition = format!("{disposition}; filename*=UTF-8''{}", encode_filename(filename));
     (
         [

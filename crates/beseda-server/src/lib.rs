@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin;
 pub mod allowlist;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod bot;

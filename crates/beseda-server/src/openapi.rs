@@ -11,13 +11,25 @@ pub struct ApiDoc {
     pub body: Option<&'static str>,
     pub query: Option<&'static str>,
     pub path_id: bool,
-    /// The `{id}` is text (a visitor id), not an integer.
-    pub path_text: bool,
+    /// A string path parameter of this name.
+    pub path_string: Option<&'static str>,
+    /// The body is `multipart/form-data` of this schema.
+    pub multipart: bool,
 }
 
 impl ApiDoc {
     pub fn new(method: &'static str, path: &'static str, summary: &'static str) -> Self {
-        Self { method, path, summary, auth: true, body: None, query: None, path_id: false, path_text: false }
+        Self {
+            method,
+            path,
+            summary,
+            auth: true,
+            body: None,
+            query: None,
+            path_id: false,
+            path_string: None,
+            multipart: false,
+        }
     }
     pub fn public(mut self) -> Self {
         self.auth = false;
@@ -35,8 +47,13 @@ impl ApiDoc {
         self.path_id = true;
         self
     }
-    pub fn path_text(mut self) -> Self {
-        self.path_text = true;
+    pub fn path_string(mut self, name: &'static str) -> Self {
+        self.path_string = Some(name);
+        self
+    }
+    pub fn multipart(mut self, schema: &'static str) -> Self {
+        self.body = Some(schema);
+        self.multipart = true;
         self
     }
 }
@@ -62,6 +79,9 @@ fn schemas() -> Value {
             "properties": {"clientSideId": {"type": "string", "maxLength": 64}, "text": {"type": "string"},
                 "keyboard": {"type": "array", "items": {"type": "array", "items": {"type": "object",
                     "required": ["id", "text"], "properties": {"id": {"type": "string"}, "text": {"type": "string"}}}}}}},
+        "FileUpload": {"type": "object", "required": ["file"],
+            "properties": {"file": {"type": "string", "format": "binary"}}},
+        "Note": {"type": "object", "required": ["text"], "properties": {"text": {"type": "string", "maxLength": 10000}}},
         "Typing": {"type": "object", "required": ["typing"], "properties": {"typing": {"type": "boolean"}}},
         "Redirect": {"type": "object", "description": "Exactly one of operatorId, departmentKey, queue.",
             "properties": {"operatorId": {"type": "integer"}, "departmentKey": {"type": "string"}, "queue": {"type": "boolean"},
@@ -117,8 +137,8 @@ pub fn document(routes: &[ApiDoc]) -> Value {
         if r.path_id {
             params.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}));
         }
-        if r.path_text {
-            params.push(json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}));
+        if let Some(name) = r.path_string {
+            params.push(json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}));
         }
         if let Some(q) = r.query {
             params.push(json!({"name": q, "in": "query", "required": false, "schema": {"type": "string"}}));
@@ -127,7 +147,8 @@ pub fn document(routes: &[ApiDoc]) -> Value {
             op["parameters"] = Value::Array(params);
         }
         if let Some(schema) = r.body {
-            op["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+            let media = if r.multipart { "multipart/form-data" } else { "application/json" };
+            op["requestBody"] = json!({"required": true, "content": {media: {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         }
         if r.auth {
             op["security"] = json!([{"cookie": []}, {"bearer": []}]);

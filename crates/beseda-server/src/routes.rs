@@ -10,7 +10,7 @@ use axum::Router;
 
 /// The operator API: documentation and handler of each route.
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
-    use operator::{chats, events, profile, session, templates, two_factor, visitors};
+    use operator::{chats, events, files, notes, profile, session, templates, two_factor, visitors};
     vec![
         (ApiDoc::new("GET", "/api/admin/v1/settings", "Organisation settings (admin)"), get(admin::get_settings)),
         (
@@ -351,6 +351,40 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
         ),
         (
             ApiDoc::new(
+                "POST",
+                "/api/operator/v1/chats/{id}/files",
+                "Send the visitor a file (multipart field `file`; the visitors' size and type limits); a waiting chat is taken",
+            )
+            .path_id()
+            .multipart("FileUpload"),
+            post(files::upload).layer(DefaultBodyLimit::max(visitor::files::UPLOAD_CEILING)),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/operator/v1/chats/{id}/notes",
+                "Add an internal note: staff see it, the visitor and integrations never do",
+            )
+            .path_id()
+            .body("Note"),
+            post(notes::add),
+        ),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/files/{guid}", "A file of a chat you may see, as a download")
+                .path_string("guid"),
+            get(files::download),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/operator/v1/files/{guid}/image",
+                "A PNG, JPEG or GIF file of a chat you may see, as an image (404 not-an-image otherwise)",
+            )
+            .path_string("guid"),
+            get(files::image),
+        ),
+        (
+            ApiDoc::new(
                 "GET",
                 "/api/operator/v1/visitors",
                 "Visitors on the site now (page, time on site, visits, chat) that you may see",
@@ -363,7 +397,7 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "/api/operator/v1/visitors/{id}/invite",
                 "Invite a visitor on the site to chat with you; optional text",
             )
-            .path_text()
+            .path_string("id")
             .body("Invitation"),
             post(visitors::invite),
         ),
@@ -373,7 +407,7 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "/api/operator/v1/visitors/{id}/block",
                 "Block a visitor (reason, durationSecs or permanent, blockAddress; chatId when from a chat)",
             )
-            .path_text()
+            .path_string("id")
             .body("VisitorBlock"),
             post(visitors::block),
         ),
@@ -417,10 +451,7 @@ pub fn router(state: AppState) -> Router {
         operator = operator.route(doc.path, handler);
         docs.push(doc);
     }
-    let operator = operator
-        .route("/workspace", get(console::workspace))
-        .route("/admin", get(console::admin))
-        .route("/console/{file}", get(console::asset));
+    let operator = operator.route("/workspace", get(console::workspace)).route("/admin", get(console::admin));
     // The workspace and the admin panel answer only the addresses of the IP allowlist.
     let operator = operator.layer(axum::middleware::from_fn_with_state(state.clone(), crate::allowlist::guard));
     let spec = openapi::document(&docs);
@@ -434,8 +465,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/custom-channel/v1/{key}/{method}", post(channel::inbound::call))
         .route("/api/telegram/{key}/webhook", post(messenger::telegram::webhook))
         .route("/widget/loader.js", get(widget::loader))
-        .route("/widget/app.js", get(widget::app))
-        .route("/widget/app.css", get(widget::style))
+        .route("/assets/{hash}/{*path}", get(crate::assets::serve))
         .route("/widget/frame", get(widget::frame))
         .route("/widget/image/{name}", get(crate::images::serve))
         .route("/api/vk/{key}/callback", post(messenger::vk::callback))

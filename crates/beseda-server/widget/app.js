@@ -25,7 +25,8 @@
       errors: { 'max_file_size_exceeded': 'Файл слишком большой.', 'not_allowed_file_type': 'Такой тип файла нельзя отправить.',
         'not_allowed_mime_type': 'Такой тип файла нельзя отправить.', 'not_matching_magic_numbers': 'Содержимое файла не совпадает с его типом.',
         'max-message-length-exceeded': 'Сообщение слишком длинное.', 'chat-history-sent-too-many-times': 'Слишком много отправок, попробуйте позже.',
-        'wrong-argument-value': 'Проверьте введённые данные.' }
+        'wrong-argument-value': 'Проверьте введённые данные.',
+        'visitor_banned': 'Доступ к чату для вас ограничен. Начать новый диалог сейчас нельзя.' }
     },
     en: {
       title: 'Chat with us', online: 'We are online', offline: 'Nobody is online', busy: 'All operators are busy',
@@ -40,7 +41,8 @@
       errors: { 'max_file_size_exceeded': 'The file is too large.', 'not_allowed_file_type': 'This type of file cannot be sent.',
         'not_allowed_mime_type': 'This type of file cannot be sent.', 'not_matching_magic_numbers': 'The file does not match its type.',
         'max-message-length-exceeded': 'The message is too long.', 'chat-history-sent-too-many-times': 'Too many requests, try later.',
-        'wrong-argument-value': 'Please check what you entered.' }
+        'wrong-argument-value': 'Please check what you entered.',
+        'visitor_banned': 'Your access to the chat has been restricted. You cannot start a chat now.' }
     }
   };
   var t = TEXTS[P.get('lang') === 'en' ? 'en' : 'ru'];
@@ -48,7 +50,7 @@
   var S = {
     session: P.get('session') || '', page: null, token: null, rev: 0, chat: null, operator: null,
     state: 'idle', online: 'online', departments: [], hello: '', config: {}, typing: false,
-    messages: [], outbox: [], pendingQuestion: null, note: null
+    messages: [], outbox: [], pendingQuestion: null, note: null, banned: false
   };
 
   // ------------------------------------------------------------------ helpers
@@ -85,10 +87,11 @@
     body.append('page-id', S.page);
     body.append('auth-token', S.token);
     Object.keys(fields || {}).forEach(function (k) { body.append(k, fields[k]); });
-    if (file) body.append('webim_upload_file', file, file.name);
+    if (file) /** @type {FormData} */ (body).append('webim_upload_file', file, file.name);
     return fetch(file ? '/l/v/m/upload' : '/l/v/m/action', { method: 'POST', body: body }).then(function (r) { return r.json(); })
       .then(function (r) {
         if (r.error === 'reinit-required') return init().then(function () { return post(action, fields, file); });
+        if (r.error === 'visitor_banned') banned();
         return r;
       });
   }
@@ -110,6 +113,7 @@
   var input = el('div', 'b-input');
   var text = el('textarea'); text.rows = 1; text.setAttribute('aria-label', t.message); text.placeholder = t.placeholder;
   var fileLabel = el('label'), fileInput = el('input');
+  // eslint-disable-next-line no-restricted-properties -- a constant icon
   fileLabel.innerHTML = '<svg width="20" height="20" viewBox="0 0 24 24" aria-hidden="true"><path fill="none" stroke="#5b6475" ' +
     'stroke-width="2" stroke-linecap="round" d="M21 11l-8.5 8.5a5 5 0 0 1-7-7L14 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L15 7"/></svg>';
   fileInput.type = 'file'; fileLabel.title = t.attach; fileLabel.setAttribute('aria-label', t.attach); fileLabel.tabIndex = 0;
@@ -151,6 +155,7 @@
         b.appendChild(a);
       });
     } else if (m.data && typeof m.data.markdown === 'string') {
+      // eslint-disable-next-line no-restricted-properties -- markdown() escapes the text first
       var body = el('div'); body.innerHTML = markdown(m.data.markdown); b.appendChild(body);
     } else {
       b.appendChild(document.createTextNode(m.text));
@@ -190,6 +195,7 @@
   function render() {
     log.textContent = '';
     if (S.hello && (!S.chat || !S.messages.length)) {
+      // eslint-disable-next-line no-restricted-properties -- markdown() escapes the text first
       var h = el('div', 'b-msg b-operator'); var hb = el('div'); hb.innerHTML = markdown(S.hello); h.appendChild(hb); log.appendChild(h);
     }
     S.messages.forEach(function (m) { var b = bubble(m); if (b) log.appendChild(b); });
@@ -200,7 +206,7 @@
       log.appendChild(b);
     });
     if (S.note) log.appendChild(el('div', 'b-msg b-system', S.note));
-    if (S.chat && /^closed/.test(S.chat.state)) log.appendChild(el('div', 'b-msg b-system', t.closed + ' ' + t.newChat));
+    if (S.chat && /^closed/.test(S.chat.state)) log.appendChild(el('div', 'b-msg b-system', S.banned ? t.closed : t.closed + ' ' + t.newChat));
     log.scrollTop = log.scrollHeight;
     header();
     panels();
@@ -219,6 +225,14 @@
   function panels() {
     panel.textContent = '';
     input.hidden = false;
+    if (S.banned) {
+      input.hidden = true;
+      var note = el('p', 'b-note b-banned', t.errors.visitor_banned);
+      note.setAttribute('role', 'alert');
+      panel.appendChild(note);
+      menu.textContent = '';
+      return;
+    }
     text.placeholder = S.state === 'first-question' || S.state === 'department-selection' ? t.first : t.placeholder;
     if (S.state === 'department-selection' && S.departments.length) {
       var deps = el('div', 'b-deps'); deps.appendChild(el('p', null, t.pick));
@@ -268,7 +282,7 @@
     var stars = el('div', 'b-rate'), op = S.operator;
     stars.setAttribute('role', 'group'); stars.setAttribute('aria-label', t.rate);
     [1, 2, 3, 4, 5].forEach(function (n) {
-      var s = el('button', null, '★'); s.type = 'button'; s.setAttribute('aria-label', t.stars.replace('{n}', n));
+      var s = el('button', null, '★'); s.type = 'button'; s.setAttribute('aria-label', t.stars.replace('{n}', String(n)));
       s.addEventListener('click', function () {
         post('chat.operator_rate_select', { rate: n - 3, operator_id: op.id }).then(function (r) {
           toggleMenu(false);
@@ -335,7 +349,18 @@
       case 'UNREAD_BY_VISITOR': parent({ type: 'beseda:unread', count: (d && d.msgCnt) || 0 }); break;
     }
   }
+  /* The visitor is blocked (Webim's visitor_banned): say so and stop; nothing can be sent. */
+  function banned() {
+    if (S.banned) return;
+    S.banned = true; S.outbox = [];
+    ++generation;
+    if (socket) { try { socket.close(); } catch (e) {} socket = null; }
+    root.setAttribute('data-ready', '1');
+    root.setAttribute('data-banned', '1');
+    render();
+  }
   function handle(r) {
+    if (r && r.error === 'visitor_banned') return banned();
     if (!r || r.error === 'reinit-required') return init();
     if (r.fullUpdate) applyFull(r.fullUpdate);
     else (r.deltaList || []).forEach(apply);
@@ -355,10 +380,11 @@
   var generation = 0, failures = 0, longPoll = false, socket = null;
   function backoff() { return Math.min(10000, 500 * Math.pow(2, Math.min(failures, 5))) * (0.75 + Math.random() / 2); }
   function init() {
-    var p = new URLSearchParams({ event: 'init', since: 0, 'respond-immediately': 1, 'device-id': DEVICE, location: LOC, platform: 'web', title: TITLE });
+    var p = new URLSearchParams({ event: 'init', since: '0', 'respond-immediately': '1', 'device-id': DEVICE, location: LOC, platform: 'web', title: TITLE });
     if (S.session) p.set('visit-session-id', S.session);
     Object.keys(IDENT).forEach(function (k) { if (typeof IDENT[k] === 'string') p.set(k, IDENT[k]); });
     return fetch('/l/v/m/init?' + p).then(function (r) { return r.json(); }).then(function (r) {
+      if (r.error === 'visitor_banned') return banned();
       if (!r.fullUpdate) throw new Error(r.error || 'init failed');
       failures = 0;
       applyFull(r.fullUpdate); S.rev = +r.revision;
@@ -374,13 +400,14 @@
     if (socket) { try { socket.close(); } catch (e) {} socket = null; }
     if (longPoll || !window.WebSocket) return poll(mine);
     var opened = false, ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host +
-      '/l/v/m/ws?' + new URLSearchParams({ 'page-id': S.page, 'auth-token': S.token, since: S.rev }));
+      '/l/v/m/ws?' + new URLSearchParams({ 'page-id': S.page, 'auth-token': S.token, since: String(S.rev) }));
     socket = ws;
     ws.onopen = function () { opened = true; failures = 0; flush(); };
     ws.onmessage = function (e) { if (mine === generation) handle(JSON.parse(e.data)); };
     ws.onclose = function (e) {
       if (mine !== generation) return;
       if (e.code === 4001) return init();
+      if (e.code === 4003) return banned();
       failures++;
       if (!opened && failures >= 3) longPoll = true;
       setTimeout(function () { if (mine === generation) connect(); }, backoff());
@@ -388,12 +415,13 @@
   }
   function poll(mine) {
     if (mine !== generation) return;
-    fetch('/l/v/m/delta?' + new URLSearchParams({ since: S.rev, 'page-id': S.page, 'auth-token': S.token, ts: Date.now() }))
+    fetch('/l/v/m/delta?' + new URLSearchParams({ since: String(S.rev), 'page-id': S.page, 'auth-token': S.token, ts: String(Date.now()) }))
       .then(function (r) { return r.json(); })
       .then(function (r) {
         if (mine !== generation) return;
         failures = 0;
         if (r.error === 'reinit-required') return init();
+        if (r.error === 'visitor_banned') return banned();
         handle(r); flush(); poll(mine);
       })
       .catch(function () { failures++; setTimeout(function () { poll(mine); }, backoff()); });

@@ -183,6 +183,12 @@ pub trait Store: Send + Sync + 'static {
     async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
     async fn operator_message(&self, op: OperatorId, id: ChatId, msg: &OperatorMessage)
         -> Result<(MessageId, Changes)>;
+    /// An operator's file in the chat (a `file_operator` message the visitor can download);
+    /// a waiting chat is taken, as with a message.
+    async fn operator_file(&self, op: OperatorId, id: ChatId, file: &NewFile) -> Result<(MessageId, Changes)>;
+    /// An internal note (`for_operator`, signed by the operator): seen by staff only, never
+    /// sent to the visitor or any integration.
+    async fn operator_note(&self, op: OperatorId, id: ChatId, text: &str) -> Result<(MessageId, Changes)>;
     async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes>;
     /// Sends the visitor of an open chat the operator holds to `url` (setting `teleport`).
     async fn teleport(&self, op: OperatorId, id: ChatId, url: &str) -> Result<Changes>;

@@ -95,6 +95,9 @@ fn routes(chat: i64, operator: i64) -> Vec<(&'static str, String, Access, Option
         ("GET", "/api/admin/v1/integrations/unisender/export".into(), AdminOnly, None),
         ("GET", "/api/admin/v1/webhooks".into(), AdminOnly, None),
         ("GET", "/api/admin/v1/audit".into(), AdminOnly, None),
+        ("GET", "/api/admin/v1/visitor-blocks".into(), AdminOnly, None),
+        ("POST", "/api/admin/v1/visitor-blocks/999999/lift".into(), AdminOnly, Some(json!({}))),
+        ("GET", "/api/operator/v1/visitors".into(), Anyone, None),
         ("POST", "/api/admin/v1/webhooks/{id}/resend".replace("{id}", "999999"), AdminOnly, Some(json!({}))),
         ("GET", "/api/operator/v1/me".into(), Anyone, None),
         ("POST", "/api/operator/v1/2fa/setup".into(), Anyone, Some(json!({}))),
@@ -118,6 +121,13 @@ const CHAT_ACTIONS: &[&str] = &[
     "POST /api/operator/v1/chats/{id}/close",
     "POST /api/operator/v1/chats/{id}/redirect",
     "POST /api/operator/v1/chats/{id}/category",
+    "POST /api/operator/v1/chats/{id}/files",
+    "POST /api/operator/v1/chats/{id}/notes",
+    "GET /api/operator/v1/files/{guid}",
+    "GET /api/operator/v1/files/{guid}/image",
+    // Covered by the visitors tests (visibility of the visitor decides).
+    "POST /api/operator/v1/visitors/{id}/invite",
+    "POST /api/operator/v1/visitors/{id}/block",
     "POST /api/operator/v1/login",
     "POST /api/operator/v1/tokens",
     "POST /api/operator/v1/logout",
@@ -172,6 +182,7 @@ async fn every_route_answers_each_role_as_it_should() {
             .replace("/placements/newplace", "/placements/{key}")
             .replace("/placements/default", "/placements/{key}")
             .replace("/webhooks/999999/", "/webhooks/{id}/")
+            .replace("/visitor-blocks/999999/", "/visitor-blocks/{id}/")
             .replace("/templates/999999", "/templates/{id}")
             .replace("/admin/v1/operators/999999", "/admin/v1/operators/{id}")
             .replace(&format!("/admin/v1/operators/{}", operator.id), "/admin/v1/operators/{id}");
@@ -448,6 +459,9 @@ async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_lan
     let refused = |(code, body): (u16, Value)| (code, body["error"].as_str().map(str::to_owned));
     let not_served = (403, Some("chat-not-served".to_owned()));
     assert_eq!(refused(sales.get(&detail).await), not_served);
+    for path in [format!("/api/operator/v1/files/{guid}"), format!("/api/operator/v1/files/{guid}/image")] {
+        assert_eq!(refused(sales.get(&path).await), not_served, "{path}");
+    }
     let (_, waiting) = sales.get("/api/operator/v1/chats?list=waiting").await;
     assert_eq!(waiting["chats"], json!([]));
     let frames = frames_until_marker(&mut sales_ws, &supervisor, "online").await;
@@ -462,6 +476,7 @@ async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_lan
         ("close", json!({})),
         ("redirect", json!({"queue": true})),
         ("category", json!({"category": "VIP"})),
+        ("notes", json!({"text": "Заметка продаж"})),
     ] {
         let answer = refused(sales.post(&format!("{detail}/{action}"), body).await);
         assert_eq!(answer, not_served, "{action}");
@@ -475,6 +490,9 @@ async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_lan
     assert!(text.contains("тайный вопрос") && text.contains("тайный черновик") && text.contains(&guid), "{frames:?}");
     assert_eq!(support.get(&detail).await.0, 200);
     assert_eq!(supervisor.get(&detail).await.0, 200);
+    for who in [&support, &supervisor] {
+        assert_eq!(who.get(&format!("/api/operator/v1/files/{guid}")).await.0, 200);
+    }
 
     // Multilingual: the chat is Russian; an operator of the department without Russian is
     // refused likewise, with Russian served.

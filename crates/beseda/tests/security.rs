@@ -147,8 +147,10 @@ async fn uploads_are_served_as_attachments_unless_raster_images() {
 #[tokio::test]
 async fn console_pages_and_the_widget_frame_carry_the_security_headers() {
     let server = TestServer::start().await;
-    for path in ["/workspace", "/admin", "/console/common.js", "/console/console.css", "/widget/frame?location=default"]
-    {
+    let page = server.http.get(server.url("/workspace")).send().await.expect("page").text().await.expect("html");
+    let module = page.split("<script type=\"module\" src=\"").nth(1).and_then(|r| r.split('"').next()).expect("module");
+    let style = module.replace("workspace/main.js", "console.css");
+    for path in ["/workspace", "/admin", module, &style, "/widget/frame?location=default"] {
         let resp = server.http.get(server.url(path)).send().await.expect("get");
         assert_eq!(resp.status().as_u16(), 200, "{path}");
         let h = resp.headers();

@@ -65,11 +65,26 @@ async fn the_widget_files_and_the_demo_page_are_served() {
     let policy = frame.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
     assert!(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "{policy}");
     let html = frame.text().await.expect("html");
-    let app = html.split("/widget/app.js?v=").nth(1).and_then(|r| r.split('"').next()).expect("versioned app");
-    assert_eq!(app.len(), 12);
-    let app = get(&format!("/widget/app.js?v={app}")).await.expect("app");
+    // The app's files live under a hash of their contents; other hashes and unknown paths are 404.
+    let base = html.split("src=\"/assets/").nth(1).and_then(|r| r.split('"').next()).expect("hashed app");
+    let (hash, path) = base.split_once('/').expect("hash/path");
+    assert_eq!(hash.len(), 12);
+    let app = get(&format!("/assets/{hash}/{path}")).await.expect("app");
+    assert_eq!(app.status().as_u16(), 200);
+    assert_eq!(app.headers()["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(app.headers()["x-content-type-options"], "nosniff");
     assert!(app.headers()["cache-control"].to_str().expect("ascii").contains("immutable"));
-    assert_eq!(get("/widget/app.css").await.expect("css").headers()["content-type"], "text/css; charset=utf-8");
+    let css = get(&format!("/assets/{hash}/widget/app.css")).await.expect("css");
+    assert_eq!(css.headers()["content-type"], "text/css; charset=utf-8");
+    for wrong in [
+        format!("/assets/000000000000/{path}"),
+        format!("/assets/{hash}/widget/nope.js"),
+        format!("/assets/{hash}/widget/frame.html"),
+        format!("/assets/{hash}/console/console.css"),
+        format!("/assets/{hash}/../src/lib.rs"),
+    ] {
+        assert_eq!(get(&wrong).await.expect("get").status().as_u16(), 404, "{wrong}");
+    }
 
     // The demo page is served in demo mode only, with the placement asked for (if it is a key).
     assert_eq!(get("/demo").await.expect("demo").status().as_u16(), 404);

@@ -13,7 +13,7 @@ use beseda_core::operator_wire;
 use beseda_core::visibility::{self, ChatScope, Hidden};
 use beseda_core::wire;
 use beseda_core::DomainError;
-use beseda_store::{ChatList, OperatorMessage, Redirect, RedirectTarget};
+use beseda_store::{ChatDetail, ChatList, OperatorMessage, Redirect, RedirectTarget};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -44,13 +44,14 @@ pub async fn list(
     Ok(Json(json!({"chats": items})))
 }
 
-/// `GET /chats/{id}`, for those who may see the chat (`beseda_core::visibility`): a colleague's
-/// chat hidden by `hide_others_chats` is 403 `hidden-by-settings`, a chat of a department or
-/// language the operator does not serve 403 `chat-not-served`.
-pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+/// Chat `id` with its messages, if the operator may see it (`beseda_core::visibility`): a
+/// colleague's chat hidden by `hide_others_chats` is 403 `hidden-by-settings`, a chat of a
+/// department or language the operator does not serve 403 `chat-not-served`. Every operator
+/// read of a chat or of what it holds (its files) goes through here.
+pub async fn visible_chat(state: &AppState, who: &OperatorAuth, id: ChatId) -> ApiResult<ChatDetail> {
     let detail = state
         .store
-        .chat(ChatId(id))
+        .chat(id)
         .await
         .map_err(ApiError::operator)?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "chat-not-found", "no such chat"))?;
@@ -59,14 +60,17 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
         Some(holder) => state.store.bots().await.map_err(ApiError::operator)?.iter().any(|b| b.operator_id == holder),
         None => false,
     };
-    let hidden = match visibility::check(&who.operator, &settings, &ChatScope::of(&detail.chat, bot)) {
-        Ok(()) => None,
-        Err(Hidden::BySettings) => Some(DomainError::HiddenBySettings),
-        Err(Hidden::NotServed) => Some(DomainError::ChatNotServed),
-    };
-    if let Some(e) = hidden {
-        return Err(ApiError::operator(e.into()));
+    match visibility::check(&who.operator, &settings, &ChatScope::of(&detail.chat, bot)) {
+        Ok(()) => Ok(detail),
+        Err(Hidden::BySettings) => Err(ApiError::operator(DomainError::HiddenBySettings.into())),
+        Err(Hidden::NotServed) => Err(ApiError::operator(DomainError::ChatNotServed.into())),
     }
+}
+
+/// `GET /chats/{id}`, for those who may see the chat (see `visible_chat`).
+pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+    let detail = visible_chat(&state, &who, ChatId(id)).await?;
+    let settings = state.store.settings().await.map_err(ApiError::operator)?;
     let name = Some(detail.visitor.display_name())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| beseda_core::texts::visitor_default_name(&settings.default_lang).to_owned());

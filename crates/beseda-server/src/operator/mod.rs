@@ -3,6 +3,8 @@
 
 pub mod chats;
 pub mod events;
+pub mod files;
+pub mod notes;
 pub mod profile;
 pub mod session;
 pub mod templates;

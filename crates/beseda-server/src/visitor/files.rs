@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use beseda_core::ids::FileGuid;
+use beseda_core::settings::OrgSettings;
 use beseda_store::NewFile;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -96,20 +97,27 @@ pub fn image_size(bytes: &[u8]) -> Option<(i64, i64)> {
     }
 }
 
-pub async fn upload(
-    State(state): State<AppState>,
-    Query(query): Query<HashMap<String, String>>,
-    mut multipart: Multipart,
-) -> ApiResult<Json<Value>> {
-    let settings = state.store.settings().await.map_err(ApiError::visitor)?;
-    let limit = settings.max_upload_bytes() as usize;
-    // Credentials may come in the query; multipart fields win.
-    let mut fields = Params(query);
-    let mut file: Option<(String, String, Vec<u8>)> = None;
+/// A file as a multipart body brought it, before its checks.
+pub struct Upload {
+    pub filename: String,
+    /// The `Content-Type` the client declared.
+    pub declared: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a multipart body: the file of field `file_field` (refused with
+/// `max_file_size_exceeded` past `limit` bytes) and every other field as text into `fields`.
+pub async fn read_multipart(
+    multipart: &mut Multipart,
+    file_field: &str,
+    limit: usize,
+    fields: &mut HashMap<String, String>,
+) -> ApiResult<Option<Upload>> {
+    let mut file = None;
     let malformed = |_| file_error(StatusCode::BAD_REQUEST, "wrong-argument-value", "malformed multipart body");
     while let Some(mut field) = multipart.next_field().await.map_err(malformed)? {
         let name = field.name().unwrap_or_default().to_owned();
-        if name == "webim_upload_file" {
+        if name == file_field {
             let filename = field.file_name().unwrap_or("file").to_owned();
             let declared = field.content_type().unwrap_or("application/octet-stream").to_owned();
             let mut bytes = Vec::new();
@@ -123,18 +131,20 @@ pub async fn upload(
                 }
                 bytes.extend_from_slice(&chunk);
             }
-            file = Some((filename, declared, bytes));
+            file = Some(Upload { filename, declared, bytes });
         } else {
             let text = field.text().await.map_err(malformed)?;
-            fields.0.insert(name, text);
+            fields.insert(name, text);
         }
     }
-    fields.check_lengths()?;
-    let page = page::from_params(&state, &fields).await?;
-    if !settings.visitor_upload_file {
-        return Err(file_error(StatusCode::OK, "setting_disabled", "file uploads are disabled"));
-    }
-    let (filename, declared, bytes) = file.ok_or_else(|| ApiError::argument_missing("webim_upload_file"))?;
+    Ok(file)
+}
+
+/// The checks every upload passes, the visitor's and the operator's alike: not empty, an
+/// allowed extension, content that matches a checkable extension, a declared image type that
+/// matches the content. Answers the file as it is stored.
+pub fn check_upload(settings: &OrgSettings, upload: Upload) -> ApiResult<NewFile> {
+    let Upload { filename, declared, bytes } = upload;
     if bytes.is_empty() {
         return Err(file_error(StatusCode::BAD_REQUEST, "file_size_too_small", "the file is empty"));
     }
@@ -169,7 +179,7 @@ pub async fn upload(
         ));
     }
     let (width, height) = image_size(&bytes).map_or((None, None), |(w, h)| (Some(w), Some(h)));
-    let new = NewFile {
+    Ok(NewFile {
         guid: FileGuid::random(),
         filename,
         content_type: content_type_for(&ext, sniffed),
@@ -178,7 +188,26 @@ pub async fn upload(
         width,
         height,
         content: bytes,
-    };
+    })
+}
+
+pub async fn upload(
+    State(state): State<AppState>,
+    Query(query): Query<HashMap<String, String>>,
+    mut multipart: Multipart,
+) -> ApiResult<Json<Value>> {
+    let settings = state.store.settings().await.map_err(ApiError::visitor)?;
+    let limit = settings.max_upload_bytes() as usize;
+    // Credentials may come in the query; multipart fields win.
+    let mut fields = Params(query);
+    let file = read_multipart(&mut multipart, "webim_upload_file", limit, &mut fields.0).await?;
+    fields.check_lengths()?;
+    let page = page::from_params(&state, &fields).await?;
+    if !settings.visitor_upload_file {
+        return Err(file_error(StatusCode::OK, "setting_disabled", "file uploads are disabled"));
+    }
+    let file = file.ok_or_else(|| ApiError::argument_missing("webim_upload_file"))?;
+    let new = check_upload(&settings, file)?;
     let csid = fields
         .get("client-side-id")
         .filter(|s| !s.is_empty())

@@ -2460,6 +2460,59 @@ impl Store for SqlStore {
         Ok((id, changes))
     }
 
+    async fn operator_file(&self, op: OperatorId, id: ChatId, file: &NewFile) -> Result<(MessageId, Changes)> {
+        let file = file.clone();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out2 = out.clone();
+        let changes = self
+            .operator_change(op, id, move |conn, emit, operator, mut chat| {
+                Box::pin(async move {
+                    assign_if_waiting(conn, emit, &mut chat, &operator).await?;
+                    let bot = is_bot(conn, operator.id).await?;
+                    if chat.state.is_half_closed() {
+                        chat.state = if bot { ChatState::ChattingWithRobot } else { ChatState::Chatting };
+                        chat_state_changed(conn, emit, &chat).await?;
+                    }
+                    after_operator_message(conn, emit, &mut chat, bot).await?;
+                    chat.operator_typing = false;
+                    let id = operator_send_file(conn, emit, &operator, &mut chat, &file).await?;
+                    *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(id);
+                    Ok(())
+                })
+            })
+            .await?;
+        let id = out.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))?.take().ok_or(StoreError::NotFound)?;
+        Ok((id, changes))
+    }
+
+    async fn operator_note(&self, op: OperatorId, id: ChatId, text: &str) -> Result<(MessageId, Changes)> {
+        let text = text.to_owned();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out2 = out.clone();
+        let changes = self
+            .operator_change(op, id, move |conn, emit, operator, chat| {
+                Box::pin(async move {
+                    rules::validate_text(&text, &emit.settings)?;
+                    let m = NewMessage {
+                        chat: &chat,
+                        client_side_id: hex_id(),
+                        kind: MessageKind::ForOperator,
+                        text,
+                        data: None,
+                        author: Some(&operator),
+                        name: operator.name.clone(),
+                        quote: None,
+                    };
+                    let note = insert_message(conn, emit, m).await?;
+                    *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(note.id);
+                    Ok(())
+                })
+            })
+            .await?;
+        let id = out.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))?.take().ok_or(StoreError::NotFound)?;
+        Ok((id, changes))
+    }
+
     async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes> {
         self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {

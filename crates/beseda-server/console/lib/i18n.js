@@ -1,0 +1,83 @@
+/* The console's language (Russian or English, kept per browser) and its texts. Each app
+   registers its catalogue once (`texts`), key → [Russian, English]; `t(key)` looks a key up
+   there, then among the texts every page shares (below). */
+
+const LANG_KEY = 'beseda.lang';
+
+/** @typedef {'ru' | 'en'} Lang */
+/** @typedef {Record<string, [string, string]>} Catalogue */
+
+/** @type {Lang} */
+const current = /** @type {Lang} */ (localStorage.getItem(LANG_KEY) ||
+  ((navigator.language || '').slice(0, 2) === 'en' ? 'en' : 'ru'));
+
+/** @type {Catalogue} */
+const COMMON = {
+  email: ['E-mail', 'E-mail'],
+  password: ['Пароль', 'Password'],
+  login: ['Войти', 'Log in'],
+  logout: ['Выйти', 'Log out'],
+  wrong: ['Неверный e-mail или пароль', 'Wrong e-mail or password'],
+  language: ['English', 'Русский'],
+  save: ['Сохранить', 'Save'],
+  saved: ['Сохранено', 'Saved'],
+  cancel: ['Отмена', 'Cancel'],
+  delete: ['Удалить', 'Delete'],
+  add: ['Добавить', 'Add'],
+  edit: ['Изменить', 'Edit'],
+  workspace: ['Рабочее место', 'Workspace'],
+  admin: ['Администрирование', 'Administration'],
+  error: ['Ошибка', 'Error'],
+  forbidden: ['Нет доступа', 'Forbidden'],
+  blocked: ['Доступ с вашего адреса запрещён', 'Access from your address is not allowed'],
+  newPassword: ['Новый пароль', 'New password'],
+  repeatPassword: ['Новый пароль ещё раз', 'New password again'],
+  mustChange: ['Этот пароль одноразовый. Задайте свой пароль, чтобы войти.', 'This password is one-time. Set your own password to log in.'],
+  mismatch: ['Пароли не совпадают', 'The passwords differ'],
+  weakPassword: ['Пароль — от 8 до 200 символов и не такой, как прежний', 'A password has 8 to 200 characters and differs from the old one'],
+  deactivated: ['Учётная запись отключена', 'This account is deactivated'],
+  setPassword: ['Задать пароль и войти', 'Set the password and log in'],
+  totp: ['Код из приложения-аутентификатора (или код восстановления)', 'Code from the authenticator app (or a recovery code)'],
+  totpWrong: ['Неверный код', 'Wrong code']
+};
+
+/** @type {Catalogue} */
+let catalogue = {};
+
+/** The console's language. @returns {Lang} */
+export function lang() { return current; }
+
+/** Switches the language for the next page load. */
+export function toggleLang() { localStorage.setItem(LANG_KEY, current === 'ru' ? 'en' : 'ru'); }
+
+/**
+ * Registers the app's catalogue (key → [Russian, English]).
+ * @param {Catalogue} own
+ */
+export function texts(own) { catalogue = own; }
+
+/** Whether `key` has a text. @param {string} key */
+export function has(key) {
+  return Object.prototype.hasOwnProperty.call(catalogue, key) || Object.prototype.hasOwnProperty.call(COMMON, key);
+}
+
+/**
+ * The text of `key` in the console's language (the key itself when there is none).
+ * @param {string} key
+ * @returns {string}
+ */
+export function t(key) {
+  const i = current === 'en' ? 1 : 0;
+  const hit = Object.prototype.hasOwnProperty.call(catalogue, key) ? catalogue[key]
+    : Object.prototype.hasOwnProperty.call(COMMON, key) ? COMMON[key] : null;
+  return hit ? hit[i] : key;
+}
+
+/**
+ * `text` with `{name}` replaced by `vars.name` (unknown names stay).
+ * @param {string} text
+ * @param {Record<string, any>} vars
+ */
+export function fill(text, vars) {
+  return text.replace(/\{(\w+)\}/g, function (m, k) { return vars[k] == null ? m : String(vars[k]); });
+}

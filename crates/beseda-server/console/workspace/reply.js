@@ -1,0 +1,78 @@
+/* The reply box: typing, template picker and suggestions, sending, saving a personal template. */
+import { api, message } from '../lib/api.js';
+import { t } from '../lib/i18n.js';
+import { action, mineOpen } from './chat.js';
+import { loadTemplates } from './data.js';
+import { S, ui } from './state.js';
+import { clear, el } from '../../shared/dom.js';
+
+export function chatLang() { return (S.detail && S.detail.chat.language) || S.ws.defaultLang || 'ru'; }
+export function usable() { var l = chatLang(); return S.templates.filter(function (x) { return x.lang === l; }); }
+export function fillPicker() {
+  clear(ui.picker).appendChild(el('option', { value: '', text: t('templates') + '…' }));
+  var groups = {};
+  usable().forEach(function (x) {
+    var key = x.section || t('templates');
+    if (!groups[key]) { groups[key] = el('optgroup', { label: key }); ui.picker.appendChild(groups[key]); }
+    groups[key].appendChild(el('option', { value: String(x.id), text: (x.title || x.text).slice(0, 60) }));
+  });
+}
+export function useTemplate(tpl) {
+  ui.text.value = tpl.text;
+  hideSuggestions();
+  ui.text.focus();
+}
+var active = -1, shown = [];
+export function onInput() {
+  var q = ui.text.value.trim().toLowerCase();
+  shown = q.length < 2 ? [] : usable().filter(function (x) {
+    return (x.title && x.title.toLowerCase().indexOf(q) >= 0) || x.text.toLowerCase().indexOf(q) >= 0;
+  }).slice(0, 6);
+  active = shown.length ? 0 : -1;
+  renderSuggestions();
+  var now = Date.now();
+  if (mineOpen() && now - S.typingSent > 2500) {
+    S.typingSent = now;
+    api('POST', '/api/operator/v1/chats/' + S.open + '/typing', { typing: true });
+  }
+}
+export function renderSuggestions() {
+  clear(ui.suggest);
+  ui.suggest.hidden = !shown.length;
+  shown.forEach(function (x, i) {
+    ui.suggest.appendChild(el('button', { type: 'button', class: i === active ? 'is-active' : '', 'data-test': 'suggestion',
+      onmousedown: function (ev) { ev.preventDefault(); useTemplate(x); } }, [
+      el('b', { text: x.title ? x.title + ' — ' : '' }), x.text.slice(0, 120)
+    ]));
+  });
+}
+export function hideSuggestions() { shown = []; active = -1; renderSuggestions(); }
+export function onKey(ev) {
+  if (shown.length && (ev.key === 'ArrowDown' || ev.key === 'ArrowUp')) {
+    ev.preventDefault();
+    active = (active + (ev.key === 'ArrowDown' ? 1 : shown.length - 1)) % shown.length;
+    renderSuggestions();
+  } else if (shown.length && ev.key === 'Tab') {
+    ev.preventDefault(); useTemplate(shown[active]);
+  } else if (ev.key === 'Escape') {
+    hideSuggestions();
+  } else if (ev.key === 'Enter' && !ev.shiftKey) {
+    ev.preventDefault(); sendReply();
+  }
+}
+export function sendReply() {
+  var text = ui.text.value.trim();
+  if (!text || !S.open) return;
+  var id = 'w' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+  ui.text.value = ''; hideSuggestions(); S.typingSent = 0;
+  action('messages', { clientSideId: id, text: text }).then(function (res) { if (res.status !== 200) ui.text.value = text; });
+}
+export function saveTemplate() {
+  var text = ui.text.value.trim();
+  if (!text) return;
+  api('PUT', '/api/operator/v1/templates', { lang: chatLang(), title: text.slice(0, 40), text: text }).then(function (res) {
+    if (res.status !== 200) { ui.note.className = 'c-error'; ui.note.textContent = message(res); return; }
+    ui.note.className = 'c-ok'; ui.note.textContent = t('templateSaved');
+    loadTemplates().then(fillPicker);
+  });
+}

@@ -1,0 +1,37 @@
+/* The visitor panel beside the chat. */
+import { lang, t } from '../lib/i18n.js';
+import { S, ui } from './state.js';
+import { clear, el } from '../../shared/dom.js';
+
+export function renderSide() {
+  var d = S.detail, c = d.chat, v = d.visitor || {}, fields = v.fields || {};
+  var rows = [[t('visitor'), c.visitorName]];
+  Object.keys(fields).forEach(function (k) { if (k !== 'name') rows.push([k, String(fields[k])]); });
+  rows.push([t('location'), c.location]);
+  if (c.departmentKey) rows.push([t('department'), departmentName(c.departmentKey)]);
+  if (c.language) rows.push([t('languageLabel'), c.language]);
+  rows.push([t('categoryLabel'), c.category ? c.category + (c.subcategory ? ' / ' + c.subcategory : '') : t('none')]);
+  var rating = (d.ratings || []).map(function (r) { return t('ratingOf').replace('{n}', String(r.rating + 3)); }).join(', ');
+  rows.push([t('rating'), rating || t('noRating')]);
+  var dl = el('dl');
+  rows.forEach(function (r) { dl.appendChild(el('dt', { text: r[0] })); dl.appendChild(el('dd', { text: r[1] })); });
+  if (d.visitorPage) {
+    dl.appendChild(el('dt', { text: d.visitorOnPriorityPage ? t('page') + ' · ' + t('priority') : t('page') }));
+    dl.appendChild(el('dd', {}, [safeLink(d.visitorPage, d.visitorPage, 'page')]));
+  }
+  if (d.crmLink) {
+    dl.appendChild(el('dt', { text: t('crm') }));
+    dl.appendChild(el('dd', {}, [safeLink(d.crmLink, d.crmLink, 'crm')]));
+  }
+  ui.side.className = 'w-side' + (d.visitorOnPriorityPage ? ' is-priority' : '');
+  clear(ui.side).appendChild(dl);
+}
+export function safeLink(href, text, test) {
+  var ok = /^https?:\/\//i.test(href);
+  return ok ? el('a', { href: href, target: '_blank', rel: 'noopener noreferrer', 'data-test': test, text: text })
+    : el('span', { 'data-test': test, text: text });
+}
+export function departmentName(key) {
+  var d = S.directory.departments.filter(function (x) { return x.key === key; })[0];
+  return d ? ((d.localeNames || {})[lang()] || d.name) : key;
+}
