@@ -1,9 +1,8 @@
 -- Visitors on the site and blocked visitors. A visit session is present while its pages are
 -- seen (a socket or long-poll keeps them alive); `present` records what operators were told,
--- so an arrival and a departure are each announced once. `client_address` is the address the
--- session was last opened from (for blocks by address).
+-- so an arrival and a departure are each announced once. A block applies to a visitor id and,
+-- optionally, to an address (`visit_sessions.client_address`, 0026).
 
-ALTER TABLE visit_sessions ADD COLUMN client_address TEXT;
 ALTER TABLE visit_sessions ADD COLUMN present BOOLEAN NOT NULL DEFAULT FALSE;
 CREATE INDEX visit_sessions_present ON visit_sessions(present, last_seen_at);
 

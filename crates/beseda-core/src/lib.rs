@@ -17,6 +17,7 @@ pub mod settings;
 pub mod state;
 pub mod texts;
 pub mod time;
+pub mod user_agent;
 pub mod visibility;
 pub mod wire;
 

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod bot;
 pub mod bus;
 pub mod channel;
+pub mod chat_history;
 pub mod connections;
 pub mod console;
 pub mod crm;

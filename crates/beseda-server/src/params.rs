@@ -61,6 +61,7 @@ const MAX_CHARS: &[(&str, usize)] = &[
     ("title", 1000),
     ("page-url", 2048),
     ("url", 2048),
+    ("referrer", 2048),
     ("location", 256),
     ("department-key", 256),
     ("kind", 64),

@@ -10,7 +10,7 @@ use axum::Router;
 
 /// The operator API: documentation and handler of each route.
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
-    use operator::{chats, events, files, notes, profile, session, templates, two_factor, visitors};
+    use operator::{chats, events, files, history, notes, profile, session, templates, two_factor, visitors};
     vec![
         (ApiDoc::new("GET", "/api/admin/v1/settings", "Organisation settings (admin)"), get(admin::get_settings)),
         (
@@ -294,8 +294,21 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             get(chats::list),
         ),
         (
-            ApiDoc::new("GET", "/api/operator/v1/chats/{id}", "One chat with its messages and visitor").path_id(),
+            ApiDoc::new(
+                "GET",
+                "/api/operator/v1/chats/{id}",
+                "One chat with its messages, visitor and visitor context (browser, address, pages, other chats)",
+            )
+            .path_id(),
             get(chats::get),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/operator/v1/history",
+                "History of the chats you may see: ?from=&to=&operator=&department=&category=&q=&offset=&limit=",
+            ),
+            get(history::search),
         ),
         (
             ApiDoc::new("POST", "/api/operator/v1/chats/{id}/take", "Take a waiting chat (exactly one operator wins)")

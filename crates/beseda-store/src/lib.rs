@@ -161,8 +161,12 @@ pub trait Store: Send + Sync + 'static {
     async fn visitor_close(&self, v: &VisitorCtx) -> Result<Changes>;
     async fn request_chat_history(&self, v: &VisitorCtx, email: &str) -> Result<()>;
     async fn set_session_field(&self, v: &VisitorCtx, field: SessionField, value: &str) -> Result<()>;
-    /// The visitor moved to another page: a waiting or open chat gains or loses priority.
-    async fn visit_page(&self, v: &VisitorCtx, url: &str) -> Result<Changes>;
+    /// The visitor moved to another page (recorded among the visit's pages): a waiting or open
+    /// chat gains or loses priority.
+    async fn visit_page(&self, v: &VisitorCtx, page: &PageVisit) -> Result<Changes>;
+    /// The visitor's latest visit, its pages, number of visits, pre-chat fields and chats other
+    /// than `except` (at most `limit`, newest first): the operator's visitor context.
+    async fn visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext>;
     async fn history(&self, visitor: &VisitorId, query: HistoryQuery) -> Result<HistoryPage>;
     async fn search_messages(&self, visitor: &VisitorId, text: &str, limit: i64) -> Result<Vec<Message>>;
     async fn outbox(&self, kind: &str, subject: &str) -> Result<Vec<OutboxRecord>>;

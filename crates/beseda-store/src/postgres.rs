@@ -92,4 +92,5 @@ include!("sql/accounts.rs");
 include!("sql/observe.rs");
 include!("sql/visibility.rs");
 include!("sql/audit.rs");
+include!("sql/context.rs");
 include!("sql/visitors.rs");

@@ -115,6 +115,7 @@ include!("sql/accounts.rs");
 include!("sql/observe.rs");
 include!("sql/visibility.rs");
 include!("sql/audit.rs");
+include!("sql/context.rs");
 include!("sql/visitors.rs");
 
 #[cfg(test)]

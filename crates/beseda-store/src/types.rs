@@ -81,12 +81,16 @@ pub struct InitVisit {
     pub prechat_fields: Option<Value>,
     /// The page the visitor is on (Beseda extension), for priority pages.
     pub page_url: Option<String>,
+    /// The client's `User-Agent` header, the address the server determined (behind trusted
+    /// proxies, the one they name) and the page the visitor came from (Beseda extension
+    /// `referrer`): shown to operators as the visitor's context.
+    pub user_agent: Option<String>,
+    pub client_address: Option<String>,
+    pub referrer: Option<String>,
     /// Visit sessions idle longer than this (µs) are not resumed.
     pub session_ttl_micros: i64,
     /// Verified fields the site vouches for: the visitor is the one with this provided id.
     pub provided: Option<beseda_core::provided_visitor::ProvidedVisitor>,
-    /// The client's address (blocks by address; shown to operators).
-    pub client_address: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -197,6 +201,59 @@ pub struct RateOperator {
     pub operator_id: Option<OperatorId>,
     pub rate: i64,
     pub note: Option<String>,
+}
+
+/// A page the widget reported (`page_visit`): the visitor is on `url` from now on.
+#[derive(Clone, Debug, Default)]
+pub struct PageVisit {
+    pub url: String,
+    pub title: Option<String>,
+    /// Where the visitor came from; kept as the visit's referrer when it has none yet.
+    pub referrer: Option<String>,
+}
+
+/// A page of a visit, with when the visitor came to it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct VisitedPage {
+    pub url: String,
+    pub title: Option<String>,
+    pub at: i64,
+}
+
+/// A visit session as the operator's visitor context shows it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VisitInfo {
+    pub platform: Option<String>,
+    pub user_agent: Option<String>,
+    pub client_address: Option<String>,
+    pub referrer: Option<String>,
+    pub page_url: Option<String>,
+    pub started_at: i64,
+    pub last_seen_at: i64,
+}
+
+/// Another chat of the same visitor.
+#[derive(Clone, Debug)]
+pub struct PreviousChat {
+    pub chat: Chat,
+    /// The holder is a bot's operator account (for the visibility rule).
+    pub holder_is_bot: bool,
+    pub operator_name: Option<String>,
+    /// The visitor's first message.
+    pub first_message: Option<String>,
+    pub messages: i64,
+}
+
+/// What the store knows of a visitor's visits (the operator's visitor context): the latest
+/// visit session with its pages, how many visits there were, the pre-chat fields and the
+/// visitor's other chats, newest first.
+#[derive(Clone, Debug, Default)]
+pub struct VisitorContext {
+    pub visit: Option<VisitInfo>,
+    pub pages: Vec<VisitedPage>,
+    pub visits: i64,
+    pub prechat_fields: Option<Value>,
+    pub previous_chats: Vec<PreviousChat>,
 }
 
 /// Small per-session values a visitor sets.

@@ -107,6 +107,7 @@ fn routes(chat: i64, operator: i64) -> Vec<(&'static str, String, Access, Option
         ("PUT", "/api/operator/v1/status".into(), Anyone, Some(json!({"status": "online"}))),
         ("GET", "/api/operator/v1/chats?list=waiting".into(), Anyone, None),
         ("GET", c("/api/operator/v1/chats/{id}"), Anyone, None),
+        ("GET", "/api/operator/v1/history?q=x".into(), Anyone, None),
         ("GET", "/api/operator/v1/events?cursor=0".into(), Anyone, None),
     ]
 }

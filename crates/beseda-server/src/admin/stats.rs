@@ -103,7 +103,7 @@ const CSV_COLUMNS: [&str; 11] = [
 
 /// The period `[start, end)` of days `from`..=`to` (`YYYY-MM-DD` in zone `tz`; by default the
 /// last seven days), with the last day as given.
-pub(super) fn period(
+pub(crate) fn period(
     state: &AppState,
     tz: &str,
     from: Option<String>,

@@ -74,6 +74,7 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
     let name = Some(detail.visitor.display_name())
         .filter(|n| !n.is_empty())
         .unwrap_or_else(|| beseda_core::texts::visitor_default_name(&settings.default_lang).to_owned());
+    let context = super::context::build(&state, &who.operator, &settings, &detail, &name).await?;
     Ok(Json(json!({
         "chat": operator_wire::chat(&detail.chat, &name, detail.messages.last()),
         "visitor": wire::visitor(&detail.visitor),
@@ -84,6 +85,7 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
         "crmLink": detail.visitor.provided_id.as_deref().and_then(|id| settings.crm_link(id)),
         "visitorPage": detail.page_url,
         "visitorOnPriorityPage": detail.page_url.as_deref().is_some_and(|u| settings.is_priority_page(u)),
+        "visitorContext": context,
     })))
 }
 

@@ -2,8 +2,10 @@
 //! operator event stream.
 
 pub mod chats;
+pub mod context;
 pub mod events;
 pub mod files;
+pub mod history;
 pub mod notes;
 pub mod profile;
 pub mod session;

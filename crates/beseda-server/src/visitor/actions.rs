@@ -15,7 +15,7 @@ use beseda_core::rules;
 use beseda_core::state::ChatState;
 use beseda_core::DomainError;
 use beseda_store::{
-    Changes, PageAuth, RateOperator, SessionField, StartChat, StoreError, VisitorMessage, VisitorMessageKind,
+    Changes, PageAuth, PageVisit, RateOperator, SessionField, StartChat, StoreError, VisitorMessage, VisitorMessageKind,
 };
 use serde_json::{json, Value};
 
@@ -236,6 +236,9 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
         "chat.set_prechat_fields" => {
             let fields = json_field(p, "prechat-key-independent-fields")?
                 .ok_or_else(|| missing("prechat-key-independent-fields"))?;
+            if !fields.is_object() {
+                return Err(wrong("prechat-key-independent-fields"));
+            }
             store.set_session_field(&v, SessionField::PrechatFields, &fields.to_string()).await?;
             Ok(Changes::default())
         }
@@ -245,7 +248,9 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             if url.len() > 2048 {
                 return Err(wrong("url"));
             }
-            store.visit_page(&v, url).await
+            let text = |k: &str| p.get(k).filter(|t| !t.is_empty()).map(str::to_owned);
+            let visit = PageVisit { url: url.to_owned(), title: text("title"), referrer: text("referrer") };
+            store.visit_page(&v, &visit).await
         }
         // Progress reports are accepted and ignored (visitor-api.md §12.1).
         "file_upload_progress" => Ok(Changes::default()),

@@ -14,10 +14,16 @@ use serde_json::{json, Value};
 /// Most items returned at once; a client further behind asks again at once.
 pub const MAX_ITEMS: i64 = 1000;
 
-pub async fn delta(State(state): State<AppState>, _slot: Slot, ip: ClientIp, p: Params) -> ApiResult<Json<Value>> {
+pub async fn delta(
+    State(state): State<AppState>,
+    _slot: Slot,
+    ip: ClientIp,
+    headers: axum::http::HeaderMap,
+    p: Params,
+) -> ApiResult<Json<Value>> {
     if p.get("event") == Some("init") {
         state.visitor_limits.check(ip.0, crate::throttle::visitor::VisitorAct::Init)?;
-        return init::init(&state, &p, ip.0).await;
+        return init::init(&state, &p, &init::Client::of(ip.0, &headers)).await;
     }
     let page = page::from_params(&state, &p).await?;
     let _held = state.metrics.hold(crate::metrics::Held::LongPoll);

@@ -13,7 +13,28 @@ use beseda_core::provided_visitor::{self, HashAlgorithm, ProvidedError, Provided
 use beseda_store::InitVisit;
 use serde_json::Value;
 
-pub async fn init(state: &AppState, p: &Params, ip: std::net::IpAddr) -> ApiResult<Json<Value>> {
+/// Who the visitor's client is, as the request shows it (for the operator's visitor context).
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    pub ip: Option<std::net::IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+/// Longest `User-Agent` kept.
+const MAX_USER_AGENT: usize = 512;
+
+impl Client {
+    pub fn of(ip: std::net::IpAddr, headers: &axum::http::HeaderMap) -> Self {
+        let user_agent = headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(MAX_USER_AGENT).collect::<String>())
+            .filter(|ua| !ua.is_empty());
+        Self { ip: Some(ip), user_agent }
+    }
+}
+
+pub async fn init(state: &AppState, p: &Params, client: &Client) -> ApiResult<Json<Value>> {
     let location = p.required("location")?.to_owned();
     let visitor_id = p.json("visitor")?.and_then(|v| v.get("id").and_then(Value::as_str).and_then(VisitorId::parse));
     let req = InitVisit {
@@ -26,11 +47,13 @@ pub async fn init(state: &AppState, p: &Params, ip: std::net::IpAddr) -> ApiResu
         app_version: p.get("app-version").map(str::to_owned),
         push_token: p.get("push-token").map(str::to_owned),
         push_service: p.get("push-service").map(str::to_owned),
-        prechat_fields: p.json("prechat-key-independent-fields")?,
+        prechat_fields: prechat_fields(p)?,
         page_url: p.get("page-url").filter(|u| !u.is_empty() && u.len() <= 2048).map(str::to_owned),
+        user_agent: client.user_agent.clone(),
+        client_address: client.ip.map(|ip| ip.to_canonical().to_string()),
+        referrer: p.get("referrer").filter(|u| !u.is_empty()).map(str::to_owned),
         session_ttl_micros: state.config.session_ttl.as_micros() as i64,
         provided: provided(state, p).await?,
-        client_address: Some(ip.to_string()),
     };
     let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;
     state.publish(&outcome.changes);
@@ -71,8 +94,17 @@ async fn provided(state: &AppState, p: &Params) -> ApiResult<Option<ProvidedVisi
 pub async fn handler(
     axum::extract::State(state): axum::extract::State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     p: Params,
 ) -> ApiResult<Json<Value>> {
     state.visitor_limits.check(ip, VisitorAct::Init)?;
-    init(&state, &p, ip).await
+    init(&state, &p, &Client::of(ip, &headers)).await
+}
+
+/// `prechat-key-independent-fields`: a JSON object (its values are shown to operators as text).
+pub fn prechat_fields(p: &Params) -> ApiResult<Option<Value>> {
+    match p.json("prechat-key-independent-fields")? {
+        Some(v) if !v.is_object() => Err(ApiError::wrong_argument("prechat-key-independent-fields")),
+        v => Ok(v),
+    }
 }

@@ -641,8 +641,8 @@ async fn create_visit_session(
     let state = if has_chat { VisitSessionState::Chat } else { VisitSessionState::Idle };
     sqlx::query(
         "INSERT INTO visit_sessions (id, visitor_id, location, state, revision, device_id, platform, title, \
-         app_version, push_token, push_service, created_at, last_seen_at, page_url) \
-         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+         app_version, push_token, push_service, created_at, last_seen_at, page_url, user_agent, client_address, referrer) \
+         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(id.as_str())
     .bind(visitor_id.as_str())
@@ -657,6 +657,9 @@ async fn create_visit_session(
     .bind(now)
     .bind(now)
     .bind(&req.page_url)
+    .bind(&req.user_agent)
+    .bind(&req.client_address)
+    .bind(&req.referrer)
     .execute(&mut *conn)
     .await?;
     // Revision 1: the session exists. Clients never see revision 0.
@@ -1502,7 +1505,8 @@ impl Store for SqlStore {
                 sqlx::query(
                     "UPDATE visit_sessions SET last_seen_at = $1, location = $2, title = COALESCE($3, title), \
                      push_token = COALESCE($4, push_token), push_service = COALESCE($5, push_service), \
-                     page_url = COALESCE($6, page_url) WHERE id = $7",
+                     page_url = COALESCE($6, page_url), user_agent = COALESCE($7, user_agent), \
+                     client_address = COALESCE($8, client_address), referrer = COALESCE(referrer, $9) WHERE id = $10",
                 )
                 .bind(now)
                 .bind(&req.location)
@@ -1510,6 +1514,9 @@ impl Store for SqlStore {
                 .bind(&req.push_token)
                 .bind(&req.push_service)
                 .bind(&req.page_url)
+                .bind(&req.user_agent)
+                .bind(&req.client_address)
+                .bind(&req.referrer)
                 .bind(&id)
                 .execute(&mut *tx)
                 .await?;
@@ -1517,9 +1524,12 @@ impl Store for SqlStore {
             }
             None => create_visit_session(&mut tx, &visitor_id, req, now).await?,
         };
+        if let Some(url) = &req.page_url {
+            record_page(&mut tx, session_id.as_str(), url, req.title.as_deref(), now).await?;
+        }
         // On the site (again): operators hear of an arrival.
         changes.operator_seq =
-            mark_present(&mut tx, &visitor_id, &session_id, req.client_address.as_deref(), now).await?;
+            mark_present(&mut tx, &visitor_id, &session_id, now).await?;
         let page = PageAuth {
             page_id: PageId::random(),
             auth_token: hex_id(),
@@ -2127,21 +2137,29 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn visit_page(&self, v: &VisitorCtx, url: &str) -> Result<Changes> {
+    async fn visit_page(&self, v: &VisitorCtx, page: &PageVisit) -> Result<Changes> {
         let v2 = v.clone();
-        let url = url.to_owned();
+        let page = page.clone();
         self.visitor_change(v, move |conn, emit, settings| {
             Box::pin(async move {
                 // The chat first, as every other change locks it, then the session.
                 let chat = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?;
-                let changed = sqlx::query("UPDATE visit_sessions SET page_url = $1 WHERE id = $2 AND (page_url IS NULL OR page_url <> $1)")
-                    .bind(&url)
+                let url = page.url;
+                let before: Option<String> = sqlx::query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
                     .bind(v2.visit_session_id.as_str())
-                    .execute(&mut *conn)
-                    .await?
-                    .rows_affected()
-                    > 0;
-                if changed {
+                    .fetch_one(&mut *conn)
+                    .await?;
+                sqlx::query(
+                    "UPDATE visit_sessions SET page_url = $1, referrer = COALESCE(referrer, $2) WHERE id = $3",
+                )
+                .bind(&url)
+                .bind(&page.referrer)
+                .bind(v2.visit_session_id.as_str())
+                .execute(&mut *conn)
+                .await?;
+                record_page(conn, v2.visit_session_id.as_str(), &url, page.title.as_deref(), emit.now).await?;
+                // Operators' visitors list follows the visitor from page to page.
+                if before.as_deref() != Some(url.as_str()) {
                     if let Some(event) =
                         site_visitor_event(conn, "visitor_updated", &v2.visitor_id, &v2.visit_session_id, emit.now).await?
                     {
@@ -2409,6 +2427,10 @@ impl Store for SqlStore {
             out.push(ChatSummary { visitor_name: name.to_owned(), last_message: last.remove(&chat.id.0), chat });
         }
         Ok(out)
+    }
+
+    async fn visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext> {
+        self.read_visitor_context(visitor, except, limit).await
     }
 
     async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>> {

@@ -137,31 +137,16 @@ async fn site_visitor_event(
     Ok(Some(event))
 }
 
-/// The session is on the site now: its address recorded and, when it was not present before,
-/// `visitor_new` for operators (`notify`: the new-visitor notification setting at that time).
-async fn mark_present(
-    conn: &mut Conn,
-    visitor: &VisitorId,
-    session: &VisitSessionId,
-    address: Option<&str>,
-    now: i64,
-) -> Result<Option<i64>> {
-    let arrived = sqlx::query(
-        "UPDATE visit_sessions SET present = TRUE, client_address = COALESCE($1, client_address) \
-         WHERE id = $2 AND present = FALSE",
-    )
-    .bind(address)
-    .bind(session.as_str())
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
+/// The session is on the site now: when it was not present before, `visitor_new` for operators
+/// (`notify`: the new-visitor notification setting at that time).
+async fn mark_present(conn: &mut Conn, visitor: &VisitorId, session: &VisitSessionId, now: i64) -> Result<Option<i64>> {
+    let arrived = sqlx::query("UPDATE visit_sessions SET present = TRUE WHERE id = $1 AND present = FALSE")
+        .bind(session.as_str())
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
         > 0;
     if !arrived {
-        sqlx::query("UPDATE visit_sessions SET client_address = COALESCE($1, client_address) WHERE id = $2")
-            .bind(address)
-            .bind(session.as_str())
-            .execute(&mut *conn)
-            .await?;
         return Ok(None);
     }
     let Some(mut event) = site_visitor_event(conn, "visitor_new", visitor, session, now).await? else {

@@ -1,0 +1,157 @@
+//! History search, one query for the admin panel (`GET /api/admin/v1/history`, supervisors and
+//! administrators, every chat) and the workspace (`GET /api/operator/v1/history`, the chats the
+//! operator may see by `beseda_core::visibility`): chats started in a period, filtered by
+//! operator, department, category (or subcategory) and text (a case-insensitive substring of
+//! any message the visitor could see), newest first, a page at a time.
+
+use crate::admin::stats::period;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use beseda_core::ids::ChatId;
+use beseda_core::model::Visitor;
+use beseda_core::state::MessageKind;
+use beseda_core::time::iso_millis;
+use beseda_store::ChatDetail;
+use serde::{Deserialize, Serialize};
+
+/// Most rows of one page.
+pub const MAX_LIMIT: usize = 500;
+/// Longest search text, in characters.
+const MAX_TEXT: usize = 200;
+
+/// The filters and the page, as both endpoints take them.
+#[derive(Deserialize, Debug, Default)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryQuery {
+    /// First day (`YYYY-MM-DD`, the organisation's time zone); a week before `to` by default.
+    pub from: Option<String>,
+    /// Last day, today by default.
+    pub to: Option<String>,
+    pub operator: Option<i64>,
+    pub department: Option<String>,
+    pub category: Option<String>,
+    pub q: Option<String>,
+    /// `json` or `csv` (the admin panel's download).
+    pub format: Option<String>,
+    pub offset: Option<usize>,
+    pub limit: Option<usize>,
+}
+
+/// One chat of the result.
+#[derive(Serialize, Debug, Clone)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRow {
+    pub id: i64,
+    pub created_at: String,
+    pub state: &'static str,
+    pub outcome: Option<String>,
+    pub operator: Option<String>,
+    pub department: Option<String>,
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
+    pub visitor: String,
+    pub first_question: Option<String>,
+    pub messages: usize,
+}
+
+/// A page of the result: `truncated` when more chats match after it (at `next_offset`).
+#[derive(Serialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    pub chats: Vec<HistoryRow>,
+    pub truncated: bool,
+    pub offset: usize,
+    pub next_offset: Option<usize>,
+}
+
+/// What history shows as the visitor: the given name, else an e-mail or phone they left, else
+/// the default visitor name.
+pub fn visitor_label(v: &Visitor, lang: &str) -> String {
+    ["name", "email", "phone"]
+        .iter()
+        .filter_map(|k| v.fields.get(*k))
+        .map(|s| s.trim())
+        .find(|s| !s.is_empty())
+        .map_or_else(|| beseda_core::texts::visitor_default_name(lang).to_owned(), str::to_owned)
+}
+
+/// Messages history searches and counts: everything the visitor could see.
+fn visible(kind: MessageKind) -> bool {
+    kind != MessageKind::ForOperator
+}
+
+/// Runs the query: chats of the period and filters that `may_see` lets through, newest first,
+/// the page `offset`/`limit` (`default_limit` when the query names none).
+pub async fn search(
+    state: &AppState,
+    q: &HistoryQuery,
+    default_limit: usize,
+    may_see: impl Fn(&ChatDetail) -> bool,
+) -> ApiResult<HistoryPage> {
+    let s = state.store.settings().await.map_err(ApiError::operator)?;
+    let (start, end, _) = period(state, &s.time_zone, q.from.clone(), q.to.clone())?;
+    let limit = q.limit.unwrap_or(default_limit);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::wrong_argument("limit"));
+    }
+    let offset = q.offset.unwrap_or(0);
+    let needle = q.q.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_lowercase);
+    if needle.as_ref().is_some_and(|n| n.chars().count() > MAX_TEXT) {
+        return Err(ApiError::wrong_argument("q"));
+    }
+    let category = q.category.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let operators = state.store.operators().await.map_err(ApiError::operator)?;
+    let departments = state.store.departments().await.map_err(ApiError::operator)?;
+    let mut facts = state.store.chat_facts(start, end).await.map_err(ApiError::operator)?;
+    facts.retain(|f| {
+        q.operator.is_none_or(|o| f.operator_id == Some(o))
+            && q.department.as_deref().is_none_or(|d| f.department_key.as_deref() == Some(d))
+    });
+    facts.sort_by_key(|f| std::cmp::Reverse(f.id));
+    let mut matched = 0usize;
+    let mut rows = Vec::new();
+    let mut truncated = false;
+    for f in facts {
+        let Some(d) = state.store.chat(ChatId(f.id)).await.map_err(ApiError::operator)? else { continue };
+        if category.is_some_and(|c| d.chat.category.as_deref() != Some(c) && d.chat.subcategory.as_deref() != Some(c)) {
+            continue;
+        }
+        if let Some(n) = &needle {
+            if !d.messages.iter().any(|m| visible(m.kind) && m.text.to_lowercase().contains(n)) {
+                continue;
+            }
+        }
+        if !may_see(&d) {
+            continue;
+        }
+        matched += 1;
+        if matched <= offset {
+            continue;
+        }
+        if rows.len() == limit {
+            truncated = true;
+            break;
+        }
+        let operator = d.chat.operator_id.and_then(|id| operators.iter().find(|o| o.id == id)).map(|o| o.name.clone());
+        let department = d
+            .chat
+            .department_key
+            .as_ref()
+            .map(|k| departments.iter().find(|x| &x.key == k).map_or_else(|| k.clone(), |x| x.name.clone()));
+        rows.push(HistoryRow {
+            id: d.chat.id.0,
+            created_at: iso_millis(d.chat.created_at),
+            state: d.chat.state.as_str(),
+            outcome: f.outcome,
+            operator,
+            department,
+            category: d.chat.category.clone(),
+            subcategory: d.chat.subcategory.clone(),
+            visitor: visitor_label(&d.visitor, &s.default_lang),
+            first_question: d.messages.iter().find(|m| m.kind == MessageKind::Visitor).map(|m| m.text.clone()),
+            messages: d.messages.iter().filter(|m| visible(m.kind)).count(),
+        });
+    }
+    let next_offset = truncated.then_some(offset + rows.len());
+    Ok(HistoryPage { chats: rows, truncated, offset, next_offset })
+}

@@ -1,0 +1,120 @@
+// The operator's visitor context: pages of a visit as the widget reports them, and what the
+// context panel reads of a visitor. Included next to `common.rs`.
+
+/// Pages kept per visit session: the newest ones.
+const PAGES_PER_VISIT: i64 = 200;
+
+/// Records that the visitor of `session` came to `url` now; the same url as the last one (a
+/// reload, or the widget and its loader reporting one page) is not a new page.
+async fn record_page(conn: &mut Conn, session: &str, url: &str, title: Option<&str>, now: i64) -> Result<()> {
+    let last: Option<String> = sqlx::query_scalar(
+        "SELECT url FROM visit_pages WHERE visit_session_id = $1 ORDER BY visited_at DESC LIMIT 1",
+    )
+    .bind(session)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if last.as_deref() == Some(url) {
+        return Ok(());
+    }
+    sqlx::query("INSERT INTO visit_pages (visit_session_id, url, title, visited_at) VALUES ($1, $2, $3, $4)")
+        .bind(session)
+        .bind(url)
+        .bind(title.filter(|t| !t.is_empty()))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visit_pages WHERE visit_session_id = $1")
+        .bind(session)
+        .fetch_one(&mut *conn)
+        .await?;
+    if count > PAGES_PER_VISIT {
+        sqlx::query(
+            "DELETE FROM visit_pages WHERE visit_session_id = $1 AND visited_at < (SELECT MIN(visited_at) FROM \
+             (SELECT visited_at FROM visit_pages WHERE visit_session_id = $1 ORDER BY visited_at DESC LIMIT $2) newest)",
+        )
+        .bind(session)
+        .bind(PAGES_PER_VISIT)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+impl SqlStore {
+    async fn read_visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext> {
+        let mut conn = self.read().await?;
+        let session = sqlx::query(
+            "SELECT id, platform, user_agent, client_address, referrer, page_url, created_at, last_seen_at \
+             FROM visit_sessions WHERE visitor_id = $1 ORDER BY last_seen_at DESC, created_at DESC LIMIT 1",
+        )
+        .bind(visitor.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+        let mut context = VisitorContext::default();
+        if let Some(row) = session {
+            let id: String = row.try_get("id")?;
+            let rows = sqlx::query(
+                "SELECT url, title, visited_at FROM visit_pages WHERE visit_session_id = $1 \
+                 ORDER BY visited_at DESC LIMIT $2",
+            )
+            .bind(&id)
+            .bind(PAGES_PER_VISIT)
+            .fetch_all(&mut *conn)
+            .await?;
+            context.pages = rows
+                .iter()
+                .rev()
+                .map(|r| Ok(VisitedPage { url: r.try_get("url")?, title: r.try_get("title")?, at: r.try_get("visited_at")? }))
+                .collect::<Result<_>>()?;
+            context.visit = Some(VisitInfo {
+                platform: row.try_get("platform")?,
+                user_agent: row.try_get("user_agent")?,
+                client_address: row.try_get("client_address")?,
+                referrer: row.try_get("referrer")?,
+                page_url: row.try_get("page_url")?,
+                started_at: row.try_get("created_at")?,
+                last_seen_at: row.try_get("last_seen_at")?,
+            });
+        }
+        context.visits = sqlx::query_scalar("SELECT COUNT(*) FROM visit_sessions WHERE visitor_id = $1")
+            .bind(visitor.as_str())
+            .fetch_one(&mut *conn)
+            .await?;
+        let prechat: Option<String> = sqlx::query_scalar("SELECT prechat_fields FROM visitors WHERE id = $1")
+            .bind(visitor.as_str())
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
+        context.prechat_fields = prechat.and_then(|p| serde_json::from_str(&p).ok());
+        let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 AND id <> $2 ORDER BY id DESC LIMIT $3");
+        let rows = sqlx::query(&sql).bind(visitor.as_str()).bind(except.0).bind(limit).fetch_all(&mut *conn).await?;
+        for row in &rows {
+            let chat = chat_from(row)?;
+            let (operator_name, holder_is_bot) = match chat.operator_id {
+                Some(op) => {
+                    let name: Option<String> = sqlx::query_scalar("SELECT name FROM operators WHERE id = $1")
+                        .bind(op.0)
+                        .fetch_optional(&mut *conn)
+                        .await?;
+                    (name, is_bot(&mut conn, op).await?)
+                }
+                None => (None, false),
+            };
+            let first_message: Option<String> = sqlx::query_scalar(
+                "SELECT text FROM messages WHERE chat_id = $1 AND kind = 'visitor' AND deleted = FALSE \
+                 ORDER BY created_at LIMIT 1",
+            )
+            .bind(chat.id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let messages: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND kind <> 'for_operator' AND deleted = FALSE",
+            )
+            .bind(chat.id.0)
+            .fetch_one(&mut *conn)
+            .await?;
+            context.previous_chats.push(PreviousChat { chat, holder_is_bot, operator_name, first_message, messages });
+        }
+        Ok(context)
+    }
+}
