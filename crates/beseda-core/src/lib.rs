@@ -11,6 +11,7 @@ pub mod model;
 pub mod operator_wire;
 pub mod presence;
 pub mod provided_visitor;
+pub mod push;
 pub mod routing;
 pub mod rules;
 pub mod settings;

@@ -140,3 +140,58 @@ proptest! {
         prop_assert_eq!(parse_bool(&padded), Some(["1", "true", "on", "yes"].contains(&word.as_str())));
     }
 }
+
+/// User-agent-like text: the tokens the parser looks for, versions, separators and anything.
+fn user_agentish() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("Mozilla/5.0 (".to_owned()),
+        Just("Windows NT ".to_owned()),
+        Just("iPhone OS ".to_owned()),
+        Just("CPU OS ".to_owned()),
+        Just("Android ".to_owned()),
+        Just("Mac OS X ".to_owned()),
+        Just("Chrome/".to_owned()),
+        Just("Edg/".to_owned()),
+        Just("Version/".to_owned()),
+        Just("Safari/".to_owned()),
+        Just("Trident/".to_owned()),
+        Just("rv:".to_owned()),
+        Just("Mobile".to_owned()),
+        Just("bot".to_owned()),
+        "[0-9._]{0,8}",
+        Just("; ".to_owned()),
+        Just(") ".to_owned()),
+        any::<String>(),
+    ];
+    prop::collection::vec(piece, 0..16).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// Any header reads without a panic into known names only, versions of digits and dots
+    /// taken from the header itself, and a device only with something recognised.
+    #[test]
+    fn user_agents_read_into_known_names(ua in user_agentish()) {
+        use beseda_core::user_agent::parse;
+        let got = parse(&ua);
+        let browsers = ["Chrome", "Firefox", "Safari", "Edge", "Opera", "Yandex Browser", "Samsung Internet",
+            "Internet Explorer", "Chromium"];
+        let systems = ["Windows", "macOS", "iOS", "iPadOS", "Android", "Chrome OS", "Linux"];
+        prop_assert!(got.browser.as_deref().is_none_or(|b| browsers.contains(&b)));
+        prop_assert!(got.os.as_deref().is_none_or(|o| systems.contains(&o)));
+        prop_assert!(got.device.is_none_or(|d| ["desktop", "mobile", "tablet", "bot"].contains(&d)));
+        prop_assert!(got.browser.is_some() || got.browser_version.is_none());
+        let windows = got.os.as_deref() == Some("Windows");
+        if let (true, Some(v)) = (windows, &got.os_version) {
+            prop_assert!(["10/11", "8.1", "8", "7", "Vista", "XP"].contains(&v.as_str()), "{v}");
+        }
+        let numbered = if windows { vec![&got.browser_version] } else { vec![&got.browser_version, &got.os_version] };
+        for v in numbered.into_iter().flatten() {
+            prop_assert!(!v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'), "{v}");
+        }
+        if let Some(v) = &got.browser_version {
+            prop_assert!(ua.contains(v.as_str()));
+        }
+    }
+}

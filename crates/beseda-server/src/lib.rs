@@ -31,6 +31,7 @@ pub mod operator;
 pub mod origin;
 pub mod outbound;
 pub mod params;
+pub mod push;
 pub mod rate;
 pub mod routes;
 pub mod scheduler;
@@ -60,6 +61,7 @@ pub async fn serve(
     let webhooks = tokio::spawn(webhook::run(state.clone()));
     let mail = tokio::spawn(mail::run(state.clone()));
     let crm = tokio::spawn(crm::run(state.clone()));
+    let push = tokio::spawn(push::run(state.clone()));
     let closing = state.closing.clone();
     let shutdown = async move {
         shutdown.await;
@@ -73,5 +75,6 @@ pub async fn serve(
     webhooks.abort();
     mail.abort();
     crm.abort();
+    push.abort();
     result
 }

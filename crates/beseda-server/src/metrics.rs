@@ -98,9 +98,11 @@ pub enum Worker {
     Webhooks,
     Mail,
     Crm,
+    Push,
 }
 
-const WORKERS: [Worker; 5] = [Worker::Bots, Worker::Channels, Worker::Webhooks, Worker::Mail, Worker::Crm];
+const WORKERS: [Worker; 6] =
+    [Worker::Bots, Worker::Channels, Worker::Webhooks, Worker::Mail, Worker::Crm, Worker::Push];
 
 impl Worker {
     fn label(self) -> &'static str {
@@ -110,6 +112,7 @@ impl Worker {
             Worker::Webhooks => "webhooks",
             Worker::Mail => "mail",
             Worker::Crm => "crm",
+            Worker::Push => "push",
         }
     }
 
@@ -122,6 +125,7 @@ impl Worker {
             k if k.starts_with("event.") => Some(Worker::Webhooks),
             k if k.starts_with("mail.") => Some(Worker::Mail),
             k if k.starts_with("crm.") => Some(Worker::Crm),
+            "push" => Some(Worker::Push),
             _ => None,
         }
     }

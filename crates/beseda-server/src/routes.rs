@@ -10,7 +10,7 @@ use axum::Router;
 
 /// The operator API: documentation and handler of each route.
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
-    use operator::{chats, events, files, history, notes, profile, session, templates, two_factor, visitors};
+    use operator::{chats, events, files, history, notes, profile, push, session, templates, two_factor, visitors};
     vec![
         (ApiDoc::new("GET", "/api/admin/v1/settings", "Organisation settings (admin)"), get(admin::get_settings)),
         (
@@ -250,6 +250,32 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             )
             .body("TwoFactorDisable"),
             post(two_factor::disable),
+        ),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/push/key", "The server's VAPID public key for Web Push (base64url)"),
+            get(push::key),
+        ),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/push/subscription", "Your Web Push subscriptions (their endpoints)"),
+            get(push::list),
+        ),
+        (
+            ApiDoc::new(
+                "PUT",
+                "/api/operator/v1/push/subscription",
+                "Opt in to Web Push: the browser's PushSubscription (endpoint, keys.p256dh, keys.auth)",
+            )
+            .body("PushSubscription"),
+            put(push::put),
+        ),
+        (
+            ApiDoc::new(
+                "DELETE",
+                "/api/operator/v1/push/subscription",
+                "Opt out of Web Push: the subscription with this endpoint, or without one all of yours",
+            )
+            .body("PushUnsubscribe"),
+            delete(push::delete),
         ),
         (
             ApiDoc::new("PUT", "/api/operator/v1/status", "Set status: online, invisible or offline").body("Status"),

@@ -67,6 +67,16 @@ pub struct ServerConfig {
     pub metrics_token: Option<String>,
     /// Login throttling and per-address visitor limits.
     pub limits: crate::throttle::Limits,
+    /// Web Push: the contact in every VAPID token (`mailto:` or `https:` URL, RFC 8292 §2.1).
+    pub push_contact: String,
+    /// Web Push: `host[:port]`s of push endpoints that may be plain `http` and loopback or
+    /// private addresses (local stand-ins only).
+    pub push_insecure_hosts: Vec<String>,
+    /// Web Push: characters of the visitor's message shown in a notification (0: none).
+    pub push_preview_chars: usize,
+    /// Web Push: delays before the retries of a push the service could not take now (its
+    /// `Retry-After` wins when it gives one).
+    pub push_retry_delays: Vec<Duration>,
 }
 
 /// Addresses of the external services Beseda calls (deployment settings: a proxy, or a local
@@ -145,6 +155,10 @@ impl Default for ServerConfig {
             crm_retry_delays: [60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
             metrics_token: None,
             limits: crate::throttle::Limits::default(),
+            push_contact: "mailto:noreply@localhost".into(),
+            push_insecure_hosts: Vec::new(),
+            push_preview_chars: 0,
+            push_retry_delays: [10, 60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
         }
     }
 }
@@ -189,6 +203,10 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes the CRM calls.
     pub crm_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the Web Push deliveries.
+    pub push_wake: Arc<tokio::sync::Notify>,
+    /// The VAPID key pair, read (or made) once.
+    pub vapid: Arc<tokio::sync::OnceCell<Arc<crate::push::crypto::Vapid>>>,
     /// Outgoing HTTP (bot webhooks).
     pub http: reqwest::Client,
     /// Calls per second of each bot and custom channel.
@@ -229,6 +247,8 @@ impl AppState {
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             crm_wake: Arc::new(tokio::sync::Notify::new()),
+            push_wake: Arc::new(tokio::sync::Notify::new()),
+            vapid: Arc::default(),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
             integration_calls: Arc::new(crate::rate::RateLimiter::new(50)),
             stored_calls: Arc::new(crate::rate::RateLimiter::new(20)),
@@ -247,6 +267,7 @@ impl AppState {
         self.webhook_wake.notify_one();
         self.mail_wake.notify_one();
         self.crm_wake.notify_one();
+        self.push_wake.notify_one();
     }
 
     /// Now, by the store's clock.

@@ -43,14 +43,20 @@
     var session = store.get('session'), extra = JSON.parse(identText);
     if (session) p['visit-session-id'] = session;
     for (var k in extra) p[k] = extra[k];
+    // Pre-chat fields the page collected (window.beseda_prechat = {"Город": "Казань"}): operators see them.
+    var prechat = host.beseda_prechat;
+    if (prechat && typeof prechat === 'object') { try { p['prechat-key-independent-fields'] = JSON.stringify(prechat); } catch (e) {} }
     fetch(origin + '/l/v/m/init?' + q(p)).then(function (r) { return r.json(); }).then(function (r) {
       var f = r.fullUpdate;
       // A blocked visitor still gets the button: the chat window says why it cannot be used.
       if (r.error === 'visitor_banned') { then(null); return; }
       if (!f) return;
       store.set('session', f.visitSessionId);
-      fetch(origin + '/l/v/m/action', { method: 'POST', body: new URLSearchParams({ action: 'page_visit',
-        'page-id': f.pageId, 'auth-token': f.authToken, url: location.href }) });
+      // The page, and where the visitor came from when that was another site (operators see both).
+      var visit = { action: 'page_visit', 'page-id': f.pageId, 'auth-token': f.authToken, url: location.href,
+        title: document.title || '' };
+      try { if (document.referrer && new URL(document.referrer).origin !== location.origin) visit.referrer = document.referrer; } catch (e) {}
+      fetch(origin + '/l/v/m/action', { method: 'POST', body: new URLSearchParams(visit) });
       then(f, r.revision);
     }).catch(function () {});
   }

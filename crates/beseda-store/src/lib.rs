@@ -181,6 +181,8 @@ pub trait Store: Send + Sync + 'static {
     // --- operator work ---
     async fn operator_chats(&self, viewer: &Operator, list: ChatList) -> Result<Vec<ChatSummary>>;
     async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>>;
+    /// One chat as list rows show it (the `chat` of `GET /chats/{id}`).
+    async fn chat_summary(&self, id: ChatId) -> Result<Option<ChatSummary>>;
     /// Chats changed after the change stamp `since`, oldest change first, with their stamps
     /// (stored-data-api.md §5 `/chats`); at most `limit`.
     async fn chats_since(&self, since: i64, limit: i64) -> Result<Vec<(i64, ChatDetail)>>;
@@ -364,6 +366,27 @@ pub trait Store: Send + Sync + 'static {
     async fn lift_block(&self, id: i64, by: OperatorId) -> Result<Option<VisitorBlock>>;
     /// Whether a block applies now to the visitor or the address.
     async fn is_blocked(&self, visitor: Option<&VisitorId>, address: Option<&str>) -> Result<bool>;
+    // --- Web Push ---
+    /// The VAPID key pair: the stored one, or else `generated`, stored now (the first start;
+    /// when two nodes start at once, both get the one stored first).
+    async fn vapid_key(&self, generated: &VapidKey) -> Result<VapidKey>;
+    /// Stores a push subscription of `operator`, keyed by its endpoint (a known endpoint gets
+    /// the new keys and owner); beyond `keep` subscriptions of the operator the oldest go.
+    async fn save_push_subscription(
+        &self,
+        operator: OperatorId,
+        sub: &NewPushSubscription,
+        keep: i64,
+    ) -> Result<PushSubscription>;
+    /// Removes the operator's subscription with `endpoint`, or all of theirs; how many went.
+    /// Their pushes not yet delivered end with them.
+    async fn delete_push_subscriptions(&self, operator: OperatorId, endpoint: Option<&str>) -> Result<u64>;
+    /// The operator's subscriptions, oldest first.
+    async fn push_subscriptions(&self, operator: OperatorId) -> Result<Vec<PushSubscription>>;
+    async fn push_subscription(&self, id: i64) -> Result<Option<PushSubscription>>;
+    /// The push service no longer knows the subscription (404, 410): it goes, with its
+    /// pushes not yet delivered.
+    async fn drop_push_subscription(&self, id: i64) -> Result<()>;
 
     // --- maintenance ---
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64>;

@@ -114,9 +114,11 @@ include!("sql/templates.rs");
 include!("sql/accounts.rs");
 include!("sql/observe.rs");
 include!("sql/visibility.rs");
+include!("sql/lists.rs");
 include!("sql/audit.rs");
 include!("sql/context.rs");
 include!("sql/visitors.rs");
+include!("sql/push.rs");
 
 #[cfg(test)]
 mod group_commit_tests {

@@ -381,8 +381,10 @@ pub struct OutcomeCounts {
 #[derive(Clone, Debug)]
 pub struct ChatSummary {
     pub chat: Chat,
+    /// The given name, or the default «Посетитель» / «Visitor» of the organisation's language.
     pub visitor_name: String,
-    pub last_message: Option<Message>,
+    /// Name, number, preview, unread count and waiting time of the row.
+    pub row: beseda_core::operator_wire::RowFacts,
 }
 
 #[derive(Clone, Debug)]
@@ -750,4 +752,40 @@ pub struct NewBlock {
     /// `None`: permanent.
     pub expires_at: Option<i64>,
     pub created_by: OperatorId,
+}
+
+/// The server's VAPID key pair (RFC 8292): the P-256 private key as PKCS#8 DER, base64
+/// (standard, padded), and the public key as the uncompressed point, base64url without padding
+/// (as browsers take it for `applicationServerKey`). Its `Debug` never shows the private key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct VapidKey {
+    pub private_pkcs8: String,
+    pub public_key: String,
+}
+
+impl std::fmt::Debug for VapidKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VapidKey").field("private_pkcs8", &"<secret>").field("public_key", &self.public_key).finish()
+    }
+}
+
+/// A browser's push subscription (the Push API's `PushSubscription`), validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewPushSubscription {
+    pub endpoint: String,
+    /// The browser's P-256 key, uncompressed point, base64url.
+    pub p256dh: String,
+    /// The 16-byte auth secret, base64url.
+    pub auth: String,
+}
+
+/// A stored push subscription of an operator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushSubscription {
+    pub id: i64,
+    pub operator_id: OperatorId,
+    pub endpoint: String,
+    pub p256dh: String,
+    pub auth: String,
+    pub created_at: i64,
 }

@@ -45,6 +45,9 @@ pub struct Config {
     pub visitor_inits_per_minute: u32,
     pub visitor_chats_per_minute: u32,
     pub visitor_messages_per_minute: u32,
+    pub push_contact: Option<String>,
+    pub push_insecure_hosts: Vec<String>,
+    pub push_preview_chars: usize,
 }
 
 impl Default for Config {
@@ -87,6 +90,9 @@ impl Default for Config {
             visitor_inits_per_minute: 120,
             visitor_chats_per_minute: 30,
             visitor_messages_per_minute: 300,
+            push_contact: None,
+            push_insecure_hosts: Vec::new(),
+            push_preview_chars: 0,
         }
     }
 }
@@ -206,6 +212,17 @@ login_lockout_max_secs = 14400
 visitor_inits_per_minute = 120
 visitor_chats_per_minute = 30
 visitor_messages_per_minute = 300
+
+# Web Push to operators who opted in (docs/operations.md, "Web Push"). The contact push
+# services may write to about this server's pushes (a mailto: or https: URL; without it,
+# mailto: and mail_from).
+# push_contact = "mailto:ops@example.com"
+# Characters of the visitor's message shown in a notification, which may appear on a locked
+# screen; 0 shows none (only "new message" and the chat's number).
+push_preview_chars = 0
+# host[:port] of push endpoints that may be plain http and loopback or private addresses:
+# local stand-ins for tests only. Real push services are https.
+# push_insecure_hosts = ["127.0.0.1:9000"]
 "#;
 
 impl Config {
@@ -310,6 +327,14 @@ impl Config {
         if let Some(v) = var("BESEDA_METRICS_TOKEN") {
             self.metrics_token = Some(v);
         }
+        if let Some(v) = var("BESEDA_PUSH_CONTACT").filter(|v| !v.is_empty()) {
+            self.push_contact = Some(v);
+        }
+        if let Some(v) = var("BESEDA_PUSH_INSECURE_HOSTS") {
+            self.push_insecure_hosts =
+                v.split(',').map(str::trim).filter(|h| !h.is_empty()).map(String::from).collect();
+        }
+        number(&var, "BESEDA_PUSH_PREVIEW_CHARS", &mut self.push_preview_chars)?;
         self.apply_limits_env(var)
     }
 
@@ -342,6 +367,22 @@ impl Config {
         let is_host = |h: &str| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
         if let Some(bad) = self.allowed_hosts.iter().find(|h| !is_host(h)) {
             bail!("allowed_hosts (BESEDA_ALLOWED_HOSTS): {bad:?} is not a host[:port] such as chat.example.com");
+        }
+        if let Some(bad) = self.push_insecure_hosts.iter().find(|h| !is_host(h)) {
+            bail!(
+                "push_insecure_hosts (BESEDA_PUSH_INSECURE_HOSTS): {bad:?} is not a host[:port] such as 127.0.0.1:9000"
+            );
+        }
+        if let Some(c) = &self.push_contact {
+            if !(c.starts_with("mailto:") || c.starts_with("https://")) {
+                bail!("push_contact (BESEDA_PUSH_CONTACT) must be a mailto: or https: URL, not {c:?}");
+            }
+        }
+        if self.push_preview_chars > beseda_core::push::MAX_TEXT_CHARS {
+            bail!(
+                "push_preview_chars (BESEDA_PUSH_PREVIEW_CHARS) must be at most {}",
+                beseda_core::push::MAX_TEXT_CHARS
+            );
         }
         if self.header_timeout_secs == 0 {
             bail!("header_timeout_secs (BESEDA_HEADER_TIMEOUT_SECS) must be at least 1");

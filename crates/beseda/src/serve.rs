@@ -61,6 +61,9 @@ pub async fn serve(config: Config, demo: bool, config_file: Option<&std::path::P
         demo,
         metrics_token: config.metrics_token.clone(),
         limits: config.limits(),
+        push_contact: config.push_contact.clone().unwrap_or_else(|| format!("mailto:{}", config.mail_from)),
+        push_insecure_hosts: config.push_insecure_hosts.clone(),
+        push_preview_chars: config.push_preview_chars,
         ..ServerConfig::default()
     };
     // An unusable SMTP URL or sender stops the start rather than losing mail later.
@@ -77,6 +80,8 @@ pub async fn serve(config: Config, demo: bool, config_file: Option<&std::path::P
         None => Arc::new(LocalBus::default()),
     };
     let state = AppState::new(store, bus, server_config);
+    // Web Push: the VAPID key pair is made on the first start and kept in the database.
+    beseda_server::push::vapid(&state).await.map_err(anyhow::Error::msg)?;
     println!("beseda listening on http://{addr}{}", if demo { " (demo: open /demo)" } else { "" });
     tracing::info!(%addr, "listening");
     beseda_server::serve(listener, state, shutdown_signal()).await?;

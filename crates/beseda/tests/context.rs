@@ -86,6 +86,12 @@ async fn run(server: TestServer) {
     v.ok("page_visit", &[("url", "https://shop.example/drill"), ("title", "Дрель «Сила-500»")]).await;
     let (code, body) = v.action("chat.set_prechat_fields", &[("prechat-key-independent-fields", "[1, 2]")]).await;
     assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")), "{body}");
+    let long = format!("https://x.example/{}", "a".repeat(2048));
+    let (code, body) = v.action("page_visit", &[("url", "https://shop.example/"), ("referrer", &long)]).await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")), "{body}");
+    let (code, body) =
+        Visitor::init_raw(&server, "default", None, &[("prechat-key-independent-fields", "\"text\"".into())]).await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")), "{body}");
 
     // The first chat: Anna answers and closes it; the visitor closes it too.
     anna.set_status("online").await;

@@ -133,7 +133,7 @@ async fn metrics_after_traffic() {
     assert!(value(&m, "beseda_messages_committed_total", &[("author", "visitor")]) >= Some(1.0));
     assert!(value(&m, "beseda_group_commit_batch_size_count", &[]) >= Some(1.0), "writes went through group commit");
     assert!(value(&m, "beseda_group_commit_batch_size_bucket", &[("le", "1.0")]).is_some());
-    for kind in ["bots", "channels", "webhooks", "mail", "crm"] {
+    for kind in ["bots", "channels", "webhooks", "mail", "crm", "push"] {
         assert!(value(&m, "beseda_outbox_backlog", &[("kind", kind)]).is_some(), "backlog of {kind}");
         for outcome in ["delivered", "retried", "failed", "dead"] {
             let labels = [("kind", kind), ("outcome", outcome)];

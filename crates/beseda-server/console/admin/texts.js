@@ -410,5 +410,7 @@ export const TEXTS = {
   'blocks.until': ['До', 'Until'],
   'blocks.forever': ['навсегда', 'permanently'],
   'blocks.lifted': ['снята {at}', 'lifted {at}'],
-  'blocks.lift': ['Снять блокировку', 'Lift the block']
+  'blocks.lift': ['Снять блокировку', 'Lift the block'],
+  openImage: ['Открыть изображение «{name}» в новой вкладке', 'Open the image «{name}» in a new tab'],
+  noteLabel: ['Заметка для своих', 'Internal note']
 };

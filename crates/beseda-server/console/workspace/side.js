@@ -1,5 +1,6 @@
 /* The visitor panel beside the chat. */
 import { lang, t } from '../lib/i18n.js';
+import { renderContext } from './context.js';
 import { S, ui } from './state.js';
 import { clear, el } from '../../shared/dom.js';
 
@@ -23,6 +24,7 @@ export function renderSide() {
     dl.appendChild(el('dt', { text: t('crm') }));
     dl.appendChild(el('dd', {}, [safeLink(d.crmLink, d.crmLink, 'crm')]));
   }
+  renderContext(dl, d.visitorContext);
   ui.side.className = 'w-side' + (d.visitorOnPriorityPage ? ' is-priority' : '');
   clear(ui.side).appendChild(dl);
 }

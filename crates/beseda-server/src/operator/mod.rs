@@ -8,6 +8,7 @@ pub mod files;
 pub mod history;
 pub mod notes;
 pub mod profile;
+pub mod push;
 pub mod session;
 pub mod templates;
 pub mod two_factor;

@@ -243,7 +243,8 @@ async fn assign_to(
     system_message(conn, emit, chat, MessageKind::Info, info).await?;
     emit.mute_bot_notices = false;
     let mut event = json!({"type": "chat_assigned", "chatId": chat.id.0, "operatorId": op.id.0,
-        "previousOperatorId": previous.map(|p| p.0), "bot": bot, "auto": false});
+        "previousOperatorId": previous.map(|p| p.0), "bot": bot, "auto": false,
+        "byOperatorId": emit.actor.as_ref().map(|a| a.0 .0)});
     if let Assignment::Auto { open_chats, max_chats } = how {
         event["auto"] = json!(true);
         event["openChats"] = json!(open_chats);

@@ -366,8 +366,7 @@ async fn create_invitation(
         MessagePolicy::from_settings(settings),
     );
     set_session_state(conn, emit, &v.visit_session_id, VisitSessionState::Chat).await?;
-    let name = visitor_name(conn, &v.visitor_id, &settings.default_lang).await?;
-    emit.op(operator_wire::chat_updated(&chat, &name, view.messages.last()));
+    chat_event(conn, emit, &chat).await?;
     // An invitation nobody answers ends as an idle chat does.
     touch_activity(conn, emit, &chat).await
 
