@@ -106,5 +106,14 @@ export const TEXTS = {
   nextPage: ['Дальше →', 'Next →'],
   when: ['Когда', 'When'],
   firstQuestion: ['Первый вопрос', 'First question'],
-  open: ['Открыть', 'Open']
+  open: ['Открыть', 'Open'],
+  pushToggle: ['Push-уведомления', 'Push notifications'],
+  pushHint: ['Новые диалоги, сообщения в ваших диалогах и переданные вам диалоги — даже когда рабочее место закрыто', 'New chats, messages in your chats and chats redirected to you — even when the workspace is closed'],
+  pushOn: ['включены', 'on'],
+  pushWorking: ['…', '…'],
+  pushFailed: ['Не удалось:', 'Failed:'],
+  pushDenied: ['браузер запретил уведомления для этого сайта', 'the browser blocks notifications for this site'],
+  pushUnsupported: ['Этот браузер не поддерживает push-уведомления', 'This browser does not support push notifications'],
+  'err.invalid-push-endpoint': ['Адрес push-сервиса не подходит', 'The push service address is not accepted'],
+  'err.invalid-push-key': ['Ключи подписки не подходят', 'The subscription keys are not accepted']
 };
