@@ -75,6 +75,6 @@ export function item(c) {
   var unread = c.unreadByOperatorSinceTs ? el('span', { class: 'w-unread', text: '•' }) : null;
   return el('button', { class: cls, 'data-chat': String(c.id), onclick: function () { openChat(c.id); } }, [
     unread, el('b', { text: c.visitorName }),
-    el('small', { text: (c.offline ? t('offlineChat') + ' · ' : '') + preview(c.lastMessage) })
+    el('small', { text: (c.offline ? t('offlineChat') + ' · ' : '') + preview(c.preview) })
   ]);
 }

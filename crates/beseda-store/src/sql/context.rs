@@ -86,34 +86,30 @@ impl SqlStore {
             .await?
             .flatten();
         context.prechat_fields = prechat.and_then(|p| serde_json::from_str(&p).ok());
-        let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 AND id <> $2 ORDER BY id DESC LIMIT $3");
+        // The other chats with their holder's name, whether the holder is a bot, the first
+        // visitor message and the count of messages the visitor could see: one query.
+        let sql = format!(
+            "SELECT {}, o.name AS holder_name, \
+             EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = c.operator_id) AS holder_is_bot, \
+             (SELECT m.text FROM messages m WHERE m.chat_id = c.id AND m.kind = 'visitor' AND m.deleted = FALSE \
+              ORDER BY m.created_at LIMIT 1) AS first_message, \
+             (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id AND m.kind <> 'for_operator' \
+              AND m.deleted = FALSE) AS message_count \
+             FROM chats c LEFT JOIN operators o ON o.id = c.operator_id \
+             WHERE c.visitor_id = $1 AND c.id <> $2 ORDER BY c.id DESC LIMIT $3",
+            prefixed("c", CHAT_COLS)
+        );
         let rows = sqlx::query(&sql).bind(visitor.as_str()).bind(except.0).bind(limit).fetch_all(&mut *conn).await?;
         for row in &rows {
             let chat = chat_from(row)?;
-            let (operator_name, holder_is_bot) = match chat.operator_id {
-                Some(op) => {
-                    let name: Option<String> = sqlx::query_scalar("SELECT name FROM operators WHERE id = $1")
-                        .bind(op.0)
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                    (name, is_bot(&mut conn, op).await?)
-                }
-                None => (None, false),
-            };
-            let first_message: Option<String> = sqlx::query_scalar(
-                "SELECT text FROM messages WHERE chat_id = $1 AND kind = 'visitor' AND deleted = FALSE \
-                 ORDER BY created_at LIMIT 1",
-            )
-            .bind(chat.id.0)
-            .fetch_optional(&mut *conn)
-            .await?;
-            let messages: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND kind <> 'for_operator' AND deleted = FALSE",
-            )
-            .bind(chat.id.0)
-            .fetch_one(&mut *conn)
-            .await?;
-            context.previous_chats.push(PreviousChat { chat, holder_is_bot, operator_name, first_message, messages });
+            let holder_is_bot = chat.operator_id.is_some() && row.try_get::<bool, _>("holder_is_bot")?;
+            context.previous_chats.push(PreviousChat {
+                chat,
+                holder_is_bot,
+                operator_name: row.try_get("holder_name")?,
+                first_message: row.try_get("first_message")?,
+                messages: row.try_get("message_count")?,
+            });
         }
         Ok(context)
     }
