@@ -490,7 +490,10 @@ pub fn router(state: AppState) -> Router {
         operator = operator.route(doc.path, handler);
         docs.push(doc);
     }
-    let operator = operator.route("/workspace", get(console::workspace)).route("/admin", get(console::admin));
+    let operator = operator
+        .route("/workspace", get(console::workspace))
+        .route("/workspace/sw.js", get(console::service_worker))
+        .route("/admin", get(console::admin));
     // The workspace and the admin panel answer only the addresses of the IP allowlist.
     let operator = operator.layer(axum::middleware::from_fn_with_state(state.clone(), crate::allowlist::guard));
     let spec = openapi::document(&docs);

@@ -3,7 +3,7 @@
 import { api } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { markRead, openChat, renderChatBar, renderLog } from './chat.js';
-import { names, place, reloadLists, renderLists } from './lists.js';
+import { names, onAssigned, place, reloadLists, renderLists } from './lists.js';
 import { renderSide } from './side.js';
 import { S, ui } from './state.js';
 import { visitorChat, visitorEvent } from './visitors.js';
@@ -33,7 +33,10 @@ export function handle(e) {
       place(e.chat);
       renderLists();
       visitorChat(e.chat);
-      if (S.open === e.chat.id && S.detail) { S.detail.chat = e.chat; renderChatBar(); renderSide(); }
+      if (S.open === e.chat.id && S.detail) { S.detail.chat = e.chat; renderChatBar(); renderSide(); markRead(); }
+      break;
+    case 'chat_assigned':
+      onAssigned(e);
       break;
     case 'chat_hidden':
       /* Not (any more) this operator's to see: a colleague took it, or it went to another department. */

@@ -8,6 +8,7 @@ import { askNotifications, stopBlink } from './alerts.js';
 import { loadDirectory, loadTemplates, setStatus } from './data.js';
 import { connect } from './events.js';
 import { openHistory } from './history.js';
+import { pushToggle } from './push.js';
 import { reloadLists } from './lists.js';
 import { S, ui } from './state.js';
 import { TEXTS } from './texts.js';
@@ -33,6 +34,7 @@ start(function (me, root) {
   } });
   header.insertBefore(el('label', { class: 'c-me' }, [ui.soundBox, ' ' + t('sound')]), header.querySelector('[data-test=me]'));
   header.insertBefore(ui.notify, header.querySelector('[data-test=me]'));
+  header.insertBefore(pushToggle(), header.querySelector('[data-test=me]'));
   header.insertBefore(el('button', { class: 'c-link', 'data-test': 'history', text: t('history'), onclick: openHistory }),
     header.querySelector('[data-test=me]'));
   header.insertBefore(el('button', { class: 'c-link', 'data-test': 'profile', text: t('profile'), onclick: profileDialog }),
