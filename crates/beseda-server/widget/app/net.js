@@ -1,6 +1,6 @@
 /* Visitor protocol actions over HTTP (a reinit when the server asks) and messages to the page. */
 import { S } from './state.js';
-import { init } from './transport.js';
+import { banned, init } from './transport.js';
 
 export function post(action, fields, file) {
   var body = file ? new FormData() : new URLSearchParams();
@@ -12,6 +12,7 @@ export function post(action, fields, file) {
   return fetch(file ? '/l/v/m/upload' : '/l/v/m/action', { method: 'POST', body: body }).then(function (r) { return r.json(); })
     .then(function (r) {
       if (r.error === 'reinit-required') return init().then(function () { return post(action, fields, file); });
+      if (r.error === 'visitor_banned') banned();
       return r;
     });
 }

@@ -2,7 +2,7 @@
 import { visitorSide } from './messages.js';
 import { fire, parent } from './net.js';
 import { S } from './state.js';
-import { init } from './transport.js';
+import { banned, init } from './transport.js';
 import { render } from './view.js';
 
 export function setChat(chat) {
@@ -41,6 +41,7 @@ export function apply(item) {
   }
 }
 export function handle(r) {
+  if (r && r.error === 'visitor_banned') return banned();
   if (!r || r.error === 'reinit-required') return init();
   if (r.fullUpdate) applyFull(r.fullUpdate);
   else (r.deltaList || []).forEach(apply);

@@ -15,7 +15,8 @@ export var TEXTS = {
     errors: { 'max_file_size_exceeded': 'Файл слишком большой.', 'not_allowed_file_type': 'Такой тип файла нельзя отправить.',
       'not_allowed_mime_type': 'Такой тип файла нельзя отправить.', 'not_matching_magic_numbers': 'Содержимое файла не совпадает с его типом.',
       'max-message-length-exceeded': 'Сообщение слишком длинное.', 'chat-history-sent-too-many-times': 'Слишком много отправок, попробуйте позже.',
-      'wrong-argument-value': 'Проверьте введённые данные.' }
+      'wrong-argument-value': 'Проверьте введённые данные.',
+      'visitor_banned': 'Доступ к чату для вас ограничен. Начать новый диалог сейчас нельзя.' }
   },
   en: {
     title: 'Chat with us', online: 'We are online', offline: 'Nobody is online', busy: 'All operators are busy',
@@ -30,7 +31,8 @@ export var TEXTS = {
     errors: { 'max_file_size_exceeded': 'The file is too large.', 'not_allowed_file_type': 'This type of file cannot be sent.',
       'not_allowed_mime_type': 'This type of file cannot be sent.', 'not_matching_magic_numbers': 'The file does not match its type.',
       'max-message-length-exceeded': 'The message is too long.', 'chat-history-sent-too-many-times': 'Too many requests, try later.',
-      'wrong-argument-value': 'Please check what you entered.' }
+      'wrong-argument-value': 'Please check what you entered.',
+      'visitor_banned': 'Your access to the chat has been restricted. You cannot start a chat now.' }
   }
 };
 /** The texts in the window's language (the page asks, else the placement's language). */

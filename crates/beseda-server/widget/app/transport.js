@@ -14,6 +14,7 @@ export function init() {
   if (S.session) p.set('visit-session-id', S.session);
   Object.keys(IDENT).forEach(function (k) { if (typeof IDENT[k] === 'string') p.set(k, IDENT[k]); });
   return fetch('/l/v/m/init?' + p).then(function (r) { return r.json(); }).then(function (r) {
+    if (r.error === 'visitor_banned') return banned();
     if (!r.fullUpdate) throw new Error(r.error || 'init failed');
     failures = 0;
     applyFull(r.fullUpdate); S.rev = +r.revision;
@@ -36,6 +37,7 @@ export function connect() {
   ws.onclose = function (e) {
     if (mine !== generation) return;
     if (e.code === 4001) return init();
+    if (e.code === 4003) return banned();
     failures++;
     if (!opened && failures >= 3) longPoll = true;
     setTimeout(function () { if (mine === generation) connect(); }, backoff());
@@ -49,7 +51,18 @@ export function poll(mine) {
       if (mine !== generation) return;
       failures = 0;
       if (r.error === 'reinit-required') return init();
+      if (r.error === 'visitor_banned') return banned();
       handle(r); flush(); poll(mine);
     })
     .catch(function () { failures++; setTimeout(function () { poll(mine); }, backoff()); });
+}
+/* The visitor is blocked (Webim's visitor_banned): say so and stop; nothing can be sent. */
+export function banned() {
+  if (S.banned) return;
+  S.banned = true; S.outbox = [];
+  ++generation;
+  if (socket) { try { socket.close(); } catch (e) {} socket = null; }
+  root.setAttribute('data-ready', '1');
+  root.setAttribute('data-banned', '1');
+  render();
 }

@@ -23,7 +23,7 @@ export function render() {
     log.appendChild(b);
   });
   if (S.note) log.appendChild(el('div', { class: 'b-msg b-system', text: S.note }));
-  if (S.chat && /^closed/.test(S.chat.state)) log.appendChild(el('div', { class: 'b-msg b-system', text: t.closed + ' ' + t.newChat }));
+  if (S.chat && /^closed/.test(S.chat.state)) log.appendChild(el('div', { class: 'b-msg b-system', text: S.banned ? t.closed : t.closed + ' ' + t.newChat }));
   log.scrollTop = log.scrollHeight;
   header();
   panels();
@@ -42,6 +42,12 @@ export function offlineMode() {
 export function panels() {
   panel.textContent = '';
   input.hidden = false;
+  if (S.banned) {
+    input.hidden = true;
+    panel.appendChild(el('p', { class: 'b-note b-banned', role: 'alert', text: t.errors.visitor_banned }));
+    menu.textContent = '';
+    return;
+  }
   text.placeholder = S.state === 'first-question' || S.state === 'department-selection' ? t.first : t.placeholder;
   if (S.state === 'department-selection' && S.departments.length) {
     var deps = el('div', { class: 'b-deps' }); deps.appendChild(el('p', { text: t.pick }));
