@@ -116,6 +116,7 @@ include!("sql/observe.rs");
 include!("sql/visibility.rs");
 include!("sql/audit.rs");
 include!("sql/context.rs");
+include!("sql/history.rs");
 include!("sql/push.rs");
 
 #[cfg(test)]
