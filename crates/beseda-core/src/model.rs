@@ -63,6 +63,8 @@ pub struct Visitor {
     pub provided_id: Option<String>,
     pub banned: bool,
     pub history_revision: i64,
+    /// A stable number for operators to tell unnamed visitors apart («Посетитель 1234»).
+    pub number: i64,
 }
 
 impl Visitor {

@@ -140,6 +140,12 @@ impl MessageKind {
         )
     }
 
+    /// Written by a person on either side: what chat lists preview and count. Auto-messages
+    /// (busy, greeting, system notices, notes for operators) never are.
+    pub fn is_conversation(self) -> bool {
+        self.is_visitor_side() || self.is_operator_side()
+    }
+
     /// Shown to the visitor at all.
     pub fn visible_to_visitor(self) -> bool {
         self != MessageKind::ForOperator

@@ -181,6 +181,8 @@ pub trait Store: Send + Sync + 'static {
     // --- operator work ---
     async fn operator_chats(&self, viewer: &Operator, list: ChatList) -> Result<Vec<ChatSummary>>;
     async fn chat(&self, id: ChatId) -> Result<Option<ChatDetail>>;
+    /// One chat as list rows show it (the `chat` of `GET /chats/{id}`).
+    async fn chat_summary(&self, id: ChatId) -> Result<Option<ChatSummary>>;
     /// Chats changed after the change stamp `since`, oldest change first, with their stamps
     /// (stored-data-api.md §5 `/chats`); at most `limit`.
     async fn chats_since(&self, since: i64, limit: i64) -> Result<Vec<(i64, ChatDetail)>>;

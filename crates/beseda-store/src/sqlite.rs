@@ -114,6 +114,7 @@ include!("sql/templates.rs");
 include!("sql/accounts.rs");
 include!("sql/observe.rs");
 include!("sql/visibility.rs");
+include!("sql/lists.rs");
 include!("sql/audit.rs");
 include!("sql/context.rs");
 include!("sql/history.rs");

@@ -392,8 +392,10 @@ pub struct OutcomeCounts {
 #[derive(Clone, Debug)]
 pub struct ChatSummary {
     pub chat: Chat,
+    /// The given name, or the default «Посетитель» / «Visitor» of the organisation's language.
     pub visitor_name: String,
-    pub last_message: Option<Message>,
+    /// Name, number, preview, unread count and waiting time of the row.
+    pub row: beseda_core::operator_wire::RowFacts,
 }
 
 #[derive(Clone, Debug)]

@@ -5,8 +5,11 @@
 mod common;
 
 use beseda_core::state::OperatorRole;
+use beseda_server::ServerConfig;
+use common::mock_http::MockHttp;
 use common::*;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 fn png(w: u32, h: u32) -> Vec<u8> {
     let mut b = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
@@ -207,6 +210,27 @@ async fn operators_read_and_send_files_on(postgres: bool) {
     server.stop().await;
 }
 
+/// The new routes are in the OpenAPI document: a multipart body, a string path parameter.
+#[tokio::test]
+async fn the_file_and_note_routes_are_documented() {
+    let server = TestServer::start().await;
+    let spec = get_json(&server.http, &server.url("/api/operator/v1/openapi.json")).await;
+    let upload = &spec["paths"]["/api/operator/v1/chats/{id}/files"]["post"];
+    assert_eq!(
+        upload["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"],
+        "#/components/schemas/FileUpload"
+    );
+    assert_eq!(spec["components"]["schemas"]["FileUpload"]["properties"]["file"]["format"], "binary");
+    let note = &spec["paths"]["/api/operator/v1/chats/{id}/notes"]["post"];
+    assert_eq!(note["requestBody"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Note");
+    for path in ["/api/operator/v1/files/{guid}", "/api/operator/v1/files/{guid}/image"] {
+        let params = &spec["paths"][path]["get"]["parameters"];
+        assert_eq!(params[0]["name"], "guid", "{path}");
+        assert_eq!(params[0]["in"], "path", "{path}");
+    }
+    server.stop().await;
+}
+
 /// A waiting chat is taken by the operator who sends a file into it.
 #[tokio::test]
 async fn a_file_into_a_waiting_chat_takes_it() {
@@ -224,5 +248,73 @@ async fn a_file_into_a_waiting_chat_takes_it() {
         (detail["chat"]["state"].as_str(), detail["operator"]["id"].as_i64()),
         (Some("chatting"), Some(anna.id))
     );
+    server.stop().await;
+}
+
+/// An operator's file in a Telegram chat goes out with sendDocument as a link Telegram can
+/// fetch (the messenger side of "files both ways").
+#[tokio::test]
+async fn an_operators_file_reaches_telegram_as_a_document() {
+    const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_";
+    let tg = MockHttp::start().await;
+    let m = |method: &str| format!("/bot{TOKEN}/{method}");
+    tg.answer(
+        &m("getMe"),
+        200,
+        r#"{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"Сила","username":"sila_bot"}}"#,
+    );
+    tg.answer(&m("setWebhook"), 200, r#"{"ok":true,"result":true}"#);
+    tg.answer(&m("sendMessage"), 200, r#"{"ok":true,"result":{"message_id":100}}"#);
+    tg.answer(&m("sendDocument"), 200, r#"{"ok":true,"result":{"message_id":101}}"#);
+    let config = ServerConfig {
+        longpoll_hold: Duration::from_secs(5),
+        api_urls: beseda_server::ApiUrls { telegram: tg.url(""), vk: tg.url("/vk"), ..Default::default() },
+        ..ServerConfig::default()
+    };
+    let server = TestServer::start_with(false, config).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    anna.set_status("online").await;
+    let (_, c) = admin
+        .call(
+            reqwest::Method::PUT,
+            "/api/admin/v1/channels",
+            Some(json!({"title": "Telegram", "kind": "telegram", "config": {"botToken": TOKEN}})),
+        )
+        .await;
+    let (key, secret) = (c["key"].as_str().expect("key"), c["secret"].as_str().expect("secret"));
+    let update = json!({"update_id": 1001, "message": {"message_id": 1, "from": {"id": 555, "is_bot": false, "first_name": "Иван"},
+        "chat": {"id": 555, "type": "private"}, "date": 1_700_000_000, "text": "Пришлите счёт"}});
+    let resp = server
+        .http
+        .post(server.url(&format!("/api/telegram/{key}/webhook")))
+        .header("x-telegram-bot-api-secret-token", secret)
+        .json(&update)
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(resp.status().as_u16(), 200);
+    let (_, waiting) = anna.get("/api/operator/v1/chats?list=waiting").await;
+    let chat = waiting["chats"][0]["id"].as_i64().expect("a waiting chat");
+    let pdf = b"%PDF-1.4 invoice".to_vec();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(pdf.clone()).file_name("счёт.pdf").mime_str("application/pdf").expect("mime"),
+    );
+    let resp = server
+        .http
+        .post(server.url(&format!("/api/operator/v1/chats/{chat}/files")))
+        .bearer_auth(&anna.token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(resp.status().as_u16(), 200);
+    let calls = tg.wait_until(10, |r| r.iter().any(|x| x.path().ends_with("/sendDocument"))).await;
+    let doc = calls.iter().find(|x| x.path().ends_with("/sendDocument")).expect("sendDocument").json();
+    assert_eq!((doc["chat_id"].as_i64(), doc["caption"].as_str()), (Some(555), Some("счёт.pdf")));
+    let link = doc["document"].as_str().expect("a link");
+    let bytes = server.http.get(link).send().await.expect("download").bytes().await.expect("bytes");
+    assert_eq!(&bytes[..], &pdf[..], "Telegram can fetch it");
     server.stop().await;
 }

@@ -1,6 +1,7 @@
 /* Chat history: search a period, open a chat. */
 import { actions, button, checkForm, dateTime, daysBefore, input, orgToday, query, row, say, select, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
+import { fileView } from '../lib/files.js';
 import { fill, has, t } from '../lib/i18n.js';
 import { time } from '../lib/time.js';
 import { clear, el } from '../../shared/dom.js';
@@ -55,8 +56,10 @@ export function historySection(box) {
         clear(chat);
         if (res.status !== 200) { chat.appendChild(el('p', { class: 'c-error', text: message(res) })); return; }
         var log = el('div', { class: 'a-log' }, res.body.messages.map(function (m) {
-          return el('div', { class: 'a-msg kind-' + m.kind }, [el('small', { text: time(m.ts) + ' · ' + (m.name || m.kind) }),
-            el('div', { text: m.text || '' })]);
+          var note = m.kind === 'for_operator';
+          return el('div', { class: 'a-msg kind-' + m.kind, 'data-test': note ? 'note' : null }, [
+            el('small', { text: time(m.ts) + ' · ' + (note ? t('noteLabel') + (m.name ? ' · ' + m.name : '') : m.name || m.kind) }),
+            fileView(m) || el('div', { text: m.text || '' })]);
         }));
         chat.appendChild(el('div', { class: 'a-box' }, [el('h3', { text: t('chat') + ' №' + id + ' · ' + res.body.chat.visitorName }), log,
           button(t('close'), 'close', function () { clear(chat); })]));

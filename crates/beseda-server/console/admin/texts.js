@@ -397,5 +397,7 @@ export const TEXTS = {
   'wh.pending': ['ожидает отправки', 'pending'],
   'wh.delivered': ['доставлен', 'delivered'],
   'wh.failed': ['отклонён', 'failed'],
-  'wh.dead': ['попытки исчерпаны', 'retries spent']
+  'wh.dead': ['попытки исчерпаны', 'retries spent'],
+  openImage: ['Открыть изображение «{name}» в новой вкладке', 'Open the image «{name}» in a new tab'],
+  noteLabel: ['Заметка для своих', 'Internal note']
 };

@@ -45,6 +45,29 @@ export function api(method, path, body) {
 }
 
 /**
+ * A multipart upload (a `FormData`) to the operator API, with the CSRF token; resolves
+ * {status, body} like `api`.
+ * @param {string} path
+ * @param {FormData} form
+ * @returns {Promise<Result>}
+ */
+export function upload(path, form) {
+  /** @type {Record<string, string>} */
+  const headers = {};
+  const csrf = sessionStorage.getItem(CSRF_KEY);
+  if (csrf) headers['x-csrf-token'] = csrf;
+  return fetch(path, { method: 'POST', headers: headers, credentials: 'same-origin', body: form })
+    .then(function (r) {
+      const type = r.headers.get('content-type') || '';
+      return (type.indexOf('json') >= 0 ? r.json() : r.text()).then(function (b) { return { status: r.status, body: b }; });
+    })
+    .then(function (res) {
+      if (res.status === 401 && onUnauthenticated) onUnauthenticated();
+      return res;
+    });
+}
+
+/**
  * What a refused call means, for people.
  * @param {Result} res
  * @returns {string}

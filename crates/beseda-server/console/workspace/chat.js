@@ -3,6 +3,9 @@ import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { time } from '../lib/time.js';
 import { categoryDialog, closeChat, redirectDialog, teleportDialog } from './chat-actions.js';
+import { mountFiles } from './files.js';
+import { fileView } from '../lib/files.js';
+import { mountNotes, noteView } from './notes.js';
 import { renderLists } from './lists.js';
 import { fillPicker, onInput, onKey, saveTemplate, sendReply, useTemplate } from './reply.js';
 import { renderSide } from './side.js';
@@ -47,8 +50,10 @@ export function buildChat() {
   ui.note = el('span', { class: 'c-ok', 'data-test': 'reply-note' });
   var send = el('button', { class: 'c-primary', 'data-test': 'send', text: t('send'), onclick: sendReply });
   var save = el('button', { 'data-test': 'save-template', text: t('saveTemplate'), onclick: saveTemplate });
-  var reply = el('div', { class: 'w-reply' }, [ui.suggest, ui.text, el('div', { class: 'w-actions' }, [send, ui.picker, save, ui.note])]);
+  var actions = el('div', { class: 'w-actions' }, [send, ui.picker, save, ui.note]);
+  var reply = el('div', { class: 'w-reply' }, [ui.suggest, ui.text, actions]);
   clear(ui.chat);
+  mountNotes(actions); mountFiles(actions); actions.appendChild(ui.note);
   [ui.bar, ui.log, ui.typing, reply].forEach(function (n) { ui.chat.appendChild(n); });
   fillPicker();
 }
@@ -83,11 +88,13 @@ export function fileName(m) {
 export function renderLog() {
   var frag = document.createDocumentFragment();
   S.detail.messages.forEach(function (m) {
+    var note = noteView(m);
+    if (note) { frag.appendChild(note); return; }
     var side = VISITOR_SIDE.test(m.kind) ? 'from-visitor' : SYSTEM.test(m.kind) ? 'from-system' : 'from-operator';
     var text = /^file_/.test(m.kind) ? '📎 ' + fileName(m) : m.kind === 'keyboard' ? '⌨ ' + (m.text || '') : m.text;
     var who = side === 'from-operator' && m.name ? m.name + ' · ' : '';
     frag.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind }, [
-      document.createTextNode(text || ''), el('time', { text: who + time(m.ts) + (side === 'from-operator' && m.read ? ' ✓' : '') })
+      fileView(m) || document.createTextNode(text || ''), el('time', { text: who + time(m.ts) + (side === 'from-operator' && m.read ? ' ✓' : '') })
     ]));
   });
   clear(ui.log).appendChild(frag);

@@ -4,7 +4,7 @@ import { api } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { notify } from './alerts.js';
 import { markRead, openChat, renderChatBar, renderLog } from './chat.js';
-import { names, place, reloadLists, renderLists } from './lists.js';
+import { names, onAssigned, place, reloadLists, renderLists } from './lists.js';
 import { renderSide } from './side.js';
 import { S, ui } from './state.js';
 
@@ -32,7 +32,10 @@ export function handle(e) {
     case 'chat_updated':
       place(e.chat);
       renderLists();
-      if (S.open === e.chat.id && S.detail) { S.detail.chat = e.chat; renderChatBar(); renderSide(); }
+      if (S.open === e.chat.id && S.detail) { S.detail.chat = e.chat; renderChatBar(); renderSide(); markRead(); }
+      break;
+    case 'chat_assigned':
+      onAssigned(e);
       break;
     case 'chat_hidden':
       /* Not (any more) this operator's to see: a colleague took it, or it went to another department. */

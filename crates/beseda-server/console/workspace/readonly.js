@@ -5,6 +5,8 @@ import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { time } from '../lib/time.js';
 import { fileName } from './chat.js';
+import { fileView } from '../lib/files.js';
+import { noteView } from './notes.js';
 import { STATE_TEXT, SYSTEM, VISITOR_SIDE } from './state.js';
 import { clear, el } from '../../shared/dom.js';
 
@@ -55,11 +57,13 @@ export function showChat(id) {
     var c = res.body.chat;
     view.box.querySelector('h2').textContent = t('chat') + ' №' + id + ' · ' + c.visitorName + ' · ' + t(STATE_TEXT[c.state] || c.state);
     res.body.messages.forEach(function (m) {
+      var note = noteView(m);
+      if (note) { log.appendChild(note); return; }
       var side = VISITOR_SIDE.test(m.kind) ? 'from-visitor' : SYSTEM.test(m.kind) ? 'from-system' : 'from-operator';
       var text = /^file_/.test(m.kind) ? '📎 ' + fileName(m) : m.text;
       var who = side === 'from-operator' && m.name ? m.name + ' · ' : '';
       log.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind },
-        [document.createTextNode(text || ''), el('time', { text: who + time(m.ts) })]));
+        [fileView(m) || document.createTextNode(text || ''), el('time', { text: who + time(m.ts) })]));
     });
   });
 }

@@ -39,8 +39,7 @@ pub async fn list(
         _ => return Err(ApiError::wrong_argument("list")),
     };
     let chats = state.store.operator_chats(&who.operator, list).await.map_err(ApiError::operator)?;
-    let items: Vec<Value> =
-        chats.iter().map(|c| operator_wire::chat(&c.chat, &c.visitor_name, c.last_message.as_ref())).collect();
+    let items: Vec<Value> = chats.iter().map(|c| operator_wire::chat(&c.chat, &c.visitor_name, &c.row)).collect();
     Ok(Json(json!({"chats": items})))
 }
 
@@ -71,12 +70,15 @@ pub async fn visible_chat(state: &AppState, who: &OperatorAuth, id: ChatId) -> A
 pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let detail = visible_chat(&state, &who, ChatId(id)).await?;
     let settings = state.store.settings().await.map_err(ApiError::operator)?;
-    let name = Some(detail.visitor.display_name())
-        .filter(|n| !n.is_empty())
-        .unwrap_or_else(|| beseda_core::texts::visitor_default_name(&settings.default_lang).to_owned());
-    let context = super::context::build(&state, &who.operator, &settings, &detail, &name).await?;
+    let row = state
+        .store
+        .chat_summary(ChatId(id))
+        .await
+        .map_err(ApiError::operator)?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "chat-not-found", "no such chat"))?;
+    let context = super::context::build(&state, &who.operator, &settings, &detail, &row.visitor_name).await?;
     Ok(Json(json!({
-        "chat": operator_wire::chat(&detail.chat, &name, detail.messages.last()),
+        "chat": operator_wire::chat(&row.chat, &row.visitor_name, &row.row),
         "visitor": wire::visitor(&detail.visitor),
         "operator": detail.operator.as_ref().map(wire::operator),
         "messages": detail.messages.iter().map(operator_wire::message).collect::<Vec<_>>(),

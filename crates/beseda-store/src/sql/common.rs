@@ -34,7 +34,7 @@ const OPERATOR_COLS: &str =
 const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at, conversation_timeout_hours, channel_key";
 const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
 const VISITOR_COLS: &str =
-    "id, fields, icon_color, icon_shape, provided_id, banned, history_revision, created_at, modified_at";
+    "id, fields, icon_color, icon_shape, provided_id, banned, history_revision, created_at, modified_at, number";
 const PLACEMENT_COLS: &str =
     "key, title, lang, department_keys, default_department, hello_message, conversation_timeout_hours";
 const FILE_COLS: &str =
@@ -148,6 +148,7 @@ fn visitor_from(row: &DbRow) -> Result<Visitor> {
         history_revision: row.try_get("history_revision")?,
         created_at: row.try_get("created_at")?,
         modified_at: row.try_get("modified_at")?,
+        number: row.try_get("number")?,
     })
 }
 
@@ -404,6 +405,9 @@ struct Emit {
     quiet_bot: Option<OperatorId>,
     /// System notices written now are not sent to bots (a bot's own "joined" notice).
     mute_bot_notices: bool,
+    /// Chats whose conversation changed since their last `chat_updated` here (see
+    /// `summarize_touched`).
+    touched: Vec<i64>,
 }
 
 impl Emit {
@@ -418,6 +422,7 @@ impl Emit {
             actor: None,
             quiet_bot: None,
             mute_bot_notices: false,
+            touched: Vec::new(),
         }
     }
 
@@ -432,7 +437,8 @@ impl Emit {
     /// Appends the items to every live visit session of the visitor and the events to the
     /// operator log. Runs inside the transaction of the change, in as few statements as it can:
     /// one to advance the sessions, one per [`INSERT_CHUNK`] log rows, two for the operator log.
-    async fn finish(self, conn: &mut Conn) -> Result<Changes> {
+    async fn finish(mut self, conn: &mut Conn) -> Result<Changes> {
+        summarize_touched(conn, &mut self).await?;
         let mut changes = Changes { wake_scheduler: self.wake, ..Changes::default() };
         if !self.items.is_empty() {
             let n = self.items.len() as i64;
@@ -620,6 +626,9 @@ async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> 
         emit.item(DeltaItem::upd("HISTORY_REVISION", emit.visitor.as_str(), json!({"revision": history_revision})));
     }
     emit.op(operator_wire::message_added(&message));
+    if message.kind.is_conversation() {
+        emit.touched.push(message.chat_id.0);
+    }
     // Bots hear the visitor's messages; bot-side channels also get system notices.
     if bot_wire::is_for_bot(message.kind) || (message.kind == MessageKind::Info && !emit.mute_bot_notices) {
         bot_new_message(conn, emit, m.chat, &message).await?;
@@ -772,6 +781,9 @@ async fn update_message(conn: &mut Conn, emit: &mut Emit, m: &mut Message, visit
             ));
             emit.op(operator_wire::message_updated(m));
         }
+        if m.kind.is_conversation() {
+            emit.touched.push(m.chat_id.0);
+        }
         emit.item(DeltaItem::upd("HISTORY_REVISION", visitor.as_str(), json!({"revision": history_revision})));
     }
     Ok(())
@@ -832,8 +844,9 @@ async fn set_session_state(
 
 /// Operator event for a changed chat.
 async fn chat_event(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
-    let name = visitor_name(conn, &chat.visitor_id, &emit.settings.default_lang).await?;
-    emit.op(operator_wire::chat_updated(chat, &name, None));
+    let event = summary_event(conn, &emit.settings, chat).await?;
+    emit.op(event);
+    emit.touched.retain(|id| *id != chat.id.0);
     Ok(())
 }
 
@@ -934,7 +947,7 @@ async fn create_chat(
     emit.items[chat_item_index].data =
         wire::chat(&view.chat, &view.messages, None, &view.ratings, MessagePolicy::from_settings(settings));
     set_session_state(conn, emit, &v.visit_session_id, VisitSessionState::Chat).await?;
-    emit.op(operator_wire::chat_updated(&chat, &name, view.messages.last()));
+    chat_event(conn, emit, &chat).await?;
     domain_event(conn, "chat_started", &chat, json!({"visitorId": v.visitor_id.as_str()}), now).await?;
     touch_activity(conn, emit, &chat).await?;
     route_new_chat(conn, emit, &mut chat, bot).await?;
@@ -2378,37 +2391,25 @@ impl Store for SqlStore {
         };
         let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE {filter} ORDER BY priority DESC, id LIMIT 5000");
         let rows = sqlx::query(&sql).bind(viewer.id.0).fetch_all(&mut *conn).await?;
-        // Visitors and last messages of the whole list in two queries, not two per chat.
-        let sql = format!("SELECT {VISITOR_COLS} FROM visitors WHERE id IN (SELECT visitor_id FROM chats WHERE {filter})");
-        let mut names = BTreeMap::new();
-        for row in sqlx::query(&sql).bind(viewer.id.0).fetch_all(&mut *conn).await? {
-            let v = visitor_from(&row)?;
-            names.insert(v.id.as_str().to_owned(), v.display_name());
-        }
-        let sql = format!(
-            "SELECT {MESSAGE_COLS} FROM (SELECT {MESSAGE_COLS}, ROW_NUMBER() OVER \
-             (PARTITION BY chat_id ORDER BY created_at DESC) AS newest FROM messages WHERE deleted = FALSE \
-             AND chat_id IN (SELECT id FROM chats WHERE {filter})) last WHERE newest = 1"
-        );
-        let mut last = BTreeMap::new();
-        for row in sqlx::query(&sql).bind(viewer.id.0).fetch_all(&mut *conn).await? {
-            let m = message_from(&row)?;
-            last.insert(m.chat_id.0, m);
-        }
-        let default_name = texts::visitor_default_name(&settings.default_lang);
         let bots = bot_operator_ids(&mut conn).await?;
-        let mut out = Vec::with_capacity(rows.len());
+        let mut chats = Vec::with_capacity(rows.len());
         for row in &rows {
             let chat = chat_from(row)?;
             // The SQL above picks the list's chats; who may see each is the one rule's call.
             let bot = chat.operator_id.is_some_and(|h| bots.contains(&h));
-            if !beseda_core::visibility::may_see(viewer, &settings, &ChatScope::of(&chat, bot)) {
-                continue;
+            if beseda_core::visibility::may_see(viewer, &settings, &ChatScope::of(&chat, bot)) {
+                chats.push(chat);
             }
-            let name = names.get(chat.visitor_id.as_str()).filter(|n| !n.is_empty()).map_or(default_name, |n| n.as_str());
-            out.push(ChatSummary { visitor_name: name.to_owned(), last_message: last.remove(&chat.id.0), chat });
         }
-        Ok(out)
+        // Names, previews and counts of the whole list in three queries per 200 chats.
+        chat_summaries(&mut conn, &settings, chats).await
+    }
+
+    async fn chat_summary(&self, id: ChatId) -> Result<Option<ChatSummary>> {
+        let mut conn = self.read().await?;
+        let Some(chat) = load_chat(&mut conn, id, false).await? else { return Ok(None) };
+        let settings = load_settings(&mut conn).await?;
+        Ok(chat_summaries(&mut conn, &settings, vec![chat]).await?.pop())
     }
 
     async fn visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext> {

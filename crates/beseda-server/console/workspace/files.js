@@ -1,0 +1,89 @@
+/* Sending files to the open chat: the attach button, dropping files on the chat, pasting
+   them into the reply box. Each is posted on its own; a refusal is shown in the console's
+   language. */
+import { message, upload } from '../lib/api.js';
+import { has, t } from '../lib/i18n.js';
+import { openChat } from './chat.js';
+import { S, ui } from './state.js';
+import { el } from '../../shared/dom.js';
+
+/**
+ * A refused upload in words: the server's code translated, else its message.
+ * @param {import('../lib/api.js').Result} res
+ */
+function refusal(res) {
+  const code = res.body && res.body.error;
+  return code && has('err.' + code) ? t('err.' + code) : message(res);
+}
+
+/** Sends each file to the open chat, one after another; reloads the chat after each. @param {File[]} files */
+export function sendFiles(files) {
+  if (!S.open || !files.length) return Promise.resolve();
+  const chat = S.open;
+  ui.note.className = 'c-ok';
+  ui.note.textContent = t('uploading');
+  return files.reduce(function (done, file) {
+    return done.then(function (ok) {
+      if (!ok) return false;
+      const form = new FormData();
+      form.append('file', file, file.name || 'file');
+      return upload('/api/operator/v1/chats/' + chat + '/files', form).then(function (res) {
+        if (res.status !== 200) {
+          ui.note.className = 'c-error';
+          ui.note.textContent = (file.name ? file.name + ': ' : '') + refusal(res);
+          return false;
+        }
+        return (S.open === chat ? openChat(chat) : Promise.resolve()).then(function () { return true; });
+      });
+    });
+  }, Promise.resolve(true)).then(function (ok) {
+    if (ok) { ui.note.className = 'c-ok'; ui.note.textContent = ''; }
+  });
+}
+
+/**
+ * The attach button (a labelled file input), dropping files on the chat and pasting them into
+ * the reply box. Called for each chat view built.
+ * @param {HTMLElement} actions where the button goes
+ */
+export function mountFiles(actions) {
+  const input = el('input', { type: 'file', multiple: true, class: 'w-file-input', 'data-test': 'attach-input',
+    'aria-label': t('attach'), onchange: function () {
+      const files = Array.prototype.slice.call(input.files || []);
+      input.value = '';
+      sendFiles(files);
+    } });
+  const button = el('button', { type: 'button', 'data-test': 'attach', text: '📎 ' + t('attach'),
+    onclick: function () { input.click(); } });
+  actions.appendChild(button);
+  actions.appendChild(input);
+  ui.text.addEventListener('paste', function (ev) {
+    const files = ev.clipboardData ? Array.prototype.slice.call(ev.clipboardData.files || []) : [];
+    if (!files.length) return;
+    ev.preventDefault();
+    sendFiles(files);
+  });
+  // The chat's section outlives the chats shown in it: listen on it once.
+  if (ui.chat.hasAttribute('data-drop')) return;
+  ui.chat.setAttribute('data-drop', '');
+  ui.chat.addEventListener('dragover', function (ev) {
+    if (!hasFiles(ev.dataTransfer)) return;
+    ev.preventDefault();
+    ui.chat.classList.add('is-dropping');
+  });
+  ui.chat.addEventListener('dragleave', function (ev) {
+    const to = /** @type {Node | null} */ (ev.relatedTarget);
+    if (!to || !ui.chat.contains(to)) ui.chat.classList.remove('is-dropping');
+  });
+  ui.chat.addEventListener('drop', function (ev) {
+    ui.chat.classList.remove('is-dropping');
+    if (!hasFiles(ev.dataTransfer)) return;
+    ev.preventDefault();
+    sendFiles(Array.prototype.slice.call(/** @type {DataTransfer} */ (ev.dataTransfer).files));
+  });
+}
+
+/** @param {DataTransfer | null} dt */
+function hasFiles(dt) {
+  return !!dt && Array.prototype.indexOf.call(dt.types || [], 'Files') >= 0;
+}
