@@ -67,14 +67,19 @@ pub struct HistoryPage {
 }
 
 /// What history shows as the visitor: the given name, else an e-mail or phone they left, else
-/// the default visitor name.
+/// the default visitor name with the visitor's number («Посетитель 1234», as the workspace's
+/// lists show it).
 pub fn visitor_label(v: &Visitor, lang: &str) -> String {
+    let default = beseda_core::texts::visitor_default_name(lang);
     ["name", "email", "phone"]
         .iter()
         .filter_map(|k| v.fields.get(*k))
         .map(|s| s.trim())
         .find(|s| !s.is_empty())
-        .map_or_else(|| beseda_core::texts::visitor_default_name(lang).to_owned(), str::to_owned)
+        .map_or_else(
+            || if v.number > 0 { format!("{default} {}", v.number) } else { default.to_owned() },
+            str::to_owned,
+        )
 }
 
 /// Messages history searches and counts: everything the visitor could see.
