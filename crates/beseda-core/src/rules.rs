@@ -57,7 +57,8 @@ pub fn visitor_message_effect(state: ChatState, operator_online: bool) -> Visito
 pub fn visitor_close(state: ChatState) -> Option<ChatState> {
     match state {
         ChatState::Closed | ChatState::ClosedByVisitor => None,
-        ChatState::ClosedByOperator => Some(ChatState::Closed),
+        // A declined invitation, like a chat the operator already closed, ends for good.
+        ChatState::ClosedByOperator | ChatState::Invitation => Some(ChatState::Closed),
         _ => Some(ChatState::ClosedByVisitor),
     }
 }

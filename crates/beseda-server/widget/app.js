@@ -25,7 +25,8 @@
       errors: { 'max_file_size_exceeded': 'Файл слишком большой.', 'not_allowed_file_type': 'Такой тип файла нельзя отправить.',
         'not_allowed_mime_type': 'Такой тип файла нельзя отправить.', 'not_matching_magic_numbers': 'Содержимое файла не совпадает с его типом.',
         'max-message-length-exceeded': 'Сообщение слишком длинное.', 'chat-history-sent-too-many-times': 'Слишком много отправок, попробуйте позже.',
-        'wrong-argument-value': 'Проверьте введённые данные.' }
+        'wrong-argument-value': 'Проверьте введённые данные.',
+        'visitor_banned': 'Доступ к чату для вас ограничен. Начать новый диалог сейчас нельзя.' }
     },
     en: {
       title: 'Chat with us', online: 'We are online', offline: 'Nobody is online', busy: 'All operators are busy',
@@ -40,7 +41,8 @@
       errors: { 'max_file_size_exceeded': 'The file is too large.', 'not_allowed_file_type': 'This type of file cannot be sent.',
         'not_allowed_mime_type': 'This type of file cannot be sent.', 'not_matching_magic_numbers': 'The file does not match its type.',
         'max-message-length-exceeded': 'The message is too long.', 'chat-history-sent-too-many-times': 'Too many requests, try later.',
-        'wrong-argument-value': 'Please check what you entered.' }
+        'wrong-argument-value': 'Please check what you entered.',
+        'visitor_banned': 'Your access to the chat has been restricted. You cannot start a chat now.' }
     }
   };
   var t = TEXTS[P.get('lang') === 'en' ? 'en' : 'ru'];
@@ -48,7 +50,7 @@
   var S = {
     session: P.get('session') || '', page: null, token: null, rev: 0, chat: null, operator: null,
     state: 'idle', online: 'online', departments: [], hello: '', config: {}, typing: false,
-    messages: [], outbox: [], pendingQuestion: null, note: null
+    messages: [], outbox: [], pendingQuestion: null, note: null, banned: false
   };
 
   // ------------------------------------------------------------------ helpers
@@ -89,6 +91,7 @@
     return fetch(file ? '/l/v/m/upload' : '/l/v/m/action', { method: 'POST', body: body }).then(function (r) { return r.json(); })
       .then(function (r) {
         if (r.error === 'reinit-required') return init().then(function () { return post(action, fields, file); });
+        if (r.error === 'visitor_banned') banned();
         return r;
       });
   }
@@ -203,7 +206,7 @@
       log.appendChild(b);
     });
     if (S.note) log.appendChild(el('div', 'b-msg b-system', S.note));
-    if (S.chat && /^closed/.test(S.chat.state)) log.appendChild(el('div', 'b-msg b-system', t.closed + ' ' + t.newChat));
+    if (S.chat && /^closed/.test(S.chat.state)) log.appendChild(el('div', 'b-msg b-system', S.banned ? t.closed : t.closed + ' ' + t.newChat));
     log.scrollTop = log.scrollHeight;
     header();
     panels();
@@ -222,6 +225,14 @@
   function panels() {
     panel.textContent = '';
     input.hidden = false;
+    if (S.banned) {
+      input.hidden = true;
+      var note = el('p', 'b-note b-banned', t.errors.visitor_banned);
+      note.setAttribute('role', 'alert');
+      panel.appendChild(note);
+      menu.textContent = '';
+      return;
+    }
     text.placeholder = S.state === 'first-question' || S.state === 'department-selection' ? t.first : t.placeholder;
     if (S.state === 'department-selection' && S.departments.length) {
       var deps = el('div', 'b-deps'); deps.appendChild(el('p', null, t.pick));
@@ -338,7 +349,18 @@
       case 'UNREAD_BY_VISITOR': parent({ type: 'beseda:unread', count: (d && d.msgCnt) || 0 }); break;
     }
   }
+  /* The visitor is blocked (Webim's visitor_banned): say so and stop; nothing can be sent. */
+  function banned() {
+    if (S.banned) return;
+    S.banned = true; S.outbox = [];
+    ++generation;
+    if (socket) { try { socket.close(); } catch (e) {} socket = null; }
+    root.setAttribute('data-ready', '1');
+    root.setAttribute('data-banned', '1');
+    render();
+  }
   function handle(r) {
+    if (r && r.error === 'visitor_banned') return banned();
     if (!r || r.error === 'reinit-required') return init();
     if (r.fullUpdate) applyFull(r.fullUpdate);
     else (r.deltaList || []).forEach(apply);
@@ -362,6 +384,7 @@
     if (S.session) p.set('visit-session-id', S.session);
     Object.keys(IDENT).forEach(function (k) { if (typeof IDENT[k] === 'string') p.set(k, IDENT[k]); });
     return fetch('/l/v/m/init?' + p).then(function (r) { return r.json(); }).then(function (r) {
+      if (r.error === 'visitor_banned') return banned();
       if (!r.fullUpdate) throw new Error(r.error || 'init failed');
       failures = 0;
       applyFull(r.fullUpdate); S.rev = +r.revision;
@@ -384,6 +407,7 @@
     ws.onclose = function (e) {
       if (mine !== generation) return;
       if (e.code === 4001) return init();
+      if (e.code === 4003) return banned();
       failures++;
       if (!opened && failures >= 3) longPoll = true;
       setTimeout(function () { if (mine === generation) connect(); }, backoff());
@@ -397,6 +421,7 @@
         if (mine !== generation) return;
         failures = 0;
         if (r.error === 'reinit-required') return init();
+        if (r.error === 'visitor_banned') return banned();
         handle(r); flush(); poll(mine);
       })
       .catch(function () { failures++; setTimeout(function () { poll(mine); }, backoff()); });

@@ -95,4 +95,5 @@ include!("sql/lists.rs");
 include!("sql/audit.rs");
 include!("sql/context.rs");
 include!("sql/history.rs");
+include!("sql/visitors.rs");
 include!("sql/push.rs");

@@ -10,6 +10,7 @@ import { renderLists } from './lists.js';
 import { fillPicker, onInput, onKey, saveTemplate, sendReply, useTemplate } from './reply.js';
 import { renderSide } from './side.js';
 import { S, STATE_TEXT, SYSTEM, VISITOR_SIDE, ui } from './state.js';
+import { blockButton } from './visitors.js';
 import { clear, el } from '../../shared/dom.js';
 
 export function openChat(id) {
@@ -79,6 +80,7 @@ export function renderChatBar() {
     if (S.ws.teleport) buttons.push(el('button', { 'data-test': 'teleport', text: t('teleport'), onclick: teleportDialog }));
     buttons.push(el('button', { class: 'c-danger', 'data-test': 'close', text: t('close'), onclick: closeChat }));
   }
+  if (active) buttons.push(blockButton());
   clear(ui.bar);
   buttons.forEach(function (b) { ui.bar.appendChild(b); });
 }
