@@ -4,9 +4,23 @@
 // the widget refuses them, and an administrator lifts the block in the admin panel.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { env, start, stop, api, login, setStatus, eventually, chatDetail, openWidget, step, say, shot, consolePage } from './harness.mjs';
 
 let anna;
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Critical and serious axe-core violations inside `selector` of `page` (a page or a frame). */
+async function axe(page, selector) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  return page.evaluate(async (sel) => {
+    const r = await window.axe.run(sel, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, selector);
+}
 
 before(async () => {
   await start('visitors');
@@ -40,6 +54,7 @@ test('an invitation from the visitors list is shown in the widget and accepted',
   await ws.page.locator('[data-test=apply]').click();
   await ws.page.locator('[data-test=visitors-note]', { hasText: 'Invitation sent' }).waitFor();
   await shot(ws.page, 'visitors-list');
+  assert.deepEqual(await axe(ws.page, '[data-test=visitors]'), [], 'the visitors list passes axe-core');
 
   step('the widget shows the invitation from Anna');
   const invitation = site.locator('#beseda-invitation');
@@ -47,6 +62,7 @@ test('an invitation from the visitors list is shown in the widget and accepted',
   assert.match(await invitation.textContent(), /Анна/);
   assert.match(await invitation.textContent(), /Подсказать с выбором тарифа\?/);
   await shot(site, 'visitors-invitation');
+  assert.deepEqual(await axe(site, '#beseda-invitation'), [], 'the invitation passes axe-core');
   await invitation.click();
   const frame = site.frameLocator('iframe');
   await frame.locator('.b-app[data-ready]').waitFor();
@@ -92,6 +108,8 @@ test('a blocked visitor is refused in the widget; an administrator lifts the blo
   await visitor.frame.locator('.b-banned').waitFor();
   assert.equal(await visitor.frame.locator('.b-input').isHidden(), true);
   await shot(visitor.page, 'visitors-banned');
+  const widget = visitor.page.frames().find((f) => f.url().includes('/widget/frame'));
+  assert.deepEqual(await axe(widget, '.b-banned'), [], 'the refusal passes axe-core');
   await visitor.page.reload();
   await visitor.page.locator('#beseda-button').waitFor();
   if (!(await visitor.page.locator('iframe').isVisible().catch(() => false))) await visitor.page.locator('#beseda-button').click();
@@ -104,6 +122,7 @@ test('a blocked visitor is refused in the widget; an administrator lifts the blo
   assert.match(await blockRow.first().textContent(), /Спам/);
   assert.match(await blockRow.first().textContent(), /Анна/);
   await shot(admin.page, 'visitors-blocks');
+  assert.deepEqual(await axe(admin.page, '[data-test=section-blocks]'), [], 'the blocks section passes axe-core');
   await blockRow.first().locator('[data-test=lift]').click();
   await admin.page.locator('[data-test=blocks-result]').getByText('Спам').waitFor({ state: 'detached' });
 

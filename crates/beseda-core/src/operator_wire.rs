@@ -113,6 +113,7 @@ pub fn site_visitor(v: &SiteVisitor, now: i64) -> Value {
         "id": v.visitor.id.as_str(),
         "visitSessionId": v.visit_session_id.as_str(),
         "name": v.visitor.display_name(),
+        "number": v.visitor.number,
         "location": v.location,
         "placementTitle": v.placement_title,
         "departmentKeys": v.departments,

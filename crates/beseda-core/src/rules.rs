@@ -126,6 +126,7 @@ mod tests {
         assert_eq!(visitor_message_effect(Chatting, true), VisitorMessageEffect::Stay);
         assert_eq!(visitor_close(Chatting), Some(ClosedByVisitor));
         assert_eq!(visitor_close(Queue), Some(ClosedByVisitor));
+        assert_eq!(visitor_close(Invitation), Some(Closed), "a declined invitation ends");
         assert_eq!(visitor_close(ClosedByOperator), Some(Closed));
         assert_eq!(visitor_close(Closed), None);
         assert_eq!(operator_close(Chatting, false), Some(ClosedByOperator));

@@ -370,8 +370,6 @@ pub trait Store: Send + Sync + 'static {
     async fn visitor_blocks(&self, active_at: Option<i64>, limit: i64) -> Result<Vec<VisitorBlock>>;
     /// Lifts a block that still applies; `None` when there is none such.
     async fn lift_block(&self, id: i64, by: OperatorId) -> Result<Option<VisitorBlock>>;
-    /// Whether a block applies now to the visitor or the address.
-    async fn is_blocked(&self, visitor: Option<&VisitorId>, address: Option<&str>) -> Result<bool>;
     // --- Web Push ---
     /// The VAPID key pair: the stored one, or else `generated`, stored now (the first start;
     /// when two nodes start at once, both get the one stored first).

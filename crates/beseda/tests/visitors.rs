@@ -113,6 +113,7 @@ async fn list_content_visibility_and_events(pg: bool) {
     assert_eq!(row["chatting"], false);
     assert!(row["secondsOnSite"].as_i64().is_some_and(|s| s >= 0), "{row}");
     assert_eq!(row["address"], "127.0.0.1");
+    assert!(row["number"].as_i64().is_some_and(|n| n > 0), "a stable number for unnamed visitors: {row}");
 
     // A second visit of the same visitor counts, and chatting shows.
     let home_again = Visitor::init_raw(&server, "default", None, &[("visitor", home.visitor.to_string())]).await;

@@ -76,6 +76,11 @@ export function visitorChat(chat) {
   renderVisitors();
 }
 
+/* The visitor's own name, or «Visitor 1234» by their stable number. */
+function visitorName(v) {
+  return v.name || (v.number ? fill(t('visitorN'), { n: v.number }) : t('visitor'));
+}
+
 function onSite(v) {
   var secs = (v.secondsOnSite || 0) + Math.floor((Date.now() - (v.loadedAt || Date.now())) / 1000);
   var m = Math.floor(secs / 60);
@@ -86,7 +91,7 @@ function renderVisitors() {
   counter();
   if (!ui.visitors || !V.shown) return;
   var rows = V.list.map(function (v) {
-    var name = v.name || t('visitor');
+    var name = visitorName(v);
     var chat = v.chatting
       ? el('button', { class: 'c-link', 'data-test': 'visitor-chat', text: v.chatState === 'invitation' ? t('invited') : t('chatting'),
         onclick: function () { showVisitors(false); openChat(v.chatId); } })
@@ -121,7 +126,7 @@ function say(text, ok) {
 
 function inviteDialog(v) {
   var text = el('textarea', { name: 'text', 'data-test': 'invite-text', maxlength: '1000', rows: '3', placeholder: t('invitationDefault') });
-  dialog(fill(t('inviteTitle'), { name: v.name || t('visitor') }), [el('label', {}, [t('invitationText'), text])], function (done) {
+  dialog(fill(t('inviteTitle'), { name: visitorName(v) }), [el('label', {}, [t('invitationText'), text])], function (done) {
     api('POST', '/api/operator/v1/visitors/' + encodeURIComponent(v.id) + '/invite', { text: text.value }).then(function (res) {
       done(res);
       if (res.status === 200) { say(t('invitationSent'), true); loadVisitors(); }

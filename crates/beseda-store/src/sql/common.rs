@@ -3440,10 +3440,6 @@ impl Store for SqlStore {
         self.lift(id, by).await
     }
 
-    async fn is_blocked(&self, visitor: Option<&VisitorId>, address: Option<&str>) -> Result<bool> {
-        self.check_blocked(visitor, address).await
-    }
-
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64> {
         let cutoff = self.clock.now() - keep_micros;
         let mut tx = self.begin().await?;

@@ -305,10 +305,6 @@ impl SqlStore {
         }
         self.select_block(id).await
     }
-
-    async fn check_blocked(&self, visitor: Option<&VisitorId>, address: Option<&str>) -> Result<bool> {
-        blocked(&mut *self.read().await?, visitor, address, self.clock.now()).await
-    }
 }
 
 /// An operator's invitation: a chat in the `invitation` state held by the operator, with their
