@@ -114,6 +114,11 @@ test('files both ways: a visitor image inline, an operator PDF downloaded from t
   assert.equal(got.status, 200);
   assert.match(got.disposition, /^attachment/);
   assert.deepEqual(Buffer.from(got.bytes), PDF);
+  step('an operator image is a thumbnail in the widget');
+  await page.locator('[data-test=attach-input]').setInputFiles({ name: 'схема.png', mimeType: 'image/png', buffer: png(32) });
+  const widgetImg = visitor.frame.locator('a.b-file', { hasText: 'схема.png' }).locator('img');
+  await widgetImg.waitFor();
+  await eventually(() => widgetImg.evaluate((img) => img.complete && img.naturalWidth === 32), 'the widget thumbnail is decoded');
   await shot(visitor.page, 'files-widget-pdf');
 
   step('paste and drop send files too');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import crypto from 'node:crypto';
 import ece from 'http_ece';
-import { env, start, stop, startServer, stopServer, api, login, setStatus, eventually, step } from './harness.mjs';
+import { env, start, stop, startServer, stopServer, api, login, setStatus, eventually, step, consolePage, shot } from './harness.mjs';
 
 /** Pushes received: { path, headers, body (Buffer), at }. */
 const received = [];
@@ -186,4 +186,49 @@ test('pushes for a new chat, a message and a redirect reach the push service, en
   await startServer();
   const again2 = await api(await login('anna@demo.beseda.local'), 'GET', '/api/operator/v1/push/key');
   assert.equal(again2.body.publicKey, publicKey);
+});
+
+test('the workspace offers the opt-in; its service worker shows a push as a notification', async () => {
+  step('the service worker: its own address, JavaScript, revalidated, nothing to load');
+  const res = await fetch(`${env.base}/workspace/sw.js`);
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type'), /^text\/javascript/);
+  assert.equal(res.headers.get('cache-control'), 'no-cache');
+  assert.equal(res.headers.get('content-security-policy'), "default-src 'none'");
+  assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+
+  step('the toggle, in Russian and English; headless Chromium has no push service, which the page says');
+  const ru = await consolePage('/workspace', 'boris@demo.beseda.local', { lang: 'ru' });
+  await ru.page.locator('[data-test=push-toggle]').waitFor();
+  assert.match(await ru.page.locator('label', { has: ru.page.locator('[data-test=push-toggle]') }).innerText(), /Push-уведомления/);
+  await ru.context.close();
+  const { context, page, errors } = await consolePage('/workspace', 'anna@demo.beseda.local');
+  await context.grantPermissions(['notifications'], { origin: env.base });
+  const toggle = page.locator('[data-test=push-toggle]');
+  assert.match(await page.locator('label', { has: toggle }).innerText(), /Push notifications/);
+  await eventually(async () => !(await toggle.isDisabled()), 'the toggle ready');
+  assert.equal(await toggle.isChecked(), false);
+  await toggle.check({ force: true }).catch(() => {});
+  await eventually(async () => /Failed:/.test(await page.locator('[data-test=push-status]').innerText()), 'the failure said');
+  assert.equal(await toggle.isChecked(), false);
+  await shot(page, 'push-toggle');
+  const scope = await page.evaluate(async () => (await navigator.serviceWorker.getRegistration('/workspace/'))?.scope);
+  assert.equal(scope, `${env.base}/workspace/`);
+
+  step('a push delivered to the worker (DevTools) while no workspace is in front: a notification');
+  await page.goto(`${env.base}/healthz`);
+  const cdp = await context.newCDPSession(page);
+  const registrations = [];
+  cdp.on('ServiceWorker.workerRegistrationUpdated', (e) => registrations.push(...e.registrations));
+  await cdp.send('ServiceWorker.enable');
+  const reg = await eventually(() => registrations.find((r) => r.scopeURL === `${env.base}/workspace/` && !r.isDeleted), 'the registration');
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin: env.base, registrationId: reg.registrationId,
+    data: JSON.stringify({ type: 'redirected', chatId: 7, text: '<b>not markup</b>' }) });
+  const shown = await eventually(() => page.evaluate(async () => {
+    const r = await navigator.serviceWorker.getRegistration('/workspace/');
+    return (await r.getNotifications()).map((n) => ({ title: n.title, body: n.body, tag: n.tag, data: n.data }))[0];
+  }), 'the notification');
+  assert.deepEqual(shown, { title: 'A chat was redirected to you', body: 'Chat 7: <b>not markup</b>', tag: 'beseda-chat-7', data: { chatId: 7 } });
+  assert.deepEqual(errors, []);
+  await context.close();
 });

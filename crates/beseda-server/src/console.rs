@@ -36,3 +36,22 @@ pub async fn workspace() -> Response {
 pub async fn admin() -> Response {
     page("Beseda — admin", "admin")
 }
+
+/// The workspace's service worker: shows Web Push notifications and opens their chats. A fixed
+/// address (browsers update a worker in place), within its own scope `/workspace/`, revalidated
+/// on every load; it loads nothing itself.
+const SERVICE_WORKER: &str = include_str!("../console/workspace/sw.js");
+
+/// `GET /workspace/sw.js`.
+pub async fn service_worker() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'"),
+        ],
+        HARDENING,
+        SERVICE_WORKER,
+    )
+        .into_response()
+}

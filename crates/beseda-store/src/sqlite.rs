@@ -117,6 +117,8 @@ include!("sql/visibility.rs");
 include!("sql/lists.rs");
 include!("sql/audit.rs");
 include!("sql/context.rs");
+include!("sql/history.rs");
+include!("sql/visitors.rs");
 include!("sql/push.rs");
 
 #[cfg(test)]

@@ -108,6 +108,8 @@ pub struct PageAuth {
     pub visitor_id: VisitorId,
     pub location: String,
     pub last_seen_at: i64,
+    /// A block applies to the visitor (or to the address the session was opened from).
+    pub blocked: bool,
 }
 
 impl PageAuth {
@@ -199,6 +201,19 @@ pub struct RateOperator {
     pub operator_id: Option<OperatorId>,
     pub rate: i64,
     pub note: Option<String>,
+}
+
+/// What the history search asks of the chats (each filter only when given).
+#[derive(Clone, Debug, Default)]
+pub struct HistoryFilter {
+    /// Started in `[from, to)` (µs).
+    pub from: i64,
+    pub to: i64,
+    /// The (last) operator.
+    pub operator: Option<i64>,
+    pub department: Option<String>,
+    /// The category or the subcategory.
+    pub category: Option<String>,
 }
 
 /// A page the widget reported (`page_visit`): the visitor is on `url` from now on.
@@ -738,6 +753,18 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// A block to add (visitor-side effects: no chats; the open chat ends).
+#[derive(Clone, Debug)]
+pub struct NewBlock {
+    pub visitor_id: VisitorId,
+    /// Also block the address the visitor's latest visit came from.
+    pub block_address: bool,
+    pub reason: String,
+    /// `None`: permanent.
+    pub expires_at: Option<i64>,
+    pub created_by: OperatorId,
 }
 
 /// The server's VAPID key pair (RFC 8292): the P-256 private key as PKCS#8 DER, base64

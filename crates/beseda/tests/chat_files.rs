@@ -210,6 +210,27 @@ async fn operators_read_and_send_files_on(postgres: bool) {
     server.stop().await;
 }
 
+/// The new routes are in the OpenAPI document: a multipart body, a string path parameter.
+#[tokio::test]
+async fn the_file_and_note_routes_are_documented() {
+    let server = TestServer::start().await;
+    let spec = get_json(&server.http, &server.url("/api/operator/v1/openapi.json")).await;
+    let upload = &spec["paths"]["/api/operator/v1/chats/{id}/files"]["post"];
+    assert_eq!(
+        upload["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"],
+        "#/components/schemas/FileUpload"
+    );
+    assert_eq!(spec["components"]["schemas"]["FileUpload"]["properties"]["file"]["format"], "binary");
+    let note = &spec["paths"]["/api/operator/v1/chats/{id}/notes"]["post"];
+    assert_eq!(note["requestBody"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/Note");
+    for path in ["/api/operator/v1/files/{guid}", "/api/operator/v1/files/{guid}/image"] {
+        let params = &spec["paths"][path]["get"]["parameters"];
+        assert_eq!(params[0]["name"], "guid", "{path}");
+        assert_eq!(params[0]["in"], "path", "{path}");
+    }
+    server.stop().await;
+}
+
 /// A waiting chat is taken by the operator who sends a file into it.
 #[tokio::test]
 async fn a_file_into_a_waiting_chat_takes_it() {

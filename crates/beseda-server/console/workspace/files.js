@@ -33,7 +33,7 @@ export function sendFiles(files) {
           ui.note.textContent = (file.name ? file.name + ': ' : '') + refusal(res);
           return false;
         }
-        return openChat(chat).then(function () { return true; });
+        return (S.open === chat ? openChat(chat) : Promise.resolve()).then(function () { return true; });
       });
     });
   }, Promise.resolve(true)).then(function (ok) {
@@ -72,7 +72,8 @@ export function mountFiles(actions) {
     ui.chat.classList.add('is-dropping');
   });
   ui.chat.addEventListener('dragleave', function (ev) {
-    if (ev.target === ui.chat) ui.chat.classList.remove('is-dropping');
+    const to = /** @type {Node | null} */ (ev.relatedTarget);
+    if (!to || !ui.chat.contains(to)) ui.chat.classList.remove('is-dropping');
   });
   ui.chat.addEventListener('drop', function (ev) {
     ui.chat.classList.remove('is-dropping');

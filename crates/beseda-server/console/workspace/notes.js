@@ -29,6 +29,7 @@ export function addNote() {
   const chat = S.open;
   api('POST', '/api/operator/v1/chats/' + chat + '/notes', { text: text }).then(function (res) {
     if (res.status !== 200) { ui.note.className = 'c-error'; ui.note.textContent = message(res); return; }
+    if (S.open !== chat) return;
     if (ui.text.value.trim() === text) ui.text.value = '';
     ui.note.className = 'c-ok'; ui.note.textContent = t('noteAdded');
     openChat(chat);
