@@ -1,5 +1,6 @@
 /* The operator event stream (WebSocket, resumed from the last seen event) and what each event
    changes. */
+import { visitorMoved } from './context.js';
 import { api } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { markRead, openChat, renderChatBar, renderLog } from './chat.js';
@@ -28,6 +29,11 @@ export function connect() {
   });
 }
 export function handle(e) {
+  /* A message event carries its chat's list row. */
+  if (e.chat && /^message_/.test(e.type)) { handleOne(e); handleOne({ type: 'chat_updated', chat: e.chat }); return; }
+  handleOne(e);
+}
+function handleOne(e) {
   switch (e.type) {
     case 'chat_updated':
       place(e.chat);
@@ -62,6 +68,7 @@ export function handle(e) {
       break;
     case 'visitor_new': case 'visitor_updated': case 'visitor_left':
       visitorEvent(e);
+      visitorMoved(e);
       break;
   }
 }
