@@ -93,7 +93,7 @@ export function imageField(spec, value, label, help) {
   var types = spec.types;
   var preview = el('img', { class: 'a-preview', alt: label, 'data-test': spec.key + '-preview' });
   var none = el('span', { class: 'a-muted', text: t('noImage') });
-  var file = el('input', { type: 'file', name: spec.key, accept: types.join(','), 'data-label': label });
+  var file = el('input', { type: 'file', name: spec.key, accept: types.join(','), 'data-label': label, 'aria-label': label });
   var problem = el('small', { class: 'c-error', role: 'alert', hidden: true });
   var remove = button(t('remove'), spec.key + '-remove', function () { current = ''; file.value = ''; complain(''); show(); });
   function complain(text) { problem.textContent = text; problem.hidden = !text; }

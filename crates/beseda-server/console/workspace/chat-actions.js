@@ -45,7 +45,7 @@ export function closeChat() {
 }
 export function redirectDialog() {
   loadDirectory().then(function () {
-    var mode = el('select', { name: 'mode', 'data-test': 'redirect-mode' }, [
+    var mode = el('select', { name: 'mode', 'data-test': 'redirect-mode', 'aria-label': t('redirect') }, [
       el('option', { value: 'operator', text: t('toOperator') }), el('option', { value: 'department', text: t('toDepartment') }),
       el('option', { value: 'queue', text: t('toQueue') })]);
     var people = S.directory.operators.filter(function (o) { return o.id !== S.me.id; });

@@ -10,6 +10,7 @@ import { connect } from './events.js';
 import { openHistory } from './history.js';
 import { pushToggle } from './push.js';
 import { reloadLists } from './lists.js';
+import { help, mountShortcuts } from './shortcuts.js';
 import { S, ui } from './state.js';
 import { TEXTS } from './texts.js';
 import { mountVisitors } from './visitors.js';
@@ -22,10 +23,11 @@ texts(TEXTS);
 
 start(function (me, root) {
   S.me = me;
+  mountShortcuts();
   var links = [];
   if (me.role !== 'operator') links.push(el('a', { class: 'c-link', href: '/admin', text: t('admin') }));
   var header = pageHeader(root, me, t('title'), links);
-  ui.status = el('select', { 'data-test': 'status', 'aria-label': 'status', onchange: function () { setStatus(ui.status.value); } },
+  ui.status = el('select', { 'data-test': 'status', 'aria-label': t('myStatus'), onchange: function () { setStatus(ui.status.value); } },
     ['online', 'invisible', 'offline'].map(function (s) { return el('option', { value: s, text: t(s) }); }));
   ui.status.value = me.status;
   ui.notify = el('button', { class: 'c-link', 'data-test': 'notifications', text: t('notifications'), onclick: askNotifications });
@@ -37,6 +39,8 @@ start(function (me, root) {
   header.insertBefore(pushToggle(), header.querySelector('[data-test=me]'));
   header.insertBefore(el('button', { class: 'c-link', 'data-test': 'history', text: t('history'), onclick: openHistory }),
     header.querySelector('[data-test=me]'));
+  header.insertBefore(el('button', { class: 'c-link', 'data-test': 'shortcuts', 'aria-keyshortcuts': '?', text: t('shortcuts'),
+    onclick: help }), header.querySelector('[data-test=me]'));
   header.insertBefore(el('button', { class: 'c-link', 'data-test': 'profile', text: t('profile'), onclick: profileDialog }),
     header.querySelector('[data-test=me]'));
   header.insertBefore(el('button', { class: 'c-link', 'data-test': 'change-password', text: t('changePassword'),

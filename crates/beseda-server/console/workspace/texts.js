@@ -175,5 +175,10 @@ export const TEXTS = {
   'err.invalid-push-endpoint': ['Адрес push-сервиса не подходит', 'The push service address is not accepted'],
   'err.invalid-push-key': ['Ключи подписки не подходят', 'The subscription keys are not accepted'],
   cantWriteClosed: ['Диалог закрыт — писать в него нельзя', 'The chat is closed; you cannot write in it'],
-  cantWriteOthers: ['Диалог ведёт другой оператор — писать в него нельзя', 'Another operator holds this chat; you cannot write in it']
+  cantWriteOthers: ['Диалог ведёт другой оператор — писать в него нельзя', 'Another operator holds this chat; you cannot write in it'],
+  shortcuts: ['Клавиши', 'Keyboard shortcuts'],
+  keyNext: ['Следующий диалог с непрочитанными (или первый ожидающий)', 'Next chat with unread messages (or the first waiting)'],
+  keyNewLine: ['Новая строка в ответе', 'New line in the reply'],
+  keyEscape: ['Закрыть окно или подсказки', 'Close a dialog or the suggestions'],
+  myStatus: ['Мой статус', 'My status']
 };

@@ -1,0 +1,113 @@
+// Working comfort and accessibility in real browsers (see harness.mjs): axe-core finds no
+// critical or serious problem in the widget, the workspace with a chat open, and every section
+// of the admin panel; the workspace can be driven from the keyboard (Enter on a list row puts
+// the focus in the reply box, shortcuts with a help dialog on "?", dialogs that keep and return
+// the focus); the reply box is off where the operator cannot write.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { start, stop, login, setStatus, openWidget, step, say, consolePage, api } from './harness.mjs';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Critical and serious axe-core violations of the whole document of `page` (a page or a frame). */
+async function axe(page, selector = 'body') {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  return page.evaluate(async (sel) => {
+    const r = await window.axe.run(sel, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, selector);
+}
+
+let boris;
+
+before(async () => {
+  await start('a11y');
+  boris = await login('boris@demo.beseda.local');
+});
+
+after(async () => {
+  await stop();
+});
+
+test('the widget, the workspace with a chat open and the keyboard: no serious axe-core problems, focus follows the action', async () => {
+  await setStatus(boris, 'online');
+  const ws = await consolePage('/workspace', 'boris@demo.beseda.local', { lang: 'ru' });
+  const { page } = ws;
+  const visitor = await openWidget();
+  await say(visitor.frame, 'Здравствуйте! Нужна помощь с заказом');
+  step('the widget');
+  const frame = visitor.page.frames().find((f) => f.url().includes('/widget/frame'));
+  assert.deepEqual(await axe(frame), [], 'the widget passes axe-core');
+
+  step('Enter on a list row opens the chat and puts the focus in the reply box');
+  const row = page.locator('[data-test=list-waiting] .w-item').first();
+  await row.waitFor();
+  await row.focus();
+  await page.keyboard.press('Enter');
+  await page.locator('[data-test=take]').waitFor();
+  await page.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('data-test') === 'reply');
+
+  step('Alt+T takes it; the workspace with the chat open passes axe-core');
+  await page.keyboard.press('Alt+KeyT');
+  await page.locator('[data-test=list-mine] .w-item').first().waitFor();
+  await page.locator('[data-test=take]').waitFor({ state: 'detached' });
+  assert.deepEqual(await axe(page), [], 'the workspace passes axe-core');
+
+  step('"?" shows the shortcuts in a labelled modal dialog that keeps and returns the focus');
+  const trigger = page.locator('[data-test=chat-title]');
+  await page.locator('[data-test=log]').click();
+  await page.keyboard.press('?');
+  const dialog = page.locator('[role=dialog][aria-modal=true]');
+  await dialog.waitFor();
+  const labelledBy = await dialog.getAttribute('aria-labelledby');
+  assert.equal(await page.locator(`#${labelledBy}`).textContent(), 'Клавиши');
+  assert.ok((await dialog.locator('[data-test=shortcuts]').textContent()).includes('Alt+N'));
+  assert.deepEqual(await axe(page, '[role=dialog]'), [], 'the dialog passes axe-core');
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press('Tab');
+    assert.ok(await page.evaluate(() => !!document.activeElement.closest('[role=dialog]')), 'Tab stays in the dialog');
+  }
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.ok(await trigger.count());
+
+  step('the redirect dialog returns the focus to its button');
+  await page.locator('[data-test=redirect]').focus();
+  await page.keyboard.press('Enter');
+  await page.locator('[data-test=dialog][role=dialog]').waitFor();
+  assert.deepEqual(await axe(page, '[role=dialog]'), [], 'the redirect dialog passes axe-core');
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('data-test') === 'redirect');
+
+  step('a closed chat: the reply box is off');
+  const id = Number(await page.locator('[data-test=list-mine] .w-item').first().getAttribute('data-chat'));
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${id}/close`, {})).status, 200);
+  await page.locator('[data-test=reply]:disabled').waitFor();
+  assert.ok(await page.locator('[data-test=send]').isDisabled());
+
+  await visitor.context.close();
+  await ws.context.close();
+  assert.deepEqual(ws.errors, []);
+});
+
+test('every section of the admin panel passes axe-core', async () => {
+  const admin = await consolePage('/admin', 'admin@demo.beseda.local', { lang: 'en' });
+  const { page } = admin;
+  const ids = await page.locator('.a-nav button').evaluateAll((bs) => bs.map((b) => b.getAttribute('data-test').slice(4)));
+  assert.ok(ids.length > 10, ids.join(' '));
+  const problems = [];
+  for (const id of ids) {
+    await page.locator(`[data-test=nav-${id}]`).click();
+    const section = page.locator(`[data-test=section-${id}]`);
+    await section.waitFor();
+    await page.waitForFunction(() => !document.querySelector('.a-body .a-muted') ||
+      document.querySelector('.a-body .a-muted').textContent !== 'Loading…');
+    await page.waitForTimeout(150);
+    for (const v of await axe(page)) problems.push(`${id}: ${v}`);
+  }
+  assert.deepEqual(problems, []);
+  await admin.context.close();
+});
