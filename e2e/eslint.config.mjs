@@ -27,8 +27,8 @@ export default [
     }
   },
   {
-    // The loader sites embed, and (until it is split) the chat app, are classic scripts.
-    files: ['crates/beseda-server/widget/loader.js', 'crates/beseda-server/widget/app.js'],
+    // The loader sites embed is a classic script.
+    files: ['crates/beseda-server/widget/loader.js'],
     languageOptions: { sourceType: 'script' }
   }
 ];

@@ -40,6 +40,8 @@ fn main() {
         println!("cargo:rerun-if-changed={}", dir.display());
         walk(&base, &dir, &mut files);
     }
+    // Sorted as strings: the server looks paths up by binary search.
+    files.sort();
     let mut code = String::from(
         "/// `(path under crates/beseda-server, contents)`, sorted by path.\npub static FILES: &[(&str, &[u8])] = &[\n",
     );

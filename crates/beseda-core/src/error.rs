@@ -91,6 +91,12 @@ pub enum DomainError {
     NotHeldByBot,
     #[error("no such visit session")]
     SessionNotFound,
+    #[error("the visitor is not on the site now")]
+    VisitorNotOnSite,
+    #[error("the visitor already has a chat")]
+    VisitorHasChat,
+    #[error("no such visitor")]
+    VisitorNotFound,
 }
 
 impl DomainError {
@@ -142,6 +148,9 @@ impl DomainError {
             QuotingMessageFromAnotherVisitor => "quoting-message-from-another-visitor",
             NotHeldByBot => "access-denied",
             SessionNotFound => "session-not-found",
+            VisitorNotOnSite => "visitor-not-on-site",
+            VisitorHasChat => "visitor-has-chat",
+            VisitorNotFound => "visitor-not-found",
         }
     }
 

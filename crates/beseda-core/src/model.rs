@@ -157,3 +157,51 @@ pub struct Rating {
     pub note: Option<String>,
     pub created_at: i64,
 }
+
+/// A visitor on the site now: a present visit session with what operators are shown of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SiteVisitor {
+    pub visitor: Visitor,
+    pub visit_session_id: VisitSessionId,
+    /// The placement (`location`) and its title.
+    pub location: String,
+    pub placement_title: String,
+    /// Departments offered at the placement (empty = all).
+    pub departments: Vec<String>,
+    pub page_url: Option<String>,
+    pub title: Option<String>,
+    /// When this visit began and when a page of it was last seen.
+    pub since: i64,
+    pub last_seen_at: i64,
+    /// Visit sessions of this visitor so far, this one included.
+    pub visits: i64,
+    /// The visitor's current chat, if any.
+    pub chat: Option<Chat>,
+    /// The client address the visit was opened from.
+    pub address: Option<String>,
+}
+
+/// A block on a visitor (and optionally an address): no chats while it applies.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorBlock {
+    pub id: i64,
+    pub visitor_id: String,
+    pub address: Option<String>,
+    pub reason: String,
+    pub created_by: Option<i64>,
+    /// The blocking operator's name (when the account still exists).
+    pub created_by_name: Option<String>,
+    pub created_at: i64,
+    /// `None`: permanent.
+    pub expires_at: Option<i64>,
+    pub lifted_at: Option<i64>,
+    pub lifted_by: Option<i64>,
+}
+
+impl VisitorBlock {
+    /// Applies at `now`: not lifted and not expired.
+    pub fn applies(&self, now: i64) -> bool {
+        self.lifted_at.is_none() && self.expires_at.is_none_or(|e| e > now)
+    }
+}

@@ -2,7 +2,7 @@
 //! stable, pinned by tests). Messages use the visitor protocol's message object so both sides
 //! agree on ids, kinds and timestamps.
 
-use crate::model::{Chat, Message};
+use crate::model::{Chat, Message, SiteVisitor};
 use crate::state::MessageKind;
 use crate::time::micros_to_secs;
 use crate::wire::{self, MessagePolicy};
@@ -104,4 +104,29 @@ pub fn message_updated(m: &Message) -> Value {
 
 pub fn message_deleted(m: &Message) -> Value {
     json!({"type": "message_deleted", "chatId": m.chat_id.0, "messageId": m.id.as_str()})
+}
+
+/// A visitor on the site as the visitors list and its events show it. `name` is the visitor's
+/// own name, or empty (the console shows its default).
+pub fn site_visitor(v: &SiteVisitor, now: i64) -> Value {
+    json!({
+        "id": v.visitor.id.as_str(),
+        "visitSessionId": v.visit_session_id.as_str(),
+        "name": v.visitor.display_name(),
+        "number": v.visitor.number,
+        "location": v.location,
+        "placementTitle": v.placement_title,
+        "departmentKeys": v.departments,
+        "page": v.page_url,
+        "title": v.title,
+        "sinceTs": micros_to_secs(v.since),
+        "secondsOnSite": ((now - v.since).max(0)) / 1_000_000,
+        "visits": v.visits,
+        "chatting": v.chat.as_ref().is_some_and(|c| !c.state.is_final()),
+        "chatId": v.chat.as_ref().map(|c| c.id.0),
+        "chatState": v.chat.as_ref().map(|c| c.state.as_str()),
+        "chatOperatorId": v.chat.as_ref().and_then(|c| c.operator_id.map(|o| o.0)),
+        "chatDepartmentKey": v.chat.as_ref().and_then(|c| c.department_key.clone()),
+        "address": v.address,
+    })
 }

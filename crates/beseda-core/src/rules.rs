@@ -57,7 +57,8 @@ pub fn visitor_message_effect(state: ChatState, operator_online: bool) -> Visito
 pub fn visitor_close(state: ChatState) -> Option<ChatState> {
     match state {
         ChatState::Closed | ChatState::ClosedByVisitor => None,
-        ChatState::ClosedByOperator => Some(ChatState::Closed),
+        // A declined invitation, like a chat the operator already closed, ends for good.
+        ChatState::ClosedByOperator | ChatState::Invitation => Some(ChatState::Closed),
         _ => Some(ChatState::ClosedByVisitor),
     }
 }
@@ -125,6 +126,7 @@ mod tests {
         assert_eq!(visitor_message_effect(Chatting, true), VisitorMessageEffect::Stay);
         assert_eq!(visitor_close(Chatting), Some(ClosedByVisitor));
         assert_eq!(visitor_close(Queue), Some(ClosedByVisitor));
+        assert_eq!(visitor_close(Invitation), Some(Closed), "a declined invitation ends");
         assert_eq!(visitor_close(ClosedByOperator), Some(Closed));
         assert_eq!(visitor_close(Closed), None);
         assert_eq!(operator_close(Chatting, false), Some(ClosedByOperator));

@@ -90,3 +90,21 @@ pub fn bot_failed(lang: &str, bot: &str, reason: &str) -> String {
         format!("Бот «{bot}» не ответил: {reason}")
     }
 }
+
+/// Info message when a chat ends because the visitor was blocked.
+pub fn visitor_blocked(lang: &str) -> &'static str {
+    if lang == "en" {
+        "The chat has ended"
+    } else {
+        "Диалог завершён"
+    }
+}
+
+/// An operator's invitation to chat when they wrote no text of their own.
+pub fn invitation(lang: &str) -> &'static str {
+    if lang == "en" {
+        "Hello! Can I help you?"
+    } else {
+        "Здравствуйте! Чем могу помочь?"
+    }
+}

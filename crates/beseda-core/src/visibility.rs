@@ -1,4 +1,5 @@
-//! Who sees which chat: the one rule behind every operator read path (one chat, the chat
+//! Who sees which chat (and which visitor on the site): the one rule behind every operator read
+//! path (one chat, the chat
 //! lists, the event stream over HTTP and WebSocket with its typing previews) and behind the
 //! operator's chat actions. Kept here, free of I/O, so the store, the routes and the sockets
 //! cannot drift apart; docs/routing.md "Who sees what" says the same in prose.
@@ -82,10 +83,50 @@ fn speaks(viewer: &Operator, settings: &OrgSettings, chat: &ChatScope) -> bool {
     !settings.multilang || chat.language.as_ref().is_none_or(|l| viewer.languages.iter().any(|k| k == l))
 }
 
+// ------------------------------------------------------------------ visitors on the site
+
+/// What the rule needs to know of a visitor on the site: the departments offered at the
+/// placement they are on (empty = all departments).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VisitorScope {
+    pub departments: Vec<String>,
+}
+
+/// Visitors on the site, by the same measure as waiting chats: supervisors and administrators
+/// see every visitor; an operator sees the visitors of placements that offer one of their
+/// departments (an operator without departments serves all; a placement that offers every
+/// department is everybody's).
+pub fn may_see_visitor(viewer: &Operator, visitor: &VisitorScope) -> bool {
+    viewer.role != OperatorRole::Operator
+        || viewer.department_keys.is_empty()
+        || visitor.departments.is_empty()
+        || visitor.departments.iter().any(|d| viewer.department_keys.contains(d))
+}
+
 // ------------------------------------------------------------------ operator events
 
 /// Events about no chat in particular: every operator receives them.
-pub const EVERYONE_EVENTS: &[&str] = &["operator_status", "operator_access", "visitor_new"];
+pub const EVERYONE_EVENTS: &[&str] = &["operator_status", "operator_access"];
+
+/// Events about a visitor on the site (arrival, page change, departure): delivered by
+/// [`may_see_visitor`] on the scope stamped under [`VISITOR_SCOPE_KEY`].
+pub const VISITOR_EVENTS: &[&str] = &["visitor_new", "visitor_updated", "visitor_left"];
+
+/// The key under which the store stamps a visitor event with the visitor's scope.
+pub const VISITOR_SCOPE_KEY: &str = "visitorScope";
+
+/// Adds the visitor's scope to a visitor event.
+pub fn stamp_visitor(event: &mut Value, scope: &VisitorScope) {
+    if let Value::Object(map) = event {
+        map.insert(VISITOR_SCOPE_KEY.into(), json!({"departmentKeys": scope.departments}));
+    }
+}
+
+/// The visitor scope stamped on an event, if any.
+pub fn stamped_visitor(event: &Value) -> Option<VisitorScope> {
+    let keys = event.get(VISITOR_SCOPE_KEY)?.get("departmentKeys")?.as_array()?;
+    Some(VisitorScope { departments: keys.iter().filter_map(Value::as_str).map(str::to_owned).collect() })
+}
 
 /// Events about one chat: delivered by [`check`] on the chat's scope.
 pub const CHAT_EVENTS: &[&str] = &[
@@ -157,6 +198,13 @@ pub fn delivery(viewer: &Operator, settings: &OrgSettings, event: &Value) -> Del
     let kind = event.get("type").and_then(Value::as_str).unwrap_or_default();
     if EVERYONE_EVENTS.contains(&kind) || viewer.role != OperatorRole::Operator {
         return Delivery::Send;
+    }
+    if VISITOR_EVENTS.contains(&kind) {
+        // An unstamped visitor event stays hidden rather than leaking.
+        return match stamped_visitor(event) {
+            Some(scope) if may_see_visitor(viewer, &scope) => Delivery::Send,
+            _ => Delivery::Skip,
+        };
     }
     if stamped(event).is_some_and(|scope| may_see(viewer, settings, &scope)) {
         Delivery::Send
@@ -270,5 +318,26 @@ mod tests {
         assert_eq!(delivery(&boris, &s, &status), Delivery::Send);
         s.hide_others_chats = false;
         assert_eq!(delivery(&boris, &s, &message), Delivery::Send);
+    }
+
+    #[test]
+    fn visitors_on_the_site() {
+        let s = OrgSettings::default();
+        let sales = op(1, OperatorRole::Operator, &["sales"], &[]);
+        let everywhere = op(2, OperatorRole::Operator, &[], &[]);
+        let sup = op(3, OperatorRole::Supervisor, &["support"], &[]);
+        let support_site = VisitorScope { departments: vec!["support".into()] };
+        let all_site = VisitorScope::default();
+        assert!(!may_see_visitor(&sales, &support_site));
+        assert!(may_see_visitor(&sales, &all_site));
+        assert!(may_see_visitor(&everywhere, &support_site));
+        assert!(may_see_visitor(&sup, &VisitorScope { departments: vec!["sales".into()] }));
+        let mut arrived = json!({"type": "visitor_new", "visitor": {"id": "v"}, "seq": 9});
+        assert_eq!(delivery(&sales, &s, &arrived), Delivery::Skip, "unstamped: privileged only");
+        assert_eq!(delivery(&sup, &s, &arrived), Delivery::Send);
+        stamp_visitor(&mut arrived, &support_site);
+        assert_eq!(stamped_visitor(&arrived), Some(support_site));
+        assert_eq!(delivery(&sales, &s, &arrived), Delivery::Skip);
+        assert_eq!(delivery(&everywhere, &s, &arrived), Delivery::Send);
     }
 }

@@ -88,3 +88,18 @@ pub async fn serve(Path((hash, path)): Path<(String, String)>) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_is_sorted_and_every_file_is_found() {
+        assert!(FILES.windows(2).all(|w| w[0].0 < w[1].0), "sorted by path");
+        for (path, body) in FILES {
+            assert_eq!(file(path), Some(*body), "{path}");
+        }
+        assert!(file("console/workspace/main.js").is_some() && file("widget/loader.js").is_none());
+        assert_ne!(App::Console.hash(), App::Widget.hash());
+    }
+}

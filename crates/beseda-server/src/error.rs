@@ -59,9 +59,13 @@ impl ApiError {
             StoreError::Domain(d) => {
                 use DomainError::*;
                 let status = match d {
-                    ChatTaken | ChatClosed | OperatorOffline | DepartmentOffline => StatusCode::CONFLICT,
+                    ChatTaken | ChatClosed | OperatorOffline | DepartmentOffline | VisitorHasChat | VisitorBanned => {
+                        StatusCode::CONFLICT
+                    }
                     HiddenBySettings | ChatNotServed => StatusCode::FORBIDDEN,
-                    ChatNotFound | MessageNotFound | FileNotFound => StatusCode::NOT_FOUND,
+                    ChatNotFound | MessageNotFound | FileNotFound | VisitorNotOnSite | VisitorNotFound => {
+                        StatusCode::NOT_FOUND
+                    }
                     ArgumentMissing(_) | WrongArgumentValue(_) => StatusCode::BAD_REQUEST,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };

@@ -108,6 +108,12 @@ fn schemas() -> Value {
             "defaultDepartment": {"type": "string"}, "allowedDepartments": {"type": "array", "items": {"type": "string"}}, "rotateSecret": {"type": "boolean"},
             "kind": {"type": "string", "enum": ["custom", "telegram", "vk"]}, "config": {"type": "object"}}},
         "Teleport": {"type": "object", "required": ["url"], "properties": {"url": {"type": "string", "format": "uri"}}},
+        "Invitation": {"type": "object", "properties": {"text": {"type": "string", "maxLength": 1000}}},
+        "VisitorBlock": {"type": "object", "required": ["reason"], "properties": {
+            "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+            "durationSecs": {"type": ["integer", "null"], "minimum": 60},
+            "blockAddress": {"type": "boolean"},
+            "chatId": {"type": "integer"}}},
         "Placement": {"type": "object", "required": ["title"], "properties": {"title": {"type": "string"},
             "lang": {"type": "string", "enum": ["ru", "en"]}, "departmentKeys": {"type": "array", "items": {"type": "string"}},
             "defaultDepartment": {"type": "string"}, "helloMessage": {"type": "string"},

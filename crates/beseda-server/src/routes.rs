@@ -10,7 +10,7 @@ use axum::Router;
 
 /// The operator API: documentation and handler of each route.
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
-    use operator::{chats, events, files, history, notes, profile, push, session, templates, two_factor};
+    use operator::{chats, events, files, history, notes, profile, push, session, templates, two_factor, visitors};
     vec![
         (ApiDoc::new("GET", "/api/admin/v1/settings", "Organisation settings (admin)"), get(admin::get_settings)),
         (
@@ -198,6 +198,19 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "Audit log of admin actions, newest first; ?from=&to=&actor=&action=&offset=&limit=&format=csv (admin)",
             ),
             get(admin::audit_log::list),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/visitor-blocks",
+                "Blocked visitors, newest first; ?active=1 for those that apply now (admin)",
+            )
+            .query("active"),
+            get(admin::blocks::list),
+        ),
+        (
+            ApiDoc::new("POST", "/api/admin/v1/visitor-blocks/{id}/lift", "Lift a visitor block (admin)").path_id(),
+            post(admin::blocks::lift),
         ),
         (
             ApiDoc::new("POST", "/api/operator/v1/login", "Log in; sets the session cookie and returns the CSRF token")
@@ -408,6 +421,34 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             )
             .path_string("guid"),
             get(files::image),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/operator/v1/visitors",
+                "Visitors on the site now (page, time on site, visits, chat) that you may see",
+            ),
+            get(visitors::list),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/operator/v1/visitors/{id}/invite",
+                "Invite a visitor on the site to chat with you; optional text",
+            )
+            .path_string("id")
+            .body("Invitation"),
+            post(visitors::invite),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/operator/v1/visitors/{id}/block",
+                "Block a visitor (reason, durationSecs or permanent, blockAddress; chatId when from a chat)",
+            )
+            .path_string("id")
+            .body("VisitorBlock"),
+            post(visitors::block),
         ),
         (
             ApiDoc::new("GET", "/api/operator/v1/events", "Stored operator events after ?cursor=N").query("cursor"),

@@ -25,6 +25,10 @@ pub async fn run_once(state: &AppState) -> Result<bool, beseda_store::StoreError
             break;
         }
     }
+    // Visitors no longer seen have left the site.
+    let now = state.store.clock().now();
+    let departed = state.store.sweep_departed(now - crate::operator::visitors::PRESENT_WINDOW_MICROS).await?;
+    state.bus.publish(&departed);
     let assigned = state.store.assign_waiting(BATCH).await?;
     changed |= assigned.operator_seq.is_some();
     state.bus.publish(&assigned);

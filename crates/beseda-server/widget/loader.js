@@ -48,6 +48,8 @@
     if (prechat && typeof prechat === 'object') { try { p['prechat-key-independent-fields'] = JSON.stringify(prechat); } catch (e) {} }
     fetch(origin + '/l/v/m/init?' + q(p)).then(function (r) { return r.json(); }).then(function (r) {
       var f = r.fullUpdate;
+      // A blocked visitor still gets the button: the chat window says why it cannot be used.
+      if (r.error === 'visitor_banned') { then(null); return; }
       if (!f) return;
       store.set('session', f.visitSessionId);
       // The page, and where the visitor came from when that was another site (operators see both).
@@ -55,8 +57,53 @@
         title: document.title || '' };
       try { if (document.referrer && new URL(document.referrer).origin !== location.origin) visit.referrer = document.referrer; } catch (e) {}
       fetch(origin + '/l/v/m/action', { method: 'POST', body: new URLSearchParams(visit) });
-      then(f);
+      then(f, r.revision);
     }).catch(function () {});
+  }
+
+  // While the visitor is on the page, a socket keeps the visit on the site (operators see it
+  // in their list) and brings an operator's invitation to chat.
+  var watching = null, failures = 0;
+  function watch(f, revision) {
+    var since = +revision || 0, ws;
+    try {
+      ws = new WebSocket(origin.replace(/^http/, 'ws') + '/l/v/m/ws?' + q({ 'page-id': f.pageId, 'auth-token': f.authToken, since: since }));
+    } catch (e) { return; }
+    watching = ws;
+    ws.onopen = function () { failures = 0; };
+    ws.onmessage = function (e) {
+      var r; try { r = JSON.parse(e.data); } catch (x) { return; }
+      if (r.revision != null) since = +r.revision;
+      if (r.fullUpdate && r.fullUpdate.chat && r.fullUpdate.chat.state === 'invitation') invited(r.fullUpdate.chat);
+      (r.deltaList || []).forEach(function (item) {
+        if (item.objectType === 'CHAT' && item.data && item.data.state === 'invitation') invited(item.data);
+      });
+    };
+    ws.onclose = function (e) {
+      if (watching !== ws || e.code === 4003) return;
+      failures++;
+      var wait = Math.min(30000, 1000 * Math.pow(2, Math.min(failures, 5)));
+      // 4001: the page expired; a new visit gives new credentials.
+      setTimeout(function () {
+        if (e.code === 4001) visit(function (g, rev) { if (g) watch(g, rev); }); else watch(f, since);
+      }, wait);
+    };
+  }
+
+  function picture(path) {
+    if (!path) return null;
+    return /^https?:\/\//.test(path) ? path : origin + path;
+  }
+
+  // An operator invites the visitor: their name, photo and text next to the button.
+  function invited(chat) {
+    if (frame && frame.style.display !== 'none') return;
+    if (!button) show(0);
+    var op = chat.operator || {};
+    var first = (chat.messages || []).filter(function (m) { return m.kind === 'operator'; })[0];
+    var old = document.getElementById('beseda-invitation');
+    if (old) old.remove();
+    bubble(picture(op.avatar), op.fullname || '', first ? first.text : '', function () {});
   }
 
   function toggle(open) {
@@ -76,7 +123,7 @@
     store.set('open', open ? '1' : '0');
     button.setAttribute('aria-expanded', open ? 'true' : 'false');
     button.setAttribute('aria-label', open ? words[lang].close : words[lang].open);
-    if (open) badge.style.display = 'none';
+    if (open) { badge.style.display = 'none'; var inv = document.getElementById('beseda-invitation'); if (inv) inv.remove(); }
   }
 
   function show(unread) {
@@ -106,30 +153,47 @@
     try { if (sessionStorage.getItem(seen)) return; } catch (e) {}
     setTimeout(function () {
       if (frame && frame.style.display !== 'none') return;
-      var box = document.createElement('div');
-      box.id = 'beseda-invitation';
-      box.setAttribute('role', 'dialog');
-      box.setAttribute('style', 'position:fixed;z-index:2147483000;right:16px;bottom:84px;max-width:300px;display:flex;gap:10px;' +
-        'align-items:center;background:#fff;color:#1d2230;border-radius:12px;padding:12px 30px 12px 12px;cursor:pointer;' +
-        'box-shadow:0 6px 24px rgba(0,0,0,.25);font:14px/1.4 system-ui,sans-serif');
-      if (inv.photo) {
-        var img = document.createElement('img');
-        img.src = origin + inv.photo; img.alt = '';
-        img.setAttribute('style', 'width:48px;height:48px;border-radius:50%;object-fit:cover;flex:none');
-        box.appendChild(img);
-      }
-      var text = document.createElement('span');
-      text.textContent = inv.text;
-      box.appendChild(text);
-      var x = document.createElement('button');
-      x.type = 'button'; x.textContent = '×'; x.setAttribute('aria-label', words[lang].close);
-      x.setAttribute('style', 'position:absolute;top:4px;right:6px;border:0;background:none;font-size:18px;cursor:pointer;color:#888');
-      box.appendChild(x);
-      function done() { box.remove(); try { sessionStorage.setItem(seen, '1'); } catch (e) {} }
-      x.addEventListener('click', function (e) { e.stopPropagation(); done(); });
-      box.addEventListener('click', function () { done(); toggle(true); });
-      document.body.appendChild(box);
+      bubble(inv.photo ? origin + inv.photo : null, '', inv.text, function () {
+        try { sessionStorage.setItem(seen, '1'); } catch (e) {}
+      });
     }, (inv.delaySecs || 0) * 1000);
+  }
+
+  // The invitation box: photo, name and text (all as text); a click opens the chat.
+  function bubble(photo, name, message, onDone) {
+    if (document.getElementById('beseda-invitation')) return;
+    var box = document.createElement('div');
+    box.id = 'beseda-invitation';
+    box.setAttribute('role', 'dialog');
+    box.setAttribute('aria-label', name || message);
+    box.tabIndex = 0;
+    box.setAttribute('style', 'position:fixed;z-index:2147483000;right:16px;bottom:84px;max-width:300px;display:flex;gap:10px;' +
+      'align-items:center;background:#fff;color:#1d2230;border-radius:12px;padding:12px 30px 12px 12px;cursor:pointer;' +
+      'box-shadow:0 6px 24px rgba(0,0,0,.25);font:14px/1.4 system-ui,sans-serif');
+    if (photo) {
+      var img = document.createElement('img');
+      img.src = photo; img.alt = '';
+      img.setAttribute('style', 'width:48px;height:48px;border-radius:50%;object-fit:cover;flex:none');
+      box.appendChild(img);
+    }
+    var text = document.createElement('span');
+    if (name) {
+      var who = document.createElement('b');
+      who.textContent = name;
+      who.setAttribute('style', 'display:block');
+      text.appendChild(who);
+    }
+    text.appendChild(document.createTextNode(message));
+    box.appendChild(text);
+    var x = document.createElement('button');
+    x.type = 'button'; x.textContent = '×'; x.setAttribute('aria-label', words[lang].close);
+    x.setAttribute('style', 'position:absolute;top:4px;right:6px;border:0;background:none;font-size:18px;cursor:pointer;color:#888');
+    box.appendChild(x);
+    function done() { box.remove(); onDone(); }
+    x.addEventListener('click', function (e) { e.stopPropagation(); done(); });
+    box.addEventListener('click', function () { done(); toggle(true); });
+    box.addEventListener('keydown', function (e) { if (e.key === 'Enter') { done(); toggle(true); } });
+    document.body.appendChild(box);
   }
 
   window.addEventListener('message', function (e) {
@@ -157,13 +221,16 @@
           lucky = Math.random() * 100 < p ? '1' : '0';
           store.set('lucky', lucky);
         }
-        visit(function (f) {
+        visit(function (f, revision) {
+          if (!f) { show(0); return; }
           var chatting = f.chat && f.chat.state !== 'closed';
           // An open conversation always keeps its button; otherwise probability and queue limits decide.
           if (chatting || (lucky === '1' && !ls.buttonHidden)) {
             show(f.chat ? f.chat.unreadByVisitorMsgCnt || 0 : 0);
             if (!chatting && ls.invitation) invite(ls.invitation);
           }
+          if (f.chat && f.chat.state === 'invitation') invited(f.chat);
+          watch(f, revision);
         });
       }).catch(function () {});
   }

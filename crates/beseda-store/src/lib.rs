@@ -22,7 +22,7 @@ pub use types::*;
 
 use async_trait::async_trait;
 use beseda_core::ids::{ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
-use beseda_core::model::{Chat, Department, Message, Operator, Placement, Visitor};
+use beseda_core::model::{Chat, Department, Message, Operator, Placement, SiteVisitor, Visitor, VisitorBlock};
 use beseda_core::provided_visitor::ProvidedVisitor;
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{OperatorRole, OperatorStatus};
@@ -347,6 +347,23 @@ pub trait Store: Send + Sync + 'static {
     /// Audit-log entries, newest first.
     async fn audit_entries(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
 
+    // --- visitors on the site and blocks ---
+    /// Visitors with a present visit session seen after `seen_after` (µs), newest arrival first.
+    async fn site_visitors(&self, seen_after: i64) -> Result<Vec<SiteVisitor>>;
+    /// One visitor on the site (their latest present visit seen after `seen_after`).
+    async fn site_visitor(&self, visitor: &VisitorId, seen_after: i64) -> Result<Option<SiteVisitor>>;
+    /// Sessions not seen since `seen_before` are no longer present: `visitor_left` for each.
+    async fn sweep_departed(&self, seen_before: i64) -> Result<Changes>;
+    /// An operator invites a visitor on the site to chat: a chat in the `invitation` state,
+    /// held by the operator, with their message. `visitor-has-chat` when the visitor has one.
+    async fn invite_visitor(&self, op: OperatorId, visitor: &VisitorId, text: &str, seen_after: i64)
+        -> Result<Changes>;
+    /// Blocks a visitor; their open chat is closed finally.
+    async fn block_visitor(&self, block: &NewBlock) -> Result<(VisitorBlock, Changes)>;
+    /// Blocks, newest first; `active_at`: only those that apply then.
+    async fn visitor_blocks(&self, active_at: Option<i64>, limit: i64) -> Result<Vec<VisitorBlock>>;
+    /// Lifts a block that still applies; `None` when there is none such.
+    async fn lift_block(&self, id: i64, by: OperatorId) -> Result<Option<VisitorBlock>>;
     // --- Web Push ---
     /// The VAPID key pair: the stored one, or else `generated`, stored now (the first start;
     /// when two nodes start at once, both get the one stored first).

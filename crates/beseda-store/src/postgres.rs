@@ -94,4 +94,5 @@ include!("sql/visibility.rs");
 include!("sql/lists.rs");
 include!("sql/audit.rs");
 include!("sql/context.rs");
+include!("sql/visitors.rs");
 include!("sql/push.rs");

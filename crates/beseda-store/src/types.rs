@@ -108,6 +108,8 @@ pub struct PageAuth {
     pub visitor_id: VisitorId,
     pub location: String,
     pub last_seen_at: i64,
+    /// A block applies to the visitor (or to the address the session was opened from).
+    pub blocked: bool,
 }
 
 impl PageAuth {
@@ -738,6 +740,18 @@ pub struct AuditQuery {
     pub action: Option<String>,
     pub offset: i64,
     pub limit: i64,
+}
+
+/// A block to add (visitor-side effects: no chats; the open chat ends).
+#[derive(Clone, Debug)]
+pub struct NewBlock {
+    pub visitor_id: VisitorId,
+    /// Also block the address the visitor's latest visit came from.
+    pub block_address: bool,
+    pub reason: String,
+    /// `None`: permanent.
+    pub expires_at: Option<i64>,
+    pub created_by: OperatorId,
 }
 
 /// The server's VAPID key pair (RFC 8292): the P-256 private key as PKCS#8 DER, base64

@@ -95,6 +95,9 @@ fn routes(chat: i64, operator: i64) -> Vec<(&'static str, String, Access, Option
         ("GET", "/api/admin/v1/integrations/unisender/export".into(), AdminOnly, None),
         ("GET", "/api/admin/v1/webhooks".into(), AdminOnly, None),
         ("GET", "/api/admin/v1/audit".into(), AdminOnly, None),
+        ("GET", "/api/admin/v1/visitor-blocks".into(), AdminOnly, None),
+        ("POST", "/api/admin/v1/visitor-blocks/999999/lift".into(), AdminOnly, Some(json!({}))),
+        ("GET", "/api/operator/v1/visitors".into(), Anyone, None),
         ("POST", "/api/admin/v1/webhooks/{id}/resend".replace("{id}", "999999"), AdminOnly, Some(json!({}))),
         ("GET", "/api/operator/v1/me".into(), Anyone, None),
         ("POST", "/api/operator/v1/2fa/setup".into(), Anyone, Some(json!({}))),
@@ -139,6 +142,14 @@ const CHAT_ACTIONS: &[&str] = &[
     "POST /api/operator/v1/chats/{id}/notes",
     "GET /api/operator/v1/files/{guid}",
     "GET /api/operator/v1/files/{guid}/image",
+    // Each operator's own push subscriptions, covered by the push tests.
+    "GET /api/operator/v1/push/key",
+    "GET /api/operator/v1/push/subscription",
+    "PUT /api/operator/v1/push/subscription",
+    "DELETE /api/operator/v1/push/subscription",
+    // Covered by the visitors tests (visibility of the visitor decides).
+    "POST /api/operator/v1/visitors/{id}/invite",
+    "POST /api/operator/v1/visitors/{id}/block",
     "POST /api/operator/v1/login",
     "POST /api/operator/v1/tokens",
     "POST /api/operator/v1/logout",
@@ -193,6 +204,7 @@ async fn every_route_answers_each_role_as_it_should() {
             .replace("/placements/newplace", "/placements/{key}")
             .replace("/placements/default", "/placements/{key}")
             .replace("/webhooks/999999/", "/webhooks/{id}/")
+            .replace("/visitor-blocks/999999/", "/visitor-blocks/{id}/")
             .replace("/templates/999999", "/templates/{id}")
             .replace("/admin/v1/operators/999999", "/admin/v1/operators/{id}")
             .replace(&format!("/admin/v1/operators/{}", operator.id), "/admin/v1/operators/{id}");

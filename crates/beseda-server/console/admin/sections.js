@@ -1,6 +1,7 @@
 /* The admin panel's sections in menu order: id (nav-<id>, section-<id>, texts
    sec.<id>/intro.<id>), menu group, who sees it (supervisor: true) and render(box, ctx). */
 import { auditSection } from './audit.js';
+import { blocksSection } from './blocks.js';
 import { botsSection } from './bots.js';
 import { departmentsSection } from './departments.js';
 import { historySection } from './history.js';
@@ -117,5 +118,6 @@ export var SECTIONS = [
   { id: 'placements', nav: 'org', render: placementsSection },
   { id: 'stats', nav: 'reports', supervisor: true, render: statsSection },
   { id: 'history', nav: 'reports', supervisor: true, render: historySection },
-  { id: 'audit', nav: 'reports', render: auditSection }
+  { id: 'audit', nav: 'reports', render: auditSection },
+  { id: 'blocks', nav: 'reports', render: blocksSection }
 ];

@@ -10,7 +10,9 @@ import { renderLists } from './lists.js';
 import { fillPicker, onInput, onKey, saveTemplate, sendReply, useTemplate } from './reply.js';
 import { renderSide } from './side.js';
 import { S, STATE_TEXT, SYSTEM, VISITOR_SIDE, ui } from './state.js';
+import { blockButton } from './visitors.js';
 import { clear, el } from '../../shared/dom.js';
+import { markdown } from '../../shared/markdown.js';
 
 export function openChat(id) {
   var first = S.open !== id;
@@ -79,6 +81,7 @@ export function renderChatBar() {
     if (S.ws.teleport) buttons.push(el('button', { 'data-test': 'teleport', text: t('teleport'), onclick: teleportDialog }));
     buttons.push(el('button', { class: 'c-danger', 'data-test': 'close', text: t('close'), onclick: closeChat }));
   }
+  if (active) buttons.push(blockButton());
   clear(ui.bar);
   buttons.forEach(function (b) { ui.bar.appendChild(b); });
 }
@@ -94,7 +97,8 @@ export function renderLog() {
     var text = /^file_/.test(m.kind) ? '📎 ' + fileName(m) : m.kind === 'keyboard' ? '⌨ ' + (m.text || '') : m.text;
     var who = side === 'from-operator' && m.name ? m.name + ' · ' : '';
     frag.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind }, [
-      fileView(m) || document.createTextNode(text || ''), el('time', { text: who + time(m.ts) + (side === 'from-operator' && m.read ? ' ✓' : '') })
+      fileView(m) || (m.kind === 'operator' ? markdown(text || '') : document.createTextNode(text || '')),
+      el('time', { text: who + time(m.ts) + (side === 'from-operator' && m.read ? ' ✓' : '') })
     ]));
   });
   clear(ui.log).appendChild(frag);

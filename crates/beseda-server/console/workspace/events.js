@@ -2,11 +2,11 @@
    changes. */
 import { api } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
-import { notify } from './alerts.js';
 import { markRead, openChat, renderChatBar, renderLog } from './chat.js';
 import { names, onAssigned, place, reloadLists, renderLists } from './lists.js';
 import { renderSide } from './side.js';
 import { S, ui } from './state.js';
+import { visitorChat, visitorEvent } from './visitors.js';
 
 export function connect() {
   var proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -32,6 +32,7 @@ export function handle(e) {
     case 'chat_updated':
       place(e.chat);
       renderLists();
+      visitorChat(e.chat);
       if (S.open === e.chat.id && S.detail) { S.detail.chat = e.chat; renderChatBar(); renderSide(); markRead(); }
       break;
     case 'chat_assigned':
@@ -59,8 +60,8 @@ export function handle(e) {
       S.directory.operators.forEach(function (o) { if (o.id === e.operatorId) o.status = e.status; });
       if (e.operatorId === S.me.id) { S.me.status = e.status; ui.status.value = e.status; }
       break;
-    case 'visitor_new':
-      if (S.ws.newVisitorNotification) notify(t('newVisitor'), e.page || e.location || '');
+    case 'visitor_new': case 'visitor_updated': case 'visitor_left':
+      visitorEvent(e);
       break;
   }
 }

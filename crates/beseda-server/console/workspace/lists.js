@@ -41,7 +41,7 @@ export function reloadWaitingSoon() {
 export function listOf(c) {
   var holder = c.operatorId;
   if (holder == null && (c.state === 'queue' || c.state === 'offline_queue')) return 'waiting';
-  if (holder === S.me.id && /^(chatting|chatting_with_robot|closed_by_visitor)$/.test(c.state)) return 'mine';
+  if (holder === S.me.id && /^(chatting|chatting_with_robot|closed_by_visitor|invitation)$/.test(c.state)) return 'mine';
   var human = S.directory.operators.some(function (o) { return o.id === holder; });
   if (holder != null && holder !== S.me.id && human && /^(chatting|closed_by_visitor)$/.test(c.state)) return 'others';
   return null;

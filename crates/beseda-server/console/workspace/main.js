@@ -12,6 +12,7 @@ import { pushToggle } from './push.js';
 import { reloadLists } from './lists.js';
 import { S, ui } from './state.js';
 import { TEXTS } from './texts.js';
+import { mountVisitors } from './visitors.js';
 import { api } from '../lib/api.js';
 import { t, texts } from '../lib/i18n.js';
 import { header as pageHeader, start } from '../lib/login.js';
@@ -47,7 +48,9 @@ start(function (me, root) {
   ui.lists = el('aside', { class: 'w-lists', 'data-test': 'lists' });
   ui.chat = el('section', { class: 'w-chat', 'data-test': 'chat' }, [el('p', { class: 'w-empty', text: t('pick') })]);
   ui.side = el('aside', { class: 'w-side', 'data-test': 'visitor' });
-  root.appendChild(el('div', { class: 'w-main' }, [ui.lists, ui.chat, ui.side]));
+  var main = el('div', { class: 'w-main' }, [ui.lists, ui.chat, ui.side]);
+  root.appendChild(main);
+  mountVisitors(header, ui.status, main);
   window.addEventListener('focus', stopBlink);
   document.addEventListener('click', stopBlink);
   Promise.all([api('GET', '/api/operator/v1/me'), loadTemplates(), loadDirectory()]).then(function (r) {

@@ -2,7 +2,7 @@
 
 
 export var STATE_TEXT = { queue: 'stateQueue', offline_queue: 'stateQueue', chatting: 'stateChatting', closed: 'stateClosed',
-  closed_by_operator: 'stateClosed', closed_by_visitor: 'stateClosedByVisitor', chatting_with_robot: 'stateRobot' };
+  closed_by_operator: 'stateClosed', closed_by_visitor: 'stateClosedByVisitor', chatting_with_robot: 'stateRobot', invitation: 'stateInvitation' };
 export var VISITOR_SIDE = /^(visitor|file_visitor|keyboard_response|contacts|sticker_visitor)$/;
 export var SYSTEM = /^(info|operator_busy|for_operator|keyboard)$/;
 export var S = {

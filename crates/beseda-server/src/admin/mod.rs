@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub mod audit_log;
+pub mod blocks;
 pub mod channels;
 mod csv;
 pub mod exports;

@@ -12,3 +12,4 @@ pub mod push;
 pub mod session;
 pub mod templates;
 pub mod two_factor;
+pub mod visitors;

@@ -30,6 +30,10 @@ pub async fn authenticate(state: &AppState, page_id: Option<&str>, token: Option
     if page.last_seen_at < now - ttl {
         return Err(reinit());
     }
+    // A blocked visitor is refused as Webim refuses one: `visitor_banned` (403).
+    if page.blocked {
+        return Err(ApiError::visitor_domain(beseda_core::DomainError::VisitorBanned));
+    }
     keep_alive(state, &page, now).await?;
     Ok(page)
 }

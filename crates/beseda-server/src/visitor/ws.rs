@@ -16,6 +16,8 @@ use serde_json::{json, Value};
 use std::time::Instant;
 
 pub const CLOSE_REINIT: u16 = 4001;
+/// The visitor is blocked: one `{"error": "visitor_banned"}` frame, then this code.
+pub const CLOSE_BANNED: u16 = 4003;
 pub const CLOSE_GOING_AWAY: u16 = 1001;
 
 /// Read and write buffers of each socket (the library's default is 128 KiB each); a frame
@@ -30,6 +32,7 @@ pub async fn handler(State(state): State<AppState>, slot: Slot, ws: WebSocketUpg
         let _open = state.metrics.hold(Held::VisitorWebSocket);
         match auth {
             Ok(page) => run(state, socket, page, since).await,
+            Err(e) if e.code == "visitor_banned" => banned(socket).await,
             Err(_) => reject(socket).await,
         }
     })
@@ -38,6 +41,11 @@ pub async fn handler(State(state): State<AppState>, slot: Slot, ws: WebSocketUpg
 async fn reject(mut socket: WebSocket) {
     let _ = socket.send(Message::Text(json!({"error": "reinit-required"}).to_string().into())).await;
     close(socket, CLOSE_REINIT, "reinit-required").await;
+}
+
+async fn banned(mut socket: WebSocket) {
+    let _ = socket.send(Message::Text(json!({"error": "visitor_banned"}).to_string().into())).await;
+    close(socket, CLOSE_BANNED, "visitor_banned").await;
 }
 
 async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
@@ -55,9 +63,17 @@ async fn run(state: AppState, mut socket: WebSocket, mut page: PageAuth, since: 
     ping.reset();
     let mut last_heard = Instant::now();
     let mut dirty = true;
+    // The page was checked when the socket opened.
+    let mut first = true;
     loop {
         if dirty {
             dirty = false;
+            // A block ends the socket at the next change of the session (the block closes the
+            // open chat, which is one).
+            if !first && Box::pin(state.store.page(&page.page_id)).await.ok().flatten().is_some_and(|p| p.blocked) {
+                return banned(socket).await;
+            }
+            first = false;
             // Boxed: the read is large and rare; an idle socket's task stays small.
             let frame = match Box::pin(delta::read(&state, &page, at)).await {
                 Ok(f) => f,

@@ -159,6 +159,8 @@ enum Closer<'a> {
     Visitor,
     Operator(&'a Operator),
     Timeout,
+    /// The system: the visitor was blocked.
+    System,
 }
 
 impl Closer<'_> {
@@ -168,6 +170,7 @@ impl Closer<'_> {
             Closer::Visitor => "visitor",
             Closer::Operator(_) => "operator",
             Closer::Timeout => "timeout",
+            Closer::System => "system",
         }
     }
 }

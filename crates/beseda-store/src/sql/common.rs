@@ -1510,7 +1510,9 @@ impl Store for SqlStore {
             (None, None, Some(v)) if load_visitor(&mut tx, v).await?.is_some() => v.clone(),
             _ => create_visitor(&mut tx, now).await?,
         };
-        if load_visitor(&mut tx, &visitor_id).await?.is_some_and(|v| v.banned) {
+        if load_visitor(&mut tx, &visitor_id).await?.is_some_and(|v| v.banned)
+            || blocked(&mut tx, Some(&visitor_id), req.client_address.as_deref(), now).await?
+        {
             return Err(DomainError::VisitorBanned.into());
         }
         if let Some(fields) = &req.prechat_fields {
@@ -1542,19 +1544,14 @@ impl Store for SqlStore {
                 .await?;
                 VisitSessionId::from_stored(id)
             }
-            None => {
-                let id = create_visit_session(&mut tx, &visitor_id, req, now).await?;
-                if load_settings(&mut tx).await?.new_visitor_notification {
-                    let event = json!({"type": "visitor_new", "visitorId": visitor_id.as_str(),
-                        "location": req.location, "page": req.page_url});
-                    changes.operator_seq = Some(append_operator_event(&mut tx, &event, now).await?);
-                }
-                id
-            }
+            None => create_visit_session(&mut tx, &visitor_id, req, now).await?,
         };
         if let Some(url) = &req.page_url {
             record_page(&mut tx, session_id.as_str(), url, req.title.as_deref(), now).await?;
         }
+        // On the site (again): operators hear of an arrival.
+        changes.operator_seq =
+            mark_present(&mut tx, &visitor_id, &session_id, now).await?;
         let page = PageAuth {
             page_id: PageId::random(),
             auth_token: hex_id(),
@@ -1562,6 +1559,7 @@ impl Store for SqlStore {
             visitor_id,
             location: req.location.clone(),
             last_seen_at: now,
+            blocked: false,
         };
         sqlx::query("INSERT INTO pages (id, auth_token, visit_session_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(page.page_id.as_str())
@@ -1577,9 +1575,12 @@ impl Store for SqlStore {
 
     async fn page(&self, id: &PageId) -> Result<Option<PageAuth>> {
         let row = sqlx::query(
-            "SELECT p.id, p.auth_token, p.visit_session_id, p.last_seen_at, s.visitor_id, s.location \
-             FROM pages p JOIN visit_sessions s ON s.id = p.visit_session_id WHERE p.id = $1",
+            "SELECT p.id, p.auth_token, p.visit_session_id, p.last_seen_at, s.visitor_id, s.location, \
+             EXISTS (SELECT 1 FROM visitor_blocks b WHERE (b.visitor_id = s.visitor_id OR b.address = s.client_address) \
+             AND b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $1)) AS blocked \
+             FROM pages p JOIN visit_sessions s ON s.id = p.visit_session_id WHERE p.id = $2",
         )
+        .bind(self.clock.now())
         .bind(id.as_str())
         .fetch_optional(&self.reader)
         .await?;
@@ -1591,6 +1592,7 @@ impl Store for SqlStore {
                 visitor_id: VisitorId::from_stored(r.try_get("visitor_id")?),
                 location: r.try_get("location")?,
                 last_seen_at: r.try_get("last_seen_at")?,
+                blocked: r.try_get("blocked")?,
             })
         })
         .transpose()
@@ -1802,6 +1804,9 @@ impl Store for SqlStore {
                         chat
                     }
                 };
+                if chat.state == ChatState::Invitation {
+                    accept_invitation(conn, emit, &mut chat).await?;
+                }
                 let (operator_online, holder_is_bot) = match chat.operator_id {
                     Some(id) if chat.state.is_half_closed() => (
                         load_operator(conn, id).await?.is_some_and(|o| o.status == OperatorStatus::Online),
@@ -2162,6 +2167,10 @@ impl Store for SqlStore {
                 // The chat first, as every other change locks it, then the session.
                 let chat = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?;
                 let url = page.url;
+                let before: Option<String> = sqlx::query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
+                    .bind(v2.visit_session_id.as_str())
+                    .fetch_one(&mut *conn)
+                    .await?;
                 sqlx::query(
                     "UPDATE visit_sessions SET page_url = $1, referrer = COALESCE(referrer, $2) WHERE id = $3",
                 )
@@ -2171,6 +2180,14 @@ impl Store for SqlStore {
                 .execute(&mut *conn)
                 .await?;
                 record_page(conn, v2.visit_session_id.as_str(), &url, page.title.as_deref(), emit.now).await?;
+                // Operators' visitors list follows the visitor from page to page.
+                if before.as_deref() != Some(url.as_str()) {
+                    if let Some(event) =
+                        site_visitor_event(conn, "visitor_updated", &v2.visitor_id, &v2.visit_session_id, emit.now).await?
+                    {
+                        emit.op(event);
+                    }
+                }
                 let Some(mut chat) = chat else {
                     return Ok(());
                 };
@@ -2390,7 +2407,9 @@ impl Store for SqlStore {
         }
         let filter = match list {
             ChatList::Waiting => "operator_id IS NULL AND state IN ('queue', 'offline_queue') AND $1 = $1",
-            ChatList::Mine => "operator_id = $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor')",
+            ChatList::Mine => {
+                "operator_id = $1 AND state IN ('chatting', 'chatting_with_robot', 'closed_by_visitor', 'invitation')"
+            }
             ChatList::Others => {
                 "operator_id <> $1 AND state IN ('chatting', 'closed_by_visitor') \
                  AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = chats.operator_id)"
@@ -3391,6 +3410,34 @@ impl Store for SqlStore {
 
     fn clock(&self) -> std::sync::Arc<dyn beseda_core::time::Clock> {
         self.clock.clone()
+    }
+
+    async fn site_visitors(&self, seen_after: i64) -> Result<Vec<beseda_core::model::SiteVisitor>> {
+        self.select_site_visitors(None, seen_after).await
+    }
+
+    async fn site_visitor(&self, visitor: &VisitorId, seen_after: i64) -> Result<Option<beseda_core::model::SiteVisitor>> {
+        Ok(self.select_site_visitors(Some(visitor), seen_after).await?.into_iter().next())
+    }
+
+    async fn sweep_departed(&self, seen_before: i64) -> Result<Changes> {
+        self.sweep_departed_sessions(seen_before).await
+    }
+
+    async fn invite_visitor(&self, op: OperatorId, visitor: &VisitorId, text: &str, seen_after: i64) -> Result<Changes> {
+        self.invite(op, visitor, text, seen_after).await
+    }
+
+    async fn block_visitor(&self, block: &NewBlock) -> Result<(beseda_core::model::VisitorBlock, Changes)> {
+        self.add_block(block).await
+    }
+
+    async fn visitor_blocks(&self, active_at: Option<i64>, limit: i64) -> Result<Vec<beseda_core::model::VisitorBlock>> {
+        self.select_blocks(active_at, limit).await
+    }
+
+    async fn lift_block(&self, id: i64, by: OperatorId) -> Result<Option<beseda_core::model::VisitorBlock>> {
+        self.lift(id, by).await
     }
 
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64> {

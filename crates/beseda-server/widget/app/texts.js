@@ -1,0 +1,44 @@
+import { P } from './params.js';
+
+/* The widget's texts, Russian and English: t.<key>. Add new keys in both languages. */
+export var TEXTS = {
+  ru: {
+    title: 'Чат с оператором', online: 'Мы на связи', offline: 'Сейчас никого нет', busy: 'Все операторы заняты',
+    placeholder: 'Напишите сообщение…', first: 'Задайте ваш вопрос…', send: 'Отправить', attach: 'Прикрепить файл',
+    typing: 'печатает…', menu: 'Меню', minimise: 'Свернуть', close: 'Завершить чат', rate: 'Оценить',
+    history: 'Отправить диалог на e-mail', email: 'Ваш e-mail', name: 'Ваше имя', message: 'Сообщение',
+    offlineIntro: 'Сейчас никого нет в сети. Оставьте сообщение — мы ответим на e-mail.',
+    offlineSent: 'Сообщение отправлено. Мы ответим, как только сможем.', cantWrite: 'Сейчас нельзя оставить сообщение. Попробуйте позже.',
+    pick: 'Выберите отдел:', closed: 'Чат завершён.', newChat: 'Напишите, чтобы начать новый чат.',
+    thanks: 'Спасибо за оценку!', sent: 'Диалог отправлен на e-mail.', cancel: 'Отмена', read: 'прочитано',
+    retry: 'не отправлено — повтор…', file: 'Файл', operator: 'Оператор', stars: 'Оценка {n} из 5',
+    errors: { 'max_file_size_exceeded': 'Файл слишком большой.', 'not_allowed_file_type': 'Такой тип файла нельзя отправить.',
+      'not_allowed_mime_type': 'Такой тип файла нельзя отправить.', 'not_matching_magic_numbers': 'Содержимое файла не совпадает с его типом.',
+      'max-message-length-exceeded': 'Сообщение слишком длинное.', 'chat-history-sent-too-many-times': 'Слишком много отправок, попробуйте позже.',
+      'wrong-argument-value': 'Проверьте введённые данные.',
+      'visitor_banned': 'Доступ к чату для вас ограничен. Начать новый диалог сейчас нельзя.' }
+  },
+  en: {
+    title: 'Chat with us', online: 'We are online', offline: 'Nobody is online', busy: 'All operators are busy',
+    placeholder: 'Type a message…', first: 'Ask your question…', send: 'Send', attach: 'Attach a file',
+    typing: 'is typing…', menu: 'Menu', minimise: 'Minimise', close: 'End chat', rate: 'Rate',
+    history: 'Send the chat to my e-mail', email: 'Your e-mail', name: 'Your name', message: 'Message',
+    offlineIntro: 'Nobody is online now. Leave a message and we will answer by e-mail.',
+    offlineSent: 'Message sent. We will answer as soon as we can.', cantWrite: 'Messages cannot be left right now. Please try later.',
+    pick: 'Choose a department:', closed: 'The chat has ended.', newChat: 'Write to start a new chat.',
+    thanks: 'Thank you for the rating!', sent: 'The chat was sent to your e-mail.', cancel: 'Cancel', read: 'read',
+    retry: 'not sent — retrying…', file: 'File', operator: 'Operator', stars: 'Rating {n} of 5',
+    errors: { 'max_file_size_exceeded': 'The file is too large.', 'not_allowed_file_type': 'This type of file cannot be sent.',
+      'not_allowed_mime_type': 'This type of file cannot be sent.', 'not_matching_magic_numbers': 'The file does not match its type.',
+      'max-message-length-exceeded': 'The message is too long.', 'chat-history-sent-too-many-times': 'Too many requests, try later.',
+      'wrong-argument-value': 'Please check what you entered.',
+      'visitor_banned': 'Your access to the chat has been restricted. You cannot start a chat now.' }
+  }
+};
+/** The texts in the window's language (the page asks, else the placement's language). */
+export var t = TEXTS[P.get('lang') === 'en' ? 'en' : 'ru'];
+
+export function speakEnglish() { t = TEXTS.en; }
+
+/** Whether the window speaks English. */
+export function english() { return t === TEXTS.en; }
