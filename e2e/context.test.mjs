@@ -110,6 +110,13 @@ test('the visitor context panel and the operator history', async () => {
   await shot(wp, 'context-panel');
   assert.deepEqual(await axe(wp, '[data-test=visitor]'), [], 'the side panel passes axe-core');
 
+  step('the visitor moves on: the panel follows without a reload');
+  await page.goto(`${env.base}/demo?page=warranty`);
+  await page.frameLocator('iframe').locator('.b-app[data-ready]').waitFor();
+  await eventually(async () => (await pages.count()) === 3, 'the new page in the panel');
+  assert.equal(await pages.nth(0).getAttribute('href'), `${env.base}/demo?page=warranty`);
+  assert.equal(await side.locator('[data-test=page]').textContent(), `${env.base}/demo?page=warranty`);
+
   step('the earlier chat opens read-only');
   const previous = side.locator('[data-test=ctx-previous-chat]');
   assert.equal(await previous.count(), 1);

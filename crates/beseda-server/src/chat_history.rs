@@ -2,17 +2,19 @@
 //! administrators, every chat) and the workspace (`GET /api/operator/v1/history`, the chats the
 //! operator may see by `beseda_core::visibility`): chats started in a period, filtered by
 //! operator, department, category (or subcategory) and text (a case-insensitive substring of
-//! any message the visitor could see), newest first, a page at a time.
+//! any message the visitor could see), newest first, a page at a time. The store narrows the
+//! chats by period and filters in one query; texts are read only until the page is full.
 
 use crate::admin::stats::period;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use beseda_core::ids::ChatId;
-use beseda_core::model::Visitor;
+use beseda_core::model::{Chat, Visitor};
 use beseda_core::state::MessageKind;
 use beseda_core::time::iso_millis;
-use beseda_store::ChatDetail;
+use beseda_store::HistoryFilter;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// Most rows of one page.
 pub const MAX_LIMIT: usize = 500;
@@ -65,14 +67,19 @@ pub struct HistoryPage {
 }
 
 /// What history shows as the visitor: the given name, else an e-mail or phone they left, else
-/// the default visitor name.
+/// the default visitor name with the visitor's number («Посетитель 1234», as the workspace's
+/// lists show it).
 pub fn visitor_label(v: &Visitor, lang: &str) -> String {
+    let default = beseda_core::texts::visitor_default_name(lang);
     ["name", "email", "phone"]
         .iter()
         .filter_map(|k| v.fields.get(*k))
         .map(|s| s.trim())
         .find(|s| !s.is_empty())
-        .map_or_else(|| beseda_core::texts::visitor_default_name(lang).to_owned(), str::to_owned)
+        .map_or_else(
+            || if v.number > 0 { format!("{default} {}", v.number) } else { default.to_owned() },
+            str::to_owned,
+        )
 }
 
 /// Messages history searches and counts: everything the visitor could see.
@@ -80,13 +87,17 @@ fn visible(kind: MessageKind) -> bool {
     kind != MessageKind::ForOperator
 }
 
-/// Runs the query: chats of the period and filters that `may_see` lets through, newest first,
-/// the page `offset`/`limit` (`default_limit` when the query names none).
+/// Chats whose messages are searched per store call.
+const TEXT_CHUNK: usize = 200;
+
+/// Runs the query: chats of the period and filters that `may_see` lets through (given the chat
+/// and whether its holder is a bot), newest first, the page `offset`/`limit` (`default_limit`
+/// when the query names none). Only the chats of the page are read whole.
 pub async fn search(
     state: &AppState,
     q: &HistoryQuery,
     default_limit: usize,
-    may_see: impl Fn(&ChatDetail) -> bool,
+    may_see: impl Fn(&Chat, bool) -> bool,
 ) -> ApiResult<HistoryPage> {
     let s = state.store.settings().await.map_err(ApiError::operator)?;
     let (start, end, _) = period(state, &s.time_zone, q.from.clone(), q.to.clone())?;
@@ -99,39 +110,44 @@ pub async fn search(
     if needle.as_ref().is_some_and(|n| n.chars().count() > MAX_TEXT) {
         return Err(ApiError::wrong_argument("q"));
     }
-    let category = q.category.as_deref().map(str::trim).filter(|c| !c.is_empty());
-    let operators = state.store.operators().await.map_err(ApiError::operator)?;
-    let departments = state.store.departments().await.map_err(ApiError::operator)?;
-    let mut facts = state.store.chat_facts(start, end).await.map_err(ApiError::operator)?;
-    facts.retain(|f| {
-        q.operator.is_none_or(|o| f.operator_id == Some(o))
-            && q.department.as_deref().is_none_or(|d| f.department_key.as_deref() == Some(d))
-    });
-    facts.sort_by_key(|f| std::cmp::Reverse(f.id));
-    let mut matched = 0usize;
-    let mut rows = Vec::new();
-    let mut truncated = false;
-    for f in facts {
-        let Some(d) = state.store.chat(ChatId(f.id)).await.map_err(ApiError::operator)? else { continue };
-        if category.is_some_and(|c| d.chat.category.as_deref() != Some(c) && d.chat.subcategory.as_deref() != Some(c)) {
-            continue;
-        }
-        if let Some(n) = &needle {
-            if !d.messages.iter().any(|m| visible(m.kind) && m.text.to_lowercase().contains(n)) {
-                continue;
+    let filter = HistoryFilter {
+        from: start,
+        to: end,
+        operator: q.operator,
+        department: q.department.clone(),
+        category: q.category.as_deref().map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned),
+    };
+    let mut chats: Vec<Chat> = state
+        .store
+        .history_chats(&filter)
+        .await
+        .map_err(ApiError::operator)?
+        .into_iter()
+        .filter(|(chat, bot)| may_see(chat, *bot))
+        .map(|(chat, _)| chat)
+        .collect();
+    let wanted = offset.saturating_add(limit).saturating_add(1);
+    if let Some(n) = &needle {
+        // Newest first, a chunk at a time, until the page (and one more) is found.
+        let mut found = Vec::new();
+        for chunk in chats.chunks(TEXT_CHUNK) {
+            let ids: Vec<ChatId> = chunk.iter().map(|c| c.id).collect();
+            let texts = state.store.visible_texts(&ids).await.map_err(ApiError::operator)?;
+            let hits: HashSet<i64> =
+                texts.iter().filter(|(_, text)| text.to_lowercase().contains(n)).map(|(id, _)| id.0).collect();
+            found.extend(chunk.iter().filter(|c| hits.contains(&c.id.0)).cloned());
+            if found.len() >= wanted {
+                break;
             }
         }
-        if !may_see(&d) {
-            continue;
-        }
-        matched += 1;
-        if matched <= offset {
-            continue;
-        }
-        if rows.len() == limit {
-            truncated = true;
-            break;
-        }
+        chats = found;
+    }
+    let truncated = chats.len() > offset.saturating_add(limit);
+    let operators = state.store.operators().await.map_err(ApiError::operator)?;
+    let departments = state.store.departments().await.map_err(ApiError::operator)?;
+    let mut rows = Vec::new();
+    for chat in chats.into_iter().skip(offset).take(limit) {
+        let Some(d) = state.store.chat(chat.id).await.map_err(ApiError::operator)? else { continue };
         let operator = d.chat.operator_id.and_then(|id| operators.iter().find(|o| o.id == id)).map(|o| o.name.clone());
         let department = d
             .chat
@@ -142,7 +158,7 @@ pub async fn search(
             id: d.chat.id.0,
             created_at: iso_millis(d.chat.created_at),
             state: d.chat.state.as_str(),
-            outcome: f.outcome,
+            outcome: d.chat.outcome.clone(),
             operator,
             department,
             category: d.chat.category.clone(),

@@ -328,6 +328,12 @@ pub trait Store: Send + Sync + 'static {
     /// Waiting chats: (online queue, offline queue).
     async fn queue_counts(&self) -> Result<(i64, i64)>;
     async fn outcome_counts(&self) -> Result<OutcomeCounts>;
+    /// The history search's candidates: chats of the filter, newest first, each with whether
+    /// its holder is a bot (for the visibility rule).
+    async fn history_chats(&self, filter: &HistoryFilter) -> Result<Vec<(Chat, bool)>>;
+    /// The texts of the messages of `chats` that the visitor could see (not notes for
+    /// operators), for the history's text search.
+    async fn visible_texts(&self, chats: &[ChatId]) -> Result<Vec<(ChatId, String)>>;
     /// The chats started in `[from, to)` with what statistics need of them.
     async fn chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>>;
     /// (transactions, changes) committed so far by the group committer, on a backend that has

@@ -117,6 +117,7 @@ include!("sql/visibility.rs");
 include!("sql/lists.rs");
 include!("sql/audit.rs");
 include!("sql/context.rs");
+include!("sql/history.rs");
 include!("sql/visitors.rs");
 include!("sql/push.rs");
 

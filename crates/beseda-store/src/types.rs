@@ -203,6 +203,19 @@ pub struct RateOperator {
     pub note: Option<String>,
 }
 
+/// What the history search asks of the chats (each filter only when given).
+#[derive(Clone, Debug, Default)]
+pub struct HistoryFilter {
+    /// Started in `[from, to)` (µs).
+    pub from: i64,
+    pub to: i64,
+    /// The (last) operator.
+    pub operator: Option<i64>,
+    pub department: Option<String>,
+    /// The category or the subcategory.
+    pub category: Option<String>,
+}
+
 /// A page the widget reported (`page_visit`): the visitor is on `url` from now on.
 #[derive(Clone, Debug, Default)]
 pub struct PageVisit {

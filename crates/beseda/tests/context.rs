@@ -126,6 +126,7 @@ async fn run(server: TestServer) {
     assert_eq!(code, 200, "{detail}");
     let c = context(&detail);
     assert_eq!(c["name"], "Ольга");
+    assert!(c["number"].as_i64().is_some_and(|n| n > 0), "{c}");
     assert_eq!(c["fields"]["email"], "olga@example.com");
     assert_eq!(c["identified"], false);
     assert_eq!(c["prechat"], json!({"Город": "Казань", "Номер заказа": "17"}));
@@ -261,5 +262,9 @@ async fn address_behind_a_trusted_proxy() {
     v.send("q", "Здравствуйте").await;
     let (_, detail) = op.get(&format!("/api/operator/v1/chats/{}", v.chat_id().await)).await;
     assert_eq!(context(&detail)["address"], "203.0.113.9");
+    // An unnamed visitor is «Посетитель N» in the admin history, N their number.
+    let number = context(&detail)["number"].as_i64().expect("number");
+    let (_, rows) = op.get("/api/admin/v1/history").await;
+    assert_eq!(rows["chats"][0]["visitor"], format!("Посетитель {number}"));
     server.stop().await;
 }

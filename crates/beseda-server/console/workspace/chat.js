@@ -7,7 +7,7 @@ import { mountFiles } from './files.js';
 import { fileView } from '../lib/files.js';
 import { mountNotes, noteView } from './notes.js';
 import { renderLists } from './lists.js';
-import { fillPicker, onInput, onKey, saveTemplate, sendReply, useTemplate } from './reply.js';
+import { fillPicker, onInput, onKey, saveTemplate, sendReply, stopTyping, useTemplate } from './reply.js';
 import { renderSide } from './side.js';
 import { S, STATE_TEXT, SYSTEM, VISITOR_SIDE, ui } from './state.js';
 import { blockButton } from './visitors.js';
@@ -16,6 +16,7 @@ import { markdown } from '../../shared/markdown.js';
 
 export function openChat(id) {
   var first = S.open !== id;
+  if (first) stopTyping();
   S.open = id;
   return api('GET', '/api/operator/v1/chats/' + id).then(function (res) {
     if (S.open !== id) return;

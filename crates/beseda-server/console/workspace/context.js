@@ -4,8 +4,10 @@
    links only to http(s) addresses (safeLink). */
 import { fill, t } from '../lib/i18n.js';
 import { time } from '../lib/time.js';
+import { openChat } from './chat.js';
 import { showChat } from './readonly.js';
 import { safeLink } from './side.js';
+import { S } from './state.js';
 import { el } from '../../shared/dom.js';
 
 /** `12 мин`, `1 ч 5 мин`, `40 с`. @param {number} secs */
@@ -55,5 +57,13 @@ export function renderContext(dl, ctx) {
         'data-id': c.id, text: label, onclick: function () { showChat(c.id); } })]);
     }));
     row(dl, t('previousChats'), 'ctx-previous', chats);
+  }
+}
+
+/** The open chat's visitor moved to another page (`visitor_updated`): the panel reads the
+ * context again. @param {any} e */
+export function visitorMoved(e) {
+  if (e.type === 'visitor_updated' && e.visitor && S.detail && S.open != null && e.visitor.id === S.detail.chat.visitorId) {
+    openChat(S.open);
   }
 }

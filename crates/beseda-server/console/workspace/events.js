@@ -1,5 +1,6 @@
 /* The operator event stream (WebSocket, resumed from the last seen event) and what each event
    changes. */
+import { visitorMoved } from './context.js';
 import { api } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { markRead, openChat, renderChatBar, renderLog } from './chat.js';
@@ -62,6 +63,7 @@ export function handle(e) {
       break;
     case 'visitor_new': case 'visitor_updated': case 'visitor_left':
       visitorEvent(e);
+      visitorMoved(e);
       break;
   }
 }

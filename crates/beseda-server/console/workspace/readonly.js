@@ -5,6 +5,7 @@ import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { time } from '../lib/time.js';
 import { fileName } from './chat.js';
+import { visitorLabel } from './lists.js';
 import { fileView } from '../lib/files.js';
 import { noteView } from './notes.js';
 import { STATE_TEXT, SYSTEM, VISITOR_SIDE } from './state.js';
@@ -55,7 +56,7 @@ export function showChat(id) {
     clear(log);
     if (res.status !== 200) { log.appendChild(el('p', { class: 'c-error', role: 'alert', text: message(res) })); return; }
     var c = res.body.chat;
-    view.box.querySelector('h2').textContent = t('chat') + ' №' + id + ' · ' + c.visitorName + ' · ' + t(STATE_TEXT[c.state] || c.state);
+    view.box.querySelector('h2').textContent = t('chat') + ' №' + id + ' · ' + visitorLabel(c) + ' · ' + t(STATE_TEXT[c.state] || c.state);
     res.body.messages.forEach(function (m) {
       var note = noteView(m);
       if (note) { log.appendChild(note); return; }

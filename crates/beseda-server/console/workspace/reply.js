@@ -30,11 +30,27 @@ export function onInput() {
   }).slice(0, 6);
   active = shown.length ? 0 : -1;
   renderSuggestions();
+  typing();
+}
+/* The operator's typing, as the visitor sees it: "typing" at most every 2.5 s while keys come,
+   "stopped" 2 s after the last one, on sending and on leaving the chat. */
+var typingChat = null, typingIdle = null;
+function typing() {
+  if (!mineOpen() || !ui.text.value) { stopTyping(); return; }
   var now = Date.now();
-  if (mineOpen() && now - S.typingSent > 2500) {
-    S.typingSent = now;
+  if (typingChat !== S.open || now - S.typingSent > 2500) {
+    if (typingChat != null && typingChat !== S.open) stopTyping();
+    S.typingSent = now; typingChat = S.open;
     api('POST', '/api/operator/v1/chats/' + S.open + '/typing', { typing: true });
   }
+  clearTimeout(typingIdle);
+  typingIdle = setTimeout(stopTyping, 2000);
+}
+/** Tells the visitor the operator stopped typing (if they were told it started). */
+export function stopTyping() {
+  clearTimeout(typingIdle); typingIdle = null;
+  if (typingChat != null) api('POST', '/api/operator/v1/chats/' + typingChat + '/typing', { typing: false });
+  typingChat = null; S.typingSent = 0;
 }
 export function renderSuggestions() {
   clear(ui.suggest);
@@ -64,7 +80,7 @@ export function sendReply() {
   var text = ui.text.value.trim();
   if (!text || !S.open) return;
   var id = 'w' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
-  ui.text.value = ''; hideSuggestions(); S.typingSent = 0;
+  ui.text.value = ''; hideSuggestions(); stopTyping();
   action('messages', { clientSideId: id, text: text }).then(function (res) { if (res.status !== 200) ui.text.value = text; });
 }
 export function saveTemplate() {

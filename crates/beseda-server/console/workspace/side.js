@@ -1,12 +1,13 @@
 /* The visitor panel beside the chat. */
 import { lang, t } from '../lib/i18n.js';
 import { renderContext } from './context.js';
+import { visitorLabel } from './lists.js';
 import { S, ui } from './state.js';
 import { clear, el } from '../../shared/dom.js';
 
 export function renderSide() {
   var d = S.detail, c = d.chat, v = d.visitor || {}, fields = v.fields || {};
-  var rows = [[t('visitor'), c.visitorName]];
+  var rows = [[t('visitor'), visitorLabel(c)]];
   Object.keys(fields).forEach(function (k) { if (k !== 'name') rows.push([k, String(fields[k])]); });
   rows.push([t('location'), c.location]);
   if (c.departmentKey) rows.push([t('department'), departmentName(c.departmentKey)]);

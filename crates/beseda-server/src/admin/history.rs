@@ -18,7 +18,7 @@ pub async fn search(
 ) -> ApiResult<Response> {
     super::supervisor_up(&who)?;
     super::csv::check_format(q.format.as_deref())?;
-    let page = chat_history::search(&state, &q, MAX_LIMIT, |_| true).await?;
+    let page = chat_history::search(&state, &q, MAX_LIMIT, |_, _| true).await?;
     if q.format.as_deref() == Some("csv") {
         let cols = [
             "id",

@@ -28,6 +28,8 @@ const ACTIVE_MICROS: i64 = 5 * 60 * 1_000_000;
 pub struct VisitorContext {
     /// The name operators see (given, or the default visitor name).
     pub name: String,
+    /// The visitor's stable number («Посетитель 1234» for an unnamed visitor).
+    pub number: i64,
     /// The site vouched for the visitor (visitor identification).
     pub identified: bool,
     /// The visitor's fields: identification, offline form, bots (`name`, `email`, `phone`, …).
@@ -140,6 +142,7 @@ pub async fn build(
         .collect();
     Ok(VisitorContext {
         name: name.to_owned(),
+        number: detail.visitor.number,
         identified: detail.visitor.provided_id.is_some(),
         fields: detail.visitor.fields.clone(),
         prechat,

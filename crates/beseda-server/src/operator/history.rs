@@ -23,11 +23,8 @@ pub async fn search(
         return Err(ApiError::wrong_argument("format"));
     }
     let settings = state.store.settings().await.map_err(ApiError::operator)?;
-    let bots: Vec<_> =
-        state.store.bots().await.map_err(ApiError::operator)?.into_iter().map(|b| b.operator_id).collect();
-    let page = chat_history::search(&state, &q, PAGE, |d| {
-        let bot = d.chat.operator_id.is_some_and(|holder| bots.contains(&holder));
-        visibility::may_see(&who.operator, &settings, &ChatScope::of(&d.chat, bot))
+    let page = chat_history::search(&state, &q, PAGE, |chat, bot| {
+        visibility::may_see(&who.operator, &settings, &ChatScope::of(chat, bot))
     })
     .await?;
     Ok(Json(page))

@@ -3359,6 +3359,14 @@ impl Store for SqlStore {
         })
     }
 
+    async fn history_chats(&self, filter: &HistoryFilter) -> Result<Vec<(Chat, bool)>> {
+        self.select_history_chats(filter).await
+    }
+
+    async fn visible_texts(&self, chats: &[ChatId]) -> Result<Vec<(ChatId, String)>> {
+        self.select_visible_texts(chats).await
+    }
+
     async fn chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>> {
         self.load_chat_facts(from, to).await
     }

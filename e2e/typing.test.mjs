@@ -1,0 +1,90 @@
+// The operator's typing and Markdown, both ways, in real browsers (see harness.mjs): the
+// widget shows «печатает» while the operator types in the workspace and drops it within 3 s of
+// the last key; an operator's Markdown link is a link in the widget (and the workspace) with
+// rel="noopener noreferrer", a javascript: link is not.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start, stop, login, setStatus, openWidget, step, say, consolePage } from './harness.mjs';
+
+let boris;
+
+before(async () => {
+  await start('typing');
+  boris = await login('boris@demo.beseda.local');
+});
+
+after(async () => {
+  await stop();
+});
+
+test('the operator types and stops: the widget shows it and drops it within 3 s; Markdown links are safe links', async () => {
+  await setStatus(boris, 'online');
+  const ws = await consolePage('/workspace', 'boris@demo.beseda.local', { lang: 'ru' });
+  const { page } = ws;
+  const visitor = await openWidget();
+  await say(visitor.frame, 'Подскажите, где каталог?');
+  const item = page.locator('[data-test=list-waiting] .w-item').first();
+  await item.waitFor();
+  await item.click();
+  await page.locator('[data-test=take]').click();
+  await page.locator('[data-test=list-mine] .w-item').first().waitFor();
+
+  step('the operator types');
+  const reply = page.locator('[data-test=reply]');
+  await reply.click();
+  await reply.pressSequentially('Сейчас пришлю', { delay: 40 });
+  const typing = visitor.frame.locator('.b-typing', { hasText: 'печатает' });
+  await typing.waitFor();
+  const stopped = Date.now();
+  await assertGone(visitor.frame, stopped);
+
+  step('typing again, then sending, drops it at once');
+  await reply.fill('');
+  await reply.pressSequentially(' ссылку: ', { delay: 20 });
+  await typing.waitFor();
+  await reply.fill('**Каталог**: [открыть](https://example.com/catalog), ещё https://example.com/sale и [ловушка](javascript:alert%281%29)');
+  await reply.press('Enter');
+  const sent = Date.now();
+  await assertGone(visitor.frame, sent);
+
+  step('the Markdown in the widget');
+  const bubble = visitor.frame.locator('.b-operator', { hasText: 'Каталог' });
+  await bubble.waitFor();
+  assert.equal(await bubble.locator('b', { hasText: 'Каталог' }).count(), 1);
+  const link = bubble.locator('a', { hasText: 'открыть' });
+  assert.equal(await link.getAttribute('href'), 'https://example.com/catalog');
+  assert.equal(await link.getAttribute('rel'), 'noopener noreferrer');
+  assert.equal(await link.getAttribute('target'), '_blank');
+  assert.equal(await bubble.locator('a[href="https://example.com/sale"]').count(), 1);
+  // The javascript: link stays text, and no link anywhere in the window runs script.
+  assert.equal(await bubble.locator('a', { hasText: 'ловушка' }).count(), 0);
+  assert.match(await bubble.textContent(), /\[ловушка\]\(javascript:alert%281%29\)/);
+  const hrefs = await visitor.frame.locator('.b-log a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(hrefs.every((h) => /^(https?:|mailto:|\/)/.test(h)), hrefs.join(' '));
+
+  step('a click on the link opens a new tab without access to the window');
+  const [popup] = await Promise.all([visitor.context.waitForEvent('page'), link.click()]);
+  assert.equal(await popup.evaluate(() => window.opener), null);
+  await popup.close();
+
+  step('the same Markdown in the workspace');
+  const mine = page.locator('.w-msg.from-operator', { hasText: 'Каталог' });
+  await mine.waitFor();
+  assert.equal(await mine.locator('a', { hasText: 'открыть' }).getAttribute('rel'), 'noopener noreferrer');
+  assert.equal(await mine.locator('a', { hasText: 'ловушка' }).count(), 0);
+
+  await visitor.context.close();
+  await ws.context.close();
+  assert.deepEqual(ws.errors, []);
+  assert.deepEqual(visitor.errors, []);
+});
+
+/** «печатает» is gone from the window no later than 3 s after `since`. */
+async function assertGone(frame, since) {
+  for (;;) {
+    const shown = ((await frame.locator('.b-typing').textContent()) || '').includes('печатает');
+    if (!shown) break;
+    assert.ok(Date.now() - since <= 3000, 'typing still shown 3 s after the operator stopped');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
