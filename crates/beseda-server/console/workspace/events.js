@@ -29,6 +29,11 @@ export function connect() {
   });
 }
 export function handle(e) {
+  /* A message event carries its chat's list row. */
+  if (e.chat && /^message_/.test(e.type)) { handleOne(e); handleOne({ type: 'chat_updated', chat: e.chat }); return; }
+  handleOne(e);
+}
+function handleOne(e) {
   switch (e.type) {
     case 'chat_updated':
       place(e.chat);

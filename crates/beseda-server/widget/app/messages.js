@@ -18,6 +18,15 @@ export function download(desc) {
         '&expires=' + expires + '&hash=' + hex(sig);
     });
 }
+/** A file's size for people, in KB (at least 1) or MB. @param {number} bytes */
+export function fileSize(bytes) {
+  var n = Number(bytes) || 0;
+  if (n < 1024 * 1024) return t.kb.replace('{n}', String(Math.max(1, Math.round(n / 1024))));
+  var mb = (n / 1024 / 1024).toFixed(1);
+  return t.mb.replace('{n}', english() ? mb : mb.replace('.', ','));
+}
+/** Types the widget shows as thumbnails: raster images only, never SVG. */
+var RASTER = /^image\/(png|jpeg|gif|webp)$/;
 export function visitorSide(m) { return /^(visitor|file_visitor|keyboard_response|contacts|sticker_visitor)$/.test(m.kind); }
 export function bubble(m) {
   var kind = m.kind, mine = visitorSide(m);
@@ -28,11 +37,11 @@ export function bubble(m) {
   if (!mine && m.name) b.appendChild(el('div', { class: 'b-name', text: m.name }));
   if (kind === 'file_visitor' || kind === 'file_operator') {
     fileDesc(m).forEach(function (d) {
-      var a = el('a', { class: 'b-file', text: d.filename + ' (' + Math.max(1, Math.round((d.size || 0) / 1024)) + ' KB)' });
+      var a = el('a', { class: 'b-file', text: d.filename + ' (' + fileSize(d.size) + ')' });
       a.href = '#'; a.target = '_blank'; a.rel = 'noopener';
       download(d).then(function (u) {
         a.href = u;
-        if (/^image\//.test(d.content_type || '')) { var img = el('img'); img.alt = d.filename; img.src = u; a.insertBefore(img, a.firstChild); }
+        if (RASTER.test(d.content_type || '')) { var img = el('img'); img.alt = d.filename; img.src = u; a.insertBefore(img, a.firstChild); }
       });
       b.appendChild(a);
     });

@@ -407,7 +407,7 @@ struct Emit {
     mute_bot_notices: bool,
     /// Chats whose conversation changed since their last `chat_updated` here (see
     /// `summarize_touched`).
-    touched: Vec<i64>,
+    touched: Vec<(i64, Option<Message>)>,
     /// Web Push news not in the operator log (`beseda_core::push`), stamped and queued with it.
     push_hints: Vec<Value>,
 }
@@ -635,7 +635,7 @@ async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> 
     }
     emit.op(operator_wire::message_added(&message));
     if message.kind.is_conversation() {
-        emit.touched.push(message.chat_id.0);
+        emit.touched.push((message.chat_id.0, Some(message.clone())));
     }
     // Bots hear the visitor's messages; bot-side channels also get system notices.
     if bot_wire::is_for_bot(message.kind) || (message.kind == MessageKind::Info && !emit.mute_bot_notices) {
@@ -790,7 +790,7 @@ async fn update_message(conn: &mut Conn, emit: &mut Emit, m: &mut Message, visit
             emit.op(operator_wire::message_updated(m));
         }
         if m.kind.is_conversation() {
-            emit.touched.push(m.chat_id.0);
+            emit.touched.push((m.chat_id.0, None));
         }
         emit.item(DeltaItem::upd("HISTORY_REVISION", visitor.as_str(), json!({"revision": history_revision})));
     }
@@ -852,9 +852,9 @@ async fn set_session_state(
 
 /// Operator event for a changed chat.
 async fn chat_event(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
-    let event = summary_event(conn, &emit.settings, chat).await?;
+    let event = summary_event(conn, &emit.settings, chat, None).await?;
     emit.op(event);
-    emit.touched.retain(|id| *id != chat.id.0);
+    emit.touched.retain(|(id, _)| *id != chat.id.0);
     Ok(())
 }
 
@@ -2416,27 +2416,21 @@ impl Store for SqlStore {
             }
             ChatList::Bots => "state = 'chatting_with_robot' AND $1 = $1",
         };
-        let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE {filter} ORDER BY priority DESC, id LIMIT 5000");
+        let sql = format!("{} WHERE {filter} ORDER BY chats.priority DESC, chats.id LIMIT 5000", summary_select());
         let rows = sqlx::query(&sql).bind(viewer.id.0).fetch_all(&mut *conn).await?;
         let bots = bot_operator_ids(&mut conn).await?;
-        let mut chats = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let chat = chat_from(row)?;
-            // The SQL above picks the list's chats; who may see each is the one rule's call.
+        // The SQL picks the list's chats; who may see each is the one rule's call.
+        let visible = |chat: &Chat| {
             let bot = chat.operator_id.is_some_and(|h| bots.contains(&h));
-            if beseda_core::visibility::may_see(viewer, &settings, &ChatScope::of(&chat, bot)) {
-                chats.push(chat);
-            }
-        }
-        // Names, previews and counts of the whole list in three queries per 200 chats.
-        chat_summaries(&mut conn, &settings, chats).await
+            beseda_core::visibility::may_see(viewer, &settings, &ChatScope::of(chat, bot))
+        };
+        summaries_from(&mut conn, &settings, &rows, visible, None).await
     }
 
     async fn chat_summary(&self, id: ChatId) -> Result<Option<ChatSummary>> {
         let mut conn = self.read().await?;
-        let Some(chat) = load_chat(&mut conn, id, false).await? else { return Ok(None) };
         let settings = load_settings(&mut conn).await?;
-        Ok(chat_summaries(&mut conn, &settings, vec![chat]).await?.pop())
+        chat_summary(&mut conn, &settings, id, None).await
     }
 
     async fn visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext> {

@@ -15,103 +15,134 @@ fn marks(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
-/// List rows of `chats`, in their order: each chat with its visitor's name and number and its
-/// conversation facts, in three queries per [`INSERT_CHUNK`] chats.
-async fn chat_summaries(conn: &mut Conn, settings: &OrgSettings, chats: Vec<Chat>) -> Result<Vec<ChatSummary>> {
+/// `SELECT` of chats with what their rows show, in one statement: the chat's columns, the
+/// visitor's fields and number, the unread count (visitor messages not read by the operator),
+/// the waiting time (the oldest visitor message after the newest answer) and the id of the
+/// preview message; each from an indexed look-up per chat (`messages_chat`). Callers add the
+/// `WHERE` on `chats`.
+fn summary_select() -> &'static str {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SQL.get_or_init(summary_select_sql)
+}
+
+fn summary_select_sql() -> String {
+    let (visitor_side, operator_side, conversation) = (
+        kinds_sql(MessageKind::is_visitor_side),
+        kinds_sql(MessageKind::is_operator_side),
+        kinds_sql(MessageKind::is_conversation),
+    );
+    format!(
+        "SELECT {}, \
+         (SELECT v.fields FROM visitors v WHERE v.id = chats.visitor_id) AS v_fields, \
+         (SELECT v.number FROM visitors v WHERE v.id = chats.visitor_id) AS v_number, \
+         (SELECT COUNT(*) FROM messages m WHERE m.chat_id = chats.id AND m.deleted = FALSE AND m.is_read = FALSE \
+          AND m.kind IN ({visitor_side})) AS unread, \
+         (SELECT m.created_at FROM messages m WHERE m.chat_id = chats.id AND m.deleted = FALSE \
+          AND m.kind IN ({visitor_side}) AND m.created_at > COALESCE((SELECT a.created_at FROM messages a \
+          WHERE a.chat_id = chats.id AND a.deleted = FALSE AND a.kind IN ({operator_side}) \
+          ORDER BY a.created_at DESC LIMIT 1), -1) ORDER BY m.created_at LIMIT 1) AS waiting, \
+         (SELECT m.id FROM messages m WHERE m.chat_id = chats.id AND m.deleted = FALSE AND m.kind IN ({conversation}) \
+          ORDER BY m.created_at DESC LIMIT 1) AS preview_id \
+         FROM chats",
+        prefixed("chats", CHAT_COLS)
+    )
+}
+
+/// List rows from rows of [`summary_select`], in their order, keeping those `keep` lets through;
+/// preview messages not in `known` are read in one query per [`INSERT_CHUNK`] rows.
+async fn summaries_from(
+    conn: &mut Conn,
+    settings: &OrgSettings,
+    rows: &[DbRow],
+    keep: impl Fn(&Chat) -> bool,
+    known: Option<&Message>,
+) -> Result<Vec<ChatSummary>> {
     let default_name = texts::visitor_default_name(&settings.default_lang);
-    let mut out = Vec::with_capacity(chats.len());
-    for chunk in chats.chunks(INSERT_CHUNK) {
-        let mut visitors: Vec<&str> = chunk.iter().map(|c| c.visitor_id.as_str()).collect();
-        visitors.sort_unstable();
-        visitors.dedup();
-        let sql = format!("SELECT id, fields, number FROM visitors WHERE id IN ({})", marks(1, visitors.len()));
+    let mut out = Vec::with_capacity(rows.len());
+    let mut wanted: Vec<(usize, String)> = Vec::new();
+    for row in rows {
+        let chat = chat_from(row)?;
+        if !keep(&chat) {
+            continue;
+        }
+        let fields: BTreeMap<String, String> =
+            row.try_get::<Option<String>, _>("v_fields")?.map(|f| serde_json::from_str(&f)).transpose()?.unwrap_or_default();
+        let given = fields.get("name").filter(|n| !n.trim().is_empty()).cloned();
+        let preview_id: Option<String> = row.try_get("preview_id")?;
+        let preview = match (&preview_id, known) {
+            (Some(id), Some(m)) if m.id.as_str() == id => Some(m.clone()),
+            (Some(id), _) => {
+                wanted.push((out.len(), id.clone()));
+                None
+            }
+            (None, _) => None,
+        };
+        let row = RowFacts {
+            visitor_given_name: given.clone(),
+            visitor_number: row.try_get::<Option<i64>, _>("v_number")?.unwrap_or_default(),
+            preview,
+            unread_count: row.try_get("unread")?,
+            waiting_since: row.try_get("waiting")?,
+        };
+        let visitor_name = given.unwrap_or_else(|| default_name.to_owned());
+        out.push(ChatSummary { chat, visitor_name, row });
+    }
+    for chunk in wanted.chunks(INSERT_CHUNK) {
+        let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id IN ({})", marks(1, chunk.len()));
         let mut query = sqlx::query(&sql);
-        for v in &visitors {
-            query = query.bind(*v);
+        for (_, id) in chunk {
+            query = query.bind(id.as_str());
         }
-        let mut names: BTreeMap<String, (Option<String>, i64)> = BTreeMap::new();
-        for row in query.fetch_all(&mut *conn).await? {
-            let fields: BTreeMap<String, String> = json_col(&row, "fields")?;
-            let given = fields.get("name").filter(|n| !n.trim().is_empty()).cloned();
-            names.insert(row.try_get("id")?, (given, row.try_get("number")?));
-        }
-
-        let ids: Vec<i64> = chunk.iter().map(|c| c.id.0).collect();
-        let in_chats = marks(1, ids.len());
-        let (visitor_side, operator_side) =
-            (kinds_sql(MessageKind::is_visitor_side), kinds_sql(MessageKind::is_operator_side));
-        // Unread: visitor messages not read by the operator. Waiting: the oldest visitor
-        // message after the newest answer.
-        let sql = format!(
-            "SELECT chat_id, CAST(SUM(CASE WHEN visitor_side = 1 AND is_read = FALSE THEN 1 ELSE 0 END) AS BIGINT) AS unread, \
-             MIN(CASE WHEN visitor_side = 1 AND created_at > answered THEN created_at END) AS waiting \
-             FROM (SELECT chat_id, is_read, created_at, CASE WHEN kind IN ({visitor_side}) THEN 1 ELSE 0 END AS visitor_side, \
-             COALESCE(MAX(CASE WHEN kind IN ({operator_side}) THEN created_at END) OVER (PARTITION BY chat_id), -1) AS answered \
-             FROM messages WHERE deleted = FALSE AND chat_id IN ({in_chats})) m GROUP BY chat_id"
-        );
-        let mut query = sqlx::query(&sql);
-        for id in &ids {
-            query = query.bind(*id);
-        }
-        let mut facts: BTreeMap<i64, (i64, Option<i64>)> = BTreeMap::new();
-        for row in query.fetch_all(&mut *conn).await? {
-            facts.insert(row.try_get("chat_id")?, (row.try_get("unread")?, row.try_get("waiting")?));
-        }
-
-        let conversation = kinds_sql(MessageKind::is_conversation);
-        let sql = format!(
-            "SELECT {MESSAGE_COLS} FROM (SELECT {MESSAGE_COLS}, ROW_NUMBER() OVER \
-             (PARTITION BY chat_id ORDER BY created_at DESC) AS newest FROM messages WHERE deleted = FALSE \
-             AND kind IN ({conversation}) AND chat_id IN ({in_chats})) last WHERE newest = 1"
-        );
-        let mut query = sqlx::query(&sql);
-        for id in &ids {
-            query = query.bind(*id);
-        }
-        let mut previews = BTreeMap::new();
+        let mut found: BTreeMap<String, Message> = BTreeMap::new();
         for row in query.fetch_all(&mut *conn).await? {
             let m = message_from(&row)?;
-            previews.insert(m.chat_id.0, m);
+            found.insert(m.id.as_str().to_owned(), m);
         }
-
-        for chat in chunk {
-            let (given, number) = names.get(chat.visitor_id.as_str()).cloned().unwrap_or_default();
-            let (unread_count, waiting_since) = facts.get(&chat.id.0).copied().unwrap_or_default();
-            let visitor_name = given.clone().unwrap_or_else(|| default_name.to_owned());
-            let row = RowFacts {
-                visitor_given_name: given,
-                visitor_number: number,
-                preview: previews.remove(&chat.id.0),
-                unread_count,
-                waiting_since,
-            };
-            out.push(ChatSummary { chat: chat.clone(), visitor_name, row });
+        for (at, id) in chunk {
+            out[*at].row.preview = found.remove(id);
         }
     }
     Ok(out)
 }
 
-/// The `chat_updated` event of a chat: the chat as list rows show it, as of now in this
-/// transaction.
-async fn summary_event(conn: &mut Conn, settings: &OrgSettings, chat: &Chat) -> Result<Value> {
-    let s = chat_summaries(conn, settings, vec![chat.clone()]).await?;
-    let s = s.first().ok_or(StoreError::NotFound)?;
-    Ok(operator_wire::chat_updated(&s.chat, &s.visitor_name, &s.row))
+/// One chat as list rows show it, as of now in this transaction.
+async fn chat_summary(conn: &mut Conn, settings: &OrgSettings, id: ChatId, known: Option<&Message>) -> Result<Option<ChatSummary>> {
+    let sql = format!("{} WHERE chats.id = $1", summary_select());
+    let rows = sqlx::query(&sql).bind(id.0).fetch_all(&mut *conn).await?;
+    Ok(summaries_from(conn, settings, &rows, |_| true, known).await?.pop())
 }
 
-/// Chats whose conversation changed in this transaction with no `chat_updated` since: each
-/// gets one at the end, so every list row stays true without a reload.
+/// The `chat_updated` event of a chat: the chat as list rows show it, as of now in this
+/// transaction.
+async fn summary_event(conn: &mut Conn, settings: &OrgSettings, chat: &Chat, known: Option<&Message>) -> Result<Value> {
+    let s = chat_summary(conn, settings, chat.id, known).await?.ok_or(StoreError::NotFound)?;
+    // The caller's chat: it may hold changes not saved yet.
+    Ok(operator_wire::chat_updated(chat, &s.visitor_name, &s.row))
+}
+
+/// Chats whose conversation changed in this transaction with no `chat_updated` since: the last
+/// message event of each (`message_added`, `…_updated`, `…_deleted`) gets the chat as list rows
+/// show it under `chat`, so every list row stays true without a reload and without a second
+/// event per message.
 async fn summarize_touched(conn: &mut Conn, emit: &mut Emit) -> Result<()> {
-    let mut touched = std::mem::take(&mut emit.touched);
-    touched.dedup();
-    let mut seen = std::collections::BTreeSet::new();
-    for id in touched {
-        if !seen.insert(id) {
+    let touched = std::mem::take(&mut emit.touched);
+    let mut done = std::collections::BTreeSet::new();
+    // The newest change of each chat first: its message, when it was an insert, is the preview.
+    for (id, message) in touched.iter().rev() {
+        if !done.insert(*id) {
             continue;
         }
-        if let Some(chat) = load_chat(conn, ChatId(id), false).await? {
-            let event = summary_event(conn, &emit.settings, &chat).await?;
-            emit.operator_events.push(event);
+        let Some(s) = chat_summary(conn, &emit.settings, ChatId(*id), message.as_ref()).await? else { continue };
+        let row = operator_wire::chat(&s.chat, &s.visitor_name, &s.row);
+        let last = emit.operator_events.iter_mut().rev().find(|e| {
+            e.get("chatId").and_then(Value::as_i64) == Some(*id)
+                && e.get("type").and_then(Value::as_str).is_some_and(|t| t.starts_with("message_"))
+        });
+        match last {
+            Some(Value::Object(event)) => {
+                event.insert("chat".into(), row);
+            }
+            _ => emit.operator_events.push(json!({"type": "chat_updated", "chat": row})),
         }
     }
     Ok(())
