@@ -1,6 +1,6 @@
 /* The operator and admin API client: the session cookie plus the CSRF token kept for this
    tab; and what a refusal means, in the console's language. */
-import { t } from './i18n.js';
+import { has, t } from './i18n.js';
 
 const CSRF_KEY = 'beseda.csrf';
 
@@ -77,5 +77,8 @@ export function message(res) {
   if (res.status === 403 && code === 'ip-not-allowed') return t('blocked');
   if (code === 'weak-password') return t('weakPassword');
   if (code === 'account-deactivated') return t('deactivated');
+  /* Field refusals keep the server's "field: why", which forms use to mark the field. */
+  if (code && code !== 'wrong-argument-value' && code !== 'argument-missing' && has('err.' + code)) return t('err.' + code);
+  if (res.status === 403 && !code) return t('forbidden');
   return (res.body && (res.body.message || res.body.error)) || (t('error') + ' ' + res.status);
 }

@@ -20,7 +20,7 @@ export function header(root, me, title, links) {
     api('POST', '/api/operator/v1/logout', {}).then(function () { keepCsrf(null); location.reload(); });
   } });
   const bar = el('header', { class: 'c-top' }, [el('b', { text: title }), el('nav', {}, links),
-    el('span', { class: 'c-me', 'data-test': 'me', text: me.name + ' · ' + me.role }), langBtn, out]);
+    el('span', { class: 'c-me', 'data-test': 'me', text: me.name + ' · ' + t('role.' + me.role) }), langBtn, out]);
   root.appendChild(bar);
   return bar;
 }

@@ -28,8 +28,27 @@ export function openChat(id) {
     }
     S.detail = res.body;
     if (first || !ui.log) buildChat();
-    renderChatBar(); renderLog(); renderSide(); renderLists(); markRead();
+    renderChatBar(); renderLog(); renderSide(); renderLists(); markRead(); writable();
   });
+}
+/* Whether the operator may write in the open chat: not in a closed chat, not in a colleague's. */
+export function canWrite() {
+  var c = S.detail && S.detail.chat;
+  if (!c || /^(closed|closed_by_operator)$/.test(c.state)) return false;
+  return c.operatorId == null || c.operatorId === S.me.id;
+}
+/* The reply box and its actions follow canWrite(); a note says why they are off. */
+function writable() {
+  var on = canWrite();
+  ui.reply.querySelectorAll('[data-test=reply], [data-test=send], [data-test=templates], [data-test=save-template], [data-test=attach], [data-test=attach-input]')
+    .forEach(function (n) { /** @type {HTMLInputElement} */ (n).disabled = !on; });
+  ui.text.placeholder = on ? t('reply') : t(S.detail && /^closed/.test(S.detail.chat.state) ? 'cantWriteClosed' : 'cantWriteOthers');
+}
+/** Puts the focus in the reply box (or, when the operator cannot write there, on the chat). */
+export function focusReply() {
+  if (!ui.text) return;
+  if (!ui.text.disabled) ui.text.focus();
+  else { ui.log.setAttribute('tabindex', '-1'); ui.log.focus(); }
 }
 export function mineOpen() { return S.detail && S.detail.chat.operatorId === S.me.id; }
 export function markRead() {
@@ -54,7 +73,7 @@ export function buildChat() {
   var send = el('button', { class: 'c-primary', 'data-test': 'send', text: t('send'), onclick: sendReply });
   var save = el('button', { 'data-test': 'save-template', text: t('saveTemplate'), onclick: saveTemplate });
   var actions = el('div', { class: 'w-actions' }, [send, ui.picker, save, ui.note]);
-  var reply = el('div', { class: 'w-reply' }, [ui.suggest, ui.text, actions]);
+  var reply = ui.reply = el('div', { class: 'w-reply' }, [ui.suggest, ui.text, actions]);
   clear(ui.chat);
   mountNotes(actions); mountFiles(actions); actions.appendChild(ui.note);
   [ui.bar, ui.log, ui.typing, reply].forEach(function (n) { ui.chat.appendChild(n); });

@@ -7,7 +7,7 @@
 import { api } from '../lib/api.js';
 import { fill, t } from '../lib/i18n.js';
 import { notify, titleCount } from './alerts.js';
-import { openChat } from './chat.js';
+import { focusReply, openChat } from './chat.js';
 import { departmentName } from './side.js';
 import { S, ui } from './state.js';
 import { clear, el } from '../../shared/dom.js';
@@ -172,7 +172,7 @@ export function item(c) {
   if (redirected[c.id]) marks.push(el('span', { class: 'w-mark is-redirected', text: t('redirectedMark') }));
   var wait = c.waitingSinceTs ? el('span', { class: 'w-wait', 'data-test': 'waiting', 'data-since': String(c.waitingSinceTs) }) : null;
   var p = c.preview, who = p && p.from === 'operator' ? (p.name || t('operator')) + ': ' : '';
-  return el('button', { class: cls, 'data-chat': String(c.id), onclick: function () { openChat(c.id); } }, [
+  return el('button', { class: cls, 'data-chat': String(c.id), onclick: function () { openChat(c.id).then(focusReply); } }, [
     unread, wait, el('b', { 'data-test': 'row-name', text: visitorLabel(c) }),
     marks.length ? el('span', { class: 'w-marks' }, marks) : null,
     el('small', { 'data-test': 'preview', text: (c.offline ? t('offlineChat') + ' · ' : '') + who + previewText(p) })

@@ -173,5 +173,7 @@ export const TEXTS = {
   pushDenied: ['браузер запретил уведомления для этого сайта', 'the browser blocks notifications for this site'],
   pushUnsupported: ['Этот браузер не поддерживает push-уведомления', 'This browser does not support push notifications'],
   'err.invalid-push-endpoint': ['Адрес push-сервиса не подходит', 'The push service address is not accepted'],
-  'err.invalid-push-key': ['Ключи подписки не подходят', 'The subscription keys are not accepted']
+  'err.invalid-push-key': ['Ключи подписки не подходят', 'The subscription keys are not accepted'],
+  cantWriteClosed: ['Диалог закрыт — писать в него нельзя', 'The chat is closed; you cannot write in it'],
+  cantWriteOthers: ['Диалог ведёт другой оператор — писать в него нельзя', 'Another operator holds this chat; you cannot write in it']
 };
