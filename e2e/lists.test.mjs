@@ -142,6 +142,11 @@ test('50 chats, 20 writers: every row right without a reload; title count; readi
   await eventually(async () => (await page.locator('body').getAttribute('data-title-count')) === String(total - 4 + 1), 'the redirect counts in the title');
   await row.click();
   await eventually(async () => (await page.locator('body').getAttribute('data-title-count')) === String(total - 4), 'opening it clears the count');
+
+  step('the waiting time ticks');
+  const waiting = page.locator('[data-test=list-mine] [data-test=waiting]').first();
+  await waiting.evaluate((s) => s.setAttribute('data-since', String(Date.now() / 1000 - 185)));
+  await eventually(async () => (await waiting.textContent()) === '3 мин', 'the waiting time ticks to «3 мин»', 15000);
   assert.deepEqual(ws.errors, []);
   await ws.context.close();
 });

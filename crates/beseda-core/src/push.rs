@@ -8,6 +8,8 @@
 //!   operator who opted in, is online and may take it by [`crate::visibility`] (`new_chat`).
 //! - A chat given to an operator by auto-assignment (`new_chat`) or by someone else's redirect
 //!   (`redirected`). Taking a chat oneself is no news.
+//! - A chat redirected to a department: every operator who opted in, is online and may take it
+//!   (`redirected`).
 //!
 //! Bots' chats bring no pushes. One notice per operator and chat per batch: a redirect wins
 //! over a new chat, which wins over a message.
@@ -23,6 +25,9 @@ use std::collections::BTreeMap;
 /// Longest visitor text kept with a queued push, in characters (what reaches the device is
 /// cut further by the deployment's `push_preview_chars`).
 pub const MAX_TEXT_CHARS: usize = 200;
+
+/// The store's note (not an operator event) that a redirect put a chat in a department's queue.
+pub const REDIRECTED_TO_DEPARTMENT: &str = "push_redirected_to_department";
 
 /// What a push tells.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,6 +105,11 @@ fn notice(event: &Value) -> Option<Notice> {
                 return None;
             };
             Some(Notice { kind, chat_id, text: String::new(), target: Target::Operator(to) })
+        }
+        REDIRECTED_TO_DEPARTMENT => {
+            let scope = visibility::stamped(event)?;
+            let target = Target::Takers(scope);
+            Some(Notice { kind: NoticeKind::Redirected, chat_id, text: String::new(), target })
         }
         _ => None,
     }
@@ -214,6 +224,12 @@ mod tests {
         assert_eq!(kinds(assigned(None, true)), vec![(2, NoticeKind::NewChat)]);
         assert_eq!(kinds(assigned(Some(2), false)), vec![]);
         assert_eq!(kinds(assigned(None, false)), vec![]);
+        // To a department: whoever online may take it there.
+        let ops = [op(1, OperatorStatus::Online, &["sales"]), op(2, OperatorStatus::Online, &["support"])];
+        let to_sales = json!({"type": REDIRECTED_TO_DEPARTMENT, "chatId": 4,
+            "chatScope": {"operatorId": null, "bot": false, "departmentKey": "sales", "language": null}});
+        let d = deliveries(&notices(&[to_sales]), &ops, &s);
+        assert_eq!(d.iter().map(|d| (d.operator.0, d.kind)).collect::<Vec<_>>(), vec![(1, NoticeKind::Redirected)]);
     }
 
     #[test]

@@ -143,13 +143,30 @@ async fn opt_in_and_out(postgres: bool) {
     assert!(endpoints(&boris).await.is_empty());
     visitor.send("v3", "Still there?").await;
 
+    // Boris sends it to the «sales» queue: news for those who may take it there (Anna serves
+    // every department), not for him.
+    let sales = beseda_core::model::Department {
+        id: 0,
+        key: "sales".into(),
+        name: "Sales".into(),
+        locale_names: Default::default(),
+        order: 1,
+        logo: None,
+    };
+    server.store.upsert_department(&sales).await.expect("department");
+    let (code, body) =
+        boris.post(&format!("/api/operator/v1/chats/{chat}/redirect"), json!({"departmentKey": "sales"})).await;
+    assert_eq!(code, 200, "{body}");
+    let got = mock.wait_until(10, |r| r.iter().filter(|r| r.path() == "/push/anna").count() == 3).await;
+    assert_eq!(got.iter().rfind(|r| r.path() == "/push/anna").expect("push").header("urgency"), Some("high"));
+
     // Anna opts out everywhere: nothing more for her either.
     let (code, body) = anna.call(Method::DELETE, "/api/operator/v1/push/subscription", None).await;
     assert_eq!((code, body["removed"].as_i64()), (200, Some(1)), "{body}");
     let other = server.visitor().await;
     other.send("w1", "Another question").await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(pushes_to(&mock, "/push/anna").await, 2);
+    assert_eq!(pushes_to(&mock, "/push/anna").await, 3);
     assert_eq!(pushes_to(&mock, "/push/shared").await, 1);
 
     // The key pair is kept: a second key offered to the store is not taken.

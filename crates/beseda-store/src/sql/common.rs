@@ -408,6 +408,8 @@ struct Emit {
     /// Chats whose conversation changed since their last `chat_updated` here (see
     /// `summarize_touched`).
     touched: Vec<(i64, Option<Message>)>,
+    /// Web Push news not in the operator log (`beseda_core::push`), stamped and queued with it.
+    push_hints: Vec<Value>,
 }
 
 impl Emit {
@@ -422,6 +424,7 @@ impl Emit {
             actor: None,
             quiet_bot: None,
             mute_bot_notices: false,
+            push_hints: Vec::new(),
             touched: Vec::new(),
         }
     }
@@ -481,6 +484,11 @@ impl Emit {
         }
         if !self.operator_events.is_empty() {
             changes.operator_seq = Some(append_operator_events(conn, &self.operator_events, self.now).await?);
+        }
+        if !self.push_hints.is_empty() {
+            let mut hints = self.push_hints;
+            stamp_scopes(conn, &mut hints).await?;
+            queue_pushes(conn, &hints, self.now).await?;
         }
         Ok(changes)
     }

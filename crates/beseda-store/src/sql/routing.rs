@@ -562,7 +562,9 @@ async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &O
             }
             chat.department_key = Some(key.clone());
             // Auto-assignment (when on) picks it up in its own transaction right after commit.
-            back_to_queue(conn, emit, chat).await
+            back_to_queue(conn, emit, chat).await?;
+            emit.push_hints.push(json!({"type": beseda_core::push::REDIRECTED_TO_DEPARTMENT, "chatId": chat.id.0}));
+            Ok(())
         }
         RedirectTarget::Queue => back_to_queue(conn, emit, chat).await,
     }
