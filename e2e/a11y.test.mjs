@@ -88,6 +88,15 @@ test('the widget, the workspace with a chat open and the keyboard: no serious ax
   await page.locator('[data-test=reply]:disabled').waitFor();
   assert.ok(await page.locator('[data-test=send]').isDisabled());
 
+  step('the admin hides other operators\' chats: the list goes at once, and comes back');
+  const admin = await login('admin@demo.beseda.local');
+  const hide = (on) => api(admin, 'PATCH', '/api/admin/v1/settings', { hide_others_chats: on });
+  await page.locator('[data-test=list-others]').waitFor({ state: 'attached' });
+  assert.equal((await hide(true)).status, 200);
+  await page.locator('[data-test=list-others]').waitFor({ state: 'detached' });
+  assert.equal((await hide(false)).status, 200);
+  await page.locator('[data-test=list-others]').waitFor({ state: 'attached' });
+
   await visitor.context.close();
   await ws.context.close();
   assert.deepEqual(ws.errors, []);

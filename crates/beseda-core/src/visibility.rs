@@ -106,7 +106,7 @@ pub fn may_see_visitor(viewer: &Operator, visitor: &VisitorScope) -> bool {
 // ------------------------------------------------------------------ operator events
 
 /// Events about no chat in particular: every operator receives them.
-pub const EVERYONE_EVENTS: &[&str] = &["operator_status", "operator_access"];
+pub const EVERYONE_EVENTS: &[&str] = &["operator_status", "operator_access", "workspace_changed"];
 
 /// Events about a visitor on the site (arrival, page change, departure): delivered by
 /// [`may_see_visitor`] on the scope stamped under [`VISITOR_SCOPE_KEY`].

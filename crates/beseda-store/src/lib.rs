@@ -85,6 +85,9 @@ pub trait Store: Send + Sync + 'static {
     // --- organisation ---
     async fn settings(&self) -> Result<OrgSettings>;
     async fn save_settings(&self, settings: &OrgSettings) -> Result<()>;
+    /// Tells every operator's workspace that the settings shaping it changed
+    /// (`workspace_changed`: it reloads them).
+    async fn workspace_changed(&self) -> Result<Changes>;
     async fn is_empty(&self) -> Result<bool>;
 
     // --- operators and access ---

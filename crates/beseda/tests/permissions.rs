@@ -601,3 +601,38 @@ async fn the_lists_show_exactly_the_chats_an_operator_may_read() {
     }
     server.stop().await;
 }
+
+/// The admin turning hidden chats on or off reaches open workspaces at once: every operator's
+/// stream carries `workspace_changed`, and `/me` then tells the new rule. Settings that do not
+/// shape the workspace send nothing.
+#[tokio::test]
+async fn workspace_settings_changes_reach_operators_live() {
+    workspace_settings_changes_reach_operators_live_on(false).await;
+}
+
+#[tokio::test]
+async fn workspace_settings_changes_reach_operators_live_pg() {
+    if pg_url("workspace_settings_changes_reach_operators_live_pg").is_some() {
+        workspace_settings_changes_reach_operators_live_on(true).await;
+    }
+}
+
+async fn workspace_settings_changes_reach_operators_live_on(postgres: bool) {
+    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    let (_, cursor) = http_events(&anna, 0).await;
+    let patch = |body: Value| admin.call(reqwest::Method::PATCH, "/api/admin/v1/settings", Some(body));
+    assert_eq!(patch(json!({"hide_others_chats": true})).await.0, 200);
+    let (events, cursor) = http_events(&anna, cursor).await;
+    assert_eq!(events.iter().filter(|e| e["type"] == "workspace_changed").count(), 1, "{events:?}");
+    assert_eq!(anna.get("/api/operator/v1/me").await.1["workspace"]["hideOthersChats"], true);
+    assert_eq!(patch(json!({"button_probability": 50})).await.0, 200);
+    let (events, cursor) = http_events(&anna, cursor).await;
+    assert!(events.iter().all(|e| e["type"] != "workspace_changed"), "{events:?}");
+    assert_eq!(patch(json!({"hide_others_chats": false})).await.0, 200);
+    let (events, _) = http_events(&anna, cursor).await;
+    assert!(events.iter().any(|e| e["type"] == "workspace_changed"), "{events:?}");
+    assert_eq!(anna.get("/api/operator/v1/me").await.1["workspace"]["hideOthersChats"], false);
+    server.stop().await;
+}

@@ -62,6 +62,15 @@ function handleOne(e) {
     case 'visitor_typing':
       if (S.open === e.chatId && ui.typing) ui.typing.textContent = e.typing ? (t('visitor') + ' ' + t('typing') + (e.draft ? ': ' + e.draft : '')) : '';
       break;
+    case 'workspace_changed':
+      /* The admin changed settings that shape the workspace (hidden chats, …): reload them. */
+      api('GET', '/api/operator/v1/me').then(function (res) {
+        if (res.status !== 200) return;
+        S.ws = res.body.workspace || {};
+        reloadLists();
+        if (S.open) openChat(S.open);
+      });
+      break;
     case 'operator_status':
       S.directory.operators.forEach(function (o) { if (o.id === e.operatorId) o.status = e.status; });
       if (e.operatorId === S.me.id) { S.me.status = e.status; ui.status.value = e.status; }

@@ -218,6 +218,24 @@ pub async fn put_settings(
 
 /// Validates and saves a complete settings document, and records the keys it changed
 /// (`settings.allowlist` when the IP allowlist is among them, else `settings.update`).
+/// The settings `GET /me` hands the workspace (`workspace`): a change to any of them is pushed to
+/// open workspaces as `workspace_changed`.
+fn workspace_keys(s: &OrgSettings) -> Value {
+    json!([
+        s.hide_others_chats,
+        s.hidden_profiles,
+        s.new_visitor_notification,
+        s.auto_assignment,
+        s.multilang,
+        s.teleport,
+        s.categories,
+        s.category_required,
+        s.default_lang,
+        s.time_zone,
+        s.require_2fa
+    ])
+}
+
 async fn save_settings(
     state: &AppState,
     who: &OperatorAuth,
@@ -235,6 +253,11 @@ async fn save_settings(
     let before = state.store.settings().await.map_err(ApiError::operator)?;
     state.store.save_settings(&s).await.map_err(ApiError::operator)?;
     state.wake.notify_one();
+    // Open workspaces follow the settings that shape them (hidden chats and profiles, …).
+    if workspace_keys(&before) != workspace_keys(&s) {
+        let changes = state.store.workspace_changed().await.map_err(ApiError::operator)?;
+        state.publish(&changes);
+    }
     let as_json = |s: &OrgSettings| serde_json::to_value(s).map_err(ApiError::internal);
     let changes = audit::diff(&as_json(&before)?, &as_json(&s)?);
     if changes.as_object().is_some_and(|c| !c.is_empty()) {

@@ -1242,6 +1242,13 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn workspace_changed(&self) -> Result<Changes> {
+        let mut tx = self.begin().await?;
+        let seq = append_operator_event(&mut tx, &json!({"type": "workspace_changed"}), self.clock.now()).await?;
+        tx.commit().await?;
+        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: false })
+    }
+
     async fn is_empty(&self) -> Result<bool> {
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operators").fetch_one(&self.reader).await?;
         Ok(n == 0)
