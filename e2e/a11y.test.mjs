@@ -82,6 +82,14 @@ test('the widget, the workspace with a chat open and the keyboard: no serious ax
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('data-test') === 'redirect');
 
+  step('the lists filter by state and by department');
+  await page.locator('[data-test=filter-state]').selectOption('queue');
+  await page.locator('[data-test=list-mine] .w-item').first().waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-test=count-mine]').textContent(), '0');
+  await page.locator('[data-test=filter-state]').selectOption('chatting');
+  await page.locator('[data-test=list-mine] .w-item').first().waitFor();
+  await page.locator('[data-test=filter-state]').selectOption('');
+
   step('a closed chat: the reply box is off');
   const id = Number(await page.locator('[data-test=list-mine] .w-item').first().getAttribute('data-chat'));
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${id}/close`, {})).status, 200);

@@ -4,6 +4,7 @@
    the department, language and priority. Rows are kept per chat and redrawn only when their
    chat changed, at most once per animation frame, so a busy shift (hundreds of chats, dozens
    writing) stays responsive. */
+import { filterBar, shown as passes } from './listfilter.js';
 import { api } from '../lib/api.js';
 import { fill, t } from '../lib/i18n.js';
 import { notify, titleCount } from './alerts.js';
@@ -108,7 +109,7 @@ function draw() {
   if (!ui.listBoxes || ui.listBoxes.shown !== shown) build(shown);
   var keep = {};
   names().forEach(function (name) {
-    var list = S.lists[name], box = ui.listBoxes[name];
+    var list = S.lists[name].filter(passes), box = ui.listBoxes[name];
     ui.listBoxes.counts[name].textContent = String(list.length);
     var at = /** @type {ChildNode | null} */ (box.firstChild);
     for (var i = 0; i < list.length; i++) {
@@ -135,6 +136,7 @@ function build(shown) {
   var frag = document.createDocumentFragment();
   ui.listBoxes = { shown: shown, counts: {} };
   rows = {};
+  frag.appendChild(filterBar(draw));
   names().forEach(function (name) {
     var count = el('span', { 'data-test': 'count-' + name, text: '0' });
     frag.appendChild(el('h2', {}, [el('span', { text: t(name) }), count]));

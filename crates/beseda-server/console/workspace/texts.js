@@ -180,5 +180,10 @@ export const TEXTS = {
   keyNext: ['Следующий диалог с непрочитанными (или первый ожидающий)', 'Next chat with unread messages (or the first waiting)'],
   keyNewLine: ['Новая строка в ответе', 'New line in the reply'],
   keyEscape: ['Закрыть окно или подсказки', 'Close a dialog or the suggestions'],
-  myStatus: ['Мой статус', 'My status']
+  myStatus: ['Мой статус', 'My status'],
+  filters: ['Фильтры списков', 'List filters'],
+  filterDepartment: ['Фильтр по отделу', 'Filter by department'],
+  filterState: ['Фильтр по состоянию', 'Filter by state'],
+  allDepartments: ['Все отделы', 'All departments'],
+  allStates: ['Все состояния', 'All states']
 };
