@@ -2,7 +2,8 @@
 // critical or serious problem in the widget, the workspace with a chat open, and every section
 // of the admin panel; the workspace can be driven from the keyboard (Enter on a list row puts
 // the focus in the reply box, shortcuts with a help dialog on "?", dialogs that keep and return
-// the focus); the reply box is off where the operator cannot write.
+// the focus); refusals in the console's language; list filters; hidden chats switched live;
+// the reply box is off where the operator cannot write.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -79,6 +80,11 @@ test('the widget, the workspace with a chat open and the keyboard: no serious ax
   await page.keyboard.press('Enter');
   await page.locator('[data-test=dialog][role=dialog]').waitFor();
   assert.deepEqual(await axe(page, '[role=dialog]'), [], 'the redirect dialog passes axe-core');
+  // A refusal is shown by its code, in the workspace's language (everyone else is offline).
+  await page.locator('[data-test=redirect-mode]').selectOption('operator');
+  await page.locator('[data-test=apply]').click();
+  await page.locator('[data-test=dialog] .c-error', { hasText: 'Оператор не в сети' }).waitFor();
+  await page.locator('[data-test=redirect-operator]').focus();
   await page.keyboard.press('Escape');
   await page.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('data-test') === 'redirect');
 
