@@ -50,7 +50,7 @@ test('an invitation from the visitors list is shown in the widget and accepted',
   assert.equal(await row.count(), 1);
   await eventually(async () => /\/demo/.test(await row.first().textContent()), 'the page the visitor is on');
   await row.first().locator('[data-test=invite]').click();
-  await ws.page.locator('[data-test=invite-text]').fill('Подсказать с выбором тарифа?');
+  await ws.page.locator('[data-test=invite-text]').fill('Подсказать с выбором **тарифа**?');
   await ws.page.locator('[data-test=apply]').click();
   await ws.page.locator('[data-test=visitors-note]', { hasText: 'Invitation sent' }).waitFor();
   await shot(ws.page, 'visitors-list');
@@ -60,13 +60,16 @@ test('an invitation from the visitors list is shown in the widget and accepted',
   const invitation = site.locator('#beseda-invitation');
   await invitation.waitFor();
   assert.match(await invitation.textContent(), /Анна/);
+  // The operator's Markdown, drawn by the chat's renderer (shared/markdown.js): bold, no asterisks.
+  await invitation.locator('span b', { hasText: 'тарифа' }).waitFor();
   assert.match(await invitation.textContent(), /Подсказать с выбором тарифа\?/);
+  assert.doesNotMatch(await invitation.textContent(), /\*/);
   await shot(site, 'visitors-invitation');
   assert.deepEqual(await axe(site, '#beseda-invitation'), [], 'the invitation passes axe-core');
   await invitation.click();
   const frame = site.frameLocator('iframe');
   await frame.locator('.b-app[data-ready]').waitFor();
-  await frame.getByText('Подсказать с выбором тарифа?').waitFor();
+  await frame.locator('.b-operator', { hasText: 'Подсказать с выбором тарифа?' }).locator('b', { hasText: 'тарифа' }).waitFor();
 
   step('the visitor answers: the chat is Anna\'s');
   await say(frame, 'Да, помогите выбрать');
