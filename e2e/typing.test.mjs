@@ -64,6 +64,23 @@ test('the operator types and stops: the widget shows it and drops it within 3 s;
   const sent = Date.now();
   await assertGone(visitor.frame, sent);
 
+  step('20 quick typing/stopped pairs: one request at a time, and the visitor ends with "not typing"');
+  let inFlight = 0, most = 0, sentTyping = 0;
+  const isTyping = (r) => /\/typing$/.test(r.url()) && r.method() === 'POST';
+  const done = (r) => { if (isTyping(r)) inFlight--; };
+  page.on('request', (r) => { if (isTyping(r)) { inFlight++; sentTyping++; most = Math.max(most, inFlight); } });
+  page.on('requestfinished', done);
+  page.on('requestfailed', done);
+  await typing.waitFor({ state: 'detached' }).catch(() => {});
+  for (let i = 0; i < 20; i++) {
+    await reply.fill('x');
+    await reply.fill('');
+  }
+  await eventually(async () => inFlight === 0 && sentTyping > 0, 'the typing requests are done');
+  assert.equal(most, 1, 'one typing request at a time');
+  await new Promise((r) => setTimeout(r, 700));
+  assert.equal((await visitor.frame.locator('.b-typing').textContent() || '').includes('печатает'), false, 'not typing at the end');
+
   step('the Markdown in the widget');
   const bubble = visitor.frame.locator('.b-operator', { hasText: 'Каталог' });
   await bubble.waitFor();

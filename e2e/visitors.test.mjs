@@ -96,9 +96,18 @@ test('a blocked visitor is refused in the widget; an administrator lifts the blo
   const ws = await consolePage('/workspace', 'anna@demo.beseda.local');
   const item = ws.page.locator('[data-test=list-waiting] .w-item').first();
   await item.waitFor();
+  const name = await item.locator('[data-test=row-name]').textContent();
+  assert.match(name, /^Visitor \d+$/);
+
+  step('"On the site" says the visitor waits; a click on the chat in the list opens the chat');
+  await ws.page.locator('[data-test=visitors-tab]').click();
+  await ws.page.locator('[data-test=visitor-chat]', { hasText: 'waiting in the queue' }).waitFor();
   await item.click();
+  await ws.page.locator('[data-test=visitors]').waitFor({ state: 'hidden' });
   await ws.page.locator('[data-test=take]').click();
   await ws.page.locator('[data-test=block-visitor]').waitFor();
+  // The header names the visitor as the list does, in the console's language.
+  assert.match(await ws.page.locator('[data-test=chat-title]').textContent(), new RegExp(`^${name} · `));
 
   step('Anna blocks the visitor from the chat');
   await ws.page.locator('[data-test=block-visitor]').click();
@@ -124,6 +133,7 @@ test('a blocked visitor is refused in the widget; an administrator lifts the blo
   await blockRow.first().waitFor();
   assert.match(await blockRow.first().textContent(), /Спам/);
   assert.match(await blockRow.first().textContent(), /Анна/);
+  assert.equal(await blockRow.first().locator('[data-test=blocks-visitor]').textContent(), name);
   await shot(admin.page, 'visitors-blocks');
   assert.deepEqual(await axe(admin.page, '[data-test=section-blocks]'), [], 'the blocks section passes axe-core');
   await blockRow.first().locator('[data-test=lift]').click();
