@@ -281,11 +281,13 @@ test('an auto-invitation with the lead photo opens the chat; the logo heads the 
   await invitation.locator('span b', { hasText: 'сейчас' }).waitFor();
   assert.equal(await invitation.locator('span').first().textContent(), 'Нужна помощь с выбором? <b>Спросите</b> сейчас');
   assert.equal(await invitation.locator('b').count(), 1);
+  assert.equal(await invitation.getAttribute('aria-label'), 'Нужна помощь с выбором? <b>Спросите</b> сейчас');
   assert.equal(await invitation.locator('img').evaluate((img) => img.complete && img.naturalWidth), 1);
   await shot(page, 'invitation-ru');
   await invitation.click();
   const frame = page.frameLocator('iframe');
-  await frame.locator('.b-head').waitFor();
+  // The logo comes with the configuration, after the window is drawn.
+  await frame.locator('.b-head img[src]').waitFor({ state: 'attached' });
   assert.match(await frame.locator('.b-head img').getAttribute('src'), /^\/widget\/image\/logo\?v=/);
   assert.equal(await invitation.count(), 0);
   // Dismissed for this browser session: the next page shows no invitation.

@@ -192,6 +192,7 @@
     import(origin + '/assets/{widget-hash}/shared/markdown.js').then(function (md) {
       said.textContent = '';
       said.appendChild(md.markdown(message));
+      if (!name) box.setAttribute('aria-label', said.textContent || '');
     }).catch(function () {});
     var x = document.createElement('button');
     x.type = 'button'; x.textContent = '×'; x.setAttribute('aria-label', words[lang].close);
