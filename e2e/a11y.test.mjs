@@ -66,6 +66,9 @@ test('the widget, the workspace with a chat open and the keyboard: no serious ax
   const labelledBy = await dialog.getAttribute('aria-labelledby');
   assert.equal(await page.locator(`#${labelledBy}`).textContent(), 'Клавиши');
   assert.ok((await dialog.locator('[data-test=shortcuts]').textContent()).includes('Alt+N'));
+  // Nothing to apply: a Close button only.
+  assert.equal(await dialog.locator('[data-test=apply]').count(), 0);
+  assert.equal(await dialog.locator('button').count(), 1);
   assert.deepEqual(await axe(page, '[role=dialog]'), [], 'the dialog passes axe-core');
   for (let i = 0; i < 5; i++) {
     await page.keyboard.press('Tab');
@@ -101,6 +104,11 @@ test('the widget, the workspace with a chat open and the keyboard: no serious ax
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${id}/close`, {})).status, 200);
   await page.locator('[data-test=reply]:disabled').waitFor();
   assert.ok(await page.locator('[data-test=send]').isDisabled());
+  // …and looks it: not the primary blue of an active button.
+  assert.notEqual(await page.locator('[data-test=send]').evaluate((b) => getComputedStyle(b).backgroundColor), 'rgb(47, 111, 237)');
+  // The attach button's icon is drawn (no emoji font needed), its name is text.
+  assert.equal(await page.locator('[data-test=attach] svg[aria-hidden=true]').count(), 1);
+  assert.doesNotMatch(await page.locator('[data-test=attach]').textContent(), /📎/);
 
   step('the admin hides other operators\' chats: the list goes at once, and comes back');
   const admin = await login('admin@demo.beseda.local');

@@ -105,7 +105,8 @@ test('files both ways: a visitor image inline, an operator PDF downloaded from t
   step('the visitor downloads it from the widget: the same bytes');
   const pdfLink = visitor.frame.locator('a.b-file', { hasText: 'счёт.pdf' });
   await pdfLink.waitFor();
-  assert.match(await pdfLink.textContent(), /^счёт\.pdf \(1 КБ\)$/);
+  assert.equal(await pdfLink.textContent(), `счёт.pdf (${PDF.length} Б)`);
+  assert.equal(await visitor.frame.locator('a.b-file', { hasText: 'фото.png' }).textContent(), `фото.png (${image.length} Б)`);
   await eventually(async () => (await pdfLink.getAttribute('href')).startsWith('/l/v/m/download/'), 'a signed link');
   const got = await pdfLink.evaluate(async (a) => {
     const r = await fetch(a.href);
@@ -149,6 +150,19 @@ test('files both ways: a visitor image inline, an operator PDF downloaded from t
   assert.equal(await visitor.frame.locator('.b-msg', { hasText: 'клиент ждёт' }).count(), 0);
   assert.doesNotMatch(await visitor.frame.locator('body').innerText(), /клиент ждёт|Заметка/);
   await shot(page, 'files-workspace-note');
+
+  // Widget file sizes in both languages (the reload below brings Russian back): bytes below 1 KB, then KB, then MB.
+  const app = visitor.page.frames().find((f) => f.url().includes('/widget/frame'));
+  const sizes = await app.evaluate(async () => {
+    const base = /** @type {HTMLScriptElement} */ (document.querySelector('script[type=module]')).src.replace(/main\.js$/, '');
+    const texts = await import(base + 'texts.js'), messages = await import(base + 'messages.js');
+    const all = () => [44, 1023, 1024, 200 * 1024, 1536 * 1024].map(messages.fileSize);
+    const ru = all();
+    texts.speakEnglish();
+    return { ru, en: all() };
+  });
+  assert.deepEqual(sizes.ru, ['44 Б', '1023 Б', '1 КБ', '200 КБ', '1,5 МБ']);
+  assert.deepEqual(sizes.en, ['44 B', '1023 B', '1 KB', '200 KB', '1.5 MB']);
 
   step('the note is there after the visitor reloads, still not in the widget');
   await visitor.page.reload();

@@ -131,17 +131,27 @@ test('50 chats, 20 writers: every row right without a reload; title count; readi
   const v = await visitor('Вопрос к Борису');
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${v.chatId}/take`, {})).status, 200);
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${v.chatId}/read`, {})).status, 200);
-  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${v.chatId}/messages`, { clientSideId: 'b1', text: 'Передаю коллеге' })).status, 200);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${v.chatId}/messages`, { clientSideId: 'b1', text: '**Передаю** [коллеге](https://example.com/team)' })).status, 200);
   const redirect = await api(boris, 'POST', `/api/operator/v1/chats/${v.chatId}/redirect`, { operatorId: (await api(anna, 'GET', '/api/operator/v1/me')).body.operator.id });
   assert.equal(redirect.status, 200, JSON.stringify(redirect.body));
   await eventually(async () => (await page.locator('body').getAttribute('data-redirect-alerts')) === '1', 'the redirect alert');
   const row = page.locator(`[data-test=list-mine] [data-chat="${v.chatId}"]`);
   await row.waitFor();
   assert.match(await row.textContent(), /передан вам/);
+  // The operator's Markdown is plain text in the preview.
   assert.match(await row.locator('[data-test=preview]').textContent(), /^Борис.*: Передаю коллеге$/);
+  // The redirected chat is first under «Мои диалоги», and a polite live line names it until it is opened.
+  await eventually(async () => (await rowsOf(page, 'mine'))[0].id === v.chatId, 'the redirected chat first');
+  const redirectedName = await row.locator('[data-test=row-name]').textContent();
+  const note = page.locator('[data-test=redirect-note]');
+  assert.equal(await note.getAttribute('aria-live'), 'polite');
+  assert.ok(await note.isVisible());
+  assert.match(await note.textContent(), new RegExp(redirectedName));
   await eventually(async () => (await page.locator('body').getAttribute('data-title-count')) === String(total - 4 + 1), 'the redirect counts in the title');
   await row.click();
   await eventually(async () => (await page.locator('body').getAttribute('data-title-count')) === String(total - 4), 'opening it clears the count');
+  await note.waitFor({ state: 'hidden' });
+  assert.match(await page.locator('[data-test=chat-title]').textContent(), new RegExp(`^${redirectedName} · `));
 
   step('the waiting time ticks');
   const waiting = page.locator('[data-test=list-mine] [data-test=waiting]').first();

@@ -50,7 +50,7 @@ test('an invitation from the visitors list is shown in the widget and accepted',
   assert.equal(await row.count(), 1);
   await eventually(async () => /\/demo/.test(await row.first().textContent()), 'the page the visitor is on');
   await row.first().locator('[data-test=invite]').click();
-  await ws.page.locator('[data-test=invite-text]').fill('Подсказать с выбором тарифа?');
+  await ws.page.locator('[data-test=invite-text]').fill('Подсказать с выбором **тарифа**?');
   await ws.page.locator('[data-test=apply]').click();
   await ws.page.locator('[data-test=visitors-note]', { hasText: 'Invitation sent' }).waitFor();
   await shot(ws.page, 'visitors-list');
@@ -60,13 +60,16 @@ test('an invitation from the visitors list is shown in the widget and accepted',
   const invitation = site.locator('#beseda-invitation');
   await invitation.waitFor();
   assert.match(await invitation.textContent(), /Анна/);
+  // The operator's Markdown, drawn by the chat's renderer (shared/markdown.js): bold, no asterisks.
+  await invitation.locator('span b', { hasText: 'тарифа' }).waitFor();
   assert.match(await invitation.textContent(), /Подсказать с выбором тарифа\?/);
+  assert.doesNotMatch(await invitation.textContent(), /\*/);
   await shot(site, 'visitors-invitation');
   assert.deepEqual(await axe(site, '#beseda-invitation'), [], 'the invitation passes axe-core');
   await invitation.click();
   const frame = site.frameLocator('iframe');
   await frame.locator('.b-app[data-ready]').waitFor();
-  await frame.getByText('Подсказать с выбором тарифа?').waitFor();
+  await frame.locator('.b-operator', { hasText: 'Подсказать с выбором тарифа?' }).locator('b', { hasText: 'тарифа' }).waitFor();
 
   step('the visitor answers: the chat is Anna\'s');
   await say(frame, 'Да, помогите выбрать');
@@ -93,9 +96,18 @@ test('a blocked visitor is refused in the widget; an administrator lifts the blo
   const ws = await consolePage('/workspace', 'anna@demo.beseda.local');
   const item = ws.page.locator('[data-test=list-waiting] .w-item').first();
   await item.waitFor();
+  const name = await item.locator('[data-test=row-name]').textContent();
+  assert.match(name, /^Visitor \d+$/);
+
+  step('"On the site" says the visitor waits; a click on the chat in the list opens the chat');
+  await ws.page.locator('[data-test=visitors-tab]').click();
+  await ws.page.locator('[data-test=visitor-chat]', { hasText: 'waiting in the queue' }).waitFor();
   await item.click();
+  await ws.page.locator('[data-test=visitors]').waitFor({ state: 'hidden' });
   await ws.page.locator('[data-test=take]').click();
   await ws.page.locator('[data-test=block-visitor]').waitFor();
+  // The header names the visitor as the list does, in the console's language.
+  assert.match(await ws.page.locator('[data-test=chat-title]').textContent(), new RegExp(`^${name} · `));
 
   step('Anna blocks the visitor from the chat');
   await ws.page.locator('[data-test=block-visitor]').click();
@@ -121,6 +133,7 @@ test('a blocked visitor is refused in the widget; an administrator lifts the blo
   await blockRow.first().waitFor();
   assert.match(await blockRow.first().textContent(), /Спам/);
   assert.match(await blockRow.first().textContent(), /Анна/);
+  assert.equal(await blockRow.first().locator('[data-test=blocks-visitor]').textContent(), name);
   await shot(admin.page, 'visitors-blocks');
   assert.deepEqual(await axe(admin.page, '[data-test=section-blocks]'), [], 'the blocks section passes axe-core');
   await blockRow.first().locator('[data-test=lift]').click();

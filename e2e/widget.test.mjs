@@ -140,7 +140,7 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
   await frame.getByText('Спасибо за оценку!').waitFor();
   await frame.getByRole('button', { name: 'Меню' }).click();
   await frame.getByRole('button', { name: 'Завершить чат' }).click();
-  await frame.getByText('Чат завершён.').waitFor();
+  await frame.getByText('Чат завершён. Если напишете снова, разговор продолжится в этом же чате.').waitFor();
   const closed = await chatDetail(boris, chat.id);
   assert.equal(closed.chat.state, 'closed_by_visitor');
   assert.equal(closed.ratings[0].rating, 2, JSON.stringify(closed.ratings));
@@ -276,7 +276,7 @@ test('an auto-invitation with the lead photo opens the chat; the logo heads the 
   await page.goto(`${env.base}/demo`);
   const invitation = page.locator('#beseda-invitation');
   await invitation.waitFor();
-  assert.equal(await invitation.locator('span').textContent(), 'Нужна помощь с выбором? <b>Спросите</b>');
+  assert.equal(await invitation.locator('span').first().textContent(), 'Нужна помощь с выбором? <b>Спросите</b>');
   assert.equal(await invitation.locator('b').count(), 0);
   assert.equal(await invitation.locator('img').evaluate((img) => img.complete && img.naturalWidth), 1);
   await shot(page, 'invitation-ru');

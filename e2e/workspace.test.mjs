@@ -121,6 +121,10 @@ test('an operator takes a chat, answers with a suggested template, categorizes, 
   await eventually(async () => /^closed/.test((await chatDetail(anna, chatId)).chat.state), 'the chat is closed');
   await annaWs.page.locator('[data-test=chat-title]', { hasText: 'closed' }).waitFor();
   await visitor.frame.getByText('Чат завершён').waitFor();
+  // Closed by the operator: the next message reopens this chat (docs/routing.md), and the window says so.
+  assert.equal((await chatDetail(anna, chatId)).chat.state, 'closed_by_operator');
+  await visitor.frame.getByText('Чат завершён. Если напишете снова, разговор продолжится в этом же чате.').waitFor();
+  assert.doesNotMatch(await visitor.frame.locator('.b-log').innerText(), /новый чат/);
   await shot(annaWs.page, 'workspace-closed');
 
   assert.deepEqual([...ws.errors, ...annaWs.errors, ...visitor.errors], []);

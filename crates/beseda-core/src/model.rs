@@ -187,6 +187,10 @@ pub struct SiteVisitor {
 pub struct VisitorBlock {
     pub id: i64,
     pub visitor_id: String,
+    /// The visitor's stable number (0: unknown), for «Посетитель 1234».
+    pub visitor_number: i64,
+    /// The name the visitor gave, if any.
+    pub visitor_given_name: Option<String>,
     pub address: Option<String>,
     pub reason: String,
     pub created_by: Option<i64>,

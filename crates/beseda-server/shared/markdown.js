@@ -1,5 +1,6 @@
 /* The one Markdown renderer of the console and the widget, for operators' and bots' messages:
-   a safe subset — **bold**, *italic* or _italic_, `code`, [text](url) and bare URLs. It builds
+   a safe subset — **bold**, *italic* or _italic_, `code`, [text](url), bare URLs, and lists
+   (lines starting with "- ", "* " or "1. "). It builds
    DOM nodes from the raw text (text nodes and a few elements), never HTML, so nothing in the
    text can become markup. Links are http, https and mailto only, open in a new tab with
    rel="noopener noreferrer"; anything else (javascript:, data:, …) stays plain text. */
@@ -71,14 +72,43 @@ function inline(src, out, depth) {
   }
 }
 
+/* A list item: "- x", "* x" (bulleted) or "1. x", "1) x" (numbered). */
+const ITEM = /^[ \t]{0,3}(?:([-*])|(\d{1,3})[.)])[ \t]+(\S.*)$/;
+
 /**
- * `src` as nodes: text, with the Markdown subset above. Line breaks stay in the text (the
- * containers keep white space).
+ * `src` as nodes: text, with the Markdown subset above. Runs of list lines become <ul>/<ol>
+ * with <li> items; other line breaks stay in the text (the containers keep white space).
  * @param {string} src
  * @returns {DocumentFragment}
  */
 export function markdown(src) {
   const out = document.createDocumentFragment();
-  inline(String(src == null ? '' : src), out, 0);
+  /** @type {string[]} */
+  let text = [];
+  /** @type {HTMLElement | null} */
+  let list = null;
+  for (const line of String(src == null ? '' : src).split(/\r?\n/)) {
+    const m = ITEM.exec(line);
+    if (!m) {
+      /* Blank lines after an item are the list's own margin (or part of it, between items). */
+      if (list && line.trim() === '') continue;
+      list = null;
+      text.push(line);
+      continue;
+    }
+    const numbered = m[2] != null;
+    if (!list || (list.tagName === 'OL') !== numbered) {
+      if (text.length && text[text.length - 1].trim() === '') text.pop();
+      if (text.length) inline(text.join('\n'), out, 0);
+      text = [];
+      list = document.createElement(numbered ? 'ol' : 'ul');
+      if (numbered && +m[2] !== 1) list.setAttribute('start', String(+m[2]));
+      out.appendChild(list);
+    }
+    const li = document.createElement('li');
+    inline(m[3], li, 0);
+    list.appendChild(li);
+  }
+  if (text.length) inline(text.join('\n'), out, 0);
   return out;
 }

@@ -83,6 +83,8 @@ pub async fn serve(Path((hash, path)): Path<(String, String)>) -> Response {
             (header::CONTENT_SECURITY_POLICY, POLICY),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "same-origin"),
+            // Public files: the widget's loader imports the Markdown renderer from sites' pages.
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
         ],
         body,
     )

@@ -52,6 +52,10 @@ pub struct HistoryRow {
     pub category: Option<String>,
     pub subcategory: Option<String>,
     pub visitor: String,
+    /// What the visitor told of themselves (name, else e-mail or phone), if anything; without
+    /// it the console shows «Посетитель N» / «Visitor N» by `visitor_number` in its own language.
+    pub visitor_given_name: Option<String>,
+    pub visitor_number: i64,
     pub first_question: Option<String>,
     pub messages: usize,
 }
@@ -71,15 +75,15 @@ pub struct HistoryPage {
 /// lists show it).
 pub fn visitor_label(v: &Visitor, lang: &str) -> String {
     let default = beseda_core::texts::visitor_default_name(lang);
-    ["name", "email", "phone"]
-        .iter()
-        .filter_map(|k| v.fields.get(*k))
-        .map(|s| s.trim())
-        .find(|s| !s.is_empty())
-        .map_or_else(
-            || if v.number > 0 { format!("{default} {}", v.number) } else { default.to_owned() },
-            str::to_owned,
-        )
+    given_label(v).map_or_else(
+        || if v.number > 0 { format!("{default} {}", v.number) } else { default.to_owned() },
+        str::to_owned,
+    )
+}
+
+/// The given name, else an e-mail or phone the visitor left.
+fn given_label(v: &Visitor) -> Option<&str> {
+    ["name", "email", "phone"].iter().filter_map(|k| v.fields.get(*k)).map(|s| s.trim()).find(|s| !s.is_empty())
 }
 
 /// Messages history searches and counts: everything the visitor could see.
@@ -164,6 +168,8 @@ pub async fn search(
             category: d.chat.category.clone(),
             subcategory: d.chat.subcategory.clone(),
             visitor: visitor_label(&d.visitor, &s.default_lang),
+            visitor_given_name: given_label(&d.visitor).map(str::to_owned),
+            visitor_number: d.visitor.number,
             first_question: d.messages.iter().find(|m| m.kind == MessageKind::Visitor).map(|m| m.text.clone()),
             messages: d.messages.iter().filter(|m| visible(m.kind)).count(),
         });

@@ -20,7 +20,10 @@ pub async fn loader() -> Response {
         (header::CACHE_CONTROL, "public, max-age=300"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     ];
-    (headers, LOADER).into_response()
+    // The loader draws an invitation's Markdown with the app's renderer, under the app's hash.
+    static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = BODY.get_or_init(|| LOADER.replace("{widget-hash}", App::Widget.hash()));
+    (headers, body.as_str()).into_response()
 }
 
 /// `GET /widget/frame?location=…`: the chat window (the app reads its parameters itself).

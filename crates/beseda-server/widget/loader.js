@@ -183,8 +183,16 @@
       who.setAttribute('style', 'display:block');
       text.appendChild(who);
     }
-    text.appendChild(document.createTextNode(message));
+    var said = document.createElement('span');
+    said.textContent = message;
+    text.appendChild(said);
     box.appendChild(text);
+    // The operator's Markdown, drawn by the chat's own renderer once it has loaded (the text
+    // stays as it is when the page does not let it load).
+    import(origin + '/assets/{widget-hash}/shared/markdown.js').then(function (md) {
+      said.textContent = '';
+      said.appendChild(md.markdown(message));
+    }).catch(function () {});
     var x = document.createElement('button');
     x.type = 'button'; x.textContent = '×'; x.setAttribute('aria-label', words[lang].close);
     x.setAttribute('style', 'position:absolute;top:4px;right:6px;border:0;background:none;font-size:18px;cursor:pointer;color:#888');

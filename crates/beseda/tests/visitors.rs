@@ -283,6 +283,9 @@ async fn blocked_visitor_refused_lifted_and_audited(pg: bool) {
     assert_eq!(active["blocks"][0]["visitorId"], id.as_str(), "{active}");
     assert_eq!(active["blocks"][0]["reason"], "Spam");
     assert_eq!(active["blocks"][0]["createdByName"], "Анна");
+    // The console names the visitor as its lists do: «Посетитель N» by their stable number.
+    assert!(active["blocks"][0]["visitorNumber"].as_i64().is_some_and(|n| n > 0), "{active}");
+    assert_eq!(active["blocks"][0]["visitorGivenName"], Value::Null, "{active}");
 
     // Expiry: an hour later the block no longer applies, by itself.
     clock.advance(Duration::from_secs(3601));

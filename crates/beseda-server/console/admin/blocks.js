@@ -4,6 +4,7 @@ import { button, dateTime, say, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { fill, t } from '../lib/i18n.js';
 import { clear, el } from '../../shared/dom.js';
+import { visitorLabel } from '../lib/names.js';
 
 export function blocksSection(box) {
   clear(box);
@@ -33,7 +34,7 @@ export function blocksSection(box) {
             if (r.status === 200) load(); else say(line, message(r), true);
           });
         }) : null;
-        return el('tr', { 'data-id': String(b.id) }, [td(b.visitorId), td(b.address || ''), td(b.reason),
+        return el('tr', { 'data-id': String(b.id) }, [el('td', { title: b.visitorId, 'data-test': 'blocks-visitor' }, [visitorLabel(b)]), td(b.address || ''), td(b.reason),
           td(b.createdByName || b.createdBy || ''), td(dateTime(b.createdTs * 1e6)), td(until(b)), el('td', {}, [lift])]);
       })));
     });

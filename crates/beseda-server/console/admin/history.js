@@ -5,6 +5,7 @@ import { fileView } from '../lib/files.js';
 import { fill, has, t } from '../lib/i18n.js';
 import { time } from '../lib/time.js';
 import { clear, el } from '../../shared/dom.js';
+import { visitorLabel } from '../lib/names.js';
 
 export function historySection(box) {
   Promise.all([api('GET', '/api/operator/v1/directory'), api('GET', '/api/operator/v1/me')]).then(function (r) {
@@ -44,7 +45,7 @@ export function historySection(box) {
           var cat = [c.category, c.subcategory].filter(Boolean).join(' / ');
           var outcome = c.outcome ? (has('outcome.' + c.outcome) ? t('outcome.' + c.outcome) : c.outcome)
             : has('state.' + c.state) ? t('state.' + c.state) : c.state;
-          return el('tr', { 'data-id': c.id }, [td(c.id), td(dateTime(c.createdAt)), td(c.visitor), el('td', { class: 'a-pre', text: c.firstQuestion || '' }),
+          return el('tr', { 'data-id': c.id }, [td(c.id), td(dateTime(c.createdAt)), td(visitorLabel({ visitorGivenName: c.visitorGivenName, visitorNumber: c.visitorNumber, visitorName: c.visitor })), el('td', { class: 'a-pre', text: c.firstQuestion || '' }),
             td(c.operator || ''), td(c.department || ''), td(cat), td(outcome), td(c.messages),
             actions([button(t('open'), 'open', function () { showChat(c.id); })])]);
         })));
@@ -61,7 +62,7 @@ export function historySection(box) {
             el('small', { text: time(m.ts) + ' · ' + (note ? t('noteLabel') + (m.name ? ' · ' + m.name : '') : m.name || m.kind) }),
             fileView(m) || el('div', { text: m.text || '' })]);
         }));
-        chat.appendChild(el('div', { class: 'a-box' }, [el('h3', { text: t('chat') + ' №' + id + ' · ' + res.body.chat.visitorName }), log,
+        chat.appendChild(el('div', { class: 'a-box' }, [el('h3', { text: t('chat') + ' №' + id + ' · ' + visitorLabel(res.body.chat) }), log,
           button(t('close'), 'close', function () { clear(chat); })]));
       });
     }

@@ -1,4 +1,4 @@
-/* A modal form: title, fields, Apply and Cancel. It is a labelled role="dialog" with
+/* A modal form: title, fields, Apply and Cancel (or, with no onApply, only Close). It is a labelled role="dialog" with
    aria-modal; Tab stays inside it, Escape or Cancel closes it, and focus goes back to where it
    was. */
 import { message } from './api.js';
@@ -28,10 +28,11 @@ export function trapFocus(box, close) {
 
 /**
  * Opens a modal dialog. `onApply(done)` runs on submit; `done(res)` closes it on status 200,
- * else shows the refusal. Resolves the refusal line (to show a note at once).
+ * else shows the refusal. Without `onApply` it only shows `fields`, with a Close button.
+ * Resolves the refusal line (to show a note at once).
  * @param {string} title
  * @param {HTMLElement[]} fields
- * @param {(done: (res: {status: number, body?: any}) => void) => void} onApply
+ * @param {((done: (res: {status: number, body?: any}) => void) => void) | null} onApply
  * @returns {HTMLParagraphElement}
  */
 export function dialog(title, fields, onApply) {
@@ -47,12 +48,15 @@ export function dialog(title, fields, onApply) {
   const form = el('form', { 'data-test': 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': id,
     onsubmit: function (/** @type {Event} */ ev) {
       ev.preventDefault();
+      if (!onApply) { close(); return; }
       onApply(function (res) {
         if (res.status === 200) close(); else note.textContent = message({ status: res.status, body: res.body });
       });
     } }, /** @type {HTMLElement[]} */ ([el('h3', { id: id, text: title })]).concat(fields).concat([note,
-    el('div', { class: 'w-actions' }, [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'apply', text: t('apply') }),
-      el('button', { type: 'button', text: t('cancel'), onclick: close })])]));
+    el('div', { class: 'w-actions' }, onApply
+      ? [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'apply', text: t('apply') }),
+        el('button', { type: 'button', text: t('cancel'), onclick: close })]
+      : [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'dialog-close', text: t('close') })])]));
   wrap = el('div', { class: 'w-dialog' }, [form]);
   trapFocus(wrap, close);
   document.body.appendChild(wrap);

@@ -40,6 +40,8 @@ const COMMON = {
   totp: ['Код из приложения-аутентификатора (или код восстановления)', 'Code from the authenticator app (or a recovery code)'],
   totpWrong: ['Неверный код', 'Wrong code'],
   close: ['Закрыть', 'Close'],
+  visitor: ['Посетитель', 'Visitor'],
+  visitorN: ['Посетитель {n}', 'Visitor {n}'],
   'role.admin': ['Администратор', 'Administrator'],
   'role.supervisor': ['Супервизор', 'Supervisor'],
   'role.operator': ['Оператор', 'Operator'],

@@ -10,12 +10,15 @@ import { renderLists } from './lists.js';
 import { fillPicker, onInput, onKey, saveTemplate, sendReply, stopTyping, useTemplate } from './reply.js';
 import { renderSide } from './side.js';
 import { S, STATE_TEXT, SYSTEM, VISITOR_SIDE, ui } from './state.js';
-import { blockButton } from './visitors.js';
+import { blockButton, showVisitors } from './visitors.js';
 import { clear, el } from '../../shared/dom.js';
 import { markdown } from '../../shared/markdown.js';
+import { visitorLabel } from '../lib/names.js';
 
 export function openChat(id) {
   var first = S.open !== id;
+  // A chat chosen while "On the site" is shown: back to the chat.
+  if (ui.visitors && !ui.visitors.hidden) showVisitors(false);
   if (first) stopTyping();
   S.open = id;
   return api('GET', '/api/operator/v1/chats/' + id).then(function (res) {
@@ -90,7 +93,7 @@ export function action(name, body, then) {
 export function renderChatBar() {
   var c = S.detail.chat;
   var title = el('span', { class: 'w-title', 'data-test': 'chat-title',
-    text: c.visitorName + ' · ' + t(STATE_TEXT[c.state] || c.state) + (c.category ? ' · ' + c.category + (c.subcategory ? ' / ' + c.subcategory : '') : '') });
+    text: visitorLabel(c) + ' · ' + t(STATE_TEXT[c.state] || c.state) + (c.category ? ' · ' + c.category + (c.subcategory ? ' / ' + c.subcategory : '') : '') });
   var buttons = [title];
   var waiting = c.operatorId == null && (c.state === 'queue' || c.state === 'offline_queue');
   if (waiting) buttons.push(el('button', { class: 'c-primary', 'data-test': 'take', text: t('take'), onclick: function () { action('take'); } }));
@@ -114,7 +117,7 @@ export function renderLog() {
     var note = noteView(m);
     if (note) { frag.appendChild(note); return; }
     var side = VISITOR_SIDE.test(m.kind) ? 'from-visitor' : SYSTEM.test(m.kind) ? 'from-system' : 'from-operator';
-    var text = /^file_/.test(m.kind) ? '📎 ' + fileName(m) : m.kind === 'keyboard' ? '⌨ ' + (m.text || '') : m.text;
+    var text = /^file_/.test(m.kind) ? t('file') + ': ' + fileName(m) : m.kind === 'keyboard' ? '⌨ ' + (m.text || '') : m.text;
     var who = side === 'from-operator' && m.name ? m.name + ' · ' : '';
     frag.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind }, [
       fileView(m) || (m.kind === 'operator' ? markdown(text || '') : document.createTextNode(text || '')),

@@ -41,6 +41,20 @@ export function sendFiles(files) {
   });
 }
 
+/* A paper clip drawn inline (no emoji font needed); the button's text names it. */
+function clipIcon() {
+  const NS = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(NS, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24'); svg.setAttribute('width', '16'); svg.setAttribute('height', '16');
+  svg.setAttribute('aria-hidden', 'true'); svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(NS, 'path');
+  path.setAttribute('d', 'M21 11.5l-8.5 8.5a5 5 0 0 1-7-7L14 4.5a3.5 3.5 0 0 1 5 5L10.5 18a2 2 0 0 1-3-3L15 7.5');
+  path.setAttribute('fill', 'none'); path.setAttribute('stroke', 'currentColor'); path.setAttribute('stroke-width', '2');
+  path.setAttribute('stroke-linecap', 'round'); path.setAttribute('stroke-linejoin', 'round');
+  svg.appendChild(path);
+  return svg;
+}
+
 /**
  * The attach button (a labelled file input), dropping files on the chat and pasting them into
  * the reply box. Called for each chat view built.
@@ -53,8 +67,8 @@ export function mountFiles(actions) {
       input.value = '';
       sendFiles(files);
     } });
-  const button = el('button', { type: 'button', 'data-test': 'attach', text: '📎 ' + t('attach'),
-    onclick: function () { input.click(); } });
+  const button = el('button', { type: 'button', class: 'w-attach', 'data-test': 'attach',
+    onclick: function () { input.click(); } }, [clipIcon(), t('attach')]);
   actions.appendChild(button);
   actions.appendChild(input);
   ui.text.addEventListener('paste', function (ev) {

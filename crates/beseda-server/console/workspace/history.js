@@ -7,6 +7,7 @@ import { modal, showChat } from './readonly.js';
 import { departmentName } from './side.js';
 import { S } from './state.js';
 import { clear, el } from '../../shared/dom.js';
+import { visitorLabel } from '../lib/names.js';
 
 var PAGE = 25;
 
@@ -78,7 +79,7 @@ export function openHistory() {
         el('tbody', {}, rows.map(function (c) {
           var cat = [c.category, c.subcategory].filter(Boolean).join(' / ');
           return el('tr', { 'data-id': c.id }, [el('td', { text: String(c.id) }), el('td', { text: when(c.createdAt) }),
-            el('td', { text: c.visitor }), el('td', { class: 'w-history-q', text: c.firstQuestion || '' }),
+            el('td', { text: visitorLabel({ visitorGivenName: c.visitorGivenName, visitorNumber: c.visitorNumber, visitorName: c.visitor }) }), el('td', { class: 'w-history-q', text: c.firstQuestion || '' }),
             el('td', { text: c.operator || '' }), el('td', { text: cat }),
             el('td', {}, [el('button', { type: 'button', class: 'c-link', 'data-test': 'history-open',
               'aria-label': t('open') + ' №' + c.id, text: t('open'), onclick: function () { showChat(c.id); } })])]);

@@ -12,6 +12,8 @@ import { focusReply, openChat } from './chat.js';
 import { departmentName } from './side.js';
 import { S, ui } from './state.js';
 import { clear, el } from '../../shared/dom.js';
+import { visitorLabel } from '../lib/names.js';
+export { visitorLabel };
 
 export function names() { return S.ws.hideOthersChats ? ['waiting', 'mine'] : ['waiting', 'mine', 'others']; }
 export function reloadLists() {
@@ -110,6 +112,8 @@ function draw() {
   var keep = {};
   names().forEach(function (name) {
     var list = S.lists[name].filter(passes), box = ui.listBoxes[name];
+    // Chats redirected to the operator and not opened yet come first.
+    if (name === 'mine') list = list.filter(isRedirected).concat(list.filter(function (c) { return !isRedirected(c); }));
     ui.listBoxes.counts[name].textContent = String(list.length);
     var at = /** @type {ChildNode | null} */ (box.firstChild);
     for (var i = 0; i < list.length; i++) {
@@ -130,13 +134,25 @@ function draw() {
     if (!keep[id]) { var r = rows[id]; if (r.node.parentNode) r.node.parentNode.removeChild(r.node); delete rows[id]; }
   });
   countTitle();
+  announceRedirects();
   tick();
+}
+/** @param {{id: number}} c */
+function isRedirected(c) { return !!redirected[c.id] && c.id !== S.open; }
+/* A polite live line above the lists names the chats redirected to the operator until they are opened. */
+function announceRedirects() {
+  var names = S.lists.mine.filter(isRedirected).map(visitorLabel);
+  var text = names.length ? fill(t('redirectedLive'), { names: names.join(', ') }) : '';
+  if (ui.redirectNote.textContent !== text) ui.redirectNote.textContent = text;
+  ui.redirectNote.hidden = !text;
 }
 function build(shown) {
   var frag = document.createDocumentFragment();
   ui.listBoxes = { shown: shown, counts: {} };
   rows = {};
   frag.appendChild(filterBar(draw));
+  ui.redirectNote = el('p', { class: 'w-redirect-note', role: 'status', 'aria-live': 'polite', 'data-test': 'redirect-note' });
+  frag.appendChild(ui.redirectNote);
   names().forEach(function (name) {
     var count = el('span', { 'data-test': 'count-' + name, text: '0' });
     frag.appendChild(el('h2', {}, [el('span', { text: t(name) }), count]));
@@ -153,14 +169,20 @@ function signature(c) {
   return [c.id === S.open, c.priority, c.offline, c.visitorGivenName, c.visitorNumber, c.unreadCount, c.waitingSinceTs,
     c.departmentKey, c.language, p.kind, p.name, p.text, p.ts, redirected[c.id] ? 1 : 0].join('\u0001');
 }
-export function visitorLabel(c) {
-  return c.visitorGivenName || (c.visitorNumber ? fill(t('visitorN'), { n: c.visitorNumber }) : c.visitorName);
-}
 export function previewText(m) {
   if (!m) return '';
   if (/^file_/.test(m.kind)) return t('file') + (m.text ? ': ' + m.text : '');
   if (m.kind === 'sticker_visitor') return t('sticker');
-  return m.text || '';
+  return m.from === 'operator' ? plainMarkdown(m.text || '') : m.text || '';
+}
+/* An operator's Markdown as plain text, for one-line previews: the markers of shared/markdown.js
+   go, a link keeps its label. */
+export function plainMarkdown(text) {
+  return text.replace(/`([^`\n]+)`/g, '$1')
+    .replace(/\[([^\]\n]+)\]\(([^\s()]+)\)/g, '$1')
+    .replace(/\*\*([^\n]+?)\*\*/g, '$1')
+    .replace(/(^|[^\w*])\*([^*\n]+)\*(?![\w*])/g, '$1$2')
+    .replace(/(^|[^\w_])_([^_\n]+)_(?!\w)/g, '$1$2');
 }
 export function item(c) {
   var cls = 'w-item' + (c.id === S.open ? ' is-open' : '') + (c.priority ? ' is-priority' : '') +

@@ -61,7 +61,7 @@ export function showChat(id) {
       var note = noteView(m);
       if (note) { log.appendChild(note); return; }
       var side = VISITOR_SIDE.test(m.kind) ? 'from-visitor' : SYSTEM.test(m.kind) ? 'from-system' : 'from-operator';
-      var text = /^file_/.test(m.kind) ? '📎 ' + fileName(m) : m.text;
+      var text = /^file_/.test(m.kind) ? t('file') + ': ' + fileName(m) : m.text;
       var who = side === 'from-operator' && m.name ? m.name + ' · ' : '';
       log.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind },
         [fileView(m) || document.createTextNode(text || ''), el('time', { text: who + time(m.ts) })]));

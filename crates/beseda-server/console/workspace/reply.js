@@ -33,7 +33,24 @@ export function onInput() {
   typing();
 }
 /* The operator's typing, as the visitor sees it: "typing" at most every 2.5 s while keys come,
-   "stopped" 2 s after the last one, on sending and on leaving the chat. */
+   "stopped" 2 s after the last one, on sending and on leaving the chat. One request is in flight
+   at a time (two could be handled out of order and leave the visitor with "typing"); what is
+   asked meanwhile waits, and only the latest state of each chat is sent. */
+/** Typing states waiting to be sent, by chat. @type {Map<number, boolean>} */
+var typingQueue = new Map(), typingBusy = false;
+/** @param {number} chat @param {boolean} on */
+function sendTyping(chat, on) {
+  typingQueue.delete(chat);
+  typingQueue.set(chat, on);
+  if (!typingBusy) nextTyping();
+}
+function nextTyping() {
+  var first = typingQueue.entries().next();
+  if (first.done) { typingBusy = false; return; }
+  typingBusy = true;
+  typingQueue.delete(first.value[0]);
+  api('POST', '/api/operator/v1/chats/' + first.value[0] + '/typing', { typing: first.value[1] }).then(nextTyping, nextTyping);
+}
 var typingChat = null, typingIdle = null;
 function typing() {
   if (!mineOpen() || !ui.text.value) { stopTyping(); return; }
@@ -41,7 +58,7 @@ function typing() {
   if (typingChat !== S.open || now - S.typingSent > 2500) {
     if (typingChat != null && typingChat !== S.open) stopTyping();
     S.typingSent = now; typingChat = S.open;
-    api('POST', '/api/operator/v1/chats/' + S.open + '/typing', { typing: true });
+    sendTyping(S.open, true);
   }
   clearTimeout(typingIdle);
   typingIdle = setTimeout(stopTyping, 2000);
@@ -49,7 +66,7 @@ function typing() {
 /** Tells the visitor the operator stopped typing (if they were told it started). */
 export function stopTyping() {
   clearTimeout(typingIdle); typingIdle = null;
-  if (typingChat != null) api('POST', '/api/operator/v1/chats/' + typingChat + '/typing', { typing: false });
+  if (typingChat != null) sendTyping(typingChat, false);
   typingChat = null; S.typingSent = 0;
 }
 export function renderSuggestions() {

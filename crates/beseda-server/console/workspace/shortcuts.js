@@ -31,7 +31,7 @@ export function help() {
     list.appendChild(el('dt', {}, [el('kbd', { text: k[0] })]));
     list.appendChild(el('dd', { text: t(k[1]) }));
   });
-  dialog(t('shortcuts'), [list], function (done) { done({ status: 200 }); });
+  dialog(t('shortcuts'), [list], null);
 }
 
 /** Listens for the shortcuts on the whole page. */

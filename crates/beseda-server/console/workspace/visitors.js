@@ -9,6 +9,7 @@ import { notify } from './alerts.js';
 import { openChat } from './chat.js';
 import { S, ui } from './state.js';
 import { clear, el } from '../../shared/dom.js';
+import { visitorLabel } from '../lib/names.js';
 
 /** @type {{ list: any[], shown: boolean, timer: any }} */
 var V = { list: [], shown: false, timer: null };
@@ -78,7 +79,7 @@ export function visitorChat(chat) {
 
 /* The visitor's own name, or «Visitor 1234» by their stable number. */
 function visitorName(v) {
-  return v.name || (v.number ? fill(t('visitorN'), { n: v.number }) : t('visitor'));
+  return visitorLabel({ visitorGivenName: v.name, visitorNumber: v.number });
 }
 
 function onSite(v) {
@@ -93,7 +94,7 @@ function renderVisitors() {
   var rows = V.list.map(function (v) {
     var name = visitorName(v);
     var chat = v.chatting
-      ? el('button', { class: 'c-link', 'data-test': 'visitor-chat', text: v.chatState === 'invitation' ? t('invited') : t('chatting'),
+      ? el('button', { class: 'c-link', 'data-test': 'visitor-chat', text: t(v.chatState === 'invitation' ? 'invited' : /^(queue|offline_queue)$/.test(v.chatState || '') ? 'visitorWaiting' : 'chatting'),
         onclick: function () { showVisitors(false); openChat(v.chatId); } })
       : el('span', { text: t('notChatting') });
     return el('tr', { 'data-visitor': v.id }, [

@@ -127,6 +127,8 @@ pub fn block_json(b: &VisitorBlock, now: i64) -> Value {
     json!({
         "id": b.id,
         "visitorId": b.visitor_id,
+        "visitorNumber": b.visitor_number,
+        "visitorGivenName": b.visitor_given_name,
         "address": b.address,
         "reason": b.reason,
         "createdBy": b.created_by,

@@ -18,10 +18,11 @@ export function download(desc) {
         '&expires=' + expires + '&hash=' + hex(sig);
     });
 }
-/** A file's size for people, in KB (at least 1) or MB. @param {number} bytes */
+/** A file's size for people: bytes below 1 KB, then KB, then MB, in the window's language. @param {number} bytes */
 export function fileSize(bytes) {
-  var n = Number(bytes) || 0;
-  if (n < 1024 * 1024) return t.kb.replace('{n}', String(Math.max(1, Math.round(n / 1024))));
+  var n = Math.max(0, Number(bytes) || 0), kb = Math.max(1, Math.round(n / 1024));
+  if (n < 1024) return t.bytes.replace('{n}', String(n));
+  if (kb < 1024) return t.kb.replace('{n}', String(kb));
   var mb = (n / 1024 / 1024).toFixed(1);
   return t.mb.replace('{n}', english() ? mb : mb.replace('.', ','));
 }

@@ -1,7 +1,7 @@
 /* Sending: the outbox (in order, each once by its client-side id), starting a chat, the visitor's
    typing. */
 import { text } from './layout.js';
-import { fire, post } from './net.js';
+import { post } from './net.js';
 import { id } from './params.js';
 import { S } from './state.js';
 import { t } from './texts.js';
@@ -59,15 +59,32 @@ export function send() {
   S.note = null;
   stopTyping(); render(); flush();
 }
-var typingSent = 0, typingTimer = null;
-export function stopTyping() {
-  clearTimeout(typingTimer);
-  if (typingSent && S.chat) fire('chat.visitor_typing', { typing: 0, 'del-message-draft': 1 });
-  typingSent = 0;
+/* The visitor's typing, with the draft: sent at once on the first key, then at most every 2 s,
+   with a trailing update, so operators see the whole draft within 2 s of the last key. The
+   draft is withdrawn when the input is emptied or the message sent, and after 30 s without a
+   key (the visitor is away). The updates go one after another, so a late one never overtakes
+   the withdrawal. */
+var THROTTLE = 2000, IDLE = 30000;
+var typingSent = 0, typingShown = false, trailing = null, idle = null, typingChain = Promise.resolve();
+function typing(fields) {
+  typingChain = typingChain.then(function () { return post('chat.visitor_typing', fields); }).catch(function () {});
 }
-/* The visitor's typing, with the draft, at most every 2 s; stopped 4 s after the last key. */
+function sendDraft() {
+  clearTimeout(trailing); trailing = null;
+  if (!S.chat || !text.value.trim()) return;
+  typingSent = Date.now(); typingShown = true;
+  typing({ typing: 1, 'message-draft': text.value });
+}
+export function stopTyping() {
+  clearTimeout(trailing); clearTimeout(idle); trailing = null;
+  if (typingShown && S.chat) typing({ typing: 0, 'del-message-draft': 1 });
+  typingShown = false; typingSent = 0;
+}
 export function onTyping() {
   if (!S.chat) return;
-  if (Date.now() - typingSent > 2000) { typingSent = Date.now(); fire('chat.visitor_typing', { typing: 1, 'message-draft': text.value }); }
-  clearTimeout(typingTimer); typingTimer = setTimeout(stopTyping, 4000);
+  if (!text.value.trim()) { stopTyping(); return; }
+  var wait = typingSent + THROTTLE - Date.now();
+  if (wait <= 0) sendDraft();
+  else if (!trailing) trailing = setTimeout(sendDraft, wait);
+  clearTimeout(idle); idle = setTimeout(stopTyping, IDLE);
 }

@@ -23,10 +23,16 @@ export function render() {
     log.appendChild(b);
   });
   if (S.note) log.appendChild(el('div', { class: 'b-msg b-system', text: S.note }));
-  if (S.chat && /^closed/.test(S.chat.state)) log.appendChild(el('div', { class: 'b-msg b-system', text: S.banned ? t.closed : t.closed + ' ' + t.newChat }));
+  if (S.chat && /^closed/.test(S.chat.state)) log.appendChild(el('div', { class: 'b-msg b-system', text: closedNote(S.chat.state) }));
   log.scrollTop = log.scrollHeight;
   header();
   panels();
+}
+/* What a message after the close does (docs/routing.md): a chat closed by one side reopens, a
+   final one gives way to a new chat. */
+function closedNote(state) {
+  if (S.banned) return t.closed;
+  return t.closed + ' ' + (state === 'closed' ? t.newChat : t.reopen);
 }
 export function header() {
   var op = S.operator;

@@ -5,7 +5,9 @@ use beseda_core::model::{SiteVisitor, VisitorBlock};
 use beseda_core::visibility::VisitorScope;
 
 const BLOCK_COLS: &str = "b.id, b.visitor_id, b.address, b.reason, b.created_by, b.created_at, b.expires_at, \
-     b.lifted_at, b.lifted_by, o.name AS created_by_name";
+     b.lifted_at, b.lifted_by, o.name AS created_by_name, \
+     (SELECT v.number FROM visitors v WHERE v.id = b.visitor_id) AS v_number, \
+     (SELECT v.fields FROM visitors v WHERE v.id = b.visitor_id) AS v_fields";
 
 /// The SQL condition "block `b` applies at `$n`".
 fn block_applies(now_param: usize) -> String {
@@ -13,7 +15,11 @@ fn block_applies(now_param: usize) -> String {
 }
 
 fn block_from(row: &DbRow) -> Result<VisitorBlock> {
+    let fields: BTreeMap<String, String> =
+        row.try_get::<Option<String>, _>("v_fields")?.map(|f| serde_json::from_str(&f)).transpose()?.unwrap_or_default();
     Ok(VisitorBlock {
+        visitor_number: row.try_get::<Option<i64>, _>("v_number")?.unwrap_or_default(),
+        visitor_given_name: fields.get("name").map(|n| n.trim()).filter(|n| !n.is_empty()).map(str::to_owned),
         id: row.try_get("id")?,
         visitor_id: row.try_get("visitor_id")?,
         address: row.try_get("address")?,
