@@ -2,6 +2,7 @@
 // real `beseda serve --demo` binary (see harness.mjs). Operators act through the operator API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import {
   env, start, stop, startServer, stopServer, api, login, setStatus, eventually, waitingChat, chatDetail,
   openWidget, step, say, shot,
@@ -268,7 +269,7 @@ test('an auto-invitation with the lead photo opens the chat; the logo heads the 
   const admin = await login('admin@demo.beseda.local');
   const original = (await api(admin, 'GET', '/api/admin/v1/settings')).body.settings;
   const r = await api(admin, 'PUT', '/api/admin/v1/settings', {
-    ...original, logo: png, lead_photo: png, auto_invitation_text: 'Нужна помощь с выбором? <b>Спросите</b>', auto_invitation_delay_secs: 1,
+    ...original, logo: png, lead_photo: png, auto_invitation_text: 'Нужна помощь с выбором? <b>Спросите</b> **сейчас**', auto_invitation_delay_secs: 1,
   });
   assert.equal(r.status, 200, JSON.stringify(r.body));
   const context = await env.browser.newContext();
@@ -276,8 +277,10 @@ test('an auto-invitation with the lead photo opens the chat; the logo heads the 
   await page.goto(`${env.base}/demo`);
   const invitation = page.locator('#beseda-invitation');
   await invitation.waitFor();
-  assert.equal(await invitation.locator('span').first().textContent(), 'Нужна помощь с выбором? <b>Спросите</b>');
-  assert.equal(await invitation.locator('b').count(), 0);
+  // Markdown by the chat's renderer; the HTML stays text.
+  await invitation.locator('span b', { hasText: 'сейчас' }).waitFor();
+  assert.equal(await invitation.locator('span').first().textContent(), 'Нужна помощь с выбором? <b>Спросите</b> сейчас');
+  assert.equal(await invitation.locator('b').count(), 1);
   assert.equal(await invitation.locator('img').evaluate((img) => img.complete && img.naturalWidth), 1);
   await shot(page, 'invitation-ru');
   await invitation.click();
@@ -291,6 +294,24 @@ test('an auto-invitation with the lead photo opens the chat; the logo heads the 
   await new Promise((ok) => setTimeout(ok, 1500));
   assert.equal(await page.locator('#beseda-invitation').count(), 0);
   await context.close();
+
+  // A site of another origin may import the renderer the loader names (CORS on the assets).
+  const shopServer = createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end('<!doctype html><title>Shop</title>'); });
+  await new Promise((ok) => shopServer.listen(0, '127.0.0.1', ok));
+  const site = await env.browser.newContext();
+  const shop = await site.newPage();
+  await shop.goto(`http://127.0.0.1:${shopServer.address().port}/`);
+  const loaderText = await (await fetch(`${env.base}/widget/loader.js`)).text();
+  const renderer = env.base + '/assets/' + loaderText.split("'/assets/")[1].split("'")[0];
+  const drawn = await shop.evaluate(async (url) => {
+    const md = await import(url);
+    const box = document.createElement('div');
+    box.appendChild(md.markdown('**сейчас** [x](javascript:alert(1))'));
+    return box.querySelectorAll('b').length + ' ' + box.querySelectorAll('a').length + ' ' + box.textContent;
+  }, renderer);
+  assert.equal(drawn, '1 0 сейчас [x](javascript:alert(1))');
+  await site.close();
+  shopServer.close();
   await api(admin, 'PUT', '/api/admin/v1/settings', original);
 });
 

@@ -60,7 +60,15 @@ async fn the_widget_files_and_the_demo_page_are_served() {
     let get = |path: &str| server.http.get(server.url(path)).send();
     let loader = get("/widget/loader.js").await.expect("loader");
     assert_eq!(loader.headers()["content-type"], "application/javascript; charset=utf-8");
-    assert!(loader.text().await.expect("text").contains("data-location"));
+    let loader = loader.text().await.expect("text");
+    assert!(loader.contains("data-location"));
+    // The loader imports the Markdown renderer for invitations from the app's current files,
+    // across origins (sites' pages).
+    let renderer = loader.split("'/assets/").nth(1).and_then(|r| r.split('\'').next()).expect("renderer path");
+    assert!(renderer.ends_with("/shared/markdown.js") && !renderer.contains('{'), "{renderer}");
+    let md = get(&format!("/assets/{renderer}")).await.expect("markdown.js");
+    assert_eq!(md.status().as_u16(), 200);
+    assert_eq!(md.headers()["access-control-allow-origin"], "*");
     let frame = get("/widget/frame?location=default").await.expect("frame");
     let policy = frame.headers()["content-security-policy"].to_str().expect("ascii").to_owned();
     assert!(policy.contains("script-src 'self'") && !policy.contains("unsafe-inline"), "{policy}");
