@@ -142,11 +142,6 @@ const CHAT_ACTIONS: &[&str] = &[
     "POST /api/operator/v1/chats/{id}/notes",
     "GET /api/operator/v1/files/{guid}",
     "GET /api/operator/v1/files/{guid}/image",
-    // Each operator's own push subscriptions, covered by the push tests.
-    "GET /api/operator/v1/push/key",
-    "GET /api/operator/v1/push/subscription",
-    "PUT /api/operator/v1/push/subscription",
-    "DELETE /api/operator/v1/push/subscription",
     // Covered by the visitors tests (visibility of the visitor decides).
     "POST /api/operator/v1/visitors/{id}/invite",
     "POST /api/operator/v1/visitors/{id}/block",
