@@ -347,3 +347,46 @@ test('without WebSockets the window falls back to long-polling; the keyboard alo
   await context.close();
   await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {});
 });
+
+test('a shop on another origin embeds the widget with the snippet: the visit starts and a message reaches the operators', async () => {
+  // The embed code, as the admin panel gives it, on a page served from a different origin.
+  const html = `<!doctype html><html lang="ru"><title>Shop</title><h1>Магазин</h1>
+<script src="${env.base}/widget/loader.js" data-location="default" async></script>`;
+  const shopServer = createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }); res.end(html); });
+  await new Promise((ok) => shopServer.listen(0, '127.0.0.1', ok));
+  const shopOrigin = `http://127.0.0.1:${shopServer.address().port}`;
+  assert.notEqual(shopOrigin, env.base);
+  await setStatus(boris, 'offline');
+  const context = await env.browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('requestfailed', (r) => problems.push(`${r.url()}: ${r.failure()?.errorText}`));
+  step('the shop page loads the loader from the Beseda server');
+  await page.goto(`${shopOrigin}/`);
+  await page.locator('#beseda-button').waitFor();
+  // The visit itself started from the shop's page (init and page_visit are cross-origin calls).
+  await eventually(async () => {
+    const res = await api(boris, 'GET', '/api/operator/v1/visitors');
+    return (res.body.visitors || []).some((v) => String(v.page || v.url || '').startsWith(shopOrigin));
+  }, 'the visitor on the shop page is on the site');
+  await page.locator('#beseda-button').click();
+  const frame = page.frameLocator('iframe');
+  await frame.locator('.b-app[data-ready]').waitFor();
+  const form = frame.locator('form.b-form');
+  await form.waitFor();
+  await form.locator('input[name=name]').fill('Пётр');
+  await form.locator('input[name=email]').fill('petr@example.com');
+  await form.locator('textarea[name=message]').fill('Есть ли доставка в Казань?');
+  await form.locator('button[type=submit]').click();
+  await frame.getByText('Сообщение отправлено').waitFor();
+  const chat = await waitingChat(boris);
+  const detail = await chatDetail(boris, chat.id);
+  assert.equal(detail.visitor.fields.email, 'petr@example.com');
+  assert.deepEqual(problems, []);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {})).status, 200);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {})).status, 200);
+  await context.close();
+  shopServer.close();
+});

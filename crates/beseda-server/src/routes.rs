@@ -481,6 +481,20 @@ fn visitor_routes() -> Router<AppState> {
         .route("/l/v/file-delete", get(files::withdraw).post(files::withdraw))
         .route("/webim/api/v1/faq/{*rest}", get(config::faq).post(config::faq))
         .route("/services/faq/v1/{*rest}", get(config::faq).post(config::faq))
+        .layer(visitor_cors())
+}
+
+/// The widget's loader runs on the customer's site, another origin: it reads the placement's
+/// configuration and starts the visit from there. The visitor protocol carries its
+/// credentials in parameters (page id, auth token), never in cookies, so any origin may call
+/// it and no origin gets credentials.
+fn visitor_cors() -> tower_http::cors::CorsLayer {
+    use axum::http::{header, Method};
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([header::CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(86_400))
 }
 
 pub fn router(state: AppState) -> Router {
