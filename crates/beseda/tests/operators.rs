@@ -8,7 +8,7 @@ mod common;
 use beseda_core::state::OperatorRole;
 use common::*;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn accounts_roles_and_cards() {
@@ -145,4 +145,36 @@ async fn a_section_save_changes_only_its_keys_and_requires_the_email_lists() {
     let (code, answer) = admin.call(Method::PATCH, "/api/admin/v1/settings", Some(json!([1]))).await;
     assert_eq!((code, answer["error"].as_str()), (400, Some("invalid-json")));
     server.stop().await;
+}
+
+/// An operator's reply ends their "typing" for the visitor with a CHAT_OPERATOR_TYPING item,
+/// so a "stopped" that arrives after the reply (and finds nothing to stop) cannot leave the
+/// visitor looking at "typing…".
+#[tokio::test]
+async fn a_reply_ends_the_operators_typing_for_the_visitor() {
+    let server = TestServer::start().await;
+    let anna = server.operator("typing@x.io", "Анна", OperatorRole::Operator).await;
+    anna.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("q", "Есть вопрос").await;
+    let chat = v.chat_id().await;
+    assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await.0, 200);
+    assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/typing"), json!({"typing": true})).await.0, 200);
+    let since = v.delta(0, true).await["revision"].as_i64().expect("revision");
+    let (code, body) = anna
+        .post(&format!("/api/operator/v1/chats/{chat}/messages"), json!({"clientSideId": "r1", "text": "Отвечаю"}))
+        .await;
+    assert_eq!(code, 200, "{body}");
+    // The late "stopped" changes nothing now.
+    assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/typing"), json!({"typing": false})).await.0, 200);
+    let delta = v.delta(since, true).await;
+    let typing: Vec<&Value> = delta["deltaList"]
+        .as_array()
+        .expect("deltaList")
+        .iter()
+        .filter(|i| i["objectType"] == "CHAT_OPERATOR_TYPING")
+        .collect();
+    assert_eq!(typing.len(), 1, "{delta}");
+    assert_eq!(typing[0]["data"], json!(false));
+    assert_eq!(v.delta(0, true).await["fullUpdate"]["chat"]["operatorTyping"], json!(false));
 }

@@ -1047,6 +1047,15 @@ async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, op
     }
 }
 
+/// An operator's message or a close ends their "typing" for the visitor too; the visitor is
+/// told, so a "stopped" that comes later (and changes nothing) cannot leave it shown.
+fn stop_operator_typing(emit: &mut Emit, chat: &mut Chat) {
+    if chat.operator_typing {
+        chat.operator_typing = false;
+        emit.item(DeltaItem::upd("CHAT_OPERATOR_TYPING", chat.visit_session_id.as_str(), json!(false)));
+    }
+}
+
 /// Closes a chat from either side.
 async fn close_chat(
     conn: &mut Conn,
@@ -1060,7 +1069,7 @@ async fn close_chat(
     emit.wake = true;
     chat.state = next;
     chat.modified_at = emit.now;
-    chat.operator_typing = false;
+    stop_operator_typing(emit, chat);
     save_chat(conn, chat).await?;
     let sid = chat.visit_session_id.to_string();
     system_message(conn, emit, chat, MessageKind::Info, info.to_owned()).await?;
@@ -2507,7 +2516,7 @@ impl Store for SqlStore {
                         chat_state_changed(conn, emit, &chat).await?;
                     }
                     after_operator_message(conn, emit, &mut chat, bot).await?;
-                    chat.operator_typing = false;
+                    stop_operator_typing(emit, &mut chat);
                     let id = operator_send_file(conn, emit, &operator, &mut chat, &file).await?;
                     *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(id);
                     Ok(())
@@ -3589,7 +3598,7 @@ async fn operator_send(
     chat.unread_by_visitor_count += 1;
     chat.unread_by_visitor_since.get_or_insert(message.created_at);
     chat.read_by_visitor = false;
-    chat.operator_typing = false;
+    stop_operator_typing(emit, chat);
     chat.modified_at = emit.now;
     save_chat(conn, chat).await?;
     let sid = chat.visit_session_id.to_string();
