@@ -3,7 +3,7 @@
 import js from '@eslint/js';
 import globals from 'globals';
 
-const web = ['crates/beseda-server/console/**/*.js', 'crates/beseda-server/shared/**/*.js',
+const web = ['crates/beseda-server/console/**/*.js', 'crates/beseda-server/common/**/*.js',
   'crates/beseda-server/widget/**/*.js'];
 
 export default [
@@ -16,7 +16,7 @@ export default [
       ...js.configs.recommended.rules,
       'no-implicit-globals': 'error',
       'no-restricted-properties': ['error',
-        { property: 'innerHTML', message: 'Put text into the page as text (el/textContent) or through shared/markdown.js.' },
+        { property: 'innerHTML', message: 'Put text into the page as text (el/textContent) or through common/markdown.js.' },
         { property: 'outerHTML', message: 'Put text into the page as text.' },
         { property: 'insertAdjacentHTML', message: 'Put text into the page as text.' }],
       'no-eval': 'error',

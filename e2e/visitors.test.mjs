@@ -60,7 +60,7 @@ test('an invitation from the visitors list is shown in the widget and accepted',
   const invitation = site.locator('#beseda-invitation');
   await invitation.waitFor();
   assert.match(await invitation.textContent(), /Анна/);
-  // The operator's Markdown, drawn by the chat's renderer (shared/markdown.js): bold, no asterisks.
+  // The operator's Markdown, drawn by the chat's renderer (common/markdown.js): bold, no asterisks.
   await invitation.locator('span b', { hasText: 'тарифа' }).waitFor();
   assert.match(await invitation.textContent(), /Подсказать с выбором тарифа\?/);
   assert.doesNotMatch(await invitation.textContent(), /\*/);

@@ -1,11 +1,11 @@
 //! Builds the table of browser files the binary serves (`src/assets.rs`): every `.js` and
-//! `.css` file under `console/`, `shared/` and `widget/` (except the widget's loader, which
+//! `.css` file under `console/`, `common/` and `widget/` (except the widget's loader, which
 //! has its own route), embedded with `include_bytes!`. Adding a file needs no Rust change.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const ROOTS: [&str; 3] = ["console", "shared", "widget"];
+const ROOTS: [&str; 3] = ["console", "common", "widget"];
 const SKIP: [&str; 1] = ["widget/loader.js"];
 
 fn walk(base: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>) {

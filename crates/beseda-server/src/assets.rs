@@ -1,7 +1,7 @@
 //! The browser files built into the binary: the console's and the widget's ES modules, their
-//! shared helpers and style sheets (`console/`, `shared/`, `widget/`; the table is made by
+//! shared helpers and style sheets (`console/`, `common/`, `widget/`; the table is made by
 //! `build.rs`). They are served under `/assets/{hash}/{path}`, where `hash` is the hash of
-//! the files of one app (the console or the widget, each with `shared/`): a page names the
+//! the files of one app (the console or the widget, each with `common/`): a page names the
 //! current hash, relative imports stay under it, and browsers may keep every file for a year.
 
 use axum::extract::Path;
@@ -15,7 +15,7 @@ include!(concat!(env!("OUT_DIR"), "/assets_table.rs"));
 /// What the files may do if opened on their own: nothing but this server's scripts and styles.
 const POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; frame-ancestors 'none'";
 
-/// One app's share of the files: its own folder and `shared/`.
+/// One app's share of the files: its own folder and `common/`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum App {
     Console,
@@ -28,7 +28,7 @@ impl App {
             App::Console => "console/",
             App::Widget => "widget/",
         };
-        path.starts_with(own) || path.starts_with("shared/")
+        path.starts_with(own) || path.starts_with("common/")
     }
 
     /// The hash of this app's files (12 hex digits): the folder its pages load them from.

@@ -1,6 +1,6 @@
 //! The operators' browser console: the workspace (`/workspace`) and the admin panel
 //! (`/admin`), plain JavaScript ES modules in `crates/beseda-server/console/` (with the
-//! helpers in `shared/`), built into the binary and served by [`crate::assets`]. Both pages
+//! helpers in `common/`), built into the binary and served by [`crate::assets`]. Both pages
 //! load only this server's files; no inline code runs.
 
 use crate::assets::App;

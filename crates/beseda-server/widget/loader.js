@@ -189,7 +189,7 @@
     box.appendChild(text);
     // The operator's Markdown, drawn by the chat's own renderer once it has loaded (the text
     // stays as it is when the page does not let it load).
-    import(origin + '/assets/{widget-hash}/shared/markdown.js').then(function (md) {
+    import(origin + '/assets/{widget-hash}/common/markdown.js').then(function (md) {
       said.textContent = '';
       said.appendChild(md.markdown(message));
       if (!name) box.setAttribute('aria-label', said.textContent || '');

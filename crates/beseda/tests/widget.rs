@@ -65,7 +65,7 @@ async fn the_widget_files_and_the_demo_page_are_served() {
     // The loader imports the Markdown renderer for invitations from the app's current files,
     // across origins (sites' pages).
     let renderer = loader.split("'/assets/").nth(1).and_then(|r| r.split('\'').next()).expect("renderer path");
-    assert!(renderer.ends_with("/shared/markdown.js") && !renderer.contains('{'), "{renderer}");
+    assert!(renderer.ends_with("/common/markdown.js") && !renderer.contains('{'), "{renderer}");
     let md = get(&format!("/assets/{renderer}")).await.expect("markdown.js");
     assert_eq!(md.status().as_u16(), 200);
     assert_eq!(md.headers()["access-control-allow-origin"], "*");

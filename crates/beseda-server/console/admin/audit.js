@@ -2,7 +2,7 @@
 import { button, dateTime, input, query, row, say, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { fill, t } from '../lib/i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 /* The audit log: who changed what, from where; newest first, a page at a time. */
 export function auditSection(box) {

@@ -3,7 +3,7 @@
 import { button, dateTime, say, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { fill, t } from '../lib/i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 import { visitorLabel } from '../lib/names.js';
 
 export function blocksSection(box) {

@@ -3,7 +3,7 @@ import { actions, button, check, checkForm, input, intOrNull, mark, refusal, reo
 import { result } from './integration.js';
 import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 export function botsSection(box, ctx, keep) {
   Promise.all([api('GET', '/api/admin/v1/bots'), api('GET', '/api/admin/v1/operators')]).then(function (r) {

@@ -3,7 +3,7 @@ import { actions, button, checkForm, input, intOrNull, refusal, reopened, row, s
 import { templatesBlock } from './templates.js';
 import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 export function departmentsSection(box, ctx, keep) {
   api('GET', '/api/admin/v1/departments').then(function (res) {

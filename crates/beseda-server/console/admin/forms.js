@@ -2,7 +2,7 @@
    refusals. */
 import { message } from '../lib/api.js';
 import { fill, has, lang, t } from '../lib/i18n.js';
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 
 export function say(line, text, bad) {
   line.textContent = text || '';

@@ -4,7 +4,7 @@ import { api, message } from '../lib/api.js';
 import { fileView } from '../lib/files.js';
 import { fill, has, t } from '../lib/i18n.js';
 import { time } from '../lib/time.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 import { visitorLabel } from '../lib/names.js';
 
 export function historySection(box) {

@@ -2,7 +2,7 @@
 import { actions, button, checkForm, dateTime, input, query, refusal, row, say, select, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { fill, has, t } from '../lib/i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 export function unisenderExport() {
   var line = el('p', { class: 'c-ok', role: 'status', 'data-test': 'export-status' });

@@ -9,7 +9,7 @@ import { SECTIONS } from './sections.js';
 import { TEXTS } from './texts.js';
 import { has, t, texts } from '../lib/i18n.js';
 import { header, start } from '../lib/login.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 texts(TEXTS);
 

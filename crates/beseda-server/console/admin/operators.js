@@ -3,7 +3,7 @@ import { actions, button, checkForm, checkSet, input, intOrNull, refusal, reopen
 import { imageField } from './settings.js';
 import { api, message } from '../lib/api.js';
 import { fill, has, t } from '../lib/i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 export function operatorsSection(box, ctx, keep) {
   var me = ctx.me, admin = me.role === 'admin';

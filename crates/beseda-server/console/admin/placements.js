@@ -2,7 +2,7 @@
 import { actions, button, checkForm, checkSet, input, intOrNull, refusal, reopened, row, select, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 export function embedBlock(code) {
   var pre = el('pre', { class: 'c-code', 'data-test': 'embed-code', text: code });

@@ -11,7 +11,7 @@ import { placementsSection } from './placements.js';
 import { settingsSection } from './settings.js';
 import { statsSection } from './stats.js';
 import { templatesBlock } from './templates.js';
-import { clear } from '../../shared/dom.js';
+import { clear } from '../../common/dom.js';
 
 export var SECTIONS = [
   { id: 'company', nav: 'settings', render: settingsSection([

@@ -3,7 +3,7 @@
 import { button, check, checkForm, input, intOrNull, mark, refusal, row, say, select, statusLine } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { has, t } from '../lib/i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 export var ZONES = (function () {
   try { if (Intl.supportedValuesOf) return Intl.supportedValuesOf('timeZone'); } catch (e) { /* older browsers */ }

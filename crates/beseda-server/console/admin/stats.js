@@ -2,7 +2,7 @@
 import { checkForm, daysBefore, input, orgToday, query, row, say, select, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 export var SVG = 'http://www.w3.org/2000/svg';
 /* A horizontal bar chart: one bar a row, the label on the left and the value after the bar. */

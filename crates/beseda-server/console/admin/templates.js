@@ -2,7 +2,7 @@
 import { actions, button, checkForm, deleteButton, input, refusal, row, say, select, statusLine, table, td, unmark } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { lang, t } from '../lib/i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 /* The template language last chosen in this tab. */
 export var TEMPLATE_LANG = 'beseda.admin.templateLang';

@@ -3,7 +3,7 @@
    was. */
 import { message } from './api.js';
 import { t } from './i18n.js';
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 
 let serial = 0;
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';

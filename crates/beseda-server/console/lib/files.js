@@ -3,7 +3,7 @@
    download on this origin), and a PNG, JPEG or GIF also as a thumbnail that opens the image
    in a new tab. Names go into the page as text. */
 import { fill, lang, t } from './i18n.js';
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 
 /** Raster types the server serves as images (`/files/{guid}/image`). */
 const RASTER = /^image\/(png|jpeg|gif)$/;

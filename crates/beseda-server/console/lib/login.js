@@ -2,7 +2,7 @@
    header every console page shares. */
 import { api, hasCsrf, keepCsrf, message, whenUnauthenticated } from './api.js';
 import { lang, t, toggleLang } from './i18n.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 /** @typedef {{ id: number, name: string, email: string, role: string, status: string, avatar?: string }} Me */
 

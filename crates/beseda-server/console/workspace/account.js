@@ -4,7 +4,7 @@ import { t } from '../lib/i18n.js';
 import { dialog } from '../lib/dialog.js';
 import { loadTemplates } from './data.js';
 import { S } from './state.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 /* The operator's own card (read-only for operators with hidden profiles) and personal templates. */
 export function profileDialog() {

@@ -5,7 +5,7 @@ import { dialog } from '../lib/dialog.js';
 import { action, openChat } from './chat.js';
 import { loadDirectory } from './data.js';
 import { S, ui } from './state.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 /* Categories: one per line; a line starting with a space is a subcategory of the line above. */
 export function categoryTree() {

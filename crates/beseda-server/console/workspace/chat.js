@@ -11,8 +11,8 @@ import { fillPicker, onInput, onKey, saveTemplate, sendReply, stopTyping, useTem
 import { renderSide } from './side.js';
 import { S, STATE_TEXT, SYSTEM, VISITOR_SIDE, ui } from './state.js';
 import { blockButton, showVisitors } from './visitors.js';
-import { clear, el } from '../../shared/dom.js';
-import { markdown } from '../../shared/markdown.js';
+import { clear, el } from '../../common/dom.js';
+import { markdown } from '../../common/markdown.js';
 import { visitorLabel } from '../lib/names.js';
 
 export function openChat(id) {

@@ -8,7 +8,7 @@ import { openChat } from './chat.js';
 import { showChat } from './readonly.js';
 import { safeLink } from './side.js';
 import { S } from './state.js';
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 
 /** `12 мин`, `1 ч 5 мин`, `40 с`. @param {number} secs */
 export function duration(secs) {

@@ -5,7 +5,7 @@ import { message, upload } from '../lib/api.js';
 import { has, t } from '../lib/i18n.js';
 import { openChat } from './chat.js';
 import { S, ui } from './state.js';
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 
 /**
  * A refused upload in words: the server's code translated, else its message.

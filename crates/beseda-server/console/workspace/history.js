@@ -6,7 +6,7 @@ import { fill, lang, t } from '../lib/i18n.js';
 import { modal, showChat } from './readonly.js';
 import { departmentName } from './side.js';
 import { S } from './state.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 import { visitorLabel } from '../lib/names.js';
 
 var PAGE = 25;

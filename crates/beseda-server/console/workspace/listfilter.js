@@ -3,7 +3,7 @@
 import { departmentName } from './side.js';
 import { S } from './state.js';
 import { t } from '../lib/i18n.js';
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 
 const filter = { department: '', state: '' };
 

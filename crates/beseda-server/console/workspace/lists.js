@@ -11,7 +11,7 @@ import { notify, titleCount } from './alerts.js';
 import { focusReply, openChat } from './chat.js';
 import { departmentName } from './side.js';
 import { S, ui } from './state.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 import { visitorLabel } from '../lib/names.js';
 export { visitorLabel };
 
@@ -175,7 +175,7 @@ export function previewText(m) {
   if (m.kind === 'sticker_visitor') return t('sticker');
   return m.from === 'operator' ? plainMarkdown(m.text || '') : m.text || '';
 }
-/* An operator's Markdown as plain text, for one-line previews: the markers of shared/markdown.js
+/* An operator's Markdown as plain text, for one-line previews: the markers of common/markdown.js
    go, a link keeps its label. */
 export function plainMarkdown(text) {
   return text.replace(/`([^`\n]+)`/g, '$1')

@@ -17,7 +17,7 @@ import { mountVisitors } from './visitors.js';
 import { api } from '../lib/api.js';
 import { t, texts } from '../lib/i18n.js';
 import { header as pageHeader, start } from '../lib/login.js';
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 
 texts(TEXTS);
 

@@ -6,7 +6,7 @@ import { t } from '../lib/i18n.js';
 import { time } from '../lib/time.js';
 import { openChat } from './chat.js';
 import { S, ui } from './state.js';
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 
 /**
  * A note's view, or null for other messages.

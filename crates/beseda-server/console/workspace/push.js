@@ -5,7 +5,7 @@
 import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { openChat } from './chat.js';
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 
 const SCOPE = '/workspace/';
 

@@ -9,7 +9,7 @@ import { visitorLabel } from './lists.js';
 import { fileView } from '../lib/files.js';
 import { noteView } from './notes.js';
 import { STATE_TEXT, SYSTEM, VISITOR_SIDE } from './state.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 var opened = 0;
 

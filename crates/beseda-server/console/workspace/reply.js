@@ -4,7 +4,7 @@ import { t } from '../lib/i18n.js';
 import { action, mineOpen } from './chat.js';
 import { loadTemplates } from './data.js';
 import { S, ui } from './state.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 export function chatLang() { return (S.detail && S.detail.chat.language) || S.ws.defaultLang || 'ru'; }
 export function usable() { var l = chatLang(); return S.templates.filter(function (x) { return x.lang === l; }); }

@@ -6,7 +6,7 @@ import { sendReply } from './reply.js';
 import { S, ui } from './state.js';
 import { dialog } from '../lib/dialog.js';
 import { t } from '../lib/i18n.js';
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 
 /** @type {[string, string][]} key, text key */
 const KEYS = [['Alt+N', 'keyNext'], ['Alt+T', 'take'], ['Alt+C', 'close'], ['Alt+P', 'templates'],

@@ -3,7 +3,7 @@ import { lang, t } from '../lib/i18n.js';
 import { renderContext } from './context.js';
 import { visitorLabel } from './lists.js';
 import { S, ui } from './state.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 
 export function renderSide() {
   var d = S.detail, c = d.chat, v = d.visitor || {}, fields = v.fields || {};

@@ -8,7 +8,7 @@ import { t, fill } from '../lib/i18n.js';
 import { notify } from './alerts.js';
 import { openChat } from './chat.js';
 import { S, ui } from './state.js';
-import { clear, el } from '../../shared/dom.js';
+import { clear, el } from '../../common/dom.js';
 import { visitorLabel } from '../lib/names.js';
 
 /** @type {{ list: any[], shown: boolean, timer: any }} */

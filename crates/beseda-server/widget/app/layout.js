@@ -1,4 +1,4 @@
-import { el } from '../../shared/dom.js';
+import { el } from '../../common/dom.js';
 import { english, t } from './texts.js';
 
 /* The chat window's parts, built once: header (avatar, who, menu and minimise buttons), menu,

@@ -1,7 +1,7 @@
 /* Beseda chat app: runs in the widget's iframe on the Beseda server and speaks the visitor
    protocol (/l/v/m): init, a WebSocket for events (long-poll when sockets fail), actions over
    HTTP. Every visitor and operator string is put into the page as text; operators' Markdown is
-   rendered by shared/markdown.js into nodes (never HTML). This module wires the page up; the
+   rendered by common/markdown.js into nodes (never HTML). This module wires the page up; the
    areas live in their own modules (see the imports). */
 import { fileInput, fileLabel, menu, menuBtn, minBtn, sendBtn, text } from './layout.js';
 import { parent, post } from './net.js';

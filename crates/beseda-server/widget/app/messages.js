@@ -1,6 +1,6 @@
 /* One message as a bubble: text, operator Markdown, files (signed download links), keyboards. */
-import { el } from '../../shared/dom.js';
-import { markdown } from '../../shared/markdown.js';
+import { el } from '../../common/dom.js';
+import { markdown } from '../../common/markdown.js';
 import { post } from './net.js';
 import { hex } from './params.js';
 import { S } from './state.js';

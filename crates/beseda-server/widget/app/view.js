@@ -1,7 +1,7 @@
 /* Drawing the window from the state: log, header, panels (departments, offline form), menu (rate,
    history, close). */
-import { el } from '../../shared/dom.js';
-import { markdown } from '../../shared/markdown.js';
+import { el } from '../../common/dom.js';
+import { markdown } from '../../common/markdown.js';
 import { avatar, fileLabel, input, log, menu, menuBtn, panel, text, typingLine, whoName, whoState } from './layout.js';
 import { bubble } from './messages.js';
 import { fire, post } from './net.js';
