@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod mock_http;
+pub mod openapi;
 pub mod smtp_sink;
 
 use beseda_core::settings::OrgSettings;
