@@ -2,7 +2,7 @@
 //! promises: a real visit session (init, start and send, the operator's answer by delta,
 //! history, search, an upload, refusals) checked answer by answer.
 
-mod common;
+use crate::common;
 
 use beseda_core::state::OperatorRole;
 use common::openapi::assert_conforms;
