@@ -146,9 +146,16 @@ async fn metrics_after_traffic() {
             assert!(value(&m, "beseda_outbox_deliveries_total", &labels).is_some(), "{kind} {outcome}");
         }
     }
-    assert_eq!(value(&m, "beseda_db_pool_max_connections", &[("pool", "writer")]), Some(1.0));
-    assert!(value(&m, "beseda_db_pool_connections", &[("pool", "reader"), ("state", "idle")]).is_some());
-    assert!(value(&m, "beseda_db_pool_connections", &[("pool", "reader"), ("state", "in_use")]).is_some());
+    // SQLite has a single writer connection beside its readers; PostgreSQL one shared pool.
+    let pool = if common::backend() == common::Backend::Sqlite {
+        assert_eq!(value(&m, "beseda_db_pool_max_connections", &[("pool", "writer")]), Some(1.0));
+        "reader"
+    } else {
+        assert!(value(&m, "beseda_db_pool_max_connections", &[("pool", "main")]) >= Some(2.0));
+        "main"
+    };
+    assert!(value(&m, "beseda_db_pool_connections", &[("pool", pool), ("state", "idle")]).is_some());
+    assert!(value(&m, "beseda_db_pool_connections", &[("pool", pool), ("state", "in_use")]).is_some());
     assert!(m.iter().any(|s| s.name == "beseda_scheduler_lag_seconds_count"));
     assert_eq!(value(&m, "beseda_build_info", &[("version", VERSION)]), Some(1.0));
 
