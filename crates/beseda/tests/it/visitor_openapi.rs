@@ -123,11 +123,3 @@ async fn visit_session_conforms(server: TestServer) {
 async fn visitor_answers_match_the_served_document() {
     visit_session_conforms(TestServer::start().await).await;
 }
-
-#[tokio::test]
-async fn visitor_answers_match_the_served_document_on_postgres() {
-    if pg_url("visitor_openapi::visitor_answers_match_the_served_document_on_postgres").is_none() {
-        return;
-    }
-    visit_session_conforms(TestServer::start_pg().await).await;
-}
