@@ -40,7 +40,7 @@ pub async fn handler(State(state): State<AppState>, ClientIp(ip): ClientIp, p: P
             if matches!(action.as_str(), "chat.message" | "sticker" | "chat.offline_message") {
                 state.metrics.message(Author::Visitor);
             }
-            state.publish(&changes);
+            state.publish(changes);
             Ok(ok())
         }
         // Quote problems are reported inside a successful envelope.
