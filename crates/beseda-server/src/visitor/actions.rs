@@ -41,7 +41,7 @@ pub async fn handler(
             if matches!(action.as_str(), "chat.message" | "sticker" | "chat.offline_message") {
                 state.metrics.message(Author::Visitor);
             }
-            state.publish(&changes);
+            state.publish(changes);
             Ok(Json(ActionAnswer::ok()))
         }
         // Quote problems are reported inside a successful envelope.

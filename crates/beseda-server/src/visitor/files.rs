@@ -215,7 +215,7 @@ pub async fn upload(
         .unwrap_or_else(beseda_core::ids::hex_id);
     let (guid, changes) = state.store.store_upload(&page.ctx(), &new, &csid).await.map_err(ApiError::visitor)?;
     state.metrics.message(crate::metrics::Author::Visitor);
-    state.publish(&changes);
+    state.publish(changes);
     let record = state
         .store
         .file(&guid)
@@ -272,7 +272,7 @@ pub async fn withdraw(State(state): State<AppState>, p: Params) -> ApiResult<Jso
         .and_then(FileGuid::parse)
         .ok_or_else(|| file_error(StatusCode::NOT_FOUND, "file-not-found", "no such file"))?;
     let changes = state.store.withdraw_upload(&page.ctx(), &guid).await.map_err(ApiError::visitor)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(ActionAnswer::ok()))
 }
 

@@ -57,7 +57,7 @@ pub async fn init(state: &AppState, p: &Params, client: &Client) -> ApiResult<Js
         provided: provided(state, p).await?,
     };
     let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;
-    state.publish(&outcome.changes);
+    state.publish(outcome.changes);
     let snapshot = state.store.snapshot(&outcome.page.visit_session_id).await.map_err(ApiError::visitor)?;
     Ok(Json(full_update::render(&outcome.page, &snapshot, state.now())))
 }
