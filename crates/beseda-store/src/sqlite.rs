@@ -110,7 +110,7 @@ mod sql;
 #[cfg(test)]
 mod group_commit_tests {
     use super::*;
-    use crate::Store;
+    use crate::prelude::*;
 
     struct Temp(std::path::PathBuf);
 

@@ -5,17 +5,20 @@
 //! event stream of that operator (on any node) re-checks its token and closes when the token is
 //! gone.
 
-use crate::{Changes, Result, StoreError, TwoFactor};
+use crate::capabilities::Accounts;
+use crate::{Changes, NewToken, Result, StoreError, TokenRecord, TwoFactor};
+use async_trait::async_trait;
 use beseda_core::ids::OperatorId;
 use beseda_core::model::Operator;
 use serde_json::json;
 use sqlx::Row;
 
-use super::common::{append_operator_event, load_operator};
+use super::events::append_operator_event;
+use super::load::load_operator;
 use super::{Conn, SqlStore};
 
 /// An account that can log in: not deleted.
-const LIVE_ACCOUNT: &str = "deleted_at IS NULL";
+pub(super) const LIVE_ACCOUNT: &str = "deleted_at IS NULL";
 
 impl SqlStore {
     async fn ended_access(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
@@ -24,7 +27,68 @@ impl SqlStore {
         Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true })
     }
 
-    pub(super) async fn change_password(
+    async fn end_sessions_of(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
+        sqlx::query("DELETE FROM operator_tokens WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        let status = json!({"type": "operator_status", "operatorId": id.0, "status": "offline"});
+        append_operator_event(tx, &status, self.clock.now()).await?;
+        self.ended_access(tx, id).await
+    }
+}
+
+#[async_trait]
+impl Accounts for SqlStore {
+    async fn operator_login(&self, email: &str) -> Result<Option<(Operator, String)>> {
+        let mut conn = self.read().await?;
+        let row = sqlx::query(
+            "SELECT id, password_hash FROM operators WHERE lower(email) = lower($1) AND deleted_at IS NULL",
+        )
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let hash: String = row.try_get("password_hash")?;
+        let op = load_operator(&mut conn, OperatorId(row.try_get("id")?)).await?;
+        Ok(op.map(|o| (o, hash)))
+    }
+
+    async fn create_token(&self, t: &NewToken) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO operator_tokens (token_hash, operator_id, kind, csrf, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&t.token_hash)
+        .bind(t.operator_id.0)
+        .bind(&t.kind)
+        .bind(&t.csrf)
+        .bind(self.clock.now())
+        .bind(t.expires_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
+        let row = sqlx::query("SELECT operator_id, kind, csrf, expires_at FROM operator_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| {
+            Ok(TokenRecord {
+                operator_id: OperatorId(r.try_get("operator_id")?),
+                kind: r.try_get("kind")?,
+                csrf: r.try_get("csrf")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn delete_token(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM operator_tokens WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn set_operator_password(
         &self,
         id: OperatorId,
         password_hash: &str,
@@ -49,7 +113,7 @@ impl SqlStore {
         Ok(changes)
     }
 
-    pub(super) async fn change_active(&self, id: OperatorId, active: bool) -> Result<Changes> {
+    async fn set_operator_active(&self, id: OperatorId, active: bool) -> Result<Changes> {
         let mut tx = self.begin().await?;
         let sql = if active {
             format!("UPDATE operators SET deactivated_at = NULL WHERE id = $1 AND {LIVE_ACCOUNT}")
@@ -73,7 +137,7 @@ impl SqlStore {
     }
 
     /// Keeps the row (chats and messages name it) but frees the e-mail for a new account.
-    pub(super) async fn remove_operator(&self, id: OperatorId) -> Result<Changes> {
+    async fn delete_operator(&self, id: OperatorId) -> Result<Changes> {
         let mut tx = self.begin().await?;
         let sql = format!(
             "UPDATE operators SET deleted_at = $2, status = 'offline', \
@@ -89,31 +153,14 @@ impl SqlStore {
         Ok(changes)
     }
 
-    async fn end_sessions_of(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
-        sqlx::query("DELETE FROM operator_tokens WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
-        let status = json!({"type": "operator_status", "operatorId": id.0, "status": "offline"});
-        append_operator_event(tx, &status, self.clock.now()).await?;
-        self.ended_access(tx, id).await
-    }
-
-    pub(super) async fn count_active_admins(&self) -> Result<i64> {
+    async fn active_admin_count(&self) -> Result<i64> {
         let sql = format!(
             "SELECT COUNT(*) FROM operators WHERE role = 'admin' AND deactivated_at IS NULL AND {LIVE_ACCOUNT}"
         );
         Ok(sqlx::query_scalar(&sql).fetch_one(&self.reader).await?)
     }
 
-    pub(super) async fn find_operator_by_email(&self, email: &str) -> Result<Option<Operator>> {
-        let sql = format!("SELECT id FROM operators WHERE lower(email) = lower($1) AND {LIVE_ACCOUNT}");
-        let mut conn = self.read().await?;
-        let id: Option<i64> = sqlx::query_scalar(&sql).bind(email).fetch_optional(&mut *conn).await?;
-        match id {
-            Some(id) => load_operator(&mut conn, OperatorId(id)).await,
-            None => Ok(None),
-        }
-    }
-
-    pub(super) async fn load_two_factor(&self, id: OperatorId) -> Result<Option<TwoFactor>> {
+    async fn two_factor(&self, id: OperatorId) -> Result<Option<TwoFactor>> {
         let row = sqlx::query("SELECT pending_secret, secret FROM operator_totp WHERE operator_id = $1")
             .bind(id.0)
             .fetch_optional(&self.reader)
@@ -127,7 +174,7 @@ impl SqlStore {
         Ok(Some(TwoFactor { pending_secret: row.try_get(0)?, secret: row.try_get(1)?, recovery_codes }))
     }
 
-    pub(super) async fn store_two_factor_pending(&self, id: OperatorId, secret: &str) -> Result<()> {
+    async fn set_two_factor_pending(&self, id: OperatorId, secret: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO operator_totp (operator_id, pending_secret) VALUES ($1, $2) \
              ON CONFLICT (operator_id) DO UPDATE SET pending_secret = excluded.pending_secret",
@@ -139,7 +186,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn turn_on_two_factor(
+    async fn enable_two_factor(
         &self,
         id: OperatorId,
         secret: &str,
@@ -171,7 +218,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn turn_off_two_factor(&self, id: OperatorId) -> Result<bool> {
+    async fn disable_two_factor(&self, id: OperatorId) -> Result<bool> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM operator_totp WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM operator_recovery_codes WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
@@ -179,7 +226,7 @@ impl SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    pub(super) async fn spend_two_factor_step(&self, id: OperatorId, step: i64) -> Result<bool> {
+    async fn use_two_factor_step(&self, id: OperatorId, step: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE operator_totp SET last_step = $2 \
              WHERE operator_id = $1 AND secret IS NOT NULL AND (last_step IS NULL OR last_step < $2)",
@@ -191,7 +238,7 @@ impl SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    pub(super) async fn spend_recovery_code(&self, id: OperatorId, code_hash: &str) -> Result<bool> {
+    async fn use_recovery_code(&self, id: OperatorId, code_hash: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM operator_recovery_codes WHERE operator_id = $1 AND code_hash = $2")
             .bind(id.0)
             .bind(code_hash)

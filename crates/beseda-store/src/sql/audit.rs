@@ -1,6 +1,8 @@
 //! The audit log of admin and CLI actions.
 
+use crate::capabilities::Audit;
 use crate::{AuditEntry, AuditQuery, NewAuditEntry, Result};
+use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{DbRow, SqlStore};
@@ -24,8 +26,9 @@ fn audit_from(row: &DbRow) -> Result<AuditEntry> {
     })
 }
 
-impl SqlStore {
-    pub(super) async fn insert_audit(&self, e: &NewAuditEntry) -> Result<i64> {
+#[async_trait]
+impl Audit for SqlStore {
+    async fn add_audit(&self, e: &NewAuditEntry) -> Result<i64> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO audit_log (at, actor_id, actor, address, action, target_type, target_id, changes) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -43,7 +46,7 @@ impl SqlStore {
         Ok(id)
     }
 
-    pub(super) async fn select_audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+    async fn audit_entries(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let sql = format!(
             "SELECT {AUDIT_COLS} FROM audit_log \
              WHERE ($1 IS NULL OR at >= $1) AND ($2 IS NULL OR at < $2) \

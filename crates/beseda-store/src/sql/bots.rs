@@ -1,7 +1,9 @@
 //! External bots: their settings, events through the outbox, their calls, hand-off on failure.
 
-use crate::{BotRecord, Result, StoreError};
-use beseda_core::ids::{hex_id, ChatId, OperatorId};
+use crate::capabilities::{Bots, Outbox};
+use crate::{BotCall, BotConfig, BotDelivery, BotRecord, Changes, OperatorMessage, Result, StoreError, VisitorCtx};
+use async_trait::async_trait;
+use beseda_core::ids::{hex_id, ChatId, MessageId, OperatorId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Message, Operator};
 use beseda_core::state::{ChatState, MessageKind};
 use beseda_core::wire::DeltaItem;
@@ -10,18 +12,20 @@ use serde_json::{json, Value};
 use sqlx::Row;
 
 use super::channels::CHANNEL_BOT_API;
-use super::common::{
-    cancel_pending_keyboards, json_col, load_messages, load_visitor, merge_visitor_fields, system_message, to_json,
-    Emit,
-};
-use super::routing::back_to_queue;
-use super::{Conn, DbRow};
+use super::chats::{choose_department, create_chat, operator_close_chat, NewChat};
+use super::events::Emit;
+use super::load::{load_current_chat, load_messages, load_operator, load_settings, load_visitor};
+use super::messages::{cancel_pending_keyboards, system_message};
+use super::operator_actions::{operator_send, operator_send_file};
+use super::routing::{assign_to, back_to_queue, cancel_timers, redirect_chat, set_timer, Assignment, TIMER_BOT_REPLY};
+use super::rows::{json_col, to_json};
+use super::visits::merge_visitor_fields;
+use super::{Conn, DbRow, SqlStore};
 
-pub(super) const BOT_COLS: &str =
-    "b.operator_id, o.name AS operator_name, b.sort_order, b.api_version, b.webhook_url, b.token, \
+const BOT_COLS: &str = "b.operator_id, o.name AS operator_name, b.sort_order, b.api_version, b.webhook_url, b.token, \
                         b.reply_timeout_secs, b.flags";
 
-pub(super) fn bot_from(row: &DbRow) -> Result<BotRecord> {
+fn bot_from(row: &DbRow) -> Result<BotRecord> {
     Ok(BotRecord {
         operator_id: OperatorId(row.try_get("operator_id")?),
         operator_name: row.try_get("operator_name")?,
@@ -132,7 +136,7 @@ pub(super) async fn bot_released(conn: &mut Conn, chat: ChatId, previous: Option
 }
 
 /// A bot's note for operators (§7.6): the bot holds the chat or was its last bot.
-pub(super) async fn bot_note(
+async fn bot_note(
     conn: &mut Conn,
     emit: &mut Emit,
     chat: &Chat,
@@ -307,4 +311,218 @@ pub(super) fn new_bot_token() -> String {
     let mut t = hex_id();
     t.push_str(&hex_id()[..8]);
     t
+}
+
+#[async_trait]
+impl Bots for SqlStore {
+    async fn save_bot(&self, config: &BotConfig) -> Result<BotRecord> {
+        let mut tx = self.begin().await?;
+        if load_operator(&mut tx, config.operator_id).await?.is_none() {
+            return Err(StoreError::NotFound);
+        }
+        let existing = load_bot(&mut tx, config.operator_id).await?;
+        let token = match &existing {
+            Some(b) if !config.rotate_token && !b.token.is_empty() => b.token.clone(),
+            _ => new_bot_token(),
+        };
+        sqlx::query(
+            "INSERT INTO bots (operator_id, sort_order, created_at, api_version, webhook_url, token, reply_timeout_secs, flags) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (operator_id) DO UPDATE SET sort_order = excluded.sort_order, \
+             api_version = excluded.api_version, webhook_url = excluded.webhook_url, token = excluded.token, \
+             reply_timeout_secs = excluded.reply_timeout_secs, flags = excluded.flags",
+        )
+        .bind(config.operator_id.0)
+        .bind(config.sort_order)
+        .bind(self.clock.now())
+        .bind(config.api_version)
+        .bind(&config.webhook_url)
+        .bind(&token)
+        .bind(config.reply_timeout_secs)
+        .bind(to_json(&json!({
+            "send_channel": config.send_channel,
+            "send_chat_closed": config.send_chat_closed,
+            "send_chat_returned_to_bot": config.send_chat_returned_to_bot,
+        }))?)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        let bot = load_bot(&mut tx, config.operator_id).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(bot)
+    }
+
+    async fn bot_by_token(&self, token: &str) -> Result<Option<BotRecord>> {
+        let sql = format!("SELECT {BOT_COLS} FROM bots b JOIN operators o ON o.id = b.operator_id WHERE b.token = $1");
+        let row = sqlx::query(&sql).bind(token).fetch_optional(&self.reader).await?;
+        row.as_ref().map(bot_from).transpose()
+    }
+
+    async fn bots(&self) -> Result<Vec<BotRecord>> {
+        let sql =
+            format!("SELECT {BOT_COLS} FROM bots b JOIN operators o ON o.id = b.operator_id ORDER BY b.operator_id");
+        let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
+        rows.iter().map(bot_from).collect()
+    }
+
+    async fn bot_call(&self, bot: OperatorId, chat: ChatId, call: &BotCall) -> Result<(Option<MessageId>, Changes)> {
+        let call = call.clone();
+        let out = std::sync::Arc::new(std::sync::Mutex::new(None));
+        let out2 = out.clone();
+        let changes = self
+            .chat_change(bot, chat, move |conn, emit, operator, mut chat| {
+                Box::pin(async move {
+                    if let BotCall::Note { text, visitor_fields } = &call {
+                        return bot_note(conn, emit, &chat, &operator, text, visitor_fields.as_ref()).await;
+                    }
+                    if chat.state.is_final() || chat.state == ChatState::ClosedByOperator {
+                        return Err(DomainError::ChatClosed.into());
+                    }
+                    if chat.operator_id != Some(operator.id) {
+                        return Err(DomainError::NotHeldByBot.into());
+                    }
+                    // The bot acted: its reply deadline is met.
+                    cancel_timers(conn, chat.id, &[TIMER_BOT_REPLY]).await?;
+                    match &call {
+                        BotCall::Send(msg) => {
+                            let id = operator_send(conn, emit, &operator, &mut chat, msg).await?;
+                            *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(id);
+                            Ok(())
+                        }
+                        BotCall::Redirect(to) => {
+                            cancel_pending_keyboards(conn, emit, &chat).await?;
+                            redirect_chat(conn, emit, &mut chat, &operator, to).await
+                        }
+                        BotCall::Close => operator_close_chat(conn, emit, &operator, &mut chat).await,
+                        BotCall::Note { .. } => Ok(()),
+                        BotCall::SendFile(file) => {
+                            let id = operator_send_file(conn, emit, &operator, &mut chat, file).await?;
+                            *out2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = Some(id);
+                            Ok(())
+                        }
+                    }
+                })
+            })
+            .await?;
+        let id = out.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))?.take();
+        Ok((id, changes))
+    }
+
+    async fn bot_send_to_session(
+        &self,
+        bot: OperatorId,
+        session: &VisitSessionId,
+        msg: &OperatorMessage,
+        timeout_hours: Option<i64>,
+    ) -> Result<(ChatId, Changes)> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT visitor_id, location FROM visit_sessions WHERE id = $1")
+            .bind(session.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(DomainError::SessionNotFound)?;
+        let v = VisitorCtx {
+            visitor_id: VisitorId::from_stored(row.try_get("visitor_id")?),
+            visit_session_id: session.clone(),
+            location: row.try_get("location")?,
+        };
+        let settings = load_settings(&mut tx).await?;
+        let operator = load_operator(&mut tx, bot).await?.ok_or(StoreError::NotFound)?;
+        let mut emit = Emit::new(&v.visitor_id, settings.clone(), self.clock.now());
+        // The bot started this chat itself: it gets no new_chat for it.
+        emit.quiet_bot = Some(bot);
+        let mut chat = match load_current_chat(&mut tx, &v.visitor_id, &v.location, true, emit.now).await? {
+            Some(c) if c.operator_id.is_some_and(|o| o != bot) => return Err(DomainError::NotHeldByBot.into()),
+            Some(c) => c,
+            None => {
+                let department = choose_department(&mut tx, &v, &settings, None).await?.unwrap_or(None);
+                create_chat(
+                    &mut tx,
+                    &mut emit,
+                    &v,
+                    &settings,
+                    NewChat { department, force_online: true, ..NewChat::default() },
+                )
+                .await?
+            }
+        };
+        if chat.operator_id.is_none() {
+            let text = texts::operator_joined(&settings.default_lang, &operator.name);
+            assign_to(&mut tx, &mut emit, &mut chat, &operator, Assignment::Bot, text).await?;
+        }
+        if let Some(hours) = timeout_hours {
+            sqlx::query("UPDATE chats SET conversation_timeout_hours = $1 WHERE id = $2")
+                .bind(hours)
+                .bind(chat.id.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        operator_send(&mut tx, &mut emit, &operator, &mut chat, msg).await?;
+        let changes = emit.finish(&mut tx).await?;
+        tx.commit().await?;
+        Ok((chat.id, changes))
+    }
+
+    async fn claim_bot_events(&self, limit: i64, lease_micros: i64) -> Result<Vec<BotDelivery>> {
+        let mut claimed = Vec::new();
+        for c in self.claim_outbox("bot_event", limit, lease_micros).await? {
+            let bot_id = OperatorId(c.payload["bot"].as_i64().ok_or_else(|| StoreError::Corrupt("bot event".into()))?);
+            let Some(bot) = load_bot(&mut *self.read().await?, bot_id).await? else {
+                self.bot_event_delivered(c.id).await?;
+                continue;
+            };
+            claimed.push(BotDelivery {
+                outbox_id: c.id,
+                chat_id: ChatId(c.subject.parse().map_err(|_| StoreError::Corrupt("bot event subject".into()))?),
+                bot,
+                body: c.payload["body"].clone(),
+                attempts: c.attempts,
+                notify_only: c.payload["notify_only"].as_bool().unwrap_or(false),
+            });
+        }
+        Ok(claimed)
+    }
+
+    async fn bot_event_delivered(&self, outbox_id: i64) -> Result<()> {
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1 WHERE id = $2")
+            .bind(now)
+            .bind(outbox_id)
+            .execute(&mut *tx)
+            .await?;
+        // Reply timeout (bot-api.md §4.4): the bot must act within N seconds of a delivered event.
+        let row = sqlx::query("SELECT subject, payload FROM outbox WHERE id = $1")
+            .bind(outbox_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let payload: Value = json_col(&row, "payload")?;
+        let subject: String = row.try_get("subject")?;
+        if let (Some(bot), Ok(chat)) = (payload["bot"].as_i64(), subject.parse::<i64>()) {
+            if let Some(b) = load_bot(&mut tx, OperatorId(bot)).await?.filter(|b| b.reply_timeout_secs > 0) {
+                set_timer(&mut tx, TIMER_BOT_REPLY, ChatId(chat), now + b.reply_timeout_secs * 1_000_000, now).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn bot_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes> {
+        let row = sqlx::query("SELECT subject, payload FROM outbox WHERE id = $1")
+            .bind(outbox_id)
+            .fetch_optional(&self.reader)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let payload: Value = json_col(&row, "payload")?;
+        let bot_id = OperatorId(payload["bot"].as_i64().ok_or_else(|| StoreError::Corrupt("bot event".into()))?);
+        let subject: String = row.try_get("subject")?;
+        let chat_id = ChatId(subject.parse().map_err(|_| StoreError::Corrupt("bot event subject".into()))?);
+        let reason = reason.to_owned();
+        self.chat_change(bot_id, chat_id, move |conn, emit, _operator, mut chat| {
+            Box::pin(async move {
+                let bot = load_bot(conn, bot_id).await?.ok_or(StoreError::NotFound)?;
+                hand_off(conn, emit, &mut chat, &bot, &reason).await
+            })
+        })
+        .await
+    }
 }

@@ -1,25 +1,30 @@
 //! Custom channels (custom-channel.md): the visitor side, and the bot side routed like a bot.
 
-use crate::{ChannelRecord, InitVisit, Result, StoreError, VisitorCtx};
-use beseda_core::bot_wire;
-use beseda_core::ids::{OperatorId, VisitSessionId, VisitorId};
+use crate::capabilities::Channels;
+use crate::{Changes, ChannelConfig, ChannelRecord, InitVisit, Result, StoreError, VisitorCtx};
+use async_trait::async_trait;
+use beseda_core::ids::{hex_id, OperatorId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Message, Operator};
 use beseda_core::state::MessageKind;
+use beseda_core::{bot_wire, DomainError};
 use serde_json::{json, Value};
 use sqlx::Row;
 
-use super::bots::Closer;
-use super::common::{create_visit_session, create_visitor, json_col, merge_visitor_fields, to_json};
-use super::{Conn, DbRow};
+use super::bots::{new_bot_token, Closer};
+use super::events::append_operator_event;
+use super::load::{load_departments, load_operator};
+use super::rows::{json_col, to_json};
+use super::visits::{create_visit_session, create_visitor, merge_visitor_fields};
+use super::{Conn, DbRow, SqlStore};
 
-pub(super) const CHANNEL_COLS: &str =
+const CHANNEL_COLS: &str =
     "key, title, secret, callback_url, department_mode, default_department, allowed_departments, side, operator_id, \
      kind, config";
 
 /// `bots.api_version` of a custom channel on the bot side.
 pub(super) const CHANNEL_BOT_API: i64 = 3;
 
-pub(super) fn channel_from(row: &DbRow) -> Result<ChannelRecord> {
+fn channel_from(row: &DbRow) -> Result<ChannelRecord> {
     Ok(ChannelRecord {
         key: row.try_get("key")?,
         title: row.try_get("title")?,
@@ -35,7 +40,7 @@ pub(super) fn channel_from(row: &DbRow) -> Result<ChannelRecord> {
     })
 }
 
-pub(super) async fn load_channel(conn: &mut Conn, key: &str) -> Result<Option<ChannelRecord>> {
+async fn load_channel(conn: &mut Conn, key: &str) -> Result<Option<ChannelRecord>> {
     let sql = format!("SELECT {CHANNEL_COLS} FROM custom_channels WHERE key = $1");
     let row = sqlx::query(&sql).bind(key).fetch_optional(&mut *conn).await?;
     row.as_ref().map(channel_from).transpose()
@@ -43,7 +48,7 @@ pub(super) async fn load_channel(conn: &mut Conn, key: &str) -> Result<Option<Ch
 
 /// The channel's visitor for an external user id, created with a visit session at the channel's
 /// placement on first contact; `fields` update the contact data.
-pub(super) async fn channel_visitor(
+async fn channel_visitor(
     conn: &mut Conn,
     channel: &ChannelRecord,
     external_id: &str,
@@ -173,4 +178,149 @@ pub(super) async fn channel_chat_closed(conn: &mut Conn, chat: &Chat, by: &Close
         return Ok(());
     }
     channel_event(conn, chat, json!({"event": "chat_closed", "closed_by": by.as_str()}), now).await
+}
+
+#[async_trait]
+impl Channels for SqlStore {
+    async fn save_channel(&self, config: &ChannelConfig) -> Result<ChannelRecord> {
+        let mut tx = self.begin().await?;
+        let existing = match &config.key {
+            Some(k) => Some(load_channel(&mut tx, k).await?.ok_or(StoreError::NotFound)?),
+            None => None,
+        };
+        let key = existing.as_ref().map_or_else(|| hex_id()[..16].to_owned(), |c| c.key.clone());
+        let secret = match &existing {
+            Some(c) if !config.rotate_secret => c.secret.clone(),
+            _ => new_bot_token(),
+        };
+        let known = load_departments(&mut tx).await?;
+        let wanted = config.allowed_departments.iter().chain(config.default_department.iter());
+        if wanted.clone().any(|d| !known.iter().any(|k| &k.key == d)) {
+            return Err(DomainError::WrongArgumentValue("departmentKey").into());
+        }
+        sqlx::query(
+            "INSERT INTO custom_channels (key, title, secret, callback_url, department_mode, default_department, \
+             allowed_departments, created_at, side, operator_id, kind, config) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (key) DO UPDATE SET title = excluded.title, secret = excluded.secret, \
+             callback_url = excluded.callback_url, department_mode = excluded.department_mode, \
+             default_department = excluded.default_department, allowed_departments = excluded.allowed_departments, \
+             side = excluded.side, operator_id = excluded.operator_id, kind = excluded.kind, config = excluded.config",
+        )
+        .bind(&key)
+        .bind(&config.title)
+        .bind(&secret)
+        .bind(&config.callback_url)
+        .bind(&config.department_mode)
+        .bind(&config.default_department)
+        .bind(to_json(&config.allowed_departments)?)
+        .bind(self.clock.now())
+        .bind(&config.side)
+        .bind(config.operator_id.map(|o| o.0))
+        .bind(&config.kind)
+        .bind(to_json(&config.config)?)
+        .execute(&mut *tx)
+        .await
+        .map_err(StoreError::from_db)?;
+        // Bot side: the channel's operator account is routed like a bot's (bot-api.md §2).
+        if let (Some(op), "bot") = (config.operator_id, config.side.as_str()) {
+            if load_operator(&mut tx, op).await?.is_none() {
+                return Err(DomainError::WrongOperatorId.into());
+            }
+            sqlx::query(
+                "INSERT INTO bots (operator_id, sort_order, created_at, api_version, webhook_url, token, reply_timeout_secs) \
+                 VALUES ($1, $2, $3, $4, $5, NULL, 0) ON CONFLICT (operator_id) DO UPDATE SET sort_order = excluded.sort_order, \
+                 api_version = excluded.api_version, webhook_url = excluded.webhook_url",
+            )
+            .bind(op.0)
+            .bind(config.sort_order)
+            .bind(self.clock.now())
+            .bind(CHANNEL_BOT_API)
+            .bind(&config.callback_url)
+            .execute(&mut *tx)
+            .await?;
+        }
+        // The channel's placement: its chats route like any other.
+        let obligatory = config.department_mode == "obligatory";
+        sqlx::query(
+            "INSERT INTO placements (key, title, department_keys, default_department) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (key) DO UPDATE SET title = excluded.title, department_keys = excluded.department_keys, \
+             default_department = excluded.default_department",
+        )
+        .bind(&key)
+        .bind(&config.title)
+        .bind(to_json(&if obligatory { config.allowed_departments.clone() } else { Vec::new() })?)
+        .bind(if obligatory { None } else { config.default_department.clone() })
+        .execute(&mut *tx)
+        .await?;
+        let record = load_channel(&mut tx, &key).await?.ok_or(StoreError::NotFound)?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn channel(&self, key: &str) -> Result<Option<ChannelRecord>> {
+        load_channel(&mut *self.read().await?, key).await
+    }
+
+    async fn channels(&self) -> Result<Vec<ChannelRecord>> {
+        let sql = format!("SELECT {CHANNEL_COLS} FROM custom_channels ORDER BY key");
+        let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
+        rows.iter().map(channel_from).collect()
+    }
+
+    async fn channel_visitor(&self, key: &str, external_id: &str, fields: Option<&Value>) -> Result<VisitorCtx> {
+        let mut tx = self.begin().await?;
+        let channel = load_channel(&mut tx, key).await?.ok_or(StoreError::NotFound)?;
+        let ctx = channel_visitor(&mut tx, &channel, external_id, fields, self.clock.now()).await?;
+        tx.commit().await?;
+        Ok(ctx)
+    }
+
+    async fn channel_chat_visitor(&self, key: &str, chat_client_side_id: &str) -> Result<Option<VisitorCtx>> {
+        let row = sqlx::query(
+            "SELECT visitor_id, visit_session_id FROM chats WHERE channel_key = $1 AND client_side_id = $2 \
+             AND state <> 'closed' ORDER BY id DESC LIMIT 1",
+        )
+        .bind(key)
+        .bind(chat_client_side_id)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| {
+            Ok(VisitorCtx {
+                visitor_id: VisitorId::from_stored(r.try_get("visitor_id")?),
+                visit_session_id: VisitSessionId::from_stored(r.try_get("visit_session_id")?),
+                location: key.to_owned(),
+            })
+        })
+        .transpose()
+    }
+
+    async fn channel_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes> {
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT subject, payload FROM outbox WHERE id = $1")
+            .bind(outbox_id)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+            .bind(now)
+            .bind(reason)
+            .bind(outbox_id)
+            .execute(&mut *tx)
+            .await?;
+        let payload: Value = json_col(&row, "payload")?;
+        let mut changes = Changes::default();
+        if let Some(message) = payload.pointer("/body/message/id").and_then(Value::as_str) {
+            sqlx::query("UPDATE messages SET delivery_failed = TRUE WHERE id = $1")
+                .bind(message)
+                .execute(&mut *tx)
+                .await?;
+            let subject: String = row.try_get("subject")?;
+            let event = json!({"type": "message_not_delivered", "chatId": subject.parse::<i64>().unwrap_or(0),
+                "messageId": message, "reason": reason});
+            changes.operator_seq = Some(append_operator_event(&mut tx, &event, now).await?);
+        }
+        tx.commit().await?;
+        Ok(changes)
+    }
 }

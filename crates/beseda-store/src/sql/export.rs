@@ -7,12 +7,15 @@
 //! never later finds a smaller one. Chats a running transaction holds are skipped (PostgreSQL) and
 //! stamped on a later call, once that change has committed.
 
+use crate::capabilities::ChatExport;
 use crate::{ChatDetail, Result, StoreError};
+use async_trait::async_trait;
 use beseda_core::ids::MessageId;
 use beseda_core::model::Chat;
 use sqlx::Row;
 
-use super::common::{chat_from, load_chat_view, load_visitor, CHAT_COLS};
+use super::load::{load_chat_view, load_visitor};
+use super::rows::{chat_from, CHAT_COLS};
 use super::{Conn, SqlStore};
 
 /// Chats stamped per transaction.
@@ -78,8 +81,11 @@ impl SqlStore {
             }
         }
     }
+}
 
-    pub(super) async fn export_chats(&self, since: i64, limit: i64) -> Result<Vec<(i64, ChatDetail)>> {
+#[async_trait]
+impl ChatExport for SqlStore {
+    async fn chats_since(&self, since: i64, limit: i64) -> Result<Vec<(i64, ChatDetail)>> {
         self.stamp_chats().await?;
         let mut conn = self.read().await?;
         let sql = format!("SELECT stamp, {CHAT_COLS} FROM chats WHERE stamp > $1 ORDER BY stamp LIMIT $2");

@@ -1,12 +1,14 @@
 //! Bulk exports of contacts to an integration, with their progress.
 
+use crate::capabilities::ContactExports;
 use crate::{ExportJob, Result};
+use async_trait::async_trait;
 use beseda_core::model::Visitor;
 use serde_json::json;
 use sqlx::Row;
 
-use super::common::{visitor_from, VISITOR_COLS};
 use super::mail::queue_job;
+use super::rows::{visitor_from, VISITOR_COLS};
 use super::{DbRow, SqlStore};
 
 const EXPORT_COLS: &str = "id, kind, state, total, done, cursor, error, created_at, updated_at";
@@ -27,8 +29,9 @@ fn export_from(row: &DbRow) -> Result<ExportJob> {
     })
 }
 
-impl SqlStore {
-    pub(super) async fn begin_export(&self, kind: &str) -> Result<ExportJob> {
+#[async_trait]
+impl ContactExports for SqlStore {
+    async fn start_export(&self, kind: &str) -> Result<ExportJob> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         let sql = format!(
@@ -58,26 +61,19 @@ impl SqlStore {
         export_from(&row)
     }
 
-    pub(super) async fn latest_export(&self, kind: &str) -> Result<Option<ExportJob>> {
+    async fn export_job(&self, kind: &str) -> Result<Option<ExportJob>> {
         let sql = format!("SELECT {EXPORT_COLS} FROM export_jobs WHERE kind = $1 ORDER BY id DESC LIMIT 1");
         let row = sqlx::query(&sql).bind(kind).fetch_optional(&self.reader).await?;
         row.as_ref().map(export_from).transpose()
     }
 
-    pub(super) async fn export_by_id(&self, id: i64) -> Result<Option<ExportJob>> {
+    async fn export_job_by_id(&self, id: i64) -> Result<Option<ExportJob>> {
         let sql = format!("SELECT {EXPORT_COLS} FROM export_jobs WHERE id = $1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(export_from).transpose()
     }
 
-    pub(super) async fn record_export(
-        &self,
-        id: i64,
-        done: i64,
-        cursor: &str,
-        state: &str,
-        error: Option<&str>,
-    ) -> Result<()> {
+    async fn export_progress(&self, id: i64, done: i64, cursor: &str, state: &str, error: Option<&str>) -> Result<()> {
         sqlx::query(
             "UPDATE export_jobs SET done = $1, cursor = $2, state = $3, error = $4, updated_at = $5 WHERE id = $6",
         )
@@ -92,7 +88,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn load_contact_visitors(&self, after: &str, limit: i64) -> Result<Vec<Visitor>> {
+    async fn contact_visitors(&self, after: &str, limit: i64) -> Result<Vec<Visitor>> {
         let sql = format!("SELECT {VISITOR_COLS} FROM visitors WHERE id > $1 AND {HAS_CONTACT} ORDER BY id LIMIT $2");
         let rows = sqlx::query(&sql).bind(after).bind(limit).fetch_all(&self.reader).await?;
         rows.iter().map(visitor_from).collect()

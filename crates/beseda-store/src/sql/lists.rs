@@ -12,7 +12,8 @@ use serde_json::{json, Value};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-use super::common::{chat_from, message_from, prefixed, Emit, CHAT_COLS, INSERT_CHUNK, MESSAGE_COLS};
+use super::events::{Emit, INSERT_CHUNK};
+use super::rows::{chat_from, message_from, prefixed, CHAT_COLS, MESSAGE_COLS};
 use super::{Conn, DbRow};
 
 /// `'kind', …` of every message kind `pick` selects, for an SQL `IN` list; the one definition

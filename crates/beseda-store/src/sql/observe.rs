@@ -1,12 +1,23 @@
 //! What the metrics read: pool use and the outbox backlog.
 
-use crate::{PoolStats, Result};
+use crate::capabilities::Metrics;
+use crate::{CommitStats, PoolStats, Result};
+use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{Db, SqlStore, SHARED_POOL};
 
-impl SqlStore {
-    pub(super) fn pools_in_use(&self) -> Vec<PoolStats> {
+#[async_trait]
+impl Metrics for SqlStore {
+    fn group_commit_counts(&self) -> Option<(u64, u64)> {
+        self.group.as_ref().map(|g| g.counts.read())
+    }
+
+    fn group_commit_stats(&self) -> Option<CommitStats> {
+        self.group.as_ref().map(|g| g.counts.stats())
+    }
+
+    fn pool_stats(&self) -> Vec<PoolStats> {
         let stats = |pool: &'static str, p: &sqlx::Pool<Db>| PoolStats {
             pool,
             size: p.size(),
@@ -20,7 +31,7 @@ impl SqlStore {
         }
     }
 
-    pub(super) async fn count_backlog(&self) -> Result<Vec<(String, i64)>> {
+    async fn outbox_backlog(&self) -> Result<Vec<(String, i64)>> {
         let rows = sqlx::query(
             "SELECT kind, COUNT(*) AS n FROM outbox WHERE done_at IS NULL GROUP BY kind \
              UNION ALL SELECT 'webhook_call', COUNT(*) FROM webhook_deliveries WHERE status = 'pending'",

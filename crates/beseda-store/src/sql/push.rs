@@ -1,14 +1,17 @@
 //! Web Push: the VAPID key pair, operators' push subscriptions, and the pushes queued (outbox kind
 //! `push`, subject = subscription id) in the transaction of the change they tell of.
 
+use crate::capabilities::Push;
 use crate::{NewPushSubscription, PushSubscription, Result, VapidKey};
+use async_trait::async_trait;
 use beseda_core::ids::OperatorId;
 use beseda_core::model::Operator;
 use serde_json::Value;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-use super::common::{load_operators, load_settings, to_json};
+use super::load::{load_operators, load_settings};
+use super::rows::to_json;
 use super::visibility::bot_operator_ids;
 use super::{Conn, DbRow, SqlStore};
 
@@ -84,8 +87,9 @@ pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) ->
     Ok(())
 }
 
-impl SqlStore {
-    pub(super) async fn load_or_store_vapid_key(&self, generated: &VapidKey) -> Result<VapidKey> {
+#[async_trait]
+impl Push for SqlStore {
+    async fn vapid_key(&self, generated: &VapidKey) -> Result<VapidKey> {
         let read = |row: DbRow| -> Result<VapidKey> {
             Ok(VapidKey { private_pkcs8: row.try_get("private_pkcs8")?, public_key: row.try_get("public_key")? })
         };
@@ -112,7 +116,7 @@ impl SqlStore {
         read(row)
     }
 
-    pub(super) async fn store_push_subscription(
+    async fn save_push_subscription(
         &self,
         operator: OperatorId,
         sub: &NewPushSubscription,
@@ -158,7 +162,7 @@ impl SqlStore {
         Ok(saved)
     }
 
-    pub(super) async fn remove_push_subscriptions(&self, operator: OperatorId, endpoint: Option<&str>) -> Result<u64> {
+    async fn delete_push_subscriptions(&self, operator: OperatorId, endpoint: Option<&str>) -> Result<u64> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         let ids: Vec<i64> = sqlx::query_scalar(
@@ -176,19 +180,19 @@ impl SqlStore {
         Ok(ids.len() as u64)
     }
 
-    pub(super) async fn list_push_subscriptions(&self, operator: OperatorId) -> Result<Vec<PushSubscription>> {
+    async fn push_subscriptions(&self, operator: OperatorId) -> Result<Vec<PushSubscription>> {
         let sql = format!("SELECT {PUSH_SUB_COLS} FROM push_subscriptions WHERE operator_id = $1 ORDER BY id");
         let rows = sqlx::query(&sql).bind(operator.0).fetch_all(&self.reader).await?;
         rows.iter().map(push_subscription_from).collect()
     }
 
-    pub(super) async fn load_push_subscription(&self, id: i64) -> Result<Option<PushSubscription>> {
+    async fn push_subscription(&self, id: i64) -> Result<Option<PushSubscription>> {
         let sql = format!("SELECT {PUSH_SUB_COLS} FROM push_subscriptions WHERE id = $1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(push_subscription_from).transpose()
     }
 
-    pub(super) async fn forget_push_subscription(&self, id: i64) -> Result<()> {
+    async fn drop_push_subscription(&self, id: i64) -> Result<()> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         end_pushes(&mut tx, &[id], now, "the push service no longer knows the subscription").await?;

@@ -13,11 +13,12 @@ use sqlx::Row;
 
 use super::bots::{bot_new_chat, bot_released, hand_off, load_bot, Closer};
 use super::channels::{channel_event, channel_operator};
-use super::common::{
-    chat_state_changed, close_chat, json_col, load_departments, load_operator, load_operators, locked, locked_skip,
-    operator_department_keys, parse_col, save_chat, system_message, to_json, Emit,
-};
+use super::chats::{chat_state_changed, close_chat, save_chat};
+use super::events::Emit;
+use super::load::{load_departments, load_operator, load_operators, locked, locked_skip, operator_department_keys};
 use super::mail::queue_job;
+use super::messages::system_message;
+use super::rows::{json_col, parse_col, to_json};
 use super::Conn;
 
 /// Timer kinds (one pending row per kind and chat).

@@ -1,16 +1,59 @@
 //! Facts of the chats started in a window, for statistics (grouped by the server).
 
-use crate::{ChatFact, Result};
+use crate::capabilities::Stats;
+use crate::{ChatFact, DayReport, OutcomeCounts, Result};
+use async_trait::async_trait;
+use beseda_core::ids::ChatId;
+use serde_json::json;
 use sqlx::Row;
 
+use super::export::load_chat_detail;
+use super::load::load_chat;
+use super::mail::queue_job;
 use super::SqlStore;
 
 /// Message kinds written by the visitor and by the operator side, for response times.
 const VISITOR_KINDS: &str = "'visitor', 'file_visitor', 'keyboard_response', 'sticker_visitor', 'contacts'";
 const OPERATOR_KINDS: &str = "'operator', 'file_operator', 'keyboard', 'cont_req', 'action_request'";
 
-impl SqlStore {
-    pub(super) async fn load_chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>> {
+#[async_trait]
+impl Stats for SqlStore {
+    async fn queue_counts(&self) -> Result<(i64, i64)> {
+        let rows = sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM chats WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') \
+             GROUP BY state",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        let (mut online, mut offline) = (0, 0);
+        for r in &rows {
+            let n: i64 = r.try_get("n")?;
+            match r.try_get::<String, _>("state")?.as_str() {
+                "queue" => online = n,
+                _ => offline = n,
+            }
+        }
+        Ok((online, offline))
+    }
+
+    async fn outcome_counts(&self) -> Result<OutcomeCounts> {
+        let row = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END), 0) AS BIGINT) AS answered, \
+             CAST(COALESCE(SUM(CASE WHEN outcome = 'missed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS missed, \
+             CAST(COALESCE(SUM(CASE WHEN outcome = 'refusal' THEN 1 ELSE 0 END), 0) AS BIGINT) AS refusals, \
+             CAST(COALESCE(SUM(busy_messages), 0) AS BIGINT) AS busy FROM chats",
+        )
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(OutcomeCounts {
+            answered: row.try_get("answered")?,
+            missed: row.try_get("missed")?,
+            refusals: row.try_get("refusals")?,
+            busy_messages: row.try_get("busy")?,
+        })
+    }
+
+    async fn chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>> {
         let mut conn = self.read().await?;
         let rows = sqlx::query(
             "SELECT id, created_at, operator_id, department_key, outcome, busy_messages, offline, \
@@ -78,5 +121,73 @@ impl SqlStore {
             }
         }
         Ok(facts)
+    }
+
+    async fn queue_daily_report(&self, day: &str, from: i64, to: i64) -> Result<bool> {
+        let now = self.clock.now();
+        let mut tx = self.begin().await?;
+        let inserted =
+            sqlx::query("INSERT INTO daily_reports (day, queued_at) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING")
+                .bind(day)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
+        if inserted {
+            queue_job(&mut tx, "mail.daily_report", day, &json!({"day": day, "from": from, "to": to}), now, None)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    async fn day_report(&self, from: i64, to: i64) -> Result<DayReport> {
+        let mut conn = self.read().await?;
+        let row = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS chats, \
+             CAST(COALESCE(SUM(CASE WHEN offline THEN 1 ELSE 0 END), 0) AS BIGINT) AS offline, \
+             CAST(COALESCE(SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END), 0) AS BIGINT) AS answered, \
+             CAST(COALESCE(SUM(CASE WHEN outcome = 'missed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS missed, \
+             CAST(COALESCE(SUM(CASE WHEN outcome = 'refusal' THEN 1 ELSE 0 END), 0) AS BIGINT) AS refusals, \
+             CAST(COALESCE(SUM(busy_messages), 0) AS BIGINT) AS busy \
+             FROM chats WHERE created_at >= $1 AND created_at < $2",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_one(&mut *conn)
+        .await?;
+        let ratings = sqlx::query(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(SUM(rating), 0) AS BIGINT) AS total FROM ratings \
+             WHERE created_at >= $1 AND created_at < $2",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_one(&mut *conn)
+        .await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT DISTINCT chat_id FROM messages WHERE created_at >= $1 AND created_at < $2 ORDER BY chat_id",
+        )
+        .bind(from)
+        .bind(to)
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut chats = Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(chat) = load_chat(&mut conn, ChatId(id), false).await? {
+                chats.push(load_chat_detail(&mut conn, chat).await?);
+            }
+        }
+        Ok(DayReport {
+            chats: row.try_get("chats")?,
+            offline: row.try_get("offline")?,
+            answered: row.try_get("answered")?,
+            missed: row.try_get("missed")?,
+            refusals: row.try_get("refusals")?,
+            busy_messages: row.try_get("busy")?,
+            ratings: ratings.try_get("n")?,
+            rating_sum: ratings.try_get("total")?,
+            details: chats,
+        })
     }
 }

@@ -1,12 +1,13 @@
 //! Reply templates, operators' cards and the lists the admin panel shows.
 
-use crate::{AvatarChange, OperatorCard, Result, StoreError, Template, TemplateOwner};
+use crate::capabilities::Templates;
+use crate::{Result, StoreError, Template, TemplateOwner};
+use async_trait::async_trait;
 use beseda_core::ids::OperatorId;
-use beseda_core::model::{Operator, Placement};
+use beseda_core::model::Operator;
 use beseda_core::DomainError;
 use sqlx::Row;
 
-use super::common::{load_operator, placement_from, PLACEMENT_COLS};
 use super::{DbRow, SqlStore};
 
 const TEMPLATE_COLS: &str = "id, scope, department_key, operator_id, section, lang, title, text";
@@ -43,8 +44,9 @@ fn owner_cols(owner: &TemplateOwner) -> (&'static str, Option<&str>, Option<i64>
     }
 }
 
-impl SqlStore {
-    pub(super) async fn list_templates(&self, viewer: Option<&Operator>) -> Result<Vec<Template>> {
+#[async_trait]
+impl Templates for SqlStore {
+    async fn templates(&self, viewer: Option<&Operator>) -> Result<Vec<Template>> {
         let order = "ORDER BY scope, section, title, id";
         let rows = match viewer {
             None => {
@@ -64,7 +66,7 @@ impl SqlStore {
         rows.iter().map(template_from).collect()
     }
 
-    pub(super) async fn store_template(&self, t: &Template) -> Result<Template> {
+    async fn save_template(&self, t: &Template) -> Result<Template> {
         let (scope, department, operator) = owner_cols(&t.owner);
         let mut tx = self.begin().await?;
         let id: Option<i64> = if t.id == 0 {
@@ -115,7 +117,7 @@ impl SqlStore {
         template_from(&row)
     }
 
-    pub(super) async fn remove_template(&self, id: i64, owner: Option<&TemplateOwner>) -> Result<bool> {
+    async fn delete_template(&self, id: i64, owner: Option<&TemplateOwner>) -> Result<bool> {
         let done = match owner.map(owner_cols) {
             None => sqlx::query("DELETE FROM templates WHERE id = $1").bind(id).execute(&self.writer).await?,
             Some((scope, department, operator)) => {
@@ -132,49 +134,5 @@ impl SqlStore {
             }
         };
         Ok(done.rows_affected() > 0)
-    }
-
-    pub(super) async fn update_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE operators SET name = $1, email = $2 WHERE id = $3")
-            .bind(&card.name)
-            .bind(&card.email)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from_db)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        if let Some(change) = &card.avatar {
-            let (avatar, photo) = match change {
-                AvatarChange::Clear => (None, None),
-                AvatarChange::Url(url) => (Some(url.as_str()), None),
-                AvatarChange::Upload { data, path } => (Some(path.as_str()), Some(data.as_str())),
-            };
-            sqlx::query("UPDATE operators SET avatar = $1, photo = $2 WHERE id = $3")
-                .bind(avatar)
-                .bind(photo)
-                .bind(id.0)
-                .execute(&mut *tx)
-                .await?;
-        }
-        let op = load_operator(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
-        tx.commit().await?;
-        Ok(op)
-    }
-
-    pub(super) async fn load_operator_photo(&self, id: OperatorId) -> Result<Option<String>> {
-        let photo: Option<Option<String>> = sqlx::query_scalar("SELECT photo FROM operators WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.reader)
-            .await?;
-        Ok(photo.flatten())
-    }
-
-    pub(super) async fn list_placements(&self) -> Result<Vec<Placement>> {
-        let sql = format!("SELECT {PLACEMENT_COLS} FROM placements ORDER BY key");
-        let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
-        rows.iter().map(placement_from).collect()
     }
 }

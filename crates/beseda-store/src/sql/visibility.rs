@@ -11,7 +11,7 @@ use serde_json::Value;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-use super::common::INSERT_CHUNK;
+use super::events::INSERT_CHUNK;
 use super::routing::is_bot;
 use super::Conn;
 

@@ -1,7 +1,9 @@
 //! Visitors on the site (present visit sessions, their arrivals, page changes and departures),
 //! operators' invitations to chat, and blocked visitors.
 
+use crate::capabilities::SiteVisitors;
 use crate::{Changes, NewBlock, Result, StoreError, VisitorCtx};
+use async_trait::async_trait;
 use beseda_core::ids::{hex_id, ChatId, OperatorId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Operator, Placement, SiteVisitor, VisitorBlock};
 use beseda_core::settings::OrgSettings;
@@ -14,13 +16,12 @@ use sqlx::Row;
 use std::collections::BTreeMap;
 
 use super::bots::Closer;
-use super::common::{
-    append_operator_event, append_operator_events, chat_event, chat_from, chat_state_changed, close_chat,
-    insert_message, load_chat, load_chat_view, load_current_chat, load_operator, load_placement, load_settings,
-    placement_from, save_chat, set_session_state, visitor_from, Emit, NewMessage, CHAT_COLS, PLACEMENT_COLS,
-    VISITOR_COLS,
-};
+use super::chats::{chat_event, chat_state_changed, close_chat, save_chat, set_session_state};
+use super::events::{append_operator_event, append_operator_events, Emit};
+use super::load::{load_chat, load_chat_view, load_current_chat, load_operator, load_placement, load_settings};
+use super::messages::{insert_message, NewMessage};
 use super::routing::{domain_event, touch_activity};
+use super::rows::{chat_from, placement_from, visitor_from, CHAT_COLS, PLACEMENT_COLS, VISITOR_COLS};
 use super::{Conn, DbRow, SqlStore};
 
 const BLOCK_COLS: &str = "b.id, b.visitor_id, b.address, b.reason, b.created_by, b.created_at, b.expires_at, \
@@ -191,134 +192,8 @@ pub(super) async fn mark_present(
 }
 
 impl SqlStore {
-    pub(super) async fn select_site_visitors(
-        &self,
-        visitor: Option<&VisitorId>,
-        seen_after: i64,
-    ) -> Result<Vec<SiteVisitor>> {
+    async fn select_site_visitors(&self, visitor: Option<&VisitorId>, seen_after: i64) -> Result<Vec<SiteVisitor>> {
         load_site_visitors(&mut *self.read().await?, visitor, seen_after).await
-    }
-
-    pub(super) async fn sweep_departed_sessions(&self, seen_before: i64) -> Result<Changes> {
-        let stale: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM visit_sessions WHERE present = TRUE AND last_seen_at <= $1")
-                .bind(seen_before)
-                .fetch_one(&self.reader)
-                .await?;
-        if stale == 0 {
-            return Ok(Changes::default());
-        }
-        let now = self.clock.now();
-        self.write(move |conn| {
-            Box::pin(async move {
-                let rows = sqlx::query(
-                    "UPDATE visit_sessions SET present = FALSE WHERE present = TRUE AND last_seen_at <= $1 \
-                     RETURNING id, visitor_id, location",
-                )
-                .bind(seen_before)
-                .fetch_all(&mut *conn)
-                .await?;
-                if rows.is_empty() {
-                    return Ok(Changes::default());
-                }
-                let placements = placements_by_key(conn).await?;
-                let mut events = Vec::with_capacity(rows.len());
-                for row in &rows {
-                    let location: String = row.try_get("location")?;
-                    let visitor: String = row.try_get("visitor_id")?;
-                    let session: String = row.try_get("id")?;
-                    let mut event =
-                        json!({"type": "visitor_left", "visitor": {"id": visitor, "visitSessionId": session}});
-                    beseda_core::visibility::stamp_visitor(&mut event, &placement_scope(&placements, &location));
-                    events.push(event);
-                }
-                let seq = append_operator_events(conn, &events, now).await?;
-                Ok(Changes { operator_seq: Some(seq), ..Changes::default() })
-            })
-        })
-        .await
-    }
-
-    pub(super) async fn invite(
-        &self,
-        op: OperatorId,
-        visitor: &VisitorId,
-        text: &str,
-        seen_after: i64,
-    ) -> Result<Changes> {
-        let site = self.select_site_visitors(Some(visitor), seen_after).await?;
-        let Some(site) = site.into_iter().next() else { return Err(DomainError::VisitorNotOnSite.into()) };
-        let ctx = VisitorCtx {
-            visitor_id: visitor.clone(),
-            visit_session_id: site.visit_session_id.clone(),
-            location: site.location.clone(),
-        };
-        let text = text.to_owned();
-        self.visitor_change(&ctx.clone(), move |conn, emit, settings| {
-            Box::pin(async move {
-                if blocked(conn, Some(&ctx.visitor_id), None, emit.now).await? {
-                    return Err(DomainError::VisitorBanned.into());
-                }
-                if load_current_chat(conn, &ctx.visitor_id, &ctx.location, true, emit.now).await?.is_some() {
-                    return Err(DomainError::VisitorHasChat.into());
-                }
-                let operator = load_operator(conn, op).await?.ok_or(StoreError::NotFound)?;
-                create_invitation(conn, emit, &ctx, &settings, &operator, text).await
-            })
-        })
-        .await
-    }
-
-    pub(super) async fn add_block(&self, block: &NewBlock) -> Result<(VisitorBlock, Changes)> {
-        let mut conn = self.read().await?;
-        let row = sqlx::query(
-            "SELECT id, location, client_address FROM visit_sessions WHERE visitor_id = $1 \
-             ORDER BY last_seen_at DESC, id LIMIT 1",
-        )
-        .bind(block.visitor_id.as_str())
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(DomainError::VisitorNotFound)?;
-        drop(conn);
-        let address: Option<String> = row.try_get("client_address")?;
-        let ctx = VisitorCtx {
-            visitor_id: block.visitor_id.clone(),
-            visit_session_id: VisitSessionId::from_stored(row.try_get("id")?),
-            location: row.try_get("location")?,
-        };
-        let block = block.clone();
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let changes = self
-            .visitor_change(&ctx.clone(), move |conn, emit, settings| {
-                Box::pin(async move {
-                    let address = if block.block_address { address } else { None };
-                    let id: i64 = sqlx::query_scalar(
-                        "INSERT INTO visitor_blocks (visitor_id, address, reason, created_by, created_at, expires_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-                    )
-                    .bind(block.visitor_id.as_str())
-                    .bind(&address)
-                    .bind(&block.reason)
-                    .bind(block.created_by.0)
-                    .bind(emit.now)
-                    .bind(block.expires_at)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                    // The open chat ends for good (closed by the system).
-                    if let Some(mut chat) =
-                        load_current_chat(conn, &ctx.visitor_id, &ctx.location, true, emit.now).await?
-                    {
-                        let text = texts::visitor_blocked(&settings.default_lang);
-                        close_chat(conn, emit, &mut chat, ChatState::Closed, text, Closer::System).await?;
-                    }
-                    let _ = tx.send(id);
-                    Ok(())
-                })
-            })
-            .await?;
-        let id = rx.await.map_err(|_| StoreError::NotFound)?;
-        let block = self.select_block(id).await?.ok_or(StoreError::NotFound)?;
-        Ok((block, changes))
     }
 
     async fn select_block(&self, id: i64) -> Result<Option<VisitorBlock>> {
@@ -327,30 +202,6 @@ impl SqlStore {
         );
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(block_from).transpose()
-    }
-
-    pub(super) async fn select_blocks(&self, active_at: Option<i64>, limit: i64) -> Result<Vec<VisitorBlock>> {
-        let sql = format!(
-            "SELECT {BLOCK_COLS} FROM visitor_blocks b LEFT JOIN operators o ON o.id = b.created_by \
-             WHERE $1 IS NULL OR ({}) ORDER BY b.id DESC LIMIT $2",
-            block_applies(1)
-        );
-        let rows = sqlx::query(&sql).bind(active_at).bind(limit).fetch_all(&self.reader).await?;
-        rows.iter().map(block_from).collect()
-    }
-
-    pub(super) async fn lift(&self, id: i64, by: OperatorId) -> Result<Option<VisitorBlock>> {
-        let now = self.clock.now();
-        let sql = format!(
-            "UPDATE visitor_blocks SET lifted_at = $1, lifted_by = $2 WHERE id = $3 AND id IN \
-             (SELECT b.id FROM visitor_blocks b WHERE b.id = $3 AND {})",
-            block_applies(1)
-        );
-        let lifted = sqlx::query(&sql).bind(now).bind(by.0).bind(id).execute(&self.writer).await?.rows_affected();
-        if lifted == 0 {
-            return Ok(None);
-        }
-        self.select_block(id).await
     }
 }
 
@@ -423,4 +274,165 @@ pub(super) async fn accept_invitation(conn: &mut Conn, emit: &mut Emit, chat: &m
     chat_state_changed(conn, emit, chat).await?;
     domain_event(conn, "chat_started", chat, json!({"visitorId": chat.visitor_id.as_str()}), emit.now).await?;
     Ok(())
+}
+
+#[async_trait]
+impl SiteVisitors for SqlStore {
+    async fn site_visitors(&self, seen_after: i64) -> Result<Vec<beseda_core::model::SiteVisitor>> {
+        self.select_site_visitors(None, seen_after).await
+    }
+
+    async fn site_visitor(
+        &self,
+        visitor: &VisitorId,
+        seen_after: i64,
+    ) -> Result<Option<beseda_core::model::SiteVisitor>> {
+        Ok(self.select_site_visitors(Some(visitor), seen_after).await?.into_iter().next())
+    }
+
+    async fn sweep_departed(&self, seen_before: i64) -> Result<Changes> {
+        let stale: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM visit_sessions WHERE present = TRUE AND last_seen_at <= $1")
+                .bind(seen_before)
+                .fetch_one(&self.reader)
+                .await?;
+        if stale == 0 {
+            return Ok(Changes::default());
+        }
+        let now = self.clock.now();
+        self.write(move |conn| {
+            Box::pin(async move {
+                let rows = sqlx::query(
+                    "UPDATE visit_sessions SET present = FALSE WHERE present = TRUE AND last_seen_at <= $1 \
+                     RETURNING id, visitor_id, location",
+                )
+                .bind(seen_before)
+                .fetch_all(&mut *conn)
+                .await?;
+                if rows.is_empty() {
+                    return Ok(Changes::default());
+                }
+                let placements = placements_by_key(conn).await?;
+                let mut events = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let location: String = row.try_get("location")?;
+                    let visitor: String = row.try_get("visitor_id")?;
+                    let session: String = row.try_get("id")?;
+                    let mut event =
+                        json!({"type": "visitor_left", "visitor": {"id": visitor, "visitSessionId": session}});
+                    beseda_core::visibility::stamp_visitor(&mut event, &placement_scope(&placements, &location));
+                    events.push(event);
+                }
+                let seq = append_operator_events(conn, &events, now).await?;
+                Ok(Changes { operator_seq: Some(seq), ..Changes::default() })
+            })
+        })
+        .await
+    }
+
+    async fn invite_visitor(
+        &self,
+        op: OperatorId,
+        visitor: &VisitorId,
+        text: &str,
+        seen_after: i64,
+    ) -> Result<Changes> {
+        let site = self.select_site_visitors(Some(visitor), seen_after).await?;
+        let Some(site) = site.into_iter().next() else { return Err(DomainError::VisitorNotOnSite.into()) };
+        let ctx = VisitorCtx {
+            visitor_id: visitor.clone(),
+            visit_session_id: site.visit_session_id.clone(),
+            location: site.location.clone(),
+        };
+        let text = text.to_owned();
+        self.visitor_change(&ctx.clone(), move |conn, emit, settings| {
+            Box::pin(async move {
+                if blocked(conn, Some(&ctx.visitor_id), None, emit.now).await? {
+                    return Err(DomainError::VisitorBanned.into());
+                }
+                if load_current_chat(conn, &ctx.visitor_id, &ctx.location, true, emit.now).await?.is_some() {
+                    return Err(DomainError::VisitorHasChat.into());
+                }
+                let operator = load_operator(conn, op).await?.ok_or(StoreError::NotFound)?;
+                create_invitation(conn, emit, &ctx, &settings, &operator, text).await
+            })
+        })
+        .await
+    }
+
+    async fn block_visitor(&self, block: &NewBlock) -> Result<(VisitorBlock, Changes)> {
+        let mut conn = self.read().await?;
+        let row = sqlx::query(
+            "SELECT id, location, client_address FROM visit_sessions WHERE visitor_id = $1 \
+             ORDER BY last_seen_at DESC, id LIMIT 1",
+        )
+        .bind(block.visitor_id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(DomainError::VisitorNotFound)?;
+        drop(conn);
+        let address: Option<String> = row.try_get("client_address")?;
+        let ctx = VisitorCtx {
+            visitor_id: block.visitor_id.clone(),
+            visit_session_id: VisitSessionId::from_stored(row.try_get("id")?),
+            location: row.try_get("location")?,
+        };
+        let block = block.clone();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let changes = self
+            .visitor_change(&ctx.clone(), move |conn, emit, settings| {
+                Box::pin(async move {
+                    let address = if block.block_address { address } else { None };
+                    let id: i64 = sqlx::query_scalar(
+                        "INSERT INTO visitor_blocks (visitor_id, address, reason, created_by, created_at, expires_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    )
+                    .bind(block.visitor_id.as_str())
+                    .bind(&address)
+                    .bind(&block.reason)
+                    .bind(block.created_by.0)
+                    .bind(emit.now)
+                    .bind(block.expires_at)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                    // The open chat ends for good (closed by the system).
+                    if let Some(mut chat) =
+                        load_current_chat(conn, &ctx.visitor_id, &ctx.location, true, emit.now).await?
+                    {
+                        let text = texts::visitor_blocked(&settings.default_lang);
+                        close_chat(conn, emit, &mut chat, ChatState::Closed, text, Closer::System).await?;
+                    }
+                    let _ = tx.send(id);
+                    Ok(())
+                })
+            })
+            .await?;
+        let id = rx.await.map_err(|_| StoreError::NotFound)?;
+        let block = self.select_block(id).await?.ok_or(StoreError::NotFound)?;
+        Ok((block, changes))
+    }
+
+    async fn visitor_blocks(&self, active_at: Option<i64>, limit: i64) -> Result<Vec<VisitorBlock>> {
+        let sql = format!(
+            "SELECT {BLOCK_COLS} FROM visitor_blocks b LEFT JOIN operators o ON o.id = b.created_by \
+             WHERE $1 IS NULL OR ({}) ORDER BY b.id DESC LIMIT $2",
+            block_applies(1)
+        );
+        let rows = sqlx::query(&sql).bind(active_at).bind(limit).fetch_all(&self.reader).await?;
+        rows.iter().map(block_from).collect()
+    }
+
+    async fn lift_block(&self, id: i64, by: OperatorId) -> Result<Option<VisitorBlock>> {
+        let now = self.clock.now();
+        let sql = format!(
+            "UPDATE visitor_blocks SET lifted_at = $1, lifted_by = $2 WHERE id = $3 AND id IN \
+             (SELECT b.id FROM visitor_blocks b WHERE b.id = $3 AND {})",
+            block_applies(1)
+        );
+        let lifted = sqlx::query(&sql).bind(now).bind(by.0).bind(id).execute(&self.writer).await?.rows_affected();
+        if lifted == 0 {
+            return Ok(None);
+        }
+        self.select_block(id).await
+    }
 }

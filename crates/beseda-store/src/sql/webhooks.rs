@@ -1,7 +1,9 @@
 //! Chat event handler calls (chat-handlers.md §3): queued from the `event.chat_*` outbox rows,
 //! claimed with a lease, retried, given up.
 
+use crate::capabilities::Webhooks;
 use crate::{NewWebhook, Result, WebhookDelivery, WebhookOutcome};
+use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{DbRow, SqlStore};
@@ -27,8 +29,9 @@ fn webhook_from(row: &DbRow) -> Result<WebhookDelivery> {
     })
 }
 
-impl SqlStore {
-    pub(super) async fn queue_webhook_calls(&self, outbox_id: i64, calls: &[NewWebhook]) -> Result<()> {
+#[async_trait]
+impl Webhooks for SqlStore {
+    async fn queue_webhooks(&self, outbox_id: i64, calls: &[NewWebhook]) -> Result<()> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         let done =
@@ -58,7 +61,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn claim_webhook_calls(&self, limit: i64, lease_micros: i64) -> Result<Vec<WebhookDelivery>> {
+    async fn claim_webhooks(&self, limit: i64, lease_micros: i64) -> Result<Vec<WebhookDelivery>> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         let sql = format!(
@@ -81,7 +84,7 @@ impl SqlStore {
         Ok(claimed)
     }
 
-    pub(super) async fn record_webhook_attempt(&self, id: i64, outcome: &WebhookOutcome) -> Result<()> {
+    async fn webhook_attempted(&self, id: i64, outcome: &WebhookOutcome) -> Result<()> {
         let now = self.clock.now();
         let (status, due, done, last_status, error) = match outcome {
             WebhookOutcome::Delivered => ("delivered", now, Some(now), None, None),
@@ -107,7 +110,7 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(super) async fn list_webhook_calls(&self, status: Option<&str>, limit: i64) -> Result<Vec<WebhookDelivery>> {
+    async fn webhook_deliveries(&self, status: Option<&str>, limit: i64) -> Result<Vec<WebhookDelivery>> {
         let sql = format!(
             "SELECT {WEBHOOK_COLS} FROM webhook_deliveries WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2"
         );
@@ -115,7 +118,7 @@ impl SqlStore {
         rows.iter().map(webhook_from).collect()
     }
 
-    pub(super) async fn resend_webhook_call(&self, id: i64) -> Result<bool> {
+    async fn resend_webhook(&self, id: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE webhook_deliveries SET status = 'pending', due_at = $1, done_at = NULL WHERE id = $2 \
              AND status <> 'pending'",

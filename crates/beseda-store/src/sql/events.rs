@@ -1,0 +1,217 @@
+//! The event logs: visit-session items and operator events a change appends, collected by
+//! [`Emit`] and written when the change finishes; and the operator event log's reads.
+
+use crate::capabilities::EventLog;
+use crate::{Changes, OperatorEvent, Result};
+use async_trait::async_trait;
+use beseda_core::ids::{OperatorId, VisitSessionId, VisitorId};
+use beseda_core::model::Message;
+use beseda_core::settings::OrgSettings;
+use beseda_core::wire::DeltaItem;
+use serde_json::{json, Value};
+use sqlx::Row;
+
+use super::lists::summarize_touched;
+use super::push::queue_pushes;
+use super::rows::{json_col, to_json};
+use super::visibility::stamp_scopes;
+use super::{Conn, SqlStore};
+
+/// Visit sessions idle longer than this get no new log items.
+const LIVE_SESSION_MICROS: i64 = 24 * 3600 * 1_000_000;
+
+// The write side: a change collects log items and operator events, then `finish` appends them.
+
+/// What one transaction will append.
+pub(super) struct Emit {
+    pub(super) visitor: VisitorId,
+    pub(super) items: Vec<DeltaItem>,
+    pub(super) operator_events: Vec<Value>,
+    pub(super) now: i64,
+    /// The organisation settings, read once per transaction.
+    pub(super) settings: OrgSettings,
+    /// The scheduler should look again (see [`Changes::wake_scheduler`]).
+    pub(super) wake: bool,
+    /// Who is acting, when an operator is (named in bot notifications).
+    pub(super) actor: Option<(OperatorId, String)>,
+    /// A bot that started this chat itself and gets no `new_chat` for it.
+    pub(super) quiet_bot: Option<OperatorId>,
+    /// System notices written now are not sent to bots (a bot's own "joined" notice).
+    pub(super) mute_bot_notices: bool,
+    /// Chats whose conversation changed since their last `chat_updated` here (see
+    /// `summarize_touched`).
+    pub(super) touched: Vec<(i64, Option<Message>)>,
+    /// Web Push news not in the operator log (`beseda_core::push`), stamped and queued with it.
+    pub(super) push_hints: Vec<Value>,
+}
+
+impl Emit {
+    pub(super) fn new(visitor: &VisitorId, settings: OrgSettings, now: i64) -> Self {
+        Self {
+            visitor: visitor.clone(),
+            items: Vec::new(),
+            operator_events: Vec::new(),
+            now,
+            settings,
+            wake: false,
+            actor: None,
+            quiet_bot: None,
+            mute_bot_notices: false,
+            push_hints: Vec::new(),
+            touched: Vec::new(),
+        }
+    }
+
+    pub(super) fn item(&mut self, item: DeltaItem) {
+        self.items.push(item);
+    }
+
+    pub(super) fn op(&mut self, event: Value) {
+        self.operator_events.push(event);
+    }
+
+    /// Appends the items to every live visit session of the visitor and the events to the
+    /// operator log. Runs inside the transaction of the change, in as few statements as it can:
+    /// one to advance the sessions, one per [`INSERT_CHUNK`] log rows, two for the operator log.
+    pub(super) async fn finish(mut self, conn: &mut Conn) -> Result<Changes> {
+        summarize_touched(conn, &mut self).await?;
+        let mut changes = Changes { wake_scheduler: self.wake, ..Changes::default() };
+        if !self.items.is_empty() {
+            let n = self.items.len() as i64;
+            let rows = sqlx::query(
+                "UPDATE visit_sessions SET revision = revision + $1 WHERE visitor_id = $2 AND last_seen_at > $3 \
+                 RETURNING id, revision",
+            )
+            .bind(n)
+            .bind(self.visitor.as_str())
+            .bind(self.now - LIVE_SESSION_MICROS)
+            .fetch_all(&mut *conn)
+            .await?;
+            let mut sessions = rows
+                .iter()
+                .map(|row| Ok((row.try_get::<String, _>("id")?, row.try_get::<i64, _>("revision")?)))
+                .collect::<Result<Vec<_>>>()?;
+            sessions.sort();
+            let mut log = Vec::with_capacity(sessions.len() * self.items.len());
+            for (session, revision) in &sessions {
+                for (i, item) in self.items.iter().enumerate() {
+                    // Message items are named by the message; every other item by the receiving session.
+                    let encoded = if item.object_type == "CHAT_MESSAGE" || item.object_type == "MESSAGE_READ" {
+                        to_json(item)?
+                    } else {
+                        to_json(&DeltaItem { id: session.clone(), ..item.clone() })?
+                    };
+                    log.push((session.as_str(), revision - n + 1 + i as i64, encoded));
+                }
+            }
+            for chunk in log.chunks(INSERT_CHUNK) {
+                let sql = values_sql(
+                    "INSERT INTO session_events (visit_session_id, revision, created_at, item)",
+                    4,
+                    chunk.len(),
+                );
+                let mut query = sqlx::query(&sql);
+                for (session, revision, item) in chunk {
+                    query = query.bind(*session).bind(*revision).bind(self.now).bind(item);
+                }
+                query.execute(&mut *conn).await?;
+            }
+            changes.sessions =
+                sessions.into_iter().map(|(id, revision)| (VisitSessionId::from_stored(id), revision)).collect();
+        }
+        if !self.operator_events.is_empty() {
+            changes.operator_seq = Some(append_operator_events(conn, &self.operator_events, self.now).await?);
+        }
+        if !self.push_hints.is_empty() {
+            let mut hints = self.push_hints;
+            stamp_scopes(conn, &mut hints).await?;
+            queue_pushes(conn, &hints, self.now).await?;
+        }
+        Ok(changes)
+    }
+}
+
+/// Rows per multi-row INSERT (far below either database's limit on bound parameters).
+pub(super) const INSERT_CHUNK: usize = 200;
+
+/// `head VALUES ($1, …, $cols), (…), …` for `rows` rows.
+fn values_sql(head: &str, cols: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + 8 + rows * cols * 5);
+    sql.push_str(head);
+    sql.push_str(" VALUES ");
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(r * cols + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+pub(super) async fn append_operator_event(conn: &mut Conn, event: &Value, now: i64) -> Result<i64> {
+    append_operator_events(conn, std::slice::from_ref(event), now).await
+}
+
+/// Appends events to the operator log with consecutive sequence numbers, chat events stamped
+/// with their chat's scope (who may see them); returns the last.
+pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> Result<i64> {
+    let mut events = events.to_vec();
+    stamp_scopes(conn, &mut events).await?;
+    queue_pushes(conn, &events, now).await?;
+    let last: i64 =
+        sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'operator_events' RETURNING value")
+            .bind(events.len() as i64)
+            .fetch_one(&mut *conn)
+            .await?;
+    let first = last - events.len() as i64 + 1;
+    let rows = (first..)
+        .zip(events)
+        .map(|(seq, mut event)| {
+            if let Value::Object(map) = &mut event {
+                map.insert("seq".into(), json!(seq));
+            }
+            Ok((seq, to_json(&event)?))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    for chunk in rows.chunks(INSERT_CHUNK) {
+        let sql = values_sql("INSERT INTO operator_events (seq, operator_id, created_at, event)", 4, chunk.len());
+        let mut query = sqlx::query(&sql);
+        for (seq, event) in chunk {
+            query = query.bind(*seq).bind(None::<i64>).bind(now).bind(event);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(last)
+}
+
+#[async_trait]
+impl EventLog for SqlStore {
+    async fn operator_events(&self, after: i64, limit: i64) -> Result<Vec<OperatorEvent>> {
+        let rows =
+            sqlx::query("SELECT seq, created_at, event FROM operator_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+                .bind(after)
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OperatorEvent {
+                    seq: r.try_get("seq")?,
+                    created_at: r.try_get("created_at")?,
+                    event: json_col(r, "event")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn last_operator_event(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT value FROM counters WHERE name = 'operator_events'")
+            .fetch_one(&self.reader)
+            .await?)
+    }
+}

@@ -1,0 +1,89 @@
+//! The outbox: rows written in the transaction of the change that causes them, claimed in order
+//! per subject by their senders, finished or retried.
+
+use crate::capabilities::Outbox;
+use crate::{OutboxClaim, OutboxRecord, Result};
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::rows::json_col;
+use super::SqlStore;
+
+#[async_trait]
+impl Outbox for SqlStore {
+    async fn outbox(&self, kind: &str, subject: &str) -> Result<Vec<OutboxRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, kind, subject, payload, created_at FROM outbox WHERE kind = $1 AND subject = $2 ORDER BY id",
+        )
+        .bind(kind)
+        .bind(subject)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxRecord {
+                    id: r.try_get("id")?,
+                    kind: r.try_get("kind")?,
+                    subject: r.try_get("subject")?,
+                    payload: json_col(r, "payload")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn claim_outbox(&self, kind: &str, limit: i64, lease_micros: i64) -> Result<Vec<OutboxClaim>> {
+        let now = self.clock.now();
+        let heads = sqlx::query(
+            "SELECT o.id, o.subject, o.payload, o.attempts FROM outbox o WHERE o.kind = $1 AND o.done_at IS NULL \
+             AND o.due_at <= $2 AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.kind = $1 \
+             AND p.subject = o.subject AND p.done_at IS NULL) ORDER BY o.id LIMIT $3",
+        )
+        .bind(kind)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut claimed = Vec::with_capacity(heads.len());
+        for row in &heads {
+            let id: i64 = row.try_get("id")?;
+            // The claim: only one node moves the lease forward.
+            let done = sqlx::query("UPDATE outbox SET due_at = $1 WHERE id = $2 AND due_at <= $3 AND done_at IS NULL")
+                .bind(now + lease_micros)
+                .bind(id)
+                .bind(now)
+                .execute(&self.writer)
+                .await?;
+            if done.rows_affected() == 0 {
+                continue;
+            }
+            claimed.push(OutboxClaim {
+                id,
+                subject: row.try_get("subject")?,
+                payload: json_col(row, "payload")?,
+                attempts: row.try_get("attempts")?,
+            });
+        }
+        Ok(claimed)
+    }
+
+    async fn outbox_done(&self, outbox_id: i64, error: Option<&str>) -> Result<()> {
+        sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+            .bind(self.clock.now())
+            .bind(error)
+            .bind(outbox_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn outbox_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()> {
+        sqlx::query("UPDATE outbox SET due_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+            .bind(self.clock.now() + delay_micros)
+            .bind(error)
+            .bind(outbox_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}

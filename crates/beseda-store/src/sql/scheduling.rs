@@ -1,0 +1,98 @@
+//! The scheduler's passes: auto-assignment of waiting chats and timers that fell due.
+
+use crate::capabilities::{Organisation, Scheduling};
+use crate::{Changes, Result};
+use async_trait::async_trait;
+use beseda_core::ids::ChatId;
+use sqlx::Row;
+
+use super::events::Emit;
+use super::load::{load_chat, locked_skip};
+use super::routing::{auto_assign, fire_timer};
+use super::rows::{chat_from, CHAT_COLS};
+use super::SqlStore;
+
+#[async_trait]
+impl Scheduling for SqlStore {
+    async fn assign_waiting(&self, limit: i64) -> Result<Changes> {
+        let mut changes = Changes::default();
+        let settings = self.settings().await?;
+        if !settings.auto_assignment {
+            return Ok(changes);
+        }
+        // Oldest first, priority pages ahead, online requests before offline ones. Each chat is
+        // assigned in its own short transaction, which locks that chat and one operator.
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM chats WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') \
+             ORDER BY priority DESC, offline, id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        for id in ids {
+            let room: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM operators o WHERE o.status = 'online' AND o.open_chats < COALESCE(o.max_chats, $1) \
+                 AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id)",
+            )
+            .bind(i64::from(settings.max_chats_per_operator))
+            .fetch_one(&self.reader)
+            .await?;
+            if room == 0 {
+                break;
+            }
+            let mut tx = self.begin().await?;
+            let sql = locked_skip(format!(
+                "SELECT {CHAT_COLS} FROM chats WHERE id = $1 AND operator_id IS NULL AND state IN ('queue', 'offline_queue')"
+            ));
+            let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await? else { continue };
+            let mut chat = chat_from(&row)?;
+            let mut emit = Emit::new(&chat.visitor_id, settings.clone(), self.clock.now());
+            if auto_assign(&mut tx, &mut emit, &mut chat, None).await? {
+                changes.merge(emit.finish(&mut tx).await?);
+                tx.commit().await?;
+            }
+        }
+        Ok(changes)
+    }
+
+    async fn fire_due_timers(&self, limit: i64) -> Result<Changes> {
+        let now = self.clock.now();
+        let due = sqlx::query("SELECT kind, chat_id FROM timers WHERE due_at <= $1 ORDER BY due_at, chat_id LIMIT $2")
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
+        let mut changes = Changes::default();
+        if due.is_empty() {
+            return Ok(changes);
+        }
+        let settings = self.settings().await?;
+        for row in &due {
+            let kind: String = row.try_get("kind")?;
+            let chat_id = ChatId(row.try_get("chat_id")?);
+            // One short transaction per timer. Deleting the row is the claim: whoever deletes
+            // it fires it; a concurrent scheduler finds nothing to delete.
+            let mut tx = self.begin().await?;
+            // The chat first, as every other change locks it, then the timer row.
+            let Some(mut chat) = load_chat(&mut tx, chat_id, true).await? else { continue };
+            let claimed = sqlx::query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2 AND due_at <= $3")
+                .bind(&kind)
+                .bind(chat_id.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            if claimed.rows_affected() == 0 {
+                continue;
+            }
+            let mut emit = Emit::new(&chat.visitor_id, settings.clone(), now);
+            fire_timer(&mut tx, &mut emit, &kind, &mut chat).await?;
+            changes.merge(emit.finish(&mut tx).await?);
+            tx.commit().await?;
+        }
+        Ok(changes)
+    }
+
+    async fn next_timer_due(&self) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar("SELECT MIN(due_at) FROM timers").fetch_one(&self.reader).await?)
+    }
+}
