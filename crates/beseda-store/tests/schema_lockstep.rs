@@ -178,6 +178,9 @@ async fn sqlite_schema(conn: &mut sqlx::SqliteConnection) -> Schema {
     schema
 }
 
+/// table, index, unique, partial, the constraint it backs (`p`, `u`), its columns.
+type PgIndexRow = (String, String, bool, bool, Option<String>, Vec<String>);
+
 async fn postgres_schema(conn: &mut sqlx::PgConnection) -> Schema {
     let mut schema = Schema::default();
     let columns: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
@@ -201,7 +204,7 @@ async fn postgres_schema(conn: &mut sqlx::PgConnection) -> Schema {
     }
     // Every index of the schema's tables with its columns in order (an expression as such),
     // and what it backs: a primary key, a unique constraint, or nothing (`CREATE INDEX`).
-    let indexes: Vec<(String, String, bool, bool, Option<String>, Vec<String>)> = sqlx::query_as(
+    let indexes: Vec<PgIndexRow> = sqlx::query_as(
         "SELECT t.relname::text, i.relname::text, x.indisunique, x.indpred IS NOT NULL, \
                 (SELECT c.contype::text FROM pg_constraint c WHERE c.conindid = x.indexrelid \
                  AND c.contype IN ('p', 'u') LIMIT 1), \
