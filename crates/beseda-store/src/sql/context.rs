@@ -1,5 +1,5 @@
-//! The operator's visitor context: pages of a visit as the widget reports them, and what the
-//! context panel reads of a visitor.
+//! The pages of a visit as the widget reports them, for the operator's visitor context (read in
+//! `chat_reads.rs`).
 
 use crate::Result;
 

@@ -1,4 +1,4 @@
-//! What the metrics read: pool use and the outbox backlog.
+//! What the metrics read of the store itself: group commits, pool use and the outbox backlog.
 
 use crate::capabilities::Metrics;
 use crate::{CommitStats, PoolStats, Result};

@@ -1,4 +1,5 @@
-//! Facts of the chats started in a window, for statistics (grouped by the server).
+//! Figures: the queues, chat outcomes, facts of the chats started in a window (grouped by the
+//! server into statistics), and the daily report's figures and chats.
 
 use crate::capabilities::Stats;
 use crate::{ChatFact, DayReport, OutcomeCounts, Result};

@@ -1,4 +1,4 @@
-//! Reply templates, operators' cards and the lists the admin panel shows.
+//! Reply templates: global, per department and per operator.
 
 use crate::capabilities::Templates;
 use crate::{Result, StoreError, Template, TemplateOwner};
