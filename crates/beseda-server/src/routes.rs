@@ -497,6 +497,12 @@ fn visitor_cors() -> tower_http::cors::CorsLayer {
         .max_age(std::time::Duration::from_secs(86_400))
 }
 
+/// A GET route answering an OpenAPI document as JSON (rendered once).
+fn served(doc: utoipa::openapi::OpenApi) -> axum::routing::MethodRouter<AppState> {
+    let doc = serde_json::to_value(doc).unwrap_or_default();
+    get(move || async move { axum::Json(doc) })
+}
+
 pub fn router(state: AppState) -> Router {
     let mut operator = Router::new();
     let mut docs = Vec::new();
@@ -516,8 +522,10 @@ pub fn router(state: AppState) -> Router {
         .merge(visitor_routes())
         .merge(operator)
         .route("/api/operator/v1/openapi.json", get(move || async move { axum::Json(spec.clone()) }))
+        .route("/api/bot/v2/openapi.json", served(openapi::bot::document()))
         .route("/api/bot/v2/{method}", axum::routing::any(bot::api::call))
         .route("/api/bot/v2/file/{guid}", get(bot::files::download))
+        .route("/api/custom-channel/v1/openapi.json", served(openapi::channel::document()))
         .route("/api/custom-channel/v1/{key}/{method}", post(channel::inbound::call))
         .route("/api/telegram/{key}/webhook", post(messenger::telegram::webhook))
         .route("/widget/loader.js", get(widget::loader))
@@ -525,6 +533,9 @@ pub fn router(state: AppState) -> Router {
         .route("/widget/frame", get(widget::frame))
         .route("/widget/image/{name}", get(crate::images::serve))
         .route("/api/vk/{key}/callback", post(messenger::vk::callback))
+        .route("/api/v2/openapi.json", served(openapi::stored::document()))
+        .route("/api/v3/openapi.json", served(openapi::stored::document()))
+        .route("/api/v4/openapi.json", served(openapi::stored::document()))
         .route("/api/v2/{*method}", get(stored::call).post(stored::call))
         .route("/api/v3/{*method}", get(stored::call).post(stored::call))
         .route("/api/v4/{*method}", get(stored::call).post(stored::call))

@@ -1,5 +1,9 @@
 //! OpenAPI 3 document of the operator API, generated from the route table.
 
+pub mod bot;
+pub mod channel;
+pub mod stored;
+
 use serde_json::{json, Map, Value};
 
 #[derive(Clone, Debug)]
