@@ -190,12 +190,14 @@ async fn chat_event_handler_calls_match_the_documented_schema() {
     let (_, body) = admin.get("/api/admin/v1/settings").await;
     let mut settings = body["settings"].clone();
     settings["chat_events_handler_url"] = json!(stand_in.url("/all"));
+    settings["operator_closes_finally"] = json!(true);
     let (code, body) = admin.call(reqwest::Method::PUT, "/api/admin/v1/settings", Some(settings)).await;
     assert_eq!(code, 200, "{body}");
     let v = server.visitor().await;
     v.send("q1", "Где мой заказ?").await;
     let chat = v.chat_id().await;
     assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await.0, 200);
+    anna.reply(chat, "r1", "Сейчас посмотрю.").await;
     assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/close"), json!({})).await.0, 200);
     let calls = stand_in
         .wait_until(15, |r| {

@@ -8,8 +8,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use beseda_core::bot_wire::calls::ErrorCode;
 use beseda_core::ids::FileGuid;
+use beseda_core::protocol::bot::calls::ErrorCode;
 use serde::Deserialize;
 
 /// The signed link to a file for the bot with `token`.

@@ -7,11 +7,11 @@
 //! below rather than by the handler itself.
 #![allow(dead_code)]
 
-use beseda_core::bot_wire::calls::{
+use beseda_core::protocol::bot::calls::{
     CloseChatRequest, ErrorBody, ErrorCode, OkAnswer, RedirectChatRequest, ReplyMessage, SendMessageAnswer,
     SendMessageRequest, V1Reply,
 };
-use beseda_core::bot_wire::events::{BotEvent, V1Event};
+use beseda_core::protocol::bot::events::{BotEvent, V1Event};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::OpenApi;
 

@@ -8,8 +8,8 @@
 //! function below.
 #![allow(dead_code)]
 
-use beseda_core::bot_wire::calls::{ErrorBody, OkAnswer, ReplyMessage};
-use beseda_core::bot_wire::channel::{
+use beseda_core::protocol::bot::calls::{ErrorBody, OkAnswer, ReplyMessage};
+use beseda_core::protocol::channel::{
     AnyMessageRequest, BotSideDelivery, BotSideRedirectRequest, ChannelEvent, CloseChatRequest, MessageAnswer,
     StartChatRequest,
 };

@@ -8,8 +8,8 @@
 //! function below.
 #![allow(dead_code)]
 
-use beseda_core::bot_wire::handlers::HandlerCall;
-use beseda_core::bot_wire::stored::{
+use beseda_core::protocol::handlers::HandlerCall;
+use beseda_core::protocol::stored::{
     ChatAnswer, ChatsAnswer, ProvideVisitorFields, StoredCategory, StoredDepartment, StoredError, StoredOk,
     StoredOperator,
 };
@@ -48,7 +48,7 @@ enum CategoriesAnswer {
 #[derive(Serialize, ToSchema)]
 #[serde(untagged)]
 enum OneChatAnswer {
-    Chat(ChatAnswer),
+    Chat(Box<ChatAnswer>),
     Error(StoredError),
 }
 

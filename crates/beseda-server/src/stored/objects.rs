@@ -1,11 +1,11 @@
 //! The objects of the Stored Data API (stored-data-api.md §4).
 
-use beseda_core::bot_wire::stored::{
+use beseda_core::model::{Department, Message, Operator, Rating, Visitor};
+use beseda_core::presence;
+use beseda_core::protocol::stored::{
     ChatChannel, ChatSummary, DepartmentRef, StoredCategory, StoredChat, StoredDepartment, StoredMessage,
     StoredOperator, StoredRating, StoredVisitor,
 };
-use beseda_core::model::{Department, Message, Operator, Rating, Visitor};
-use beseda_core::presence;
 use beseda_core::routing::parse_categories;
 use beseda_core::state::MessageKind;
 use beseda_core::state::OperatorRole;

@@ -1,8 +1,8 @@
 //! The bodies of the chat event handler calls (chat-handlers.md §4).
 
 use crate::stored::objects;
-use beseda_core::bot_wire::handlers::{HandlerCall, HandlerOperator};
 use beseda_core::model::{Department, Operator};
+use beseda_core::protocol::handlers::{HandlerCall, HandlerOperator};
 use beseda_core::time::iso_millis;
 use beseda_store::ChatDetail;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The objects of the Stored Data API (stored-data-api.md §4) and its answers. Authentication
 //! failures are 401/403; every other answer is HTTP 200, an error as `{"error": code}`.
 
-use super::calls::Success;
+use super::bot::calls::Success;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -1,22 +1,20 @@
-//! The wire formats of the integration APIs: Webim's External Bot API 2.0 and 1.0
-//! (bot-api.md), the Custom Channel API (custom-channel.md), the Stored Data API
-//! (stored-data-api.md) and the chat event handler calls (chat-handlers.md). Each submodule
-//! holds the serde types of one protocol; the functions here render Beseda's model into them.
-
-pub mod calls;
-pub mod channel;
-pub mod events;
-pub mod handlers;
-pub mod stored;
+//! Renders Beseda's model into what bots and bot-side custom channels receive (bot-api.md
+//! §3.2, §7, §8; custom-channel.md §5), and checks bot keyboards. The types are in
+//! [`crate::protocol::bot`] and [`crate::protocol::channel`]; the outbox stores the rendered
+//! JSON values.
 
 use crate::ids::OperatorId;
 use crate::model::{Chat, Message, Visitor};
+use crate::protocol::bot::calls::{ButtonParams, LinkConfig, VisitorButton};
+use crate::protocol::bot::events::{
+    self, AnsweredRequest, BotEvent, ChatNumber, ChatUuid, EventChannel, EventMessage, EventOperator, EventVisitor,
+    FileData, KeyboardResponseData, PressedButton, ReturnedMessage, V1Event, V1Message, V1Response, VisitorRef,
+};
+use crate::protocol::channel::{
+    BotSideData, BotSideDelivery, BotSideLocation, BotSideMessage, ExternalChat, VisitorId,
+};
 use crate::state::MessageKind;
 use crate::texts;
-use events::{
-    AnsweredRequest, BotEvent, ChatNumber, ChatUuid, EventChannel, EventMessage, EventOperator, EventVisitor, FileData,
-    KeyboardResponseData, PressedButton, ReturnedMessage, V1Event, V1Message, V1Response, VisitorRef,
-};
 use serde_json::Value;
 
 /// Most visitor messages carried by `new_chat`.
@@ -139,8 +137,7 @@ pub fn new_chat(chat: &Chat, visitor: EventVisitor, earlier: &[Message]) -> Valu
 }
 
 /// A message in the Custom Channel API's bot-side shape (custom-channel.md §5).
-fn channel_message(m: &Message) -> Option<channel::BotSideMessage> {
-    use channel::{BotSideData, BotSideMessage};
+fn channel_message(m: &Message) -> Option<BotSideMessage> {
     match m.kind {
         MessageKind::Visitor | MessageKind::Info => {
             Some(BotSideMessage { text: m.text.clone(), kind: m.kind.as_str().to_owned(), data: None })
@@ -165,7 +162,6 @@ fn channel_message(m: &Message) -> Option<channel::BotSideMessage> {
 /// Custom channel, bot side: the chat reached the channel. Earlier visitor messages are merged
 /// into one (texts joined with a newline); without any, the start carries the visitor's page.
 pub fn channel_start(chat: &Chat, earlier: &[Message], page_url: Option<&str>) -> Value {
-    use channel::{BotSideDelivery, BotSideLocation, BotSideMessage, ExternalChat, VisitorId};
     let texts: Vec<&str> = earlier.iter().filter(|m| m.kind == MessageKind::Visitor).map(|m| m.text.as_str()).collect();
     let mut body = BotSideDelivery {
         chat: ExternalChat { id: chat.client_side_id.clone() },
@@ -183,7 +179,6 @@ pub fn channel_start(chat: &Chat, earlier: &[Message], page_url: Option<&str>) -
 
 /// Custom channel, bot side: one later message.
 pub fn channel_next(chat: &Chat, m: &Message) -> Option<Value> {
-    use channel::{BotSideDelivery, ExternalChat, VisitorId};
     Some(to_value(&BotSideDelivery {
         chat: ExternalChat { id: chat.client_side_id.clone() },
         location: None,
@@ -326,7 +321,7 @@ pub fn keyboard(buttons: &Value) -> Result<Value, &'static str> {
 /// A button in the visitor protocol's shape. Beseda extension (bot-api.md §7.4): a `config`
 /// of `{"type": "url", "link": …}` makes a link button.
 fn button(id: &str, text: &str, config: Option<&Value>) -> Result<Value, &'static str> {
-    let plain = || calls::VisitorButton { id: id.to_owned(), text: text.to_owned(), config: None, params: None };
+    let plain = || VisitorButton { id: id.to_owned(), text: text.to_owned(), config: None, params: None };
     let Some(config) = config.filter(|c| !c.is_null()) else { return Ok(to_value(&plain())) };
     match config.get("type").and_then(Value::as_str).unwrap_or("action") {
         "action" => Ok(to_value(&plain())),
@@ -336,9 +331,9 @@ fn button(id: &str, text: &str, config: Option<&Value>) -> Result<Value, &'stati
             if !absolute || link.len() > 2048 {
                 return Err("a button link is an absolute http(s) URL of at most 2048 characters");
             }
-            Ok(to_value(&calls::VisitorButton {
-                config: Some(calls::LinkConfig { active: true, state: "showing".into(), link: link.to_owned() }),
-                params: Some(calls::ButtonParams { kind: "url".into() }),
+            Ok(to_value(&VisitorButton {
+                config: Some(LinkConfig { active: true, state: "showing".into(), link: link.to_owned() }),
+                params: Some(ButtonParams { kind: "url".into() }),
                 ..plain()
             }))
         }

@@ -1,8 +1,8 @@
 //! The Custom Channel API (custom-channel.md): what an external system posts (§4.1–4.2, §5),
 //! what Beseda answers, and what Beseda POSTs to the channel's callback URL (§4.3, §5, §6).
 
-use super::calls::{FileByUrl, Success};
-use super::events::{FileData, KeyboardResponseData};
+use super::bot::calls::{FileByUrl, Success};
+use super::bot::events::{FileData, KeyboardResponseData};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -192,7 +192,7 @@ pub enum ChannelEventKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct BotSideMessageRequest {
     pub chat: ExternalChat,
-    pub message: super::calls::OutgoingMessage,
+    pub message: super::bot::calls::OutgoingMessage,
 }
 
 /// Bot side (§5): `redirect_chat` with the Bot API's fields.
