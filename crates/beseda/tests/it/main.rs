@@ -17,6 +17,7 @@ mod crm;
 mod durability;
 mod fixtures;
 mod identification;
+mod integration_openapi;
 mod ip_allowlist;
 mod lists;
 mod mail;

@@ -3,7 +3,7 @@
 //! bot, channel and chat event handler, is checked against the served document (answers with
 //! `assert_conforms`, sent bodies against the document's component schemas).
 
-mod common;
+use crate::common;
 
 use beseda_core::state::OperatorRole;
 use common::mock_http::MockHttp;
