@@ -263,7 +263,7 @@ pub async fn call(
     if message.is_some() {
         state.metrics.message(crate::metrics::Author::Bot);
     }
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(OkAnswer::default()).into_response())
 }
 
@@ -288,6 +288,6 @@ async fn send_to_session(state: &AppState, bot: &BotRecord, body: &Value) -> Res
     };
     let (chat, changes) = state.store.bot_send_to_session(bot.operator_id, &session, &msg, timeout).await?;
     state.metrics.message(crate::metrics::Author::Bot);
-    state.publish(&changes);
+    state.publish(changes);
     Ok(SendMessageAnswer { result: Success::Ok, chat_id: Some(chat.0) })
 }

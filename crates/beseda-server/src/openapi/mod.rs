@@ -3,6 +3,7 @@
 pub mod bot;
 pub mod channel;
 pub mod stored;
+pub mod visitor;
 
 use serde_json::{json, Map, Value};
 

@@ -54,7 +54,7 @@ fn fast_config() -> beseda_server::ServerConfig {
 
 #[tokio::test]
 async fn a_bot_receives_events_and_answers_as_documented() {
-    let server = TestServer::start_with(false, fast_config()).await;
+    let server = TestServer::start_with(fast_config()).await;
     let doc = document(&server, "/api/bot/v2/openapi.json").await;
     let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
     let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
