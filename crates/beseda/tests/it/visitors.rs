@@ -131,7 +131,7 @@ async fn list_content_visibility_and_events_on() {
     // Departure: sessions not seen for the presence window leave the list, with an event.
     let later = server.store.clock().now() + 10 * 60 * 1_000_000;
     let changes = server.store.sweep_departed(later).await.expect("sweep");
-    server.state.publish(&changes);
+    server.state.publish(changes);
     let left = wait_event(&mut sup_events, |e| e["type"] == "visitor_left").await;
     assert!(left["visitor"]["id"].is_string(), "{left}");
     let (_, all) = sup.get("/api/operator/v1/visitors").await;
