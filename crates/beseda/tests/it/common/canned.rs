@@ -47,7 +47,11 @@ pub async fn wait_until(server: &MockServer, secs: u64, pred: impl Fn(&[Request]
         if pred(&now) {
             return now;
         }
-        assert!(tokio::time::Instant::now() < deadline, "not received in {secs} s: {:?}", now.iter().map(text).collect::<Vec<_>>());
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not received in {secs} s: {:?}",
+            now.iter().map(text).collect::<Vec<_>>()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
