@@ -2,7 +2,7 @@
 //! through the server, each answer (successes and refusals) checked against the served
 //! document with `common::openapi::assert_conforms`, and the event stream's frames too.
 
-mod common;
+use crate::common;
 
 use beseda_core::state::OperatorRole;
 use common::openapi::assert_conforms;
