@@ -35,6 +35,7 @@ async fn operator_api_answers_match_the_document() {
     assert_eq!(doc["openapi"], "3.1.0");
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     let boris = server.operator("boris@x.io", "Борис", OperatorRole::Operator).await;
+    server.settings(|s| s.categories = vec!["Доставка".into()]).await;
     let mut events = anna.events(0).await;
 
     // Login and the account.
