@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod operator;
+pub mod visitor;
 
 use crate::error::ErrorBody;
 use crate::state::AppState;
@@ -22,8 +23,11 @@ use utoipa::openapi::{
 use utoipa::{PartialSchema, ToSchema};
 
 /// Every API document this server serves: its address and how to build it.
-const DOCUMENTS: &[(&str, fn() -> OpenApi)] =
-    &[("/api/operator/v1/openapi.json", operator::document), ("/api/admin/v1/openapi.json", admin::document)];
+const DOCUMENTS: &[(&str, fn() -> OpenApi)] = &[
+    ("/api/operator/v1/openapi.json", operator::document),
+    ("/api/admin/v1/openapi.json", admin::document),
+    ("/l/v/openapi.json", visitor::document),
+];
 
 /// The routes that serve every document as JSON (each built once, at startup).
 pub fn routes() -> Router<AppState> {
