@@ -22,8 +22,11 @@ use utoipa::openapi::{
 };
 use utoipa::{PartialSchema, ToSchema};
 
+/// Builds one API's document.
+type Build = fn() -> OpenApi;
+
 /// Every API document this server serves: its address and how to build it.
-const DOCUMENTS: &[(&str, fn() -> OpenApi)] = &[
+const DOCUMENTS: &[(&str, Build)] = &[
     ("/api/operator/v1/openapi.json", operator::document),
     ("/api/admin/v1/openapi.json", admin::document),
     ("/l/v/openapi.json", visitor::document),

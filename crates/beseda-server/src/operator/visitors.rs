@@ -128,8 +128,6 @@ pub struct BlockBody {
     pub chat_id: Option<i64>,
 }
 
-/// The block as the API shows it (times as seconds, like chats).
-
 /// `POST /api/operator/v1/visitors/{id}/block`: blocks a visitor (with a reason, for
 /// `durationSecs` or for good, optionally their address too). Their open chat ends; while the
 /// block applies they cannot start chats (`visitor_banned`). Audited as `visitor.block`.
