@@ -116,6 +116,19 @@ impl Worker {
         }
     }
 
+    /// The outbox rows this worker delivers, as a published change names them.
+    pub fn queue(self) -> beseda_store::Queued {
+        use beseda_store::Queued;
+        match self {
+            Worker::Bots => Queued::BOT,
+            Worker::Channels => Queued::CHANNEL,
+            Worker::Webhooks => Queued::WEBHOOK,
+            Worker::Mail => Queued::MAIL,
+            Worker::Crm => Queued::CRM,
+            Worker::Push => Queued::PUSH,
+        }
+    }
+
     /// The worker of an outbox kind (`webhook_call`: a pending chat event handler call).
     fn of_kind(kind: &str) -> Option<Self> {
         match kind {

@@ -258,7 +258,7 @@ impl AppState {
 
     /// The one way a committed change is published: its revisions and operator events go to
     /// the bus (this node's long-polls and sockets, and the other nodes), and the scheduler and
-    /// the delivery workers are woken. Takes the change by value, and every write returns a
+    /// the delivery workers it queued work for are woken. Takes the change by value, and every write returns a
     /// `#[must_use]` [`beseda_store::Changes`]: a write whose change is not handed here is a
     /// compiler warning, so no handler, timer or background task can forget to publish.
     pub fn publish(&self, changes: beseda_store::Changes) {
@@ -266,9 +266,11 @@ impl AppState {
         if changes.wake_scheduler {
             self.wake.notify_one();
         }
-        // A change may have queued bot, channel or chat events, e-mail or CRM calls.
+        // Only the workers whose outbox rows the change wrote: each woken worker queries.
         for worker in crate::metrics::WORKERS {
-            self.wake_worker(worker);
+            if changes.queued.contains(worker.queue()) {
+                self.wake_worker(worker);
+            }
         }
     }
 
