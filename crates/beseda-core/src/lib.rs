@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod model;
 pub mod operator_wire;
 pub mod presence;
+pub mod protocol;
 pub mod provided_visitor;
 pub mod push;
 pub mod routing;

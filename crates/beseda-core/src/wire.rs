@@ -1,13 +1,12 @@
-//! The visitor protocol's JSON objects (visitor-api.md §8–§9), built from domain records.
-//! Keys and value types follow the wire-format examples in `crates/beseda/tests/fixtures/protocol`;
-//! text and name are never null.
+//! The visitor protocol's objects as JSON values, for the store's revisioned log, which keeps
+//! delta items as JSON. The shapes are the typed objects of [`crate::protocol::visitor`];
+//! [`DeltaItem`] here is the stored form of an item, whose data is any JSON.
 
 use crate::model::{Chat, Department, Message, Operator, Rating, Visitor};
-use crate::settings::OrgSettings;
-use crate::state::{MessageKind, OnlineStatus};
-use crate::time::{micros_to_secs, micros_to_whole_secs};
+use crate::protocol::visitor;
+use crate::state::OnlineStatus;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 /// One item of a visit session's revisioned log.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,169 +30,61 @@ impl DeltaItem {
     }
 }
 
-/// Flags that decide what a visitor may do with a message.
-#[derive(Clone, Copy, Debug)]
-pub struct MessagePolicy {
-    pub editing: bool,
-    pub quoting: bool,
-}
+pub use crate::protocol::visitor::MessagePolicy;
 
-impl MessagePolicy {
-    pub fn from_settings(s: &OrgSettings) -> Self {
-        Self { editing: s.visitor_message_editing, quoting: s.web_and_mobile_quoting }
-    }
+/// The typed object as a JSON value (for the store's log, which keeps items as JSON).
+fn value(object: impl Serialize) -> Value {
+    serde_json::to_value(object).expect("wire objects have string keys")
 }
 
 /// A message object (§9.2).
 pub fn message(m: &Message, policy: MessagePolicy) -> Value {
-    let visitor_text = m.kind == MessageKind::Visitor;
-    let repliable = matches!(
-        m.kind,
-        MessageKind::Visitor | MessageKind::Operator | MessageKind::FileVisitor | MessageKind::FileOperator
-    );
-    let mut v = json!({
-        "id": m.id.as_str(),
-        "clientSideId": m.client_side_id,
-        "chatId": m.chat_id.to_string(),
-        "sessionId": m.session_id,
-        "kind": m.kind.as_str(),
-        "text": m.text,
-        "data": m.data.clone().unwrap_or(Value::Null),
-        "name": m.name,
-        "authorId": m.author_id.map(|a| a.0),
-        "avatar": m.avatar,
-        "ts": micros_to_secs(m.created_at),
-        "ts_m": m.created_at,
-        "modifiedTs": micros_to_secs(m.modified_at),
-        "read": m.read,
-        "edited": m.edited,
-        "deleted": m.deleted,
-        "canBeEdited": policy.editing && visitor_text && !m.deleted,
-        "canBeReplied": policy.quoting && repliable && !m.deleted,
-        "reaction": m.reaction,
-        "canVisitorReact": m.kind.is_operator_side() && !m.deleted,
-        "canVisitorChangeReaction": m.kind.is_operator_side() && !m.deleted,
-    });
-    if let (Some(q), Value::Object(map)) = (&m.quote, &mut v) {
-        map.insert("quote".into(), q.clone());
-    }
-    v
+    value(visitor::Message::new(m, policy))
 }
 
 /// A deleted message as history `since` reports it.
 pub fn deleted_message(m: &Message) -> Value {
-    json!({
-        "id": m.id.as_str(),
-        "clientSideId": m.client_side_id,
-        "chatId": m.chat_id.to_string(),
-        "kind": m.kind.as_str(),
-        "text": "",
-        "name": m.name,
-        "ts": micros_to_secs(m.created_at),
-        "ts_m": m.created_at,
-        "deleted": true,
-    })
+    value(visitor::DeletedMessage::new(m))
 }
 
 /// The quote block of a reply (§9.9), filled at once.
 pub fn quote_of(m: &Message) -> Value {
-    json!({
-        "ref": {"msgId": m.id.as_str(), "msgChannelSideId": null, "chatId": m.chat_id.0},
-        "state": "filled",
-        "message": {
-            "id": m.id.as_str(),
-            "ts": micros_to_whole_secs(m.created_at),
-            "authorId": m.author_id.map(|a| a.0),
-            "text": m.text,
-            "kind": m.kind.as_str(),
-            "name": m.name,
-            "channelSideId": null,
-        },
-    })
+    value(visitor::Quote::of(m))
 }
 
 /// An operator object (§9.3).
 pub fn operator(o: &Operator) -> Value {
-    json!({
-        "id": o.id.0,
-        "fullname": o.name,
-        "avatar": o.avatar,
-        "title": o.title,
-        "additionalInfo": null,
-        "departmentKeys": o.department_keys,
-        "langToFullname": o.locale_names,
-        "robotType": null,
-    })
+    value(visitor::Operator::new(o))
 }
 
 /// A department object (§9.4).
 pub fn department(d: &Department, online: OnlineStatus) -> Value {
-    json!({
-        "key": d.key,
-        "name": d.name,
-        "online": online.as_str(),
-        "order": d.order,
-        "localeToName": d.locale_names,
-        "logo": d.logo,
-    })
+    value(visitor::Department::new(d, online))
 }
 
 /// A visitor object (§9.5).
 pub fn visitor(v: &Visitor) -> Value {
-    json!({
-        "id": v.id.as_str(),
-        "fields": v.fields,
-        "icon": {"color": v.icon_color, "shape": v.icon_shape},
-        "creationTs": micros_to_secs(v.created_at),
-        "modificationTs": micros_to_secs(v.modified_at),
-        "hasProvidedFields": v.provided_id.is_some(),
-        "channelType": null,
-        "channelId": null,
-        "channelUserId": null,
-        "channelUserName": null,
-        "tags": [],
-    })
+    value(visitor::Visitor::new(v))
 }
 
 /// A rating object (§9.7).
 pub fn rating(r: &Rating) -> Value {
-    json!({"operatorId": r.operator_id.0, "rating": r.rating})
+    value(visitor::Rating::new(r))
 }
 
 /// `UNREAD_BY_VISITOR` data.
 pub fn unread_by_visitor(c: &Chat) -> Value {
-    json!({"sinceTs": c.unread_by_visitor_since.map(micros_to_secs), "msgCnt": c.unread_by_visitor_count})
+    value(visitor::UnreadByVisitor::new(c))
 }
 
 /// A chat object (§9.1) with its messages (oldest first) and operator.
 pub fn chat(c: &Chat, messages: &[Message], op: Option<&Operator>, ratings: &[Rating], policy: MessagePolicy) -> Value {
-    let rates: Map<String, Value> = ratings.iter().map(|r| (r.operator_id.0.to_string(), rating(r))).collect();
-    json!({
-        "id": c.id.0,
-        "clientSideId": c.client_side_id,
-        "state": c.state.visitor_wire(),
-        "offline": c.offline,
-        "creationTs": micros_to_secs(c.created_at),
-        "modificationTs": micros_to_secs(c.modified_at),
-        "messages": messages
-            .iter()
-            .filter(|m| m.kind.visible_to_visitor() && !m.deleted)
-            .map(|m| message(m, policy))
-            .collect::<Vec<_>>(),
-        "operator": op.map(operator),
-        "operatorTyping": c.operator_typing,
-        "visitorTyping": null,
-        "readByVisitor": c.read_by_visitor,
-        "unreadByOperatorSinceTs": c.unread_by_operator_since.map(micros_to_secs),
-        "unreadByVisitorSinceTs": c.unread_by_visitor_since.map(micros_to_secs),
-        "unreadByVisitorMsgCnt": c.unread_by_visitor_count,
-        "operatorIdToRate": rates,
-        "operatorIdToResolutionSurvey": {},
-        "category": c.category,
-        "subcategory": c.subcategory,
-        "subject": c.subject,
-        "needToBeClosed": false,
-        "visitorMessageDraft": null,
-        "requestedForm": null,
-    })
+    value(visitor::Chat::new(c, messages, op, ratings, policy))
+}
+
+/// A typed item in its stored form.
+impl From<visitor::DeltaItem> for DeltaItem {
+    fn from(item: visitor::DeltaItem) -> Self {
+        serde_json::from_value(value(item)).expect("a typed item has the stored form's keys")
+    }
 }
