@@ -54,7 +54,9 @@ fn load_from(file: Option<&Path>, var: impl Fn(&str) -> Option<String>, flags: &
 
 /// Every problem figment found, on one line, each naming its key and source.
 fn describe(errors: figment::Error) -> anyhow::Error {
-    let all: Vec<String> = errors.into_iter().map(|e| e.to_string()).collect();
+    // Keys are named without figment's profile (`default.`), as they are written.
+    let all: Vec<String> =
+        errors.into_iter().map(|e| e.to_string().replace("for key \"default.", "for key \"")).collect();
     anyhow!("invalid configuration: {}", all.join("; "))
 }
 
@@ -85,8 +87,9 @@ impl Layer {
             let Some((name, raw)) = pair.split_once('=') else {
                 bail!("--set {pair}: expected KEY=VALUE, e.g. --set longpoll_hold_secs=10");
             };
-            let key = Key::find(name.trim())
-                .ok_or_else(|| anyhow!("--set {pair}: there is no setting {name:?} (beseda print-config --example lists them)"))?;
+            let key = Key::find(name.trim()).ok_or_else(|| {
+                anyhow!("--set {pair}: there is no setting {name:?} (beseda print-config --example lists them)")
+            })?;
             match text_value(key, raw) {
                 Some(value) => values.insert(key.name.to_owned(), value),
                 None => values.remove(key.name),
@@ -105,7 +108,8 @@ impl Layer {
 impl Provider for Layer {
     fn metadata(&self) -> Metadata {
         let spell = self.spell;
-        Metadata::named(self.name).interpolater(move |_: &Profile, keys: &[&str]| spell(keys.first().copied().unwrap_or_default()))
+        Metadata::named(self.name)
+            .interpolater(move |_: &Profile, keys: &[&str]| spell(keys.first().copied().unwrap_or_default()))
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
@@ -172,7 +176,10 @@ mod tests {
         ];
         let c = load_from(None, env(&vars), &Flags::default()).expect("loads");
         assert_eq!(c.allowed_hosts, ["a.io", "b.io:8443"]);
-        assert_eq!(c.trusted_proxies, ["127.0.0.1".parse::<std::net::IpAddr>().expect("ip"), "10.0.0.2".parse().expect("ip")]);
+        assert_eq!(
+            c.trusted_proxies,
+            ["127.0.0.1".parse::<std::net::IpAddr>().expect("ip"), "10.0.0.2".parse().expect("ip")]
+        );
         assert_eq!(c.webhook_retry_delays_secs, [1, 2, 3]);
         let bad = load_from(None, env(&[("BESEDA_TRUSTED_PROXIES", "proxy.local")]), &Flags::default());
         assert!(bad.expect_err("not an address").to_string().contains("BESEDA_TRUSTED_PROXIES"));

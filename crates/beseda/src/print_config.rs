@@ -66,7 +66,8 @@ mod tests {
     fn the_example_parses_to_the_defaults() {
         let text = example().expect("renders");
         let parsed: Settings = toml::from_str(&text).expect("example parses");
-        let (parsed, defaults) = (toml::Table::try_from(parsed).expect("t"), toml::Table::try_from(Settings::default()).expect("t"));
+        let (parsed, defaults) =
+            (toml::Table::try_from(parsed).expect("t"), toml::Table::try_from(Settings::default()).expect("t"));
         assert_eq!(parsed, defaults);
         for key in KEYS {
             assert!(text.contains(&format!("{} = ", key.name)), "{} is in the example", key.name);
@@ -84,7 +85,10 @@ mod tests {
         let text = effective(&config).expect("prints");
         assert!(!text.contains("hunter"), "{text}");
         let parsed: Settings = toml::from_str(&text).expect("valid configuration");
-        assert_eq!(parsed.database_url.map(|u| u.expose().to_owned()).as_deref(), Some("postgres://beseda:***@db:5432/beseda"));
+        assert_eq!(
+            parsed.database_url.map(|u| u.expose().to_owned()).as_deref(),
+            Some("postgres://beseda:***@db:5432/beseda")
+        );
         assert_eq!(parsed.metrics_token.map(|t| t.expose().to_owned()).as_deref(), Some("***"));
         assert_eq!(parsed.listen, config.listen);
     }

@@ -167,7 +167,10 @@ mod tests {
     fn passwords_and_tokens_in_urls_are_hidden() {
         assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
         assert_eq!(redact_url("nats://s3cr3t@nats:4222"), "nats://***@nats:4222");
-        assert_eq!(redact_url("postgres://h/db?user=u&password=pw&sslmode=require"), "postgres://h/db?user=u&password=***&sslmode=require");
+        assert_eq!(
+            redact_url("postgres://h/db?user=u&password=pw&sslmode=require"),
+            "postgres://h/db?user=u&password=***&sslmode=require"
+        );
         assert_eq!(redact_url("sqlite://x.db"), "sqlite://x.db");
         assert_eq!(redact_url("smtp://mail.example.com:25"), "smtp://mail.example.com:25");
         assert_eq!(redact_url("not a url"), "not a url");
@@ -177,7 +180,8 @@ mod tests {
     fn secrets_show_only_the_placeholder() {
         let token = Secret::new("tok-123");
         let url = SecretUrl::new("smtps://m:pw-456@smtp:465");
-        let shown = format!("{token} {token:?} {url} {url:?} {}", serde_json::to_string(&(&token, &url)).expect("json"));
+        let shown =
+            format!("{token} {token:?} {url} {url:?} {}", serde_json::to_string(&(&token, &url)).expect("json"));
         assert!(!shown.contains("tok-123") && !shown.contains("pw-456"), "{shown}");
         assert_eq!((token.expose(), url.expose()), ("tok-123", "smtps://m:pw-456@smtp:465"));
     }

