@@ -136,7 +136,9 @@ fn the_command_line_wins_over_the_environment_which_wins_over_the_file() {
 
 #[test]
 fn a_bad_value_is_refused_naming_its_key() {
-    let cases: [(&str, &[(&str, &str)], &[&str], &str); 5] = [
+    // (file, environment, flags, the key the error must name)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: [Case; 5] = [
         ("longpoll_hold_secs = \"soon\"\n", &[], &[], "longpoll_hold_secs"),
         ("lisen = \"0.0.0.0:1\"\n", &[], &[], "lisen"),
         ("", &[("BESEDA_WS_PING_INTERVAL_SECS", "often")], &[], "BESEDA_WS_PING_INTERVAL_SECS"),
