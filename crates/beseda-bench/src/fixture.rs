@@ -35,7 +35,7 @@ pub async fn chat(store: &dyn Store, client_side_id: &str, text: &str) -> Result
         .await?;
     let msg =
         beseda_store::VisitorMessage { client_side_id: client_side_id.into(), text: text.into(), ..Default::default() };
-    store.visitor_message(&visit.page.ctx(), &msg).await?;
+    let _ = store.visitor_message(&visit.page.ctx(), &msg).await?;
     Ok(())
 }
 

@@ -31,7 +31,7 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     for i in 0..args.routing_operators {
         // A password nobody can log in with: these operators only take chats.
         let op = fixture::operator(store.as_ref(), &format!("r{i}@bench.local"), "-").await?;
-        store.set_operator_status(op.id, OperatorStatus::Online).await?;
+        let _ = store.set_operator_status(op.id, OperatorStatus::Online).await?;
     }
     for i in 0..args.routing_chats {
         fixture::chat(store.as_ref(), &format!("open-{i}"), "open chat").await?;

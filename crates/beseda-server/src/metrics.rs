@@ -101,11 +101,11 @@ pub enum Worker {
     Push,
 }
 
-const WORKERS: [Worker; 6] =
+pub const WORKERS: [Worker; 6] =
     [Worker::Bots, Worker::Channels, Worker::Webhooks, Worker::Mail, Worker::Crm, Worker::Push];
 
 impl Worker {
-    fn label(self) -> &'static str {
+    pub fn label(self) -> &'static str {
         match self {
             Worker::Bots => "bots",
             Worker::Channels => "channels",
@@ -175,6 +175,7 @@ pub struct Metrics {
     held: Family<KindLabels, Gauge>,
     backlog: Family<KindLabels, Gauge>,
     deliveries: Family<DeliveryLabels, Counter>,
+    wakeups: Family<KindLabels, Counter>,
     webhook_attempts: Family<AttemptLabels, Counter>,
     scheduler_lag: Histogram,
     pool_connections: Family<PoolLabels, Gauge>,
@@ -192,6 +193,7 @@ impl Metrics {
             held: Family::default(),
             backlog: Family::default(),
             deliveries: Family::default(),
+            wakeups: Family::default(),
             webhook_attempts: Family::default(),
             scheduler_lag: Histogram::new(LAG_BUCKETS),
             pool_connections: Family::default(),
@@ -217,6 +219,11 @@ impl Metrics {
             m.deliveries.clone(),
         );
         registry.register(
+            "beseda_delivery_wakeups",
+            "Wake-ups of a delivery worker by a published change, by worker",
+            m.wakeups.clone(),
+        );
+        registry.register(
             "beseda_webhook_attempts",
             "Chat event handler calls by outcome and answer status class",
             m.webhook_attempts.clone(),
@@ -240,6 +247,7 @@ impl Metrics {
         registry.register_collector(Box::new(GroupCommitCollector(store)));
         for worker in WORKERS {
             let _ = m.backlog.get_or_create(&KindLabels { kind: worker.label() });
+            let _ = m.wakeups.get_or_create(&KindLabels { kind: worker.label() });
             for outcome in OUTCOMES {
                 let _ = m.deliveries.get_or_create(&DeliveryLabels { kind: worker.label(), outcome: outcome.label() });
             }
@@ -276,6 +284,16 @@ impl Metrics {
         let gauge = self.held.get_or_create(&held_labels(held)).clone();
         gauge.inc();
         Holding(gauge)
+    }
+
+    /// A published change woke this delivery worker.
+    pub fn woken(&self, worker: Worker) {
+        self.wakeups.get_or_create(&KindLabels { kind: worker.label() }).inc();
+    }
+
+    /// How many times published changes have woken this delivery worker on this node.
+    pub fn wakeups(&self, worker: Worker) -> u64 {
+        self.wakeups.get_or_create(&KindLabels { kind: worker.label() }).get()
     }
 
     pub fn delivery(&self, worker: Worker, outcome: Outcome) {

@@ -479,6 +479,7 @@ fn visitor_routes() -> Router<AppState> {
         .route("/l/v/m/upload", post(files::upload).layer(DefaultBodyLimit::max(files::UPLOAD_CEILING)))
         .route("/l/v/m/download/{guid}/{filename}", get(files::download).post(files::download))
         .route("/l/v/file-delete", get(files::withdraw).post(files::withdraw))
+        .route("/l/v/openapi.json", get(openapi::visitor::serve))
         .route("/webim/api/v1/faq/{*rest}", get(config::faq).post(config::faq))
         .route("/services/faq/v1/{*rest}", get(config::faq).post(config::faq))
         .layer(visitor_cors())

@@ -19,7 +19,7 @@ pub async fn run_once(state: &AppState) -> Result<bool, beseda_store::StoreError
     loop {
         let fired = state.store.fire_due_timers(BATCH).await?;
         let more = !fired.sessions.is_empty() || fired.operator_seq.is_some();
-        state.bus.publish(&fired);
+        publish(state, fired);
         changed |= more;
         if !more {
             break;
@@ -28,14 +28,22 @@ pub async fn run_once(state: &AppState) -> Result<bool, beseda_store::StoreError
     // Visitors no longer seen have left the site.
     let now = state.store.clock().now();
     let departed = state.store.sweep_departed(now - crate::operator::visitors::PRESENT_WINDOW_MICROS).await?;
-    state.bus.publish(&departed);
+    publish(state, departed);
     let assigned = state.store.assign_waiting(BATCH).await?;
     changed |= assigned.operator_seq.is_some();
-    state.bus.publish(&assigned);
+    publish(state, assigned);
     if crate::mail::daily::queue_due(state).await? {
         state.mail_wake.notify_one();
     }
     Ok(changed)
+}
+
+/// Publishes a change of this pass like any other (a fired timer can queue chat events, bot
+/// and channel events, e-mail), except that it does not wake the scheduler itself: the rest of
+/// this pass assigns what the change left waiting, and the next deadline is read after it.
+fn publish(state: &AppState, mut changes: beseda_store::Changes) {
+    changes.wake_scheduler = false;
+    state.publish(changes);
 }
 
 pub async fn run(state: AppState) {

@@ -135,7 +135,8 @@ impl Closing {
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
-    pub bus: Arc<dyn EventBus>,
+    /// Publishing goes through [`AppState::publish`] only (it also wakes the workers).
+    pub(crate) bus: Arc<dyn EventBus>,
     pub config: Arc<ServerConfig>,
     pub closing: Closing,
     /// Wakes the scheduler (a chat was queued, an operator came online or was freed, …).
@@ -202,19 +203,35 @@ impl AppState {
         }
     }
 
-    /// Publishes a committed change and lets the scheduler re-evaluate the queue.
-    pub fn publish(&self, changes: &beseda_store::Changes) {
-        self.bus.publish(changes);
+    /// The one way a committed change is published: its revisions and operator events go to
+    /// the bus (this node's long-polls and sockets, and the other nodes), and the scheduler and
+    /// the delivery workers are woken. Takes the change by value, and every write returns a
+    /// `#[must_use]` [`beseda_store::Changes`]: a write whose change is not handed here is a
+    /// compiler warning, so no handler, timer or background task can forget to publish.
+    pub fn publish(&self, changes: beseda_store::Changes) {
+        self.bus.publish(&changes);
         if changes.wake_scheduler {
             self.wake.notify_one();
         }
         // A change may have queued bot, channel or chat events, e-mail or CRM calls.
-        self.bot_wake.notify_one();
-        self.channel_wake.notify_one();
-        self.webhook_wake.notify_one();
-        self.mail_wake.notify_one();
-        self.crm_wake.notify_one();
-        self.push_wake.notify_one();
+        for worker in crate::metrics::WORKERS {
+            self.wake_worker(worker);
+        }
+    }
+
+    /// Wakes one delivery worker (counted: `beseda_delivery_wakeups`).
+    pub fn wake_worker(&self, worker: crate::metrics::Worker) {
+        use crate::metrics::Worker;
+        self.metrics.woken(worker);
+        match worker {
+            Worker::Bots => &self.bot_wake,
+            Worker::Channels => &self.channel_wake,
+            Worker::Webhooks => &self.webhook_wake,
+            Worker::Mail => &self.mail_wake,
+            Worker::Crm => &self.crm_wake,
+            Worker::Push => &self.push_wake,
+        }
+        .notify_one();
     }
 
     /// Now, by the store's clock.

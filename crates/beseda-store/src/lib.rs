@@ -1,6 +1,6 @@
 //! Beseda's storage. One [`Store`] trait carries every transactional operation the transports
 //! need; SQLite (the zero-config default) and PostgreSQL implement it from the same SQL text
-//! (`sql/common.rs`, compiled once per backend), so the two paths cannot drift.
+//! (the `sql` module tree, compiled once per backend), so the two paths cannot drift.
 //!
 //! Every mutating operation commits before it returns and reports what it appended to the
 //! visit-session and operator event logs ([`Changes`]), so callers publish only after commit.

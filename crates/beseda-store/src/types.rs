@@ -6,7 +6,11 @@ use beseda_core::settings::OrgSettings;
 use beseda_core::state::OperatorRole;
 use serde_json::Value;
 
-/// What a committed operation appended, for publishing after commit.
+/// What a committed operation appended, for publishing after commit. Every write returns one,
+/// and the server hands it by value to its single publishing path (`AppState::publish`), which
+/// wakes the long-polls, sockets, the scheduler and the delivery workers it concerns; a change
+/// left unpublished is a compile-time warning, not a silent delay until the next poll.
+#[must_use = "a committed change must be published (AppState::publish), or nobody waiting for it is woken"]
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Changes {
     /// Visit sessions whose log grew, with their new revision.

@@ -191,11 +191,11 @@ async fn deltas_replay_exactly_and_old_revisions_get_full_updates(fresh: &Fresh)
     let store = fresh.store.clone();
     let v = visitor(&store).await;
     let session = v.visit_session_id.clone();
-    store.visitor_message(&v, &text("d1", "one")).await.expect("send");
+    let _ = store.visitor_message(&v, &text("d1", "one")).await.expect("send");
     let DeltaRead::Items { revision: r1, items: first } = store.deltas(&session, 1, 1000).await.expect("read") else {
         panic!("items expected");
     };
-    store.visitor_message(&v, &text("d2", "two")).await.expect("send");
+    let _ = store.visitor_message(&v, &text("d2", "two")).await.expect("send");
     let DeltaRead::Items { revision: r2, items: second } = store.deltas(&session, r1, 1000).await.expect("read") else {
         panic!("items expected");
     };
@@ -220,13 +220,13 @@ async fn operator_events_are_gapless(fresh: &Fresh) {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
             let v = visitor(&store).await;
-            store.visitor_message(&v, &text(&format!("g{i}"), "x")).await.expect("send");
+            let _ = store.visitor_message(&v, &text(&format!("g{i}"), "x")).await.expect("send");
         }));
     }
     for t in tasks {
         t.await.expect("task");
     }
-    store.set_operator_status(op.id, OperatorStatus::Online).await.expect("status");
+    let _ = store.set_operator_status(op.id, OperatorStatus::Online).await.expect("status");
     let events = store.operator_events(start, 1000).await.expect("events");
     let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
     let expected: Vec<i64> = (start + 1..=start + seqs.len() as i64).collect();
@@ -243,7 +243,7 @@ async fn one_operator_wins_concurrent_takes(fresh: &Fresh) {
     }
     for round in 0..5 {
         let v = visitor(&store).await;
-        store.visitor_message(&v, &text(&format!("t{round}"), "help")).await.expect("send");
+        let _ = store.visitor_message(&v, &text(&format!("t{round}"), "help")).await.expect("send");
         let chat = store.current_chat(&v.visitor_id, "default").await.expect("read").expect("chat").id;
         let mut tasks = Vec::new();
         for op in &ops {
@@ -268,13 +268,13 @@ async fn history_revisions_order_changes(fresh: &Fresh) {
     let store = fresh.store.clone();
     let v = visitor(&store).await;
     for i in 0..5 {
-        store.visitor_message(&v, &text(&format!("h{i}"), &format!("m{i}"))).await.expect("send");
+        let _ = store.visitor_message(&v, &text(&format!("h{i}"), &format!("m{i}"))).await.expect("send");
     }
     let first = store.history(&v.visitor_id, HistoryQuery::Since(0)).await.expect("history");
     assert_eq!(first.messages.len(), 5);
     let texts: Vec<&str> = first.messages.iter().map(|m| m.text.as_str()).collect();
     assert_eq!(texts, ["m0", "m1", "m2", "m3", "m4"]);
-    store.visitor_message(&v, &text("h1", "m1 edited")).await.expect("edit");
+    let _ = store.visitor_message(&v, &text("h1", "m1 edited")).await.expect("edit");
     let next = store.history(&v.visitor_id, HistoryQuery::Since(first.revision)).await.expect("history");
     assert_eq!(next.messages.len(), 1);
     assert_eq!(next.messages[0].text, "m1 edited");
@@ -297,7 +297,7 @@ async fn pruned_logs_send_clients_a_full_update(fresh: &Fresh) {
     let store = fresh.store.clone();
     let v = visitor(&store).await;
     for i in 0..4 {
-        store.visitor_message(&v, &text(&format!("p{i}"), "x")).await.expect("send");
+        let _ = store.visitor_message(&v, &text(&format!("p{i}"), "x")).await.expect("send");
     }
     let DeltaRead::Items { revision, .. } = store.deltas(&v.visit_session_id, 1, 1000).await.expect("read") else {
         panic!("items expected");
@@ -313,7 +313,7 @@ async fn pruned_logs_send_clients_a_full_update(fresh: &Fresh) {
     };
     assert_eq!(items.len(), 2);
     // Retention by age: nothing younger than an hour is removed.
-    store.visitor_message(&v, &text("p9", "y")).await.expect("send");
+    let _ = store.visitor_message(&v, &text("p9", "y")).await.expect("send");
     assert_eq!(store.prune_session_events(0, 3_600_000_000).await.expect("prune"), 0);
 }
 
@@ -323,7 +323,7 @@ async fn timers_survive_a_restart_and_fire_once(fresh: &Fresh) {
     settings.first_answer_timeout_secs = 60;
     store.save_settings(&settings).await.expect("save");
     let v = visitor(&store).await;
-    store.visitor_message(&v, &text("t1", "anyone?")).await.expect("send");
+    let _ = store.visitor_message(&v, &text("t1", "anyone?")).await.expect("send");
     let due = store.next_timer_due().await.expect("due").expect("a pending timer");
     assert_eq!(due, fresh.clock.now() + 60_000_000);
     drop(store);
@@ -359,7 +359,7 @@ async fn routing_invariants_hold_under_concurrency(fresh: &Fresh) {
         let op = store.create_operator(&new_operator(&format!("c{i}@x.io"))).await.expect("op");
         let max = 1 + (i * 7 + 3) % 6; // 1..=6, spread
         store.set_operator_profile(op.id, &[], &["ru".into()], Some(max)).await.expect("profile");
-        store.set_operator_status(op.id, OperatorStatus::Online).await.expect("online");
+        let _ = store.set_operator_status(op.id, OperatorStatus::Online).await.expect("online");
         capacity.insert(op.id.0, max);
         ops.push(op.id);
     }
@@ -375,7 +375,7 @@ async fn routing_invariants_hold_under_concurrency(fresh: &Fresh) {
         writers.push(tokio::spawn(async move {
             for k in 0..125 {
                 let v = visitor(&store).await;
-                store.visitor_message(&v, &text(&format!("w{w}-{k}"), "help")).await.expect("send");
+                let _ = store.visitor_message(&v, &text(&format!("w{w}-{k}"), "help")).await.expect("send");
                 let chat = store.current_chat(&v.visitor_id, "default").await.expect("read").expect("chat");
                 chats.lock().expect("lock").push(chat.id);
             }
@@ -387,7 +387,7 @@ async fn routing_invariants_hold_under_concurrency(fresh: &Fresh) {
         let (store, done) = (store.clone(), done.clone());
         background.push(tokio::spawn(async move {
             while !done.load(Ordering::Relaxed) {
-                store.assign_waiting(50).await.expect("assign");
+                let _ = store.assign_waiting(50).await.expect("assign");
                 tokio::task::yield_now().await;
             }
         }));
@@ -479,7 +479,7 @@ async fn routing_invariants_hold_under_concurrency(fresh: &Fresh) {
     for b in background {
         b.await.expect("worker");
     }
-    store.assign_waiting(10_000).await.expect("final pass");
+    let _ = store.assign_waiting(10_000).await.expect("final pass");
 
     assert_eq!(double_wins.load(Ordering::Relaxed), 0, "a waiting chat was taken by two operators");
     // Auto-assignment never went over anyone's capacity (each assignment records the load).
@@ -540,7 +540,7 @@ async fn one_node_prunes_at_a_time_on_postgres() {
     let store = fresh.store.clone();
     let v = visitor(&store).await;
     for i in 0..4 {
-        store.visitor_message(&v, &text(&format!("p{i}"), "x")).await.expect("send");
+        let _ = store.visitor_message(&v, &text(&format!("p{i}"), "x")).await.expect("send");
     }
     fresh.clock.advance(std::time::Duration::from_millis(1));
     // Another node is pruning: it holds the job's lock.

@@ -256,7 +256,7 @@ async fn save_settings(
     // Open workspaces follow the settings that shape them (hidden chats and profiles, …).
     if workspace_keys(&before) != workspace_keys(&s) {
         let changes = state.store.workspace_changed().await.map_err(ApiError::operator)?;
-        state.publish(&changes);
+        state.publish(changes);
     }
     let as_json = |s: &OrgSettings| serde_json::to_value(s).map_err(ApiError::internal);
     let changes = audit::diff(&as_json(&before)?, &as_json(&s)?);

@@ -180,7 +180,7 @@ async fn requeue_chats(state: &AppState, target: &Operator) -> ApiResult<()> {
         Redirect { target: RedirectTarget::Queue, language: None, allow_offline: true, allow_invisible: true };
     for chat in chats {
         match state.store.redirect(target.id, chat.chat.id, &to_queue).await {
-            Ok(changes) => state.publish(&changes),
+            Ok(changes) => state.publish(changes),
             // Closed or moved meanwhile: nothing to return.
             Err(StoreError::Domain(_)) => {}
             Err(e) => return Err(ApiError::operator(e)),
@@ -246,7 +246,7 @@ async fn set_active(
         requeue_chats(state, &target).await?;
     }
     let changes = state.store.set_operator_active(target.id, active).await.map_err(account_error)?;
-    state.publish(&changes);
+    state.publish(changes);
     record_active(state, &Actor::operator(who, ip), &target, active).await;
     Ok(Json(json!({"operator": operator_json(&Operator { active, ..target })})))
 }
@@ -278,7 +278,7 @@ pub async fn delete(
     let target = access_target(&state, &who, id).await?;
     requeue_chats(&state, &target).await?;
     let changes = state.store.delete_operator(target.id).await.map_err(account_error)?;
-    state.publish(&changes);
+    state.publish(changes);
     let changes = audit::diff(&operator_json(&target), &Value::Null);
     audit::record(&state, &Actor::operator(&who, ip), "operator.delete", ("operator", &id), changes).await;
     Ok(Json(json!({"result": "ok"})))

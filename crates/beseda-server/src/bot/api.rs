@@ -262,7 +262,7 @@ pub async fn call(
     if message.is_some() {
         state.metrics.message(crate::metrics::Author::Bot);
     }
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
@@ -287,6 +287,6 @@ async fn send_to_session(state: &AppState, bot: &BotRecord, body: &Value) -> Res
     };
     let (chat, changes) = state.store.bot_send_to_session(bot.operator_id, &session, &msg, timeout).await?;
     state.metrics.message(crate::metrics::Author::Bot);
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok", "chat_id": chat.0})))
 }

@@ -168,7 +168,7 @@ async fn deliver(state: &AppState, d: BotDelivery) -> Result<(), beseda_store::S
             state.store.bot_event_delivered(d.outbox_id).await?;
             for call in reply.unwrap_or_default() {
                 match state.store.bot_call(d.bot.operator_id, d.chat_id, &call).await {
-                    Ok((_, changes)) => state.publish(&changes),
+                    Ok((_, changes)) => state.publish(changes),
                     Err(e) => {
                         tracing::info!(chat = d.chat_id.0, error = %e, "API 1.0 reply not applied");
                         break;
@@ -190,7 +190,7 @@ async fn deliver(state: &AppState, d: BotDelivery) -> Result<(), beseda_store::S
             let reason = format!("{why} ({} attempts)", d.attempts + 1);
             tracing::warn!(chat = d.chat_id.0, bot = d.bot.operator_id.0, reason = %reason, "bot failed; chat handed to operators");
             let changes = state.store.bot_event_failed(d.outbox_id, &reason).await?;
-            state.publish(&changes);
+            state.publish(changes);
             Ok(())
         }
     }

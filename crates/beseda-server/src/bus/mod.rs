@@ -22,7 +22,8 @@ pub enum OperatorSignal {
 }
 
 pub trait EventBus: Send + Sync + 'static {
-    /// Publishes what a committed change appended.
+    /// Publishes what a committed change appended. Called by `AppState::publish` only, which
+    /// also wakes the scheduler and the delivery workers the change concerns.
     fn publish(&self, changes: &Changes);
     /// Publishes an event that is not stored.
     fn publish_ephemeral(&self, event: Value);

@@ -114,7 +114,7 @@ async fn receive(mut subscription: async_nats::Subscriber, node: String, local: 
         let changes = Changes {
             sessions: frame.s.into_iter().map(|(id, rev)| (VisitSessionId::from_stored(id), rev)).collect(),
             operator_seq: frame.o,
-            wake_scheduler: false,
+            ..Changes::default()
         };
         local.publish(&changes);
         for e in frame.e {

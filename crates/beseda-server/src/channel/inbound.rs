@@ -167,7 +167,7 @@ async fn ensure_chat(
             ..Default::default()
         };
         let changes = state.store.start_chat(&ctx, &req).await?;
-        state.publish(&changes);
+        state.publish(changes);
     }
     Ok((ctx, started))
 }
@@ -282,7 +282,7 @@ pub(crate) async fn post_message(
     if !matches!(inbound, Inbound::KeyboardResponse { .. }) {
         state.metrics.message(crate::metrics::Author::Visitor);
     }
-    state.publish(&changes);
+    state.publish(changes);
     let chat = state.store.current_chat(&ctx.visitor_id, &ctx.location).await?.ok_or_else(|| wrong("no chat"))?;
     let message_id = match inbound {
         Inbound::Text(_) | Inbound::File(..) => {
@@ -306,7 +306,7 @@ async fn close_chat(state: &AppState, channel: &ChannelRecord, body: &Value) -> 
         return Err(not_found());
     }
     let changes = state.store.visitor_close(&ctx).await?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
@@ -350,6 +350,6 @@ async fn bot_side(
         other => return Err(ChannelError(StatusCode::NOT_FOUND, "unknown-method", format!("no method `{other}`"))),
     };
     let (_, changes) = state.store.bot_call(operator, chat, &call).await?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }

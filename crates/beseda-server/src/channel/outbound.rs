@@ -53,7 +53,7 @@ async fn deliver(state: &AppState, c: OutboxClaim) -> Result<(), beseda_store::S
         Attempt::Retry { why, .. } | Attempt::Final { why, .. } => {
             tracing::warn!(channel = %key, reason = %why, "channel event not delivered");
             let changes = state.store.channel_event_failed(c.id, &format!("not delivered: {why}")).await?;
-            state.publish(&changes);
+            state.publish(changes);
             Ok(())
         }
     }

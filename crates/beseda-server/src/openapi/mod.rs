@@ -1,5 +1,7 @@
 //! OpenAPI 3 document of the operator API, generated from the route table.
 
+pub mod visitor;
+
 use serde_json::{json, Map, Value};
 
 #[derive(Clone, Debug)]

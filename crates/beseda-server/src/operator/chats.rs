@@ -93,7 +93,7 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
 
 pub async fn take(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let changes = state.store.take_chat(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
@@ -124,7 +124,7 @@ pub async fn send(
     let (message_id, changes) =
         state.store.operator_message(who.operator.id, ChatId(id), &msg).await.map_err(ApiError::operator)?;
     state.metrics.message(crate::metrics::Author::Operator);
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok", "messageId": message_id.as_str()})))
 }
 
@@ -158,7 +158,7 @@ pub async fn typing(
     let b: TypingBody = body(&bytes)?;
     let changes =
         state.store.operator_typing(who.operator.id, ChatId(id), b.typing).await.map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
@@ -180,19 +180,19 @@ pub async fn teleport(
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "wrong-argument-value", "url: an absolute http(s) URL"));
     }
     let changes = state.store.teleport(who.operator.id, ChatId(id), &b.url).await.map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
 pub async fn read(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let changes = state.store.operator_read(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
 pub async fn close(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let changes = state.store.operator_close(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
@@ -232,7 +232,7 @@ pub async fn redirect(
     let redirect =
         Redirect { target, language: b.language, allow_offline: b.allow_offline, allow_invisible: b.allow_invisible };
     let changes = state.store.redirect(who.operator.id, ChatId(id), &redirect).await.map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
@@ -254,6 +254,6 @@ pub async fn category(
         .set_category(who.operator.id, ChatId(id), &b.category, b.subcategory.as_deref())
         .await
         .map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }

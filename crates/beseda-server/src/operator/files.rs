@@ -70,7 +70,7 @@ pub async fn upload(
     let (message_id, changes) =
         state.store.operator_file(who.operator.id, ChatId(id), &new).await.map_err(ApiError::operator)?;
     state.metrics.message(crate::metrics::Author::Operator);
-    state.publish(&changes);
+    state.publish(changes);
     let record = state.store.file(&guid).await.map_err(ApiError::operator)?.ok_or_else(not_found)?;
     Ok(Json(json!({"result": "ok", "messageId": message_id.as_str(), "file": record.descriptor()})))
 }

@@ -32,6 +32,6 @@ pub async fn add(
     visible_chat(&state, &who, ChatId(id)).await?;
     let (message_id, changes) =
         state.store.operator_note(who.operator.id, ChatId(id), &b.text).await.map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok", "messageId": message_id.as_str()})))
 }

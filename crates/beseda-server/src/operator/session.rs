@@ -338,7 +338,7 @@ pub async fn set_password(
         }
         other => ApiError::operator(other),
     })?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(())
 }
 
@@ -356,6 +356,6 @@ pub async fn set_status(
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))?;
     let status = OperatorStatus::parse(&body.status).ok_or_else(|| ApiError::wrong_argument("status"))?;
     let changes = state.store.set_operator_status(who.operator.id, status).await.map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok", "status": status.as_str()})))
 }

@@ -102,7 +102,7 @@ pub async fn invite(
     let seen_after = state.now() - PRESENT_WINDOW_MICROS;
     let changes =
         state.store.invite_visitor(who.operator.id, &id, text.trim(), seen_after).await.map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     Ok(Json(json!({"result": "ok"})))
 }
 
@@ -183,7 +183,7 @@ pub async fn block(
         created_by: who.operator.id,
     };
     let (block, changes) = state.store.block_visitor(&new).await.map_err(ApiError::operator)?;
-    state.publish(&changes);
+    state.publish(changes);
     let answer = block_json(&block, now);
     let recorded = json!({"reason": block.reason, "address": block.address, "expiresTs": answer["expiresTs"],
         "visitorId": block.visitor_id});

@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::{hex_id, FileGuid, OperatorId};
+use beseda_core::protocol::visitor::ActionAnswer;
 use beseda_core::rules;
 use beseda_core::state::ChatState;
 use beseda_core::DomainError;
@@ -19,11 +20,11 @@ use beseda_store::{
 };
 use serde_json::{json, Value};
 
-fn ok() -> Json<Value> {
-    Json(json!({"result": "ok"}))
-}
-
-pub async fn handler(State(state): State<AppState>, ClientIp(ip): ClientIp, p: Params) -> ApiResult<Json<Value>> {
+pub async fn handler(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    p: Params,
+) -> ApiResult<Json<ActionAnswer>> {
     let action = p.required("action")?.to_owned();
     if !KNOWN.contains(&action.as_str()) {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "unknown-method", format!("unknown action `{action}`")));
@@ -40,13 +41,11 @@ pub async fn handler(State(state): State<AppState>, ClientIp(ip): ClientIp, p: P
             if matches!(action.as_str(), "chat.message" | "sticker" | "chat.offline_message") {
                 state.metrics.message(Author::Visitor);
             }
-            state.publish(&changes);
-            Ok(ok())
+            state.publish(changes);
+            Ok(Json(ActionAnswer::ok()))
         }
         // Quote problems are reported inside a successful envelope.
-        Err(StoreError::Domain(d)) if d.is_quote_error() => {
-            Ok(Json(json!({"result": "ok", "data": {"error": d.code()}})))
-        }
+        Err(StoreError::Domain(d)) if d.is_quote_error() => Ok(Json(ActionAnswer::problem(d.code()))),
         Err(e) => Err(ApiError::visitor(e)),
     }
 }

@@ -10,63 +10,67 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::model::Placement;
 use beseda_core::presence;
+use beseda_core::protocol::visitor::{
+    AccountConfig, ChatForm, ConfigAnswer, ErrorBody, FieldPresence, Invitation, LocationSettings, MetaAnswer,
+    OnlineStatusAnswer, Resources, VisitorFieldDefs,
+};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::OnlineStatus;
-use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
-pub async fn meta() -> Json<Value> {
-    Json(json!({"endpoints": {}}))
+pub async fn meta() -> Json<MetaAnswer> {
+    Json(MetaAnswer::default())
 }
 
 /// Webim's FAQ endpoints are not provided.
 pub async fn faq() -> Response {
-    (StatusCode::NOT_FOUND, Json(json!({"error": "unknown-method"}))).into_response()
+    (StatusCode::NOT_FOUND, Json(ErrorBody::code("unknown-method"))).into_response()
 }
 
-fn account_config(s: &OrgSettings) -> Value {
-    json!({
-        "visitor_hints_api_endpoint": null,
-        "web_and_mobile_quoting": s.web_and_mobile_quoting,
-        "visitor_message_editing": s.visitor_message_editing,
-        "max_visitor_upload_file_size": s.max_visitor_upload_file_size,
-        "allowed_upload_file_types": s.allowed_types_joined(),
-        "rate_operator": s.rate_operator,
-        "show_visitor_rate_operator_button": s.rate_operator,
-        "disabling_message_input_field": false,
-        "show_processing_personal_data_checkbox": false,
-        "personal_data_agreement_confirmation_mandatory": false,
-        "processing_personal_data_url": null,
-        "rate_form": null,
-        "rated_entity": null,
-        "visitor_segment": null,
-        "visitor_upload_file": s.visitor_upload_file,
-        "logo": crate::images::path(s, "logo"),
-        "multilang": s.multilang,
-        "visitor_enabling_probability": s.button_probability,
-        "rate_operator_by_click_on_avatar": false,
-        "force_visitor_disable": false,
-        "default_phone_number": null,
-        "visitor_tracking": true,
-        "operator_check_status_online": 0,
-        "visitor_websockets": true,
-        "default_prompter_id": null,
-        "check_visitor_auth": false,
-        "offline_chat_processing": true,
-        "client_php_url": null,
-        "operator_status_timer": false,
-        "open_chat_in_new_tab_for_mobile": false,
-        "default_survey_id": null,
-        "teleport": s.teleport,
-        "file_url_expiring_timeout": 300,
-        "hide_referrer": false,
-        "surveys": false,
-        "track_visitor_typing": s.operator_typing_preview,
-        "chatting_timer": false,
-        "default_lang": s.default_lang,
-        "use_emoji_annotations": false,
-        "messages_translator": false,
-        "privacy_policy_url": null,
-    })
+fn account_config(s: &OrgSettings) -> AccountConfig {
+    AccountConfig {
+        visitor_hints_api_endpoint: None,
+        web_and_mobile_quoting: s.web_and_mobile_quoting,
+        visitor_message_editing: s.visitor_message_editing,
+        max_visitor_upload_file_size: s.max_visitor_upload_file_size,
+        allowed_upload_file_types: s.allowed_types_joined(),
+        rate_operator: s.rate_operator,
+        show_visitor_rate_operator_button: s.rate_operator,
+        disabling_message_input_field: false,
+        show_processing_personal_data_checkbox: false,
+        personal_data_agreement_confirmation_mandatory: false,
+        processing_personal_data_url: None,
+        rate_form: None,
+        rated_entity: None,
+        visitor_segment: None,
+        visitor_upload_file: s.visitor_upload_file,
+        logo: crate::images::path(s, "logo"),
+        multilang: s.multilang,
+        visitor_enabling_probability: s.button_probability,
+        rate_operator_by_click_on_avatar: false,
+        force_visitor_disable: false,
+        default_phone_number: None,
+        visitor_tracking: true,
+        operator_check_status_online: 0,
+        visitor_websockets: true,
+        default_prompter_id: None,
+        check_visitor_auth: false,
+        offline_chat_processing: true,
+        client_php_url: None,
+        operator_status_timer: false,
+        open_chat_in_new_tab_for_mobile: false,
+        default_survey_id: None,
+        teleport: s.teleport,
+        file_url_expiring_timeout: 300,
+        hide_referrer: false,
+        surveys: false,
+        track_visitor_typing: s.operator_typing_preview,
+        chatting_timer: false,
+        default_lang: s.default_lang.clone(),
+        use_emoji_annotations: false,
+        messages_translator: false,
+        privacy_policy_url: None,
+    }
 }
 
 /// A placement by key; an unknown key is `wrong-argument-value`.
@@ -79,7 +83,7 @@ async fn placement(state: &AppState, location: &str) -> ApiResult<Placement> {
         .ok_or_else(|| ApiError::wrong_argument("location"))
 }
 
-async fn config_json(state: &AppState, location: &str) -> ApiResult<Value> {
+async fn config_json(state: &AppState, location: &str) -> ApiResult<ConfigAnswer> {
     let placement = placement(state, location).await?;
     let settings = state.store.settings().await.map_err(ApiError::visitor)?;
     let en = placement.lang.as_deref().unwrap_or(&settings.default_lang) == "en";
@@ -89,39 +93,43 @@ async fn config_json(state: &AppState, location: &str) -> ApiResult<Value> {
         ("Имя", "Оставьте сообщение", "Задайте вопрос", "Оператор")
     };
     let status = placement_status(state, &placement).await?;
-    Ok(json!({
-        "accountConfig": account_config(&settings),
-        "locationSettings": {
-            // Beseda extension: the chat button is hidden while a queue limit is reached.
-            "buttonHidden": matches!(status, OnlineStatus::BusyOnline | OnlineStatus::BusyOffline),
-            "onlineStatus": status.as_str(),
-            // Beseda extensions for Beseda's widget.
-            "lang": if en { "en" } else { "ru" },
-            "title": placement.title,
-            "companyName": settings.name,
-            "sendChatHistory": settings.send_chat_history,
-            "departmentChoice": settings.department_choice_obligatory,
-            "invitation": (!settings.auto_invitation_text.trim().is_empty()).then(|| json!({
-                "text": settings.auto_invitation_text,
-                "delaySecs": settings.auto_invitation_delay_secs,
-                "photo": crate::images::path(&settings, "lead_photo"),
-            })),
-            "chat": {
-                "visitorFields": {"def": {"name": {"presence": "optional"}}},
-                "visitorFieldLabels": {"name": name_label},
+    let invitation = (!settings.auto_invitation_text.trim().is_empty()).then(|| Invitation {
+        text: settings.auto_invitation_text.clone(),
+        delay_secs: settings.auto_invitation_delay_secs,
+        photo: crate::images::path(&settings, "lead_photo"),
+    });
+    let location_settings = LocationSettings {
+        // Beseda extension: the chat button is hidden while a queue limit is reached.
+        button_hidden: matches!(status, OnlineStatus::BusyOnline | OnlineStatus::BusyOffline),
+        online_status: status.as_str().to_owned(),
+        // Beseda extensions for Beseda's widget.
+        lang: if en { "en" } else { "ru" }.to_owned(),
+        title: placement.title,
+        company_name: settings.name.clone(),
+        send_chat_history: settings.send_chat_history,
+        department_choice: settings.department_choice_obligatory,
+        invitation,
+        chat: ChatForm {
+            visitor_fields: VisitorFieldDefs {
+                def: BTreeMap::from([("name".to_owned(), FieldPresence { presence: "optional".to_owned() })]),
             },
-            "resources": {
-                "leavemessage-descr": leave,
-                "first_question-descr": first,
-                "chat-operator-default_title": operator,
-                "chat-window-personal_data_agreement": "",
-            },
+            visitor_field_labels: BTreeMap::from([("name".to_owned(), name_label.to_owned())]),
         },
-        "routingRules": [],
-    }))
+        resources: Resources {
+            leave_message: leave.to_owned(),
+            first_question: first.to_owned(),
+            operator_title: operator.to_owned(),
+            personal_data_agreement: String::new(),
+        },
+    };
+    Ok(ConfigAnswer {
+        account_config: Box::new(account_config(&settings)),
+        location_settings,
+        routing_rules: Vec::new(),
+    })
 }
 
-pub async fn configs(State(state): State<AppState>, Path(location): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn configs(State(state): State<AppState>, Path(location): Path<String>) -> ApiResult<Json<ConfigAnswer>> {
     Ok(Json(config_json(&state, &location).await?))
 }
 
@@ -131,15 +139,19 @@ pub async fn jsonp(State(state): State<AppState>, Path(file): Path<String>) -> A
         .strip_prefix("all-settings-")
         .and_then(|f| f.strip_suffix(".js"))
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown-method", "not found"))?;
-    let body = format!("webimApplyServerSideSettings({});", config_json(&state, location).await?);
+    let config = serde_json::to_string(&config_json(&state, location).await?).map_err(ApiError::internal)?;
+    let body = format!("webimApplyServerSideSettings({config});");
     Ok(([(header::CONTENT_TYPE, "application/javascript")], body).into_response())
 }
 
-pub async fn online_status(State(state): State<AppState>, p: Params) -> ApiResult<Json<Value>> {
+pub async fn online_status(State(state): State<AppState>, p: Params) -> ApiResult<Json<OnlineStatusAnswer>> {
     let location = p.get("location").unwrap_or("default");
     let placement = placement(&state, location).await?;
     let status = placement_status(&state, &placement).await?;
-    Ok(Json(json!({"onlineStatus": status.as_str(), "onlineOperators": status == OnlineStatus::Online})))
+    Ok(Json(OnlineStatusAnswer {
+        online_status: status.as_str().to_owned(),
+        online_operators: status == OnlineStatus::Online,
+    }))
 }
 
 /// Online status of a placement with the queue limits applied.

@@ -8,8 +8,8 @@ use crate::state::AppState;
 use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::Json;
+use beseda_core::protocol::visitor::{DeltaAnswer, DeltaList};
 use beseda_store::{DeltaRead, PageAuth};
-use serde_json::{json, Value};
 
 /// Most items returned at once; a client further behind asks again at once.
 pub const MAX_ITEMS: i64 = 1000;
@@ -20,10 +20,11 @@ pub async fn delta(
     ip: ClientIp,
     headers: axum::http::HeaderMap,
     p: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<DeltaAnswer>> {
     if p.get("event") == Some("init") {
         state.visitor_limits.check(ip.0, crate::throttle::visitor::VisitorAct::Init)?;
-        return init::init(&state, &p, &init::Client::of(ip.0, &headers)).await;
+        let Json(full) = init::init(&state, &p, &init::Client::of(ip.0, &headers)).await?;
+        return Ok(Json(DeltaAnswer::Full(full)));
     }
     let page = page::from_params(&state, &p).await?;
     let _held = state.metrics.hold(crate::metrics::Held::LongPoll);
@@ -57,17 +58,17 @@ pub async fn delta(
     Ok(Json(read(&state, &page, since).await?))
 }
 
-fn is_empty_delta(v: &Value) -> bool {
-    v.get("deltaList").and_then(Value::as_array).is_some_and(Vec::is_empty)
+fn is_empty_delta(v: &DeltaAnswer) -> bool {
+    v.item_count() == Some(0)
 }
 
 /// The response for a client at revision `since`: the items after it, or a full update.
-pub async fn read(state: &AppState, page: &PageAuth, since: i64) -> ApiResult<Value> {
+pub async fn read(state: &AppState, page: &PageAuth, since: i64) -> ApiResult<DeltaAnswer> {
     match state.store.deltas(&page.visit_session_id, since, MAX_ITEMS).await.map_err(ApiError::visitor)? {
-        DeltaRead::Items { revision, items } => Ok(json!({"revision": revision, "deltaList": items})),
+        DeltaRead::Items { revision, items } => Ok(DeltaAnswer::Items(DeltaList { revision, delta_list: items })),
         DeltaRead::Full => {
             let snapshot = state.store.snapshot(&page.visit_session_id).await.map_err(ApiError::visitor)?;
-            Ok(full_update::render(page, &snapshot, state.now()))
+            Ok(DeltaAnswer::Full(full_update::render(page, &snapshot, state.now())))
         }
     }
 }

@@ -10,9 +10,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use beseda_core::ids::FileGuid;
+use beseda_core::protocol::visitor::{ActionAnswer, FileDescriptor, ImageInfo, ImageSize, UploadAnswer, OK};
 use beseda_core::settings::OrgSettings;
-use beseda_store::NewFile;
-use serde_json::{json, Value};
+use beseda_store::{FileRecord, NewFile};
 use std::collections::HashMap;
 
 /// Hard ceiling on an upload request, whatever the settings say.
@@ -195,7 +195,7 @@ pub async fn upload(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
     mut multipart: Multipart,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UploadAnswer>> {
     let settings = state.store.settings().await.map_err(ApiError::visitor)?;
     let limit = settings.max_upload_bytes() as usize;
     // Credentials may come in the query; multipart fields win.
@@ -215,14 +215,31 @@ pub async fn upload(
         .unwrap_or_else(beseda_core::ids::hex_id);
     let (guid, changes) = state.store.store_upload(&page.ctx(), &new, &csid).await.map_err(ApiError::visitor)?;
     state.metrics.message(crate::metrics::Author::Visitor);
-    state.publish(&changes);
+    state.publish(changes);
     let record = state
         .store
         .file(&guid)
         .await
         .map_err(ApiError::visitor)?
         .ok_or_else(|| file_error(StatusCode::NOT_FOUND, "file-not-found", "no such file"))?;
-    Ok(Json(json!({"result": "ok", "data": record.descriptor()})))
+    Ok(Json(UploadAnswer { result: OK.to_owned(), data: descriptor(&record) }))
+}
+
+/// The descriptor of an uploaded file (visitor-api.md §9.6).
+pub fn descriptor(f: &FileRecord) -> FileDescriptor {
+    let image = match (f.width, f.height) {
+        (Some(width), Some(height)) => Some(ImageInfo { size: ImageSize { width, height } }),
+        _ => None,
+    };
+    FileDescriptor {
+        client_content_type: f.client_content_type.clone(),
+        visitor_id: f.visitor_id.as_str().to_owned(),
+        filename: f.filename.clone(),
+        content_type: f.content_type.clone(),
+        guid: f.guid.as_str().to_owned(),
+        size: f.size,
+        image,
+    }
 }
 
 pub async fn download(
@@ -248,15 +265,15 @@ pub async fn download(
     Ok(crate::file_headers::file(file.content_type, &file.filename, "private", file.content))
 }
 
-pub async fn withdraw(State(state): State<AppState>, p: Params) -> ApiResult<Json<Value>> {
+pub async fn withdraw(State(state): State<AppState>, p: Params) -> ApiResult<Json<ActionAnswer>> {
     let page = page::from_params(&state, &p).await?;
     let guid = p
         .get("guid")
         .and_then(FileGuid::parse)
         .ok_or_else(|| file_error(StatusCode::NOT_FOUND, "file-not-found", "no such file"))?;
     let changes = state.store.withdraw_upload(&page.ctx(), &guid).await.map_err(ApiError::visitor)?;
-    state.publish(&changes);
-    Ok(Json(json!({"result": "ok"})))
+    state.publish(changes);
+    Ok(Json(ActionAnswer::ok()))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use crate::throttle::ClientIp;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::{VisitSessionId, VisitorId};
+use beseda_core::protocol::visitor::FullUpdateAnswer;
 use beseda_core::provided_visitor::{self, HashAlgorithm, ProvidedError, ProvidedVisitor};
 use beseda_store::InitVisit;
 use serde_json::Value;
@@ -34,7 +35,7 @@ impl Client {
     }
 }
 
-pub async fn init(state: &AppState, p: &Params, client: &Client) -> ApiResult<Json<Value>> {
+pub async fn init(state: &AppState, p: &Params, client: &Client) -> ApiResult<Json<FullUpdateAnswer>> {
     let location = p.required("location")?.to_owned();
     let visitor_id = p.json("visitor")?.and_then(|v| v.get("id").and_then(Value::as_str).and_then(VisitorId::parse));
     let req = InitVisit {
@@ -56,7 +57,7 @@ pub async fn init(state: &AppState, p: &Params, client: &Client) -> ApiResult<Js
         provided: provided(state, p).await?,
     };
     let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;
-    state.publish(&outcome.changes);
+    state.publish(outcome.changes);
     let snapshot = state.store.snapshot(&outcome.page.visit_session_id).await.map_err(ApiError::visitor)?;
     Ok(Json(full_update::render(&outcome.page, &snapshot, state.now())))
 }
@@ -96,7 +97,7 @@ pub async fn handler(
     ClientIp(ip): ClientIp,
     headers: axum::http::HeaderMap,
     p: Params,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FullUpdateAnswer>> {
     state.visitor_limits.check(ip, VisitorAct::Init)?;
     init(&state, &p, &Client::of(ip, &headers)).await
 }

@@ -11,8 +11,8 @@ use crate::state::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
+use beseda_core::protocol::visitor::ErrorBody;
 use beseda_store::PageAuth;
-use serde_json::{json, Value};
 use std::time::Instant;
 
 pub const CLOSE_REINIT: u16 = 4001;
@@ -39,12 +39,12 @@ pub async fn handler(State(state): State<AppState>, slot: Slot, ws: WebSocketUpg
 }
 
 async fn reject(mut socket: WebSocket) {
-    let _ = socket.send(Message::Text(json!({"error": "reinit-required"}).to_string().into())).await;
+    let _ = socket.send(Message::Text(error_frame("reinit-required").into())).await;
     close(socket, CLOSE_REINIT, "reinit-required").await;
 }
 
 async fn banned(mut socket: WebSocket) {
-    let _ = socket.send(Message::Text(json!({"error": "visitor_banned"}).to_string().into())).await;
+    let _ = socket.send(Message::Text(error_frame("visitor_banned").into())).await;
     close(socket, CLOSE_BANNED, "visitor_banned").await;
 }
 
@@ -52,8 +52,8 @@ async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
     let _ = socket.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
 }
 
-fn revision_of(frame: &Value) -> Option<i64> {
-    frame.get("revision").and_then(Value::as_i64)
+fn error_frame(code: &str) -> String {
+    serde_json::to_string(&ErrorBody::code(code)).expect("an error body serialises")
 }
 
 async fn run(state: AppState, mut socket: WebSocket, mut page: PageAuth, since: i64) {
@@ -80,19 +80,15 @@ async fn run(state: AppState, mut socket: WebSocket, mut page: PageAuth, since: 
                 Err(e) if e.code == "reinit-required" => return reject(socket).await,
                 Err(_) => return close(socket, 1011, "internal error").await,
             };
-            let empty = frame.get("deltaList").and_then(Value::as_array).is_some_and(Vec::is_empty);
-            if let Some(r) = revision_of(&frame) {
-                at = r;
-            }
-            if !empty {
-                if socket.send(Message::Text(frame.to_string().into())).await.is_err() {
+            let count = frame.item_count();
+            at = frame.revision();
+            if count != Some(0) {
+                let text = serde_json::to_string(&frame).expect("a delta answer serialises");
+                if socket.send(Message::Text(text.into())).await.is_err() {
                     return;
                 }
                 // More may be waiting beyond one batch.
-                dirty = frame
-                    .get("deltaList")
-                    .and_then(Value::as_array)
-                    .is_some_and(|l| l.len() as i64 >= delta::MAX_ITEMS);
+                dirty = count.is_some_and(|n| n as i64 >= delta::MAX_ITEMS);
                 continue;
             }
         }

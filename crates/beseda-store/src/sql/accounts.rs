@@ -1,22 +1,30 @@
-// Operator accounts over their life: passwords, two-factor authentication, deactivation,
-// deletion, and the sessions and
-// tokens each of these ends. Included next to `common.rs`.
-//
-// Every change that ends access appends an `operator_access` event to the operator log, so an
-// open event stream of that operator (on any node) re-checks its token and closes when the
-// token is gone.
+//! Operator accounts over their life: passwords, two-factor authentication, deactivation, deletion,
+//! and the sessions and tokens each of these ends.
+//!
+//! Every change that ends access appends an `operator_access` event to the operator log, so an open
+//! event stream of that operator (on any node) re-checks its token and closes when the token is
+//! gone.
+
+use crate::{Changes, Result, StoreError, TwoFactor};
+use beseda_core::ids::OperatorId;
+use beseda_core::model::Operator;
+use serde_json::json;
+use sqlx::Row;
+
+use super::common::{append_operator_event, load_operator};
+use super::{Conn, SqlStore};
 
 /// An account that can log in: not deleted.
 const LIVE_ACCOUNT: &str = "deleted_at IS NULL";
 
 impl SqlStore {
     async fn ended_access(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
-        let seq =
-            append_operator_event(tx, &json!({"type": "operator_access", "operatorId": id.0}), self.clock.now()).await?;
+        let seq = append_operator_event(tx, &json!({"type": "operator_access", "operatorId": id.0}), self.clock.now())
+            .await?;
         Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true })
     }
 
-    async fn change_password(
+    pub(super) async fn change_password(
         &self,
         id: OperatorId,
         password_hash: &str,
@@ -24,7 +32,9 @@ impl SqlStore {
         keep_token: Option<&str>,
     ) -> Result<Changes> {
         let mut tx = self.begin().await?;
-        let sql = format!("UPDATE operators SET password_hash = $1, must_change_password = $2 WHERE id = $3 AND {LIVE_ACCOUNT}");
+        let sql = format!(
+            "UPDATE operators SET password_hash = $1, must_change_password = $2 WHERE id = $3 AND {LIVE_ACCOUNT}"
+        );
         let done = sqlx::query(&sql).bind(password_hash).bind(must_change).bind(id.0).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
@@ -39,7 +49,7 @@ impl SqlStore {
         Ok(changes)
     }
 
-    async fn change_active(&self, id: OperatorId, active: bool) -> Result<Changes> {
+    pub(super) async fn change_active(&self, id: OperatorId, active: bool) -> Result<Changes> {
         let mut tx = self.begin().await?;
         let sql = if active {
             format!("UPDATE operators SET deactivated_at = NULL WHERE id = $1 AND {LIVE_ACCOUNT}")
@@ -63,7 +73,7 @@ impl SqlStore {
     }
 
     /// Keeps the row (chats and messages name it) but frees the e-mail for a new account.
-    async fn remove_operator(&self, id: OperatorId) -> Result<Changes> {
+    pub(super) async fn remove_operator(&self, id: OperatorId) -> Result<Changes> {
         let mut tx = self.begin().await?;
         let sql = format!(
             "UPDATE operators SET deleted_at = $2, status = 'offline', \
@@ -86,14 +96,14 @@ impl SqlStore {
         self.ended_access(tx, id).await
     }
 
-    async fn count_active_admins(&self) -> Result<i64> {
+    pub(super) async fn count_active_admins(&self) -> Result<i64> {
         let sql = format!(
             "SELECT COUNT(*) FROM operators WHERE role = 'admin' AND deactivated_at IS NULL AND {LIVE_ACCOUNT}"
         );
         Ok(sqlx::query_scalar(&sql).fetch_one(&self.reader).await?)
     }
 
-    async fn find_operator_by_email(&self, email: &str) -> Result<Option<Operator>> {
+    pub(super) async fn find_operator_by_email(&self, email: &str) -> Result<Option<Operator>> {
         let sql = format!("SELECT id FROM operators WHERE lower(email) = lower($1) AND {LIVE_ACCOUNT}");
         let mut conn = self.read().await?;
         let id: Option<i64> = sqlx::query_scalar(&sql).bind(email).fetch_optional(&mut *conn).await?;
@@ -103,20 +113,21 @@ impl SqlStore {
         }
     }
 
-    async fn load_two_factor(&self, id: OperatorId) -> Result<Option<TwoFactor>> {
+    pub(super) async fn load_two_factor(&self, id: OperatorId) -> Result<Option<TwoFactor>> {
         let row = sqlx::query("SELECT pending_secret, secret FROM operator_totp WHERE operator_id = $1")
             .bind(id.0)
             .fetch_optional(&self.reader)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let recovery_codes: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operator_recovery_codes WHERE operator_id = $1")
-            .bind(id.0)
-            .fetch_one(&self.reader)
-            .await?;
+        let recovery_codes: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM operator_recovery_codes WHERE operator_id = $1")
+                .bind(id.0)
+                .fetch_one(&self.reader)
+                .await?;
         Ok(Some(TwoFactor { pending_secret: row.try_get(0)?, secret: row.try_get(1)?, recovery_codes }))
     }
 
-    async fn store_two_factor_pending(&self, id: OperatorId, secret: &str) -> Result<()> {
+    pub(super) async fn store_two_factor_pending(&self, id: OperatorId, secret: &str) -> Result<()> {
         sqlx::query(
             "INSERT INTO operator_totp (operator_id, pending_secret) VALUES ($1, $2) \
              ON CONFLICT (operator_id) DO UPDATE SET pending_secret = excluded.pending_secret",
@@ -128,7 +139,13 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn turn_on_two_factor(&self, id: OperatorId, secret: &str, step: i64, recovery_hashes: &[String]) -> Result<()> {
+    pub(super) async fn turn_on_two_factor(
+        &self,
+        id: OperatorId,
+        secret: &str,
+        step: i64,
+        recovery_hashes: &[String],
+    ) -> Result<()> {
         let mut tx = self.begin().await?;
         let done = sqlx::query(
             "UPDATE operator_totp SET secret = pending_secret, pending_secret = NULL, last_step = $3 \
@@ -154,7 +171,7 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn turn_off_two_factor(&self, id: OperatorId) -> Result<bool> {
+    pub(super) async fn turn_off_two_factor(&self, id: OperatorId) -> Result<bool> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("DELETE FROM operator_totp WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
         sqlx::query("DELETE FROM operator_recovery_codes WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
@@ -162,7 +179,7 @@ impl SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn spend_two_factor_step(&self, id: OperatorId, step: i64) -> Result<bool> {
+    pub(super) async fn spend_two_factor_step(&self, id: OperatorId, step: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE operator_totp SET last_step = $2 \
              WHERE operator_id = $1 AND secret IS NOT NULL AND (last_step IS NULL OR last_step < $2)",
@@ -174,7 +191,7 @@ impl SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    async fn spend_recovery_code(&self, id: OperatorId, code_hash: &str) -> Result<bool> {
+    pub(super) async fn spend_recovery_code(&self, id: OperatorId, code_hash: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM operator_recovery_codes WHERE operator_id = $1 AND code_hash = $2")
             .bind(id.0)
             .bind(code_hash)

@@ -1,6 +1,9 @@
-// The audit log of admin and CLI actions. Included next to `common.rs`.
+//! The audit log of admin and CLI actions.
 
-use crate::types::{AuditEntry, AuditQuery, NewAuditEntry};
+use crate::{AuditEntry, AuditQuery, NewAuditEntry, Result};
+use sqlx::Row;
+
+use super::{DbRow, SqlStore};
 
 const AUDIT_COLS: &str = "id, at, actor_id, actor, address, action, target_type, target_id, changes";
 
@@ -10,19 +13,19 @@ fn audit_from(row: &DbRow) -> Result<AuditEntry> {
         id: row.try_get("id")?,
         at: row.try_get("at")?,
         entry: NewAuditEntry {
-        actor_id: row.try_get("actor_id")?,
-        actor: row.try_get("actor")?,
-        address: row.try_get("address")?,
-        action: row.try_get("action")?,
-        target_type: row.try_get("target_type")?,
-        target_id: row.try_get("target_id")?,
-        changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
+            actor_id: row.try_get("actor_id")?,
+            actor: row.try_get("actor")?,
+            address: row.try_get("address")?,
+            action: row.try_get("action")?,
+            target_type: row.try_get("target_type")?,
+            target_id: row.try_get("target_id")?,
+            changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
         },
     })
 }
 
 impl SqlStore {
-    async fn insert_audit(&self, e: &NewAuditEntry) -> Result<i64> {
+    pub(super) async fn insert_audit(&self, e: &NewAuditEntry) -> Result<i64> {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO audit_log (at, actor_id, actor, address, action, target_type, target_id, changes) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -40,7 +43,7 @@ impl SqlStore {
         Ok(id)
     }
 
-    async fn select_audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
+    pub(super) async fn select_audit(&self, q: &AuditQuery) -> Result<Vec<AuditEntry>> {
         let sql = format!(
             "SELECT {AUDIT_COLS} FROM audit_log \
              WHERE ($1 IS NULL OR at >= $1) AND ($2 IS NULL OR at < $2) \

@@ -1,13 +1,27 @@
-// External bots: their settings, events through the outbox, their calls, hand-off on failure.
-// Included next to `common.rs` in each backend module.
+//! External bots: their settings, events through the outbox, their calls, hand-off on failure.
 
-use crate::types::{BotCall, BotConfig, BotDelivery, BotRecord};
-use beseda_core::bot_wire;
+use crate::{BotRecord, Result, StoreError};
+use beseda_core::ids::{hex_id, ChatId, OperatorId};
+use beseda_core::model::{Chat, Message, Operator};
+use beseda_core::state::{ChatState, MessageKind};
+use beseda_core::wire::DeltaItem;
+use beseda_core::{bot_wire, rules, texts, wire, DomainError};
+use serde_json::{json, Value};
+use sqlx::Row;
 
-const BOT_COLS: &str = "b.operator_id, o.name AS operator_name, b.sort_order, b.api_version, b.webhook_url, b.token, \
+use super::channels::CHANNEL_BOT_API;
+use super::common::{
+    cancel_pending_keyboards, json_col, load_messages, load_visitor, merge_visitor_fields, system_message, to_json,
+    Emit,
+};
+use super::routing::back_to_queue;
+use super::{Conn, DbRow};
+
+pub(super) const BOT_COLS: &str =
+    "b.operator_id, o.name AS operator_name, b.sort_order, b.api_version, b.webhook_url, b.token, \
                         b.reply_timeout_secs, b.flags";
 
-fn bot_from(row: &DbRow) -> Result<BotRecord> {
+pub(super) fn bot_from(row: &DbRow) -> Result<BotRecord> {
     Ok(BotRecord {
         operator_id: OperatorId(row.try_get("operator_id")?),
         operator_name: row.try_get("operator_name")?,
@@ -26,7 +40,7 @@ fn flag(row: &DbRow, name: &str) -> Result<bool> {
     Ok(json_col::<Value>(row, "flags")?[name].as_bool().unwrap_or(false))
 }
 
-async fn load_bot(conn: &mut Conn, operator: OperatorId) -> Result<Option<BotRecord>> {
+pub(super) async fn load_bot(conn: &mut Conn, operator: OperatorId) -> Result<Option<BotRecord>> {
     let sql =
         format!("SELECT {BOT_COLS} FROM bots b JOIN operators o ON o.id = b.operator_id WHERE b.operator_id = $1");
     let row = sqlx::query(&sql).bind(operator.0).fetch_optional(&mut *conn).await?;
@@ -56,7 +70,7 @@ async fn enqueue_bot_payload(conn: &mut Conn, chat: ChatId, payload: Value, now:
 
 /// `new_chat` for a bot that just got the chat, with the visitor's earlier messages — or, for a
 /// bot that held it before and asked for it, `chat_returned_to_bot` (§7.2).
-async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId) -> Result<()> {
+pub(super) async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId) -> Result<()> {
     let history = sqlx::query("SELECT last_bot_id, bot_released_at FROM chats WHERE id = $1")
         .bind(chat.id.0)
         .fetch_one(&mut *conn)
@@ -106,7 +120,7 @@ async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId
 }
 
 /// The bot that held the chat lets go of it (another operator, the queue, a hand-off).
-async fn bot_released(conn: &mut Conn, chat: ChatId, previous: Option<OperatorId>, now: i64) -> Result<()> {
+pub(super) async fn bot_released(conn: &mut Conn, chat: ChatId, previous: Option<OperatorId>, now: i64) -> Result<()> {
     let Some(previous) = previous else { return Ok(()) };
     sqlx::query("UPDATE chats SET bot_released_at = $1 WHERE id = $2 AND last_bot_id = $3 AND bot_released_at IS NULL")
         .bind(now)
@@ -118,7 +132,7 @@ async fn bot_released(conn: &mut Conn, chat: ChatId, previous: Option<OperatorId
 }
 
 /// A bot's note for operators (§7.6): the bot holds the chat or was its last bot.
-async fn bot_note(
+pub(super) async fn bot_note(
     conn: &mut Conn,
     emit: &mut Emit,
     chat: &Chat,
@@ -155,7 +169,7 @@ async fn bot_note(
 }
 
 /// Who closed a chat, for the `chat_closed` extension.
-enum Closer<'a> {
+pub(super) enum Closer<'a> {
     Visitor,
     Operator(&'a Operator),
     Timeout,
@@ -165,7 +179,7 @@ enum Closer<'a> {
 
 impl Closer<'_> {
     /// The `closed_by` of the integrations' `chat_closed`.
-    fn as_str(&self) -> &'static str {
+    pub(super) fn as_str(&self) -> &'static str {
         match self {
             Closer::Visitor => "visitor",
             Closer::Operator(_) => "operator",
@@ -177,7 +191,7 @@ impl Closer<'_> {
 
 /// `chat_closed` (§7.1): once, to the last bot that held the chat, if it asked for it and did
 /// not close the chat itself.
-async fn bot_chat_closed(conn: &mut Conn, emit: &Emit, chat: &Chat, by: &Closer<'_>) -> Result<()> {
+pub(super) async fn bot_chat_closed(conn: &mut Conn, emit: &Emit, chat: &Chat, by: &Closer<'_>) -> Result<()> {
     let row = sqlx::query("SELECT last_bot_id, bot_close_sent FROM chats WHERE id = $1")
         .bind(chat.id.0)
         .fetch_one(&mut *conn)
@@ -203,7 +217,7 @@ async fn bot_chat_closed(conn: &mut Conn, emit: &Emit, chat: &Chat, by: &Closer<
 }
 
 /// `new_message` when the visitor writes in a chat a bot holds.
-async fn bot_new_message(conn: &mut Conn, emit: &Emit, chat: &Chat, message: &Message) -> Result<()> {
+pub(super) async fn bot_new_message(conn: &mut Conn, emit: &Emit, chat: &Chat, message: &Message) -> Result<()> {
     // The bot holds the chat; a notice of the visitor closing it still reaches the bot.
     let held = chat.state == ChatState::ChattingWithRobot
         || (message.kind == MessageKind::Info && chat.state == ChatState::ClosedByVisitor);
@@ -224,7 +238,13 @@ async fn bot_new_message(conn: &mut Conn, emit: &Emit, chat: &Chat, message: &Me
 
 /// The bot could not be reached: the chat leaves it for the human queue of its department, the
 /// visitor is told, operators see why; the chat's remaining events for that bot are dropped.
-async fn hand_off(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: &BotRecord, reason: &str) -> Result<()> {
+pub(super) async fn hand_off(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    chat: &mut Chat,
+    bot: &BotRecord,
+    reason: &str,
+) -> Result<()> {
     sqlx::query(
         "UPDATE outbox SET done_at = $1, last_error = $2 WHERE kind = 'bot_event' AND subject = $3 AND done_at IS NULL",
     )
@@ -283,7 +303,7 @@ async fn trip_breaker(conn: &mut Conn, bot: OperatorId, now: i64) -> Result<()> 
 }
 
 /// A fresh API 2.0 token: 40 random hex characters.
-fn new_bot_token() -> String {
+pub(super) fn new_bot_token() -> String {
     let mut t = hex_id();
     t.push_str(&hex_id()[..8]);
     t

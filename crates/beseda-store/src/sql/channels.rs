@@ -1,16 +1,25 @@
-// Custom channels (custom-channel.md): the visitor side, and the bot side routed like a bot.
-// Included next to `common.rs`.
+//! Custom channels (custom-channel.md): the visitor side, and the bot side routed like a bot.
 
-use crate::types::{ChannelConfig, ChannelRecord};
+use crate::{ChannelRecord, InitVisit, Result, StoreError, VisitorCtx};
+use beseda_core::bot_wire;
+use beseda_core::ids::{OperatorId, VisitSessionId, VisitorId};
+use beseda_core::model::{Chat, Message, Operator};
+use beseda_core::state::MessageKind;
+use serde_json::{json, Value};
+use sqlx::Row;
 
-const CHANNEL_COLS: &str =
+use super::bots::Closer;
+use super::common::{create_visit_session, create_visitor, json_col, merge_visitor_fields, to_json};
+use super::{Conn, DbRow};
+
+pub(super) const CHANNEL_COLS: &str =
     "key, title, secret, callback_url, department_mode, default_department, allowed_departments, side, operator_id, \
      kind, config";
 
 /// `bots.api_version` of a custom channel on the bot side.
-const CHANNEL_BOT_API: i64 = 3;
+pub(super) const CHANNEL_BOT_API: i64 = 3;
 
-fn channel_from(row: &DbRow) -> Result<ChannelRecord> {
+pub(super) fn channel_from(row: &DbRow) -> Result<ChannelRecord> {
     Ok(ChannelRecord {
         key: row.try_get("key")?,
         title: row.try_get("title")?,
@@ -26,7 +35,7 @@ fn channel_from(row: &DbRow) -> Result<ChannelRecord> {
     })
 }
 
-async fn load_channel(conn: &mut Conn, key: &str) -> Result<Option<ChannelRecord>> {
+pub(super) async fn load_channel(conn: &mut Conn, key: &str) -> Result<Option<ChannelRecord>> {
     let sql = format!("SELECT {CHANNEL_COLS} FROM custom_channels WHERE key = $1");
     let row = sqlx::query(&sql).bind(key).fetch_optional(&mut *conn).await?;
     row.as_ref().map(channel_from).transpose()
@@ -34,7 +43,7 @@ async fn load_channel(conn: &mut Conn, key: &str) -> Result<Option<ChannelRecord
 
 /// The channel's visitor for an external user id, created with a visit session at the channel's
 /// placement on first contact; `fields` update the contact data.
-async fn channel_visitor(
+pub(super) async fn channel_visitor(
     conn: &mut Conn,
     channel: &ChannelRecord,
     external_id: &str,
@@ -88,12 +97,12 @@ async fn channel_visitor(
 }
 
 /// An operator as channel events show it.
-fn channel_operator(op: &Operator) -> Value {
+pub(super) fn channel_operator(op: &Operator) -> Value {
     json!({"id": op.id.0, "name": op.name, "avatar_url": op.avatar})
 }
 
 /// Queues an event for the channel of `chat` (custom-channel.md §4.3), in order per chat.
-async fn channel_event(conn: &mut Conn, chat: &Chat, mut body: Value, now: i64) -> Result<()> {
+pub(super) async fn channel_event(conn: &mut Conn, chat: &Chat, mut body: Value, now: i64) -> Result<()> {
     let Some(key) = &chat.channel_key else { return Ok(()) };
     let external: Option<String> = sqlx::query_scalar("SELECT channel_user_id FROM visitors WHERE id = $1")
         .bind(chat.visitor_id.as_str())
@@ -115,7 +124,7 @@ async fn channel_event(conn: &mut Conn, chat: &Chat, mut body: Value, now: i64) 
 
 /// Operator-side messages reach the channel: operator text, files, keyboards, info, contact
 /// requests.
-async fn channel_new_message(
+pub(super) async fn channel_new_message(
     conn: &mut Conn,
     chat: &Chat,
     m: &Message,
@@ -150,7 +159,7 @@ async fn channel_new_message(
 }
 
 /// `chat_closed` goes out on the first closure.
-async fn channel_chat_closed(conn: &mut Conn, chat: &Chat, by: &Closer<'_>, now: i64) -> Result<()> {
+pub(super) async fn channel_chat_closed(conn: &mut Conn, chat: &Chat, by: &Closer<'_>, now: i64) -> Result<()> {
     if chat.channel_key.is_none() {
         return Ok(());
     }

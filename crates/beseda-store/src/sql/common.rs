@@ -1,26 +1,51 @@
-// The store's SQL, shared by both backends. This file is compiled once inside `sqlite.rs` and
-// once inside `postgres.rs`; each defines `Db`, `BACKEND`, `MIGRATIONS`, `for_update!()` and
-// `SqlStore { writer, reader }`. Keep the SQL portable: `$N` placeholders in ascending order,
-// `RETURNING`, `ON CONFLICT`, integers as 64-bit, times as microseconds, JSON as text.
+//! What most changes share: row mapping, the loaders of operators, chats, messages and
+//! visitors, the emitter of visit-session and operator events, message and chat writes, and
+//! the `Store` implementation that the topic modules beside this one serve.
 
-use crate::types::*;
-use crate::Store;
+use crate::{
+    AuditEntry, AuditQuery, BotCall, BotConfig, BotDelivery, BotRecord, Changes, ChannelConfig, ChannelRecord,
+    ChatDetail, ChatFact, ChatList, ChatSummary, ChatView, CommitStats, DayReport, DeltaRead, ExportJob, FileRecord,
+    HistoryFilter, HistoryPage, HistoryQuery, InitOutcome, InitVisit, NewAuditEntry, NewBlock, NewFile, NewOperator,
+    NewPushSubscription, NewToken, NewWebhook, OperatorCard, OperatorEvent, OperatorMessage, OutboxClaim, OutboxRecord,
+    OutcomeCounts, PageAuth, PageVisit, PoolStats, PushSubscription, RateOperator, Redirect, Result, SessionField,
+    Snapshot, StartChat, Store, StoreError, Template, TemplateOwner, TokenRecord, TwoFactor, VapidKey, VisitorContext,
+    VisitorCtx, VisitorMessage, VisitorMessageKind, WebhookDelivery, WebhookOutcome,
+};
 use async_trait::async_trait;
 use beseda_core::ids::{hex_id, ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Department, Message, Operator, Placement, Rating, VisitSession, Visitor};
 use beseda_core::provided_visitor::ProvidedVisitor;
-use beseda_core::rules::{self, VisitorMessageEffect};
+use beseda_core::rules::VisitorMessageEffect;
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus, VisitSessionState};
-
-use beseda_core::wire::{self, DeltaItem, MessagePolicy};
-use beseda_core::{operator_wire, texts, DomainError};
+use beseda_core::visibility::ChatScope;
+use beseda_core::wire::{DeltaItem, MessagePolicy};
+use beseda_core::{bot_wire, operator_wire, routing as route, rules, texts, wire, DomainError};
 use serde_json::{json, Value};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
-type Conn = <Db as sqlx::Database>::Connection;
-type DbRow = <Db as sqlx::Database>::Row;
+use super::bots::{
+    bot_chat_closed, bot_from, bot_new_message, bot_note, hand_off, load_bot, new_bot_token, Closer, BOT_COLS,
+};
+use super::channels::{
+    channel_chat_closed, channel_from, channel_new_message, channel_visitor, load_channel, CHANNEL_BOT_API,
+    CHANNEL_COLS,
+};
+use super::context::record_page;
+use super::export::load_chat_detail;
+use super::lists::{chat_summary, summaries_from, summarize_touched, summary_event, summary_select};
+use super::mail::queue_job;
+use super::push::queue_pushes;
+use super::routing::{
+    after_operator_message, after_visitor_message, assign_to, auto_assign, bot_for_new_chat, cancel_timers,
+    classify_unanswered, domain_event, finish_chat, fire_timer, humans_online, is_bot, redirect_chat, route_new_chat,
+    secs, set_timer, touch_activity, Assignment, TIMER_BOT_REPLY, TIMER_FIRST_ANSWER, TIMER_OPERATOR_CLOSED,
+    TIMER_REASSIGN, TIMER_RESPONSE,
+};
+use super::visibility::{bot_operator_ids, may_act_on, stamp_scopes};
+use super::visitors::{accept_invitation, blocked, mark_present, site_visitor_event};
+use super::{Conn, Db, DbRow, SqlStore, BACKEND, BEGIN_WRITE, MIGRATIONS, VISITOR_LOCK};
 
 /// Visit sessions idle longer than this get no new log items.
 const LIVE_SESSION_MICROS: i64 = 24 * 3600 * 1_000_000;
@@ -31,11 +56,11 @@ const HISTORY_PAGE: i64 = 100;
 const OPERATOR_COLS: &str =
     "id, email, name, role, status, languages, max_chats, avatar, title, locale_names, created_at, \
      must_change_password, deactivated_at";
-const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at, conversation_timeout_hours, channel_key";
-const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
-const VISITOR_COLS: &str =
+pub(super) const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at, conversation_timeout_hours, channel_key";
+pub(super) const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
+pub(super) const VISITOR_COLS: &str =
     "id, fields, icon_color, icon_shape, provided_id, banned, history_revision, created_at, modified_at, number";
-const PLACEMENT_COLS: &str =
+pub(super) const PLACEMENT_COLS: &str =
     "key, title, lang, department_keys, default_department, hello_message, conversation_timeout_hours";
 const FILE_COLS: &str =
     "guid, visitor_id, chat_id, message_id, filename, content_type, client_content_type, size, width, height, content";
@@ -43,7 +68,7 @@ const FILE_COLS: &str =
 // ---------------------------------------------------------------------------------------------
 // Row mapping
 
-fn json_col<T: serde::de::DeserializeOwned>(row: &DbRow, col: &str) -> Result<T> {
+pub(super) fn json_col<T: serde::de::DeserializeOwned>(row: &DbRow, col: &str) -> Result<T> {
     let text: String = row.try_get(col)?;
     Ok(serde_json::from_str(&text)?)
 }
@@ -56,7 +81,7 @@ fn opt_json_col(row: &DbRow, col: &str) -> Result<Option<Value>> {
     })
 }
 
-fn parse_col<T>(row: &DbRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+pub(super) fn parse_col<T>(row: &DbRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
     let text: String = row.try_get(col)?;
     parse(&text).ok_or_else(|| StoreError::Corrupt(format!("{col} = {text}")))
 }
@@ -80,7 +105,7 @@ fn operator_from(row: &DbRow, department_keys: Vec<String>) -> Result<Operator> 
     })
 }
 
-fn chat_from(row: &DbRow) -> Result<Chat> {
+pub(super) fn chat_from(row: &DbRow) -> Result<Chat> {
     Ok(Chat {
         id: ChatId(row.try_get("id")?),
         client_side_id: row.try_get("client_side_id")?,
@@ -115,7 +140,7 @@ fn chat_from(row: &DbRow) -> Result<Chat> {
     })
 }
 
-fn message_from(row: &DbRow) -> Result<Message> {
+pub(super) fn message_from(row: &DbRow) -> Result<Message> {
     Ok(Message {
         id: MessageId::from_stored(row.try_get("id")?),
         chat_id: ChatId(row.try_get("chat_id")?),
@@ -137,7 +162,7 @@ fn message_from(row: &DbRow) -> Result<Message> {
     })
 }
 
-fn visitor_from(row: &DbRow) -> Result<Visitor> {
+pub(super) fn visitor_from(row: &DbRow) -> Result<Visitor> {
     Ok(Visitor {
         id: VisitorId::from_stored(row.try_get("id")?),
         fields: json_col(row, "fields")?,
@@ -152,7 +177,7 @@ fn visitor_from(row: &DbRow) -> Result<Visitor> {
     })
 }
 
-fn placement_from(row: &DbRow) -> Result<Placement> {
+pub(super) fn placement_from(row: &DbRow) -> Result<Placement> {
     Ok(Placement {
         key: row.try_get("key")?,
         title: row.try_get("title")?,
@@ -191,14 +216,14 @@ fn file_from(row: &DbRow) -> Result<FileRecord> {
     })
 }
 
-fn to_json(v: &impl serde::Serialize) -> Result<String> {
+pub(super) fn to_json(v: &impl serde::Serialize) -> Result<String> {
     Ok(serde_json::to_string(v)?)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reads used inside and outside transactions
 
-async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
+pub(super) async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
     let row = sqlx::query("SELECT value FROM settings WHERE key = 'organisation'").fetch_optional(&mut *conn).await?;
     match row {
         Some(row) => json_col(&row, "value"),
@@ -206,7 +231,7 @@ async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
     }
 }
 
-async fn load_operator(conn: &mut Conn, id: OperatorId) -> Result<Option<Operator>> {
+pub(super) async fn load_operator(conn: &mut Conn, id: OperatorId) -> Result<Option<Operator>> {
     let sql = format!("SELECT {OPERATOR_COLS} FROM operators WHERE id = $1");
     let Some(row) = sqlx::query(&sql).bind(id.0).fetch_optional(&mut *conn).await? else {
         return Ok(None);
@@ -215,7 +240,7 @@ async fn load_operator(conn: &mut Conn, id: OperatorId) -> Result<Option<Operato
     Ok(Some(operator_from(&row, keys)?))
 }
 
-async fn operator_department_keys(conn: &mut Conn, id: OperatorId) -> Result<Vec<String>> {
+pub(super) async fn operator_department_keys(conn: &mut Conn, id: OperatorId) -> Result<Vec<String>> {
     let rows =
         sqlx::query("SELECT department_key FROM operator_departments WHERE operator_id = $1 ORDER BY department_key")
             .bind(id.0)
@@ -224,9 +249,10 @@ async fn operator_department_keys(conn: &mut Conn, id: OperatorId) -> Result<Vec
     rows.iter().map(|r| Ok(r.try_get("department_key")?)).collect()
 }
 
-async fn load_operators(conn: &mut Conn, only_online: bool) -> Result<Vec<Operator>> {
+pub(super) async fn load_operators(conn: &mut Conn, only_online: bool) -> Result<Vec<Operator>> {
     // Deleted accounts stay only for the history that names them.
-    let filter = if only_online { "WHERE status = 'online' AND deleted_at IS NULL" } else { "WHERE deleted_at IS NULL" };
+    let filter =
+        if only_online { "WHERE status = 'online' AND deleted_at IS NULL" } else { "WHERE deleted_at IS NULL" };
     let sql = format!("SELECT {OPERATOR_COLS} FROM operators {filter} ORDER BY id");
     let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
     let links = sqlx::query("SELECT operator_id, department_key FROM operator_departments ORDER BY department_key")
@@ -244,19 +270,19 @@ async fn load_operators(conn: &mut Conn, only_online: bool) -> Result<Vec<Operat
         .collect()
 }
 
-async fn load_visitor(conn: &mut Conn, id: &VisitorId) -> Result<Option<Visitor>> {
+pub(super) async fn load_visitor(conn: &mut Conn, id: &VisitorId) -> Result<Option<Visitor>> {
     let sql = format!("SELECT {VISITOR_COLS} FROM visitors WHERE id = $1");
     let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(&mut *conn).await?;
     row.as_ref().map(visitor_from).transpose()
 }
 
-async fn load_placement(conn: &mut Conn, key: &str) -> Result<Option<Placement>> {
+pub(super) async fn load_placement(conn: &mut Conn, key: &str) -> Result<Option<Placement>> {
     let sql = format!("SELECT {PLACEMENT_COLS} FROM placements WHERE key = $1");
     let row = sqlx::query(&sql).bind(key).fetch_optional(&mut *conn).await?;
     row.as_ref().map(placement_from).transpose()
 }
 
-async fn load_departments(conn: &mut Conn) -> Result<Vec<Department>> {
+pub(super) async fn load_departments(conn: &mut Conn) -> Result<Vec<Department>> {
     let rows =
         sqlx::query("SELECT id, key, name, locale_names, sort_order, logo FROM departments ORDER BY sort_order, key")
             .fetch_all(&mut *conn)
@@ -274,12 +300,12 @@ async fn offered_departments(conn: &mut Conn, placement: &Placement) -> Result<V
 }
 
 /// Adds the backend's "lock unless someone else holds it" clause.
-fn locked_skip(sql: String) -> String {
+pub(super) fn locked_skip(sql: String) -> String {
     sql + for_update_skip_locked!()
 }
 
 /// Adds the backend's row lock to a query that reads rows a transaction will change.
-fn locked(sql: String, lock: bool) -> String {
+pub(super) fn locked(sql: String, lock: bool) -> String {
     if lock {
         sql + for_update!()
     } else {
@@ -287,7 +313,7 @@ fn locked(sql: String, lock: bool) -> String {
     }
 }
 
-async fn load_chat(conn: &mut Conn, id: ChatId, lock: bool) -> Result<Option<Chat>> {
+pub(super) async fn load_chat(conn: &mut Conn, id: ChatId, lock: bool) -> Result<Option<Chat>> {
     let sql = locked(format!("SELECT {CHAT_COLS} FROM chats WHERE id = $1"), lock);
     let row = sqlx::query(&sql).bind(id.0).fetch_optional(&mut *conn).await?;
     row.as_ref().map(chat_from).transpose()
@@ -295,7 +321,7 @@ async fn load_chat(conn: &mut Conn, id: ChatId, lock: bool) -> Result<Option<Cha
 
 /// The visitor's current chat: the latest one, unless it is finally closed or older than the
 /// placement's conversation timeout.
-async fn load_current_chat(
+pub(super) async fn load_current_chat(
     conn: &mut Conn,
     visitor: &VisitorId,
     location: &str,
@@ -320,7 +346,7 @@ async fn load_current_chat(
     Ok(Some(chat))
 }
 
-async fn load_messages(conn: &mut Conn, chat: ChatId) -> Result<Vec<Message>> {
+pub(super) async fn load_messages(conn: &mut Conn, chat: ChatId) -> Result<Vec<Message>> {
     let sql = format!(
         "SELECT {MESSAGE_COLS} FROM (SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 \
          ORDER BY created_at DESC, id DESC LIMIT $2) AS recent ORDER BY created_at, id"
@@ -346,7 +372,7 @@ async fn visitor_message_by_csid(conn: &mut Conn, visitor: &VisitorId, csid: &st
     row.as_ref().map(message_from).transpose()
 }
 
-fn prefixed(alias: &str, cols: &str) -> String {
+pub(super) fn prefixed(alias: &str, cols: &str) -> String {
     cols.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
 }
 
@@ -369,7 +395,7 @@ async fn load_ratings(conn: &mut Conn, chat: ChatId) -> Result<Vec<Rating>> {
         .collect()
 }
 
-async fn load_chat_view(conn: &mut Conn, chat: Chat) -> Result<ChatView> {
+pub(super) async fn load_chat_view(conn: &mut Conn, chat: Chat) -> Result<ChatView> {
     let messages = load_messages(conn, chat.id).await?;
     let operator = match chat.operator_id {
         Some(id) => load_operator(conn, id).await?,
@@ -379,7 +405,7 @@ async fn load_chat_view(conn: &mut Conn, chat: Chat) -> Result<ChatView> {
     Ok(ChatView { chat, messages, operator, ratings })
 }
 
-async fn visitor_name(conn: &mut Conn, visitor: &VisitorId, lang: &str) -> Result<String> {
+pub(super) async fn visitor_name(conn: &mut Conn, visitor: &VisitorId, lang: &str) -> Result<String> {
     let v = load_visitor(conn, visitor).await?;
     Ok(v.map(|v| v.display_name())
         .filter(|n| !n.is_empty())
@@ -390,30 +416,30 @@ async fn visitor_name(conn: &mut Conn, visitor: &VisitorId, lang: &str) -> Resul
 // The write side: a change collects log items and operator events, then `finish` appends them.
 
 /// What one transaction will append.
-struct Emit {
-    visitor: VisitorId,
-    items: Vec<DeltaItem>,
-    operator_events: Vec<Value>,
-    now: i64,
+pub(super) struct Emit {
+    pub(super) visitor: VisitorId,
+    pub(super) items: Vec<DeltaItem>,
+    pub(super) operator_events: Vec<Value>,
+    pub(super) now: i64,
     /// The organisation settings, read once per transaction.
-    settings: OrgSettings,
+    pub(super) settings: OrgSettings,
     /// The scheduler should look again (see [`Changes::wake_scheduler`]).
-    wake: bool,
+    pub(super) wake: bool,
     /// Who is acting, when an operator is (named in bot notifications).
-    actor: Option<(OperatorId, String)>,
+    pub(super) actor: Option<(OperatorId, String)>,
     /// A bot that started this chat itself and gets no `new_chat` for it.
-    quiet_bot: Option<OperatorId>,
+    pub(super) quiet_bot: Option<OperatorId>,
     /// System notices written now are not sent to bots (a bot's own "joined" notice).
-    mute_bot_notices: bool,
+    pub(super) mute_bot_notices: bool,
     /// Chats whose conversation changed since their last `chat_updated` here (see
     /// `summarize_touched`).
-    touched: Vec<(i64, Option<Message>)>,
+    pub(super) touched: Vec<(i64, Option<Message>)>,
     /// Web Push news not in the operator log (`beseda_core::push`), stamped and queued with it.
-    push_hints: Vec<Value>,
+    pub(super) push_hints: Vec<Value>,
 }
 
 impl Emit {
-    fn new(visitor: &VisitorId, settings: OrgSettings, now: i64) -> Self {
+    pub(super) fn new(visitor: &VisitorId, settings: OrgSettings, now: i64) -> Self {
         Self {
             visitor: visitor.clone(),
             items: Vec::new(),
@@ -429,11 +455,11 @@ impl Emit {
         }
     }
 
-    fn item(&mut self, item: DeltaItem) {
+    pub(super) fn item(&mut self, item: DeltaItem) {
         self.items.push(item);
     }
 
-    fn op(&mut self, event: Value) {
+    pub(super) fn op(&mut self, event: Value) {
         self.operator_events.push(event);
     }
 
@@ -472,7 +498,11 @@ impl Emit {
                 }
             }
             for chunk in log.chunks(INSERT_CHUNK) {
-                let sql = values_sql("INSERT INTO session_events (visit_session_id, revision, created_at, item)", 4, chunk.len());
+                let sql = values_sql(
+                    "INSERT INTO session_events (visit_session_id, revision, created_at, item)",
+                    4,
+                    chunk.len(),
+                );
                 let mut query = sqlx::query(&sql);
                 for (session, revision, item) in chunk {
                     query = query.bind(*session).bind(*revision).bind(self.now).bind(item);
@@ -495,7 +525,7 @@ impl Emit {
 }
 
 /// Rows per multi-row INSERT (far below either database's limit on bound parameters).
-const INSERT_CHUNK: usize = 200;
+pub(super) const INSERT_CHUNK: usize = 200;
 
 /// `head VALUES ($1, …, $cols), (…), …` for `rows` rows.
 fn values_sql(head: &str, cols: usize, rows: usize) -> String {
@@ -516,13 +546,13 @@ fn values_sql(head: &str, cols: usize, rows: usize) -> String {
     sql
 }
 
-async fn append_operator_event(conn: &mut Conn, event: &Value, now: i64) -> Result<i64> {
+pub(super) async fn append_operator_event(conn: &mut Conn, event: &Value, now: i64) -> Result<i64> {
     append_operator_events(conn, std::slice::from_ref(event), now).await
 }
 
 /// Appends events to the operator log with consecutive sequence numbers, chat events stamped
 /// with their chat's scope (who may see them); returns the last.
-async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> Result<i64> {
+pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> Result<i64> {
     let mut events = events.to_vec();
     stamp_scopes(conn, &mut events).await?;
     queue_pushes(conn, &events, now).await?;
@@ -566,18 +596,18 @@ async fn next_history_revision(conn: &mut Conn, visitor: &VisitorId, now: i64) -
 }
 
 /// A new message row, ready to insert.
-struct NewMessage<'a> {
-    chat: &'a Chat,
-    client_side_id: String,
-    kind: MessageKind,
-    text: String,
-    data: Option<Value>,
-    author: Option<&'a Operator>,
-    name: String,
-    quote: Option<Value>,
+pub(super) struct NewMessage<'a> {
+    pub(super) chat: &'a Chat,
+    pub(super) client_side_id: String,
+    pub(super) kind: MessageKind,
+    pub(super) text: String,
+    pub(super) data: Option<Value>,
+    pub(super) author: Option<&'a Operator>,
+    pub(super) name: String,
+    pub(super) quote: Option<Value>,
 }
 
-async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> Result<Message> {
+pub(super) async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> Result<Message> {
     // Strictly increasing within a chat, so ordering by time is total even within one µs.
     let last: Option<i64> = sqlx::query_scalar("SELECT MAX(created_at) FROM messages WHERE chat_id = $1")
         .bind(m.chat.id.0)
@@ -648,7 +678,7 @@ async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> 
 }
 
 /// A new visit session of `visitor` at `req.location`, with revision 1 in its log.
-async fn create_visit_session(
+pub(super) async fn create_visit_session(
     conn: &mut Conn,
     visitor_id: &VisitorId,
     req: &InitVisit,
@@ -691,7 +721,7 @@ async fn create_visit_session(
 }
 
 /// A new anonymous visitor.
-async fn create_visitor(conn: &mut Conn, now: i64) -> Result<VisitorId> {
+pub(super) async fn create_visitor(conn: &mut Conn, now: i64) -> Result<VisitorId> {
     let id = VisitorId::random();
     let (color, shape) = random_icon();
     sqlx::query(
@@ -710,11 +740,8 @@ async fn create_visitor(conn: &mut Conn, now: i64) -> Result<VisitorId> {
 /// The visitor a site identified, created on first sight; its fields become the provided ones
 /// (`display_name` is stored as `name`).
 async fn provided_visitor(conn: &mut Conn, p: &ProvidedVisitor, now: i64) -> Result<VisitorId> {
-    let fields: BTreeMap<&str, &str> = p
-        .fields
-        .iter()
-        .map(|(k, v)| (if k == "display_name" { "name" } else { k.as_str() }, v.as_str()))
-        .collect();
+    let fields: BTreeMap<&str, &str> =
+        p.fields.iter().map(|(k, v)| (if k == "display_name" { "name" } else { k.as_str() }, v.as_str())).collect();
     let (color, shape) = random_icon();
     sqlx::query(
         "INSERT INTO visitors (id, fields, icon_color, icon_shape, provided_id, created_at, modified_at) \
@@ -738,7 +765,7 @@ async fn provided_visitor(conn: &mut Conn, p: &ProvidedVisitor, now: i64) -> Res
 }
 
 /// A message from the system (info, busy auto-message, operator note): no author, no name.
-async fn system_message(
+pub(super) async fn system_message(
     conn: &mut Conn,
     emit: &mut Emit,
     chat: &Chat,
@@ -797,7 +824,7 @@ async fn update_message(conn: &mut Conn, emit: &mut Emit, m: &mut Message, visit
     Ok(())
 }
 
-async fn save_chat(conn: &mut Conn, c: &Chat) -> Result<()> {
+pub(super) async fn save_chat(conn: &mut Conn, c: &Chat) -> Result<()> {
     sqlx::query(
         "UPDATE chats SET department_key = $1, operator_id = $2, state = $3, offline = $4, \
          unread_by_operator_since = $5, unread_by_visitor_since = $6, unread_by_visitor_count = $7, \
@@ -835,7 +862,7 @@ async fn save_chat(conn: &mut Conn, c: &Chat) -> Result<()> {
     Ok(())
 }
 
-async fn set_session_state(
+pub(super) async fn set_session_state(
     conn: &mut Conn,
     emit: &mut Emit,
     session: &VisitSessionId,
@@ -851,7 +878,7 @@ async fn set_session_state(
 }
 
 /// Operator event for a changed chat.
-async fn chat_event(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
+pub(super) async fn chat_event(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
     let event = summary_event(conn, &emit.settings, chat, None).await?;
     emit.op(event);
     emit.touched.retain(|(id, _)| *id != chat.id.0);
@@ -859,7 +886,7 @@ async fn chat_event(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()>
 }
 
 /// State-changed items for the visitor and an event for operators.
-async fn chat_state_changed(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
+pub(super) async fn chat_state_changed(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
     let sid = chat.visit_session_id.to_string();
     emit.item(DeltaItem::upd("CHAT_STATE", &sid, json!(chat.state.visitor_wire())));
     chat_event(conn, emit, chat).await
@@ -962,16 +989,18 @@ async fn create_chat(
     emit.wake |= chat.operator_id.is_none();
     // The CRMs hear of the new chat.
     for target in settings.crm_targets() {
-        queue_job(conn, &format!("crm.{target}"), &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None).await?;
+        queue_job(conn, &format!("crm.{target}"), &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None)
+            .await?;
     }
     // A message left while nobody could answer goes to the «left messages» addresses.
     if chat.offline && has_question {
-        queue_job(conn, "mail.offline_message", &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None).await?;
+        queue_job(conn, "mail.offline_message", &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None)
+            .await?;
     }
     Ok(chat)
 }
 
-async fn merge_visitor_fields(conn: &mut Conn, visitor: &VisitorId, fields: &Value, now: i64) -> Result<()> {
+pub(super) async fn merge_visitor_fields(conn: &mut Conn, visitor: &VisitorId, fields: &Value, now: i64) -> Result<()> {
     let Value::Object(new) = fields else {
         return Err(DomainError::WrongArgumentValue("visitor-fields").into());
     };
@@ -1057,7 +1086,7 @@ fn stop_operator_typing(emit: &mut Emit, chat: &mut Chat) {
 }
 
 /// Closes a chat from either side.
-async fn close_chat(
+pub(super) async fn close_chat(
     conn: &mut Conn,
     emit: &mut Emit,
     chat: &mut Chat,
@@ -1105,17 +1134,17 @@ fn random_icon() -> (String, String) {
 // ---------------------------------------------------------------------------------------------
 
 impl SqlStore {
-    async fn begin(&self) -> Result<sqlx::Transaction<'static, Db>> {
+    pub(super) async fn begin(&self) -> Result<sqlx::Transaction<'static, Db>> {
         Ok(self.writer.begin_with(BEGIN_WRITE).await?)
     }
 
-    async fn read(&self) -> Result<sqlx::pool::PoolConnection<Db>> {
+    pub(crate) async fn read(&self) -> Result<sqlx::pool::PoolConnection<Db>> {
         Ok(self.reader.acquire().await?)
     }
 
     /// Runs a visitor-side change: loads the settings, runs `f` in a write transaction,
     /// appends what it emitted and returns once committed.
-    async fn visitor_change<F>(&self, v: &VisitorCtx, f: F) -> Result<Changes>
+    pub(super) async fn visitor_change<F>(&self, v: &VisitorCtx, f: F) -> Result<Changes>
     where
         F: for<'c> FnOnce(
                 &'c mut Conn,
@@ -1304,10 +1333,12 @@ impl Store for SqlStore {
 
     async fn operator_login(&self, email: &str) -> Result<Option<(Operator, String)>> {
         let mut conn = self.read().await?;
-        let row = sqlx::query("SELECT id, password_hash FROM operators WHERE lower(email) = lower($1) AND deleted_at IS NULL")
-            .bind(email)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, password_hash FROM operators WHERE lower(email) = lower($1) AND deleted_at IS NULL",
+        )
+        .bind(email)
+        .fetch_optional(&mut *conn)
+        .await?;
         let Some(row) = row else { return Ok(None) };
         let hash: String = row.try_get("password_hash")?;
         let op = load_operator(&mut conn, OperatorId(row.try_get("id")?)).await?;
@@ -1566,8 +1597,7 @@ impl Store for SqlStore {
             record_page(&mut tx, session_id.as_str(), url, req.title.as_deref(), now).await?;
         }
         // On the site (again): operators hear of an arrival.
-        changes.operator_seq =
-            mark_present(&mut tx, &visitor_id, &session_id, now).await?;
+        changes.operator_seq = mark_present(&mut tx, &visitor_id, &session_id, now).await?;
         let page = PageAuth {
             page_id: PageId::random(),
             auth_token: hex_id(),
@@ -2187,19 +2217,18 @@ impl Store for SqlStore {
                     .bind(v2.visit_session_id.as_str())
                     .fetch_one(&mut *conn)
                     .await?;
-                sqlx::query(
-                    "UPDATE visit_sessions SET page_url = $1, referrer = COALESCE(referrer, $2) WHERE id = $3",
-                )
-                .bind(&url)
-                .bind(&page.referrer)
-                .bind(v2.visit_session_id.as_str())
-                .execute(&mut *conn)
-                .await?;
+                sqlx::query("UPDATE visit_sessions SET page_url = $1, referrer = COALESCE(referrer, $2) WHERE id = $3")
+                    .bind(&url)
+                    .bind(&page.referrer)
+                    .bind(v2.visit_session_id.as_str())
+                    .execute(&mut *conn)
+                    .await?;
                 record_page(conn, v2.visit_session_id.as_str(), &url, page.title.as_deref(), emit.now).await?;
                 // Operators' visitors list follows the visitor from page to page.
                 if before.as_deref() != Some(url.as_str()) {
                     if let Some(event) =
-                        site_visitor_event(conn, "visitor_updated", &v2.visitor_id, &v2.visit_session_id, emit.now).await?
+                        site_visitor_event(conn, "visitor_updated", &v2.visitor_id, &v2.visit_session_id, emit.now)
+                            .await?
                     {
                         emit.op(event);
                     }
@@ -2327,56 +2356,60 @@ impl Store for SqlStore {
         let csid = client_side_id.to_owned();
         let stored = std::sync::Arc::new(std::sync::Mutex::new(file.guid.clone()));
         let stored2 = stored.clone();
-        let changes = self.visitor_change(v, move |conn, emit, settings| {
-            Box::pin(async move {
-                if !settings.visitor_upload_file {
-                    return Err(DomainError::SettingDisabled.into());
-                }
-                if let Some(existing) = visitor_message_by_csid(conn, &v2.visitor_id, &csid).await? {
-                    let guid: Option<String> = sqlx::query_scalar("SELECT guid FROM files WHERE message_id = $1 ORDER BY guid LIMIT 1")
-                        .bind(existing.id.as_str())
-                        .fetch_optional(&mut *conn)
-                        .await?;
-                    let guid = guid.ok_or(DomainError::UploadedFileNotFound)?;
-                    *stored2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? = FileGuid::from_stored(guid);
-                    return Ok(());
-                }
-                insert_file(conn, &file, &v2.visitor_id, None, emit.now).await?;
-                let mut chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await? {
-                    Some(c) => c,
-                    None => {
-                        let department = choose_department(conn, &v2, &settings, None).await?.unwrap_or(None);
-                        create_chat(conn, emit, &v2, &settings, NewChat { department, ..NewChat::default() }).await?
+        let changes = self
+            .visitor_change(v, move |conn, emit, settings| {
+                Box::pin(async move {
+                    if !settings.visitor_upload_file {
+                        return Err(DomainError::SettingDisabled.into());
                     }
-                };
-                let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM files WHERE chat_id = $1")
-                    .bind(chat.id.0)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                if count >= 100 {
-                    return Err(StoreError::Domain(DomainError::MaxFilesCountPerChatExceeded));
-                }
-                let (text, data) = file_message_body(conn, emit, &v2, std::slice::from_ref(&file.guid)).await?;
-                let name = visitor_name(conn, &v2.visitor_id, &settings.default_lang).await?;
-                let m = NewMessage {
-                    chat: &chat,
-                    client_side_id: csid.clone(),
-                    kind: MessageKind::FileVisitor,
-                    text,
-                    data,
-                    author: None,
-                    name,
-                    quote: None,
-                };
-                let message = insert_message(conn, emit, m).await?;
-                attach_files(conn, std::slice::from_ref(&file.guid), &message).await?;
-                after_visitor_message(conn, emit, &mut chat, message.created_at).await?;
-                chat.unread_by_operator_since.get_or_insert(message.created_at);
-                save_chat(conn, &chat).await?;
-                Ok(())
+                    if let Some(existing) = visitor_message_by_csid(conn, &v2.visitor_id, &csid).await? {
+                        let guid: Option<String> =
+                            sqlx::query_scalar("SELECT guid FROM files WHERE message_id = $1 ORDER BY guid LIMIT 1")
+                                .bind(existing.id.as_str())
+                                .fetch_optional(&mut *conn)
+                                .await?;
+                        let guid = guid.ok_or(DomainError::UploadedFileNotFound)?;
+                        *stored2.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))? =
+                            FileGuid::from_stored(guid);
+                        return Ok(());
+                    }
+                    insert_file(conn, &file, &v2.visitor_id, None, emit.now).await?;
+                    let mut chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await? {
+                        Some(c) => c,
+                        None => {
+                            let department = choose_department(conn, &v2, &settings, None).await?.unwrap_or(None);
+                            create_chat(conn, emit, &v2, &settings, NewChat { department, ..NewChat::default() })
+                                .await?
+                        }
+                    };
+                    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM files WHERE chat_id = $1")
+                        .bind(chat.id.0)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    if count >= 100 {
+                        return Err(StoreError::Domain(DomainError::MaxFilesCountPerChatExceeded));
+                    }
+                    let (text, data) = file_message_body(conn, emit, &v2, std::slice::from_ref(&file.guid)).await?;
+                    let name = visitor_name(conn, &v2.visitor_id, &settings.default_lang).await?;
+                    let m = NewMessage {
+                        chat: &chat,
+                        client_side_id: csid.clone(),
+                        kind: MessageKind::FileVisitor,
+                        text,
+                        data,
+                        author: None,
+                        name,
+                        quote: None,
+                    };
+                    let message = insert_message(conn, emit, m).await?;
+                    attach_files(conn, std::slice::from_ref(&file.guid), &message).await?;
+                    after_visitor_message(conn, emit, &mut chat, message.created_at).await?;
+                    chat.unread_by_operator_since.get_or_insert(message.created_at);
+                    save_chat(conn, &chat).await?;
+                    Ok(())
+                })
             })
-        })
-        .await?;
+            .await?;
         let guid = stored.lock().map_err(|_| StoreError::Corrupt("poisoned".into()))?.clone();
         Ok((guid, changes))
     }
@@ -3434,7 +3467,11 @@ impl Store for SqlStore {
         self.select_site_visitors(None, seen_after).await
     }
 
-    async fn site_visitor(&self, visitor: &VisitorId, seen_after: i64) -> Result<Option<beseda_core::model::SiteVisitor>> {
+    async fn site_visitor(
+        &self,
+        visitor: &VisitorId,
+        seen_after: i64,
+    ) -> Result<Option<beseda_core::model::SiteVisitor>> {
         Ok(self.select_site_visitors(Some(visitor), seen_after).await?.into_iter().next())
     }
 
@@ -3442,7 +3479,13 @@ impl Store for SqlStore {
         self.sweep_departed_sessions(seen_before).await
     }
 
-    async fn invite_visitor(&self, op: OperatorId, visitor: &VisitorId, text: &str, seen_after: i64) -> Result<Changes> {
+    async fn invite_visitor(
+        &self,
+        op: OperatorId,
+        visitor: &VisitorId,
+        text: &str,
+        seen_after: i64,
+    ) -> Result<Changes> {
         self.invite(op, visitor, text, seen_after).await
     }
 
@@ -3450,7 +3493,11 @@ impl Store for SqlStore {
         self.add_block(block).await
     }
 
-    async fn visitor_blocks(&self, active_at: Option<i64>, limit: i64) -> Result<Vec<beseda_core::model::VisitorBlock>> {
+    async fn visitor_blocks(
+        &self,
+        active_at: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<beseda_core::model::VisitorBlock>> {
         self.select_blocks(active_at, limit).await
     }
 
@@ -3608,7 +3655,7 @@ async fn operator_send(
 }
 
 /// Pending keyboards of the chat become `canceled` (a newer keyboard, or the bot let go).
-async fn cancel_pending_keyboards(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
+pub(super) async fn cancel_pending_keyboards(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
     let sql =
         format!("SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 AND kind = 'keyboard' AND deleted = FALSE");
     let rows = sqlx::query(&sql).bind(chat.id.0).fetch_all(&mut *conn).await?;
@@ -3657,7 +3704,13 @@ async fn operator_close_chat(conn: &mut Conn, emit: &mut Emit, operator: &Operat
 
 /// An operator's (or bot's) file in the chat: stored for the visitor, posted as `file_operator`.
 /// Stores an uploaded file of `visitor` (in `chat`, once known).
-async fn insert_file(conn: &mut Conn, file: &NewFile, visitor: &VisitorId, chat: Option<ChatId>, now: i64) -> Result<()> {
+async fn insert_file(
+    conn: &mut Conn,
+    file: &NewFile,
+    visitor: &VisitorId,
+    chat: Option<ChatId>,
+    now: i64,
+) -> Result<()> {
     sqlx::query(&format!(
         "INSERT INTO files ({FILE_COLS}, created_at) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11)"
     ))

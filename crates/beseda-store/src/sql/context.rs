@@ -1,18 +1,30 @@
-// The operator's visitor context: pages of a visit as the widget reports them, and what the
-// context panel reads of a visitor. Included next to `common.rs`.
+//! The operator's visitor context: pages of a visit as the widget reports them, and what the
+//! context panel reads of a visitor.
+
+use crate::{PreviousChat, Result, VisitInfo, VisitedPage, VisitorContext};
+use beseda_core::ids::{ChatId, VisitorId};
+use sqlx::Row;
+
+use super::common::{chat_from, prefixed, CHAT_COLS};
+use super::{Conn, SqlStore};
 
 /// Pages kept per visit session: the newest ones.
 const PAGES_PER_VISIT: i64 = 200;
 
 /// Records that the visitor of `session` came to `url` now; the same url as the last one (a
 /// reload, or the widget and its loader reporting one page) is not a new page.
-async fn record_page(conn: &mut Conn, session: &str, url: &str, title: Option<&str>, now: i64) -> Result<()> {
-    let last: Option<String> = sqlx::query_scalar(
-        "SELECT url FROM visit_pages WHERE visit_session_id = $1 ORDER BY visited_at DESC LIMIT 1",
-    )
-    .bind(session)
-    .fetch_optional(&mut *conn)
-    .await?;
+pub(super) async fn record_page(
+    conn: &mut Conn,
+    session: &str,
+    url: &str,
+    title: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let last: Option<String> =
+        sqlx::query_scalar("SELECT url FROM visit_pages WHERE visit_session_id = $1 ORDER BY visited_at DESC LIMIT 1")
+            .bind(session)
+            .fetch_optional(&mut *conn)
+            .await?;
     if last.as_deref() == Some(url) {
         return Ok(());
     }
@@ -41,7 +53,12 @@ async fn record_page(conn: &mut Conn, session: &str, url: &str, title: Option<&s
 }
 
 impl SqlStore {
-    async fn read_visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext> {
+    pub(super) async fn read_visitor_context(
+        &self,
+        visitor: &VisitorId,
+        except: ChatId,
+        limit: i64,
+    ) -> Result<VisitorContext> {
         let mut conn = self.read().await?;
         let session = sqlx::query(
             "SELECT id, platform, user_agent, client_address, referrer, page_url, created_at, last_seen_at \
@@ -64,7 +81,9 @@ impl SqlStore {
             context.pages = rows
                 .iter()
                 .rev()
-                .map(|r| Ok(VisitedPage { url: r.try_get("url")?, title: r.try_get("title")?, at: r.try_get("visited_at")? }))
+                .map(|r| {
+                    Ok(VisitedPage { url: r.try_get("url")?, title: r.try_get("title")?, at: r.try_get("visited_at")? })
+                })
                 .collect::<Result<_>>()?;
             context.visit = Some(VisitInfo {
                 platform: row.try_get("platform")?,

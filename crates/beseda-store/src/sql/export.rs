@@ -1,12 +1,19 @@
-// The Stored Data API's incremental chat export (stored-data-api.md §5 `/chats?since=`).
-// Included next to `common.rs`.
-//
-// Triggers clear a chat's `stamp` whenever the chat, its messages, ratings or visitor fields
-// change (migration 0013). `stamp_changed_chats` gives every such chat a new stamp: the time in
-// µs, bumped to stay above the 'chat_stamp' counter. The counter row is locked first and held
-// until commit, so stamps are handed out in commit order and a reader that has seen stamp `s`
-// never later finds a smaller one. Chats a running transaction holds are skipped (PostgreSQL)
-// and stamped on a later call, once that change has committed.
+//! The Stored Data API's incremental chat export (stored-data-api.md §5 `/chats?since=`).
+//!
+//! Triggers clear a chat's `stamp` whenever the chat, its messages, ratings or visitor fields
+//! change (migration 0013). `stamp_changed_chats` gives every such chat a new stamp: the time in
+//! µs, bumped to stay above the 'chat_stamp' counter. The counter row is locked first and held
+//! until commit, so stamps are handed out in commit order and a reader that has seen stamp `s`
+//! never later finds a smaller one. Chats a running transaction holds are skipped (PostgreSQL) and
+//! stamped on a later call, once that change has committed.
+
+use crate::{ChatDetail, Result, StoreError};
+use beseda_core::ids::MessageId;
+use beseda_core::model::Chat;
+use sqlx::Row;
+
+use super::common::{chat_from, load_chat_view, load_visitor, CHAT_COLS};
+use super::{Conn, SqlStore};
 
 /// Chats stamped per transaction.
 const STAMP_BATCH: i64 = 500;
@@ -26,15 +33,12 @@ async fn stamp_changed_chats(conn: &mut Conn, now: i64) -> Result<usize> {
         last = (last + 1).max(now);
         sqlx::query("UPDATE chats SET stamp = $1 WHERE id = $2").bind(last).bind(id).execute(&mut *conn).await?;
     }
-    sqlx::query("UPDATE counters SET value = $1 WHERE name = 'chat_stamp'")
-        .bind(last)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("UPDATE counters SET value = $1 WHERE name = 'chat_stamp'").bind(last).execute(&mut *conn).await?;
     Ok(ids.len())
 }
 
 /// Everything the Stored Data API shows of one chat.
-async fn load_chat_detail(conn: &mut Conn, chat: Chat) -> Result<ChatDetail> {
+pub(super) async fn load_chat_detail(conn: &mut Conn, chat: Chat) -> Result<ChatDetail> {
     let visitor = load_visitor(conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
     let undelivered: Vec<String> =
         sqlx::query_scalar("SELECT id FROM messages WHERE chat_id = $1 AND delivery_failed = TRUE ORDER BY created_at")
@@ -75,7 +79,7 @@ impl SqlStore {
         }
     }
 
-    async fn export_chats(&self, since: i64, limit: i64) -> Result<Vec<(i64, ChatDetail)>> {
+    pub(super) async fn export_chats(&self, since: i64, limit: i64) -> Result<Vec<(i64, ChatDetail)>> {
         self.stamp_chats().await?;
         let mut conn = self.read().await?;
         let sql = format!("SELECT stamp, {CHAT_COLS} FROM chats WHERE stamp > $1 ORDER BY stamp LIMIT $2");

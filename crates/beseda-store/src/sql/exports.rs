@@ -1,7 +1,13 @@
-// Bulk exports of contacts to an integration, with their progress. Included next to
-// `common.rs`.
+//! Bulk exports of contacts to an integration, with their progress.
 
-use crate::types::ExportJob;
+use crate::{ExportJob, Result};
+use beseda_core::model::Visitor;
+use serde_json::json;
+use sqlx::Row;
+
+use super::common::{visitor_from, VISITOR_COLS};
+use super::mail::queue_job;
+use super::{DbRow, SqlStore};
 
 const EXPORT_COLS: &str = "id, kind, state, total, done, cursor, error, created_at, updated_at";
 /// Visitors that may carry an e-mail or a phone (the values are checked by the caller).
@@ -22,10 +28,12 @@ fn export_from(row: &DbRow) -> Result<ExportJob> {
 }
 
 impl SqlStore {
-    async fn begin_export(&self, kind: &str) -> Result<ExportJob> {
+    pub(super) async fn begin_export(&self, kind: &str) -> Result<ExportJob> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let sql = format!("SELECT {EXPORT_COLS} FROM export_jobs WHERE kind = $1 AND state = 'running' ORDER BY id DESC LIMIT 1");
+        let sql = format!(
+            "SELECT {EXPORT_COLS} FROM export_jobs WHERE kind = $1 AND state = 'running' ORDER BY id DESC LIMIT 1"
+        );
         if let Some(row) = sqlx::query(&sql).bind(kind).fetch_optional(&mut *tx).await? {
             return export_from(&row);
         }
@@ -42,37 +50,49 @@ impl SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         queue_job(&mut tx, &format!("crm.{kind}_export"), &id.to_string(), &json!({"jobId": id}), now, None).await?;
-        let row = sqlx::query(&format!("SELECT {EXPORT_COLS} FROM export_jobs WHERE id = $1")).bind(id).fetch_one(&mut *tx).await?;
+        let row = sqlx::query(&format!("SELECT {EXPORT_COLS} FROM export_jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         export_from(&row)
     }
 
-    async fn latest_export(&self, kind: &str) -> Result<Option<ExportJob>> {
+    pub(super) async fn latest_export(&self, kind: &str) -> Result<Option<ExportJob>> {
         let sql = format!("SELECT {EXPORT_COLS} FROM export_jobs WHERE kind = $1 ORDER BY id DESC LIMIT 1");
         let row = sqlx::query(&sql).bind(kind).fetch_optional(&self.reader).await?;
         row.as_ref().map(export_from).transpose()
     }
 
-    async fn export_by_id(&self, id: i64) -> Result<Option<ExportJob>> {
+    pub(super) async fn export_by_id(&self, id: i64) -> Result<Option<ExportJob>> {
         let sql = format!("SELECT {EXPORT_COLS} FROM export_jobs WHERE id = $1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(export_from).transpose()
     }
 
-    async fn record_export(&self, id: i64, done: i64, cursor: &str, state: &str, error: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE export_jobs SET done = $1, cursor = $2, state = $3, error = $4, updated_at = $5 WHERE id = $6")
-            .bind(done)
-            .bind(cursor)
-            .bind(state)
-            .bind(error)
-            .bind(self.clock.now())
-            .bind(id)
-            .execute(&self.writer)
-            .await?;
+    pub(super) async fn record_export(
+        &self,
+        id: i64,
+        done: i64,
+        cursor: &str,
+        state: &str,
+        error: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE export_jobs SET done = $1, cursor = $2, state = $3, error = $4, updated_at = $5 WHERE id = $6",
+        )
+        .bind(done)
+        .bind(cursor)
+        .bind(state)
+        .bind(error)
+        .bind(self.clock.now())
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 
-    async fn load_contact_visitors(&self, after: &str, limit: i64) -> Result<Vec<Visitor>> {
+    pub(super) async fn load_contact_visitors(&self, after: &str, limit: i64) -> Result<Vec<Visitor>> {
         let sql = format!("SELECT {VISITOR_COLS} FROM visitors WHERE id > $1 AND {HAS_CONTACT} ORDER BY id LIMIT $2");
         let rows = sqlx::query(&sql).bind(after).bind(limit).fetch_all(&self.reader).await?;
         rows.iter().map(visitor_from).collect()

@@ -1,17 +1,19 @@
-// Group commit. Included in both backends after `common.rs`; each backend's `GROUP_COMMIT`
-// says whether it is used.
-//
-// SQLite has one writer: changes that queue up while a transaction commits run together in the
-// next transaction, each inside its own savepoint, so that one fsync covers them all. A change's
-// result is handed back only after that COMMIT succeeded, so "acknowledged" still means
-// "committed". A change that fails is rolled back to its savepoint and its error returned; the
-// other changes of the batch are unaffected. If the batch itself cannot commit, every change of
-// it gets the error and nothing of it is written.
+//! Group commit: each backend's `GROUP_COMMIT` says whether it is used.
+//!
+//! SQLite has one writer: changes that queue up while a transaction commits run together in the
+//! next transaction, each inside its own savepoint, so that one fsync covers them all. A change's
+//! result is handed back only after that COMMIT succeeded, so "acknowledged" still means
+//! "committed". A change that fails is rolled back to its savepoint and its error returned; the
+//! other changes of the batch are unaffected. If the batch itself cannot commit, every change of it
+//! gets the error and nothing of it is written.
 
+use crate::{Result, StoreError};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+
+use super::{Conn, Db, SqlStore, BEGIN_WRITE, GROUP_COMMIT};
 
 /// The most changes one transaction carries.
 const GROUP_COMMIT_MAX: usize = 256;
@@ -25,14 +27,14 @@ type QueuedChange =
     Box<dyn for<'c> FnOnce(&'c mut Conn) -> Pin<Box<dyn Future<Output = (bool, Settle)> + Send + 'c>> + Send>;
 
 /// The writer task's queue, and what it has done.
-struct GroupCommit {
+pub(crate) struct GroupCommit {
     queue: tokio::sync::mpsc::Sender<QueuedChange>,
-    counts: Arc<CommitCounts>,
+    pub(super) counts: Arc<CommitCounts>,
 }
 
 impl GroupCommit {
     /// Starts the writer task on the current runtime; it ends when the store is dropped.
-    fn start(pool: sqlx::Pool<Db>) -> Self {
+    pub(super) fn start(pool: sqlx::Pool<Db>) -> Self {
         let (queue, changes) = tokio::sync::mpsc::channel(GROUP_COMMIT_QUEUE);
         let counts = Arc::new(CommitCounts::default());
         tokio::spawn(group_commit_loop(pool, changes, counts.clone()));
@@ -46,7 +48,7 @@ const BATCH_BUCKETS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 /// Transactions committed by the writer task, the changes they carried, and how many
 /// transactions fell in each batch-size bucket.
 #[derive(Default)]
-struct CommitCounts {
+pub(super) struct CommitCounts {
     transactions: AtomicU64,
     changes: AtomicU64,
     batches: [AtomicU64; BATCH_BUCKETS.len()],
@@ -61,11 +63,11 @@ impl CommitCounts {
     }
 
     /// (transactions, changes).
-    fn read(&self) -> (u64, u64) {
+    pub(super) fn read(&self) -> (u64, u64) {
         (self.transactions.load(Ordering::Relaxed), self.changes.load(Ordering::Relaxed))
     }
 
-    fn stats(&self) -> crate::CommitStats {
+    pub(super) fn stats(&self) -> crate::CommitStats {
         let (transactions, changes) = self.read();
         let mut cumulative = 0;
         let batches = BATCH_BUCKETS
@@ -145,14 +147,18 @@ async fn run_batch(
 }
 
 impl SqlStore {
-    fn with_pools(writer: sqlx::Pool<Db>, reader: sqlx::Pool<Db>, clock: Arc<dyn beseda_core::time::Clock>) -> Self {
+    pub(crate) fn with_pools(
+        writer: sqlx::Pool<Db>,
+        reader: sqlx::Pool<Db>,
+        clock: Arc<dyn beseda_core::time::Clock>,
+    ) -> Self {
         let group = GROUP_COMMIT.then(|| GroupCommit::start(writer.clone()));
         Self { writer, reader, clock, group }
     }
 
     /// Runs a change in a write transaction and returns once it is committed: through the
     /// group committer where the backend has one, else in a transaction of its own.
-    async fn write<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: for<'c> FnOnce(&'c mut Conn) -> Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>> + Send + 'static,
@@ -178,7 +184,8 @@ impl SqlStore {
                 (failed, settle)
             })
         });
-        let stopped = || StoreError::NotCommitted("the change was not run: its batch failed or the writer stopped".into());
+        let stopped =
+            || StoreError::NotCommitted("the change was not run: its batch failed or the writer stopped".into());
         group.queue.send(change).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
     }

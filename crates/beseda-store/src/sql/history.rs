@@ -1,11 +1,19 @@
-// The history search's reads (admin panel and workspace): the chats of a period and filters,
-// and the texts their messages are searched in. Included next to `common.rs`.
+//! The history search's reads (admin panel and workspace): the chats of a period and filters, and
+//! the texts their messages are searched in.
+
+use crate::{HistoryFilter, Result};
+use beseda_core::ids::ChatId;
+use beseda_core::model::Chat;
+use sqlx::Row;
+
+use super::common::{chat_from, prefixed, CHAT_COLS};
+use super::SqlStore;
 
 /// Chat ids per query of message texts.
 const TEXT_CHUNK: usize = 200;
 
 impl SqlStore {
-    async fn select_history_chats(&self, f: &HistoryFilter) -> Result<Vec<(Chat, bool)>> {
+    pub(super) async fn select_history_chats(&self, f: &HistoryFilter) -> Result<Vec<(Chat, bool)>> {
         let sql = format!(
             "SELECT {}, EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = c.operator_id) AS holder_is_bot \
              FROM chats c WHERE c.created_at >= $1 AND c.created_at < $2 \
@@ -30,7 +38,7 @@ impl SqlStore {
             .collect()
     }
 
-    async fn select_visible_texts(&self, chats: &[ChatId]) -> Result<Vec<(ChatId, String)>> {
+    pub(super) async fn select_visible_texts(&self, chats: &[ChatId]) -> Result<Vec<(ChatId, String)>> {
         let mut out = Vec::new();
         let mut conn = self.read().await?;
         for chunk in chats.chunks(TEXT_CHUNK) {

@@ -1,8 +1,19 @@
-// What operators' chat lists show of each chat (the visitor's name and number, the preview, the
-// unread count, the waiting time), for the lists, one chat and the `chat_updated` event alike.
-// Included next to `common.rs` in each backend.
+//! What operators' chat lists show of each chat (the visitor's name and number, the preview, the
+//! unread count, the waiting time), for the lists, one chat and the `chat_updated` event alike.
 
+use crate::{ChatSummary, Result, StoreError};
+use beseda_core::ids::ChatId;
+use beseda_core::model::{Chat, Message};
 use beseda_core::operator_wire::RowFacts;
+use beseda_core::settings::OrgSettings;
+use beseda_core::state::MessageKind;
+use beseda_core::{operator_wire, texts};
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+use super::common::{chat_from, message_from, prefixed, Emit, CHAT_COLS, INSERT_CHUNK, MESSAGE_COLS};
+use super::{Conn, DbRow};
 
 /// `'kind', …` of every message kind `pick` selects, for an SQL `IN` list; the one definition
 /// stays `MessageKind`'s.
@@ -20,7 +31,7 @@ fn marks(from: usize, n: usize) -> String {
 /// the waiting time (the oldest visitor message after the newest answer) and the id of the
 /// preview message; each from an indexed look-up per chat (`messages_chat`). Callers add the
 /// `WHERE` on `chats`.
-fn summary_select() -> &'static str {
+pub(super) fn summary_select() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     SQL.get_or_init(summary_select_sql)
 }
@@ -50,7 +61,7 @@ fn summary_select_sql() -> String {
 
 /// List rows from rows of [`summary_select`], in their order, keeping those `keep` lets through;
 /// preview messages not in `known` are read in one query per [`INSERT_CHUNK`] rows.
-async fn summaries_from(
+pub(super) async fn summaries_from(
     conn: &mut Conn,
     settings: &OrgSettings,
     rows: &[DbRow],
@@ -65,8 +76,11 @@ async fn summaries_from(
         if !keep(&chat) {
             continue;
         }
-        let fields: BTreeMap<String, String> =
-            row.try_get::<Option<String>, _>("v_fields")?.map(|f| serde_json::from_str(&f)).transpose()?.unwrap_or_default();
+        let fields: BTreeMap<String, String> = row
+            .try_get::<Option<String>, _>("v_fields")?
+            .map(|f| serde_json::from_str(&f))
+            .transpose()?
+            .unwrap_or_default();
         let given = fields.get("name").filter(|n| !n.trim().is_empty()).cloned();
         let preview_id: Option<String> = row.try_get("preview_id")?;
         let preview = match (&preview_id, known) {
@@ -106,7 +120,12 @@ async fn summaries_from(
 }
 
 /// One chat as list rows show it, as of now in this transaction.
-async fn chat_summary(conn: &mut Conn, settings: &OrgSettings, id: ChatId, known: Option<&Message>) -> Result<Option<ChatSummary>> {
+pub(super) async fn chat_summary(
+    conn: &mut Conn,
+    settings: &OrgSettings,
+    id: ChatId,
+    known: Option<&Message>,
+) -> Result<Option<ChatSummary>> {
     let sql = format!("{} WHERE chats.id = $1", summary_select());
     let rows = sqlx::query(&sql).bind(id.0).fetch_all(&mut *conn).await?;
     Ok(summaries_from(conn, settings, &rows, |_| true, known).await?.pop())
@@ -114,7 +133,12 @@ async fn chat_summary(conn: &mut Conn, settings: &OrgSettings, id: ChatId, known
 
 /// The `chat_updated` event of a chat: the chat as list rows show it, as of now in this
 /// transaction.
-async fn summary_event(conn: &mut Conn, settings: &OrgSettings, chat: &Chat, known: Option<&Message>) -> Result<Value> {
+pub(super) async fn summary_event(
+    conn: &mut Conn,
+    settings: &OrgSettings,
+    chat: &Chat,
+    known: Option<&Message>,
+) -> Result<Value> {
     let s = chat_summary(conn, settings, chat.id, known).await?.ok_or(StoreError::NotFound)?;
     // The caller's chat: it may hold changes not saved yet.
     Ok(operator_wire::chat_updated(chat, &s.visitor_name, &s.row))
@@ -124,7 +148,7 @@ async fn summary_event(conn: &mut Conn, settings: &OrgSettings, chat: &Chat, kno
 /// message event of each (`message_added`, `…_updated`, `…_deleted`) gets the chat as list rows
 /// show it under `chat`, so every list row stays true without a reload and without a second
 /// event per message.
-async fn summarize_touched(conn: &mut Conn, emit: &mut Emit) -> Result<()> {
+pub(super) async fn summarize_touched(conn: &mut Conn, emit: &mut Emit) -> Result<()> {
     let touched = std::mem::take(&mut emit.touched);
     let mut done = std::collections::BTreeSet::new();
     // The newest change of each chat first: its message, when it was an insert, is the preview.

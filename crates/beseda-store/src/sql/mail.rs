@@ -1,11 +1,25 @@
-// E-mail through the outbox: each mail is a `mail.*` row written in the transaction of the
-// change that causes it; the server composes and sends it. Included next to `common.rs`.
+//! E-mail through the outbox: each mail is a `mail.*` row written in the transaction of the change
+//! that causes it; the server composes and sends it.
 
-use crate::types::DayReport;
+use crate::{DayReport, Result};
+use beseda_core::ids::ChatId;
+use serde_json::{json, Value};
+use sqlx::Row;
+
+use super::common::{load_chat, to_json};
+use super::export::load_chat_detail;
+use super::{Conn, SqlStore};
 
 /// Writes a mail (or other integration) row. With `once_per`, nothing is written if a row of this kind was written in
 /// that window (the kind's counter row is locked first, so concurrent writers queue one).
-async fn queue_job(conn: &mut Conn, kind: &str, subject: &str, payload: &Value, now: i64, once_per: Option<i64>) -> Result<()> {
+pub(super) async fn queue_job(
+    conn: &mut Conn,
+    kind: &str,
+    subject: &str,
+    payload: &Value,
+    now: i64,
+    once_per: Option<i64>,
+) -> Result<()> {
     if let Some(window) = once_per {
         sqlx::query("UPDATE counters SET value = value + 1 WHERE name = $1").bind(kind).execute(&mut *conn).await?;
         let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = $1 AND created_at > $2")
@@ -29,24 +43,26 @@ async fn queue_job(conn: &mut Conn, kind: &str, subject: &str, payload: &Value, 
 }
 
 impl SqlStore {
-    async fn queue_day_report(&self, day: &str, from: i64, to: i64) -> Result<bool> {
+    pub(super) async fn queue_day_report(&self, day: &str, from: i64, to: i64) -> Result<bool> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let inserted = sqlx::query("INSERT INTO daily_reports (day, queued_at) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING")
-            .bind(day)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            == 1;
+        let inserted =
+            sqlx::query("INSERT INTO daily_reports (day, queued_at) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING")
+                .bind(day)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1;
         if inserted {
-            queue_job(&mut tx, "mail.daily_report", day, &json!({"day": day, "from": from, "to": to}), now, None).await?;
+            queue_job(&mut tx, "mail.daily_report", day, &json!({"day": day, "from": from, "to": to}), now, None)
+                .await?;
         }
         tx.commit().await?;
         Ok(inserted)
     }
 
-    async fn load_day_report(&self, from: i64, to: i64) -> Result<DayReport> {
+    pub(super) async fn load_day_report(&self, from: i64, to: i64) -> Result<DayReport> {
         let mut conn = self.read().await?;
         let row = sqlx::query(
             "SELECT CAST(COUNT(*) AS BIGINT) AS chats, \

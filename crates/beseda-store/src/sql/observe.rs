@@ -1,7 +1,12 @@
-// What the metrics read: pool use and the outbox backlog. Included in both backends.
+//! What the metrics read: pool use and the outbox backlog.
+
+use crate::{PoolStats, Result};
+use sqlx::Row;
+
+use super::{Db, SqlStore, SHARED_POOL};
 
 impl SqlStore {
-    fn pools_in_use(&self) -> Vec<PoolStats> {
+    pub(super) fn pools_in_use(&self) -> Vec<PoolStats> {
         let stats = |pool: &'static str, p: &sqlx::Pool<Db>| PoolStats {
             pool,
             size: p.size(),
@@ -15,7 +20,7 @@ impl SqlStore {
         }
     }
 
-    async fn count_backlog(&self) -> Result<Vec<(String, i64)>> {
+    pub(super) async fn count_backlog(&self) -> Result<Vec<(String, i64)>> {
         let rows = sqlx::query(
             "SELECT kind, COUNT(*) AS n FROM outbox WHERE done_at IS NULL GROUP BY kind \
              UNION ALL SELECT 'webhook_call', COUNT(*) FROM webhook_deliveries WHERE status = 'pending'",

@@ -1,6 +1,16 @@
-// Web Push: the VAPID key pair, operators' push subscriptions, and the pushes queued (outbox
-// kind `push`, subject = subscription id) in the transaction of the change they tell of.
-// Included next to `common.rs`.
+//! Web Push: the VAPID key pair, operators' push subscriptions, and the pushes queued (outbox kind
+//! `push`, subject = subscription id) in the transaction of the change they tell of.
+
+use crate::{NewPushSubscription, PushSubscription, Result, VapidKey};
+use beseda_core::ids::OperatorId;
+use beseda_core::model::Operator;
+use serde_json::Value;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+use super::common::{load_operators, load_settings, to_json};
+use super::visibility::bot_operator_ids;
+use super::{Conn, DbRow, SqlStore};
 
 const PUSH_SUB_COLS: &str = "id, operator_id, endpoint, p256dh, auth, created_at";
 
@@ -32,7 +42,7 @@ async fn end_pushes(conn: &mut Conn, ids: &[i64], now: i64, why: &str) -> Result
 
 /// Queues the pushes a batch of operator events (stamped with their scopes) brings
 /// (`beseda_core::push`). Costs one query when nobody opted in.
-async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) -> Result<()> {
+pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) -> Result<()> {
     let notices = beseda_core::push::notices(events);
     if notices.is_empty() {
         return Ok(());
@@ -60,20 +70,22 @@ async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) -> Result<()>
     for d in beseda_core::push::deliveries(&notices, &candidates, &settings) {
         let payload = to_json(&d.payload())?;
         for sub in subs.get(&d.operator.0).into_iter().flatten() {
-            sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('push', $1, $2, $3, $4)")
-                .bind(sub.to_string())
-                .bind(&payload)
-                .bind(now)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
+            sqlx::query(
+                "INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('push', $1, $2, $3, $4)",
+            )
+            .bind(sub.to_string())
+            .bind(&payload)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
         }
     }
     Ok(())
 }
 
 impl SqlStore {
-    async fn load_or_store_vapid_key(&self, generated: &VapidKey) -> Result<VapidKey> {
+    pub(super) async fn load_or_store_vapid_key(&self, generated: &VapidKey) -> Result<VapidKey> {
         let read = |row: DbRow| -> Result<VapidKey> {
             Ok(VapidKey { private_pkcs8: row.try_get("private_pkcs8")?, public_key: row.try_get("public_key")? })
         };
@@ -100,7 +112,7 @@ impl SqlStore {
         read(row)
     }
 
-    async fn store_push_subscription(
+    pub(super) async fn store_push_subscription(
         &self,
         operator: OperatorId,
         sub: &NewPushSubscription,
@@ -146,15 +158,16 @@ impl SqlStore {
         Ok(saved)
     }
 
-    async fn remove_push_subscriptions(&self, operator: OperatorId, endpoint: Option<&str>) -> Result<u64> {
+    pub(super) async fn remove_push_subscriptions(&self, operator: OperatorId, endpoint: Option<&str>) -> Result<u64> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let ids: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM push_subscriptions WHERE operator_id = $1 AND ($2 IS NULL OR endpoint = $2)")
-                .bind(operator.0)
-                .bind(endpoint)
-                .fetch_all(&mut *tx)
-                .await?;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM push_subscriptions WHERE operator_id = $1 AND ($2 IS NULL OR endpoint = $2)",
+        )
+        .bind(operator.0)
+        .bind(endpoint)
+        .fetch_all(&mut *tx)
+        .await?;
         end_pushes(&mut tx, &ids, now, "unsubscribed").await?;
         for id in &ids {
             sqlx::query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
@@ -163,19 +176,19 @@ impl SqlStore {
         Ok(ids.len() as u64)
     }
 
-    async fn list_push_subscriptions(&self, operator: OperatorId) -> Result<Vec<PushSubscription>> {
+    pub(super) async fn list_push_subscriptions(&self, operator: OperatorId) -> Result<Vec<PushSubscription>> {
         let sql = format!("SELECT {PUSH_SUB_COLS} FROM push_subscriptions WHERE operator_id = $1 ORDER BY id");
         let rows = sqlx::query(&sql).bind(operator.0).fetch_all(&self.reader).await?;
         rows.iter().map(push_subscription_from).collect()
     }
 
-    async fn load_push_subscription(&self, id: i64) -> Result<Option<PushSubscription>> {
+    pub(super) async fn load_push_subscription(&self, id: i64) -> Result<Option<PushSubscription>> {
         let sql = format!("SELECT {PUSH_SUB_COLS} FROM push_subscriptions WHERE id = $1");
         let row = sqlx::query(&sql).bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(push_subscription_from).transpose()
     }
 
-    async fn forget_push_subscription(&self, id: i64) -> Result<()> {
+    pub(super) async fn forget_push_subscription(&self, id: i64) -> Result<()> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         end_pushes(&mut tx, &[id], now, "the push service no longer knows the subscription").await?;

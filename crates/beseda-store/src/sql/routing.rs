@@ -1,17 +1,34 @@
-// Routing, auto-messages and durable timers. Included next to `common.rs` in each backend
-// module (same rules: portable SQL, `$N` in ascending order).
+//! Routing, auto-messages and durable timers.
 
-use beseda_core::routing::{self as route, BotCandidate, OperatorLoad};
+use crate::{Redirect, RedirectTarget, Result, StoreError};
+use beseda_core::ids::{ChatId, OperatorId};
+use beseda_core::model::{Chat, Operator};
+use beseda_core::routing::{BotCandidate, OperatorLoad};
+use beseda_core::settings::OrgSettings;
+use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus};
+use beseda_core::wire::DeltaItem;
+use beseda_core::{routing as route, rules, texts, wire, DomainError};
+use serde_json::{json, Value};
+use sqlx::Row;
+
+use super::bots::{bot_new_chat, bot_released, hand_off, load_bot, Closer};
+use super::channels::{channel_event, channel_operator};
+use super::common::{
+    chat_state_changed, close_chat, json_col, load_departments, load_operator, load_operators, locked, locked_skip,
+    operator_department_keys, parse_col, save_chat, system_message, to_json, Emit,
+};
+use super::mail::queue_job;
+use super::Conn;
 
 /// Timer kinds (one pending row per kind and chat).
-const TIMER_FIRST_ANSWER: &str = "first_answer";
-const TIMER_RESPONSE: &str = "response";
+pub(super) const TIMER_FIRST_ANSWER: &str = "first_answer";
+pub(super) const TIMER_RESPONSE: &str = "response";
 const TIMER_AUTO_CLOSE: &str = "auto_close";
-const TIMER_OPERATOR_CLOSED: &str = "operator_closed";
-const TIMER_REASSIGN: &str = "reassign";
-const TIMER_BOT_REPLY: &str = "bot_reply";
+pub(super) const TIMER_OPERATOR_CLOSED: &str = "operator_closed";
+pub(super) const TIMER_REASSIGN: &str = "reassign";
+pub(super) const TIMER_BOT_REPLY: &str = "bot_reply";
 
-fn secs(s: u64) -> i64 {
+pub(super) fn secs(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX / 2_000_000).saturating_mul(1_000_000)
 }
 
@@ -40,7 +57,7 @@ async fn load_bots(conn: &mut Conn, now: Option<i64>) -> Result<Vec<BotCandidate
 
 /// Some human operator serving `department` (any, without one) and speaking `language` (any,
 /// without one) is online.
-async fn humans_online(conn: &mut Conn, department: Option<&str>, language: Option<&str>) -> Result<bool> {
+pub(super) async fn humans_online(conn: &mut Conn, department: Option<&str>, language: Option<&str>) -> Result<bool> {
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT 1 FROM operators o WHERE o.status = 'online' \
          AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id) {} {} LIMIT 1) AS found",
@@ -60,7 +77,7 @@ async fn humans_online(conn: &mut Conn, department: Option<&str>, language: Opti
     Ok(n > 0)
 }
 
-async fn is_bot(conn: &mut Conn, id: OperatorId) -> Result<bool> {
+pub(super) async fn is_bot(conn: &mut Conn, id: OperatorId) -> Result<bool> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM bots WHERE operator_id = $1").bind(id.0).fetch_one(&mut *conn).await?;
     Ok(n > 0)
@@ -141,7 +158,7 @@ async fn lock_operators(conn: &mut Conn, ids: &[OperatorId]) -> Result<()> {
     Ok(())
 }
 
-async fn set_timer(conn: &mut Conn, kind: &str, chat: ChatId, due_at: i64, now: i64) -> Result<()> {
+pub(super) async fn set_timer(conn: &mut Conn, kind: &str, chat: ChatId, due_at: i64, now: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO timers (kind, chat_id, due_at, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (kind, chat_id) DO UPDATE SET due_at = excluded.due_at",
@@ -170,7 +187,7 @@ async fn set_timer_once(conn: &mut Conn, kind: &str, chat: ChatId, due_at: i64, 
     Ok(())
 }
 
-async fn cancel_timers(conn: &mut Conn, chat: ChatId, kinds: &[&str]) -> Result<()> {
+pub(super) async fn cancel_timers(conn: &mut Conn, chat: ChatId, kinds: &[&str]) -> Result<()> {
     for kind in kinds {
         sqlx::query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2")
             .bind(*kind)
@@ -182,9 +199,8 @@ async fn cancel_timers(conn: &mut Conn, chat: ChatId, kinds: &[&str]) -> Result<
 }
 
 /// A domain event for integrations (webhooks read these from the outbox).
-async fn domain_event(conn: &mut Conn, kind: &str, chat: &Chat, extra: Value, now: i64) -> Result<()> {
-    let mut payload =
-        json!({"chatId": chat.id.0, "operatorId": chat.operator_id.map(|o| o.0), "state": chat.state.as_str(), "at": now});
+pub(super) async fn domain_event(conn: &mut Conn, kind: &str, chat: &Chat, extra: Value, now: i64) -> Result<()> {
+    let mut payload = json!({"chatId": chat.id.0, "operatorId": chat.operator_id.map(|o| o.0), "state": chat.state.as_str(), "at": now});
     if let (Value::Object(p), Value::Object(e)) = (&mut payload, extra) {
         p.extend(e);
     }
@@ -201,7 +217,7 @@ async fn domain_event(conn: &mut Conn, kind: &str, chat: &Chat, extra: Value, no
 
 /// How an assignment came about.
 #[derive(Clone, Copy)]
-enum Assignment {
+pub(super) enum Assignment {
     /// By hand: a take, an answer, a redirect.
     Manual,
     /// A bot taking a new chat.
@@ -211,7 +227,7 @@ enum Assignment {
 }
 
 /// Gives the chat to `op` (a human or a bot's operator account).
-async fn assign_to(
+pub(super) async fn assign_to(
     conn: &mut Conn,
     emit: &mut Emit,
     chat: &mut Chat,
@@ -296,7 +312,12 @@ async fn claim_candidate(
 
 /// Sends a waiting chat to the best operator when auto-assignment is on; `false` when nobody
 /// has room (the chat stays in the general queue).
-async fn auto_assign(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, exclude: Option<OperatorId>) -> Result<bool> {
+pub(super) async fn auto_assign(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    chat: &mut Chat,
+    exclude: Option<OperatorId>,
+) -> Result<bool> {
     if !emit.settings.auto_assignment || chat.operator_id.is_some() {
         return Ok(false);
     }
@@ -309,7 +330,12 @@ async fn auto_assign(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, exclude:
 }
 
 /// Routes a chat that just started: a bot first, else auto-assignment.
-async fn route_new_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: Option<OperatorId>) -> Result<()> {
+pub(super) async fn route_new_chat(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    chat: &mut Chat,
+    bot: Option<OperatorId>,
+) -> Result<()> {
     if let Some(bot_id) = bot {
         let op = load_operator(conn, bot_id).await?.ok_or(StoreError::NotFound)?;
         let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
@@ -342,7 +368,7 @@ async fn route_new_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: 
 }
 
 /// The bot that takes a chat of `department` starting now, if any.
-async fn bot_for_new_chat(
+pub(super) async fn bot_for_new_chat(
     conn: &mut Conn,
     department: Option<&str>,
     humans_online: bool,
@@ -354,7 +380,7 @@ async fn bot_for_new_chat(
 
 /// Timers a visitor message starts: the first-answer busy message, the operator-response busy
 /// message (once per chat) and the inactivity auto-close.
-async fn after_visitor_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, at: i64) -> Result<()> {
+pub(super) async fn after_visitor_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, at: i64) -> Result<()> {
     let s = emit.settings.clone();
     if chat.first_visitor_message_at.is_none() {
         chat.first_visitor_message_at = Some(at);
@@ -368,7 +394,7 @@ async fn after_visitor_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat
 }
 
 /// An operator answered: no busy message is due any more.
-async fn after_operator_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: bool) -> Result<()> {
+pub(super) async fn after_operator_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: bool) -> Result<()> {
     if !bot {
         if chat.first_answer_at.is_none() {
             chat.first_answer_at = Some(emit.now);
@@ -379,7 +405,7 @@ async fn after_operator_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Cha
     touch_activity(conn, emit, chat).await
 }
 
-async fn touch_activity(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
+pub(super) async fn touch_activity(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
     if emit.settings.auto_close_timeout_secs > 0 && !chat.state.is_final() {
         set_timer(conn, TIMER_AUTO_CLOSE, chat.id, emit.now + secs(emit.settings.auto_close_timeout_secs), emit.now)
             .await?;
@@ -388,7 +414,7 @@ async fn touch_activity(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result
 }
 
 /// A visitor who leaves before any answer: a refusal or a missed visitor (decided once).
-fn classify_unanswered(emit: &Emit, chat: &mut Chat) {
+pub(super) fn classify_unanswered(emit: &Emit, chat: &mut Chat) {
     if chat.first_answer_at.is_none() && chat.outcome.is_none() {
         if let Some(first) = chat.first_visitor_message_at {
             chat.outcome = Some(route::unanswered_outcome(emit.now - first, emit.settings.refusal_timeout_secs).into());
@@ -398,7 +424,7 @@ fn classify_unanswered(emit: &Emit, chat: &mut Chat) {
 
 /// Bookkeeping of a final close: the outcome of an unanswered chat, no pending timers, the
 /// `chat_closed` domain event.
-async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, closed_by: &str) -> Result<()> {
+pub(super) async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, closed_by: &str) -> Result<()> {
     classify_unanswered(emit, chat);
     save_chat(conn, chat).await?;
     sqlx::query("DELETE FROM timers WHERE chat_id = $1").bind(chat.id.0).execute(&mut *conn).await?;
@@ -417,7 +443,7 @@ async fn send_busy_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, re
 }
 
 /// Acts on one due timer. Timers whose reason has passed do nothing.
-async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Chat) -> Result<()> {
+pub(super) async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Chat) -> Result<()> {
     if chat.state.is_final() {
         return Ok(());
     }
@@ -491,7 +517,7 @@ async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Cha
 }
 
 /// Returns a chat to the general queue.
-async fn back_to_queue(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
+pub(super) async fn back_to_queue(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
     emit.wake = true;
     bot_released(conn, chat.id, chat.operator_id, emit.now).await?;
     chat.operator_id = None;
@@ -513,7 +539,13 @@ async fn back_to_queue(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Res
 }
 
 /// Where a redirect sends a chat.
-async fn redirect_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, by: &Operator, to: &Redirect) -> Result<()> {
+pub(super) async fn redirect_chat(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    chat: &mut Chat,
+    by: &Operator,
+    to: &Redirect,
+) -> Result<()> {
     if chat.state.is_final() {
         return Err(DomainError::ChatClosed.into());
     }

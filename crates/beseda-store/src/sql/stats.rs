@@ -1,14 +1,16 @@
-// Facts of the chats started in a window, for statistics (grouped by the server). Included next
-// to `common.rs`.
+//! Facts of the chats started in a window, for statistics (grouped by the server).
 
-use crate::types::ChatFact;
+use crate::{ChatFact, Result};
+use sqlx::Row;
+
+use super::SqlStore;
 
 /// Message kinds written by the visitor and by the operator side, for response times.
 const VISITOR_KINDS: &str = "'visitor', 'file_visitor', 'keyboard_response', 'sticker_visitor', 'contacts'";
 const OPERATOR_KINDS: &str = "'operator', 'file_operator', 'keyboard', 'cont_req', 'action_request'";
 
 impl SqlStore {
-    async fn load_chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>> {
+    pub(super) async fn load_chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>> {
         let mut conn = self.read().await?;
         let rows = sqlx::query(
             "SELECT id, created_at, operator_id, department_key, outcome, busy_messages, offline, \

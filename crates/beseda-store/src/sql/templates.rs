@@ -1,5 +1,13 @@
-// Reply templates, operators' cards and the lists the admin panel shows. Included next to
-// `common.rs`.
+//! Reply templates, operators' cards and the lists the admin panel shows.
+
+use crate::{AvatarChange, OperatorCard, Result, StoreError, Template, TemplateOwner};
+use beseda_core::ids::OperatorId;
+use beseda_core::model::{Operator, Placement};
+use beseda_core::DomainError;
+use sqlx::Row;
+
+use super::common::{load_operator, placement_from, PLACEMENT_COLS};
+use super::{DbRow, SqlStore};
 
 const TEMPLATE_COLS: &str = "id, scope, department_key, operator_id, section, lang, title, text";
 
@@ -8,7 +16,8 @@ fn template_from(row: &DbRow) -> Result<Template> {
     let owner = match scope.as_str() {
         "global" => TemplateOwner::Global,
         "department" => TemplateOwner::Department(
-            row.try_get::<Option<String>, _>("department_key")?.ok_or_else(|| StoreError::Corrupt("template".into()))?,
+            row.try_get::<Option<String>, _>("department_key")?
+                .ok_or_else(|| StoreError::Corrupt("template".into()))?,
         ),
         "personal" => TemplateOwner::Personal(OperatorId(
             row.try_get::<Option<i64>, _>("operator_id")?.ok_or_else(|| StoreError::Corrupt("template".into()))?,
@@ -35,7 +44,7 @@ fn owner_cols(owner: &TemplateOwner) -> (&'static str, Option<&str>, Option<i64>
 }
 
 impl SqlStore {
-    async fn list_templates(&self, viewer: Option<&Operator>) -> Result<Vec<Template>> {
+    pub(super) async fn list_templates(&self, viewer: Option<&Operator>) -> Result<Vec<Template>> {
         let order = "ORDER BY scope, section, title, id";
         let rows = match viewer {
             None => {
@@ -55,7 +64,7 @@ impl SqlStore {
         rows.iter().map(template_from).collect()
     }
 
-    async fn store_template(&self, t: &Template) -> Result<Template> {
+    pub(super) async fn store_template(&self, t: &Template) -> Result<Template> {
         let (scope, department, operator) = owner_cols(&t.owner);
         let mut tx = self.begin().await?;
         let id: Option<i64> = if t.id == 0 {
@@ -106,7 +115,7 @@ impl SqlStore {
         template_from(&row)
     }
 
-    async fn remove_template(&self, id: i64, owner: Option<&TemplateOwner>) -> Result<bool> {
+    pub(super) async fn remove_template(&self, id: i64, owner: Option<&TemplateOwner>) -> Result<bool> {
         let done = match owner.map(owner_cols) {
             None => sqlx::query("DELETE FROM templates WHERE id = $1").bind(id).execute(&self.writer).await?,
             Some((scope, department, operator)) => {
@@ -125,7 +134,7 @@ impl SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn update_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator> {
+    pub(super) async fn update_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator> {
         let mut tx = self.begin().await?;
         let done = sqlx::query("UPDATE operators SET name = $1, email = $2 WHERE id = $3")
             .bind(&card.name)
@@ -155,7 +164,7 @@ impl SqlStore {
         Ok(op)
     }
 
-    async fn load_operator_photo(&self, id: OperatorId) -> Result<Option<String>> {
+    pub(super) async fn load_operator_photo(&self, id: OperatorId) -> Result<Option<String>> {
         let photo: Option<Option<String>> = sqlx::query_scalar("SELECT photo FROM operators WHERE id = $1")
             .bind(id.0)
             .fetch_optional(&self.reader)
@@ -163,7 +172,7 @@ impl SqlStore {
         Ok(photo.flatten())
     }
 
-    async fn list_placements(&self) -> Result<Vec<Placement>> {
+    pub(super) async fn list_placements(&self) -> Result<Vec<Placement>> {
         let sql = format!("SELECT {PLACEMENT_COLS} FROM placements ORDER BY key");
         let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
         rows.iter().map(placement_from).collect()

@@ -1,7 +1,19 @@
-// The store's side of `beseda_core::visibility`: chat scopes stamped on operator events, and
-// the rule applied to lists and operator actions. Included next to `common.rs` in each backend.
+//! The store's side of `beseda_core::visibility`: chat scopes stamped on operator events, and the
+//! rule applied to lists and operator actions.
 
-use beseda_core::visibility::{self as seen, ChatScope, Hidden};
+use crate::Result;
+use beseda_core::ids::OperatorId;
+use beseda_core::model::{Chat, Operator};
+use beseda_core::settings::OrgSettings;
+use beseda_core::visibility::{ChatScope, Hidden};
+use beseda_core::{visibility as seen, DomainError};
+use serde_json::Value;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+use super::common::INSERT_CHUNK;
+use super::routing::is_bot;
+use super::Conn;
 
 /// Scopes of the chats `ids`, as they are in this transaction.
 async fn chat_scopes(conn: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, ChatScope>> {
@@ -34,7 +46,7 @@ async fn chat_scopes(conn: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, ChatS
 
 /// Stamps every chat event of a batch with its chat's scope after the change, in one query
 /// per batch, so that readers of the log decide visibility without touching the database.
-async fn stamp_scopes(conn: &mut Conn, events: &mut [Value]) -> Result<()> {
+pub(super) async fn stamp_scopes(conn: &mut Conn, events: &mut [Value]) -> Result<()> {
     let mut ids: Vec<i64> = events.iter().filter_map(seen::event_chat_id).collect();
     if ids.is_empty() {
         return Ok(());
@@ -51,14 +63,19 @@ async fn stamp_scopes(conn: &mut Conn, events: &mut [Value]) -> Result<()> {
 }
 
 /// Operator accounts of bots.
-async fn bot_operator_ids(conn: &mut Conn) -> Result<Vec<OperatorId>> {
+pub(super) async fn bot_operator_ids(conn: &mut Conn) -> Result<Vec<OperatorId>> {
     let ids: Vec<i64> = sqlx::query_scalar("SELECT operator_id FROM bots").fetch_all(&mut *conn).await?;
     Ok(ids.into_iter().map(OperatorId).collect())
 }
 
 /// An operator acts only on chats they may see. A colleague's chat hidden by the settings is
 /// left to the action, which refuses it as taken (409), as it always did.
-async fn may_act_on(conn: &mut Conn, operator: &Operator, settings: &OrgSettings, chat: &Chat) -> Result<()> {
+pub(super) async fn may_act_on(
+    conn: &mut Conn,
+    operator: &Operator,
+    settings: &OrgSettings,
+    chat: &Chat,
+) -> Result<()> {
     let bot = match chat.operator_id {
         Some(holder) => is_bot(conn, holder).await?,
         None => false,

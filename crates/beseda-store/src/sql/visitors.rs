@@ -1,8 +1,27 @@
-// Visitors on the site (present visit sessions, their arrivals, page changes and departures),
-// operators' invitations to chat, and blocked visitors. Included next to `common.rs`.
+//! Visitors on the site (present visit sessions, their arrivals, page changes and departures),
+//! operators' invitations to chat, and blocked visitors.
 
-use beseda_core::model::{SiteVisitor, VisitorBlock};
+use crate::{Changes, NewBlock, Result, StoreError, VisitorCtx};
+use beseda_core::ids::{hex_id, ChatId, OperatorId, VisitSessionId, VisitorId};
+use beseda_core::model::{Chat, Operator, Placement, SiteVisitor, VisitorBlock};
+use beseda_core::settings::OrgSettings;
+use beseda_core::state::{ChatState, MessageKind, VisitSessionState};
 use beseda_core::visibility::VisitorScope;
+use beseda_core::wire::{DeltaItem, MessagePolicy};
+use beseda_core::{operator_wire, texts, wire, DomainError};
+use serde_json::{json, Value};
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+use super::bots::Closer;
+use super::common::{
+    append_operator_event, append_operator_events, chat_event, chat_from, chat_state_changed, close_chat,
+    insert_message, load_chat, load_chat_view, load_current_chat, load_operator, load_placement, load_settings,
+    placement_from, save_chat, set_session_state, visitor_from, Emit, NewMessage, CHAT_COLS, PLACEMENT_COLS,
+    VISITOR_COLS,
+};
+use super::routing::{domain_event, touch_activity};
+use super::{Conn, DbRow, SqlStore};
 
 const BLOCK_COLS: &str = "b.id, b.visitor_id, b.address, b.reason, b.created_by, b.created_at, b.expires_at, \
      b.lifted_at, b.lifted_by, o.name AS created_by_name, \
@@ -15,8 +34,11 @@ fn block_applies(now_param: usize) -> String {
 }
 
 fn block_from(row: &DbRow) -> Result<VisitorBlock> {
-    let fields: BTreeMap<String, String> =
-        row.try_get::<Option<String>, _>("v_fields")?.map(|f| serde_json::from_str(&f)).transpose()?.unwrap_or_default();
+    let fields: BTreeMap<String, String> = row
+        .try_get::<Option<String>, _>("v_fields")?
+        .map(|f| serde_json::from_str(&f))
+        .transpose()?
+        .unwrap_or_default();
     Ok(VisitorBlock {
         visitor_number: row.try_get::<Option<i64>, _>("v_number")?.unwrap_or_default(),
         visitor_given_name: fields.get("name").map(|n| n.trim()).filter(|n| !n.is_empty()).map(str::to_owned),
@@ -34,7 +56,12 @@ fn block_from(row: &DbRow) -> Result<VisitorBlock> {
 }
 
 /// Whether a block applies at `now` to the visitor or to the address.
-async fn blocked(conn: &mut Conn, visitor: Option<&VisitorId>, address: Option<&str>, now: i64) -> Result<bool> {
+pub(super) async fn blocked(
+    conn: &mut Conn,
+    visitor: Option<&VisitorId>,
+    address: Option<&str>,
+    now: i64,
+) -> Result<bool> {
     if visitor.is_none() && address.is_none() {
         return Ok(false);
     }
@@ -64,11 +91,7 @@ async fn placements_by_key(conn: &mut Conn) -> Result<BTreeMap<String, Placement
 
 /// Present visit sessions seen after `seen_after` (one per visitor: the newest), of one
 /// visitor or of all.
-async fn load_site_visitors(
-    conn: &mut Conn,
-    visitor: Option<&VisitorId>,
-    seen_after: i64,
-) -> Result<Vec<SiteVisitor>> {
+async fn load_site_visitors(conn: &mut Conn, visitor: Option<&VisitorId>, seen_after: i64) -> Result<Vec<SiteVisitor>> {
     let filter = "s.present = TRUE AND s.last_seen_at > $1 AND ($2 IS NULL OR s.visitor_id = $2)";
     let sql = format!(
         "SELECT s.id, s.visitor_id, s.location, s.page_url, s.title, s.created_at, s.last_seen_at, s.client_address, \
@@ -129,7 +152,7 @@ async fn load_site_visitors(
 
 /// A visitor event (`visitor_new`, `visitor_updated`) with the visitor's row, stamped with
 /// their scope; `None` when the session is not present.
-async fn site_visitor_event(
+pub(super) async fn site_visitor_event(
     conn: &mut Conn,
     kind: &str,
     visitor: &VisitorId,
@@ -145,7 +168,12 @@ async fn site_visitor_event(
 
 /// The session is on the site now: when it was not present before, `visitor_new` for operators
 /// (`notify`: the new-visitor notification setting at that time).
-async fn mark_present(conn: &mut Conn, visitor: &VisitorId, session: &VisitSessionId, now: i64) -> Result<Option<i64>> {
+pub(super) async fn mark_present(
+    conn: &mut Conn,
+    visitor: &VisitorId,
+    session: &VisitSessionId,
+    now: i64,
+) -> Result<Option<i64>> {
     let arrived = sqlx::query("UPDATE visit_sessions SET present = TRUE WHERE id = $1 AND present = FALSE")
         .bind(session.as_str())
         .execute(&mut *conn)
@@ -163,11 +191,15 @@ async fn mark_present(conn: &mut Conn, visitor: &VisitorId, session: &VisitSessi
 }
 
 impl SqlStore {
-    async fn select_site_visitors(&self, visitor: Option<&VisitorId>, seen_after: i64) -> Result<Vec<SiteVisitor>> {
+    pub(super) async fn select_site_visitors(
+        &self,
+        visitor: Option<&VisitorId>,
+        seen_after: i64,
+    ) -> Result<Vec<SiteVisitor>> {
         load_site_visitors(&mut *self.read().await?, visitor, seen_after).await
     }
 
-    async fn sweep_departed_sessions(&self, seen_before: i64) -> Result<Changes> {
+    pub(super) async fn sweep_departed_sessions(&self, seen_before: i64) -> Result<Changes> {
         let stale: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM visit_sessions WHERE present = TRUE AND last_seen_at <= $1")
                 .bind(seen_before)
@@ -195,7 +227,8 @@ impl SqlStore {
                     let location: String = row.try_get("location")?;
                     let visitor: String = row.try_get("visitor_id")?;
                     let session: String = row.try_get("id")?;
-                    let mut event = json!({"type": "visitor_left", "visitor": {"id": visitor, "visitSessionId": session}});
+                    let mut event =
+                        json!({"type": "visitor_left", "visitor": {"id": visitor, "visitSessionId": session}});
                     beseda_core::visibility::stamp_visitor(&mut event, &placement_scope(&placements, &location));
                     events.push(event);
                 }
@@ -206,7 +239,13 @@ impl SqlStore {
         .await
     }
 
-    async fn invite(&self, op: OperatorId, visitor: &VisitorId, text: &str, seen_after: i64) -> Result<Changes> {
+    pub(super) async fn invite(
+        &self,
+        op: OperatorId,
+        visitor: &VisitorId,
+        text: &str,
+        seen_after: i64,
+    ) -> Result<Changes> {
         let site = self.select_site_visitors(Some(visitor), seen_after).await?;
         let Some(site) = site.into_iter().next() else { return Err(DomainError::VisitorNotOnSite.into()) };
         let ctx = VisitorCtx {
@@ -230,7 +269,7 @@ impl SqlStore {
         .await
     }
 
-    async fn add_block(&self, block: &NewBlock) -> Result<(VisitorBlock, Changes)> {
+    pub(super) async fn add_block(&self, block: &NewBlock) -> Result<(VisitorBlock, Changes)> {
         let mut conn = self.read().await?;
         let row = sqlx::query(
             "SELECT id, location, client_address FROM visit_sessions WHERE visitor_id = $1 \
@@ -266,7 +305,9 @@ impl SqlStore {
                     .fetch_one(&mut *conn)
                     .await?;
                     // The open chat ends for good (closed by the system).
-                    if let Some(mut chat) = load_current_chat(conn, &ctx.visitor_id, &ctx.location, true, emit.now).await? {
+                    if let Some(mut chat) =
+                        load_current_chat(conn, &ctx.visitor_id, &ctx.location, true, emit.now).await?
+                    {
                         let text = texts::visitor_blocked(&settings.default_lang);
                         close_chat(conn, emit, &mut chat, ChatState::Closed, text, Closer::System).await?;
                     }
@@ -288,7 +329,7 @@ impl SqlStore {
         row.as_ref().map(block_from).transpose()
     }
 
-    async fn select_blocks(&self, active_at: Option<i64>, limit: i64) -> Result<Vec<VisitorBlock>> {
+    pub(super) async fn select_blocks(&self, active_at: Option<i64>, limit: i64) -> Result<Vec<VisitorBlock>> {
         let sql = format!(
             "SELECT {BLOCK_COLS} FROM visitor_blocks b LEFT JOIN operators o ON o.id = b.created_by \
              WHERE $1 IS NULL OR ({}) ORDER BY b.id DESC LIMIT $2",
@@ -298,7 +339,7 @@ impl SqlStore {
         rows.iter().map(block_from).collect()
     }
 
-    async fn lift(&self, id: i64, by: OperatorId) -> Result<Option<VisitorBlock>> {
+    pub(super) async fn lift(&self, id: i64, by: OperatorId) -> Result<Option<VisitorBlock>> {
         let now = self.clock.now();
         let sql = format!(
             "UPDATE visitor_blocks SET lifted_at = $1, lifted_by = $2 WHERE id = $3 AND id IN \
@@ -371,11 +412,10 @@ async fn create_invitation(
     chat_event(conn, emit, &chat).await?;
     // An invitation nobody answers ends as an idle chat does.
     touch_activity(conn, emit, &chat).await
-
 }
 
 /// The visitor answers an invitation: the chat is the inviting operator's (`chatting`).
-async fn accept_invitation(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
+pub(super) async fn accept_invitation(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat) -> Result<()> {
     chat.state = ChatState::Chatting;
     chat.assigned_at = Some(emit.now);
     chat.modified_at = emit.now;

@@ -1,7 +1,10 @@
-// Chat event handler calls (chat-handlers.md §3): queued from the `event.chat_*` outbox rows,
-// claimed with a lease, retried, given up. Included next to `common.rs`.
+//! Chat event handler calls (chat-handlers.md §3): queued from the `event.chat_*` outbox rows,
+//! claimed with a lease, retried, given up.
 
-use crate::types::{NewWebhook, WebhookDelivery, WebhookOutcome};
+use crate::{NewWebhook, Result, WebhookDelivery, WebhookOutcome};
+use sqlx::Row;
+
+use super::{DbRow, SqlStore};
 
 const WEBHOOK_COLS: &str = "id, event_id, event, chat_id, url, body, status, attempts, created_at, due_at, done_at, \
                             last_status, last_error";
@@ -25,14 +28,15 @@ fn webhook_from(row: &DbRow) -> Result<WebhookDelivery> {
 }
 
 impl SqlStore {
-    async fn queue_webhook_calls(&self, outbox_id: i64, calls: &[NewWebhook]) -> Result<()> {
+    pub(super) async fn queue_webhook_calls(&self, outbox_id: i64, calls: &[NewWebhook]) -> Result<()> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1 WHERE id = $2 AND done_at IS NULL")
-            .bind(now)
-            .bind(outbox_id)
-            .execute(&mut *tx)
-            .await?;
+        let done =
+            sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1 WHERE id = $2 AND done_at IS NULL")
+                .bind(now)
+                .bind(outbox_id)
+                .execute(&mut *tx)
+                .await?;
         if done.rows_affected() == 1 {
             for c in calls {
                 sqlx::query(
@@ -54,7 +58,7 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn claim_webhook_calls(&self, limit: i64, lease_micros: i64) -> Result<Vec<WebhookDelivery>> {
+    pub(super) async fn claim_webhook_calls(&self, limit: i64, lease_micros: i64) -> Result<Vec<WebhookDelivery>> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         let sql = format!(
@@ -77,7 +81,7 @@ impl SqlStore {
         Ok(claimed)
     }
 
-    async fn record_webhook_attempt(&self, id: i64, outcome: &WebhookOutcome) -> Result<()> {
+    pub(super) async fn record_webhook_attempt(&self, id: i64, outcome: &WebhookOutcome) -> Result<()> {
         let now = self.clock.now();
         let (status, due, done, last_status, error) = match outcome {
             WebhookOutcome::Delivered => ("delivered", now, Some(now), None, None),
@@ -103,7 +107,7 @@ impl SqlStore {
         Ok(())
     }
 
-    async fn list_webhook_calls(&self, status: Option<&str>, limit: i64) -> Result<Vec<WebhookDelivery>> {
+    pub(super) async fn list_webhook_calls(&self, status: Option<&str>, limit: i64) -> Result<Vec<WebhookDelivery>> {
         let sql = format!(
             "SELECT {WEBHOOK_COLS} FROM webhook_deliveries WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2"
         );
@@ -111,7 +115,7 @@ impl SqlStore {
         rows.iter().map(webhook_from).collect()
     }
 
-    async fn resend_webhook_call(&self, id: i64) -> Result<bool> {
+    pub(super) async fn resend_webhook_call(&self, id: i64) -> Result<bool> {
         let done = sqlx::query(
             "UPDATE webhook_deliveries SET status = 'pending', due_at = $1, done_at = NULL WHERE id = $2 \
              AND status <> 'pending'",

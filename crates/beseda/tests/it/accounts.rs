@@ -33,18 +33,11 @@ async fn closed_with(ws: &mut Ws) -> Option<u16> {
 
 #[tokio::test]
 async fn an_administrators_reset_is_one_time_and_ends_every_session_at_once() {
-    an_administrators_reset_is_one_time_and_ends_every_session_at_once_on(false).await;
+    an_administrators_reset_is_one_time_and_ends_every_session_at_once_on().await;
 }
 
-#[tokio::test]
-async fn an_administrators_reset_is_one_time_and_ends_every_session_at_once_on_postgres() {
-    if pg_url("an_administrators_reset_is_one_time_and_ends_every_session_at_once").is_some() {
-        an_administrators_reset_is_one_time_and_ends_every_session_at_once_on(true).await;
-    }
-}
-
-async fn an_administrators_reset_is_one_time_and_ends_every_session_at_once_on(postgres: bool) {
-    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+async fn an_administrators_reset_is_one_time_and_ends_every_session_at_once_on() {
+    let server = TestServer::start().await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     let mut stream = anna.events(0).await;
@@ -125,18 +118,11 @@ async fn operators_change_their_own_password_and_their_other_sessions_end() {
 
 #[tokio::test]
 async fn deactivated_operators_cannot_work_and_their_chats_return_to_the_queue() {
-    deactivated_operators_cannot_work_and_their_chats_return_to_the_queue_on(false).await;
+    deactivated_operators_cannot_work_and_their_chats_return_to_the_queue_on().await;
 }
 
-#[tokio::test]
-async fn deactivated_operators_cannot_work_and_their_chats_return_to_the_queue_on_postgres() {
-    if pg_url("deactivated_operators_cannot_work_and_their_chats_return_to_the_queue").is_some() {
-        deactivated_operators_cannot_work_and_their_chats_return_to_the_queue_on(true).await;
-    }
-}
-
-async fn deactivated_operators_cannot_work_and_their_chats_return_to_the_queue_on(postgres: bool) {
-    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+async fn deactivated_operators_cannot_work_and_their_chats_return_to_the_queue_on() {
+    let server = TestServer::start().await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     let boris = server.operator("boris@x.io", "Борис", OperatorRole::Operator).await;
@@ -180,18 +166,11 @@ async fn deactivated_operators_cannot_work_and_their_chats_return_to_the_queue_o
 
 #[tokio::test]
 async fn deleted_operators_leave_every_list_but_their_chats_keep_their_name() {
-    deleted_operators_leave_every_list_but_their_chats_keep_their_name_on(false).await;
+    deleted_operators_leave_every_list_but_their_chats_keep_their_name_on().await;
 }
 
-#[tokio::test]
-async fn deleted_operators_leave_every_list_but_their_chats_keep_their_name_on_postgres() {
-    if pg_url("deleted_operators_leave_every_list_but_their_chats_keep_their_name").is_some() {
-        deleted_operators_leave_every_list_but_their_chats_keep_their_name_on(true).await;
-    }
-}
-
-async fn deleted_operators_leave_every_list_but_their_chats_keep_their_name_on(postgres: bool) {
-    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+async fn deleted_operators_leave_every_list_but_their_chats_keep_their_name_on() {
+    let server = TestServer::start().await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     anna.set_status("online").await;
@@ -250,7 +229,7 @@ fn beseda(dir: &TempDir, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = Command::new(BIN)
         .args(args)
         .arg("--data-dir")
-        .arg(&dir.0)
+        .arg(dir.path())
         .env_remove("BESEDA_DATABASE_URL")
         .env_remove("BESEDA_CONFIG")
         .env("BESEDA_LOG_LEVEL", "warn")
@@ -276,7 +255,7 @@ async fn login(addr: &str, email: &str, password: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn operator_passwd_sets_a_password_from_stdin_and_ends_sessions() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let add = ["operator", "add", "--email", "anna@x.io", "--name", "Анна", "--role", "operator"];
     assert!(beseda(&dir, &add, "first password\n").status.success());
     let out = beseda(&dir, &add, "first password\n");
@@ -287,7 +266,7 @@ async fn operator_passwd_sets_a_password_from_stdin_and_ends_sessions() {
 
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut server = spawn_beseda(&dir.0, port, false);
+    let mut server = spawn_beseda(dir.path(), port, false);
     wait_ready(&addr).await;
     let (code, token) = login(&addr, "anna@x.io", "first password").await;
     assert_eq!(code, 200);
@@ -309,12 +288,12 @@ async fn operator_passwd_sets_a_password_from_stdin_and_ends_sessions() {
     let out = beseda(&dir, &["operator", "passwd", "nobody@x.io"], "second password\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no operator has the e-mail nobody@x.io"));
-    let elsewhere = TempDir::new();
+    let elsewhere = temp_dir();
     let out = beseda(&elsewhere, &["operator", "passwd", "anna@x.io"], "second password\n");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("there is no database at"), "no new empty database is made: {err}");
-    assert!(!elsewhere.0.join("beseda.db").exists());
+    assert!(!elsewhere.path().join("beseda.db").exists());
     let out = beseda(&dir, &["operator", "add", "--email", "bogus", "--name", "B"], "first password\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("bogus is not an e-mail address"));
@@ -329,10 +308,10 @@ async fn operator_passwd_sets_a_password_from_stdin_and_ends_sessions() {
 async fn serve_and_read_stderr(dir: &TempDir, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let log = dir.0.join("stderr.log");
+    let log = dir.path().join("stderr.log");
     let mut cmd = Command::new(BIN);
     cmd.args(["serve", "--listen", &addr, "--data-dir"])
-        .arg(&dir.0)
+        .arg(dir.path())
         .env_remove("BESEDA_DATABASE_URL")
         .env_remove("BESEDA_CONFIG")
         .env("BESEDA_LOG_LEVEL", "warn")
@@ -348,7 +327,7 @@ async fn serve_and_read_stderr(dir: &TempDir, env: &[(&str, &str)]) -> (std::pro
 
 #[tokio::test]
 async fn a_new_installation_says_how_to_create_the_first_administrator() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let (mut server, _, stderr) = serve_and_read_stderr(&dir, &[]).await;
     assert!(stderr.contains("no administrator yet"), "{stderr}");
     assert!(stderr.contains("operator add --role admin"), "{stderr}");
@@ -359,8 +338,8 @@ async fn a_new_installation_says_how_to_create_the_first_administrator() {
 
 #[tokio::test]
 async fn the_first_administrator_can_come_from_the_environment() {
-    let dir = TempDir::new();
-    let secret = dir.0.join("admin-password");
+    let dir = temp_dir();
+    let secret = dir.path().join("admin-password");
     std::fs::write(&secret, "from a mounted secret\n").expect("secret");
     let env = [("BESEDA_ADMIN_EMAIL", "root@x.io"), ("BESEDA_ADMIN_PASSWORD_FILE", secret.to_str().expect("path"))];
     let (mut server, addr, stderr) = serve_and_read_stderr(&dir, &env).await;
@@ -382,10 +361,10 @@ async fn the_first_administrator_can_come_from_the_environment() {
 
 #[tokio::test]
 async fn demo_passwords_are_one_time() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut server = spawn_beseda(&dir.0, port, true);
+    let mut server = spawn_beseda(dir.path(), port, true);
     let mut printed = String::new();
     {
         use std::io::BufRead;

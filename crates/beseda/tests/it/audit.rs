@@ -6,7 +6,7 @@ use crate::common;
 
 use beseda_core::state::OperatorRole;
 use beseda_server::ServerConfig;
-use common::{pg_url, TestServer};
+use common::TestServer;
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -56,13 +56,13 @@ fn check(entry: &Value, admin_id: i64, action: &str, target: (&str, &str)) {
     assert_eq!(entry["targetId"], target.1, "{entry}");
 }
 
-async fn audit_log_records_admin_actions(pg: bool) {
+async fn audit_log_records_admin_actions_on() {
     let config = ServerConfig {
         longpoll_hold: Duration::from_secs(5),
         trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
         ..ServerConfig::default()
     };
-    let server = TestServer::start_with(pg, config).await;
+    let server = TestServer::start_with(config).await;
     let op = server.operator("admin@example.com", "Admin", OperatorRole::Admin).await;
     let admin = Admin { server: &server, token: op.token.clone() };
     let me = op.id;
@@ -230,14 +230,6 @@ async fn admin_entries(admin: &Admin<'_>, query: &str) -> Vec<Value> {
 }
 
 #[tokio::test]
-async fn audit_log_records_admin_actions_sqlite() {
-    audit_log_records_admin_actions(false).await;
-}
-
-#[tokio::test]
-async fn audit_log_records_admin_actions_postgres() {
-    if pg_url("audit_log_records_admin_actions_postgres").is_none() {
-        return;
-    }
-    audit_log_records_admin_actions(true).await;
+async fn audit_log_records_admin_actions() {
+    audit_log_records_admin_actions_on().await;
 }

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{beseda_command, free_port, pg_url, run_ending, spawn_beseda, spawn_beseda_with, wait_ready, TempDir};
+use common::{beseda_command, free_port, pg_url, run_ending, spawn_beseda, spawn_beseda_with, temp_dir, wait_ready};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -83,11 +83,11 @@ async fn integrity(file: &Path) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_load_restores_every_message_acknowledged_before_it() {
-    let live = TempDir::new();
+    let live = temp_dir();
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     // Load from one address: the per-address message limit is off.
-    let mut server = spawn_beseda_with(&live.0, port, false, &[("BESEDA_VISITOR_MESSAGES_PER_MINUTE", "0")]);
+    let mut server = spawn_beseda_with(live.path(), port, false, &[("BESEDA_VISITOR_MESSAGES_PER_MINUTE", "0")]);
     wait_ready(&addr).await;
     let http = reqwest::Client::new();
 
@@ -119,10 +119,10 @@ async fn a_backup_under_load_restores_every_message_acknowledged_before_it() {
         .collect();
     tokio::time::sleep(Duration::from_millis(700)).await;
 
-    let backups = TempDir::new();
-    let file = backups.0.join("beseda-backup.db");
+    let backups = temp_dir();
+    let file = backups.path().join("beseda-backup.db");
     let started = Instant::now();
-    let cmd = beseda(&["backup", "--to", file.to_str().expect("utf-8")], &live.0);
+    let cmd = beseda(&["backup", "--to", file.to_str().expect("utf-8")], live.path());
     let (status, out, err, _) = tokio::task::spawn_blocking(move || run_ending(cmd, 60)).await.expect("join");
     assert!(status.success(), "{err}");
     // The load went on while the backup ran.
@@ -138,20 +138,20 @@ async fn a_backup_under_load_restores_every_message_acknowledged_before_it() {
     assert!(during > 0, "messages were written while the backup ran");
     assert!(out.contains(file.to_str().expect("utf-8")) && out.contains("bytes"), "{out}");
     assert_eq!(integrity(&file).await, "ok");
-    let leftovers: Vec<_> = std::fs::read_dir(&backups.0).expect("dir").filter_map(|e| e.ok()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(backups.path()).expect("dir").filter_map(|e| e.ok()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary file is left beside the backup");
     server.kill().expect("kill");
     let _ = server.wait();
 
     // Restored into a fresh data directory, a new server has every acknowledged message.
-    let restored = TempDir::new();
+    let restored = temp_dir();
     let (status, out, err, _) =
-        run_ending(beseda(&["restore", "--from", file.to_str().expect("utf-8")], &restored.0), 30);
+        run_ending(beseda(&["restore", "--from", file.to_str().expect("utf-8")], restored.path()), 30);
     assert!(status.success(), "{err}");
     assert!(out.contains("restored"), "{out}");
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut server = spawn_beseda(&restored.0, port, false);
+    let mut server = spawn_beseda(restored.path(), port, false);
     wait_ready(&addr).await;
     let mut found = std::collections::HashSet::new();
     for (i, v) in visitors.iter().enumerate() {
@@ -167,12 +167,12 @@ async fn a_backup_under_load_restores_every_message_acknowledged_before_it() {
 
 #[test]
 fn a_backup_never_overwrites_a_file() {
-    let data = TempDir::new();
-    let (status, _, err, _) = run_ending(beseda(&["migrate"], &data.0), 30);
+    let data = temp_dir();
+    let (status, _, err, _) = run_ending(beseda(&["migrate"], data.path()), 30);
     assert!(status.success(), "{err}");
-    let file = data.0.join("existing.db");
+    let file = data.path().join("existing.db");
     std::fs::write(&file, "precious").expect("write");
-    let (status, _, err, _) = run_ending(beseda(&["backup", "--to", file.to_str().expect("utf-8")], &data.0), 30);
+    let (status, _, err, _) = run_ending(beseda(&["backup", "--to", file.to_str().expect("utf-8")], data.path()), 30);
     assert!(!status.success());
     assert!(err.starts_with("error: ") && err.contains("already exists"), "{err}");
     assert_eq!(std::fs::read_to_string(&file).expect("read"), "precious");
@@ -181,25 +181,26 @@ fn a_backup_never_overwrites_a_file() {
 #[test]
 fn backups_are_private_and_a_missing_folder_is_named() {
     use std::os::unix::fs::PermissionsExt;
-    let data = TempDir::new();
-    let (status, _, err, _) = run_ending(beseda(&["migrate"], &data.0), 30);
+    let data = temp_dir();
+    let (status, _, err, _) = run_ending(beseda(&["migrate"], data.path()), 30);
     assert!(status.success(), "{err}");
-    let file = data.0.join("copy.db");
-    let (status, _, err, _) = run_ending(beseda(&["backup", "--to", file.to_str().expect("utf-8")], &data.0), 30);
+    let file = data.path().join("copy.db");
+    let (status, _, err, _) = run_ending(beseda(&["backup", "--to", file.to_str().expect("utf-8")], data.path()), 30);
     assert!(status.success(), "{err}");
     let mode = std::fs::metadata(&file).expect("backup").permissions().mode() & 0o777;
     assert_eq!(mode, 0o600, "password hashes and conversations: readable by this user alone");
-    let nowhere = data.0.join("no-such-folder").join("copy.db");
-    let (status, _, err, _) = run_ending(beseda(&["backup", "--to", nowhere.to_str().expect("utf-8")], &data.0), 30);
+    let nowhere = data.path().join("no-such-folder").join("copy.db");
+    let (status, _, err, _) =
+        run_ending(beseda(&["backup", "--to", nowhere.to_str().expect("utf-8")], data.path()), 30);
     assert!(!status.success());
     assert!(err.contains("no-such-folder does not exist"), "{err}");
 }
 
 #[test]
 fn backup_and_restore_on_postgresql_point_to_its_own_tools() {
-    let data = TempDir::new();
+    let data = temp_dir();
     for args in [["backup", "--to", "x.db"], ["restore", "--from", "x.db"]] {
-        let mut cmd = beseda(&args, &data.0);
+        let mut cmd = beseda(&args, data.path());
         cmd.env("BESEDA_DATABASE_URL", "postgres://beseda:secret@127.0.0.1:1/beseda");
         let (status, _, err, _) = run_ending(cmd, 30);
         assert!(!status.success());
@@ -210,23 +211,23 @@ fn backup_and_restore_on_postgresql_point_to_its_own_tools() {
 
 #[tokio::test]
 async fn a_restore_replaces_a_database_only_with_force_and_never_under_a_server() {
-    let source = TempDir::new();
-    let (status, _, err, _) = run_ending(beseda(&["migrate"], &source.0), 30);
+    let source = temp_dir();
+    let (status, _, err, _) = run_ending(beseda(&["migrate"], source.path()), 30);
     assert!(status.success(), "{err}");
-    let backups = TempDir::new();
-    let file = backups.0.join("b.db");
-    let (status, _, err, _) = run_ending(beseda(&["backup", "--to", file.to_str().expect("utf-8")], &source.0), 30);
+    let backups = temp_dir();
+    let file = backups.path().join("b.db");
+    let (status, _, err, _) = run_ending(beseda(&["backup", "--to", file.to_str().expect("utf-8")], source.path()), 30);
     assert!(status.success(), "{err}");
 
-    let target = TempDir::new();
+    let target = temp_dir();
     let restore = |force: bool| {
         let mut args = vec!["restore", "--from", file.to_str().expect("utf-8")];
         if force {
             args.push("--force");
         }
-        run_ending(beseda(&args, &target.0), 30)
+        run_ending(beseda(&args, target.path()), 30)
     };
-    let (status, _, err, _) = run_ending(beseda(&["migrate"], &target.0), 30);
+    let (status, _, err, _) = run_ending(beseda(&["migrate"], target.path()), 30);
     assert!(status.success(), "{err}");
     let (status, _, err, _) = restore(false);
     assert!(!status.success());
@@ -234,7 +235,7 @@ async fn a_restore_replaces_a_database_only_with_force_and_never_under_a_server(
 
     // A running server holds the data directory: not even --force replaces its database.
     let port = free_port();
-    let mut server = spawn_beseda(&target.0, port, false);
+    let mut server = spawn_beseda(target.path(), port, false);
     wait_ready(&format!("127.0.0.1:{port}")).await;
     let (status, _, err, _) = restore(true);
     assert!(!status.success());
@@ -242,15 +243,17 @@ async fn a_restore_replaces_a_database_only_with_force_and_never_under_a_server(
     server.kill().expect("kill");
     let _ = server.wait();
 
-    std::fs::write(target.0.join("beseda.db-wal"), "stale").expect("write");
+    std::fs::write(target.path().join("beseda.db-wal"), "stale").expect("write");
     let (status, _, err, _) = restore(true);
     assert!(status.success(), "{err}");
-    assert!(!target.0.join("beseda.db-wal").exists(), "the old write-ahead log is gone");
+    assert!(!target.path().join("beseda.db-wal").exists(), "the old write-ahead log is gone");
 
     // What is not a Beseda database is never restored.
-    std::fs::write(backups.0.join("junk.db"), "not a database at all").expect("write");
-    let (status, _, err, _) =
-        run_ending(beseda(&["restore", "--from", backups.0.join("junk.db").to_str().expect("utf-8")], &target.0), 30);
+    std::fs::write(backups.path().join("junk.db"), "not a database at all").expect("write");
+    let (status, _, err, _) = run_ending(
+        beseda(&["restore", "--from", backups.path().join("junk.db").to_str().expect("utf-8")], target.path()),
+        30,
+    );
     assert!(!status.success());
     assert!(err.contains("junk.db"), "{err}");
 }
@@ -296,23 +299,23 @@ where
 
 #[tokio::test]
 async fn a_database_from_a_newer_beseda_is_refused_on_sqlite() {
-    let data = TempDir::new();
-    migrate_then_mark_newer(&data.0, None).await;
-    let place = data.0.join("beseda.db").display().to_string();
-    assert_refused_as_newer(beseda(&["serve", "--listen", "127.0.0.1:0"], &data.0), &place);
+    let data = temp_dir();
+    migrate_then_mark_newer(data.path(), None).await;
+    let place = data.path().join("beseda.db").display().to_string();
+    assert_refused_as_newer(beseda(&["serve", "--listen", "127.0.0.1:0"], data.path()), &place);
     // Nor is such a database restored.
-    let other = TempDir::new();
-    assert_refused_as_newer(beseda(&["restore", "--from", &place], &other.0), &place);
-    assert!(!other.0.join("beseda.db").exists());
+    let other = temp_dir();
+    assert_refused_as_newer(beseda(&["restore", "--from", &place], other.path()), &place);
+    assert!(!other.path().join("beseda.db").exists());
 }
 
 #[tokio::test]
 async fn a_database_from_a_newer_beseda_is_refused_on_postgresql() {
     let Some(url) = pg_url("a_database_from_a_newer_beseda_is_refused") else { return };
     let db_url = beseda_store::testing::fresh_postgres_database(&url).await.expect("fresh database");
-    let data = TempDir::new();
-    migrate_then_mark_newer(&data.0, Some(&db_url)).await;
-    let mut serve = beseda(&["serve", "--listen", "127.0.0.1:0"], &data.0);
+    let data = temp_dir();
+    migrate_then_mark_newer(data.path(), Some(&db_url)).await;
+    let mut serve = beseda(&["serve", "--listen", "127.0.0.1:0"], data.path());
     serve.env("BESEDA_DATABASE_URL", &db_url);
     let place = db_url.rsplit('@').next().expect("host part");
     assert_refused_as_newer(serve, place);

@@ -81,7 +81,7 @@ fn bot_config() -> ServerConfig {
 }
 
 async fn server() -> TestServer {
-    TestServer::start_with(false, bot_config()).await
+    TestServer::start_with(bot_config()).await
 }
 
 /// Registers `op` as a bot through the admin API; returns its token.
@@ -393,7 +393,7 @@ async fn a_slow_bot_hands_the_chat_to_humans() {
 async fn a_bot_that_does_not_reply_in_time_loses_the_chat() {
     let clock = Arc::new(beseda_core::time::ManualClock::new());
     let config = ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() };
-    let server = TestServer::start_full(false, config, clock.clone()).await;
+    let server = TestServer::start_full(config, clock.clone()).await;
     // Only the bot's reply deadline is a timer here.
     server.settings(|s| s.first_answer_timeout_secs = 0).await;
     let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
@@ -556,7 +556,7 @@ async fn file_links_never_follow_forwarded_headers() {
         allowed_hosts: vec!["chat.example.test".into()],
         ..bot_config()
     };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
     let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
     let mut bot = mock_bot().await;
@@ -767,7 +767,7 @@ async fn bots_send_files_by_url() {
         bot_files_allow_private_addresses: true,
         ..ServerConfig::default()
     };
-    let open = TestServer::start_with(false, config).await;
+    let open = TestServer::start_with(config).await;
     let admin = open.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
     let bot_op = open.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
     let mut bot = mock_bot().await;
@@ -970,7 +970,7 @@ async fn bots_are_limited_to_fifty_calls_a_second() {
 #[tokio::test]
 async fn svg_files_from_bots_are_served_as_sandboxed_attachments() {
     let config = ServerConfig { bot_files_allow_private_addresses: true, ..bot_config() };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
     let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
     let mut bot = mock_bot().await;

@@ -410,7 +410,7 @@ async fn platforms_post_visitor_files_by_url() {
         longpoll_hold: std::time::Duration::from_secs(5),
         ..beseda_server::ServerConfig::default()
     };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
     let op = server.operator("o@x.io", "O", OperatorRole::Operator).await;
     let (key, secret) = channel(&admin, json!({"title": "Bridge"})).await;

@@ -81,18 +81,11 @@ fn assert_sandboxed(resp: &reqwest::Response) {
 
 #[tokio::test]
 async fn operators_read_and_send_files() {
-    operators_read_and_send_files_on(false).await;
+    operators_read_and_send_files_on().await;
 }
 
-#[tokio::test]
-async fn operators_read_and_send_files_pg() {
-    if pg_url("operators_read_and_send_files_pg").is_some() {
-        operators_read_and_send_files_on(true).await;
-    }
-}
-
-async fn operators_read_and_send_files_on(postgres: bool) {
-    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+async fn operators_read_and_send_files_on() {
+    let server = TestServer::start().await;
     server
         .settings(|s| {
             s.allowed_upload_file_types = ["png", "jpg", "gif", "pdf", "txt", "svg"].map(String::from).to_vec();
@@ -271,7 +264,7 @@ async fn an_operators_file_reaches_telegram_as_a_document() {
         api_urls: beseda_server::ApiUrls { telegram: tg.url(""), vk: tg.url("/vk"), ..Default::default() },
         ..ServerConfig::default()
     };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     anna.set_status("online").await;

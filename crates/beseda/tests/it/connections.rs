@@ -12,7 +12,7 @@ use std::time::Duration;
 async fn one_address_cannot_hold_more_than_its_share_of_sockets() {
     let config =
         ServerConfig { max_connections_per_ip: 3, longpoll_hold: Duration::from_secs(2), ..ServerConfig::default() };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let v = server.visitor().await;
     let mut sockets = vec![v.ws(0).await, v.ws(0).await];
     // A held long-poll is the third connection.

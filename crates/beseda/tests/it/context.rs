@@ -236,16 +236,8 @@ async fn run(server: TestServer) {
 }
 
 #[tokio::test]
-async fn visitor_context_and_history_sqlite() {
+async fn visitor_context_and_history() {
     run(TestServer::start().await).await;
-}
-
-#[tokio::test]
-async fn visitor_context_and_history_postgres() {
-    if pg_url("visitor_context_and_history_postgres").is_none() {
-        return;
-    }
-    run(TestServer::start_pg().await).await;
 }
 
 /// Behind a trusted proxy the address is the one the proxy names.
@@ -256,7 +248,7 @@ async fn address_behind_a_trusted_proxy() {
         trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
         ..ServerConfig::default()
     };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let op = server.operator("sup@x.io", "Супервизор", OperatorRole::Supervisor).await;
     let v = browser_init(&server, &[]).await;
     v.send("q", "Здравствуйте").await;

@@ -23,7 +23,7 @@ async fn server_at(mock: &MockHttp) -> TestServer {
         crm_retry_delays: vec![Duration::from_millis(100), Duration::from_millis(100)],
         ..ServerConfig::default()
     };
-    TestServer::start_with(false, config).await
+    TestServer::start_with(config).await
 }
 
 fn crm_stand_in(mock: &MockHttp) {

@@ -5,7 +5,7 @@ use crate::common;
 
 use beseda_core::provided_visitor::HashAlgorithm;
 use beseda_core::state::OperatorRole;
-use common::{pg_url, Operator, TestServer, Visitor};
+use common::{Operator, TestServer, Visitor};
 use serde_json::{json, Value};
 
 const KEY: &str = "e64e35642555f3ecd64ae7dbb600dca8";
@@ -46,14 +46,6 @@ fn in_a_day() -> i64 {
 #[tokio::test]
 async fn an_identified_visitor_is_one_visitor_on_every_device() {
     one_visitor_on_every_device(TestServer::start().await).await;
-}
-
-#[tokio::test]
-async fn an_identified_visitor_is_one_visitor_on_every_device_on_postgres() {
-    if pg_url("identification::an_identified_visitor_is_one_visitor_on_every_device_on_postgres").is_none() {
-        return;
-    }
-    one_visitor_on_every_device(TestServer::start_pg().await).await;
 }
 
 async fn one_visitor_on_every_device(server: TestServer) {

@@ -76,7 +76,7 @@ async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
         trusted_proxies: vec!["127.0.0.1".parse().expect("ip")],
         ..ServerConfig::default()
     };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let op = server.operator("op@x.io", "Оператор", OperatorRole::Operator).await;
     server.settings(|s| s.ip_allowlist = "10.0.0.1-10.0.0.5".into()).await;
     let call = |forwarded: &'static str| {
@@ -146,7 +146,7 @@ async fn a_locked_out_admin_clears_the_list_from_the_command_line() {
 #[tokio::test]
 async fn forged_or_unparseable_forwarded_hops_count_as_the_proxy() {
     let config = ServerConfig { trusted_proxies: vec!["127.0.0.1".parse().expect("ip")], ..ServerConfig::default() };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let op = server.operator("op@x.io", "Оператор", OperatorRole::Operator).await;
     server.settings(|s| s.ip_allowlist = "10.9.9.9".into()).await;
     let call = |forwarded: &'static str| {
@@ -172,7 +172,7 @@ async fn forged_or_unparseable_forwarded_hops_count_as_the_proxy() {
 /// so the proxy's own address need not (and should not) be listed.
 #[tokio::test]
 async fn behind_nginx_with_a_public_origin_the_allowlist_sees_the_clients() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let env = [
@@ -181,7 +181,7 @@ async fn behind_nginx_with_a_public_origin_the_allowlist_sees_the_clients() {
         ("BESEDA_ADMIN_EMAIL", "root@x.io"),
         ("BESEDA_ADMIN_PASSWORD", "root password"),
     ];
-    let mut child = spawn_beseda_with(&dir.0, port, false, &env);
+    let mut child = spawn_beseda_with(dir.path(), port, false, &env);
     wait_ready(&addr).await;
     let http = reqwest::Client::new();
     let office = "203.0.113.5";

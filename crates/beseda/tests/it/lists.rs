@@ -2,7 +2,7 @@
 //! visitor's given name and stable number, the preview of the newest visitor or operator message
 //! (never an auto-message), the unread count and the waiting time; every message event carries
 //! the chat's row and reaches exactly the operators who may see the chat; a redirect names who
-//! made it. On SQLite, and on PostgreSQL when `BESEDA_TEST_DATABASE_URL` is set.
+//! made it. On SQLite, and on PostgreSQL in the PostgreSQL pass.
 
 use crate::common;
 
@@ -14,10 +14,10 @@ use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
-async fn start(postgres: bool) -> (TestServer, Arc<ManualClock>) {
+async fn start() -> (TestServer, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new());
     let config = ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() };
-    (TestServer::start_full(postgres, config, clock.clone()).await, clock)
+    (TestServer::start_full(config, clock.clone()).await, clock)
 }
 
 async fn list(op: &Operator, name: &str) -> Vec<Value> {
@@ -202,15 +202,7 @@ async fn scenario(server: TestServer, clock: Arc<ManualClock>) {
 }
 
 #[tokio::test]
-async fn list_rows_and_their_events_on_sqlite() {
-    let (server, clock) = start(false).await;
+async fn list_rows_and_their_events() {
+    let (server, clock) = start().await;
     scenario(server, clock).await;
-}
-
-#[tokio::test]
-async fn list_rows_and_their_events_on_postgres() {
-    if pg_url("lists::list_rows_and_their_events_on_postgres").is_some() {
-        let (server, clock) = start(true).await;
-        scenario(server, clock).await;
-    }
 }

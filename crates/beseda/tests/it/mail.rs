@@ -29,7 +29,7 @@ async fn server_with_mail(
         mail_retry_delays: vec![Duration::from_secs(10)],
         ..ServerConfig::default()
     };
-    let server = TestServer::start_full(false, config, clock).await;
+    let server = TestServer::start_full(config, clock).await;
     server
         .settings(|s| {
             s.name = "ООО «Сила»".into();

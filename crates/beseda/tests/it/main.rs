@@ -38,6 +38,7 @@ mod templates;
 mod throttling;
 mod two_factor;
 mod visitor_flow;
+mod visitor_openapi;
 mod visitors;
 mod webhooks;
 mod widget;

@@ -23,7 +23,7 @@ async fn server_with(tg: &MockHttp, vk: &MockHttp) -> TestServer {
         channel_retry_delays: vec![Duration::from_millis(50)],
         ..ServerConfig::default()
     };
-    TestServer::start_with(false, config).await
+    TestServer::start_with(config).await
 }
 
 async fn telegram_api() -> MockHttp {

@@ -22,10 +22,10 @@ struct Node {
 
 impl Node {
     async fn start(db_url: &str, nats: &str) -> Node {
-        let dir = TempDir::new();
+        let dir = temp_dir();
         let port = free_port();
         let child = spawn_beseda_with(
-            &dir.0,
+            dir.path(),
             port,
             false,
             &[("BESEDA_DATABASE_URL", db_url), ("BESEDA_NATS_URL", nats), ("BESEDA_LONGPOLL_HOLD_SECS", "20")],
@@ -58,8 +58,8 @@ impl Drop for Node {
 /// A fresh database with the schema and `operators` operator accounts (password "password1").
 async fn database(pg: &str, operators: usize) -> (String, Vec<String>) {
     let db_url = beseda_store::testing::fresh_postgres_database(pg).await.expect("database");
-    let dir = TempDir::new();
-    let store = beseda_store::open(Some(&db_url), &dir.0, &Default::default()).await.expect("open");
+    let dir = temp_dir();
+    let store = beseda_store::open(Some(&db_url), dir.path(), &Default::default()).await.expect("open");
     store.migrate().await.expect("migrate");
     let hash = beseda_server::auth::hash_password("password1".into()).await.expect("hash");
     let mut emails = Vec::new();
@@ -273,8 +273,8 @@ async fn two_nodes_never_double_assign_double_fire_or_lose_a_webhook() {
     let hooks = MockHttp::start().await;
     hooks.answer_all(200);
     {
-        let dir = TempDir::new();
-        let store = beseda_store::open(Some(&db_url), &dir.0, &Default::default()).await.expect("open");
+        let dir = temp_dir();
+        let store = beseda_store::open(Some(&db_url), dir.path(), &Default::default()).await.expect("open");
         let mut s = store.settings().await.expect("settings");
         s.auto_assignment = true;
         s.max_chats_per_operator = LIMIT as u32;
@@ -352,8 +352,8 @@ async fn two_nodes_never_double_assign_double_fire_or_lose_a_webhook() {
     }
 
     // Each chat: assigned exactly once, one busy message, one chat_started call.
-    let dir = TempDir::new();
-    let store = beseda_store::open(Some(&db_url), &dir.0, &Default::default()).await.expect("open");
+    let dir = temp_dir();
+    let store = beseda_store::open(Some(&db_url), dir.path(), &Default::default()).await.expect("open");
     let events = store.operator_events(0, 100_000).await.expect("events");
     let mut assigned: BTreeMap<i64, usize> = BTreeMap::new();
     for e in &events {

@@ -25,18 +25,11 @@ async fn note(op: &Operator, chat: i64, text: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn notes_are_seen_by_staff_and_never_by_the_visitor() {
-    notes_are_seen_by_staff_and_never_by_the_visitor_on(false).await;
+    notes_are_seen_by_staff_and_never_by_the_visitor_on().await;
 }
 
-#[tokio::test]
-async fn notes_are_seen_by_staff_and_never_by_the_visitor_pg() {
-    if pg_url("notes_are_seen_by_staff_and_never_by_the_visitor_pg").is_some() {
-        notes_are_seen_by_staff_and_never_by_the_visitor_on(true).await;
-    }
-}
-
-async fn notes_are_seen_by_staff_and_never_by_the_visitor_on(postgres: bool) {
-    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+async fn notes_are_seen_by_staff_and_never_by_the_visitor_on() {
+    let server = TestServer::start().await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     let boris = server.operator("boris@x.io", "Борис", OperatorRole::Operator).await;
     let sup = server.operator("sup@x.io", "Супервизор", OperatorRole::Supervisor).await;
@@ -220,7 +213,7 @@ async fn notes_never_reach_messengers() {
         api_urls: beseda_server::ApiUrls { telegram: tg.url(""), vk: tg.url("/vk"), ..Default::default() },
         ..ServerConfig::default()
     };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     anna.set_status("online").await;
@@ -265,7 +258,7 @@ async fn notes_never_reach_the_visitors_transcript() {
         mail_from: "noreply@beseda.test".into(),
         ..ServerConfig::default()
     };
-    let server = TestServer::start_full(false, config, Arc::new(ManualClock::new())).await;
+    let server = TestServer::start_full(config, Arc::new(ManualClock::new())).await;
     server.settings(|s| s.email_left_messages = "support@sila.ru".into()).await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     anna.set_status("online").await;

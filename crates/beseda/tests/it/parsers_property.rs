@@ -231,7 +231,7 @@ async fn targets() -> Targets {
         channel_retry_delays: vec![Duration::from_millis(50)],
         ..ServerConfig::default()
     };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
     let bot_op = server.operator("bot@x.io", "Bot", OperatorRole::Operator).await;
     let put = |body: Value| {

@@ -369,18 +369,11 @@ async fn http_events(op: &Operator, cursor: i64) -> (Vec<Value>, i64) {
 
 #[tokio::test]
 async fn the_event_stream_shows_an_operator_only_the_chats_they_may_see() {
-    the_event_stream_shows_an_operator_only_the_chats_they_may_see_on(false).await;
+    the_event_stream_shows_an_operator_only_the_chats_they_may_see_on().await;
 }
 
-#[tokio::test]
-async fn the_event_stream_shows_an_operator_only_the_chats_they_may_see_pg() {
-    if pg_url("the_event_stream_shows_an_operator_only_the_chats_they_may_see_pg").is_some() {
-        the_event_stream_shows_an_operator_only_the_chats_they_may_see_on(true).await;
-    }
-}
-
-async fn the_event_stream_shows_an_operator_only_the_chats_they_may_see_on(postgres: bool) {
-    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+async fn the_event_stream_shows_an_operator_only_the_chats_they_may_see_on() {
+    let server = TestServer::start().await;
     let supervisor = server.operator("sup@x.io", "Супервизор", OperatorRole::Supervisor).await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
@@ -439,19 +432,11 @@ async fn the_event_stream_shows_an_operator_only_the_chats_they_may_see_on(postg
 
 #[tokio::test]
 async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_languages() {
-    operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_on(false).await;
+    operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_on().await;
 }
 
-#[tokio::test]
-async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_pg() {
-    let name = "operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_pg";
-    if pg_url(name).is_some() {
-        operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_on(true).await;
-    }
-}
-
-async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_on(postgres: bool) {
-    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+async fn operators_read_and_take_only_waiting_chats_of_their_departments_and_languages_on() {
+    let server = TestServer::start().await;
     department(&server, "sales").await;
     department(&server, "support").await;
     let supervisor = server.operator("sup@x.io", "Супервизор", OperatorRole::Supervisor).await;
@@ -602,18 +587,11 @@ async fn the_lists_show_exactly_the_chats_an_operator_may_read() {
 /// shape the workspace send nothing.
 #[tokio::test]
 async fn workspace_settings_changes_reach_operators_live() {
-    workspace_settings_changes_reach_operators_live_on(false).await;
+    workspace_settings_changes_reach_operators_live_on().await;
 }
 
-#[tokio::test]
-async fn workspace_settings_changes_reach_operators_live_pg() {
-    if pg_url("workspace_settings_changes_reach_operators_live_pg").is_some() {
-        workspace_settings_changes_reach_operators_live_on(true).await;
-    }
-}
-
-async fn workspace_settings_changes_reach_operators_live_on(postgres: bool) {
-    let server = if postgres { TestServer::start_pg().await } else { TestServer::start().await };
+async fn workspace_settings_changes_reach_operators_live_on() {
+    let server = TestServer::start().await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     let (_, cursor) = http_events(&anna, 0).await;

@@ -39,14 +39,14 @@ async fn pushes_to(mock: &MockHttp, path: &str) -> usize {
     mock.requests().iter().filter(|r| r.path() == path).count()
 }
 
-async fn opt_in_and_out(postgres: bool) {
+async fn opt_in_and_out() {
     let mock = MockHttp::start().await;
     let config = ServerConfig {
         push_insecure_hosts: vec![mock.addr.to_string()],
         push_preview_chars: 10,
         ..ServerConfig::default()
     };
-    let server = TestServer::start_with(postgres, config).await;
+    let server = TestServer::start_with(config).await;
     let anna = server.operator("anna@push.test", "Anna", OperatorRole::Operator).await;
     let boris = server.operator("boris@push.test", "Boris", OperatorRole::Operator).await;
 
@@ -176,13 +176,6 @@ async fn opt_in_and_out(postgres: bool) {
 }
 
 #[tokio::test]
-async fn push_opt_in_and_out_on_sqlite() {
-    opt_in_and_out(false).await;
-}
-
-#[tokio::test]
-async fn push_opt_in_and_out_on_postgres() {
-    if pg_url("push::push_opt_in_and_out_on_postgres").is_some() {
-        opt_in_and_out(true).await;
-    }
+async fn push_opt_in_and_out() {
+    opt_in_and_out().await;
 }

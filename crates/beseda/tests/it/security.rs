@@ -63,7 +63,7 @@ async fn the_public_origin_never_comes_from_an_anonymous_request() {
         allowed_hosts: vec!["chat.example.test".into()],
         ..ServerConfig::default()
     };
-    let server = TestServer::start_with(false, config).await;
+    let server = TestServer::start_with(config).await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let fixed = server.url("");
     let embed = |host: Option<&'static str>| {

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{beseda_command, run_ending, TempDir};
+use common::{beseda_command, run_ending, temp_dir};
 use std::time::Duration;
 
 /// `beseda serve` over `data_dir` with the given address, backtraces asked for (they must
@@ -27,8 +27,8 @@ fn failed_start(cmd: std::process::Command) -> String {
 
 #[test]
 fn an_unreachable_postgresql_is_named_by_host_and_port_within_seconds() {
-    let data = TempDir::new();
-    let mut cmd = serve("127.0.0.1:0", &data.0);
+    let data = temp_dir();
+    let mut cmd = serve("127.0.0.1:0", data.path());
     cmd.env("BESEDA_DATABASE_URL", "postgres://u:secret@127.0.0.1:1/db");
     let (status, _, err, took) = run_ending(cmd, 30);
     assert_eq!(status.code(), Some(1), "{err}");
@@ -39,8 +39,8 @@ fn an_unreachable_postgresql_is_named_by_host_and_port_within_seconds() {
 
 #[test]
 fn an_unusable_data_directory_is_named() {
-    let tmp = TempDir::new();
-    let file = tmp.0.join("in-the-way");
+    let tmp = temp_dir();
+    let file = tmp.path().join("in-the-way");
     std::fs::write(&file, "a file where the data directory should be").expect("write");
     for dir in [file.clone(), file.join("below")] {
         let err = failed_start(serve("127.0.0.1:0", &dir));
@@ -49,7 +49,7 @@ fn an_unusable_data_directory_is_named() {
     let err = failed_start(serve("127.0.0.1:0", &file));
     assert!(err.contains("is not a directory (a file is in the way)"), "{err}");
     // The database file cannot be opened (here a directory has its name).
-    let dir = tmp.0.join("data");
+    let dir = tmp.path().join("data");
     std::fs::create_dir_all(dir.join("beseda.db")).expect("dir");
     let err = failed_start(serve("127.0.0.1:0", &dir));
     assert!(err.contains(&dir.join("beseda.db").display().to_string()), "{err}");
@@ -62,8 +62,8 @@ fn a_bad_or_taken_address_is_refused_before_the_database_is_touched() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let taken = taken.local_addr().expect("addr").to_string();
     for listen in ["nonsense", "127.0.0.1:99999", taken.as_str()] {
-        let tmp = TempDir::new();
-        let data = tmp.0.join("data");
+        let tmp = temp_dir();
+        let data = tmp.path().join("data");
         let err = failed_start(serve(listen, &data));
         assert!(err.contains(listen), "{err}");
         assert!(!data.exists(), "{listen}: the data directory was not even created");
@@ -72,8 +72,8 @@ fn a_bad_or_taken_address_is_refused_before_the_database_is_touched() {
 
 #[test]
 fn print_config_shows_the_effective_configuration_without_secrets() {
-    let tmp = TempDir::new();
-    let file = tmp.0.join("beseda.toml");
+    let tmp = temp_dir();
+    let file = tmp.path().join("beseda.toml");
     std::fs::write(&file, "listen = \"0.0.0.0:9000\"\nsmtp_url = \"smtps://mail:hunter2@smtp.example.com:465\"\n")
         .expect("write");
     let mut cmd = beseda_command(&["--config", file.to_str().expect("utf-8"), "print-config"]);

@@ -344,15 +344,7 @@ async fn thousand_chats_page_once(server: TestServer) {
 
 #[tokio::test]
 async fn a_thousand_chats_page_out_each_exactly_once() {
-    thousand_chats_page_once(TestServer::start_with(false, many_visitors()).await).await;
-}
-
-#[tokio::test]
-async fn a_thousand_chats_page_out_each_exactly_once_on_postgres() {
-    if common::pg_url("stored_data::a_thousand_chats_page_out_each_exactly_once_on_postgres").is_none() {
-        return;
-    }
-    thousand_chats_page_once(TestServer::start_with(true, many_visitors()).await).await;
+    thousand_chats_page_once(TestServer::start_with(many_visitors()).await).await;
 }
 
 /// A thousand visitors, all from the loopback: the per-address visitor limits are off.

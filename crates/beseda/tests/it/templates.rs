@@ -126,13 +126,6 @@ async fn three_levels(server: TestServer) {
 }
 
 #[tokio::test]
-async fn templates_at_three_levels_on_sqlite() {
+async fn templates_at_three_levels() {
     three_levels(TestServer::start().await).await;
-}
-
-#[tokio::test]
-async fn templates_at_three_levels_on_postgres() {
-    if pg_url("templates::templates_at_three_levels_on_postgres").is_some() {
-        three_levels(TestServer::start_pg().await).await;
-    }
 }

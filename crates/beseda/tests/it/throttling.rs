@@ -26,7 +26,7 @@ fn from(ip: &str) -> reqwest::Client {
 
 async fn start(limits: Limits) -> (TestServer, Arc<ManualClock>) {
     let clock = Arc::new(ManualClock::new());
-    (TestServer::start_full(false, config(limits), clock.clone()).await, clock)
+    (TestServer::start_full(config(limits), clock.clone()).await, clock)
 }
 
 /// `POST path` with e-mail and password: status, `Retry-After`, body.
@@ -150,7 +150,7 @@ async fn the_session_cookie_is_secure_on_an_https_origin() {
 
     // Behind a TLS proxy: the configured public origin is https.
     let config = ServerConfig { public_origin: "https://chat.example.com".into(), ..config(Limits::default()) };
-    let server = TestServer::start_full(false, config, Arc::new(ManualClock::new())).await;
+    let server = TestServer::start_full(config, Arc::new(ManualClock::new())).await;
     server.operator("op@x.io", "Оператор", OperatorRole::Operator).await;
     let resp = server
         .http

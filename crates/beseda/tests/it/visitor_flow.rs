@@ -88,14 +88,6 @@ async fn visitor_and_operator_exchange_over_long_poll() {
 }
 
 #[tokio::test]
-async fn visitor_and_operator_exchange_over_long_poll_on_postgres() {
-    if pg_url("visitor_flow::visitor_and_operator_exchange_over_long_poll_on_postgres").is_none() {
-        return;
-    }
-    exchange_over_long_poll(TestServer::start_pg().await).await;
-}
-
-#[tokio::test]
 async fn visitor_and_operator_exchange_over_websocket() {
     let server = TestServer::start().await;
     let op = server.operator("boris@example.com", "Борис", OperatorRole::Operator).await;

@@ -11,21 +11,18 @@ use beseda_core::model::{Department, Placement};
 use beseda_core::state::OperatorRole;
 use beseda_core::time::ManualClock;
 use beseda_server::ServerConfig;
-use common::{items, pg_url, wait_event, TestServer, Visitor};
+use common::{items, wait_event, TestServer, Visitor};
 use reqwest::Method;
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::Duration;
 
-async fn server(pg: bool, test: &str, clock: Option<Arc<ManualClock>>) -> Option<TestServer> {
-    if pg && pg_url(test).is_none() {
-        return None;
-    }
+async fn server(clock: Option<Arc<ManualClock>>) -> TestServer {
     let config = ServerConfig { longpoll_hold: Duration::from_secs(2), ..ServerConfig::default() };
-    Some(match clock {
-        Some(c) => TestServer::start_full(pg, config, c).await,
-        None => TestServer::start_with(pg, config).await,
-    })
+    match clock {
+        Some(c) => TestServer::start_full(config, c).await,
+        None => TestServer::start_with(config).await,
+    }
 }
 
 /// Departments `sales` and `support`, and a placement `shop` that offers only `support`.
@@ -66,8 +63,8 @@ fn visitor_id(v: &Visitor) -> String {
     v.visitor["id"].as_str().expect("visitor id").to_owned()
 }
 
-async fn list_content_visibility_and_events(pg: bool) {
-    let Some(server) = server(pg, "visitors list", None).await else { return };
+async fn list_content_visibility_and_events_on() {
+    let server = server(None).await;
     shop(&server).await;
     let sales = server.operator("sales@example.com", "Sales", OperatorRole::Operator).await;
     server
@@ -134,7 +131,7 @@ async fn list_content_visibility_and_events(pg: bool) {
     // Departure: sessions not seen for the presence window leave the list, with an event.
     let later = server.store.clock().now() + 10 * 60 * 1_000_000;
     let changes = server.store.sweep_departed(later).await.expect("sweep");
-    server.state.publish(&changes);
+    server.state.publish(changes);
     let left = wait_event(&mut sup_events, |e| e["type"] == "visitor_left").await;
     assert!(left["visitor"]["id"].is_string(), "{left}");
     let (_, all) = sup.get("/api/operator/v1/visitors").await;
@@ -143,17 +140,12 @@ async fn list_content_visibility_and_events(pg: bool) {
 }
 
 #[tokio::test]
-async fn visitors_list_content_visibility_and_events_sqlite() {
-    list_content_visibility_and_events(false).await;
+async fn visitors_list_content_visibility_and_events() {
+    list_content_visibility_and_events_on().await;
 }
 
-#[tokio::test]
-async fn visitors_list_content_visibility_and_events_postgres() {
-    list_content_visibility_and_events(true).await;
-}
-
-async fn invitation_through_the_visitor_protocol(pg: bool) {
-    let Some(server) = server(pg, "invitation", None).await else { return };
+async fn invitation_through_the_visitor_protocol_on() {
+    let server = server(None).await;
     let anna = server.operator("anna@example.com", "Анна", OperatorRole::Operator).await;
     anna.set_status("online").await;
     let visitor = server.visitor().await;
@@ -218,18 +210,13 @@ async fn invitation_through_the_visitor_protocol(pg: bool) {
 }
 
 #[tokio::test]
-async fn invitation_through_the_visitor_protocol_sqlite() {
-    invitation_through_the_visitor_protocol(false).await;
+async fn invitation_through_the_visitor_protocol() {
+    invitation_through_the_visitor_protocol_on().await;
 }
 
-#[tokio::test]
-async fn invitation_through_the_visitor_protocol_postgres() {
-    invitation_through_the_visitor_protocol(true).await;
-}
-
-async fn blocked_visitor_refused_lifted_and_audited(pg: bool) {
+async fn blocked_visitor_refused_lifted_and_audited_on() {
     let clock = Arc::new(ManualClock::new());
-    let Some(server) = server(pg, "blocks", Some(clock.clone())).await else { return };
+    let server = server(Some(clock.clone())).await;
     let admin = server.operator("admin@example.com", "Admin", OperatorRole::Admin).await;
     let anna = server.operator("anna@example.com", "Анна", OperatorRole::Operator).await;
     anna.set_status("online").await;
@@ -328,11 +315,6 @@ fn body_of((status, body): (u16, Value)) -> Value {
 }
 
 #[tokio::test]
-async fn blocked_visitor_refused_lifted_and_audited_sqlite() {
-    blocked_visitor_refused_lifted_and_audited(false).await;
-}
-
-#[tokio::test]
-async fn blocked_visitor_refused_lifted_and_audited_postgres() {
-    blocked_visitor_refused_lifted_and_audited(true).await;
+async fn blocked_visitor_refused_lifted_and_audited() {
+    blocked_visitor_refused_lifted_and_audited_on().await;
 }

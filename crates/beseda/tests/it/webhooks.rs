@@ -155,14 +155,6 @@ async fn every_event_reaches_its_handlers_signed_and_authenticated() {
     every_event_reaches_its_handlers(TestServer::start().await).await;
 }
 
-#[tokio::test]
-async fn every_event_reaches_its_handlers_on_postgres() {
-    if pg_url("webhooks::every_event_reaches_its_handlers_on_postgres").is_none() {
-        return;
-    }
-    every_event_reaches_its_handlers(TestServer::start_pg().await).await;
-}
-
 /// Advances the manual clock by `step` and gives the delivery loop time to act.
 async fn advance(server: &TestServer, clock: &ManualClock, step: Duration) {
     clock.advance(step);
@@ -234,7 +226,7 @@ async fn refused_calls_fail_retries_end_dead_and_admins_resend() {
         webhook_retry_delays: vec![Duration::from_secs(10), Duration::from_secs(10)],
         ..Default::default()
     };
-    let server = TestServer::start_full(false, config, clock.clone()).await;
+    let server = TestServer::start_full(config, clock.clone()).await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     anna.set_status("online").await;
@@ -264,6 +256,8 @@ async fn refused_calls_fail_retries_end_dead_and_admins_resend() {
     // 110 s later: the 429 is not retried yet (Retry-After 120 s wins over 10 s); the 500 is.
     advance(&server, &clock, Duration::from_secs(11)).await;
     advance(&server, &clock, Duration::from_secs(99)).await;
+    // Delivery runs in the background: wait for the retries rather than a fixed time.
+    mock.wait_until(10, |r| r.iter().filter(|x| x.path() == "/closed").count() >= 3).await;
     let paths = |r: &[Recorded]| r.iter().map(|x| x.path().to_owned()).collect::<Vec<_>>();
     let now = mock.requests();
     assert_eq!(now.iter().filter(|r| r.path() == "/started").count(), 1, "{:?}", paths(&now));
@@ -366,4 +360,39 @@ async fn events_left_undelivered_by_a_killed_server_go_out_after_restart() {
     server.kill().expect("kill");
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A chat closed by a timer (the inactivity timeout) reaches its handler at once: the
+/// scheduler publishes what the timer changed like a request does, and that wakes the chat
+/// event delivery instead of leaving the event to its next poll.
+#[tokio::test]
+async fn a_chat_closed_by_a_timer_wakes_the_delivery_to_its_handler() {
+    use beseda_server::metrics::Worker;
+    let clock = Arc::new(ManualClock::new());
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    anna.set_status("online").await;
+    let mock = MockHttp::start().await;
+    let url = mock.url("/events");
+    server
+        .settings(|s| {
+            s.chat_events_handler_url = url;
+            s.auto_close_timeout_secs = 900;
+        })
+        .await;
+    let v = server.visitor().await;
+    v.send("q", "Вопрос").await;
+    let chat = v.chat_id().await;
+    assert_eq!(anna.reply(chat, "a", "Здравствуйте").await.0, 200);
+    mock.wait_until(10, |r| of(r, "chat_assigned").len() == 1).await;
+    assert!(of(&mock.requests(), "chat_closed").is_empty());
+    let woken = server.state.metrics.wakeups(Worker::Webhooks);
+    clock.advance(Duration::from_secs(901));
+    server.tick().await;
+    assert!(server.state.metrics.wakeups(Worker::Webhooks) > woken, "the fired timer's change woke the delivery");
+    let seen = mock.wait_until(10, |r| !of(r, "chat_closed").is_empty()).await;
+    let closed = of(&seen, "chat_closed");
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].json()["chat"]["id"], chat, "{}", closed[0].json());
+    server.stop().await;
 }

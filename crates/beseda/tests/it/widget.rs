@@ -97,11 +97,9 @@ async fn the_widget_files_and_the_demo_page_are_served() {
     // The demo page is served in demo mode only, with the placement asked for (if it is a key).
     assert_eq!(get("/demo").await.expect("demo").status().as_u16(), 404);
     server.stop().await;
-    let server = TestServer::start_with(
-        false,
-        beseda_server::ServerConfig { demo: true, ..beseda_server::ServerConfig::default() },
-    )
-    .await;
+    let server =
+        TestServer::start_with(beseda_server::ServerConfig { demo: true, ..beseda_server::ServerConfig::default() })
+            .await;
     let page = |q: &'static str| server.http.get(server.url(&format!("/demo{q}"))).send();
     let html = page("?location=english").await.expect("demo").text().await.expect("html");
     assert!(html.contains(&format!(

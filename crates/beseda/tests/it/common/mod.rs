@@ -15,49 +15,90 @@ use beseda_store::{NewOperator, Store, StoreOptions};
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+pub use tempfile::TempDir;
 use tokio::sync::oneshot;
 
 pub type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// A temporary directory removed on drop.
-pub struct TempDir(pub PathBuf);
+/// A temporary directory, removed when dropped.
+pub fn temp_dir() -> TempDir {
+    tempfile::Builder::new().prefix("beseda-test-").tempdir().expect("temp dir")
+}
 
-impl TempDir {
-    pub fn new() -> Self {
-        let dir = std::env::temp_dir().join(format!("beseda-test-{}", uuid::Uuid::new_v4().simple()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
+/// The database the end-to-end tests run on. SQLite unless `BESEDA_TEST_BACKEND=postgres`
+/// (which needs `BESEDA_TEST_DATABASE_URL`): the same tests then run on PostgreSQL, each on a
+/// fresh database, so both backends are covered by one suite run twice.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub fn backend() -> Backend {
+    match std::env::var("BESEDA_TEST_BACKEND").as_deref() {
+        Err(_) | Ok("") | Ok("sqlite") => Backend::Sqlite,
+        Ok("postgres") => Backend::Postgres,
+        Ok(other) => panic!("BESEDA_TEST_BACKEND={other}: expected sqlite or postgres"),
     }
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// The PostgreSQL server of the PostgreSQL pass; a pass asked for without one is a setup
+/// error, not a skip.
+fn postgres_server() -> String {
+    std::env::var("BESEDA_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()).expect(
+        "BESEDA_TEST_BACKEND=postgres needs BESEDA_TEST_DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/test",
+    )
 }
 
-/// Opens a fresh store: SQLite in a temp dir, or (with `postgres`) a new database on the
-/// server named by `BESEDA_TEST_DATABASE_URL`.
-pub async fn fresh_store(postgres: bool, clock: Arc<dyn Clock>) -> (Arc<dyn Store>, TempDir) {
-    let dir = TempDir::new();
+/// Opens a fresh, migrated store on the backend of this run: SQLite in a temp dir, or a new
+/// database on the PostgreSQL server.
+pub async fn fresh_store(clock: Arc<dyn Clock>) -> (Arc<dyn Store>, TempDir) {
+    let dir = temp_dir();
     let options = StoreOptions { clock, ..StoreOptions::default() };
-    let store = if postgres {
-        let url = std::env::var("BESEDA_TEST_DATABASE_URL").expect("BESEDA_TEST_DATABASE_URL");
-        let db_url = beseda_store::testing::fresh_postgres_database(&url).await.expect("fresh database");
-        beseda_store::open(Some(&db_url), &dir.0, &options).await.expect("open postgres")
-    } else {
-        beseda_store::open(None, &dir.0, &options).await.expect("open sqlite")
+    let store = match backend() {
+        Backend::Postgres => {
+            let db_url =
+                beseda_store::testing::fresh_postgres_database(&postgres_server()).await.expect("fresh database");
+            beseda_store::open(Some(&db_url), dir.path(), &options).await.expect("open postgres")
+        }
+        Backend::Sqlite => beseda_store::open(None, dir.path(), &options).await.expect("open sqlite"),
     };
     store.migrate().await.expect("migrate");
     (store, dir)
 }
 
-/// The PostgreSQL test URL, or `None` (printing, uncaptured, that `test` was skipped).
+/// For tests that are about PostgreSQL itself: the server URL in the PostgreSQL pass, or
+/// `None` in the SQLite pass (printing, uncaptured, that `test` runs in the other pass).
 pub fn pg_url(test: &str) -> Option<String> {
-    beseda_store::testing::database_url(test)
+    if backend() == Backend::Postgres {
+        return Some(postgres_server());
+    }
+    report_postgres_pass_only(test, "PostgreSQL");
+    None
+}
+
+/// The PostgreSQL and NATS test URLs in the PostgreSQL pass (with NATS configured), or `None`
+/// (printing, uncaptured, why `test` did not run).
+pub fn pg_and_nats_urls(test: &str) -> Option<(String, String)> {
+    use beseda_store::testing::{service_urls, NATS};
+    if backend() != Backend::Postgres {
+        report_postgres_pass_only(test, "PostgreSQL and NATS");
+        return None;
+    }
+    service_urls(test, [&NATS]).map(|[nats]| (postgres_server(), nats))
+}
+
+/// Straight to stderr, as `beseda_store::testing` does: libtest captures `eprintln!` of a
+/// passing test, and a skip must be seen.
+fn report_postgres_pass_only(test: &str, what: &str) {
+    use std::io::Write;
+    let line = format!(
+        "SKIPPED  {test} on {what} — runs in the PostgreSQL pass: BESEDA_TEST_BACKEND=postgres \
+         BESEDA_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo test -p beseda --test it\n"
+    );
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 pub struct TestServer {
@@ -71,26 +112,23 @@ pub struct TestServer {
 }
 
 impl TestServer {
+    /// A server on the backend of this run (see [`backend`]).
     pub async fn start() -> Self {
-        Self::start_with(false, ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() }).await
+        Self::start_with(ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() }).await
     }
 
-    pub async fn start_pg() -> Self {
-        Self::start_with(true, ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() }).await
-    }
-
-    pub async fn start_with(postgres: bool, config: ServerConfig) -> Self {
-        Self::start_full(postgres, config, Arc::new(SystemClock)).await
+    pub async fn start_with(config: ServerConfig) -> Self {
+        Self::start_full(config, Arc::new(SystemClock)).await
     }
 
     /// A server whose clock moves only when the test says so.
     pub async fn start_with_clock(clock: Arc<ManualClock>) -> Self {
         let config = ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() };
-        Self::start_full(false, config, clock).await
+        Self::start_full(config, clock).await
     }
 
-    pub async fn start_full(postgres: bool, config: ServerConfig, clock: Arc<dyn Clock>) -> Self {
-        let (store, dir) = fresh_store(postgres, clock).await;
+    pub async fn start_full(config: ServerConfig, clock: Arc<dyn Clock>) -> Self {
+        let (store, dir) = fresh_store(clock).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         // The test's own address, unless the test set a public origin of its own.
@@ -456,12 +494,6 @@ pub fn spawn_beseda_with(
         cmd.env(k, v);
     }
     cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().expect("spawn beseda")
-}
-
-/// The PostgreSQL and NATS test URLs, or `None` (printing, uncaptured, that `test` was skipped).
-pub fn pg_and_nats_urls(test: &str) -> Option<(String, String)> {
-    use beseda_store::testing::{service_urls, NATS, POSTGRES};
-    service_urls(test, [&POSTGRES, &NATS]).map(|[pg, nats]| (pg, nats))
 }
 
 /// Waits until `/readyz` answers 200.

@@ -1,0 +1,36 @@
+//! The store's SQL, shared by both backends: this module tree is compiled once inside `sqlite.rs`
+//! and once inside `postgres.rs`. Each backend defines the dialect knobs used here before it
+//! declares this module: `Db`, `BACKEND`, `BEGIN_WRITE`, `GROUP_COMMIT`, `VISITOR_LOCK`,
+//! `SHARED_POOL`, `MIGRATIONS`, the `for_update!()`, `for_update_skip_locked!()` and `job_lock!()`
+//! macros, and `SqlStore { writer, reader, clock, group }`.
+//!
+//! Keep the SQL portable: `$N` placeholders in ascending order, `RETURNING`, `ON CONFLICT`,
+//! integers as 64-bit, times as microseconds, JSON as text.
+
+use super::{Db, SqlStore, BACKEND, BEGIN_WRITE, GROUP_COMMIT, MIGRATIONS, SHARED_POOL, VISITOR_LOCK};
+
+/// A connection of the backend.
+type Conn = <Db as sqlx::Database>::Connection;
+/// A result row of the backend.
+type DbRow = <Db as sqlx::Database>::Row;
+
+mod accounts;
+mod audit;
+mod bots;
+mod channels;
+mod common;
+mod context;
+mod export;
+mod exports;
+pub(super) mod group_commit;
+mod history;
+mod lists;
+mod mail;
+mod observe;
+mod push;
+mod routing;
+mod stats;
+mod templates;
+mod visibility;
+mod visitors;
+mod webhooks;
