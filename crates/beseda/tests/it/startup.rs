@@ -104,8 +104,8 @@ async fn postgresql_over_tls() {
 
 /// `print-config` of `args` with the environment `env` and the file `toml`, parsed.
 fn effective(toml: &str, env: &[(&str, &str)], args: &[&str]) -> Result<toml::Value, String> {
-    let tmp = TempDir::new();
-    let file = tmp.0.join("beseda.toml");
+    let tmp = temp_dir();
+    let file = tmp.path().join("beseda.toml");
     std::fs::write(&file, toml).expect("write");
     let mut cmd = beseda_command(&["--config", file.to_str().expect("utf-8")]);
     cmd.args(args).arg("print-config");
@@ -159,11 +159,11 @@ fn a_bad_value_is_refused_naming_its_key() {
 #[tokio::test]
 async fn a_setting_that_had_no_key_before_takes_effect() {
     use futures_util::StreamExt;
-    let data = TempDir::new();
+    let data = temp_dir();
     let port = common::free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut cmd = beseda_command(&["serve", "--listen", &addr, "--set", "ws_ping_interval_secs=1", "--data-dir"]);
-    cmd.arg(&data.0).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    cmd.arg(data.path()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
     let mut server = cmd.spawn().expect("spawn");
     common::wait_ready(&addr).await;
     let http = reqwest::Client::new();
@@ -190,12 +190,12 @@ async fn a_setting_that_had_no_key_before_takes_effect() {
 /// and the unit tests of the configuration.)
 #[tokio::test]
 async fn secrets_are_never_logged() {
-    let data = TempDir::new();
+    let data = temp_dir();
     let port = common::free_port();
     let addr = format!("127.0.0.1:{port}");
     let secrets = [("BESEDA_SMTP_URL", "smtp://mail:hunter1@127.0.0.1:1"), ("BESEDA_METRICS_TOKEN", "hunter2")];
     let mut cmd = beseda_command(&["serve", "--listen", &addr, "--data-dir"]);
-    cmd.arg(&data.0).env("BESEDA_LOG_LEVEL", "info").stdout(std::process::Stdio::null());
+    cmd.arg(data.path()).env("BESEDA_LOG_LEVEL", "info").stdout(std::process::Stdio::null());
     cmd.stderr(std::process::Stdio::piped());
     for (k, v) in secrets {
         cmd.env(k, v);
