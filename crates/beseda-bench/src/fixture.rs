@@ -75,6 +75,15 @@ pub async fn visitor(http: &reqwest::Client, base: &str, device: &str) -> Result
     Ok((f["pageId"].as_str().context("pageId")?.to_owned(), f["authToken"].as_str().context("authToken")?.to_owned()))
 }
 
+/// The `beseda` release binary next to this one.
+pub fn release_binary() -> Result<std::path::PathBuf> {
+    let bin = std::env::current_exe()?.with_file_name("beseda");
+    if !bin.exists() {
+        bail!("{} is missing: build it first (cargo build --release -p beseda)", bin.display());
+    }
+    Ok(bin)
+}
+
 /// `beseda serve` (the release binary next to this one) as its own process; stopped with
 /// SIGTERM when dropped (so tools wrapping it can write their reports), killed if it lingers.
 pub struct Serve {
@@ -84,12 +93,14 @@ pub struct Serve {
 
 impl Serve {
     pub async fn start(dir: &std::path::Path, env: &[(&str, String)]) -> Result<Self> {
-        let bin = std::env::current_exe()?.with_file_name("beseda");
-        if !bin.exists() {
-            bail!("{} is missing: build it first (cargo build --release -p beseda)", bin.display());
-        }
+        Self::start_binary(&release_binary()?, dir, env).await
+    }
+
+    /// `serve` of the Beseda binary `bin` over the data directory `dir`; `env` can name a
+    /// PostgreSQL database (`BESEDA_DATABASE_URL`).
+    pub async fn start_binary(bin: &std::path::Path, dir: &std::path::Path, env: &[(&str, String)]) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let mut cmd = std::process::Command::new(&bin);
+        let mut cmd = std::process::Command::new(bin);
         cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(dir)
             .env("BESEDA_LOG_LEVEL", "warn")

@@ -9,15 +9,13 @@
 //! * as the baseline, measured in the same run: the raw insert rate of the same row into a bare
 //!   SQLite database with the same durability settings, one commit per row, and the ratio.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use beseda_server::bus::LocalBus;
 use beseda_server::{AppState, ServerConfig};
 use beseda_store::StoreOptions;
 use clap::Parser;
-use futures_util::StreamExt;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -82,12 +80,25 @@ struct Args {
     /// Messages written in the two-node case.
     #[arg(long, default_value_t = 500)]
     cross_messages: usize,
+    /// Compare two builds in one run: the visitor-message load against `beseda serve` of
+    /// `--build` (A) and of this binary (B, e.g. the previous release), in alternating rounds,
+    /// each round over a fresh database.
+    #[arg(long, value_name = "BESEDA_BINARY")]
+    compare_build: Option<std::path::PathBuf>,
+    /// The A build of the comparison (default: the `beseda` next to this benchmark).
+    #[arg(long, value_name = "BESEDA_BINARY")]
+    build: Option<std::path::PathBuf>,
+    /// Rounds of the comparison; each round runs A, then B.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
 }
 
+mod compare;
 mod crossnode;
 mod fixture;
 mod idle;
 mod lists;
+mod load;
 mod routing;
 
 /// A fresh database: SQLite in `dir`, or a new database on the PostgreSQL server of
@@ -143,10 +154,6 @@ impl Server {
 
 type Pending = Arc<Mutex<HashMap<String, Instant>>>;
 
-struct Operator {
-    token: String,
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
     let args = Args::parse();
@@ -163,6 +170,8 @@ async fn main() -> Result<()> {
         idle::run(&args, &dir).await
     } else if args.cross_node {
         crossnode::run(&args, &dir).await
+    } else if args.compare_build.is_some() {
+        compare::run(&args, &dir).await
     } else {
         run(&args, &dir).await
     };
@@ -173,183 +182,60 @@ async fn main() -> Result<()> {
 async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     let store = open_store(args, &dir.join("server")).await?;
     let server = crate::Server::start(store.clone()).await?;
-    let addr = server.addr;
-    let base = format!("http://{addr}");
-    let http = reqwest::Client::builder().pool_max_idle_per_host(args.visitors * 2).build()?;
+    let base = format!("http://{}", server.addr);
+    let http = reqwest::Client::new();
 
     println!("Beseda benchmark — backend {}, sqlite synchronous={}", store.backend(), args.sqlite_synchronous);
     println!("  {} visitors, {} operators, {} messages per visitor", args.visitors, args.operators, args.messages);
 
     // Operators: accounts, tokens, online.
     let hash = fixture::password_hash().await?;
-    let mut operators = Vec::new();
+    let mut tokens = Vec::new();
     for i in 0..args.operators {
         let email = format!("bench{i}@bench.local");
         fixture::operator(store.as_ref(), &email, &hash).await?;
-        let token = fixture::token(&http, &base, &email, true).await?;
-        operators.push(Operator { token });
+        tokens.push(fixture::token(&http, &base, &email, true).await?);
     }
-
-    // The first operator's event stream measures delivery.
-    let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
-    let latencies = Arc::new(Mutex::new(Vec::<Duration>::new()));
-    let delivered = Arc::new(AtomicU64::new(0));
-    let listener_task = {
-        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-        let mut req = format!("ws://{addr}/api/operator/v1/events/ws").into_client_request()?;
-        req.headers_mut().insert("authorization", format!("Bearer {}", operators[0].token).parse()?);
-        let (mut ws, _) = tokio_tungstenite::connect_async(req).await?;
-        let (pending, latencies, delivered) = (pending.clone(), latencies.clone(), delivered.clone());
-        tokio::spawn(async move {
-            while let Some(Ok(msg)) = ws.next().await {
-                let Ok(text) = msg.into_text() else { continue };
-                let Ok(event) = serde_json::from_str::<Value>(&text) else { continue };
-                if event["type"] != "message_added" || event["message"]["kind"] != "visitor" {
-                    continue;
-                }
-                let csid = event["message"]["clientSideId"].as_str().unwrap_or_default();
-                let started = pending.lock().map(|mut p| p.remove(csid)).ok().flatten();
-                if let Some(t0) = started {
-                    if let Ok(mut l) = latencies.lock() {
-                        l.push(t0.elapsed());
-                    }
-                    delivered.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        })
-    };
-
-    // Visitors: init, first message, an operator takes the chat.
-    let mut visitors = Vec::new();
-    for i in 0..args.visitors {
-        let init: Value = http
-            .get(format!(
-                "{base}/l/v/m/init?event=init&since=0&location=default&device-id=bench{i}&platform=web&title=bench&respond-immediately=1"
-            ))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let page = init["fullUpdate"]["pageId"].as_str().context("pageId")?.to_owned();
-        let auth = init["fullUpdate"]["authToken"].as_str().context("authToken")?.to_owned();
-        send(&http, &base, &page, &auth, &format!("hello-{i}"), "hello").await?;
-        let full: Value = http
-            .get(format!("{base}/l/v/m/delta?since=0&page-id={page}&auth-token={auth}"))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let chat = full["fullUpdate"]["chat"]["id"].as_i64().context("chat id")?;
-        let op = &operators[i % operators.len()];
-        http.post(format!("{base}/api/operator/v1/chats/{chat}/take"))
-            .bearer_auth(&op.token)
-            .send()
-            .await?
-            .error_for_status()?;
-        visitors.push((page, auth));
-    }
-    // Let the setup events drain before measuring.
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    latencies.lock().map_err(|_| anyhow::anyhow!("lock"))?.clear();
-
-    // Phase 1: throughput. Every visitor sends its messages back to back.
-    let commits_before = store.group_commit_counts();
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for (v, (page, auth)) in visitors.iter().cloned().enumerate() {
-        let (http, base, pending, n) = (http.clone(), base.clone(), pending.clone(), args.messages);
-        tasks.push(tokio::spawn(async move {
-            for k in 0..n {
-                let csid = format!("t-{v}-{k}");
-                if let Ok(mut p) = pending.lock() {
-                    p.insert(csid.clone(), Instant::now());
-                }
-                send(&http, &base, &page, &auth, &csid, "benchmark message").await?;
-            }
-            anyhow::Ok(())
-        }));
-    }
-    for t in tasks {
-        t.await??;
-    }
-    let elapsed = started.elapsed();
-    let acked = (args.visitors * args.messages) as f64;
-    let throughput = acked / elapsed.as_secs_f64();
-    let throughput_latency = percentiles(&latencies);
-    let shared_commits = match (commits_before, store.group_commit_counts()) {
-        (Some((t0, c0)), Some((t1, c1))) if t1 > t0 => {
-            format!("{:.1} changes per commit ({} transactions)", (c1 - c0) as f64 / (t1 - t0) as f64, t1 - t0)
-        }
-        _ => "one commit per change".to_owned(),
-    };
-
-    // Phase 2: latency at a fixed offered rate.
-    latencies.lock().map_err(|_| anyhow::anyhow!("lock"))?.clear();
-    let total = (args.rate * args.seconds) as usize;
-    let interval = Duration::from_secs_f64(1.0 / args.rate.max(1) as f64);
-    let phase2 = Instant::now();
-    let mut tasks = Vec::with_capacity(total);
-    let acks = Arc::new(Mutex::new(Vec::<Duration>::new()));
-    let mut tick = tokio::time::interval(interval);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
-    for k in 0..total {
-        tick.tick().await;
-        let (page, auth) = visitors[k % visitors.len()].clone();
-        let (http, base, pending, acks) = (http.clone(), base.clone(), pending.clone(), acks.clone());
-        tasks.push(tokio::spawn(async move {
-            let csid = format!("r-{k}");
-            let t0 = Instant::now();
-            if let Ok(mut p) = pending.lock() {
-                p.insert(csid.clone(), t0);
-            }
-            send(&http, &base, &page, &auth, &csid, "paced message").await?;
-            if let Ok(mut a) = acks.lock() {
-                a.push(t0.elapsed());
-            }
-            anyhow::Ok(())
-        }));
-    }
-    for t in tasks {
-        t.await??;
-    }
-    let offered_elapsed = phase2.elapsed();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while latencies.lock().map(|l| l.len()).unwrap_or(0) < total && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let paced = percentiles(&latencies);
-    let paced_acks = percentiles(&acks);
-    let achieved_rate = total as f64 / offered_elapsed.as_secs_f64();
+    let f = load::measure(args, server.addr, &tokens, Some(store.as_ref())).await?;
 
     // Baseline: the same row into a bare database, one durable commit per row.
     let baseline = match &args.database_url {
         None => raw_sqlite_rate(&dir.join("baseline.db"), &args.sqlite_synchronous, 5000).await?,
         Some(u) => raw_postgres_rate(u, 5000).await?,
     };
+    let shared_commits = match f.shared_commits {
+        Some((transactions, changes)) => {
+            format!("{:.1} changes per commit ({transactions} transactions)", changes as f64 / transactions as f64)
+        }
+        None => "one commit per change".to_owned(),
+    };
 
     println!();
     println!("| figure | value |");
     println!("|---|---|");
-    println!("| durable messages/s end to end ({} visitors back to back) | {:.0} |", args.visitors, throughput);
+    println!("| durable messages/s end to end ({} visitors back to back) | {:.0} |", args.visitors, f.throughput);
     println!("| group commit in that phase | {shared_commits} |");
     println!(
         "| delivery latency under that load, p50 / p99 | {} / {} |",
-        ms(throughput_latency.0),
-        ms(throughput_latency.1)
+        ms(f.throughput_latency.0),
+        ms(f.throughput_latency.1)
     );
     println!(
         "| delivery latency at {} msg/s offered ({:.0} achieved), p50 / p99 | {} / {} |",
         args.rate,
-        achieved_rate,
-        ms(paced.0),
-        ms(paced.1)
+        f.achieved_rate,
+        ms(f.paced.0),
+        ms(f.paced.1)
     );
-    println!("| acknowledgement (committed) at that rate, p50 / p99 | {} / {} |", ms(paced_acks.0), ms(paced_acks.1));
+    println!(
+        "| acknowledgement (committed) at that rate, p50 / p99 | {} / {} |",
+        ms(f.paced_acks.0),
+        ms(f.paced_acks.1)
+    );
     println!("| baseline: raw {} inserts of the same row, one commit each | {:.0} rows/s |", store.backend(), baseline);
-    println!("| ratio end to end / raw insert | {:.2} |", throughput / baseline);
-    println!("| messages delivered to the operator stream | {} |", delivered.load(Ordering::Relaxed));
+    println!("| ratio end to end / raw insert | {:.2} |", f.throughput / baseline);
+    println!("| messages delivered to the operator stream | {} |", f.delivered);
 
-    listener_task.abort();
     server.stop().await;
     Ok(())
 }

@@ -25,6 +25,10 @@ pub enum StoreError {
     NotCommitted(String),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// A migration this database applied has changed since (its checksum differs): a released
+    /// migration must never be edited.
+    #[error("migration {0} was changed after this database applied it (its checksum differs from the recorded one); restore the released text of that migration and put the change in a new one")]
+    ChangedMigration(String),
     /// The database has a migration this binary does not know: a newer Beseda wrote it.
     #[error("upgraded by a newer Beseda (unknown migration {0}); run that version or restore a backup made before the upgrade")]
     NewerSchema(String),

@@ -1,12 +1,56 @@
 //! Migrations: two folders (`migrations/sqlite`, `migrations/postgres`) kept in lockstep —
-//! same names, same order. Each is compiled into the binary; a test checks the lists match
-//! the folders and each other.
+//! same names, same order. Each is compiled into the binary and applied by sqlx's migrator,
+//! which records every applied migration with the checksum of its SQL in `_sqlx_migrations`:
+//! a released migration edited afterwards stops the start with an error naming it, instead of
+//! leaving databases that applied the old text and databases that applied the new one.
+//!
+//! Databases migrated before that have only Beseda's own ledger, `beseda_migrations` (one row
+//! per applied migration name). Its rows are carried over into sqlx's ledger, with the
+//! checksums of the files compiled in, without running anything again (see [`legacy`]); the
+//! ledger itself is still kept up to date, so an older Beseda started on a database a newer
+//! one migrated refuses it by name instead of re-running its first migration.
+//!
+//! On PostgreSQL the whole start-up migration runs under sqlx's advisory lock, so nodes that
+//! start at once migrate one after the other; SQLite has a single writer.
 
-/// One migration: its file stem and SQL text.
+mod legacy;
+
+pub(crate) use legacy::Ledger;
+
+use crate::{Result, StoreError};
+use sqlx::migrate::{Migrate, MigrateError, MigrationSource, MigrationType, Migrator};
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::Pin;
+
+/// One migration: its file stem (`NNNN_description`) and SQL text.
 #[derive(Clone, Copy, Debug)]
 pub struct Migration {
     pub name: &'static str,
     pub sql: &'static str,
+}
+
+impl Migration {
+    /// The number its name starts with: sqlx's version.
+    pub fn version(&self) -> i64 {
+        self.name.split_once('_').and_then(|(n, _)| n.parse().ok()).unwrap_or_default()
+    }
+
+    /// Its name after the number: sqlx's description.
+    pub fn description(&self) -> &'static str {
+        self.name.split_once('_').map_or(self.name, |(_, d)| d)
+    }
+
+    /// The migration as sqlx runs it; sqlx computes the checksum of the SQL text.
+    pub fn to_sqlx(&self) -> sqlx::migrate::Migration {
+        sqlx::migrate::Migration::new(
+            self.version(),
+            self.description().into(),
+            MigrationType::Simple,
+            self.sql.into(),
+            false,
+        )
+    }
 }
 
 macro_rules! migrations {
@@ -18,10 +62,10 @@ macro_rules! migrations {
     };
 }
 
-pub const SQLITE: &[Migration] = migrations!("sqlite": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages", "0005_bots", "0006_bot_breaker", "0007_bot_history", "0008_chat_conversation_timeout", "0009_custom_channels", "0010_channel_bot_side", "0011_message_delivery", "0012_visitor_tokens", "0013_chat_stamps", "0014_department_ids", "0015_webhook_deliveries", "0016_mail", "0017_messenger_channels", "0018_export_jobs", "0019_templates", "0020_operator_photos", "0021_operator_accounts", "0022_audit_log", "0023_two_factor", "0024_visitor_numbers", "0026_visitor_context", "0027_visitors_on_site", "0028_web_push");
-pub const POSTGRES: &[Migration] = migrations!("postgres": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages", "0005_bots", "0006_bot_breaker", "0007_bot_history", "0008_chat_conversation_timeout", "0009_custom_channels", "0010_channel_bot_side", "0011_message_delivery", "0012_visitor_tokens", "0013_chat_stamps", "0014_department_ids", "0015_webhook_deliveries", "0016_mail", "0017_messenger_channels", "0018_export_jobs", "0019_templates", "0020_operator_photos", "0021_operator_accounts", "0022_audit_log", "0023_two_factor", "0024_visitor_numbers", "0026_visitor_context", "0027_visitors_on_site", "0028_web_push");
+pub const SQLITE: &[Migration] = migrations!("sqlite": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages", "0005_bots", "0006_bot_breaker", "0007_bot_history", "0008_chat_conversation_timeout", "0009_custom_channels", "0010_channel_bot_side", "0011_message_delivery", "0012_visitor_tokens", "0013_chat_stamps", "0014_department_ids", "0015_webhook_deliveries", "0016_mail", "0017_messenger_channels", "0018_export_jobs", "0019_templates", "0020_operator_photos", "0021_operator_accounts", "0022_audit_log", "0023_two_factor", "0024_visitor_numbers", "0026_visitor_context", "0027_visitors_on_site", "0028_web_push", "0029_operator_flag_boolean");
+pub const POSTGRES: &[Migration] = migrations!("postgres": "0001_core", "0002_routing", "0003_open_chats", "0004_priority_pages", "0005_bots", "0006_bot_breaker", "0007_bot_history", "0008_chat_conversation_timeout", "0009_custom_channels", "0010_channel_bot_side", "0011_message_delivery", "0012_visitor_tokens", "0013_chat_stamps", "0014_department_ids", "0015_webhook_deliveries", "0016_mail", "0017_messenger_channels", "0018_export_jobs", "0019_templates", "0020_operator_photos", "0021_operator_accounts", "0022_audit_log", "0023_two_factor", "0024_visitor_numbers", "0026_visitor_context", "0027_visitors_on_site", "0028_web_push", "0029_operator_flag_boolean");
 
-/// The table recording applied migrations.
+/// Beseda's own ledger of applied migrations, kept beside sqlx's (see the module comment).
 pub(crate) const CREATE_LEDGER: &str =
     "CREATE TABLE IF NOT EXISTS beseda_migrations (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)";
 
@@ -31,6 +75,121 @@ pub fn check_known(applied: &[String], known: &[Migration]) -> Result<(), crate:
         Some(name) => Err(crate::StoreError::NewerSchema(name.clone())),
         None => Ok(()),
     }
+}
+
+/// The compiled-in migrations as a source for sqlx's [`Migrator`].
+#[derive(Debug)]
+struct Embedded(&'static [Migration]);
+
+impl<'s> MigrationSource<'s> for Embedded {
+    #[allow(clippy::type_complexity)]
+    fn resolve(
+        self,
+    ) -> Pin<Box<dyn Future<Output = Result<Vec<sqlx::migrate::Migration>, sqlx::error::BoxDynError>> + Send + 's>>
+    {
+        Box::pin(async move { Ok(self.0.iter().map(Migration::to_sqlx).collect()) })
+    }
+}
+
+/// sqlx's migrator over `files`. It does not lock: [`apply`] holds the lock around the
+/// carry-over of the old ledger and the migrator's run alike.
+pub async fn migrator(files: &'static [Migration]) -> Result<Migrator> {
+    let mut migrator = Migrator::new(Embedded(files)).await.map_err(|e| StoreError::Migration(e.to_string()))?;
+    migrator.set_locking(false);
+    Ok(migrator)
+}
+
+/// The name of migration `version` for messages: its file stem when this binary has it.
+fn name_of(files: &[Migration], version: i64) -> String {
+    files.iter().find(|m| m.version() == version).map_or_else(|| format!("{version:04}"), |m| m.name.to_owned())
+}
+
+/// Turns the migrator's error into one that names the migration.
+fn explain(files: &[Migration], error: MigrateError) -> StoreError {
+    match error {
+        MigrateError::VersionMismatch(v) => StoreError::ChangedMigration(name_of(files, v)),
+        MigrateError::VersionMissing(v) => StoreError::NewerSchema(name_of(files, v)),
+        MigrateError::ExecuteMigration(e, v) => StoreError::Migration(format!("{}: {e}", name_of(files, v))),
+        MigrateError::Execute(e) => StoreError::Database(e),
+        other => StoreError::Migration(other.to_string()),
+    }
+}
+
+/// Applies the pending migrations of `files` to the database of `pool` (the store's writer):
+/// under the migration lock, the old ledger's rows are carried over, sqlx's migrator checks the
+/// checksums of the applied migrations and runs the rest, and the old ledger is brought up to date.
+pub(crate) async fn apply<DB>(
+    pool: &sqlx::Pool<DB>,
+    files: &'static [Migration],
+    now: i64,
+    backend: &'static str,
+) -> Result<()>
+where
+    DB: sqlx::Database,
+    DB::Connection: Ledger,
+{
+    let migrator = migrator(files).await?;
+    let mut conn = pool.acquire().await?;
+    conn.lock().await.map_err(|e| explain(files, e))?;
+    let outcome = apply_locked(&mut *conn, &migrator, files, now, backend).await;
+    match outcome {
+        Ok(()) => conn.unlock().await.map_err(|e| explain(files, e)),
+        Err(e) => {
+            // The lock belongs to the connection's session: closing it lets another node go on.
+            conn.close_on_drop();
+            Err(e)
+        }
+    }
+}
+
+async fn apply_locked<C: Ledger>(
+    conn: &mut C,
+    migrator: &Migrator,
+    files: &'static [Migration],
+    now: i64,
+    backend: &'static str,
+) -> Result<()> {
+    let old_ledger = conn.old_ledger().await?;
+    check_known(&old_ledger, files)?;
+    conn.ensure_migrations_table().await.map_err(|e| explain(files, e))?;
+    let versions = |applied: Vec<sqlx::migrate::AppliedMigration>| -> BTreeSet<i64> {
+        applied.into_iter().map(|m| m.version).collect()
+    };
+    let before = versions(conn.list_applied_migrations().await.map_err(|e| explain(files, e))?);
+    if let Some(newer) = before.iter().copied().find(|v| !files.iter().any(|m| m.version() == *v)) {
+        let name = match conn.sqlx_description(newer).await? {
+            Some(d) => format!("{newer:04}_{d}"),
+            None => format!("{newer:04}"),
+        };
+        return Err(StoreError::NewerSchema(name));
+    }
+    // Ran before, from the text this binary carries (a released migration is never edited).
+    let carry: Vec<sqlx::migrate::Migration> = files
+        .iter()
+        .filter(|m| old_ledger.iter().any(|n| n == m.name) && !before.contains(&m.version()))
+        .map(Migration::to_sqlx)
+        .collect();
+    let carried = carry.len();
+    if carried > 0 {
+        conn.carry_over(carry).await?;
+        tracing::info!(migrations = carried, backend, "carried the applied migrations over to the checksummed ledger");
+    }
+    // `run_direct` is the migrator's run on a connection this function already holds.
+    migrator.run_direct(conn).await.map_err(|e| explain(files, e))?;
+    let after = versions(conn.list_applied_migrations().await.map_err(|e| explain(files, e))?);
+    let unrecorded: Vec<&'static str> = files
+        .iter()
+        .filter(|m| after.contains(&m.version()) && !old_ledger.iter().any(|n| n == m.name))
+        .map(|m| m.name)
+        .collect();
+    conn.record(unrecorded, now).await?;
+    // One line for a whole upgrade (a new database applies every migration).
+    let newly = after.len().saturating_sub(before.len() + carried);
+    if newly > 0 {
+        let latest = files.last().map_or("", |m| m.name);
+        tracing::info!(applied = newly, schema = latest, backend, "database migrated");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -65,6 +224,18 @@ mod tests {
     }
 
     #[test]
+    fn every_migration_has_a_distinct_increasing_version_and_a_description() {
+        for files in [SQLITE, POSTGRES] {
+            let versions: Vec<i64> = files.iter().map(Migration::version).collect();
+            assert!(versions.iter().all(|v| *v > 0), "{versions:?}");
+            assert!(versions.windows(2).all(|w| w[0] < w[1]), "{versions:?}");
+            assert!(files.iter().all(|m| !m.description().is_empty() && m.description() != m.name));
+        }
+        assert_eq!(SQLITE[0].version(), 1);
+        assert_eq!(SQLITE[0].description(), "core");
+    }
+
+    #[test]
     fn a_ledger_name_this_binary_does_not_know_is_refused() {
         let applied: Vec<String> = SQLITE.iter().map(|m| m.name.to_owned()).collect();
         assert!(check_known(&applied, SQLITE).is_ok());
@@ -75,17 +246,10 @@ mod tests {
     }
 
     #[test]
-    fn both_schemas_create_the_same_tables() {
-        fn tables(m: &[Migration]) -> Vec<String> {
-            let mut t: Vec<String> = m
-                .iter()
-                .flat_map(|m| m.sql.lines())
-                .filter_map(|l| l.trim().strip_prefix("CREATE TABLE "))
-                .map(|l| l.split_whitespace().next().unwrap_or_default().to_owned())
-                .collect();
-            t.sort();
-            t
-        }
-        assert_eq!(tables(SQLITE), tables(POSTGRES));
+    fn the_migrators_errors_name_the_migration() {
+        let changed = explain(SQLITE, MigrateError::VersionMismatch(3)).to_string();
+        assert!(changed.contains("0003_open_chats") && changed.contains("changed"), "{changed}");
+        let newer = explain(SQLITE, MigrateError::VersionMissing(999)).to_string();
+        assert!(newer.contains("unknown migration 0999") && newer.contains("newer Beseda"), "{newer}");
     }
 }

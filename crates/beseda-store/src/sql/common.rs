@@ -1225,39 +1225,7 @@ impl Store for SqlStore {
     }
 
     async fn migrate(&self) -> Result<()> {
-        let mut conn = self.writer.acquire().await?;
-        sqlx::Executor::execute(&mut *conn, crate::migrate::CREATE_LEDGER).await?;
-        let applied: Vec<String> =
-            sqlx::query_scalar("SELECT name FROM beseda_migrations ORDER BY name").fetch_all(&mut *conn).await?;
-        crate::migrate::check_known(&applied, MIGRATIONS)?;
-        let mut newly = 0;
-        for m in MIGRATIONS {
-            let done: Option<String> = sqlx::query_scalar("SELECT name FROM beseda_migrations WHERE name = $1")
-                .bind(m.name)
-                .fetch_optional(&mut *conn)
-                .await?;
-            if done.is_some() {
-                continue;
-            }
-            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-            sqlx::Executor::execute(&mut *tx, m.sql)
-                .await
-                .map_err(|e| StoreError::Migration(format!("{}: {e}", m.name)))?;
-            sqlx::query("INSERT INTO beseda_migrations (name, applied_at) VALUES ($1, $2)")
-                .bind(m.name)
-                .bind(self.clock.now())
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            tracing::debug!(migration = m.name, backend = BACKEND, "applied migration");
-            newly += 1;
-        }
-        // One line for a whole upgrade (a new database applies every migration).
-        if newly > 0 {
-            let latest = MIGRATIONS.last().map_or("", |m| m.name);
-            tracing::info!(applied = newly, schema = latest, backend = BACKEND, "database migrated");
-        }
-        Ok(())
+        crate::migrate::apply(&self.writer, MIGRATIONS, self.clock.now(), BACKEND).await
     }
 
     async fn ping(&self) -> Result<()> {

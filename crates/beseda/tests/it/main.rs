@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod api_documents;
 mod audit;
 mod backup;
 mod bad_input;

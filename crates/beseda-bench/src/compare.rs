@@ -1,0 +1,183 @@
+//! Two builds compared in one run (`--compare-build`): the visitor-message load of `load.rs`
+//! against `beseda serve` of build A and of build B, each round over a fresh database (a new
+//! data directory, or a new database on the PostgreSQL server of `--database-url`), in the
+//! order A, B, A, B, … so that whatever drifts on the machine meanwhile (other load, caches,
+//! the disk) falls on both builds alike. The table gives each figure's median over the rounds.
+//!
+//! Everything a build is asked goes through its command line and its HTTP APIs (`migrate`,
+//! `operator add`, `serve`), which any two versions share, so an older build compares as it is.
+
+use crate::fixture::{self, Serve};
+use crate::load::{self, Figures};
+use crate::{ms, Args};
+use anyhow::{bail, Context, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+struct Build {
+    label: &'static str,
+    bin: PathBuf,
+    runs: Vec<Figures>,
+}
+
+pub async fn run(args: &Args, dir: &Path) -> Result<()> {
+    let a = match &args.build {
+        Some(bin) => bin.clone(),
+        None => fixture::release_binary()?,
+    };
+    let b = args.compare_build.clone().context("--compare-build")?;
+    let mut builds = [Build { label: "A", bin: a, runs: Vec::new() }, Build { label: "B", bin: b, runs: Vec::new() }];
+    for build in &builds {
+        if !build.bin.is_file() {
+            bail!("{} is not a file", build.bin.display());
+        }
+    }
+    let backend = if args.database_url.is_some() { "postgres" } else { "sqlite" };
+    println!("Beseda build comparison — backend {backend}, sqlite synchronous={}", args.sqlite_synchronous);
+    for build in &builds {
+        println!("  {}: {} ({})", build.label, build.bin.display(), version(&build.bin));
+    }
+    println!(
+        "  {} rounds of A then B; {} visitors, {} operators, {} messages per visitor, {} msg/s for {} s",
+        args.rounds, args.visitors, args.operators, args.messages, args.rate, args.seconds
+    );
+    for round in 0..args.rounds.max(1) {
+        for build in &mut builds {
+            let data = dir.join(format!("{}-{round}", build.label));
+            let figures = one_run(args, &build.bin, &data)
+                .await
+                .with_context(|| format!("round {} of build {} ({})", round + 1, build.label, build.bin.display()))?;
+            println!(
+                "  round {} {}: {:.0} messages/s, paced delivery p50 {}",
+                round + 1,
+                build.label,
+                figures.throughput,
+                ms(figures.paced.0)
+            );
+            build.runs.push(figures);
+        }
+    }
+    let [a, b] = &builds;
+    print_table(args, a, b);
+    Ok(())
+}
+
+/// `bin --version`, for the heading.
+fn version(bin: &Path) -> String {
+    std::process::Command::new(bin)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "version unknown".into())
+}
+
+/// A fresh database migrated and given the operators by `bin`'s own commands, then its
+/// `serve` under the load.
+async fn one_run(args: &Args, bin: &Path, data: &Path) -> Result<Figures> {
+    std::fs::create_dir_all(data)?;
+    let mut env: Vec<(&str, String)> = Vec::new();
+    if let Some(server) = &args.database_url {
+        env.push(("BESEDA_DATABASE_URL", beseda_store::testing::fresh_postgres_database(server).await?));
+    }
+    if args.sqlite_synchronous != "full" {
+        env.push(("BESEDA_SQLITE_SYNCHRONOUS", args.sqlite_synchronous.clone()));
+    }
+    command(bin, &["migrate"], data, &env, None)?;
+    let emails: Vec<String> = (0..args.operators).map(|i| format!("bench{i}@bench.local")).collect();
+    for email in &emails {
+        let args = ["operator", "add", "--email", email, "--name", email];
+        command(bin, &args, data, &env, Some(fixture::PASSWORD))?;
+    }
+    let server = Serve::start_binary(bin, data, &env).await?;
+    let http = reqwest::Client::new();
+    let mut tokens = Vec::new();
+    for email in &emails {
+        tokens.push(fixture::token(&http, &server.base, email, true).await?);
+    }
+    let addr = server.base.trim_start_matches("http://").parse().context("server address")?;
+    let figures = load::measure(args, addr, &tokens, None).await;
+    drop(server);
+    // Let the stopped server's files and sockets go before the next build starts.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let _ = std::fs::remove_dir_all(data);
+    figures
+}
+
+/// Runs `bin args --data-dir data` to completion, `stdin` written to it.
+fn command(bin: &Path, args: &[&str], data: &Path, env: &[(&str, String)], stdin: Option<&str>) -> Result<()> {
+    let mut cmd = std::process::Command::new(bin);
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(data)
+        .env("BESEDA_LOG_LEVEL", "warn")
+        .env_remove("BESEDA_DATABASE_URL")
+        .env_remove("BESEDA_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().with_context(|| format!("starting {}", bin.display()))?;
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        writeln!(pipe, "{text}")?;
+    }
+    let out = child.wait_with_output()?;
+    if !out.status.success() {
+        bail!("{} {} failed: {}", bin.display(), args.join(" "), String::from_utf8_lossy(&out.stderr).trim());
+    }
+    Ok(())
+}
+
+/// The median of `values` (which are not empty).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    }
+}
+
+fn millis(d: Option<Duration>) -> f64 {
+    d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+}
+
+fn print_table(args: &Args, a: &Build, b: &Build) {
+    type Pick = fn(&Figures) -> f64;
+    let rows: [(String, Pick, &str); 7] = [
+        (format!("durable messages/s end to end ({} visitors back to back)", args.visitors), |f| f.throughput, ""),
+        ("delivery latency under that load, p50".into(), |f| millis(f.throughput_latency.0), " ms"),
+        ("delivery latency under that load, p99".into(), |f| millis(f.throughput_latency.1), " ms"),
+        (format!("delivery latency at {} msg/s offered, p50", args.rate), |f| millis(f.paced.0), " ms"),
+        (format!("delivery latency at {} msg/s offered, p99", args.rate), |f| millis(f.paced.1), " ms"),
+        ("acknowledgement (committed) at that rate, p50".into(), |f| millis(f.paced_acks.0), " ms"),
+        ("acknowledgement (committed) at that rate, p99".into(), |f| millis(f.paced_acks.1), " ms"),
+    ];
+    println!();
+    println!("| figure (median of {} rounds) | A | B | B / A |", a.runs.len());
+    println!("|---|---|---|---|");
+    for (name, pick, unit) in rows {
+        let va = median(a.runs.iter().map(pick).collect());
+        let vb = median(b.runs.iter().map(pick).collect());
+        let digits = if unit.is_empty() { 0 } else { 2 };
+        println!("| {name} | {va:.digits$}{unit} | {vb:.digits$}{unit} | {:.2} |", vb / va);
+    }
+    let delivered = |build: &Build| build.runs.iter().map(|f| f.delivered.to_string()).collect::<Vec<_>>().join(", ");
+    println!("| messages delivered to the operator stream, by round | {} | {} | |", delivered(a), delivered(b));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_mean_of_the_middle_two() {
+        assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(vec![4.0, 1.0, 3.0, 2.0]), 2.5);
+    }
+}

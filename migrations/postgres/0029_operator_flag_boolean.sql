@@ -1,0 +1,2 @@
+-- operators.must_change_password is BOOLEAN here since 0021; this migration brings the SQLite
+-- column to the same declared type. Nothing to change on PostgreSQL.
