@@ -432,7 +432,7 @@ impl EncodeMetric for BatchHistogram {
 /// Whether the request may read the metrics: with a configured token, only with that bearer
 /// token; without one, only from a loopback address with no proxy in between.
 fn allowed(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> bool {
-    if let Some(token) = state.config.metrics_token.as_deref() {
+    if let Some(token) = state.config.metrics_token.as_ref().map(|t| t.expose()) {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
