@@ -251,7 +251,7 @@ async fn notes_never_reach_the_visitors_transcript() {
     let sink = SmtpSink::start().await;
     let config = ServerConfig {
         longpoll_hold: Duration::from_secs(5),
-        smtp_url: Some(sink.url()),
+        smtp_url: Some(sink.url().into()),
         mail_from: "noreply@beseda.test".into(),
         ..ServerConfig::default()
     };
