@@ -35,7 +35,7 @@ use super::channels::{
 use super::context::record_page;
 use super::export::load_chat_detail;
 use super::lists::{chat_summary, summaries_from, summarize_touched, summary_event, summary_select};
-use super::mail::queue_job;
+use super::mail::{emit_job, queue_job};
 use super::push::queue_pushes;
 use super::routing::{
     after_operator_message, after_visitor_message, assign_to, auto_assign, bot_for_new_chat, cancel_timers,
@@ -436,6 +436,9 @@ pub(super) struct Emit {
     pub(super) touched: Vec<(i64, Option<Message>)>,
     /// Web Push news not in the operator log (`beseda_core::push`), stamped and queued with it.
     pub(super) push_hints: Vec<Value>,
+    /// The outbox workers this transaction queued work for (see [`Changes::queued`]); atomic
+    /// because the helpers that queue it mostly see the change as `&Emit`.
+    queued: std::sync::atomic::AtomicU8,
 }
 
 impl Emit {
@@ -452,7 +455,14 @@ impl Emit {
             mute_bot_notices: false,
             push_hints: Vec::new(),
             touched: Vec::new(),
+            queued: std::sync::atomic::AtomicU8::new(0),
         }
+    }
+
+    /// Notes outbox rows of `kind` written in this transaction: their worker is woken when the
+    /// change is published.
+    pub(super) fn queued(&self, kind: crate::Queued) {
+        self.queued.fetch_or(kind.bits(), std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(super) fn item(&mut self, item: DeltaItem) {
@@ -468,7 +478,11 @@ impl Emit {
     /// one to advance the sessions, one per [`INSERT_CHUNK`] log rows, two for the operator log.
     async fn finish(mut self, conn: &mut Conn) -> Result<Changes> {
         summarize_touched(conn, &mut self).await?;
-        let mut changes = Changes { wake_scheduler: self.wake, ..Changes::default() };
+        let mut changes = Changes {
+            wake_scheduler: self.wake,
+            queued: crate::Queued::from_bits(*self.queued.get_mut()),
+            ..Changes::default()
+        };
         if !self.items.is_empty() {
             let n = self.items.len() as i64;
             let rows = sqlx::query(
@@ -513,12 +527,18 @@ impl Emit {
                 sessions.into_iter().map(|(id, revision)| (VisitSessionId::from_stored(id), revision)).collect();
         }
         if !self.operator_events.is_empty() {
-            changes.operator_seq = Some(append_operator_events(conn, &self.operator_events, self.now).await?);
+            let (seq, pushed) = append_operator_events_pushing(conn, &self.operator_events, self.now).await?;
+            changes.operator_seq = Some(seq);
+            if pushed {
+                changes.queued = changes.queued.with(crate::Queued::PUSH);
+            }
         }
         if !self.push_hints.is_empty() {
             let mut hints = self.push_hints;
             stamp_scopes(conn, &mut hints).await?;
-            queue_pushes(conn, &hints, self.now).await?;
+            if queue_pushes(conn, &hints, self.now).await? {
+                changes.queued = changes.queued.with(crate::Queued::PUSH);
+            }
         }
         Ok(changes)
     }
@@ -553,9 +573,17 @@ pub(super) async fn append_operator_event(conn: &mut Conn, event: &Value, now: i
 /// Appends events to the operator log with consecutive sequence numbers, chat events stamped
 /// with their chat's scope (who may see them); returns the last.
 pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> Result<i64> {
+    // Pushes come from chat events, which changes log through `Emit` (it tells whether some
+    // were queued); the events logged here bring none in practice, and any would still go out
+    // at the push worker's next poll.
+    Ok(append_operator_events_pushing(conn, events, now).await?.0)
+}
+
+/// [`append_operator_events`], also saying whether Web Push notifications were queued.
+async fn append_operator_events_pushing(conn: &mut Conn, events: &[Value], now: i64) -> Result<(i64, bool)> {
     let mut events = events.to_vec();
     stamp_scopes(conn, &mut events).await?;
-    queue_pushes(conn, &events, now).await?;
+    let pushed = queue_pushes(conn, &events, now).await?;
     let last: i64 =
         sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'operator_events' RETURNING value")
             .bind(events.len() as i64)
@@ -579,7 +607,7 @@ pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Value], no
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(last)
+    Ok((last, pushed))
 }
 
 /// The next history revision of a visitor: the time in µs, forced strictly increasing, in one
@@ -672,7 +700,7 @@ pub(super) async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessa
         bot_new_message(conn, emit, m.chat, &message).await?;
     }
     if m.chat.channel_key.is_some() {
-        channel_new_message(conn, m.chat, &message, m.author, emit.now).await?;
+        channel_new_message(conn, m.chat, &message, m.author, emit).await?;
     }
     Ok(message)
 }
@@ -983,18 +1011,18 @@ async fn create_chat(
         wire::chat(&view.chat, &view.messages, None, &view.ratings, MessagePolicy::from_settings(settings));
     set_session_state(conn, emit, &v.visit_session_id, VisitSessionState::Chat).await?;
     chat_event(conn, emit, &chat).await?;
-    domain_event(conn, "chat_started", &chat, json!({"visitorId": v.visitor_id.as_str()}), now).await?;
+    domain_event(conn, "chat_started", &chat, json!({"visitorId": v.visitor_id.as_str()}), emit).await?;
     touch_activity(conn, emit, &chat).await?;
     route_new_chat(conn, emit, &mut chat, bot).await?;
     emit.wake |= chat.operator_id.is_none();
     // The CRMs hear of the new chat.
     for target in settings.crm_targets() {
-        queue_job(conn, &format!("crm.{target}"), &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None)
+        emit_job(conn, emit, &format!("crm.{target}"), &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), None)
             .await?;
     }
     // A message left while nobody could answer goes to the «left messages» addresses.
     if chat.offline && has_question {
-        queue_job(conn, "mail.offline_message", &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None)
+        emit_job(conn, emit, "mail.offline_message", &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), None)
             .await?;
     }
     Ok(chat)
@@ -1104,7 +1132,7 @@ pub(super) async fn close_chat(
     system_message(conn, emit, chat, MessageKind::Info, info.to_owned()).await?;
     chat_state_changed(conn, emit, chat).await?;
     bot_chat_closed(conn, emit, chat, &by).await?;
-    channel_chat_closed(conn, chat, &by, emit.now).await?;
+    channel_chat_closed(conn, chat, &by, emit).await?;
     if next.is_final() {
         emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
         set_session_state(conn, emit, &chat.visit_session_id, VisitSessionState::IdleAfterChat).await?;
@@ -1252,7 +1280,7 @@ impl Store for SqlStore {
         let mut tx = self.begin().await?;
         let seq = append_operator_event(&mut tx, &json!({"type": "workspace_changed"}), self.clock.now()).await?;
         tx.commit().await?;
-        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: false })
+        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: false, ..Changes::default() })
     }
 
     async fn is_empty(&self) -> Result<bool> {
@@ -1334,7 +1362,7 @@ impl Store for SqlStore {
         )
         .await?;
         tx.commit().await?;
-        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true })
+        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true, ..Changes::default() })
     }
 
     async fn set_operator_role(&self, id: OperatorId, role: OperatorRole) -> Result<()> {
@@ -2101,7 +2129,7 @@ impl Store for SqlStore {
                 if req.rate <= rules::NEGATIVE_RATING {
                     let payload = json!({"chatId": chat.id.0, "operatorId": operator.0, "rate": req.rate, "note": req.note});
                     let once = Some(rules::NOTICE_EVERY_MICROS);
-                    queue_job(conn, "mail.negative_rating", &chat.id.0.to_string(), &payload, emit.now, once).await?;
+                    emit_job(conn, emit, "mail.negative_rating", &chat.id.0.to_string(), &payload, once).await?;
                 }
                 let rating =
                     Rating { operator_id: operator, rating: req.rate, note: req.note.clone(), created_at: emit.now };

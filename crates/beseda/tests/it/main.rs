@@ -28,6 +28,7 @@ mod notes;
 mod operators;
 mod parsers_property;
 mod permissions;
+mod publishing;
 mod push;
 mod routing;
 mod security;
