@@ -365,7 +365,7 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             delete(admin::templates::delete),
         ),
         (
-            ApiDoc::new("PUT", "/api/admin/v1/departments/{key}", "Create or change a department (admin)").answer::<Done>()
+            ApiDoc::new("PUT", "/api/admin/v1/departments/{key}", "Create or change a department (admin)").path_string("key").answer::<Done>()
                 .body::<admin::DepartmentBody>(),
             put(admin::put_department),
         ),
@@ -417,12 +417,12 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             get(admin::exports::progress),
         ),
         (
-            ApiDoc::new("PUT", "/api/admin/v1/placements/{key}", "Create or change a placement (admin)").object()
+            ApiDoc::new("PUT", "/api/admin/v1/placements/{key}", "Create or change a placement (admin)").path_string("key").object()
                 .body::<admin::placements::PlacementBody>(),
             put(admin::placements::put),
         ),
         (
-            ApiDoc::new("GET", "/api/admin/v1/placements/{key}", "A placement with its embed code (admin)").object(),
+            ApiDoc::new("GET", "/api/admin/v1/placements/{key}", "A placement with its embed code (admin)").path_string("key").object(),
             get(admin::placements::get),
         ),
         (
