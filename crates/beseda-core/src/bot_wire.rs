@@ -1,12 +1,21 @@
-//! Webim External Bot API 2.0 event bodies (bot-api.md §3.2). Strict validators sit on the other
-//! side: inside `chat`, `visitor`, `message`, `data`, `button` and `request` exactly the keys
-//! shown in the spec are sent.
+//! Renders Beseda's model into what bots and bot-side custom channels receive (bot-api.md
+//! §3.2, §7, §8; custom-channel.md §5), and checks bot keyboards. The types are in
+//! [`crate::protocol::bot`] and [`crate::protocol::channel`]; the outbox stores the rendered
+//! JSON values.
 
 use crate::ids::OperatorId;
 use crate::model::{Chat, Message, Visitor};
+use crate::protocol::bot::calls::{ButtonParams, LinkConfig, VisitorButton};
+use crate::protocol::bot::events::{
+    self, AnsweredRequest, BotEvent, ChatNumber, ChatUuid, EventChannel, EventMessage, EventOperator, EventVisitor,
+    FileData, KeyboardResponseData, PressedButton, ReturnedMessage, V1Event, V1Message, V1Response, VisitorRef,
+};
+use crate::protocol::channel::{
+    BotSideData, BotSideDelivery, BotSideLocation, BotSideMessage, ExternalChat, VisitorId,
+};
 use crate::state::MessageKind;
 use crate::texts;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 
 /// Most visitor messages carried by `new_chat`.
 pub const NEW_CHAT_MESSAGES: usize = 50;
@@ -20,6 +29,19 @@ pub fn is_for_bot(kind: MessageKind) -> bool {
 /// bot-api.md §3.4 (it needs the public origin and the bot's token).
 pub const FILE_LINK_PREFIX: &str = "beseda-file:";
 
+/// A rendered body as the outbox stores it. Serialising these types cannot fail (string keys,
+/// no custom serialisers).
+fn to_value<T: serde::Serialize>(body: &T) -> Value {
+    serde_json::to_value(body).unwrap_or(Value::Null)
+}
+
+/// The last `NEW_CHAT_MESSAGES` of `items`.
+fn last_messages<T>(mut items: Vec<T>) -> Vec<T> {
+    let skip = items.len().saturating_sub(NEW_CHAT_MESSAGES);
+    items.drain(..skip);
+    items
+}
+
 /// The files of a `file_visitor` message: its `text` holds one descriptor or an array.
 fn file_descriptors(m: &Message) -> Vec<Value> {
     match serde_json::from_str::<Value>(&m.text) {
@@ -31,94 +53,108 @@ fn file_descriptors(m: &Message) -> Vec<Value> {
 
 /// One event message per file (bot-api.md §3.2): the message id for a single file, else each
 /// file's guid.
-pub fn file_messages(m: &Message) -> Vec<Value> {
+pub fn file_messages(m: &Message) -> Vec<EventMessage> {
     let files = file_descriptors(m);
     let single = files.len() == 1;
     files
         .iter()
         .filter_map(|f| {
             let guid = f.get("guid")?.as_str()?;
-            Some(json!({
-                "id": if single { m.id.as_str() } else { guid },
-                "kind": "file_visitor",
-                "data": {
-                    "url": format!("{FILE_LINK_PREFIX}{guid}"),
-                    "name": f.get("filename").and_then(Value::as_str).unwrap_or_default(),
-                    "media_type": f.get("content_type").and_then(Value::as_str).unwrap_or("application/octet-stream"),
-                    "size": f.get("size").and_then(Value::as_i64).unwrap_or(0),
+            Some(EventMessage::FileVisitor {
+                id: if single { m.id.as_str() } else { guid }.to_owned(),
+                data: FileData {
+                    url: format!("{FILE_LINK_PREFIX}{guid}"),
+                    name: f.get("filename").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                    media_type: f
+                        .get("content_type")
+                        .and_then(Value::as_str)
+                        .unwrap_or("application/octet-stream")
+                        .to_owned(),
+                    size: f.get("size").and_then(Value::as_i64).unwrap_or(0),
                 },
-            }))
+            })
         })
         .collect()
 }
 
+/// The button and keyboard of a `keyboard_response` message's data.
+fn keyboard_response_data(m: &Message) -> Option<KeyboardResponseData> {
+    let data = m.data.as_ref()?;
+    let text = |pointer: &str| data.pointer(pointer).and_then(Value::as_str).map(str::to_owned);
+    Some(KeyboardResponseData {
+        button: PressedButton { id: text("/button/id")?, text: text("/button/text")? },
+        request: AnsweredRequest { message_id: text("/request/messageId")? },
+    })
+}
+
 /// A visitor-side message as bots see it; `None` for kinds bots do not get.
-pub fn message(m: &Message) -> Option<Value> {
+pub fn message(m: &Message) -> Option<EventMessage> {
     match m.kind {
-        MessageKind::Visitor => Some(json!({"id": m.id.as_str(), "kind": "visitor", "text": m.text})),
+        MessageKind::Visitor => Some(EventMessage::Visitor { id: m.id.as_str().to_owned(), text: m.text.clone() }),
         MessageKind::KeyboardResponse => {
-            let data = m.data.as_ref()?;
-            Some(json!({
-                "id": m.id.as_str(),
-                "kind": "keyboard_response",
-                "data": {
-                    "button": {"id": data.pointer("/button/id")?, "text": data.pointer("/button/text")?},
-                    "request": {"messageId": data.pointer("/request/messageId")?},
-                },
-            }))
+            Some(EventMessage::KeyboardResponse { id: m.id.as_str().to_owned(), data: keyboard_response_data(m)? })
         }
         _ => None,
     }
 }
 
+/// The event messages of one visitor message (one per file for file messages).
+fn event_messages(m: &Message) -> Vec<EventMessage> {
+    if m.kind == MessageKind::FileVisitor {
+        file_messages(m)
+    } else {
+        message(m).into_iter().collect()
+    }
+}
+
 /// The visitor's fields: every known field as a string, the display name under both `name`
 /// and `display_name` (the default visitor name for anonymous visitors).
-pub fn visitor(v: &Visitor, lang: &str) -> Value {
-    let mut fields: Map<String, Value> = v.fields.iter().map(|(k, val)| (k.clone(), json!(val))).collect();
+pub fn visitor(v: &Visitor, lang: &str) -> EventVisitor {
+    let mut fields = v.fields.clone();
     let name = v
         .fields
         .get("name")
         .filter(|n| !n.is_empty())
         .cloned()
         .unwrap_or_else(|| texts::visitor_default_name(lang).to_owned());
-    fields.insert("name".into(), json!(name));
-    fields.insert("display_name".into(), json!(name));
+    fields.insert("name".into(), name.clone());
+    fields.insert("display_name".into(), name);
     if let Some(id) = &v.provided_id {
-        fields.insert("id".into(), json!(id));
+        fields.insert("id".into(), id.clone());
     }
-    json!({"id": v.id.as_str(), "fields": fields})
+    EventVisitor { id: v.id.as_str().to_owned(), fields }
 }
 
 /// `new_chat` with the visitor messages written before the bot got the chat.
-pub fn new_chat(chat: &Chat, visitor_json: Value, earlier: &[Message]) -> Value {
-    let messages: Vec<Value> = earlier
-        .iter()
-        .flat_map(
-            |m| if m.kind == MessageKind::FileVisitor { file_messages(m) } else { message(m).into_iter().collect() },
-        )
-        .collect();
-    let skip = messages.len().saturating_sub(NEW_CHAT_MESSAGES);
-    json!({
-        "event": "new_chat",
-        "chat": {"id": chat.id.0},
-        "visitor": visitor_json,
-        "messages": messages[skip..],
-    })
+pub fn new_chat_event(chat: &Chat, visitor: EventVisitor, earlier: &[Message]) -> events::NewChat {
+    let messages = earlier.iter().flat_map(event_messages).collect();
+    events::NewChat { chat: ChatNumber { id: chat.id.0 }, visitor, messages: last_messages(messages), channel: None }
+}
+
+/// `new_chat` as the outbox stores it.
+pub fn new_chat(chat: &Chat, visitor: EventVisitor, earlier: &[Message]) -> Value {
+    to_value(&BotEvent::NewChat(new_chat_event(chat, visitor, earlier)))
 }
 
 /// A message in the Custom Channel API's bot-side shape (custom-channel.md §5).
-fn channel_message(m: &Message) -> Option<Value> {
+fn channel_message(m: &Message) -> Option<BotSideMessage> {
     match m.kind {
         MessageKind::Visitor | MessageKind::Info => {
-            Some(json!({"text": m.text, "kind": m.kind.as_str(), "data": null}))
+            Some(BotSideMessage { text: m.text.clone(), kind: m.kind.as_str().to_owned(), data: None })
         }
-        MessageKind::KeyboardResponse => {
-            Some(json!({"text": m.text, "kind": "keyboard_response", "data": message(m)?.get("data")?.clone()}))
-        }
-        MessageKind::FileVisitor => {
-            let f = file_messages(m).into_iter().next()?;
-            Some(json!({"text": f["data"]["name"], "kind": "file_visitor", "data": f["data"]}))
-        }
+        MessageKind::KeyboardResponse => Some(BotSideMessage {
+            text: m.text.clone(),
+            kind: "keyboard_response".into(),
+            data: Some(BotSideData::KeyboardResponse(keyboard_response_data(m)?)),
+        }),
+        MessageKind::FileVisitor => match file_messages(m).into_iter().next()? {
+            EventMessage::FileVisitor { data, .. } => Some(BotSideMessage {
+                text: data.name.clone(),
+                kind: "file_visitor".into(),
+                data: Some(BotSideData::File(data)),
+            }),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -127,54 +163,87 @@ fn channel_message(m: &Message) -> Option<Value> {
 /// into one (texts joined with a newline); without any, the start carries the visitor's page.
 pub fn channel_start(chat: &Chat, earlier: &[Message], page_url: Option<&str>) -> Value {
     let texts: Vec<&str> = earlier.iter().filter(|m| m.kind == MessageKind::Visitor).map(|m| m.text.as_str()).collect();
-    let visitor = json!({"id": chat.visitor_id.as_str()});
+    let mut body = BotSideDelivery {
+        chat: ExternalChat { id: chat.client_side_id.clone() },
+        location: None,
+        message: None,
+        visitor: VisitorId { id: chat.visitor_id.as_str().to_owned() },
+    };
     if texts.is_empty() {
-        json!({"chat": {"id": chat.client_side_id}, "location": {"address": page_url}, "visitor": visitor})
+        body.location = Some(BotSideLocation { address: page_url.map(str::to_owned) });
     } else {
-        json!({"chat": {"id": chat.client_side_id}, "message": {"text": texts.join("\n"), "kind": "visitor", "data": null},
-            "visitor": visitor})
+        body.message = Some(BotSideMessage { text: texts.join("\n"), kind: "visitor".into(), data: None });
     }
+    to_value(&body)
 }
 
 /// Custom channel, bot side: one later message.
 pub fn channel_next(chat: &Chat, m: &Message) -> Option<Value> {
-    Some(
-        json!({"chat": {"id": chat.client_side_id}, "message": channel_message(m)?, "visitor": {"id": chat.visitor_id.as_str()}}),
-    )
+    Some(to_value(&BotSideDelivery {
+        chat: ExternalChat { id: chat.client_side_id.clone() },
+        location: None,
+        message: Some(channel_message(m)?),
+        visitor: VisitorId { id: chat.visitor_id.as_str().to_owned() },
+    }))
 }
 
 /// Beseda extension §7.1: the chat was closed.
 pub fn chat_closed(chat: &Chat, closed_by: &str, operator: Option<(OperatorId, &str)>, with_bot: bool) -> Value {
-    let mut body = json!({"event": "chat_closed", "chat_id": chat.id.0, "closed_by": closed_by, "with_bot": with_bot});
-    if let Some((id, name)) = operator {
-        body["operator"] = json!({"id": id.0, "name": name});
-    }
-    body
+    to_value(&BotEvent::ChatClosed(events::ChatClosed {
+        chat_id: chat.id.0,
+        closed_by: closed_by.to_owned(),
+        with_bot,
+        operator: operator.map(|(id, name)| EventOperator { id: id.0, name: name.to_owned() }),
+    }))
 }
 
 /// Beseda extension §7.2: a chat the bot held earlier came back; `messages` are the visitor's and
 /// operators' messages since the bot let go (at most the last 50).
-pub fn returned_to_bot(chat: &Chat, by: OperatorId, by_name: &str, since: &[&Message]) -> Value {
-    let messages: Vec<Value> = since
+pub fn returned_to_bot_event(
+    chat: &Chat,
+    by: OperatorId,
+    by_name: &str,
+    since: &[&Message],
+) -> events::ChatReturnedToBot {
+    let messages = since
         .iter()
         .filter(|m| matches!(m.kind, MessageKind::Visitor | MessageKind::Operator))
-        .map(|m| json!({"id": m.id.as_str(), "kind": m.kind.as_str(), "text": m.text}))
+        .map(|m| ReturnedMessage {
+            id: m.id.as_str().to_owned(),
+            kind: m.kind.as_str().to_owned(),
+            text: m.text.clone(),
+        })
         .collect();
-    let skip = messages.len().saturating_sub(NEW_CHAT_MESSAGES);
-    json!({"event": "chat_returned_to_bot", "chat_id": chat.id.0, "operator": {"id": by.0, "name": by_name},
-        "messages": messages[skip..]})
+    events::ChatReturnedToBot {
+        chat_id: chat.id.0,
+        operator: EventOperator { id: by.0, name: by_name.to_owned() },
+        messages: last_messages(messages),
+        channel: None,
+    }
+}
+
+/// `chat_returned_to_bot` as the outbox stores it.
+pub fn returned_to_bot(chat: &Chat, by: OperatorId, by_name: &str, since: &[&Message]) -> Value {
+    to_value(&BotEvent::ChatReturnedToBot(returned_to_bot_event(chat, by, by_name, since)))
 }
 
 /// Beseda extension §7.5: where the visitor writes from.
-pub fn channel(chat: &Chat) -> Value {
+pub fn event_channel(chat: &Chat) -> EventChannel {
     let kind = if chat.location == "mobile" { "mobile" } else { "widget" };
-    json!({"type": kind, "id": null, "location": chat.location, "user_id": null, "user_name": null})
+    EventChannel { kind: kind.into(), id: None, location: chat.location.clone(), user_id: None, user_name: None }
+}
+
+/// [`event_channel`] as the outbox stores it.
+pub fn channel(chat: &Chat) -> Value {
+    to_value(&event_channel(chat))
 }
 
 /// `new_message` events for one visitor message (one per file for file messages).
 pub fn new_messages(chat: &Chat, m: &Message) -> Vec<Value> {
-    let items = if m.kind == MessageKind::FileVisitor { file_messages(m) } else { message(m).into_iter().collect() };
-    items.into_iter().map(|item| json!({"event": "new_message", "chat_id": chat.id.0, "message": item})).collect()
+    event_messages(m)
+        .into_iter()
+        .map(|message| to_value(&BotEvent::NewMessage(events::NewMessage { chat_id: chat.id.0, message })))
+        .collect()
 }
 
 /// API 1.0 chat id: a UUID with dashes whose 128-bit value is the numeric chat id.
@@ -184,40 +253,38 @@ pub fn v1_chat_id(id: i64) -> String {
 }
 
 /// A visitor-side message in API 1.0's shape (no id; `kind`/`text`/`response` at the top).
-fn v1_message(m: &Message) -> Option<Value> {
+fn v1_message(m: &Message) -> Option<V1Message> {
     match m.kind {
-        MessageKind::Visitor => Some(json!({"kind": "visitor", "text": m.text})),
+        MessageKind::Visitor => Some(V1Message::Visitor { text: m.text.clone() }),
         // A visitor file reaches API 1.0 bots as a visitor message with the file name.
         MessageKind::FileVisitor => {
             let names: Vec<String> = file_descriptors(m)
                 .iter()
                 .filter_map(|f| f.get("filename").and_then(Value::as_str).map(str::to_owned))
                 .collect();
-            Some(json!({"kind": "visitor", "text": names.join(", ")}))
+            Some(V1Message::Visitor { text: names.join(", ") })
         }
-        MessageKind::KeyboardResponse => {
-            let data = m.data.as_ref()?;
-            Some(json!({"kind": "keyboard_response",
-                "response": {"button": {"id": data.pointer("/button/id")?, "text": data.pointer("/button/text")?}}}))
-        }
+        MessageKind::KeyboardResponse => Some(V1Message::KeyboardResponse {
+            response: V1Response { button: keyboard_response_data(m).map(|d| d.button)? },
+        }),
         _ => None,
     }
 }
 
 /// API 1.0 `new_chat`.
 pub fn v1_new_chat(chat: &Chat, visitor: &Visitor, earlier: &[Message]) -> Value {
-    let messages: Vec<Value> = earlier.iter().filter_map(v1_message).collect();
-    let skip = messages.len().saturating_sub(NEW_CHAT_MESSAGES);
-    json!({"event": "new_chat", "chat": {"id": v1_chat_id(chat.id.0)}, "visitor": {"id": visitor.id.as_str()},
-        "messages": messages[skip..]})
+    let messages = earlier.iter().filter_map(v1_message).collect();
+    to_value(&V1Event::NewChat(events::V1NewChat {
+        chat: ChatUuid { id: v1_chat_id(chat.id.0) },
+        visitor: VisitorRef { id: visitor.id.as_str().to_owned() },
+        messages: last_messages(messages),
+    }))
 }
 
 /// API 1.0 `new_message`.
 pub fn v1_new_message(chat: &Chat, m: &Message) -> Option<Value> {
-    let mut body = v1_message(m)?;
-    body["event"] = json!("new_message");
-    body["chat"] = json!({"id": v1_chat_id(chat.id.0)});
-    Some(body)
+    let message = v1_message(m)?;
+    Some(to_value(&V1Event::NewMessage(events::V1NewMessage { chat: ChatUuid { id: v1_chat_id(chat.id.0) }, message })))
 }
 
 /// Checks a bot keyboard (bot-api.md §5.1): 1–20 rows of 1–8 buttons; ids 1–64 characters and
@@ -254,17 +321,21 @@ pub fn keyboard(buttons: &Value) -> Result<Value, &'static str> {
 /// A button in the visitor protocol's shape. Beseda extension (bot-api.md §7.4): a `config`
 /// of `{"type": "url", "link": …}` makes a link button.
 fn button(id: &str, text: &str, config: Option<&Value>) -> Result<Value, &'static str> {
-    let Some(config) = config.filter(|c| !c.is_null()) else { return Ok(json!({"id": id, "text": text})) };
+    let plain = || VisitorButton { id: id.to_owned(), text: text.to_owned(), config: None, params: None };
+    let Some(config) = config.filter(|c| !c.is_null()) else { return Ok(to_value(&plain())) };
     match config.get("type").and_then(Value::as_str).unwrap_or("action") {
-        "action" => Ok(json!({"id": id, "text": text})),
+        "action" => Ok(to_value(&plain())),
         "url" => {
             let link = config.get("link").and_then(Value::as_str).ok_or("a url button needs a link")?;
             let absolute = link.starts_with("http://") || link.starts_with("https://");
             if !absolute || link.len() > 2048 {
                 return Err("a button link is an absolute http(s) URL of at most 2048 characters");
             }
-            Ok(json!({"id": id, "text": text, "config": {"active": true, "state": "showing", "link": link},
-                "params": {"type": "url"}}))
+            Ok(to_value(&VisitorButton {
+                config: Some(LinkConfig { active: true, state: "showing".into(), link: link.to_owned() }),
+                params: Some(ButtonParams { kind: "url".into() }),
+                ..plain()
+            }))
         }
         _ => Err("button config type is url or action"),
     }
@@ -273,6 +344,7 @@ fn button(id: &str, text: &str, config: Option<&Value>) -> Result<Value, &'stati
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn v1_chat_ids_are_uuids_of_the_number() {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 /// Longest visitor or operator text message, in characters.
 pub const DEFAULT_MAX_MESSAGE_LENGTH: usize = 10_000;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct OrgSettings {
     /// Company name shown to visitors.

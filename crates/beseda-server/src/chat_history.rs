@@ -40,7 +40,7 @@ pub struct HistoryQuery {
 }
 
 /// One chat of the result.
-#[derive(Serialize, Debug, Clone)]
+#[derive(Serialize, Debug, Clone, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryRow {
     pub id: i64,
@@ -61,7 +61,7 @@ pub struct HistoryRow {
 }
 
 /// A page of the result: `truncated` when more chats match after it (at `next_offset`).
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HistoryPage {
     pub chats: Vec<HistoryRow>,

@@ -7,7 +7,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::DomainError;
 use beseda_store::StoreError;
-use serde_json::json;
+
+/// Every error answer's body, as it is sent.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(title = "Error")]
+pub struct ErrorBody {
+    /// A stable machine-readable code, e.g. `chat-not-found`, `wrong-argument-value`.
+    pub error: String,
+    /// What went wrong, for people.
+    pub message: String,
+}
 
 #[derive(Debug)]
 pub struct ApiError {
@@ -96,7 +105,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut response = (self.status, Json(json!({"error": self.code, "message": self.message}))).into_response();
+        let mut response =
+            (self.status, Json(ErrorBody { error: self.code.to_owned(), message: self.message })).into_response();
         if let Some(secs) = self.retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, secs.into());
         }

@@ -35,6 +35,7 @@ pub mod push;
 pub mod rate;
 pub mod routes;
 pub mod scheduler;
+pub mod settings;
 pub mod state;
 pub mod stored;
 pub mod throttle;

@@ -116,6 +116,19 @@ impl Worker {
         }
     }
 
+    /// The outbox rows this worker delivers, as a published change names them.
+    pub fn queue(self) -> beseda_store::Queued {
+        use beseda_store::Queued;
+        match self {
+            Worker::Bots => Queued::BOT,
+            Worker::Channels => Queued::CHANNEL,
+            Worker::Webhooks => Queued::WEBHOOK,
+            Worker::Mail => Queued::MAIL,
+            Worker::Crm => Queued::CRM,
+            Worker::Push => Queued::PUSH,
+        }
+    }
+
     /// The worker of an outbox kind (`webhook_call`: a pending chat event handler call).
     fn of_kind(kind: &str) -> Option<Self> {
         match kind {
@@ -419,7 +432,7 @@ impl EncodeMetric for BatchHistogram {
 /// Whether the request may read the metrics: with a configured token, only with that bearer
 /// token; without one, only from a loopback address with no proxy in between.
 fn allowed(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> bool {
-    if let Some(token) = state.config.metrics_token.as_deref() {
+    if let Some(token) = state.config.metrics_token.as_ref().map(|t| t.expose()) {
         let given = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())

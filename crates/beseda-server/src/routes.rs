@@ -1,236 +1,41 @@
-//! The whole route table in one place. Operator API routes carry their documentation, from
-//! which the OpenAPI document is generated.
+//! The whole route table in one place. Operator and admin API routes carry their
+//! documentation, from which their OpenAPI documents are generated (`crate::openapi`).
 
+use crate::admin::SettingsChange;
 use crate::openapi::{self, ApiDoc};
 use crate::state::AppState;
 use crate::{admin, bot, channel, console, demo, health, messenger, operator, stored, visitor, widget};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, patch, post, put, MethodRouter};
 use axum::Router;
+use beseda_core::operator_wire::answers::{
+    BlockList, ChatList, Done, EventPage, OneBlock, OneOperator, Operators, Sent, VisitorList,
+};
+use beseda_core::operator_wire::OperatorEvent;
 
 /// The operator API: documentation and handler of each route.
 pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
     use operator::{chats, events, files, history, notes, profile, push, session, templates, two_factor, visitors};
     vec![
-        (ApiDoc::new("GET", "/api/admin/v1/settings", "Organisation settings (admin)"), get(admin::get_settings)),
         (
-            ApiDoc::new("PUT", "/api/admin/v1/settings", "Replace organisation settings, validated (admin)")
-                .body("Settings"),
-            put(admin::put_settings),
-        ),
-        (
-            ApiDoc::new("PATCH", "/api/admin/v1/settings", "Change some settings (one section), validated (admin)")
-                .body("Settings"),
-            patch(admin::patch_settings),
-        ),
-        (ApiDoc::new("GET", "/api/admin/v1/departments", "Every department (admin)"), get(admin::lists::departments)),
-        (ApiDoc::new("GET", "/api/admin/v1/bots", "Every bot with its token (admin)"), get(admin::lists::bots)),
-        (
-            ApiDoc::new("GET", "/api/admin/v1/placements", "Every placement with its embed code (admin)"),
-            get(admin::lists::placements),
-        ),
-        (
-            ApiDoc::new("GET", "/api/admin/v1/channels", "Every channel, without credentials (admin)"),
-            get(admin::lists::channels),
-        ),
-        (
-            ApiDoc::new("GET", "/api/admin/v1/operators", "Every operator (supervisor, admin)"),
-            get(admin::operators::list),
-        ),
-        (
-            ApiDoc::new("POST", "/api/admin/v1/operators", "Create an operator account (admin)").body("NewOperator"),
-            post(admin::operators::create),
-        ),
-        (
-            ApiDoc::new(
-                "PUT",
-                "/api/admin/v1/operators/{id}",
-                "Name, e-mail and photo of an operator; role for admins (supervisor, admin)",
-            )
-            .path_id()
-            .body("OperatorCard"),
-            put(admin::operators::put),
-        ),
-        (
-            ApiDoc::new(
-                "POST",
-                "/api/admin/v1/operators/{id}/password-reset",
-                "A one-time password for an operator, who must replace it at the next login; their sessions end (admin)",
-            )
-            .path_id(),
-            post(admin::operators::reset_password),
-        ),
-        (
-            ApiDoc::new(
-                "POST",
-                "/api/admin/v1/operators/{id}/deactivate",
-                "Deactivate an operator: no login, sessions and tokens end, open chats return to the queue (admin)",
-            )
-            .path_id(),
-            post(admin::operators::deactivate),
-        ),
-        (
-            ApiDoc::new("POST", "/api/admin/v1/operators/{id}/activate", "Reactivate an operator (admin)").path_id(),
-            post(admin::operators::activate),
-        ),
-        (
-            ApiDoc::new(
-                "POST",
-                "/api/admin/v1/operators/{id}/2fa-reset",
-                "Turn off an operator's two-factor authentication, e.g. after a lost phone (admin, not your own)",
-            )
-            .path_id(),
-            post(admin::operators::reset_two_factor),
-        ),
-        (
-            ApiDoc::new(
-                "DELETE",
-                "/api/admin/v1/operators/{id}",
-                "Delete an operator; their chats keep their name, sessions and tokens end (admin)",
-            )
-            .path_id(),
-            delete(admin::operators::delete),
-        ),
-        (
-            ApiDoc::new("GET", "/api/admin/v1/templates", "Global and department reply templates (admin)"),
-            get(admin::templates::list),
-        ),
-        (
-            ApiDoc::new("PUT", "/api/admin/v1/templates", "Create or change a global or department template (admin)")
-                .body("Template"),
-            put(admin::templates::put),
-        ),
-        (
-            ApiDoc::new("DELETE", "/api/admin/v1/templates/{id}", "Delete a global or department template (admin)")
-                .path_id(),
-            delete(admin::templates::delete),
-        ),
-        (
-            ApiDoc::new("PUT", "/api/admin/v1/departments/{key}", "Create or change a department (admin)")
-                .body("Department"),
-            put(admin::put_department),
-        ),
-        (
-            ApiDoc::new(
-                "PUT",
-                "/api/admin/v1/operators/{id}/profile",
-                "Departments, languages and chat limit of an operator (admin)",
-            )
-            .path_id()
-            .body("Profile"),
-            put(admin::put_operator_profile),
-        ),
-        (
-            ApiDoc::new("PUT", "/api/admin/v1/bots", "Create or change a bot; returns its token (admin)").body("Bot"),
-            put(admin::put_bot),
-        ),
-        (
-            ApiDoc::new(
-                "PUT",
-                "/api/admin/v1/channels",
-                "Create or change a custom channel; returns its key and secret (admin)",
-            )
-            .body("Channel"),
-            put(admin::channels::put_channel),
-        ),
-        (
-            ApiDoc::new(
-                "GET",
-                "/api/admin/v1/stats/outcomes",
-                "Answered, missed, refusals and busy messages (supervisor, admin)",
-            ),
-            get(admin::outcome_counts),
-        ),
-        (
-            ApiDoc::new(
-                "POST",
-                "/api/admin/v1/integrations/unisender/export",
-                "Export every contact to Unisender (admin)",
-            ),
-            post(admin::exports::start),
-        ),
-        (
-            ApiDoc::new(
-                "GET",
-                "/api/admin/v1/integrations/unisender/export",
-                "Progress of the Unisender export (admin)",
-            ),
-            get(admin::exports::progress),
-        ),
-        (
-            ApiDoc::new("PUT", "/api/admin/v1/placements/{key}", "Create or change a placement (admin)")
-                .body("Placement"),
-            put(admin::placements::put),
-        ),
-        (
-            ApiDoc::new("GET", "/api/admin/v1/placements/{key}", "A placement with its embed code (admin)"),
-            get(admin::placements::get),
-        ),
-        (
-            ApiDoc::new(
-                "GET",
-                "/api/admin/v1/stats",
-                "Statistics by day, operator or department; ?from=&to=&group=&format=csv (supervisor, admin)",
-            ),
-            get(admin::stats::stats),
-        ),
-        (
-            ApiDoc::new(
-                "GET",
-                "/api/admin/v1/history",
-                "Chats by period, operator, department, category and text; ?format=csv (supervisor, admin)",
-            ),
-            get(admin::history::search),
-        ),
-        (
-            ApiDoc::new("GET", "/api/admin/v1/webhooks", "Chat event handler calls, newest first; ?status= (admin)"),
-            get(admin::webhooks::list),
-        ),
-        (
-            ApiDoc::new("POST", "/api/admin/v1/webhooks/{id}/resend", "Send a chat event handler call again (admin)")
-                .path_id(),
-            post(admin::webhooks::resend),
-        ),
-        (
-            ApiDoc::new(
-                "GET",
-                "/api/admin/v1/audit",
-                "Audit log of admin actions, newest first; ?from=&to=&actor=&action=&offset=&limit=&format=csv (admin)",
-            ),
-            get(admin::audit_log::list),
-        ),
-        (
-            ApiDoc::new(
-                "GET",
-                "/api/admin/v1/visitor-blocks",
-                "Blocked visitors, newest first; ?active=1 for those that apply now (admin)",
-            )
-            .query("active"),
-            get(admin::blocks::list),
-        ),
-        (
-            ApiDoc::new("POST", "/api/admin/v1/visitor-blocks/{id}/lift", "Lift a visitor block (admin)").path_id(),
-            post(admin::blocks::lift),
-        ),
-        (
-            ApiDoc::new("POST", "/api/operator/v1/login", "Log in; sets the session cookie and returns the CSRF token")
+            ApiDoc::new("POST", "/api/operator/v1/login", "Log in; sets the session cookie and returns the CSRF token").answer::<session::LoggedIn>()
                 .public()
-                .body("Credentials"),
+                .body::<session::Credentials>(),
             post(session::login),
         ),
         (
-            ApiDoc::new("POST", "/api/operator/v1/tokens", "Create a bearer token for API clients")
+            ApiDoc::new("POST", "/api/operator/v1/tokens", "Create a bearer token for API clients").answer::<session::NewApiToken>()
                 .public()
-                .body("Credentials"),
+                .body::<session::Credentials>(),
             post(session::create_token),
         ),
         (
-            ApiDoc::new("POST", "/api/operator/v1/logout", "End this session or revoke this token"),
+            ApiDoc::new("POST", "/api/operator/v1/logout", "End this session or revoke this token").answer::<Done>(),
             post(session::logout),
         ),
-        (ApiDoc::new("GET", "/api/operator/v1/me", "The logged-in operator"), get(session::me)),
+        (ApiDoc::new("GET", "/api/operator/v1/me", "The logged-in operator").answer::<session::Me>(), get(session::me)),
         (
-            ApiDoc::new("POST", "/api/operator/v1/2fa/setup", "Start setting up two-factor authentication: a new secret"),
+            ApiDoc::new("POST", "/api/operator/v1/2fa/setup", "Start setting up two-factor authentication: a new secret").answer::<two_factor::NewSecret>(),
             post(two_factor::setup),
         ),
         (
@@ -238,8 +43,8 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "POST",
                 "/api/operator/v1/2fa/enable",
                 "Turn two-factor authentication on with a code of the new secret; answers the recovery codes",
-            )
-            .body("TwoFactorCode"),
+            ).answer::<two_factor::Enabled>()
+            .body::<two_factor::EnableBody>(),
             post(two_factor::enable),
         ),
         (
@@ -247,16 +52,16 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "POST",
                 "/api/operator/v1/2fa/disable",
                 "Turn two-factor authentication off (the password and a code required)",
-            )
-            .body("TwoFactorDisable"),
+            ).answer::<Done>()
+            .body::<two_factor::DisableBody>(),
             post(two_factor::disable),
         ),
         (
-            ApiDoc::new("GET", "/api/operator/v1/push/key", "The server's VAPID public key for Web Push (base64url)"),
+            ApiDoc::new("GET", "/api/operator/v1/push/key", "The server's VAPID public key for Web Push (base64url)").answer::<push::PushKey>(),
             get(push::key),
         ),
         (
-            ApiDoc::new("GET", "/api/operator/v1/push/subscription", "Your Web Push subscriptions (their endpoints)"),
+            ApiDoc::new("GET", "/api/operator/v1/push/subscription", "Your Web Push subscriptions (their endpoints)").answer::<push::PushSubscriptions>(),
             get(push::list),
         ),
         (
@@ -264,8 +69,8 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "PUT",
                 "/api/operator/v1/push/subscription",
                 "Opt in to Web Push: the browser's PushSubscription (endpoint, keys.p256dh, keys.auth)",
-            )
-            .body("PushSubscription"),
+            ).answer::<push::PushSaved>()
+            .body::<crate::push::subscription::SubscriptionBody>(),
             put(push::put),
         ),
         (
@@ -273,12 +78,12 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "DELETE",
                 "/api/operator/v1/push/subscription",
                 "Opt out of Web Push: the subscription with this endpoint, or without one all of yours",
-            )
-            .body("PushUnsubscribe"),
+            ).answer::<push::PushRemoved>()
+            .body::<push::DeleteBody>(),
             delete(push::delete),
         ),
         (
-            ApiDoc::new("PUT", "/api/operator/v1/status", "Set status: online, invisible or offline").body("Status"),
+            ApiDoc::new("PUT", "/api/operator/v1/status", "Set status: online, invisible or offline").answer::<session::StatusSet>().body::<session::StatusBody>(),
             put(session::set_status),
         ),
         (
@@ -286,8 +91,8 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "PUT",
                 "/api/operator/v1/profile",
                 "Change your own name, e-mail and photo (not with hidden profiles)",
-            )
-            .body("OperatorCard"),
+            ).answer::<OneOperator>()
+            .body::<profile::CardBody>(),
             put(profile::put),
         ),
         (
@@ -295,28 +100,28 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "PUT",
                 "/api/operator/v1/password",
                 "Change your own password (the current one required); your other sessions and tokens end",
-            )
-            .body("PasswordChange"),
+            ).answer::<Done>()
+            .body::<session::PasswordChange>(),
             put(session::change_password),
         ),
         (
-            ApiDoc::new("GET", "/api/operator/v1/directory", "Operators with their status, and departments"),
+            ApiDoc::new("GET", "/api/operator/v1/directory", "Operators with their status, and departments").answer::<profile::Directory>(),
             get(profile::directory),
         ),
         (
-            ApiDoc::new("GET", "/api/operator/v1/templates", "Reply templates: global, your departments' and your own"),
+            ApiDoc::new("GET", "/api/operator/v1/templates", "Reply templates: global, your departments' and your own").answer::<templates::Templates>(),
             get(templates::list),
         ),
         (
-            ApiDoc::new("PUT", "/api/operator/v1/templates", "Create or change a personal template").body("Template"),
+            ApiDoc::new("PUT", "/api/operator/v1/templates", "Create or change a personal template").answer::<templates::OneTemplate>().body::<templates::TemplateBody>(),
             put(templates::put),
         ),
         (
-            ApiDoc::new("DELETE", "/api/operator/v1/templates/{id}", "Delete a personal template").path_id(),
+            ApiDoc::new("DELETE", "/api/operator/v1/templates/{id}", "Delete a personal template").answer::<Done>().path_id(),
             delete(templates::delete),
         ),
         (
-            ApiDoc::new("GET", "/api/operator/v1/chats", "List chats: ?list=waiting|mine|others").query("list"),
+            ApiDoc::new("GET", "/api/operator/v1/chats", "List chats: ?list=waiting|mine|others").answer::<ChatList>().query("list", "waiting (the default), mine, others or bots"),
             get(chats::list),
         ),
         (
@@ -324,7 +129,7 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "GET",
                 "/api/operator/v1/chats/{id}",
                 "One chat with its messages, visitor and visitor context (browser, address, pages, other chats)",
-            )
+            ).answer::<chats::ChatView>()
             .path_id(),
             get(chats::get),
         ),
@@ -333,11 +138,11 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "GET",
                 "/api/operator/v1/history",
                 "History of the chats you may see: ?from=&to=&operator=&department=&category=&q=&offset=&limit=",
-            ),
+            ).answer::<crate::chat_history::HistoryPage>().query("from", "see the summary").query("to", "see the summary").query("operator", "see the summary").query("department", "see the summary").query("category", "see the summary").query("q", "see the summary").query("offset", "see the summary").query("limit", "see the summary"),
             get(history::search),
         ),
         (
-            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/take", "Take a waiting chat (exactly one operator wins)")
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/take", "Take a waiting chat (exactly one operator wins)").answer::<Done>()
                 .path_id(),
             post(chats::take),
         ),
@@ -346,29 +151,29 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "POST",
                 "/api/operator/v1/chats/{id}/messages",
                 "Send a message (idempotent by clientSideId); a waiting chat is taken",
-            )
+            ).answer::<Sent>()
             .path_id()
-            .body("SendMessage"),
+            .body::<chats::SendBody>(),
             post(chats::send),
         ),
         (
-            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/typing", "Typing indicator for the visitor")
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/typing", "Typing indicator for the visitor").answer::<Done>()
                 .path_id()
-                .body("Typing"),
+                .body::<chats::TypingBody>(),
             post(chats::typing),
         ),
         (
-            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/teleport", "Send the visitor to another page of the site")
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/teleport", "Send the visitor to another page of the site").answer::<Done>()
                 .path_id()
-                .body("Teleport"),
+                .body::<chats::TeleportBody>(),
             post(chats::teleport),
         ),
         (
-            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/read", "Mark the visitor's messages read").path_id(),
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/read", "Mark the visitor's messages read").answer::<Done>().path_id(),
             post(chats::read),
         ),
         (
-            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/close", "Close the chat (a category first when required)")
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/close", "Close the chat (a category first when required)").answer::<Done>()
                 .path_id(),
             post(chats::close),
         ),
@@ -377,15 +182,15 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "POST",
                 "/api/operator/v1/chats/{id}/redirect",
                 "Redirect to an operator, a department or the queue",
-            )
+            ).answer::<Done>()
             .path_id()
-            .body("Redirect"),
+            .body::<chats::RedirectBody>(),
             post(chats::redirect),
         ),
         (
-            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/category", "Set the chat's category and subcategory")
+            ApiDoc::new("POST", "/api/operator/v1/chats/{id}/category", "Set the chat's category and subcategory").answer::<Done>()
                 .path_id()
-                .body("Category"),
+                .body::<chats::CategoryBody>(),
             post(chats::category),
         ),
         (
@@ -393,9 +198,9 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "POST",
                 "/api/operator/v1/chats/{id}/files",
                 "Send the visitor a file (multipart field `file`; the visitors' size and type limits); a waiting chat is taken",
-            )
+            ).answer::<files::FileSent>()
             .path_id()
-            .multipart("FileUpload"),
+            .multipart::<files::FileUpload>(),
             post(files::upload).layer(DefaultBodyLimit::max(visitor::files::UPLOAD_CEILING)),
         ),
         (
@@ -403,13 +208,13 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "POST",
                 "/api/operator/v1/chats/{id}/notes",
                 "Add an internal note: staff see it, the visitor and integrations never do",
-            )
+            ).answer::<Sent>()
             .path_id()
-            .body("Note"),
+            .body::<notes::NoteBody>(),
             post(notes::add),
         ),
         (
-            ApiDoc::new("GET", "/api/operator/v1/files/{guid}", "A file of a chat you may see, as a download")
+            ApiDoc::new("GET", "/api/operator/v1/files/{guid}", "A file of a chat you may see, as a download").file()
                 .path_string("guid"),
             get(files::download),
         ),
@@ -418,7 +223,7 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "GET",
                 "/api/operator/v1/files/{guid}/image",
                 "A PNG, JPEG or GIF file of a chat you may see, as an image (404 not-an-image otherwise)",
-            )
+            ).file()
             .path_string("guid"),
             get(files::image),
         ),
@@ -427,7 +232,7 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "GET",
                 "/api/operator/v1/visitors",
                 "Visitors on the site now (page, time on site, visits, chat) that you may see",
-            ),
+            ).answer::<VisitorList>(),
             get(visitors::list),
         ),
         (
@@ -435,9 +240,9 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "POST",
                 "/api/operator/v1/visitors/{id}/invite",
                 "Invite a visitor on the site to chat with you; optional text",
-            )
+            ).answer::<Done>()
             .path_string("id")
-            .body("Invitation"),
+            .body::<visitors::InviteBody>(),
             post(visitors::invite),
         ),
         (
@@ -445,19 +250,226 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "POST",
                 "/api/operator/v1/visitors/{id}/block",
                 "Block a visitor (reason, durationSecs or permanent, blockAddress; chatId when from a chat)",
-            )
+            ).answer::<OneBlock>()
             .path_string("id")
-            .body("VisitorBlock"),
+            .body::<visitors::BlockBody>(),
             post(visitors::block),
         ),
         (
-            ApiDoc::new("GET", "/api/operator/v1/events", "Stored operator events after ?cursor=N").query("cursor"),
+            ApiDoc::new("GET", "/api/operator/v1/events", "Stored operator events after ?cursor=N").answer::<EventPage>().query("cursor", "the last seq you have"),
             get(events::list),
         ),
         (
-            ApiDoc::new("GET", "/api/operator/v1/events/ws", "WebSocket: operator events after ?cursor=N, then live")
-                .query("cursor"),
+            ApiDoc::new("GET", "/api/operator/v1/events/ws", "WebSocket: operator events after ?cursor=N, then live").websocket::<OperatorEvent>()
+                .query("cursor", "the last seq you have"),
             get(events::ws),
+        ),
+    ]
+}
+
+/// The admin API: documentation and handler of each route.
+pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
+    use operator::templates;
+    vec![
+        (ApiDoc::new("GET", "/api/admin/v1/settings", "Organisation settings (admin)").answer::<admin::SettingsDoc>(), get(admin::get_settings)),
+        (
+            ApiDoc::new("PUT", "/api/admin/v1/settings", "Replace organisation settings, validated (admin)").answer::<admin::SettingsDoc>()
+                .body::<SettingsChange>(),
+            put(admin::put_settings),
+        ),
+        (
+            ApiDoc::new("PATCH", "/api/admin/v1/settings", "Change some settings (one section), validated (admin)").answer::<admin::SettingsDoc>()
+                .body::<SettingsChange>(),
+            patch(admin::patch_settings),
+        ),
+        (ApiDoc::new("GET", "/api/admin/v1/departments", "Every department (admin)").answer::<admin::lists::Departments>(), get(admin::lists::departments)),
+        (ApiDoc::new("GET", "/api/admin/v1/bots", "Every bot with its token (admin)").object(), get(admin::lists::bots)),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/placements", "Every placement with its embed code (admin)").object(),
+            get(admin::lists::placements),
+        ),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/channels", "Every channel, without credentials (admin)").object(),
+            get(admin::lists::channels),
+        ),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/operators", "Every operator (supervisor, admin)").answer::<Operators>(),
+            get(admin::operators::list),
+        ),
+        (
+            ApiDoc::new("POST", "/api/admin/v1/operators", "Create an operator account (admin)").answer::<OneOperator>().body::<admin::operators::NewOperatorBody>(),
+            post(admin::operators::create),
+        ),
+        (
+            ApiDoc::new(
+                "PUT",
+                "/api/admin/v1/operators/{id}",
+                "Name, e-mail and photo of an operator; role for admins (supervisor, admin)",
+            ).answer::<OneOperator>()
+            .path_id()
+            .body::<admin::operators::AdminCard>(),
+            put(admin::operators::put),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/admin/v1/operators/{id}/password-reset",
+                "A one-time password for an operator, who must replace it at the next login; their sessions end (admin)",
+            ).answer::<admin::operators::TemporaryPassword>()
+            .path_id(),
+            post(admin::operators::reset_password),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/admin/v1/operators/{id}/deactivate",
+                "Deactivate an operator: no login, sessions and tokens end, open chats return to the queue (admin)",
+            ).answer::<OneOperator>()
+            .path_id(),
+            post(admin::operators::deactivate),
+        ),
+        (
+            ApiDoc::new("POST", "/api/admin/v1/operators/{id}/activate", "Reactivate an operator (admin)").answer::<OneOperator>().path_id(),
+            post(admin::operators::activate),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/admin/v1/operators/{id}/2fa-reset",
+                "Turn off an operator's two-factor authentication, e.g. after a lost phone (admin, not your own)",
+            ).answer::<admin::operators::TwoFactorReset>()
+            .path_id(),
+            post(admin::operators::reset_two_factor),
+        ),
+        (
+            ApiDoc::new(
+                "DELETE",
+                "/api/admin/v1/operators/{id}",
+                "Delete an operator; their chats keep their name, sessions and tokens end (admin)",
+            ).answer::<Done>()
+            .path_id(),
+            delete(admin::operators::delete),
+        ),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/templates", "Global and department reply templates (admin)").answer::<templates::Templates>(),
+            get(admin::templates::list),
+        ),
+        (
+            ApiDoc::new("PUT", "/api/admin/v1/templates", "Create or change a global or department template (admin)").answer::<templates::OneTemplate>()
+                .body::<templates::TemplateBody>(),
+            put(admin::templates::put),
+        ),
+        (
+            ApiDoc::new("DELETE", "/api/admin/v1/templates/{id}", "Delete a global or department template (admin)").answer::<Done>()
+                .path_id(),
+            delete(admin::templates::delete),
+        ),
+        (
+            ApiDoc::new("PUT", "/api/admin/v1/departments/{key}", "Create or change a department (admin)").path_string("key").answer::<Done>()
+                .body::<admin::DepartmentBody>(),
+            put(admin::put_department),
+        ),
+        (
+            ApiDoc::new(
+                "PUT",
+                "/api/admin/v1/operators/{id}/profile",
+                "Departments, languages and chat limit of an operator (admin)",
+            ).answer::<admin::ProfileSaved>()
+            .path_id()
+            .body::<admin::ProfileBody>(),
+            put(admin::put_operator_profile),
+        ),
+        (
+            ApiDoc::new("PUT", "/api/admin/v1/bots", "Create or change a bot; returns its token (admin)").object().body::<admin::BotBody>(),
+            put(admin::put_bot),
+        ),
+        (
+            ApiDoc::new(
+                "PUT",
+                "/api/admin/v1/channels",
+                "Create or change a custom channel; returns its key and secret (admin)",
+            ).object()
+            .body::<admin::channels::ChannelBody>(),
+            put(admin::channels::put_channel),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/stats/outcomes",
+                "Answered, missed, refusals and busy messages (supervisor, admin)",
+            ).object(),
+            get(admin::outcome_counts),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/admin/v1/integrations/unisender/export",
+                "Export every contact to Unisender (admin)",
+            ).object(),
+            post(admin::exports::start),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/integrations/unisender/export",
+                "Progress of the Unisender export (admin)",
+            ).object(),
+            get(admin::exports::progress),
+        ),
+        (
+            ApiDoc::new("PUT", "/api/admin/v1/placements/{key}", "Create or change a placement (admin)").path_string("key").object()
+                .body::<admin::placements::PlacementBody>(),
+            put(admin::placements::put),
+        ),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/placements/{key}", "A placement with its embed code (admin)").path_string("key").object(),
+            get(admin::placements::get),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/stats",
+                "Statistics by day, operator or department; ?from=&to=&group=&format=csv (supervisor, admin)",
+            ).object().query("from", "see the summary").query("to", "see the summary").query("group", "see the summary").query("format", "see the summary"),
+            get(admin::stats::stats),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/history",
+                "Chats by period, operator, department, category and text; ?format=csv (supervisor, admin)",
+            ).answer_or_csv::<crate::chat_history::HistoryPage>().query("from", "see the summary").query("to", "see the summary").query("operator", "see the summary").query("department", "see the summary").query("category", "see the summary").query("q", "see the summary").query("offset", "see the summary").query("limit", "see the summary"),
+            get(admin::history::search),
+        ),
+        (
+            ApiDoc::new("GET", "/api/admin/v1/webhooks", "Chat event handler calls, newest first; ?status= (admin)").object().query("status", "see the summary"),
+            get(admin::webhooks::list),
+        ),
+        (
+            ApiDoc::new("POST", "/api/admin/v1/webhooks/{id}/resend", "Send a chat event handler call again (admin)").object()
+                .path_id(),
+            post(admin::webhooks::resend),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/audit",
+                "Audit log of admin actions, newest first; ?from=&to=&actor=&action=&offset=&limit=&format=csv (admin)",
+            ).object().query("from", "see the summary").query("to", "see the summary").query("actor", "see the summary").query("action", "see the summary").query("offset", "see the summary").query("limit", "see the summary").query("format", "see the summary"),
+            get(admin::audit_log::list),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/visitor-blocks",
+                "Blocked visitors, newest first; ?active=1 for those that apply now (admin)",
+            ).answer::<BlockList>()
+            .query("active", "1: only the blocks that apply now"),
+            get(admin::blocks::list),
+        ),
+        (
+            ApiDoc::new("POST", "/api/admin/v1/visitor-blocks/{id}/lift", "Lift a visitor block (admin)").answer::<OneBlock>().path_id(),
+            post(admin::blocks::lift),
         ),
     ]
 }
@@ -479,7 +491,6 @@ fn visitor_routes() -> Router<AppState> {
         .route("/l/v/m/upload", post(files::upload).layer(DefaultBodyLimit::max(files::UPLOAD_CEILING)))
         .route("/l/v/m/download/{guid}/{filename}", get(files::download).post(files::download))
         .route("/l/v/file-delete", get(files::withdraw).post(files::withdraw))
-        .route("/l/v/openapi.json", get(openapi::visitor::serve))
         .route("/webim/api/v1/faq/{*rest}", get(config::faq).post(config::faq))
         .route("/services/faq/v1/{*rest}", get(config::faq).post(config::faq))
         .layer(visitor_cors())
@@ -500,10 +511,8 @@ fn visitor_cors() -> tower_http::cors::CorsLayer {
 
 pub fn router(state: AppState) -> Router {
     let mut operator = Router::new();
-    let mut docs = Vec::new();
-    for (doc, handler) in operator_api() {
+    for (doc, handler) in operator_api().into_iter().chain(admin_api()) {
         operator = operator.route(doc.path, handler);
-        docs.push(doc);
     }
     let operator = operator
         .route("/workspace", get(console::workspace))
@@ -511,12 +520,11 @@ pub fn router(state: AppState) -> Router {
         .route("/admin", get(console::admin));
     // The workspace and the admin panel answer only the addresses of the IP allowlist.
     let operator = operator.layer(axum::middleware::from_fn_with_state(state.clone(), crate::allowlist::guard));
-    let spec = openapi::document(&docs);
     let demo = state.config.demo;
     let mut app = Router::new()
         .merge(visitor_routes())
         .merge(operator)
-        .route("/api/operator/v1/openapi.json", get(move || async move { axum::Json(spec.clone()) }))
+        .merge(openapi::routes())
         .route("/api/bot/v2/{method}", axum::routing::any(bot::api::call))
         .route("/api/bot/v2/file/{guid}", get(bot::files::download))
         .route("/api/custom-channel/v1/{key}/{method}", post(channel::inbound::call))

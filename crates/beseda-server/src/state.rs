@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// Deployment settings the transports need (not editable from the UI).
+/// Deployment settings the transports need (not editable from the UI), made from the
+/// configuration by [`crate::settings::Settings::server_config`]; its `Default` is the
+/// configuration's defaults.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// Public origin for absolute URLs, e.g. `https://chat.example.com` (configured, or the
@@ -52,7 +54,7 @@ pub struct ServerConfig {
     pub webhook_retry_delays: Vec<Duration>,
     /// SMTP server, e.g. `smtp://user:password@mail.example.com:587?tls=required` (none: e-mail
     /// is off).
-    pub smtp_url: Option<String>,
+    pub smtp_url: Option<crate::settings::SecretUrl>,
     /// Sender address of every e-mail (the company name is its display name).
     pub mail_from: String,
     /// Directory whose `<kind>.<lang>.txt` files replace the built-in mail templates.
@@ -64,7 +66,7 @@ pub struct ServerConfig {
     /// Delays before the retries of a CRM call.
     pub crm_retry_delays: Vec<Duration>,
     /// Bearer token that `/metrics` requires when set (otherwise loopback clients only).
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<crate::settings::Secret>,
     /// Login throttling and per-address visitor limits.
     pub limits: crate::throttle::Limits,
     /// Web Push: the contact in every VAPID token (`mailto:` or `https:` URL, RFC 8292 §2.1).
@@ -92,20 +94,6 @@ pub struct ApiUrls {
     pub unisender: String,
 }
 
-impl Default for ApiUrls {
-    fn default() -> Self {
-        Self {
-            telegram: "https://api.telegram.org".into(),
-            vk: "https://api.vk.com".into(),
-            zendesk: "https://{subdomain}.zendesk.com".into(),
-            amocrm: "https://{account}.amocrm.ru".into(),
-            zoho: "https://www.zohoapis.com".into(),
-            zoho_accounts: "https://accounts.zoho.com".into(),
-            unisender: "https://api.unisender.com".into(),
-        }
-    }
-}
-
 impl ApiUrls {
     /// The same addresses, all pointing at one local stand-in (for tests).
     pub fn all_at(base: &str) -> Self {
@@ -118,47 +106,6 @@ impl ApiUrls {
             zoho: b.clone(),
             zoho_accounts: b.clone(),
             unisender: b,
-        }
-    }
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        Self {
-            public_origin: "http://127.0.0.1:8080".into(),
-            trusted_proxies: Vec::new(),
-            allowed_hosts: Vec::new(),
-            longpoll_hold: Duration::from_secs(25),
-            page_ttl: Duration::from_secs(30 * 60),
-            session_ttl: Duration::from_secs(24 * 3600),
-            max_body_bytes: 256 * 1024,
-            ws_ping_interval: Duration::from_secs(25),
-            ws_idle_timeout: Duration::from_secs(60),
-            max_connections_per_ip: 1000,
-            max_tcp_connections_per_ip: 256,
-            header_timeout: Duration::from_secs(10),
-            demo: false,
-            bot_timeout: Duration::from_secs(3),
-            bot_retry_delays: vec![Duration::from_secs(1), Duration::from_secs(2)],
-            bot_files_allow_private_addresses: false,
-            channel_retry_delays: [1, 5, 15, 60, 300].into_iter().map(Duration::from_secs).collect(),
-            webhook_timeout: Duration::from_secs(10),
-            webhook_retry_delays: [10, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 28_800]
-                .into_iter()
-                .map(Duration::from_secs)
-                .collect(),
-            smtp_url: None,
-            mail_from: "noreply@localhost".into(),
-            mail_templates_dir: None,
-            mail_retry_delays: [60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
-            api_urls: ApiUrls::default(),
-            crm_retry_delays: [60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
-            metrics_token: None,
-            limits: crate::throttle::Limits::default(),
-            push_contact: "mailto:noreply@localhost".into(),
-            push_insecure_hosts: Vec::new(),
-            push_preview_chars: 0,
-            push_retry_delays: [10, 60, 300, 900, 3600].into_iter().map(Duration::from_secs).collect(),
         }
     }
 }
@@ -258,7 +205,7 @@ impl AppState {
 
     /// The one way a committed change is published: its revisions and operator events go to
     /// the bus (this node's long-polls and sockets, and the other nodes), and the scheduler and
-    /// the delivery workers are woken. Takes the change by value, and every write returns a
+    /// the delivery workers it queued work for are woken. Takes the change by value, and every write returns a
     /// `#[must_use]` [`beseda_store::Changes`]: a write whose change is not handed here is a
     /// compiler warning, so no handler, timer or background task can forget to publish.
     pub fn publish(&self, changes: beseda_store::Changes) {
@@ -266,9 +213,11 @@ impl AppState {
         if changes.wake_scheduler {
             self.wake.notify_one();
         }
-        // A change may have queued bot, channel or chat events, e-mail or CRM calls.
+        // Only the workers whose outbox rows the change wrote: each woken worker queries.
         for worker in crate::metrics::WORKERS {
-            self.wake_worker(worker);
+            if changes.queued.contains(worker.queue()) {
+                self.wake_worker(worker);
+            }
         }
     }
 

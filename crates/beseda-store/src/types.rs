@@ -20,6 +20,9 @@ pub struct Changes {
     /// Something the scheduler acts on changed: a chat is waiting, an operator was freed or
     /// changed status, a deadline was set.
     pub wake_scheduler: bool,
+    /// The outbox rows the change wrote, by the worker that delivers them: publishing wakes
+    /// those workers only (a woken worker runs its claim queries).
+    pub queued: Queued,
 }
 
 impl Changes {
@@ -27,6 +30,56 @@ impl Changes {
         self.sessions.extend(other.sessions);
         self.operator_seq = self.operator_seq.max(other.operator_seq);
         self.wake_scheduler |= other.wake_scheduler;
+        self.queued = self.queued.with(other.queued);
+    }
+}
+
+/// A set of outbox workers: those a change queued work for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Queued(u8);
+
+impl Queued {
+    pub const NONE: Queued = Queued(0);
+    /// Bot events (`bot_event` rows).
+    pub const BOT: Queued = Queued(1);
+    /// Custom-channel events (`channel_event`).
+    pub const CHANNEL: Queued = Queued(1 << 1);
+    /// Chat events for the chat event handlers (`event.*`).
+    pub const WEBHOOK: Queued = Queued(1 << 2);
+    /// E-mail (`mail.*`).
+    pub const MAIL: Queued = Queued(1 << 3);
+    /// CRM calls and exports (`crm.*`).
+    pub const CRM: Queued = Queued(1 << 4);
+    /// Web Push notifications (`push`).
+    pub const PUSH: Queued = Queued(1 << 5);
+
+    /// The worker of an outbox row's kind.
+    pub fn of_kind(kind: &str) -> Queued {
+        match kind {
+            "bot_event" => Queued::BOT,
+            "channel_event" => Queued::CHANNEL,
+            "push" => Queued::PUSH,
+            k if k.starts_with("event.") => Queued::WEBHOOK,
+            k if k.starts_with("mail.") => Queued::MAIL,
+            k if k.starts_with("crm.") => Queued::CRM,
+            _ => Queued::NONE,
+        }
+    }
+
+    pub fn with(self, other: Queued) -> Queued {
+        Queued(self.0 | other.0)
+    }
+
+    pub fn contains(self, other: Queued) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub fn bits(self) -> u8 {
+        self.0
+    }
+
+    pub fn from_bits(bits: u8) -> Queued {
+        Queued(bits)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Operator accounts from the command line: `operator add`, `operator passwd`, and the first
 //! administrator of a new installation (a hint at start-up, or one made from the environment).
 
-use crate::config::Config;
+use crate::config::Settings;
 use anyhow::{bail, Context, Result};
 use beseda_core::state::OperatorRole;
 use beseda_server::audit::{self, Actor};
@@ -80,7 +80,7 @@ pub async fn passwd(store: &dyn Store, email: &str, password: String) -> Result<
 
 /// At start-up: creates the administrator named by the environment when there is none yet,
 /// or says how to create one. Never prints a password.
-pub async fn first_admin(store: &dyn Store, config: &Config, config_file: Option<&std::path::Path>) -> Result<()> {
+pub async fn first_admin(store: &dyn Store, config: &Settings, config_file: Option<&std::path::Path>) -> Result<()> {
     if store.active_admin_count().await.context("counting administrators")? > 0 {
         return Ok(());
     }
@@ -127,7 +127,7 @@ pub async fn first_admin(store: &dyn Store, config: &Config, config_file: Option
 
 /// The command that creates the first administrator, with the same configuration as this
 /// server.
-fn first_admin_command(config: &Config, config_file: Option<&std::path::Path>) -> String {
+fn first_admin_command(config: &Settings, config_file: Option<&std::path::Path>) -> String {
     let mut cmd = String::from("beseda");
     if let Some(file) = config_file {
         cmd.push_str(&format!(" --config {}", file.display()));
@@ -145,7 +145,7 @@ mod tests {
 
     #[test]
     fn the_hint_names_the_data_dir_or_the_config_file_in_use() {
-        let config = Config { data_dir: "/srv/beseda".into(), ..Config::default() };
+        let config = Settings { data_dir: "/srv/beseda".into(), ..Settings::default() };
         let hint = first_admin_command(&config, None);
         assert!(hint.contains("operator add --role admin"), "{hint}");
         assert!(hint.contains("--data-dir /srv/beseda"), "{hint}");

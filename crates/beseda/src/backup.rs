@@ -4,7 +4,7 @@
 //! Neither ever leaves a half-written file under the final name: each writes a temporary file
 //! in the destination's directory, checks it, flushes it to disk and only then gives it its name.
 
-use crate::config::{self, Config};
+use crate::config::{self, Settings};
 use crate::datadir::{self, DataDirLock};
 use anyhow::{bail, Context, Result};
 use std::fs;
@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 
 /// The SQLite database of this configuration; a PostgreSQL one is refused with what to use
 /// instead (`tool`: pg_dump or pg_restore).
-fn sqlite_path(config: &Config, tool: &str) -> Result<PathBuf> {
+fn sqlite_path(config: &Settings, tool: &str) -> Result<PathBuf> {
     match datadir::sqlite_file(config) {
         Some(file) => Ok(file),
         None => bail!(
             "this configuration uses the database {}, not a SQLite file: back it up and restore it with \
              PostgreSQL's own tools ({tool}; see docs/backup.md)",
-            config::redact_url(config.database_url.as_deref().unwrap_or_default())
+            config::database_place(config)
         ),
     }
 }
@@ -72,7 +72,7 @@ fn sync(file: &Path) -> Result<()> {
     Ok(())
 }
 
-pub async fn backup(config: &Config, to: &Path) -> Result<()> {
+pub async fn backup(config: &Settings, to: &Path) -> Result<()> {
     let db = sqlite_path(config, "pg_dump -Fc")?;
     if to.exists() {
         bail!("{} already exists; a backup never overwrites a file, choose a new name", to.display());
@@ -110,7 +110,7 @@ pub async fn backup(config: &Config, to: &Path) -> Result<()> {
     Ok(())
 }
 
-pub async fn restore(config: &Config, from: &Path, force: bool) -> Result<()> {
+pub async fn restore(config: &Settings, from: &Path, force: bool) -> Result<()> {
     let db = sqlite_path(config, "pg_restore --clean --if-exists")?;
     let dir = datadir::dir_of(&db);
     let checked =

@@ -3,15 +3,15 @@
 //! database is never replaced under a running server. The kernel drops the lock when the
 //! process ends, however it ends, so a crash leaves no stale lock behind.
 
-use crate::config::Config;
+use crate::config::Settings;
 use anyhow::{bail, Context, Result};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
 
 /// The SQLite database file of this configuration: `<data_dir>/beseda.db`, or the file of a
 /// `sqlite:` URL; `None` for PostgreSQL and in-memory databases.
-pub fn sqlite_file(config: &Config) -> Option<PathBuf> {
-    match config.database_url.as_deref() {
+pub fn sqlite_file(config: &Settings) -> Option<PathBuf> {
+    match config.database_url.as_ref().map(|u| u.expose()) {
         None | Some("") => Some(config.data_dir.join("beseda.db")),
         Some(url) if url.starts_with("sqlite:") => {
             let path = url.trim_start_matches("sqlite:").trim_start_matches("//");

@@ -14,7 +14,7 @@ use anyhow::{Context, Result};
 use beseda_core::state::OperatorRole;
 use beseda_store::{Store, StoreOptions};
 use clap::{Parser, Subcommand};
-use config::Config;
+use config::{Flags, Settings};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -25,6 +25,10 @@ struct Cli {
     /// TOML configuration file.
     #[arg(long, global = true, env = "BESEDA_CONFIG")]
     config: Option<PathBuf>,
+    /// Set a configuration key, winning over the file and the environment (repeatable;
+    /// the value as in a BESEDA_<KEY> variable, lists comma-separated).
+    #[arg(long = "set", global = true, value_name = "KEY=VALUE")]
+    set: Vec<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -58,7 +62,7 @@ enum Command {
         #[command(subcommand)]
         command: AllowlistCommand,
     },
-    /// Print the configuration in effect (defaults, file, environment), secrets hidden.
+    /// Print the configuration in effect (defaults, file, environment, flags), secrets hidden.
     PrintConfig {
         /// Print a commented example configuration instead.
         #[arg(long)]
@@ -121,13 +125,13 @@ enum OperatorCommand {
     },
 }
 
-async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
+async fn open_store(config: &Settings) -> Result<Arc<dyn Store>> {
     let options = StoreOptions {
         max_connections: config.max_connections,
         sqlite_synchronous: config.sqlite_synchronous.clone(),
         ..StoreOptions::default()
     };
-    let store = beseda_store::open(config.database_url.as_deref(), &config.data_dir, &options)
+    let store = beseda_store::open(config.database_url.as_ref().map(|u| u.expose()), &config.data_dir, &options)
         .await
         .context("opening the database")?;
     store.migrate().await.map_err(|e| match e {
@@ -139,11 +143,10 @@ async fn open_store(config: &Config) -> Result<Arc<dyn Store>> {
     Ok(store)
 }
 
-/// The database for messages to the operator: its file, or its URL without the password.
 /// [`open_store`] for commands that act on an installation's data: a SQLite database that
 /// does not exist yet is refused rather than created (the wrong folder or a missing
 /// `--config`, e.g. on a packaged install, would otherwise act on a new empty database).
-async fn open_existing_store(config: &Config) -> Result<Arc<dyn Store>> {
+async fn open_existing_store(config: &Settings) -> Result<Arc<dyn Store>> {
     if let Some(file) = datadir::sqlite_file(config).filter(|f| !f.exists()) {
         anyhow::bail!(
             "there is no database at {}; pass the installation's settings (--config /etc/beseda/beseda.toml for \
@@ -154,11 +157,8 @@ async fn open_existing_store(config: &Config) -> Result<Arc<dyn Store>> {
     open_store(config).await
 }
 
-fn database_place(config: &Config) -> String {
-    match &config.database_url {
-        Some(url) => config::redact_url(url),
-        None => config.data_dir.join("beseda.db").display().to_string(),
-    }
+fn database_place(config: &Settings) -> String {
+    config::database_place(config)
 }
 
 /// Errors end the process with `error: <what failed>: <why>` and status 1, no backtrace.
@@ -187,42 +187,46 @@ fn causes(e: &anyhow::Error) -> String {
     line
 }
 
+/// The settings the command line gives: `--set` for every command, `--listen` and
+/// `--data-dir` for those that have them.
+fn flags(cli: &Cli) -> Flags {
+    let data_dir = match &cli.command {
+        Command::Serve { data_dir, .. }
+        | Command::Migrate { data_dir }
+        | Command::Backup { data_dir, .. }
+        | Command::Restore { data_dir, .. }
+        | Command::Allowlist { command: AllowlistCommand::Clear { data_dir } }
+        | Command::Operator { command: OperatorCommand::Add { data_dir, .. } }
+        | Command::Operator { command: OperatorCommand::Passwd { data_dir, .. } } => data_dir.clone(),
+        Command::PrintConfig { .. } => None,
+    };
+    let listen = match &cli.command {
+        Command::Serve { listen, .. } => listen.clone(),
+        _ => None,
+    };
+    Flags { listen, data_dir, set: cli.set.clone() }
+}
+
 async fn run(cli: Cli) -> Result<()> {
-    let mut config = Config::load(cli.config.as_deref())?;
+    let config = config::load(cli.config.as_deref(), &flags(&cli))?;
     match cli.command {
         Command::PrintConfig { example: true } => {
-            print!("{}", config::EXAMPLE);
+            print!("{}", print_config::example()?);
             Ok(())
         }
         Command::PrintConfig { example: false } => {
             print!("{}", print_config::effective(&config)?);
             Ok(())
         }
-        Command::Backup { to, data_dir } => {
-            if let Some(d) = data_dir {
-                config.data_dir = d;
-            }
-            backup::backup(&config, &to).await
-        }
-        Command::Restore { from, data_dir, force } => {
-            if let Some(d) = data_dir {
-                config.data_dir = d;
-            }
-            backup::restore(&config, &from, force).await
-        }
-        Command::Migrate { data_dir } => {
-            if let Some(d) = data_dir {
-                config.data_dir = d;
-            }
+        Command::Backup { to, .. } => backup::backup(&config, &to).await,
+        Command::Restore { from, force, .. } => backup::restore(&config, &from, force).await,
+        Command::Migrate { .. } => {
             logging::init_logging(&config);
             let store = open_store(&config).await?;
             println!("database is up to date ({})", store.backend());
             Ok(())
         }
-        Command::Operator { command: OperatorCommand::Add { email, name, role, departments, data_dir } } => {
-            if let Some(d) = data_dir {
-                config.data_dir = d;
-            }
+        Command::Operator { command: OperatorCommand::Add { email, name, role, departments, .. } } => {
             logging::init_logging(&config);
             let role = OperatorRole::parse(&role).context("role must be admin, supervisor or operator")?;
             let password = password::read_password()?;
@@ -233,19 +237,13 @@ async fn run(cli: Cli) -> Result<()> {
             let cli = beseda_server::audit::Actor::cli();
             accounts::add(store.as_ref(), &email, &name, role, departments, password, &cli).await
         }
-        Command::Operator { command: OperatorCommand::Passwd { email, data_dir } } => {
-            if let Some(d) = data_dir {
-                config.data_dir = d;
-            }
+        Command::Operator { command: OperatorCommand::Passwd { email, .. } } => {
             logging::init_logging(&config);
             let store = open_existing_store(&config).await?;
             let password = password::read_password()?;
             accounts::passwd(store.as_ref(), &email, password).await
         }
-        Command::Allowlist { command: AllowlistCommand::Clear { data_dir } } => {
-            if let Some(d) = data_dir {
-                config.data_dir = d;
-            }
+        Command::Allowlist { command: AllowlistCommand::Clear { .. } } => {
             logging::init_logging(&config);
             let store = open_existing_store(&config).await?;
             let mut settings = store.settings().await.context("reading the settings")?;
@@ -265,13 +263,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
-        Command::Serve { listen, data_dir, demo } => {
-            if let Some(l) = listen {
-                config.listen = l;
-            }
-            if let Some(d) = data_dir {
-                config.data_dir = d;
-            }
+        Command::Serve { demo, .. } => {
             logging::init_logging(&config);
             serve::serve(config, demo, cli.config.as_deref()).await
         }

@@ -6,14 +6,15 @@ use crate::audit::{self, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
 use crate::operator::session::OperatorAuth;
-use crate::operator::visitors::block_json;
 use crate::state::AppState;
 use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use beseda_core::operator_wire::answers::{BlockList, OneBlock};
+use beseda_core::operator_wire::BlockRow;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Most blocks listed.
 const LIMIT: i64 = 1000;
@@ -28,7 +29,7 @@ pub async fn list(
     State(state): State<AppState>,
     who: OperatorAuth,
     Query(p): Query<ListParams>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<BlockList>> {
     admin_only(&who)?;
     let now = state.now();
     let active = match p.active.as_deref() {
@@ -37,7 +38,7 @@ pub async fn list(
         Some(_) => return Err(ApiError::wrong_argument("active")),
     };
     let blocks = state.store.visitor_blocks(active, LIMIT).await.map_err(ApiError::operator)?;
-    Ok(Json(json!({"blocks": blocks.iter().map(|b| block_json(b, now)).collect::<Vec<_>>()})))
+    Ok(Json(BlockList { blocks: blocks.iter().map(|b| BlockRow::new(b, now)).collect() }))
 }
 
 /// `POST /api/admin/v1/visitor-blocks/{id}/lift`: the block stops applying now. 404
@@ -47,7 +48,7 @@ pub async fn lift(
     who: OperatorAuth,
     ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneBlock>> {
     admin_only(&who)?;
     let lifted = state.store.lift_block(id, who.operator.id).await.map_err(ApiError::operator)?;
     let block = lifted.ok_or_else(|| {
@@ -55,5 +56,5 @@ pub async fn lift(
     })?;
     let changes = json!({"active": {"before": true, "after": false}, "visitorId": {"before": block.visitor_id, "after": block.visitor_id}});
     audit::record(&state, &Actor::operator(&who, ip), "visitor.unblock", ("visitor_block", &block.id), changes).await;
-    Ok(Json(json!({"block": block_json(&block, state.now())})))
+    Ok(Json(OneBlock { block: BlockRow::new(&block, state.now()) }))
 }

@@ -18,8 +18,9 @@ use beseda_core::ids::OperatorId;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Channel)]
 pub struct ChannelBody {
     /// Absent: a new channel.
     pub key: Option<String>,
@@ -45,6 +46,7 @@ pub struct ChannelBody {
     pub kind: String,
     /// The messenger's credentials.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub config: serde_json::Map<String, Value>,
 }
 

@@ -2,6 +2,7 @@
 
 use super::admin_only;
 use crate::error::{ApiError, ApiResult};
+use crate::operator::profile::DepartmentRow;
 use crate::operator::session::OperatorAuth;
 use crate::state::AppState;
 use axum::extract::State;
@@ -9,14 +10,16 @@ use axum::Json;
 use serde_json::{json, Value};
 
 /// `GET /api/admin/v1/departments`.
-pub async fn departments(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+/// Every department.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Departments {
+    pub departments: Vec<DepartmentRow>,
+}
+
+pub async fn departments(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Departments>> {
     admin_only(&who)?;
     let all = state.store.departments().await.map_err(ApiError::operator)?;
-    let items: Vec<Value> = all
-        .iter()
-        .map(|d| json!({"id": d.id, "key": d.key, "name": d.name, "localeNames": d.locale_names, "order": d.order}))
-        .collect();
-    Ok(Json(json!({"departments": items})))
+    Ok(Json(Departments { departments: all.iter().map(|d| DepartmentRow::new(d, true)).collect() }))
 }
 
 /// `GET /api/admin/v1/bots`.

@@ -12,11 +12,13 @@ use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::{is_valid_key, OperatorId};
 use beseda_core::model::Department;
+use beseda_core::operator_wire::answers::{Done, OperatorView};
 use beseda_core::settings::{email_list, is_email, normalize_url, OrgSettings};
 use beseda_core::state::OperatorRole;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 pub mod audit_log;
 pub mod blocks;
@@ -174,10 +176,22 @@ fn is_http_url(url: &str) -> bool {
     reqwest::Url::parse(url).is_ok_and(|u| ["http", "https"].contains(&u.scheme()) && u.host_str().is_some())
 }
 
-pub async fn get_settings(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+/// The organisation settings document.
+#[derive(Serialize, ToSchema)]
+pub struct SettingsDoc {
+    pub settings: OrgSettings,
+}
+
+/// Settings to save: `PUT` every key of the document (as `GET` gives it), `PATCH` only those
+/// that change.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SettingsChange(OrgSettings);
+
+pub async fn get_settings(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<SettingsDoc>> {
     admin_only(&who)?;
     let s = state.store.settings().await.map_err(ApiError::operator)?;
-    Ok(Json(json!({"settings": s})))
+    Ok(Json(SettingsDoc { settings: s }))
 }
 
 /// A key that is not a setting: refused, naming it, so a typo never passes silently.
@@ -196,7 +210,7 @@ pub async fn put_settings(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: axum::http::HeaderMap,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SettingsDoc>> {
     admin_only(&who)?;
     let doc: serde_json::Map<String, Value> = parse(&bytes)?;
     let known = serde_json::to_value(OrgSettings::default()).map_err(ApiError::internal)?;
@@ -242,7 +256,7 @@ async fn save_settings(
     peer: std::net::SocketAddr,
     headers: &axum::http::HeaderMap,
     s: OrgSettings,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SettingsDoc>> {
     validate(&s)?;
     let me = crate::origin::client_ip(&state.config.trusted_proxies, peer.ip(), headers);
     let list = beseda_core::ip_allowlist::Allowlist::parse(&s.ip_allowlist)
@@ -264,7 +278,7 @@ async fn save_settings(
         let action = if changes.get("ip_allowlist").is_some() { "settings.allowlist" } else { "settings.update" };
         audit::record(state, &audit::Actor::operator(who, me), action, ("settings", &"organisation"), changes).await;
     }
-    Ok(Json(json!({"settings": s})))
+    Ok(Json(SettingsDoc { settings: s }))
 }
 
 /// The e-mail lists seed 003 makes required: a section that sends them must fill them.
@@ -278,7 +292,7 @@ pub async fn patch_settings(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     headers: axum::http::HeaderMap,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SettingsDoc>> {
     admin_only(&who)?;
     let patch: serde_json::Map<String, Value> = parse(&bytes)?;
     let mut doc =
@@ -296,8 +310,9 @@ pub async fn patch_settings(
     save_settings(&state, &who, peer, &headers, parse(&merged)?).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Department)]
 pub struct DepartmentBody {
     pub name: String,
     #[serde(default)]
@@ -313,7 +328,7 @@ pub async fn put_department(
     ClientIp(ip): ClientIp,
     Path(key): Path<String>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     admin_only(&who)?;
     if !is_valid_key(&key) {
         return Err(ApiError::wrong_argument("key"));
@@ -328,7 +343,7 @@ pub async fn put_department(
     let action = if before.is_some() { "department.update" } else { "department.create" };
     let changes = audit::diff(&before.as_ref().map_or(Value::Null, department_json), &department_json(&d));
     audit::record(&state, &audit::Actor::operator(&who, ip), action, ("department", &d.key), changes).await;
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }
 
 /// What the audit log shows of a department.
@@ -336,13 +351,20 @@ fn department_json(d: &Department) -> Value {
     json!({"name": d.name, "localeNames": d.locale_names, "order": d.order, "logo": d.logo})
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Profile)]
 pub struct ProfileBody {
     #[serde(default)]
     pub department_keys: Vec<String>,
     pub languages: Vec<String>,
     pub max_chats: Option<i64>,
+}
+
+/// The operator after the change (null if there is no such operator).
+#[derive(Serialize, ToSchema)]
+pub struct ProfileSaved {
+    pub operator: Option<OperatorView>,
 }
 
 /// Departments, languages and chat limit of an operator.
@@ -352,7 +374,7 @@ pub async fn put_operator_profile(
     ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<ProfileSaved>> {
     admin_only(&who)?;
     let b: ProfileBody = parse(&bytes)?;
     if b.languages.is_empty() || b.languages.iter().any(|l| l.len() != 2) {
@@ -372,11 +394,12 @@ pub async fn put_operator_profile(
     let json_of = |o: &Option<beseda_core::model::Operator>| o.as_ref().map_or(Value::Null, operator_json);
     let changes = audit::diff(&json_of(&before), &json_of(&op));
     audit::record(&state, &audit::Actor::operator(&who, ip), "operator.profile", ("operator", &id), changes).await;
-    Ok(Json(json!({"operator": op.as_ref().map(operator_json)})))
+    Ok(Json(ProfileSaved { operator: op.as_ref().map(OperatorView::new) }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Bot)]
 pub struct BotBody {
     pub operator_id: i64,
     #[serde(default = "default_sort_order")]

@@ -16,24 +16,29 @@ use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::OperatorId;
 use beseda_core::model::Operator;
+use beseda_core::operator_wire::answers::{Done, Ok as Result_, OneOperator, OperatorView, Operators};
 use beseda_core::state::OperatorRole;
 use beseda_store::{NewOperator, StoreError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 /// `GET /api/admin/v1/operators`.
-pub async fn list(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Operators>> {
     supervisor_up(&who)?;
     let ops = state.store.operators().await.map_err(ApiError::operator)?;
-    Ok(Json(json!({"operators": ops.iter().map(operator_json).collect::<Vec<_>>()})))
+    Ok(Json(Operators { operators: ops.iter().map(OperatorView::new).collect() }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = NewOperator)]
 pub struct NewOperatorBody {
     pub email: String,
     pub name: String,
+    #[schema(min_length = 8)]
     pub password: String,
+    /// `operator` (the default), `supervisor` or `admin`.
     #[serde(default = "default_role")]
     pub role: String,
     #[serde(default)]
@@ -61,7 +66,7 @@ pub async fn create(
     who: OperatorAuth,
     ClientIp(ip): ClientIp,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneOperator>> {
     admin_only(&who)?;
     let b: NewOperatorBody = parse(&bytes)?;
     let card = CardBody { name: b.name, email: b.email, avatar: None }.into_card(OperatorId(0))?;
@@ -93,7 +98,31 @@ pub async fn create(
     let mut changes = audit::created(&operator_json(&op));
     changes["password"] = json!({"before": null, "after": audit::MASK});
     audit::record(&state, &Actor::operator(&who, ip), "operator.create", ("operator", &op.id.0), changes).await;
-    Ok(Json(json!({"operator": operator_json(&op)})))
+    Ok(Json(OneOperator { operator: OperatorView::new(&op) }))
+}
+
+/// An operator's card as an admin changes it: `role` too (admins only).
+#[derive(Deserialize, ToSchema)]
+pub struct AdminCard {
+    #[serde(flatten)]
+    card: CardBody,
+    /// `operator`, `supervisor` or `admin`.
+    role: Option<String>,
+}
+
+/// A one-time password: the operator must replace it at the next login.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TemporaryPassword {
+    pub temporary_password: String,
+}
+
+/// Two-factor authentication is off; whether it was on.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorReset {
+    pub result: Result_,
+    pub was_enabled: bool,
 }
 
 /// `PUT /api/admin/v1/operators/{id}`: name, e-mail and photo of any operator; `role` too for
@@ -104,15 +133,9 @@ pub async fn put(
     ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneOperator>> {
     supervisor_up(&who)?;
-    #[derive(Deserialize)]
-    struct Body {
-        #[serde(flatten)]
-        card: CardBody,
-        role: Option<String>,
-    }
-    let b: Body = parse(&bytes)?;
+    let b: AdminCard = parse(&bytes)?;
     let id = OperatorId(id);
     let target = state
         .store
@@ -135,13 +158,14 @@ pub async fn put(
     let mut answer = save_card(&state, id, &card).await?;
     if let Some(r) = new_role {
         state.store.set_operator_role(id, r).await.map_err(ApiError::operator)?;
-        answer["role"] = json!(r.as_str());
+        answer.role = r.as_str().to_owned();
     }
     let action = if new_role.is_some() { "operator.role" } else { "operator.update" };
     let card_of = |v: &Value| json!({"name": v["name"], "email": v["email"], "avatar": v["avatar"], "role": v["role"]});
-    let changes = audit::diff(&card_of(&operator_json(&target)), &card_of(&answer));
+    let after = serde_json::to_value(&answer).map_err(ApiError::internal)?;
+    let changes = audit::diff(&card_of(&operator_json(&target)), &card_of(&after));
     audit::record(&state, &Actor::operator(&who, ip), action, ("operator", &id.0), changes).await;
-    Ok(Json(json!({"operator": answer})))
+    Ok(Json(OneOperator { operator: answer }))
 }
 
 /// The operator `id` as an administrator may change their access: not oneself (so the acting
@@ -204,13 +228,13 @@ pub async fn reset_password(
     who: OperatorAuth,
     ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TemporaryPassword>> {
     let target = access_target(&state, &who, id).await?;
     let password = auth::one_time_password();
     set_password(&state, target.id, password.clone(), true, None).await?;
     let changes = json!({"password": {"before": audit::MASK, "after": audit::MASK}, "mustChangePassword": {"before": null, "after": true}});
     audit::record(&state, &Actor::operator(&who, ip), "operator.password_reset", ("operator", &id), changes).await;
-    Ok(Json(json!({"temporaryPassword": password})))
+    Ok(Json(TemporaryPassword { temporary_password: password }))
 }
 
 /// `POST /api/admin/v1/operators/{id}/deactivate`: no login, sessions and tokens end at once,
@@ -220,7 +244,7 @@ pub async fn deactivate(
     who: OperatorAuth,
     ip: ClientIp,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneOperator>> {
     set_active(&state, &who, ip, id, false).await
 }
 
@@ -230,7 +254,7 @@ pub async fn activate(
     who: OperatorAuth,
     ip: ClientIp,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneOperator>> {
     set_active(&state, &who, ip, id, true).await
 }
 
@@ -240,7 +264,7 @@ async fn set_active(
     ClientIp(ip): ClientIp,
     id: i64,
     active: bool,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneOperator>> {
     let target = access_target(state, who, id).await?;
     if !active {
         requeue_chats(state, &target).await?;
@@ -248,7 +272,7 @@ async fn set_active(
     let changes = state.store.set_operator_active(target.id, active).await.map_err(account_error)?;
     state.publish(changes);
     record_active(state, &Actor::operator(who, ip), &target, active).await;
-    Ok(Json(json!({"operator": operator_json(&Operator { active, ..target })})))
+    Ok(Json(OneOperator { operator: OperatorView::new(&Operator { active, ..target }) }))
 }
 
 /// `POST /api/admin/v1/operators/{id}/2fa-reset`: turns off another account's two-factor
@@ -259,12 +283,12 @@ pub async fn reset_two_factor(
     who: OperatorAuth,
     ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<TwoFactorReset>> {
     let target = access_target(&state, &who, id).await?;
     let was_on = state.store.disable_two_factor(target.id).await.map_err(account_error)?;
     let changes = audit::diff(&json!({"twoFactor": was_on}), &json!({"twoFactor": false}));
     audit::record(&state, &Actor::operator(&who, ip), "operator.2fa_reset", ("operator", &target.id.0), changes).await;
-    Ok(Json(json!({"result": "ok", "wasEnabled": was_on})))
+    Ok(Json(TwoFactorReset { result: Result_::Ok, was_enabled: was_on }))
 }
 
 /// `DELETE /api/admin/v1/operators/{id}`: gone from every list and login, sessions and tokens
@@ -274,12 +298,12 @@ pub async fn delete(
     who: OperatorAuth,
     ClientIp(ip): ClientIp,
     Path(id): Path<i64>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     let target = access_target(&state, &who, id).await?;
     requeue_chats(&state, &target).await?;
     let changes = state.store.delete_operator(target.id).await.map_err(account_error)?;
     state.publish(changes);
     let changes = audit::diff(&operator_json(&target), &Value::Null);
     audit::record(&state, &Actor::operator(&who, ip), "operator.delete", ("operator", &id), changes).await;
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }

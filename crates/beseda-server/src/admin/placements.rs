@@ -18,8 +18,9 @@ use beseda_core::model::Placement;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Placement)]
 pub struct PlacementBody {
     pub title: String,
     /// `ru`, `en`, or absent: the organisation's primary language.

@@ -9,9 +9,10 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::ids::{hex_id, ChatId, OperatorId, VisitSessionId};
+use beseda_core::protocol::bot::calls::{ErrorBody, OkAnswer, SendMessageAnswer, Success};
 use beseda_core::{bot_wire, DomainError};
 use beseda_store::{BotCall, BotRecord, OperatorMessage, Redirect, RedirectTarget, StoreError};
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::net::IpAddr;
 
 /// A Bot API error.
@@ -52,7 +53,8 @@ impl BotError {
 
 impl IntoResponse for BotError {
     fn into_response(self) -> Response {
-        let mut resp = (self.status, Json(json!({"error": self.code, "desc": self.desc}))).into_response();
+        let body = ErrorBody { error: self.code.to_owned(), desc: self.desc };
+        let mut resp = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after.and_then(|s| axum::http::HeaderValue::from_str(&s.to_string()).ok()) {
             resp.headers_mut().insert(axum::http::header::RETRY_AFTER, secs);
         }
@@ -149,52 +151,51 @@ fn flag(body: &Value, key: &str, default: bool) -> Result<bool, BotError> {
     }
 }
 
+/// The message of `send_message` as a store request.
+pub(crate) fn parse_message(message: &Value) -> Result<BotCall, BotError> {
+    let kind = message.get("kind").and_then(Value::as_str).ok_or_else(|| BotError::missing("message.kind"))?;
+    let client_side_id = hex_id();
+    match kind {
+        "operator" => {
+            let text = message.get("text").and_then(Value::as_str).ok_or_else(|| BotError::missing("text"))?;
+            crate::limits::text("text", text).map_err(BotError::wrong)?;
+            // Beseda extension (bot-api.md §7.3): Markdown only when the bot asks for it.
+            let markdown = match message.get("markdown") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err(BotError::wrong("markdown must be a boolean")),
+            };
+            Ok(BotCall::Send(OperatorMessage { client_side_id, text: text.to_owned(), markdown, keyboard: None }))
+        }
+        "keyboard" => {
+            let buttons = message.get("buttons").ok_or_else(|| BotError::missing("buttons"))?;
+            let rows = bot_wire::keyboard(buttons).map_err(BotError::wrong)?;
+            Ok(BotCall::Send(OperatorMessage {
+                client_side_id,
+                text: String::new(),
+                markdown: false,
+                keyboard: Some(rows),
+            }))
+        }
+        // Beseda extension §7.6: a note for operators.
+        "for_operator" => {
+            let text = message.get("text").and_then(Value::as_str).ok_or_else(|| BotError::missing("text"))?;
+            crate::limits::text("text", text).map_err(BotError::wrong)?;
+            let visitor_fields = message.get("visitor_fields").filter(|v| !v.is_null()).cloned();
+            if let Some(f) = &visitor_fields {
+                crate::limits::fields("visitor_fields", f).map_err(BotError::wrong)?;
+            }
+            Ok(BotCall::Note { text: text.to_owned(), visitor_fields })
+        }
+        other => Err(BotError::wrong(format!("unknown message kind `{other}`"))),
+    }
+}
+
 /// The bot's call as a store request.
 pub(crate) fn parse_call(method: &str, body: &Value) -> Result<BotCall, BotError> {
     match method {
         "send_message" => {
-            let message = body.get("message").filter(|m| !m.is_null()).ok_or_else(|| BotError::missing("message"))?;
-            let kind = message.get("kind").and_then(Value::as_str).ok_or_else(|| BotError::missing("message.kind"))?;
-            let client_side_id = hex_id();
-            match kind {
-                "operator" => {
-                    let text = message.get("text").and_then(Value::as_str).ok_or_else(|| BotError::missing("text"))?;
-                    crate::limits::text("text", text).map_err(BotError::wrong)?;
-                    // Beseda extension (bot-api.md §7.3): Markdown only when the bot asks for it.
-                    let markdown = match message.get("markdown") {
-                        None | Some(Value::Null) => false,
-                        Some(Value::Bool(b)) => *b,
-                        Some(_) => return Err(BotError::wrong("markdown must be a boolean")),
-                    };
-                    Ok(BotCall::Send(OperatorMessage {
-                        client_side_id,
-                        text: text.to_owned(),
-                        markdown,
-                        keyboard: None,
-                    }))
-                }
-                "keyboard" => {
-                    let buttons = message.get("buttons").ok_or_else(|| BotError::missing("buttons"))?;
-                    let rows = bot_wire::keyboard(buttons).map_err(BotError::wrong)?;
-                    Ok(BotCall::Send(OperatorMessage {
-                        client_side_id,
-                        text: String::new(),
-                        markdown: false,
-                        keyboard: Some(rows),
-                    }))
-                }
-                // Beseda extension §7.6: a note for operators.
-                "for_operator" => {
-                    let text = message.get("text").and_then(Value::as_str).ok_or_else(|| BotError::missing("text"))?;
-                    crate::limits::text("text", text).map_err(BotError::wrong)?;
-                    let visitor_fields = message.get("visitor_fields").filter(|v| !v.is_null()).cloned();
-                    if let Some(f) = &visitor_fields {
-                        crate::limits::fields("visitor_fields", f).map_err(BotError::wrong)?;
-                    }
-                    Ok(BotCall::Note { text: text.to_owned(), visitor_fields })
-                }
-                other => Err(BotError::wrong(format!("unknown message kind `{other}`"))),
-            }
+            parse_message(body.get("message").filter(|m| !m.is_null()).ok_or_else(|| BotError::missing("message"))?)
         }
         "redirect_chat" => {
             let language = None;
@@ -229,7 +230,7 @@ pub async fn call(
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
     bytes: axum::body::Bytes,
-) -> Result<Json<Value>, BotError> {
+) -> Result<Response, BotError> {
     if !matches!(name.as_str(), "send_message" | "redirect_chat" | "close_chat") {
         return Err(BotError::new(StatusCode::NOT_FOUND, "unknown-method", format!("no method `{name}`")));
     }
@@ -244,7 +245,7 @@ pub async fn call(
         return Err(BotError::wrong("the body must be a JSON object"));
     }
     if name == "send_message" && body.get("visit_session_id").is_some_and(|v| !v.is_null()) {
-        return send_to_session(&state, &bot, &body).await;
+        return Ok(Json(send_to_session(&state, &bot, &body).await?).into_response());
     }
     let chat = chat_id(&body)?;
     let call = match body.pointer("/message/kind").and_then(Value::as_str) {
@@ -263,11 +264,11 @@ pub async fn call(
         state.metrics.message(crate::metrics::Author::Bot);
     }
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(OkAnswer::default()).into_response())
 }
 
 /// Beseda extension (webchat-sessions.md §4): `send_message` addressed to a visit session.
-async fn send_to_session(state: &AppState, bot: &BotRecord, body: &Value) -> Result<Json<Value>, BotError> {
+async fn send_to_session(state: &AppState, bot: &BotRecord, body: &Value) -> Result<SendMessageAnswer, BotError> {
     if body.get("chat_id").is_some_and(|v| !v.is_null()) {
         return Err(BotError::wrong("give chat_id or visit_session_id, not both"));
     }
@@ -288,5 +289,5 @@ async fn send_to_session(state: &AppState, bot: &BotRecord, body: &Value) -> Res
     let (chat, changes) = state.store.bot_send_to_session(bot.operator_id, &session, &msg, timeout).await?;
     state.metrics.message(crate::metrics::Author::Bot);
     state.publish(changes);
-    Ok(Json(json!({"result": "ok", "chat_id": chat.0})))
+    Ok(SendMessageAnswer { result: Success::Ok, chat_id: Some(chat.0) })
 }

@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::ids::FileGuid;
+use beseda_core::protocol::bot::calls::ErrorCode;
 use serde::Deserialize;
-use serde_json::json;
 
 /// The signed link to a file for the bot with `token`.
 pub fn link(origin: &str, token: &str, guid: &str) -> String {
@@ -23,7 +23,7 @@ pub struct HashQuery {
 }
 
 fn error(status: StatusCode, code: &str) -> Response {
-    (status, Json(json!({"error": code}))).into_response()
+    (status, Json(ErrorCode { error: code.to_owned() })).into_response()
 }
 
 /// A stored file as a download (or, for a safe raster image, inline), with the safe headers.

@@ -9,9 +9,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::ids::{hex_id, is_valid_key};
+use beseda_core::protocol::bot::calls::{ErrorBody, OkAnswer, Success};
+use beseda_core::protocol::channel::{MessageAnswer, PostedMessage};
 use beseda_core::DomainError;
 use beseda_store::{ChannelRecord, StartChat, StoreError, VisitorCtx, VisitorMessage};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// A custom-channel API error: `{"error": code, "desc": …}`.
 pub struct ChannelError(StatusCode, &'static str, String);
@@ -25,7 +27,7 @@ impl ChannelError {
 
 impl IntoResponse for ChannelError {
     fn into_response(self) -> Response {
-        (self.0, Json(json!({"error": self.1, "desc": self.2}))).into_response()
+        (self.0, Json(ErrorBody { error: self.1.to_owned(), desc: self.2 })).into_response()
     }
 }
 
@@ -177,7 +179,7 @@ pub async fn call(
     Path((key, method)): Path<(String, String)>,
     headers: HeaderMap,
     bytes: axum::body::Bytes,
-) -> Result<Json<Value>, ChannelError> {
+) -> Result<Response, ChannelError> {
     let text = std::str::from_utf8(&bytes).map_err(|_| wrong("the body is not UTF-8"))?;
     let channel = authenticate(&state, &key, &headers, text).await?;
     state.integration_calls.check(&format!("channel:{}", channel.key)).map_err(crate::bot::api::BotError::too_many)?;
@@ -186,12 +188,12 @@ pub async fn call(
         return Err(wrong("the body must be a JSON object"));
     }
     if channel.side == "bot" {
-        return bot_side(&state, &channel, &method, &body).await;
+        return Ok(Json(bot_side(&state, &channel, &method, &body).await?).into_response());
     }
     match method.as_str() {
-        "message" => post_message(&state, &channel, &body).await,
-        "start_chat" => start_chat(&state, &channel, &body).await,
-        "close_chat" => close_chat(&state, &channel, &body).await,
+        "message" => Ok(Json(post_message(&state, &channel, &body).await?).into_response()),
+        "start_chat" => Ok(Json(start_chat(&state, &channel, &body).await?).into_response()),
+        "close_chat" => Ok(Json(close_chat(&state, &channel, &body).await?).into_response()),
         other => Err(ChannelError(StatusCode::NOT_FOUND, "unknown-method", format!("no method `{other}`"))),
     }
 }
@@ -243,9 +245,9 @@ pub(crate) async fn start_chat(
     state: &AppState,
     channel: &ChannelRecord,
     body: &Value,
-) -> Result<Json<Value>, ChannelError> {
+) -> Result<OkAnswer, ChannelError> {
     ensure_chat(state, channel, body).await?;
-    Ok(Json(json!({"result": "ok"})))
+    Ok(OkAnswer::default())
 }
 
 /// `message` (§4.1); messenger adapters post their users' messages through it too.
@@ -253,7 +255,7 @@ pub(crate) async fn post_message(
     state: &AppState,
     channel: &ChannelRecord,
     body: &Value,
-) -> Result<Json<Value>, ChannelError> {
+) -> Result<MessageAnswer, ChannelError> {
     let inbound = parse_message(body)?;
     let client_side_id = match body.pointer("/message/id") {
         None | Some(Value::Null) => hex_id(),
@@ -290,10 +292,10 @@ pub(crate) async fn post_message(
         }
         Inbound::KeyboardResponse { .. } => None,
     };
-    Ok(Json(json!({"result": "ok", "data": {"chat_id": chat.id.0, "message_id": message_id}})))
+    Ok(MessageAnswer { result: Success::Ok, data: Some(PostedMessage { chat_id: chat.id.0, message_id }) })
 }
 
-async fn close_chat(state: &AppState, channel: &ChannelRecord, body: &Value) -> Result<Json<Value>, ChannelError> {
+async fn close_chat(state: &AppState, channel: &ChannelRecord, body: &Value) -> Result<OkAnswer, ChannelError> {
     let chat_id = short_string(body, "/chat/id", "chat.id")?;
     let not_found = || ChannelError(StatusCode::NOT_FOUND, "chat-not-found", "no open chat with that id".into());
     let visitor_id = body.pointer("/visitor/id").and_then(Value::as_str);
@@ -307,7 +309,7 @@ async fn close_chat(state: &AppState, channel: &ChannelRecord, body: &Value) -> 
     }
     let changes = state.store.visitor_close(&ctx).await?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(OkAnswer::default())
 }
 
 /// Bot side (custom-channel.md §5): the platform answers in chats the channel holds, with the
@@ -317,7 +319,7 @@ async fn bot_side(
     channel: &ChannelRecord,
     method: &str,
     body: &Value,
-) -> Result<Json<Value>, ChannelError> {
+) -> Result<OkAnswer, ChannelError> {
     let operator = channel.operator_id.ok_or_else(|| wrong("the channel has no operator account"))?;
     let csid = short_string(body, "/chat/id", "chat.id")?;
     let chat = state.store.chat_by_client_side_id(csid).await?.ok_or(ChannelError(
@@ -327,7 +329,6 @@ async fn bot_side(
     ))?;
     let call = match method {
         "message" => {
-            let mut as_bot = json!({"chat_id": chat.0, "message": body.get("message").cloned().unwrap_or(Value::Null)});
             if body.pointer("/message/kind").and_then(Value::as_str) == Some("file_operator") {
                 let data = body.pointer("/message/data").ok_or_else(|| missing("data.url"))?;
                 let url = data.get("url").and_then(Value::as_str).ok_or_else(|| missing("data.url"))?;
@@ -341,8 +342,9 @@ async fn bot_side(
                 .await?;
                 beseda_store::BotCall::SendFile(file)
             } else {
-                as_bot["message"]["markdown"] = body.pointer("/message/markdown").cloned().unwrap_or(json!(false));
-                crate::bot::api::parse_call("send_message", &as_bot)?
+                // Without a message there is no kind to post.
+                let message = body.get("message").filter(|m| !m.is_null()).ok_or_else(|| missing("message.kind"))?;
+                crate::bot::api::parse_message(message)?
             }
         }
         "redirect_chat" => crate::bot::api::parse_call("redirect_chat", body)?,
@@ -351,5 +353,5 @@ async fn bot_side(
     };
     let (_, changes) = state.store.bot_call(operator, chat, &call).await?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(OkAnswer::default())
 }

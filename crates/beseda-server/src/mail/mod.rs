@@ -36,7 +36,7 @@ impl Mailer {
     /// From the deployment settings; an unusable `smtp_url` or `mail_from` is an error.
     pub fn new(config: &ServerConfig) -> Result<Self, String> {
         let from = config.mail_from.parse().map_err(|e| format!("mail_from {:?}: {e}", config.mail_from))?;
-        let transport = match config.smtp_url.as_deref().filter(|u| !u.is_empty()) {
+        let transport = match config.smtp_url.as_ref().map(|u| u.expose()).filter(|u| !u.is_empty()) {
             None => None,
             Some(url) => Some(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)

@@ -5,7 +5,6 @@
 //! Webim sends some refusals with status 200 (`reinit-required`, …), so a 200 answer is the
 //! endpoint's answer or the error body.
 
-use axum::Json;
 use beseda_core::protocol::visitor::*;
 use utoipa::openapi::path::{HttpMethod, OperationBuilder, Parameter, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::request_body::RequestBodyBuilder;
@@ -283,11 +282,6 @@ pub fn document() -> OpenApi {
         components.schemas.insert("HistoryMessage".to_owned(), RefOr::T(Schema::AnyOf(either.build())));
     }
     doc
-}
-
-/// `GET /l/v/openapi.json`.
-pub async fn serve() -> Json<OpenApi> {
-    Json(document())
 }
 
 #[cfg(test)]

@@ -9,13 +9,15 @@ use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::ChatId;
 use beseda_core::ids::OperatorId;
-use beseda_core::operator_wire;
+use beseda_core::operator_wire::answers::{ChatList as Chats, Done, Sent};
+use beseda_core::operator_wire::{self, ChatRow};
 use beseda_core::visibility::{self, ChatScope, Hidden};
 use beseda_core::wire;
 use beseda_core::DomainError;
 use beseda_store::{ChatDetail, ChatList, OperatorMessage, Redirect, RedirectTarget};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     serde_json::from_slice(bytes).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))
@@ -30,7 +32,7 @@ pub async fn list(
     State(state): State<AppState>,
     who: OperatorAuth,
     Query(q): Query<ListQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Chats>> {
     let list = match q.list.as_deref().unwrap_or("waiting") {
         "waiting" => ChatList::Waiting,
         "mine" => ChatList::Mine,
@@ -39,8 +41,7 @@ pub async fn list(
         _ => return Err(ApiError::wrong_argument("list")),
     };
     let chats = state.store.operator_chats(&who.operator, list).await.map_err(ApiError::operator)?;
-    let items: Vec<Value> = chats.iter().map(|c| operator_wire::chat(&c.chat, &c.visitor_name, &c.row)).collect();
-    Ok(Json(json!({"chats": items})))
+    Ok(Json(Chats { chats: chats.iter().map(|c| ChatRow::new(&c.chat, &c.visitor_name, &c.row)).collect() }))
 }
 
 /// Chat `id` with its messages, if the operator may see it (`beseda_core::visibility`): a
@@ -66,8 +67,34 @@ pub async fn visible_chat(state: &AppState, who: &OperatorAuth, id: ChatId) -> A
     }
 }
 
+/// One chat with everything the workspace shows of it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatView {
+    pub chat: ChatRow,
+    /// The visitor protocol's visitor object.
+    #[schema(value_type = Object)]
+    pub visitor: Value,
+    /// The visitor protocol's operator object of the chat's operator.
+    #[schema(value_type = Option<Object>)]
+    pub operator: Option<Value>,
+    /// The visitor protocol's message objects, every kind (internal notes too).
+    #[schema(value_type = Vec<Object>)]
+    pub messages: Vec<Value>,
+    /// The visitor protocol's rating objects.
+    #[schema(value_type = Vec<Object>)]
+    pub ratings: Vec<Value>,
+    /// Messages to a messenger that could not be delivered.
+    pub undelivered_message_ids: Vec<String>,
+    /// The visitor's card in the CRM, when the settings give a link template.
+    pub crm_link: Option<String>,
+    pub visitor_page: Option<String>,
+    pub visitor_on_priority_page: bool,
+    pub visitor_context: super::context::VisitorContext,
+}
+
 /// `GET /chats/{id}`, for those who may see the chat (see `visible_chat`).
-pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<ChatView>> {
     let detail = visible_chat(&state, &who, ChatId(id)).await?;
     let settings = state.store.settings().await.map_err(ApiError::operator)?;
     let row = state
@@ -77,33 +104,45 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
         .map_err(ApiError::operator)?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "chat-not-found", "no such chat"))?;
     let context = super::context::build(&state, &who.operator, &settings, &detail, &row.visitor_name).await?;
-    Ok(Json(json!({
-        "chat": operator_wire::chat(&row.chat, &row.visitor_name, &row.row),
-        "visitor": wire::visitor(&detail.visitor),
-        "operator": detail.operator.as_ref().map(wire::operator),
-        "messages": detail.messages.iter().map(operator_wire::message).collect::<Vec<_>>(),
-        "ratings": detail.ratings.iter().map(wire::rating).collect::<Vec<_>>(),
-        "undeliveredMessageIds": detail.undelivered.iter().map(|m| m.as_str()).collect::<Vec<_>>(),
-        "crmLink": detail.visitor.provided_id.as_deref().and_then(|id| settings.crm_link(id)),
-        "visitorPage": detail.page_url,
-        "visitorOnPriorityPage": detail.page_url.as_deref().is_some_and(|u| settings.is_priority_page(u)),
-        "visitorContext": context,
-    })))
+    Ok(Json(ChatView {
+        chat: ChatRow::new(&row.chat, &row.visitor_name, &row.row),
+        visitor: wire::visitor(&detail.visitor),
+        operator: detail.operator.as_ref().map(wire::operator),
+        messages: detail.messages.iter().map(operator_wire::message).collect(),
+        ratings: detail.ratings.iter().map(wire::rating).collect(),
+        undelivered_message_ids: detail.undelivered.iter().map(|m| m.as_str().to_owned()).collect(),
+        crm_link: detail.visitor.provided_id.as_deref().and_then(|id| settings.crm_link(id)),
+        visitor_on_priority_page: detail.page_url.as_deref().is_some_and(|u| settings.is_priority_page(u)),
+        visitor_page: detail.page_url,
+        visitor_context: context,
+    }))
 }
 
-pub async fn take(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn take(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Done>> {
     let changes = state.store.take_chat(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }
 
-#[derive(Deserialize)]
+/// A keyboard button under an operator's message.
+#[derive(Deserialize, ToSchema)]
+pub struct KeyboardButton {
+    pub id: String,
+    pub text: String,
+}
+
+/// An operator's message (idempotent by `clientSideId`).
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = SendMessage)]
 pub struct SendBody {
+    #[schema(max_length = 64, min_length = 1)]
     pub client_side_id: String,
     #[serde(default)]
     pub text: String,
+    /// Rows of buttons.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<Vec<KeyboardButton>>>)]
     pub keyboard: Option<Value>,
 }
 
@@ -112,7 +151,7 @@ pub async fn send(
     who: OperatorAuth,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Sent>> {
     let b: SendBody = body(&bytes)?;
     if b.client_side_id.is_empty() || b.client_side_id.len() > 64 {
         return Err(ApiError::wrong_argument("clientSideId"));
@@ -125,7 +164,7 @@ pub async fn send(
         state.store.operator_message(who.operator.id, ChatId(id), &msg).await.map_err(ApiError::operator)?;
     state.metrics.message(crate::metrics::Author::Operator);
     state.publish(changes);
-    Ok(Json(json!({"result": "ok", "messageId": message_id.as_str()})))
+    Ok(Json(Sent::new(message_id.as_str())))
 }
 
 /// Keyboard rows: arrays of buttons, each with a string `id` and `text`.
@@ -144,7 +183,8 @@ fn validate_keyboard(k: &Value) -> ApiResult<()> {
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Typing)]
 pub struct TypingBody {
     pub typing: bool,
 }
@@ -154,16 +194,19 @@ pub async fn typing(
     who: OperatorAuth,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     let b: TypingBody = body(&bytes)?;
     let changes =
         state.store.operator_typing(who.operator.id, ChatId(id), b.typing).await.map_err(ApiError::operator)?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Teleport)]
 pub struct TeleportBody {
+    /// An absolute http(s) URL.
+    #[schema(format = "uri")]
     pub url: String,
 }
 
@@ -173,7 +216,7 @@ pub async fn teleport(
     who: OperatorAuth,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     let b: TeleportBody = body(&bytes)?;
     let ok = b.url.len() <= 2048 && reqwest::Url::parse(&b.url).is_ok_and(|u| ["http", "https"].contains(&u.scheme()));
     if !ok {
@@ -181,23 +224,25 @@ pub async fn teleport(
     }
     let changes = state.store.teleport(who.operator.id, ChatId(id), &b.url).await.map_err(ApiError::operator)?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }
 
-pub async fn read(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn read(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Done>> {
     let changes = state.store.operator_read(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }
 
-pub async fn close(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn close(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Done>> {
     let changes = state.store.operator_close(who.operator.id, ChatId(id)).await.map_err(ApiError::operator)?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }
 
-#[derive(Deserialize)]
+/// Exactly one of `operatorId`, `departmentKey`, `queue`.
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Redirect)]
 pub struct RedirectBody {
     pub operator_id: Option<i64>,
     pub department_key: Option<String>,
@@ -218,7 +263,7 @@ pub async fn redirect(
     who: OperatorAuth,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     let b: RedirectBody = body(&bytes)?;
     let target = match (b.operator_id, b.department_key, b.queue) {
         (Some(op), None, false) => RedirectTarget::Operator(OperatorId(op)),
@@ -233,10 +278,11 @@ pub async fn redirect(
         Redirect { target, language: b.language, allow_offline: b.allow_offline, allow_invisible: b.allow_invisible };
     let changes = state.store.redirect(who.operator.id, ChatId(id), &redirect).await.map_err(ApiError::operator)?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Category)]
 pub struct CategoryBody {
     pub category: String,
     pub subcategory: Option<String>,
@@ -247,7 +293,7 @@ pub async fn category(
     who: OperatorAuth,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     let b: CategoryBody = body(&bytes)?;
     let changes = state
         .store
@@ -255,5 +301,5 @@ pub async fn category(
         .await
         .map_err(ApiError::operator)?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }

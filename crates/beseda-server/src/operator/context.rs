@@ -23,7 +23,7 @@ const PRECHAT_FIELDS: usize = 50;
 /// A visit whose last sign of life is this recent is still going on.
 const ACTIVE_MICROS: i64 = 5 * 60 * 1_000_000;
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VisitorContext {
     /// The name operators see (given, or the default visitor name).
@@ -66,7 +66,7 @@ pub struct VisitorContext {
     pub ratings: Vec<Rating>,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Page {
     pub url: String,
@@ -74,7 +74,7 @@ pub struct Page {
     pub ts: f64,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PreviousChat {
     pub id: i64,
@@ -86,7 +86,7 @@ pub struct PreviousChat {
     pub messages: i64,
 }
 
-#[derive(Serialize, Debug)]
+#[derive(Serialize, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Rating {
     pub operator_id: i64,

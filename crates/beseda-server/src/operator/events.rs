@@ -15,10 +15,11 @@ use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
 use beseda_core::model::Operator;
+use beseda_core::operator_wire::answers::EventPage;
 use beseda_core::settings::OrgSettings;
 use beseda_core::visibility;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -42,7 +43,7 @@ pub async fn list(
     State(state): State<AppState>,
     who: OperatorAuth,
     Query(q): Query<CursorQuery>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<EventPage>> {
     let cursor = start_cursor(&state, q.cursor.or(Some(0))).await?;
     let events = state.store.operator_events(cursor, BATCH).await.map_err(ApiError::operator)?;
     let settings = state.store.settings().await.map_err(ApiError::operator)?;
@@ -50,7 +51,7 @@ pub async fn list(
     let next = events.last().map_or(cursor, |e| e.seq);
     let shown: Vec<Value> =
         events.iter().filter_map(|e| visibility::for_viewer(&who.operator, &settings, &e.event)).collect();
-    Ok(Json(json!({"cursor": next, "events": shown})))
+    Ok(Json(EventPage { cursor: next, events: shown }))
 }
 
 pub async fn ws(

@@ -13,8 +13,31 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use beseda_core::ids::{ChatId, FileGuid};
+use beseda_core::operator_wire::answers::Ok as Result_;
 use beseda_store::FileRecord;
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// The multipart body of a file upload.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FileUpload {
+    /// The file.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+}
+
+/// The file was sent: its message and the visitor protocol's file descriptor.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FileSent {
+    pub result: Result_,
+    pub message_id: String,
+    /// The visitor protocol's file descriptor (`guid`, `filename`, `content_type`, `size`, …).
+    #[schema(value_type = Object)]
+    pub file: Value,
+}
 use std::collections::HashMap;
 
 fn not_found() -> ApiError {
@@ -58,7 +81,7 @@ pub async fn upload(
     who: OperatorAuth,
     Path(id): Path<i64>,
     mut multipart: Multipart,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FileSent>> {
     let settings = state.store.settings().await.map_err(ApiError::operator)?;
     let limit = settings.max_upload_bytes() as usize;
     let mut fields = HashMap::new();
@@ -72,5 +95,5 @@ pub async fn upload(
     state.metrics.message(crate::metrics::Author::Operator);
     state.publish(changes);
     let record = state.store.file(&guid).await.map_err(ApiError::operator)?.ok_or_else(not_found)?;
-    Ok(Json(json!({"result": "ok", "messageId": message_id.as_str(), "file": record.descriptor()})))
+    Ok(Json(FileSent { result: Result_::Ok, message_id: message_id.as_str().to_owned(), file: record.descriptor() }))
 }

@@ -10,11 +10,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::ChatId;
+use beseda_core::operator_wire::answers::Sent;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Note)]
 pub struct NoteBody {
+    #[schema(max_length = 10000)]
     pub text: String,
 }
 
@@ -24,7 +27,7 @@ pub async fn add(
     who: OperatorAuth,
     Path(id): Path<i64>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Sent>> {
     let b: NoteBody = serde_json::from_slice(&bytes)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))?;
     crate::limits::text("text", &b.text)
@@ -33,5 +36,5 @@ pub async fn add(
     let (message_id, changes) =
         state.store.operator_note(who.operator.id, ChatId(id), &b.text).await.map_err(ApiError::operator)?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok", "messageId": message_id.as_str()})))
+    Ok(Json(Sent::new(message_id.as_str())))
 }

@@ -3,23 +3,31 @@
 //! an operator cannot change their own card; supervisors and administrators change it for them
 //! through the admin API.
 
-use super::session::{operator_json, OperatorAuth};
+use super::session::OperatorAuth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::OperatorId;
+use beseda_core::operator_wire::answers::{OneOperator, OperatorView};
 use beseda_core::settings::is_email;
 use beseda_core::state::OperatorRole;
 use beseda_store::{AvatarChange, OperatorCard, StoreError};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
-#[derive(Deserialize)]
+/// An operator's card. In the admin API also `role` (admins only).
+#[derive(Deserialize, ToSchema)]
+#[schema(as = OperatorCard)]
 pub struct CardBody {
+    #[schema(max_length = 100)]
     pub name: String,
+    #[schema(format = Email)]
     pub email: String,
+    /// An http(s) URL, a `data:` URL of a JPEG or PNG (at most 100×100, 64 KB), empty for
+    /// none; absent keeps the photo.
     #[serde(default)]
     pub avatar: Option<String>,
 }
@@ -61,7 +69,7 @@ impl CardBody {
 }
 
 /// Saves a card; a taken e-mail is a 409.
-pub async fn save_card(state: &AppState, id: OperatorId, card: &OperatorCard) -> ApiResult<Value> {
+pub async fn save_card(state: &AppState, id: OperatorId, card: &OperatorCard) -> ApiResult<OperatorView> {
     let op = state.store.set_operator_card(id, card).await.map_err(|e| match e {
         StoreError::Conflict(_) => {
             ApiError::new(StatusCode::CONFLICT, "email-taken", "another operator has this e-mail")
@@ -69,11 +77,15 @@ pub async fn save_card(state: &AppState, id: OperatorId, card: &OperatorCard) ->
         StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "operator-not-found", "no such operator"),
         other => ApiError::operator(other),
     })?;
-    Ok(operator_json(&op))
+    Ok(OperatorView::new(&op))
 }
 
 /// `PUT /api/operator/v1/profile`: the operator's own name, e-mail and photo.
-pub async fn put(State(state): State<AppState>, who: OperatorAuth, bytes: axum::body::Bytes) -> ApiResult<Json<Value>> {
+pub async fn put(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<OneOperator>> {
     let card = crate::admin::parse::<CardBody>(&bytes)?.into_card(who.operator.id)?;
     if who.operator.role == OperatorRole::Operator {
         let settings = state.store.settings().await.map_err(ApiError::operator)?;
@@ -85,26 +97,71 @@ pub async fn put(State(state): State<AppState>, who: OperatorAuth, bytes: axum::
             ));
         }
     }
-    Ok(Json(json!({"operator": save_card(&state, who.operator.id, &card).await?})))
+    Ok(Json(OneOperator { operator: save_card(&state, who.operator.id, &card).await? }))
+}
+
+/// A colleague as the redirect dialog shows them.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Colleague {
+    pub id: i64,
+    pub name: String,
+    pub status: String,
+    pub department_keys: Vec<String>,
+    pub languages: Vec<String>,
+    pub avatar: Option<String>,
+}
+
+/// A department as lists show it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DepartmentRow {
+    /// Only in the admin API.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    pub key: String,
+    pub name: String,
+    pub locale_names: BTreeMap<String, String>,
+    pub order: i64,
+}
+
+impl DepartmentRow {
+    pub fn new(d: &beseda_core::model::Department, with_id: bool) -> Self {
+        Self {
+            id: with_id.then_some(d.id),
+            key: d.key.clone(),
+            name: d.name.clone(),
+            locale_names: d.locale_names.clone(),
+            order: d.order,
+        }
+    }
+}
+
+/// Operators and departments.
+#[derive(Serialize, ToSchema)]
+pub struct Directory {
+    pub operators: Vec<Colleague>,
+    pub departments: Vec<DepartmentRow>,
 }
 
 /// `GET /api/operator/v1/directory`: operators (without bots) with status, departments and
 /// languages, and the departments — what a redirect needs.
-pub async fn directory(State(state): State<AppState>, _who: OperatorAuth) -> ApiResult<Json<Value>> {
+pub async fn directory(State(state): State<AppState>, _who: OperatorAuth) -> ApiResult<Json<Directory>> {
     let operators = state.store.operators().await.map_err(ApiError::operator)?;
     let bots = state.store.bots().await.map_err(ApiError::operator)?;
     let departments = state.store.departments().await.map_err(ApiError::operator)?;
-    let people: Vec<Value> = operators
+    let people = operators
         .iter()
         .filter(|o| !bots.iter().any(|b| b.operator_id == o.id))
-        .map(|o| {
-            json!({"id": o.id.0, "name": o.name, "status": o.status.as_str(), "departmentKeys": o.department_keys,
-                "languages": o.languages, "avatar": o.avatar})
+        .map(|o| Colleague {
+            id: o.id.0,
+            name: o.name.clone(),
+            status: o.status.as_str().to_owned(),
+            department_keys: o.department_keys.clone(),
+            languages: o.languages.clone(),
+            avatar: o.avatar.clone(),
         })
         .collect();
-    let deps: Vec<Value> = departments
-        .iter()
-        .map(|d| json!({"key": d.key, "name": d.name, "localeNames": d.locale_names, "order": d.order}))
-        .collect();
-    Ok(Json(json!({"operators": people, "departments": deps})))
+    let departments = departments.iter().map(|d| DepartmentRow::new(d, false)).collect();
+    Ok(Json(Directory { operators: people, departments }))
 }

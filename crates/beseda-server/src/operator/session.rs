@@ -11,11 +11,13 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::model::Operator;
+use beseda_core::operator_wire::answers::{Done, Ok as Result_, OperatorView};
 use beseda_core::state::OperatorStatus;
 use beseda_store::NewToken;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::net::IpAddr;
+use utoipa::ToSchema;
 
 pub const COOKIE: &str = "beseda_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -91,7 +93,7 @@ impl FromRequestParts<AppState> for OperatorAuth {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Credentials {
     pub email: String,
@@ -99,6 +101,7 @@ pub struct Credentials {
     /// Replaces the password as part of this login; required when the password is one-time
     /// (the answer was `password-change-required`).
     #[serde(default)]
+    #[schema(min_length = 8, max_length = 200)]
     pub new_password: Option<String>,
     /// The current code of the account's two-factor authentication, when it has it.
     #[serde(default)]
@@ -112,20 +115,27 @@ pub struct Credentials {
     pub code_in_password: bool,
 }
 
+/// An operator as the APIs show it ([`OperatorView`]), as JSON (what the audit log compares).
 pub fn operator_json(o: &Operator) -> Value {
-    json!({
-        "id": o.id.0,
-        "email": o.email,
-        "name": o.name,
-        "role": o.role.as_str(),
-        "status": o.status.as_str(),
-        "languages": o.languages,
-        "maxChats": o.max_chats,
-        "departmentKeys": o.department_keys,
-        "avatar": o.avatar,
-        "active": o.active,
-        "mustChangePassword": o.must_change_password,
-    })
+    serde_json::to_value(OperatorView::new(o)).unwrap_or_default()
+}
+
+/// The answer to a login: the operator, and the token unsafe requests send in `X-CSRF-Token`.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LoggedIn {
+    pub operator: OperatorView,
+    pub csrf_token: String,
+}
+
+/// A bearer token for API clients.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewApiToken {
+    pub token: String,
+    /// Unix seconds.
+    pub expires_at: i64,
+    pub operator: OperatorView,
 }
 
 /// Checks e-mail and password; then refuses a deactivated account, checks the second factor of
@@ -229,7 +239,7 @@ pub async fn login(
         SESSION_TTL_MICROS / 1_000_000,
         secure(&state)
     );
-    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"operator": operator_json(&operator), "csrfToken": csrf})))
+    Ok(([(header::SET_COOKIE, cookie)], Json(LoggedIn { operator: OperatorView::new(&operator), csrf_token: csrf }))
         .into_response())
 }
 
@@ -238,7 +248,7 @@ pub async fn create_token(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<NewApiToken>> {
     let operator = check_throttled(&state, ip, parse_credentials(&body)?).await?;
     let token = auth::new_token();
     let expires_at = state.now() + API_TOKEN_TTL_MICROS;
@@ -253,13 +263,13 @@ pub async fn create_token(
         })
         .await
         .map_err(ApiError::operator)?;
-    Ok(Json(json!({"token": token, "expiresAt": expires_at / 1_000_000, "operator": operator_json(&operator)})))
+    Ok(Json(NewApiToken { token, expires_at: expires_at / 1_000_000, operator: OperatorView::new(&operator) }))
 }
 
 pub async fn logout(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Response> {
     state.store.delete_token(&who.token_hash).await.map_err(ApiError::operator)?;
     let cookie = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0{}", secure(&state));
-    Ok(([(header::SET_COOKIE, cookie)], Json(json!({"result": "ok"}))).into_response())
+    Ok(([(header::SET_COOKIE, cookie)], Json(Done::default())).into_response())
 }
 
 /// `; Secure` when the public origin is https: the browser then sends the cookie over https
@@ -272,31 +282,66 @@ fn secure(state: &AppState) -> &'static str {
     }
 }
 
-/// `GET /me`: the operator, and the settings that shape the workspace.
-pub async fn me(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
-    let s = state.store.settings().await.map_err(ApiError::operator)?;
-    let two_factor = super::two_factor::status_json(&state, &who.operator).await?;
-    Ok(Json(
-        json!({"operator": operator_json(&who.operator), "twoFactor": two_factor, "require2fa": s.require_2fa, "workspace": {
-            "hideOthersChats": s.hide_others_chats && who.operator.role == beseda_core::state::OperatorRole::Operator,
-            "hiddenProfiles": s.hidden_profiles,
-            "newVisitorNotification": s.new_visitor_notification,
-            "autoAssignment": s.auto_assignment,
-            "multilang": s.multilang,
-            "teleport": s.teleport,
-            "categories": s.categories,
-            "categoryRequired": s.category_required,
-            "defaultLang": s.default_lang,
-            "timeZone": s.time_zone,
-            "today": beseda_core::local_time::format(state.now(), &s.time_zone, "%Y-%m-%d"),
-        }}),
-    ))
+/// The logged-in operator and what shapes their workspace.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    pub operator: OperatorView,
+    pub two_factor: super::two_factor::TwoFactorStatus,
+    /// The organisation requires two-factor authentication.
+    #[serde(rename = "require2fa")]
+    pub require_2fa: bool,
+    pub workspace: Workspace,
 }
 
-#[derive(Deserialize)]
+/// The settings the workspace follows (a change is pushed as `workspace_changed`).
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Workspace {
+    pub hide_others_chats: bool,
+    pub hidden_profiles: bool,
+    pub new_visitor_notification: bool,
+    pub auto_assignment: bool,
+    pub multilang: bool,
+    pub teleport: bool,
+    /// Category lines; a subcategory line starts with a space.
+    pub categories: Vec<String>,
+    pub category_required: bool,
+    pub default_lang: String,
+    pub time_zone: String,
+    /// Today in the organisation's time zone, `YYYY-MM-DD`.
+    pub today: String,
+}
+
+/// `GET /me`: the operator, and the settings that shape the workspace.
+pub async fn me(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Me>> {
+    let s = state.store.settings().await.map_err(ApiError::operator)?;
+    let two_factor = super::two_factor::status(&state, &who.operator).await?;
+    Ok(Json(Me {
+        operator: OperatorView::new(&who.operator),
+        two_factor,
+        require_2fa: s.require_2fa,
+        workspace: Workspace {
+            hide_others_chats: s.hide_others_chats && who.operator.role == beseda_core::state::OperatorRole::Operator,
+            hidden_profiles: s.hidden_profiles,
+            new_visitor_notification: s.new_visitor_notification,
+            auto_assignment: s.auto_assignment,
+            multilang: s.multilang,
+            teleport: s.teleport,
+            today: beseda_core::local_time::format(state.now(), &s.time_zone, "%Y-%m-%d"),
+            categories: s.categories,
+            category_required: s.category_required,
+            default_lang: s.default_lang,
+            time_zone: s.time_zone,
+        },
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PasswordChange {
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 200)]
     pub new_password: String,
 }
 
@@ -306,7 +351,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     who: OperatorAuth,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     let body: PasswordChange = crate::admin::parse(&body)?;
     let (_, hash) = state
         .store
@@ -319,7 +364,7 @@ pub async fn change_password(
     }
     auth::check_new_password(&body.new_password, &body.current_password)?;
     set_password(&state, who.operator.id, body.new_password, false, Some(&who.token_hash)).await?;
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }
 
 /// Stores a new password (hashed off the async threads) and publishes the end of the sessions
@@ -342,8 +387,17 @@ pub async fn set_password(
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = Status)]
 pub struct StatusBody {
+    /// `online`, `invisible` or `offline`.
+    pub status: String,
+}
+
+/// The status now.
+#[derive(Serialize, ToSchema)]
+pub struct StatusSet {
+    pub result: Result_,
     pub status: String,
 }
 
@@ -351,11 +405,11 @@ pub async fn set_status(
     State(state): State<AppState>,
     who: OperatorAuth,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<StatusSet>> {
     let body: StatusBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "invalid-json", e.to_string()))?;
     let status = OperatorStatus::parse(&body.status).ok_or_else(|| ApiError::wrong_argument("status"))?;
     let changes = state.store.set_operator_status(who.operator.id, status).await.map_err(ApiError::operator)?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok", "status": status.as_str()})))
+    Ok(Json(StatusSet { result: Result_::Ok, status: status.as_str().to_owned() }))
 }

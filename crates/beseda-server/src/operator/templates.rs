@@ -9,24 +9,65 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use beseda_core::operator_wire::answers::Done;
 use beseda_store::{StoreError, Template, TemplateOwner};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 /// A template as the API writes it.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = Template)]
 pub struct TemplateBody {
+    /// Absent (0) to create.
     #[serde(default)]
     pub id: i64,
+    /// Admin API only: a department's template.
     #[serde(default)]
     pub department_key: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub section: String,
+    /// `ru` or `en`.
     pub lang: String,
     #[serde(default)]
+    #[schema(max_length = 200)]
+    pub title: String,
+    #[schema(max_length = 10000)]
+    pub text: String,
+}
+
+/// Whose template it is.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TemplateScope {
+    Global,
+    Department,
+    Personal,
+}
+
+/// A template as the APIs show it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateView {
+    pub id: i64,
+    pub scope: TemplateScope,
+    /// The department of a department's template.
+    pub department_key: Option<String>,
+    pub section: String,
+    pub lang: String,
     pub title: String,
     pub text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Templates {
+    pub templates: Vec<TemplateView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct OneTemplate {
+    pub template: TemplateView,
 }
 
 impl TemplateBody {
@@ -56,14 +97,26 @@ impl TemplateBody {
     }
 }
 
-pub fn template_json(t: &Template) -> Value {
+/// A template as JSON (what the audit log compares).
+pub fn template_json(t: &Template) -> serde_json::Value {
+    serde_json::to_value(template_view(t)).unwrap_or_default()
+}
+
+pub fn template_view(t: &Template) -> TemplateView {
     let (scope, department) = match &t.owner {
-        TemplateOwner::Global => ("global", None),
-        TemplateOwner::Department(key) => ("department", Some(key.as_str())),
-        TemplateOwner::Personal(_) => ("personal", None),
+        TemplateOwner::Global => (TemplateScope::Global, None),
+        TemplateOwner::Department(key) => (TemplateScope::Department, Some(key.clone())),
+        TemplateOwner::Personal(_) => (TemplateScope::Personal, None),
     };
-    json!({"id": t.id, "scope": scope, "departmentKey": department, "section": t.section, "lang": t.lang,
-        "title": t.title, "text": t.text})
+    TemplateView {
+        id: t.id,
+        scope,
+        department_key: department,
+        section: t.section.clone(),
+        lang: t.lang.clone(),
+        title: t.title.clone(),
+        text: t.text.clone(),
+    }
 }
 
 pub fn not_found() -> ApiError {
@@ -78,24 +131,28 @@ pub(crate) fn stored(e: StoreError) -> ApiError {
 }
 
 /// `GET /api/operator/v1/templates`.
-pub async fn list(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Templates>> {
     let all = state.store.templates(Some(&who.operator)).await.map_err(ApiError::operator)?;
-    Ok(Json(json!({"templates": all.iter().map(template_json).collect::<Vec<_>>()})))
+    Ok(Json(Templates { templates: all.iter().map(template_view).collect() }))
 }
 
 /// `PUT /api/operator/v1/templates`: adds (no `id`) or changes one of the operator's own.
-pub async fn put(State(state): State<AppState>, who: OperatorAuth, bytes: axum::body::Bytes) -> ApiResult<Json<Value>> {
+pub async fn put(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<OneTemplate>> {
     let b: TemplateBody = crate::admin::parse(&bytes)?;
     let t = b.into_template(TemplateOwner::Personal(who.operator.id))?;
     let saved = state.store.save_template(&t).await.map_err(stored)?;
-    Ok(Json(json!({"template": template_json(&saved)})))
+    Ok(Json(OneTemplate { template: template_view(&saved) }))
 }
 
 /// `DELETE /api/operator/v1/templates/{id}`: one of the operator's own.
-pub async fn delete(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
+pub async fn delete(State(state): State<AppState>, who: OperatorAuth, Path(id): Path<i64>) -> ApiResult<Json<Done>> {
     let owner = TemplateOwner::Personal(who.operator.id);
     if !state.store.delete_template(id, Some(&owner)).await.map_err(ApiError::operator)? {
         return Err(not_found());
     }
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }

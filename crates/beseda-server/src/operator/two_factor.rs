@@ -13,9 +13,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::model::Operator;
+use beseda_core::operator_wire::answers::{Done, Ok as Result_};
 use hmac::{Hmac, Mac};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
 
 /// Seconds per time step.
 pub const PERIOD: i64 = 30;
@@ -156,16 +158,44 @@ pub fn setup_required() -> ApiError {
 
 /// `POST /api/operator/v1/2fa/setup`: a new secret, pending until `enable` confirms a code of
 /// it. Refused (409 `2fa-enabled`) while 2FA is on.
-pub async fn setup(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+/// A new secret for the authenticator app.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NewSecret {
+    /// Base32.
+    pub secret: String,
+    /// The same as an `otpauth://` URL (for a QR code).
+    pub otpauth_url: String,
+}
+
+/// Two-factor authentication is on; the recovery codes are shown this once.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Enabled {
+    pub result: Result_,
+    pub recovery_codes: Vec<String>,
+}
+
+/// Whether two-factor authentication is on, and how many recovery codes are left.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TwoFactorStatus {
+    pub enabled: bool,
+    pub recovery_codes_left: i64,
+}
+
+pub async fn setup(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<NewSecret>> {
     if enabled(&state, &who.operator).await? {
         return Err(ApiError::new(StatusCode::CONFLICT, "2fa-enabled", "two-factor authentication is already on"));
     }
     let secret = new_secret();
     state.store.set_two_factor_pending(who.operator.id, &secret).await.map_err(ApiError::operator)?;
-    Ok(Json(json!({"secret": secret, "otpauthUrl": otpauth_url(&who.operator.email, &secret)})))
+    let otpauth_url = otpauth_url(&who.operator.email, &secret);
+    Ok(Json(NewSecret { secret, otpauth_url }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = TwoFactorCode)]
 pub struct EnableBody {
     pub code: String,
 }
@@ -177,7 +207,7 @@ pub async fn enable(
     who: OperatorAuth,
     ClientIp(ip): ClientIp,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Enabled>> {
     let body: EnableBody = crate::admin::parse(&body)?;
     let tf = state.store.two_factor(who.operator.id).await.map_err(ApiError::operator)?.unwrap_or_default();
     let Some(pending) = tf.pending_secret else {
@@ -196,12 +226,14 @@ pub async fn enable(
     let changes = audit::diff(&json!({"twoFactor": false}), &json!({"twoFactor": true}));
     let actor = audit::Actor::operator(&who, ip);
     audit::record(&state, &actor, "operator.2fa_enable", ("operator", &who.operator.id.0), changes).await;
-    Ok(Json(json!({"result": "ok", "recoveryCodes": codes})))
+    Ok(Json(Enabled { result: Result_::Ok, recovery_codes: codes }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
+#[schema(as = TwoFactorDisable)]
 pub struct DisableBody {
     pub password: String,
+    /// A current code or a recovery code.
     pub code: String,
 }
 
@@ -212,7 +244,7 @@ pub async fn disable(
     who: OperatorAuth,
     ClientIp(ip): ClientIp,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     let body: DisableBody = crate::admin::parse(&body)?;
     let (_, hash) = state
         .store
@@ -236,13 +268,13 @@ pub async fn disable(
     let changes = audit::diff(&json!({"twoFactor": true}), &json!({"twoFactor": false}));
     let actor = audit::Actor::operator(&who, ip);
     audit::record(&state, &actor, "operator.2fa_disable", ("operator", &who.operator.id.0), changes).await;
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }
 
 /// For `/me`: whether 2FA is on, and how many recovery codes are left.
-pub async fn status_json(state: &AppState, operator: &Operator) -> ApiResult<Value> {
+pub async fn status(state: &AppState, operator: &Operator) -> ApiResult<TwoFactorStatus> {
     let tf = state.store.two_factor(operator.id).await.map_err(ApiError::operator)?.unwrap_or_default();
-    Ok(json!({"enabled": tf.secret.is_some(), "recoveryCodesLeft": tf.recovery_codes}))
+    Ok(TwoFactorStatus { enabled: tf.secret.is_some(), recovery_codes_left: tf.recovery_codes })
 }
 
 #[cfg(test)]

@@ -13,12 +13,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::{ChatId, VisitorId};
-use beseda_core::model::{SiteVisitor, VisitorBlock};
-use beseda_core::operator_wire;
+use beseda_core::model::SiteVisitor;
+use beseda_core::operator_wire::answers::{Done, OneBlock, VisitorList};
+use beseda_core::operator_wire::{BlockRow, SiteVisitorRow};
 use beseda_core::visibility::{self, ChatScope, VisitorScope};
 use beseda_store::NewBlock;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
+use utoipa::ToSchema;
 
 /// A visit session counts as on the site while one of its pages was seen this recently (an
 /// open socket or long-poll touches its page at least once a minute and a half).
@@ -61,21 +63,23 @@ async fn visible_site_visitor(state: &AppState, who: &OperatorAuth, id: &Visitor
 
 /// `GET /api/operator/v1/visitors`: the visitors on the site now that the operator may see,
 /// newest arrival first.
-pub async fn list(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
+pub async fn list(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<VisitorList>> {
     let now = state.now();
     let all = state.store.site_visitors(now - PRESENT_WINDOW_MICROS).await.map_err(ApiError::operator)?;
-    let visitors: Vec<Value> = all
+    let visitors = all
         .iter()
         .filter(|v| visibility::may_see_visitor(&who.operator, &scope(v)))
-        .map(|v| operator_wire::site_visitor(v, now))
+        .map(|v| SiteVisitorRow::new(v, now))
         .collect();
-    Ok(Json(json!({"visitors": visitors})))
+    Ok(Json(VisitorList { visitors }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Invitation)]
 pub struct InviteBody {
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub text: Option<String>,
 }
 
@@ -87,7 +91,7 @@ pub async fn invite(
     who: OperatorAuth,
     Path(id): Path<String>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Done>> {
     let b: InviteBody = if bytes.is_empty() { InviteBody::default() } else { body(&bytes)? };
     let text = b.text.unwrap_or_default();
     if text.chars().count() > MAX_INVITATION_CHARS {
@@ -103,15 +107,18 @@ pub async fn invite(
     let changes =
         state.store.invite_visitor(who.operator.id, &id, text.trim(), seen_after).await.map_err(ApiError::operator)?;
     state.publish(changes);
-    Ok(Json(json!({"result": "ok"})))
+    Ok(Json(Done::default()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = VisitorBlock)]
 pub struct BlockBody {
+    #[schema(min_length = 1, max_length = 500)]
     pub reason: String,
     /// `null` or absent: permanent.
     #[serde(default)]
+    #[schema(minimum = 60)]
     pub duration_secs: Option<i64>,
     /// Also block the address of the visitor's latest visit.
     #[serde(default)]
@@ -119,26 +126,6 @@ pub struct BlockBody {
     /// Blocking from a chat: the chat, which must be the visitor's and one the operator may see.
     #[serde(default)]
     pub chat_id: Option<i64>,
-}
-
-/// The block as the API shows it (times as seconds, like chats).
-pub fn block_json(b: &VisitorBlock, now: i64) -> Value {
-    let secs = beseda_core::time::micros_to_secs;
-    json!({
-        "id": b.id,
-        "visitorId": b.visitor_id,
-        "visitorNumber": b.visitor_number,
-        "visitorGivenName": b.visitor_given_name,
-        "address": b.address,
-        "reason": b.reason,
-        "createdBy": b.created_by,
-        "createdByName": b.created_by_name,
-        "createdTs": secs(b.created_at),
-        "expiresTs": b.expires_at.map(secs),
-        "liftedTs": b.lifted_at.map(secs),
-        "liftedBy": b.lifted_by,
-        "active": b.applies(now),
-    })
 }
 
 /// `POST /api/operator/v1/visitors/{id}/block`: blocks a visitor (with a reason, for
@@ -150,7 +137,7 @@ pub async fn block(
     ClientIp(ip): ClientIp,
     Path(id): Path<String>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<OneBlock>> {
     let b: BlockBody = body(&bytes)?;
     let reason = b.reason.trim().to_owned();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS {
@@ -184,8 +171,8 @@ pub async fn block(
     };
     let (block, changes) = state.store.block_visitor(&new).await.map_err(ApiError::operator)?;
     state.publish(changes);
-    let answer = block_json(&block, now);
-    let recorded = json!({"reason": block.reason, "address": block.address, "expiresTs": answer["expiresTs"],
+    let answer = BlockRow::new(&block, now);
+    let recorded = json!({"reason": block.reason, "address": block.address, "expiresTs": answer.expires_ts,
         "visitorId": block.visitor_id});
     audit::record(
         &state,
@@ -195,7 +182,7 @@ pub async fn block(
         audit::created(&recorded),
     )
     .await;
-    Ok(Json(json!({"block": answer})))
+    Ok(Json(OneBlock { block: answer }))
 }
 
 /// The chat is the visitor's and the operator may see it.

@@ -12,19 +12,25 @@ use std::net::IpAddr;
 pub const MAX_ENDPOINT_BYTES: usize = 2048;
 
 /// The body of `PUT /api/operator/v1/push/subscription`: `PushSubscription.toJSON()`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = PushSubscription)]
 pub struct SubscriptionBody {
+    /// https (http only to a host of `push_insecure_hosts`).
+    #[schema(format = "uri", max_length = 2048)]
     pub endpoint: String,
     pub keys: SubscriptionKeys,
     /// Sent by browsers, not used.
     #[serde(default)]
+    #[schema(value_type = Option<f64>)]
     pub expiration_time: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SubscriptionKeys {
+    /// Uncompressed P-256 point, base64url.
     pub p256dh: String,
+    /// 16 bytes, base64url.
     pub auth: String,
 }
 

@@ -13,15 +13,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use base64::Engine;
 use beseda_core::model::Operator;
+use beseda_core::protocol::stored::{ChatAnswer, ChatsAnswer, StoredError, StoredOk};
 use beseda_core::provided_visitor::{self, ProvidedVisitor};
 use beseda_core::state::OperatorRole;
-use serde_json::{json, Value};
+use serde_json::Value;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// An answer of this API: a status and `{"error": code}`.
 fn error(status: StatusCode, code: &str) -> Response {
-    (status, Json(json!({"error": code}))).into_response()
+    (status, Json(StoredError::new(code))).into_response()
 }
 
 fn unauthorized() -> Response {
@@ -96,36 +97,43 @@ pub async fn call(
         "chat" => chat(&state, &query).await,
         "chats" => chats(&state, &query).await,
         "rt/provide_visitor_fields" => provide_visitor_fields(&state, &body).await,
-        _ => Ok(json!({"error": "unknown-method"})),
+        _ => Ok(refusal("unknown-method")),
     };
     match answer {
-        Ok(v) => Json(v).into_response(),
+        Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, method, "stored data API call failed");
-            Json(json!({"error": "internal-error"})).into_response()
+            refusal("internal-error")
         }
     }
 }
 
-type Answer = Result<Value, beseda_store::StoreError>;
+/// A refused call: HTTP 200 with `{"error": code}`.
+fn refusal(code: &str) -> Response {
+    Json(StoredError::new(code)).into_response()
+}
+
+type Answer = Result<Response, beseda_store::StoreError>;
 
 async fn operators(state: &AppState) -> Answer {
     let mut operators = state.store.operators().await?;
     operators.sort_by_key(|o| o.id.0);
     let bots: Vec<i64> = state.store.bots().await?.iter().map(|b| b.operator_id.0).collect();
-    Ok(Value::Array(operators.iter().map(|o| objects::operator(o, bots.contains(&o.id.0))).collect()))
+    let objects: Vec<_> = operators.iter().map(|o| objects::operator(o, bots.contains(&o.id.0))).collect();
+    Ok(Json(objects).into_response())
 }
 
 async fn departments(state: &AppState) -> Answer {
     let mut departments = state.store.departments().await?;
     departments.sort_by_key(|d| (d.order, d.id));
     let operators = state.store.operators().await?;
-    Ok(Value::Array(departments.iter().map(|d| objects::department(d, &operators)).collect()))
+    let objects: Vec<_> = departments.iter().map(|d| objects::department(d, &operators)).collect();
+    Ok(Json(objects).into_response())
 }
 
 async fn categories(state: &AppState) -> Answer {
     let settings = state.store.settings().await?;
-    Ok(objects::categories(&settings.categories))
+    Ok(Json(objects::categories(&settings.categories)).into_response())
 }
 
 /// Registers a visitor token (visitor-identification.md §4).
@@ -134,22 +142,22 @@ async fn provide_visitor_fields(state: &AppState, body: &[u8]) -> Answer {
         let token = b.get("token")?.as_str().filter(|t| provided_visitor::valid_token(t))?.to_owned();
         Some((token, provided_visitor::unsigned(b.get("fields")?).ok()?))
     });
-    let Some((token, visitor)) = parsed else { return Ok(json!({"error": "wrong-argument-value"})) };
+    let Some((token, visitor)) = parsed else { return Ok(refusal("wrong-argument-value")) };
     state.store.save_visitor_token(&token, &visitor).await?;
-    Ok(json!({"result": "ok"}))
+    Ok(Json(StoredOk::default()).into_response())
 }
 
 /// `GET /chat?id=`: one chat with all its messages.
 async fn chat(state: &AppState, query: &HashMap<String, String>) -> Answer {
-    let Some(id) = query.get("id") else { return Ok(json!({"error": "argument-missing"})) };
+    let Some(id) = query.get("id") else { return Ok(refusal("argument-missing")) };
     let Some(id) = id.parse::<i64>().ok().filter(|i| *i > 0) else {
-        return Ok(json!({"error": "wrong-argument-value"}));
+        return Ok(refusal("wrong-argument-value"));
     };
     let Some(detail) = state.store.chat(beseda_core::ids::ChatId(id)).await? else {
-        return Ok(json!({"error": "chat-not-found"}));
+        return Ok(refusal("chat-not-found"));
     };
     let departments = state.store.departments().await?;
-    Ok(json!({"chat": objects::chat(&detail, &departments)}))
+    Ok(Json(ChatAnswer { chat: objects::chat(&detail, &departments) }).into_response())
 }
 
 /// Chats per `/chats` page.
@@ -160,28 +168,28 @@ const CHATS_PAGE: usize = 100;
 async fn chats(state: &AppState, query: &HashMap<String, String>) -> Answer {
     let since = query.get("since").map_or("0", String::as_str);
     let Some(since) = since.parse::<i64>().ok().filter(|s| *s >= 0) else {
-        return Ok(json!({"error": "wrong-argument-value"}));
+        return Ok(refusal("wrong-argument-value"));
     };
     let mut page = state.store.chats_since(since, CHATS_PAGE as i64 + 1).await?;
     let more = page.len() > CHATS_PAGE;
     page.truncate(CHATS_PAGE);
     let last_ts = page.last().map_or(since, |(stamp, _)| *stamp);
     let departments = state.store.departments().await?;
-    let chats: Vec<Value> = page.iter().map(|(_, detail)| objects::chat(detail, &departments)).collect();
-    Ok(json!({"chats": chats, "last_ts": last_ts, "more_chats_available": more}))
+    let chats = page.iter().map(|(_, detail)| objects::chat(detail, &departments)).collect();
+    Ok(Json(ChatsAnswer { chats, last_ts, more_chats_available: more }).into_response())
 }
 
 /// `GET /file/{guid}`: the bytes of a file of any chat.
 async fn file(state: &AppState, guid: &str) -> Response {
     let Some(guid) = beseda_core::ids::FileGuid::parse(guid) else {
-        return Json(json!({"error": "wrong-argument-value"})).into_response();
+        return refusal("wrong-argument-value");
     };
     match state.store.file(&guid).await {
         Ok(Some(file)) => crate::bot::files::attachment(file),
-        Ok(None) => Json(json!({"error": "file-not-found"})).into_response(),
+        Ok(None) => refusal("file-not-found"),
         Err(e) => {
             tracing::error!(error = %e, "reading a file failed");
-            Json(json!({"error": "internal-error"})).into_response()
+            refusal("internal-error")
         }
     }
 }

@@ -16,7 +16,8 @@ use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-/// The figures, deployment settings (`login_*`, `visitor_*` in the configuration file).
+/// The figures, deployment settings (`login_*`, `visitor_*` in the configuration file, whose
+/// defaults are `Limits::default`).
 #[derive(Clone, Debug)]
 pub struct Limits {
     /// Failed authentications per client address: a burst of this many …
@@ -36,21 +37,6 @@ pub struct Limits {
     pub visitor_chats_per_minute: u32,
     /// Visitor messages per client address and minute (0 = no limit).
     pub visitor_messages_per_minute: u32,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            login_address_burst: 10,
-            login_address_per_minute: 10,
-            login_account_failures: 5,
-            login_lockout: Duration::from_secs(15 * 60),
-            login_lockout_max: Duration::from_secs(4 * 3600),
-            visitor_inits_per_minute: 120,
-            visitor_chats_per_minute: 30,
-            visitor_messages_per_minute: 300,
-        }
-    }
 }
 
 /// The client's address (behind trusted proxies, the one they name; see

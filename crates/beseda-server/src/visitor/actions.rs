@@ -194,7 +194,8 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
                 return Err(wrong("email"));
             }
             store.request_chat_history(&v, email).await?;
-            Ok(Changes::default())
+            // The e-mail it queued goes out at once.
+            Ok(Changes { queued: beseda_store::Queued::MAIL, ..Changes::default() })
         }
         "chat.close" => store.visitor_close(&v).await,
         // The offline form: the message starts a chat (offline when nobody can take it now), or

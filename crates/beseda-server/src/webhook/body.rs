@@ -2,9 +2,10 @@
 
 use crate::stored::objects;
 use beseda_core::model::{Department, Operator};
+use beseda_core::protocol::handlers::{HandlerCall, HandlerOperator};
 use beseda_core::time::iso_millis;
 use beseda_store::ChatDetail;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// What the outbox row recorded when the event happened.
 pub struct Facts<'a> {
@@ -26,50 +27,53 @@ pub struct Directory<'a> {
 }
 
 impl Directory<'_> {
-    /// `{"id", "name", "email", "robot"}` of an operator id; `null` if unknown.
-    fn operator(&self, id: Option<i64>) -> Value {
-        match id.and_then(|id| self.operators.iter().find(|o| o.id.0 == id)) {
-            Some(o) => json!({"id": o.id.0, "name": o.name, "email": o.email, "robot": self.bots.contains(&o.id.0)}),
-            None => Value::Null,
-        }
+    /// `{"id", "name", "email", "robot"}` of an operator id; `None` (`null`) if unknown.
+    fn operator(&self, id: Option<i64>) -> Option<HandlerOperator> {
+        let o = self.operators.iter().find(|o| Some(o.id.0) == id)?;
+        Some(HandlerOperator {
+            id: o.id.0,
+            name: o.name.clone(),
+            email: o.email.clone(),
+            robot: self.bots.contains(&o.id.0),
+        })
     }
 }
 
-/// The JSON body of `facts` about the chat `detail` (its state and operator as they were at
-/// the event).
-pub fn build(facts: &Facts, detail: &ChatDetail, dir: &Directory) -> Value {
-    let mut chat = objects::chat(detail, dir.departments);
+/// The body of `facts` about the chat `detail` (its state and operator as they were at the
+/// event).
+pub fn build(facts: &Facts, detail: &ChatDetail, dir: &Directory) -> HandlerCall {
+    let mut chat = objects::chat_summary(detail, dir.departments);
     let operator_id = facts.payload.get("operatorId").and_then(Value::as_i64);
-    let mut visitor = Value::Null;
-    if let Value::Object(c) = &mut chat {
-        visitor = c.remove("visitor").unwrap_or(Value::Null);
-        c.remove("messages");
-        if let Some(state) = facts.payload.get("state").and_then(Value::as_str) {
-            c.insert("state".into(), json!(state));
-            if state != "closed" {
-                c.insert("closed_at".into(), Value::Null);
-            }
+    if let Some(state) = facts.payload.get("state").and_then(Value::as_str) {
+        chat.state = state.to_owned();
+        if state != "closed" {
+            chat.closed_at = None;
         }
-        c.insert("operator_id".into(), json!(operator_id));
     }
-    let mut body = json!({
-        "event": facts.event,
-        "event_id": facts.event_id,
-        "ts": iso_millis(facts.at),
-        "chat": chat,
-        "visitor": visitor,
-    });
+    chat.operator_id = operator_id;
+    let mut body = HandlerCall {
+        event: facts.event.to_owned(),
+        event_id: facts.event_id.to_owned(),
+        ts: iso_millis(facts.at),
+        chat,
+        visitor: objects::visitor(&detail.visitor),
+        operator: None,
+        previous_operator: None,
+        closed_by: None,
+        messages: None,
+    };
     match facts.event {
         "chat_assigned" => {
-            body["operator"] = dir.operator(operator_id);
+            body.operator = Some(dir.operator(operator_id));
             if let Some(previous) = facts.payload.get("previousOperatorId").and_then(Value::as_i64) {
-                body["previous_operator"] = dir.operator(Some(previous));
+                body.previous_operator = Some(dir.operator(Some(previous)));
             }
         }
         "chat_closed" => {
-            body["operator"] = dir.operator(operator_id);
-            body["closed_by"] = facts.payload.get("closedBy").cloned().unwrap_or_else(|| json!("system"));
-            body["messages"] = Value::Array(detail.messages.iter().map(objects::message).collect());
+            body.operator = Some(dir.operator(operator_id));
+            let closed_by = facts.payload.get("closedBy").and_then(Value::as_str).unwrap_or("system");
+            body.closed_by = Some(closed_by.to_owned());
+            body.messages = Some(detail.messages.iter().map(objects::message).collect());
         }
         _ => {}
     }

@@ -57,7 +57,8 @@ async fn queue_events(state: &AppState) -> Result<usize, StoreError> {
                     let event_id = hex_id();
                     let at = claim.payload.get("at").and_then(serde_json::Value::as_i64).unwrap_or_else(|| state.now());
                     let facts = body::Facts { event, event_id: &event_id, at, payload: &claim.payload };
-                    let text = body::build(&facts, &detail, &dir).to_string();
+                    // Serialising the body cannot fail: plain fields and string-keyed maps.
+                    let text = serde_json::to_string(&body::build(&facts, &detail, &dir)).unwrap_or_default();
                     urls.iter()
                         .map(|url| NewWebhook {
                             event_id: event_id.clone(),

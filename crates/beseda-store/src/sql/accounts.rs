@@ -24,7 +24,7 @@ impl SqlStore {
     async fn ended_access(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
         let seq = append_operator_event(tx, &json!({"type": "operator_access", "operatorId": id.0}), self.clock.now())
             .await?;
-        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true })
+        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true, ..Changes::default() })
     }
 
     async fn end_sessions_of(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {

@@ -52,23 +52,24 @@ pub(super) async fn load_bot(conn: &mut Conn, operator: OperatorId) -> Result<Op
 }
 
 /// Queues an event for the bot holding `chat`; delivered in order per chat.
-async fn enqueue_bot_event(conn: &mut Conn, chat: ChatId, bot: OperatorId, body: Value, now: i64) -> Result<()> {
-    enqueue_bot_payload(conn, chat, json!({"bot": bot.0, "body": body}), now).await
+async fn enqueue_bot_event(conn: &mut Conn, chat: ChatId, bot: OperatorId, body: Value, emit: &Emit) -> Result<()> {
+    enqueue_bot_payload(conn, chat, json!({"bot": bot.0, "body": body}), emit).await
 }
 
 /// Queues a notification whose failure is only logged.
-async fn enqueue_bot_notice(conn: &mut Conn, chat: ChatId, bot: OperatorId, body: Value, now: i64) -> Result<()> {
-    enqueue_bot_payload(conn, chat, json!({"bot": bot.0, "body": body, "notify_only": true}), now).await
+async fn enqueue_bot_notice(conn: &mut Conn, chat: ChatId, bot: OperatorId, body: Value, emit: &Emit) -> Result<()> {
+    enqueue_bot_payload(conn, chat, json!({"bot": bot.0, "body": body, "notify_only": true}), emit).await
 }
 
-async fn enqueue_bot_payload(conn: &mut Conn, chat: ChatId, payload: Value, now: i64) -> Result<()> {
+async fn enqueue_bot_payload(conn: &mut Conn, chat: ChatId, payload: Value, emit: &Emit) -> Result<()> {
     sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('bot_event', $1, $2, $3, $4)")
         .bind(chat.0.to_string())
         .bind(to_json(&payload)?)
-        .bind(now)
-        .bind(now)
+        .bind(emit.now)
+        .bind(emit.now)
         .execute(&mut *conn)
         .await?;
+    emit.queued(crate::Queued::BOT);
     Ok(())
 }
 
@@ -99,7 +100,7 @@ pub(super) async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot:
         if record.send_channel {
             body["channel"] = bot_wire::channel(chat);
         }
-        return enqueue_bot_event(conn, chat.id, bot, body, emit.now).await;
+        return enqueue_bot_event(conn, chat.id, bot, body, emit).await;
     }
     if record.api_version == CHANNEL_BOT_API {
         let page: Option<String> = sqlx::query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
@@ -108,7 +109,7 @@ pub(super) async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot:
             .await?
             .flatten();
         let body = bot_wire::channel_start(chat, &messages, page.as_deref());
-        return enqueue_bot_event(conn, chat.id, bot, body, emit.now).await;
+        return enqueue_bot_event(conn, chat.id, bot, body, emit).await;
     }
     let visitor = load_visitor(conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
     let body = if record.api_version == 1 {
@@ -120,7 +121,7 @@ pub(super) async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot:
         }
         body
     };
-    enqueue_bot_event(conn, chat.id, bot, body, emit.now).await
+    enqueue_bot_event(conn, chat.id, bot, body, emit).await
 }
 
 /// The bot that held the chat lets go of it (another operator, the queue, a hand-off).
@@ -217,7 +218,7 @@ pub(super) async fn bot_chat_closed(conn: &mut Conn, emit: &Emit, chat: &Chat, b
         _ => None,
     };
     let body = bot_wire::chat_closed(chat, by.as_str(), operator, chat.operator_id == Some(record.operator_id));
-    enqueue_bot_notice(conn, chat.id, bot, body, emit.now).await
+    enqueue_bot_notice(conn, chat.id, bot, body, emit).await
 }
 
 /// `new_message` when the visitor writes in a chat a bot holds.
@@ -235,7 +236,7 @@ pub(super) async fn bot_new_message(conn: &mut Conn, emit: &Emit, chat: &Chat, m
         bot_wire::new_messages(chat, message)
     };
     for body in bodies {
-        enqueue_bot_event(conn, chat.id, bot, body, emit.now).await?;
+        enqueue_bot_event(conn, chat.id, bot, body, emit).await?;
     }
     Ok(())
 }

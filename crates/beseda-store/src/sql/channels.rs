@@ -12,6 +12,7 @@ use sqlx::Row;
 
 use super::bots::{new_bot_token, Closer};
 use super::events::append_operator_event;
+use super::events::Emit;
 use super::load::{load_departments, load_operator};
 use super::rows::{json_col, to_json};
 use super::visits::{create_visit_session, create_visitor, merge_visitor_fields};
@@ -107,7 +108,8 @@ pub(super) fn channel_operator(op: &Operator) -> Value {
 }
 
 /// Queues an event for the channel of `chat` (custom-channel.md §4.3), in order per chat.
-pub(super) async fn channel_event(conn: &mut Conn, chat: &Chat, mut body: Value, now: i64) -> Result<()> {
+pub(super) async fn channel_event(conn: &mut Conn, chat: &Chat, mut body: Value, emit: &Emit) -> Result<()> {
+    let now = emit.now;
     let Some(key) = &chat.channel_key else { return Ok(()) };
     let external: Option<String> = sqlx::query_scalar("SELECT channel_user_id FROM visitors WHERE id = $1")
         .bind(chat.visitor_id.as_str())
@@ -124,6 +126,7 @@ pub(super) async fn channel_event(conn: &mut Conn, chat: &Chat, mut body: Value,
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    emit.queued(crate::Queued::CHANNEL);
     Ok(())
 }
 
@@ -134,7 +137,7 @@ pub(super) async fn channel_new_message(
     chat: &Chat,
     m: &Message,
     author: Option<&Operator>,
-    now: i64,
+    emit: &Emit,
 ) -> Result<()> {
     let (text, data) = match m.kind {
         MessageKind::Operator | MessageKind::Info | MessageKind::ContReq => {
@@ -160,11 +163,11 @@ pub(super) async fn channel_new_message(
     if let Some(op) = author {
         message["operator"] = channel_operator(op);
     }
-    channel_event(conn, chat, json!({"event": "new_message", "message": message}), now).await
+    channel_event(conn, chat, json!({"event": "new_message", "message": message}), emit).await
 }
 
 /// `chat_closed` goes out on the first closure.
-pub(super) async fn channel_chat_closed(conn: &mut Conn, chat: &Chat, by: &Closer<'_>, now: i64) -> Result<()> {
+pub(super) async fn channel_chat_closed(conn: &mut Conn, chat: &Chat, by: &Closer<'_>, emit: &Emit) -> Result<()> {
     if chat.channel_key.is_none() {
         return Ok(());
     }
@@ -177,7 +180,7 @@ pub(super) async fn channel_chat_closed(conn: &mut Conn, chat: &Chat, by: &Close
     if already > 0 {
         return Ok(());
     }
-    channel_event(conn, chat, json!({"event": "chat_closed", "closed_by": by.as_str()}), now).await
+    channel_event(conn, chat, json!({"event": "chat_closed", "closed_by": by.as_str()}), emit).await
 }
 
 #[async_trait]

@@ -15,7 +15,7 @@ use super::channels::channel_chat_closed;
 use super::events::Emit;
 use super::lists::summary_event;
 use super::load::{load_chat, load_chat_view, load_placement, offered_departments, visitor_name};
-use super::mail::queue_job;
+use super::mail::emit_job;
 use super::messages::{insert_message, system_message, NewMessage};
 use super::routing::{
     after_visitor_message, assign_to, bot_for_new_chat, cancel_timers, classify_unanswered, domain_event, finish_chat,
@@ -185,18 +185,18 @@ pub(super) async fn create_chat(
         wire::chat(&view.chat, &view.messages, None, &view.ratings, MessagePolicy::from_settings(settings));
     set_session_state(conn, emit, &v.visit_session_id, VisitSessionState::Chat).await?;
     chat_event(conn, emit, &chat).await?;
-    domain_event(conn, "chat_started", &chat, json!({"visitorId": v.visitor_id.as_str()}), now).await?;
+    domain_event(conn, "chat_started", &chat, json!({"visitorId": v.visitor_id.as_str()}), emit).await?;
     touch_activity(conn, emit, &chat).await?;
     route_new_chat(conn, emit, &mut chat, bot).await?;
     emit.wake |= chat.operator_id.is_none();
     // The CRMs hear of the new chat.
     for target in settings.crm_targets() {
-        queue_job(conn, &format!("crm.{target}"), &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None)
+        emit_job(conn, emit, &format!("crm.{target}"), &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), None)
             .await?;
     }
     // A message left while nobody could answer goes to the «left messages» addresses.
     if chat.offline && has_question {
-        queue_job(conn, "mail.offline_message", &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), now, None)
+        emit_job(conn, emit, "mail.offline_message", &chat.id.0.to_string(), &json!({"chatId": chat.id.0}), None)
             .await?;
     }
     Ok(chat)
@@ -280,7 +280,7 @@ pub(super) async fn close_chat(
     system_message(conn, emit, chat, MessageKind::Info, info.to_owned()).await?;
     chat_state_changed(conn, emit, chat).await?;
     bot_chat_closed(conn, emit, chat, &by).await?;
-    channel_chat_closed(conn, chat, &by, emit.now).await?;
+    channel_chat_closed(conn, chat, &by, emit).await?;
     if next.is_final() {
         emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
         set_session_state(conn, emit, &chat.visit_session_id, VisitSessionState::IdleAfterChat).await?;

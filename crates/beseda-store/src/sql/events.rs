@@ -43,6 +43,9 @@ pub(super) struct Emit {
     pub(super) touched: Vec<(i64, Option<Message>)>,
     /// Web Push news not in the operator log (`beseda_core::push`), stamped and queued with it.
     pub(super) push_hints: Vec<Value>,
+    /// The outbox workers this transaction queued work for (see [`Changes::queued`]); atomic
+    /// because the helpers that queue it mostly see the change as `&Emit`.
+    queued: std::sync::atomic::AtomicU8,
 }
 
 impl Emit {
@@ -59,7 +62,14 @@ impl Emit {
             mute_bot_notices: false,
             push_hints: Vec::new(),
             touched: Vec::new(),
+            queued: std::sync::atomic::AtomicU8::new(0),
         }
+    }
+
+    /// Notes outbox rows of `kind` written in this transaction: their worker is woken when the
+    /// change is published.
+    pub(super) fn queued(&self, kind: crate::Queued) {
+        self.queued.fetch_or(kind.bits(), std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(super) fn item(&mut self, item: DeltaItem) {
@@ -75,7 +85,11 @@ impl Emit {
     /// one to advance the sessions, one per [`INSERT_CHUNK`] log rows, two for the operator log.
     pub(super) async fn finish(mut self, conn: &mut Conn) -> Result<Changes> {
         summarize_touched(conn, &mut self).await?;
-        let mut changes = Changes { wake_scheduler: self.wake, ..Changes::default() };
+        let mut changes = Changes {
+            wake_scheduler: self.wake,
+            queued: crate::Queued::from_bits(*self.queued.get_mut()),
+            ..Changes::default()
+        };
         if !self.items.is_empty() {
             let n = self.items.len() as i64;
             let rows = sqlx::query(
@@ -120,12 +134,18 @@ impl Emit {
                 sessions.into_iter().map(|(id, revision)| (VisitSessionId::from_stored(id), revision)).collect();
         }
         if !self.operator_events.is_empty() {
-            changes.operator_seq = Some(append_operator_events(conn, &self.operator_events, self.now).await?);
+            let (seq, pushed) = append_operator_events_pushing(conn, &self.operator_events, self.now).await?;
+            changes.operator_seq = Some(seq);
+            if pushed {
+                changes.queued = changes.queued.with(crate::Queued::PUSH);
+            }
         }
         if !self.push_hints.is_empty() {
             let mut hints = self.push_hints;
             stamp_scopes(conn, &mut hints).await?;
-            queue_pushes(conn, &hints, self.now).await?;
+            if queue_pushes(conn, &hints, self.now).await? {
+                changes.queued = changes.queued.with(crate::Queued::PUSH);
+            }
         }
         Ok(changes)
     }
@@ -160,9 +180,17 @@ pub(super) async fn append_operator_event(conn: &mut Conn, event: &Value, now: i
 /// Appends events to the operator log with consecutive sequence numbers, chat events stamped
 /// with their chat's scope (who may see them); returns the last.
 pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> Result<i64> {
+    // Pushes come from chat events, which changes log through `Emit` (it tells whether some
+    // were queued); the events logged here bring none in practice, and any would still go out
+    // at the push worker's next poll.
+    Ok(append_operator_events_pushing(conn, events, now).await?.0)
+}
+
+/// [`append_operator_events`], also saying whether Web Push notifications were queued.
+async fn append_operator_events_pushing(conn: &mut Conn, events: &[Value], now: i64) -> Result<(i64, bool)> {
     let mut events = events.to_vec();
     stamp_scopes(conn, &mut events).await?;
-    queue_pushes(conn, &events, now).await?;
+    let pushed = queue_pushes(conn, &events, now).await?;
     let last: i64 =
         sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'operator_events' RETURNING value")
             .bind(events.len() as i64)
@@ -186,7 +214,7 @@ pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Value], no
         }
         query.execute(&mut *conn).await?;
     }
-    Ok(last)
+    Ok((last, pushed))
 }
 
 #[async_trait]

@@ -4,6 +4,7 @@
 use crate::Result;
 use serde_json::Value;
 
+use super::events::Emit;
 use super::rows::to_json;
 use super::Conn;
 
@@ -16,7 +17,7 @@ pub(super) async fn queue_job(
     payload: &Value,
     now: i64,
     once_per: Option<i64>,
-) -> Result<()> {
+) -> Result<bool> {
     if let Some(window) = once_per {
         sqlx::query("UPDATE counters SET value = value + 1 WHERE name = $1").bind(kind).execute(&mut *conn).await?;
         let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = $1 AND created_at > $2")
@@ -25,7 +26,7 @@ pub(super) async fn queue_job(
             .fetch_one(&mut *conn)
             .await?;
         if recent > 0 {
-            return Ok(());
+            return Ok(false);
         }
     }
     sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ($1, $2, $3, $4, $5)")
@@ -36,5 +37,20 @@ pub(super) async fn queue_job(
         .bind(now)
         .execute(&mut *conn)
         .await?;
+    Ok(true)
+}
+
+/// [`queue_job`] as part of a change: its worker is woken when the change is published.
+pub(super) async fn emit_job(
+    conn: &mut Conn,
+    emit: &Emit,
+    kind: &str,
+    subject: &str,
+    payload: &Value,
+    once_per: Option<i64>,
+) -> Result<()> {
+    if queue_job(conn, kind, subject, payload, emit.now, once_per).await? {
+        emit.queued(crate::Queued::of_kind(kind));
+    }
     Ok(())
 }

@@ -106,7 +106,7 @@ pub(super) async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessa
         bot_new_message(conn, emit, m.chat, &message).await?;
     }
     if m.chat.channel_key.is_some() {
-        channel_new_message(conn, m.chat, &message, m.author, emit.now).await?;
+        channel_new_message(conn, m.chat, &message, m.author, emit).await?;
     }
     Ok(message)
 }

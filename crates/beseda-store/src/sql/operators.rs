@@ -87,7 +87,7 @@ impl Operators for SqlStore {
         )
         .await?;
         tx.commit().await?;
-        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true })
+        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true, ..Changes::default() })
     }
 
     async fn set_operator_role(&self, id: OperatorId, role: OperatorRole) -> Result<()> {

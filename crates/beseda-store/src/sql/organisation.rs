@@ -33,7 +33,7 @@ impl Organisation for SqlStore {
         let mut tx = self.begin().await?;
         let seq = append_operator_event(&mut tx, &json!({"type": "workspace_changed"}), self.clock.now()).await?;
         tx.commit().await?;
-        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: false })
+        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: false, ..Changes::default() })
     }
 
     async fn is_empty(&self) -> Result<bool> {

@@ -45,10 +45,10 @@ async fn end_pushes(conn: &mut Conn, ids: &[i64], now: i64, why: &str) -> Result
 
 /// Queues the pushes a batch of operator events (stamped with their scopes) brings
 /// (`beseda_core::push`). Costs one query when nobody opted in.
-pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) -> Result<()> {
+pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) -> Result<bool> {
     let notices = beseda_core::push::notices(events);
     if notices.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let rows = sqlx::query(
         "SELECT s.id, s.operator_id FROM push_subscriptions s JOIN operators o ON o.id = s.operator_id \
@@ -57,7 +57,7 @@ pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) ->
     .fetch_all(&mut *conn)
     .await?;
     if rows.is_empty() {
-        return Ok(());
+        return Ok(false);
     }
     let mut subs: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
     for r in &rows {
@@ -70,6 +70,7 @@ pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) ->
         .filter(|o| subs.contains_key(&o.id.0) && !bots.contains(&o.id))
         .collect();
     let settings = load_settings(conn).await?;
+    let mut queued = false;
     for d in beseda_core::push::deliveries(&notices, &candidates, &settings) {
         let payload = to_json(&d.payload())?;
         for sub in subs.get(&d.operator.0).into_iter().flatten() {
@@ -82,9 +83,10 @@ pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) ->
             .bind(now)
             .execute(&mut *conn)
             .await?;
+            queued = true;
         }
     }
-    Ok(())
+    Ok(queued)
 }
 
 #[async_trait]

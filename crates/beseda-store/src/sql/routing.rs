@@ -16,7 +16,7 @@ use super::channels::{channel_event, channel_operator};
 use super::chats::{chat_state_changed, close_chat, save_chat};
 use super::events::Emit;
 use super::load::{load_departments, load_operator, load_operators, locked, locked_skip, operator_department_keys};
-use super::mail::queue_job;
+use super::mail::emit_job;
 use super::messages::system_message;
 use super::rows::{json_col, parse_col, to_json};
 use super::Conn;
@@ -200,7 +200,8 @@ pub(super) async fn cancel_timers(conn: &mut Conn, chat: ChatId, kinds: &[&str])
 }
 
 /// A domain event for integrations (webhooks read these from the outbox).
-pub(super) async fn domain_event(conn: &mut Conn, kind: &str, chat: &Chat, extra: Value, now: i64) -> Result<()> {
+pub(super) async fn domain_event(conn: &mut Conn, kind: &str, chat: &Chat, extra: Value, emit: &Emit) -> Result<()> {
+    let now = emit.now;
     let mut payload = json!({"chatId": chat.id.0, "operatorId": chat.operator_id.map(|o| o.0), "state": chat.state.as_str(), "at": now});
     if let (Value::Object(p), Value::Object(e)) = (&mut payload, extra) {
         p.extend(e);
@@ -213,6 +214,7 @@ pub(super) async fn domain_event(conn: &mut Conn, kind: &str, chat: &Chat, extra
         .bind(now)
         .execute(&mut *conn)
         .await?;
+    emit.queued(crate::Queued::WEBHOOK);
     Ok(())
 }
 
@@ -268,18 +270,12 @@ pub(super) async fn assign_to(
         event["maxChats"] = json!(max_chats);
     }
     emit.op(event);
-    domain_event(
-        conn,
-        "chat_assigned",
-        chat,
-        json!({"previousOperatorId": previous.map(|p| p.0), "bot": bot}),
-        emit.now,
-    )
-    .await?;
+    domain_event(conn, "chat_assigned", chat, json!({"previousOperatorId": previous.map(|p| p.0), "bot": bot}), emit)
+        .await?;
     cancel_timers(conn, chat.id, &[TIMER_REASSIGN]).await?;
     if !bot && chat.channel_key.is_some() {
         let body = json!({"event": "chat_assigned", "operator": channel_operator(op)});
-        channel_event(conn, chat, body, emit.now).await?;
+        channel_event(conn, chat, body, emit).await?;
     }
     if matches!(how, Assignment::Auto { .. }) && emit.settings.reassign_timeout_secs > 0 {
         set_timer(conn, TIMER_REASSIGN, chat.id, emit.now + secs(emit.settings.reassign_timeout_secs), emit.now)
@@ -429,7 +425,7 @@ pub(super) async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Cha
     classify_unanswered(emit, chat);
     save_chat(conn, chat).await?;
     sqlx::query("DELETE FROM timers WHERE chat_id = $1").bind(chat.id.0).execute(&mut *conn).await?;
-    domain_event(conn, "chat_closed", chat, json!({"outcome": chat.outcome, "closedBy": closed_by}), emit.now).await
+    domain_event(conn, "chat_closed", chat, json!({"outcome": chat.outcome, "closedBy": closed_by}), emit).await
 }
 
 /// The busy auto-message, with its counter and (at most every 30 minutes) a long-wait e-mail.
@@ -439,7 +435,7 @@ async fn send_busy_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, re
     chat.busy_messages += 1;
     save_chat(conn, chat).await?;
     let payload = json!({"reason": reason, "chatId": chat.id.0});
-    queue_job(conn, "mail.long_wait", reason, &payload, emit.now, Some(rules::NOTICE_EVERY_MICROS)).await?;
+    emit_job(conn, emit, "mail.long_wait", reason, &payload, Some(rules::NOTICE_EVERY_MICROS)).await?;
     Ok(())
 }
 

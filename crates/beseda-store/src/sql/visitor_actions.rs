@@ -19,7 +19,7 @@ use super::chats::{
 use super::load::{
     load_chat, load_current_chat, load_message, load_operator, load_settings, visitor_message_by_csid, visitor_name,
 };
-use super::mail::queue_job;
+use super::mail::{emit_job, queue_job};
 use super::messages::{attach_files, file_message_body, insert_message, resolve_quote, update_message, NewMessage};
 use super::routing::{after_visitor_message, is_bot};
 use super::rows::{chat_from, CHAT_COLS};
@@ -416,7 +416,7 @@ impl VisitorActions for SqlStore {
                 if req.rate <= rules::NEGATIVE_RATING {
                     let payload = json!({"chatId": chat.id.0, "operatorId": operator.0, "rate": req.rate, "note": req.note});
                     let once = Some(rules::NOTICE_EVERY_MICROS);
-                    queue_job(conn, "mail.negative_rating", &chat.id.0.to_string(), &payload, emit.now, once).await?;
+                    emit_job(conn, emit, "mail.negative_rating", &chat.id.0.to_string(), &payload, once).await?;
                 }
                 let rating =
                     Rating { operator_id: operator, rating: req.rate, note: req.note.clone(), created_at: emit.now };

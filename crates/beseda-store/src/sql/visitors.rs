@@ -272,7 +272,7 @@ pub(super) async fn accept_invitation(conn: &mut Conn, emit: &mut Emit, chat: &m
     chat.modified_at = emit.now;
     save_chat(conn, chat).await?;
     chat_state_changed(conn, emit, chat).await?;
-    domain_event(conn, "chat_started", chat, json!({"visitorId": chat.visitor_id.as_str()}), emit.now).await?;
+    domain_event(conn, "chat_started", chat, json!({"visitorId": chat.visitor_id.as_str()}), emit).await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use crate::common;
 
 use beseda_core::state::OperatorRole;
 use beseda_server::ServerConfig;
-use common::mock_http::MockHttp;
+use common::canned;
 use common::*;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -249,19 +249,16 @@ async fn a_file_into_a_waiting_chat_takes_it() {
 #[tokio::test]
 async fn an_operators_file_reaches_telegram_as_a_document() {
     const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_";
-    let tg = MockHttp::start().await;
+    let tg = canned::service().await;
     let m = |method: &str| format!("/bot{TOKEN}/{method}");
-    tg.answer(
-        &m("getMe"),
-        200,
-        r#"{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"Сила","username":"sila_bot"}}"#,
-    );
-    tg.answer(&m("setWebhook"), 200, r#"{"ok":true,"result":true}"#);
-    tg.answer(&m("sendMessage"), 200, r#"{"ok":true,"result":{"message_id":100}}"#);
-    tg.answer(&m("sendDocument"), 200, r#"{"ok":true,"result":{"message_id":101}}"#);
+    let me = r#"{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"Сила","username":"sila_bot"}}"#;
+    canned::answer(&tg, &m("getMe"), 200, me).await;
+    canned::answer(&tg, &m("setWebhook"), 200, r#"{"ok":true,"result":true}"#).await;
+    canned::answer(&tg, &m("sendMessage"), 200, r#"{"ok":true,"result":{"message_id":100}}"#).await;
+    canned::answer(&tg, &m("sendDocument"), 200, r#"{"ok":true,"result":{"message_id":101}}"#).await;
     let config = ServerConfig {
         longpoll_hold: Duration::from_secs(5),
-        api_urls: beseda_server::ApiUrls { telegram: tg.url(""), vk: tg.url("/vk"), ..Default::default() },
+        api_urls: beseda_server::ApiUrls { telegram: tg.uri(), vk: format!("{}/vk", tg.uri()), ..Default::default() },
         ..ServerConfig::default()
     };
     let server = TestServer::start_with(config).await;
@@ -303,8 +300,8 @@ async fn an_operators_file_reaches_telegram_as_a_document() {
         .await
         .expect("upload");
     assert_eq!(resp.status().as_u16(), 200);
-    let calls = tg.wait_until(10, |r| r.iter().any(|x| x.path().ends_with("/sendDocument"))).await;
-    let doc = calls.iter().find(|x| x.path().ends_with("/sendDocument")).expect("sendDocument").json();
+    let calls = canned::wait_until(&tg, 10, |r| r.iter().any(|x| x.url.path().ends_with("/sendDocument"))).await;
+    let doc = canned::json(calls.iter().find(|x| x.url.path().ends_with("/sendDocument")).expect("sendDocument"));
     assert_eq!((doc["chat_id"].as_i64(), doc["caption"].as_str()), (Some(555), Some("счёт.pdf")));
     let link = doc["document"].as_str().expect("a link");
     let bytes = server.http.get(link).send().await.expect("download").bytes().await.expect("bytes");

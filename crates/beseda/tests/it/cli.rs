@@ -155,7 +155,7 @@ async fn operator_add_reads_the_password_from_stdin_and_can_log_in() {
         .json()
         .await
         .expect("json");
-    assert_eq!(spec["openapi"], "3.0.3");
+    assert_eq!(spec["openapi"], "3.1.0");
     assert!(spec["paths"]["/api/operator/v1/chats/{id}/messages"]["post"].is_object());
     server.kill().expect("kill");
     let _ = server.wait();

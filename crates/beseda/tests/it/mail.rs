@@ -23,7 +23,7 @@ async fn server_with_mail(
 ) -> TestServer {
     let config = ServerConfig {
         longpoll_hold: Duration::from_secs(5),
-        smtp_url: Some(sink.url()),
+        smtp_url: Some(sink.url().into()),
         mail_from: "noreply@beseda.test".into(),
         mail_templates_dir: templates,
         mail_retry_delays: vec![Duration::from_secs(10)],

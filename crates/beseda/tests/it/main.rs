@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod api_documents;
 mod audit;
 mod backup;
 mod bad_input;
@@ -17,6 +18,7 @@ mod crm;
 mod durability;
 mod fixtures;
 mod identification;
+mod integration_openapi;
 mod ip_allowlist;
 mod lists;
 mod mail;
@@ -27,6 +29,7 @@ mod notes;
 mod operators;
 mod parsers_property;
 mod permissions;
+mod publishing;
 mod push;
 mod routing;
 mod security;

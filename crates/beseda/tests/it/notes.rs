@@ -9,7 +9,7 @@ use crate::common;
 use beseda_core::state::OperatorRole;
 use beseda_core::time::ManualClock;
 use beseda_server::ServerConfig;
-use common::mock_http::MockHttp;
+use common::canned;
 use common::smtp_sink::SmtpSink;
 use common::*;
 use serde_json::{json, Value};
@@ -136,12 +136,12 @@ async fn notes_never_reach_bots() {
     let server = TestServer::start().await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
-    let bot = MockHttp::start().await;
+    let bot = canned::service().await;
     let (code, body) = admin
         .call(
             reqwest::Method::PUT,
             "/api/admin/v1/bots",
-            Some(json!({"operatorId": bot_op.id, "sortOrder": 10, "apiVersion": 2, "webhookUrl": bot.url("/hook")})),
+            Some(json!({"operatorId": bot_op.id, "sortOrder": 10, "apiVersion": 2, "webhookUrl": format!("{}/hook", bot.uri())})),
         )
         .await;
     assert_eq!(code, 200, "{body}");
@@ -149,12 +149,12 @@ async fn notes_never_reach_bots() {
     let v = server.visitor().await;
     v.send("v1", "Здравствуйте").await;
     let chat = v.chat_id().await;
-    bot.wait_until(10, |r| r.iter().any(|x| x.body.contains("new_chat"))).await;
+    canned::wait_until(&bot, 10, |r| r.iter().any(|x| canned::text(x).contains("new_chat"))).await;
     assert_eq!(note(&admin, chat, NOTE).await.0, 200);
     v.send("v2", "Второй вопрос").await;
-    let got = bot.wait_until(10, |r| r.iter().any(|x| x.body.contains("Второй вопрос"))).await;
+    let got = canned::wait_until(&bot, 10, |r| r.iter().any(|x| canned::text(x).contains("Второй вопрос"))).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let all: Vec<String> = bot.requests().iter().map(|r| r.body.clone()).collect();
+    let all: Vec<String> = canned::received(&bot).await.iter().map(canned::text).collect();
     assert!(got.len() >= 2 && all.iter().all(|b| !b.contains("ЗАМЕТКА")), "{all:?}");
     server.stop().await;
 }
@@ -162,7 +162,7 @@ async fn notes_never_reach_bots() {
 /// A custom channel's platform gets the operator's answer, not the note written before it.
 #[tokio::test]
 async fn notes_never_reach_custom_channels() {
-    let platform = MockHttp::start().await;
+    let platform = canned::service().await;
     let server = TestServer::start().await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
@@ -171,7 +171,7 @@ async fn notes_never_reach_custom_channels() {
         .call(
             reqwest::Method::PUT,
             "/api/admin/v1/channels",
-            Some(json!({"title": "Bridge", "callbackUrl": platform.url("/webhook")})),
+            Some(json!({"title": "Bridge", "callbackUrl": format!("{}/webhook", platform.uri())})),
         )
         .await;
     assert_eq!(code, 200, "{c}");
@@ -189,8 +189,8 @@ async fn notes_never_reach_custom_channels() {
     assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await.0, 200);
     assert_eq!(note(&anna, chat, NOTE).await.0, 200);
     assert_eq!(anna.reply(chat, "r1", REPLY).await.0, 200);
-    platform.wait_until(10, |r| r.iter().any(|x| x.body.contains(REPLY))).await;
-    let all: Vec<String> = platform.requests().iter().map(|r| r.body.clone()).collect();
+    canned::wait_until(&platform, 10, |r| r.iter().any(|x| canned::text(x).contains(REPLY))).await;
+    let all: Vec<String> = canned::received(&platform).await.iter().map(canned::text).collect();
     assert!(all.iter().all(|b| !b.contains("ЗАМЕТКА") && !b.contains("for_operator")), "{all:?}");
     server.stop().await;
 }
@@ -199,18 +199,15 @@ async fn notes_never_reach_custom_channels() {
 #[tokio::test]
 async fn notes_never_reach_messengers() {
     const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_";
-    let tg = MockHttp::start().await;
+    let tg = canned::service().await;
     let m = |method: &str| format!("/bot{TOKEN}/{method}");
-    tg.answer(
-        &m("getMe"),
-        200,
-        r#"{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"Сила","username":"sila_bot"}}"#,
-    );
-    tg.answer(&m("setWebhook"), 200, r#"{"ok":true,"result":true}"#);
-    tg.answer(&m("sendMessage"), 200, r#"{"ok":true,"result":{"message_id":100}}"#);
+    let me = r#"{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"Сила","username":"sila_bot"}}"#;
+    canned::answer(&tg, &m("getMe"), 200, me).await;
+    canned::answer(&tg, &m("setWebhook"), 200, r#"{"ok":true,"result":true}"#).await;
+    canned::answer(&tg, &m("sendMessage"), 200, r#"{"ok":true,"result":{"message_id":100}}"#).await;
     let config = ServerConfig {
         longpoll_hold: Duration::from_secs(5),
-        api_urls: beseda_server::ApiUrls { telegram: tg.url(""), vk: tg.url("/vk"), ..Default::default() },
+        api_urls: beseda_server::ApiUrls { telegram: tg.uri(), vk: format!("{}/vk", tg.uri()), ..Default::default() },
         ..ServerConfig::default()
     };
     let server = TestServer::start_with(config).await;
@@ -242,8 +239,8 @@ async fn notes_never_reach_messengers() {
     assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await.0, 200);
     assert_eq!(note(&anna, chat, NOTE).await.0, 200);
     assert_eq!(anna.reply(chat, "r1", REPLY).await.0, 200);
-    tg.wait_until(10, |r| r.iter().any(|x| x.body.contains(REPLY))).await;
-    let all: Vec<String> = tg.requests().iter().map(|r| r.body.clone()).collect();
+    canned::wait_until(&tg, 10, |r| r.iter().any(|x| canned::text(x).contains(REPLY))).await;
+    let all: Vec<String> = canned::received(&tg).await.iter().map(canned::text).collect();
     assert!(all.iter().all(|b| !b.contains("ЗАМЕТКА")), "{all:?}");
     server.stop().await;
 }
@@ -254,7 +251,7 @@ async fn notes_never_reach_the_visitors_transcript() {
     let sink = SmtpSink::start().await;
     let config = ServerConfig {
         longpoll_hold: Duration::from_secs(5),
-        smtp_url: Some(sink.url()),
+        smtp_url: Some(sink.url().into()),
         mail_from: "noreply@beseda.test".into(),
         ..ServerConfig::default()
     };
@@ -285,8 +282,8 @@ async fn chat_event_handlers_get_notes_only_marked_as_notes() {
     let server = TestServer::start().await;
     let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
     anna.set_status("online").await;
-    let mock = MockHttp::start().await;
-    let url = mock.url("/all");
+    let mock = canned::service().await;
+    let url = format!("{}/all", mock.uri());
     server
         .settings(|s| {
             s.chat_events_handler_url = url;
@@ -300,11 +297,11 @@ async fn chat_event_handlers_get_notes_only_marked_as_notes() {
     assert_eq!(note(&anna, chat, NOTE).await.0, 200);
     assert_eq!(anna.reply(chat, "a1", REPLY).await.0, 200);
     assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/close"), json!({})).await.0, 200);
-    let calls = mock.wait_until(10, |r| r.iter().any(|x| x.body.contains("chat_closed"))).await;
+    let calls = canned::wait_until(&mock, 10, |r| r.iter().any(|x| canned::text(x).contains("chat_closed"))).await;
     for call in &calls {
-        let body = call.json();
+        let body = canned::json(call);
         if body["event"] != "chat_closed" {
-            assert!(!call.body.contains("ЗАМЕТКА"), "{}", call.body);
+            assert!(!canned::text(call).contains("ЗАМЕТКА"), "{}", canned::text(call));
             continue;
         }
         let messages = body["messages"].as_array().expect("messages");

@@ -179,11 +179,14 @@ async fn every_route_answers_each_role_as_it_should() {
     let chat = v.chat_id().await;
 
     // Every documented route is classified.
-    let spec = get_json(&server.http, &server.url("/api/operator/v1/openapi.json")).await;
+    // (The operator and the admin API each have their document.)
     let mut documented = BTreeSet::new();
-    for (path, methods) in spec["paths"].as_object().expect("paths") {
-        for method in methods.as_object().expect("methods").keys() {
-            documented.insert(format!("{} {path}", method.to_uppercase()));
+    for doc in ["/api/operator/v1/openapi.json", "/api/admin/v1/openapi.json"] {
+        let spec = get_json(&server.http, &server.url(doc)).await;
+        for (path, methods) in spec["paths"].as_object().expect("paths") {
+            for method in methods.as_object().expect("methods").keys() {
+                documented.insert(format!("{} {path}", method.to_uppercase()));
+            }
         }
     }
     let table = routes(chat, operator.id);

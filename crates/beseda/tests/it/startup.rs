@@ -101,3 +101,124 @@ async fn postgresql_over_tls() {
     assert!(status.success(), "migrating over TLS failed (is ssl on in the test server?): {err}");
     assert!(out.contains("database is up to date (postgres)"), "{out}");
 }
+
+/// `print-config` of `args` with the environment `env` and the file `toml`, parsed.
+fn effective(toml: &str, env: &[(&str, &str)], args: &[&str]) -> Result<toml::Value, String> {
+    let tmp = temp_dir();
+    let file = tmp.path().join("beseda.toml");
+    std::fs::write(&file, toml).expect("write");
+    let mut cmd = beseda_command(&["--config", file.to_str().expect("utf-8")]);
+    cmd.args(args).arg("print-config");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let (status, out, err, _) = run_ending(cmd, 30);
+    if status.success() {
+        Ok(toml::from_str(&out).expect("valid TOML"))
+    } else {
+        Err(err)
+    }
+}
+
+#[test]
+fn the_command_line_wins_over_the_environment_which_wins_over_the_file() {
+    let file = "listen = \"0.0.0.0:9000\"\nlongpoll_hold_secs = 5\nmax_connections = 3\nbot_timeout_secs = 4\n";
+    let env = [("BESEDA_LISTEN", "0.0.0.0:9001"), ("BESEDA_LONGPOLL_HOLD_SECS", "7"), ("BESEDA_BOT_TIMEOUT_SECS", "6")];
+    let c = effective(file, &env, &["--set", "longpoll_hold_secs=9"]).expect("starts");
+    assert_eq!(c["longpoll_hold_secs"].as_integer(), Some(9), "the flag wins");
+    assert_eq!(c["listen"].as_str(), Some("0.0.0.0:9001"), "the environment wins over the file");
+    assert_eq!(c["bot_timeout_secs"].as_integer(), Some(6), "a setting that had no key before");
+    assert_eq!(c["max_connections"].as_integer(), Some(3), "the file wins over the default");
+    assert_eq!(c["header_timeout_secs"].as_integer(), Some(10), "a default");
+    let c = effective(file, &[], &["--set", "push_retry_delays_secs=5, 50"]).expect("starts");
+    assert_eq!(c["push_retry_delays_secs"].as_array().map(Vec::len), Some(2), "lists are comma-separated");
+}
+
+#[test]
+fn a_bad_value_is_refused_naming_its_key() {
+    // (file, environment, flags, the key the error must name)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a [&'a str], &'a str);
+    let cases: [Case; 5] = [
+        ("longpoll_hold_secs = \"soon\"\n", &[], &[], "longpoll_hold_secs"),
+        ("lisen = \"0.0.0.0:1\"\n", &[], &[], "lisen"),
+        ("", &[("BESEDA_WS_PING_INTERVAL_SECS", "often")], &[], "BESEDA_WS_PING_INTERVAL_SECS"),
+        ("", &[], &["--set", "ws_idle_timeout_secs=1"], "ws_idle_timeout_secs"),
+        ("", &[], &["--set", "no_such_key=1"], "no_such_key"),
+    ];
+    for (file, env, args, key) in cases {
+        let err = effective(file, env, args).expect_err(key);
+        assert!(
+            err.trim_end().lines().last().is_some_and(|l| l.starts_with("error: ") && l.contains(key)),
+            "{key}: {err}"
+        );
+    }
+}
+
+/// The WebSocket ping interval had no setting; `--set ws_ping_interval_secs=1` makes the
+/// server ping a visitor's socket every second (the default is 25 s).
+#[tokio::test]
+async fn a_setting_that_had_no_key_before_takes_effect() {
+    use futures_util::StreamExt;
+    let data = temp_dir();
+    let port = common::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut cmd = beseda_command(&["serve", "--listen", &addr, "--set", "ws_ping_interval_secs=1", "--data-dir"]);
+    cmd.arg(data.path()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    let mut server = cmd.spawn().expect("spawn");
+    common::wait_ready(&addr).await;
+    let http = reqwest::Client::new();
+    let (page, token, _, _) = common::raw_init(&http, &addr, "").await;
+    let url = format!("ws://{addr}/l/v/m/ws?page-id={page}&auth-token={token}&since=0");
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("visitor ws");
+    let pinged = tokio::time::timeout(Duration::from_secs(5), async {
+        while let Some(Ok(message)) = ws.next().await {
+            if message.is_ping() {
+                return true;
+            }
+        }
+        false
+    })
+    .await;
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(pinged, Ok(true), "a ping within 5 s");
+}
+
+/// Secrets given to a starting server: the log (where the settings in effect are written at
+/// start) and `print-config` show none of them. (The database and NATS URLs are checked the
+/// same way without a server: `print_config_shows_the_effective_configuration_without_secrets`
+/// and the unit tests of the configuration.)
+#[tokio::test]
+async fn secrets_are_never_logged() {
+    let data = temp_dir();
+    let port = common::free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let secrets = [("BESEDA_SMTP_URL", "smtp://mail:hunter1@127.0.0.1:1"), ("BESEDA_METRICS_TOKEN", "hunter2")];
+    let mut cmd = beseda_command(&["serve", "--listen", &addr, "--data-dir"]);
+    cmd.arg(data.path()).env("BESEDA_LOG_LEVEL", "info").stdout(std::process::Stdio::null());
+    cmd.stderr(std::process::Stdio::piped());
+    for (k, v) in secrets {
+        cmd.env(k, v);
+    }
+    let mut server = cmd.spawn().expect("spawn");
+    // Read while it runs, so that a full pipe never stops the server.
+    let mut stderr = server.stderr.take().expect("stderr");
+    let reader = std::thread::spawn(move || {
+        let mut log = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut log);
+        log
+    });
+    common::wait_ready(&addr).await;
+    let _ = std::process::Command::new("kill").args(["-TERM", &server.id().to_string()]).status();
+    let _ = server.wait();
+    let log = reader.join().expect("log");
+    assert!(log.contains("starting with these settings") && log.contains("mail:***@127.0.0.1:1"), "{log}");
+    assert!(!log.contains("hunter"), "{log}");
+    let mut print = beseda_command(&["print-config"]);
+    for (k, v) in secrets {
+        print.env(k, v);
+    }
+    let (status, out, err, _) = run_ending(print, 30);
+    assert!(status.success(), "{err}");
+    assert!(!out.contains("hunter") && out.contains("metrics_token = \"***\""), "{out}");
+}

@@ -361,38 +361,3 @@ async fn events_left_undelivered_by_a_killed_server_go_out_after_restart() {
     let _ = server.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
-
-/// A chat closed by a timer (the inactivity timeout) reaches its handler at once: the
-/// scheduler publishes what the timer changed like a request does, and that wakes the chat
-/// event delivery instead of leaving the event to its next poll.
-#[tokio::test]
-async fn a_chat_closed_by_a_timer_wakes_the_delivery_to_its_handler() {
-    use beseda_server::metrics::Worker;
-    let clock = Arc::new(ManualClock::new());
-    let server = TestServer::start_with_clock(clock.clone()).await;
-    let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
-    anna.set_status("online").await;
-    let mock = MockHttp::start().await;
-    let url = mock.url("/events");
-    server
-        .settings(|s| {
-            s.chat_events_handler_url = url;
-            s.auto_close_timeout_secs = 900;
-        })
-        .await;
-    let v = server.visitor().await;
-    v.send("q", "Вопрос").await;
-    let chat = v.chat_id().await;
-    assert_eq!(anna.reply(chat, "a", "Здравствуйте").await.0, 200);
-    mock.wait_until(10, |r| of(r, "chat_assigned").len() == 1).await;
-    assert!(of(&mock.requests(), "chat_closed").is_empty());
-    let woken = server.state.metrics.wakeups(Worker::Webhooks);
-    clock.advance(Duration::from_secs(901));
-    server.tick().await;
-    assert!(server.state.metrics.wakeups(Worker::Webhooks) > woken, "the fired timer's change woke the delivery");
-    let seen = mock.wait_until(10, |r| !of(r, "chat_closed").is_empty()).await;
-    let closed = of(&seen, "chat_closed");
-    assert_eq!(closed.len(), 1);
-    assert_eq!(closed[0].json()["chat"]["id"], chat, "{}", closed[0].json());
-    server.stop().await;
-}

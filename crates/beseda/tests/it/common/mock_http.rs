@@ -1,5 +1,10 @@
 //! A local stand-in for an external HTTP service: records every request exactly as it arrived
 //! and answers with what the test set for its path (default: 200 `{"ok":true}`).
+//!
+//! Stays hand-written, beside the `wiremock`-based `canned.rs`, for the stand-ins whose answers
+//! the test changes while the server keeps calling (a webhook receiver that fails and then
+//! recovers, a push service that starts answering 410, CRM and messenger APIs answering per
+//! call): wiremock answers by the mocks mounted first, not by the latest answer set.
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};

@@ -2,6 +2,7 @@
 //! visitor protocol and the operator API over real HTTP and WebSockets.
 #![allow(dead_code)]
 
+pub mod canned;
 pub mod mock_http;
 pub mod openapi;
 pub mod smtp_sink;

@@ -1,0 +1,161 @@
+//! The operator event stream (`/api/operator/v1/events`, its WebSocket): one JSON object per
+//! event, told apart by `type`. Stored events also carry their `seq` (the cursor to resume
+//! after); chat and visitor events carry the scope the server judges visibility by
+//! (`chatScope`, `visitorScope`, see [`crate::visibility`]).
+
+use super::chat::ChatRow;
+use super::visitors::SiteVisitorRow;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+/// One operator event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OperatorEvent {
+    /// A chat changed: its row as the lists show it.
+    ChatUpdated(ChatUpdated),
+    /// A chat got an operator or a bot.
+    ChatAssigned(ChatAssigned),
+    ChatRated(ChatRated),
+    ChatReadByVisitor(ChatReadByVisitor),
+    /// Instead of a chat event: the chat is not (or no longer) yours to see.
+    ChatHidden(ChatHidden),
+    MessageAdded(MessageEvent),
+    MessageUpdated(MessageEvent),
+    MessageDeleted(MessageDeleted),
+    /// A message to the visitor's messenger could not be delivered.
+    MessageNotDelivered(MessageNotDelivered),
+    /// Not stored: the visitor types (and, with the preview setting, their draft).
+    VisitorTyping(VisitorTyping),
+    VisitorNew(VisitorEvent),
+    VisitorUpdated(VisitorEvent),
+    VisitorLeft(VisitorLeft),
+    OperatorStatus(OperatorStatusEvent),
+    /// An operator's sessions or tokens changed: a socket of theirs checks its own.
+    OperatorAccess(OperatorAccess),
+    /// Departments, operators or settings changed: read them again.
+    WorkspaceChanged(WorkspaceChanged),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChatUpdated {
+    pub chat: ChatRow,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatAssigned {
+    pub chat_id: i64,
+    pub operator_id: i64,
+    pub previous_operator_id: Option<i64>,
+    /// The new holder is a bot.
+    pub bot: bool,
+    /// Assigned by automatic assignment (then with `openChats` and `maxChats`).
+    pub auto: bool,
+    /// The operator who redirected, if one did.
+    pub by_operator_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_chats: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_chats: Option<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatRated {
+    pub chat_id: i64,
+    pub operator_id: i64,
+    pub rating: i64,
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatReadByVisitor {
+    pub chat_id: i64,
+    pub read_by_visitor: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatHidden {
+    pub chat_id: Option<i64>,
+}
+
+/// `message_added`, `message_updated`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageEvent {
+    pub chat_id: i64,
+    /// The visitor protocol's message object, as operators see it.
+    #[schema(value_type = Object)]
+    pub message: Value,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDeleted {
+    pub chat_id: i64,
+    pub message_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageNotDelivered {
+    pub chat_id: i64,
+    pub message_id: String,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorTyping {
+    pub chat_id: i64,
+    pub typing: bool,
+    /// What the visitor is typing, when the typing preview is on.
+    pub draft: Option<String>,
+}
+
+/// `visitor_new`, `visitor_updated`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VisitorEvent {
+    pub visitor: SiteVisitorRow,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct VisitorLeft {
+    pub visitor: LeftVisitor,
+}
+
+/// The visit that ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LeftVisitor {
+    pub id: String,
+    pub visit_session_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorStatusEvent {
+    pub operator_id: i64,
+    /// `online`, `invisible` or `offline`.
+    pub status: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OperatorAccess {
+    pub operator_id: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct WorkspaceChanged {}
+
+impl OperatorEvent {
+    /// The event as the stream sends it.
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).expect("an operator event is JSON")
+    }
+}

@@ -1,0 +1,314 @@
+//! The operator and admin APIs answer what their OpenAPI documents promise: real requests
+//! through the server, each answer (successes and refusals) checked against the served
+//! document with `common::openapi::assert_conforms`, and the event stream's frames too.
+
+use crate::common;
+
+use beseda_core::state::OperatorRole;
+use common::openapi::assert_conforms;
+use common::*;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+const OPERATOR_DOC: &str = "/api/operator/v1/openapi.json";
+const ADMIN_DOC: &str = "/api/admin/v1/openapi.json";
+
+/// Sends `method path` as `who` and checks the answer against `doc`; `template` is the
+/// document's path; answers the status and body.
+async fn checked(
+    doc: &Value,
+    who: &Operator,
+    method: Method,
+    template: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let (status, answer) = who.call(method.clone(), path, body).await;
+    assert_conforms(doc, method.as_str(), template, status, &answer);
+    (status, answer)
+}
+
+#[tokio::test]
+async fn operator_api_answers_match_the_document() {
+    let server = TestServer::start().await;
+    let doc = get_json(&server.http, &server.url(OPERATOR_DOC)).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    let boris = server.operator("boris@x.io", "Борис", OperatorRole::Operator).await;
+    server.settings(|s| s.categories = vec!["Доставка".into()]).await;
+    let mut events = anna.events(0).await;
+
+    // Login and the account.
+    let resp = server
+        .http
+        .post(server.url("/api/operator/v1/login"))
+        .json(&json!({"email": "anna@x.io", "password": "password123"}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(resp.status().as_u16(), 200);
+    assert_conforms(&doc, "POST", "/api/operator/v1/login", 200, &resp.json().await.expect("json"));
+    let resp = server
+        .http
+        .post(server.url("/api/operator/v1/tokens"))
+        .json(&json!({"email": "anna@x.io", "password": "wrong-password"}))
+        .send()
+        .await
+        .expect("token");
+    assert_eq!(resp.status().as_u16(), 401);
+    assert_conforms(&doc, "POST", "/api/operator/v1/tokens", 401, &resp.json().await.expect("json"));
+    checked(&doc, &anna, Method::GET, "/api/operator/v1/me", "/api/operator/v1/me", None).await;
+    let (status, _) = checked(
+        &doc,
+        &anna,
+        Method::PUT,
+        "/api/operator/v1/status",
+        "/api/operator/v1/status",
+        Some(json!({"status": "online"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    checked(&doc, &anna, Method::GET, "/api/operator/v1/directory", "/api/operator/v1/directory", None).await;
+
+    // A visitor writes; the chat in the lists, taken by a reply, with a note, read, closed.
+    let v = server.visitor().await;
+    v.send("q1", "Здравствуйте, вопрос о доставке").await;
+    let chat = v.chat_id().await;
+    let (_, list) =
+        checked(&doc, &anna, Method::GET, "/api/operator/v1/chats", "/api/operator/v1/chats?list=waiting", None).await;
+    assert!(list["chats"].as_array().expect("chats").iter().any(|c| c["id"] == chat), "{list}");
+    checked(&doc, &anna, Method::GET, "/api/operator/v1/visitors", "/api/operator/v1/visitors", None).await;
+    let (status, sent) = checked(
+        &doc,
+        &anna,
+        Method::POST,
+        "/api/operator/v1/chats/{id}/messages",
+        &format!("/api/operator/v1/chats/{chat}/messages"),
+        Some(json!({"clientSideId": "r1", "text": "Добрый день!", "keyboard": [[{"id": "a", "text": "Да"}]]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{sent}");
+    let chat_path = |tail: &str| format!("/api/operator/v1/chats/{chat}{tail}");
+    for (tail, body) in [
+        ("/typing", json!({"typing": true})),
+        ("/notes", json!({"text": "постоянный клиент"})),
+        ("/read", json!({})),
+        ("/category", json!({"category": "Доставка"})),
+    ] {
+        let (status, answer) = checked(
+            &doc,
+            &anna,
+            Method::POST,
+            &format!("/api/operator/v1/chats/{{id}}{tail}"),
+            &chat_path(tail),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 200, "{tail}: {answer}");
+    }
+    let (status, detail) = checked(&doc, &anna, Method::GET, "/api/operator/v1/chats/{id}", &chat_path(""), None).await;
+    assert_eq!(status, 200);
+    assert!(detail["messages"].as_array().is_some_and(|m| m.len() >= 2), "{detail}");
+    // Refusals: a wrong argument, a chat that is not there, another operator's chat.
+    let (status, _) = checked(
+        &doc,
+        &anna,
+        Method::POST,
+        "/api/operator/v1/chats/{id}/messages",
+        &chat_path("/messages"),
+        Some(json!({"clientSideId": "", "text": "x"})),
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, _) =
+        checked(&doc, &anna, Method::GET, "/api/operator/v1/chats/{id}", "/api/operator/v1/chats/999999", None).await;
+    assert_eq!(status, 404);
+    let (status, _) =
+        checked(&doc, &boris, Method::POST, "/api/operator/v1/chats/{id}/take", &chat_path("/take"), None).await;
+    assert!((400..500).contains(&status), "{status}");
+    let (status, _) =
+        checked(&doc, &anna, Method::POST, "/api/operator/v1/chats/{id}/close", &chat_path("/close"), None).await;
+    assert_eq!(status, 200);
+    let (status, history) =
+        checked(&doc, &anna, Method::GET, "/api/operator/v1/history", "/api/operator/v1/history", None).await;
+    assert_eq!(status, 200, "{history}");
+
+    // Templates of one's own.
+    let (status, saved) = checked(
+        &doc,
+        &anna,
+        Method::PUT,
+        "/api/operator/v1/templates",
+        "/api/operator/v1/templates",
+        Some(json!({"lang": "ru", "title": "Привет", "text": "Здравствуйте!"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    checked(&doc, &anna, Method::GET, "/api/operator/v1/templates", "/api/operator/v1/templates", None).await;
+    let id = saved["template"]["id"].as_i64().expect("id");
+    checked(
+        &doc,
+        &anna,
+        Method::DELETE,
+        "/api/operator/v1/templates/{id}",
+        &format!("/api/operator/v1/templates/{id}"),
+        None,
+    )
+    .await;
+    checked(&doc, &anna, Method::POST, "/api/operator/v1/2fa/setup", "/api/operator/v1/2fa/setup", None).await;
+
+    // The stored events, read and pushed.
+    let (_, page) =
+        checked(&doc, &anna, Method::GET, "/api/operator/v1/events", "/api/operator/v1/events?cursor=0", None).await;
+    let kinds: Vec<&str> =
+        page["events"].as_array().expect("events").iter().filter_map(|e| e["type"].as_str()).collect();
+    for kind in ["chat_updated", "message_added", "chat_assigned", "operator_status"] {
+        assert!(kinds.contains(&kind), "{kind} in {kinds:?}");
+    }
+    for _ in 0..kinds.len() {
+        let frame = next_json(&mut events, 5).await;
+        assert_conforms(&doc, "GET", "/api/operator/v1/events/ws", 101, &frame);
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn admin_api_answers_match_the_document() {
+    let server = TestServer::start().await;
+    let doc = get_json(&server.http, &server.url(ADMIN_DOC)).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let operator = server.operator("op@x.io", "Оператор", OperatorRole::Operator).await;
+
+    // Settings: read, written back whole, patched; an operator is refused.
+    let (status, settings) =
+        checked(&doc, &admin, Method::GET, "/api/admin/v1/settings", "/api/admin/v1/settings", None).await;
+    assert_eq!(status, 200);
+    let (status, answer) = checked(
+        &doc,
+        &admin,
+        Method::PUT,
+        "/api/admin/v1/settings",
+        "/api/admin/v1/settings",
+        Some(settings["settings"].clone()),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let (status, _) = checked(
+        &doc,
+        &admin,
+        Method::PATCH,
+        "/api/admin/v1/settings",
+        "/api/admin/v1/settings",
+        Some(json!({"name": "Магазин"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = checked(
+        &doc,
+        &admin,
+        Method::PATCH,
+        "/api/admin/v1/settings",
+        "/api/admin/v1/settings",
+        Some(json!({"no_such_setting": 1})),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let (status, _) =
+        checked(&doc, &operator, Method::GET, "/api/admin/v1/settings", "/api/admin/v1/settings", None).await;
+    assert_eq!(status, 403);
+
+    // Departments and operators.
+    let (status, _) = checked(
+        &doc,
+        &admin,
+        Method::PUT,
+        "/api/admin/v1/departments/{key}",
+        "/api/admin/v1/departments/sales",
+        Some(json!({"name": "Продажи"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    checked(&doc, &admin, Method::GET, "/api/admin/v1/departments", "/api/admin/v1/departments", None).await;
+    checked(&doc, &admin, Method::GET, "/api/admin/v1/operators", "/api/admin/v1/operators", None).await;
+    let (status, created) = checked(
+        &doc,
+        &admin,
+        Method::POST,
+        "/api/admin/v1/operators",
+        "/api/admin/v1/operators",
+        Some(json!({"email": "new@x.io", "name": "Новый", "password": "long-enough-1", "departmentKeys": ["sales"]})),
+    )
+    .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["operator"]["id"].as_i64().expect("id");
+    let (status, _) = checked(
+        &doc,
+        &admin,
+        Method::PUT,
+        "/api/admin/v1/operators/{id}",
+        &format!("/api/admin/v1/operators/{id}"),
+        Some(json!({"name": "Новая", "email": "new@x.io", "role": "supervisor"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = checked(
+        &doc,
+        &admin,
+        Method::PUT,
+        "/api/admin/v1/operators/{id}/profile",
+        &format!("/api/admin/v1/operators/{id}/profile"),
+        Some(json!({"languages": ["ru", "en"], "maxChats": 3})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    for tail in ["/password-reset", "/deactivate", "/activate"] {
+        let (status, answer) = checked(
+            &doc,
+            &admin,
+            Method::POST,
+            &format!("/api/admin/v1/operators/{{id}}{tail}"),
+            &format!("/api/admin/v1/operators/{id}{tail}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{tail}: {answer}");
+    }
+    let (status, _) = checked(
+        &doc,
+        &admin,
+        Method::POST,
+        "/api/admin/v1/operators",
+        "/api/admin/v1/operators",
+        Some(json!({"email": "new@x.io", "name": "Ещё", "password": "long-enough-1"})),
+    )
+    .await;
+    assert!((400..500).contains(&status), "{status}");
+
+    // Templates, blocks, history.
+    let (status, saved) = checked(
+        &doc,
+        &admin,
+        Method::PUT,
+        "/api/admin/v1/templates",
+        "/api/admin/v1/templates",
+        Some(json!({"lang": "ru", "text": "Спасибо за обращение", "departmentKey": "sales"})),
+    )
+    .await;
+    assert_eq!(status, 200, "{saved}");
+    checked(&doc, &admin, Method::GET, "/api/admin/v1/templates", "/api/admin/v1/templates", None).await;
+    checked(&doc, &admin, Method::GET, "/api/admin/v1/visitor-blocks", "/api/admin/v1/visitor-blocks?active=1", None)
+        .await;
+    checked(&doc, &admin, Method::GET, "/api/admin/v1/history", "/api/admin/v1/history", None).await;
+    let (status, _) = checked(
+        &doc,
+        &admin,
+        Method::DELETE,
+        "/api/admin/v1/operators/{id}",
+        &format!("/api/admin/v1/operators/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    server.stop().await;
+}
