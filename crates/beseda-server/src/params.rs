@@ -82,8 +82,16 @@ const MAX_CHARS: &[(&str, usize)] = &[
 ];
 
 impl Params {
-    /// Refuses a field longer than its limit (see `MAX_CHARS`).
+    /// Refuses a field longer than its limit (see `MAX_CHARS`), and any field with a NUL
+    /// character: PostgreSQL cannot store one in text, and no client of the protocol sends one.
     pub fn check_lengths(&self) -> Result<(), ApiError> {
+        if let Some((name, _)) = self.0.iter().find(|(_, v)| v.contains('\0')) {
+            return Err(ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                "wrong-argument-value",
+                format!("`{name}` contains a NUL character"),
+            ));
+        }
         for (name, max) in MAX_CHARS {
             if self.get(name).is_some_and(|v| v.len() > *max && v.chars().count() > *max) {
                 return Err(ApiError::new(

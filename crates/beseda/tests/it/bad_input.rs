@@ -140,6 +140,48 @@ async fn oversized_and_malformed_bodies() {
     server.stop().await;
 }
 
+/// A NUL character in any field is refused alike on both databases (PostgreSQL cannot store it
+/// in text), in a form action and in an upload's fields, and nothing is written.
+#[tokio::test]
+async fn a_nul_character_is_refused_and_nothing_is_written() {
+    let server = TestServer::start().await;
+    let v = server.visitor().await;
+    v.send("m1", "hello").await;
+    let body = format!(
+        "page-id={}&auth-token={}&action=chat.message&client-side-id=m2&message=a%00b",
+        v.page_id, v.auth_token
+    );
+    let resp = server
+        .http
+        .post(server.url("/l/v/m/action"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(resp.status().as_u16(), 400);
+    assert_eq!(resp.json::<Value>().await.expect("json")["error"], "wrong-argument-value");
+    let form = reqwest::multipart::Form::new()
+        .text("page-id", v.page_id.clone())
+        .text("auth-token", v.auth_token.clone())
+        .text("client-side-id", "RIFF\0\0\0\0WEBP")
+        .part("webim_upload_file", reqwest::multipart::Part::bytes(b"hello".to_vec()).file_name("a.txt"));
+    let resp = server.http.post(server.url("/l/v/m/upload")).multipart(form).send().await.expect("send");
+    assert_eq!(resp.status().as_u16(), 400);
+    assert_eq!(resp.json::<Value>().await.expect("json")["error"], "wrong-argument-value");
+    let chat = v.chat_id().await;
+    let op = server.operator("n@example.com", "N", OperatorRole::Admin).await;
+    let (_, detail) = op.get(&format!("/api/operator/v1/chats/{chat}")).await;
+    let visitor_messages: Vec<_> = detail["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| m["kind"] == "visitor" || m["kind"] == "file_visitor")
+        .collect();
+    assert_eq!(visitor_messages.len(), 1, "only the first message was written: {detail}");
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn an_unknown_department_is_refused_even_before_the_first_message() {
     let server = TestServer::start().await;
