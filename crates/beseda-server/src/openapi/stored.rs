@@ -97,7 +97,17 @@ pub fn document() -> utoipa::openapi::OpenApi {
     for prefix in PREFIXES {
         for (path, item) in &v2 {
             let tail = path.strip_prefix("/api/v2").unwrap_or(path);
-            doc.paths.paths.insert(format!("{prefix}{tail}"), item.clone());
+            let mut item = item.clone();
+            // Operation ids are unique across a document: the v3 and v4 copies get a suffix.
+            if let Some(version) = prefix.strip_prefix("/api/").filter(|v| *v != "v2") {
+                let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+                for operation in operations.into_iter().flatten() {
+                    if let Some(id) = operation.operation_id.as_mut() {
+                        *id = format!("{id}_{version}");
+                    }
+                }
+            }
+            doc.paths.paths.insert(format!("{prefix}{tail}"), item);
         }
     }
     doc
