@@ -468,35 +468,5 @@ pub trait Store:
 {
 }
 
-impl<
-        T: Maintenance
-            + Metrics
-            + Organisation
-            + Operators
-            + Accounts
-            + Visits
-            + VisitorActions
-            + Files
-            + ChatReads
-            + OperatorActions
-            + EventLog
-            + History
-            + ChatExport
-            + Bots
-            + Channels
-            + Outbox
-            + Webhooks
-            + Stats
-            + ContactExports
-            + Templates
-            + Audit
-            + SiteVisitors
-            + Push
-            + Scheduling
-            + Send
-            + Sync
-            + 'static
-            + ?Sized,
-    > Store for T
-{
-}
+impl Store for crate::sqlite::SqlStore {}
+impl Store for crate::postgres::SqlStore {}
