@@ -13,6 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+/// Source addresses (127.0.0.1 and up) the simulated visitors are spread over.
+const SOURCE_ADDRESSES: u8 = 16;
+
 /// What one run of the load measured.
 #[derive(Clone, Debug)]
 pub struct Figures {
@@ -42,7 +45,17 @@ pub async fn measure(
     store: Option<&dyn beseda_store::Store>,
 ) -> Result<Figures> {
     let base = format!("http://{addr}");
-    let http = reqwest::Client::builder().pool_max_idle_per_host(args.visitors * 2).build()?;
+    // Real visitors come from many addresses; from one, the paced phase's requests in flight
+    // would meet the server's per-address connection limit and measure that instead.
+    let clients = (0..SOURCE_ADDRESSES)
+        .map(|i| {
+            reqwest::Client::builder()
+                .local_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 1 + i)))
+                .pool_max_idle_per_host(args.visitors * 2)
+                .build()
+        })
+        .collect::<reqwest::Result<Vec<_>>>()?;
+    let client = |n: usize| clients[n % clients.len()].clone();
 
     // The first operator's event stream measures delivery.
     let pending: Pending = Arc::new(Mutex::new(HashMap::new()));
@@ -76,6 +89,7 @@ pub async fn measure(
     // Visitors: init, first message, an operator takes the chat.
     let mut visitors = Vec::new();
     for i in 0..args.visitors {
+        let http = client(i);
         let init: Value = http
             .get(format!(
                 "{base}/l/v/m/init?event=init&since=0&location=default&device-id=bench{i}&platform=web&title=bench&respond-immediately=1"
@@ -111,7 +125,7 @@ pub async fn measure(
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (v, (page, auth)) in visitors.iter().cloned().enumerate() {
-        let (http, base, pending, n) = (http.clone(), base.clone(), pending.clone(), args.messages);
+        let (http, base, pending, n) = (client(v), base.clone(), pending.clone(), args.messages);
         tasks.push(tokio::spawn(async move {
             for k in 0..n {
                 let csid = format!("t-{v}-{k}");
@@ -147,7 +161,7 @@ pub async fn measure(
     for k in 0..total {
         tick.tick().await;
         let (page, auth) = visitors[k % visitors.len()].clone();
-        let (http, base, pending, acks) = (http.clone(), base.clone(), pending.clone(), acks.clone());
+        let (http, base, pending, acks) = (client(k), base.clone(), pending.clone(), acks.clone());
         tasks.push(tokio::spawn(async move {
             let csid = format!("r-{k}");
             let t0 = Instant::now();

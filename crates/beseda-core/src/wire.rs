@@ -2,9 +2,8 @@
 //! delta items as JSON. The shapes are the typed objects of [`crate::protocol::visitor`];
 //! [`DeltaItem`] here is the stored form of an item, whose data is any JSON.
 
-use crate::model::{Chat, Department, Message, Operator, Rating, Visitor};
+use crate::model::{Message, Operator, Rating, Visitor};
 use crate::protocol::visitor;
-use crate::state::OnlineStatus;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -42,11 +41,6 @@ pub fn message(m: &Message, policy: MessagePolicy) -> Value {
     value(visitor::Message::new(m, policy))
 }
 
-/// A deleted message as history `since` reports it.
-pub fn deleted_message(m: &Message) -> Value {
-    value(visitor::DeletedMessage::new(m))
-}
-
 /// The quote block of a reply (§9.9), filled at once.
 pub fn quote_of(m: &Message) -> Value {
     value(visitor::Quote::of(m))
@@ -57,29 +51,14 @@ pub fn operator(o: &Operator) -> Value {
     value(visitor::Operator::new(o))
 }
 
-/// A department object (§9.4).
-pub fn department(d: &Department, online: OnlineStatus) -> Value {
-    value(visitor::Department::new(d, online))
-}
-
-/// A visitor object (§9.5).
-pub fn visitor(v: &Visitor) -> Value {
-    value(visitor::Visitor::new(v))
-}
-
 /// A rating object (§9.7).
 pub fn rating(r: &Rating) -> Value {
     value(visitor::Rating::new(r))
 }
 
-/// `UNREAD_BY_VISITOR` data.
-pub fn unread_by_visitor(c: &Chat) -> Value {
-    value(visitor::UnreadByVisitor::new(c))
-}
-
-/// A chat object (§9.1) with its messages (oldest first) and operator.
-pub fn chat(c: &Chat, messages: &[Message], op: Option<&Operator>, ratings: &[Rating], policy: MessagePolicy) -> Value {
-    value(visitor::Chat::new(c, messages, op, ratings, policy))
+/// A visitor object (§9.5).
+pub fn visitor(v: &Visitor) -> Value {
+    value(visitor::Visitor::new(v))
 }
 
 /// A typed item in its stored form.

@@ -91,6 +91,10 @@ pub struct MessageEvent {
     /// The visitor protocol's message object, as operators see it.
     #[schema(value_type = Object)]
     pub message: Value,
+    /// The chat as list rows show it, on the last message event of a chat in one change
+    /// (instead of a separate `chat_updated`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -98,6 +102,9 @@ pub struct MessageEvent {
 pub struct MessageDeleted {
     pub chat_id: i64,
     pub message_id: String,
+    /// As in [`MessageEvent::chat`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chat: Option<ChatRow>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -119,13 +126,28 @@ pub struct VisitorTyping {
 
 /// `visitor_new`, `visitor_updated`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct VisitorEvent {
     pub visitor: SiteVisitorRow,
+    /// On `visitor_new`: whether the new-visitor notification setting was on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<bool>,
+    /// Who may see the visitor (see [`crate::visibility::may_see_visitor`]).
+    pub visitor_scope: VisitorScopeStamp,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct VisitorLeft {
     pub visitor: LeftVisitor,
+    pub visitor_scope: VisitorScopeStamp,
+}
+
+/// The departments of the placement a visitor is at (empty: all).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct VisitorScopeStamp {
+    pub department_keys: Vec<String>,
 }
 
 /// The visit that ended.
@@ -153,7 +175,32 @@ pub struct OperatorAccess {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct WorkspaceChanged {}
 
+impl VisitorScopeStamp {
+    pub fn of(scope: &crate::visibility::VisitorScope) -> Self {
+        Self { department_keys: scope.departments.clone() }
+    }
+}
+
 impl OperatorEvent {
+    /// The chat a message event (`message_added`, `…_updated`, `…_deleted`) is about.
+    pub fn message_chat_id(&self) -> Option<i64> {
+        match self {
+            Self::MessageAdded(e) | Self::MessageUpdated(e) => Some(e.chat_id),
+            Self::MessageDeleted(e) => Some(e.chat_id),
+            _ => None,
+        }
+    }
+
+    /// Puts the chat's list row on a message event; false for other events.
+    pub fn attach_chat_row(&mut self, row: ChatRow) -> bool {
+        match self {
+            Self::MessageAdded(e) | Self::MessageUpdated(e) => e.chat = Some(row),
+            Self::MessageDeleted(e) => e.chat = Some(row),
+            _ => return false,
+        }
+        true
+    }
+
     /// The event as the stream sends it.
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).expect("an operator event is JSON")

@@ -42,21 +42,24 @@ pub fn message(m: &Message) -> Value {
     wire::message(m, POLICY)
 }
 
-pub fn chat_updated(c: &Chat, visitor_name: &str, row: &RowFacts) -> Value {
-    OperatorEvent::ChatUpdated(events::ChatUpdated { chat: ChatRow::new(c, visitor_name, row) }).to_json()
+pub fn chat_updated(c: &Chat, visitor_name: &str, row: &RowFacts) -> OperatorEvent {
+    OperatorEvent::ChatUpdated(events::ChatUpdated { chat: ChatRow::new(c, visitor_name, row) })
 }
 
-pub fn message_added(m: &Message) -> Value {
-    OperatorEvent::MessageAdded(events::MessageEvent { chat_id: m.chat_id.0, message: message(m) }).to_json()
+pub fn message_added(m: &Message) -> OperatorEvent {
+    OperatorEvent::MessageAdded(events::MessageEvent { chat_id: m.chat_id.0, message: message(m), chat: None })
 }
 
-pub fn message_updated(m: &Message) -> Value {
-    OperatorEvent::MessageUpdated(events::MessageEvent { chat_id: m.chat_id.0, message: message(m) }).to_json()
+pub fn message_updated(m: &Message) -> OperatorEvent {
+    OperatorEvent::MessageUpdated(events::MessageEvent { chat_id: m.chat_id.0, message: message(m), chat: None })
 }
 
-pub fn message_deleted(m: &Message) -> Value {
-    OperatorEvent::MessageDeleted(events::MessageDeleted { chat_id: m.chat_id.0, message_id: m.id.as_str().to_owned() })
-        .to_json()
+pub fn message_deleted(m: &Message) -> OperatorEvent {
+    OperatorEvent::MessageDeleted(events::MessageDeleted {
+        chat_id: m.chat_id.0,
+        message_id: m.id.as_str().to_owned(),
+        chat: None,
+    })
 }
 
 /// A visitor on the site as the visitors list and its events show it ([`SiteVisitorRow`]).

@@ -121,7 +121,7 @@ fn a_chat_row_is_the_json_it_always_was() {
     let bare = sample_chat(None);
     assert_eq!(chat(&bare, "", &RowFacts::default()), old_chat(&bare, "", &RowFacts::default(), Value::Null));
     assert_eq!(
-        chat_updated(&c, "Иван", &row),
+        chat_updated(&c, "Иван", &row).to_json(),
         json!({"type": "chat_updated", "chat": old_chat(&c, "Иван", &row, expected_preview)})
     );
 }
@@ -136,9 +136,12 @@ fn a_file_message_previews_its_file_names() {
 fn message_events_are_the_json_they_always_were() {
     let m = sample_message(MessageKind::Operator, "Здравствуйте");
     let msg = message(&m);
-    assert_eq!(message_added(&m), json!({"type": "message_added", "chatId": 7, "message": msg}));
-    assert_eq!(message_updated(&m), json!({"type": "message_updated", "chatId": 7, "message": msg}));
-    assert_eq!(message_deleted(&m), json!({"type": "message_deleted", "chatId": 7, "messageId": "m".repeat(32)}));
+    assert_eq!(message_added(&m).to_json(), json!({"type": "message_added", "chatId": 7, "message": msg}));
+    assert_eq!(message_updated(&m).to_json(), json!({"type": "message_updated", "chatId": 7, "message": msg}));
+    assert_eq!(
+        message_deleted(&m).to_json(),
+        json!({"type": "message_deleted", "chatId": 7, "messageId": "m".repeat(32)})
+    );
 }
 
 #[test]
@@ -201,13 +204,14 @@ fn a_site_visitor_row_is_the_json_it_always_was() {
 fn every_event_reads_back_as_itself() {
     let m = sample_message(MessageKind::Operator, "x");
     for event in [
-        message_added(&m),
-        message_deleted(&m),
+        message_added(&m).to_json(),
+        message_deleted(&m).to_json(),
         json!({"type": "workspace_changed"}),
         json!({"type": "operator_status", "operatorId": 1, "status": "online"}),
         json!({"type": "chat_assigned", "chatId": 7, "operatorId": 3, "previousOperatorId": null, "bot": false,
             "auto": true, "byOperatorId": null, "openChats": 1, "maxChats": 5}),
-        json!({"type": "visitor_left", "visitor": {"id": "v", "visitSessionId": "s"}}),
+        json!({"type": "visitor_left", "visitor": {"id": "v", "visitSessionId": "s"},
+            "visitorScope": {"departmentKeys": ["sales"]}}),
     ] {
         let typed: OperatorEvent = serde_json::from_value(event.clone()).expect("a known event");
         assert_eq!(typed.to_json(), event);

@@ -10,7 +10,9 @@ use crate::{Changes, NewToken, Result, StoreError, TokenRecord, TwoFactor};
 use async_trait::async_trait;
 use beseda_core::ids::OperatorId;
 use beseda_core::model::Operator;
-use serde_json::json;
+use beseda_core::operator_wire::events::{OperatorAccess, OperatorStatusEvent};
+use beseda_core::operator_wire::OperatorEvent;
+
 use sqlx::Row;
 
 use super::events::append_operator_event;
@@ -22,14 +24,14 @@ pub(super) const LIVE_ACCOUNT: &str = "deleted_at IS NULL";
 
 impl SqlStore {
     async fn ended_access(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
-        let seq = append_operator_event(tx, &json!({"type": "operator_access", "operatorId": id.0}), self.clock.now())
-            .await?;
+        let event = OperatorEvent::OperatorAccess(OperatorAccess { operator_id: id.0 });
+        let seq = append_operator_event(tx, &event, self.clock.now()).await?;
         Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true, ..Changes::default() })
     }
 
     async fn end_sessions_of(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
         sqlx::query("DELETE FROM operator_tokens WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
-        let status = json!({"type": "operator_status", "operatorId": id.0, "status": "offline"});
+        let status = OperatorEvent::OperatorStatus(OperatorStatusEvent { operator_id: id.0, status: "offline".into() });
         append_operator_event(tx, &status, self.clock.now()).await?;
         self.ended_access(tx, id).await
     }

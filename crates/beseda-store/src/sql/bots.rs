@@ -5,9 +5,9 @@ use crate::{BotCall, BotConfig, BotDelivery, BotRecord, Changes, OperatorMessage
 use async_trait::async_trait;
 use beseda_core::ids::{hex_id, ChatId, MessageId, OperatorId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Message, Operator};
+use beseda_core::protocol::visitor::{self as proto, DeltaItem};
 use beseda_core::state::{ChatState, MessageKind};
-use beseda_core::wire::DeltaItem;
-use beseda_core::{bot_wire, rules, texts, wire, DomainError};
+use beseda_core::{bot_wire, rules, texts, DomainError};
 use serde_json::{json, Value};
 use sqlx::Row;
 
@@ -157,7 +157,7 @@ async fn bot_note(
         }
         merge_visitor_fields(conn, &chat.visitor_id, fields, emit.now).await?;
         if let Some(v) = load_visitor(conn, &chat.visitor_id).await? {
-            emit.item(DeltaItem::upd("VISITOR_FULL", chat.visit_session_id.as_str(), wire::visitor(&v)));
+            emit.item(DeltaItem::visitor_full(chat.visit_session_id.as_str(), proto::Visitor::new(&v)));
         }
     }
     let mut note = system_message(conn, emit, chat, MessageKind::ForOperator, text.to_owned()).await?;

@@ -5,6 +5,11 @@ use crate::{Changes, ChannelConfig, ChannelRecord, InitVisit, Result, StoreError
 use async_trait::async_trait;
 use beseda_core::ids::{hex_id, OperatorId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Message, Operator};
+use beseda_core::operator_wire::events::MessageNotDelivered;
+use beseda_core::operator_wire::OperatorEvent;
+use beseda_core::protocol::channel::{
+    ChannelEvent, ChannelEventKind, ChannelMessage, ChannelOperator, ChannelUser, ExternalChat,
+};
 use beseda_core::state::MessageKind;
 use beseda_core::{bot_wire, DomainError};
 use serde_json::{json, Value};
@@ -103,25 +108,35 @@ async fn channel_visitor(
 }
 
 /// An operator as channel events show it.
-pub(super) fn channel_operator(op: &Operator) -> Value {
-    json!({"id": op.id.0, "name": op.name, "avatar_url": op.avatar})
+pub(super) fn channel_operator(op: &Operator) -> ChannelOperator {
+    ChannelOperator { id: op.id.0, name: op.name.clone(), avatar_url: op.avatar.clone() }
+}
+
+/// A `channel_event` outbox row: the channel to call and what to POST to it.
+#[derive(serde::Serialize)]
+struct ChannelDelivery<'a> {
+    channel: &'a str,
+    body: ChannelEvent,
 }
 
 /// Queues an event for the channel of `chat` (custom-channel.md §4.3), in order per chat.
-pub(super) async fn channel_event(conn: &mut Conn, chat: &Chat, mut body: Value, emit: &Emit) -> Result<()> {
+pub(super) async fn channel_event(conn: &mut Conn, chat: &Chat, event: ChannelEventKind, emit: &Emit) -> Result<()> {
     let now = emit.now;
     let Some(key) = &chat.channel_key else { return Ok(()) };
     let external: Option<String> = sqlx::query_scalar("SELECT channel_user_id FROM visitors WHERE id = $1")
         .bind(chat.visitor_id.as_str())
         .fetch_one(&mut *conn)
         .await?;
-    body["chat"] = json!({"id": chat.client_side_id});
-    body["visitor"] = json!({"id": external});
+    let body = ChannelEvent {
+        event,
+        chat: ExternalChat { id: chat.client_side_id.clone() },
+        visitor: ChannelUser { id: external },
+    };
     sqlx::query(
         "INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('channel_event', $1, $2, $3, $4)",
     )
     .bind(chat.id.0.to_string())
-    .bind(to_json(&json!({"channel": key, "body": body}))?)
+    .bind(to_json(&ChannelDelivery { channel: key, body })?)
     .bind(now)
     .bind(now)
     .execute(&mut *conn)
@@ -159,11 +174,14 @@ pub(super) async fn channel_new_message(
         }
         _ => return Ok(()),
     };
-    let mut message = json!({"id": m.id.as_str(), "kind": m.kind.as_str(), "text": text, "data": data});
-    if let Some(op) = author {
-        message["operator"] = channel_operator(op);
-    }
-    channel_event(conn, chat, json!({"event": "new_message", "message": message}), emit).await
+    let message = ChannelMessage {
+        id: m.id.as_str().to_owned(),
+        kind: m.kind.as_str().to_owned(),
+        text,
+        data,
+        operator: author.map(channel_operator),
+    };
+    channel_event(conn, chat, ChannelEventKind::NewMessage { message }, emit).await
 }
 
 /// `chat_closed` goes out on the first closure.
@@ -180,7 +198,7 @@ pub(super) async fn channel_chat_closed(conn: &mut Conn, chat: &Chat, by: &Close
     if already > 0 {
         return Ok(());
     }
-    channel_event(conn, chat, json!({"event": "chat_closed", "closed_by": by.as_str()}), emit).await
+    channel_event(conn, chat, ChannelEventKind::ChatClosed { closed_by: by.as_str().to_owned() }, emit).await
 }
 
 #[async_trait]
@@ -319,8 +337,11 @@ impl Channels for SqlStore {
                 .execute(&mut *tx)
                 .await?;
             let subject: String = row.try_get("subject")?;
-            let event = json!({"type": "message_not_delivered", "chatId": subject.parse::<i64>().unwrap_or(0),
-                "messageId": message, "reason": reason});
+            let event = OperatorEvent::MessageNotDelivered(MessageNotDelivered {
+                chat_id: subject.parse::<i64>().unwrap_or(0),
+                message_id: message.to_owned(),
+                reason: reason.to_owned(),
+            });
             changes.operator_seq = Some(append_operator_event(&mut tx, &event, now).await?);
         }
         tx.commit().await?;

@@ -4,10 +4,10 @@
 use crate::{Result, StoreError, VisitorCtx};
 use beseda_core::ids::{hex_id, ChatId, VisitSessionId};
 use beseda_core::model::{Chat, Operator};
+use beseda_core::protocol::visitor::{self as proto, DeltaItem, MessagePolicy};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{ChatState, MessageKind, OperatorRole, VisitSessionState};
-use beseda_core::wire::{DeltaItem, MessagePolicy};
-use beseda_core::{rules, texts, wire, DomainError};
+use beseda_core::{rules, texts, DomainError};
 use serde_json::{json, Value};
 
 use super::bots::{bot_chat_closed, Closer};
@@ -75,7 +75,7 @@ pub(super) async fn set_session_state(
         .bind(emit.visitor.as_str())
         .execute(&mut *conn)
         .await?;
-    emit.item(DeltaItem::upd("VISIT_SESSION_STATE", session.as_str(), json!(state.as_str())));
+    emit.item(DeltaItem::visit_session_state(session.as_str(), state.as_str()));
     Ok(())
 }
 
@@ -90,7 +90,7 @@ pub(super) async fn chat_event(conn: &mut Conn, emit: &mut Emit, chat: &Chat) ->
 /// State-changed items for the visitor and an event for operators.
 pub(super) async fn chat_state_changed(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
     let sid = chat.visit_session_id.to_string();
-    emit.item(DeltaItem::upd("CHAT_STATE", &sid, json!(chat.state.visitor_wire())));
+    emit.item(DeltaItem::chat_state(&sid, chat.state.visitor_wire()));
     chat_event(conn, emit, chat).await
 }
 
@@ -157,7 +157,7 @@ pub(super) async fn create_chat(
     let name = visitor_name(conn, &v.visitor_id, &settings.default_lang).await?;
     // The chat item comes first so clients have the chat before its messages.
     let chat_item_index = emit.items.len();
-    emit.item(DeltaItem::upd("CHAT", v.visit_session_id.as_str(), Value::Null));
+    emit.item(DeltaItem::chat(v.visit_session_id.as_str(), None));
     let has_question = first.is_some();
     if let Some((text, msg_csid)) = first {
         let m = NewMessage {
@@ -180,9 +180,10 @@ pub(super) async fn create_chat(
     }
     // Messages written with the chat travel inside the CHAT item, not as separate adds.
     let view = load_chat_view(conn, chat.clone()).await?;
-    emit.items.retain(|i| !(i.object_type == "CHAT_MESSAGE" && view.messages.iter().any(|m| m.id.as_str() == i.id)));
-    emit.items[chat_item_index].data =
-        wire::chat(&view.chat, &view.messages, None, &view.ratings, MessagePolicy::from_settings(settings));
+    emit.drop_message_items(&view.messages);
+    let policy = MessagePolicy::from_settings(settings);
+    let whole = proto::Chat::new(&view.chat, &view.messages, None, &view.ratings, policy);
+    emit.items[chat_item_index] = DeltaItem::chat(v.visit_session_id.as_str(), Some(whole));
     set_session_state(conn, emit, &v.visit_session_id, VisitSessionState::Chat).await?;
     chat_event(conn, emit, &chat).await?;
     domain_event(conn, "chat_started", &chat, json!({"visitorId": v.visitor_id.as_str()}), emit).await?;
@@ -257,7 +258,7 @@ pub(super) async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &m
 pub(super) fn stop_operator_typing(emit: &mut Emit, chat: &mut Chat) {
     if chat.operator_typing {
         chat.operator_typing = false;
-        emit.item(DeltaItem::upd("CHAT_OPERATOR_TYPING", chat.visit_session_id.as_str(), json!(false)));
+        emit.item(DeltaItem::operator_typing(chat.visit_session_id.as_str(), false));
     }
 }
 
@@ -282,7 +283,7 @@ pub(super) async fn close_chat(
     bot_chat_closed(conn, emit, chat, &by).await?;
     channel_chat_closed(conn, chat, &by, emit).await?;
     if next.is_final() {
-        emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
+        emit.item(DeltaItem::chat_operator(&sid, None));
         set_session_state(conn, emit, &chat.visit_session_id, VisitSessionState::IdleAfterChat).await?;
         finish_chat(conn, emit, chat, by.as_str()).await?;
     } else if next == ChatState::ClosedByVisitor {
@@ -330,7 +331,7 @@ pub(super) async fn operator_close_chat(
     // Closing a chat nobody holds (a waiting one) makes the closer its operator.
     if chat.operator_id.is_none() {
         chat.operator_id = Some(operator.id);
-        emit.item(DeltaItem::upd("CHAT_OPERATOR", chat.visit_session_id.as_str(), wire::operator(operator)));
+        emit.item(DeltaItem::chat_operator(chat.visit_session_id.as_str(), Some(proto::Operator::new(operator))));
     }
     close_chat(conn, emit, chat, next, texts::operator_closed(&settings.default_lang), Closer::Operator(operator)).await
 }

@@ -6,8 +6,9 @@ use crate::{Changes, OperatorEvent, Result};
 use async_trait::async_trait;
 use beseda_core::ids::{OperatorId, VisitSessionId, VisitorId};
 use beseda_core::model::Message;
+use beseda_core::operator_wire::OperatorEvent as Event;
+use beseda_core::protocol::visitor::DeltaItem;
 use beseda_core::settings::OrgSettings;
-use beseda_core::wire::DeltaItem;
 use serde_json::{json, Value};
 use sqlx::Row;
 
@@ -26,7 +27,7 @@ const LIVE_SESSION_MICROS: i64 = 24 * 3600 * 1_000_000;
 pub(super) struct Emit {
     pub(super) visitor: VisitorId,
     pub(super) items: Vec<DeltaItem>,
-    pub(super) operator_events: Vec<Value>,
+    pub(super) operator_events: Vec<Event>,
     pub(super) now: i64,
     /// The organisation settings, read once per transaction.
     pub(super) settings: OrgSettings,
@@ -76,7 +77,15 @@ impl Emit {
         self.items.push(item);
     }
 
-    pub(super) fn op(&mut self, event: Value) {
+    /// Drops the message items of `messages`: messages written with a new chat travel inside
+    /// its `CHAT` item instead.
+    pub(super) fn drop_message_items(&mut self, messages: &[Message]) {
+        self.items.retain(|i| {
+            !(matches!(i, DeltaItem::ChatMessage { .. }) && messages.iter().any(|m| m.id.as_str() == i.id()))
+        });
+    }
+
+    pub(super) fn op(&mut self, event: Event) {
         self.operator_events.push(event);
     }
 
@@ -110,10 +119,10 @@ impl Emit {
             for (session, revision) in &sessions {
                 for (i, item) in self.items.iter().enumerate() {
                     // Message items are named by the message; every other item by the receiving session.
-                    let encoded = if item.object_type == "CHAT_MESSAGE" || item.object_type == "MESSAGE_READ" {
+                    let encoded = if item.is_about_message() || item.id() == session {
                         to_json(item)?
                     } else {
-                        to_json(&DeltaItem { id: session.clone(), ..item.clone() })?
+                        to_json(&item.clone().with_id(session.as_str()))?
                     };
                     log.push((session.as_str(), revision - n + 1 + i as i64, encoded));
                 }
@@ -173,13 +182,13 @@ fn values_sql(head: &str, cols: usize, rows: usize) -> String {
     sql
 }
 
-pub(super) async fn append_operator_event(conn: &mut Conn, event: &Value, now: i64) -> Result<i64> {
+pub(super) async fn append_operator_event(conn: &mut Conn, event: &Event, now: i64) -> Result<i64> {
     append_operator_events(conn, std::slice::from_ref(event), now).await
 }
 
 /// Appends events to the operator log with consecutive sequence numbers, chat events stamped
 /// with their chat's scope (who may see them); returns the last.
-pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Value], now: i64) -> Result<i64> {
+pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Event], now: i64) -> Result<i64> {
     // Pushes come from chat events, which changes log through `Emit` (it tells whether some
     // were queued); the events logged here bring none in practice, and any would still go out
     // at the push worker's next poll.
@@ -187,8 +196,9 @@ pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Value], no
 }
 
 /// [`append_operator_events`], also saying whether Web Push notifications were queued.
-async fn append_operator_events_pushing(conn: &mut Conn, events: &[Value], now: i64) -> Result<(i64, bool)> {
-    let mut events = events.to_vec();
+async fn append_operator_events_pushing(conn: &mut Conn, events: &[Event], now: i64) -> Result<(i64, bool)> {
+    // The stored form: the event with the chat's scope (who may see it) and its `seq`.
+    let mut events: Vec<Value> = events.iter().map(Event::to_json).collect();
     stamp_scopes(conn, &mut events).await?;
     let pushed = queue_pushes(conn, &events, now).await?;
     let last: i64 =

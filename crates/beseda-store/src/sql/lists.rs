@@ -4,11 +4,11 @@
 use crate::{ChatSummary, Result, StoreError};
 use beseda_core::ids::ChatId;
 use beseda_core::model::{Chat, Message};
-use beseda_core::operator_wire::RowFacts;
+use beseda_core::operator_wire::events::ChatUpdated;
+use beseda_core::operator_wire::{ChatRow, OperatorEvent, RowFacts};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::MessageKind;
 use beseda_core::{operator_wire, texts};
-use serde_json::{json, Value};
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -139,7 +139,7 @@ pub(super) async fn summary_event(
     settings: &OrgSettings,
     chat: &Chat,
     known: Option<&Message>,
-) -> Result<Value> {
+) -> Result<OperatorEvent> {
     let s = chat_summary(conn, settings, chat.id, known).await?.ok_or(StoreError::NotFound)?;
     // The caller's chat: it may hold changes not saved yet.
     Ok(operator_wire::chat_updated(chat, &s.visitor_name, &s.row))
@@ -158,16 +158,12 @@ pub(super) async fn summarize_touched(conn: &mut Conn, emit: &mut Emit) -> Resul
             continue;
         }
         let Some(s) = chat_summary(conn, &emit.settings, ChatId(*id), message.as_ref()).await? else { continue };
-        let row = operator_wire::chat(&s.chat, &s.visitor_name, &s.row);
-        let last = emit.operator_events.iter_mut().rev().find(|e| {
-            e.get("chatId").and_then(Value::as_i64) == Some(*id)
-                && e.get("type").and_then(Value::as_str).is_some_and(|t| t.starts_with("message_"))
-        });
-        match last {
-            Some(Value::Object(event)) => {
-                event.insert("chat".into(), row);
+        let row = ChatRow::new(&s.chat, &s.visitor_name, &s.row);
+        match emit.operator_events.iter_mut().rev().find(|e| e.message_chat_id() == Some(*id)) {
+            Some(event) => {
+                event.attach_chat_row(row);
             }
-            _ => emit.operator_events.push(json!({"type": "chat_updated", "chat": row})),
+            None => emit.operator_events.push(OperatorEvent::ChatUpdated(ChatUpdated { chat: row })),
         }
     }
     Ok(())

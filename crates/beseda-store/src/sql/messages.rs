@@ -3,9 +3,9 @@
 use crate::{NewFile, Result, StoreError, VisitorCtx};
 use beseda_core::ids::{hex_id, ChatId, FileGuid, MessageId, VisitorId};
 use beseda_core::model::{Chat, Message, Operator};
+use beseda_core::protocol::visitor::{self as proto, DeltaItem, MessagePolicy};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::MessageKind;
-use beseda_core::wire::{DeltaItem, MessagePolicy};
 use beseda_core::{bot_wire, operator_wire, wire, DomainError};
 use serde_json::{json, Value};
 
@@ -90,12 +90,11 @@ pub(super) async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessa
     .await
     .map_err(StoreError::from_db)?;
     if message.kind.visible_to_visitor() {
-        emit.item(DeltaItem::add(
-            "CHAT_MESSAGE",
-            message.id.as_str(),
-            wire::message(&message, MessagePolicy::from_settings(&emit.settings)),
-        ));
-        emit.item(DeltaItem::upd("HISTORY_REVISION", emit.visitor.as_str(), json!({"revision": history_revision})));
+        emit.item(DeltaItem::message_added(proto::Message::new(
+            &message,
+            MessagePolicy::from_settings(&emit.settings),
+        )));
+        emit.item(DeltaItem::history_revision(emit.visitor.as_str(), history_revision));
     }
     emit.op(operator_wire::message_added(&message));
     if message.kind.is_conversation() {
@@ -158,20 +157,16 @@ pub(super) async fn update_message(
     .await?;
     if m.kind.visible_to_visitor() {
         if m.deleted {
-            emit.item(DeltaItem::del("CHAT_MESSAGE", m.id.as_str()));
+            emit.item(DeltaItem::message_deleted(m.id.as_str()));
             emit.op(operator_wire::message_deleted(m));
         } else {
-            emit.item(DeltaItem::upd(
-                "CHAT_MESSAGE",
-                m.id.as_str(),
-                wire::message(m, MessagePolicy::from_settings(&emit.settings)),
-            ));
+            emit.item(DeltaItem::message_changed(proto::Message::new(m, MessagePolicy::from_settings(&emit.settings))));
             emit.op(operator_wire::message_updated(m));
         }
         if m.kind.is_conversation() {
             emit.touched.push((m.chat_id.0, None));
         }
-        emit.item(DeltaItem::upd("HISTORY_REVISION", visitor.as_str(), json!({"revision": history_revision})));
+        emit.item(DeltaItem::history_revision(visitor.as_str(), history_revision));
     }
     Ok(())
 }

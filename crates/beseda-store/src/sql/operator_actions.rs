@@ -6,10 +6,10 @@ use crate::{Changes, FileRecord, NewFile, OperatorMessage, Redirect, Result, Sto
 use async_trait::async_trait;
 use beseda_core::ids::{hex_id, ChatId, MessageId, OperatorId};
 use beseda_core::model::{Chat, Operator};
+use beseda_core::protocol::visitor::{self as proto, DeltaItem};
 use beseda_core::state::{ChatState, MessageKind};
-use beseda_core::wire::DeltaItem;
-use beseda_core::{routing as route, rules, wire, DomainError};
-use serde_json::{json, Value};
+use beseda_core::{routing as route, rules, DomainError};
+use serde_json::json;
 
 use super::chats::{
     assign_if_waiting, chat_event, chat_state_changed, may_change, operator_close_chat, save_chat, stop_operator_typing,
@@ -78,8 +78,8 @@ pub(super) async fn operator_send(
     chat.modified_at = emit.now;
     save_chat(conn, chat).await?;
     let sid = chat.visit_session_id.to_string();
-    emit.item(DeltaItem::upd("UNREAD_BY_VISITOR", &sid, wire::unread_by_visitor(chat)));
-    emit.item(DeltaItem::upd("CHAT_READ_BY_VISITOR", &sid, json!(false)));
+    emit.item(DeltaItem::unread_by_visitor(&sid, proto::UnreadByVisitor::new(chat)));
+    emit.item(DeltaItem::read_by_visitor(&sid, false));
     Ok(message.id)
 }
 
@@ -123,7 +123,7 @@ pub(super) async fn operator_send_file(
     chat.modified_at = emit.now;
     save_chat(conn, chat).await?;
     let sid = chat.visit_session_id.to_string();
-    emit.item(DeltaItem::upd("UNREAD_BY_VISITOR", &sid, wire::unread_by_visitor(chat)));
+    emit.item(DeltaItem::unread_by_visitor(&sid, proto::UnreadByVisitor::new(chat)));
     Ok(message.id)
 }
 
@@ -232,7 +232,7 @@ impl OperatorActions for SqlStore {
                 }
                 chat.operator_typing = typing;
                 save_chat(conn, &chat).await?;
-                emit.item(DeltaItem::upd("CHAT_OPERATOR_TYPING", chat.visit_session_id.as_str(), json!(typing)));
+                emit.item(DeltaItem::operator_typing(chat.visit_session_id.as_str(), typing));
                 Ok(())
             })
         })
@@ -253,7 +253,7 @@ impl OperatorActions for SqlStore {
                     return Err(DomainError::ChatClosed.into());
                 }
                 // Beseda's widget extension: the page goes to `url`.
-                emit.item(DeltaItem::upd("TELEPORT", chat.visit_session_id.as_str(), json!({"url": url})));
+                emit.item(DeltaItem::teleport(chat.visit_session_id.as_str(), &url));
                 Ok(())
             })
         })
@@ -283,11 +283,11 @@ impl OperatorActions for SqlStore {
                     .execute(&mut *conn)
                     .await?;
                 for id in &ids {
-                    emit.item(DeltaItem::upd("MESSAGE_READ", id, json!(true)));
+                    emit.item(DeltaItem::message_read(id));
                 }
                 chat.unread_by_operator_since = None;
                 save_chat(conn, &chat).await?;
-                emit.item(DeltaItem::upd("CHAT_UNREAD_BY_OPERATOR_SINCE_TS", chat.visit_session_id.as_str(), Value::Null));
+                emit.item(DeltaItem::unread_by_operator_since(chat.visit_session_id.as_str(), None));
                 chat_event(conn, emit, &chat).await
             })
         })

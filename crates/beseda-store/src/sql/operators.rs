@@ -5,9 +5,10 @@ use crate::{AvatarChange, Changes, NewOperator, OperatorCard, Result, StoreError
 use async_trait::async_trait;
 use beseda_core::ids::OperatorId;
 use beseda_core::model::Operator;
+use beseda_core::operator_wire::events::OperatorStatusEvent;
+use beseda_core::operator_wire::OperatorEvent;
 use beseda_core::state::{OperatorRole, OperatorStatus};
 use beseda_core::DomainError;
-use serde_json::json;
 
 use super::accounts::LIVE_ACCOUNT;
 use super::events::append_operator_event;
@@ -82,7 +83,7 @@ impl Operators for SqlStore {
         }
         let seq = append_operator_event(
             &mut tx,
-            &json!({"type": "operator_status", "operatorId": id.0, "status": status.as_str()}),
+            &OperatorEvent::OperatorStatus(OperatorStatusEvent { operator_id: id.0, status: status.as_str().into() }),
             self.clock.now(),
         )
         .await?;

@@ -4,8 +4,9 @@ use crate::capabilities::Organisation;
 use crate::{Changes, Result};
 use async_trait::async_trait;
 use beseda_core::model::{Department, Placement};
+use beseda_core::operator_wire::events::WorkspaceChanged;
+use beseda_core::operator_wire::OperatorEvent;
 use beseda_core::settings::OrgSettings;
-use serde_json::json;
 
 use super::events::append_operator_event;
 use super::load::{load_departments, load_placement, load_settings};
@@ -31,7 +32,9 @@ impl Organisation for SqlStore {
 
     async fn workspace_changed(&self) -> Result<Changes> {
         let mut tx = self.begin().await?;
-        let seq = append_operator_event(&mut tx, &json!({"type": "workspace_changed"}), self.clock.now()).await?;
+        let seq =
+            append_operator_event(&mut tx, &OperatorEvent::WorkspaceChanged(WorkspaceChanged {}), self.clock.now())
+                .await?;
         tx.commit().await?;
         Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: false, ..Changes::default() })
     }

@@ -3,11 +3,14 @@
 use crate::{Redirect, RedirectTarget, Result, StoreError};
 use beseda_core::ids::{ChatId, OperatorId};
 use beseda_core::model::{Chat, Operator};
+use beseda_core::operator_wire::events::ChatAssigned;
+use beseda_core::operator_wire::OperatorEvent;
+use beseda_core::protocol::channel::ChannelEventKind;
+use beseda_core::protocol::visitor::{self as proto, DeltaItem};
 use beseda_core::routing::{BotCandidate, OperatorLoad};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus};
-use beseda_core::wire::DeltaItem;
-use beseda_core::{routing as route, rules, texts, wire, DomainError};
+use beseda_core::{routing as route, rules, texts, DomainError};
 use serde_json::{json, Value};
 use sqlx::Row;
 
@@ -252,7 +255,7 @@ pub(super) async fn assign_to(
         .execute(&mut *conn)
         .await?;
     let sid = chat.visit_session_id.to_string();
-    emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, wire::operator(op)));
+    emit.item(DeltaItem::chat_operator(&sid, Some(proto::Operator::new(op))));
     chat_state_changed(conn, emit, chat).await?;
     // The bot hears of the chat first, and not of its own "joined" notice.
     if bot {
@@ -261,21 +264,25 @@ pub(super) async fn assign_to(
     emit.mute_bot_notices = bot;
     system_message(conn, emit, chat, MessageKind::Info, info).await?;
     emit.mute_bot_notices = false;
-    let mut event = json!({"type": "chat_assigned", "chatId": chat.id.0, "operatorId": op.id.0,
-        "previousOperatorId": previous.map(|p| p.0), "bot": bot, "auto": false,
-        "byOperatorId": emit.actor.as_ref().map(|a| a.0 .0)});
-    if let Assignment::Auto { open_chats, max_chats } = how {
-        event["auto"] = json!(true);
-        event["openChats"] = json!(open_chats);
-        event["maxChats"] = json!(max_chats);
-    }
-    emit.op(event);
+    let (open_chats, max_chats) = match how {
+        Assignment::Auto { open_chats, max_chats } => (Some(open_chats), Some(max_chats)),
+        _ => (None, None),
+    };
+    emit.op(OperatorEvent::ChatAssigned(ChatAssigned {
+        chat_id: chat.id.0,
+        operator_id: op.id.0,
+        previous_operator_id: previous.map(|p| p.0),
+        bot,
+        auto: open_chats.is_some(),
+        by_operator_id: emit.actor.as_ref().map(|a| a.0 .0),
+        open_chats,
+        max_chats,
+    }));
     domain_event(conn, "chat_assigned", chat, json!({"previousOperatorId": previous.map(|p| p.0), "bot": bot}), emit)
         .await?;
     cancel_timers(conn, chat.id, &[TIMER_REASSIGN]).await?;
     if !bot && chat.channel_key.is_some() {
-        let body = json!({"event": "chat_assigned", "operator": channel_operator(op)});
-        channel_event(conn, chat, body, emit).await?;
+        channel_event(conn, chat, ChannelEventKind::ChatAssigned { operator: channel_operator(op) }, emit).await?;
     }
     if matches!(how, Assignment::Auto { .. }) && emit.settings.reassign_timeout_secs > 0 {
         set_timer(conn, TIMER_REASSIGN, chat.id, emit.now + secs(emit.settings.reassign_timeout_secs), emit.now)
@@ -522,7 +529,7 @@ pub(super) async fn back_to_queue(conn: &mut Conn, emit: &mut Emit, chat: &mut C
     chat.modified_at = emit.now;
     save_chat(conn, chat).await?;
     let sid = chat.visit_session_id.to_string();
-    emit.item(DeltaItem::upd("CHAT_OPERATOR", &sid, Value::Null));
+    emit.item(DeltaItem::chat_operator(&sid, None));
     chat_state_changed(conn, emit, chat).await?;
     system_message(
         conn,

@@ -6,10 +6,12 @@ use crate::{Changes, RateOperator, Result, StartChat, VisitorCtx, VisitorMessage
 use async_trait::async_trait;
 use beseda_core::ids::hex_id;
 use beseda_core::model::Rating;
+use beseda_core::operator_wire::events::{ChatRated, ChatReadByVisitor};
+use beseda_core::operator_wire::OperatorEvent;
+use beseda_core::protocol::visitor::{self as proto, DeltaItem};
 use beseda_core::rules::VisitorMessageEffect;
 use beseda_core::state::{ChatState, MessageKind, OperatorStatus, VisitSessionState};
-use beseda_core::wire::DeltaItem;
-use beseda_core::{rules, texts, wire, DomainError};
+use beseda_core::{rules, texts, DomainError};
 use serde_json::{json, Value};
 
 use super::bots::Closer;
@@ -153,7 +155,7 @@ impl VisitorActions for SqlStore {
                     chat.state = state;
                     if state == ChatState::Queue {
                         chat.operator_id = None;
-                        emit.item(DeltaItem::upd("CHAT_OPERATOR", chat.visit_session_id.as_str(), Value::Null));
+                        emit.item(DeltaItem::chat_operator(chat.visit_session_id.as_str(), None));
                     }
                     chat.modified_at = emit.now;
                     save_chat(conn, &chat).await?;
@@ -185,10 +187,9 @@ impl VisitorActions for SqlStore {
                 after_visitor_message(conn, emit, &mut chat, message.created_at).await?;
                 if chat.unread_by_operator_since.is_none() {
                     chat.unread_by_operator_since = Some(message.created_at);
-                    emit.item(DeltaItem::upd(
-                        "CHAT_UNREAD_BY_OPERATOR_SINCE_TS",
+                    emit.item(DeltaItem::unread_by_operator_since(
                         chat.visit_session_id.as_str(),
-                        json!(beseda_core::time::micros_to_secs(message.created_at)),
+                        Some(beseda_core::time::micros_to_secs(message.created_at)),
                     ));
                 }
                 chat.modified_at = emit.now;
@@ -292,11 +293,12 @@ impl VisitorActions for SqlStore {
                 chat.read_by_visitor = remaining == 0;
                 save_chat(conn, &chat).await?;
                 let sid = chat.visit_session_id.to_string();
-                emit.item(DeltaItem::upd("CHAT_READ_BY_VISITOR", &sid, json!(chat.read_by_visitor)));
-                emit.item(DeltaItem::upd("UNREAD_BY_VISITOR", &sid, wire::unread_by_visitor(&chat)));
-                emit.op(
-                    json!({"type": "chat_read_by_visitor", "chatId": chat.id.0, "readByVisitor": chat.read_by_visitor}),
-                );
+                emit.item(DeltaItem::read_by_visitor(&sid, chat.read_by_visitor));
+                emit.item(DeltaItem::unread_by_visitor(&sid, proto::UnreadByVisitor::new(&chat)));
+                emit.op(OperatorEvent::ChatReadByVisitor(ChatReadByVisitor {
+                    chat_id: chat.id.0,
+                    read_by_visitor: chat.read_by_visitor,
+                }));
                 Ok(())
             })
         })
@@ -381,7 +383,8 @@ impl VisitorActions for SqlStore {
                 let chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await? {
                     Some(c) => c,
                     None => {
-                        let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1");
+                        let sql =
+                            format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1");
                         let row = sqlx::query(&sql).bind(v2.visitor_id.as_str()).fetch_optional(&mut *conn).await?;
                         row.as_ref().map(chat_from).transpose()?.ok_or(DomainError::NoChat)?
                     }
@@ -393,11 +396,12 @@ impl VisitorActions for SqlStore {
                 if load_operator(conn, operator).await?.is_none() {
                     return Err(DomainError::WrongOperatorId.into());
                 }
-                let took_part: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2")
-                    .bind(chat.id.0)
-                    .bind(operator.0)
-                    .fetch_one(&mut *conn)
-                    .await?;
+                let took_part: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2")
+                        .bind(chat.id.0)
+                        .bind(operator.0)
+                        .fetch_one(&mut *conn)
+                        .await?;
                 if chat.operator_id != Some(operator) && took_part == 0 {
                     return Err(DomainError::OperatorNotInChat.into());
                 }
@@ -414,14 +418,20 @@ impl VisitorActions for SqlStore {
                 .execute(&mut *conn)
                 .await?;
                 if req.rate <= rules::NEGATIVE_RATING {
-                    let payload = json!({"chatId": chat.id.0, "operatorId": operator.0, "rate": req.rate, "note": req.note});
+                    let payload =
+                        json!({"chatId": chat.id.0, "operatorId": operator.0, "rate": req.rate, "note": req.note});
                     let once = Some(rules::NOTICE_EVERY_MICROS);
                     emit_job(conn, emit, "mail.negative_rating", &chat.id.0.to_string(), &payload, once).await?;
                 }
                 let rating =
                     Rating { operator_id: operator, rating: req.rate, note: req.note.clone(), created_at: emit.now };
-                emit.item(DeltaItem::upd("OPERATOR_RATE", chat.visit_session_id.as_str(), wire::rating(&rating)));
-                emit.op(json!({"type": "chat_rated", "chatId": chat.id.0, "operatorId": operator.0, "rating": req.rate, "note": req.note}));
+                emit.item(DeltaItem::operator_rate(chat.visit_session_id.as_str(), proto::Rating::new(&rating)));
+                emit.op(OperatorEvent::ChatRated(ChatRated {
+                    chat_id: chat.id.0,
+                    operator_id: operator.0,
+                    rating: req.rate,
+                    note: req.note.clone(),
+                }));
                 Ok(())
             })
         })

@@ -6,12 +6,14 @@ use crate::{Changes, NewBlock, Result, StoreError, VisitorCtx};
 use async_trait::async_trait;
 use beseda_core::ids::{hex_id, ChatId, OperatorId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Operator, Placement, SiteVisitor, VisitorBlock};
+use beseda_core::operator_wire::events::{LeftVisitor, VisitorEvent, VisitorLeft, VisitorScopeStamp};
+use beseda_core::operator_wire::{OperatorEvent, SiteVisitorRow};
+use beseda_core::protocol::visitor::{self as proto, DeltaItem, MessagePolicy};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{ChatState, MessageKind, VisitSessionState};
 use beseda_core::visibility::VisitorScope;
-use beseda_core::wire::{DeltaItem, MessagePolicy};
-use beseda_core::{operator_wire, texts, wire, DomainError};
-use serde_json::{json, Value};
+use beseda_core::{texts, DomainError};
+use serde_json::json;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -155,15 +157,17 @@ async fn load_site_visitors(conn: &mut Conn, visitor: Option<&VisitorId>, seen_a
 /// their scope; `None` when the session is not present.
 pub(super) async fn site_visitor_event(
     conn: &mut Conn,
-    kind: &str,
     visitor: &VisitorId,
     session: &VisitSessionId,
     now: i64,
-) -> Result<Option<Value>> {
+) -> Result<Option<VisitorEvent>> {
     let rows = load_site_visitors(conn, Some(visitor), i64::MIN).await?;
     let Some(v) = rows.into_iter().find(|v| &v.visit_session_id == session) else { return Ok(None) };
-    let mut event = json!({"type": kind, "visitor": operator_wire::site_visitor(&v, now)});
-    beseda_core::visibility::stamp_visitor(&mut event, &VisitorScope { departments: v.departments.clone() });
+    let event = VisitorEvent {
+        visitor: SiteVisitorRow::new(&v, now),
+        notify: None,
+        visitor_scope: VisitorScopeStamp { department_keys: v.departments.clone() },
+    };
     Ok(Some(event))
 }
 
@@ -184,11 +188,11 @@ pub(super) async fn mark_present(
     if !arrived {
         return Ok(None);
     }
-    let Some(mut event) = site_visitor_event(conn, "visitor_new", visitor, session, now).await? else {
+    let Some(mut event) = site_visitor_event(conn, visitor, session, now).await? else {
         return Ok(None);
     };
-    event["notify"] = json!(load_settings(conn).await?.new_visitor_notification);
-    Ok(Some(append_operator_event(conn, &event, now).await?))
+    event.notify = Some(load_settings(conn).await?.new_visitor_notification);
+    Ok(Some(append_operator_event(conn, &OperatorEvent::VisitorNew(event), now).await?))
 }
 
 impl SqlStore {
@@ -237,7 +241,7 @@ async fn create_invitation(
     .await?;
     let chat = load_chat(conn, ChatId(id), false).await?.ok_or(StoreError::NotFound)?;
     let chat_item_index = emit.items.len();
-    emit.item(DeltaItem::upd("CHAT", v.visit_session_id.as_str(), Value::Null));
+    emit.item(DeltaItem::chat(v.visit_session_id.as_str(), None));
     let text = if text.trim().is_empty() { texts::invitation(&language).to_owned() } else { text };
     let m = NewMessage {
         chat: &chat,
@@ -251,14 +255,15 @@ async fn create_invitation(
     };
     insert_message(conn, emit, m).await?;
     let view = load_chat_view(conn, chat.clone()).await?;
-    emit.items.retain(|i| !(i.object_type == "CHAT_MESSAGE" && view.messages.iter().any(|m| m.id.as_str() == i.id)));
-    emit.items[chat_item_index].data = wire::chat(
+    emit.drop_message_items(&view.messages);
+    let whole = proto::Chat::new(
         &view.chat,
         &view.messages,
         view.operator.as_ref(),
         &view.ratings,
         MessagePolicy::from_settings(settings),
     );
+    emit.items[chat_item_index] = DeltaItem::chat(v.visit_session_id.as_str(), Some(whole));
     set_session_state(conn, emit, &v.visit_session_id, VisitSessionState::Chat).await?;
     chat_event(conn, emit, &chat).await?;
     // An invitation nobody answers ends as an idle chat does.
@@ -318,10 +323,10 @@ impl SiteVisitors for SqlStore {
                     let location: String = row.try_get("location")?;
                     let visitor: String = row.try_get("visitor_id")?;
                     let session: String = row.try_get("id")?;
-                    let mut event =
-                        json!({"type": "visitor_left", "visitor": {"id": visitor, "visitSessionId": session}});
-                    beseda_core::visibility::stamp_visitor(&mut event, &placement_scope(&placements, &location));
-                    events.push(event);
+                    events.push(OperatorEvent::VisitorLeft(VisitorLeft {
+                        visitor: LeftVisitor { id: visitor, visit_session_id: session },
+                        visitor_scope: VisitorScopeStamp::of(&placement_scope(&placements, &location)),
+                    }));
                 }
                 let seq = append_operator_events(conn, &events, now).await?;
                 Ok(Changes { operator_seq: Some(seq), ..Changes::default() })

@@ -9,11 +9,12 @@ use crate::{
 use async_trait::async_trait;
 use beseda_core::ids::{hex_id, PageId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Message, VisitSession};
+use beseda_core::operator_wire::OperatorEvent;
+use beseda_core::protocol::visitor::DeltaItem;
 use beseda_core::provided_visitor::ProvidedVisitor;
 use beseda_core::state::VisitSessionState;
-use beseda_core::wire::DeltaItem;
 use beseda_core::DomainError;
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::Row;
 use std::collections::BTreeMap;
 
@@ -68,7 +69,7 @@ pub(super) async fn create_visit_session(
     sqlx::query("INSERT INTO session_events (visit_session_id, revision, created_at, item) VALUES ($1, 1, $2, $3)")
         .bind(id.as_str())
         .bind(now)
-        .bind(to_json(&DeltaItem::upd("VISIT_SESSION_STATE", id.as_str(), json!(state.as_str())))?)
+        .bind(to_json(&DeltaItem::visit_session_state(id.as_str(), state.as_str()))?)
         .execute(&mut *conn)
         .await?;
     Ok(id)
@@ -404,10 +405,9 @@ impl Visits for SqlStore {
                 // Operators' visitors list follows the visitor from page to page.
                 if before.as_deref() != Some(url.as_str()) {
                     if let Some(event) =
-                        site_visitor_event(conn, "visitor_updated", &v2.visitor_id, &v2.visit_session_id, emit.now)
-                            .await?
+                        site_visitor_event(conn, &v2.visitor_id, &v2.visit_session_id, emit.now).await?
                     {
-                        emit.op(event);
+                        emit.op(OperatorEvent::VisitorUpdated(event));
                     }
                 }
                 let Some(mut chat) = chat else {

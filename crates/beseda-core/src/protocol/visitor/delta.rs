@@ -161,6 +161,71 @@ impl DeltaItem {
         self
     }
 
+    /// `CHAT` of a visit session: the chat whole, or `None` once there is none.
+    pub fn chat(session: &str, chat: Option<Chat>) -> Self {
+        Self::Chat { event: Upd::Upd, id: session.into(), data: chat.map(Box::new) }
+    }
+
+    /// `CHAT_OPERATOR`: who holds the chat now.
+    pub fn chat_operator(session: &str, operator: Option<Operator>) -> Self {
+        Self::ChatOperator { event: Upd::Upd, id: session.into(), data: operator }
+    }
+
+    pub fn operator_typing(session: &str, typing: bool) -> Self {
+        Self::ChatOperatorTyping { event: Upd::Upd, id: session.into(), data: typing }
+    }
+
+    pub fn read_by_visitor(session: &str, read: bool) -> Self {
+        Self::ChatReadByVisitor { event: Upd::Upd, id: session.into(), data: read }
+    }
+
+    /// `CHAT_STATE`: the chat's state as the visitor sees it.
+    pub fn chat_state(session: &str, state: &str) -> Self {
+        Self::ChatState { event: Upd::Upd, id: session.into(), data: state.into() }
+    }
+
+    /// `CHAT_UNREAD_BY_OPERATOR_SINCE_TS`, in seconds.
+    pub fn unread_by_operator_since(session: &str, since: Option<f64>) -> Self {
+        Self::ChatUnreadByOperatorSinceTs { event: Upd::Upd, id: session.into(), data: since }
+    }
+
+    /// `HISTORY_REVISION`: the visitor's message history changed.
+    pub fn history_revision(id: &str, revision: i64) -> Self {
+        Self::HistoryRevision { event: Upd::Upd, id: id.into(), data: HistoryRevision { revision } }
+    }
+
+    /// `MESSAGE_READ`: the operator read the message of this id.
+    pub fn message_read(message_id: &str) -> Self {
+        Self::MessageRead { event: Upd::Upd, id: message_id.into(), data: true }
+    }
+
+    pub fn operator_rate(session: &str, rating: Rating) -> Self {
+        Self::OperatorRate { event: Upd::Upd, id: session.into(), data: rating }
+    }
+
+    pub fn teleport(session: &str, url: &str) -> Self {
+        Self::Teleport { event: Upd::Upd, id: session.into(), data: Teleport { url: url.into() } }
+    }
+
+    pub fn unread_by_visitor(session: &str, unread: UnreadByVisitor) -> Self {
+        Self::UnreadByVisitor { event: Upd::Upd, id: session.into(), data: unread }
+    }
+
+    /// `VISIT_SESSION_STATE`: `idle`, `chat`, `offline-message`, …
+    pub fn visit_session_state(session: &str, state: &str) -> Self {
+        Self::VisitSessionState { event: Upd::Upd, id: session.into(), data: state.into() }
+    }
+
+    pub fn visitor_full(session: &str, visitor: Visitor) -> Self {
+        Self::VisitorFull { event: Upd::Upd, id: session.into(), data: Box::new(visitor) }
+    }
+
+    /// Items named by a message (`CHAT_MESSAGE`, `MESSAGE_READ`) rather than by the session
+    /// that receives them.
+    pub fn is_about_message(&self) -> bool {
+        matches!(self, Self::ChatMessage { .. } | Self::MessageRead { .. })
+    }
+
     pub fn message_added(message: Message) -> Self {
         Self::ChatMessage { event: Event::Add, id: message.id.clone(), data: Some(Box::new(message)) }
     }

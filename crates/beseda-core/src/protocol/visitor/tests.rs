@@ -236,6 +236,55 @@ fn delta_items_have_the_wire_shape() {
 }
 
 #[test]
+fn the_store_s_item_constructors_write_the_items_it_always_wrote() {
+    let items = [
+        (DeltaItem::chat("s", None), json!({"objectType": "CHAT", "event": "upd", "id": "s", "data": null})),
+        (
+            DeltaItem::chat_operator("s", None),
+            json!({"objectType": "CHAT_OPERATOR", "event": "upd", "id": "s", "data": null}),
+        ),
+        (
+            DeltaItem::operator_typing("s", true),
+            json!({"objectType": "CHAT_OPERATOR_TYPING", "event": "upd", "id": "s", "data": true}),
+        ),
+        (
+            DeltaItem::read_by_visitor("s", false),
+            json!({"objectType": "CHAT_READ_BY_VISITOR", "event": "upd", "id": "s", "data": false}),
+        ),
+        (
+            DeltaItem::chat_state("s", "queue"),
+            json!({"objectType": "CHAT_STATE", "event": "upd", "id": "s", "data": "queue"}),
+        ),
+        (
+            DeltaItem::unread_by_operator_since("s", Some(1.5)),
+            json!({"objectType": "CHAT_UNREAD_BY_OPERATOR_SINCE_TS", "event": "upd", "id": "s", "data": 1.5}),
+        ),
+        (
+            DeltaItem::history_revision("v", 7),
+            json!({"objectType": "HISTORY_REVISION", "event": "upd", "id": "v", "data": {"revision": 7}}),
+        ),
+        (DeltaItem::message_read("m"), json!({"objectType": "MESSAGE_READ", "event": "upd", "id": "m", "data": true})),
+        (
+            DeltaItem::teleport("s", "https://example.org/"),
+            json!({"objectType": "TELEPORT", "event": "upd", "id": "s", "data": {"url": "https://example.org/"}}),
+        ),
+        (
+            DeltaItem::unread_by_visitor("s", UnreadByVisitor { since_ts: None, msg_cnt: 0 }),
+            json!({"objectType": "UNREAD_BY_VISITOR", "event": "upd", "id": "s", "data": {"sinceTs": null, "msgCnt": 0}}),
+        ),
+        (
+            DeltaItem::visit_session_state("s", "idle"),
+            json!({"objectType": "VISIT_SESSION_STATE", "event": "upd", "id": "s", "data": "idle"}),
+        ),
+    ];
+    for (item, expected) in items {
+        assert_eq!(value(&item), expected);
+        assert_eq!(item.is_about_message(), expected["objectType"] == "MESSAGE_READ");
+    }
+    assert!(DeltaItem::message_deleted("m").is_about_message());
+}
+
+#[test]
 fn answers_leave_out_what_the_protocol_leaves_out() {
     assert_eq!(value(ActionAnswer::ok()), json!({"result": "ok"}));
     assert_eq!(
