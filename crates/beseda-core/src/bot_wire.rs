@@ -131,9 +131,13 @@ pub fn new_chat_event(chat: &Chat, visitor: EventVisitor, earlier: &[Message]) -
     events::NewChat { chat: ChatNumber { id: chat.id.0 }, visitor, messages: last_messages(messages), channel: None }
 }
 
-/// `new_chat` as the outbox stores it.
-pub fn new_chat(chat: &Chat, visitor: EventVisitor, earlier: &[Message]) -> Value {
-    to_value(&BotEvent::NewChat(new_chat_event(chat, visitor, earlier)))
+/// `new_chat` as the outbox stores it; with the chat's channel (§7.5) when the bot asked for it.
+pub fn new_chat(chat: &Chat, visitor: EventVisitor, earlier: &[Message], with_channel: bool) -> Value {
+    let event = events::NewChat {
+        channel: with_channel.then(|| event_channel(chat)),
+        ..new_chat_event(chat, visitor, earlier)
+    };
+    to_value(&BotEvent::NewChat(event))
 }
 
 /// A message in the Custom Channel API's bot-side shape (custom-channel.md §5).
@@ -222,20 +226,20 @@ pub fn returned_to_bot_event(
     }
 }
 
-/// `chat_returned_to_bot` as the outbox stores it.
-pub fn returned_to_bot(chat: &Chat, by: OperatorId, by_name: &str, since: &[&Message]) -> Value {
-    to_value(&BotEvent::ChatReturnedToBot(returned_to_bot_event(chat, by, by_name, since)))
+/// `chat_returned_to_bot` as the outbox stores it; with the chat's channel (§7.5) when the bot
+/// asked for it.
+pub fn returned_to_bot(chat: &Chat, by: OperatorId, by_name: &str, since: &[&Message], with_channel: bool) -> Value {
+    let event = events::ChatReturnedToBot {
+        channel: with_channel.then(|| event_channel(chat)),
+        ..returned_to_bot_event(chat, by, by_name, since)
+    };
+    to_value(&BotEvent::ChatReturnedToBot(event))
 }
 
 /// Beseda extension §7.5: where the visitor writes from.
 pub fn event_channel(chat: &Chat) -> EventChannel {
     let kind = if chat.location == "mobile" { "mobile" } else { "widget" };
     EventChannel { kind: kind.into(), id: None, location: chat.location.clone(), user_id: None, user_name: None }
-}
-
-/// [`event_channel`] as the outbox stores it.
-pub fn channel(chat: &Chat) -> Value {
-    to_value(&event_channel(chat))
 }
 
 /// `new_message` events for one visitor message (one per file for file messages).

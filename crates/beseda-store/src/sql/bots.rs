@@ -96,10 +96,7 @@ pub(super) async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot:
         let since = released_at.unwrap_or(0);
         let recent: Vec<&Message> = messages.iter().filter(|m| m.created_at >= since).collect();
         let (id, name) = emit.actor.clone().unwrap_or((bot, record.operator_name.clone()));
-        let mut body = bot_wire::returned_to_bot(chat, id, &name, &recent);
-        if record.send_channel {
-            body["channel"] = bot_wire::channel(chat);
-        }
+        let body = bot_wire::returned_to_bot(chat, id, &name, &recent, record.send_channel);
         return enqueue_bot_event(conn, chat.id, bot, body, emit).await;
     }
     if record.api_version == CHANNEL_BOT_API {
@@ -115,11 +112,8 @@ pub(super) async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot:
     let body = if record.api_version == 1 {
         bot_wire::v1_new_chat(chat, &visitor, &messages)
     } else {
-        let mut body = bot_wire::new_chat(chat, bot_wire::visitor(&visitor, &emit.settings.default_lang), &messages);
-        if record.send_channel {
-            body["channel"] = bot_wire::channel(chat);
-        }
-        body
+        let visitor = bot_wire::visitor(&visitor, &emit.settings.default_lang);
+        bot_wire::new_chat(chat, visitor, &messages, record.send_channel)
     };
     enqueue_bot_event(conn, chat.id, bot, body, emit).await
 }
