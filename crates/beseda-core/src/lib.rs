@@ -2,6 +2,7 @@
 //! visitor-protocol objects and the rules that decide what a change does. No I/O lives here.
 
 pub mod bot_wire;
+pub mod chat_access;
 pub mod error;
 pub mod ids;
 pub mod ip_allowlist;
@@ -19,6 +20,7 @@ pub mod settings;
 pub mod state;
 pub mod texts;
 pub mod time;
+pub mod timers;
 pub mod user_agent;
 pub mod visibility;
 pub mod wire;

@@ -74,6 +74,27 @@ pub fn operator_close(state: ChatState, closes_finally: bool) -> Option<ChatStat
     }
 }
 
+/// An operator's (or a bot's) message in a chat closed by one side reopens it, answered by
+/// the writer; `None` when the state stays.
+pub fn operator_message_reopens(state: ChatState, writer_is_bot: bool) -> Option<ChatState> {
+    state.is_half_closed().then_some(if writer_is_bot { ChatState::ChattingWithRobot } else { ChatState::Chatting })
+}
+
+/// An operator's close needs a category when the organisation requires one ("category
+/// required"). A bot's close does not, nor a chat that is already final (closing it changes
+/// nothing).
+pub fn category_before_close(
+    category_required: bool,
+    category: Option<&str>,
+    state: ChatState,
+    closer_is_bot: bool,
+) -> Result<(), DomainError> {
+    if category_required && category.is_none() && !state.is_final() && !closer_is_bot {
+        return Err(DomainError::CategoryRequired);
+    }
+    Ok(())
+}
+
 /// A rating value: an integer from −2 to 2.
 pub fn parse_rate(s: &str) -> Result<i64, DomainError> {
     match s.trim().parse::<i64>() {
@@ -132,6 +153,26 @@ mod tests {
         assert_eq!(operator_close(Chatting, false), Some(ClosedByOperator));
         assert_eq!(operator_close(Chatting, true), Some(Closed));
         assert_eq!(operator_close(ClosedByVisitor, false), Some(Closed));
+    }
+
+    #[test]
+    fn an_operators_message_reopens_a_chat_closed_by_one_side_for_the_writer() {
+        use ChatState::*;
+        assert_eq!(operator_message_reopens(ClosedByVisitor, false), Some(Chatting));
+        assert_eq!(operator_message_reopens(ClosedByOperator, true), Some(ChattingWithRobot));
+        assert_eq!(operator_message_reopens(Chatting, false), None);
+        assert_eq!(operator_message_reopens(Queue, false), None);
+    }
+
+    #[test]
+    fn a_human_closes_a_chat_only_once_it_has_a_category_when_one_is_required() {
+        use ChatState::*;
+        assert_eq!(category_before_close(true, None, Chatting, false), Err(DomainError::CategoryRequired));
+        assert_eq!(category_before_close(true, None, ClosedByVisitor, false), Err(DomainError::CategoryRequired));
+        assert_eq!(category_before_close(true, Some("Оплата"), Chatting, false), Ok(()));
+        assert_eq!(category_before_close(false, None, Chatting, false), Ok(()), "not required");
+        assert_eq!(category_before_close(true, None, Chatting, true), Ok(()), "bots close without one");
+        assert_eq!(category_before_close(true, None, Closed, false), Ok(()), "a final chat changes nothing");
     }
 
     #[test]

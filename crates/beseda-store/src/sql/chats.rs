@@ -1,12 +1,13 @@
 //! Chat writes shared by visitor, operator, bot and timer changes: saving, creating, assigning,
-//! closing, and who may change a chat.
+//! closing. Who may change a chat is decided in `beseda_core::chat_access`.
 
 use crate::{Result, StoreError, VisitorCtx};
+use beseda_core::chat_access::{self, Claim};
 use beseda_core::ids::{hex_id, ChatId, VisitSessionId};
 use beseda_core::model::{Chat, Operator};
 use beseda_core::protocol::visitor::{self as proto, DeltaItem, MessagePolicy};
 use beseda_core::settings::OrgSettings;
-use beseda_core::state::{ChatState, MessageKind, OperatorRole, VisitSessionState};
+use beseda_core::state::{ChatState, MessageKind, VisitSessionState};
 use beseda_core::{rules, texts, DomainError};
 use serde_json::{json, Value};
 
@@ -229,24 +230,17 @@ pub(super) async fn choose_department(
 }
 
 /// Chat is the operator's to write in: waiting (taken implicitly), held by a bot (taken over)
-/// or already theirs.
+/// or already theirs ([`chat_access::claim`] decides).
 pub(super) async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, op: &Operator) -> Result<()> {
-    if chat.state.is_final() {
-        return Err(DomainError::ChatClosed.into());
-    }
-    match chat.operator_id {
-        Some(holder) if holder == op.id => {
-            if !chat.state.is_active() {
-                chat.state =
-                    if is_bot(conn, op.id).await? { ChatState::ChattingWithRobot } else { ChatState::Chatting };
-                chat.modified_at = emit.now;
-                save_chat(conn, chat).await?;
-                chat_state_changed(conn, emit, chat).await?;
-            }
-            Ok(())
+    match chat_access::claim(op.id, chat.state, chat.operator_id)? {
+        Claim::Holding => Ok(()),
+        Claim::Resume => {
+            chat.state = if is_bot(conn, op.id).await? { ChatState::ChattingWithRobot } else { ChatState::Chatting };
+            chat.modified_at = emit.now;
+            save_chat(conn, chat).await?;
+            chat_state_changed(conn, emit, chat).await
         }
-        Some(_) if chat.state != ChatState::ChattingWithRobot => Err(DomainError::ChatTaken.into()),
-        _ => {
+        Claim::Assign => {
             let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
             assign_to(conn, emit, chat, op, Assignment::Manual, text).await
         }
@@ -301,14 +295,6 @@ pub(super) async fn close_chat(
     Ok(())
 }
 
-/// An operator changes chats nobody holds and their own; supervisors and administrators any.
-pub(super) fn may_change(operator: &Operator, chat: &Chat) -> Result<()> {
-    if chat.operator_id.is_some_and(|holder| holder != operator.id) && operator.role == OperatorRole::Operator {
-        return Err(DomainError::ChatTaken.into());
-    }
-    Ok(())
-}
-
 /// The operator's close, with the category rule and "operator closes finally".
 pub(super) async fn operator_close_chat(
     conn: &mut Conn,
@@ -316,15 +302,10 @@ pub(super) async fn operator_close_chat(
     operator: &Operator,
     chat: &mut Chat,
 ) -> Result<()> {
-    may_change(operator, chat)?;
+    chat_access::may_change(operator, chat.operator_id)?;
     let settings = emit.settings.clone();
-    if settings.category_required
-        && chat.category.is_none()
-        && !chat.state.is_final()
-        && !is_bot(conn, operator.id).await?
-    {
-        return Err(DomainError::CategoryRequired.into());
-    }
+    let closer_is_bot = is_bot(conn, operator.id).await?;
+    rules::category_before_close(settings.category_required, chat.category.as_deref(), chat.state, closer_is_bot)?;
     let Some(next) = rules::operator_close(chat.state, settings.operator_closes_finally) else {
         return Ok(());
     };

@@ -4,15 +4,16 @@
 use crate::capabilities::OperatorActions;
 use crate::{Changes, FileRecord, NewFile, OperatorMessage, Redirect, Result, StoreError};
 use async_trait::async_trait;
+use beseda_core::chat_access::{self, Claim};
 use beseda_core::ids::{hex_id, ChatId, MessageId, OperatorId};
 use beseda_core::model::{Chat, Operator};
 use beseda_core::protocol::visitor::{self as proto, DeltaItem};
-use beseda_core::state::{ChatState, MessageKind};
+use beseda_core::state::MessageKind;
 use beseda_core::{routing as route, rules, DomainError};
 use serde_json::json;
 
 use super::chats::{
-    assign_if_waiting, chat_event, chat_state_changed, may_change, operator_close_chat, save_chat, stop_operator_typing,
+    assign_if_waiting, chat_event, chat_state_changed, operator_close_chat, save_chat, stop_operator_typing,
 };
 use super::events::Emit;
 use super::messages::{attach_files, cancel_pending_keyboards, insert_file, insert_message, NewMessage};
@@ -52,8 +53,8 @@ pub(super) async fn operator_send(
     };
     assign_if_waiting(conn, emit, chat, operator).await?;
     let bot = is_bot(conn, operator.id).await?;
-    if chat.state.is_half_closed() {
-        chat.state = if bot { ChatState::ChattingWithRobot } else { ChatState::Chatting };
+    if let Some(reopened) = rules::operator_message_reopens(chat.state, bot) {
+        chat.state = reopened;
         chat_state_changed(conn, emit, chat).await?;
     }
     if kind == MessageKind::Keyboard {
@@ -132,15 +133,10 @@ impl OperatorActions for SqlStore {
     async fn take_chat(&self, op: OperatorId, id: ChatId) -> Result<Changes> {
         self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
-                if chat.operator_id == Some(operator.id) && chat.state.is_active() {
-                    return Ok(());
+                match chat_access::take(operator.id, chat.state, chat.operator_id)? {
+                    Claim::Holding => Ok(()),
+                    Claim::Resume | Claim::Assign => assign_if_waiting(conn, emit, &mut chat, &operator).await,
                 }
-                if !chat.state.is_waiting() && chat.state != ChatState::ChattingWithRobot {
-                    return Err(
-                        if chat.state.is_final() { DomainError::ChatClosed } else { DomainError::ChatTaken }.into()
-                    );
-                }
-                assign_if_waiting(conn, emit, &mut chat, &operator).await
             })
         })
         .await
@@ -177,8 +173,8 @@ impl OperatorActions for SqlStore {
                 Box::pin(async move {
                     assign_if_waiting(conn, emit, &mut chat, &operator).await?;
                     let bot = is_bot(conn, operator.id).await?;
-                    if chat.state.is_half_closed() {
-                        chat.state = if bot { ChatState::ChattingWithRobot } else { ChatState::Chatting };
+                    if let Some(reopened) = rules::operator_message_reopens(chat.state, bot) {
+                        chat.state = reopened;
                         chat_state_changed(conn, emit, &chat).await?;
                     }
                     after_operator_message(conn, emit, &mut chat, bot).await?;
@@ -224,9 +220,7 @@ impl OperatorActions for SqlStore {
     async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes> {
         self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
-                if chat.operator_id != Some(operator.id) {
-                    return Err(DomainError::ChatTaken.into());
-                }
+                chat_access::must_hold(operator.id, chat.operator_id)?;
                 if chat.operator_typing == typing {
                     return Ok(());
                 }
@@ -246,9 +240,7 @@ impl OperatorActions for SqlStore {
                 if !emit.settings.teleport {
                     return Err(DomainError::SettingDisabled.into());
                 }
-                if chat.operator_id != Some(operator.id) {
-                    return Err(DomainError::ChatTaken.into());
-                }
+                chat_access::must_hold(operator.id, chat.operator_id)?;
                 if chat.state.is_final() {
                     return Err(DomainError::ChatClosed.into());
                 }
@@ -264,9 +256,7 @@ impl OperatorActions for SqlStore {
         self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
                 // Only the chat's operator reads for the visitor to see.
-                if chat.operator_id != Some(operator.id) {
-                    return Err(DomainError::ChatTaken.into());
-                }
+                chat_access::must_hold(operator.id, chat.operator_id)?;
                 let ids: Vec<String> = sqlx::query_scalar(
                     "SELECT id FROM messages WHERE chat_id = $1 AND is_read = FALSE AND kind IN \
                      ('visitor', 'file_visitor', 'keyboard_response', 'sticker_visitor', 'contacts') ORDER BY created_at",
@@ -319,7 +309,7 @@ impl OperatorActions for SqlStore {
         let (category, subcategory) = (category.to_owned(), subcategory.map(str::to_owned));
         self.operator_change(op, id, move |conn, emit, operator, mut chat| {
             Box::pin(async move {
-                may_change(&operator, &chat)?;
+                chat_access::may_change(&operator, chat.operator_id)?;
                 if !route::valid_category(&emit.settings.categories, &category, subcategory.as_deref()) {
                     return Err(DomainError::WrongCategory.into());
                 }

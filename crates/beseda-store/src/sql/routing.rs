@@ -1,6 +1,7 @@
 //! Routing, auto-messages and durable timers.
 
 use crate::{Redirect, RedirectTarget, Result, StoreError};
+use beseda_core::chat_access::{self, DepartmentReach};
 use beseda_core::ids::{ChatId, OperatorId};
 use beseda_core::model::{Chat, Operator};
 use beseda_core::operator_wire::events::ChatAssigned;
@@ -9,7 +10,8 @@ use beseda_core::protocol::channel::ChannelEventKind;
 use beseda_core::protocol::visitor::{self as proto, DeltaItem};
 use beseda_core::routing::{BotCandidate, OperatorLoad};
 use beseda_core::settings::OrgSettings;
-use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus};
+use beseda_core::state::{ChatState, MessageKind, OperatorStatus};
+use beseda_core::timers::{self, BusyReason, TimerAction, TimerKind};
 use beseda_core::{routing as route, rules, texts, DomainError};
 use serde_json::{json, Value};
 use sqlx::Row;
@@ -24,13 +26,13 @@ use super::messages::system_message;
 use super::rows::{json_col, parse_col, to_json};
 use super::Conn;
 
-/// Timer kinds (one pending row per kind and chat).
-pub(super) const TIMER_FIRST_ANSWER: &str = "first_answer";
-pub(super) const TIMER_RESPONSE: &str = "response";
-const TIMER_AUTO_CLOSE: &str = "auto_close";
-pub(super) const TIMER_OPERATOR_CLOSED: &str = "operator_closed";
-pub(super) const TIMER_REASSIGN: &str = "reassign";
-pub(super) const TIMER_BOT_REPLY: &str = "bot_reply";
+/// Timer kinds as stored (one pending row per kind and chat).
+pub(super) const TIMER_FIRST_ANSWER: &str = TimerKind::FirstAnswer.as_str();
+pub(super) const TIMER_RESPONSE: &str = TimerKind::Response.as_str();
+const TIMER_AUTO_CLOSE: &str = TimerKind::AutoClose.as_str();
+pub(super) const TIMER_OPERATOR_CLOSED: &str = TimerKind::OperatorClosed.as_str();
+pub(super) const TIMER_REASSIGN: &str = TimerKind::Reassign.as_str();
+pub(super) const TIMER_BOT_REPLY: &str = TimerKind::BotReply.as_str();
 
 pub(super) fn secs(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX / 2_000_000).saturating_mul(1_000_000)
@@ -446,77 +448,69 @@ async fn send_busy_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, re
     Ok(())
 }
 
-/// Acts on one due timer. Timers whose reason has passed do nothing.
+/// Acts on one due timer: [`timers::due_timer_action`] decides, this carries it out.
 pub(super) async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, chat: &mut Chat) -> Result<()> {
-    if chat.state.is_final() {
-        return Ok(());
-    }
-    let awaiting_human = chat.state.is_waiting() || chat.state == ChatState::Chatting;
-    match kind {
-        // While a bot holds the chat the first-answer clock waits for the humans' turn.
-        TIMER_FIRST_ANSWER if chat.state == ChatState::ChattingWithRobot => {
+    // A kind this build does not know does nothing, as a timer whose reason has passed.
+    let Some(kind) = TimerKind::parse(kind) else { return Ok(()) };
+    match timers::due_timer_action(kind, chat) {
+        TimerAction::Nothing => Ok(()),
+        TimerAction::RestartFirstAnswer => {
             let due = emit.now + secs(emit.settings.first_answer_timeout_secs);
             set_timer(conn, TIMER_FIRST_ANSWER, chat.id, due, emit.now).await
         }
-        TIMER_FIRST_ANSWER if chat.first_answer_at.is_none() && awaiting_human => {
-            send_busy_message(conn, emit, chat, "first_answer").await
+        TimerAction::Busy(reason) => {
+            if reason == BusyReason::OperatorResponse {
+                chat.response_busy_sent = true;
+            }
+            send_busy_message(conn, emit, chat, reason.as_str()).await
         }
-        TIMER_RESPONSE if !chat.response_busy_sent && awaiting_human => {
-            chat.response_busy_sent = true;
-            send_busy_message(conn, emit, chat, "operator_response").await
-        }
-        TIMER_BOT_REPLY if chat.state == ChatState::ChattingWithRobot => {
-            let Some(bot) = chat.operator_id else { return Ok(()) };
+        TimerAction::HandOff { bot } => {
             let Some(bot) = load_bot(conn, bot).await? else { return Ok(()) };
             let reason = format!("no reply within {} s", bot.reply_timeout_secs);
             hand_off(conn, emit, chat, &bot, &reason).await
         }
-        TIMER_AUTO_CLOSE => {
+        TimerAction::CloseForGood => {
             let text = texts::chat_closed_by_timeout(&emit.settings.default_lang);
             close_chat(conn, emit, chat, ChatState::Closed, text, Closer::Timeout).await
         }
-        TIMER_OPERATOR_CLOSED if chat.state == ChatState::ClosedByOperator => {
-            let text = texts::chat_closed_by_timeout(&emit.settings.default_lang);
-            close_chat(conn, emit, chat, ChatState::Closed, text, Closer::Timeout).await
-        }
-        TIMER_REASSIGN if chat.state == ChatState::Chatting => {
-            let Some(holder) = chat.operator_id else { return Ok(()) };
-            let since = chat.assigned_at.unwrap_or(0);
-            let wrote: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2 AND created_at >= $3",
-            )
+        TimerAction::ReassignIfSilent { holder } => reassign_if_silent(conn, emit, chat, holder).await,
+    }
+}
+
+/// An auto-assigned operator who wrote nothing since the assignment loses the chat to the
+/// best other operator with room; with nobody else, it stays and is looked at again later.
+async fn reassign_if_silent(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, holder: OperatorId) -> Result<()> {
+    let since = chat.assigned_at.unwrap_or(0);
+    let wrote: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2 AND created_at >= $3")
             .bind(chat.id.0)
             .bind(holder.0)
             .bind(since)
             .fetch_one(&mut *conn)
             .await?;
-            if wrote > 0 {
-                return Ok(());
-            }
-            // Lock the silent operator and the candidates in id order before touching either,
-            // so this never waits in a circle with another reassignment.
-            let language = if emit.settings.multilang { chat.language.clone() } else { None };
-            let loads =
-                load_operator_loads(conn, &emit.settings, chat.department_key.as_deref(), language.as_deref(), 16)
-                    .await?;
-            let mut involved: Vec<OperatorId> = loads.iter().map(|l| l.operator_id).collect();
-            involved.push(holder);
-            lock_operators(conn, &involved).await?;
-            let settings = emit.settings.clone();
-            match claim_candidate(conn, &settings, chat, Some(holder)).await? {
-                Some((op, how)) => {
-                    back_to_queue(conn, emit, chat).await?;
-                    let text = texts::operator_joined(&settings.default_lang, &op.name);
-                    assign_to(conn, emit, chat, &op, how, text).await
-                }
-                // Nobody else has room: the chat stays; look again after another period.
-                None => {
-                    let due = emit.now + secs(settings.reassign_timeout_secs);
-                    set_timer(conn, TIMER_REASSIGN, chat.id, due, emit.now).await
-                }
-            }
+    if wrote > 0 {
+        return Ok(());
+    }
+    // Lock the silent operator and the candidates in id order before touching either,
+    // so this never waits in a circle with another reassignment.
+    let language = if emit.settings.multilang { chat.language.clone() } else { None };
+    let loads =
+        load_operator_loads(conn, &emit.settings, chat.department_key.as_deref(), language.as_deref(), 16).await?;
+    let mut involved: Vec<OperatorId> = loads.iter().map(|l| l.operator_id).collect();
+    involved.push(holder);
+    lock_operators(conn, &involved).await?;
+    let settings = emit.settings.clone();
+    match claim_candidate(conn, &settings, chat, Some(holder)).await? {
+        Some((op, how)) => {
+            back_to_queue(conn, emit, chat).await?;
+            let text = texts::operator_joined(&settings.default_lang, &op.name);
+            assign_to(conn, emit, chat, &op, how, text).await
         }
-        _ => Ok(()),
+        // Nobody else has room: the chat stays; look again after another period.
+        None => {
+            let due = emit.now + secs(settings.reassign_timeout_secs);
+            set_timer(conn, TIMER_REASSIGN, chat.id, due, emit.now).await
+        }
     }
 }
 
@@ -550,16 +544,12 @@ pub(super) async fn redirect_chat(
     by: &Operator,
     to: &Redirect,
 ) -> Result<()> {
-    if chat.state.is_final() {
-        return Err(DomainError::ChatClosed.into());
-    }
+    let holder_is_bot = match chat.operator_id.filter(|h| *h != by.id) {
+        Some(holder) => is_bot(conn, holder).await?,
+        None => false,
+    };
+    chat_access::may_redirect(by, chat.state, chat.operator_id, holder_is_bot)?;
     emit.actor = Some((by.id, by.name.clone()));
-    if let Some(holder) = chat.operator_id.filter(|h| *h != by.id) {
-        // An operator may move their own chats and take over bots'; supervisors and admins any.
-        if by.role == OperatorRole::Operator && !is_bot(conn, holder).await? {
-            return Err(DomainError::ChatTaken.into());
-        }
-    }
     if let Some(lang) = &to.language {
         chat.language = Some(lang.clone());
     }
@@ -569,9 +559,7 @@ pub(super) async fn redirect_chat(
             let mut involved = vec![op.id];
             involved.extend(chat.operator_id);
             lock_operators(conn, &involved).await?;
-            if !is_bot(conn, op.id).await? && op.status == OperatorStatus::Offline {
-                return Err(DomainError::OperatorOffline.into());
-            }
+            chat_access::may_redirect_to(&op, is_bot(conn, op.id).await?)?;
             let text = texts::redirected_to(&emit.settings.default_lang, &op.name);
             assign_to(conn, emit, chat, &op, Assignment::Manual, text).await
         }
@@ -582,20 +570,13 @@ pub(super) async fn redirect_chat(
             }
             let operators = load_operators(conn, false).await?;
             let bots: Vec<OperatorId> = load_bots(conn, None).await?.iter().map(|b| b.operator_id).collect();
-            // Humans only (a department redirect never lands on a bot); no departments = all.
-            let serves = |status: OperatorStatus| {
-                operators.iter().any(|o| {
-                    o.status == status
-                        && !bots.contains(&o.id)
-                        && (o.department_keys.is_empty() || o.department_keys.iter().any(|k| k == key))
-                })
-            };
-            let online = serves(OperatorStatus::Online);
-            let invisible = serves(OperatorStatus::Invisible);
-            let reachable = online || to.allow_offline || (invisible && to.allow_invisible);
-            if !reachable {
-                return Err(DomainError::DepartmentOffline.into());
+            DepartmentReach {
+                online: DepartmentReach::serves(&operators, &bots, key, OperatorStatus::Online),
+                invisible: DepartmentReach::serves(&operators, &bots, key, OperatorStatus::Invisible),
+                allow_offline: to.allow_offline,
+                allow_invisible: to.allow_invisible,
             }
+            .check()?;
             chat.department_key = Some(key.clone());
             // Auto-assignment (when on) picks it up in its own transaction right after commit.
             back_to_queue(conn, emit, chat).await?;
