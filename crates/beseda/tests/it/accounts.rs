@@ -9,7 +9,7 @@ use beseda_core::state::OperatorRole;
 use common::*;
 use serde_json::{json, Value};
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 async fn token_call(server: &TestServer, body: Value) -> (u16, Value) {
@@ -223,16 +223,10 @@ async fn a_taken_e_mail_is_a_conflict_with_a_code() {
 
 // --- The binary ------------------------------------------------------------------------------
 
-const BIN: &str = env!("CARGO_BIN_EXE_beseda");
-
-fn beseda(dir: &TempDir, args: &[&str], stdin: &str) -> std::process::Output {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir.path())
-        .env_remove("BESEDA_DATABASE_URL")
-        .env_remove("BESEDA_CONFIG")
-        .env("BESEDA_LOG_LEVEL", "warn")
+/// `beseda <args>` over `installation`, `stdin` written to it.
+fn beseda(installation: &Installation, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = installation
+        .command(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -255,7 +249,7 @@ async fn login(addr: &str, email: &str, password: &str) -> (u16, Value) {
 
 #[tokio::test]
 async fn operator_passwd_sets_a_password_from_stdin_and_ends_sessions() {
-    let dir = temp_dir();
+    let dir = Installation::new().await;
     let add = ["operator", "add", "--email", "anna@x.io", "--name", "Анна", "--role", "operator"];
     assert!(beseda(&dir, &add, "first password\n").status.success());
     let out = beseda(&dir, &add, "first password\n");
@@ -266,7 +260,7 @@ async fn operator_passwd_sets_a_password_from_stdin_and_ends_sessions() {
 
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut server = spawn_beseda(dir.path(), port, false);
+    let mut server = dir.serve(port, false, &[]);
     wait_ready(&addr).await;
     let (code, token) = login(&addr, "anna@x.io", "first password").await;
     assert_eq!(code, 200);
@@ -288,12 +282,13 @@ async fn operator_passwd_sets_a_password_from_stdin_and_ends_sessions() {
     let out = beseda(&dir, &["operator", "passwd", "nobody@x.io"], "second password\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no operator has the e-mail nobody@x.io"));
-    let elsewhere = temp_dir();
+    // A data directory without a database is SQLite's case (a PostgreSQL URL names one).
+    let elsewhere = Installation::sqlite();
     let out = beseda(&elsewhere, &["operator", "passwd", "anna@x.io"], "second password\n");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("there is no database at"), "no new empty database is made: {err}");
-    assert!(!elsewhere.path().join("beseda.db").exists());
+    assert!(!elsewhere.data_dir().join("beseda.db").exists());
     let out = beseda(&dir, &["operator", "add", "--email", "bogus", "--name", "B"], "first password\n");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("bogus is not an e-mail address"));
@@ -305,18 +300,15 @@ async fn operator_passwd_sets_a_password_from_stdin_and_ends_sessions() {
 }
 
 /// Runs `beseda serve` until it is ready; returns what it wrote to stderr before that.
-async fn serve_and_read_stderr(dir: &TempDir, env: &[(&str, &str)]) -> (std::process::Child, String, String) {
+async fn serve_and_read_stderr(
+    installation: &Installation,
+    env: &[(&str, &str)],
+) -> (std::process::Child, String, String) {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let log = dir.path().join("stderr.log");
-    let mut cmd = Command::new(BIN);
-    cmd.args(["serve", "--listen", &addr, "--data-dir"])
-        .arg(dir.path())
-        .env_remove("BESEDA_DATABASE_URL")
-        .env_remove("BESEDA_CONFIG")
-        .env("BESEDA_LOG_LEVEL", "warn")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).expect("log"));
+    let log = installation.data_dir().join("stderr.log");
+    let mut cmd = installation.command(&["serve", "--listen", &addr]);
+    cmd.stdout(Stdio::null()).stderr(std::fs::File::create(&log).expect("log"));
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -327,7 +319,7 @@ async fn serve_and_read_stderr(dir: &TempDir, env: &[(&str, &str)]) -> (std::pro
 
 #[tokio::test]
 async fn a_new_installation_says_how_to_create_the_first_administrator() {
-    let dir = temp_dir();
+    let dir = Installation::new().await;
     let (mut server, _, stderr) = serve_and_read_stderr(&dir, &[]).await;
     assert!(stderr.contains("no administrator yet"), "{stderr}");
     assert!(stderr.contains("operator add --role admin"), "{stderr}");
@@ -338,8 +330,8 @@ async fn a_new_installation_says_how_to_create_the_first_administrator() {
 
 #[tokio::test]
 async fn the_first_administrator_can_come_from_the_environment() {
-    let dir = temp_dir();
-    let secret = dir.path().join("admin-password");
+    let dir = Installation::new().await;
+    let secret = dir.data_dir().join("admin-password");
     std::fs::write(&secret, "from a mounted secret\n").expect("secret");
     let env = [("BESEDA_ADMIN_EMAIL", "root@x.io"), ("BESEDA_ADMIN_PASSWORD_FILE", secret.to_str().expect("path"))];
     let (mut server, addr, stderr) = serve_and_read_stderr(&dir, &env).await;
@@ -361,10 +353,10 @@ async fn the_first_administrator_can_come_from_the_environment() {
 
 #[tokio::test]
 async fn demo_passwords_are_one_time() {
-    let dir = temp_dir();
+    let dir = Installation::new().await;
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut server = spawn_beseda(dir.path(), port, true);
+    let mut server = dir.serve(port, true, &[]);
     let mut printed = String::new();
     {
         use std::io::BufRead;

@@ -5,7 +5,9 @@
 
 use crate::common;
 
-use common::{beseda_command, free_port, pg_url, run_ending, spawn_beseda, spawn_beseda_with, temp_dir, wait_ready};
+use common::{
+    beseda_command, free_port, run_ending, spawn_beseda, spawn_beseda_with, temp_dir, wait_ready, Installation,
+};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -81,6 +83,7 @@ async fn integrity(file: &Path) -> String {
     sqlx::query_scalar("PRAGMA integrity_check").fetch_one(&mut conn).await.expect("integrity_check")
 }
 
+// SQLite only: `beseda backup` copies SQLite's database file (PostgreSQL has pg_dump).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_under_load_restores_every_message_acknowledged_before_it() {
     let live = temp_dir();
@@ -165,6 +168,7 @@ async fn a_backup_under_load_restores_every_message_acknowledged_before_it() {
     let _ = server.wait();
 }
 
+// SQLite only: the backup is a copy of SQLite's database file.
 #[test]
 fn a_backup_never_overwrites_a_file() {
     let data = temp_dir();
@@ -178,6 +182,7 @@ fn a_backup_never_overwrites_a_file() {
     assert_eq!(std::fs::read_to_string(&file).expect("read"), "precious");
 }
 
+// SQLite only: the backup is a copy of SQLite's database file.
 #[test]
 fn backups_are_private_and_a_missing_folder_is_named() {
     use std::os::unix::fs::PermissionsExt;
@@ -196,6 +201,7 @@ fn backups_are_private_and_a_missing_folder_is_named() {
     assert!(err.contains("no-such-folder does not exist"), "{err}");
 }
 
+// The same in both passes: the commands refuse before any database is opened.
 #[test]
 fn backup_and_restore_on_postgresql_point_to_its_own_tools() {
     let data = temp_dir();
@@ -209,6 +215,7 @@ fn backup_and_restore_on_postgresql_point_to_its_own_tools() {
     }
 }
 
+// SQLite only: `beseda restore` puts back a SQLite database file (PostgreSQL has pg_restore).
 #[tokio::test]
 async fn a_restore_replaces_a_database_only_with_force_and_never_under_a_server() {
     let source = temp_dir();
@@ -268,22 +275,22 @@ fn assert_refused_as_newer(cmd: std::process::Command, place: &str) {
     assert!(err.contains("newer Beseda") && err.contains("restore a backup") && err.contains(place), "{err}");
 }
 
-/// `beseda migrate` over `data` (or the PostgreSQL database `url`), then a migration no
-/// Beseda knows written into the ledger, as a newer version would leave it.
-async fn migrate_then_mark_newer(data: &Path, url: Option<&str>) {
+/// `beseda migrate` over the installation, then a migration no Beseda knows written into
+/// the ledger, as a newer version would leave it; returns how errors name the database.
+async fn migrate_then_mark_newer(installation: &Installation) -> String {
     use sqlx::{ConnectOptions, Connection};
-    let mut migrate = beseda(&["migrate"], data);
-    if let Some(url) = url {
-        migrate.env("BESEDA_DATABASE_URL", url);
-    }
-    let (status, _, err, _) = run_ending(migrate, 60);
+    let (status, _, err, _) = run_ending(installation.command(&["migrate"]), 60);
     assert!(status.success(), "{err}");
-    match url {
+    match &installation.database_url {
         None => {
-            let db = data.join("beseda.db");
-            mark_newer(sqlx::sqlite::SqliteConnectOptions::new().filename(db).connect().await.expect("open")).await
+            let db = installation.data_dir().join("beseda.db");
+            mark_newer(sqlx::sqlite::SqliteConnectOptions::new().filename(&db).connect().await.expect("open")).await;
+            db.display().to_string()
         }
-        Some(url) => mark_newer(sqlx::PgConnection::connect(url).await.expect("connect")).await,
+        Some(url) => {
+            mark_newer(sqlx::PgConnection::connect(url).await.expect("connect")).await;
+            url.rsplit('@').next().expect("host part").to_owned()
+        }
     }
 }
 
@@ -298,25 +305,14 @@ where
 }
 
 #[tokio::test]
-async fn a_database_from_a_newer_beseda_is_refused_on_sqlite() {
-    let data = temp_dir();
-    migrate_then_mark_newer(data.path(), None).await;
-    let place = data.path().join("beseda.db").display().to_string();
-    assert_refused_as_newer(beseda(&["serve", "--listen", "127.0.0.1:0"], data.path()), &place);
-    // Nor is such a database restored.
-    let other = temp_dir();
-    assert_refused_as_newer(beseda(&["restore", "--from", &place], other.path()), &place);
-    assert!(!other.path().join("beseda.db").exists());
-}
-
-#[tokio::test]
-async fn a_database_from_a_newer_beseda_is_refused_on_postgresql() {
-    let Some(url) = pg_url("a_database_from_a_newer_beseda_is_refused") else { return };
-    let db_url = beseda_store::testing::fresh_postgres_database(&url).await.expect("fresh database");
-    let data = temp_dir();
-    migrate_then_mark_newer(data.path(), Some(&db_url)).await;
-    let mut serve = beseda(&["serve", "--listen", "127.0.0.1:0"], data.path());
-    serve.env("BESEDA_DATABASE_URL", &db_url);
-    let place = db_url.rsplit('@').next().expect("host part");
-    assert_refused_as_newer(serve, place);
+async fn a_database_from_a_newer_beseda_is_refused() {
+    let installation = Installation::new().await;
+    let place = migrate_then_mark_newer(&installation).await;
+    assert_refused_as_newer(installation.command(&["serve", "--listen", "127.0.0.1:0"]), &place);
+    if installation.database_url.is_none() {
+        // Nor is such a database restored (restoring a file is SQLite's).
+        let other = temp_dir();
+        assert_refused_as_newer(beseda(&["restore", "--from", &place], other.path()), &place);
+        assert!(!other.path().join("beseda.db").exists());
+    }
 }

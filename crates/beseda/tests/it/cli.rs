@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{free_port, raw_init, spawn_beseda as spawn_serve, wait_ready};
+use common::{free_port, raw_init, wait_ready, Installation};
 use serde_json::Value;
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -77,50 +77,32 @@ fn bad_config_files_are_refused() {
 
 #[tokio::test]
 async fn operator_add_reads_the_password_from_stdin_and_can_log_in() {
-    let dir = temp_dir();
-    let mut child = beseda(&[
-        "operator",
-        "add",
-        "--email",
-        "ops@example.com",
-        "--name",
-        "Ops",
-        "--role",
-        "admin",
-        "--data-dir",
-        dir.to_str().expect("utf-8"),
-    ])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("spawn");
+    let dir = Installation::new().await;
+    let mut child = dir
+        .command(&["operator", "add", "--email", "ops@example.com", "--name", "Ops", "--role", "admin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     child.stdin.take().expect("stdin").write_all(b"s3cret-passw0rd\n").expect("write");
     let out = child.wait_with_output().expect("wait");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let printed = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(!printed.contains("s3cret-passw0rd"), "the password is never echoed");
     // A short password is refused.
-    let mut short = beseda(&[
-        "operator",
-        "add",
-        "--email",
-        "x@example.com",
-        "--name",
-        "X",
-        "--data-dir",
-        dir.to_str().expect("utf-8"),
-    ])
-    .stdin(Stdio::piped())
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("spawn");
+    let mut short = dir
+        .command(&["operator", "add", "--email", "x@example.com", "--name", "X"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
     short.stdin.take().expect("stdin").write_all(b"short\n").expect("write");
     assert!(!short.wait_with_output().expect("wait").status.success());
 
     let port = free_port();
-    let mut server = spawn_serve(&dir, port, false);
+    let mut server = dir.serve(port, false, &[]);
     let addr = format!("127.0.0.1:{port}");
     wait_ready(&addr).await;
     let http = reqwest::Client::new();
@@ -159,16 +141,15 @@ async fn operator_add_reads_the_password_from_stdin_and_can_log_in() {
     assert!(spec["paths"]["/api/operator/v1/chats/{id}/messages"]["post"].is_object());
     server.kill().expect("kill");
     let _ = server.wait();
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[tokio::test]
 async fn demo_mode_seeds_once_and_sigterm_shuts_down_gracefully() {
     use std::io::{BufRead, BufReader};
-    let dir = temp_dir();
+    let dir = Installation::new().await;
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut server = spawn_serve(&dir, port, true);
+    let mut server = dir.serve(port, true, &[]);
     let stdout = server.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
     let mut passwords = Vec::new();
@@ -223,7 +204,7 @@ async fn demo_mode_seeds_once_and_sigterm_shuts_down_gracefully() {
     assert_eq!(poll.await.expect("join").expect("the waiting long-poll was answered"), 200);
 
     // Restarted with --demo: nothing is seeded twice.
-    let mut again = spawn_serve(&dir, port, true);
+    let mut again = dir.serve(port, true, &[]);
     let out = BufReader::new(again.stdout.take().expect("stdout"));
     let mut seeded_again = false;
     for line in out.lines() {
@@ -236,5 +217,4 @@ async fn demo_mode_seeds_once_and_sigterm_shuts_down_gracefully() {
     assert!(!seeded_again);
     again.kill().expect("kill");
     let _ = again.wait();
-    let _ = std::fs::remove_dir_all(dir);
 }

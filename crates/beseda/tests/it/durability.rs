@@ -3,16 +3,15 @@
 
 use crate::common;
 
-use common::{free_port, raw_init, spawn_beseda, wait_ready};
+use common::{free_port, raw_init, wait_ready, Installation};
 use serde_json::Value;
 
 #[tokio::test]
 async fn acknowledged_messages_survive_sigkill() {
-    let dir = std::env::temp_dir().join(format!("beseda-durability-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let installation = Installation::new().await;
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut server = spawn_beseda(&dir, port, false);
+    let mut server = installation.serve(port, false, &[]);
     wait_ready(&addr).await;
     let http = reqwest::Client::new();
     let base = format!("http://{addr}");
@@ -34,7 +33,7 @@ async fn acknowledged_messages_survive_sigkill() {
     server.kill().expect("SIGKILL");
     let _ = server.wait();
 
-    let mut server = spawn_beseda(&dir, port, false);
+    let mut server = installation.serve(port, false, &[]);
     wait_ready(&addr).await;
     // The client retries the same message after the restart (as SDKs do on network errors).
     let retry: Value = send("durable-1").await.expect("send").json().await.expect("json");
@@ -46,5 +45,4 @@ async fn acknowledged_messages_survive_sigkill() {
     assert_eq!(messages[0]["text"], "сохрани меня");
     server.kill().expect("kill");
     let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&dir);
 }

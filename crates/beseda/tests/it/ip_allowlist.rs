@@ -111,26 +111,18 @@ async fn behind_a_trusted_proxy_the_forwarded_address_counts() {
 
 #[tokio::test]
 async fn a_locked_out_admin_clears_the_list_from_the_command_line() {
-    let dir = std::env::temp_dir().join(format!("beseda-allowlist-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let installation = Installation::new().await;
     {
-        let store = beseda_store::open(None, &dir, &beseda_store::StoreOptions::default()).await.expect("open");
+        let store = installation.store().await;
         store.migrate().await.expect("migrate");
         let mut s = store.settings().await.expect("settings");
         s.ip_allowlist = "10.0.0.1".into();
         store.save_settings(&s).await.expect("save");
     }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_beseda"))
-        .args(["allowlist", "clear", "--data-dir"])
-        .arg(&dir)
-        .env_remove("BESEDA_DATABASE_URL")
-        .env_remove("BESEDA_CONFIG")
-        .env("BESEDA_LOG_LEVEL", "warn")
-        .output()
-        .expect("run");
+    let out = installation.command(&["allowlist", "clear"]).output().expect("run");
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("IP allowlist cleared (it was: 10.0.0.1)"));
-    let store = beseda_store::open(None, &dir, &beseda_store::StoreOptions::default()).await.expect("open");
+    let store = installation.store().await;
     assert_eq!(store.settings().await.expect("settings").ip_allowlist, "");
     // The audit log has it, by the command line.
     let query = beseda_store::AuditQuery { limit: 10, ..Default::default() };
@@ -139,8 +131,6 @@ async fn a_locked_out_admin_clears_the_list_from_the_command_line() {
     let e = &entries[0].entry;
     assert_eq!((e.actor.as_str(), e.action.as_str(), e.actor_id), ("cli", "settings.allowlist", None));
     assert_eq!(e.changes, serde_json::json!({"ip_allowlist": {"before": "10.0.0.1", "after": ""}}));
-    drop(store);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[tokio::test]
@@ -172,7 +162,7 @@ async fn forged_or_unparseable_forwarded_hops_count_as_the_proxy() {
 /// so the proxy's own address need not (and should not) be listed.
 #[tokio::test]
 async fn behind_nginx_with_a_public_origin_the_allowlist_sees_the_clients() {
-    let dir = temp_dir();
+    let installation = Installation::new().await;
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let env = [
@@ -181,7 +171,7 @@ async fn behind_nginx_with_a_public_origin_the_allowlist_sees_the_clients() {
         ("BESEDA_ADMIN_EMAIL", "root@x.io"),
         ("BESEDA_ADMIN_PASSWORD", "root password"),
     ];
-    let mut child = spawn_beseda_with(dir.path(), port, false, &env);
+    let mut child = installation.serve(port, false, &env);
     wait_ready(&addr).await;
     let http = reqwest::Client::new();
     let office = "203.0.113.5";

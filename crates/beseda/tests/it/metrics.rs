@@ -5,7 +5,7 @@ use crate::common;
 
 use beseda_core::state::OperatorRole;
 use beseda_server::ServerConfig;
-use common::{free_port, wait_ready, TestServer};
+use common::{free_port, wait_ready, Installation, TestServer};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
@@ -228,16 +228,13 @@ fn beseda(args: &[&str], env: &[(&str, &str)]) -> Command {
 
 #[tokio::test]
 async fn the_access_log_names_routes_never_paths_or_queries() {
-    let dir = temp_dir();
+    let installation = Installation::new().await;
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let env = [("BESEDA_LOG_FORMAT", "json"), ("BESEDA_LOG_LEVEL", "info")];
-    let mut server = beseda(&["serve", "--listen", &addr, "--data-dir"], &env)
-        .arg(&dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut server = beseda(&["serve", "--listen", &addr], &env);
+    installation.apply(&mut server);
+    let mut server = server.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("spawn");
     wait_ready(&addr).await;
     let http = reqwest::Client::new();
     let history =
@@ -265,23 +262,21 @@ async fn the_access_log_names_routes_never_paths_or_queries() {
     assert!(h["fields"]["duration_ms"].as_f64().is_some(), "{h}");
     let u = line("unmatched").expect("a line for the unknown page");
     assert_eq!(u["fields"]["status"], 404);
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn text_logs_in_a_pipe_have_no_colours() {
-    let dir = temp_dir();
-    let out = beseda(&["migrate", "--data-dir"], &[("BESEDA_LOG_LEVEL", "info"), ("BESEDA_LOG_FORMAT", "text")])
-        .arg(&dir)
-        .output()
-        .expect("run");
+#[tokio::test]
+async fn text_logs_in_a_pipe_have_no_colours() {
+    let installation = Installation::new().await;
+    let mut migrate = beseda(&["migrate"], &[("BESEDA_LOG_LEVEL", "info"), ("BESEDA_LOG_FORMAT", "text")]);
+    installation.apply(&mut migrate);
+    let out = migrate.output().expect("run");
     assert!(out.status.success());
     let stderr = String::from_utf8(out.stderr).expect("utf-8");
     assert!(stderr.contains("database migrated"), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
+// The same in both passes: refused before any database is opened.
 #[test]
 fn unknown_log_settings_stop_the_start() {
     let dir = temp_dir();

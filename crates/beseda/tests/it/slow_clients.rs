@@ -5,24 +5,25 @@
 
 use crate::common;
 
-use common::{free_port, temp_dir, wait_ready, TempDir};
+use common::{free_port, wait_ready, Installation};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-/// `beseda serve` on `port` with at most 1024 file descriptors and extra `BESEDA_*` settings.
-fn spawn_limited(dir: &TempDir, port: u16, env: &[(&str, &str)]) -> Child {
+/// `beseda serve` on `port` over `installation` with at most 1024 file descriptors and extra
+/// `BESEDA_*` settings.
+fn spawn_limited(installation: &Installation, port: u16, env: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new("prlimit");
     cmd.arg("--nofile=1024:1024")
         .arg(env!("CARGO_BIN_EXE_beseda"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-        .arg(dir.path())
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .env_remove("BESEDA_DATABASE_URL")
         .env_remove("BESEDA_NATS_URL")
         .env_remove("BESEDA_CONFIG")
         .env("BESEDA_LOG_LEVEL", "warn");
+    installation.apply(&mut cmd);
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -59,7 +60,7 @@ async fn read_to_close(tcp: &mut TcpStream) -> Vec<u8> {
 
 #[tokio::test]
 async fn thousands_of_idle_connections_from_one_address_do_not_shut_others_out() {
-    let dir = temp_dir();
+    let dir = Installation::new().await;
     let port = free_port();
     let _server = Server(spawn_limited(&dir, port, &[("BESEDA_MAX_TCP_CONNECTIONS_PER_IP", "256")]));
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");
@@ -99,7 +100,7 @@ async fn thousands_of_idle_connections_from_one_address_do_not_shut_others_out()
 
 #[tokio::test]
 async fn slow_headers_and_idle_keep_alive_connections_are_closed_after_the_header_timeout() {
-    let dir = temp_dir();
+    let dir = Installation::new().await;
     let port = free_port();
     let _server = Server(spawn_limited(&dir, port, &[("BESEDA_HEADER_TIMEOUT_SECS", "1")]));
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().expect("addr");

@@ -5,7 +5,7 @@
 
 use crate::common;
 
-use common::{beseda_command, run_ending, temp_dir};
+use common::{beseda_command, run_ending, temp_dir, Installation};
 use std::time::Duration;
 
 /// `beseda serve` over `data_dir` with the given address, backtraces asked for (they must
@@ -37,6 +37,7 @@ fn an_unreachable_postgresql_is_named_by_host_and_port_within_seconds() {
     assert!(took < Duration::from_secs(10), "gave up after {took:?}");
 }
 
+// SQLite only: with PostgreSQL the data directory holds no database and takes no lock.
 #[test]
 fn an_unusable_data_directory_is_named() {
     let tmp = temp_dir();
@@ -159,11 +160,11 @@ fn a_bad_value_is_refused_naming_its_key() {
 #[tokio::test]
 async fn a_setting_that_had_no_key_before_takes_effect() {
     use futures_util::StreamExt;
-    let data = temp_dir();
+    let installation = Installation::new().await;
     let port = common::free_port();
     let addr = format!("127.0.0.1:{port}");
-    let mut cmd = beseda_command(&["serve", "--listen", &addr, "--set", "ws_ping_interval_secs=1", "--data-dir"]);
-    cmd.arg(data.path()).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
+    let mut cmd = installation.command(&["serve", "--listen", &addr, "--set", "ws_ping_interval_secs=1"]);
+    cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null());
     let mut server = cmd.spawn().expect("spawn");
     common::wait_ready(&addr).await;
     let http = reqwest::Client::new();
@@ -190,12 +191,12 @@ async fn a_setting_that_had_no_key_before_takes_effect() {
 /// and the unit tests of the configuration.)
 #[tokio::test]
 async fn secrets_are_never_logged() {
-    let data = temp_dir();
+    let installation = Installation::new().await;
     let port = common::free_port();
     let addr = format!("127.0.0.1:{port}");
     let secrets = [("BESEDA_SMTP_URL", "smtp://mail:hunter1@127.0.0.1:1"), ("BESEDA_METRICS_TOKEN", "hunter2")];
-    let mut cmd = beseda_command(&["serve", "--listen", &addr, "--data-dir"]);
-    cmd.arg(data.path()).env("BESEDA_LOG_LEVEL", "info").stdout(std::process::Stdio::null());
+    let mut cmd = installation.command(&["serve", "--listen", &addr]);
+    cmd.env("BESEDA_LOG_LEVEL", "info").stdout(std::process::Stdio::null());
     cmd.stderr(std::process::Stdio::piped());
     for (k, v) in secrets {
         cmd.env(k, v);

@@ -298,11 +298,10 @@ async fn refused_calls_fail_retries_end_dead_and_admins_resend() {
 
 #[tokio::test]
 async fn events_left_undelivered_by_a_killed_server_go_out_after_restart() {
-    let dir = std::env::temp_dir().join(format!("beseda-webhooks-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let installation = Installation::new().await;
     let receiver_port = free_port();
     {
-        let store = beseda_store::open(None, &dir, &beseda_store::StoreOptions::default()).await.expect("open");
+        let store = installation.store().await;
         store.migrate().await.expect("migrate");
         let mut s = store.settings().await.expect("settings");
         s.chat_started_handler_url = format!("http://127.0.0.1:{receiver_port}/hook");
@@ -310,19 +309,7 @@ async fn events_left_undelivered_by_a_killed_server_go_out_after_restart() {
     }
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
-    let spawn = || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_beseda"))
-            .args(["serve", "--listen", &addr, "--data-dir"])
-            .arg(&dir)
-            .env_remove("BESEDA_DATABASE_URL")
-            .env_remove("BESEDA_CONFIG")
-            .env("BESEDA_LOG_LEVEL", "warn")
-            .env("BESEDA_WEBHOOK_RETRY_DELAYS_SECS", "1,1,1,1,1,1,1,1,1,1")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn beseda")
-    };
+    let spawn = || installation.serve(port, false, &[("BESEDA_WEBHOOK_RETRY_DELAYS_SECS", "1,1,1,1,1,1,1,1,1,1")]);
     let mut server = spawn();
     wait_ready(&addr).await;
     let http = reqwest::Client::new();
@@ -359,5 +346,4 @@ async fn events_left_undelivered_by_a_killed_server_go_out_after_restart() {
     assert_eq!(got[0].json()["chat"]["first_question"], "Есть кто?");
     server.kill().expect("kill");
     let _ = server.wait();
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,6 +2,7 @@
 //! visitor protocol and the operator API over real HTTP and WebSockets.
 #![allow(dead_code)]
 
+pub mod binary;
 pub mod canned;
 pub mod mock_http;
 pub mod openapi;
@@ -13,6 +14,7 @@ use beseda_core::time::{Clock, ManualClock, SystemClock};
 use beseda_server::bus::LocalBus;
 use beseda_server::{AppState, ServerConfig};
 use beseda_store::{NewOperator, Store, StoreOptions};
+pub use binary::*;
 use futures_util::StreamExt;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -462,55 +464,6 @@ pub fn messages_in(items: &[Value]) -> Vec<Value> {
         .collect()
 }
 
-// --- The real binary as a child process -----------------------------------------------------
-
-/// A free TCP port on 127.0.0.1.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-/// `beseda serve` on `port` over `data_dir` (SQLite), stdout piped.
-pub fn spawn_beseda(data_dir: &std::path::Path, port: u16, demo: bool) -> std::process::Child {
-    spawn_beseda_with(data_dir, port, demo, &[])
-}
-
-/// `beseda serve` with extra `BESEDA_*` variables (a database URL, a NATS URL…).
-pub fn spawn_beseda_with(
-    data_dir: &std::path::Path,
-    port: u16,
-    demo: bool,
-    env: &[(&str, &str)],
-) -> std::process::Child {
-    let addr = format!("127.0.0.1:{port}");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_beseda"));
-    cmd.args(["serve", "--listen", &addr, "--data-dir"]).arg(data_dir);
-    if demo {
-        cmd.arg("--demo");
-    }
-    cmd.env_remove("BESEDA_DATABASE_URL")
-        .env_remove("BESEDA_NATS_URL")
-        .env_remove("BESEDA_CONFIG")
-        .env("BESEDA_LOG_LEVEL", "warn");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::null()).spawn().expect("spawn beseda")
-}
-
-/// Waits until `/readyz` answers 200.
-pub async fn wait_ready(addr: &str) {
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    while std::time::Instant::now() < deadline {
-        if let Ok(r) = reqwest::get(format!("http://{addr}/readyz")).await {
-            if r.status().is_success() {
-                return;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("server at {addr} never became ready");
-}
-
 /// GET a URL and parse its JSON.
 pub async fn get_json(http: &reqwest::Client, url: &str) -> Value {
     http.get(url).send().await.expect("request").json().await.expect("json")
@@ -547,43 +500,4 @@ pub fn image(kind: &str, w: u16, h: u16) -> String {
         }
     }
     format!("data:image/{kind};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
-}
-
-/// Runs a command that is expected to end by itself, killing it after `secs`; returns its
-/// status, standard output and error, and how long it ran.
-pub fn run_ending(mut cmd: std::process::Command, secs: u64) -> (std::process::ExitStatus, String, String, Duration) {
-    use std::io::Read;
-    let started = std::time::Instant::now();
-    let mut child = cmd
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if started.elapsed() > Duration::from_secs(secs) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} still ran after {secs} s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let (mut out, mut err) = (String::new(), String::new());
-    child.stdout.take().expect("stdout").read_to_string(&mut out).expect("stdout");
-    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
-    (status, out, err, started.elapsed())
-}
-
-/// The binary with a clean environment (no database URL or configuration from outside).
-pub fn beseda_command(args: &[&str]) -> std::process::Command {
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_beseda"));
-    c.args(args)
-        .env_remove("BESEDA_DATABASE_URL")
-        .env_remove("BESEDA_NATS_URL")
-        .env_remove("BESEDA_CONFIG")
-        .env("BESEDA_LOG_LEVEL", "warn");
-    c
 }
