@@ -71,6 +71,12 @@ pub fn diff(before: &Value, after: &Value) -> Value {
     Value::Object(out)
 }
 
+/// A typed admin answer as the JSON object [`diff`] compares (`None`: nothing before, or
+/// nothing after).
+pub fn fields<T: serde::Serialize>(view: Option<T>) -> Value {
+    view.and_then(|v| serde_json::to_value(v).ok()).unwrap_or(Value::Null)
+}
+
 /// The fields of something created (`before` null) or deleted (`after` null), secrets masked.
 pub fn created(after: &Value) -> Value {
     diff(&Value::Null, after)

@@ -116,9 +116,28 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The error bodies of Beseda's APIs. The Bot API and the Custom Channel API speak Webim's
+/// `{"error", "desc"}` (bot-api.md §5, custom-channel.md); every other API `{"error", "message"}`
+/// ([`ErrorBody`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    Beseda,
+    Webim,
+}
+
+impl Dialect {
+    fn of(path: &str) -> Self {
+        if path.starts_with("/api/bot/") || path.starts_with("/api/custom-channel/") {
+            Dialect::Webim
+        } else {
+            Dialect::Beseda
+        }
+    }
+}
+
 /// The code of an error answer that no handler wrote (axum's own rejections: a body too
-/// large, a wrong method, a wrong content type, a failed WebSocket upgrade).
-fn code_for(status: StatusCode) -> &'static str {
+/// large, a wrong method, a wrong content type, a failed WebSocket upgrade; an unknown path).
+fn code_for(status: StatusCode, dialect: Dialect) -> &'static str {
     match status {
         StatusCode::NOT_FOUND => "unknown-method",
         StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
@@ -127,14 +146,17 @@ fn code_for(status: StatusCode) -> &'static str {
         StatusCode::UNPROCESSABLE_ENTITY => "invalid-body",
         StatusCode::UPGRADE_REQUIRED => "upgrade-required",
         StatusCode::TOO_MANY_REQUESTS => "too-many-requests",
+        s if s.is_server_error() && dialect == Dialect::Webim => "internal-error",
         s if s.is_server_error() => "internal_error",
         _ => "bad-request",
     }
 }
 
-/// Middleware: every error answer is JSON with a code. Handlers answer with [`ApiError`]
-/// already; this rewrites the plain-text rejections axum produces before a handler runs.
+/// Middleware: every error answer is JSON with a code, in the body of the API the path belongs
+/// to. Handlers answer with [`ApiError`] (or their API's error) already; this rewrites the
+/// plain-text rejections axum produces before a handler runs, and the unknown-path answer.
 pub async fn json_errors(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let dialect = Dialect::of(request.uri().path());
     let response = next.run(request).await;
     let status = response.status();
     let is_json = response
@@ -154,7 +176,14 @@ pub async fn json_errors(request: axum::extract::Request, next: axum::middleware
     if message.is_empty() {
         message = status.canonical_reason().unwrap_or("error").to_owned();
     }
-    let mut answer = ApiError::new(status, code_for(status), message).into_response();
+    let code = code_for(status, dialect);
+    let mut answer = match dialect {
+        Dialect::Beseda => ApiError::new(status, code, message).into_response(),
+        Dialect::Webim => {
+            let body = beseda_core::protocol::bot::calls::ErrorBody { error: code.to_owned(), desc: message };
+            (status, Json(body)).into_response()
+        }
+    };
     // Keep what the rejection said besides its body (Allow, Retry-After, WWW-Authenticate).
     for (name, value) in parts.headers.iter() {
         if name != axum::http::header::CONTENT_TYPE && name != axum::http::header::CONTENT_LENGTH {
@@ -162,4 +191,17 @@ pub async fn json_errors(request: axum::extract::Request, next: axum::middleware
         }
     }
     answer
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Dialect;
+
+    #[test]
+    fn the_bot_and_channel_apis_answer_in_webims_error_body() {
+        assert!(Dialect::of("/api/bot/v2/send_message") == Dialect::Webim);
+        assert!(Dialect::of("/api/custom-channel/v1/shop/message") == Dialect::Webim);
+        assert!(Dialect::of("/api/operator/v1/me") == Dialect::Beseda);
+        assert!(Dialect::of("/api/botany") == Dialect::Beseda);
+    }
 }

@@ -24,6 +24,8 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
+/// An unknown path. Plain text on purpose: `crate::error::json_errors` answers it as
+/// `unknown-method` in the error body of the API the path belongs to.
 pub async fn not_found() -> impl IntoResponse {
-    (StatusCode::NOT_FOUND, Json(json!({"error": "unknown-method", "message": "no such endpoint"})))
+    (StatusCode::NOT_FOUND, "no such endpoint")
 }

@@ -283,13 +283,13 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             patch(admin::patch_settings),
         ),
         (ApiDoc::new("GET", "/api/admin/v1/departments", "Every department (admin)").answer::<admin::lists::Departments>(), get(admin::lists::departments)),
-        (ApiDoc::new("GET", "/api/admin/v1/bots", "Every bot with its token (admin)").object(), get(admin::lists::bots)),
+        (ApiDoc::new("GET", "/api/admin/v1/bots", "Every bot with its token (admin)").answer::<admin::lists::Bots>(), get(admin::lists::bots)),
         (
-            ApiDoc::new("GET", "/api/admin/v1/placements", "Every placement with its embed code (admin)").object(),
+            ApiDoc::new("GET", "/api/admin/v1/placements", "Every placement with its embed code (admin)").answer::<admin::lists::Placements>(),
             get(admin::lists::placements),
         ),
         (
-            ApiDoc::new("GET", "/api/admin/v1/channels", "Every channel, without credentials (admin)").object(),
+            ApiDoc::new("GET", "/api/admin/v1/channels", "Every channel, without credentials (admin)").answer::<admin::lists::Channels>(),
             get(admin::lists::channels),
         ),
         (
@@ -380,15 +380,15 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             put(admin::put_operator_profile),
         ),
         (
-            ApiDoc::new("PUT", "/api/admin/v1/bots", "Create or change a bot; returns its token (admin)").object().body::<admin::BotBody>(),
-            put(admin::put_bot),
+            ApiDoc::new("PUT", "/api/admin/v1/bots", "Create or change a bot; returns its token (admin)").answer::<admin::bots::BotView>().body::<admin::bots::BotBody>(),
+            put(admin::bots::put),
         ),
         (
             ApiDoc::new(
                 "PUT",
                 "/api/admin/v1/channels",
                 "Create or change a custom channel; returns its key and secret (admin)",
-            ).object()
+            ).answer::<admin::channels::SavedChannel>()
             .body::<admin::channels::ChannelBody>(),
             put(admin::channels::put_channel),
         ),
@@ -397,15 +397,15 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "GET",
                 "/api/admin/v1/stats/outcomes",
                 "Answered, missed, refusals and busy messages (supervisor, admin)",
-            ).object(),
-            get(admin::outcome_counts),
+            ).answer::<admin::stats::Outcomes>(),
+            get(admin::stats::outcomes),
         ),
         (
             ApiDoc::new(
                 "POST",
                 "/api/admin/v1/integrations/unisender/export",
                 "Export every contact to Unisender (admin)",
-            ).object(),
+            ).answer::<admin::exports::ExportProgress>(),
             post(admin::exports::start),
         ),
         (
@@ -413,16 +413,16 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "GET",
                 "/api/admin/v1/integrations/unisender/export",
                 "Progress of the Unisender export (admin)",
-            ).object(),
+            ).answer::<admin::exports::ExportProgress>(),
             get(admin::exports::progress),
         ),
         (
-            ApiDoc::new("PUT", "/api/admin/v1/placements/{key}", "Create or change a placement (admin)").path_string("key").object()
+            ApiDoc::new("PUT", "/api/admin/v1/placements/{key}", "Create or change a placement (admin)").path_string("key").answer::<admin::placements::PlacementView>()
                 .body::<admin::placements::PlacementBody>(),
             put(admin::placements::put),
         ),
         (
-            ApiDoc::new("GET", "/api/admin/v1/placements/{key}", "A placement with its embed code (admin)").path_string("key").object(),
+            ApiDoc::new("GET", "/api/admin/v1/placements/{key}", "A placement with its embed code (admin)").path_string("key").answer::<admin::placements::PlacementView>(),
             get(admin::placements::get),
         ),
         (
@@ -430,7 +430,7 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "GET",
                 "/api/admin/v1/stats",
                 "Statistics by day, operator or department; ?from=&to=&group=&format=csv (supervisor, admin)",
-            ).object().query("from", "see the summary").query("to", "see the summary").query("group", "see the summary").query("format", "see the summary"),
+            ).answer_or_csv::<admin::stats::Stats>().query("from", "see the summary").query("to", "see the summary").query("group", "see the summary"),
             get(admin::stats::stats),
         ),
         (
@@ -442,11 +442,11 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             get(admin::history::search),
         ),
         (
-            ApiDoc::new("GET", "/api/admin/v1/webhooks", "Chat event handler calls, newest first; ?status= (admin)").object().query("status", "see the summary"),
+            ApiDoc::new("GET", "/api/admin/v1/webhooks", "Chat event handler calls, newest first; ?status= (admin)").answer::<admin::webhooks::WebhookCalls>().query("status", "see the summary"),
             get(admin::webhooks::list),
         ),
         (
-            ApiDoc::new("POST", "/api/admin/v1/webhooks/{id}/resend", "Send a chat event handler call again (admin)").object()
+            ApiDoc::new("POST", "/api/admin/v1/webhooks/{id}/resend", "Send a chat event handler call again (admin)").answer::<Done>()
                 .path_id(),
             post(admin::webhooks::resend),
         ),
@@ -455,7 +455,7 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
                 "GET",
                 "/api/admin/v1/audit",
                 "Audit log of admin actions, newest first; ?from=&to=&actor=&action=&offset=&limit=&format=csv (admin)",
-            ).object().query("from", "see the summary").query("to", "see the summary").query("actor", "see the summary").query("action", "see the summary").query("offset", "see the summary").query("limit", "see the summary").query("format", "see the summary"),
+            ).answer_or_csv::<admin::audit_log::AuditPage>().query("from", "see the summary").query("to", "see the summary").query("actor", "see the summary").query("action", "see the summary").query("offset", "see the summary").query("limit", "see the summary"),
             get(admin::audit_log::list),
         ),
         (

@@ -88,8 +88,9 @@ pub struct ChatHidden {
 #[serde(rename_all = "camelCase")]
 pub struct MessageEvent {
     pub chat_id: i64,
-    /// The visitor protocol's message object, as operators see it.
-    #[schema(value_type = Object)]
+    /// The visitor protocol's message object, as operators see it. Kept as JSON here: the
+    /// store builds it once and events pass through as they were stored.
+    #[schema(value_type = crate::protocol::visitor::Message)]
     pub message: Value,
     /// The chat as list rows show it, on the last message event of a chat in one change
     /// (instead of a separate `chat_updated`).

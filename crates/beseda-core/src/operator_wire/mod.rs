@@ -37,7 +37,13 @@ pub fn preview(m: &Message) -> Value {
     to_json(&Preview::new(m))
 }
 
-/// A message as operators see it (every kind, including `for_operator`).
+/// A message as operators see it (every kind, including `for_operator`): the visitor
+/// protocol's message object.
+pub fn message_object(m: &Message) -> crate::protocol::visitor::Message {
+    crate::protocol::visitor::Message::new(m, POLICY)
+}
+
+/// [`message_object`] as JSON.
 pub fn message(m: &Message) -> Value {
     wire::message(m, POLICY)
 }

@@ -14,8 +14,9 @@ use axum::Json;
 use beseda_core::local_time;
 use beseda_core::time::iso_millis;
 use beseda_store::{AuditEntry, AuditQuery};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 const DAY_MICROS: i64 = 24 * 3600 * 1_000_000;
 /// Entries per page, by default and at most; a CSV holds at most `CSV_LIMIT`.
@@ -42,10 +43,51 @@ fn nonempty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-fn entry_json(e: &AuditEntry) -> Value {
-    let mut v = json!(e);
-    v["at"] = json!(iso_millis(e.at));
-    v
+/// An audit-log entry as the admin panel shows it.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditRow {
+    pub id: i64,
+    /// ISO 8601 with milliseconds, UTC.
+    pub at: String,
+    /// The operator who acted (null: the command line or the server itself).
+    pub actor_id: Option<i64>,
+    /// The operator's e-mail at the time, or `cli` / `system`.
+    pub actor: String,
+    /// The client address (empty for `cli` and `system`).
+    pub address: String,
+    /// A stable code such as `settings.update` or `operator.deactivate`.
+    pub action: String,
+    pub target_type: String,
+    pub target_id: String,
+    /// Free-form on purpose: what changed, usually `{"field": {"before": …, "after": …}}` with
+    /// secrets masked, over whatever fields the target has (settings, operators, channels, …).
+    #[schema(value_type = Object)]
+    pub changes: Value,
+}
+
+impl AuditRow {
+    fn new(e: &AuditEntry) -> Self {
+        let n = &e.entry;
+        Self {
+            id: e.id,
+            at: iso_millis(e.at),
+            actor_id: n.actor_id,
+            actor: n.actor.clone(),
+            address: n.address.clone(),
+            action: n.action.clone(),
+            target_type: n.target_type.clone(),
+            target_id: n.target_id.clone(),
+            changes: n.changes.clone(),
+        }
+    }
+}
+
+/// A page of the audit log, newest first; `more`: there are older entries past it.
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub entries: Vec<AuditRow>,
+    pub more: bool,
 }
 
 /// `GET /api/admin/v1/audit?from=&to=&actor=&action=&offset=&limit=&format=csv`.
@@ -73,17 +115,14 @@ pub async fn list(
     let mut entries = state.store.audit_entries(&query).await.map_err(ApiError::operator)?;
     let more = entries.len() as i64 > limit;
     entries.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let rows: Vec<Value> = entries.iter().map(entry_json).collect();
+    let mut rows: Vec<AuditRow> = entries.iter().map(AuditRow::new).collect();
     if csv {
-        let rows: Vec<Value> = rows
-            .into_iter()
-            .map(|mut r| {
-                r["changes"] = json!(r["changes"].to_string());
-                r
-            })
-            .collect();
+        // A CSV cell holds the changes as their JSON text.
+        for r in &mut rows {
+            r.changes = Value::String(r.changes.to_string());
+        }
         let cols = ["id", "at", "actorId", "actor", "address", "action", "targetType", "targetId", "changes"];
         return Ok(super::csv::attachment("beseda-audit.csv", &cols, &rows));
     }
-    Ok(Json(json!({"entries": rows, "more": more})).into_response())
+    Ok(Json(AuditPage { entries: rows, more }).into_response())
 }

@@ -15,10 +15,11 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::OperatorId;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Channel)]
 pub struct ChannelBody {
@@ -46,8 +47,25 @@ pub struct ChannelBody {
     pub kind: String,
     /// The messenger's credentials.
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(value_type = MessengerCredentials)]
     pub config: serde_json::Map<String, Value>,
+}
+
+/// What `config` holds for each messenger kind (a custom channel has none). Documentation
+/// only: [`messenger_config`] reads and checks the fields of its kind from the map.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct MessengerCredentials {
+    /// Telegram: the bot token from @BotFather.
+    bot_token: Option<String>,
+    /// VK: the community access key.
+    access_token: Option<String>,
+    /// VK: the string VK expects back when it confirms the callback address.
+    confirmation: Option<String>,
+    /// VK: the community's numeric id (a number, or its digits as a string).
+    #[schema(value_type = Option<i64>)]
+    group_id: Option<Value>,
 }
 
 fn default_side() -> String {
@@ -108,11 +126,75 @@ async fn messenger_config(
     }
 }
 
-/// A channel as the admin API answers it (credentials left out).
-fn channel_json(c: &beseda_store::ChannelRecord) -> Value {
-    json!({"key": c.key, "title": c.title, "kind": c.kind, "secret": c.secret,
-        "callbackUrl": c.callback_url, "departmentMode": c.department_mode, "defaultDepartment": c.default_department,
-        "allowedDepartments": c.allowed_departments, "side": c.side, "operatorId": c.operator_id.map(|o| o.0)})
+/// A channel as the admin lists show it: without its secret and credentials.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChannelView {
+    pub key: String,
+    pub title: String,
+    /// `custom`, `telegram` or `vk`.
+    pub kind: String,
+    /// `visitor` or `bot`.
+    pub side: String,
+    /// Where deliveries go (custom channels; VK: the callback URL to enter in VK, when saved).
+    pub callback_url: String,
+    /// `not_necessary` or `obligatory`.
+    pub department_mode: String,
+    pub default_department: Option<String>,
+    pub allowed_departments: Vec<String>,
+    /// Bot side: the operator account the channel speaks as.
+    pub operator_id: Option<i64>,
+}
+
+impl ChannelView {
+    pub fn new(c: &beseda_store::ChannelRecord) -> Self {
+        Self {
+            key: c.key.clone(),
+            title: c.title.clone(),
+            kind: c.kind.clone(),
+            side: c.side.clone(),
+            callback_url: c.callback_url.clone(),
+            department_mode: c.department_mode.clone(),
+            default_department: c.default_department.clone(),
+            allowed_departments: c.allowed_departments.clone(),
+            operator_id: c.operator_id.map(|o| o.0),
+        }
+    }
+}
+
+/// A saved channel: its secret, and for a messenger what to enter there.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SavedChannel {
+    #[serde(flatten)]
+    pub channel: ChannelView,
+    /// 40 hex characters; signs and authenticates both directions.
+    pub secret: String,
+    /// Telegram: the webhook address set with Telegram.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webhook_url: Option<String>,
+    /// Telegram: the bot's username.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bot_username: Option<String>,
+    /// VK: the secret key to enter in the community's Callback API settings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_key: Option<String>,
+    /// VK: the string the callback address answers VK's confirmation with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmation: Option<String>,
+}
+
+impl SavedChannel {
+    fn new(c: &beseda_store::ChannelRecord) -> Self {
+        Self {
+            channel: ChannelView::new(c),
+            secret: c.secret.clone(),
+            webhook_url: None,
+            bot_username: None,
+            secret_key: None,
+            confirmation: None,
+        }
+    }
 }
 
 /// Creates or changes a channel; the answer carries its key and secret, and for messengers
@@ -122,7 +204,7 @@ pub async fn put_channel(
     who: OperatorAuth,
     ClientIp(ip): ClientIp,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<SavedChannel>> {
     admin_only(&who)?;
     let b: ChannelBody = parse(&bytes)?;
     if b.title.trim().is_empty() {
@@ -170,13 +252,14 @@ pub async fn put_channel(
         config,
     };
     let c = state.store.save_channel(&config).await.map_err(ApiError::operator)?;
-    let mut answer = channel_json(&c);
+    let mut answer = SavedChannel::new(&c);
     let action = match (&existing, config.rotate_secret) {
         (None, _) => "channel.create",
         (Some(_), true) => "channel.rotate_secret",
         (Some(_), false) => "channel.update",
     };
-    let mut changes = audit::diff(&existing.as_ref().map_or(Value::Null, channel_json), &answer);
+    let mut changes =
+        audit::diff(&audit::fields(existing.as_ref().map(SavedChannel::new)), &audit::fields(Some(&answer)));
     if existing.as_ref().is_some_and(|e| e.config != c.config) {
         changes["config"] = json!({"before": audit::MASK, "after": audit::MASK});
     }
@@ -188,13 +271,13 @@ pub async fn put_channel(
                     unreachable("Telegram did not take the webhook (the channel is saved; save it again)", why)
                 }
             })?;
-            answer["webhookUrl"] = json!(telegram::webhook_url(&state, &c));
-            answer["botUsername"] = json!(username);
+            answer.webhook_url = Some(telegram::webhook_url(&state, &c));
+            answer.bot_username = username;
         }
         "vk" => {
-            answer["callbackUrl"] = json!(messenger::vk::callback_url(&state, &c));
-            answer["secretKey"] = json!(c.secret);
-            answer["confirmation"] = c.config["confirmation"].clone();
+            answer.channel.callback_url = messenger::vk::callback_url(&state, &c);
+            answer.secret_key = Some(c.secret.clone());
+            answer.confirmation = Some(c.config["confirmation"].as_str().unwrap_or_default().to_owned());
         }
         _ => {}
     }

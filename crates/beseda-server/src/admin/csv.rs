@@ -22,10 +22,11 @@ fn cell(text: &str) -> String {
     format!("\"{}\"", safe.replace('"', "\"\""))
 }
 
-/// The `cols` of each row as a CSV attachment named `filename`.
-pub fn attachment(filename: &str, cols: &[&str], rows: &[Value]) -> Response {
+/// The `cols` of each row (as its JSON object has them) as a CSV attachment named `filename`.
+pub fn attachment<T: serde::Serialize>(filename: &str, cols: &[&str], rows: &[T]) -> Response {
     let mut out = cols.join(",") + "\n";
     for r in rows {
+        let r = serde_json::to_value(r).unwrap_or_default();
         let line: Vec<String> = cols
             .iter()
             .map(|c| match &r[*c] {

@@ -33,9 +33,7 @@ pub async fn search(
             "firstQuestion",
             "messages",
         ];
-        let rows: Vec<serde_json::Value> =
-            page.chats.iter().map(|r| serde_json::to_value(r).unwrap_or_default()).collect();
-        return Ok(super::csv::attachment("beseda-history.csv", &cols, &rows));
+        return Ok(super::csv::attachment("beseda-history.csv", &cols, &page.chats));
     }
     Ok(Json(page).into_response())
 }

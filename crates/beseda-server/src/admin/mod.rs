@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 
 pub mod audit_log;
 pub mod blocks;
+pub mod bots;
 pub mod channels;
 mod csv;
 pub mod exports;
@@ -397,100 +398,8 @@ pub async fn put_operator_profile(
     Ok(Json(ProfileSaved { operator: op.as_ref().map(OperatorView::new) }))
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[schema(as = Bot)]
-pub struct BotBody {
-    pub operator_id: i64,
-    #[serde(default = "default_sort_order")]
-    pub sort_order: i64,
-    #[serde(default = "default_api_version")]
-    pub api_version: i64,
-    #[serde(default)]
-    pub webhook_url: String,
-    #[serde(default)]
-    pub rotate_token: bool,
-    #[serde(default)]
-    pub reply_timeout_secs: i64,
-    /// Beseda extensions (bot-api.md §7), all off by default.
-    #[serde(default)]
-    pub send_channel: bool,
-    #[serde(default)]
-    pub send_chat_closed: bool,
-    #[serde(default)]
-    pub send_chat_returned_to_bot: bool,
-}
-
 pub(crate) fn default_sort_order() -> i64 {
     100
-}
-
-fn default_api_version() -> i64 {
-    2
-}
-
-/// Creates or changes a bot (bot-api.md §1): the operator account it speaks as, sort order,
-/// API version, webhook URL and reply timeout. The answer carries the token (new bots and
-/// `rotateToken` get a new one; the old one stops working at once).
-pub async fn put_bot(
-    State(state): State<AppState>,
-    who: OperatorAuth,
-    ClientIp(ip): ClientIp,
-    bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
-    admin_only(&who)?;
-    let b: BotBody = parse(&bytes)?;
-    if b.api_version != 1 && b.api_version != 2 {
-        return Err(invalid("apiVersion", "must be 1 or 2"));
-    }
-    let url_ok =
-        b.webhook_url.is_empty() || b.webhook_url.starts_with("http://") || b.webhook_url.starts_with("https://");
-    if !url_ok {
-        return Err(invalid("webhookUrl", "must be an http:// or https:// URL"));
-    }
-    if !(0..=3600).contains(&b.reply_timeout_secs) {
-        return Err(invalid("replyTimeoutSecs", "must be 0 to 3600"));
-    }
-    let config = beseda_store::BotConfig {
-        operator_id: OperatorId(b.operator_id),
-        sort_order: b.sort_order,
-        api_version: b.api_version,
-        webhook_url: b.webhook_url,
-        rotate_token: b.rotate_token,
-        reply_timeout_secs: b.reply_timeout_secs,
-        send_channel: b.send_channel,
-        send_chat_closed: b.send_chat_closed,
-        send_chat_returned_to_bot: b.send_chat_returned_to_bot,
-    };
-    let before =
-        state.store.bots().await.map_err(ApiError::operator)?.into_iter().find(|x| x.operator_id == config.operator_id);
-    let bot = state.store.save_bot(&config).await.map_err(|e| match e {
-        beseda_store::StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such operator"),
-        other => ApiError::operator(other),
-    })?;
-    let action = match (&before, config.rotate_token) {
-        (None, _) => "bot.create",
-        (Some(_), true) => "bot.rotate_token",
-        (Some(_), false) => "bot.update",
-    };
-    let changes = audit::diff(&before.as_ref().map_or(Value::Null, bot_json), &bot_json(&bot));
-    audit::record(&state, &audit::Actor::operator(&who, ip), action, ("bot", &bot.operator_id.0), changes).await;
-    Ok(Json(bot_json(&bot)))
-}
-
-pub(crate) fn bot_json(bot: &beseda_store::BotRecord) -> Value {
-    json!({"operatorId": bot.operator_id.0, "name": bot.operator_name, "sortOrder": bot.sort_order,
-        "apiVersion": bot.api_version, "webhookUrl": bot.webhook_url, "replyTimeoutSecs": bot.reply_timeout_secs,
-        "sendChannel": bot.send_channel, "sendChatClosed": bot.send_chat_closed,
-        "sendChatReturnedToBot": bot.send_chat_returned_to_bot, "token": bot.token})
-}
-
-pub async fn outcome_counts(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Value>> {
-    supervisor_up(&who)?;
-    let c = state.store.outcome_counts().await.map_err(ApiError::operator)?;
-    Ok(Json(
-        json!({"answered": c.answered, "missed": c.missed, "refusals": c.refusals, "busyMessages": c.busy_messages}),
-    ))
 }
 
 #[cfg(test)]

@@ -15,10 +15,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::ids::is_valid_key;
 use beseda_core::model::Placement;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Deserialize, utoipa::ToSchema)]
+#[derive(Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 #[schema(as = Placement)]
 pub struct PlacementBody {
@@ -38,11 +38,35 @@ fn default_timeout() -> i64 {
     24
 }
 
-pub(crate) fn placement_json(origin: &RequestOrigin, p: &Placement) -> Value {
-    json!({"key": p.key, "title": p.title, "lang": p.lang, "departmentKeys": p.department_keys,
-        "defaultDepartment": p.default_department, "helloMessage": p.hello_message,
-        "conversationTimeoutHours": p.conversation_timeout_hours,
-        "embedCode": crate::widget::embed_code(&origin.0, &p.key)})
+/// A placement as the admin API shows it, with the embed code for the site's template.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PlacementView {
+    pub key: String,
+    pub title: String,
+    /// `ru`, `en`, or null: the organisation's primary language.
+    pub lang: Option<String>,
+    pub department_keys: Vec<String>,
+    pub default_department: Option<String>,
+    pub hello_message: String,
+    pub conversation_timeout_hours: i64,
+    /// The HTML to put into the site's pages.
+    pub embed_code: String,
+}
+
+impl PlacementView {
+    pub fn new(origin: &RequestOrigin, p: &Placement) -> Self {
+        Self {
+            key: p.key.clone(),
+            title: p.title.clone(),
+            lang: p.lang.clone(),
+            department_keys: p.department_keys.clone(),
+            default_department: p.default_department.clone(),
+            hello_message: p.hello_message.clone(),
+            conversation_timeout_hours: p.conversation_timeout_hours,
+            embed_code: crate::widget::embed_code(&origin.0, &p.key),
+        }
+    }
 }
 
 /// `PUT /api/admin/v1/placements/{key}`: creates or changes a placement.
@@ -53,7 +77,7 @@ pub async fn put(
     ClientIp(ip): ClientIp,
     Path(key): Path<String>,
     bytes: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PlacementView>> {
     admin_only(&who)?;
     if !is_valid_key(&key) {
         return Err(invalid("key", "1 to 64 lowercase Latin letters and digits, `_` and `-` not first"));
@@ -88,10 +112,10 @@ pub async fn put(
     let before = state.store.placement(&p.key).await.map_err(ApiError::operator)?;
     state.store.upsert_placement(&p).await.map_err(ApiError::operator)?;
     let action = if before.is_some() { "placement.update" } else { "placement.create" };
-    let changes =
-        audit::diff(&before.map_or(Value::Null, |b| placement_json(&origin, &b)), &placement_json(&origin, &p));
+    let view = |p: &Placement| PlacementView::new(&origin, p);
+    let changes = audit::diff(&audit::fields(before.as_ref().map(view)), &audit::fields(Some(view(&p))));
     audit::record(&state, &audit::Actor::operator(&who, ip), action, ("placement", &p.key), changes).await;
-    Ok(Json(placement_json(&origin, &p)))
+    Ok(Json(PlacementView::new(&origin, &p)))
 }
 
 /// `GET /api/admin/v1/placements/{key}`: the placement with its embed code.
@@ -100,10 +124,10 @@ pub async fn get(
     who: OperatorAuth,
     origin: RequestOrigin,
     Path(key): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<PlacementView>> {
     admin_only(&who)?;
     match state.store.placement(&key).await.map_err(ApiError::operator)? {
-        Some(p) => Ok(Json(placement_json(&origin, &p))),
+        Some(p) => Ok(Json(PlacementView::new(&origin, &p))),
         None => Err(ApiError::new(StatusCode::NOT_FOUND, "placement-not-found", "no such placement")),
     }
 }

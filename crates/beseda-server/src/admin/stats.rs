@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use beseda_core::local_time;
 use beseda_store::ChatFact;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 const DAY_MICROS: i64 = 24 * 3600 * 1_000_000;
 
@@ -75,12 +75,74 @@ impl Figures {
         })
     }
 
-    fn json(&self, key: &str) -> Value {
-        json!({"key": key, "chats": self.chats, "answered": self.answered, "missed": self.missed,
-            "refusals": self.refusals, "busyMessages": self.busy_messages, "offline": self.offline,
-            "avgFirstAnswerSecs": Self::avg_secs(&self.first_answer), "avgResponseSecs": Self::avg_secs(&self.response),
-            "ratings": self.ratings.len(), "avgRating": self.avg_rating()})
+    fn row(&self, key: &str) -> StatsRow {
+        StatsRow {
+            key: key.to_owned(),
+            chats: self.chats,
+            answered: self.answered,
+            missed: self.missed,
+            refusals: self.refusals,
+            busy_messages: self.busy_messages,
+            offline: self.offline,
+            avg_first_answer_secs: Self::avg_secs(&self.first_answer),
+            avg_response_secs: Self::avg_secs(&self.response),
+            ratings: self.ratings.len(),
+            avg_rating: self.avg_rating(),
+        }
     }
+}
+
+/// The figures of one group (a day, an operator or a department), or of the whole period.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsRow {
+    /// The day (`YYYY-MM-DD`), the operator's or department's name (`—`: none), or `total`.
+    pub key: String,
+    /// Chats started in the period.
+    pub chats: i64,
+    pub answered: i64,
+    pub missed: i64,
+    pub refusals: i64,
+    pub busy_messages: i64,
+    /// Started while nobody was online.
+    pub offline: i64,
+    /// Seconds from the visitor's first message to the first answer (null: no answered chat).
+    pub avg_first_answer_secs: Option<f64>,
+    pub avg_response_secs: Option<f64>,
+    /// How many ratings were given, and their average on the 1 to 5 scale.
+    pub ratings: usize,
+    pub avg_rating: Option<f64>,
+}
+
+/// Statistics of a period, grouped.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    /// First and last day, in the organisation's time zone.
+    pub from: String,
+    pub to: String,
+    pub time_zone: String,
+    /// `day`, `operator` or `department`.
+    pub group: String,
+    pub rows: Vec<StatsRow>,
+    pub total: StatsRow,
+}
+
+/// Counters of chat outcomes and busy messages since the start.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Outcomes {
+    pub answered: i64,
+    pub missed: i64,
+    pub refusals: i64,
+    pub busy_messages: i64,
+}
+
+/// `GET /api/admin/v1/stats/outcomes`.
+pub async fn outcomes(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<Outcomes>> {
+    super::supervisor_up(&who)?;
+    let c = state.store.outcome_counts().await.map_err(ApiError::operator)?;
+    Ok(Json(Outcomes { answered: c.answered, missed: c.missed, refusals: c.refusals, busy_messages: c.busy_messages }))
 }
 
 fn bad(why: &str) -> ApiError {
@@ -161,13 +223,13 @@ pub async fn stats(
         groups.entry(key).or_default().add(f);
         total.add(f);
     }
-    let rows: Vec<Value> = groups.iter().map(|(k, g)| g.json(k)).collect();
+    let mut rows: Vec<StatsRow> = groups.iter().map(|(k, g)| g.row(k)).collect();
+    let total = total.row("total");
     if q.format.as_deref() == Some("csv") {
-        let mut lines = rows.clone();
-        lines.push(total.json("total"));
-        return Ok(super::csv::attachment(&format!("beseda-stats-{group}.csv"), &CSV_COLUMNS, &lines));
+        rows.push(total);
+        return Ok(super::csv::attachment(&format!("beseda-stats-{group}.csv"), &CSV_COLUMNS, &rows));
     }
-    let from_day = local_time::format(start, tz, "%Y-%m-%d");
-    Ok(Json(json!({"from": from_day, "to": last, "timeZone": tz, "group": group, "rows": rows, "total": total.json("total")}))
-        .into_response())
+    let from = local_time::format(start, tz, "%Y-%m-%d");
+    let stats = Stats { from, to: last, time_zone: tz.to_owned(), group: group.to_owned(), rows, total };
+    Ok(Json(stats).into_response())
 }

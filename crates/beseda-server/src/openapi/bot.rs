@@ -27,13 +27,22 @@ impl utoipa::Modify for Token {
     }
 }
 
+/// The refusals every Bot API call shares (see `super::webim_refusals`).
+struct Refusals;
+
+impl utoipa::IntoResponses for Refusals {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+        super::webim_refusals("No valid token (`access-denied`)", "Too many calls or wrong tokens; see `Retry-After`")
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Beseda Bot API", description = "Webim External Bot API 2.0 (and 1.0 event shapes). \
         Beseda POSTs `BotEvent` (API 2.0) or `V1Event` (API 1.0) to the bot's webhook; file links in \
         them are signed `GET /api/bot/v2/file/{guid}` URLs."),
     paths(send_message, redirect_chat, close_chat, file),
-    components(schemas(BotEvent, V1Event, V1Reply, ReplyMessage)),
+    components(schemas(BotEvent, V1Event, V1Reply, ReplyMessage, ErrorBody)),
     modifiers(&Token),
 )]
 struct BotApi;
@@ -47,15 +56,12 @@ pub fn document() -> utoipa::openapi::OpenApi {
 #[utoipa::path(post, path = "/api/bot/v2/send_message", request_body = SendMessageRequest,
     responses(
         (status = 200, description = "Posted", body = SendMessageAnswer),
-        (status = 400, description = "`argument-missing` or `wrong-argument-value`", body = ErrorBody),
-        (status = 401, description = "No valid token (`access-denied`)", body = ErrorBody),
         (status = 403, description = "The chat is not the bot's (`access-denied`)", body = ErrorBody),
         (status = 404, description = "`chat-not-found`, `session-not-found`", body = ErrorBody),
         (status = 409, description = "`chat-closed`", body = ErrorBody),
         (status = 413, description = "The file is larger than the upload limit", body = ErrorBody),
         (status = 422, description = "The file could not be downloaded", body = ErrorBody),
-        (status = 429, description = "Too many calls or wrong tokens; see `Retry-After`", body = ErrorBody),
-        (status = "default", description = "Other errors", body = ErrorBody),
+        Refusals,
     ),
     security(("token" = [])))]
 fn send_message() {}
@@ -64,13 +70,10 @@ fn send_message() {}
 #[utoipa::path(post, path = "/api/bot/v2/redirect_chat", request_body = RedirectChatRequest,
     responses(
         (status = 200, description = "Redirected", body = OkAnswer),
-        (status = 400, description = "`argument-missing` or `wrong-argument-value`", body = ErrorBody),
-        (status = 401, description = "No valid token (`access-denied`)", body = ErrorBody),
         (status = 403, description = "The chat is not the bot's (`access-denied`)", body = ErrorBody),
         (status = 404, description = "`chat-not-found`, `operator-not-found`, `department-not-found`", body = ErrorBody),
         (status = 409, description = "`chat-closed`, `operator-offline`, `department-offline`", body = ErrorBody),
-        (status = 429, description = "Too many calls or wrong tokens; see `Retry-After`", body = ErrorBody),
-        (status = "default", description = "Other errors", body = ErrorBody),
+        Refusals,
     ),
     security(("token" = [])))]
 fn redirect_chat() {}
@@ -79,13 +82,10 @@ fn redirect_chat() {}
 #[utoipa::path(post, path = "/api/bot/v2/close_chat", request_body = CloseChatRequest,
     responses(
         (status = 200, description = "Closed", body = OkAnswer),
-        (status = 400, description = "`argument-missing` or `wrong-argument-value`", body = ErrorBody),
-        (status = 401, description = "No valid token (`access-denied`)", body = ErrorBody),
         (status = 403, description = "The chat is not the bot's (`access-denied`)", body = ErrorBody),
         (status = 404, description = "`chat-not-found`", body = ErrorBody),
         (status = 409, description = "`chat-closed`", body = ErrorBody),
-        (status = 429, description = "Too many calls or wrong tokens; see `Retry-After`", body = ErrorBody),
-        (status = "default", description = "Other errors", body = ErrorBody),
+        Refusals,
     ),
     security(("token" = [])))]
 fn close_chat() {}

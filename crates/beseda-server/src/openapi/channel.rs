@@ -40,13 +40,22 @@ impl utoipa::Modify for Secret {
     }
 }
 
+/// The refusals every Custom Channel API call shares (see `super::webim_refusals`).
+struct Refusals;
+
+impl utoipa::IntoResponses for Refusals {
+    fn responses() -> std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::response::Response>> {
+        super::webim_refusals("No valid secret or signature (`access-denied`)", "Too many calls; see `Retry-After`")
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Beseda Custom Channel API", description = "An external system's users talk to operators \
         (visitor side), or an external platform answers chats like a bot (bot side). Beseda POSTs \
         `ChannelEvent` (visitor side) or `BotSideDelivery` (bot side) to the channel's callback URL."),
     paths(message, start_chat, close_chat, redirect_chat),
-    components(schemas(ChannelEvent, BotSideDelivery, ChannelReply)),
+    components(schemas(ChannelEvent, BotSideDelivery, ChannelReply, ErrorBody)),
     modifiers(&Secret),
 )]
 struct ChannelApi;
@@ -62,14 +71,11 @@ pub fn document() -> utoipa::openapi::OpenApi {
     params(("key" = String, Path, description = "The channel's key")),
     responses(
         (status = 200, description = "Posted", body = MessageAnswer),
-        (status = 400, description = "`argument-missing` or `wrong-argument-value`", body = ErrorBody),
-        (status = 401, description = "No valid secret or signature (`access-denied`)", body = ErrorBody),
         (status = 403, description = "Bot side: the chat is not the channel's (`access-denied`)", body = ErrorBody),
         (status = 404, description = "`channel-not-found`, `chat-not-found`, `department-not-found`", body = ErrorBody),
         (status = 409, description = "`chat-closed`", body = ErrorBody),
         (status = 422, description = "`department-required`, `department-not-allowed`, `file-download-failed`", body = ErrorBody),
-        (status = 429, description = "Too many calls; see `Retry-After`", body = ErrorBody),
-        (status = "default", description = "Other errors", body = ErrorBody),
+        Refusals,
     ),
     security(("token" = []), ("signature" = [])))]
 fn message() {}
@@ -79,12 +85,9 @@ fn message() {}
     params(("key" = String, Path, description = "The channel's key")),
     responses(
         (status = 200, description = "Open", body = OkAnswer),
-        (status = 400, description = "`argument-missing` or `wrong-argument-value`", body = ErrorBody),
-        (status = 401, description = "No valid secret or signature (`access-denied`)", body = ErrorBody),
         (status = 404, description = "`channel-not-found`, `department-not-found`", body = ErrorBody),
         (status = 422, description = "`department-required`, `department-not-allowed`", body = ErrorBody),
-        (status = 429, description = "Too many calls; see `Retry-After`", body = ErrorBody),
-        (status = "default", description = "Other errors", body = ErrorBody),
+        Refusals,
     ),
     security(("token" = []), ("signature" = [])))]
 fn start_chat() {}
@@ -94,13 +97,10 @@ fn start_chat() {}
     params(("key" = String, Path, description = "The channel's key")),
     responses(
         (status = 200, description = "Closed", body = OkAnswer),
-        (status = 400, description = "`argument-missing` or `wrong-argument-value`", body = ErrorBody),
-        (status = 401, description = "No valid secret or signature (`access-denied`)", body = ErrorBody),
         (status = 403, description = "Bot side: the chat is not the channel's (`access-denied`)", body = ErrorBody),
         (status = 404, description = "`channel-not-found`, `chat-not-found`", body = ErrorBody),
         (status = 409, description = "`chat-closed`", body = ErrorBody),
-        (status = 429, description = "Too many calls; see `Retry-After`", body = ErrorBody),
-        (status = "default", description = "Other errors", body = ErrorBody),
+        Refusals,
     ),
     security(("token" = []), ("signature" = [])))]
 fn close_chat() {}
@@ -110,13 +110,10 @@ fn close_chat() {}
     params(("key" = String, Path, description = "The channel's key")),
     responses(
         (status = 200, description = "Redirected", body = OkAnswer),
-        (status = 400, description = "`argument-missing` or `wrong-argument-value`", body = ErrorBody),
-        (status = 401, description = "No valid secret or signature (`access-denied`)", body = ErrorBody),
         (status = 403, description = "The chat is not the channel's (`access-denied`)", body = ErrorBody),
         (status = 404, description = "`channel-not-found`, `chat-not-found`, `unknown-method` on the visitor side", body = ErrorBody),
         (status = 409, description = "`chat-closed`, `operator-offline`, `department-offline`", body = ErrorBody),
-        (status = 429, description = "Too many calls; see `Retry-After`", body = ErrorBody),
-        (status = "default", description = "Other errors", body = ErrorBody),
+        Refusals,
     ),
     security(("token" = []), ("signature" = [])))]
 fn redirect_chat() {}

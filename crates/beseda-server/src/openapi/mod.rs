@@ -21,9 +21,42 @@ use utoipa::openapi::schema::{Schema, SchemaType, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
     ComponentsBuilder, ContentBuilder, InfoBuilder, ObjectBuilder, OpenApi, OpenApiBuilder, PathsBuilder, Ref, RefOr,
-    Required, ResponseBuilder,
+    Required, Response, ResponseBuilder,
 };
 use utoipa::{PartialSchema, ToSchema};
+
+/// The refusals every call of the Bot API and the Custom Channel API may answer, in Webim's
+/// `{"error", "desc"}` body: a wrong argument or body, no valid credentials (`unauthorized`
+/// says which), too many calls (`too_many`), and anything else. Each call's document adds the
+/// refusals of its own (403, 404, 409, …).
+pub(crate) fn webim_refusals(
+    unauthorized: &str,
+    too_many: &str,
+) -> std::collections::BTreeMap<String, RefOr<Response>> {
+    let body = beseda_core::protocol::bot::calls::ErrorBody::name();
+    let refusal = |description: &str| -> RefOr<Response> {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new().schema(Some(Ref::from_schema_name(body.clone()))).build(),
+            )
+            .build()
+            .into()
+    };
+    [
+        ("400", refusal("`argument-missing` or `wrong-argument-value` (also: the body is not a JSON object)")),
+        ("401", refusal(unauthorized)),
+        ("429", refusal(too_many)),
+        (
+            "default",
+            refusal("Other errors: `unknown-method`, `method-not-allowed`, `request-too-large`, `internal-error`"),
+        ),
+    ]
+    .into_iter()
+    .map(|(status, response)| (status.to_owned(), response))
+    .collect()
+}
 
 /// Builds one API's document.
 type Build = fn() -> OpenApi;
@@ -67,8 +100,6 @@ enum Answer {
     JsonOrCsv(String),
     /// A WebSocket upgrade (101); the frames are JSON of this schema.
     WebSocket(String),
-    /// A JSON object whose fields are not listed (an answer not typed yet).
-    Object,
 }
 
 /// One route's documentation, kept beside its handler in the route table.
@@ -133,12 +164,6 @@ impl ApiDoc {
         let name = self.schema::<T>();
         self.answer = Some(Answer::JsonOrCsv(name));
         self.query("format", "`csv` for CSV text instead of JSON")
-    }
-
-    /// The answer is a JSON object whose fields this document does not list.
-    pub fn object(mut self) -> Self {
-        self.answer = Some(Answer::Object);
-        self
     }
 
     /// The answer is a file.
@@ -215,9 +240,6 @@ impl ApiDoc {
                 .description("OK: JSON, or CSV with `format=csv`")
                 .content("application/json", json(name))
                 .content("text/csv", ContentBuilder::new().schema(Some(schema_type(Type::String))).build()),
-            Some(Answer::Object) => ResponseBuilder::new()
-                .description("OK")
-                .content("application/json", ContentBuilder::new().schema(Some(schema_type(Type::Object))).build()),
             Some(Answer::File) => ResponseBuilder::new()
                 .description("The file")
                 .content("application/octet-stream", ContentBuilder::new().build()),
@@ -255,7 +277,7 @@ impl ApiDoc {
 /// error body and the security schemes.
 pub fn document(title: &str, description: &str, docs: &[ApiDoc]) -> OpenApi {
     let mut paths = PathsBuilder::new();
-    let mut schemas: Vec<(String, RefOr<Schema>)> = Vec::new();
+    let mut schemas = std::collections::BTreeMap::<String, RefOr<Schema>>::new();
     let mut seen = std::collections::BTreeMap::<&str, PathItem>::new();
     for d in docs {
         let item = PathItem::new(d.method(), d.operation());
@@ -265,7 +287,14 @@ pub fn document(title: &str, description: &str, docs: &[ApiDoc]) -> OpenApi {
                 seen.insert(d.path, item);
             }
         }
-        schemas.extend(d.schemas.iter().cloned());
+        for (name, schema) in &d.schemas {
+            // Two types of one name would leave the document describing only one of them.
+            if let Some(known) = schemas.get(name) {
+                let json = |s: &RefOr<Schema>| serde_json::to_value(s).expect("a schema is JSON");
+                assert_eq!(json(known), json(schema), "two different schemas are named {name}");
+            }
+            schemas.insert(name.clone(), schema.clone());
+        }
     }
     // In the order of the table, each path once.
     let mut done = std::collections::BTreeSet::new();

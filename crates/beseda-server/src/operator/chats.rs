@@ -11,8 +11,8 @@ use beseda_core::ids::ChatId;
 use beseda_core::ids::OperatorId;
 use beseda_core::operator_wire::answers::{ChatList as Chats, Done, Sent};
 use beseda_core::operator_wire::{self, ChatRow};
+use beseda_core::protocol::visitor as protocol;
 use beseda_core::visibility::{self, ChatScope, Hidden};
-use beseda_core::wire;
 use beseda_core::DomainError;
 use beseda_store::{ChatDetail, ChatList, OperatorMessage, Redirect, RedirectTarget};
 use serde::{Deserialize, Serialize};
@@ -73,17 +73,13 @@ pub async fn visible_chat(state: &AppState, who: &OperatorAuth, id: ChatId) -> A
 pub struct ChatView {
     pub chat: ChatRow,
     /// The visitor protocol's visitor object.
-    #[schema(value_type = Object)]
-    pub visitor: Value,
+    pub visitor: protocol::Visitor,
     /// The visitor protocol's operator object of the chat's operator.
-    #[schema(value_type = Option<Object>)]
-    pub operator: Option<Value>,
+    pub operator: Option<protocol::Operator>,
     /// The visitor protocol's message objects, every kind (internal notes too).
-    #[schema(value_type = Vec<Object>)]
-    pub messages: Vec<Value>,
+    pub messages: Vec<protocol::Message>,
     /// The visitor protocol's rating objects.
-    #[schema(value_type = Vec<Object>)]
-    pub ratings: Vec<Value>,
+    pub ratings: Vec<protocol::Rating>,
     /// Messages to a messenger that could not be delivered.
     pub undelivered_message_ids: Vec<String>,
     /// The visitor's card in the CRM, when the settings give a link template.
@@ -106,10 +102,10 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
     let context = super::context::build(&state, &who.operator, &settings, &detail, &row.visitor_name).await?;
     Ok(Json(ChatView {
         chat: ChatRow::new(&row.chat, &row.visitor_name, &row.row),
-        visitor: wire::visitor(&detail.visitor),
-        operator: detail.operator.as_ref().map(wire::operator),
-        messages: detail.messages.iter().map(operator_wire::message).collect(),
-        ratings: detail.ratings.iter().map(wire::rating).collect(),
+        visitor: protocol::Visitor::new(&detail.visitor),
+        operator: detail.operator.as_ref().map(protocol::Operator::new),
+        messages: detail.messages.iter().map(operator_wire::message_object).collect(),
+        ratings: detail.ratings.iter().map(protocol::Rating::new).collect(),
         undelivered_message_ids: detail.undelivered.iter().map(|m| m.as_str().to_owned()).collect(),
         crm_link: detail.visitor.provided_id.as_deref().and_then(|id| settings.crm_link(id)),
         visitor_on_priority_page: detail.page_url.as_deref().is_some_and(|u| settings.is_priority_page(u)),

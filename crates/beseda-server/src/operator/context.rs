@@ -86,8 +86,10 @@ pub struct PreviousChat {
     pub messages: i64,
 }
 
+/// A rating with the visitor's note (the visitor protocol's `Rating` has no note).
 #[derive(Serialize, Debug, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = RatingWithNote)]
 pub struct Rating {
     pub operator_id: i64,
     /// −2…2, as the visitor protocol sends it.

@@ -5,6 +5,8 @@
 use crate::common;
 
 use beseda_core::state::OperatorRole;
+use beseda_server::{ApiUrls, ServerConfig};
+use common::mock_http::MockHttp;
 use common::openapi::assert_conforms;
 use common::*;
 use reqwest::Method;
@@ -12,6 +14,7 @@ use serde_json::{json, Value};
 
 const OPERATOR_DOC: &str = "/api/operator/v1/openapi.json";
 const ADMIN_DOC: &str = "/api/admin/v1/openapi.json";
+const TELEGRAM_TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_";
 
 /// Sends `method path` as `who` and checks the answer against `doc`; `template` is the
 /// document's path; answers the status and body.
@@ -310,5 +313,128 @@ async fn admin_api_answers_match_the_document() {
     )
     .await;
     assert_eq!(status, 200);
+    server.stop().await;
+}
+
+/// The admin answers built from integrations and reports: bots, placements, channels (custom
+/// and messengers), statistics, the Unisender export, chat event handler calls and the audit
+/// log — every one checked against the document, the lists and single objects alike.
+#[tokio::test]
+async fn admin_integrations_and_reports_match_the_document() {
+    let services = MockHttp::start().await;
+    let tg = |method: &str| format!("/bot{TELEGRAM_TOKEN}/{method}");
+    services.answer(
+        &tg("getMe"),
+        200,
+        r#"{"ok":true,"result":{"id":1,"is_bot":true,"first_name":"Б","username":"b_bot"}}"#,
+    );
+    services.answer(&tg("setWebhook"), 200, r#"{"ok":true,"result":true}"#);
+    services.answer("/ru/api/getLists", 200, r#"{"result":[{"id":7,"title":"Beseda"}]}"#);
+    let config = ServerConfig { api_urls: ApiUrls::all_at(&services.url("")), ..ServerConfig::default() };
+    let server = TestServer::start_with(config).await;
+    let doc = get_json(&server.http, &server.url(ADMIN_DOC)).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let bot = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let get = |path: &'static str| checked(&doc, &admin, Method::GET, path, path, None);
+
+    // Bots.
+    let body = json!({"operatorId": bot.id, "webhookUrl": services.url("/bot"), "sendChatClosed": true});
+    let (status, saved) =
+        checked(&doc, &admin, Method::PUT, "/api/admin/v1/bots", "/api/admin/v1/bots", Some(body)).await;
+    assert_eq!(status, 200, "{saved}");
+    let (status, bots) = get("/api/admin/v1/bots").await;
+    assert_eq!((status, bots["bots"][0]["token"].clone()), (200, saved["token"].clone()));
+    let (status, _) = checked(
+        &doc,
+        &admin,
+        Method::PUT,
+        "/api/admin/v1/bots",
+        "/api/admin/v1/bots",
+        Some(json!({"operatorId": 999_999})),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Placements: saved, read one, listed; an unknown one is refused.
+    let placement = "/api/admin/v1/placements/{key}";
+    let body = json!({"title": "Магазин", "lang": "ru", "helloMessage": "Здравствуйте!"});
+    let (status, saved) =
+        checked(&doc, &admin, Method::PUT, placement, "/api/admin/v1/placements/shop", Some(body)).await;
+    assert_eq!(status, 200, "{saved}");
+    let (status, one) = checked(&doc, &admin, Method::GET, placement, "/api/admin/v1/placements/shop", None).await;
+    assert_eq!((status, &one), (200, &saved));
+    let (status, _) = checked(&doc, &admin, Method::GET, placement, "/api/admin/v1/placements/none", None).await;
+    assert_eq!(status, 404);
+    let (status, list) = get("/api/admin/v1/placements").await;
+    assert_eq!(status, 200);
+    assert!(list["placements"].as_array().is_some_and(|p| p.contains(&saved)), "{list}");
+
+    // Channels: a custom one, a Telegram bot and a VK community; listed without secrets.
+    let channels = "/api/admin/v1/channels";
+    for body in [
+        json!({"title": "Мост", "callbackUrl": services.url("/hook")}),
+        json!({"title": "Telegram", "kind": "telegram", "config": {"botToken": TELEGRAM_TOKEN}}),
+        json!({"title": "VK", "kind": "vk", "config": {"accessToken": "vk1.a.key", "confirmation": "d8v2ve07"}}),
+    ] {
+        let (status, saved) = checked(&doc, &admin, Method::PUT, channels, channels, Some(body)).await;
+        assert_eq!(status, 200, "{saved}");
+        assert!(saved["secret"].is_string(), "{saved}");
+    }
+    let (status, list) = get("/api/admin/v1/channels").await;
+    assert_eq!((status, list["channels"].as_array().map(Vec::len)), (200, Some(3)), "{list}");
+    assert!(list["channels"][0].get("secret").is_none(), "{list}");
+
+    // A chat for the reports, with a chat event handler call delivered and sent again.
+    server.settings(|s| s.chat_started_handler_url = services.url("/started")).await;
+    let v = server.visitor().await;
+    v.send("q1", "Здравствуйте").await;
+    services.wait_until(10, |r| r.iter().any(|c| c.path() == "/started")).await;
+    let mut calls = json!(null);
+    for _ in 0..50 {
+        calls = get("/api/admin/v1/webhooks").await.1;
+        if calls["deliveries"][0]["status"] == "delivered" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let id = calls["deliveries"][0]["id"].as_i64().unwrap_or_else(|| panic!("a delivered call: {calls}"));
+    let resend = "/api/admin/v1/webhooks/{id}/resend";
+    let (status, _) =
+        checked(&doc, &admin, Method::POST, resend, &format!("/api/admin/v1/webhooks/{id}/resend"), None).await;
+    assert_eq!(status, 200);
+    let (status, _) = checked(&doc, &admin, Method::POST, resend, "/api/admin/v1/webhooks/999999/resend", None).await;
+    assert_eq!(status, 404);
+
+    // Statistics, by day and by operator, and the outcome counters.
+    let (status, stats) = get("/api/admin/v1/stats").await;
+    assert_eq!((status, stats["total"]["chats"].as_i64()), (200, Some(1)), "{stats}");
+    let (status, _) =
+        checked(&doc, &admin, Method::GET, "/api/admin/v1/stats", "/api/admin/v1/stats?group=operator", None).await;
+    assert_eq!(status, 200);
+    let (status, _) =
+        checked(&doc, &admin, Method::GET, "/api/admin/v1/stats", "/api/admin/v1/stats?group=week", None).await;
+    assert_eq!(status, 400);
+    assert_eq!(get("/api/admin/v1/stats/outcomes").await.0, 200);
+
+    // The Unisender export: none yet, refused until set up, then started.
+    let export = "/api/admin/v1/integrations/unisender/export";
+    let (status, none) = get(export).await;
+    assert_eq!((status, &none), (200, &json!({"export": null, "percent": 0})));
+    let (status, _) = checked(&doc, &admin, Method::POST, export, export, None).await;
+    assert_eq!(status, 422);
+    server
+        .settings(|s| {
+            s.unisender_api_key = "unisender-key".into();
+            s.unisender_list_name = "Beseda".into();
+        })
+        .await;
+    let (status, started) = checked(&doc, &admin, Method::POST, export, export, None).await;
+    assert_eq!(status, 200, "{started}");
+    assert_eq!(get(export).await.0, 200);
+
+    // The audit log saw it all.
+    let (status, log) = get("/api/admin/v1/audit").await;
+    assert_eq!(status, 200);
+    assert!(log["entries"].as_array().is_some_and(|e| e.len() >= 5), "{log}");
     server.stop().await;
 }

@@ -265,3 +265,77 @@ async fn a_custom_channel_posts_in_and_gets_deliveries_as_documented() {
     }
     server.stop().await;
 }
+
+/// Sends `method path` with `body` as it is (and `Authorization: Token …` when given); the
+/// status and JSON answer.
+async fn raw(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    token: Option<&str>,
+    body: String,
+) -> (u16, Value) {
+    let mut req = server.http.request(method, server.url(path)).header("content-type", "application/json").body(body);
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Token {t}"));
+    }
+    let resp = req.send().await.expect("send");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.expect("a JSON answer"))
+}
+
+/// Every refusal of the Bot API and the Custom Channel API, whether a handler or the HTTP layer
+/// makes it (a body too large, a wrong method, an unknown address), has Webim's documented body
+/// `{"error", "desc"}`. A refusal of a method the document does not list is checked against the
+/// call's documented error body (its `default` answer).
+#[tokio::test]
+async fn bot_and_channel_refusals_have_the_documented_body() {
+    use reqwest::Method;
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    let bot_op = server.operator("bot@x.io", "Помощник", OperatorRole::Operator).await;
+    let (code, bot) =
+        admin.call(Method::PUT, "/api/admin/v1/bots", Some(json!({"operatorId": bot_op.id, "apiVersion": 2}))).await;
+    assert_eq!(code, 200, "{bot}");
+    let token = bot["token"].as_str().expect("token");
+    let (code, channel) = admin.call(Method::PUT, "/api/admin/v1/channels", Some(json!({"title": "Мост"}))).await;
+    assert_eq!(code, 200, "{channel}");
+    let (key, secret) = (channel["key"].as_str().expect("key"), channel["secret"].as_str().expect("secret"));
+    let too_large = format!("{{\"text\": \"{}\"}}", "a".repeat(300 * 1024));
+
+    let doc = document(&server, "/api/bot/v2/openapi.json").await;
+    let send = "/api/bot/v2/send_message";
+    for (method, path, token, body, status, error) in [
+        (Method::POST, send, Some(token), "{not json".to_owned(), 400, "wrong-argument-value"),
+        (Method::POST, send, Some(token), "[1]".to_owned(), 400, "wrong-argument-value"),
+        (Method::POST, send, None, "{}".to_owned(), 401, "access-denied"),
+        (Method::POST, send, Some("0123456789abcdef0123456789abcdef01234567"), "{}".to_owned(), 401, "access-denied"),
+        (Method::POST, send, Some(token), too_large.clone(), 413, "request-too-large"),
+        (Method::GET, send, Some(token), String::new(), 405, "method-not-allowed"),
+        (Method::POST, "/api/bot/v2/send_message/x", Some(token), "{}".to_owned(), 404, "unknown-method"),
+    ] {
+        let (code, answer) = raw(&server, method.clone(), path, token, body).await;
+        assert_eq!((code, answer["error"].as_str()), (status, Some(error)), "{method} {path}: {answer}");
+        assert!(answer["desc"].is_string(), "{method} {path}: {answer}");
+        assert_conforms(&doc, "POST", send, code, &answer);
+    }
+
+    let doc = document(&server, "/api/custom-channel/v1/openapi.json").await;
+    let template = "/api/custom-channel/v1/{key}/message";
+    let message = format!("/api/custom-channel/v1/{key}/message");
+    for (method, path, token, body, status, error) in [
+        (Method::POST, message.as_str(), Some(secret), "{not json".to_owned(), 400, "wrong-argument-value"),
+        (Method::POST, message.as_str(), None, "{}".to_owned(), 401, "access-denied"),
+        (Method::POST, message.as_str(), Some("wrong"), "{}".to_owned(), 401, "access-denied"),
+        (Method::POST, "/api/custom-channel/v1/nope/message", Some(secret), "{}".to_owned(), 404, "channel-not-found"),
+        (Method::POST, message.as_str(), Some(secret), too_large.clone(), 413, "request-too-large"),
+        (Method::GET, message.as_str(), Some(secret), String::new(), 405, "method-not-allowed"),
+        (Method::POST, "/api/custom-channel/v1/message", Some(secret), "{}".to_owned(), 404, "unknown-method"),
+    ] {
+        let (code, answer) = raw(&server, method.clone(), path, token, body).await;
+        assert_eq!((code, answer["error"].as_str()), (status, Some(error)), "{method} {path}: {answer}");
+        assert!(answer["desc"].is_string(), "{method} {path}: {answer}");
+        assert_conforms(&doc, "POST", template, code, &answer);
+    }
+    server.stop().await;
+}
