@@ -45,7 +45,7 @@ pub async fn run(args: &Args, dir: &Path) -> Result<()> {
     for round in 0..args.rounds.max(1) {
         for build in &mut builds {
             let data = dir.join(format!("{}-{round}", build.label));
-            let figures = one_run(args, &build.bin, &data)
+            let figures = one_run(args, &build.bin, &data, 0)
                 .await
                 .with_context(|| format!("round {} of build {} ({})", round + 1, build.label, build.bin.display()))?;
             println!(
@@ -74,9 +74,10 @@ fn version(bin: &Path) -> String {
         .unwrap_or_else(|| "version unknown".into())
 }
 
-/// A fresh database migrated and given the operators by `bin`'s own commands, then its
-/// `serve` under the load.
-async fn one_run(args: &Args, bin: &Path, data: &Path) -> Result<Figures> {
+/// A fresh database migrated and given the operators by `bin`'s own commands (and, with
+/// `waiting` > 0, that many waiting chats holding `--stored-messages` messages: `history.rs`),
+/// then its `serve` under the load.
+pub(crate) async fn one_run(args: &Args, bin: &Path, data: &Path, waiting: usize) -> Result<Figures> {
     std::fs::create_dir_all(data)?;
     let mut env: Vec<(&str, String)> = Vec::new();
     if let Some(server) = &args.database_url {
@@ -90,6 +91,10 @@ async fn one_run(args: &Args, bin: &Path, data: &Path) -> Result<Figures> {
     for email in &emails {
         let args = ["operator", "add", "--email", email, "--name", email];
         command(bin, &args, data, &env, Some(fixture::PASSWORD))?;
+    }
+    if waiting > 0 {
+        let url = env.iter().find(|(k, _)| *k == "BESEDA_DATABASE_URL").map(|(_, v)| v.as_str());
+        crate::history::seed(url, &data.join("beseda.db"), waiting, args.stored_messages).await?;
     }
     let server = Serve::start_binary(bin, data, &env).await?;
     let http = reqwest::Client::new();
@@ -133,7 +138,7 @@ fn command(bin: &Path, args: &[&str], data: &Path, env: &[(&str, String)], stdin
 }
 
 /// The median of `values` (which are not empty).
-fn median(mut values: Vec<f64>) -> f64 {
+pub(crate) fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     let n = values.len();
     if n % 2 == 1 {
@@ -143,7 +148,7 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
-fn millis(d: Option<Duration>) -> f64 {
+pub(crate) fn millis(d: Option<Duration>) -> f64 {
     d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
 }
 

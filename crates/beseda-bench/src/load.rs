@@ -34,6 +34,9 @@ pub struct Figures {
     pub shared_commits: Option<(u64, u64)>,
     /// Messages the first operator's event stream delivered.
     pub delivered: u64,
+    /// Visitors set up per second, one after another: init, first message (the chat starts),
+    /// the full state read, an operator takes the chat.
+    pub setup_rate: f64,
 }
 
 /// Runs the load against the server at `addr` whose operators have the bearer `tokens`.
@@ -87,6 +90,7 @@ pub async fn measure(
     };
 
     // Visitors: init, first message, an operator takes the chat.
+    let setup = Instant::now();
     let mut visitors = Vec::new();
     for i in 0..args.visitors {
         let http = client(i);
@@ -116,6 +120,7 @@ pub async fn measure(
             .error_for_status()?;
         visitors.push((page, auth));
     }
+    let setup_rate = args.visitors as f64 / setup.elapsed().as_secs_f64();
     // Let the setup events drain before measuring.
     tokio::time::sleep(Duration::from_millis(300)).await;
     latencies.lock().map_err(|_| anyhow::anyhow!("lock"))?.clear();
@@ -191,6 +196,7 @@ pub async fn measure(
         achieved_rate: total as f64 / offered_elapsed.as_secs_f64(),
         shared_commits,
         delivered: delivered.load(Ordering::Relaxed),
+        setup_rate,
     };
     listener_task.abort();
     Ok(figures)

@@ -88,14 +88,23 @@ struct Args {
     /// The A build of the comparison (default: the `beseda` next to this benchmark).
     #[arg(long, value_name = "BESEDA_BINARY")]
     build: Option<std::path::PathBuf>,
-    /// Rounds of the comparison; each round runs A, then B.
+    /// Rounds of the comparison; each round runs A, then B (with --waiting-chats: each case).
     #[arg(long, default_value_t = 3)]
     rounds: usize,
+    /// Cost independent of history: the visitor-message load against `beseda serve` of
+    /// `--build` over a fresh database and over databases already holding this many waiting
+    /// chats (comma-separated, e.g. 10000,100000), side by side in one run.
+    #[arg(long, value_delimiter = ',')]
+    waiting_chats: Vec<usize>,
+    /// Messages stored in the waiting chats of --waiting-chats (with their log rows).
+    #[arg(long, default_value_t = 1_000_000)]
+    stored_messages: usize,
 }
 
 mod compare;
 mod crossnode;
 mod fixture;
+mod history;
 mod idle;
 mod lists;
 mod load;
@@ -172,6 +181,8 @@ async fn main() -> Result<()> {
         crossnode::run(&args, &dir).await
     } else if args.compare_build.is_some() {
         compare::run(&args, &dir).await
+    } else if !args.waiting_chats.is_empty() {
+        history::run(&args, &dir).await
     } else {
         run(&args, &dir).await
     };

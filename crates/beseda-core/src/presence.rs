@@ -32,6 +32,13 @@ pub fn placement_status(online: &[Operator], departments: &[String]) -> OnlineSt
     }
 }
 
+/// How far each queue (online, offline) needs counting for [`with_limits`]: up to its limit,
+/// and not at all without one.
+pub fn queue_caps(settings: &crate::settings::OrgSettings) -> (i64, i64) {
+    let cap = |limit: Option<u32>| limit.map_or(0, i64::from);
+    (cap(settings.online_queue_limit), cap(settings.offline_queue_limit))
+}
+
 /// Applies the queue limits of seed 003 «Разное»: an online placement whose online queue is
 /// full is `busy_online` (the online button hides); an offline one whose offline-request queue
 /// is full is `busy_offline` (the visitor cannot write).

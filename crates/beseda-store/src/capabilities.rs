@@ -335,8 +335,9 @@ pub trait Stats: Send + Sync {
     async fn queue_daily_report(&self, day: &str, from: i64, to: i64) -> Result<bool>;
     /// Figures and chats of `[from, to)` for the daily report.
     async fn day_report(&self, from: i64, to: i64) -> Result<DayReport>;
-    /// Waiting chats: (online queue, offline queue).
-    async fn queue_counts(&self) -> Result<(i64, i64)>;
+    /// Waiting chats: (online queue, offline queue), each counted no further than its cap
+    /// (`beseda_core::presence::queue_caps`: the counts are only compared with the queue limits).
+    async fn queue_counts(&self, caps: (i64, i64)) -> Result<(i64, i64)>;
     async fn outcome_counts(&self) -> Result<OutcomeCounts>;
     /// The chats started in `[from, to)` with what statistics need of them.
     async fn chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>>;

@@ -71,6 +71,14 @@ macro_rules! for_update_skip_locked {
     };
 }
 
+/// Waiting chats in assignment order: PostgreSQL's planner reads them from `chats_queue` by
+/// itself.
+macro_rules! by_queue_order {
+    () => {
+        ""
+    };
+}
+
 /// A periodic job's lock, held until the transaction ends; `false` when another node holds it.
 macro_rules! job_lock {
     () => {

@@ -94,6 +94,15 @@ macro_rules! for_update_skip_locked {
     };
 }
 
+/// Waiting chats in assignment order: without table statistics SQLite's planner prefers an
+/// index that matches `operator_id IS NULL` as an equality and then sorts every waiting chat,
+/// so it is named the index that holds them in that order.
+macro_rules! by_queue_order {
+    () => {
+        "INDEXED BY chats_queue"
+    };
+}
+
 /// A periodic job's lock: SQLite has one writer, so the job's own transaction is enough.
 macro_rules! job_lock {
     () => {

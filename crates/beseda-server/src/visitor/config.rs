@@ -165,7 +165,8 @@ async fn placement_status(state: &AppState, placement: &Placement) -> ApiResult<
         .filter(|o| o.status == beseda_core::state::OperatorStatus::Online)
         .collect();
     let settings = state.store.settings().await.map_err(ApiError::visitor)?;
-    let (waiting_online, waiting_offline) = state.store.queue_counts().await.map_err(ApiError::visitor)?;
+    let caps = presence::queue_caps(&settings);
+    let (waiting_online, waiting_offline) = state.store.queue_counts(caps).await.map_err(ApiError::visitor)?;
     let status = presence::placement_status(&online, &placement.department_keys);
     Ok(presence::with_limits(status, waiting_online, waiting_offline, &settings))
 }

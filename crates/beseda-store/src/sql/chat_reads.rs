@@ -19,6 +19,11 @@ use super::rows::{chat_from, prefixed, CHAT_COLS};
 use super::visibility::bot_operator_ids;
 use super::SqlStore;
 
+/// The newest chat with a client-side id (a channel's bot side names chats so), by
+/// `chats_client_side_id` rather than a scan of every chat.
+pub(super) const CHAT_BY_CLIENT_SIDE_ID: &str =
+    "SELECT id FROM chats WHERE client_side_id = $1 ORDER BY id DESC LIMIT 1";
+
 #[async_trait]
 impl ChatReads for SqlStore {
     async fn operator_chats(&self, viewer: &Operator, list: ChatList) -> Result<Vec<ChatSummary>> {
@@ -139,10 +144,7 @@ impl ChatReads for SqlStore {
 
     async fn chat_by_client_side_id(&self, client_side_id: &str) -> Result<Option<ChatId>> {
         let id: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM chats WHERE client_side_id = $1 ORDER BY id DESC LIMIT 1")
-                .bind(client_side_id)
-                .fetch_optional(&self.reader)
-                .await?;
+            sqlx::query_scalar(CHAT_BY_CLIENT_SIDE_ID).bind(client_side_id).fetch_optional(&self.reader).await?;
         Ok(id.map(ChatId))
     }
 

@@ -1,8 +1,8 @@
 //! The store's SQL, shared by both backends: this module tree is compiled once inside `sqlite.rs`
 //! and once inside `postgres.rs`. Each backend defines the dialect knobs used here before it
 //! declares this module: `Db`, `BACKEND`, `BEGIN_WRITE`, `GROUP_COMMIT`, `VISITOR_LOCK`,
-//! `SHARED_POOL`, `MIGRATIONS`, the `for_update!()`, `for_update_skip_locked!()` and `job_lock!()`
-//! macros, and `SqlStore { writer, reader, clock, group }`.
+//! `SHARED_POOL`, `MIGRATIONS`, the `for_update!()`, `for_update_skip_locked!()`, `by_queue_order!()` and
+//! `job_lock!()` macros, and `SqlStore { writer, reader, clock, group }`.
 //!
 //! Keep the SQL portable: `$N` placeholders in ascending order, `RETURNING`, `ON CONFLICT`,
 //! integers as 64-bit, times as microseconds, JSON as text.
@@ -37,6 +37,8 @@ mod operator_actions;
 mod operators;
 mod organisation;
 mod outbox;
+#[cfg(test)]
+mod plan_tests;
 mod push;
 mod routing;
 mod rows;

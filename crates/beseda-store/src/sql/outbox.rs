@@ -9,6 +9,14 @@ use sqlx::Row;
 use super::rows::json_col;
 use super::SqlStore;
 
+/// The due head of each subject's queue of one kind (no pending row of its subject before it),
+/// oldest first: read in id order from `outbox_pending` (pending rows only) until the limit, so
+/// its cost follows the claimed rows, not the history. (Asked as `o.id = (SELECT MIN(p.id) …)`,
+/// PostgreSQL ran that subquery for every pending row of the kind and sorted them all.)
+pub(super) const CLAIM_HEADS: &str = "SELECT o.id, o.subject, o.payload, o.attempts FROM outbox o \
+     WHERE o.kind = $1 AND o.done_at IS NULL AND o.due_at <= $2 AND NOT EXISTS (SELECT 1 FROM outbox p \
+     WHERE p.kind = $1 AND p.subject = o.subject AND p.done_at IS NULL AND p.id < o.id) ORDER BY o.id LIMIT $3";
+
 #[async_trait]
 impl Outbox for SqlStore {
     async fn outbox(&self, kind: &str, subject: &str) -> Result<Vec<OutboxRecord>> {
@@ -34,16 +42,7 @@ impl Outbox for SqlStore {
 
     async fn claim_outbox(&self, kind: &str, limit: i64, lease_micros: i64) -> Result<Vec<OutboxClaim>> {
         let now = self.clock.now();
-        let heads = sqlx::query(
-            "SELECT o.id, o.subject, o.payload, o.attempts FROM outbox o WHERE o.kind = $1 AND o.done_at IS NULL \
-             AND o.due_at <= $2 AND o.id = (SELECT MIN(p.id) FROM outbox p WHERE p.kind = $1 \
-             AND p.subject = o.subject AND p.done_at IS NULL) ORDER BY o.id LIMIT $3",
-        )
-        .bind(kind)
-        .bind(now)
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?;
+        let heads = sqlx::query(CLAIM_HEADS).bind(kind).bind(now).bind(limit).fetch_all(&self.reader).await?;
         let mut claimed = Vec::with_capacity(heads.len());
         for row in &heads {
             let id: i64 = row.try_get("id")?;

@@ -12,6 +12,31 @@ use super::routing::{auto_assign, fire_timer};
 use super::rows::{chat_from, CHAT_COLS};
 use super::SqlStore;
 
+/// Waiting chats in assignment order, read from `chats_queue` without sorting them all.
+pub(super) const WAITING_IN_ORDER: &str = concat!(
+    "SELECT id FROM chats ",
+    by_queue_order!(),
+    " WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') ORDER BY priority DESC, offline, id LIMIT $1"
+);
+
+/// Due timers in firing order, read from `timers_due` without sorting them all.
+pub(super) const DUE_TIMERS: &str =
+    "SELECT kind, chat_id FROM timers WHERE due_at <= $1 ORDER BY due_at, chat_id LIMIT $2";
+
+impl SqlStore {
+    /// Some online human operator has a free place.
+    async fn operator_has_room(&self, settings: &beseda_core::settings::OrgSettings) -> Result<bool> {
+        let room: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM operators o WHERE o.status = 'online' AND o.open_chats < COALESCE(o.max_chats, $1) \
+             AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id)",
+        )
+        .bind(i64::from(settings.max_chats_per_operator))
+        .fetch_one(&self.reader)
+        .await?;
+        Ok(room > 0)
+    }
+}
+
 #[async_trait]
 impl Scheduling for SqlStore {
     async fn assign_waiting(&self, limit: i64) -> Result<Changes> {
@@ -21,23 +46,14 @@ impl Scheduling for SqlStore {
             return Ok(changes);
         }
         // Oldest first, priority pages ahead, online requests before offline ones. Each chat is
-        // assigned in its own short transaction, which locks that chat and one operator.
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM chats WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') \
-             ORDER BY priority DESC, offline, id LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.reader)
-        .await?;
-        for id in ids {
-            let room: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM operators o WHERE o.status = 'online' AND o.open_chats < COALESCE(o.max_chats, $1) \
-                 AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id)",
-            )
-            .bind(i64::from(settings.max_chats_per_operator))
-            .fetch_one(&self.reader)
-            .await?;
-            if room == 0 {
+        // assigned in its own short transaction, which locks that chat and one operator. With
+        // no operator free, the waiting chats are not read at all.
+        if !self.operator_has_room(&settings).await? {
+            return Ok(changes);
+        }
+        let ids: Vec<i64> = sqlx::query_scalar(WAITING_IN_ORDER).bind(limit).fetch_all(&self.reader).await?;
+        for (n, id) in ids.into_iter().enumerate() {
+            if n > 0 && !self.operator_has_room(&settings).await? {
                 break;
             }
             let mut tx = self.begin().await?;
@@ -57,11 +73,7 @@ impl Scheduling for SqlStore {
 
     async fn fire_due_timers(&self, limit: i64) -> Result<Changes> {
         let now = self.clock.now();
-        let due = sqlx::query("SELECT kind, chat_id FROM timers WHERE due_at <= $1 ORDER BY due_at, chat_id LIMIT $2")
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.reader)
-            .await?;
+        let due = sqlx::query(DUE_TIMERS).bind(now).bind(limit).fetch_all(&self.reader).await?;
         let mut changes = Changes::default();
         if due.is_empty() {
             return Ok(changes);

@@ -17,24 +17,19 @@ use super::SqlStore;
 const VISITOR_KINDS: &str = "'visitor', 'file_visitor', 'keyboard_response', 'sticker_visitor', 'contacts'";
 const OPERATOR_KINDS: &str = "'operator', 'file_operator', 'keyboard', 'cont_req', 'action_request'";
 
+/// The two queues counted up to their caps, each from `chats_operator` and stopping at its cap:
+/// every visitor's init reads them, so counting every waiting chat would make an init cost
+/// grow with the queue.
+pub(super) const QUEUE_COUNTS: &str = "SELECT \
+     (SELECT COUNT(*) FROM (SELECT 1 FROM chats WHERE operator_id IS NULL AND state = 'queue' LIMIT $1) AS q) AS online, \
+     (SELECT COUNT(*) FROM (SELECT 1 FROM chats WHERE operator_id IS NULL AND state = 'offline_queue' LIMIT $2) AS o) \
+     AS offline";
+
 #[async_trait]
 impl Stats for SqlStore {
-    async fn queue_counts(&self) -> Result<(i64, i64)> {
-        let rows = sqlx::query(
-            "SELECT state, COUNT(*) AS n FROM chats WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') \
-             GROUP BY state",
-        )
-        .fetch_all(&self.reader)
-        .await?;
-        let (mut online, mut offline) = (0, 0);
-        for r in &rows {
-            let n: i64 = r.try_get("n")?;
-            match r.try_get::<String, _>("state")?.as_str() {
-                "queue" => online = n,
-                _ => offline = n,
-            }
-        }
-        Ok((online, offline))
+    async fn queue_counts(&self, caps: (i64, i64)) -> Result<(i64, i64)> {
+        let row = sqlx::query(QUEUE_COUNTS).bind(caps.0).bind(caps.1).fetch_one(&self.reader).await?;
+        Ok((row.try_get("online")?, row.try_get("offline")?))
     }
 
     async fn outcome_counts(&self) -> Result<OutcomeCounts> {

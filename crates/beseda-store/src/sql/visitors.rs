@@ -94,31 +94,45 @@ async fn placements_by_key(conn: &mut Conn) -> Result<BTreeMap<String, Placement
 
 /// Present visit sessions seen after `seen_after` (one per visitor: the newest), of one
 /// visitor or of all.
+/// The three reads of [`load_site_visitors`]: sessions, their visitors, their latest chats. With
+/// `one_visitor` they look up `$2`'s sessions by index (`visit_sessions_visitor`); a filter
+/// serving both cases (`$2 IS NULL OR s.visitor_id = $2`) read every present session, on the
+/// writer, for each arriving visitor's `visitor_new`. The bare `s.present` is deliberate: as
+/// `present = TRUE` it would let SQLite prefer `visit_sessions_present`, all present sessions.
+pub(super) fn site_visitor_sql(one_visitor: bool) -> [String; 3] {
+    let filter = if one_visitor {
+        "s.visitor_id = $2 AND s.last_seen_at > $1 AND s.present"
+    } else {
+        "s.present = TRUE AND s.last_seen_at > $1 AND $2 IS NULL"
+    };
+    [
+        format!(
+            "SELECT s.id, s.visitor_id, s.location, s.page_url, s.title, s.created_at, s.last_seen_at, \
+             s.client_address, (SELECT COUNT(*) FROM visit_sessions o WHERE o.visitor_id = s.visitor_id) AS visits \
+             FROM visit_sessions s WHERE {filter} ORDER BY s.created_at DESC, s.id LIMIT 5000"
+        ),
+        format!("SELECT {VISITOR_COLS} FROM visitors WHERE id IN (SELECT s.visitor_id FROM visit_sessions s WHERE {filter})"),
+        format!(
+            "SELECT {CHAT_COLS} FROM chats WHERE id IN (SELECT MAX(c.id) FROM chats c WHERE c.visitor_id IN \
+             (SELECT s.visitor_id FROM visit_sessions s WHERE {filter}) GROUP BY c.visitor_id)"
+        ),
+    ]
+}
+
 async fn load_site_visitors(conn: &mut Conn, visitor: Option<&VisitorId>, seen_after: i64) -> Result<Vec<SiteVisitor>> {
-    let filter = "s.present = TRUE AND s.last_seen_at > $1 AND ($2 IS NULL OR s.visitor_id = $2)";
-    let sql = format!(
-        "SELECT s.id, s.visitor_id, s.location, s.page_url, s.title, s.created_at, s.last_seen_at, s.client_address, \
-         (SELECT COUNT(*) FROM visit_sessions o WHERE o.visitor_id = s.visitor_id) AS visits \
-         FROM visit_sessions s WHERE {filter} ORDER BY s.created_at DESC, s.id LIMIT 5000"
-    );
-    let rows = sqlx::query(&sql).bind(seen_after).bind(visitor.map(VisitorId::as_str)).fetch_all(&mut *conn).await?;
+    let [sessions_sql, visitors_sql, chats_sql] = site_visitor_sql(visitor.is_some());
+    let one = visitor.map(VisitorId::as_str);
+    let rows = sqlx::query(&sessions_sql).bind(seen_after).bind(one).fetch_all(&mut *conn).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
-        "SELECT {VISITOR_COLS} FROM visitors WHERE id IN (SELECT s.visitor_id FROM visit_sessions s WHERE {filter})"
-    );
     let mut visitors = BTreeMap::new();
-    for row in sqlx::query(&sql).bind(seen_after).bind(visitor.map(VisitorId::as_str)).fetch_all(&mut *conn).await? {
+    for row in sqlx::query(&visitors_sql).bind(seen_after).bind(one).fetch_all(&mut *conn).await? {
         let v = visitor_from(&row)?;
         visitors.insert(v.id.as_str().to_owned(), v);
     }
-    let sql = format!(
-        "SELECT {CHAT_COLS} FROM chats WHERE id IN (SELECT MAX(c.id) FROM chats c WHERE c.visitor_id IN \
-         (SELECT s.visitor_id FROM visit_sessions s WHERE {filter}) GROUP BY c.visitor_id)"
-    );
     let mut chats = BTreeMap::new();
-    for row in sqlx::query(&sql).bind(seen_after).bind(visitor.map(VisitorId::as_str)).fetch_all(&mut *conn).await? {
+    for row in sqlx::query(&chats_sql).bind(seen_after).bind(one).fetch_all(&mut *conn).await? {
         let c = chat_from(&row)?;
         if !c.state.is_final() {
             chats.insert(c.visitor_id.as_str().to_owned(), c);

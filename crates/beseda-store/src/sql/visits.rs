@@ -329,7 +329,7 @@ impl Visits for SqlStore {
         let departments = offered_departments(&mut conn, &placement).await?;
         let online_operators = load_operators(&mut conn, true).await?;
         drop(conn);
-        let queue_counts = self.queue_counts().await?;
+        let queue_counts = self.queue_counts(beseda_core::presence::queue_caps(&settings)).await?;
         Ok(Snapshot {
             revision: session.revision,
             session,

@@ -129,7 +129,7 @@ pub struct Snapshot {
     pub departments: Vec<Department>,
     /// Operators currently online (bots included: an online bot makes the placement online).
     pub online_operators: Vec<Operator>,
-    /// Waiting chats: (online queue, offline queue).
+    /// Waiting chats: (online queue, offline queue), each counted up to its queue limit.
     pub queue_counts: (i64, i64),
 }
 
