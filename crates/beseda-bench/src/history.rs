@@ -107,7 +107,13 @@ pub async fn seed(url: Option<&str>, sqlite: &Path, chats: usize, messages: usiz
     use sqlx::{ConnectOptions, Connection};
     let started = Instant::now();
     match url {
-        Some(url) => seed_with(&mut sqlx::PgConnection::connect(url).await?, chats, messages).await?,
+        Some(url) => {
+            let mut conn = sqlx::PgConnection::connect(url).await?;
+            seed_with(&mut conn, chats, messages).await?;
+            // A database that grew to this size has table statistics; without them PostgreSQL
+            // would plan for the empty tables of the migration until autovacuum comes by.
+            sqlx::Executor::execute(&mut conn, "ANALYZE").await?;
+        }
         None => {
             let options = sqlx::sqlite::SqliteConnectOptions::new()
                 .filename(sqlite)
