@@ -315,6 +315,18 @@ async fn pruned_logs_send_clients_a_full_update(fresh: &Fresh) {
     // Retention by age: nothing younger than an hour is removed.
     let _ = store.visitor_message(&v, &text("p9", "y")).await.expect("send");
     assert_eq!(store.prune_session_events(0, 3_600_000_000).await.expect("prune"), 0);
+    // Later runs look only at sessions written lately, and still find what grew since: two
+    // hours on, the items kept above for their age go, and a second visitor's log is pruned too.
+    let w = visitor(&store).await;
+    for i in 0..4 {
+        let _ = store.visitor_message(&w, &text(&format!("w{i}"), "x")).await.expect("send");
+    }
+    fresh.clock.advance(std::time::Duration::from_secs(2 * 3600));
+    assert!(store.prune_session_events(2, 3_600_000_000).await.expect("prune") > 0);
+    for session in [&v.visit_session_id, &w.visit_session_id] {
+        assert_eq!(store.deltas(session, 1, 1000).await.expect("read"), DeltaRead::Full, "pruned up to the last 2");
+    }
+    assert_eq!(store.prune_session_events(2, 3_600_000_000).await.expect("prune"), 0, "nothing left to prune");
 }
 
 async fn timers_survive_a_restart_and_fire_once(fresh: &Fresh) {

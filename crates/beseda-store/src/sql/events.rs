@@ -102,12 +102,13 @@ impl Emit {
         if !self.items.is_empty() {
             let n = self.items.len() as i64;
             let rows = sqlx::query(
-                "UPDATE visit_sessions SET revision = revision + $1 WHERE visitor_id = $2 AND last_seen_at > $3 \
-                 RETURNING id, revision",
+                "UPDATE visit_sessions SET revision = revision + $1, log_written_at = $4 \
+                 WHERE visitor_id = $2 AND last_seen_at > $3 RETURNING id, revision",
             )
             .bind(n)
             .bind(self.visitor.as_str())
             .bind(self.now - LIVE_SESSION_MICROS)
+            .bind(self.now)
             .fetch_all(&mut *conn)
             .await?;
             let mut sessions = rows

@@ -6,6 +6,12 @@ use async_trait::async_trait;
 
 use super::{SqlStore, BACKEND, MIGRATIONS};
 
+/// Items of recently written sessions that are both older than the cutoff ($1) and more than
+/// `keep` ($2) revisions behind their session's head; sessions by `visit_sessions_log_written`.
+pub(super) const PRUNE_SESSION_EVENTS: &str = "DELETE FROM session_events WHERE visit_session_id IN \
+     (SELECT id FROM visit_sessions WHERE log_written_at >= $3) AND created_at < $1 AND revision <= \
+     (SELECT s.revision - $2 FROM visit_sessions s WHERE s.id = session_events.visit_session_id)";
+
 #[async_trait]
 impl Maintenance for SqlStore {
     fn backend(&self) -> &'static str {
@@ -26,7 +32,8 @@ impl Maintenance for SqlStore {
     }
 
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64> {
-        let cutoff = self.clock.now() - keep_micros;
+        let now = self.clock.now();
+        let cutoff = now - keep_micros;
         let mut tx = self.begin().await?;
         // Every node runs this job; one at a time does the work, the others skip this round.
         let ours: bool = sqlx::query_scalar(job_lock!()).bind(crate::PRUNE_JOB_LOCK).fetch_one(&mut *tx).await?;
@@ -34,14 +41,24 @@ impl Maintenance for SqlStore {
             tx.commit().await?;
             return Ok(0);
         }
-        let done = sqlx::query(
-            "DELETE FROM session_events WHERE created_at < $1 AND revision <= \
-             (SELECT s.revision - $2 FROM visit_sessions s WHERE s.id = session_events.visit_session_id)",
-        )
-        .bind(cutoff)
-        .bind(keep_items)
-        .execute(&mut *tx)
-        .await?;
+        // Only sessions whose log may have gained prunable items since the previous run: written
+        // since then, or holding items that have aged past the cutoff since then — both have
+        // `log_written_at` at or after (previous run − keep_micros). So a run costs what was
+        // written lately, not the whole retained log; the first run (no previous) looks at all.
+        let previous: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'session_events_pruned_at'")
+            .fetch_one(&mut *tx)
+            .await?;
+        let written_since = if previous == 0 { i64::MIN } else { previous.saturating_sub(keep_micros) };
+        let done = sqlx::query(PRUNE_SESSION_EVENTS)
+            .bind(cutoff)
+            .bind(keep_items)
+            .bind(written_since)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE counters SET value = $1 WHERE name = 'session_events_pruned_at'")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(done.rows_affected())
     }

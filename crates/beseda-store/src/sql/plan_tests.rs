@@ -5,6 +5,7 @@
 //! database does not have; docs/performance.md records its plans on a filled one.)
 
 use super::chat_reads::CHAT_BY_CLIENT_SIDE_ID;
+use super::maintenance::PRUNE_SESSION_EVENTS;
 use super::outbox::CLAIM_HEADS;
 use super::scheduling::{DUE_TIMERS, WAITING_IN_ORDER};
 use super::stats::QUEUE_COUNTS;
@@ -63,6 +64,8 @@ async fn the_frequent_queries_search_their_indexes() {
     assert_plan(&store, &sessions, "visit_sessions_visitor", false).await;
     assert_plan(&store, &visitors, "visit_sessions_visitor", true).await;
     assert_plan(&store, &chats, "visit_sessions_visitor", true).await;
+    // The minutely log pruning: recently written sessions only, then each one's log by its key.
+    assert_plan(&store, PRUNE_SESSION_EVENTS, "visit_sessions_log_written", true).await;
 
     drop(store);
     let _ = std::fs::remove_dir_all(&dir);

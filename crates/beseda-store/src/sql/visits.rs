@@ -44,8 +44,8 @@ pub(super) async fn create_visit_session(
     let state = if has_chat { VisitSessionState::Chat } else { VisitSessionState::Idle };
     sqlx::query(
         "INSERT INTO visit_sessions (id, visitor_id, location, state, revision, device_id, platform, title, \
-         app_version, push_token, push_service, created_at, last_seen_at, page_url, user_agent, client_address, referrer) \
-         VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+         app_version, push_token, push_service, created_at, last_seen_at, log_written_at, page_url, user_agent, \
+         client_address, referrer) VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $11, $13, $14, $15, $16)",
     )
     .bind(id.as_str())
     .bind(visitor_id.as_str())
