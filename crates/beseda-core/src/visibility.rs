@@ -8,6 +8,7 @@ use crate::ids::OperatorId;
 use crate::model::{Chat, Operator};
 use crate::settings::OrgSettings;
 use crate::state::OperatorRole;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 /// What the rule needs to know of a chat.
@@ -86,9 +87,11 @@ fn speaks(viewer: &Operator, settings: &OrgSettings, chat: &ChatScope) -> bool {
 // ------------------------------------------------------------------ visitors on the site
 
 /// What the rule needs to know of a visitor on the site: the departments offered at the
-/// placement they are on (empty = all departments).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// placement they are on (empty = all departments). Visitor events carry it under
+/// [`VISITOR_SCOPE_KEY`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct VisitorScope {
+    #[serde(rename = "departmentKeys")]
     pub departments: Vec<String>,
 }
 
@@ -115,17 +118,9 @@ pub const VISITOR_EVENTS: &[&str] = &["visitor_new", "visitor_updated", "visitor
 /// The key under which the store stamps a visitor event with the visitor's scope.
 pub const VISITOR_SCOPE_KEY: &str = "visitorScope";
 
-/// Adds the visitor's scope to a visitor event.
-pub fn stamp_visitor(event: &mut Value, scope: &VisitorScope) {
-    if let Value::Object(map) = event {
-        map.insert(VISITOR_SCOPE_KEY.into(), json!({"departmentKeys": scope.departments}));
-    }
-}
-
 /// The visitor scope stamped on an event, if any.
 pub fn stamped_visitor(event: &Value) -> Option<VisitorScope> {
-    let keys = event.get(VISITOR_SCOPE_KEY)?.get("departmentKeys")?.as_array()?;
-    Some(VisitorScope { departments: keys.iter().filter_map(Value::as_str).map(str::to_owned).collect() })
+    VisitorScope::deserialize(event.get(VISITOR_SCOPE_KEY)?).ok()
 }
 
 /// Events about one chat: delivered by [`check`] on the chat's scope.
@@ -335,7 +330,8 @@ mod tests {
         let mut arrived = json!({"type": "visitor_new", "visitor": {"id": "v"}, "seq": 9});
         assert_eq!(delivery(&sales, &s, &arrived), Delivery::Skip, "unstamped: privileged only");
         assert_eq!(delivery(&sup, &s, &arrived), Delivery::Send);
-        stamp_visitor(&mut arrived, &support_site);
+        // As the typed visitor events write it.
+        arrived[VISITOR_SCOPE_KEY] = serde_json::to_value(&support_site).expect("json");
         assert_eq!(stamped_visitor(&arrived), Some(support_site));
         assert_eq!(delivery(&sales, &s, &arrived), Delivery::Skip);
         assert_eq!(delivery(&everywhere, &s, &arrived), Delivery::Send);

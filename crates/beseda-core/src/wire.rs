@@ -60,10 +60,3 @@ pub fn rating(r: &Rating) -> Value {
 pub fn visitor(v: &Visitor) -> Value {
     value(visitor::Visitor::new(v))
 }
-
-/// A typed item in its stored form.
-impl From<visitor::DeltaItem> for DeltaItem {
-    fn from(item: visitor::DeltaItem) -> Self {
-        serde_json::from_value(value(item)).expect("a typed item has the stored form's keys")
-    }
-}

@@ -5,6 +5,7 @@
 
 use super::chat::ChatRow;
 use super::visitors::SiteVisitorRow;
+use crate::visibility::VisitorScope;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -134,21 +135,14 @@ pub struct VisitorEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<bool>,
     /// Who may see the visitor (see [`crate::visibility::may_see_visitor`]).
-    pub visitor_scope: VisitorScopeStamp,
+    pub visitor_scope: VisitorScope,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct VisitorLeft {
     pub visitor: LeftVisitor,
-    pub visitor_scope: VisitorScopeStamp,
-}
-
-/// The departments of the placement a visitor is at (empty: all).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct VisitorScopeStamp {
-    pub department_keys: Vec<String>,
+    pub visitor_scope: VisitorScope,
 }
 
 /// The visit that ended.
@@ -175,12 +169,6 @@ pub struct OperatorAccess {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct WorkspaceChanged {}
-
-impl VisitorScopeStamp {
-    pub fn of(scope: &crate::visibility::VisitorScope) -> Self {
-        Self { department_keys: scope.departments.clone() }
-    }
-}
 
 impl OperatorEvent {
     /// The chat a message event (`message_added`, `…_updated`, `…_deleted`) is about.

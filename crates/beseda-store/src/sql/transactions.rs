@@ -12,6 +12,9 @@ use super::load::{load_chat, load_operator, load_settings};
 use super::visibility::may_act_on;
 use super::{Conn, Db, SqlStore, BEGIN_WRITE, VISITOR_LOCK};
 
+/// What the closure of a change returns: its work, borrowing the connection and the `Emit`.
+pub(super) type Step<'c> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'c>>;
+
 impl SqlStore {
     pub(super) async fn begin(&self) -> Result<sqlx::Transaction<'static, Db>> {
         Ok(self.writer.begin_with(BEGIN_WRITE).await?)
@@ -25,13 +28,7 @@ impl SqlStore {
     /// appends what it emitted and returns once committed.
     pub(super) async fn visitor_change<F>(&self, v: &VisitorCtx, f: F) -> Result<Changes>
     where
-        F: for<'c> FnOnce(
-                &'c mut Conn,
-                &'c mut Emit,
-                OrgSettings,
-            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'c>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut Conn, &'c mut Emit, OrgSettings) -> Step<'c> + Send + 'static,
     {
         let (visitor, clock) = (v.visitor_id.clone(), self.clock.clone());
         self.write(move |conn| {
@@ -52,14 +49,7 @@ impl SqlStore {
     /// see (see `may_act_on`).
     pub(super) async fn operator_change<F>(&self, op: OperatorId, id: ChatId, f: F) -> Result<Changes>
     where
-        F: for<'c> FnOnce(
-                &'c mut Conn,
-                &'c mut Emit,
-                Operator,
-                Chat,
-            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'c>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut Conn, &'c mut Emit, Operator, Chat) -> Step<'c> + Send + 'static,
     {
         self.chat_change(op, id, move |conn, emit, operator, chat| {
             Box::pin(async move {
@@ -73,14 +63,7 @@ impl SqlStore {
     /// Runs an operator-side change on one chat (locked).
     pub(super) async fn chat_change<F>(&self, op: OperatorId, id: ChatId, f: F) -> Result<Changes>
     where
-        F: for<'c> FnOnce(
-                &'c mut Conn,
-                &'c mut Emit,
-                Operator,
-                Chat,
-            ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + Send + 'c>>
-            + Send
-            + 'static,
+        F: for<'c> FnOnce(&'c mut Conn, &'c mut Emit, Operator, Chat) -> Step<'c> + Send + 'static,
     {
         let clock = self.clock.clone();
         self.write(move |conn| {

@@ -6,7 +6,7 @@ use crate::{Changes, NewBlock, Result, StoreError, VisitorCtx};
 use async_trait::async_trait;
 use beseda_core::ids::{hex_id, ChatId, OperatorId, VisitSessionId, VisitorId};
 use beseda_core::model::{Chat, Operator, Placement, SiteVisitor, VisitorBlock};
-use beseda_core::operator_wire::events::{LeftVisitor, VisitorEvent, VisitorLeft, VisitorScopeStamp};
+use beseda_core::operator_wire::events::{LeftVisitor, VisitorEvent, VisitorLeft};
 use beseda_core::operator_wire::{OperatorEvent, SiteVisitorRow};
 use beseda_core::protocol::visitor::{self as proto, DeltaItem, MessagePolicy};
 use beseda_core::settings::OrgSettings;
@@ -180,7 +180,7 @@ pub(super) async fn site_visitor_event(
     let event = VisitorEvent {
         visitor: SiteVisitorRow::new(&v, now),
         notify: None,
-        visitor_scope: VisitorScopeStamp { department_keys: v.departments.clone() },
+        visitor_scope: VisitorScope { departments: v.departments.clone() },
     };
     Ok(Some(event))
 }
@@ -339,7 +339,7 @@ impl SiteVisitors for SqlStore {
                     let session: String = row.try_get("id")?;
                     events.push(OperatorEvent::VisitorLeft(VisitorLeft {
                         visitor: LeftVisitor { id: visitor, visit_session_id: session },
-                        visitor_scope: VisitorScopeStamp::of(&placement_scope(&placements, &location)),
+                        visitor_scope: placement_scope(&placements, &location),
                     }));
                 }
                 let seq = append_operator_events(conn, &events, now).await?;
