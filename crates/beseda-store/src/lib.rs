@@ -7,6 +7,7 @@
 //! visit-session and operator event logs ([`Changes`]), so callers publish only after commit.
 
 pub mod capabilities;
+mod direct;
 mod error;
 pub mod migrate;
 mod postgres;

@@ -8,12 +8,11 @@ use sqlx::Connection;
 use std::str::FromStr;
 
 type Db = sqlx::Postgres;
+/// The backend's connection (see `sqlite.rs`).
+type DbConnection = sqlx::PgConnection;
 const BACKEND: &str = "postgres";
 /// Write transactions start as usual; rows are locked as they are read.
 const BEGIN_WRITE: &str = "BEGIN";
-/// Concurrent transactions already share WAL flushes; one batch transaction would hold the
-/// row locks of all its changes until it commits, and lock rows in an order other nodes do not.
-const GROUP_COMMIT: bool = false;
 /// Visitor-side changes of one visitor run one at a time (two first messages at once must not
 /// start two chats). Taken first, before any row lock, so it cannot close a deadlock cycle;
 /// the two-key form does not share keys with the periodic jobs' one-key locks.
@@ -60,7 +59,7 @@ impl SqlStore {
             .connect_with(connect)
             .await
             .map_err(|error| StoreError::Connect { place, error })?;
-        Ok(Self::with_pools(pool.clone(), pool, options.clock.clone()))
+        Ok(Self::with_pools(pool.clone(), pool, options.clock.clone(), None))
     }
 }
 

@@ -4,18 +4,21 @@
 use crate::migrate;
 use crate::{Result, StoreError, StoreOptions};
 use sql::group_commit::GroupCommit;
+
+mod writer;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
 type Db = sqlx::Sqlite;
+/// The backend's connection (named, not projected from `Db`, so that `sql/exec.rs` may implement
+/// a trait both for it and for the in-thread connection).
+type DbConnection = sqlx::SqliteConnection;
 const BACKEND: &str = "sqlite";
 /// Write transactions take the write lock at once, so another process on the same file
 /// (a CLI command beside a running server) waits for it instead of failing.
 const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
-/// One writer: changes queued meanwhile commit together (`sql/group_commit.rs`).
-const GROUP_COMMIT: bool = true;
 /// Visitor-side changes need no lock of their own: SQLite has one writer.
 const VISITOR_LOCK: Option<&str> = None;
 /// A writer pool of one connection and a reader pool.
@@ -50,9 +53,9 @@ impl SqlStore {
     }
 
     async fn open(connect: SqliteConnectOptions, options: &StoreOptions) -> Result<Self> {
-        let synchronous = match options.sqlite_synchronous.as_str() {
-            "full" => SqliteSynchronous::Full,
-            "normal" => SqliteSynchronous::Normal,
+        let (synchronous, writer_synchronous) = match options.sqlite_synchronous.as_str() {
+            "full" => (SqliteSynchronous::Full, "FULL"),
+            "normal" => (SqliteSynchronous::Normal, "NORMAL"),
             other => {
                 return Err(StoreError::Config(format!("sqlite_synchronous must be `full` or `normal`, not `{other}`")))
             }
@@ -64,7 +67,8 @@ impl SqlStore {
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
             .pragma("cache_size", "-16000");
-        let file = connect.get_filename().display().to_string();
+        let path = connect.get_filename().to_owned();
+        let file = path.display().to_string();
         let cannot_open = |e: sqlx::Error| {
             // A database restored or created by another user (often root) opens but cannot be
             // written: say what to look at.
@@ -83,7 +87,10 @@ impl SqlStore {
             .connect_with(connect.read_only(true))
             .await
             .map_err(cannot_open)?;
-        Ok(Self::with_pools(writer, reader, options.clock.clone()))
+        // One writer: changes queued meanwhile commit together, on a thread of its own
+        // (`sql/group_commit.rs`).
+        let group = writer::start(move || crate::direct::Conn::open(&path, writer_synchronous)).map_err(cannot_open)?;
+        Ok(Self::with_pools(writer, reader, options.clock.clone(), Some(group)))
     }
 }
 
@@ -151,7 +158,7 @@ mod group_commit_tests {
         store
             .write(move |conn| {
                 Box::pin(async move {
-                    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, 'x')")
+                    sql::exec::query("INSERT INTO settings (key, value) VALUES ($1, 'x')")
                         .bind(key)
                         .execute(&mut *conn)
                         .await?;
@@ -159,7 +166,7 @@ mod group_commit_tests {
                         Then::Succeed => {}
                         Then::Fail => return Err(StoreError::Conflict(format!("{key} refused"))),
                         Then::EndTransaction => {
-                            sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+                            sql::exec::query("ROLLBACK").execute(&mut *conn).await?;
                         }
                     }
                     Ok(key)

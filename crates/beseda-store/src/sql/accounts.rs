@@ -13,9 +13,8 @@ use beseda_core::model::Operator;
 use beseda_core::operator_wire::events::{OperatorAccess, OperatorStatusEvent};
 use beseda_core::operator_wire::OperatorEvent;
 
-use sqlx::Row;
-
 use super::events::append_operator_event;
+use super::exec::{query, query_scalar};
 use super::load::load_operator;
 use super::{Conn, SqlStore};
 
@@ -30,7 +29,7 @@ impl SqlStore {
     }
 
     async fn end_sessions_of(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
-        sqlx::query("DELETE FROM operator_tokens WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        query("DELETE FROM operator_tokens WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
         let status = OperatorEvent::OperatorStatus(OperatorStatusEvent { operator_id: id.0, status: "offline".into() });
         append_operator_event(tx, &status, self.clock.now()).await?;
         self.ended_access(tx, id).await
@@ -41,12 +40,11 @@ impl SqlStore {
 impl Accounts for SqlStore {
     async fn operator_login(&self, email: &str) -> Result<Option<(Operator, String)>> {
         let mut conn = self.read().await?;
-        let row = sqlx::query(
-            "SELECT id, password_hash FROM operators WHERE lower(email) = lower($1) AND deleted_at IS NULL",
-        )
-        .bind(email)
-        .fetch_optional(&mut *conn)
-        .await?;
+        let row =
+            query("SELECT id, password_hash FROM operators WHERE lower(email) = lower($1) AND deleted_at IS NULL")
+                .bind(email)
+                .fetch_optional(&mut *conn)
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let hash: String = row.try_get("password_hash")?;
         let op = load_operator(&mut conn, OperatorId(row.try_get("id")?)).await?;
@@ -54,7 +52,7 @@ impl Accounts for SqlStore {
     }
 
     async fn create_token(&self, t: &NewToken) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO operator_tokens (token_hash, operator_id, kind, csrf, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -70,7 +68,7 @@ impl Accounts for SqlStore {
     }
 
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRecord>> {
-        let row = sqlx::query("SELECT operator_id, kind, csrf, expires_at FROM operator_tokens WHERE token_hash = $1")
+        let row = query("SELECT operator_id, kind, csrf, expires_at FROM operator_tokens WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.reader)
             .await?;
@@ -86,7 +84,7 @@ impl Accounts for SqlStore {
     }
 
     async fn delete_token(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM operator_tokens WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
+        query("DELETE FROM operator_tokens WHERE token_hash = $1").bind(token_hash).execute(&self.writer).await?;
         Ok(())
     }
 
@@ -101,11 +99,11 @@ impl Accounts for SqlStore {
         let sql = format!(
             "UPDATE operators SET password_hash = $1, must_change_password = $2 WHERE id = $3 AND {LIVE_ACCOUNT}"
         );
-        let done = sqlx::query(&sql).bind(password_hash).bind(must_change).bind(id.0).execute(&mut *tx).await?;
+        let done = query(&sql).bind(password_hash).bind(must_change).bind(id.0).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM operator_tokens WHERE operator_id = $1 AND token_hash <> $2")
+        query("DELETE FROM operator_tokens WHERE operator_id = $1 AND token_hash <> $2")
             .bind(id.0)
             .bind(keep_token.unwrap_or_default())
             .execute(&mut *tx)
@@ -125,7 +123,7 @@ impl Accounts for SqlStore {
                  WHERE id = $1 AND {LIVE_ACCOUNT}"
             )
         };
-        let done = sqlx::query(&sql).bind(id.0).bind(self.clock.now()).execute(&mut *tx).await?;
+        let done = query(&sql).bind(id.0).bind(self.clock.now()).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -145,11 +143,11 @@ impl Accounts for SqlStore {
             "UPDATE operators SET deleted_at = $2, status = 'offline', \
              email = 'deleted-' || CAST(id AS TEXT) || '+' || email WHERE id = $1 AND {LIVE_ACCOUNT}"
         );
-        let done = sqlx::query(&sql).bind(id.0).bind(self.clock.now()).execute(&mut *tx).await?;
+        let done = query(&sql).bind(id.0).bind(self.clock.now()).execute(&mut *tx).await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM operator_departments WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        query("DELETE FROM operator_departments WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
         let changes = self.end_sessions_of(&mut tx, id).await?;
         tx.commit().await?;
         Ok(changes)
@@ -159,25 +157,24 @@ impl Accounts for SqlStore {
         let sql = format!(
             "SELECT COUNT(*) FROM operators WHERE role = 'admin' AND deactivated_at IS NULL AND {LIVE_ACCOUNT}"
         );
-        Ok(sqlx::query_scalar(&sql).fetch_one(&self.reader).await?)
+        Ok(query_scalar(&sql).fetch_one(&self.reader).await?)
     }
 
     async fn two_factor(&self, id: OperatorId) -> Result<Option<TwoFactor>> {
-        let row = sqlx::query("SELECT pending_secret, secret FROM operator_totp WHERE operator_id = $1")
+        let row = query("SELECT pending_secret, secret FROM operator_totp WHERE operator_id = $1")
             .bind(id.0)
             .fetch_optional(&self.reader)
             .await?;
         let Some(row) = row else { return Ok(None) };
-        let recovery_codes: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM operator_recovery_codes WHERE operator_id = $1")
-                .bind(id.0)
-                .fetch_one(&self.reader)
-                .await?;
+        let recovery_codes: i64 = query_scalar("SELECT COUNT(*) FROM operator_recovery_codes WHERE operator_id = $1")
+            .bind(id.0)
+            .fetch_one(&self.reader)
+            .await?;
         Ok(Some(TwoFactor { pending_secret: row.try_get(0)?, secret: row.try_get(1)?, recovery_codes }))
     }
 
     async fn set_two_factor_pending(&self, id: OperatorId, secret: &str) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO operator_totp (operator_id, pending_secret) VALUES ($1, $2) \
              ON CONFLICT (operator_id) DO UPDATE SET pending_secret = excluded.pending_secret",
         )
@@ -196,7 +193,7 @@ impl Accounts for SqlStore {
         recovery_hashes: &[String],
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query(
+        let done = query(
             "UPDATE operator_totp SET secret = pending_secret, pending_secret = NULL, last_step = $3 \
              WHERE operator_id = $1 AND pending_secret = $2",
         )
@@ -208,9 +205,9 @@ impl Accounts for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM operator_recovery_codes WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        query("DELETE FROM operator_recovery_codes WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
         for hash in recovery_hashes {
-            sqlx::query("INSERT INTO operator_recovery_codes (operator_id, code_hash) VALUES ($1, $2)")
+            query("INSERT INTO operator_recovery_codes (operator_id, code_hash) VALUES ($1, $2)")
                 .bind(id.0)
                 .bind(hash)
                 .execute(&mut *tx)
@@ -222,14 +219,14 @@ impl Accounts for SqlStore {
 
     async fn disable_two_factor(&self, id: OperatorId) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM operator_totp WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
-        sqlx::query("DELETE FROM operator_recovery_codes WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        let done = query("DELETE FROM operator_totp WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        query("DELETE FROM operator_recovery_codes WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
     async fn use_two_factor_step(&self, id: OperatorId, step: i64) -> Result<bool> {
-        let done = sqlx::query(
+        let done = query(
             "UPDATE operator_totp SET last_step = $2 \
              WHERE operator_id = $1 AND secret IS NOT NULL AND (last_step IS NULL OR last_step < $2)",
         )
@@ -241,7 +238,7 @@ impl Accounts for SqlStore {
     }
 
     async fn use_recovery_code(&self, id: OperatorId, code_hash: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM operator_recovery_codes WHERE operator_id = $1 AND code_hash = $2")
+        let done = query("DELETE FROM operator_recovery_codes WHERE operator_id = $1 AND code_hash = $2")
             .bind(id.0)
             .bind(code_hash)
             .execute(&self.writer)

@@ -3,8 +3,8 @@
 use crate::capabilities::Audit;
 use crate::{AuditEntry, AuditQuery, NewAuditEntry, Result};
 use async_trait::async_trait;
-use sqlx::Row;
 
+use super::exec::{query, query_scalar};
 use super::{DbRow, SqlStore};
 
 const AUDIT_COLS: &str = "id, at, actor_id, actor, address, action, target_type, target_id, changes";
@@ -29,7 +29,7 @@ fn audit_from(row: &DbRow) -> Result<AuditEntry> {
 #[async_trait]
 impl Audit for SqlStore {
     async fn add_audit(&self, e: &NewAuditEntry) -> Result<i64> {
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = query_scalar(
             "INSERT INTO audit_log (at, actor_id, actor, address, action, target_type, target_id, changes) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -54,7 +54,7 @@ impl Audit for SqlStore {
              AND ($4 IS NULL OR action = $4 OR action LIKE $4 || '.%') \
              ORDER BY id DESC LIMIT $5 OFFSET $6"
         );
-        let rows = sqlx::query(&sql)
+        let rows = query(&sql)
             .bind(q.from)
             .bind(q.to)
             .bind(q.actor.as_deref())

@@ -9,11 +9,11 @@ use beseda_core::protocol::visitor::{self as proto, DeltaItem};
 use beseda_core::state::{ChatState, MessageKind};
 use beseda_core::{bot_wire, rules, texts, DomainError};
 use serde_json::{json, Value};
-use sqlx::Row;
 
 use super::channels::CHANNEL_BOT_API;
 use super::chats::{choose_department, create_chat, operator_close_chat, NewChat};
 use super::events::Emit;
+use super::exec::{query, query_scalar};
 use super::load::{load_current_chat, load_messages, load_operator, load_settings, load_visitor};
 use super::messages::{cancel_pending_keyboards, system_message};
 use super::operator_actions::{operator_send, operator_send_file};
@@ -47,7 +47,7 @@ fn flag(row: &DbRow, name: &str) -> Result<bool> {
 pub(super) async fn load_bot(conn: &mut Conn, operator: OperatorId) -> Result<Option<BotRecord>> {
     let sql =
         format!("SELECT {BOT_COLS} FROM bots b JOIN operators o ON o.id = b.operator_id WHERE b.operator_id = $1");
-    let row = sqlx::query(&sql).bind(operator.0).fetch_optional(&mut *conn).await?;
+    let row = query(&sql).bind(operator.0).fetch_optional(&mut *conn).await?;
     row.as_ref().map(bot_from).transpose()
 }
 
@@ -62,7 +62,7 @@ async fn enqueue_bot_notice(conn: &mut Conn, chat: ChatId, bot: OperatorId, body
 }
 
 async fn enqueue_bot_payload(conn: &mut Conn, chat: ChatId, payload: Value, emit: &Emit) -> Result<()> {
-    sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('bot_event', $1, $2, $3, $4)")
+    query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('bot_event', $1, $2, $3, $4)")
         .bind(chat.0.to_string())
         .bind(to_json(&payload)?)
         .bind(emit.now)
@@ -76,13 +76,13 @@ async fn enqueue_bot_payload(conn: &mut Conn, chat: ChatId, payload: Value, emit
 /// `new_chat` for a bot that just got the chat, with the visitor's earlier messages — or, for a
 /// bot that held it before and asked for it, `chat_returned_to_bot` (§7.2).
 pub(super) async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot: OperatorId) -> Result<()> {
-    let history = sqlx::query("SELECT last_bot_id, bot_released_at FROM chats WHERE id = $1")
+    let history = query("SELECT last_bot_id, bot_released_at FROM chats WHERE id = $1")
         .bind(chat.id.0)
         .fetch_one(&mut *conn)
         .await?;
     let last_bot: Option<i64> = history.try_get("last_bot_id")?;
     let released_at: Option<i64> = history.try_get("bot_released_at")?;
-    sqlx::query("UPDATE chats SET last_bot_id = $1, bot_close_sent = FALSE, bot_released_at = NULL WHERE id = $2")
+    query("UPDATE chats SET last_bot_id = $1, bot_close_sent = FALSE, bot_released_at = NULL WHERE id = $2")
         .bind(bot.0)
         .bind(chat.id.0)
         .execute(&mut *conn)
@@ -100,7 +100,7 @@ pub(super) async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot:
         return enqueue_bot_event(conn, chat.id, bot, body, emit).await;
     }
     if record.api_version == CHANNEL_BOT_API {
-        let page: Option<String> = sqlx::query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
+        let page: Option<String> = query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
             .bind(chat.visit_session_id.as_str())
             .fetch_optional(&mut *conn)
             .await?
@@ -121,7 +121,7 @@ pub(super) async fn bot_new_chat(conn: &mut Conn, emit: &Emit, chat: &Chat, bot:
 /// The bot that held the chat lets go of it (another operator, the queue, a hand-off).
 pub(super) async fn bot_released(conn: &mut Conn, chat: ChatId, previous: Option<OperatorId>, now: i64) -> Result<()> {
     let Some(previous) = previous else { return Ok(()) };
-    sqlx::query("UPDATE chats SET bot_released_at = $1 WHERE id = $2 AND last_bot_id = $3 AND bot_released_at IS NULL")
+    query("UPDATE chats SET bot_released_at = $1 WHERE id = $2 AND last_bot_id = $3 AND bot_released_at IS NULL")
         .bind(now)
         .bind(chat.0)
         .bind(previous.0)
@@ -140,7 +140,7 @@ async fn bot_note(
     visitor_fields: Option<&Value>,
 ) -> Result<()> {
     let last: Option<i64> =
-        sqlx::query_scalar("SELECT last_bot_id FROM chats WHERE id = $1").bind(chat.id.0).fetch_one(&mut *conn).await?;
+        query_scalar("SELECT last_bot_id FROM chats WHERE id = $1").bind(chat.id.0).fetch_one(&mut *conn).await?;
     if chat.operator_id != Some(bot.id) && last != Some(bot.id.0) {
         return Err(DomainError::NotHeldByBot.into());
     }
@@ -158,7 +158,7 @@ async fn bot_note(
     // Operators see who wrote it.
     note.author_id = Some(bot.id);
     note.name = bot.name.clone();
-    sqlx::query("UPDATE messages SET author_id = $1, name = $2 WHERE id = $3")
+    query("UPDATE messages SET author_id = $1, name = $2 WHERE id = $3")
         .bind(bot.id.0)
         .bind(&bot.name)
         .bind(note.id.as_str())
@@ -191,7 +191,7 @@ impl Closer<'_> {
 /// `chat_closed` (§7.1): once, to the last bot that held the chat, if it asked for it and did
 /// not close the chat itself.
 pub(super) async fn bot_chat_closed(conn: &mut Conn, emit: &Emit, chat: &Chat, by: &Closer<'_>) -> Result<()> {
-    let row = sqlx::query("SELECT last_bot_id, bot_close_sent FROM chats WHERE id = $1")
+    let row = query("SELECT last_bot_id, bot_close_sent FROM chats WHERE id = $1")
         .bind(chat.id.0)
         .fetch_one(&mut *conn)
         .await?;
@@ -199,7 +199,7 @@ pub(super) async fn bot_chat_closed(conn: &mut Conn, emit: &Emit, chat: &Chat, b
     else {
         return Ok(());
     };
-    sqlx::query("UPDATE chats SET bot_close_sent = TRUE WHERE id = $1").bind(chat.id.0).execute(&mut *conn).await?;
+    query("UPDATE chats SET bot_close_sent = TRUE WHERE id = $1").bind(chat.id.0).execute(&mut *conn).await?;
     let bot = OperatorId(bot);
     if matches!(by, Closer::Operator(op) if op.id == bot) {
         return Ok(());
@@ -244,7 +244,7 @@ pub(super) async fn hand_off(
     bot: &BotRecord,
     reason: &str,
 ) -> Result<()> {
-    sqlx::query(
+    query(
         "UPDATE outbox SET done_at = $1, last_error = $2 WHERE kind = 'bot_event' AND subject = $3 AND done_at IS NULL",
     )
     .bind(emit.now)
@@ -275,27 +275,27 @@ const BREAKER_WINDOW_MICROS: i64 = 60 * 1_000_000;
 
 /// Records a hand-off; the fifth within a minute makes routing skip the bot for a minute.
 async fn trip_breaker(conn: &mut Conn, bot: OperatorId, now: i64) -> Result<()> {
-    sqlx::query("INSERT INTO bot_failures (operator_id, failed_at) VALUES ($1, $2)")
+    query("INSERT INTO bot_failures (operator_id, failed_at) VALUES ($1, $2)")
         .bind(bot.0)
         .bind(now)
         .execute(&mut *conn)
         .await?;
-    sqlx::query("DELETE FROM bot_failures WHERE operator_id = $1 AND failed_at <= $2")
+    query("DELETE FROM bot_failures WHERE operator_id = $1 AND failed_at <= $2")
         .bind(bot.0)
         .bind(now - BREAKER_WINDOW_MICROS)
         .execute(&mut *conn)
         .await?;
-    let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM bot_failures WHERE operator_id = $1")
+    let recent: i64 = query_scalar("SELECT COUNT(*) FROM bot_failures WHERE operator_id = $1")
         .bind(bot.0)
         .fetch_one(&mut *conn)
         .await?;
     if recent >= BREAKER_HANDOFFS {
-        sqlx::query("UPDATE bots SET skip_until = $1 WHERE operator_id = $2")
+        query("UPDATE bots SET skip_until = $1 WHERE operator_id = $2")
             .bind(now + BREAKER_WINDOW_MICROS)
             .bind(bot.0)
             .execute(&mut *conn)
             .await?;
-        sqlx::query("DELETE FROM bot_failures WHERE operator_id = $1").bind(bot.0).execute(&mut *conn).await?;
+        query("DELETE FROM bot_failures WHERE operator_id = $1").bind(bot.0).execute(&mut *conn).await?;
         tracing::warn!(bot = bot.0, "bot skipped for a minute after repeated failures");
     }
     Ok(())
@@ -320,7 +320,7 @@ impl Bots for SqlStore {
             Some(b) if !config.rotate_token && !b.token.is_empty() => b.token.clone(),
             _ => new_bot_token(),
         };
-        sqlx::query(
+        query(
             "INSERT INTO bots (operator_id, sort_order, created_at, api_version, webhook_url, token, reply_timeout_secs, flags) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (operator_id) DO UPDATE SET sort_order = excluded.sort_order, \
              api_version = excluded.api_version, webhook_url = excluded.webhook_url, token = excluded.token, \
@@ -348,14 +348,14 @@ impl Bots for SqlStore {
 
     async fn bot_by_token(&self, token: &str) -> Result<Option<BotRecord>> {
         let sql = format!("SELECT {BOT_COLS} FROM bots b JOIN operators o ON o.id = b.operator_id WHERE b.token = $1");
-        let row = sqlx::query(&sql).bind(token).fetch_optional(&self.reader).await?;
+        let row = query(&sql).bind(token).fetch_optional(&self.reader).await?;
         row.as_ref().map(bot_from).transpose()
     }
 
     async fn bots(&self) -> Result<Vec<BotRecord>> {
         let sql =
             format!("SELECT {BOT_COLS} FROM bots b JOIN operators o ON o.id = b.operator_id ORDER BY b.operator_id");
-        let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
+        let rows = query(&sql).fetch_all(&self.reader).await?;
         rows.iter().map(bot_from).collect()
     }
 
@@ -410,7 +410,7 @@ impl Bots for SqlStore {
         timeout_hours: Option<i64>,
     ) -> Result<(ChatId, Changes)> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT visitor_id, location FROM visit_sessions WHERE id = $1")
+        let row = query("SELECT visitor_id, location FROM visit_sessions WHERE id = $1")
             .bind(session.as_str())
             .fetch_optional(&mut *tx)
             .await?
@@ -445,7 +445,7 @@ impl Bots for SqlStore {
             assign_to(&mut tx, &mut emit, &mut chat, &operator, Assignment::Bot, text).await?;
         }
         if let Some(hours) = timeout_hours {
-            sqlx::query("UPDATE chats SET conversation_timeout_hours = $1 WHERE id = $2")
+            query("UPDATE chats SET conversation_timeout_hours = $1 WHERE id = $2")
                 .bind(hours)
                 .bind(chat.id.0)
                 .execute(&mut *tx)
@@ -480,16 +480,14 @@ impl Bots for SqlStore {
     async fn bot_event_delivered(&self, outbox_id: i64) -> Result<()> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1 WHERE id = $2")
+        query("UPDATE outbox SET done_at = $1, attempts = attempts + 1 WHERE id = $2")
             .bind(now)
             .bind(outbox_id)
             .execute(&mut *tx)
             .await?;
         // Reply timeout (bot-api.md §4.4): the bot must act within N seconds of a delivered event.
-        let row = sqlx::query("SELECT subject, payload FROM outbox WHERE id = $1")
-            .bind(outbox_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row =
+            query("SELECT subject, payload FROM outbox WHERE id = $1").bind(outbox_id).fetch_one(&mut *tx).await?;
         let payload: Value = json_col(&row, "payload")?;
         let subject: String = row.try_get("subject")?;
         if let (Some(bot), Ok(chat)) = (payload["bot"].as_i64(), subject.parse::<i64>()) {
@@ -502,7 +500,7 @@ impl Bots for SqlStore {
     }
 
     async fn bot_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes> {
-        let row = sqlx::query("SELECT subject, payload FROM outbox WHERE id = $1")
+        let row = query("SELECT subject, payload FROM outbox WHERE id = $1")
             .bind(outbox_id)
             .fetch_optional(&self.reader)
             .await?

@@ -13,11 +13,11 @@ use beseda_core::protocol::channel::{
 use beseda_core::state::MessageKind;
 use beseda_core::{bot_wire, DomainError};
 use serde_json::{json, Value};
-use sqlx::Row;
 
 use super::bots::{new_bot_token, Closer};
 use super::events::append_operator_event;
 use super::events::Emit;
+use super::exec::{query, query_scalar};
 use super::load::{load_departments, load_operator};
 use super::rows::{json_col, to_json};
 use super::visits::{create_visit_session, create_visitor, merge_visitor_fields};
@@ -48,7 +48,7 @@ fn channel_from(row: &DbRow) -> Result<ChannelRecord> {
 
 async fn load_channel(conn: &mut Conn, key: &str) -> Result<Option<ChannelRecord>> {
     let sql = format!("SELECT {CHANNEL_COLS} FROM custom_channels WHERE key = $1");
-    let row = sqlx::query(&sql).bind(key).fetch_optional(&mut *conn).await?;
+    let row = query(&sql).bind(key).fetch_optional(&mut *conn).await?;
     row.as_ref().map(channel_from).transpose()
 }
 
@@ -62,7 +62,7 @@ async fn channel_visitor(
     now: i64,
 ) -> Result<VisitorCtx> {
     let existing: Option<String> =
-        sqlx::query_scalar("SELECT id FROM visitors WHERE channel_key = $1 AND channel_user_id = $2")
+        query_scalar("SELECT id FROM visitors WHERE channel_key = $1 AND channel_user_id = $2")
             .bind(&channel.key)
             .bind(external_id)
             .fetch_optional(&mut *conn)
@@ -71,7 +71,7 @@ async fn channel_visitor(
         Some(id) => VisitorId::from_stored(id),
         None => {
             let id = create_visitor(conn, now).await?;
-            sqlx::query("UPDATE visitors SET channel_key = $1, channel_user_id = $2 WHERE id = $3")
+            query("UPDATE visitors SET channel_key = $1, channel_user_id = $2 WHERE id = $3")
                 .bind(&channel.key)
                 .bind(external_id)
                 .bind(id.as_str())
@@ -85,13 +85,13 @@ async fn channel_visitor(
         merge_visitor_fields(conn, &visitor, fields, now).await?;
     }
     let session: Option<String> =
-        sqlx::query_scalar("SELECT id FROM visit_sessions WHERE visitor_id = $1 ORDER BY last_seen_at DESC LIMIT 1")
+        query_scalar("SELECT id FROM visit_sessions WHERE visitor_id = $1 ORDER BY last_seen_at DESC LIMIT 1")
             .bind(visitor.as_str())
             .fetch_optional(&mut *conn)
             .await?;
     let session = match session {
         Some(id) => {
-            sqlx::query("UPDATE visit_sessions SET last_seen_at = $1 WHERE id = $2")
+            query("UPDATE visit_sessions SET last_seen_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(&id)
                 .execute(&mut *conn)
@@ -123,7 +123,7 @@ struct ChannelDelivery<'a> {
 pub(super) async fn channel_event(conn: &mut Conn, chat: &Chat, event: ChannelEventKind, emit: &Emit) -> Result<()> {
     let now = emit.now;
     let Some(key) = &chat.channel_key else { return Ok(()) };
-    let external: Option<String> = sqlx::query_scalar("SELECT channel_user_id FROM visitors WHERE id = $1")
+    let external: Option<String> = query_scalar("SELECT channel_user_id FROM visitors WHERE id = $1")
         .bind(chat.visitor_id.as_str())
         .fetch_one(&mut *conn)
         .await?;
@@ -132,15 +132,13 @@ pub(super) async fn channel_event(conn: &mut Conn, chat: &Chat, event: ChannelEv
         chat: ExternalChat { id: chat.client_side_id.clone() },
         visitor: ChannelUser { id: external },
     };
-    sqlx::query(
-        "INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('channel_event', $1, $2, $3, $4)",
-    )
-    .bind(chat.id.0.to_string())
-    .bind(to_json(&ChannelDelivery { channel: key, body })?)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *conn)
-    .await?;
+    query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('channel_event', $1, $2, $3, $4)")
+        .bind(chat.id.0.to_string())
+        .bind(to_json(&ChannelDelivery { channel: key, body })?)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
     emit.queued(crate::Queued::CHANNEL);
     Ok(())
 }
@@ -189,7 +187,7 @@ pub(super) async fn channel_chat_closed(conn: &mut Conn, chat: &Chat, by: &Close
     if chat.channel_key.is_none() {
         return Ok(());
     }
-    let already: i64 = sqlx::query_scalar(
+    let already: i64 = query_scalar(
         "SELECT COUNT(*) FROM outbox WHERE kind = 'channel_event' AND subject = $1 AND payload LIKE '%\"chat_closed\"%'",
     )
     .bind(chat.id.0.to_string())
@@ -219,7 +217,7 @@ impl Channels for SqlStore {
         if wanted.clone().any(|d| !known.iter().any(|k| &k.key == d)) {
             return Err(DomainError::WrongArgumentValue("departmentKey").into());
         }
-        sqlx::query(
+        query(
             "INSERT INTO custom_channels (key, title, secret, callback_url, department_mode, default_department, \
              allowed_departments, created_at, side, operator_id, kind, config) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
@@ -248,7 +246,7 @@ impl Channels for SqlStore {
             if load_operator(&mut tx, op).await?.is_none() {
                 return Err(DomainError::WrongOperatorId.into());
             }
-            sqlx::query(
+            query(
                 "INSERT INTO bots (operator_id, sort_order, created_at, api_version, webhook_url, token, reply_timeout_secs) \
                  VALUES ($1, $2, $3, $4, $5, NULL, 0) ON CONFLICT (operator_id) DO UPDATE SET sort_order = excluded.sort_order, \
                  api_version = excluded.api_version, webhook_url = excluded.webhook_url",
@@ -263,7 +261,7 @@ impl Channels for SqlStore {
         }
         // The channel's placement: its chats route like any other.
         let obligatory = config.department_mode == "obligatory";
-        sqlx::query(
+        query(
             "INSERT INTO placements (key, title, department_keys, default_department) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (key) DO UPDATE SET title = excluded.title, department_keys = excluded.department_keys, \
              default_department = excluded.default_department",
@@ -285,7 +283,7 @@ impl Channels for SqlStore {
 
     async fn channels(&self) -> Result<Vec<ChannelRecord>> {
         let sql = format!("SELECT {CHANNEL_COLS} FROM custom_channels ORDER BY key");
-        let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
+        let rows = query(&sql).fetch_all(&self.reader).await?;
         rows.iter().map(channel_from).collect()
     }
 
@@ -298,7 +296,7 @@ impl Channels for SqlStore {
     }
 
     async fn channel_chat_visitor(&self, key: &str, chat_client_side_id: &str) -> Result<Option<VisitorCtx>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT visitor_id, visit_session_id FROM chats WHERE channel_key = $1 AND client_side_id = $2 \
              AND state <> 'closed' ORDER BY id DESC LIMIT 1",
         )
@@ -319,11 +317,9 @@ impl Channels for SqlStore {
     async fn channel_event_failed(&self, outbox_id: i64, reason: &str) -> Result<Changes> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT subject, payload FROM outbox WHERE id = $1")
-            .bind(outbox_id)
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+        let row =
+            query("SELECT subject, payload FROM outbox WHERE id = $1").bind(outbox_id).fetch_one(&mut *tx).await?;
+        query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
             .bind(now)
             .bind(reason)
             .bind(outbox_id)
@@ -332,10 +328,7 @@ impl Channels for SqlStore {
         let payload: Value = json_col(&row, "payload")?;
         let mut changes = Changes::default();
         if let Some(message) = payload.pointer("/body/message/id").and_then(Value::as_str) {
-            sqlx::query("UPDATE messages SET delivery_failed = TRUE WHERE id = $1")
-                .bind(message)
-                .execute(&mut *tx)
-                .await?;
+            query("UPDATE messages SET delivery_failed = TRUE WHERE id = $1").bind(message).execute(&mut *tx).await?;
             let subject: String = row.try_get("subject")?;
             let event = OperatorEvent::MessageNotDelivered(MessageNotDelivered {
                 chat_id: subject.parse::<i64>().unwrap_or(0),

@@ -9,9 +9,9 @@ use beseda_core::model::{Chat, Operator};
 use beseda_core::state::OperatorRole;
 use beseda_core::visibility::ChatScope;
 use beseda_core::DomainError;
-use sqlx::Row;
 
 use super::context::PAGES_PER_VISIT;
+use super::exec::{query, query_scalar};
 use super::export::load_chat_detail;
 use super::lists::{chat_summary, summaries_from, summary_select};
 use super::load::{load_chat, load_settings, visitor_message_by_csid};
@@ -45,7 +45,7 @@ impl ChatReads for SqlStore {
             ChatList::Bots => "state = 'chatting_with_robot' AND $1 = $1",
         };
         let sql = format!("{} WHERE {filter} ORDER BY chats.priority DESC, chats.id LIMIT 5000", summary_select());
-        let rows = sqlx::query(&sql).bind(viewer.id.0).fetch_all(&mut *conn).await?;
+        let rows = query(&sql).bind(viewer.id.0).fetch_all(&mut *conn).await?;
         let bots = bot_operator_ids(&mut conn).await?;
         // The SQL picks the list's chats; who may see each is the one rule's call.
         let visible = |chat: &Chat| {
@@ -69,7 +69,7 @@ impl ChatReads for SqlStore {
 
     async fn visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext> {
         let mut conn = self.read().await?;
-        let session = sqlx::query(
+        let session = query(
             "SELECT id, platform, user_agent, client_address, referrer, page_url, created_at, last_seen_at \
              FROM visit_sessions WHERE visitor_id = $1 ORDER BY last_seen_at DESC, created_at DESC LIMIT 1",
         )
@@ -79,7 +79,7 @@ impl ChatReads for SqlStore {
         let mut context = VisitorContext::default();
         if let Some(row) = session {
             let id: String = row.try_get("id")?;
-            let rows = sqlx::query(
+            let rows = query(
                 "SELECT url, title, visited_at FROM visit_pages WHERE visit_session_id = $1 \
                  ORDER BY visited_at DESC LIMIT $2",
             )
@@ -104,11 +104,11 @@ impl ChatReads for SqlStore {
                 last_seen_at: row.try_get("last_seen_at")?,
             });
         }
-        context.visits = sqlx::query_scalar("SELECT COUNT(*) FROM visit_sessions WHERE visitor_id = $1")
+        context.visits = query_scalar("SELECT COUNT(*) FROM visit_sessions WHERE visitor_id = $1")
             .bind(visitor.as_str())
             .fetch_one(&mut *conn)
             .await?;
-        let prechat: Option<String> = sqlx::query_scalar("SELECT prechat_fields FROM visitors WHERE id = $1")
+        let prechat: Option<String> = query_scalar("SELECT prechat_fields FROM visitors WHERE id = $1")
             .bind(visitor.as_str())
             .fetch_optional(&mut *conn)
             .await?
@@ -127,7 +127,7 @@ impl ChatReads for SqlStore {
              WHERE c.visitor_id = $1 AND c.id <> $2 ORDER BY c.id DESC LIMIT $3",
             prefixed("c", CHAT_COLS)
         );
-        let rows = sqlx::query(&sql).bind(visitor.as_str()).bind(except.0).bind(limit).fetch_all(&mut *conn).await?;
+        let rows = query(&sql).bind(visitor.as_str()).bind(except.0).bind(limit).fetch_all(&mut *conn).await?;
         for row in &rows {
             let chat = chat_from(row)?;
             let holder_is_bot = chat.operator_id.is_some() && row.try_get::<bool, _>("holder_is_bot")?;
@@ -144,7 +144,7 @@ impl ChatReads for SqlStore {
 
     async fn chat_by_client_side_id(&self, client_side_id: &str) -> Result<Option<ChatId>> {
         let id: Option<i64> =
-            sqlx::query_scalar(CHAT_BY_CLIENT_SIDE_ID).bind(client_side_id).fetch_optional(&self.reader).await?;
+            query_scalar(CHAT_BY_CLIENT_SIDE_ID).bind(client_side_id).fetch_optional(&self.reader).await?;
         Ok(id.map(ChatId))
     }
 

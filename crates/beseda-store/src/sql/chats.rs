@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use super::bots::{bot_chat_closed, Closer};
 use super::channels::channel_chat_closed;
 use super::events::Emit;
+use super::exec::{query, query_scalar};
 use super::lists::summary_event;
 use super::load::{load_chat, load_chat_view, load_placement, offered_departments, visitor_name};
 use super::mail::emit_job;
@@ -28,7 +29,7 @@ use super::visits::merge_visitor_fields;
 use super::Conn;
 
 pub(super) async fn save_chat(conn: &mut Conn, c: &Chat) -> Result<()> {
-    sqlx::query(
+    query(
         "UPDATE chats SET department_key = $1, operator_id = $2, state = $3, offline = $4, \
          unread_by_operator_since = $5, unread_by_visitor_since = $6, unread_by_visitor_count = $7, \
          read_by_visitor = $8, operator_typing = $9, category = $10, subcategory = $11, subject = $12, \
@@ -71,7 +72,7 @@ pub(super) async fn set_session_state(
     session: &VisitSessionId,
     state: VisitSessionState,
 ) -> Result<()> {
-    sqlx::query("UPDATE visit_sessions SET state = $1 WHERE visitor_id = $2")
+    query("UPDATE visit_sessions SET state = $1 WHERE visitor_id = $2")
         .bind(state.as_str())
         .bind(emit.visitor.as_str())
         .execute(&mut *conn)
@@ -124,7 +125,7 @@ pub(super) async fn create_chat(
     let now = emit.now;
     let state = if offline { ChatState::OfflineQueue } else { ChatState::Queue };
     let csid = client_side_id.unwrap_or_else(hex_id);
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = query_scalar(
         "INSERT INTO chats (client_side_id, visitor_id, visit_session_id, location, department_key, state, offline, \
          visitor_fields, created_at, modified_at, language, channel_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, \
          (SELECT channel_key FROM visitors WHERE id = $2)) RETURNING id",
@@ -143,7 +144,7 @@ pub(super) async fn create_chat(
     .fetch_one(&mut *conn)
     .await?;
     let mut chat = load_chat(conn, ChatId(id), false).await?.ok_or(StoreError::NotFound)?;
-    let page: Option<String> = sqlx::query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
+    let page: Option<String> = query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
         .bind(v.visit_session_id.as_str())
         .fetch_optional(&mut *conn)
         .await?

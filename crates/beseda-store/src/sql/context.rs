@@ -3,6 +3,7 @@
 
 use crate::Result;
 
+use super::exec::{query, query_scalar};
 use super::Conn;
 
 /// Pages kept per visit session: the newest ones.
@@ -18,26 +19,26 @@ pub(super) async fn record_page(
     now: i64,
 ) -> Result<()> {
     let last: Option<String> =
-        sqlx::query_scalar("SELECT url FROM visit_pages WHERE visit_session_id = $1 ORDER BY visited_at DESC LIMIT 1")
+        query_scalar("SELECT url FROM visit_pages WHERE visit_session_id = $1 ORDER BY visited_at DESC LIMIT 1")
             .bind(session)
             .fetch_optional(&mut *conn)
             .await?;
     if last.as_deref() == Some(url) {
         return Ok(());
     }
-    sqlx::query("INSERT INTO visit_pages (visit_session_id, url, title, visited_at) VALUES ($1, $2, $3, $4)")
+    query("INSERT INTO visit_pages (visit_session_id, url, title, visited_at) VALUES ($1, $2, $3, $4)")
         .bind(session)
         .bind(url)
         .bind(title.filter(|t| !t.is_empty()))
         .bind(now)
         .execute(&mut *conn)
         .await?;
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM visit_pages WHERE visit_session_id = $1")
+    let count: i64 = query_scalar("SELECT COUNT(*) FROM visit_pages WHERE visit_session_id = $1")
         .bind(session)
         .fetch_one(&mut *conn)
         .await?;
     if count > PAGES_PER_VISIT {
-        sqlx::query(
+        query(
             "DELETE FROM visit_pages WHERE visit_session_id = $1 AND visited_at < (SELECT MIN(visited_at) FROM \
              (SELECT visited_at FROM visit_pages WHERE visit_session_id = $1 ORDER BY visited_at DESC LIMIT $2) newest)",
         )

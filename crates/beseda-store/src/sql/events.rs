@@ -10,8 +10,8 @@ use beseda_core::operator_wire::OperatorEvent as Event;
 use beseda_core::protocol::visitor::DeltaItem;
 use beseda_core::settings::OrgSettings;
 use serde_json::{json, Value};
-use sqlx::Row;
 
+use super::exec::{query, query_scalar};
 use super::lists::summarize_touched;
 use super::push::queue_pushes;
 use super::rows::{json_col, to_json};
@@ -101,7 +101,7 @@ impl Emit {
         };
         if !self.items.is_empty() {
             let n = self.items.len() as i64;
-            let rows = sqlx::query(
+            let rows = query(
                 "UPDATE visit_sessions SET revision = revision + $1, log_written_at = $4 \
                  WHERE visitor_id = $2 AND last_seen_at > $3 RETURNING id, revision",
             )
@@ -134,7 +134,7 @@ impl Emit {
                     4,
                     chunk.len(),
                 );
-                let mut query = sqlx::query(&sql);
+                let mut query = query(&sql);
                 for (session, revision, item) in chunk {
                     query = query.bind(*session).bind(*revision).bind(self.now).bind(item);
                 }
@@ -203,7 +203,7 @@ async fn append_operator_events_pushing(conn: &mut Conn, events: &[Event], now: 
     stamp_scopes(conn, &mut events).await?;
     let pushed = queue_pushes(conn, &events, now).await?;
     let last: i64 =
-        sqlx::query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'operator_events' RETURNING value")
+        query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'operator_events' RETURNING value")
             .bind(events.len() as i64)
             .fetch_one(&mut *conn)
             .await?;
@@ -219,7 +219,7 @@ async fn append_operator_events_pushing(conn: &mut Conn, events: &[Event], now: 
         .collect::<Result<Vec<_>>>()?;
     for chunk in rows.chunks(INSERT_CHUNK) {
         let sql = values_sql("INSERT INTO operator_events (seq, operator_id, created_at, event)", 4, chunk.len());
-        let mut query = sqlx::query(&sql);
+        let mut query = query(&sql);
         for (seq, event) in chunk {
             query = query.bind(*seq).bind(None::<i64>).bind(now).bind(event);
         }
@@ -231,12 +231,11 @@ async fn append_operator_events_pushing(conn: &mut Conn, events: &[Event], now: 
 #[async_trait]
 impl EventLog for SqlStore {
     async fn operator_events(&self, after: i64, limit: i64) -> Result<Vec<OperatorEvent>> {
-        let rows =
-            sqlx::query("SELECT seq, created_at, event FROM operator_events WHERE seq > $1 ORDER BY seq LIMIT $2")
-                .bind(after)
-                .bind(limit)
-                .fetch_all(&self.reader)
-                .await?;
+        let rows = query("SELECT seq, created_at, event FROM operator_events WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.reader)
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(OperatorEvent {
@@ -249,8 +248,6 @@ impl EventLog for SqlStore {
     }
 
     async fn last_operator_event(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT value FROM counters WHERE name = 'operator_events'")
-            .fetch_one(&self.reader)
-            .await?)
+        Ok(query_scalar("SELECT value FROM counters WHERE name = 'operator_events'").fetch_one(&self.reader).await?)
     }
 }

@@ -12,8 +12,8 @@ use crate::{ChatDetail, Result, StoreError};
 use async_trait::async_trait;
 use beseda_core::ids::MessageId;
 use beseda_core::model::Chat;
-use sqlx::Row;
 
+use super::exec::{query, query_scalar};
 use super::load::{load_chat_view, load_visitor};
 use super::rows::{chat_from, CHAT_COLS};
 use super::{Conn, SqlStore};
@@ -23,20 +23,19 @@ const STAMP_BATCH: i64 = 500;
 
 /// Stamps up to [`STAMP_BATCH`] changed chats; returns how many.
 async fn stamp_changed_chats(conn: &mut Conn, now: i64) -> Result<usize> {
-    let mut last: i64 =
-        sqlx::query_scalar("UPDATE counters SET value = value WHERE name = 'chat_stamp' RETURNING value")
-            .fetch_one(&mut *conn)
-            .await?;
+    let mut last: i64 = query_scalar("UPDATE counters SET value = value WHERE name = 'chat_stamp' RETURNING value")
+        .fetch_one(&mut *conn)
+        .await?;
     let sql = format!(
         "SELECT id FROM chats WHERE stamp IS NULL ORDER BY id LIMIT {STAMP_BATCH}{}",
         for_update_skip_locked!()
     );
-    let ids: Vec<i64> = sqlx::query_scalar(&sql).fetch_all(&mut *conn).await?;
+    let ids: Vec<i64> = query_scalar(&sql).fetch_all(&mut *conn).await?;
     for id in &ids {
         last = (last + 1).max(now);
-        sqlx::query("UPDATE chats SET stamp = $1 WHERE id = $2").bind(last).bind(id).execute(&mut *conn).await?;
+        query("UPDATE chats SET stamp = $1 WHERE id = $2").bind(last).bind(id).execute(&mut *conn).await?;
     }
-    sqlx::query("UPDATE counters SET value = $1 WHERE name = 'chat_stamp'").bind(last).execute(&mut *conn).await?;
+    query("UPDATE counters SET value = $1 WHERE name = 'chat_stamp'").bind(last).execute(&mut *conn).await?;
     Ok(ids.len())
 }
 
@@ -44,11 +43,11 @@ async fn stamp_changed_chats(conn: &mut Conn, now: i64) -> Result<usize> {
 pub(super) async fn load_chat_detail(conn: &mut Conn, chat: Chat) -> Result<ChatDetail> {
     let visitor = load_visitor(conn, &chat.visitor_id).await?.ok_or(StoreError::NotFound)?;
     let undelivered: Vec<String> =
-        sqlx::query_scalar("SELECT id FROM messages WHERE chat_id = $1 AND delivery_failed = TRUE ORDER BY created_at")
+        query_scalar("SELECT id FROM messages WHERE chat_id = $1 AND delivery_failed = TRUE ORDER BY created_at")
             .bind(chat.id.0)
             .fetch_all(&mut *conn)
             .await?;
-    let session = sqlx::query("SELECT platform, page_url FROM visit_sessions WHERE id = $1")
+    let session = query("SELECT platform, page_url FROM visit_sessions WHERE id = $1")
         .bind(chat.visit_session_id.as_str())
         .fetch_optional(&mut *conn)
         .await?;
@@ -89,7 +88,7 @@ impl ChatExport for SqlStore {
         self.stamp_chats().await?;
         let mut conn = self.read().await?;
         let sql = format!("SELECT stamp, {CHAT_COLS} FROM chats WHERE stamp > $1 ORDER BY stamp LIMIT $2");
-        let rows = sqlx::query(&sql).bind(since).bind(limit).fetch_all(&mut *conn).await?;
+        let rows = query(&sql).bind(since).bind(limit).fetch_all(&mut *conn).await?;
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             let stamp: i64 = row.try_get("stamp")?;

@@ -8,6 +8,7 @@ use beseda_core::state::MessageKind;
 use beseda_core::DomainError;
 
 use super::chats::{choose_department, create_chat, save_chat, NewChat};
+use super::exec::{query, query_scalar};
 use super::load::{load_current_chat, load_message, visitor_message_by_csid, visitor_name};
 use super::messages::{attach_files, file_message_body, insert_file, insert_message, update_message, NewMessage};
 use super::routing::after_visitor_message;
@@ -30,7 +31,7 @@ impl Files for SqlStore {
                     }
                     if let Some(existing) = visitor_message_by_csid(conn, &v2.visitor_id, &csid).await? {
                         let guid: Option<String> =
-                            sqlx::query_scalar("SELECT guid FROM files WHERE message_id = $1 ORDER BY guid LIMIT 1")
+                            query_scalar("SELECT guid FROM files WHERE message_id = $1 ORDER BY guid LIMIT 1")
                                 .bind(existing.id.as_str())
                                 .fetch_optional(&mut *conn)
                                 .await?;
@@ -48,7 +49,7 @@ impl Files for SqlStore {
                                 .await?
                         }
                     };
-                    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM files WHERE chat_id = $1")
+                    let count: i64 = query_scalar("SELECT COUNT(*) FROM files WHERE chat_id = $1")
                         .bind(chat.id.0)
                         .fetch_one(&mut *conn)
                         .await?;
@@ -82,7 +83,7 @@ impl Files for SqlStore {
 
     async fn file(&self, guid: &FileGuid) -> Result<Option<FileRecord>> {
         let sql = format!("SELECT {FILE_COLS} FROM files WHERE guid = $1");
-        let row = sqlx::query(&sql).bind(guid.as_str()).fetch_optional(&self.reader).await?;
+        let row = query(&sql).bind(guid.as_str()).fetch_optional(&self.reader).await?;
         row.as_ref().map(file_from).transpose()
     }
 
@@ -92,14 +93,14 @@ impl Files for SqlStore {
         self.visitor_change(v, move |conn, emit, _settings| {
             Box::pin(async move {
                 let sql = format!("SELECT {FILE_COLS} FROM files WHERE guid = $1");
-                let row = sqlx::query(&sql).bind(guid.as_str()).fetch_optional(&mut *conn).await?;
+                let row = query(&sql).bind(guid.as_str()).fetch_optional(&mut *conn).await?;
                 let file = row.as_ref().map(file_from).transpose()?.filter(|f| f.visitor_id == v2.visitor_id);
                 let file = file.ok_or(DomainError::FileNotFound)?;
                 let Some(message_id) = file.message_id else {
                     return Err(DomainError::FileHasBeenSent.into());
                 };
                 let mut message = load_message(conn, message_id.as_str()).await?.ok_or(DomainError::FileNotFound)?;
-                let files_in_message: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM files WHERE message_id = $1")
+                let files_in_message: i64 = query_scalar("SELECT COUNT(*) FROM files WHERE message_id = $1")
                     .bind(message_id.as_str())
                     .fetch_one(&mut *conn)
                     .await?;

@@ -1,11 +1,6 @@
-//! Group commit: each backend's `GROUP_COMMIT` says whether it is used.
-//!
-//! SQLite has one writer: changes that queue up while a transaction commits run together in the
-//! next transaction, each inside its own savepoint, so that one fsync covers them all. A change's
-//! result is handed back only after that COMMIT succeeded, so "acknowledged" still means
-//! "committed". A change that fails is rolled back to its savepoint and its error returned; the
-//! other changes of the batch are unaffected. If the batch itself cannot commit, every change of it
-//! gets the error and nothing of it is written.
+//! Group commit: where the backend has one (SQLite: `sqlite/writer.rs`), a change is queued for
+//! the writer, which runs queued changes together in one transaction, and answered after that
+//! COMMIT; else it runs in a transaction of its own.
 
 use crate::{Result, StoreError};
 use std::future::Future;
@@ -13,55 +8,33 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use super::{Conn, Db, SqlStore, BEGIN_WRITE, GROUP_COMMIT};
-
-/// The most changes one transaction carries.
-const GROUP_COMMIT_MAX: usize = 256;
-/// Changes waiting for the writer before callers wait to queue theirs.
-const GROUP_COMMIT_QUEUE: usize = 4096;
+use super::{Conn, Db, SqlStore};
 
 /// Tells a queued change how its batch ended: `None` committed, `Some(reason)` not.
-type Settle = Box<dyn FnOnce(Option<&str>) + Send>;
+pub(crate) type Settle = Box<dyn FnOnce(Option<&str>) + Send>;
 /// A change waiting for the writer: runs on the batch's transaction and says whether it failed.
-type QueuedChange =
+pub(crate) type QueuedChange =
     Box<dyn for<'c> FnOnce(&'c mut Conn) -> Pin<Box<dyn Future<Output = (bool, Settle)> + Send + 'c>> + Send>;
 
 /// The writer task's queue, and what it has done.
 pub(crate) struct GroupCommit {
-    queue: tokio::sync::mpsc::Sender<QueuedChange>,
-    pub(super) counts: Arc<CommitCounts>,
+    pub(crate) queue: tokio::sync::mpsc::Sender<QueuedChange>,
+    pub(crate) counts: Arc<CommitCounts>,
 }
 
-impl GroupCommit {
-    /// Starts the writer task on the current runtime; it ends when the store is dropped.
-    pub(super) fn start(pool: sqlx::Pool<Db>) -> Self {
-        let (queue, changes) = tokio::sync::mpsc::channel(GROUP_COMMIT_QUEUE);
-        let counts = Arc::new(CommitCounts::default());
-        tokio::spawn(group_commit_loop(pool, changes, counts.clone()));
-        Self { queue, counts }
-    }
-}
-
-/// Upper bounds of the batch-size buckets: powers of two up to [`GROUP_COMMIT_MAX`].
-const BATCH_BUCKETS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
+/// Upper bounds of the batch-size buckets: powers of two up to the most changes a batch takes.
+pub(crate) const BATCH_BUCKETS: [u64; 9] = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 /// Transactions committed by the writer task, the changes they carried, and how many
 /// transactions fell in each batch-size bucket.
 #[derive(Default)]
-pub(super) struct CommitCounts {
-    transactions: AtomicU64,
-    changes: AtomicU64,
-    batches: [AtomicU64; BATCH_BUCKETS.len()],
+pub(crate) struct CommitCounts {
+    pub(crate) transactions: AtomicU64,
+    pub(crate) changes: AtomicU64,
+    pub(crate) batches: [AtomicU64; BATCH_BUCKETS.len()],
 }
 
 impl CommitCounts {
-    fn record(&self, changes: u64) {
-        self.transactions.fetch_add(1, Ordering::Relaxed);
-        self.changes.fetch_add(changes, Ordering::Relaxed);
-        let bucket = BATCH_BUCKETS.iter().position(|b| changes <= *b).unwrap_or(BATCH_BUCKETS.len() - 1);
-        self.batches[bucket].fetch_add(1, Ordering::Relaxed);
-    }
-
     /// (transactions, changes).
     pub(super) fn read(&self) -> (u64, u64) {
         (self.transactions.load(Ordering::Relaxed), self.changes.load(Ordering::Relaxed))
@@ -82,77 +55,13 @@ impl CommitCounts {
     }
 }
 
-async fn group_commit_loop(
-    pool: sqlx::Pool<Db>,
-    mut queue: tokio::sync::mpsc::Receiver<QueuedChange>,
-    counts: Arc<CommitCounts>,
-) {
-    let mut batch = Vec::with_capacity(GROUP_COMMIT_MAX);
-    while queue.recv_many(&mut batch, GROUP_COMMIT_MAX).await > 0 {
-        let n = batch.len() as u64;
-        let mut settles = Vec::with_capacity(batch.len());
-        let outcome = commit_batch(&pool, batch.drain(..), &mut settles).await;
-        if outcome.is_ok() {
-            counts.record(n);
-        }
-        let reason = outcome.err().map(|e| {
-            tracing::error!(error = %e, changes = n, "a group commit failed; its changes were not written");
-            e.to_string()
-        });
-        for settle in settles {
-            settle(reason.as_deref());
-        }
-    }
-}
-
-/// Runs the changes in one transaction, a savepoint each, and commits. Changes not run because
-/// the batch broke off are dropped, which their callers see as a failed write.
-async fn commit_batch(
-    pool: &sqlx::Pool<Db>,
-    changes: impl Iterator<Item = QueuedChange>,
-    settles: &mut Vec<Settle>,
-) -> std::result::Result<(), sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let outcome = run_batch(&mut conn, changes, settles).await;
-    if outcome.is_err() {
-        // The transaction may have ended under the batch (SQLite rolls back by itself after
-        // some errors); only a new connection is in a known state.
-        conn.close_on_drop();
-    }
-    outcome
-}
-
-async fn run_batch(
-    conn: &mut Conn,
-    changes: impl Iterator<Item = QueuedChange>,
-    settles: &mut Vec<Settle>,
-) -> std::result::Result<(), sqlx::Error> {
-    use sqlx::Connection;
-    let mut tx = conn.begin_with(BEGIN_WRITE).await?;
-    // Between two changes, releasing one savepoint and opening the next are one round trip.
-    // The release also proves the transaction is still open: had a change ended it, a later
-    // savepoint would silently open a new transaction and the earlier changes would be lost.
-    let mut next = "SAVEPOINT change";
-    for change in changes {
-        sqlx::Executor::execute(&mut *tx, next).await?;
-        let (failed, settle) = change(&mut tx).await;
-        settles.push(settle);
-        if failed {
-            sqlx::query("ROLLBACK TO SAVEPOINT change").execute(&mut *tx).await?;
-        }
-        next = "RELEASE SAVEPOINT change; SAVEPOINT change";
-    }
-    sqlx::query("RELEASE SAVEPOINT change").execute(&mut *tx).await?;
-    tx.commit().await
-}
-
 impl SqlStore {
     pub(crate) fn with_pools(
         writer: sqlx::Pool<Db>,
         reader: sqlx::Pool<Db>,
         clock: Arc<dyn beseda_core::time::Clock>,
+        group: Option<GroupCommit>,
     ) -> Self {
-        let group = GROUP_COMMIT.then(|| GroupCommit::start(writer.clone()));
         Self { writer, reader, clock, group }
     }
 
@@ -165,7 +74,7 @@ impl SqlStore {
     {
         let Some(group) = &self.group else {
             let mut tx = self.begin().await?;
-            let value = f(&mut tx).await?;
+            let value = f(&mut *tx).await?;
             tx.commit().await?;
             return Ok(value);
         };

@@ -6,8 +6,8 @@ use crate::{HistoryFilter, Result};
 use async_trait::async_trait;
 use beseda_core::ids::ChatId;
 use beseda_core::model::Chat;
-use sqlx::Row;
 
+use super::exec::query;
 use super::rows::{chat_from, prefixed, CHAT_COLS};
 use super::SqlStore;
 
@@ -24,7 +24,7 @@ impl History for SqlStore {
              AND ($5 IS NULL OR c.category = $5 OR c.subcategory = $5) ORDER BY c.id DESC",
             prefixed("c", CHAT_COLS)
         );
-        let rows = sqlx::query(&sql)
+        let rows = query(&sql)
             .bind(f.from)
             .bind(f.to)
             .bind(f.operator)
@@ -50,7 +50,7 @@ impl History for SqlStore {
                 "SELECT chat_id, text FROM messages WHERE chat_id IN ({}) AND kind <> 'for_operator'",
                 marks.join(", ")
             );
-            let mut query = sqlx::query(&sql);
+            let mut query = query(&sql);
             for id in chunk {
                 query = query.bind(id.0);
             }

@@ -9,10 +9,10 @@ use beseda_core::operator_wire::{ChatRow, OperatorEvent, RowFacts};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::MessageKind;
 use beseda_core::{operator_wire, texts};
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 use super::events::{Emit, INSERT_CHUNK};
+use super::exec::query;
 use super::rows::{chat_from, message_from, prefixed, CHAT_COLS, MESSAGE_COLS};
 use super::{Conn, DbRow};
 
@@ -104,7 +104,7 @@ pub(super) async fn summaries_from(
     }
     for chunk in wanted.chunks(INSERT_CHUNK) {
         let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id IN ({})", marks(1, chunk.len()));
-        let mut query = sqlx::query(&sql);
+        let mut query = query(&sql);
         for (_, id) in chunk {
             query = query.bind(id.as_str());
         }
@@ -128,7 +128,7 @@ pub(super) async fn chat_summary(
     known: Option<&Message>,
 ) -> Result<Option<ChatSummary>> {
     let sql = format!("{} WHERE chats.id = $1", summary_select());
-    let rows = sqlx::query(&sql).bind(id.0).fetch_all(&mut *conn).await?;
+    let rows = query(&sql).bind(id.0).fetch_all(&mut *conn).await?;
     Ok(summaries_from(conn, settings, &rows, |_| true, known).await?.pop())
 }
 

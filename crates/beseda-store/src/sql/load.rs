@@ -5,9 +5,9 @@ use beseda_core::ids::{ChatId, OperatorId, VisitorId};
 use beseda_core::model::{Chat, Department, Message, Operator, Placement, Rating, Visitor};
 use beseda_core::settings::OrgSettings;
 use beseda_core::texts;
-use sqlx::Row;
 use std::collections::BTreeMap;
 
+use super::exec::query;
 use super::rows::{
     chat_from, department_from, json_col, message_from, operator_from, placement_from, prefixed, visitor_from,
     CHAT_COLS, MESSAGE_COLS, OPERATOR_COLS, PLACEMENT_COLS, VISITOR_COLS,
@@ -16,7 +16,7 @@ use super::visits::CHAT_MESSAGE_LIMIT;
 use super::Conn;
 
 pub(super) async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
-    let row = sqlx::query("SELECT value FROM settings WHERE key = 'organisation'").fetch_optional(&mut *conn).await?;
+    let row = query("SELECT value FROM settings WHERE key = 'organisation'").fetch_optional(&mut *conn).await?;
     match row {
         Some(row) => json_col(&row, "value"),
         None => Ok(OrgSettings::default()),
@@ -25,7 +25,7 @@ pub(super) async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
 
 pub(super) async fn load_operator(conn: &mut Conn, id: OperatorId) -> Result<Option<Operator>> {
     let sql = format!("SELECT {OPERATOR_COLS} FROM operators WHERE id = $1");
-    let Some(row) = sqlx::query(&sql).bind(id.0).fetch_optional(&mut *conn).await? else {
+    let Some(row) = query(&sql).bind(id.0).fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
     let keys = operator_department_keys(conn, id).await?;
@@ -33,11 +33,10 @@ pub(super) async fn load_operator(conn: &mut Conn, id: OperatorId) -> Result<Opt
 }
 
 pub(super) async fn operator_department_keys(conn: &mut Conn, id: OperatorId) -> Result<Vec<String>> {
-    let rows =
-        sqlx::query("SELECT department_key FROM operator_departments WHERE operator_id = $1 ORDER BY department_key")
-            .bind(id.0)
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows = query("SELECT department_key FROM operator_departments WHERE operator_id = $1 ORDER BY department_key")
+        .bind(id.0)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(|r| Ok(r.try_get("department_key")?)).collect()
 }
 
@@ -46,8 +45,8 @@ pub(super) async fn load_operators(conn: &mut Conn, only_online: bool) -> Result
     let filter =
         if only_online { "WHERE status = 'online' AND deleted_at IS NULL" } else { "WHERE deleted_at IS NULL" };
     let sql = format!("SELECT {OPERATOR_COLS} FROM operators {filter} ORDER BY id");
-    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
-    let links = sqlx::query("SELECT operator_id, department_key FROM operator_departments ORDER BY department_key")
+    let rows = query(&sql).fetch_all(&mut *conn).await?;
+    let links = query("SELECT operator_id, department_key FROM operator_departments ORDER BY department_key")
         .fetch_all(&mut *conn)
         .await?;
     let mut by_op: BTreeMap<i64, Vec<String>> = BTreeMap::new();
@@ -64,21 +63,20 @@ pub(super) async fn load_operators(conn: &mut Conn, only_online: bool) -> Result
 
 pub(super) async fn load_visitor(conn: &mut Conn, id: &VisitorId) -> Result<Option<Visitor>> {
     let sql = format!("SELECT {VISITOR_COLS} FROM visitors WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(&mut *conn).await?;
+    let row = query(&sql).bind(id.as_str()).fetch_optional(&mut *conn).await?;
     row.as_ref().map(visitor_from).transpose()
 }
 
 pub(super) async fn load_placement(conn: &mut Conn, key: &str) -> Result<Option<Placement>> {
     let sql = format!("SELECT {PLACEMENT_COLS} FROM placements WHERE key = $1");
-    let row = sqlx::query(&sql).bind(key).fetch_optional(&mut *conn).await?;
+    let row = query(&sql).bind(key).fetch_optional(&mut *conn).await?;
     row.as_ref().map(placement_from).transpose()
 }
 
 pub(super) async fn load_departments(conn: &mut Conn) -> Result<Vec<Department>> {
-    let rows =
-        sqlx::query("SELECT id, key, name, locale_names, sort_order, logo FROM departments ORDER BY sort_order, key")
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows = query("SELECT id, key, name, locale_names, sort_order, logo FROM departments ORDER BY sort_order, key")
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter().map(department_from).collect()
 }
 
@@ -107,7 +105,7 @@ pub(super) fn locked(sql: String, lock: bool) -> String {
 
 pub(super) async fn load_chat(conn: &mut Conn, id: ChatId, lock: bool) -> Result<Option<Chat>> {
     let sql = locked(format!("SELECT {CHAT_COLS} FROM chats WHERE id = $1"), lock);
-    let row = sqlx::query(&sql).bind(id.0).fetch_optional(&mut *conn).await?;
+    let row = query(&sql).bind(id.0).fetch_optional(&mut *conn).await?;
     row.as_ref().map(chat_from).transpose()
 }
 
@@ -121,7 +119,7 @@ pub(super) async fn load_current_chat(
     now: i64,
 ) -> Result<Option<Chat>> {
     let sql = locked(format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1"), lock);
-    let Some(row) = sqlx::query(&sql).bind(visitor.as_str()).fetch_optional(&mut *conn).await? else {
+    let Some(row) = query(&sql).bind(visitor.as_str()).fetch_optional(&mut *conn).await? else {
         return Ok(None);
     };
     let chat = chat_from(&row)?;
@@ -143,13 +141,13 @@ pub(super) async fn load_messages(conn: &mut Conn, chat: ChatId) -> Result<Vec<M
         "SELECT {MESSAGE_COLS} FROM (SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 \
          ORDER BY created_at DESC, id DESC LIMIT $2) AS recent ORDER BY created_at, id"
     );
-    let rows = sqlx::query(&sql).bind(chat.0).bind(CHAT_MESSAGE_LIMIT).fetch_all(&mut *conn).await?;
+    let rows = query(&sql).bind(chat.0).bind(CHAT_MESSAGE_LIMIT).fetch_all(&mut *conn).await?;
     rows.iter().map(message_from).collect()
 }
 
 pub(super) async fn load_message(conn: &mut Conn, id: &str) -> Result<Option<Message>> {
     let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?;
+    let row = query(&sql).bind(id).fetch_optional(&mut *conn).await?;
     row.as_ref().map(message_from).transpose()
 }
 
@@ -164,12 +162,12 @@ pub(super) async fn visitor_message_by_csid(
          WHERE m.client_side_id = $1 AND c.visitor_id = $2 ORDER BY m.created_at DESC LIMIT 1",
         prefixed("m", MESSAGE_COLS)
     );
-    let row = sqlx::query(&sql).bind(csid).bind(visitor.as_str()).fetch_optional(&mut *conn).await?;
+    let row = query(&sql).bind(csid).bind(visitor.as_str()).fetch_optional(&mut *conn).await?;
     row.as_ref().map(message_from).transpose()
 }
 
 async fn load_ratings(conn: &mut Conn, chat: ChatId) -> Result<Vec<Rating>> {
-    let rows = sqlx::query(
+    let rows = query(
         "SELECT operator_id, rating, note, created_at FROM ratings WHERE chat_id = $1 ORDER BY created_at, operator_id",
     )
     .bind(chat.0)

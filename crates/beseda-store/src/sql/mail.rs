@@ -5,6 +5,7 @@ use crate::Result;
 use serde_json::Value;
 
 use super::events::Emit;
+use super::exec::{query, query_scalar};
 use super::rows::to_json;
 use super::Conn;
 
@@ -19,8 +20,8 @@ pub(super) async fn queue_job(
     once_per: Option<i64>,
 ) -> Result<bool> {
     if let Some(window) = once_per {
-        sqlx::query("UPDATE counters SET value = value + 1 WHERE name = $1").bind(kind).execute(&mut *conn).await?;
-        let recent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = $1 AND created_at > $2")
+        query("UPDATE counters SET value = value + 1 WHERE name = $1").bind(kind).execute(&mut *conn).await?;
+        let recent: i64 = query_scalar("SELECT COUNT(*) FROM outbox WHERE kind = $1 AND created_at > $2")
             .bind(kind)
             .bind(now - window)
             .fetch_one(&mut *conn)
@@ -29,7 +30,7 @@ pub(super) async fn queue_job(
             return Ok(false);
         }
     }
-    sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ($1, $2, $3, $4, $5)")
+    query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(kind)
         .bind(subject)
         .bind(to_json(payload)?)

@@ -4,6 +4,7 @@ use crate::capabilities::Maintenance;
 use crate::Result;
 use async_trait::async_trait;
 
+use super::exec::{query, query_scalar};
 use super::{SqlStore, BACKEND, MIGRATIONS};
 
 /// Items of recently written sessions that are both older than the cutoff ($1) and more than
@@ -23,7 +24,7 @@ impl Maintenance for SqlStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        query("SELECT 1").execute(&self.reader).await?;
         Ok(())
     }
 
@@ -36,7 +37,7 @@ impl Maintenance for SqlStore {
         let cutoff = now - keep_micros;
         let mut tx = self.begin().await?;
         // Every node runs this job; one at a time does the work, the others skip this round.
-        let ours: bool = sqlx::query_scalar(job_lock!()).bind(crate::PRUNE_JOB_LOCK).fetch_one(&mut *tx).await?;
+        let ours: bool = query_scalar(job_lock!()).bind(crate::PRUNE_JOB_LOCK).fetch_one(&mut *tx).await?;
         if !ours {
             tx.commit().await?;
             return Ok(0);
@@ -45,17 +46,13 @@ impl Maintenance for SqlStore {
         // since then, or holding items that have aged past the cutoff since then — both have
         // `log_written_at` at or after (previous run − keep_micros). So a run costs what was
         // written lately, not the whole retained log; the first run (no previous) looks at all.
-        let previous: i64 = sqlx::query_scalar("SELECT value FROM counters WHERE name = 'session_events_pruned_at'")
+        let previous: i64 = query_scalar("SELECT value FROM counters WHERE name = 'session_events_pruned_at'")
             .fetch_one(&mut *tx)
             .await?;
         let written_since = if previous == 0 { i64::MIN } else { previous.saturating_sub(keep_micros) };
-        let done = sqlx::query(PRUNE_SESSION_EVENTS)
-            .bind(cutoff)
-            .bind(keep_items)
-            .bind(written_since)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE counters SET value = $1 WHERE name = 'session_events_pruned_at'")
+        let done =
+            query(PRUNE_SESSION_EVENTS).bind(cutoff).bind(keep_items).bind(written_since).execute(&mut *tx).await?;
+        query("UPDATE counters SET value = $1 WHERE name = 'session_events_pruned_at'")
             .bind(now)
             .execute(&mut *tx)
             .await?;

@@ -12,6 +12,7 @@ use serde_json::{json, Value};
 use super::bots::bot_new_message;
 use super::channels::channel_new_message;
 use super::events::Emit;
+use super::exec::{query, query_scalar};
 use super::load::{load_chat, load_message};
 use super::rows::{file_from, message_from, to_json, FILE_COLS, MESSAGE_COLS};
 use super::Conn;
@@ -19,7 +20,7 @@ use super::Conn;
 /// The next history revision of a visitor: the time in µs, forced strictly increasing, in one
 /// statement so concurrent writers never hand out a smaller value.
 async fn next_history_revision(conn: &mut Conn, visitor: &VisitorId, now: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(query_scalar(
         "UPDATE visitors SET history_revision = CASE WHEN history_revision + 1 > $1 THEN history_revision + 1 \
          ELSE $1 END WHERE id = $2 RETURNING history_revision",
     )
@@ -43,7 +44,7 @@ pub(super) struct NewMessage<'a> {
 
 pub(super) async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> Result<Message> {
     // Strictly increasing within a chat, so ordering by time is total even within one µs.
-    let last: Option<i64> = sqlx::query_scalar("SELECT MAX(created_at) FROM messages WHERE chat_id = $1")
+    let last: Option<i64> = query_scalar("SELECT MAX(created_at) FROM messages WHERE chat_id = $1")
         .bind(m.chat.id.0)
         .fetch_one(&mut *conn)
         .await?;
@@ -68,7 +69,7 @@ pub(super) async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessa
         reaction: None,
         quote: m.quote,
     };
-    sqlx::query(
+    query(
         "INSERT INTO messages (id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, \
          created_at, modified_at, history_revision, quote) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
@@ -140,7 +141,7 @@ pub(super) async fn update_message(
 ) -> Result<()> {
     let history_revision = next_history_revision(conn, visitor, emit.now).await?;
     m.modified_at = emit.now;
-    sqlx::query(
+    query(
         "UPDATE messages SET text = $1, data = $2, modified_at = $3, history_revision = $4, is_read = $5, \
          edited = $6, deleted = $7, reaction = $8 WHERE id = $9",
     )
@@ -207,7 +208,7 @@ pub(super) async fn file_message_body(
     let mut descriptors = Vec::with_capacity(guids.len());
     for guid in guids {
         let sql = format!("SELECT {FILE_COLS} FROM files WHERE guid = $1");
-        let row = sqlx::query(&sql).bind(guid.as_str()).fetch_optional(&mut *conn).await?;
+        let row = query(&sql).bind(guid.as_str()).fetch_optional(&mut *conn).await?;
         let file = row.as_ref().map(file_from).transpose()?.filter(|f| f.visitor_id == v.visitor_id);
         let file = file.ok_or(DomainError::UploadedFileNotFound)?;
         if let Some(mid) = &file.message_id {
@@ -225,7 +226,7 @@ pub(super) async fn file_message_body(
 
 pub(super) async fn attach_files(conn: &mut Conn, guids: &[FileGuid], message: &Message) -> Result<()> {
     for guid in guids {
-        sqlx::query("UPDATE files SET chat_id = $1, message_id = $2 WHERE guid = $3")
+        query("UPDATE files SET chat_id = $1, message_id = $2 WHERE guid = $3")
             .bind(message.chat_id.0)
             .bind(message.id.as_str())
             .bind(guid.as_str())
@@ -239,7 +240,7 @@ pub(super) async fn attach_files(conn: &mut Conn, guids: &[FileGuid], message: &
 pub(super) async fn cancel_pending_keyboards(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
     let sql =
         format!("SELECT {MESSAGE_COLS} FROM messages WHERE chat_id = $1 AND kind = 'keyboard' AND deleted = FALSE");
-    let rows = sqlx::query(&sql).bind(chat.id.0).fetch_all(&mut *conn).await?;
+    let rows = query(&sql).bind(chat.id.0).fetch_all(&mut *conn).await?;
     for row in &rows {
         let mut m = message_from(row)?;
         let pending = m.data.as_ref().and_then(|d| d.get("state")).and_then(Value::as_str) == Some("pending");
@@ -262,7 +263,7 @@ pub(super) async fn insert_file(
     chat: Option<ChatId>,
     now: i64,
 ) -> Result<()> {
-    sqlx::query(&format!(
+    query(&format!(
         "INSERT INTO files ({FILE_COLS}, created_at) VALUES ($1, $2, $3, NULL, $4, $5, $6, $7, $8, $9, $10, $11)"
     ))
     .bind(file.guid.as_str())

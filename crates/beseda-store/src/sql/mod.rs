@@ -1,18 +1,19 @@
 //! The store's SQL, shared by both backends: this module tree is compiled once inside `sqlite.rs`
 //! and once inside `postgres.rs`. Each backend defines the dialect knobs used here before it
-//! declares this module: `Db`, `BACKEND`, `BEGIN_WRITE`, `GROUP_COMMIT`, `VISITOR_LOCK`,
+//! declares this module: `Db`, `DbConnection`, `BACKEND`, `BEGIN_WRITE`, `VISITOR_LOCK`,
 //! `SHARED_POOL`, `MIGRATIONS`, the `for_update!()`, `for_update_skip_locked!()`, `by_queue_order!()` and
 //! `job_lock!()` macros, and `SqlStore { writer, reader, clock, group }`.
 //!
 //! Keep the SQL portable: `$N` placeholders in ascending order, `RETURNING`, `ON CONFLICT`,
 //! integers as 64-bit, times as microseconds, JSON as text.
 
-use super::{Db, SqlStore, BACKEND, BEGIN_WRITE, GROUP_COMMIT, MIGRATIONS, SHARED_POOL, VISITOR_LOCK};
+use super::{Db, DbConnection, SqlStore, BACKEND, BEGIN_WRITE, MIGRATIONS, SHARED_POOL, VISITOR_LOCK};
 
-/// A connection of the backend.
-type Conn = <Db as sqlx::Database>::Connection;
-/// A result row of the backend.
-type DbRow = <Db as sqlx::Database>::Row;
+/// A connection a change or a read runs on: the backend's sqlx connection, or SQLite's
+/// in-thread writer (see `exec.rs`).
+type Conn = dyn exec::Exec;
+/// A result row.
+type DbRow = exec::Row;
 
 mod accounts;
 mod audit;
@@ -22,6 +23,7 @@ mod chat_reads;
 mod chats;
 mod context;
 mod events;
+pub(super) mod exec;
 mod export;
 mod exports;
 mod files;

@@ -3,8 +3,8 @@
 use crate::capabilities::Metrics;
 use crate::{CommitStats, PoolStats, Result};
 use async_trait::async_trait;
-use sqlx::Row;
 
+use super::exec::query;
 use super::{Db, SqlStore, SHARED_POOL};
 
 #[async_trait]
@@ -32,7 +32,7 @@ impl Metrics for SqlStore {
     }
 
     async fn outbox_backlog(&self) -> Result<Vec<(String, i64)>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT kind, COUNT(*) AS n FROM outbox WHERE done_at IS NULL GROUP BY kind \
              UNION ALL SELECT 'webhook_call', COUNT(*) FROM webhook_deliveries WHERE status = 'pending'",
         )

@@ -16,6 +16,7 @@ use super::chats::{
     assign_if_waiting, chat_event, chat_state_changed, operator_close_chat, save_chat, stop_operator_typing,
 };
 use super::events::Emit;
+use super::exec::{query, query_scalar};
 use super::messages::{attach_files, cancel_pending_keyboards, insert_file, insert_message, NewMessage};
 use super::routing::{after_operator_message, is_bot, redirect_chat};
 use super::rows::to_json;
@@ -30,12 +31,11 @@ pub(super) async fn operator_send(
     chat: &mut Chat,
     msg: &OperatorMessage,
 ) -> Result<MessageId> {
-    let existing =
-        sqlx::query_scalar::<_, String>("SELECT id FROM messages WHERE chat_id = $1 AND client_side_id = $2")
-            .bind(chat.id.0)
-            .bind(&msg.client_side_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let existing = query_scalar::<String>("SELECT id FROM messages WHERE chat_id = $1 AND client_side_id = $2")
+        .bind(chat.id.0)
+        .bind(&msg.client_side_id)
+        .fetch_optional(&mut *conn)
+        .await?;
     if let Some(existing) = existing {
         return Ok(MessageId::from_stored(existing));
     }
@@ -257,7 +257,7 @@ impl OperatorActions for SqlStore {
             Box::pin(async move {
                 // Only the chat's operator reads for the visitor to see.
                 chat_access::must_hold(operator.id, chat.operator_id)?;
-                let ids: Vec<String> = sqlx::query_scalar(
+                let ids: Vec<String> = query_scalar(
                     "SELECT id FROM messages WHERE chat_id = $1 AND is_read = FALSE AND kind IN \
                      ('visitor', 'file_visitor', 'keyboard_response', 'sticker_visitor', 'contacts') ORDER BY created_at",
                 )
@@ -267,7 +267,7 @@ impl OperatorActions for SqlStore {
                 if ids.is_empty() && chat.unread_by_operator_since.is_none() {
                     return Ok(());
                 }
-                sqlx::query("UPDATE messages SET is_read = TRUE WHERE chat_id = $1 AND kind IN \
+                query("UPDATE messages SET is_read = TRUE WHERE chat_id = $1 AND kind IN \
                      ('visitor', 'file_visitor', 'keyboard_response', 'sticker_visitor', 'contacts')")
                     .bind(chat.id.0)
                     .execute(&mut *conn)

@@ -12,6 +12,7 @@ use beseda_core::DomainError;
 
 use super::accounts::LIVE_ACCOUNT;
 use super::events::append_operator_event;
+use super::exec::{query, query_scalar};
 use super::load::{load_operator, load_operators};
 use super::rows::to_json;
 use super::SqlStore;
@@ -20,7 +21,7 @@ use super::SqlStore;
 impl Operators for SqlStore {
     async fn create_operator(&self, new: &NewOperator) -> Result<Operator> {
         let mut tx = self.begin().await?;
-        let id: i64 = sqlx::query_scalar(
+        let id: i64 = query_scalar(
             "INSERT INTO operators (email, name, role, password_hash, languages, max_chats, created_at, \
              must_change_password) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
@@ -36,7 +37,7 @@ impl Operators for SqlStore {
         .await
         .map_err(StoreError::from_db)?;
         for key in &new.department_keys {
-            sqlx::query("INSERT INTO operator_departments (operator_id, department_key) VALUES ($1, $2)")
+            query("INSERT INTO operator_departments (operator_id, department_key) VALUES ($1, $2)")
                 .bind(id)
                 .bind(key)
                 .execute(&mut *tx)
@@ -64,7 +65,7 @@ impl Operators for SqlStore {
     async fn operator_by_email(&self, email: &str) -> Result<Option<Operator>> {
         let sql = format!("SELECT id FROM operators WHERE lower(email) = lower($1) AND {LIVE_ACCOUNT}");
         let mut conn = self.read().await?;
-        let id: Option<i64> = sqlx::query_scalar(&sql).bind(email).fetch_optional(&mut *conn).await?;
+        let id: Option<i64> = query_scalar(&sql).bind(email).fetch_optional(&mut *conn).await?;
         match id {
             Some(id) => load_operator(&mut conn, OperatorId(id)).await,
             None => Ok(None),
@@ -73,7 +74,7 @@ impl Operators for SqlStore {
 
     async fn set_operator_status(&self, id: OperatorId, status: OperatorStatus) -> Result<Changes> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE operators SET status = $1 WHERE id = $2")
+        let done = query("UPDATE operators SET status = $1 WHERE id = $2")
             .bind(status.as_str())
             .bind(id.0)
             .execute(&mut *tx)
@@ -92,7 +93,7 @@ impl Operators for SqlStore {
     }
 
     async fn set_operator_role(&self, id: OperatorId, role: OperatorRole) -> Result<()> {
-        sqlx::query("UPDATE operators SET role = $1 WHERE id = $2")
+        query("UPDATE operators SET role = $1 WHERE id = $2")
             .bind(role.as_str())
             .bind(id.0)
             .execute(&self.writer)
@@ -108,7 +109,7 @@ impl Operators for SqlStore {
         max_chats: Option<i64>,
     ) -> Result<()> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE operators SET languages = $1, max_chats = $2 WHERE id = $3")
+        let done = query("UPDATE operators SET languages = $1, max_chats = $2 WHERE id = $3")
             .bind(to_json(&languages)?)
             .bind(max_chats)
             .bind(id.0)
@@ -117,9 +118,9 @@ impl Operators for SqlStore {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM operator_departments WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
+        query("DELETE FROM operator_departments WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
         for key in departments {
-            sqlx::query("INSERT INTO operator_departments (operator_id, department_key) VALUES ($1, $2)")
+            query("INSERT INTO operator_departments (operator_id, department_key) VALUES ($1, $2)")
                 .bind(id.0)
                 .bind(key)
                 .execute(&mut *tx)
@@ -132,7 +133,7 @@ impl Operators for SqlStore {
 
     async fn set_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE operators SET name = $1, email = $2 WHERE id = $3")
+        let done = query("UPDATE operators SET name = $1, email = $2 WHERE id = $3")
             .bind(&card.name)
             .bind(&card.email)
             .bind(id.0)
@@ -148,7 +149,7 @@ impl Operators for SqlStore {
                 AvatarChange::Url(url) => (Some(url.as_str()), None),
                 AvatarChange::Upload { data, path } => (Some(path.as_str()), Some(data.as_str())),
             };
-            sqlx::query("UPDATE operators SET avatar = $1, photo = $2 WHERE id = $3")
+            query("UPDATE operators SET avatar = $1, photo = $2 WHERE id = $3")
                 .bind(avatar)
                 .bind(photo)
                 .bind(id.0)
@@ -161,10 +162,8 @@ impl Operators for SqlStore {
     }
 
     async fn operator_photo(&self, id: OperatorId) -> Result<Option<String>> {
-        let photo: Option<Option<String>> = sqlx::query_scalar("SELECT photo FROM operators WHERE id = $1")
-            .bind(id.0)
-            .fetch_optional(&self.reader)
-            .await?;
+        let photo: Option<Option<String>> =
+            query_scalar("SELECT photo FROM operators WHERE id = $1").bind(id.0).fetch_optional(&self.reader).await?;
         Ok(photo.flatten())
     }
 }

@@ -9,6 +9,7 @@ use beseda_core::operator_wire::OperatorEvent;
 use beseda_core::settings::OrgSettings;
 
 use super::events::append_operator_event;
+use super::exec::{query, query_scalar};
 use super::load::{load_departments, load_placement, load_settings};
 use super::rows::{placement_from, to_json, PLACEMENT_COLS};
 use super::SqlStore;
@@ -20,7 +21,7 @@ impl Organisation for SqlStore {
     }
 
     async fn save_settings(&self, settings: &OrgSettings) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO settings (key, value) VALUES ('organisation', $1) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
@@ -40,12 +41,12 @@ impl Organisation for SqlStore {
     }
 
     async fn is_empty(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operators").fetch_one(&self.reader).await?;
+        let n: i64 = query_scalar("SELECT COUNT(*) FROM operators").fetch_one(&self.reader).await?;
         Ok(n == 0)
     }
 
     async fn upsert_department(&self, d: &Department) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO departments (id, key, name, locale_names, sort_order, logo) \
              VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM departments), $1, $2, $3, $4, $5) \
              ON CONFLICT (key) DO UPDATE SET name = excluded.name, locale_names = excluded.locale_names, \
@@ -66,7 +67,7 @@ impl Organisation for SqlStore {
     }
 
     async fn upsert_placement(&self, p: &Placement) -> Result<()> {
-        sqlx::query(
+        query(
             "INSERT INTO placements (key, title, lang, department_keys, default_department, hello_message, \
              conversation_timeout_hours) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (key) DO UPDATE SET \
              title = excluded.title, lang = excluded.lang, department_keys = excluded.department_keys, \
@@ -91,7 +92,7 @@ impl Organisation for SqlStore {
 
     async fn placements(&self) -> Result<Vec<Placement>> {
         let sql = format!("SELECT {PLACEMENT_COLS} FROM placements ORDER BY key");
-        let rows = sqlx::query(&sql).fetch_all(&self.reader).await?;
+        let rows = query(&sql).fetch_all(&self.reader).await?;
         rows.iter().map(placement_from).collect()
     }
 }

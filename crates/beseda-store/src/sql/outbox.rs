@@ -4,8 +4,8 @@
 use crate::capabilities::Outbox;
 use crate::{OutboxClaim, OutboxRecord, Result};
 use async_trait::async_trait;
-use sqlx::Row;
 
+use super::exec::query;
 use super::rows::json_col;
 use super::SqlStore;
 
@@ -20,7 +20,7 @@ pub(super) const CLAIM_HEADS: &str = "SELECT o.id, o.subject, o.payload, o.attem
 #[async_trait]
 impl Outbox for SqlStore {
     async fn outbox(&self, kind: &str, subject: &str) -> Result<Vec<OutboxRecord>> {
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT id, kind, subject, payload, created_at FROM outbox WHERE kind = $1 AND subject = $2 ORDER BY id",
         )
         .bind(kind)
@@ -42,12 +42,12 @@ impl Outbox for SqlStore {
 
     async fn claim_outbox(&self, kind: &str, limit: i64, lease_micros: i64) -> Result<Vec<OutboxClaim>> {
         let now = self.clock.now();
-        let heads = sqlx::query(CLAIM_HEADS).bind(kind).bind(now).bind(limit).fetch_all(&self.reader).await?;
+        let heads = query(CLAIM_HEADS).bind(kind).bind(now).bind(limit).fetch_all(&self.reader).await?;
         let mut claimed = Vec::with_capacity(heads.len());
         for row in &heads {
             let id: i64 = row.try_get("id")?;
             // The claim: only one node moves the lease forward.
-            let done = sqlx::query("UPDATE outbox SET due_at = $1 WHERE id = $2 AND due_at <= $3 AND done_at IS NULL")
+            let done = query("UPDATE outbox SET due_at = $1 WHERE id = $2 AND due_at <= $3 AND done_at IS NULL")
                 .bind(now + lease_micros)
                 .bind(id)
                 .bind(now)
@@ -67,7 +67,7 @@ impl Outbox for SqlStore {
     }
 
     async fn outbox_done(&self, outbox_id: i64, error: Option<&str>) -> Result<()> {
-        sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+        query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
             .bind(self.clock.now())
             .bind(error)
             .bind(outbox_id)
@@ -77,7 +77,7 @@ impl Outbox for SqlStore {
     }
 
     async fn outbox_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()> {
-        sqlx::query("UPDATE outbox SET due_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+        query("UPDATE outbox SET due_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
             .bind(self.clock.now() + delay_micros)
             .bind(error)
             .bind(outbox_id)

@@ -7,9 +7,9 @@ use async_trait::async_trait;
 use beseda_core::ids::OperatorId;
 use beseda_core::model::Operator;
 use serde_json::Value;
-use sqlx::Row;
 use std::collections::BTreeMap;
 
+use super::exec::{query, query_scalar};
 use super::load::{load_operators, load_settings};
 use super::rows::to_json;
 use super::visibility::bot_operator_ids;
@@ -31,7 +31,7 @@ fn push_subscription_from(row: &DbRow) -> Result<PushSubscription> {
 /// Ends the pushes not yet delivered to the subscriptions `ids`.
 async fn end_pushes(conn: &mut Conn, ids: &[i64], now: i64, why: &str) -> Result<()> {
     for id in ids {
-        sqlx::query(
+        query(
             "UPDATE outbox SET done_at = $1, last_error = $2 WHERE kind = 'push' AND subject = $3 AND done_at IS NULL",
         )
         .bind(now)
@@ -50,7 +50,7 @@ pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) ->
     if notices.is_empty() {
         return Ok(false);
     }
-    let rows = sqlx::query(
+    let rows = query(
         "SELECT s.id, s.operator_id FROM push_subscriptions s JOIN operators o ON o.id = s.operator_id \
          WHERE o.deleted_at IS NULL AND o.deactivated_at IS NULL ORDER BY s.id",
     )
@@ -74,15 +74,13 @@ pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) ->
     for d in beseda_core::push::deliveries(&notices, &candidates, &settings) {
         let payload = to_json(&d.payload())?;
         for sub in subs.get(&d.operator.0).into_iter().flatten() {
-            sqlx::query(
-                "INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('push', $1, $2, $3, $4)",
-            )
-            .bind(sub.to_string())
-            .bind(&payload)
-            .bind(now)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+            query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ('push', $1, $2, $3, $4)")
+                .bind(sub.to_string())
+                .bind(&payload)
+                .bind(now)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
             queued = true;
         }
     }
@@ -95,14 +93,14 @@ impl Push for SqlStore {
         let read = |row: DbRow| -> Result<VapidKey> {
             Ok(VapidKey { private_pkcs8: row.try_get("private_pkcs8")?, public_key: row.try_get("public_key")? })
         };
-        let stored = sqlx::query("SELECT private_pkcs8, public_key FROM push_vapid_key WHERE id = 1")
+        let stored = query("SELECT private_pkcs8, public_key FROM push_vapid_key WHERE id = 1")
             .fetch_optional(&self.reader)
             .await?;
         if let Some(row) = stored {
             return read(row);
         }
         let mut tx = self.begin().await?;
-        sqlx::query(
+        query(
             "INSERT INTO push_vapid_key (id, private_pkcs8, public_key, created_at) VALUES (1, $1, $2, $3) \
              ON CONFLICT (id) DO NOTHING",
         )
@@ -111,9 +109,8 @@ impl Push for SqlStore {
         .bind(self.clock.now())
         .execute(&mut *tx)
         .await?;
-        let row = sqlx::query("SELECT private_pkcs8, public_key FROM push_vapid_key WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
+        let row =
+            query("SELECT private_pkcs8, public_key FROM push_vapid_key WHERE id = 1").fetch_one(&mut *tx).await?;
         tx.commit().await?;
         read(row)
     }
@@ -127,19 +124,19 @@ impl Push for SqlStore {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         // A browser that re-subscribes (or changes hands) keeps one row: its old pushes end.
-        let old: Option<i64> = sqlx::query_scalar("SELECT id FROM push_subscriptions WHERE endpoint = $1")
+        let old: Option<i64> = query_scalar("SELECT id FROM push_subscriptions WHERE endpoint = $1")
             .bind(&sub.endpoint)
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(id) = old {
             end_pushes(&mut tx, &[id], now, "subscription replaced").await?;
-            sqlx::query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
         }
         let sql = format!(
             "INSERT INTO push_subscriptions (operator_id, endpoint, p256dh, auth, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING {PUSH_SUB_COLS}"
         );
-        let row = sqlx::query(&sql)
+        let row = query(&sql)
             .bind(operator.0)
             .bind(&sub.endpoint)
             .bind(&sub.p256dh)
@@ -148,17 +145,16 @@ impl Push for SqlStore {
             .fetch_one(&mut *tx)
             .await?;
         let saved = push_subscription_from(&row)?;
-        let extra: Vec<i64> =
-            sqlx::query_scalar("SELECT id FROM push_subscriptions WHERE operator_id = $1 ORDER BY id DESC")
-                .bind(operator.0)
-                .fetch_all(&mut *tx)
-                .await?
-                .into_iter()
-                .skip(keep.max(1) as usize)
-                .collect();
+        let extra: Vec<i64> = query_scalar("SELECT id FROM push_subscriptions WHERE operator_id = $1 ORDER BY id DESC")
+            .bind(operator.0)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .skip(keep.max(1) as usize)
+            .collect();
         end_pushes(&mut tx, &extra, now, "subscription replaced").await?;
         for id in &extra {
-            sqlx::query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(saved)
@@ -167,16 +163,15 @@ impl Push for SqlStore {
     async fn delete_push_subscriptions(&self, operator: OperatorId, endpoint: Option<&str>) -> Result<u64> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM push_subscriptions WHERE operator_id = $1 AND ($2 IS NULL OR endpoint = $2)",
-        )
-        .bind(operator.0)
-        .bind(endpoint)
-        .fetch_all(&mut *tx)
-        .await?;
+        let ids: Vec<i64> =
+            query_scalar("SELECT id FROM push_subscriptions WHERE operator_id = $1 AND ($2 IS NULL OR endpoint = $2)")
+                .bind(operator.0)
+                .bind(endpoint)
+                .fetch_all(&mut *tx)
+                .await?;
         end_pushes(&mut tx, &ids, now, "unsubscribed").await?;
         for id in &ids {
-            sqlx::query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+            query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
         }
         tx.commit().await?;
         Ok(ids.len() as u64)
@@ -184,13 +179,13 @@ impl Push for SqlStore {
 
     async fn push_subscriptions(&self, operator: OperatorId) -> Result<Vec<PushSubscription>> {
         let sql = format!("SELECT {PUSH_SUB_COLS} FROM push_subscriptions WHERE operator_id = $1 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(operator.0).fetch_all(&self.reader).await?;
+        let rows = query(&sql).bind(operator.0).fetch_all(&self.reader).await?;
         rows.iter().map(push_subscription_from).collect()
     }
 
     async fn push_subscription(&self, id: i64) -> Result<Option<PushSubscription>> {
         let sql = format!("SELECT {PUSH_SUB_COLS} FROM push_subscriptions WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.reader).await?;
+        let row = query(&sql).bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(push_subscription_from).transpose()
     }
 
@@ -198,7 +193,7 @@ impl Push for SqlStore {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
         end_pushes(&mut tx, &[id], now, "the push service no longer knows the subscription").await?;
-        sqlx::query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        query("DELETE FROM push_subscriptions WHERE id = $1").bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(())
     }

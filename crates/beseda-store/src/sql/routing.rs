@@ -14,12 +14,12 @@ use beseda_core::state::{ChatState, MessageKind, OperatorStatus};
 use beseda_core::timers::{self, BusyReason, TimerAction, TimerKind};
 use beseda_core::{routing as route, rules, texts, DomainError};
 use serde_json::{json, Value};
-use sqlx::Row;
 
 use super::bots::{bot_new_chat, bot_released, hand_off, load_bot, Closer};
 use super::channels::{channel_event, channel_operator};
 use super::chats::{chat_state_changed, close_chat, save_chat};
 use super::events::Emit;
+use super::exec::{query, query_scalar};
 use super::load::{load_departments, load_operator, load_operators, locked, locked_skip, operator_department_keys};
 use super::mail::emit_job;
 use super::messages::system_message;
@@ -40,7 +40,7 @@ pub(super) fn secs(s: u64) -> i64 {
 
 /// Bots, without those the circuit breaker is skipping at `now` (all of them with `None`).
 async fn load_bots(conn: &mut Conn, now: Option<i64>) -> Result<Vec<BotCandidate>> {
-    let rows = sqlx::query(
+    let rows = query(
         "SELECT b.operator_id, b.sort_order, b.created_at, o.status FROM bots b \
          JOIN operators o ON o.id = b.operator_id WHERE b.skip_until <= $1 ORDER BY b.operator_id",
     )
@@ -75,7 +75,7 @@ pub(super) async fn humans_online(conn: &mut Conn, department: Option<&str>, lan
         },
         if language.is_some() { "AND o.languages LIKE $2" } else { "AND $2 = $2" },
     );
-    let n: i64 = sqlx::query_scalar(&sql)
+    let n: i64 = query_scalar(&sql)
         .bind(department.unwrap_or_default())
         .bind(language.map_or(String::new(), |l| format!("%\"{l}\"%")))
         .fetch_one(&mut *conn)
@@ -85,7 +85,7 @@ pub(super) async fn humans_online(conn: &mut Conn, department: Option<&str>, lan
 
 pub(super) async fn is_bot(conn: &mut Conn, id: OperatorId) -> Result<bool> {
     let n: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM bots WHERE operator_id = $1").bind(id.0).fetch_one(&mut *conn).await?;
+        query_scalar("SELECT COUNT(*) FROM bots WHERE operator_id = $1").bind(id.0).fetch_one(&mut *conn).await?;
     Ok(n > 0)
 }
 
@@ -115,7 +115,7 @@ async fn load_operator_loads(
         },
         if language.is_some() { "AND o.languages LIKE $3" } else { "AND $3 = $3" },
     );
-    let rows = sqlx::query(&sql)
+    let rows = query(&sql)
         .bind(default_max)
         .bind(department.unwrap_or_default())
         .bind(language.map_or(String::new(), |l| format!("%\"{l}\"%")))
@@ -144,7 +144,7 @@ async fn claim_operator(conn: &mut Conn, id: OperatorId, default_max: i64) -> Re
     // right now is passed over (the chat tries the next candidate, or waits for the next
     // pass), so claims cannot wait on each other in a circle.
     let sql = locked_skip("SELECT open_chats, max_chats, status FROM operators WHERE id = $1".to_owned());
-    let Some(row) = sqlx::query(&sql).bind(id.0).fetch_optional(&mut *conn).await? else { return Ok(None) };
+    let Some(row) = query(&sql).bind(id.0).fetch_optional(&mut *conn).await? else { return Ok(None) };
     let open: i64 = row.try_get("open_chats")?;
     let max = row.try_get::<Option<i64>, _>("max_chats")?.unwrap_or(default_max);
     let online = row.try_get::<String, _>("status")? == "online";
@@ -159,13 +159,13 @@ async fn lock_operators(conn: &mut Conn, ids: &[OperatorId]) -> Result<()> {
     ids.dedup();
     for id in ids {
         let sql = locked("SELECT id FROM operators WHERE id = $1".to_owned(), true);
-        sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?;
+        query(&sql).bind(id).fetch_optional(&mut *conn).await?;
     }
     Ok(())
 }
 
 pub(super) async fn set_timer(conn: &mut Conn, kind: &str, chat: ChatId, due_at: i64, now: i64) -> Result<()> {
-    sqlx::query(
+    query(
         "INSERT INTO timers (kind, chat_id, due_at, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (kind, chat_id) DO UPDATE SET due_at = excluded.due_at",
     )
@@ -180,7 +180,7 @@ pub(super) async fn set_timer(conn: &mut Conn, kind: &str, chat: ChatId, due_at:
 
 /// Sets a timer unless one of that kind is already pending.
 async fn set_timer_once(conn: &mut Conn, kind: &str, chat: ChatId, due_at: i64, now: i64) -> Result<()> {
-    sqlx::query(
+    query(
         "INSERT INTO timers (kind, chat_id, due_at, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (kind, chat_id) DO NOTHING",
     )
@@ -195,7 +195,7 @@ async fn set_timer_once(conn: &mut Conn, kind: &str, chat: ChatId, due_at: i64, 
 
 pub(super) async fn cancel_timers(conn: &mut Conn, chat: ChatId, kinds: &[&str]) -> Result<()> {
     for kind in kinds {
-        sqlx::query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2")
+        query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2")
             .bind(*kind)
             .bind(chat.0)
             .execute(&mut *conn)
@@ -211,7 +211,7 @@ pub(super) async fn domain_event(conn: &mut Conn, kind: &str, chat: &Chat, extra
     if let (Value::Object(p), Value::Object(e)) = (&mut payload, extra) {
         p.extend(e);
     }
-    sqlx::query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ($1, $2, $3, $4, $5)")
+    query("INSERT INTO outbox (kind, subject, payload, created_at, due_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(format!("event.{kind}"))
         .bind(chat.id.0.to_string())
         .bind(to_json(&payload)?)
@@ -251,7 +251,7 @@ pub(super) async fn assign_to(
     chat.assigned_at = Some(emit.now);
     chat.modified_at = emit.now;
     save_chat(conn, chat).await?;
-    sqlx::query("UPDATE operators SET last_assigned_at = $1 WHERE id = $2")
+    query("UPDATE operators SET last_assigned_at = $1 WHERE id = $2")
         .bind(emit.now)
         .bind(op.id.0)
         .execute(&mut *conn)
@@ -351,7 +351,7 @@ pub(super) async fn route_new_chat(
         return Ok(());
     }
     // Older waiting chats go first: the new one waits for the next pass when there are any.
-    let older: i64 = sqlx::query_scalar(
+    let older: i64 = query_scalar(
         "SELECT COUNT(*) FROM chats WHERE operator_id IS NULL AND state IN ('queue', 'offline_queue') AND id < $1",
     )
     .bind(chat.id.0)
@@ -433,7 +433,7 @@ pub(super) fn classify_unanswered(emit: &Emit, chat: &mut Chat) {
 pub(super) async fn finish_chat(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, closed_by: &str) -> Result<()> {
     classify_unanswered(emit, chat);
     save_chat(conn, chat).await?;
-    sqlx::query("DELETE FROM timers WHERE chat_id = $1").bind(chat.id.0).execute(&mut *conn).await?;
+    query("DELETE FROM timers WHERE chat_id = $1").bind(chat.id.0).execute(&mut *conn).await?;
     domain_event(conn, "chat_closed", chat, json!({"outcome": chat.outcome, "closedBy": closed_by}), emit).await
 }
 
@@ -482,7 +482,7 @@ pub(super) async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, cha
 async fn reassign_if_silent(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, holder: OperatorId) -> Result<()> {
     let since = chat.assigned_at.unwrap_or(0);
     let wrote: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2 AND created_at >= $3")
+        query_scalar("SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2 AND created_at >= $3")
             .bind(chat.id.0)
             .bind(holder.0)
             .bind(since)

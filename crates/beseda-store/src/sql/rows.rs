@@ -5,7 +5,6 @@ use beseda_core::ids::{ChatId, FileGuid, MessageId, OperatorId, VisitSessionId, 
 use beseda_core::model::{Chat, Department, Message, Operator, Placement, Visitor};
 use beseda_core::state::{ChatState, MessageKind, OperatorRole, OperatorStatus};
 use serde_json::Value;
-use sqlx::Row;
 
 use super::DbRow;
 

@@ -4,9 +4,9 @@ use crate::capabilities::{Organisation, Scheduling};
 use crate::{Changes, Result};
 use async_trait::async_trait;
 use beseda_core::ids::ChatId;
-use sqlx::Row;
 
 use super::events::Emit;
+use super::exec::{query, query_scalar};
 use super::load::{load_chat, locked_skip};
 use super::routing::{auto_assign, fire_timer};
 use super::rows::{chat_from, CHAT_COLS};
@@ -26,7 +26,7 @@ pub(super) const DUE_TIMERS: &str =
 impl SqlStore {
     /// Some online human operator has a free place.
     async fn operator_has_room(&self, settings: &beseda_core::settings::OrgSettings) -> Result<bool> {
-        let room: i64 = sqlx::query_scalar(
+        let room: i64 = query_scalar(
             "SELECT COUNT(*) FROM operators o WHERE o.status = 'online' AND o.open_chats < COALESCE(o.max_chats, $1) \
              AND NOT EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = o.id)",
         )
@@ -51,7 +51,7 @@ impl Scheduling for SqlStore {
         if !self.operator_has_room(&settings).await? {
             return Ok(changes);
         }
-        let ids: Vec<i64> = sqlx::query_scalar(WAITING_IN_ORDER).bind(limit).fetch_all(&self.reader).await?;
+        let ids: Vec<i64> = query_scalar(WAITING_IN_ORDER).bind(limit).fetch_all(&self.reader).await?;
         for (n, id) in ids.into_iter().enumerate() {
             if n > 0 && !self.operator_has_room(&settings).await? {
                 break;
@@ -60,7 +60,7 @@ impl Scheduling for SqlStore {
             let sql = locked_skip(format!(
                 "SELECT {CHAT_COLS} FROM chats WHERE id = $1 AND operator_id IS NULL AND state IN ('queue', 'offline_queue')"
             ));
-            let Some(row) = sqlx::query(&sql).bind(id).fetch_optional(&mut *tx).await? else { continue };
+            let Some(row) = query(&sql).bind(id).fetch_optional(&mut *tx).await? else { continue };
             let mut chat = chat_from(&row)?;
             let mut emit = Emit::new(&chat.visitor_id, settings.clone(), self.clock.now());
             if auto_assign(&mut tx, &mut emit, &mut chat, None).await? {
@@ -73,7 +73,7 @@ impl Scheduling for SqlStore {
 
     async fn fire_due_timers(&self, limit: i64) -> Result<Changes> {
         let now = self.clock.now();
-        let due = sqlx::query(DUE_TIMERS).bind(now).bind(limit).fetch_all(&self.reader).await?;
+        let due = query(DUE_TIMERS).bind(now).bind(limit).fetch_all(&self.reader).await?;
         let mut changes = Changes::default();
         if due.is_empty() {
             return Ok(changes);
@@ -87,7 +87,7 @@ impl Scheduling for SqlStore {
             let mut tx = self.begin().await?;
             // The chat first, as every other change locks it, then the timer row.
             let Some(mut chat) = load_chat(&mut tx, chat_id, true).await? else { continue };
-            let claimed = sqlx::query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2 AND due_at <= $3")
+            let claimed = query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2 AND due_at <= $3")
                 .bind(&kind)
                 .bind(chat_id.0)
                 .bind(now)
@@ -105,6 +105,6 @@ impl Scheduling for SqlStore {
     }
 
     async fn next_timer_due(&self) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT MIN(due_at) FROM timers").fetch_one(&self.reader).await?)
+        Ok(query_scalar("SELECT MIN(due_at) FROM timers").fetch_one(&self.reader).await?)
     }
 }

@@ -6,8 +6,8 @@ use crate::{ChatFact, DayReport, OutcomeCounts, Result};
 use async_trait::async_trait;
 use beseda_core::ids::ChatId;
 use serde_json::json;
-use sqlx::Row;
 
+use super::exec::{query, query_scalar};
 use super::export::load_chat_detail;
 use super::load::load_chat;
 use super::mail::queue_job;
@@ -28,12 +28,12 @@ pub(super) const QUEUE_COUNTS: &str = "SELECT \
 #[async_trait]
 impl Stats for SqlStore {
     async fn queue_counts(&self, caps: (i64, i64)) -> Result<(i64, i64)> {
-        let row = sqlx::query(QUEUE_COUNTS).bind(caps.0).bind(caps.1).fetch_one(&self.reader).await?;
+        let row = query(QUEUE_COUNTS).bind(caps.0).bind(caps.1).fetch_one(&self.reader).await?;
         Ok((row.try_get("online")?, row.try_get("offline")?))
     }
 
     async fn outcome_counts(&self) -> Result<OutcomeCounts> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT CAST(COALESCE(SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END), 0) AS BIGINT) AS answered, \
              CAST(COALESCE(SUM(CASE WHEN outcome = 'missed' THEN 1 ELSE 0 END), 0) AS BIGINT) AS missed, \
              CAST(COALESCE(SUM(CASE WHEN outcome = 'refusal' THEN 1 ELSE 0 END), 0) AS BIGINT) AS refusals, \
@@ -51,7 +51,7 @@ impl Stats for SqlStore {
 
     async fn chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>> {
         let mut conn = self.read().await?;
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT id, created_at, operator_id, department_key, outcome, busy_messages, offline, \
              first_visitor_message_at, first_answer_at FROM chats WHERE created_at >= $1 AND created_at < $2 ORDER BY id",
         )
@@ -75,7 +75,7 @@ impl Stats for SqlStore {
                 response_micros: Vec::new(),
             });
         }
-        let ratings = sqlx::query(
+        let ratings = query(
             "SELECT r.chat_id, r.rating FROM ratings r JOIN chats c ON c.id = r.chat_id \
              WHERE c.created_at >= $1 AND c.created_at < $2",
         )
@@ -95,7 +95,7 @@ impl Stats for SqlStore {
              WHERE c.created_at >= $1 AND c.created_at < $2 AND m.kind IN ({VISITOR_KINDS}, {OPERATOR_KINDS}) \
              ORDER BY m.chat_id, m.created_at"
         );
-        let messages = sqlx::query(&sql).bind(from).bind(to).fetch_all(&mut *conn).await?;
+        let messages = query(&sql).bind(from).bind(to).fetch_all(&mut *conn).await?;
         let mut waiting: Option<(i64, i64)> = None;
         for m in &messages {
             let chat: i64 = m.try_get("chat_id")?;
@@ -122,14 +122,13 @@ impl Stats for SqlStore {
     async fn queue_daily_report(&self, day: &str, from: i64, to: i64) -> Result<bool> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let inserted =
-            sqlx::query("INSERT INTO daily_reports (day, queued_at) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING")
-                .bind(day)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-                == 1;
+        let inserted = query("INSERT INTO daily_reports (day, queued_at) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING")
+            .bind(day)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
         if inserted {
             queue_job(&mut tx, "mail.daily_report", day, &json!({"day": day, "from": from, "to": to}), now, None)
                 .await?;
@@ -140,7 +139,7 @@ impl Stats for SqlStore {
 
     async fn day_report(&self, from: i64, to: i64) -> Result<DayReport> {
         let mut conn = self.read().await?;
-        let row = sqlx::query(
+        let row = query(
             "SELECT CAST(COUNT(*) AS BIGINT) AS chats, \
              CAST(COALESCE(SUM(CASE WHEN offline THEN 1 ELSE 0 END), 0) AS BIGINT) AS offline, \
              CAST(COALESCE(SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END), 0) AS BIGINT) AS answered, \
@@ -153,7 +152,7 @@ impl Stats for SqlStore {
         .bind(to)
         .fetch_one(&mut *conn)
         .await?;
-        let ratings = sqlx::query(
+        let ratings = query(
             "SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(SUM(rating), 0) AS BIGINT) AS total FROM ratings \
              WHERE created_at >= $1 AND created_at < $2",
         )
@@ -161,7 +160,7 @@ impl Stats for SqlStore {
         .bind(to)
         .fetch_one(&mut *conn)
         .await?;
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let ids: Vec<i64> = query_scalar(
             "SELECT DISTINCT chat_id FROM messages WHERE created_at >= $1 AND created_at < $2 ORDER BY chat_id",
         )
         .bind(from)

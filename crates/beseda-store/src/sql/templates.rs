@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use beseda_core::ids::OperatorId;
 use beseda_core::model::Operator;
 use beseda_core::DomainError;
-use sqlx::Row;
 
+use super::exec::{query, query_scalar};
 use super::{DbRow, SqlStore};
 
 const TEMPLATE_COLS: &str = "id, scope, department_key, operator_id, section, lang, title, text";
@@ -51,7 +51,7 @@ impl Templates for SqlStore {
         let rows = match viewer {
             None => {
                 let sql = format!("SELECT {TEMPLATE_COLS} FROM templates WHERE scope <> 'personal' {order}");
-                sqlx::query(&sql).fetch_all(&self.reader).await?
+                query(&sql).fetch_all(&self.reader).await?
             }
             Some(op) => {
                 let sql = format!(
@@ -60,7 +60,7 @@ impl Templates for SqlStore {
                      OR (scope = 'department' AND department_key IN \
                          (SELECT department_key FROM operator_departments WHERE operator_id = $1)) {order}"
                 );
-                sqlx::query(&sql).bind(op.id.0).fetch_all(&self.reader).await?
+                query(&sql).bind(op.id.0).fetch_all(&self.reader).await?
             }
         };
         rows.iter().map(template_from).collect()
@@ -70,7 +70,7 @@ impl Templates for SqlStore {
         let (scope, department, operator) = owner_cols(&t.owner);
         let mut tx = self.begin().await?;
         let id: Option<i64> = if t.id == 0 {
-            sqlx::query_scalar(
+            query_scalar(
                 "INSERT INTO templates (scope, department_key, operator_id, section, lang, title, text, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
@@ -92,7 +92,7 @@ impl Templates for SqlStore {
             })?
         } else {
             // Only the owner's own template changes; anything else is "not found".
-            sqlx::query_scalar(
+            query_scalar(
                 "UPDATE templates SET section = $1, lang = $2, title = $3, text = $4 \
                  WHERE id = $5 AND scope = $6 AND COALESCE(department_key, '') = $7 AND COALESCE(operator_id, 0) = $8 \
                  RETURNING id",
@@ -109,19 +109,17 @@ impl Templates for SqlStore {
             .await?
         };
         let id = id.ok_or(StoreError::NotFound)?;
-        let row = sqlx::query(&format!("SELECT {TEMPLATE_COLS} FROM templates WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row =
+            query(&format!("SELECT {TEMPLATE_COLS} FROM templates WHERE id = $1")).bind(id).fetch_one(&mut *tx).await?;
         tx.commit().await?;
         template_from(&row)
     }
 
     async fn delete_template(&self, id: i64, owner: Option<&TemplateOwner>) -> Result<bool> {
         let done = match owner.map(owner_cols) {
-            None => sqlx::query("DELETE FROM templates WHERE id = $1").bind(id).execute(&self.writer).await?,
+            None => query("DELETE FROM templates WHERE id = $1").bind(id).execute(&self.writer).await?,
             Some((scope, department, operator)) => {
-                sqlx::query(
+                query(
                     "DELETE FROM templates WHERE id = $1 AND scope = $2 AND COALESCE(department_key, '') = $3 \
                      AND COALESCE(operator_id, 0) = $4",
                 )

@@ -8,6 +8,7 @@ use beseda_core::settings::OrgSettings;
 use beseda_core::DomainError;
 
 use super::events::Emit;
+use super::exec::query;
 use super::load::{load_chat, load_operator, load_settings};
 use super::visibility::may_act_on;
 use super::{Conn, Db, SqlStore, BEGIN_WRITE, VISITOR_LOCK};
@@ -34,7 +35,7 @@ impl SqlStore {
         self.write(move |conn| {
             Box::pin(async move {
                 if let Some(lock) = VISITOR_LOCK {
-                    sqlx::query(lock).bind(visitor.as_str()).execute(&mut *conn).await?;
+                    query(lock).bind(visitor.as_str()).execute(&mut *conn).await?;
                 }
                 let settings = load_settings(conn).await?;
                 let mut emit = Emit::new(&visitor, settings.clone(), clock.now());

@@ -8,10 +8,10 @@ use beseda_core::settings::OrgSettings;
 use beseda_core::visibility::{ChatScope, Hidden};
 use beseda_core::{visibility as seen, DomainError};
 use serde_json::Value;
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 use super::events::INSERT_CHUNK;
+use super::exec::{query, query_scalar};
 use super::routing::is_bot;
 use super::Conn;
 
@@ -26,7 +26,7 @@ async fn chat_scopes(conn: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, ChatS
              FROM chats c WHERE c.id IN ({})",
             marks.join(", ")
         );
-        let mut query = sqlx::query(&sql);
+        let mut query = query(&sql);
         for id in chunk {
             query = query.bind(*id);
         }
@@ -64,7 +64,7 @@ pub(super) async fn stamp_scopes(conn: &mut Conn, events: &mut [Value]) -> Resul
 
 /// Operator accounts of bots.
 pub(super) async fn bot_operator_ids(conn: &mut Conn) -> Result<Vec<OperatorId>> {
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT operator_id FROM bots").fetch_all(&mut *conn).await?;
+    let ids: Vec<i64> = query_scalar("SELECT operator_id FROM bots").fetch_all(&mut *conn).await?;
     Ok(ids.into_iter().map(OperatorId).collect())
 }
 

@@ -18,6 +18,7 @@ use super::bots::Closer;
 use super::chats::{
     chat_state_changed, choose_department, close_chat, create_chat, save_chat, set_session_state, NewChat,
 };
+use super::exec::{query, query_scalar};
 use super::load::{
     load_chat, load_current_chat, load_message, load_operator, load_settings, visitor_message_by_csid, visitor_name,
 };
@@ -266,7 +267,7 @@ impl VisitorActions for SqlStore {
                     None => None,
                 }
                 .unwrap_or(i64::MAX);
-                sqlx::query(
+                query(
                     "UPDATE messages SET is_read = TRUE WHERE chat_id = $1 AND created_at <= $2 AND is_read = FALSE \
                      AND kind IN ('operator', 'file_operator', 'keyboard', 'cont_req', 'action_request')",
                 )
@@ -274,14 +275,14 @@ impl VisitorActions for SqlStore {
                 .bind(limit_ts)
                 .execute(&mut *conn)
                 .await?;
-                let remaining: i64 = sqlx::query_scalar(
+                let remaining: i64 = query_scalar(
                     "SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND is_read = FALSE AND deleted = FALSE \
                      AND kind IN ('operator', 'file_operator', 'keyboard', 'cont_req', 'action_request')",
                 )
                 .bind(chat.id.0)
                 .fetch_one(&mut *conn)
                 .await?;
-                let oldest: Option<i64> = sqlx::query_scalar(
+                let oldest: Option<i64> = query_scalar(
                     "SELECT MIN(created_at) FROM messages WHERE chat_id = $1 AND is_read = FALSE AND deleted = FALSE \
                      AND kind IN ('operator', 'file_operator', 'keyboard', 'cont_req', 'action_request')",
                 )
@@ -385,7 +386,7 @@ impl VisitorActions for SqlStore {
                     None => {
                         let sql =
                             format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1");
-                        let row = sqlx::query(&sql).bind(v2.visitor_id.as_str()).fetch_optional(&mut *conn).await?;
+                        let row = query(&sql).bind(v2.visitor_id.as_str()).fetch_optional(&mut *conn).await?;
                         row.as_ref().map(chat_from).transpose()?.ok_or(DomainError::NoChat)?
                     }
                 };
@@ -397,7 +398,7 @@ impl VisitorActions for SqlStore {
                     return Err(DomainError::WrongOperatorId.into());
                 }
                 let took_part: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2")
+                    query_scalar("SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2")
                         .bind(chat.id.0)
                         .bind(operator.0)
                         .fetch_one(&mut *conn)
@@ -405,7 +406,7 @@ impl VisitorActions for SqlStore {
                 if chat.operator_id != Some(operator) && took_part == 0 {
                     return Err(DomainError::OperatorNotInChat.into());
                 }
-                sqlx::query(
+                query(
                     "INSERT INTO ratings (chat_id, operator_id, rating, note, created_at) VALUES ($1, $2, $3, $4, $5) \
                      ON CONFLICT (chat_id, operator_id) DO UPDATE SET rating = excluded.rating, note = excluded.note, \
                      created_at = excluded.created_at",
@@ -463,10 +464,10 @@ impl VisitorActions for SqlStore {
             return Err(DomainError::SettingDisabled.into());
         }
         let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1");
-        let chat = sqlx::query(&sql).bind(v.visitor_id.as_str()).fetch_optional(&mut *tx).await?;
+        let chat = query(&sql).bind(v.visitor_id.as_str()).fetch_optional(&mut *tx).await?;
         let chat = chat.as_ref().map(chat_from).transpose()?.ok_or(DomainError::NoChat)?;
         let now = self.clock.now();
-        let recent: i64 = sqlx::query_scalar(
+        let recent: i64 = query_scalar(
             "SELECT COUNT(*) FROM outbox WHERE kind = 'mail.chat_history' AND subject = $1 AND created_at > $2",
         )
         .bind(v.visitor_id.as_str())

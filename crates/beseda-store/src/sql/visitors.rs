@@ -14,12 +14,12 @@ use beseda_core::state::{ChatState, MessageKind, VisitSessionState};
 use beseda_core::visibility::VisitorScope;
 use beseda_core::{texts, DomainError};
 use serde_json::json;
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 use super::bots::Closer;
 use super::chats::{chat_event, chat_state_changed, close_chat, save_chat, set_session_state};
 use super::events::{append_operator_event, append_operator_events, Emit};
+use super::exec::{query, query_scalar};
 use super::load::{load_chat, load_chat_view, load_current_chat, load_operator, load_placement, load_settings};
 use super::messages::{insert_message, NewMessage};
 use super::routing::{domain_event, touch_activity};
@@ -72,12 +72,8 @@ pub(super) async fn blocked(
         "SELECT COUNT(*) FROM visitor_blocks b WHERE (b.visitor_id = $1 OR b.address = $2) AND {}",
         block_applies(3)
     );
-    let n: i64 = sqlx::query_scalar(&sql)
-        .bind(visitor.map(VisitorId::as_str))
-        .bind(address)
-        .bind(now)
-        .fetch_one(&mut *conn)
-        .await?;
+    let n: i64 =
+        query_scalar(&sql).bind(visitor.map(VisitorId::as_str)).bind(address).bind(now).fetch_one(&mut *conn).await?;
     Ok(n > 0)
 }
 
@@ -88,7 +84,7 @@ fn placement_scope(placements: &BTreeMap<String, Placement>, location: &str) -> 
 
 async fn placements_by_key(conn: &mut Conn) -> Result<BTreeMap<String, Placement>> {
     let sql = format!("SELECT {PLACEMENT_COLS} FROM placements");
-    let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    let rows = query(&sql).fetch_all(&mut *conn).await?;
     rows.iter().map(|r| placement_from(r).map(|p| (p.key.clone(), p))).collect()
 }
 
@@ -122,17 +118,17 @@ pub(super) fn site_visitor_sql(one_visitor: bool) -> [String; 3] {
 async fn load_site_visitors(conn: &mut Conn, visitor: Option<&VisitorId>, seen_after: i64) -> Result<Vec<SiteVisitor>> {
     let [sessions_sql, visitors_sql, chats_sql] = site_visitor_sql(visitor.is_some());
     let one = visitor.map(VisitorId::as_str);
-    let rows = sqlx::query(&sessions_sql).bind(seen_after).bind(one).fetch_all(&mut *conn).await?;
+    let rows = query(&sessions_sql).bind(seen_after).bind(one).fetch_all(&mut *conn).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
     let mut visitors = BTreeMap::new();
-    for row in sqlx::query(&visitors_sql).bind(seen_after).bind(one).fetch_all(&mut *conn).await? {
+    for row in query(&visitors_sql).bind(seen_after).bind(one).fetch_all(&mut *conn).await? {
         let v = visitor_from(&row)?;
         visitors.insert(v.id.as_str().to_owned(), v);
     }
     let mut chats = BTreeMap::new();
-    for row in sqlx::query(&chats_sql).bind(seen_after).bind(one).fetch_all(&mut *conn).await? {
+    for row in query(&chats_sql).bind(seen_after).bind(one).fetch_all(&mut *conn).await? {
         let c = chat_from(&row)?;
         if !c.state.is_final() {
             chats.insert(c.visitor_id.as_str().to_owned(), c);
@@ -193,7 +189,7 @@ pub(super) async fn mark_present(
     session: &VisitSessionId,
     now: i64,
 ) -> Result<Option<i64>> {
-    let arrived = sqlx::query("UPDATE visit_sessions SET present = TRUE WHERE id = $1 AND present = FALSE")
+    let arrived = query("UPDATE visit_sessions SET present = TRUE WHERE id = $1 AND present = FALSE")
         .bind(session.as_str())
         .execute(&mut *conn)
         .await?
@@ -218,7 +214,7 @@ impl SqlStore {
         let sql = format!(
             "SELECT {BLOCK_COLS} FROM visitor_blocks b LEFT JOIN operators o ON o.id = b.created_by WHERE b.id = $1"
         );
-        let row = sqlx::query(&sql).bind(id).fetch_optional(&self.reader).await?;
+        let row = query(&sql).bind(id).fetch_optional(&self.reader).await?;
         row.as_ref().map(block_from).transpose()
     }
 }
@@ -237,7 +233,7 @@ async fn create_invitation(
     let now = emit.now;
     let language =
         load_placement(conn, &v.location).await?.and_then(|p| p.lang).unwrap_or(settings.default_lang.clone());
-    let id: i64 = sqlx::query_scalar(
+    let id: i64 = query_scalar(
         "INSERT INTO chats (client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, \
          offline, created_at, modified_at, language, channel_key) VALUES ($1, $2, $3, $4, NULL, $5, $6, FALSE, $7, $8, $9, \
          (SELECT channel_key FROM visitors WHERE id = $2)) RETURNING id",
@@ -311,7 +307,7 @@ impl SiteVisitors for SqlStore {
 
     async fn sweep_departed(&self, seen_before: i64) -> Result<Changes> {
         let stale: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM visit_sessions WHERE present = TRUE AND last_seen_at <= $1")
+            query_scalar("SELECT COUNT(*) FROM visit_sessions WHERE present = TRUE AND last_seen_at <= $1")
                 .bind(seen_before)
                 .fetch_one(&self.reader)
                 .await?;
@@ -321,7 +317,7 @@ impl SiteVisitors for SqlStore {
         let now = self.clock.now();
         self.write(move |conn| {
             Box::pin(async move {
-                let rows = sqlx::query(
+                let rows = query(
                     "UPDATE visit_sessions SET present = FALSE WHERE present = TRUE AND last_seen_at <= $1 \
                      RETURNING id, visitor_id, location",
                 )
@@ -381,7 +377,7 @@ impl SiteVisitors for SqlStore {
 
     async fn block_visitor(&self, block: &NewBlock) -> Result<(VisitorBlock, Changes)> {
         let mut conn = self.read().await?;
-        let row = sqlx::query(
+        let row = query(
             "SELECT id, location, client_address FROM visit_sessions WHERE visitor_id = $1 \
              ORDER BY last_seen_at DESC, id LIMIT 1",
         )
@@ -402,7 +398,7 @@ impl SiteVisitors for SqlStore {
             .visitor_change(&ctx.clone(), move |conn, emit, settings| {
                 Box::pin(async move {
                     let address = if block.block_address { address } else { None };
-                    let id: i64 = sqlx::query_scalar(
+                    let id: i64 = query_scalar(
                         "INSERT INTO visitor_blocks (visitor_id, address, reason, created_by, created_at, expires_at) \
                          VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
                     )
@@ -437,7 +433,7 @@ impl SiteVisitors for SqlStore {
              WHERE $1 IS NULL OR ({}) ORDER BY b.id DESC LIMIT $2",
             block_applies(1)
         );
-        let rows = sqlx::query(&sql).bind(active_at).bind(limit).fetch_all(&self.reader).await?;
+        let rows = query(&sql).bind(active_at).bind(limit).fetch_all(&self.reader).await?;
         rows.iter().map(block_from).collect()
     }
 
@@ -448,7 +444,7 @@ impl SiteVisitors for SqlStore {
              (SELECT b.id FROM visitor_blocks b WHERE b.id = $3 AND {})",
             block_applies(1)
         );
-        let lifted = sqlx::query(&sql).bind(now).bind(by.0).bind(id).execute(&self.writer).await?.rows_affected();
+        let lifted = query(&sql).bind(now).bind(by.0).bind(id).execute(&self.writer).await?.rows_affected();
         if lifted == 0 {
             return Ok(None);
         }

@@ -15,11 +15,11 @@ use beseda_core::provided_visitor::ProvidedVisitor;
 use beseda_core::state::VisitSessionState;
 use beseda_core::DomainError;
 use serde_json::Value;
-use sqlx::Row;
 use std::collections::BTreeMap;
 
 use super::chats::{chat_event, save_chat};
 use super::context::record_page;
+use super::exec::{query, query_scalar};
 use super::load::{
     load_chat_view, load_current_chat, load_operators, load_placement, load_settings, load_visitor, offered_departments,
 };
@@ -42,7 +42,7 @@ pub(super) async fn create_visit_session(
     let id = VisitSessionId::random();
     let has_chat = load_current_chat(conn, visitor_id, &req.location, false, now).await?.is_some();
     let state = if has_chat { VisitSessionState::Chat } else { VisitSessionState::Idle };
-    sqlx::query(
+    query(
         "INSERT INTO visit_sessions (id, visitor_id, location, state, revision, device_id, platform, title, \
          app_version, push_token, push_service, created_at, last_seen_at, log_written_at, page_url, user_agent, \
          client_address, referrer) VALUES ($1, $2, $3, $4, 1, $5, $6, $7, $8, $9, $10, $11, $12, $11, $13, $14, $15, $16)",
@@ -66,7 +66,7 @@ pub(super) async fn create_visit_session(
     .execute(&mut *conn)
     .await?;
     // Revision 1: the session exists. Clients never see revision 0.
-    sqlx::query("INSERT INTO session_events (visit_session_id, revision, created_at, item) VALUES ($1, 1, $2, $3)")
+    query("INSERT INTO session_events (visit_session_id, revision, created_at, item) VALUES ($1, 1, $2, $3)")
         .bind(id.as_str())
         .bind(now)
         .bind(to_json(&DeltaItem::visit_session_state(id.as_str(), state.as_str()))?)
@@ -79,7 +79,7 @@ pub(super) async fn create_visit_session(
 pub(super) async fn create_visitor(conn: &mut Conn, now: i64) -> Result<VisitorId> {
     let id = VisitorId::random();
     let (color, shape) = random_icon();
-    sqlx::query(
+    query(
         "INSERT INTO visitors (id, fields, icon_color, icon_shape, created_at, modified_at) VALUES ($1, '{}', $2, $3, $4, $5)",
     )
     .bind(id.as_str())
@@ -98,7 +98,7 @@ async fn provided_visitor(conn: &mut Conn, p: &ProvidedVisitor, now: i64) -> Res
     let fields: BTreeMap<&str, &str> =
         p.fields.iter().map(|(k, v)| (if k == "display_name" { "name" } else { k.as_str() }, v.as_str())).collect();
     let (color, shape) = random_icon();
-    sqlx::query(
+    query(
         "INSERT INTO visitors (id, fields, icon_color, icon_shape, provided_id, created_at, modified_at) \
          VALUES ($1, '{}', $2, $3, $4, $5, $6) ON CONFLICT (provided_id) DO NOTHING",
     )
@@ -110,7 +110,7 @@ async fn provided_visitor(conn: &mut Conn, p: &ProvidedVisitor, now: i64) -> Res
     .bind(now)
     .execute(&mut *conn)
     .await?;
-    let row = sqlx::query("UPDATE visitors SET fields = $1, modified_at = $2 WHERE provided_id = $3 RETURNING id")
+    let row = query("UPDATE visitors SET fields = $1, modified_at = $2 WHERE provided_id = $3 RETURNING id")
         .bind(to_json(&fields)?)
         .bind(now)
         .bind(&p.id)
@@ -123,10 +123,8 @@ pub(super) async fn merge_visitor_fields(conn: &mut Conn, visitor: &VisitorId, f
     let Value::Object(new) = fields else {
         return Err(DomainError::WrongArgumentValue("visitor-fields").into());
     };
-    let current: String = sqlx::query_scalar("SELECT fields FROM visitors WHERE id = $1")
-        .bind(visitor.as_str())
-        .fetch_one(&mut *conn)
-        .await?;
+    let current: String =
+        query_scalar("SELECT fields FROM visitors WHERE id = $1").bind(visitor.as_str()).fetch_one(&mut *conn).await?;
     let mut merged: BTreeMap<String, String> = serde_json::from_str(&current)?;
     for (k, v) in new {
         let text = match v {
@@ -136,7 +134,7 @@ pub(super) async fn merge_visitor_fields(conn: &mut Conn, visitor: &VisitorId, f
         };
         merged.insert(k.clone(), text);
     }
-    sqlx::query("UPDATE visitors SET fields = $1, modified_at = $2 WHERE id = $3")
+    query("UPDATE visitors SET fields = $1, modified_at = $2 WHERE id = $3")
         .bind(to_json(&merged)?)
         .bind(now)
         .bind(visitor.as_str())
@@ -165,7 +163,7 @@ impl Visits for SqlStore {
         // An ended session still names its visitor: a new session continues that visitor.
         let mut ended_session_visitor: Option<VisitorId> = None;
         if let Some(sid) = &req.visit_session_id {
-            let row = sqlx::query("SELECT id, visitor_id, last_seen_at FROM visit_sessions WHERE id = $1")
+            let row = query("SELECT id, visitor_id, last_seen_at FROM visit_sessions WHERE id = $1")
                 .bind(sid.as_str())
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -201,7 +199,7 @@ impl Visits for SqlStore {
             return Err(DomainError::VisitorBanned.into());
         }
         if let Some(fields) = &req.prechat_fields {
-            sqlx::query("UPDATE visitors SET prechat_fields = $1 WHERE id = $2")
+            query("UPDATE visitors SET prechat_fields = $1 WHERE id = $2")
                 .bind(to_json(fields)?)
                 .bind(visitor_id.as_str())
                 .execute(&mut *tx)
@@ -209,7 +207,7 @@ impl Visits for SqlStore {
         }
         let session_id = match session {
             Some((id, _)) => {
-                sqlx::query(
+                query(
                     "UPDATE visit_sessions SET last_seen_at = $1, location = $2, title = COALESCE($3, title), \
                      push_token = COALESCE($4, push_token), push_service = COALESCE($5, push_service), \
                      page_url = COALESCE($6, page_url), user_agent = COALESCE($7, user_agent), \
@@ -245,7 +243,7 @@ impl Visits for SqlStore {
             last_seen_at: now,
             blocked: false,
         };
-        sqlx::query("INSERT INTO pages (id, auth_token, visit_session_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
+        query("INSERT INTO pages (id, auth_token, visit_session_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(page.page_id.as_str())
             .bind(&page.auth_token)
             .bind(page.visit_session_id.as_str())
@@ -258,7 +256,7 @@ impl Visits for SqlStore {
     }
 
     async fn page(&self, id: &PageId) -> Result<Option<PageAuth>> {
-        let row = sqlx::query(
+        let row = query(
             "SELECT p.id, p.auth_token, p.visit_session_id, p.last_seen_at, s.visitor_id, s.location, \
              EXISTS (SELECT 1 FROM visitor_blocks b WHERE (b.visitor_id = s.visitor_id OR b.address = s.client_address) \
              AND b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $1)) AS blocked \
@@ -284,12 +282,12 @@ impl Visits for SqlStore {
 
     async fn touch_page(&self, page: &PageAuth, now: i64) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE pages SET last_seen_at = $1 WHERE id = $2")
+        query("UPDATE pages SET last_seen_at = $1 WHERE id = $2")
             .bind(now)
             .bind(page.page_id.as_str())
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE visit_sessions SET last_seen_at = $1 WHERE id = $2")
+        query("UPDATE visit_sessions SET last_seen_at = $1 WHERE id = $2")
             .bind(now)
             .bind(page.visit_session_id.as_str())
             .execute(&mut *tx)
@@ -301,7 +299,7 @@ impl Visits for SqlStore {
     async fn snapshot(&self, session: &VisitSessionId) -> Result<Snapshot> {
         let mut conn = self.read().await?;
         // Revision first: the state read afterwards is at least as new.
-        let row = sqlx::query(
+        let row = query(
             "SELECT id, visitor_id, location, state, revision, created_at, last_seen_at FROM visit_sessions WHERE id = $1",
         )
         .bind(session.as_str())
@@ -345,7 +343,7 @@ impl Visits for SqlStore {
 
     async fn deltas(&self, session: &VisitSessionId, since: i64, limit: i64) -> Result<DeltaRead> {
         let mut conn = self.read().await?;
-        let current: Option<i64> = sqlx::query_scalar("SELECT revision FROM visit_sessions WHERE id = $1")
+        let current: Option<i64> = query_scalar("SELECT revision FROM visit_sessions WHERE id = $1")
             .bind(session.as_str())
             .fetch_optional(&mut *conn)
             .await?;
@@ -356,7 +354,7 @@ impl Visits for SqlStore {
         if since == current {
             return Ok(DeltaRead::Items { revision: current, items: Vec::new() });
         }
-        let rows = sqlx::query(
+        let rows = query(
             "SELECT revision, item FROM session_events WHERE visit_session_id = $1 AND revision > $2 \
              ORDER BY revision LIMIT $3",
         )
@@ -391,11 +389,11 @@ impl Visits for SqlStore {
                 // The chat first, as every other change locks it, then the session.
                 let chat = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await?;
                 let url = page.url;
-                let before: Option<String> = sqlx::query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
+                let before: Option<String> = query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
                     .bind(v2.visit_session_id.as_str())
                     .fetch_one(&mut *conn)
                     .await?;
-                sqlx::query("UPDATE visit_sessions SET page_url = $1, referrer = COALESCE(referrer, $2) WHERE id = $3")
+                query("UPDATE visit_sessions SET page_url = $1, referrer = COALESCE(referrer, $2) WHERE id = $3")
                     .bind(&url)
                     .bind(&page.referrer)
                     .bind(v2.visit_session_id.as_str())
@@ -437,13 +435,13 @@ impl Visits for SqlStore {
                 ("UPDATE visitors SET prechat_fields = $1 WHERE id = $2", v.visitor_id.as_str())
             }
         };
-        sqlx::query(sql).bind(value).bind(key).execute(&self.writer).await?;
+        query(sql).bind(value).bind(key).execute(&self.writer).await?;
         Ok(())
     }
 
     async fn history(&self, visitor: &VisitorId, query: HistoryQuery) -> Result<HistoryPage> {
         let mut conn = self.read().await?;
-        let current: i64 = sqlx::query_scalar("SELECT history_revision FROM visitors WHERE id = $1")
+        let current: i64 = query_scalar("SELECT history_revision FROM visitors WHERE id = $1")
             .bind(visitor.as_str())
             .fetch_optional(&mut *conn)
             .await?
@@ -461,7 +459,7 @@ impl Visits for SqlStore {
                     "SELECT {cols} {from} AND m.deleted = FALSE AND m.created_at < $2 \
                      ORDER BY m.created_at DESC, m.id DESC LIMIT $3"
                 );
-                let rows = sqlx::query(&sql)
+                let rows = super::exec::query(&sql)
                     .bind(visitor.as_str())
                     .bind(before)
                     .bind(HISTORY_PAGE + 1)
@@ -478,7 +476,7 @@ impl Visits for SqlStore {
                     "SELECT {cols}, m.history_revision AS hr {from} AND m.history_revision > $2 \
                      ORDER BY m.history_revision LIMIT $3"
                 );
-                let rows = sqlx::query(&sql)
+                let rows = super::exec::query(&sql)
                     .bind(visitor.as_str())
                     .bind(since)
                     .bind(HISTORY_PAGE + 1)
@@ -505,7 +503,7 @@ impl Visits for SqlStore {
             prefixed("m", MESSAGE_COLS)
         );
         let escaped = text.to_lowercase().replace(['\\', '%', '_'], "");
-        let rows = sqlx::query(&sql)
+        let rows = super::exec::query(&sql)
             .bind(visitor.as_str())
             .bind(format!("%{escaped}%"))
             .bind(limit)
@@ -524,7 +522,7 @@ impl Visits for SqlStore {
 
     async fn save_visitor_token(&self, token: &str, visitor: &ProvidedVisitor) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
+        query(
             "INSERT INTO visitor_tokens (token, fields, registered_at) VALUES ($1, $2, $3) \
              ON CONFLICT (token) DO UPDATE SET fields = excluded.fields, registered_at = excluded.registered_at",
         )
@@ -538,7 +536,7 @@ impl Visits for SqlStore {
     }
 
     async fn visitor_token(&self, token: &str, since: i64) -> Result<Option<ProvidedVisitor>> {
-        let row = sqlx::query("SELECT fields FROM visitor_tokens WHERE token = $1 AND registered_at >= $2")
+        let row = query("SELECT fields FROM visitor_tokens WHERE token = $1 AND registered_at >= $2")
             .bind(token)
             .bind(since)
             .fetch_optional(&self.reader)

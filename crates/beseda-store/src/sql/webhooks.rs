@@ -4,8 +4,8 @@
 use crate::capabilities::Webhooks;
 use crate::{NewWebhook, Result, WebhookDelivery, WebhookOutcome};
 use async_trait::async_trait;
-use sqlx::Row;
 
+use super::exec::query;
 use super::{DbRow, SqlStore};
 
 const WEBHOOK_COLS: &str = "id, event_id, event, chat_id, url, body, status, attempts, created_at, due_at, done_at, \
@@ -34,15 +34,14 @@ impl Webhooks for SqlStore {
     async fn queue_webhooks(&self, outbox_id: i64, calls: &[NewWebhook]) -> Result<()> {
         let now = self.clock.now();
         let mut tx = self.begin().await?;
-        let done =
-            sqlx::query("UPDATE outbox SET done_at = $1, attempts = attempts + 1 WHERE id = $2 AND done_at IS NULL")
-                .bind(now)
-                .bind(outbox_id)
-                .execute(&mut *tx)
-                .await?;
+        let done = query("UPDATE outbox SET done_at = $1, attempts = attempts + 1 WHERE id = $2 AND done_at IS NULL")
+            .bind(now)
+            .bind(outbox_id)
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 1 {
             for c in calls {
-                sqlx::query(
+                query(
                     "INSERT INTO webhook_deliveries (event_id, event, chat_id, url, body, created_at, due_at) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id, url) DO NOTHING",
                 )
@@ -69,11 +68,11 @@ impl Webhooks for SqlStore {
              ORDER BY due_at, id LIMIT $2{}",
             for_update_skip_locked!()
         );
-        let rows = sqlx::query(&sql).bind(now).bind(limit).fetch_all(&mut *tx).await?;
+        let rows = query(&sql).bind(now).bind(limit).fetch_all(&mut *tx).await?;
         let mut claimed = Vec::with_capacity(rows.len());
         for row in &rows {
             let call = webhook_from(row)?;
-            sqlx::query("UPDATE webhook_deliveries SET due_at = $1 WHERE id = $2")
+            query("UPDATE webhook_deliveries SET due_at = $1 WHERE id = $2")
                 .bind(now + lease_micros)
                 .bind(call.id)
                 .execute(&mut *tx)
@@ -95,7 +94,7 @@ impl Webhooks for SqlStore {
                 (if *dead { "dead" } else { "failed" }, now, Some(now), *status, Some(error.as_str()))
             }
         };
-        sqlx::query(
+        query(
             "UPDATE webhook_deliveries SET status = $1, due_at = $2, done_at = $3, last_status = $4, last_error = $5, \
              attempts = attempts + 1 WHERE id = $6 AND status = 'pending'",
         )
@@ -114,12 +113,12 @@ impl Webhooks for SqlStore {
         let sql = format!(
             "SELECT {WEBHOOK_COLS} FROM webhook_deliveries WHERE ($1 = '' OR status = $1) ORDER BY id DESC LIMIT $2"
         );
-        let rows = sqlx::query(&sql).bind(status.unwrap_or("")).bind(limit).fetch_all(&self.reader).await?;
+        let rows = query(&sql).bind(status.unwrap_or("")).bind(limit).fetch_all(&self.reader).await?;
         rows.iter().map(webhook_from).collect()
     }
 
     async fn resend_webhook(&self, id: i64) -> Result<bool> {
-        let done = sqlx::query(
+        let done = query(
             "UPDATE webhook_deliveries SET status = 'pending', due_at = $1, done_at = NULL WHERE id = $2 \
              AND status <> 'pending'",
         )
