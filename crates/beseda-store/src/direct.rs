@@ -292,8 +292,29 @@ fn db_error(e: rusqlite::Error) -> sqlx::Error {
 /// The statements a writer keeps prepared.
 const STATEMENT_CACHE: usize = 512;
 
+/// Values read through a connection and kept for its next transactions (the organisation's
+/// settings), valid until another connection commits: [`Conn::begin`] forgets them when SQLite's
+/// `data_version` says so.
+#[derive(Default)]
+pub(crate) struct Memo(std::collections::HashMap<&'static str, Box<dyn std::any::Any + Send>>);
+
+impl Memo {
+    pub(crate) fn get<T: Clone + 'static>(&self, key: &'static str) -> Option<T> {
+        self.0.get(key).and_then(|v| v.downcast_ref::<T>()).cloned()
+    }
+
+    pub(crate) fn put<T: Send + 'static>(&mut self, key: &'static str, value: T) {
+        self.0.insert(key, Box::new(value));
+    }
+}
+
 /// A SQLite connection used in the thread that holds it.
-pub(crate) struct Conn(rusqlite::Connection);
+pub(crate) struct Conn {
+    db: rusqlite::Connection,
+    memo: Memo,
+    /// SQLite's `data_version` when the memo was last known good.
+    data_version: i64,
+}
 
 impl Conn {
     /// Opens the database file for writing with the pragmas of the store's other connections.
@@ -306,23 +327,49 @@ impl Conn {
         ))
         .map_err(db_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        Ok(Self(conn))
+        Ok(Self { db: conn, memo: Memo::default(), data_version: -1 })
+    }
+
+    /// Opens a transaction with `begin` (e.g. `BEGIN IMMEDIATE`) and forgets the memo if another
+    /// connection committed since it was filled.
+    pub(crate) fn begin(&mut self, begin: &str) -> Result<(), sqlx::Error> {
+        self.batch(begin)?;
+        let version: i64 = self
+            .db
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |row| row.get(0)))
+            .map_err(db_error)?;
+        if version != self.data_version {
+            self.forget();
+            self.data_version = version;
+        }
+        Ok(())
+    }
+
+    /// Forgets the memo (a transaction that filled it did not commit).
+    pub(crate) fn forget(&mut self) {
+        self.memo.0.clear();
+    }
+
+    /// The memo, inside a transaction opened by [`Self::begin`].
+    pub(crate) fn memo(&mut self) -> &mut Memo {
+        &mut self.memo
     }
 
     /// Runs statements that take no parameters and return nothing (`BEGIN`, `SAVEPOINT`, …).
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), sqlx::Error> {
-        self.0.execute_batch(sql).map_err(db_error)
+        self.db.execute_batch(sql).map_err(db_error)
     }
 
     /// Whether a transaction is open.
     pub(crate) fn in_transaction(&self) -> bool {
-        !self.0.is_autocommit()
+        !self.db.is_autocommit()
     }
 
     /// Runs one statement with `$N` (or `?N`, or positional) parameters.
     pub(crate) fn run(&mut self, sql: &str, params: &[Value], want: Want) -> Result<Outcome, sqlx::Error> {
         tracing::debug!(target: "beseda_store::direct", statement = sql);
-        let mut statement = self.0.prepare_cached(sql).map_err(db_error)?;
+        let mut statement = self.db.prepare_cached(sql).map_err(db_error)?;
         let mut next = 0;
         for at in 1..=statement.parameter_count() {
             let n = match statement.parameter_name(at) {
@@ -378,7 +425,7 @@ impl Conn {
         }
         drop(rows);
         Ok(match want {
-            Want::Changes => Outcome::Changed(self.0.changes()),
+            Want::Changes => Outcome::Changed(self.db.changes()),
             _ => Outcome::Rows(found),
         })
     }

@@ -217,4 +217,32 @@ mod group_commit_tests {
         assert_eq!(put(&store, "d", Then::Succeed).await.expect("the next change commits"), "d");
         assert_eq!(keys(&store).await, ["d"]);
     }
+
+    /// The organisation's name as a change on the writer reads it.
+    async fn name_seen_by_writer(store: &SqlStore) -> String {
+        store
+            .write(|conn| Box::pin(async move { Ok(sql::load::load_settings(conn).await?.name) }))
+            .await
+            .expect("write")
+    }
+
+    #[tokio::test]
+    async fn the_writer_keeps_the_settings_until_they_are_saved() {
+        let (store, _dir) = store().await;
+        let mut settings = store.settings().await.expect("settings");
+        settings.name = "Before".into();
+        store.save_settings(&settings).await.expect("save");
+        assert_eq!(name_seen_by_writer(&store).await, "Before");
+        // Changed behind the memo's back (as another process would): still seen.
+        let mut conn = store.writer.acquire().await.expect("conn");
+        sqlx::query("UPDATE settings SET value = replace(value, 'Before', 'Elsewhere') WHERE key = 'organisation'")
+            .execute(&mut *conn)
+            .await
+            .expect("update");
+        drop(conn);
+        assert_eq!(name_seen_by_writer(&store).await, "Elsewhere");
+        settings.name = "After".into();
+        store.save_settings(&settings).await.expect("save");
+        assert_eq!(name_seen_by_writer(&store).await, "After", "a saved change is seen by the next change");
+    }
 }

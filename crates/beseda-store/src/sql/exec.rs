@@ -31,6 +31,12 @@ impl From<Outcome> for Ran {
 /// A connection a statement can run on.
 pub(crate) trait Exec: Send {
     fn run<'a>(&'a mut self, sql: &'a str, params: Vec<Value>, want: Want) -> Answer<'a>;
+
+    /// Values this connection keeps between transactions (see [`direct::Memo`]): only SQLite's
+    /// writer, which sees every commit in order, has them.
+    fn memo(&mut self) -> Option<&mut direct::Memo> {
+        None
+    }
 }
 
 impl Exec for SqlxConn {
@@ -55,6 +61,10 @@ impl Exec for direct::Conn {
     fn run<'a>(&'a mut self, sql: &'a str, params: Vec<Value>, want: Want) -> Answer<'a> {
         let outcome = direct::Conn::run(self, sql, &params, want).map(Ran::from);
         Box::pin(std::future::ready(outcome))
+    }
+
+    fn memo(&mut self) -> Option<&mut direct::Memo> {
+        Some(direct::Conn::memo(self))
     }
 }
 

@@ -15,12 +15,22 @@ use super::rows::{
 use super::visits::CHAT_MESSAGE_LIMIT;
 use super::Conn;
 
-pub(super) async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
-    let row = query("SELECT value FROM settings WHERE key = 'organisation'").fetch_optional(&mut *conn).await?;
-    match row {
-        Some(row) => json_col(&row, "value"),
-        None => Ok(OrgSettings::default()),
+/// The organisation's settings; SQLite's writer keeps them between changes until another
+/// connection commits (they are saved outside the writer, `organisation.rs`).
+pub(crate) async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
+    const KEY: &str = "organisation settings";
+    if let Some(settings) = conn.memo().and_then(|memo| memo.get(KEY)) {
+        return Ok(settings);
     }
+    let row = query("SELECT value FROM settings WHERE key = 'organisation'").fetch_optional(&mut *conn).await?;
+    let settings: OrgSettings = match row {
+        Some(row) => json_col(&row, "value")?,
+        None => OrgSettings::default(),
+    };
+    if let Some(memo) = conn.memo() {
+        memo.put(KEY, settings.clone());
+    }
+    Ok(settings)
 }
 
 pub(super) async fn load_operator(conn: &mut Conn, id: OperatorId) -> Result<Option<Operator>> {

@@ -30,7 +30,7 @@ mod files;
 pub(super) mod group_commit;
 mod history;
 mod lists;
-mod load;
+pub(super) mod load;
 mod mail;
 mod maintenance;
 mod messages;

@@ -56,16 +56,28 @@ impl Scheduling for SqlStore {
             if n > 0 && !self.operator_has_room(&settings).await? {
                 break;
             }
-            let mut tx = self.begin().await?;
-            let sql = locked_skip(format!(
-                "SELECT {CHAT_COLS} FROM chats WHERE id = $1 AND operator_id IS NULL AND state IN ('queue', 'offline_queue')"
-            ));
-            let Some(row) = query(&sql).bind(id).fetch_optional(&mut *tx).await? else { continue };
-            let mut chat = chat_from(&row)?;
-            let mut emit = Emit::new(&chat.visitor_id, settings.clone(), self.clock.now());
-            if auto_assign(&mut tx, &mut emit, &mut chat, None).await? {
-                changes.merge(emit.finish(&mut tx).await?);
-                tx.commit().await?;
+            let (settings, clock) = (settings.clone(), self.clock.clone());
+            let assigned = self
+                .write(move |conn| {
+                    Box::pin(async move {
+                        let sql = locked_skip(format!(
+                            "SELECT {CHAT_COLS} FROM chats WHERE id = $1 AND operator_id IS NULL \
+                             AND state IN ('queue', 'offline_queue')"
+                        ));
+                        let Some(row) = query(&sql).bind(id).fetch_optional(&mut *conn).await? else {
+                            return Ok(None);
+                        };
+                        let mut chat = chat_from(&row)?;
+                        let mut emit = Emit::new(&chat.visitor_id, settings, clock.now());
+                        if !auto_assign(conn, &mut emit, &mut chat, None).await? {
+                            return Ok(None);
+                        }
+                        Ok(Some(emit.finish(conn).await?))
+                    })
+                })
+                .await?;
+            if let Some(assigned) = assigned {
+                changes.merge(assigned);
             }
         }
         Ok(changes)
@@ -84,22 +96,30 @@ impl Scheduling for SqlStore {
             let chat_id = ChatId(row.try_get("chat_id")?);
             // One short transaction per timer. Deleting the row is the claim: whoever deletes
             // it fires it; a concurrent scheduler finds nothing to delete.
-            let mut tx = self.begin().await?;
-            // The chat first, as every other change locks it, then the timer row.
-            let Some(mut chat) = load_chat(&mut tx, chat_id, true).await? else { continue };
-            let claimed = query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2 AND due_at <= $3")
-                .bind(&kind)
-                .bind(chat_id.0)
-                .bind(now)
-                .execute(&mut *tx)
+            let (settings, kind) = (settings.clone(), kind.clone());
+            let fired = self
+                .write(move |conn| {
+                    Box::pin(async move {
+                        // The chat first, as every other change locks it, then the timer row.
+                        let Some(mut chat) = load_chat(conn, chat_id, true).await? else { return Ok(None) };
+                        let claimed = query("DELETE FROM timers WHERE kind = $1 AND chat_id = $2 AND due_at <= $3")
+                            .bind(&kind)
+                            .bind(chat_id.0)
+                            .bind(now)
+                            .execute(&mut *conn)
+                            .await?;
+                        if claimed.rows_affected() == 0 {
+                            return Ok(None);
+                        }
+                        let mut emit = Emit::new(&chat.visitor_id, settings, now);
+                        fire_timer(conn, &mut emit, &kind, &mut chat).await?;
+                        Ok(Some(emit.finish(conn).await?))
+                    })
+                })
                 .await?;
-            if claimed.rows_affected() == 0 {
-                continue;
+            if let Some(fired) = fired {
+                changes.merge(fired);
             }
-            let mut emit = Emit::new(&chat.visitor_id, settings.clone(), now);
-            fire_timer(&mut tx, &mut emit, &kind, &mut chat).await?;
-            changes.merge(emit.finish(&mut tx).await?);
-            tx.commit().await?;
         }
         Ok(changes)
     }

@@ -150,109 +150,113 @@ fn random_icon() -> (String, String) {
     (COLORS[(seed % 6) as usize].to_owned(), SHAPES[((seed >> 8) % 4) as usize].to_owned())
 }
 
+/// A visitor's page opens (`/l/v/m/init`): the visitor and visit session it names or a new one,
+/// and a new page.
+async fn init_visit(conn: &mut Conn, req: &InitVisit, now: i64) -> Result<InitOutcome> {
+    if load_placement(conn, &req.location).await?.is_none() {
+        return Err(DomainError::WrongArgumentValue("location").into());
+    }
+    // A known visit session (an unguessable bearer id) names its visitor.
+    let mut session: Option<(String, String)> = None;
+    // An ended session still names its visitor: a new session continues that visitor.
+    let mut ended_session_visitor: Option<VisitorId> = None;
+    if let Some(sid) = &req.visit_session_id {
+        let row = query("SELECT id, visitor_id, last_seen_at FROM visit_sessions WHERE id = $1")
+            .bind(sid.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some(row) = row {
+            let last: i64 = row.try_get("last_seen_at")?;
+            let visitor: String = row.try_get("visitor_id")?;
+            let same_visitor = req.visitor_id.as_ref().is_none_or(|v| v.as_str() == visitor);
+            if last > now - req.session_ttl_micros && same_visitor {
+                session = Some((row.try_get("id")?, visitor));
+            } else if same_visitor {
+                ended_session_visitor = Some(VisitorId::from_stored(visitor));
+            }
+        }
+    }
+    let claimed = req.visitor_id.clone().or(ended_session_visitor);
+    let mut changes = Changes::default();
+    let visitor_id = match (&req.provided, &session, &claimed) {
+        (Some(p), _, _) => {
+            let id = provided_visitor(conn, p, now).await?;
+            // A session of someone else is not resumed for the identified visitor.
+            if session.as_ref().is_some_and(|(_, v)| v != id.as_str()) {
+                session = None;
+            }
+            id
+        }
+        (None, Some((_, v)), _) => VisitorId::from_stored(v.clone()),
+        (None, None, Some(v)) if load_visitor(conn, v).await?.is_some() => v.clone(),
+        _ => create_visitor(conn, now).await?,
+    };
+    if load_visitor(conn, &visitor_id).await?.is_some_and(|v| v.banned)
+        || blocked(conn, Some(&visitor_id), req.client_address.as_deref(), now).await?
+    {
+        return Err(DomainError::VisitorBanned.into());
+    }
+    if let Some(fields) = &req.prechat_fields {
+        query("UPDATE visitors SET prechat_fields = $1 WHERE id = $2")
+            .bind(to_json(fields)?)
+            .bind(visitor_id.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    let session_id = match session {
+        Some((id, _)) => {
+            query(
+                "UPDATE visit_sessions SET last_seen_at = $1, location = $2, title = COALESCE($3, title), \
+                 push_token = COALESCE($4, push_token), push_service = COALESCE($5, push_service), \
+                 page_url = COALESCE($6, page_url), user_agent = COALESCE($7, user_agent), \
+                 client_address = COALESCE($8, client_address), referrer = COALESCE(referrer, $9) WHERE id = $10",
+            )
+            .bind(now)
+            .bind(&req.location)
+            .bind(&req.title)
+            .bind(&req.push_token)
+            .bind(&req.push_service)
+            .bind(&req.page_url)
+            .bind(&req.user_agent)
+            .bind(&req.client_address)
+            .bind(&req.referrer)
+            .bind(&id)
+            .execute(&mut *conn)
+            .await?;
+            VisitSessionId::from_stored(id)
+        }
+        None => create_visit_session(conn, &visitor_id, req, now).await?,
+    };
+    if let Some(url) = &req.page_url {
+        record_page(conn, session_id.as_str(), url, req.title.as_deref(), now).await?;
+    }
+    // On the site (again): operators hear of an arrival.
+    changes.operator_seq = mark_present(conn, &visitor_id, &session_id, now).await?;
+    let page = PageAuth {
+        page_id: PageId::random(),
+        auth_token: hex_id(),
+        visit_session_id: session_id,
+        visitor_id,
+        location: req.location.clone(),
+        last_seen_at: now,
+        blocked: false,
+    };
+    query("INSERT INTO pages (id, auth_token, visit_session_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(page.page_id.as_str())
+        .bind(&page.auth_token)
+        .bind(page.visit_session_id.as_str())
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(InitOutcome { page, changes })
+}
+
 #[async_trait]
 impl Visits for SqlStore {
     async fn init_visit(&self, req: &InitVisit) -> Result<InitOutcome> {
-        let now = self.clock.now();
-        let mut tx = self.begin().await?;
-        if load_placement(&mut tx, &req.location).await?.is_none() {
-            return Err(DomainError::WrongArgumentValue("location").into());
-        }
-        // A known visit session (an unguessable bearer id) names its visitor.
-        let mut session: Option<(String, String)> = None;
-        // An ended session still names its visitor: a new session continues that visitor.
-        let mut ended_session_visitor: Option<VisitorId> = None;
-        if let Some(sid) = &req.visit_session_id {
-            let row = query("SELECT id, visitor_id, last_seen_at FROM visit_sessions WHERE id = $1")
-                .bind(sid.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-            if let Some(row) = row {
-                let last: i64 = row.try_get("last_seen_at")?;
-                let visitor: String = row.try_get("visitor_id")?;
-                let same_visitor = req.visitor_id.as_ref().is_none_or(|v| v.as_str() == visitor);
-                if last > now - req.session_ttl_micros && same_visitor {
-                    session = Some((row.try_get("id")?, visitor));
-                } else if same_visitor {
-                    ended_session_visitor = Some(VisitorId::from_stored(visitor));
-                }
-            }
-        }
-        let claimed = req.visitor_id.clone().or(ended_session_visitor);
-        let mut changes = Changes::default();
-        let visitor_id = match (&req.provided, &session, &claimed) {
-            (Some(p), _, _) => {
-                let id = provided_visitor(&mut tx, p, now).await?;
-                // A session of someone else is not resumed for the identified visitor.
-                if session.as_ref().is_some_and(|(_, v)| v != id.as_str()) {
-                    session = None;
-                }
-                id
-            }
-            (None, Some((_, v)), _) => VisitorId::from_stored(v.clone()),
-            (None, None, Some(v)) if load_visitor(&mut tx, v).await?.is_some() => v.clone(),
-            _ => create_visitor(&mut tx, now).await?,
-        };
-        if load_visitor(&mut tx, &visitor_id).await?.is_some_and(|v| v.banned)
-            || blocked(&mut tx, Some(&visitor_id), req.client_address.as_deref(), now).await?
-        {
-            return Err(DomainError::VisitorBanned.into());
-        }
-        if let Some(fields) = &req.prechat_fields {
-            query("UPDATE visitors SET prechat_fields = $1 WHERE id = $2")
-                .bind(to_json(fields)?)
-                .bind(visitor_id.as_str())
-                .execute(&mut *tx)
-                .await?;
-        }
-        let session_id = match session {
-            Some((id, _)) => {
-                query(
-                    "UPDATE visit_sessions SET last_seen_at = $1, location = $2, title = COALESCE($3, title), \
-                     push_token = COALESCE($4, push_token), push_service = COALESCE($5, push_service), \
-                     page_url = COALESCE($6, page_url), user_agent = COALESCE($7, user_agent), \
-                     client_address = COALESCE($8, client_address), referrer = COALESCE(referrer, $9) WHERE id = $10",
-                )
-                .bind(now)
-                .bind(&req.location)
-                .bind(&req.title)
-                .bind(&req.push_token)
-                .bind(&req.push_service)
-                .bind(&req.page_url)
-                .bind(&req.user_agent)
-                .bind(&req.client_address)
-                .bind(&req.referrer)
-                .bind(&id)
-                .execute(&mut *tx)
-                .await?;
-                VisitSessionId::from_stored(id)
-            }
-            None => create_visit_session(&mut tx, &visitor_id, req, now).await?,
-        };
-        if let Some(url) = &req.page_url {
-            record_page(&mut tx, session_id.as_str(), url, req.title.as_deref(), now).await?;
-        }
-        // On the site (again): operators hear of an arrival.
-        changes.operator_seq = mark_present(&mut tx, &visitor_id, &session_id, now).await?;
-        let page = PageAuth {
-            page_id: PageId::random(),
-            auth_token: hex_id(),
-            visit_session_id: session_id,
-            visitor_id,
-            location: req.location.clone(),
-            last_seen_at: now,
-            blocked: false,
-        };
-        query("INSERT INTO pages (id, auth_token, visit_session_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(page.page_id.as_str())
-            .bind(&page.auth_token)
-            .bind(page.visit_session_id.as_str())
-            .bind(now)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(InitOutcome { page, changes })
+        let (req, now) = (req.clone(), self.clock.now());
+        self.write(move |conn| Box::pin(async move { init_visit(conn, &req, now).await })).await
     }
 
     async fn page(&self, id: &PageId) -> Result<Option<PageAuth>> {
@@ -281,19 +285,23 @@ impl Visits for SqlStore {
     }
 
     async fn touch_page(&self, page: &PageAuth, now: i64) -> Result<()> {
-        let mut tx = self.begin().await?;
-        query("UPDATE pages SET last_seen_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(page.page_id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        query("UPDATE visit_sessions SET last_seen_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(page.visit_session_id.as_str())
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        let (page_id, session_id) = (page.page_id.clone(), page.visit_session_id.clone());
+        self.write(move |conn| {
+            Box::pin(async move {
+                query("UPDATE pages SET last_seen_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(page_id.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                query("UPDATE visit_sessions SET last_seen_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(session_id.as_str())
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn snapshot(&self, session: &VisitSessionId) -> Result<Snapshot> {

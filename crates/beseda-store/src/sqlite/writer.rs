@@ -93,6 +93,7 @@ fn recover<F>(conn: &mut direct::Conn, open: &F)
 where
     F: Fn() -> Result<direct::Conn, sqlx::Error>,
 {
+    conn.forget();
     if !conn.in_transaction() || conn.batch("ROLLBACK").is_ok() {
         return;
     }
@@ -114,7 +115,7 @@ fn run_batch(
     changes: impl Iterator<Item = QueuedChange>,
     settles: &mut Vec<Settle>,
 ) -> Result<(), sqlx::Error> {
-    conn.batch(BEGIN_WRITE)?;
+    conn.begin(BEGIN_WRITE)?;
     for change in changes {
         conn.batch("SAVEPOINT change")?;
         let (failed, settle) = futures_executor::block_on(change(&mut *conn));
