@@ -3,7 +3,7 @@
 //! bus is the default; [`NatsBus`] carries the same notices between nodes.
 
 use beseda_core::ids::VisitSessionId;
-use beseda_store::Changes;
+use beseda_store::{Changes, OperatorEvent};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +17,9 @@ pub use nats::NatsBus;
 pub enum OperatorSignal {
     /// The operator log grew up to this sequence number (read it from the store).
     Logged(i64),
+    /// The operator log grew by these events, consecutive: a stream whose cursor is just
+    /// before the first sends them as they are, without reading the log.
+    Written(Arc<Vec<OperatorEvent>>),
     /// An event that is not stored (typing previews).
     Ephemeral(Arc<Value>),
 }
@@ -64,7 +67,12 @@ impl EventBus for LocalBus {
             }
         }
         if let Some(seq) = changes.operator_seq {
-            let _ = self.operators.send(OperatorSignal::Logged(seq));
+            let written = &changes.operator_events;
+            let whole = written.last().is_some_and(|e| e.seq == seq)
+                && written.windows(2).all(|pair| pair[1].seq == pair[0].seq + 1);
+            let signal =
+                if whole { OperatorSignal::Written(Arc::new(written.clone())) } else { OperatorSignal::Logged(seq) };
+            let _ = self.operators.send(signal);
         }
     }
 
@@ -84,5 +92,34 @@ impl EventBus for LocalBus {
     fn sweep(&self) {
         let mut sessions = self.sessions.lock().unwrap_or_else(|e| e.into_inner());
         sessions.retain(|_, tx| tx.receiver_count() > 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: i64) -> OperatorEvent {
+        OperatorEvent { seq, created_at: 0, event: serde_json::json!({ "seq": seq }) }
+    }
+
+    fn signal(changes: Changes) -> OperatorSignal {
+        let bus = LocalBus::default();
+        let mut operators = bus.operators();
+        bus.publish(&changes);
+        operators.try_recv().expect("a signal")
+    }
+
+    #[test]
+    fn the_events_a_change_wrote_travel_with_it_when_they_are_whole() {
+        let whole = Changes { operator_seq: Some(8), operator_events: vec![event(7), event(8)], ..Changes::default() };
+        assert!(matches!(signal(whole), OperatorSignal::Written(e) if e.iter().map(|e| e.seq).eq([7, 8])));
+        // Only the sequence number where the events are not all there: the streams read the log.
+        let unknown = Changes { operator_seq: Some(8), ..Changes::default() };
+        assert!(matches!(signal(unknown), OperatorSignal::Logged(8)));
+        let gap = Changes { operator_seq: Some(9), operator_events: vec![event(7), event(9)], ..Changes::default() };
+        assert!(matches!(signal(gap), OperatorSignal::Logged(9)));
+        let short = Changes { operator_seq: Some(9), operator_events: vec![event(7), event(8)], ..Changes::default() };
+        assert!(matches!(signal(short), OperatorSignal::Logged(9)));
     }
 }

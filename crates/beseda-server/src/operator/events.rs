@@ -18,6 +18,7 @@ use beseda_core::model::Operator;
 use beseda_core::operator_wire::answers::EventPage;
 use beseda_core::settings::OrgSettings;
 use beseda_core::visibility;
+use beseda_store::OperatorEvent;
 use serde::Deserialize;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -124,23 +125,36 @@ async fn catch_up(state: &AppState, socket: &mut WebSocket, mut cursor: i64, vie
     loop {
         let events = state.store.operator_events(cursor, BATCH).await.ok()?;
         let n = events.len() as i64;
-        viewer.refresh(state).await;
-        for e in events {
-            // Hidden events move the cursor too: the socket never reads them again.
-            cursor = e.seq;
-            if viewer.lost_access(state, &e.event).await {
-                let close = CloseFrame { code: 4001, reason: "session ended".into() };
-                let _ = socket.send(Message::Close(Some(close))).await;
-                return None;
-            }
-            if let Some(shown) = viewer.shown(&e.event) {
-                socket.send(Message::Text(shown.to_string().into())).await.ok()?;
-            }
-        }
+        cursor = send_events(state, socket, cursor, viewer, &events).await?;
         if n < BATCH {
             return Some(cursor);
         }
     }
+}
+
+/// Sends the events (consecutive, after `cursor`) this viewer may see; returns the new cursor,
+/// or `None` if the socket is gone.
+async fn send_events(
+    state: &AppState,
+    socket: &mut WebSocket,
+    mut cursor: i64,
+    viewer: &mut Viewer,
+    events: &[OperatorEvent],
+) -> Option<i64> {
+    viewer.refresh(state).await;
+    for e in events {
+        // Hidden events move the cursor too: the socket never reads them again.
+        cursor = e.seq;
+        if viewer.lost_access(state, &e.event).await {
+            let close = CloseFrame { code: 4001, reason: "session ended".into() };
+            let _ = socket.send(Message::Close(Some(close))).await;
+            return None;
+        }
+        if let Some(shown) = viewer.shown(&e.event) {
+            socket.send(Message::Text(shown.to_string().into())).await.ok()?;
+        }
+    }
+    Some(cursor)
 }
 
 async fn run(state: AppState, mut socket: WebSocket, cursor: i64, mut viewer: Viewer) {
@@ -154,7 +168,15 @@ async fn run(state: AppState, mut socket: WebSocket, cursor: i64, mut viewer: Vi
         tokio::select! {
             signal = live.recv() => match signal {
                 Ok(OperatorSignal::Logged(seq)) if seq <= cursor => {}
-                Ok(OperatorSignal::Logged(_)) | Err(RecvError::Lagged(_)) => {
+                Ok(OperatorSignal::Written(events)) if events.last().is_none_or(|e| e.seq <= cursor) => {}
+                // Caught up: these are the next events, no need to read the log.
+                Ok(OperatorSignal::Written(events)) if events.first().is_some_and(|e| e.seq == cursor + 1) => {
+                    match send_events(&state, &mut socket, cursor, &mut viewer, &events).await {
+                        Some(c) => cursor = c,
+                        None => return,
+                    }
+                }
+                Ok(OperatorSignal::Logged(_) | OperatorSignal::Written(_)) | Err(RecvError::Lagged(_)) => {
                     match catch_up(&state, &mut socket, cursor, &mut viewer).await {
                         Some(c) => cursor = c,
                         None => return,

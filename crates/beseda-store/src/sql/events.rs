@@ -2,7 +2,7 @@
 //! [`Emit`] and written when the change finishes; and the operator event log's reads.
 
 use crate::capabilities::EventLog;
-use crate::{Changes, OperatorEvent, Result};
+use crate::{Changes, OperatorEvent, Result, StoreError};
 use async_trait::async_trait;
 use beseda_core::ids::{OperatorId, VisitSessionId, VisitorId};
 use beseda_core::model::Message;
@@ -144,8 +144,9 @@ impl Emit {
                 sessions.into_iter().map(|(id, revision)| (VisitSessionId::from_stored(id), revision)).collect();
         }
         if !self.operator_events.is_empty() {
-            let (seq, pushed) = append_operator_events_pushing(conn, &self.operator_events, self.now).await?;
-            changes.operator_seq = Some(seq);
+            let (logged, pushed) = append_operator_events_pushing(conn, &self.operator_events, self.now).await?;
+            changes.operator_seq = logged.last().map(|e| e.seq);
+            changes.operator_events = logged;
             if pushed {
                 changes.queued = changes.queued.with(crate::Queued::PUSH);
             }
@@ -193,11 +194,17 @@ pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Event], no
     // Pushes come from chat events, which changes log through `Emit` (it tells whether some
     // were queued); the events logged here bring none in practice, and any would still go out
     // at the push worker's next poll.
-    Ok(append_operator_events_pushing(conn, events, now).await?.0)
+    let (logged, _) = append_operator_events_pushing(conn, events, now).await?;
+    logged.last().map(|e| e.seq).ok_or_else(|| StoreError::Corrupt("no operator event to append".into()))
 }
 
-/// [`append_operator_events`], also saying whether Web Push notifications were queued.
-async fn append_operator_events_pushing(conn: &mut Conn, events: &[Event], now: i64) -> Result<(i64, bool)> {
+/// [`append_operator_events`], returning the events as logged and whether Web Push
+/// notifications were queued.
+async fn append_operator_events_pushing(
+    conn: &mut Conn,
+    events: &[Event],
+    now: i64,
+) -> Result<(Vec<OperatorEvent>, bool)> {
     // The stored form: the event with the chat's scope (who may see it) and its `seq`.
     let mut events: Vec<Value> = events.iter().map(Event::to_json).collect();
     stamp_scopes(conn, &mut events).await?;
@@ -208,24 +215,24 @@ async fn append_operator_events_pushing(conn: &mut Conn, events: &[Event], now: 
             .fetch_one(&mut *conn)
             .await?;
     let first = last - events.len() as i64 + 1;
-    let rows = (first..)
+    let logged: Vec<OperatorEvent> = (first..)
         .zip(events)
         .map(|(seq, mut event)| {
             if let Value::Object(map) = &mut event {
                 map.insert("seq".into(), json!(seq));
             }
-            Ok((seq, to_json(&event)?))
+            OperatorEvent { seq, created_at: now, event }
         })
-        .collect::<Result<Vec<_>>>()?;
-    for chunk in rows.chunks(INSERT_CHUNK) {
+        .collect();
+    for chunk in logged.chunks(INSERT_CHUNK) {
         let sql = values_sql("INSERT INTO operator_events (seq, operator_id, created_at, event)", 4, chunk.len());
         let mut query = query(&sql);
-        for (seq, event) in chunk {
-            query = query.bind(*seq).bind(None::<i64>).bind(now).bind(event);
+        for e in chunk {
+            query = query.bind(e.seq).bind(None::<i64>).bind(now).bind(to_json(&e.event)?);
         }
         query.execute(&mut *conn).await?;
     }
-    Ok((last, pushed))
+    Ok((logged, pushed))
 }
 
 #[async_trait]

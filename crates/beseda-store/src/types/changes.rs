@@ -13,6 +13,9 @@ pub struct Changes {
     pub sessions: Vec<(VisitSessionId, i64)>,
     /// Newest operator event sequence number written, if any.
     pub operator_seq: Option<i64>,
+    /// The operator events written, in order, where the change kept them (a chat change does):
+    /// a socket already caught up sends them without reading the log.
+    pub operator_events: Vec<crate::OperatorEvent>,
     /// Something the scheduler acts on changed: a chat is waiting, an operator was freed or
     /// changed status, a deadline was set.
     pub wake_scheduler: bool,
@@ -25,6 +28,7 @@ impl Changes {
     pub fn merge(&mut self, other: Changes) {
         self.sessions.extend(other.sessions);
         self.operator_seq = self.operator_seq.max(other.operator_seq);
+        self.operator_events.extend(other.operator_events);
         self.wake_scheduler |= other.wake_scheduler;
         self.queued = self.queued.with(other.queued);
     }

@@ -410,7 +410,7 @@ pub struct OperatorMessage {
     pub keyboard: Option<Value>,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct OperatorEvent {
     pub seq: i64,
     pub created_at: i64,
