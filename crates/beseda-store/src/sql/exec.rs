@@ -97,7 +97,7 @@ where
 {
     let mut arguments = <Db as sqlx::Database>::Arguments::<'e>::default();
     for value in params {
-        add(&mut arguments, value).map_err(|e| sqlx::Error::Encode(e))?;
+        add(&mut arguments, value).map_err(sqlx::Error::Encode)?;
     }
     let query = sqlx::query_with(sql, arguments);
     Ok(match want {
