@@ -257,6 +257,9 @@ test('templates: a global template reaches operators in its language; deleted, i
 
 test('auto-messages: the greeting starts a new chat; an out-of-range timeout is refused', async () => {
   let f = await open('automessages');
+  // The closing timeouts show their defaults (chat-handlers.md §2).
+  assert.equal(await f.locator('input[name=auto_close_timeout_secs]').inputValue(), '86400');
+  assert.equal(await f.locator('input[name=closed_by_operator_timeout_secs]').inputValue(), '3600');
   await f.locator('textarea[name=greeting_message]').fill('Добрый день! Оператор скоро ответит.');
   await f.locator('input[name=first_answer_timeout_secs]').fill('90');
   await f.locator('input[name=auto_close_timeout_secs]').fill('99999999');

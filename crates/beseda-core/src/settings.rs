@@ -6,6 +6,11 @@ use serde::{Deserialize, Serialize};
 /// Longest visitor or operator text message, in characters.
 pub const DEFAULT_MAX_MESSAGE_LENGTH: usize = 10_000;
 
+/// A chat closes finally after a day without activity (chat-handlers.md §2).
+pub const DEFAULT_AUTO_CLOSE_TIMEOUT_SECS: u64 = 86_400;
+/// A chat the operator closed closes finally an hour later (chat-handlers.md §2).
+pub const DEFAULT_CLOSED_BY_OPERATOR_TIMEOUT_SECS: u64 = 3600;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub struct OrgSettings {
@@ -92,9 +97,13 @@ pub struct OrgSettings {
     pub busy_message: String,
     /// A visitor who leaves unanswered sooner than this is a refusal, later a missed visitor.
     pub refusal_timeout_secs: u64,
-    /// Close a chat finally after this long without activity (0 = never), seconds.
+    /// Close a chat finally after this long without activity, seconds (default 86 400; 0 = only
+    /// the placement's conversation timeout ends it). A chat whose visitor has not read the
+    /// operator's last message waits for that up to three days after the message.
     pub auto_close_timeout_secs: u64,
-    /// Close a chat finally this long after the operator closed it (0 = wait for the visitor).
+    /// Close a chat finally this long after the operator closed it, seconds (default 3600; 0 =
+    /// wait for the visitor or the inactivity timeout). Waits for an unread operator message
+    /// as the inactivity timeout does.
     pub closed_by_operator_timeout_secs: u64,
     /// The operator's close is final at once.
     pub operator_closes_finally: bool,
@@ -202,8 +211,8 @@ impl Default for OrgSettings {
             operator_response_timeout_secs: 300,
             busy_message: "Все операторы сейчас заняты. Пожалуйста, подождите, мы скоро ответим.".into(),
             refusal_timeout_secs: 30,
-            auto_close_timeout_secs: 0,
-            closed_by_operator_timeout_secs: 0,
+            auto_close_timeout_secs: DEFAULT_AUTO_CLOSE_TIMEOUT_SECS,
+            closed_by_operator_timeout_secs: DEFAULT_CLOSED_BY_OPERATOR_TIMEOUT_SECS,
             operator_closes_finally: false,
             categories: Vec::new(),
             category_required: false,
@@ -372,6 +381,16 @@ mod tests {
         assert!(!s.visitor_message_editing);
         assert_eq!(s.max_message_length, DEFAULT_MAX_MESSAGE_LENGTH);
         assert_eq!(s.allowed_types_joined(), "png, jpg, jpeg, gif, pdf, txt, doc, docx");
+    }
+
+    #[test]
+    fn the_closing_timeouts_default_to_the_spec_and_a_stored_zero_stays() {
+        let s: OrgSettings = serde_json::from_str(r#"{"name":"Acme"}"#).expect("parses");
+        assert_eq!((s.auto_close_timeout_secs, s.closed_by_operator_timeout_secs), (86_400, 3600));
+        let saved: OrgSettings =
+            serde_json::from_str(r#"{"auto_close_timeout_secs":0,"closed_by_operator_timeout_secs":0}"#)
+                .expect("parses");
+        assert_eq!((saved.auto_close_timeout_secs, saved.closed_by_operator_timeout_secs), (0, 0));
     }
 
     #[test]

@@ -51,6 +51,44 @@ impl TimerKind {
     }
 }
 
+/// Conversation timeout, in hours, of a chat whose placement is unknown (a channel's chats):
+/// the placements' default (webchat-sessions.md §5).
+pub const DEFAULT_CONVERSATION_HOURS: i64 = 24;
+
+/// How long a close by timeout waits for the visitor to read the operator's last message (the
+/// NB rule of the closing timeouts, chat-handlers.md §2): three days after that message.
+pub const UNREAD_HOLD_MICROS: i64 = 3 * 24 * 3600 * 1_000_000;
+
+const HOUR_MICROS: i64 = 3600 * 1_000_000;
+
+/// The inactivity timeout of a chat, in microseconds: the chat's own conversation timeout when
+/// a bot set one; otherwise the shorter of the account's inactivity timeout (`0` = none) and the
+/// conversation timeout of the chat's placement ([`DEFAULT_CONVERSATION_HOURS`] without one).
+/// The end of a conversation closes its chat: a chat is never left open once it is hidden.
+pub fn inactivity_timeout_micros(account_secs: u64, own_hours: Option<i64>, placement_hours: Option<i64>) -> i64 {
+    if let Some(hours) = own_hours {
+        return hours.saturating_mul(HOUR_MICROS);
+    }
+    let conversation = placement_hours.unwrap_or(DEFAULT_CONVERSATION_HOURS).saturating_mul(HOUR_MICROS);
+    let account = i64::try_from(account_secs).unwrap_or(i64::MAX).saturating_mul(1_000_000);
+    if account > 0 {
+        conversation.min(account)
+    } else {
+        conversation
+    }
+}
+
+/// The end of the wait for an operator message written at `at` to be read.
+pub const fn unread_hold_end(at: i64) -> i64 {
+    at.saturating_add(UNREAD_HOLD_MICROS)
+}
+
+/// Until when a close by timeout waits (NB rule): three days after the operator's last message
+/// the visitor has not read (`None`: everything is read), if that is still ahead of `now`.
+pub fn unread_hold_until(last_unread_operator_message_at: Option<i64>, now: i64) -> Option<i64> {
+    last_unread_operator_message_at.map(unread_hold_end).filter(|end| *end > now)
+}
+
 /// Why the busy auto-message is sent (also the subject of its long-wait e-mail).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BusyReason {
@@ -222,6 +260,29 @@ mod tests {
         assert_eq!(due_timer_action(TimerKind::OperatorClosed, &closed), TimerAction::CloseForGood);
         let reopened = chat(Chatting, Some(ANNA));
         assert_eq!(due_timer_action(TimerKind::OperatorClosed, &reopened), TimerAction::Nothing);
+    }
+
+    #[test]
+    fn the_inactivity_timeout_is_the_shorter_of_the_account_and_the_conversation_timeout() {
+        let h = 3600 * 1_000_000;
+        assert_eq!(inactivity_timeout_micros(86_400, None, Some(24)), 24 * h);
+        assert_eq!(inactivity_timeout_micros(900, None, Some(24)), 900 * 1_000_000);
+        assert_eq!(inactivity_timeout_micros(86_400, None, Some(2)), 2 * h, "the placement's conversation ends first");
+        assert_eq!(
+            inactivity_timeout_micros(0, None, Some(48)),
+            48 * h,
+            "0 = no account timeout; the conversation still ends"
+        );
+        assert_eq!(inactivity_timeout_micros(0, None, None), DEFAULT_CONVERSATION_HOURS * h);
+        assert_eq!(inactivity_timeout_micros(3600, Some(72), Some(24)), 72 * h, "a bot's own timeout wins");
+    }
+
+    #[test]
+    fn an_unread_operator_message_holds_a_close_for_three_days() {
+        let day = 24 * 3600 * 1_000_000;
+        assert_eq!(unread_hold_until(None, 10), None);
+        assert_eq!(unread_hold_until(Some(0), day), Some(3 * day));
+        assert_eq!(unread_hold_until(Some(0), 3 * day), None, "three days after the message the hold is over");
     }
 
     #[test]

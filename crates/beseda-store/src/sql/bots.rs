@@ -450,6 +450,8 @@ impl Bots for SqlStore {
                 .bind(chat.id.0)
                 .execute(&mut *tx)
                 .await?;
+            // The message below is activity: its inactivity deadline follows this timeout.
+            chat.conversation_timeout_hours = Some(hours);
         }
         operator_send(&mut tx, &mut emit, &operator, &mut chat, msg).await?;
         let changes = emit.finish(&mut tx).await?;

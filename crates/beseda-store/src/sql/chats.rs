@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::bots::{bot_chat_closed, Closer};
 use super::channels::channel_chat_closed;
+use super::closing::touch_activity;
 use super::events::Emit;
 use super::exec::{query, query_scalar};
 use super::lists::summary_event;
@@ -21,8 +22,8 @@ use super::mail::emit_job;
 use super::messages::{insert_message, system_message, NewMessage};
 use super::routing::{
     after_visitor_message, assign_to, bot_for_new_chat, cancel_timers, classify_unanswered, domain_event, finish_chat,
-    humans_online, is_bot, route_new_chat, secs, set_timer, touch_activity, Assignment, TIMER_FIRST_ANSWER,
-    TIMER_OPERATOR_CLOSED, TIMER_REASSIGN, TIMER_RESPONSE,
+    humans_online, is_bot, route_new_chat, secs, set_timer, Assignment, TIMER_FIRST_ANSWER, TIMER_OPERATOR_CLOSED,
+    TIMER_REASSIGN, TIMER_RESPONSE,
 };
 use super::rows::to_json;
 use super::visits::merge_visitor_fields;

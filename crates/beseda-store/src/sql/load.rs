@@ -120,7 +120,9 @@ pub(super) async fn load_chat(conn: &mut Conn, id: ChatId, lock: bool) -> Result
 }
 
 /// The visitor's current chat: the latest one, unless it is finally closed or older than the
-/// placement's conversation timeout.
+/// placement's conversation timeout (and not waiting for the visitor to read the operator's
+/// last message, closing.rs). The conversation's end closes the chat by its timer; this only
+/// covers the moments before the timer fires.
 pub(super) async fn load_current_chat(
     conn: &mut Conn,
     visitor: &VisitorId,
@@ -138,10 +140,16 @@ pub(super) async fn load_current_chat(
     }
     let timeout_hours = match chat.conversation_timeout_hours {
         Some(h) => h,
-        None => load_placement(conn, location).await?.map(|p| p.conversation_timeout_hours).unwrap_or(24),
+        None => load_placement(conn, location)
+            .await?
+            .map(|p| p.conversation_timeout_hours)
+            .unwrap_or(beseda_core::timers::DEFAULT_CONVERSATION_HOURS),
     };
     if chat.modified_at < now - timeout_hours * 3600 * 1_000_000 {
-        return Ok(None);
+        let last_unread = super::closing::last_unread_by_visitor(conn, &chat).await?;
+        if beseda_core::timers::unread_hold_until(last_unread, now).is_none() {
+            return Ok(None);
+        }
     }
     Ok(Some(chat))
 }

@@ -21,6 +21,7 @@ mod bots;
 mod channels;
 mod chat_reads;
 mod chats;
+mod closing;
 mod context;
 mod events;
 pub(super) mod exec;

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use super::bots::{bot_new_chat, bot_released, hand_off, load_bot, Closer};
 use super::channels::{channel_event, channel_operator};
 use super::chats::{chat_state_changed, close_chat, save_chat};
+use super::closing::{hold_for_unread, touch_activity};
 use super::events::Emit;
 use super::exec::{query, query_scalar};
 use super::load::{load_departments, load_operator, load_operators, locked, locked_skip, operator_department_keys};
@@ -29,7 +30,6 @@ use super::Conn;
 /// Timer kinds as stored (one pending row per kind and chat).
 pub(super) const TIMER_FIRST_ANSWER: &str = TimerKind::FirstAnswer.as_str();
 pub(super) const TIMER_RESPONSE: &str = TimerKind::Response.as_str();
-const TIMER_AUTO_CLOSE: &str = TimerKind::AutoClose.as_str();
 pub(super) const TIMER_OPERATOR_CLOSED: &str = TimerKind::OperatorClosed.as_str();
 pub(super) const TIMER_REASSIGN: &str = TimerKind::Reassign.as_str();
 pub(super) const TIMER_BOT_REPLY: &str = TimerKind::BotReply.as_str();
@@ -385,7 +385,7 @@ pub(super) async fn bot_for_new_chat(
 }
 
 /// Timers a visitor message starts: the first-answer busy message, the operator-response busy
-/// message (once per chat) and the inactivity auto-close.
+/// message (once per chat) and the inactivity auto-close (closing.rs).
 pub(super) async fn after_visitor_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, at: i64) -> Result<()> {
     let s = emit.settings.clone();
     if chat.first_visitor_message_at.is_none() {
@@ -409,14 +409,6 @@ pub(super) async fn after_operator_message(conn: &mut Conn, emit: &mut Emit, cha
         cancel_timers(conn, chat.id, &[TIMER_FIRST_ANSWER, TIMER_RESPONSE, TIMER_REASSIGN]).await?;
     }
     touch_activity(conn, emit, chat).await
-}
-
-pub(super) async fn touch_activity(conn: &mut Conn, emit: &mut Emit, chat: &Chat) -> Result<()> {
-    if emit.settings.auto_close_timeout_secs > 0 && !chat.state.is_final() {
-        set_timer(conn, TIMER_AUTO_CLOSE, chat.id, emit.now + secs(emit.settings.auto_close_timeout_secs), emit.now)
-            .await?;
-    }
-    Ok(())
 }
 
 /// A visitor who leaves before any answer: a refusal or a missed visitor (decided once).
@@ -470,6 +462,10 @@ pub(super) async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, cha
             hand_off(conn, emit, chat, &bot, &reason).await
         }
         TimerAction::CloseForGood => {
+            // NB rule: the visitor has not read the operator's last message yet.
+            if hold_for_unread(conn, emit, kind, chat).await? {
+                return Ok(());
+            }
             let text = texts::chat_closed_by_timeout(&emit.settings.default_lang);
             close_chat(conn, emit, chat, ChatState::Closed, text, Closer::Timeout).await
         }

@@ -11,13 +11,14 @@ use beseda_core::operator_wire::OperatorEvent;
 use beseda_core::protocol::visitor::{self as proto, DeltaItem};
 use beseda_core::rules::VisitorMessageEffect;
 use beseda_core::state::{ChatState, MessageKind, OperatorStatus, VisitSessionState};
-use beseda_core::{rules, texts, DomainError};
+use beseda_core::{rules, texts, timers, DomainError};
 use serde_json::{json, Value};
 
 use super::bots::Closer;
 use super::chats::{
     chat_state_changed, choose_department, close_chat, create_chat, save_chat, set_session_state, NewChat,
 };
+use super::closing::{last_unread_by_visitor, release_unread_hold};
 use super::exec::{query, query_scalar};
 use super::load::{
     load_chat, load_current_chat, load_message, load_operator, load_settings, visitor_message_by_csid, visitor_name,
@@ -267,6 +268,8 @@ impl VisitorActions for SqlStore {
                     None => None,
                 }
                 .unwrap_or(i64::MAX);
+                // A close by timeout may be waiting for this read (closing.rs).
+                let hold_end = last_unread_by_visitor(conn, &chat).await?.map(timers::unread_hold_end);
                 query(
                     "UPDATE messages SET is_read = TRUE WHERE chat_id = $1 AND created_at <= $2 AND is_read = FALSE \
                      AND kind IN ('operator', 'file_operator', 'keyboard', 'cont_req', 'action_request')",
@@ -293,6 +296,9 @@ impl VisitorActions for SqlStore {
                 chat.unread_by_visitor_since = oldest;
                 chat.read_by_visitor = remaining == 0;
                 save_chat(conn, &chat).await?;
+                if let Some(end) = hold_end.filter(|_| chat.read_by_visitor) {
+                    release_unread_hold(conn, emit, chat.id, end).await?;
+                }
                 let sid = chat.visit_session_id.to_string();
                 emit.item(DeltaItem::read_by_visitor(&sid, chat.read_by_visitor));
                 emit.item(DeltaItem::unread_by_visitor(&sid, proto::UnreadByVisitor::new(&chat)));

@@ -18,11 +18,12 @@ use std::collections::BTreeMap;
 
 use super::bots::Closer;
 use super::chats::{chat_event, chat_state_changed, close_chat, save_chat, set_session_state};
+use super::closing::touch_activity;
 use super::events::{append_operator_event, append_operator_events, Emit};
 use super::exec::{query, query_scalar};
 use super::load::{load_chat, load_chat_view, load_current_chat, load_operator, load_placement, load_settings};
 use super::messages::{insert_message, NewMessage};
-use super::routing::{domain_event, touch_activity};
+use super::routing::domain_event;
 use super::rows::{chat_from, placement_from, visitor_from, CHAT_COLS, PLACEMENT_COLS, VISITOR_COLS};
 use super::{Conn, DbRow, SqlStore};
 

@@ -12,6 +12,7 @@ mod bots;
 mod channels;
 mod chat_files;
 mod cli;
+mod closing;
 mod connections;
 mod context;
 mod crm;

@@ -42,6 +42,8 @@ async fn a_chat_closed_by_a_timer_wakes_the_delivery_to_its_handler() {
     v.send("q", "Вопрос").await;
     let chat = v.chat_id().await;
     assert_eq!(anna.reply(chat, "a", "Здравствуйте").await.0, 200);
+    // Read, so the close does not wait for the visitor to read the answer.
+    v.ok("chat.read_by_visitor", &[]).await;
     mock.wait_until(10, |r| of(r, "chat_assigned").len() == 1).await;
     assert!(of(&mock.requests(), "chat_closed").is_empty());
     let woken = server.state.metrics.wakeups(Worker::Webhooks);

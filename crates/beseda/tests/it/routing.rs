@@ -311,6 +311,8 @@ async fn closing_paths_and_timeouts() {
     v.send("b", "2").await;
     let c = v.chat_id().await;
     op.reply(c, "br", "ok").await;
+    // Read: a close by timeout waits for an unread answer (closing.rs tests that).
+    v.ok("chat.read_by_visitor", &[]).await;
     close(&op, c).await;
     clock.advance(Duration::from_secs(601));
     server.tick().await;
@@ -324,6 +326,7 @@ async fn closing_paths_and_timeouts() {
     v.send("c", "3").await;
     let c = v.chat_id().await;
     op.reply(c, "cr", "ok").await;
+    v.ok("chat.read_by_visitor", &[]).await;
     clock.advance(Duration::from_secs(899));
     server.tick().await;
     assert_eq!(chat_state(&server, &op, c).await.0, "chatting");

@@ -207,6 +207,8 @@ async fn a_returning_visitor_continues_the_conversation_until_the_placement_time
     let first = v.chat_id().await;
     assert_eq!(op.post(&format!("/api/operator/v1/chats/{first}/take"), json!({})).await.0, 200);
     assert_eq!(op.reply(first, "a1", "Есть").await.0, 200);
+    // The widget marks the answer read (an unread one would keep the chat open, closing.rs).
+    v.ok("chat.read_by_visitor", &[]).await;
     // 1 h 50 min later, from a new page of the same visit session: the same chat continues.
     clock.advance(std::time::Duration::from_secs(110 * 60));
     server.tick().await;
