@@ -3,7 +3,7 @@
 //! that changed since stops the start by name, and nodes starting at once migrate one at a time.
 
 use beseda_store::migrate::{Migration, POSTGRES, SQLITE};
-use beseda_store::{testing, Store, StoreError, StoreOptions};
+use beseda_store::{testing, InitVisit, Store, StoreError, StoreOptions, VisitorMessage};
 use sqlx::{ConnectOptions, Connection, Executor};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -191,6 +191,28 @@ async fn nodes_starting_at_once_migrate_one_at_a_time(target: Target) {
     assert_eq!(conn.sqlx_ledger().await.len(), target.files.len());
 }
 
+/// Chats an earlier version left open without an inactivity deadline (its closing timeouts
+/// defaulted to "never") get one on the upgrade: the conversation timeout (24 h on the
+/// `default` placement) after their last change, so the scheduler closes them.
+async fn chats_left_open_get_their_inactivity_deadline(target: Target) {
+    target.migrate_the_old_way(target.files.len() - 1).await;
+    let store = target.store().await;
+    let init = InitVisit { location: "default".into(), session_ttl_micros: 86_400_000_000, ..Default::default() };
+    let v = store.init_visit(&init).await.expect("init").page.ctx();
+    let question = VisitorMessage { client_side_id: "q".into(), text: "Вопрос".into(), ..Default::default() };
+    let _ = store.visitor_message(&v, &question).await.expect("send");
+    let mut conn = target.connect().await;
+    conn.execute("DELETE FROM timers").await;
+    store.migrate().await.expect("the upgrade starts");
+    let deadlines = conn
+        .strings(
+            "SELECT CAST(t.due_at - c.modified_at AS TEXT) FROM timers t JOIN chats c ON c.id = t.chat_id \
+             WHERE t.kind = 'auto_close'",
+        )
+        .await;
+    assert_eq!(deadlines, ["86400000000"], "one deadline, a day after the chat's last change");
+}
+
 macro_rules! both {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -215,6 +237,7 @@ both!(
     a_fully_migrated_old_database_starts,
     a_changed_applied_migration_stops_the_start_by_name,
     a_migration_recorded_by_a_newer_version_is_refused,
+    chats_left_open_get_their_inactivity_deadline,
 );
 
 /// On PostgreSQL, where several nodes share one database (SQLite has one server per file).
