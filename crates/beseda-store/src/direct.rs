@@ -356,6 +356,19 @@ impl Conn {
         &mut self.memo
     }
 
+    /// Opens the database file for reading only (an in-thread reader, [`Readers`]).
+    pub(crate) fn open_reader(path: &std::path::Path) -> Result<Self, sqlx::Error> {
+        let conn = rusqlite::Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(db_error)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_error)?;
+        conn.execute_batch("PRAGMA temp_store = memory; PRAGMA cache_size = -16000;").map_err(db_error)?;
+        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+        Ok(Self { db: conn, memo: Memo::default(), data_version: -1 })
+    }
+
     /// Runs statements that take no parameters and return nothing (`BEGIN`, `SAVEPOINT`, …).
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         self.db.execute_batch(sql).map_err(db_error)
@@ -428,5 +441,56 @@ impl Conn {
             Want::Changes => Outcome::Changed(self.db.changes()),
             _ => Outcome::Rows(found),
         })
+    }
+}
+
+/// Read-only connections for short reads on the calling thread (a point lookup takes
+/// microseconds; handing it to another thread and back costs more): taken for one read and put
+/// back, opened as needed up to the number kept.
+pub(crate) struct Readers {
+    path: std::path::PathBuf,
+    idle: std::sync::Mutex<Vec<Conn>>,
+    keep: usize,
+}
+
+impl Readers {
+    pub(crate) fn new(path: std::path::PathBuf, keep: usize) -> Arc<Self> {
+        Arc::new(Self { path, idle: std::sync::Mutex::new(Vec::new()), keep })
+    }
+
+    pub(crate) fn take(self: &Arc<Self>) -> Result<Reader, sqlx::Error> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => Conn::open_reader(&self.path)?,
+        };
+        Ok(Reader { conn: Some(conn), home: self.clone() })
+    }
+}
+
+/// A reader taken from [`Readers`]; goes back when dropped.
+pub(crate) struct Reader {
+    conn: Option<Conn>,
+    home: Arc<Readers>,
+}
+
+impl Reader {
+    pub(crate) fn conn(&mut self) -> &mut Conn {
+        self.conn.as_mut().expect("a reader holds its connection until dropped")
+    }
+}
+
+impl Drop for Reader {
+    fn drop(&mut self) {
+        let Some(conn) = self.conn.take() else { return };
+        // A read that failed half-way may have left its statement open: only a connection with
+        // no transaction goes back.
+        if conn.in_transaction() {
+            return;
+        }
+        let mut idle = self.home.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < self.home.keep {
+            idle.push(conn);
+        }
     }
 }

@@ -35,6 +35,8 @@ pub(crate) struct SqlStore {
     reader: sqlx::Pool<Db>,
     clock: std::sync::Arc<dyn beseda_core::time::Clock>,
     group: Option<GroupCommit>,
+    /// In-thread readers for short reads (SQLite).
+    readers: Option<std::sync::Arc<crate::direct::Readers>>,
 }
 
 impl SqlStore {
@@ -59,7 +61,7 @@ impl SqlStore {
             .connect_with(connect)
             .await
             .map_err(|error| StoreError::Connect { place, error })?;
-        Ok(Self::with_pools(pool.clone(), pool, options.clock.clone(), None))
+        Ok(Self::with_pools(pool.clone(), pool, options.clock.clone(), None, None))
     }
 }
 

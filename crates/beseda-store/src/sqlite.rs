@@ -37,6 +37,8 @@ pub(crate) struct SqlStore {
     reader: sqlx::Pool<Db>,
     clock: std::sync::Arc<dyn beseda_core::time::Clock>,
     group: Option<GroupCommit>,
+    /// In-thread readers for short reads (SQLite).
+    readers: Option<std::sync::Arc<crate::direct::Readers>>,
 }
 
 impl SqlStore {
@@ -87,10 +89,12 @@ impl SqlStore {
             .connect_with(connect.read_only(true))
             .await
             .map_err(cannot_open)?;
+        // Short reads on the calling thread (`direct::Readers`).
+        let readers = crate::direct::Readers::new(path.clone(), options.max_connections.max(1) as usize);
         // One writer: changes queued meanwhile commit together, on a thread of its own
-        // (`sql/group_commit.rs`).
+        // (`sqlite/writer.rs`).
         let group = writer::start(move || crate::direct::Conn::open(&path, writer_synchronous)).map_err(cannot_open)?;
-        Ok(Self::with_pools(writer, reader, options.clock.clone(), Some(group)))
+        Ok(Self::with_pools(writer, reader, options.clock.clone(), Some(group), Some(readers)))
     }
 }
 

@@ -68,6 +68,12 @@ impl Exec for direct::Conn {
     }
 }
 
+impl Exec for direct::Reader {
+    fn run<'a>(&'a mut self, sql: &'a str, params: Vec<Value>, want: Want) -> Answer<'a> {
+        Exec::run(self.conn(), sql, params, want)
+    }
+}
+
 /// What a query runs on: a connection (`&mut *conn`) or a pool (`&self.reader`).
 pub(crate) trait Target<'e>: Send {
     fn run(self, sql: &'e str, params: Vec<Value>, want: Want) -> Answer<'e>;
@@ -83,6 +89,21 @@ impl<'e> Target<'e> for &'e mut SqlxConn {
     fn run(self, sql: &'e str, params: Vec<Value>, want: Want) -> Answer<'e> {
         Box::pin(run_sqlx(self, sql, params, want))
     }
+}
+
+impl<'e> Target<'e> for &'e mut QuickRead {
+    fn run(self, sql: &'e str, params: Vec<Value>, want: Want) -> Answer<'e> {
+        match self {
+            QuickRead::InThread(reader) => Exec::run(reader, sql, params, want),
+            QuickRead::Pool(pool) => Box::pin(run_sqlx(&*pool, sql, params, want)),
+        }
+    }
+}
+
+/// A connection for a short read: SQLite's in-thread reader, else the reader pool.
+pub(crate) enum QuickRead {
+    InThread(direct::Reader),
+    Pool(sqlx::Pool<Db>),
 }
 
 impl<'e> Target<'e> for &'e sqlx::Pool<Db> {

@@ -61,8 +61,9 @@ impl SqlStore {
         reader: sqlx::Pool<Db>,
         clock: Arc<dyn beseda_core::time::Clock>,
         group: Option<GroupCommit>,
+        readers: Option<Arc<crate::direct::Readers>>,
     ) -> Self {
-        Self { writer, reader, clock, group }
+        Self { writer, reader, clock, group, readers }
     }
 
     /// Runs a change in a write transaction and returns once it is committed: through the

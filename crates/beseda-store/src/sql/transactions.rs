@@ -8,6 +8,7 @@ use beseda_core::settings::OrgSettings;
 use beseda_core::DomainError;
 
 use super::events::Emit;
+use super::exec::QuickRead;
 use super::exec::query;
 use super::load::{load_chat, load_operator, load_settings};
 use super::visibility::may_act_on;
@@ -23,6 +24,16 @@ impl SqlStore {
 
     pub(crate) async fn read(&self) -> Result<sqlx::pool::PoolConnection<Db>> {
         Ok(self.reader.acquire().await?)
+    }
+
+    /// For a short indexed read on a hot path (a visitor's every request): on SQLite an
+    /// in-thread reader, run right here without a hand-off; else the reader pool. Never for a
+    /// read that scans: it would hold up the calling thread.
+    pub(crate) fn read_quick(&self) -> Result<QuickRead> {
+        Ok(match &self.readers {
+            Some(readers) => QuickRead::InThread(readers.take()?),
+            None => QuickRead::Pool(self.reader.clone()),
+        })
     }
 
     /// Runs a visitor-side change: loads the settings, runs `f` in a write transaction,

@@ -268,7 +268,7 @@ impl Visits for SqlStore {
         )
         .bind(self.clock.now())
         .bind(id.as_str())
-        .fetch_optional(&self.reader)
+        .fetch_optional(&mut self.read_quick()?)
         .await?;
         row.map(|r| {
             Ok(PageAuth {
