@@ -179,6 +179,28 @@ mod group_commit_tests {
             .await
     }
 
+    /// Runs `changes` (several writes joined) as one batch: the writer thread is kept busy with a
+    /// change of its own until every one of them is queued.
+    async fn in_one_batch<F: std::future::Future>(store: &SqlStore, changes: F) -> F::Output {
+        let (started, writer_busy) = tokio::sync::oneshot::channel();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let hold = store.write(move |_conn| {
+            Box::pin(async move {
+                let _ = started.send(());
+                let _ = held.recv();
+                Ok(())
+            })
+        });
+        let queue_then_release = async {
+            writer_busy.await.expect("the writer runs the holding change");
+            // `changes` is polled first: each write is queued before the writer is released.
+            tokio::join!(changes, async { release.send(()).expect("release") }).0
+        };
+        let (held, outcome) = tokio::join!(hold, queue_then_release);
+        held.expect("the holding change commits");
+        outcome
+    }
+
     async fn keys(store: &SqlStore) -> Vec<String> {
         let mut conn = store.read().await.expect("read");
         sqlx::query_scalar("SELECT key FROM settings WHERE length(key) = 1 ORDER BY key")
@@ -190,34 +212,36 @@ mod group_commit_tests {
     #[tokio::test]
     async fn changes_queued_together_share_one_commit_and_a_failure_stays_alone() {
         let (store, _dir) = store().await;
-        let (a, b, c) = tokio::join!(
-            put(&store, "a", Then::Succeed),
-            put(&store, "b", Then::Fail),
-            put(&store, "c", Then::Succeed)
-        );
+        let (a, b, c) = in_one_batch(&store, async {
+            tokio::join!(put(&store, "a", Then::Succeed), put(&store, "b", Then::Fail), put(&store, "c", Then::Succeed))
+        })
+        .await;
         assert_eq!(a.expect("a"), "a");
         assert!(matches!(b, Err(StoreError::Conflict(m)) if m == "b refused"), "b gets its own error");
         assert_eq!(c.expect("c"), "c");
         assert_eq!(keys(&store).await, ["a", "c"], "b's row was rolled back to its savepoint; a and c committed");
-        assert_eq!(store.group_commit_counts(), Some((1, 3)), "one transaction carried the three changes");
+        assert_eq!(store.group_commit_counts(), Some((2, 4)), "one transaction carried the three changes");
         let stats = store.group_commit_stats().expect("stats");
-        assert_eq!(stats.batches.first(), Some(&(1, 0)), "no transaction of one change");
-        assert_eq!(stats.batches[2], (4, 1), "the batch of three is in the bucket up to 4");
+        assert_eq!(stats.batches.first(), Some(&(1, 1)), "one transaction of one change: the holding one");
+        assert_eq!(stats.batches[2], (4, 2), "the batch of three is in the bucket up to 4");
     }
 
     #[tokio::test]
     async fn a_batch_that_cannot_commit_fails_every_change_and_the_writer_goes_on() {
         let (store, _dir) = store().await;
-        let (a, b, c) = tokio::join!(
-            put(&store, "a", Then::Succeed),
-            put(&store, "b", Then::EndTransaction),
-            put(&store, "c", Then::Succeed)
-        );
+        let (a, b, c) = in_one_batch(&store, async {
+            tokio::join!(
+                put(&store, "a", Then::Succeed),
+                put(&store, "b", Then::EndTransaction),
+                put(&store, "c", Then::Succeed)
+            )
+        })
+        .await;
         for (name, outcome) in [("a", a), ("b", b), ("c", c)] {
             assert!(matches!(outcome, Err(StoreError::NotCommitted(_))), "{name}: {outcome:?}");
         }
         assert!(keys(&store).await.is_empty(), "nothing of the failed batch was written");
-        assert_eq!(store.group_commit_counts(), Some((0, 0)));
+        assert_eq!(store.group_commit_counts(), Some((1, 1)), "only the holding change's transaction committed");
         assert_eq!(put(&store, "d", Then::Succeed).await.expect("the next change commits"), "d");
         assert_eq!(keys(&store).await, ["d"]);
     }

@@ -8,8 +8,8 @@ use beseda_core::settings::OrgSettings;
 use beseda_core::DomainError;
 
 use super::events::Emit;
-use super::exec::QuickRead;
 use super::exec::query;
+use super::exec::QuickRead;
 use super::load::{load_chat, load_operator, load_settings};
 use super::visibility::may_act_on;
 use super::{Conn, Db, SqlStore, BEGIN_WRITE, VISITOR_LOCK};
