@@ -292,19 +292,27 @@ fn db_error(e: rusqlite::Error) -> sqlx::Error {
 /// The statements a writer keeps prepared.
 const STATEMENT_CACHE: usize = 512;
 
-/// Values read through a connection and kept for its next transactions (the organisation's
-/// settings), valid until another connection commits: [`Conn::begin`] forgets them when SQLite's
-/// `data_version` says so.
+/// Rows read through a connection and kept for its next transactions (the organisation's
+/// settings, placements), each under the table it came from. They are forgotten when another
+/// connection commits ([`Conn::begin`] compares SQLite's `data_version`) and when a statement on
+/// this connection writes to that table.
 #[derive(Default)]
-pub(crate) struct Memo(std::collections::HashMap<&'static str, Box<dyn std::any::Any + Send>>);
+pub(crate) struct Memo(std::collections::HashMap<(&'static str, String), Box<dyn std::any::Any + Send>>);
 
 impl Memo {
-    pub(crate) fn get<T: Clone + 'static>(&self, key: &'static str) -> Option<T> {
-        self.0.get(key).and_then(|v| v.downcast_ref::<T>()).cloned()
+    pub(crate) fn get<T: Clone + 'static>(&self, table: &'static str, key: &str) -> Option<T> {
+        self.0.get(&(table, key.to_owned())).and_then(|v| v.downcast_ref::<T>()).cloned()
     }
 
-    pub(crate) fn put<T: Send + 'static>(&mut self, key: &'static str, value: T) {
-        self.0.insert(key, Box::new(value));
+    pub(crate) fn put<T: Send + 'static>(&mut self, table: &'static str, key: &str, value: T) {
+        self.0.insert((table, key.to_owned()), Box::new(value));
+    }
+
+    /// Forgets what came from a table the statement `sql` (one that writes) names.
+    fn written(&mut self, sql: &str) {
+        if !self.0.is_empty() {
+            self.0.retain(|(table, _), _| !sql.contains(table));
+        }
     }
 }
 
@@ -383,6 +391,9 @@ impl Conn {
     pub(crate) fn run(&mut self, sql: &str, params: &[Value], want: Want) -> Result<Outcome, sqlx::Error> {
         tracing::debug!(target: "beseda_store::direct", statement = sql);
         let mut statement = self.db.prepare_cached(sql).map_err(db_error)?;
+        if !statement.readonly() {
+            self.memo.written(sql);
+        }
         let mut next = 0;
         for at in 1..=statement.parameter_count() {
             let n = match statement.parameter_name(at) {

@@ -272,5 +272,20 @@ mod group_commit_tests {
         settings.name = "After".into();
         store.save_settings(&settings).await.expect("save");
         assert_eq!(name_seen_by_writer(&store).await, "After", "a saved change is seen by the next change");
+        // Written by a change on the writer itself: forgotten too.
+        store
+            .write(|conn| {
+                Box::pin(async move {
+                    sql::exec::query(
+                        "UPDATE settings SET value = replace(value, 'After', 'Inside') WHERE key = 'organisation'",
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                    Ok(())
+                })
+            })
+            .await
+            .expect("write");
+        assert_eq!(name_seen_by_writer(&store).await, "Inside");
     }
 }

@@ -15,11 +15,10 @@ use super::rows::{
 use super::visits::CHAT_MESSAGE_LIMIT;
 use super::Conn;
 
-/// The organisation's settings; SQLite's writer keeps them between changes until another
-/// connection commits (they are saved outside the writer, `organisation.rs`).
+/// The organisation's settings; SQLite's writer keeps them between changes until they are
+/// written (`direct::Memo`).
 pub(crate) async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
-    const KEY: &str = "organisation settings";
-    if let Some(settings) = conn.memo().and_then(|memo| memo.get(KEY)) {
+    if let Some(settings) = conn.memo().and_then(|memo| memo.get("settings", "organisation")) {
         return Ok(settings);
     }
     let row = query("SELECT value FROM settings WHERE key = 'organisation'").fetch_optional(&mut *conn).await?;
@@ -28,7 +27,7 @@ pub(crate) async fn load_settings(conn: &mut Conn) -> Result<OrgSettings> {
         None => OrgSettings::default(),
     };
     if let Some(memo) = conn.memo() {
-        memo.put(KEY, settings.clone());
+        memo.put("settings", "organisation", settings.clone());
     }
     Ok(settings)
 }
@@ -77,10 +76,19 @@ pub(super) async fn load_visitor(conn: &mut Conn, id: &VisitorId) -> Result<Opti
     row.as_ref().map(visitor_from).transpose()
 }
 
+/// A placement; SQLite's writer keeps it between changes until placements are written
+/// (`direct::Memo`).
 pub(super) async fn load_placement(conn: &mut Conn, key: &str) -> Result<Option<Placement>> {
+    if let Some(placement) = conn.memo().and_then(|memo| memo.get("placements", key)) {
+        return Ok(placement);
+    }
     let sql = format!("SELECT {PLACEMENT_COLS} FROM placements WHERE key = $1");
     let row = query(&sql).bind(key).fetch_optional(&mut *conn).await?;
-    row.as_ref().map(placement_from).transpose()
+    let placement = row.as_ref().map(placement_from).transpose()?;
+    if let Some(memo) = conn.memo() {
+        memo.put("placements", key, placement.clone());
+    }
+    Ok(placement)
 }
 
 pub(super) async fn load_departments(conn: &mut Conn) -> Result<Vec<Department>> {
