@@ -620,6 +620,40 @@ test('statistics and history: tables, charts and CSV of the chats', async () => 
   assert.match(await statsCsv.text(), /^key,chats,answered/);
   await shot(P, 'admin-stats');
 
+  step('statistics by category');
+  // A category whose name is markup: it is shown as text, never as HTML.
+  const categories = (await settings()).categories;
+  await patchSettings({ categories: [...categories, '<b>Жалоба</b>'] });
+  await visitorChat('Жалоба на курьера', 'stats-category');
+  const complaint = await eventually(async () => (await api(boris, 'GET', '/api/operator/v1/chats?list=waiting'))
+    .body?.chats?.find((c) => c.preview?.text === 'Жалоба на курьера'), 'the complaint waiting');
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${complaint.id}/take`, {})).status, 200);
+  const set = await api(boris, 'POST', `/api/operator/v1/chats/${complaint.id}/category`, { category: '<b>Жалоба</b>' });
+  assert.equal(set.status, 200, JSON.stringify(set.body));
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${complaint.id}/close`, {})).status, 200);
+  await P.locator('[data-test=form-stats] select[name=group]').selectOption('category');
+  await P.locator('[data-test=form-stats] [data-test=show]').click();
+  const markup = P.locator('[data-test=stats-table] tbody tr', { hasText: '<b>Жалоба</b>' });
+  await markup.waitFor();
+  assert.equal(await markup.locator('td').first().textContent(), '<b>Жалоба</b>');
+  assert.equal(await markup.locator('td').nth(1).textContent(), '1');
+  assert.equal(await P.locator('[data-test=stats-table] b').count(), 0);
+  await P.locator('[data-test=stats-table] tbody tr', { hasText: 'Доставка' }).waitFor();
+  await P.locator('[data-test=stats-table] thead', { hasText: /Категория|Category/ }).waitFor();
+  await P.locator('[data-test=chart-chats] text', { hasText: '<b>Жалоба</b>' }).waitFor();
+  await P.locator('[data-test=form-stats] select[name=group]').selectOption('subcategory');
+  await P.locator('[data-test=form-stats] [data-test=show]').click();
+  await P.locator('[data-test=stats-table] tbody tr', { hasText: 'Доставка / Курьер' }).waitFor();
+  await P.locator('[data-test=stats-table] tbody tr', { hasText: '<b>Жалоба</b> / —' }).waitFor();
+  await P.locator('[data-test=chart-chats] text', { hasText: 'Доставка / Курьер' }).waitFor();
+  const href = await P.locator('[data-test=stats-csv]').getAttribute('href');
+  assert.match(href, /group=subcategory/);
+  const byCategory = await (await P.request.get(env.base + href)).text();
+  assert.match(byCategory, /^key,chats,answered/);
+  assert.match(byCategory, /\n"Доставка \/ Курьер",1,/);
+  await shot(P, 'admin-stats-category');
+  await patchSettings({ categories });
+
   step('history');
   s = await open('history', 'history-table');
   await s.locator('tr', { hasText: 'Где мой заказ номер 42?' }).waitFor();

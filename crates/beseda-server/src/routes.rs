@@ -429,8 +429,8 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             ApiDoc::new(
                 "GET",
                 "/api/admin/v1/stats",
-                "Statistics by day, operator or department; ?from=&to=&group=&format=csv (supervisor, admin)",
-            ).answer_or_csv::<admin::stats::Stats>().query("from", "see the summary").query("to", "see the summary").query("group", "see the summary"),
+                "Statistics by day, operator, department, category or subcategory; ?from=&to=&group=&format=csv (supervisor, admin)",
+            ).answer_or_csv::<admin::stats::Stats>().query("from", "see the summary").query("to", "see the summary").query("group", "day (default), operator, department, category or subcategory"),
             get(admin::stats::stats),
         ),
         (

@@ -1,4 +1,5 @@
-/* Statistics: a period by day, operator or department, with charts and CSV. */
+/* Statistics: a period by day, operator, department, category or subcategory, with charts and CSV.
+   Keys (names of operators, departments, categories) are text nodes only. */
 import { checkForm, daysBefore, input, orgToday, query, row, say, select, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
@@ -42,7 +43,9 @@ export function statsSection(box) {
 export function statsForm(box, today) {
   var from = input('from', t('from'), { type: 'date', required: true, value: daysBefore(today, 6) });
   var to = input('to', t('to'), { type: 'date', required: true, value: today });
-  var group = select('group', t('group'), [['day', t('group.day')], ['operator', t('group.operator')], ['department', t('group.department')]], 'day');
+  var group = select('group', t('group'), ['day', 'operator', 'department', 'category', 'subcategory'].map(function (g) {
+    return [g, t('group.' + g)];
+  }), 'day');
   var line = statusLine();
   var csv = el('a', { class: 'c-link', 'data-test': 'stats-csv', text: t('csv'), download: 'beseda-stats.csv' });
   var out = el('div', { 'data-test': 'stats-result' });

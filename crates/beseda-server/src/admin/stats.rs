@@ -1,6 +1,6 @@
 //! Statistics (seed 003, issue «Statistics and history»): chats started in a period, grouped by
-//! local day, operator or department, with outcomes (answered, missed, refusals), busy
-//! messages, offline chats, first-answer and response times and ratings; JSON or CSV.
+//! local day, operator, department, category or subcategory, with outcomes (answered, missed,
+//! refusals), busy messages, offline chats, first-answer and response times and ratings; JSON or CSV.
 //! Supervisors and administrators.
 
 use crate::error::{ApiError, ApiResult};
@@ -26,7 +26,7 @@ pub struct StatsQuery {
     from: Option<String>,
     /// Last day, inclusive (default: today).
     to: Option<String>,
-    /// `day` (default), `operator` or `department`.
+    /// `day` (default), `operator`, `department`, `category` or `subcategory`.
     group: Option<String>,
     /// `json` (default) or `csv`.
     format: Option<String>,
@@ -92,11 +92,14 @@ impl Figures {
     }
 }
 
-/// The figures of one group (a day, an operator or a department), or of the whole period.
+/// The figures of one group (a day, an operator, a department, a category or a subcategory), or
+/// of the whole period.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct StatsRow {
-    /// The day (`YYYY-MM-DD`), the operator's or department's name (`—`: none), or `total`.
+    /// The day (`YYYY-MM-DD`), the operator's, department's or category's name, or
+    /// `category / subcategory` (`—`: none, so `category / —` is a chat with a category only),
+    /// or `total`.
     pub key: String,
     /// Chats started in the period.
     pub chats: i64,
@@ -122,7 +125,7 @@ pub struct Stats {
     pub from: String,
     pub to: String,
     pub time_zone: String,
-    /// `day`, `operator` or `department`.
+    /// `day`, `operator`, `department`, `category` or `subcategory`.
     pub group: String,
     pub rows: Vec<StatsRow>,
     pub total: StatsRow,
@@ -186,6 +189,22 @@ pub(crate) fn period(
     Ok((start, end, last))
 }
 
+/// The groupings, and the key of a row without an operator, department or category.
+const GROUPS: [&str; 5] = ["day", "operator", "department", "category", "subcategory"];
+const GROUPS_HINT: &str = "group: day, operator, department, category or subcategory";
+const NONE: &str = "—";
+
+/// The key of a chat by subcategory: `category / subcategory`, `category / —` when the chat has
+/// only a category, `—` when it has none.
+fn category_key(f: &ChatFact) -> String {
+    let present = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    match (present(&f.category), present(&f.subcategory)) {
+        (None, _) => NONE.to_owned(),
+        (Some(c), Some(s)) => format!("{c} / {s}"),
+        (Some(c), None) => format!("{c} / {NONE}"),
+    }
+}
+
 /// `GET /api/admin/v1/stats?from=&to=&group=&format=`.
 pub async fn stats(
     State(state): State<AppState>,
@@ -197,8 +216,8 @@ pub async fn stats(
     let tz = s.time_zone.as_str();
     let (start, end, last) = period(&state, tz, q.from, q.to)?;
     let group = q.group.as_deref().unwrap_or("day");
-    if !["day", "operator", "department"].contains(&group) {
-        return Err(bad("group: day, operator or department"));
+    if !GROUPS.contains(&group) {
+        return Err(bad(GROUPS_HINT));
     }
     super::csv::check_format(q.format.as_deref())?;
     let facts = state.store.chat_facts(start, end).await.map_err(ApiError::operator)?;
@@ -212,13 +231,14 @@ pub async fn stats(
             "operator" => f
                 .operator_id
                 .and_then(|id| operators.iter().find(|o| o.id.0 == id))
-                .map_or_else(|| "—".to_owned(), |o| o.name.clone()),
+                .map_or_else(|| NONE.to_owned(), |o| o.name.clone()),
             "department" => f
                 .department_key
                 .as_ref()
                 .map(|k| departments.iter().find(|d| &d.key == k).map_or_else(|| k.clone(), |d| d.name.clone()))
-                .unwrap_or_else(|| "—".to_owned()),
-            _ => return Err(bad("group: day, operator or department")),
+                .unwrap_or_else(|| NONE.to_owned()),
+            "category" => f.category.clone().filter(|c| !c.is_empty()).unwrap_or_else(|| NONE.to_owned()),
+            _ => category_key(f),
         };
         groups.entry(key).or_default().add(f);
         total.add(f);

@@ -52,8 +52,8 @@ impl Stats for SqlStore {
     async fn chat_facts(&self, from: i64, to: i64) -> Result<Vec<ChatFact>> {
         let mut conn = self.read().await?;
         let rows = query(
-            "SELECT id, created_at, operator_id, department_key, outcome, busy_messages, offline, \
-             first_visitor_message_at, first_answer_at FROM chats WHERE created_at >= $1 AND created_at < $2 ORDER BY id",
+            "SELECT id, created_at, operator_id, department_key, category, subcategory, outcome, busy_messages, \
+             offline, first_visitor_message_at, first_answer_at FROM chats WHERE created_at >= $1 AND created_at < $2 ORDER BY id",
         )
         .bind(from)
         .bind(to)
@@ -66,6 +66,8 @@ impl Stats for SqlStore {
                 created_at: row.try_get("created_at")?,
                 operator_id: row.try_get("operator_id")?,
                 department_key: row.try_get("department_key")?,
+                category: row.try_get("category")?,
+                subcategory: row.try_get("subcategory")?,
                 outcome: row.try_get("outcome")?,
                 busy_messages: row.try_get("busy_messages")?,
                 offline: row.try_get("offline")?,

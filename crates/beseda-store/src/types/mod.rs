@@ -460,6 +460,9 @@ pub struct ChatFact {
     /// The (last) operator.
     pub operator_id: Option<i64>,
     pub department_key: Option<String>,
+    /// The category and subcategory the operator set, if any.
+    pub category: Option<String>,
+    pub subcategory: Option<String>,
     /// `answered`, `missed`, `refusal`, or none yet.
     pub outcome: Option<String>,
     pub busy_messages: i64,

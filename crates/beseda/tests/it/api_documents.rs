@@ -405,12 +405,24 @@ async fn admin_integrations_and_reports_match_the_document() {
     let (status, _) = checked(&doc, &admin, Method::POST, resend, "/api/admin/v1/webhooks/999999/resend", None).await;
     assert_eq!(status, 404);
 
-    // Statistics, by day and by operator, and the outcome counters.
+    // Statistics, by day, operator, category and subcategory, and the outcome counters.
     let (status, stats) = get("/api/admin/v1/stats").await;
     assert_eq!((status, stats["total"]["chats"].as_i64()), (200, Some(1)), "{stats}");
     let (status, _) =
         checked(&doc, &admin, Method::GET, "/api/admin/v1/stats", "/api/admin/v1/stats?group=operator", None).await;
     assert_eq!(status, 200);
+    for group in ["category", "subcategory"] {
+        let (status, _) = checked(
+            &doc,
+            &admin,
+            Method::GET,
+            "/api/admin/v1/stats",
+            &format!("/api/admin/v1/stats?group={group}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+    }
     let (status, _) =
         checked(&doc, &admin, Method::GET, "/api/admin/v1/stats", "/api/admin/v1/stats?group=week", None).await;
     assert_eq!(status, 400);

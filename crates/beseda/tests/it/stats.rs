@@ -1,5 +1,6 @@
 //! Statistics match a seeded history exactly: chats, outcomes, busy messages, first-answer and
-//! response times and ratings, by day, operator and department, as JSON and CSV.
+//! response times and ratings, by day, operator, department, category and subcategory, as JSON
+//! and CSV.
 
 use crate::common;
 
@@ -104,6 +105,118 @@ async fn the_figures_match_the_history() {
         assert_eq!((code, err["error"].as_str()), (400, Some("wrong-argument-value")), "{q}");
     }
     assert_eq!(anna.get("/api/admin/v1/stats").await.0, 403);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn the_figures_by_category_and_subcategory_match_the_history() {
+    let clock = Arc::new(ManualClock::new());
+    let server = TestServer::start_with_clock(clock.clone()).await;
+    server.settings(|s| s.time_zone = "UTC".into()).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    let sup = server.operator("sup@x.io", "Супервизор", OperatorRole::Supervisor).await;
+    let anna = server.operator("anna@x.io", "Анна", OperatorRole::Operator).await;
+    anna.set_status("online").await;
+    // The administrator's list, with a name a spreadsheet would read as a formula.
+    let (_, body) = admin.get("/api/admin/v1/settings").await;
+    let mut settings = body["settings"].clone();
+    settings["categories"] = json!(["Доставка", " Курьер", " Самовывоз", "=Оплата"]);
+    assert_eq!(admin.call(reqwest::Method::PUT, "/api/admin/v1/settings", Some(settings)).await.0, 200);
+    let day = local_time::format(clock.now(), "UTC", "%Y-%m-%d");
+
+    // Each chat: the visitor asks, Anna answers after `wait` seconds and sets the category as
+    // operators do; the last one is left unanswered (a refusal) and has no category.
+    let chats = [
+        ("a", 10, Some(("Доставка", Some("Курьер")))),
+        ("b", 30, Some(("Доставка", Some("Курьер")))),
+        ("c", 20, Some(("Доставка", None))),
+        ("d", 40, Some(("=Оплата", None))),
+    ];
+    for (name, wait, category) in chats {
+        let v = server.visitor().await;
+        v.send(name, "Вопрос").await;
+        let chat = v.chat_id().await;
+        clock.advance(Duration::from_secs(wait));
+        assert_eq!(anna.reply(chat, &format!("r-{name}"), "Ответ").await.0, 200);
+        if name == "a" {
+            let anna_id = anna.id.to_string();
+            v.ok("chat.operator_rate_select", &[("operator_id", &anna_id), ("rate", "2")]).await;
+        }
+        if name == "d" {
+            // A category changed later: the chat counts under its last one.
+            let first = json!({"category": "Доставка", "subcategory": "Самовывоз"});
+            assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/category"), first).await.0, 200);
+        }
+        let (category, subcategory) = category.expect("a category");
+        let body = json!({"category": category, "subcategory": subcategory});
+        let (code, body) = anna.post(&format!("/api/operator/v1/chats/{chat}/category"), body).await;
+        assert_eq!(code, 200, "{body}");
+    }
+    let e = server.visitor().await;
+    e.send("e", "Вопрос").await;
+    clock.advance(Duration::from_secs(5));
+    e.ok("chat.close", &[]).await;
+
+    let row = |key: &str, chats: i64, answered: i64, refusals: i64, first: Option<f64>, ratings: i64| {
+        let rating = (ratings > 0).then_some(5.0);
+        json!({"key": key, "chats": chats, "answered": answered, "missed": 0, "refusals": refusals,
+               "busyMessages": 0, "offline": 0, "avgFirstAnswerSecs": first, "avgResponseSecs": first,
+               "ratings": ratings, "avgRating": rating})
+    };
+    let (code, body) = sup.get(&format!("/api/admin/v1/stats?from={day}&to={day}&group=category")).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["group"], "category");
+    assert_eq!(
+        body["rows"],
+        json!([
+            row("=Оплата", 1, 1, 0, Some(40.0), 0),
+            row("Доставка", 3, 3, 0, Some(20.0), 1),
+            row("—", 1, 0, 1, None, 0),
+        ])
+    );
+    assert_eq!(body["total"], row("total", 5, 4, 1, Some(25.0), 1));
+
+    let (code, body) = admin.get(&format!("/api/admin/v1/stats?from={day}&to={day}&group=subcategory")).await;
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(
+        body["rows"],
+        json!([
+            row("=Оплата / —", 1, 1, 0, Some(40.0), 0),
+            row("Доставка / Курьер", 2, 2, 0, Some(20.0), 1),
+            row("Доставка / —", 1, 1, 0, Some(20.0), 0),
+            row("—", 1, 0, 1, None, 0),
+        ])
+    );
+
+    // CSV with the same figures; the category's name never becomes a formula.
+    let csv = |group: &'static str| {
+        let (server, sup, day) = (&server, &sup, &day);
+        async move {
+            let url = server.url(&format!("/api/admin/v1/stats?from={day}&to={day}&group={group}&format=csv"));
+            let resp = server.http.get(url).bearer_auth(&sup.token).send().await.expect("csv");
+            assert_eq!(resp.status(), 200);
+            assert_eq!(
+                resp.headers()["content-disposition"],
+                format!("attachment; filename=\"beseda-stats-{group}.csv\"").as_str()
+            );
+            resp.text().await.expect("text")
+        }
+    };
+    let text = csv("category").await;
+    assert_eq!(
+        text.lines().collect::<Vec<_>>(),
+        [
+            "key,chats,answered,missed,refusals,busyMessages,offline,avgFirstAnswerSecs,avgResponseSecs,ratings,avgRating",
+            "\"'=Оплата\",1,1,0,0,0,0,40.0,40.0,0,",
+            "\"Доставка\",3,3,0,0,0,0,20.0,20.0,1,5.0",
+            "\"—\",1,0,0,1,0,0,,,0,",
+            "\"total\",5,4,0,1,0,0,25.0,25.0,1,5.0",
+        ]
+    );
+    let text = csv("subcategory").await;
+    assert_eq!(text.lines().nth(1), Some("\"'=Оплата / —\",1,1,0,0,0,0,40.0,40.0,0,"));
+    assert_eq!(text.lines().nth(2), Some("\"Доставка / Курьер\",2,2,0,0,0,0,20.0,20.0,1,5.0"));
+    assert_eq!(anna.get("/api/admin/v1/stats?group=category").await.0, 403);
     server.stop().await;
 }
 
