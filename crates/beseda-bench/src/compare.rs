@@ -7,8 +7,9 @@
 //! Everything a build is asked goes through its command line and its HTTP APIs (`migrate`,
 //! `operator add`, `serve`), which any two versions share, so an older build compares as it is.
 
+use crate::cpu::{ms_per, Spent};
 use crate::fixture::{self, Serve};
-use crate::load::{self, Figures};
+use crate::load::{self, Figures, Paced};
 use crate::{ms, Args};
 use anyhow::{bail, Context, Result};
 use std::io::Write;
@@ -39,8 +40,14 @@ pub async fn run(args: &Args, dir: &Path) -> Result<()> {
         println!("  {}: {} ({})", build.label, build.bin.display(), version(&build.bin));
     }
     println!(
-        "  {} rounds of A then B; {} visitors, {} operators, {} messages per visitor, {} msg/s for {} s",
-        args.rounds, args.visitors, args.operators, args.messages, args.rate, args.seconds
+        "  {} rounds of A then B; {} visitors, {} operators, {} messages per visitor, {} msg/s for {} s each, {} creations",
+        args.rounds,
+        args.visitors,
+        args.operators,
+        args.messages,
+        crate::rates(args),
+        args.seconds,
+        args.creations
     );
     for round in 0..args.rounds.max(1) {
         for build in &mut builds {
@@ -49,11 +56,13 @@ pub async fn run(args: &Args, dir: &Path) -> Result<()> {
                 .await
                 .with_context(|| format!("round {} of build {} ({})", round + 1, build.label, build.bin.display()))?;
             println!(
-                "  round {} {}: {:.0} messages/s, paced delivery p50 {}",
+                "  round {} {}: {:.0} messages/s, {:.0} creations/s, paced delivery p50 {}{}",
                 round + 1,
                 build.label,
                 figures.throughput,
-                ms(figures.paced.0)
+                figures.creations.rate,
+                figures.paced.first().map_or("n/a".into(), |p| ms(p.delivery.0)),
+                errors_note(&figures)
             );
             build.runs.push(figures);
         }
@@ -78,10 +87,25 @@ fn version(bin: &Path) -> String {
 /// `waiting` > 0, that many waiting chats holding `--stored-messages` messages: `history.rs`),
 /// then its `serve` under the load.
 pub(crate) async fn one_run(args: &Args, bin: &Path, data: &Path, waiting: usize) -> Result<Figures> {
+    run_on(args, bin, data, waiting, args.database_url.as_deref()).await
+}
+
+/// [`one_run`] on SQLite (`postgres` None) or on a fresh database of the PostgreSQL server
+/// at `postgres`.
+pub(crate) async fn run_on(
+    args: &Args,
+    bin: &Path,
+    data: &Path,
+    waiting: usize,
+    postgres: Option<&str>,
+) -> Result<Figures> {
     std::fs::create_dir_all(data)?;
     let mut env: Vec<(&str, String)> = Vec::new();
-    if let Some(server) = &args.database_url {
-        env.push(("BESEDA_DATABASE_URL", beseda_store::testing::fresh_postgres_database(server).await?));
+    let mut database = None;
+    if let Some(server) = postgres {
+        let url = beseda_store::testing::fresh_postgres_database(server).await?;
+        database = Some((server.to_owned(), database_name(&url)));
+        env.push(("BESEDA_DATABASE_URL", url));
     }
     if args.sqlite_synchronous != "full" {
         env.push(("BESEDA_SQLITE_SYNCHRONOUS", args.sqlite_synchronous.clone()));
@@ -96,19 +120,48 @@ pub(crate) async fn one_run(args: &Args, bin: &Path, data: &Path, waiting: usize
         let url = env.iter().find(|(k, _)| *k == "BESEDA_DATABASE_URL").map(|(_, v)| v.as_str());
         crate::history::seed(url, &data.join("beseda.db"), waiting, args.stored_messages).await?;
     }
-    let server = Serve::start_binary(bin, data, &env).await?;
+    // The server's log goes to a file beside the data directory; its errors are counted below.
+    let log = data.with_extension("log");
+    let server = Serve::start_binary(bin, data, &env, Some(&log)).await?;
     let http = reqwest::Client::new();
     let mut tokens = Vec::new();
     for email in &emails {
         tokens.push(fixture::token(&http, &server.base, email, true).await?);
     }
     let addr = server.base.trim_start_matches("http://").parse().context("server address")?;
-    let figures = load::measure(args, addr, &tokens, None).await;
+    let probe = crate::cpu::Probe { pid: server.pid(), postgres: database };
+    let figures = load::measure(args, addr, &tokens, Some(&probe)).await;
     drop(server);
     // Let the stopped server's files and sockets go before the next build starts.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let _ = std::fs::remove_dir_all(data);
-    figures
+    let errors = server_errors(&log);
+    figures.map(|f| Figures { server_errors: errors, ..f })
+}
+
+/// How many errors the server logged (e.g. a pool that timed out at a rate it could not
+/// sustain), and the first one.
+fn server_errors(log: &Path) -> (usize, Option<String>) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let _ = std::fs::remove_file(log);
+    let errors: Vec<&str> = text.lines().filter(|l| l.contains("ERROR")).collect();
+    (errors.len(), errors.first().map(|l| l.trim().to_owned()))
+}
+
+/// The progress line's note of the errors the server logged, if any.
+pub(crate) fn errors_note(f: &Figures) -> String {
+    match &f.server_errors {
+        (0, _) => String::new(),
+        (n, first) => {
+            format!("\n    the server logged {n} errors, the first: {}", first.as_deref().unwrap_or_default())
+        }
+    }
+}
+
+/// The database a PostgreSQL URL names (its path, without the query).
+fn database_name(url: &str) -> String {
+    let path = url.split('?').next().unwrap_or(url);
+    path.rsplit('/').next().unwrap_or_default().to_owned()
 }
 
 /// Runs `bin args --data-dir data` to completion, `stdin` written to it.
@@ -152,24 +205,86 @@ pub(crate) fn millis(d: Option<Duration>) -> f64 {
     d.map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
 }
 
-fn print_table(args: &Args, a: &Build, b: &Build) {
-    type Pick = fn(&Figures) -> f64;
-    let rows: [(String, Pick, &str); 7] = [
-        (format!("durable messages/s end to end ({} visitors back to back)", args.visitors), |f| f.throughput, ""),
-        ("delivery latency under that load, p50".into(), |f| millis(f.throughput_latency.0), " ms"),
-        ("delivery latency under that load, p99".into(), |f| millis(f.throughput_latency.1), " ms"),
-        (format!("delivery latency at {} msg/s offered, p50", args.rate), |f| millis(f.paced.0), " ms"),
-        (format!("delivery latency at {} msg/s offered, p99", args.rate), |f| millis(f.paced.1), " ms"),
-        ("acknowledgement (committed) at that rate, p50".into(), |f| millis(f.paced_acks.0), " ms"),
-        ("acknowledgement (committed) at that rate, p99".into(), |f| millis(f.paced_acks.1), " ms"),
+/// How a figure is picked from a run.
+pub(crate) type Pick = Box<dyn Fn(&Figures) -> f64>;
+
+/// Decimals a figure is printed with, by its unit.
+pub(crate) fn digits(unit: &str) -> usize {
+    match unit {
+        "" => 0,
+        " CPU-ms" => 3,
+        _ => 2,
+    }
+}
+
+/// Server CPU-ms per thing (with the PostgreSQL backends of its database, when read).
+fn cpu_ms(spent: Option<Spent>, count: usize) -> f64 {
+    spent.map_or(f64::NAN, |s| ms_per(s.server + s.database.unwrap_or_default(), count))
+}
+
+/// The figures of a table of runs side by side: name, how it is picked, unit.
+pub(crate) fn rows(args: &Args) -> Vec<(String, Pick, &'static str)> {
+    let mut rows: Vec<(String, Pick, &'static str)> = vec![
+        (
+            format!("chat creations/s end to end ({} visitors at once: init + first message)", args.visitors),
+            Box::new(|f| f.creations.rate),
+            "",
+        ),
+        ("creation (init + first message), p50".into(), Box::new(|f| millis(f.creations.pair.0)), " ms"),
+        ("creation (init + first message), p99".into(), Box::new(|f| millis(f.creations.pair.1)), " ms"),
+        (
+            format!("durable messages/s end to end ({} visitors back to back)", args.visitors),
+            Box::new(|f| f.throughput),
+            "",
+        ),
+        ("delivery latency under that load, p50".into(), Box::new(|f| millis(f.throughput_latency.0)), " ms"),
+        ("delivery latency under that load, p99".into(), Box::new(|f| millis(f.throughput_latency.1)), " ms"),
+        ("server CPU per message (+ PostgreSQL backends)".into(), Box::new(|f| cpu_ms(f.cpu, f.acked)), " CPU-ms"),
+        (
+            "server CPU per chat creation (+ PostgreSQL backends)".into(),
+            Box::new(|f| cpu_ms(f.creations_cpu, f.creations.completed)),
+            " CPU-ms",
+        ),
     ];
+    for &rate in &args.rates {
+        let at = move |f: &Figures, pick: fn(&Paced) -> f64| f.at(rate).map_or(f64::NAN, pick);
+        rows.push((
+            format!("messages/s achieved at {rate} msg/s offered"),
+            Box::new(move |f| at(f, |p| p.achieved)),
+            "",
+        ));
+        rows.push((
+            format!("delivery latency at {rate} msg/s offered, p50"),
+            Box::new(move |f| at(f, |p| millis(p.delivery.0))),
+            " ms",
+        ));
+        rows.push((
+            format!("delivery latency at {rate} msg/s offered, p99"),
+            Box::new(move |f| at(f, |p| millis(p.delivery.1))),
+            " ms",
+        ));
+        rows.push((
+            format!("acknowledgement (committed) at {rate} msg/s, p50"),
+            Box::new(move |f| at(f, |p| millis(p.acks.0))),
+            " ms",
+        ));
+        rows.push((
+            format!("acknowledgement (committed) at {rate} msg/s, p99"),
+            Box::new(move |f| at(f, |p| millis(p.acks.1))),
+            " ms",
+        ));
+    }
+    rows
+}
+
+fn print_table(args: &Args, a: &Build, b: &Build) {
     println!();
     println!("| figure (median of {} rounds) | A | B | B / A |", a.runs.len());
     println!("|---|---|---|---|");
-    for (name, pick, unit) in rows {
-        let va = median(a.runs.iter().map(pick).collect());
-        let vb = median(b.runs.iter().map(pick).collect());
-        let digits = if unit.is_empty() { 0 } else { 2 };
+    for (name, pick, unit) in rows(args) {
+        let va = median(a.runs.iter().map(&pick).collect());
+        let vb = median(b.runs.iter().map(&pick).collect());
+        let digits = digits(unit);
         println!("| {name} | {va:.digits$}{unit} | {vb:.digits$}{unit} | {:.2} |", vb / va);
     }
     let delivered = |build: &Build| build.runs.iter().map(|f| f.delivered.to_string()).collect::<Vec<_>>().join(", ");

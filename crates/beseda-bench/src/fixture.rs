@@ -93,12 +93,17 @@ pub struct Serve {
 
 impl Serve {
     pub async fn start(dir: &std::path::Path, env: &[(&str, String)]) -> Result<Self> {
-        Self::start_binary(&release_binary()?, dir, env).await
+        Self::start_binary(&release_binary()?, dir, env, None).await
     }
 
     /// `serve` of the Beseda binary `bin` over the data directory `dir`; `env` can name a
-    /// PostgreSQL database (`BESEDA_DATABASE_URL`).
-    pub async fn start_binary(bin: &std::path::Path, dir: &std::path::Path, env: &[(&str, String)]) -> Result<Self> {
+    /// PostgreSQL database (`BESEDA_DATABASE_URL`); its log goes to the file `log` when given.
+    pub async fn start_binary(
+        bin: &std::path::Path,
+        dir: &std::path::Path,
+        env: &[(&str, String)],
+        log: Option<&std::path::Path>,
+    ) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         let mut cmd = std::process::Command::new(bin);
         cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
@@ -112,6 +117,9 @@ impl Serve {
             .env_remove("BESEDA_DATABASE_URL")
             .env_remove("BESEDA_NATS_URL")
             .stdout(std::process::Stdio::null());
+        if let Some(log) = log {
+            cmd.stderr(std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?);
+        }
         for (k, v) in env {
             cmd.env(k, v);
         }

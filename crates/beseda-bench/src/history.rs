@@ -11,7 +11,7 @@
 //! visitors on the site with a visit session each, their chats in the queue, the messages with
 //! their visit-session log rows, and one operator log row per message.
 
-use crate::compare::{median, millis, one_run};
+use crate::compare::{digits, median, one_run, rows};
 use crate::load::Figures;
 use crate::{fixture, Args};
 use anyhow::{Context, Result};
@@ -27,8 +27,14 @@ pub async fn run(args: &Args, dir: &Path) -> Result<()> {
     let backend = if args.database_url.is_some() { "postgres" } else { "sqlite" };
     println!("Beseda cost against history — backend {backend}, {}", bin.display());
     println!(
-        "  {} rounds; {} stored messages in the waiting chats; {} visitors, {} operators, {} messages per visitor, {} msg/s for {} s",
-        args.rounds, args.stored_messages, args.visitors, args.operators, args.messages, args.rate, args.seconds
+        "  {} rounds; {} stored messages in the waiting chats; {} visitors, {} operators, {} messages per visitor, {} msg/s for {} s each",
+        args.rounds,
+        args.stored_messages,
+        args.visitors,
+        args.operators,
+        args.messages,
+        crate::rates(args),
+        args.seconds
     );
     let mut runs: Vec<Vec<Figures>> = vec![Vec::new(); cases.len()];
     for round in 0..args.rounds.max(1) {
@@ -36,7 +42,13 @@ pub async fn run(args: &Args, dir: &Path) -> Result<()> {
             let figures = one_run(args, &bin, &dir.join(format!("{waiting}-{round}")), waiting)
                 .await
                 .with_context(|| format!("round {} with {waiting} waiting chats", round + 1))?;
-            println!("  round {} {}: {:.0} messages/s", round + 1, label(waiting), figures.throughput);
+            println!(
+                "  round {} {}: {:.0} messages/s{}",
+                round + 1,
+                label(waiting),
+                figures.throughput,
+                crate::compare::errors_note(&figures)
+            );
             runs[case].push(figures);
         }
     }
@@ -53,22 +65,22 @@ fn label(waiting: usize) -> String {
 }
 
 fn print_table(args: &Args, cases: &[usize], runs: &[Vec<Figures>]) {
-    type Pick = fn(&Figures) -> f64;
-    let rows: [(String, Pick, &str); 6] = [
-        (format!("durable messages/s end to end ({} visitors back to back)", args.visitors), |f| f.throughput, ""),
-        ("visitors set up/s (init, first message, full state, take; one at a time)".into(), |f| f.setup_rate, ""),
-        ("delivery latency under that load, p50".into(), |f| millis(f.throughput_latency.0), " ms"),
-        ("delivery latency under that load, p99".into(), |f| millis(f.throughput_latency.1), " ms"),
-        (format!("delivery latency at {} msg/s offered, p50", args.rate), |f| millis(f.paced.0), " ms"),
-        (format!("delivery latency at {} msg/s offered, p99", args.rate), |f| millis(f.paced.1), " ms"),
-    ];
+    let mut rows = rows(args);
+    rows.insert(
+        4,
+        (
+            "visitors set up/s (init, first message, full state, take; one at a time)".into(),
+            Box::new(|f: &Figures| f.setup_rate),
+            "",
+        ),
+    );
     let heads: Vec<String> = cases.iter().map(|w| label(*w)).collect();
     println!();
     println!("| figure (median of {} rounds) | {} |", runs[0].len(), heads.join(" | "));
     println!("|---|{}", "---|".repeat(cases.len()));
     for (name, pick, unit) in rows {
-        let values: Vec<f64> = runs.iter().map(|r| median(r.iter().map(pick).collect())).collect();
-        let digits = if unit.is_empty() { 0 } else { 2 };
+        let values: Vec<f64> = runs.iter().map(|r| median(r.iter().map(&pick).collect())).collect();
+        let digits = digits(unit);
         let cells: Vec<String> = values
             .iter()
             .enumerate()

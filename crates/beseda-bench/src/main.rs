@@ -1,13 +1,17 @@
-//! Beseda benchmark: starts a server over a fresh database, drives N visitors and M operators
-//! over the real protocols (visitor `/l/v/m/action` over HTTP, operator event stream over a
-//! WebSocket), and prints
+//! Beseda benchmark: drives a Beseda server over the real protocols (visitor `/l/v/m/init` and
+//! `/l/v/m/action` over HTTP from 16 source addresses, operator event stream over a
+//! WebSocket). The default run (`report.rs`) gives every figure in one run, each beside a
+//! baseline measured in the same run, for SQLite and (with `--database-url`) PostgreSQL:
 //!
+//! * chat creations/s end to end (init + first message, both acknowledged) with their p50/p99;
 //! * durable messages/s end to end (a message counts when its action was acknowledged, which
-//!   happens only after its transaction committed),
-//! * p50/p99 visitor→operator delivery latency (action sent → event on the operator's socket)
-//!   at a fixed offered rate,
-//! * as the baseline, measured in the same run: the raw insert rate of the same row into a bare
-//!   SQLite database with the same durability settings, one commit per row, and the ratio.
+//!   happens only after its transaction committed), against the raw insert rate of the same row;
+//! * the server's CPU-ms per message and per creation (`beseda serve` as its own process);
+//! * p50/p99 visitor→operator delivery latency at each offered rate of `--rates`, with the
+//!   rate achieved.
+//!
+//! The other cases (`--compare-build`, `--waiting-chats`, `--routing`, `--lists`, `--idle`,
+//! `--cross-node`) each have a module.
 
 use anyhow::{bail, Result};
 use beseda_server::bus::LocalBus;
@@ -31,16 +35,21 @@ struct Args {
     /// Messages each visitor sends in the throughput phase.
     #[arg(long, default_value_t = 50)]
     messages: usize,
-    /// Offered rate (messages/s) of the latency phase.
-    #[arg(long, default_value_t = 500)]
-    rate: u64,
-    /// Length of the latency phase, seconds.
+    /// Offered rates (messages/s) of the latency phase, comma-separated; each runs for
+    /// `--seconds`.
+    #[arg(long, alias = "rate", value_delimiter = ',', default_values_t = [500, 1000, 2000])]
+    rates: Vec<u64>,
+    /// Chat creations (a new visitor's init and first message) made by `--visitors` at once.
+    #[arg(long, default_value_t = 1000)]
+    creations: usize,
+    /// Length of each offered rate of the latency phase, seconds.
     #[arg(long, default_value_t = 5)]
     seconds: u64,
     /// SQLite durability: full or normal.
     #[arg(long, default_value = "full")]
     sqlite_synchronous: String,
-    /// Run against PostgreSQL at this URL (a fresh database is created on that server).
+    /// PostgreSQL server: the default run measures SQLite and then a fresh database on this
+    /// server side by side; the other cases run on a fresh database there instead of SQLite.
     #[arg(long)]
     database_url: Option<String>,
     /// Run the routing case instead: new chat → assigned latency with many operators and open chats.
@@ -80,12 +89,12 @@ struct Args {
     /// Messages written in the two-node case.
     #[arg(long, default_value_t = 500)]
     cross_messages: usize,
-    /// Compare two builds in one run: the visitor-message load against `beseda serve` of
+    /// Compare two builds in one run: the visitor-message load and chat creations against `beseda serve` of
     /// `--build` (A) and of this binary (B, e.g. the previous release), in alternating rounds,
     /// each round over a fresh database.
     #[arg(long, value_name = "BESEDA_BINARY")]
     compare_build: Option<std::path::PathBuf>,
-    /// The A build of the comparison (default: the `beseda` next to this benchmark).
+    /// The `beseda` measured (A of a comparison; default: the one next to this benchmark).
     #[arg(long, value_name = "BESEDA_BINARY")]
     build: Option<std::path::PathBuf>,
     /// Rounds of the comparison; each round runs A, then B (with --waiting-chats: each case).
@@ -101,13 +110,17 @@ struct Args {
     stored_messages: usize,
 }
 
+mod baseline;
 mod compare;
+mod cpu;
+mod creations;
 mod crossnode;
 mod fixture;
 mod history;
 mod idle;
 mod lists;
 mod load;
+mod report;
 mod routing;
 
 /// A fresh database: SQLite in `dir`, or a new database on the PostgreSQL server of
@@ -169,6 +182,9 @@ async fn main() -> Result<()> {
     if args.operators == 0 || args.visitors == 0 {
         bail!("--visitors and --operators must be positive");
     }
+    if args.rates.contains(&0) {
+        bail!("--rates must be positive");
+    }
     let dir = std::env::temp_dir().join(format!("beseda-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir)?;
     let result = if args.routing {
@@ -184,71 +200,10 @@ async fn main() -> Result<()> {
     } else if !args.waiting_chats.is_empty() {
         history::run(&args, &dir).await
     } else {
-        run(&args, &dir).await
+        report::run(&args, &dir).await
     };
     let _ = std::fs::remove_dir_all(&dir);
     result
-}
-
-async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
-    let store = open_store(args, &dir.join("server")).await?;
-    let server = crate::Server::start(store.clone()).await?;
-    let base = format!("http://{}", server.addr);
-    let http = reqwest::Client::new();
-
-    println!("Beseda benchmark — backend {}, sqlite synchronous={}", store.backend(), args.sqlite_synchronous);
-    println!("  {} visitors, {} operators, {} messages per visitor", args.visitors, args.operators, args.messages);
-
-    // Operators: accounts, tokens, online.
-    let hash = fixture::password_hash().await?;
-    let mut tokens = Vec::new();
-    for i in 0..args.operators {
-        let email = format!("bench{i}@bench.local");
-        fixture::operator(store.as_ref(), &email, &hash).await?;
-        tokens.push(fixture::token(&http, &base, &email, true).await?);
-    }
-    let f = load::measure(args, server.addr, &tokens, Some(store.as_ref())).await?;
-
-    // Baseline: the same row into a bare database, one durable commit per row.
-    let baseline = match &args.database_url {
-        None => raw_sqlite_rate(&dir.join("baseline.db"), &args.sqlite_synchronous, 5000).await?,
-        Some(u) => raw_postgres_rate(u, 5000).await?,
-    };
-    let shared_commits = match f.shared_commits {
-        Some((transactions, changes)) => {
-            format!("{:.1} changes per commit ({transactions} transactions)", changes as f64 / transactions as f64)
-        }
-        None => "one commit per change".to_owned(),
-    };
-
-    println!();
-    println!("| figure | value |");
-    println!("|---|---|");
-    println!("| durable messages/s end to end ({} visitors back to back) | {:.0} |", args.visitors, f.throughput);
-    println!("| group commit in that phase | {shared_commits} |");
-    println!(
-        "| delivery latency under that load, p50 / p99 | {} / {} |",
-        ms(f.throughput_latency.0),
-        ms(f.throughput_latency.1)
-    );
-    println!(
-        "| delivery latency at {} msg/s offered ({:.0} achieved), p50 / p99 | {} / {} |",
-        args.rate,
-        f.achieved_rate,
-        ms(f.paced.0),
-        ms(f.paced.1)
-    );
-    println!(
-        "| acknowledgement (committed) at that rate, p50 / p99 | {} / {} |",
-        ms(f.paced_acks.0),
-        ms(f.paced_acks.1)
-    );
-    println!("| baseline: raw {} inserts of the same row, one commit each | {:.0} rows/s |", store.backend(), baseline);
-    println!("| ratio end to end / raw insert | {:.2} |", f.throughput / baseline);
-    println!("| messages delivered to the operator stream | {} |", f.delivered);
-
-    server.stop().await;
-    Ok(())
 }
 
 pub(crate) async fn send(
@@ -288,65 +243,11 @@ pub(crate) fn percentiles(latencies: &Mutex<Vec<Duration>>) -> (Option<Duration>
     (Some(at(0.5)), Some(at(0.99)))
 }
 
+/// `--rates` as written: `500, 1000, 2000`.
+pub(crate) fn rates(args: &Args) -> String {
+    args.rates.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+}
+
 pub(crate) fn ms(d: Option<Duration>) -> String {
     d.map_or("n/a".into(), |d| format!("{:.2} ms", d.as_secs_f64() * 1000.0))
-}
-
-const BASELINE_TABLE: &str =
-    "CREATE TABLE messages (id TEXT PRIMARY KEY, chat_id BIGINT NOT NULL, client_side_id TEXT NOT NULL, \
-    session_id TEXT NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL, data TEXT, author_id BIGINT, name TEXT NOT NULL, \
-    avatar TEXT, created_at BIGINT NOT NULL, modified_at BIGINT NOT NULL, history_revision BIGINT NOT NULL, \
-    UNIQUE (chat_id, client_side_id))";
-const BASELINE_INSERT: &str = "INSERT INTO messages (id, chat_id, client_side_id, session_id, kind, text, data, author_id, \
-    name, avatar, created_at, modified_at, history_revision) VALUES ($1, $2, $3, $4, 'visitor', $5, NULL, NULL, $6, NULL, $7, $8, $9)";
-
-async fn raw_sqlite_rate(path: &std::path::Path, synchronous: &str, rows: usize) -> Result<f64> {
-    use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
-    use sqlx::{ConnectOptions, Executor};
-    let sync = if synchronous == "normal" { SqliteSynchronous::Normal } else { SqliteSynchronous::Full };
-    let mut conn = SqliteConnectOptions::new()
-        .filename(path)
-        .create_if_missing(true)
-        .journal_mode(SqliteJournalMode::Wal)
-        .synchronous(sync)
-        .connect()
-        .await?;
-    conn.execute(BASELINE_TABLE).await?;
-    insert_rows(&mut conn, rows).await
-}
-
-async fn raw_postgres_rate(url: &str, rows: usize) -> Result<f64> {
-    use sqlx::{Connection, Executor};
-    let db = beseda_store::testing::fresh_postgres_database(url).await?;
-    let mut conn = sqlx::PgConnection::connect(&db).await?;
-    conn.execute(BASELINE_TABLE).await?;
-    insert_rows(&mut conn, rows).await
-}
-
-async fn insert_rows<C>(conn: &mut C, rows: usize) -> Result<f64>
-where
-    C: sqlx::Connection,
-    for<'c> &'c mut C: sqlx::Executor<'c, Database = C::Database>,
-    for<'q> <C::Database as sqlx::Database>::Arguments<'q>: sqlx::IntoArguments<'q, C::Database>,
-    for<'q> String: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
-    for<'q> i64: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
-    for<'q> &'q str: sqlx::Encode<'q, C::Database> + sqlx::Type<C::Database>,
-{
-    let start = Instant::now();
-    for i in 0..rows {
-        let now = i as i64;
-        sqlx::query(BASELINE_INSERT)
-            .bind(uuid::Uuid::new_v4().simple().to_string())
-            .bind(1i64)
-            .bind(format!("c{i}"))
-            .bind("80a332f6fced40f290a5e8ace4a6d11c")
-            .bind("benchmark message")
-            .bind("Посетитель")
-            .bind(now)
-            .bind(now)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(rows as f64 / start.elapsed().as_secs_f64())
 }
