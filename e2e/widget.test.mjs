@@ -167,7 +167,7 @@ test('the English placement speaks English', async () => {
   await context.close();
 });
 
-test('the button follows the show probability and hides while the queue is full', async () => {
+test('the button follows the show probability and hides once the queue limit is exceeded', async () => {
   const admin = await login('admin@demo.beseda.local');
   const original = (await api(admin, 'GET', '/api/admin/v1/settings')).body.settings;
   const put = async (change) => {
@@ -188,15 +188,28 @@ test('the button follows the show probability and hides while the queue is full'
   assert.equal(await buttonShown(), false, 'probability 0 %');
   await put({ button_probability: 100 });
   assert.equal(await buttonShown(), true, 'probability 100 %');
-  // One online chat may wait; a second visitor does not get the button while one waits.
+  // One online chat may wait: the button hides only once the queue holds more than that
+  // (seed 003: «после превышения»), and comes back when a place frees.
   await put({ online_queue_limit: 1 });
-  const waiting = await openWidget();
-  await say(waiting.frame, 'Жду в очереди');
+  const first = await openWidget();
+  await say(first.frame, 'Жду в очереди');
+  await waitingChat(boris);
+  assert.equal(await buttonShown(), true, 'the limit is reached, not exceeded');
+  const second = await openWidget();
+  await say(second.frame, 'И я жду');
+  await eventually(async () => (await api(boris, 'GET', '/api/operator/v1/chats?list=waiting')).body?.chats?.length === 2, 'two waiting chats');
+  assert.equal(await buttonShown(), false, 'the queue limit is exceeded');
   const chat = await waitingChat(boris);
-  assert.equal(await buttonShown(), false, 'the queue is full');
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {})).status, 200);
   assert.equal(await buttonShown(), true, 'room in the queue again');
-  await waiting.context.close();
+  // Nothing left waiting for the scenarios after this one.
+  const other = await waitingChat(boris);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${other.id}/take`, {})).status, 200);
+  for (const id of [chat.id, other.id]) {
+    assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${id}/close`, {})).status, 200);
+  }
+  await first.context.close();
+  await second.context.close();
   await put({});
 });
 

@@ -32,26 +32,28 @@ pub fn placement_status(online: &[Operator], departments: &[String]) -> OnlineSt
     }
 }
 
-/// How far each queue (online, offline) needs counting for [`with_limits`]: up to its limit,
-/// and not at all without one.
+/// How far each queue (online, offline) needs counting for [`with_limits`]: one past its limit
+/// (enough to see it exceeded), and not at all without one.
 pub fn queue_caps(settings: &crate::settings::OrgSettings) -> (i64, i64) {
-    let cap = |limit: Option<u32>| limit.map_or(0, i64::from);
+    let cap = |limit: Option<u32>| limit.map_or(0, |l| i64::from(l) + 1);
     (cap(settings.online_queue_limit), cap(settings.offline_queue_limit))
 }
 
-/// Applies the queue limits of seed 003 «Разное»: an online placement whose online queue is
-/// full is `busy_online` (the online button hides); an offline one whose offline-request queue
-/// is full is `busy_offline` (the visitor cannot write).
+/// Applies the queue limits of seed 003 «Разное» («После превышения заданного количества…»):
+/// an online placement with more chats waiting in the online queue than its limit is
+/// `busy_online` (the online button hides); an offline one with more offline requests waiting
+/// than its limit is `busy_offline` (the visitor cannot write). A queue holding exactly its
+/// limit has not exceeded it: the button stays.
 pub fn with_limits(
     status: OnlineStatus,
     waiting_online: i64,
     waiting_offline: i64,
     settings: &crate::settings::OrgSettings,
 ) -> OnlineStatus {
-    let full = |limit: Option<u32>, n: i64| limit.is_some_and(|l| n >= i64::from(l));
+    let exceeded = |limit: Option<u32>, n: i64| limit.is_some_and(|l| n > i64::from(l));
     match status {
-        OnlineStatus::Online if full(settings.online_queue_limit, waiting_online) => OnlineStatus::BusyOnline,
-        OnlineStatus::Offline if full(settings.offline_queue_limit, waiting_offline) => OnlineStatus::BusyOffline,
+        OnlineStatus::Online if exceeded(settings.online_queue_limit, waiting_online) => OnlineStatus::BusyOnline,
+        OnlineStatus::Offline if exceeded(settings.offline_queue_limit, waiting_offline) => OnlineStatus::BusyOffline,
         other => other,
     }
 }
@@ -64,10 +66,14 @@ mod tests {
     #[test]
     fn queue_limits_hide_the_buttons() {
         let s = OrgSettings { online_queue_limit: Some(2), offline_queue_limit: Some(3), ..OrgSettings::default() };
-        assert_eq!(with_limits(OnlineStatus::Online, 1, 0, &s), OnlineStatus::Online);
-        assert_eq!(with_limits(OnlineStatus::Online, 2, 0, &s), OnlineStatus::BusyOnline);
-        assert_eq!(with_limits(OnlineStatus::Offline, 0, 2, &s), OnlineStatus::Offline);
-        assert_eq!(with_limits(OnlineStatus::Offline, 0, 3, &s), OnlineStatus::BusyOffline);
+        assert_eq!(with_limits(OnlineStatus::Online, 2, 0, &s), OnlineStatus::Online, "reached, not exceeded");
+        assert_eq!(with_limits(OnlineStatus::Online, 3, 0, &s), OnlineStatus::BusyOnline);
+        assert_eq!(with_limits(OnlineStatus::Offline, 0, 3, &s), OnlineStatus::Offline, "reached, not exceeded");
+        assert_eq!(with_limits(OnlineStatus::Offline, 0, 4, &s), OnlineStatus::BusyOffline);
+        assert_eq!(queue_caps(&s), (3, 4), "counted one past the limit");
+        let zero = OrgSettings { online_queue_limit: Some(0), ..OrgSettings::default() };
+        assert_eq!(with_limits(OnlineStatus::Online, 0, 0, &zero), OnlineStatus::Online);
+        assert_eq!(with_limits(OnlineStatus::Online, 1, 0, &zero), OnlineStatus::BusyOnline);
         let unlimited = OrgSettings::default();
         assert_eq!(with_limits(OnlineStatus::Online, 1000, 1000, &unlimited), OnlineStatus::Online);
     }

@@ -129,9 +129,9 @@ pub struct OrgSettings {
     pub require_2fa: bool,
     /// Probability (%) of showing the chat button to a new visitor.
     pub button_probability: u32,
-    /// Hide the online button when this many online chats wait (None = no limit).
+    /// Hide the online button once more online chats than this wait (None = no limit).
     pub online_queue_limit: Option<u32>,
-    /// Hide the offline button when this many offline requests wait (None = no limit).
+    /// Hide the offline button once more offline requests than this wait (None = no limit).
     pub offline_queue_limit: Option<u32>,
 
     // --- integration (seed 003 «Интеграция») ---

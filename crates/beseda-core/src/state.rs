@@ -193,6 +193,14 @@ wire_enum!(
     }
 );
 
+impl OnlineStatus {
+    /// Someone who can take a chat is online (visitor-api.md `onlineOperators`): `online`, or
+    /// `busy_online` — operators are online, only the online queue is over its limit.
+    pub fn operators_online(self) -> bool {
+        matches!(self, OnlineStatus::Online | OnlineStatus::BusyOnline)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -99,7 +99,7 @@ async fn config_json(state: &AppState, location: &str) -> ApiResult<ConfigAnswer
         photo: crate::images::path(&settings, "lead_photo"),
     });
     let location_settings = LocationSettings {
-        // Beseda extension: the chat button is hidden while a queue limit is reached.
+        // Beseda extension: the chat button is hidden while a queue limit is exceeded.
         button_hidden: matches!(status, OnlineStatus::BusyOnline | OnlineStatus::BusyOffline),
         online_status: status.as_str().to_owned(),
         // Beseda extensions for Beseda's widget.
@@ -150,7 +150,7 @@ pub async fn online_status(State(state): State<AppState>, p: Params) -> ApiResul
     let status = placement_status(&state, &placement).await?;
     Ok(Json(OnlineStatusAnswer {
         online_status: status.as_str().to_owned(),
-        online_operators: status == OnlineStatus::Online,
+        online_operators: status.operators_online(),
     }))
 }
 

@@ -2,7 +2,6 @@
 
 use beseda_core::presence;
 use beseda_core::protocol::visitor::{Chat, Department, FullUpdate, FullUpdateAnswer, MessagePolicy, Visitor};
-use beseda_core::state::OnlineStatus;
 use beseda_store::{PageAuth, Snapshot};
 
 /// Renders `{"revision": R, "fullUpdate": {...}}`.
@@ -39,7 +38,7 @@ pub fn render(page: &PageAuth, s: &Snapshot, now: i64) -> FullUpdateAnswer {
             chat,
             departments,
             online_status: online_status.as_str().to_owned(),
-            online_operators: online_status == OnlineStatus::Online,
+            online_operators: online_status.operators_online(),
             history_revision: s.visitor.history_revision,
             hints_enabled: false,
             survey: None,

@@ -32,6 +32,7 @@ mod parsers_property;
 mod permissions;
 mod publishing;
 mod push;
+mod queue_limits;
 mod routing;
 mod security;
 mod slow_clients;

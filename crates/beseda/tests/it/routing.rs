@@ -480,39 +480,6 @@ async fn redirects_to_operators_departments_the_queue_and_bots() {
 }
 
 #[tokio::test]
-async fn queue_limits_and_button_probability_reach_the_visitor_config() {
-    let (server, _clock) = server().await;
-    server
-        .settings(|s| {
-            s.online_queue_limit = Some(1);
-            s.offline_queue_limit = Some(2);
-            s.button_probability = 40;
-        })
-        .await;
-    let c = config(&server).await;
-    assert_eq!(c["accountConfig"]["visitor_enabling_probability"], json!(40));
-    assert_eq!(c["locationSettings"]["buttonHidden"], json!(false));
-    // Offline: two offline requests fill the offline queue.
-    for i in 0..2 {
-        let v = server.visitor().await;
-        v.send(&format!("o{i}"), "offline request").await;
-    }
-    let c = config(&server).await;
-    assert_eq!(c["locationSettings"]["onlineStatus"], "busy_offline");
-    assert_eq!(c["locationSettings"]["buttonHidden"], json!(true));
-    // Online: one waiting online chat fills the online queue.
-    let op = server.operator("o@x.io", "O", OperatorRole::Operator).await;
-    op.set_status("online").await;
-    assert_eq!(config(&server).await["locationSettings"]["onlineStatus"], "online");
-    let v = server.visitor().await;
-    v.send("w", "online chat").await;
-    let status: Value = get_json(&server.http, &server.url("/l/v/m/get-online-status?location=default")).await;
-    assert_eq!(status["onlineStatus"], "busy_online");
-    assert_eq!(v.delta(0, true).await["fullUpdate"]["onlineStatus"], "busy_online");
-    server.stop().await;
-}
-
-#[tokio::test]
 async fn admin_api_changes_routing_settings_with_validation_and_roles() {
     let (server, _clock) = server().await;
     let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;

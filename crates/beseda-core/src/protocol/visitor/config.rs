@@ -106,7 +106,8 @@ pub struct Resources {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LocationSettings {
-    /// Beseda extension: the chat button is hidden while a queue limit is reached.
+    /// Beseda extension: the chat button is hidden while a queue limit is exceeded (more chats
+    /// wait than the limit).
     pub button_hidden: bool,
     pub online_status: String,
     /// Beseda extensions for Beseda's widget, from here to `invitation`.
