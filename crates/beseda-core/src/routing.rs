@@ -36,6 +36,14 @@ pub fn choose_bot(bots: &[BotCandidate], department: Option<&str>, humans_online
         .map(|b| b.operator_id)
 }
 
+/// Whether department `key` can take a new chat now, for a chat nobody named a department for
+/// (seed 001, Metabot24's recipe; routing.md "Who gets a new chat"): a bot would take it there
+/// ([`choose_bot`]), or a human serving it is online (`humans_online`). The store walks the
+/// placement's departments in sort order and gives the chat to the first that can.
+pub fn department_takes(bots: &[BotCandidate], key: &str, humans_online: bool) -> bool {
+    humans_online || choose_bot(bots, Some(key), humans_online).is_some()
+}
+
 /// A human operator as auto-assignment sees it.
 #[derive(Clone, Debug)]
 pub struct OperatorLoad {
@@ -155,6 +163,19 @@ mod tests {
         assert_eq!(choose_bot(&[bot(5, Offline, 1, &[])], None, false), None);
         let tie = [bot(7, Online, 1, &[]), bot(6, Online, 1, &[])];
         assert_eq!(choose_bot(&tie, None, false), Some(OperatorId(6)), "a tie goes to the oldest bot");
+    }
+
+    #[test]
+    fn a_department_takes_a_chat_with_a_bot_or_a_human_online() {
+        use OperatorStatus::*;
+        let bots = [bot(1, Online, 100, &["bot"]), bot(2, Offline, 1, &["night"]), bot(3, Invisible, 1, &["quiet"])];
+        assert!(department_takes(&bots, "bot", false), "its online bot takes it");
+        assert!(!department_takes(&bots, "night", false), "an offline bot takes nothing");
+        assert!(department_takes(&bots, "night", true), "a human serving it is online");
+        assert!(!department_takes(&bots, "people", false), "no bot lists it, no catch-all bot, nobody online");
+        assert!(department_takes(&bots, "quiet", false), "an invisible bot when no human there is online");
+        let catch_all = [bot(4, Online, 1, &[])];
+        assert!(department_takes(&catch_all, "people", false), "a catch-all bot serves every department");
     }
 
     fn load(id: i64, open: i64, max: i64, last: i64, langs: &[&str], deps: &[&str]) -> OperatorLoad {

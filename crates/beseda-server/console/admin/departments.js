@@ -41,7 +41,7 @@ export function departmentsSection(box, ctx, keep) {
           departmentsSection(box, ctx, { key: key.value.trim(), text: t('saved') });
         });
       } }, [el('h3', { text: fresh ? t('newDepartment') : t('editDepartment') + ': ' + d.name }),
-        row(t('key'), key, fresh ? t('keyHelp') : null), row(t('depName'), name), row(t('depNameEn'), nameEn), row(t('order'), order),
+        row(t('key'), key, fresh ? t('keyHelp') : null), row(t('depName'), name), row(t('depNameEn'), nameEn), row(t('order'), order, t('orderHelp')),
         el('div', { class: 'a-bar' }, [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'save', text: t('save') }),
           fresh ? null : button(t('close'), 'close', function () { edit(null); }), line])]);
       editor.appendChild(form);

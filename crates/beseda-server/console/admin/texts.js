@@ -305,7 +305,9 @@ export const TEXTS = {
 
   depName: ['Название', 'Name'],
   depNameEn: ['Название по-английски', 'Name in English'],
-  order: ['Порядок', 'Order'],
+  order: ['Порядок сортировки', 'Sort order'],
+  orderHelp: ['Диалог, для которого отдел не указан, уходит в первый по порядку отдел, который может его принять: где его возьмёт бот или онлайн оператор отдела.',
+    'A chat that names no department goes to the first department by this order that can take it: where its bot would take it or an operator of it is online.'],
   keyHelp: ['Латинские строчные буквы, цифры, _ и -', 'Lowercase Latin letters, digits, _ and -'],
   newDepartment: ['Новый отдел', 'New department'],
   editDepartment: ['Отдел', 'Department'],

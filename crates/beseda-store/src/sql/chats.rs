@@ -4,11 +4,11 @@
 use crate::{Result, StoreError, VisitorCtx};
 use beseda_core::chat_access::{self, Claim};
 use beseda_core::ids::{hex_id, ChatId, VisitSessionId};
-use beseda_core::model::{Chat, Operator};
+use beseda_core::model::{Chat, Operator, Placement};
 use beseda_core::protocol::visitor::{self as proto, DeltaItem, MessagePolicy};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{ChatState, MessageKind, VisitSessionState};
-use beseda_core::{rules, texts, DomainError};
+use beseda_core::{routing as route, rules, texts, DomainError};
 use serde_json::{json, Value};
 
 use super::bots::{bot_chat_closed, Closer};
@@ -22,8 +22,8 @@ use super::mail::emit_job;
 use super::messages::{insert_message, system_message, NewMessage};
 use super::routing::{
     after_visitor_message, assign_to, bot_for_new_chat, cancel_timers, classify_unanswered, domain_event, finish_chat,
-    humans_online, is_bot, route_new_chat, secs, set_timer, Assignment, TIMER_FIRST_ANSWER, TIMER_OPERATOR_CLOSED,
-    TIMER_REASSIGN, TIMER_RESPONSE,
+    humans_online, is_bot, load_bots, route_new_chat, secs, set_timer, Assignment, TIMER_FIRST_ANSWER,
+    TIMER_OPERATOR_CLOSED, TIMER_REASSIGN, TIMER_RESPONSE,
 };
 use super::rows::to_json;
 use super::visits::merge_visitor_fields;
@@ -117,9 +117,13 @@ pub(super) async fn create_chat(
     new: NewChat<'_>,
 ) -> Result<Chat> {
     let NewChat { department, client_side_id, force_online, visitor_fields, first } = new;
-    let language =
-        load_placement(conn, &v.location).await?.and_then(|p| p.lang).unwrap_or(settings.default_lang.clone());
+    let placement = load_placement(conn, &v.location).await?;
+    let language = placement.as_ref().and_then(|p| p.lang.clone()).unwrap_or(settings.default_lang.clone());
     let spoken = settings.multilang.then_some(language.as_str());
+    let department = match (department, &placement) {
+        (None, Some(p)) => first_department_taking(conn, p, spoken, emit.now).await?,
+        (department, _) => department,
+    };
     let humans_online = humans_online(conn, department.as_deref(), spoken).await?;
     let bot = bot_for_new_chat(conn, department.as_deref(), humans_online, emit.now).await?;
     let offline = !humans_online && bot.is_none() && !force_online;
@@ -229,6 +233,30 @@ pub(super) async fn choose_department(
         return Ok(Ok(Some(offered[0].key.clone())));
     }
     Ok(Ok(placement.default_department.filter(|d| offered.iter().any(|o| &o.key == d))))
+}
+
+/// Where a chat nobody named a department for goes (seed 001, Metabot24's recipe; routing.md):
+/// the first of the placement's departments, by sort order («Порядок сортировки»), that can take
+/// it now ([`route::department_takes`]) — so a bot's department ordered first gets every such
+/// chat while its bot is on. `None` (the chat stays without a department) when none can.
+async fn first_department_taking(
+    conn: &mut Conn,
+    placement: &Placement,
+    language: Option<&str>,
+    now: i64,
+) -> Result<Option<String>> {
+    let offered = offered_departments(conn, placement).await?;
+    if offered.is_empty() {
+        return Ok(None);
+    }
+    let bots = load_bots(conn, Some(now)).await?;
+    for d in offered {
+        let humans = humans_online(conn, Some(&d.key), language).await?;
+        if route::department_takes(&bots, &d.key, humans) {
+            return Ok(Some(d.key));
+        }
+    }
+    Ok(None)
 }
 
 /// Chat is the operator's to write in: waiting (taken implicitly), held by a bot (taken over)

@@ -39,7 +39,7 @@ pub(super) fn secs(s: u64) -> i64 {
 }
 
 /// Bots, without those the circuit breaker is skipping at `now` (all of them with `None`).
-async fn load_bots(conn: &mut Conn, now: Option<i64>) -> Result<Vec<BotCandidate>> {
+pub(super) async fn load_bots(conn: &mut Conn, now: Option<i64>) -> Result<Vec<BotCandidate>> {
     let rows = query(
         "SELECT b.operator_id, b.sort_order, b.created_at, o.status FROM bots b \
          JOIN operators o ON o.id = b.operator_id WHERE b.skip_until <= $1 ORDER BY b.operator_id",

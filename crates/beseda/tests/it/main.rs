@@ -16,6 +16,7 @@ mod closing;
 mod connections;
 mod context;
 mod crm;
+mod department_order;
 mod durability;
 mod fixtures;
 mod identification;
