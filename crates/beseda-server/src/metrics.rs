@@ -406,7 +406,15 @@ impl prometheus_client::collector::Collector for GroupCommitCollector {
             None,
             histogram.metric_type(),
         )?;
-        histogram.encode(metric)
+        histogram.encode(metric)?;
+        let busy = prometheus_client::metrics::counter::ConstCounter::new(stats.busy_micros as f64 / 1e6);
+        let metric = encoder.encode_descriptor(
+            "beseda_group_commit_busy",
+            "Time the SQLite writer spent running and committing batches (a rate near 1 means it is the bottleneck)",
+            Some(&prometheus_client::registry::Unit::Seconds),
+            busy.metric_type(),
+        )?;
+        busy.encode(metric)
     }
 }
 

@@ -348,6 +348,7 @@ impl Conn {
             .and_then(|mut s| s.query_row([], |row| row.get(0)))
             .map_err(db_error)?;
         if version != self.data_version {
+            tracing::debug!(target: "beseda_store::direct", "another connection committed: the memo is forgotten");
             self.forget();
             self.data_version = version;
         }

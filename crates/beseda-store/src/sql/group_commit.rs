@@ -32,6 +32,7 @@ pub(crate) struct CommitCounts {
     pub(crate) transactions: AtomicU64,
     pub(crate) changes: AtomicU64,
     pub(crate) batches: [AtomicU64; BATCH_BUCKETS.len()],
+    pub(crate) busy_micros: AtomicU64,
 }
 
 impl CommitCounts {
@@ -51,7 +52,7 @@ impl CommitCounts {
                 (*bound, cumulative)
             })
             .collect();
-        crate::CommitStats { transactions, changes, batches }
+        crate::CommitStats { transactions, changes, batches, busy_micros: self.busy_micros.load(Ordering::Relaxed) }
     }
 }
 

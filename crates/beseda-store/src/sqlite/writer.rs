@@ -64,6 +64,7 @@ fn writer<F>(
         }
         let n = batch.len() as u64;
         let mut settles = Vec::with_capacity(batch.len());
+        let started = std::time::Instant::now();
         let outcome = {
             // A change may await something of the runtime (a timer, a lock); its statements
             // themselves complete here at once.
@@ -81,6 +82,7 @@ fn writer<F>(
                 Some(e.to_string())
             }
         };
+        counts.busy_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         for settle in settles {
             settle(reason.as_deref());
         }

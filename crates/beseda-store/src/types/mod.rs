@@ -521,6 +521,9 @@ pub struct CommitStats {
     pub transactions: u64,
     pub changes: u64,
     pub batches: Vec<(u64, u64)>,
+    /// Time the writer spent running and committing batches, µs (idle time excluded): near the
+    /// elapsed time means the writer is the bottleneck.
+    pub busy_micros: u64,
 }
 
 /// One connection pool's use now.

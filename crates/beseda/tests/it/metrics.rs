@@ -138,6 +138,8 @@ async fn metrics_after_traffic() {
             "writes went through group commit"
         );
         assert!(value(&m, "beseda_group_commit_batch_size_bucket", &[("le", "1.0")]).is_some());
+        let busy = value(&m, "beseda_group_commit_busy_seconds_total", &[]).expect("the writer's busy time");
+        assert!(busy > 0.0 && busy < 60.0, "the writer was busy a while, not the whole test: {busy}");
     }
     for kind in ["bots", "channels", "webhooks", "mail", "crm", "push"] {
         assert!(value(&m, "beseda_outbox_backlog", &[("kind", kind)]).is_some(), "backlog of {kind}");
