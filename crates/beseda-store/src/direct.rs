@@ -373,7 +373,9 @@ impl Conn {
         )
         .map_err(db_error)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_error)?;
-        conn.execute_batch("PRAGMA temp_store = memory; PRAGMA cache_size = -16000;").map_err(db_error)?;
+        // The default page cache (2 MB): a reader's cache is emptied whenever another connection
+        // committed, and emptying costs in proportion to its size.
+        conn.execute_batch("PRAGMA temp_store = memory;").map_err(db_error)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(Self { db: conn, memo: Memo::default(), data_version: -1 })
     }
@@ -390,7 +392,17 @@ impl Conn {
 
     /// Runs one statement with `$N` (or `?N`, or positional) parameters.
     pub(crate) fn run(&mut self, sql: &str, params: &[Value], want: Want) -> Result<Outcome, sqlx::Error> {
-        tracing::debug!(target: "beseda_store::direct", statement = sql);
+        let timed =
+            tracing::enabled!(target: "beseda_store::direct", tracing::Level::DEBUG).then(std::time::Instant::now);
+        let outcome = self.run_timed(sql, params, want);
+        if let Some(started) = timed {
+            let micros = started.elapsed().as_micros() as u64;
+            tracing::debug!(target: "beseda_store::direct", statement = sql, micros);
+        }
+        outcome
+    }
+
+    fn run_timed(&mut self, sql: &str, params: &[Value], want: Want) -> Result<Outcome, sqlx::Error> {
         let mut statement = self.db.prepare_cached(sql).map_err(db_error)?;
         if !statement.readonly() {
             self.memo.written(sql);
