@@ -4,6 +4,7 @@
 use crate::error::DomainError;
 use crate::ids::OperatorId;
 use crate::model::Operator;
+use crate::settings::OrgSettings;
 use crate::state::{ChatState, OperatorRole, OperatorStatus};
 
 /// An operator changes chats nobody holds and their own; supervisors and administrators any.
@@ -75,11 +76,23 @@ pub fn may_redirect(
     Ok(())
 }
 
-/// A redirect to one operator: a bot takes it whatever its status; a human only when not
-/// offline.
-pub fn may_redirect_to(target: &Operator, target_is_bot: bool) -> Result<(), DomainError> {
-    if !target_is_bot && target.status == OperatorStatus::Offline {
+/// A redirect to one operator: a bot takes it whatever its status and language; a human only
+/// when not offline and, in a multilingual organisation, speaking the chat's `language` (the
+/// rule of the lists, [`crate::visibility::speaks_language`]).
+pub fn may_redirect_to(
+    target: &Operator,
+    target_is_bot: bool,
+    settings: &OrgSettings,
+    language: Option<&str>,
+) -> Result<(), DomainError> {
+    if target_is_bot {
+        return Ok(());
+    }
+    if target.status == OperatorStatus::Offline {
         return Err(DomainError::OperatorOffline);
+    }
+    if !crate::visibility::speaks_language(target, settings, language) {
+        return Err(DomainError::OperatorLanguageNotSpoken);
     }
     Ok(())
 }
@@ -206,10 +219,25 @@ mod tests {
     #[test]
     fn a_redirect_reaches_a_bot_always_and_a_human_unless_offline() {
         let offline = op(2, OperatorRole::Operator, OperatorStatus::Offline, &[]);
-        assert_eq!(may_redirect_to(&offline, false), Err(DomainError::OperatorOffline));
-        assert_eq!(may_redirect_to(&offline, true), Ok(()));
+        let plain = OrgSettings::default();
+        assert_eq!(may_redirect_to(&offline, false, &plain, None), Err(DomainError::OperatorOffline));
+        assert_eq!(may_redirect_to(&offline, true, &plain, None), Ok(()));
         let invisible = op(2, OperatorRole::Operator, OperatorStatus::Invisible, &[]);
-        assert_eq!(may_redirect_to(&invisible, false), Ok(()));
+        assert_eq!(may_redirect_to(&invisible, false, &plain, None), Ok(()));
+    }
+
+    #[test]
+    fn in_a_multilingual_organisation_a_redirect_reaches_only_a_human_speaking_the_chats_language() {
+        let mut russian = op(2, OperatorRole::Operator, OperatorStatus::Online, &[]);
+        russian.languages = vec!["ru".to_owned()];
+        let plain = OrgSettings::default();
+        let multilang = OrgSettings { multilang: true, ..OrgSettings::default() };
+        assert_eq!(may_redirect_to(&russian, false, &plain, Some("en")), Ok(()), "languages do not matter");
+        let refused = may_redirect_to(&russian, false, &multilang, Some("en"));
+        assert_eq!(refused, Err(DomainError::OperatorLanguageNotSpoken));
+        assert_eq!(may_redirect_to(&russian, false, &multilang, Some("ru")), Ok(()));
+        assert_eq!(may_redirect_to(&russian, false, &multilang, None), Ok(()), "a chat without a language");
+        assert_eq!(may_redirect_to(&russian, true, &multilang, Some("en")), Ok(()), "a bot takes any language");
     }
 
     #[test]

@@ -73,6 +73,8 @@ pub enum DomainError {
     RequiredQuoteArgsMissing,
     #[error("the operator is offline")]
     OperatorOffline,
+    #[error("the operator does not speak the chat's language")]
+    OperatorLanguageNotSpoken,
     #[error("nobody in the department can take the chat now")]
     DepartmentOffline,
     #[error("choose a category before closing the chat")]
@@ -139,6 +141,7 @@ impl DomainError {
             QuotingMessageThatCannotBeReplied => "quoting-message-that-cannot-be-replied",
             RequiredQuoteArgsMissing => "required-quote-args-missing",
             OperatorOffline => "operator-offline",
+            OperatorLanguageNotSpoken => "operator-language-not-spoken",
             DepartmentOffline => "department-offline",
             CategoryRequired => "category-required",
             WrongCategory => "wrong-category",

@@ -81,7 +81,14 @@ fn serves_department(viewer: &Operator, chat: &ChatScope) -> bool {
 }
 
 fn speaks(viewer: &Operator, settings: &OrgSettings, chat: &ChatScope) -> bool {
-    !settings.multilang || chat.language.as_ref().is_none_or(|l| viewer.languages.iter().any(|k| k == l))
+    speaks_language(viewer, settings, chat.language.as_deref())
+}
+
+/// The language rule, for the lists and for every way a chat comes to an operator (a take, a
+/// redirect to them, auto-assignment): languages matter only in a multilingual organisation,
+/// and then only the operator's own languages count (a chat without one is everybody's).
+pub fn speaks_language(operator: &Operator, settings: &OrgSettings, language: Option<&str>) -> bool {
+    !settings.multilang || language.is_none_or(|l| operator.languages.iter().any(|k| k == l))
 }
 
 // ------------------------------------------------------------------ visitors on the site

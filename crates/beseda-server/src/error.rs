@@ -68,9 +68,13 @@ impl ApiError {
             StoreError::Domain(d) => {
                 use DomainError::*;
                 let status = match d {
-                    ChatTaken | ChatClosed | OperatorOffline | DepartmentOffline | VisitorHasChat | VisitorBanned => {
-                        StatusCode::CONFLICT
-                    }
+                    ChatTaken
+                    | ChatClosed
+                    | OperatorOffline
+                    | OperatorLanguageNotSpoken
+                    | DepartmentOffline
+                    | VisitorHasChat
+                    | VisitorBanned => StatusCode::CONFLICT,
                     HiddenBySettings | ChatNotServed => StatusCode::FORBIDDEN,
                     ChatNotFound | MessageNotFound | FileNotFound | VisitorNotOnSite | VisitorNotFound => {
                         StatusCode::NOT_FOUND

@@ -61,6 +61,7 @@ const COMMON = {
   'err.message_empty': ['Пустое сообщение', 'The message is empty'],
   'err.max-message-length-exceeded': ['Сообщение слишком длинное', 'The message is too long'],
   'err.operator-offline': ['Оператор не в сети', 'The operator is offline'],
+  'err.operator-language-not-spoken': ['Оператор не говорит на языке диалога', "The operator does not speak the chat's language"],
   'err.department-offline': ['Сейчас в отделе некому принять диалог', 'Nobody in the department can take the chat now'],
   'err.category-required': ['Перед закрытием укажите категорию', 'Set a category before closing'],
   'err.wrong-category': ['Нет такой категории', 'No such category'],

@@ -82,6 +82,11 @@ impl From<StoreError> for BotError {
             StoreError::Domain(OperatorOffline) => {
                 Self::new(StatusCode::CONFLICT, "operator-offline", "the operator is offline")
             }
+            StoreError::Domain(OperatorLanguageNotSpoken) => Self::new(
+                StatusCode::CONFLICT,
+                "operator-language-not-spoken",
+                "the operator does not speak the chat's language",
+            ),
             StoreError::Domain(DepartmentOffline) => {
                 Self::new(StatusCode::CONFLICT, "department-offline", "nobody in the department is online")
             }

@@ -555,7 +555,8 @@ pub(super) async fn redirect_chat(
             let mut involved = vec![op.id];
             involved.extend(chat.operator_id);
             lock_operators(conn, &involved).await?;
-            chat_access::may_redirect_to(&op, is_bot(conn, op.id).await?)?;
+            let target_is_bot = is_bot(conn, op.id).await?;
+            chat_access::may_redirect_to(&op, target_is_bot, &emit.settings, chat.language.as_deref())?;
             let text = texts::redirected_to(&emit.settings.default_lang, &op.name);
             assign_to(conn, emit, chat, &op, Assignment::Manual, text).await
         }

@@ -21,13 +21,15 @@ use super::chats::{
 use super::closing::{last_unread_by_visitor, release_unread_hold};
 use super::exec::{query, query_scalar};
 use super::load::{
-    load_chat, load_current_chat, load_message, load_operator, load_settings, visitor_message_by_csid, visitor_name,
+    load_chat, load_current_chat, load_message, load_operator, load_placement, load_settings, offered_departments,
+    visitor_message_by_csid, visitor_name,
 };
 use super::mail::{emit_job, queue_job};
 use super::messages::{attach_files, file_message_body, insert_message, resolve_quote, update_message, NewMessage};
 use super::routing::{after_visitor_message, is_bot};
 use super::rows::{chat_from, CHAT_COLS};
 use super::visitors::accept_invitation;
+use super::Conn;
 use super::SqlStore;
 
 #[async_trait]
@@ -43,11 +45,13 @@ impl VisitorActions for SqlStore {
                 let first = req.first_question.as_deref().filter(|q| !q.trim().is_empty());
                 if settings.chat_start_after_message && !req.force_start && first.is_none() {
                     // The chat waits for the first message, but a department that is not
-                    // offered here is refused now, not silently replaced later.
-                    if req.department_key.as_deref().is_some_and(|k| !k.is_empty()) {
-                        let _checked = choose_department(conn, &v2, &settings, req.department_key.as_deref()).await?;
+                    // offered here is refused now, not silently replaced later; the one
+                    // chosen is kept on the visit session for the first message.
+                    let chosen = req.department_key.as_deref().filter(|k| !k.is_empty());
+                    if chosen.is_some() {
+                        let _checked = choose_department(conn, &v2, &settings, chosen).await?;
                     }
-                    return Ok(());
+                    return keep_chosen_department(conn, &v2, chosen).await;
                 }
                 if let Some(q) = first {
                     rules::validate_text(q, &settings)?;
@@ -115,7 +119,9 @@ impl VisitorActions for SqlStore {
                     None => {
                         // §12.3: started as by `chat.start`, so a required department choice
                         // comes first (the client sends the question again with its choice).
-                        let department = match choose_department(conn, &v2, &settings, None).await? {
+                        // … in the department the visitor chose with `chat.start`, if any.
+                        let chosen = chosen_department(conn, &v2).await?;
+                        let department = match choose_department(conn, &v2, &settings, chosen.as_deref()).await? {
                             Ok(d) => d,
                             Err(state) => return set_session_state(conn, emit, &v2.visit_session_id, state).await,
                         };
@@ -131,6 +137,7 @@ impl VisitorActions for SqlStore {
                             NewChat { department, first, ..NewChat::default() },
                         )
                         .await?;
+                        keep_chosen_department(conn, &v2, None).await?;
                         if starts_with_it {
                             return Ok(());
                         }
@@ -488,4 +495,29 @@ impl VisitorActions for SqlStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Keeps (or forgets, with `None`) the department chosen with a `chat.start` that waits for the
+/// visitor's first message.
+async fn keep_chosen_department(conn: &mut Conn, v: &VisitorCtx, department: Option<&str>) -> Result<()> {
+    query("UPDATE visit_sessions SET chosen_department = $1 WHERE id = $2")
+        .bind(department)
+        .bind(v.visit_session_id.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The department kept by [`keep_chosen_department`], while the placement still offers it (one
+/// no longer offered is forgotten, as if none was chosen).
+async fn chosen_department(conn: &mut Conn, v: &VisitorCtx) -> Result<Option<String>> {
+    let kept: Option<Option<String>> = query_scalar("SELECT chosen_department FROM visit_sessions WHERE id = $1")
+        .bind(v.visit_session_id.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
+    let (Some(key), Some(placement)) = (kept.flatten(), load_placement(conn, &v.location).await?) else {
+        return Ok(None);
+    };
+    let offered = offered_departments(conn, &placement).await?;
+    Ok(offered.iter().any(|d| d.key == key).then_some(key))
 }
