@@ -39,16 +39,7 @@ pub async fn run(args: &Args, dir: &Path) -> Result<()> {
     for build in &builds {
         println!("  {}: {} ({})", build.label, build.bin.display(), version(&build.bin));
     }
-    println!(
-        "  {} rounds of A then B; {} visitors, {} operators, {} messages per visitor, {} msg/s for {} s each, {} creations",
-        args.rounds,
-        args.visitors,
-        args.operators,
-        args.messages,
-        crate::rates(args),
-        args.seconds,
-        args.creations
-    );
+    println!("  {} rounds of A then B; {}", args.rounds, crate::report::load_described(args));
     for round in 0..args.rounds.max(1) {
         for build in &mut builds {
             let data = dir.join(format!("{}-{round}", build.label));

@@ -36,15 +36,7 @@ pub async fn run(args: &Args, dir: &Path) -> Result<()> {
         bin.display(),
         args.sqlite_synchronous
     );
-    println!(
-        "  {} visitors, {} operators, {} messages per visitor; {} msg/s offered for {} s each; {} chat creations",
-        args.visitors,
-        args.operators,
-        args.messages,
-        crate::rates(args),
-        args.seconds,
-        args.creations
-    );
+    println!("  {}", load_described(args));
     let mut columns = Vec::new();
     for (name, url) in backends {
         let figures = run_on(args, &bin, &dir.join(name), 0, url).await.with_context(|| format!("{name} run"))?;
@@ -172,4 +164,17 @@ fn cpu(c: &Column, spent: Option<Spent>, count: usize, with_database: bool) -> S
         (true, None) => return "n/a (database backends not readable here)".into(),
     };
     format!("{:.3}", ms_per(total, count))
+}
+
+/// The load a run offers, in one line.
+pub(crate) fn load_described(args: &crate::Args) -> String {
+    format!(
+        "{} visitors, {} operators, {} messages per visitor; {} msg/s offered for {} s each; {} chat creations",
+        args.visitors,
+        args.operators,
+        args.messages,
+        crate::rates(args),
+        args.seconds,
+        args.creations
+    )
 }

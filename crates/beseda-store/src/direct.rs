@@ -223,10 +223,27 @@ pub(crate) enum Want {
     All,
 }
 
-/// A statement's outcome.
-pub(crate) enum Outcome {
+/// A statement's outcome, with rows of type `R`.
+pub(crate) enum Outcome<R = Row> {
     Changed(u64),
-    Rows(Vec<Row>),
+    Rows(Vec<R>),
+}
+
+impl<R> Outcome<R> {
+    pub(crate) fn map_rows<S>(self, f: impl FnMut(R) -> S) -> Outcome<S> {
+        match self {
+            Outcome::Changed(n) => Outcome::Changed(n),
+            Outcome::Rows(rows) => Outcome::Rows(rows.into_iter().map(f).collect()),
+        }
+    }
+
+    /// The rows, none for a statement that only changed some.
+    pub(crate) fn into_rows(self) -> Vec<R> {
+        match self {
+            Outcome::Rows(rows) => rows,
+            Outcome::Changed(_) => Vec::new(),
+        }
+    }
 }
 
 /// A SQLite error as sqlx reports it, so that the store maps it the same way (a unique violation
@@ -394,7 +411,7 @@ impl Conn {
     pub(crate) fn run(&mut self, sql: &str, params: &[Value], want: Want) -> Result<Outcome, sqlx::Error> {
         let timed =
             tracing::enabled!(target: "beseda_store::direct", tracing::Level::DEBUG).then(std::time::Instant::now);
-        let outcome = self.run_timed(sql, params, want);
+        let outcome = self.run_statement(sql, params, want);
         if let Some(started) = timed {
             let micros = started.elapsed().as_micros() as u64;
             tracing::debug!(target: "beseda_store::direct", statement = sql, micros);
@@ -402,7 +419,7 @@ impl Conn {
         outcome
     }
 
-    fn run_timed(&mut self, sql: &str, params: &[Value], want: Want) -> Result<Outcome, sqlx::Error> {
+    fn run_statement(&mut self, sql: &str, params: &[Value], want: Want) -> Result<Outcome, sqlx::Error> {
         let mut statement = self.db.prepare_cached(sql).map_err(db_error)?;
         if !statement.readonly() {
             self.memo.written(sql);

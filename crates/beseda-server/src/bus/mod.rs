@@ -19,7 +19,7 @@ pub enum OperatorSignal {
     Logged(i64),
     /// The operator log grew by these events, consecutive: a stream whose cursor is just
     /// before the first sends them as they are, without reading the log.
-    Written(Arc<Vec<OperatorEvent>>),
+    Written(Arc<[OperatorEvent]>),
     /// An event that is not stored (typing previews).
     Ephemeral(Arc<Value>),
 }
@@ -70,8 +70,7 @@ impl EventBus for LocalBus {
             let written = &changes.operator_events;
             let whole = written.last().is_some_and(|e| e.seq == seq)
                 && written.windows(2).all(|pair| pair[1].seq == pair[0].seq + 1);
-            let signal =
-                if whole { OperatorSignal::Written(Arc::new(written.clone())) } else { OperatorSignal::Logged(seq) };
+            let signal = if whole { OperatorSignal::Written(written.clone()) } else { OperatorSignal::Logged(seq) };
             let _ = self.operators.send(signal);
         }
     }
@@ -112,14 +111,17 @@ mod tests {
 
     #[test]
     fn the_events_a_change_wrote_travel_with_it_when_they_are_whole() {
-        let whole = Changes { operator_seq: Some(8), operator_events: vec![event(7), event(8)], ..Changes::default() };
+        let whole =
+            Changes { operator_seq: Some(8), operator_events: vec![event(7), event(8)].into(), ..Changes::default() };
         assert!(matches!(signal(whole), OperatorSignal::Written(e) if e.iter().map(|e| e.seq).eq([7, 8])));
         // Only the sequence number where the events are not all there: the streams read the log.
         let unknown = Changes { operator_seq: Some(8), ..Changes::default() };
         assert!(matches!(signal(unknown), OperatorSignal::Logged(8)));
-        let gap = Changes { operator_seq: Some(9), operator_events: vec![event(7), event(9)], ..Changes::default() };
+        let gap =
+            Changes { operator_seq: Some(9), operator_events: vec![event(7), event(9)].into(), ..Changes::default() };
         assert!(matches!(signal(gap), OperatorSignal::Logged(9)));
-        let short = Changes { operator_seq: Some(9), operator_events: vec![event(7), event(8)], ..Changes::default() };
+        let short =
+            Changes { operator_seq: Some(9), operator_events: vec![event(7), event(8)].into(), ..Changes::default() };
         assert!(matches!(signal(short), OperatorSignal::Logged(9)));
     }
 }

@@ -146,7 +146,7 @@ impl Emit {
         if !self.operator_events.is_empty() {
             let (logged, pushed) = append_operator_events_pushing(conn, &self.operator_events, self.now).await?;
             changes.operator_seq = logged.last().map(|e| e.seq);
-            changes.operator_events = logged;
+            changes.operator_events = logged.into();
             if pushed {
                 changes.queued = changes.queued.with(crate::Queued::PUSH);
             }

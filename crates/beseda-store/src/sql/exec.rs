@@ -14,19 +14,7 @@ type SqlxRow = <Db as sqlx::Database>::Row;
 type Answer<'a> = Pin<Box<dyn Future<Output = Result<Ran, sqlx::Error>> + Send + 'a>>;
 
 /// A statement's outcome, with rows of either kind of connection.
-pub(crate) enum Ran {
-    Changed(u64),
-    Rows(Vec<Row>),
-}
-
-impl From<Outcome> for Ran {
-    fn from(outcome: Outcome) -> Self {
-        match outcome {
-            Outcome::Changed(n) => Ran::Changed(n),
-            Outcome::Rows(rows) => Ran::Rows(rows.into_iter().map(Row::Direct).collect()),
-        }
-    }
-}
+type Ran = Outcome<Row>;
 
 /// A connection a statement can run on.
 pub(crate) trait Exec: Send {
@@ -59,7 +47,7 @@ impl Exec for sqlx::pool::PoolConnection<Db> {
 
 impl Exec for direct::Conn {
     fn run<'a>(&'a mut self, sql: &'a str, params: Vec<Value>, want: Want) -> Answer<'a> {
-        let outcome = direct::Conn::run(self, sql, &params, want).map(Ran::from);
+        let outcome = direct::Conn::run(self, sql, &params, want).map(|o| o.map_rows(Row::Direct));
         Box::pin(std::future::ready(outcome))
     }
 
@@ -122,9 +110,9 @@ where
     }
     let query = sqlx::query_with(sql, arguments);
     Ok(match want {
-        Want::Changes => Ran::Changed(sqlx::query::Query::execute(query, executor).await?.rows_affected()),
-        Want::First => Ran::Rows(query.fetch_optional(executor).await?.into_iter().map(Row::Sqlx).collect()),
-        Want::All => Ran::Rows(query.fetch_all(executor).await?.into_iter().map(Row::Sqlx).collect()),
+        Want::Changes => Outcome::Changed(sqlx::query::Query::execute(query, executor).await?.rows_affected()),
+        Want::First => Outcome::Rows(query.fetch_optional(executor).await?.into_iter().map(Row::Sqlx).collect()),
+        Want::All => Outcome::Rows(query.fetch_all(executor).await?.into_iter().map(Row::Sqlx).collect()),
     })
 }
 
@@ -201,13 +189,6 @@ pub(crate) fn query_scalar<T>(sql: &str) -> QueryScalar<'_, T> {
     QueryScalar { query: query(sql), decode: PhantomData }
 }
 
-fn rows(outcome: Ran) -> Vec<Row> {
-    match outcome {
-        Ran::Rows(rows) => rows,
-        Ran::Changed(_) => Vec::new(),
-    }
-}
-
 impl<'q> Query<'q> {
     pub(crate) fn bind<T: Param>(mut self, value: T) -> Self {
         self.params.push(value.param());
@@ -219,8 +200,8 @@ impl<'q> Query<'q> {
         'q: 'e,
     {
         match target.run(self.sql, self.params, Want::Changes).await? {
-            Ran::Changed(n) => Ok(Done(n)),
-            Ran::Rows(_) => Ok(Done(0)),
+            Outcome::Changed(n) => Ok(Done(n)),
+            Outcome::Rows(_) => Ok(Done(0)),
         }
     }
 
@@ -228,7 +209,7 @@ impl<'q> Query<'q> {
     where
         'q: 'e,
     {
-        Ok(rows(target.run(self.sql, self.params, Want::First).await?).into_iter().next())
+        Ok(target.run(self.sql, self.params, Want::First).await?.into_rows().into_iter().next())
     }
 
     pub(crate) async fn fetch_one<'e, E: Target<'e>>(self, target: E) -> Result<Row, sqlx::Error>
@@ -242,7 +223,7 @@ impl<'q> Query<'q> {
     where
         'q: 'e,
     {
-        Ok(rows(target.run(self.sql, self.params, Want::All).await?))
+        Ok(target.run(self.sql, self.params, Want::All).await?.into_rows())
     }
 }
 

@@ -15,7 +15,7 @@ pub struct Changes {
     pub operator_seq: Option<i64>,
     /// The operator events written, in order, where the change kept them (a chat change does):
     /// a socket already caught up sends them without reading the log.
-    pub operator_events: Vec<crate::OperatorEvent>,
+    pub operator_events: std::sync::Arc<[crate::OperatorEvent]>,
     /// Something the scheduler acts on changed: a chat is waiting, an operator was freed or
     /// changed status, a deadline was set.
     pub wake_scheduler: bool,
@@ -28,7 +28,11 @@ impl Changes {
     pub fn merge(&mut self, other: Changes) {
         self.sessions.extend(other.sessions);
         self.operator_seq = self.operator_seq.max(other.operator_seq);
-        self.operator_events.extend(other.operator_events);
+        if self.operator_events.is_empty() {
+            self.operator_events = other.operator_events;
+        } else if !other.operator_events.is_empty() {
+            self.operator_events = self.operator_events.iter().chain(other.operator_events.iter()).cloned().collect();
+        }
         self.wake_scheduler |= other.wake_scheduler;
         self.queued = self.queued.with(other.queued);
     }

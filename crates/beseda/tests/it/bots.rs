@@ -119,10 +119,6 @@ fn keys(v: &Value) -> Vec<String> {
     k
 }
 
-async fn chat_of(v: &Visitor) -> Value {
-    v.delta(0, true).await["fullUpdate"]["chat"].clone()
-}
-
 #[tokio::test]
 async fn a_bot_talks_to_a_visitor_and_hands_over() {
     let server = server().await;

@@ -9,7 +9,6 @@ use common::mock_http::MockHttp;
 use common::*;
 use reqwest::Method;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 /// The guide's setup: department «Бот» (the bot's, first by sort order) and «Операторы»
 /// (`operatory`), the administrator and a second operator in «Операторы», a bot operator in
@@ -79,29 +78,11 @@ fn new_chats(hook: &MockHttp) -> Vec<i64> {
         .collect()
 }
 
-async fn chat_of(v: &Visitor) -> Value {
-    v.delta(0, true).await["fullUpdate"]["chat"].clone()
-}
-
 /// The chat as the operator API shows it.
 async fn operator_view(op: &Operator, chat: i64) -> Value {
     let (code, detail) = op.get(&format!("/api/operator/v1/chats/{chat}")).await;
     assert_eq!(code, 200, "{detail}");
     detail["chat"].clone()
-}
-
-/// The chat's operator once a scheduler pass has assigned it (the background scheduler may
-/// win the pass; the test waits for whichever does).
-async fn assigned_after_a_pass(server: &TestServer, v: &Visitor) -> Value {
-    for _ in 0..50 {
-        server.tick().await;
-        let operator = chat_of(v).await["operator"]["id"].clone();
-        if !operator.is_null() {
-            return operator;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Value::Null
 }
 
 #[tokio::test]

@@ -31,26 +31,6 @@ async fn profile(server: &TestServer, op: &Operator, departments: &[&str], langu
     server.store.set_operator_profile(OperatorId(op.id), &deps, &langs, max).await.expect("profile");
 }
 
-/// All messages of the visitor's current chat, as the visitor sees them.
-async fn chat_of(v: &Visitor) -> Value {
-    v.delta(0, true).await["fullUpdate"]["chat"].clone()
-}
-
-/// The chat's operator once a scheduler pass has assigned it. The close that frees a place
-/// also wakes the background scheduler; on PostgreSQL its pass locks the waiting chat and a
-/// pass run by the test skips it (`SKIP LOCKED`), so the test waits for whichever pass wins.
-async fn assigned_after_a_pass(server: &TestServer, v: &Visitor) -> Value {
-    for _ in 0..50 {
-        server.tick().await;
-        let operator = chat_of(v).await["operator"]["id"].clone();
-        if !operator.is_null() {
-            return operator;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Value::Null
-}
-
 fn texts_of(chat: &Value, kind: &str) -> Vec<String> {
     chat["messages"]
         .as_array()

@@ -501,3 +501,23 @@ pub fn image(kind: &str, w: u16, h: u16) -> String {
     }
     format!("data:image/{kind};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
 }
+
+/// The visitor's current chat, from a full update.
+pub async fn chat_of(v: &Visitor) -> Value {
+    v.delta(0, true).await["fullUpdate"]["chat"].clone()
+}
+
+/// The chat's operator once a scheduler pass has assigned it. A change that frees a place also
+/// wakes the background scheduler; on PostgreSQL its pass locks the waiting chat and a pass run
+/// by the test skips it (`SKIP LOCKED`), so the test waits for whichever pass wins.
+pub async fn assigned_after_a_pass(server: &TestServer, v: &Visitor) -> Value {
+    for _ in 0..50 {
+        server.tick().await;
+        let operator = chat_of(v).await["operator"]["id"].clone();
+        if !operator.is_null() {
+            return operator;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Value::Null
+}
