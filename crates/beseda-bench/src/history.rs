@@ -105,6 +105,10 @@ const CHATS: &str = "INSERT INTO chats (client_side_id, visitor_id, visit_sessio
 const MESSAGES: &str = "INSERT INTO messages (id, chat_id, client_side_id, session_id, kind, text, name, created_at, \
      modified_at, history_revision) SELECT 'seed-m' || c.id || '-' || n.i, c.id, 'seed-' || n.i, c.visit_session_id, \
      'visitor', 'stored message', 'Visitor', $2 + n.i, $2 + n.i, $2 + n.i FROM chats c, n";
+/// What each chat keeps of its messages for its list row (migration 0034): all of them unread,
+/// waiting since the first, the last the preview.
+const CHAT_FACTS: &str = "UPDATE chats SET unread_by_operator_count = $1, waiting_since = $2 + 1, \
+     preview_message_id = 'seed-m' || id || '-' || CAST($1 AS BIGINT) WHERE client_side_id LIKE 'seed-c%'";
 const SESSION_LOG: &str = "INSERT INTO session_events (visit_session_id, revision, created_at, item) \
      SELECT c.visit_session_id, n.i, $2, '{}' FROM chats c, n";
 /// Numbered after the $3 events already logged (the operators' own).
@@ -154,6 +158,7 @@ where
     sqlx::query(&run(SESSIONS)).bind(chats).bind(at).bind(now + hour).bind(per_chat).execute(&mut *conn).await?;
     sqlx::query(&run(CHATS)).bind(chats).bind(at).execute(&mut *conn).await?;
     sqlx::query(&run(MESSAGES)).bind(per_chat).bind(at).execute(&mut *conn).await?;
+    sqlx::query(CHAT_FACTS).bind(per_chat).bind(at).execute(&mut *conn).await?;
     sqlx::query(&run(SESSION_LOG)).bind(per_chat).bind(at).execute(&mut *conn).await?;
     let seq: i64 = sqlx::query_scalar(OPERATOR_SEQ).fetch_one(&mut *conn).await?;
     let logged = per_chat * chats;

@@ -27,8 +27,17 @@ pub async fn run_once(state: &AppState) -> Result<bool, beseda_store::StoreError
     }
     // Visitors no longer seen have left the site.
     let now = state.store.clock().now();
-    let departed = state.store.sweep_departed(now - crate::operator::visitors::PRESENT_WINDOW_MICROS).await?;
-    publish(state, departed);
+    loop {
+        let departed =
+            state.store.sweep_departed(now - crate::operator::visitors::PRESENT_WINDOW_MICROS, BATCH).await?;
+        let more = departed.operator_seq.is_some();
+        publish(state, departed);
+        if !more {
+            break;
+        }
+        // Changes waiting for the writer go between two parts of a large departure.
+        tokio::task::yield_now().await;
+    }
     let assigned = state.store.assign_waiting(BATCH).await?;
     changed |= assigned.operator_seq.is_some();
     publish(state, assigned);

@@ -386,8 +386,10 @@ pub trait SiteVisitors: Send + Sync {
     async fn site_visitors(&self, seen_after: i64) -> Result<Vec<SiteVisitor>>;
     /// One visitor on the site (their latest present visit seen after `seen_after`).
     async fn site_visitor(&self, visitor: &VisitorId, seen_after: i64) -> Result<Option<SiteVisitor>>;
-    /// Sessions not seen since `seen_before` are no longer present: `visitor_left` for each.
-    async fn sweep_departed(&self, seen_before: i64) -> Result<Changes>;
+    /// Sessions not seen since `seen_before` are no longer present: `visitor_left` for each, at
+    /// most `limit` of them (the longest unseen first) in one change, so that a crowd leaving at
+    /// once does not hold the writer; the caller repeats while a change comes back.
+    async fn sweep_departed(&self, seen_before: i64, limit: i64) -> Result<Changes>;
     /// An operator invites a visitor on the site to chat: a chat in the `invitation` state,
     /// held by the operator, with their message. `visitor-has-chat` when the visitor has one.
     async fn invite_visitor(&self, op: OperatorId, visitor: &VisitorId, text: &str, seen_after: i64)

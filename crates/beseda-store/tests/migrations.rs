@@ -216,6 +216,33 @@ async fn chats_left_open_get_their_inactivity_deadline(target: Target) {
     assert_eq!(deadlines, ["86400000000"], "one deadline, a day after the chat's last change");
 }
 
+/// Chats an earlier version made get what their list rows show of their messages (0034): the
+/// same unread count, waiting time and preview the message writes keep from then on.
+async fn chats_get_their_list_row_facts_on_upgrade(target: Target) {
+    let store = target.store().await;
+    store.migrate().await.expect("fresh");
+    let init = InitVisit { location: "default".into(), session_ttl_micros: 86_400_000_000, ..Default::default() };
+    let v = store.init_visit(&init).await.expect("init").page.ctx();
+    for (id, text) in [("q1", "Вопрос"), ("q2", "Ещё вопрос")] {
+        let question = VisitorMessage { client_side_id: id.into(), text: text.into(), ..Default::default() };
+        let _ = store.visitor_message(&v, &question).await.expect("send");
+    }
+    const FACTS: &str =
+        "SELECT CAST(unread_by_operator_count AS TEXT) || ' ' || CAST(waiting_since AS TEXT) || ' ' || \
+        (SELECT text FROM messages WHERE id = preview_message_id) FROM chats";
+    let mut conn = target.connect().await;
+    let kept = conn.strings(FACTS).await;
+    assert!(kept.len() == 1 && kept[0].starts_with("2 ") && kept[0].ends_with(" Ещё вопрос"), "{kept:?}");
+    // The chat as an earlier version left it, then the upgrade's filling statement by itself
+    // (its columns exist already).
+    conn.execute("UPDATE chats SET unread_by_operator_count = 0, waiting_since = NULL, preview_message_id = NULL")
+        .await;
+    let upgrade = target.files.iter().find(|m| m.name.starts_with("0034_")).expect("the migration of the row facts");
+    let fill = &upgrade.sql[upgrade.sql.find("UPDATE chats").expect("the filling statement")..];
+    conn.execute_in_transaction(fill).await;
+    assert_eq!(conn.strings(FACTS).await, kept, "the migration counts what the writes keep");
+}
+
 macro_rules! both {
     ($($name:ident),+ $(,)?) => {
         mod sqlite {
@@ -241,6 +268,7 @@ both!(
     a_changed_applied_migration_stops_the_start_by_name,
     a_migration_recorded_by_a_newer_version_is_refused,
     chats_left_open_get_their_inactivity_deadline,
+    chats_get_their_list_row_facts_on_upgrade,
 );
 
 /// On PostgreSQL, where several nodes share one database (SQLite has one server per file).

@@ -7,7 +7,6 @@ use beseda_core::model::{Chat, Message};
 use beseda_core::operator_wire::events::ChatUpdated;
 use beseda_core::operator_wire::{ChatRow, OperatorEvent, RowFacts};
 use beseda_core::settings::OrgSettings;
-use beseda_core::state::MessageKind;
 use beseda_core::{operator_wire, texts};
 use std::collections::BTreeMap;
 
@@ -16,48 +15,29 @@ use super::exec::query;
 use super::rows::{chat_from, message_from, prefixed, CHAT_COLS, MESSAGE_COLS};
 use super::{Conn, DbRow};
 
-/// `'kind', …` of every message kind `pick` selects, for an SQL `IN` list; the one definition
-/// stays `MessageKind`'s.
-fn kinds_sql(pick: fn(MessageKind) -> bool) -> String {
-    MessageKind::ALL.iter().filter(|k| pick(**k)).map(|k| format!("'{}'", k.as_str())).collect::<Vec<_>>().join(", ")
-}
-
 /// `$from, …` for `n` values.
 fn marks(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// `SELECT` of chats with what their rows show, in one statement: the chat's columns, the
-/// visitor's fields and number, the unread count (visitor messages not read by the operator),
-/// the waiting time (the oldest visitor message after the newest answer) and the id of the
-/// preview message; each from an indexed look-up per chat (`messages_chat`). Callers add the
-/// `WHERE` on `chats`.
+/// visitor's fields and number, and what the chat keeps of its messages for its row
+/// (`row_facts.rs`): the unread count (visitor messages not read by the operator), the waiting
+/// time (the oldest visitor message after the newest answer) and the id of the preview message.
+/// Callers add the `WHERE` on `chats`.
 pub(super) fn summary_select() -> &'static str {
     static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    SQL.get_or_init(summary_select_sql)
-}
-
-fn summary_select_sql() -> String {
-    let (visitor_side, operator_side, conversation) = (
-        kinds_sql(MessageKind::is_visitor_side),
-        kinds_sql(MessageKind::is_operator_side),
-        kinds_sql(MessageKind::is_conversation),
-    );
-    format!(
-        "SELECT {}, \
-         (SELECT v.fields FROM visitors v WHERE v.id = chats.visitor_id) AS v_fields, \
-         (SELECT v.number FROM visitors v WHERE v.id = chats.visitor_id) AS v_number, \
-         (SELECT COUNT(*) FROM messages m WHERE m.chat_id = chats.id AND m.deleted = FALSE AND m.is_read = FALSE \
-          AND m.kind IN ({visitor_side})) AS unread, \
-         (SELECT m.created_at FROM messages m WHERE m.chat_id = chats.id AND m.deleted = FALSE \
-          AND m.kind IN ({visitor_side}) AND m.created_at > COALESCE((SELECT a.created_at FROM messages a \
-          WHERE a.chat_id = chats.id AND a.deleted = FALSE AND a.kind IN ({operator_side}) \
-          ORDER BY a.created_at DESC LIMIT 1), -1) ORDER BY m.created_at LIMIT 1) AS waiting, \
-         (SELECT m.id FROM messages m WHERE m.chat_id = chats.id AND m.deleted = FALSE AND m.kind IN ({conversation}) \
-          ORDER BY m.created_at DESC LIMIT 1) AS preview_id \
-         FROM chats",
-        prefixed("chats", CHAT_COLS)
-    )
+    SQL.get_or_init(|| {
+        format!(
+            "SELECT {}, \
+             (SELECT v.fields FROM visitors v WHERE v.id = chats.visitor_id) AS v_fields, \
+             (SELECT v.number FROM visitors v WHERE v.id = chats.visitor_id) AS v_number, \
+             chats.unread_by_operator_count AS unread, chats.waiting_since AS waiting, \
+             chats.preview_message_id AS preview_id \
+             FROM chats",
+            prefixed("chats", CHAT_COLS)
+        )
+    })
 }
 
 /// List rows from rows of [`summary_select`], in their order, keeping those `keep` lets through;

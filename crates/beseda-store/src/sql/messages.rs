@@ -14,6 +14,7 @@ use super::channels::channel_new_message;
 use super::events::Emit;
 use super::exec::{query, query_scalar};
 use super::load::{load_chat, load_message};
+use super::row_facts;
 use super::rows::{file_from, message_from, to_json, FILE_COLS, MESSAGE_COLS};
 use super::Conn;
 
@@ -90,6 +91,7 @@ pub(super) async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessa
     .execute(&mut *conn)
     .await
     .map_err(StoreError::from_db)?;
+    row_facts::message_added(conn, &message).await?;
     if message.kind.visible_to_visitor() {
         emit.item(DeltaItem::message_added(proto::Message::new(
             &message,
@@ -156,6 +158,9 @@ pub(super) async fn update_message(
     .bind(m.id.as_str())
     .execute(&mut *conn)
     .await?;
+    if m.kind.is_conversation() {
+        row_facts::recount(conn, m.chat_id).await?;
+    }
     if m.kind.visible_to_visitor() {
         if m.deleted {
             emit.item(DeltaItem::message_deleted(m.id.as_str()));

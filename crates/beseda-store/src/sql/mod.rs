@@ -44,6 +44,7 @@ mod outbox;
 mod plan_tests;
 mod push;
 mod routing;
+mod row_facts;
 mod rows;
 mod scheduling;
 mod stats;

@@ -19,6 +19,7 @@ use super::events::Emit;
 use super::exec::{query, query_scalar};
 use super::messages::{attach_files, cancel_pending_keyboards, insert_file, insert_message, NewMessage};
 use super::routing::{after_operator_message, is_bot, redirect_chat};
+use super::row_facts;
 use super::rows::to_json;
 use super::{Conn, SqlStore};
 
@@ -272,6 +273,7 @@ impl OperatorActions for SqlStore {
                     .bind(chat.id.0)
                     .execute(&mut *conn)
                     .await?;
+                row_facts::all_read(conn, chat.id).await?;
                 for id in &ids {
                     emit.item(DeltaItem::message_read(id));
                 }

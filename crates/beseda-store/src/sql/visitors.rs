@@ -306,23 +306,25 @@ impl SiteVisitors for SqlStore {
         Ok(self.select_site_visitors(Some(visitor), seen_after).await?.into_iter().next())
     }
 
-    async fn sweep_departed(&self, seen_before: i64) -> Result<Changes> {
-        let stale: i64 =
-            query_scalar("SELECT COUNT(*) FROM visit_sessions WHERE present = TRUE AND last_seen_at <= $1")
+    async fn sweep_departed(&self, seen_before: i64, limit: i64) -> Result<Changes> {
+        let stale: bool =
+            query_scalar("SELECT EXISTS (SELECT 1 FROM visit_sessions WHERE present = TRUE AND last_seen_at <= $1)")
                 .bind(seen_before)
                 .fetch_one(&self.reader)
                 .await?;
-        if stale == 0 {
+        if !stale {
             return Ok(Changes::default());
         }
         let now = self.clock.now();
         self.write(move |conn| {
             Box::pin(async move {
                 let rows = query(
-                    "UPDATE visit_sessions SET present = FALSE WHERE present = TRUE AND last_seen_at <= $1 \
+                    "UPDATE visit_sessions SET present = FALSE WHERE id IN (SELECT id FROM visit_sessions \
+                     WHERE present = TRUE AND last_seen_at <= $1 ORDER BY last_seen_at LIMIT $2) \
                      RETURNING id, visitor_id, location",
                 )
                 .bind(seen_before)
+                .bind(limit)
                 .fetch_all(&mut *conn)
                 .await?;
                 if rows.is_empty() {
