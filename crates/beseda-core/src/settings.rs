@@ -149,19 +149,29 @@ pub struct OrgSettings {
     pub chat_closed_handler_url: String,
     pub chat_events_handler_url: String,
     pub chat_handlers_signing_secret: String,
-    /// Zendesk: a ticket for every chat (`{subdomain}.zendesk.com`, agent e-mail, API token).
+    /// Zendesk: a ticket for every chat (`{subdomain}.zendesk.com`; the agent's e-mail with an
+    /// API token, or an OAuth access token, which wins when both are set).
     pub zendesk_subdomain: String,
     pub zendesk_login: String,
     pub zendesk_api_token: String,
-    /// amoCRM: a contact for every chat (account name, user e-mail, API key).
+    pub zendesk_oauth_token: String,
+    /// amoCRM (API v4, OAuth 2.0): a contact for every chat. The account's subdomain, and either
+    /// the long-lived token of a private integration, or the integration's id, secret and
+    /// redirect URI with a one-time authorization code (exchanged for tokens that Beseda
+    /// refreshes and keeps, see `crm::oauth`).
     pub amocrm_account: String,
-    pub amocrm_login: String,
-    pub amocrm_api_key: String,
-    /// Zoho CRM: a lead for every chat (account e-mail and password or an auth token; the
-    /// lead source written on every lead).
-    pub zoho_email: String,
-    pub zoho_password: String,
-    pub zoho_auth_token: String,
+    pub amocrm_long_lived_token: String,
+    pub amocrm_client_id: String,
+    pub amocrm_client_secret: String,
+    pub amocrm_redirect_uri: String,
+    pub amocrm_auth_code: String,
+    /// Zoho CRM (OAuth 2.0): a lead for every chat. The account's data centre (one of
+    /// [`ZOHO_DATA_CENTERS`]), the client id, secret and refresh token of a Zoho API client,
+    /// and the lead source written on every lead.
+    pub zoho_data_center: String,
+    pub zoho_client_id: String,
+    pub zoho_client_secret: String,
+    pub zoho_refresh_token: String,
     pub zoho_lead_source: String,
     /// Unisender: visitors with an e-mail or phone join the named contact list.
     pub unisender_api_key: String,
@@ -234,18 +244,35 @@ impl Default for OrgSettings {
             zendesk_subdomain: String::new(),
             zendesk_login: String::new(),
             zendesk_api_token: String::new(),
+            zendesk_oauth_token: String::new(),
             amocrm_account: String::new(),
-            amocrm_login: String::new(),
-            amocrm_api_key: String::new(),
-            zoho_email: String::new(),
-            zoho_password: String::new(),
-            zoho_auth_token: String::new(),
+            amocrm_long_lived_token: String::new(),
+            amocrm_client_id: String::new(),
+            amocrm_client_secret: String::new(),
+            amocrm_redirect_uri: String::new(),
+            amocrm_auth_code: String::new(),
+            zoho_data_center: "com".into(),
+            zoho_client_id: String::new(),
+            zoho_client_secret: String::new(),
+            zoho_refresh_token: String::new(),
             zoho_lead_source: String::new(),
             unisender_api_key: String::new(),
             unisender_list_name: String::new(),
         }
     }
 }
+
+/// Zoho's data centres: the setting's value, the Zoho Accounts host (OAuth) and the API host.
+pub const ZOHO_DATA_CENTERS: [(&str, &str, &str); 8] = [
+    ("com", "accounts.zoho.com", "www.zohoapis.com"),
+    ("eu", "accounts.zoho.eu", "www.zohoapis.eu"),
+    ("in", "accounts.zoho.in", "www.zohoapis.in"),
+    ("com.au", "accounts.zoho.com.au", "www.zohoapis.com.au"),
+    ("jp", "accounts.zoho.jp", "www.zohoapis.jp"),
+    ("ca", "accounts.zohocloud.ca", "www.zohoapis.ca"),
+    ("sa", "accounts.zoho.sa", "www.zohoapis.sa"),
+    ("com.cn", "accounts.zoho.com.cn", "www.zohoapis.com.cn"),
+];
 
 /// The addresses of a comma-separated list, trimmed, empty entries dropped.
 pub fn email_list(list: &str) -> Vec<String> {
@@ -308,13 +335,17 @@ impl OrgSettings {
     pub fn crm_targets(&self) -> Vec<&'static str> {
         let set = |v: &str| !v.trim().is_empty();
         let mut out = Vec::new();
-        if set(&self.zendesk_subdomain) && set(&self.zendesk_login) && set(&self.zendesk_api_token) {
+        if set(&self.zendesk_subdomain)
+            && (set(&self.zendesk_oauth_token) || (set(&self.zendesk_login) && set(&self.zendesk_api_token)))
+        {
             out.push("zendesk");
         }
-        if set(&self.amocrm_account) && set(&self.amocrm_login) && set(&self.amocrm_api_key) {
+        let amo_oauth =
+            set(&self.amocrm_client_id) && set(&self.amocrm_client_secret) && set(&self.amocrm_redirect_uri);
+        if set(&self.amocrm_account) && (set(&self.amocrm_long_lived_token) || amo_oauth) {
             out.push("amocrm");
         }
-        if set(&self.zoho_auth_token) || (set(&self.zoho_email) && set(&self.zoho_password)) {
+        if set(&self.zoho_client_id) && set(&self.zoho_client_secret) && set(&self.zoho_refresh_token) {
             out.push("zoho");
         }
         if set(&self.unisender_api_key) && set(&self.unisender_list_name) {

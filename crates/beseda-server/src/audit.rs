@@ -43,7 +43,9 @@ impl Actor {
 /// A field that holds a secret: its values are never stored, only that it changed.
 pub fn is_secret(field: &str) -> bool {
     let f = field.to_ascii_lowercase();
-    ["secret", "token", "password", "api_key", "apikey", "private_key", "privatekey"].iter().any(|s| f.contains(s))
+    ["secret", "token", "password", "api_key", "apikey", "private_key", "privatekey", "auth_code"]
+        .iter()
+        .any(|s| f.contains(s))
 }
 
 fn masked(field: &str, v: &Value) -> Value {

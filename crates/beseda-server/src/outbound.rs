@@ -48,8 +48,33 @@ pub enum Attempt {
     Final { status: Option<u16>, why: String },
 }
 
-/// Sends `req`, waiting at most `limit` for the whole answer.
-pub async fn send(req: reqwest::RequestBuilder, limit: Duration) -> Attempt {
+/// An answer of any status, with its body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    pub body: axum::body::Bytes,
+}
+
+impl Answer {
+    /// What [`send`] makes of it: 2xx delivered, 408, 429 and 5xx worth retrying, the rest final.
+    pub fn attempt(self) -> Attempt {
+        let s = self.status;
+        if (200..300).contains(&s) {
+            return Attempt::Delivered(self.body);
+        }
+        let why = format!("HTTP {s}");
+        if s >= 500 || s == 408 || s == 429 {
+            Attempt::Retry { status: Some(s), why, retry_after: self.retry_after }
+        } else {
+            Attempt::Final { status: Some(s), why }
+        }
+    }
+}
+
+/// Sends `req`, waiting at most `limit` for the whole answer: the answer whatever its status,
+/// or the attempt to retry when there was none (connection error, time-out).
+pub async fn call(req: reqwest::RequestBuilder, limit: Duration) -> Result<Answer, Attempt> {
     let sent = tokio::time::timeout(limit, async {
         let resp = req.timeout(limit).send().await?;
         let status = resp.status();
@@ -64,21 +89,21 @@ pub async fn send(req: reqwest::RequestBuilder, limit: Duration) -> Attempt {
     .await;
     let timeout = || format!("timeout after {} s", limit.as_secs_f64());
     match sent {
-        Err(_) => Attempt::Retry { status: None, why: timeout(), retry_after: None },
-        Ok(Err(e)) if e.is_timeout() => Attempt::Retry { status: None, why: timeout(), retry_after: None },
-        // Without the URL: it may hold a token (Telegram) or a secret path.
+        Err(_) => Err(Attempt::Retry { status: None, why: timeout(), retry_after: None }),
+        Ok(Err(e)) if e.is_timeout() => Err(Attempt::Retry { status: None, why: timeout(), retry_after: None }),
+        // Without the URL: it may hold a token (Telegram, Zoho's token endpoint) or a secret path.
         Ok(Err(e)) => {
-            Attempt::Retry { status: None, why: format!("request failed: {}", e.without_url()), retry_after: None }
+            Err(Attempt::Retry { status: None, why: format!("request failed: {}", e.without_url()), retry_after: None })
         }
-        Ok(Ok((s, _, body))) if s.is_success() => Attempt::Delivered(body),
-        Ok(Ok((s, retry_after, _))) => {
-            let why = format!("HTTP {}", s.as_u16());
-            if s.is_server_error() || s.as_u16() == 408 || s.as_u16() == 429 {
-                Attempt::Retry { status: Some(s.as_u16()), why, retry_after }
-            } else {
-                Attempt::Final { status: Some(s.as_u16()), why }
-            }
-        }
+        Ok(Ok((s, retry_after, body))) => Ok(Answer { status: s.as_u16(), retry_after, body }),
+    }
+}
+
+/// Sends `req`, waiting at most `limit` for the whole answer.
+pub async fn send(req: reqwest::RequestBuilder, limit: Duration) -> Attempt {
+    match call(req, limit).await {
+        Ok(answer) => answer.attempt(),
+        Err(attempt) => attempt,
     }
 }
 

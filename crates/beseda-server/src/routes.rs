@@ -402,6 +402,22 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
         ),
         (
             ApiDoc::new(
+                "GET",
+                "/api/admin/v1/integrations/crm",
+                "Whether Zendesk, amoCRM and Zoho CRM work, as last seen (admin)",
+            ).answer::<admin::crm::CrmStates>(),
+            get(admin::crm::states),
+        ),
+        (
+            ApiDoc::new(
+                "POST",
+                "/api/admin/v1/integrations/crm/{service}/check",
+                "Call zendesk, amocrm or zoho with the saved settings and say whether it works (admin)",
+            ).path_string("service").answer::<admin::crm::CrmState>(),
+            post(admin::crm::check),
+        ),
+        (
+            ApiDoc::new(
                 "POST",
                 "/api/admin/v1/integrations/unisender/export",
                 "Export every contact to Unisender (admin)",

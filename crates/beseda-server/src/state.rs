@@ -151,6 +151,9 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes the CRM calls.
     pub crm_wake: Arc<tokio::sync::Notify>,
+    /// Held while a CRM's OAuth tokens are used and renewed (calls and admin checks), so a
+    /// rotated refresh token is never spent twice.
+    pub crm_auth: Arc<tokio::sync::Mutex<()>>,
     /// Wakes the Web Push deliveries.
     pub push_wake: Arc<tokio::sync::Notify>,
     /// The VAPID key pair, read (or made) once.
@@ -195,6 +198,7 @@ impl AppState {
             webhook_wake: Arc::new(tokio::sync::Notify::new()),
             mail_wake: Arc::new(tokio::sync::Notify::new()),
             crm_wake: Arc::new(tokio::sync::Notify::new()),
+            crm_auth: Arc::default(),
             push_wake: Arc::new(tokio::sync::Notify::new()),
             vapid: Arc::default(),
             http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),

@@ -62,6 +62,11 @@ pub trait Organisation: Send + Sync {
     async fn placement(&self, key: &str) -> Result<Option<Placement>>;
     /// Every placement, by key.
     async fn placements(&self) -> Result<Vec<Placement>>;
+    /// A document of the settings table other than the organisation's settings (an
+    /// integration's tokens and connection state), by key; `None` until first written.
+    async fn setting_doc(&self, key: &str) -> Result<Option<serde_json::Value>>;
+    /// Writes such a document, replacing the one before.
+    async fn save_setting_doc(&self, key: &str, value: &serde_json::Value) -> Result<()>;
 }
 
 /// Operator accounts as the workspace and the admin panel see them.

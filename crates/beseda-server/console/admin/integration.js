@@ -1,9 +1,36 @@
-/* Integration extras: Unisender export, messengers, event handler calls. */
+/* Integration extras: CRM connection checks, Unisender export, messengers, event handler calls. */
 import { actions, button, checkForm, dateTime, input, query, refusal, row, say, select, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { fill, has, t } from '../lib/i18n.js';
 import { clear, el } from '../../common/dom.js';
 
+/* The connection state of a CRM integration and its «check connection» button (the saved
+   settings are checked). */
+export function crmCheck(service) {
+  return function () {
+    var line = el('p', { class: 'c-ok', role: 'status', 'aria-live': 'polite', 'data-test': 'crm-state-' + service });
+    function show(c) {
+      if (!c.configured) say(line, t('crm.notConfigured'));
+      else if (c.state === 'ok') say(line, fill(t('crm.ok'), { when: dateTime(c.checkedAt) }));
+      else if (c.state === 'failing') say(line, t('crm.failing') + (c.error || ''), true);
+      else say(line, t('crm.unknown'));
+    }
+    var go = button(t('crm.check'), 'crm-check-' + service, function () {
+      go.disabled = true;
+      say(line, t('loading'));
+      api('POST', '/api/admin/v1/integrations/crm/' + service + '/check', {}).then(function (res) {
+        go.disabled = false;
+        if (res.status !== 200) { say(line, message(res), true); return; }
+        show(res.body);
+      }, function () { go.disabled = false; say(line, t('error'), true); });
+    });
+    api('GET', '/api/admin/v1/integrations/crm').then(function (res) {
+      if (res.status !== 200) return;
+      res.body.integrations.forEach(function (c) { if (c.service === service) show(c); });
+    });
+    return el('div', { class: 'a-bar' }, [go, line]);
+  };
+}
 export function unisenderExport() {
   var line = el('p', { class: 'c-ok', role: 'status', 'data-test': 'export-status' });
   var timer = null;

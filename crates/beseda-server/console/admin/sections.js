@@ -5,7 +5,7 @@ import { blocksSection } from './blocks.js';
 import { botsSection } from './bots.js';
 import { departmentsSection } from './departments.js';
 import { historySection } from './history.js';
-import { handlerCalls, messengers, unisenderExport } from './integration.js';
+import { crmCheck, handlerCalls, messengers, unisenderExport } from './integration.js';
 import { operatorsSection } from './operators.js';
 import { placementsSection } from './placements.js';
 import { settingsSection } from './settings.js';
@@ -89,16 +89,22 @@ export var SECTIONS = [
     { group: 'g.zendesk' },
     { key: 'zendesk_subdomain' },
     { key: 'zendesk_login', type: 'email' },
-    { key: 'zendesk_api_token', type: 'secret' },
+    { key: 'zendesk_api_token', type: 'secret', hidden: true },
+    { key: 'zendesk_oauth_token', type: 'secret', hidden: true, below: crmCheck('zendesk') },
     { group: 'g.amocrm' },
     { key: 'amocrm_account' },
-    { key: 'amocrm_login', type: 'email' },
-    { key: 'amocrm_api_key', type: 'secret' },
+    { key: 'amocrm_long_lived_token', type: 'secret', hidden: true },
+    { key: 'amocrm_client_id' },
+    { key: 'amocrm_client_secret', type: 'secret', hidden: true },
+    { key: 'amocrm_redirect_uri', type: 'url' },
+    { key: 'amocrm_auth_code', type: 'secret', hidden: true, below: crmCheck('amocrm') },
     { group: 'g.zoho' },
-    { key: 'zoho_email', type: 'email' },
-    { key: 'zoho_password', type: 'secret', hidden: true },
-    { key: 'zoho_auth_token', type: 'secret' },
-    { key: 'zoho_lead_source' },
+    { key: 'zoho_data_center', type: 'select', options: [['com', 'zoho.com (US)'], ['eu', 'zoho.eu (EU)'], ['in', 'zoho.in (IN)'],
+      ['com.au', 'zoho.com.au (AU)'], ['jp', 'zoho.jp (JP)'], ['ca', 'zohocloud.ca (CA)'], ['sa', 'zoho.sa (SA)'], ['com.cn', 'zoho.com.cn (CN)']] },
+    { key: 'zoho_client_id' },
+    { key: 'zoho_client_secret', type: 'secret', hidden: true },
+    { key: 'zoho_refresh_token', type: 'secret', hidden: true },
+    { key: 'zoho_lead_source', below: crmCheck('zoho') },
     { group: 'g.unisender' },
     { key: 'unisender_api_key', type: 'secret' },
     { key: 'unisender_list_name', below: unisenderExport }

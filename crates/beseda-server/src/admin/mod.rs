@@ -24,6 +24,7 @@ pub mod audit_log;
 pub mod blocks;
 pub mod bots;
 pub mod channels;
+pub mod crm;
 mod csv;
 pub mod exports;
 pub mod history;
@@ -137,11 +138,29 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
             return Err(invalid(name, "the account name from the service's address: letters, digits and hyphens"));
         }
     }
-    for (name, login) in
-        [("zendesk_login", &s.zendesk_login), ("amocrm_login", &s.amocrm_login), ("zoho_email", &s.zoho_email)]
-    {
-        if !login.trim().is_empty() && !is_email(login.trim()) {
-            return Err(invalid(name, "must be an e-mail address"));
+    if !s.zendesk_login.trim().is_empty() && !is_email(s.zendesk_login.trim()) {
+        return Err(invalid("zendesk_login", "must be an e-mail address"));
+    }
+    if !beseda_core::settings::ZOHO_DATA_CENTERS.iter().any(|d| d.0 == s.zoho_data_center) {
+        return Err(invalid("zoho_data_center", "must be com, eu, in, com.au, jp, ca, sa or com.cn"));
+    }
+    if !s.amocrm_redirect_uri.trim().is_empty() && !is_http_url(s.amocrm_redirect_uri.trim()) {
+        return Err(invalid("amocrm_redirect_uri", "must be the http(s) redirect URI of the amoCRM integration"));
+    }
+    for (name, value) in [
+        ("zendesk_api_token", &s.zendesk_api_token),
+        ("zendesk_oauth_token", &s.zendesk_oauth_token),
+        ("amocrm_long_lived_token", &s.amocrm_long_lived_token),
+        ("amocrm_client_id", &s.amocrm_client_id),
+        ("amocrm_client_secret", &s.amocrm_client_secret),
+        ("amocrm_auth_code", &s.amocrm_auth_code),
+        ("zoho_client_id", &s.zoho_client_id),
+        ("zoho_client_secret", &s.zoho_client_secret),
+        ("zoho_refresh_token", &s.zoho_refresh_token),
+        ("zoho_lead_source", &s.zoho_lead_source),
+    ] {
+        if value.chars().count() > 4096 || value.chars().any(char::is_control) {
+            return Err(invalid(name, "one line of at most 4096 characters"));
         }
     }
     for (name, url) in [
@@ -192,7 +211,31 @@ pub struct SettingsChange(OrgSettings);
 pub async fn get_settings(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<Json<SettingsDoc>> {
     admin_only(&who)?;
     let s = state.store.settings().await.map_err(ApiError::operator)?;
-    Ok(Json(SettingsDoc { settings: s }))
+    Ok(Json(SettingsDoc { settings: masked(&s)? }))
+}
+
+/// The settings as admin answers show them: every secret that is set ([`audit::is_secret`]:
+/// API keys, tokens, client secrets, authorization codes) reads as [`audit::MASK`]. Sent back
+/// unchanged, the mask keeps the stored value ([`keep_secrets`]).
+fn masked(s: &OrgSettings) -> ApiResult<OrgSettings> {
+    let mut doc = serde_json::to_value(s).map_err(ApiError::internal)?;
+    if let Some(map) = doc.as_object_mut() {
+        for (key, value) in map.iter_mut() {
+            if audit::is_secret(key) && value.as_str().is_some_and(|v| !v.is_empty()) {
+                *value = json!(audit::MASK);
+            }
+        }
+    }
+    serde_json::from_value(doc).map_err(ApiError::internal)
+}
+
+/// Puts the stored value back for every secret sent as the mask.
+fn keep_secrets(doc: &mut serde_json::Map<String, Value>, stored: &Value) {
+    for (key, value) in doc.iter_mut() {
+        if audit::is_secret(key) && value.as_str() == Some(audit::MASK) {
+            *value = stored.get(key).cloned().unwrap_or_else(|| json!(""));
+        }
+    }
 }
 
 /// A key that is not a setting: refused, naming it, so a typo never passes silently.
@@ -227,7 +270,11 @@ pub async fn put_settings(
         );
         return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing-setting", message));
     }
-    let s: OrgSettings = parse(&bytes)?;
+    let mut doc = doc;
+    let stored =
+        serde_json::to_value(state.store.settings().await.map_err(ApiError::operator)?).map_err(ApiError::internal)?;
+    keep_secrets(&mut doc, &stored);
+    let s: OrgSettings = parse(&serde_json::to_vec(&doc).map_err(ApiError::internal)?)?;
     save_settings(&state, &who, peer, &headers, s).await
 }
 
@@ -268,6 +315,7 @@ async fn save_settings(
     let before = state.store.settings().await.map_err(ApiError::operator)?;
     state.store.save_settings(&s).await.map_err(ApiError::operator)?;
     state.wake.notify_one();
+    crate::crm::settings_changed(state, &before, &s).await.map_err(ApiError::operator)?;
     // Open workspaces follow the settings that shape them (hidden chats and profiles, …).
     if workspace_keys(&before) != workspace_keys(&s) {
         let changes = state.store.workspace_changed().await.map_err(ApiError::operator)?;
@@ -279,7 +327,7 @@ async fn save_settings(
         let action = if changes.get("ip_allowlist").is_some() { "settings.allowlist" } else { "settings.update" };
         audit::record(state, &audit::Actor::operator(who, me), action, ("settings", &"organisation"), changes).await;
     }
-    Ok(Json(SettingsDoc { settings: s }))
+    Ok(Json(SettingsDoc { settings: masked(&s)? }))
 }
 
 /// The e-mail lists seed 003 makes required: a section that sends them must fill them.
@@ -304,6 +352,9 @@ pub async fn patch_settings(
         }
         if REQUIRED_EMAIL_LISTS.contains(&key.as_str()) && value.as_str().is_none_or(|v| v.trim().is_empty()) {
             return Err(invalid(&key, "required: one or more e-mail addresses, separated by commas"));
+        }
+        if audit::is_secret(&key) && value.as_str() == Some(audit::MASK) {
+            continue;
         }
         doc[key] = value;
     }

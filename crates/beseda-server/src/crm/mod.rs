@@ -3,12 +3,59 @@
 //! an outbox row written with the chat (`crm.<service>`), made by this loop with the service's
 //! documented API at the address of the deployment settings, retried after the configured
 //! delays on connection errors, time-outs, 408, 429 and 5xx, and given up on other refusals.
-//! The Unisender bulk export of all contacts from history runs here too, a batch at a time.
+//! How the last call or admin check of Zendesk, amoCRM and Zoho went is kept
+//! ([`oauth::Connection`]) for the admin panel. The Unisender bulk export of all contacts from
+//! history runs here too, a batch at a time.
 
 mod amocrm;
+pub mod oauth;
 pub mod unisender;
 mod zendesk;
 mod zoho;
+
+/// The integrations whose connection the admin panel shows and checks
+/// (`/api/admin/v1/integrations/crm`).
+pub const CHECKED: [&str; 3] = ["zendesk", "amocrm", "zoho"];
+
+/// Calls the service once to see whether its set-up works, and records the outcome.
+pub async fn check(
+    state: &AppState,
+    s: &beseda_core::settings::OrgSettings,
+    service: &str,
+) -> Result<oauth::Connection, StoreError> {
+    let attempt = match service {
+        "zendesk" => zendesk::check(state, s).await,
+        "amocrm" => amocrm::check(state, s).await,
+        _ => zoho::check(state, s).await,
+    };
+    oauth::record(state, service, result(&attempt)).await
+}
+
+/// How an attempt bears on the connection state: ok, failing with its reason, or (for a
+/// passing fault: connection error, time-out, 5xx) failing for now with that reason.
+fn result(attempt: &Attempt) -> Result<(), &str> {
+    match attempt {
+        Attempt::Delivered(_) => Ok(()),
+        Attempt::Retry { why, .. } | Attempt::Final { why, .. } => Err(why.as_str()),
+    }
+}
+
+/// Forgets the connection state of the integrations whose settings changed.
+pub async fn settings_changed(
+    state: &AppState,
+    before: &beseda_core::settings::OrgSettings,
+    after: &beseda_core::settings::OrgSettings,
+) -> Result<(), StoreError> {
+    let (b, a) = (serde_json::to_value(before).unwrap_or_default(), serde_json::to_value(after).unwrap_or_default());
+    for service in CHECKED {
+        let prefix = format!("{service}_");
+        let changed = a.as_object().into_iter().flatten().any(|(k, v)| k.starts_with(&prefix) && b.get(k) != Some(v));
+        if changed {
+            oauth::forget(state, service).await?;
+        }
+    }
+    Ok(())
+}
 
 use crate::metrics::{Outcome, Worker};
 use crate::outbound::Attempt;
@@ -77,13 +124,19 @@ async fn call(state: &AppState, kind: &str, claim: &OutboxClaim) -> Result<Attem
         return Ok(Attempt::Final { status: None, why: "the chat no longer exists".into() });
     };
     let contact = Contact::of_chat(&detail);
-    Ok(match kind {
+    let attempt = match kind {
         "crm.zendesk" => zendesk::create_ticket(state, &s, &contact).await,
         "crm.amocrm" => amocrm::add_contact(state, &s, &contact).await,
         "crm.zoho" => zoho::add_lead(state, &s, &contact).await,
         "crm.unisender" => unisender::subscribe(state, &s, &contact).await,
         _ => Attempt::Final { status: None, why: "unknown integration".into() },
-    })
+    };
+    // A passing fault says nothing of the set-up; a delivery or a refusal does.
+    let service = kind.trim_start_matches("crm.");
+    if CHECKED.contains(&service) && !matches!(attempt, Attempt::Retry { .. }) {
+        oauth::record(state, service, result(&attempt)).await?;
+    }
+    Ok(attempt)
 }
 
 /// One pass over every kind.

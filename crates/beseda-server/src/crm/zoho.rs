@@ -1,40 +1,107 @@
-//! Zoho CRM: a lead for every new chat (`POST /crm/v2/Leads`) with the configured Lead Source.
-//! Authorised with the account's auth token, or one obtained from the account's e-mail and
-//! password (`/apiauthtoken/nb/create` of Zoho Accounts).
+//! Zoho CRM with OAuth 2.0: a lead for every new chat (`POST /crm/v6/Leads`, header
+//! `Authorization: Zoho-oauthtoken …`) with the configured Lead Source.
+//!
+//! The administrator gives the client id, secret and refresh token of a Zoho API client (a
+//! «Self Client» of the API console) and the account's data centre. Access tokens come from
+//! `POST {accounts}/oauth/v2/token?refresh_token=…&client_id=…&client_secret=…&grant_type=
+//! refresh_token` (valid an hour), are kept in the store and renewed before they expire, and
+//! after a 401 whose code is `INVALID_TOKEN` the call is made once more with a new one. A
+//! refused refresh token (`{"error":"invalid_code"}`) marks the integration failing.
 
-use super::{json_of, Contact, CALL_LIMIT};
+use super::oauth::{self, Grant, Tokens};
+use super::{Contact, CALL_LIMIT};
 use crate::outbound::{self, Attempt};
 use crate::state::AppState;
-use beseda_core::settings::OrgSettings;
-use serde_json::json;
+use beseda_core::settings::{OrgSettings, ZOHO_DATA_CENTERS};
+use serde_json::{json, Value};
 
-/// The auth token: the configured one, or a new one for the e-mail and password.
-async fn token(state: &AppState, s: &OrgSettings) -> Result<String, Attempt> {
-    if !s.zoho_auth_token.trim().is_empty() {
-        return Ok(s.zoho_auth_token.trim().to_owned());
-    }
-    let url = format!("{}/apiauthtoken/nb/create", state.config.api_urls.zoho_accounts.trim_end_matches('/'));
-    let form = [
-        ("SCOPE", "ZohoCRM/crmapi"),
-        ("EMAIL_ID", s.zoho_email.trim()),
-        ("PASSWORD", s.zoho_password.as_str()),
-        ("DISPLAY_NAME", "Beseda"),
+const EARLY_MICROS: i64 = 60_000_000;
+
+/// The Zoho Accounts and API addresses of the account's data centre.
+fn urls(state: &AppState, s: &OrgSettings) -> (String, String) {
+    let dc = ZOHO_DATA_CENTERS.iter().find(|d| d.0 == s.zoho_data_center).unwrap_or(&ZOHO_DATA_CENTERS[0]);
+    let accounts = state.config.api_urls.zoho_accounts.replace("{accounts_host}", dc.1);
+    let api = state.config.api_urls.zoho.replace("{api_host}", dc.2);
+    (accounts.trim_end_matches('/').to_owned(), api.trim_end_matches('/').to_owned())
+}
+
+fn issued_for(s: &OrgSettings) -> String {
+    oauth::digest(&[&s.zoho_data_center, &s.zoho_client_id, &s.zoho_refresh_token])
+}
+
+/// A new access token for the refresh token, kept.
+async fn refresh(state: &AppState, s: &OrgSettings) -> Result<Tokens, Attempt> {
+    let (accounts, _) = urls(state, s);
+    let query = [
+        ("refresh_token", s.zoho_refresh_token.trim()),
+        ("client_id", s.zoho_client_id.trim()),
+        ("client_secret", s.zoho_client_secret.trim()),
+        ("grant_type", "refresh_token"),
     ];
-    match outbound::send(state.http.post(url).form(&form), CALL_LIMIT).await {
-        Attempt::Delivered(body) => {
-            let text = String::from_utf8_lossy(&body);
-            let token = text.lines().find_map(|l| l.trim().strip_prefix("AUTHTOKEN=")).map(str::to_owned);
-            token.ok_or(Attempt::Final { status: None, why: "Zoho Accounts gave no auth token".into() })
+    let req = state.http.post(format!("{accounts}/oauth/v2/token")).query(&query);
+    match oauth::token_call(req).await {
+        Grant::Issued { access_token, expires_in, .. } => {
+            let tokens = Tokens {
+                access_token,
+                expires_at: state.now() + expires_in.unwrap_or(3600) * 1_000_000,
+                issued_for: issued_for(s),
+                ..Tokens::default()
+            };
+            if let Err(e) = oauth::save(state, "zoho", &tokens).await {
+                return Err(Attempt::Retry { status: None, why: format!("tokens not saved: {e}"), retry_after: None });
+            }
+            Ok(tokens)
         }
-        other => Err(other),
+        Grant::Refused(why) => Err(Attempt::Final {
+            status: None,
+            why: format!("Zoho Accounts refused the refresh token ({why}); check the client id, secret, refresh token and data centre"),
+        }),
+        Grant::Later(attempt) => Err(attempt),
     }
 }
 
-pub async fn add_lead(state: &AppState, s: &OrgSettings, c: &Contact) -> Attempt {
-    let token = match token(state, s).await {
-        Ok(t) => t,
-        Err(a) => return a,
+/// The `code` of a Zoho error answer (`{"code":"INVALID_TOKEN","details":{},"message":…}`).
+fn code(body: &[u8]) -> Option<String> {
+    let v: Value = serde_json::from_slice(body).ok()?;
+    v.get("code").and_then(Value::as_str).map(str::to_owned)
+}
+
+/// Makes the request `make` builds with a working access token, renewed when it has expired
+/// and once after `INVALID_TOKEN`.
+pub async fn call(
+    state: &AppState,
+    s: &OrgSettings,
+    make: impl Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+) -> Result<outbound::Answer, Attempt> {
+    let (_, api) = urls(state, s);
+    let with = |token: &str| make(&state.http, &api).header("Authorization", format!("Zoho-oauthtoken {token}"));
+    let _held = state.crm_auth.lock().await;
+    let kept = oauth::load(state, "zoho")
+        .await
+        .map_err(|e| Attempt::Retry { status: None, why: e.to_string(), retry_after: None })?
+        .filter(|t| t.issued_for == issued_for(s) && t.expires_at > state.now() + EARLY_MICROS);
+    let fresh = kept.is_none();
+    let t = match kept {
+        Some(t) => t,
+        None => refresh(state, s).await?,
     };
+    let answer = outbound::call(with(&t.access_token), CALL_LIMIT).await?;
+    if answer.status == 401 && !fresh && code(&answer.body).as_deref() == Some("INVALID_TOKEN") {
+        let t = refresh(state, s).await?;
+        return refused(outbound::call(with(&t.access_token), CALL_LIMIT).await?);
+    }
+    refused(answer)
+}
+
+fn refused(answer: outbound::Answer) -> Result<outbound::Answer, Attempt> {
+    if answer.status == 401 {
+        let body: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+        return Err(Attempt::Final { status: Some(401), why: format!("Zoho CRM: {}", oauth::describe(401, &body)) });
+    }
+    Ok(answer)
+}
+
+pub async fn add_lead(state: &AppState, s: &OrgSettings, c: &Contact) -> Attempt {
     let source = if s.zoho_lead_source.trim().is_empty() { "Beseda" } else { s.zoho_lead_source.trim() };
     let mut lead = json!({
         "Last_Name": c.display_name(&s.default_lang),
@@ -47,19 +114,34 @@ pub async fn add_lead(state: &AppState, s: &OrgSettings, c: &Contact) -> Attempt
     if let Some(p) = &c.phone {
         lead["Phone"] = json!(p);
     }
-    let req = state
-        .http
-        .post(format!("{}/crm/v2/Leads", state.config.api_urls.zoho.trim_end_matches('/')))
-        .header("Authorization", format!("Zoho-authtoken {token}"))
-        .json(&json!({"data": [lead]}));
-    match outbound::send(req, CALL_LIMIT).await {
-        Attempt::Delivered(body) => {
-            let answer = json_of(&body);
-            match answer.pointer("/data/0/code").and_then(|c| c.as_str()) {
-                Some("SUCCESS") | None => Attempt::Delivered(body),
-                Some(code) => Attempt::Final { status: None, why: format!("Zoho: {code}") },
-            }
+    let body = json!({"data": [lead]});
+    let answer = match call(state, s, |http, api| http.post(format!("{api}/crm/v6/Leads")).json(&body)).await {
+        Ok(a) => a,
+        Err(attempt) => return attempt,
+    };
+    // Each record has its own outcome, also inside a 2xx answer.
+    let parsed: Value = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+    let record = parsed.pointer("/data/0").cloned().unwrap_or(Value::Null);
+    match oauth::outcome("Zoho CRM", answer) {
+        Attempt::Delivered(body) => match record.get("code").and_then(Value::as_str) {
+            Some("SUCCESS") | None => Attempt::Delivered(body),
+            Some(_) => Attempt::Final { status: None, why: format!("Zoho CRM: {}", oauth::describe(201, &record)) },
+        },
+        Attempt::Final { status, why } if !record.is_null() => {
+            let _ = why;
+            Attempt::Final { status, why: format!("Zoho CRM: {}", oauth::describe(status.unwrap_or(0), &record)) }
         }
         other => other,
+    }
+}
+
+/// The admin panel's check: a new access token, then one lead read with it
+/// (`GET /crm/v6/Leads?fields=Last_Name&per_page=1`: 200, or 204 when there are none).
+pub async fn check(state: &AppState, s: &OrgSettings) -> Attempt {
+    let _ = oauth::save(state, "zoho", &Tokens::default()).await;
+    let query = [("fields", "Last_Name"), ("per_page", "1")];
+    match call(state, s, |http, api| http.get(format!("{api}/crm/v6/Leads")).query(&query)).await {
+        Ok(answer) => oauth::outcome("Zoho CRM", answer),
+        Err(attempt) => attempt,
     }
 }

@@ -134,7 +134,8 @@ settings! {
     mail_retry_delays_secs: Vec<u64> = secs(&[60, 300, 900, 3600]);
 
     /// Addresses of the external services (change them only for a proxy or a stand-in);
-    /// {subdomain} and {account} are the account names from the integration settings.
+    /// {subdomain} and {account} are the account names from the integration settings,
+    /// {api_host} and {accounts_host} the hosts of the Zoho data centre chosen there.
     /// Telegram Bot API.
     telegram_api_url: String = "https://api.telegram.org".into();
 
@@ -147,11 +148,11 @@ settings! {
     /// amoCRM.
     amocrm_api_url: String = "https://{account}.amocrm.ru".into();
 
-    /// Zoho CRM API …
-    zoho_api_url: String = "https://www.zohoapis.com".into();
+    /// Zoho CRM API (www.zohoapis.com, .eu, … by data centre) …
+    zoho_api_url: String = "https://{api_host}".into();
 
-    /// … and its accounts (OAuth) server.
-    zoho_accounts_url: String = "https://accounts.zoho.com".into();
+    /// … and its accounts (OAuth) server (accounts.zoho.com, .eu, …).
+    zoho_accounts_url: String = "https://{accounts_host}".into();
 
     /// UniSender.
     unisender_api_url: String = "https://api.unisender.com".into();

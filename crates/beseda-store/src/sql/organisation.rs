@@ -11,7 +11,7 @@ use beseda_core::settings::OrgSettings;
 use super::events::append_operator_event;
 use super::exec::{query, query_scalar};
 use super::load::{load_departments, load_placement, load_settings};
-use super::rows::{placement_from, to_json, PLACEMENT_COLS};
+use super::rows::{json_col, placement_from, to_json, PLACEMENT_COLS};
 use super::SqlStore;
 
 #[async_trait]
@@ -94,5 +94,25 @@ impl Organisation for SqlStore {
         let sql = format!("SELECT {PLACEMENT_COLS} FROM placements ORDER BY key");
         let rows = query(&sql).fetch_all(&self.reader).await?;
         rows.iter().map(placement_from).collect()
+    }
+
+    async fn setting_doc(&self, key: &str) -> Result<Option<serde_json::Value>> {
+        let row = query("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(&self.reader).await?;
+        row.map(|r| json_col(&r, "value")).transpose()
+    }
+
+    async fn save_setting_doc(&self, key: &str, value: &serde_json::Value) -> Result<()> {
+        if key == "organisation" {
+            return Err(crate::StoreError::Conflict("the organisation's settings are saved with save_settings".into()));
+        }
+        query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(key)
+        .bind(to_json(value)?)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 }

@@ -14,7 +14,9 @@ use std::time::Duration;
 
 const ZENDESK_TOKEN: &str = "6wiIBWbGkBMo1mRDMuVwkw1EPsNkeUj95PIz2akv";
 const UNISENDER_KEY: &str = "oaea9ni6znjm97a3w4fy55jwakpgdz8qgfctznsu";
-const ZOHO_TOKEN: &str = "bad18eba1ff45jk7858b8ae88a77fa30";
+const ZOHO_ACCESS: &str = "1000.2370ff002f7ec1e8d2d8bcbd4e9b1b59.1a7e48a8bb5b7c1cef0b9c1b0e5bb0a1";
+const ZOHO_REFRESH: &str = "1000.86a03ca5dbfccb7445b1889b8215efb0.cad9e1ae4989a1196fe05aa729fcb4e1";
+const AMO_TOKEN: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.long-lived";
 
 async fn server_at(mock: &MockHttp) -> TestServer {
     let config = ServerConfig {
@@ -28,17 +30,16 @@ async fn server_at(mock: &MockHttp) -> TestServer {
 
 fn crm_stand_in(mock: &MockHttp) {
     mock.answer("/api/v2/tickets.json", 201, r#"{"ticket":{"id":35436}}"#);
+    mock.answer("/api/v4/contacts", 200, r#"{"_embedded":{"contacts":[{"id":9001,"request_id":"0"}]}}"#);
     mock.answer(
-        "/api/v2/account",
+        "/oauth/v2/token",
         200,
-        r#"{"id":1,"_embedded":{"custom_fields":{"contacts":{"101":{"id":101,"name":"Телефон","code":"PHONE"},"102":{"id":102,"name":"Email","code":"EMAIL"},"103":{"id":103,"name":"Должность","code":"POSITION"}}}}}"#,
+        &format!(r#"{{"access_token":"{ZOHO_ACCESS}","api_domain":"https://www.zohoapis.com","token_type":"Bearer","expires_in":3600}}"#),
     );
-    mock.answer("/api/v2/contacts", 200, r#"{"_embedded":{"items":[{"id":9001}]}}"#);
-    mock.answer("/apiauthtoken/nb/create", 200, &format!("#\n#Sat Nov 21 2026\nAUTHTOKEN={ZOHO_TOKEN}\nRESULT=TRUE\n"));
     mock.answer(
-        "/crm/v2/Leads",
+        "/crm/v6/Leads",
         201,
-        r#"{"data":[{"code":"SUCCESS","details":{"id":"4150868000000624001"},"status":"success"}]}"#,
+        r#"{"data":[{"code":"SUCCESS","details":{"id":"4150868000000624001"},"message":"record added","status":"success"}]}"#,
     );
     mock.answer("/ru/api/getLists", 200, r#"{"result":[{"id":7,"title":"Другой"}]}"#);
     mock.answer("/ru/api/createList", 200, r#"{"result":{"id":8}}"#);
@@ -82,10 +83,11 @@ async fn a_new_chat_reaches_every_crm_with_the_documented_calls() {
         ("zendesk_login", "agent@sila.ru"),
         ("zendesk_api_token", ZENDESK_TOKEN),
         ("amocrm_account", "sila"),
-        ("amocrm_login", "admin@sila.ru"),
-        ("amocrm_api_key", "4f8a7e1d2c3b"),
-        ("zoho_email", "crm@sila.ru"),
-        ("zoho_password", "p@ss w0rd"),
+        ("amocrm_long_lived_token", AMO_TOKEN),
+        ("zoho_data_center", "eu"),
+        ("zoho_client_id", "1000.GMB0YULZHJK411248S8I5GZ4CHUEX0"),
+        ("zoho_client_secret", "122c324d3496d5d777ceeebc129470715fbb856b7"),
+        ("zoho_refresh_token", ZOHO_REFRESH),
         ("zoho_lead_source", "Beseda"),
         ("unisender_api_key", UNISENDER_KEY),
         ("unisender_list_name", "Beseda"),
@@ -101,7 +103,7 @@ async fn a_new_chat_reaches_every_crm_with_the_documented_calls() {
     let chat = v.chat_id().await;
     let requests = mock
         .wait_until(10, |r| {
-            ["/api/v2/contacts", "/crm/v2/Leads", "/ru/api/subscribe", "/api/v2/tickets.json"]
+            ["/api/v4/contacts", "/crm/v6/Leads", "/ru/api/subscribe", "/api/v2/tickets.json"]
                 .iter()
                 .all(|p| r.iter().any(|x| x.path() == *p))
         })
@@ -130,33 +132,31 @@ async fn a_new_chat_reaches_every_crm_with_the_documented_calls() {
     assert_eq!((retried[1].answered, &retried[1].body), (201, &retried[0].body));
     assert_eq!(retried[1].header("idempotency-key"), retried[0].header("idempotency-key"));
 
-    // amoCRM: the field ids from the account, then the contact; the key in USER_LOGIN/USER_HASH.
-    let account = one(&requests, "/api/v2/account");
-    assert_eq!(account.method, "GET");
-    let q = query(&account);
-    assert_eq!(
-        (q["with"].as_str(), q["USER_LOGIN"].as_str(), q["USER_HASH"].as_str()),
-        ("custom_fields", "admin@sila.ru", "4f8a7e1d2c3b")
-    );
-    let contact = one(&requests, "/api/v2/contacts");
+    // amoCRM (API v4): the contact, with the long-lived token as a bearer token; the phone and
+    // e-mail in the standard fields by their codes.
+    let contact = one(&requests, "/api/v4/contacts");
     assert_eq!(contact.method, "POST");
-    assert_eq!(query(&contact)["USER_HASH"], "4f8a7e1d2c3b");
+    assert_eq!(contact.header("authorization"), Some(format!("Bearer {AMO_TOKEN}").as_str()));
     assert_eq!(
         contact.json(),
-        json!({"add": [{"name": "Иван Петров", "tags": "beseda", "custom_fields": [
-            {"id": 101, "values": [{"value": "+79991234567", "enum": "WORK"}]},
-            {"id": 102, "values": [{"value": "ivan@mail.ru", "enum": "WORK"}]}]}]})
+        json!([{"name": "Иван Петров", "request_id": format!("beseda-chat-{chat}"), "_embedded": {"tags": [{"name": "beseda"}]},
+                "custom_fields_values": [
+            {"field_code": "PHONE", "values": [{"value": "+79991234567", "enum_code": "WORK"}]},
+            {"field_code": "EMAIL", "values": [{"value": "ivan@mail.ru", "enum_code": "WORK"}]}]}])
     );
 
-    // Zoho: an auth token for the e-mail and password, then the lead with the Lead Source.
-    let auth = one(&requests, "/apiauthtoken/nb/create");
-    let f = form(&auth);
+    // Zoho: an access token for the refresh token (query parameters, as documented), then the
+    // lead with the Lead Source.
+    let auth = one(&requests, "/oauth/v2/token");
+    assert_eq!(auth.method, "POST");
+    let q = query(&auth);
     assert_eq!(
-        (f["SCOPE"].as_str(), f["EMAIL_ID"].as_str(), f["PASSWORD"].as_str()),
-        ("ZohoCRM/crmapi", "crm@sila.ru", "p@ss w0rd")
+        (q["grant_type"].as_str(), q["refresh_token"].as_str(), q["client_id"].as_str()),
+        ("refresh_token", ZOHO_REFRESH, "1000.GMB0YULZHJK411248S8I5GZ4CHUEX0")
     );
-    let lead = one(&requests, "/crm/v2/Leads");
-    assert_eq!(lead.header("authorization"), Some(format!("Zoho-authtoken {ZOHO_TOKEN}").as_str()));
+    assert_eq!(q["client_secret"], "122c324d3496d5d777ceeebc129470715fbb856b7");
+    let lead = one(&requests, "/crm/v6/Leads");
+    assert_eq!(lead.header("authorization"), Some(format!("Zoho-oauthtoken {ZOHO_ACCESS}").as_str()));
     assert_eq!(
         lead.json(),
         json!({"data": [{"Last_Name": "Иван Петров", "Lead_Source": "Beseda", "Description": format!("Нужен счёт на оплату\n\n#{chat}"),
@@ -183,8 +183,10 @@ async fn a_new_chat_reaches_every_crm_with_the_documented_calls() {
     // A visitor who left no contacts is not subscribed (the other CRMs still hear of the chat).
     let anon = server.visitor().await;
     anon.ok("chat.start", &[("first-question", "Просто вопрос")]).await;
-    mock.wait_until(10, |r| r.iter().filter(|x| x.path() == "/crm/v2/Leads").count() == 2).await;
+    mock.wait_until(10, |r| r.iter().filter(|x| x.path() == "/crm/v6/Leads").count() == 2).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    // The access token was kept and used again: one token call for both chats.
+    assert_eq!(mock.requests().iter().filter(|x| x.path() == "/oauth/v2/token").count(), 1);
     assert_eq!(mock.requests().iter().filter(|x| x.path() == "/ru/api/subscribe").count(), 1);
     server.stop().await;
 }

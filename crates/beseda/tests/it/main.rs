@@ -16,6 +16,7 @@ mod closing;
 mod connections;
 mod context;
 mod crm;
+mod crm_oauth;
 mod deferred_start;
 mod department_order;
 mod durability;

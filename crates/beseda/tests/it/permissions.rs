@@ -93,6 +93,13 @@ fn routes(chat: i64, operator: i64) -> Vec<(&'static str, String, Access, Option
         ("GET", "/api/admin/v1/history?q=x".into(), SupervisorUp, None),
         ("POST", "/api/admin/v1/integrations/unisender/export".into(), AdminOnly, Some(json!({}))),
         ("GET", "/api/admin/v1/integrations/unisender/export".into(), AdminOnly, None),
+        ("GET", "/api/admin/v1/integrations/crm".into(), AdminOnly, None),
+        (
+            "POST",
+            "/api/admin/v1/integrations/crm/{service}/check".replace("{service}", "zendesk"),
+            AdminOnly,
+            Some(json!({})),
+        ),
         ("GET", "/api/admin/v1/webhooks".into(), AdminOnly, None),
         ("GET", "/api/admin/v1/audit".into(), AdminOnly, None),
         ("GET", "/api/admin/v1/visitor-blocks".into(), AdminOnly, None),
@@ -204,6 +211,7 @@ async fn every_route_answers_each_role_as_it_should() {
             .replace("/webhooks/999999/", "/webhooks/{id}/")
             .replace("/visitor-blocks/999999/", "/visitor-blocks/{id}/")
             .replace("/templates/999999", "/templates/{id}")
+            .replace("/crm/zendesk/", "/crm/{service}/")
             .replace("/admin/v1/operators/999999", "/admin/v1/operators/{id}")
             .replace(&format!("/admin/v1/operators/{}", operator.id), "/admin/v1/operators/{id}");
         classified.insert(format!("{method} {template}"));

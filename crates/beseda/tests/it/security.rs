@@ -19,7 +19,7 @@ async fn settings_writes_refuse_unknown_and_missing_keys_and_change_nothing() {
             s.ip_allowlist = "127.0.0.1".into();
             s.hide_others_chats = true;
             s.chat_handlers_signing_secret = "webhook secret".into();
-            s.amocrm_api_key = "crm key".into();
+            s.amocrm_client_secret = "crm key".into();
         })
         .await;
     let before = server.store.settings().await.expect("settings");
@@ -49,7 +49,7 @@ async fn settings_writes_refuse_unknown_and_missing_keys_and_change_nothing() {
     assert_eq!(admin.call(Method::PUT, "/api/admin/v1/settings", Some(changed)).await.0, 200);
     assert_eq!(admin.call(Method::PATCH, "/api/admin/v1/settings", Some(json!({"teleport": true}))).await.0, 200);
     let s = server.store.settings().await.expect("settings");
-    assert_eq!((s.name.as_str(), s.teleport, s.amocrm_api_key.as_str()), ("Renamed", true, "crm key"));
+    assert_eq!((s.name.as_str(), s.teleport, s.amocrm_client_secret.as_str()), ("Renamed", true, "crm key"));
     assert_eq!((s.ip_allowlist.as_str(), s.hide_others_chats), ("127.0.0.1", true));
     server.stop().await;
 }

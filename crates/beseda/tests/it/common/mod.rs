@@ -4,6 +4,7 @@
 
 pub mod binary;
 pub mod canned;
+pub mod crm_vendors;
 pub mod mock_http;
 pub mod openapi;
 pub mod smtp_sink;
