@@ -127,8 +127,7 @@ pub async fn add_lead(state: &AppState, s: &OrgSettings, c: &Contact) -> Attempt
             Some("SUCCESS") | None => Attempt::Delivered(body),
             Some(_) => Attempt::Final { status: None, why: format!("Zoho CRM: {}", oauth::describe(201, &record)) },
         },
-        Attempt::Final { status, why } if !record.is_null() => {
-            let _ = why;
+        Attempt::Final { status, .. } if !record.is_null() => {
             Attempt::Final { status, why: format!("Zoho CRM: {}", oauth::describe(status.unwrap_or(0), &record)) }
         }
         other => other,
@@ -138,7 +137,10 @@ pub async fn add_lead(state: &AppState, s: &OrgSettings, c: &Contact) -> Attempt
 /// The admin panel's check: a new access token, then one lead read with it
 /// (`GET /crm/v6/Leads?fields=Last_Name&per_page=1`: 200, or 204 when there are none).
 pub async fn check(state: &AppState, s: &OrgSettings) -> Attempt {
-    let _ = oauth::save(state, "zoho", &Tokens::default()).await;
+    // The kept access token is dropped, so the refresh token is tried too.
+    if let Err(e) = oauth::save(state, "zoho", &Tokens::default()).await {
+        return Attempt::Retry { status: None, why: e.to_string(), retry_after: None };
+    }
     let query = [("fields", "Last_Name"), ("per_page", "1")];
     match call(state, s, |http, api| http.get(format!("{api}/crm/v6/Leads")).query(&query)).await {
         Ok(answer) => oauth::outcome("Zoho CRM", answer),
