@@ -295,3 +295,50 @@ async fn crm_secrets_read_as_a_mask_that_keeps_them_when_sent_back() {
     assert_eq!((code, body["error"].as_str()), (422, Some("invalid-setting")), "{body}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn tokens_past_their_lifetime_are_renewed_before_the_call() {
+    let vendors = Vendors::start().await;
+    let clock = std::sync::Arc::new(beseda_core::time::ManualClock::new());
+    let config = ServerConfig {
+        longpoll_hold: Duration::from_secs(5),
+        api_urls: ApiUrls::all_at(&vendors.url),
+        crm_retry_delays: vec![Duration::from_millis(100)],
+        ..ServerConfig::default()
+    };
+    let server = TestServer::start_full(config, clock.clone()).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    patch(
+        &admin,
+        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
+               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE, "zoho_client_id": ZOHO_CLIENT,
+               "zoho_client_secret": ZOHO_SECRET, "zoho_refresh_token": ZOHO_REFRESH}),
+    )
+    .await;
+    new_chat(&server, "Первый").await;
+    let both = |n: usize| {
+        move |r: &[Recorded]| {
+            ["/api/v4/contacts", "/crm/v6/Leads"].iter().all(|p| r.iter().filter(|x| x.path() == *p).count() == n)
+        }
+    };
+    vendors.wait_until(both(1)).await;
+    let first = bearer(&vendors.to("/api/v4/contacts")[0]);
+
+    // A day later both access tokens are past `expires_in` (amoCRM 86 400 s, Zoho 3 600 s):
+    // renewed first, so no call is refused.
+    clock.advance(Duration::from_secs(86_400));
+    new_chat(&server, "Второй").await;
+    vendors.wait_until(both(2)).await;
+    let contacts = vendors.to("/api/v4/contacts");
+    assert!(contacts.iter().all(|r| r.answered == 200), "{contacts:#?}");
+    assert_ne!(bearer(&contacts[1]), first);
+    assert_eq!(bearer(&contacts[1]), format!("Bearer {}", vendors.valid("amo-access").expect("token")));
+    let grants: Vec<Value> = vendors.to("/oauth2/access_token").iter().map(Recorded::json).collect();
+    assert_eq!(
+        grants.iter().map(|g| g["grant_type"].as_str()).collect::<Vec<_>>(),
+        [Some("authorization_code"), Some("refresh_token")]
+    );
+    assert!(vendors.to("/crm/v6/Leads").iter().all(|r| r.answered == 201));
+    assert_eq!(vendors.to("/oauth/v2/token").len(), 2, "one Zoho token an hour");
+    server.stop().await;
+}
