@@ -3,7 +3,7 @@
 // of the admin panel; the workspace can be driven from the keyboard (Enter on a list row puts
 // the focus in the reply box, shortcuts with a help dialog on "?", dialogs that keep and return
 // the focus); refusals in the console's language; list filters; hidden chats switched live;
-// the reply box is off where the operator cannot write.
+// the reply box is off where the operator cannot write; teleport by code from the keyboard.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -141,4 +141,56 @@ test('every section of the admin panel passes axe-core', async () => {
   }
   assert.deepEqual(problems, []);
   await admin.context.close();
+});
+
+test('teleport by code from the keyboard: the visitor goes to the page the code names, another site is refused; no serious axe-core problems', async () => {
+  const admin = await login('admin@demo.beseda.local');
+  const settings = (await api(admin, 'GET', '/api/admin/v1/settings')).body.settings;
+  const pages = ['delivery /demo?page=delivery', 'partner https://partner.example/'];
+  const saved = await api(admin, 'PUT', '/api/admin/v1/settings', { ...settings, teleport: true, teleport_pages: pages });
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+  await setStatus(boris, 'online');
+  const ws = await consolePage('/workspace', 'boris@demo.beseda.local', { lang: 'ru' });
+  const { page } = ws;
+  const visitor = await openWidget();
+  await say(visitor.frame, 'Где посмотреть условия доставки?');
+
+  step('the chat is opened and taken from the keyboard');
+  const row = page.locator('[data-test=list-waiting] .w-item').first();
+  await row.waitFor();
+  await row.focus();
+  await page.keyboard.press('Enter');
+  await page.locator('[data-test=take]').waitFor();
+  await page.keyboard.press('Alt+KeyT');
+  await page.locator('[data-test=take]').waitFor({ state: 'detached' });
+
+  step('the teleport dialog offers the pages by code and passes axe-core');
+  await page.locator('[data-test=teleport]').focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('[data-test=dialog][role=dialog]');
+  await dialog.waitFor();
+  assert.deepEqual(await axe(page, '[role=dialog]'), [], 'the teleport dialog passes axe-core');
+  assert.deepEqual(await dialog.locator('[data-test=teleport-code] option').evaluateAll((o) => o.map((x) => x.value)), ['delivery', 'partner']);
+  // A page on another site is refused, in the workspace's language.
+  await dialog.locator('[data-test=teleport-code]').selectOption('partner');
+  await dialog.locator('[data-test=apply]').focus();
+  await page.keyboard.press('Enter');
+  await dialog.locator('.c-error', { hasText: 'только на страницу сайта' }).waitFor();
+  // The page by its code: the visitor's page goes there.
+  await dialog.locator('[data-test=teleport-code]').selectOption('delivery');
+  await dialog.locator('[data-test=apply]').focus();
+  await page.keyboard.press('Enter');
+  await dialog.waitFor({ state: 'detached' });
+  await visitor.page.waitForURL(/\/demo\?page=delivery$/);
+
+  step('turned off, teleport is no longer offered and is refused');
+  const off = await api(admin, 'PUT', '/api/admin/v1/settings', { ...settings, teleport: false, teleport_pages: pages });
+  assert.equal(off.status, 200, JSON.stringify(off.body));
+  await page.locator('[data-test=teleport]').waitFor({ state: 'detached' });
+  const id = Number(await page.locator('[data-test=list-mine] .w-item').first().getAttribute('data-chat'));
+  const refused = await api(boris, 'POST', `/api/operator/v1/chats/${id}/teleport`, { code: 'delivery' });
+  assert.deepEqual([refused.status, refused.body.error], [422, 'setting_disabled']);
+  assert.deepEqual([...ws.errors, ...visitor.errors], []);
+  await Promise.all([ws.context.close(), visitor.context.close()]);
+  await setStatus(boris, 'offline');
 });

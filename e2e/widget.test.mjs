@@ -127,8 +127,9 @@ test('a visitor and an operator talk; buttons, markup and a file; the server res
   const admin = await login('admin@demo.beseda.local');
   const settings = (await api(admin, 'GET', '/api/admin/v1/settings')).body.settings;
   assert.equal((await api(admin, 'PUT', '/api/admin/v1/settings', { ...settings, teleport: true })).status, 200);
-  // Another site is refused by the page itself.
-  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: 'https://evil.example/' })).status, 200);
+  // Another site is refused (the same-site rule; the loader also follows only its own origin).
+  const other = await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: 'https://evil.example/' });
+  assert.equal(other.body?.error, 'teleport-other-site', JSON.stringify(other));
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: 'javascript:alert(1)' })).status, 400);
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/teleport`, { url: `${env.base}/demo?page=delivery` })).status, 200);
   await page.waitForURL(/page=delivery/);

@@ -99,6 +99,12 @@ pub enum DomainError {
     VisitorHasChat,
     #[error("no such visitor")]
     VisitorNotFound,
+    #[error("the visitor is not on a page of a site (an app or a messenger)")]
+    TeleportNoPage,
+    #[error("only pages of the visitor's own site can be reached")]
+    TeleportOtherSite,
+    #[error("no page has this code")]
+    TeleportPageNotFound,
 }
 
 impl DomainError {
@@ -154,6 +160,9 @@ impl DomainError {
             VisitorNotOnSite => "visitor-not-on-site",
             VisitorHasChat => "visitor-has-chat",
             VisitorNotFound => "visitor-not-found",
+            TeleportNoPage => "teleport-no-page",
+            TeleportOtherSite => "teleport-other-site",
+            TeleportPageNotFound => "teleport-page-not-found",
         }
     }
 

@@ -18,6 +18,7 @@ pub mod routing;
 pub mod rules;
 pub mod settings;
 pub mod state;
+pub mod teleport;
 pub mod texts;
 pub mod time;
 pub mod timers;

@@ -120,6 +120,9 @@ pub struct OrgSettings {
     // --- misc (seed 003 «Разное») ---
     /// Operators may send the visitor to another page of the site during a chat.
     pub teleport: bool,
+    /// Pages operators send visitors to by code (teleport by code): one `code address` per
+    /// line; the address is a path of the visitor's site (`/delivery`) or an absolute URL on it.
+    pub teleport_pages: Vec<String>,
     // --- security (seed 003 «Безопасность») ---
     /// Addresses allowed into the workspace and the admin panel: IPv4 addresses and ranges,
     /// comma-separated (empty = everyone).
@@ -228,6 +231,7 @@ impl Default for OrgSettings {
             category_required: false,
             priority_pages: Vec::new(),
             teleport: false,
+            teleport_pages: Vec::new(),
             ip_allowlist: String::new(),
             require_2fa: false,
             button_probability: 100,

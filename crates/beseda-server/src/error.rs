@@ -76,9 +76,8 @@ impl ApiError {
                     | VisitorHasChat
                     | VisitorBanned => StatusCode::CONFLICT,
                     HiddenBySettings | ChatNotServed => StatusCode::FORBIDDEN,
-                    ChatNotFound | MessageNotFound | FileNotFound | VisitorNotOnSite | VisitorNotFound => {
-                        StatusCode::NOT_FOUND
-                    }
+                    ChatNotFound | MessageNotFound | FileNotFound | VisitorNotOnSite | VisitorNotFound
+                    | TeleportPageNotFound => StatusCode::NOT_FOUND,
                     ArgumentMissing(_) | WrongArgumentValue(_) => StatusCode::BAD_REQUEST,
                     _ => StatusCode::UNPROCESSABLE_ENTITY,
                 };

@@ -7,8 +7,8 @@ use crate::{
     HistoryFilter, HistoryPage, HistoryQuery, InitOutcome, InitVisit, NewAuditEntry, NewBlock, NewFile, NewOperator,
     NewPushSubscription, NewToken, NewWebhook, OperatorCard, OperatorEvent, OperatorMessage, OutboxClaim, OutboxRecord,
     OutcomeCounts, PageAuth, PageVisit, PoolStats, PushSubscription, RateOperator, Redirect, Result, SessionField,
-    Snapshot, StartChat, Template, TemplateOwner, TokenRecord, TwoFactor, VapidKey, VisitorContext, VisitorCtx,
-    VisitorMessage, WebhookDelivery, WebhookOutcome,
+    Snapshot, StartChat, TeleportTo, Template, TemplateOwner, TokenRecord, TwoFactor, VapidKey, VisitorContext,
+    VisitorCtx, VisitorMessage, WebhookDelivery, WebhookOutcome,
 };
 use async_trait::async_trait;
 use beseda_core::ids::{ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
@@ -216,8 +216,9 @@ pub trait OperatorActions: Send + Sync {
     /// sent to the visitor or any integration.
     async fn operator_note(&self, op: OperatorId, id: ChatId, text: &str) -> Result<(MessageId, Changes)>;
     async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes>;
-    /// Sends the visitor of an open chat the operator holds to `url` (setting `teleport`).
-    async fn teleport(&self, op: OperatorId, id: ChatId, url: &str) -> Result<Changes>;
+    /// Sends the visitor of an open chat the operator holds to a page of the visitor's site
+    /// (setting `teleport`): an address, or a page of `teleport_pages` by its code.
+    async fn teleport(&self, op: OperatorId, id: ChatId, to: &TeleportTo) -> Result<Changes>;
     async fn operator_read(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
     async fn operator_close(&self, op: OperatorId, id: ChatId) -> Result<Changes>;
     async fn redirect(&self, op: OperatorId, id: ChatId, to: &Redirect) -> Result<Changes>;

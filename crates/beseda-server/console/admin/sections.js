@@ -55,6 +55,7 @@ export var SECTIONS = [
     { key: 'new_visitor_notification', type: 'bool' },
     { key: 'operator_typing_preview', type: 'bool' },
     { key: 'teleport', type: 'bool' },
+    { key: 'teleport_pages', type: 'lines', rows: 4 },
     { group: 'g.routing' },
     { key: 'multilang', type: 'bool' },
     { key: 'auto_assignment', type: 'bool' },

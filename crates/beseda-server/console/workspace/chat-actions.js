@@ -69,7 +69,23 @@ export function redirectDialog() {
     });
   });
 }
+/* Teleport: to a page of the organisation's list by its code (when there is one), or to an address of the visitor's site. */
 export function teleportDialog() {
-  var url = el('input', { type: 'url', name: 'url', required: true, 'data-test': 'teleport-url', placeholder: 'https://' });
-  dialog(t('teleport'), [el('label', {}, [t('url'), url])], function (done) { action('teleport', { url: url.value }).then(done); });
+  var pages = S.ws.teleportPages || [];
+  var mode = el('select', { name: 'mode', 'data-test': 'teleport-mode' }, [
+    el('option', { value: 'code', text: t('teleportByCode') }), el('option', { value: 'url', text: t('teleportByUrl') })]);
+  var code = el('select', { name: 'code', 'data-test': 'teleport-code' }, pages.map(function (p) {
+    return el('option', { value: p.code, text: p.code + ' — ' + p.url });
+  }));
+  var url = el('input', { type: 'url', name: 'url', 'data-test': 'teleport-url', placeholder: 'https://' });
+  var modeRow = el('label', { hidden: !pages.length }, [t('teleportBy'), mode]);
+  var codeRow = el('label', {}, [t('teleportPage'), code]), urlRow = el('label', {}, [t('url'), url]);
+  function rows() {
+    var byCode = pages.length > 0 && mode.value === 'code';
+    codeRow.hidden = !byCode; urlRow.hidden = byCode; url.required = !byCode;
+  }
+  mode.addEventListener('change', rows); rows();
+  dialog(t('teleport'), [modeRow, codeRow, urlRow], function (done) {
+    action('teleport', !codeRow.hidden ? { code: code.value } : { url: url.value }).then(done);
+  });
 }

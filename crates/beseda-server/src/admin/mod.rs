@@ -185,6 +185,12 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
     if s.priority_pages.iter().any(|p| beseda_core::settings::normalize_url(p).is_empty()) {
         return Err(invalid("priority_pages", "absolute URLs with http:// or https://"));
     }
+    if let Err(line) = beseda_core::teleport::parse_pages(&s.teleport_pages) {
+        return Err(invalid(
+            "teleport_pages",
+            &format!("one `code address` per line (a path such as /delivery or an http(s) URL): {line}"),
+        ));
+    }
     if s.allowed_upload_file_types.iter().any(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric())) {
         return Err(invalid("allowed_upload_file_types", "extensions are letters and digits"));
     }
@@ -290,6 +296,7 @@ fn workspace_keys(s: &OrgSettings) -> Value {
         s.auto_assignment,
         s.multilang,
         s.teleport,
+        s.teleport_pages,
         s.categories,
         s.category_required,
         s.default_lang,

@@ -4,6 +4,7 @@
 //! retried after the configured delays; when an event finally fails the chat is handed to
 //! humans (§4.3).
 
+use crate::channel::answer::{self, Step};
 use crate::metrics::{Outcome as Delivery, Worker};
 use crate::state::AppState;
 use beseda_core::bot_wire;
@@ -21,8 +22,8 @@ const IN_FLIGHT: i64 = 16;
 pub const WEBIM_VERSION: &str = "10.5.62";
 
 enum Outcome {
-    /// Accepted; for API 1.0 bots, with the reply to apply.
-    Delivered(Option<Vec<BotCall>>),
+    /// Accepted; for API 1.0 bots and bot-side channels, with the reply to apply.
+    Delivered(Option<Vec<Step>>),
     Retryable(String),
     Final(String),
 }
@@ -91,16 +92,12 @@ async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {
     match sent {
         Err(_) => Outcome::Retryable(format!("timeout after {} s", limit.as_secs_f64())),
         Ok(Ok(body)) if d.bot.api_version == 1 => match v1_reply(&body) {
-            Some(calls) => Outcome::Delivered(Some(calls)),
+            Some(calls) => Outcome::Delivered(Some(calls.into_iter().map(Step::Call).collect())),
             None => Outcome::Retryable("the reply is not an API 1.0 answer".into()),
         },
-        // Synchronous answers of a channel: `{"messages": [...]}` is posted; any other body ignored.
-        Ok(Ok(body)) if d.bot.api_version == CHANNEL_API => Outcome::Delivered(
-            serde_json::from_slice::<Value>(&body)
-                .ok()
-                .and_then(|v| v.get("messages").and_then(Value::as_array).cloned())
-                .map(|messages| messages.iter().filter_map(reply_message).collect()),
-        ),
+        // Synchronous answers of a channel: `{"messages": [...], "actions": [...]}` is applied;
+        // any other body ignored.
+        Ok(Ok(body)) if d.bot.api_version == CHANNEL_API => Outcome::Delivered(Some(answer::parse(&body))),
         Ok(Ok(_)) => Outcome::Delivered(None),
         Ok(Err(e)) => match e.status() {
             Some(s)
@@ -115,8 +112,21 @@ async fn attempt(state: &AppState, d: &BotDelivery) -> Outcome {
     }
 }
 
+/// JAICP names a department by its "id-number" in `redirect_to_department`: a value that is no
+/// department's key but is a department's numeric id means that department.
+async fn by_department_id(state: &AppState, step: &mut Step) {
+    let Step::Call(BotCall::Redirect(Redirect { target: RedirectTarget::Department(key), .. })) = step else { return };
+    let Ok(id) = key.parse::<i64>() else { return };
+    let Ok(departments) = state.store.departments().await else { return };
+    if !departments.iter().any(|d| d.key == *key) {
+        if let Some(d) = departments.iter().find(|d| d.id == id) {
+            *key = d.key.clone();
+        }
+    }
+}
+
 /// One message of a synchronous answer: `operator` text or a `keyboard`.
-fn reply_message(m: &Value) -> Option<BotCall> {
+pub(crate) fn reply_message(m: &Value) -> Option<BotCall> {
     let client_side_id = hex_id();
     match m.get("kind")?.as_str()? {
         "operator" => Some(BotCall::Send(OperatorMessage {
@@ -166,11 +176,19 @@ async fn deliver(state: &AppState, d: BotDelivery) -> Result<(), beseda_store::S
     match outcome {
         Outcome::Delivered(reply) => {
             state.store.bot_event_delivered(d.outbox_id).await?;
-            for call in reply.unwrap_or_default() {
-                match state.store.bot_call(d.bot.operator_id, d.chat_id, &call).await {
-                    Ok((_, changes)) => state.publish(changes),
+            for mut step in reply.unwrap_or_default() {
+                by_department_id(state, &mut step).await;
+                let applied = match &step {
+                    Step::Call(call) => state.store.bot_call(d.bot.operator_id, d.chat_id, call).await.map(|(_, c)| c),
+                    Step::Category { category, subcategory } => {
+                        let (op, sub) = (d.bot.operator_id, subcategory.as_deref());
+                        state.store.set_category(op, d.chat_id, category, sub).await
+                    }
+                };
+                match applied {
+                    Ok(changes) => state.publish(changes),
                     Err(e) => {
-                        tracing::info!(chat = d.chat_id.0, error = %e, "API 1.0 reply not applied");
+                        tracing::info!(chat = d.chat_id.0, error = %e, "synchronous reply not applied");
                         break;
                     }
                 }

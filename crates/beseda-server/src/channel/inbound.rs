@@ -1,9 +1,12 @@
 //! Inbound custom-channel calls (custom-channel.md §4.1–4.2, §7), authenticated with the
-//! channel's secret: `Authorization: Token <secret>` or a signature (§2).
+//! channel's secret (`Authorization: Token <secret>` or a signature, §2) or, as a bot platform
+//! that holds only those (JAICP's Webim channel), HTTP Basic with an administrator's e-mail and
+//! password.
 
 use super::signature;
 use crate::auth;
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,6 +17,7 @@ use beseda_core::protocol::channel::{MessageAnswer, PostedMessage};
 use beseda_core::DomainError;
 use beseda_store::{ChannelRecord, StartChat, StoreError, VisitorCtx, VisitorMessage};
 use serde_json::Value;
+use std::net::IpAddr;
 
 /// A custom-channel API error: `{"error": code, "desc": …}`.
 pub struct ChannelError(StatusCode, &'static str, String);
@@ -73,6 +77,7 @@ impl From<StoreError> for ChannelError {
 
 async fn authenticate(
     state: &AppState,
+    ip: IpAddr,
     key: &str,
     headers: &HeaderMap,
     body: &str,
@@ -84,6 +89,23 @@ async fn authenticate(
     let channel =
         channel.ok_or_else(|| ChannelError(StatusCode::NOT_FOUND, "channel-not-found", "no such channel".into()))?;
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if header("authorization").is_some_and(|v| v.starts_with("Basic ")) {
+        // Failed logins are throttled like every login (crate::throttle::login).
+        return match crate::stored::administrator(state, headers, ip).await {
+            Ok(_) => Ok(channel),
+            Err(r) if r.status() == StatusCode::TOO_MANY_REQUESTS => Err(ChannelError(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too-many-attempts",
+                "too many failed logins; try again later".into(),
+            )),
+            Err(r) if r.status() == StatusCode::FORBIDDEN => Err(ChannelError(
+                StatusCode::FORBIDDEN,
+                "access-denied",
+                "only an administrator's e-mail and password open this API".into(),
+            )),
+            Err(_) => Err(ChannelError(StatusCode::UNAUTHORIZED, "access-denied", "wrong e-mail or password".into())),
+        };
+    }
     let token_ok = header("authorization")
         .and_then(|v| v.strip_prefix("Token "))
         .is_some_and(|t| auth::same(t.trim(), &channel.secret));
@@ -97,7 +119,7 @@ async fn authenticate(
         Err(ChannelError(
             StatusCode::UNAUTHORIZED,
             "access-denied",
-            "a valid signature or `Authorization: Token …` is required".into(),
+            "a valid signature, `Authorization: Token …` or an administrator's Basic credentials are required".into(),
         ))
     }
 }
@@ -176,12 +198,13 @@ async fn ensure_chat(
 
 pub async fn call(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path((key, method)): Path<(String, String)>,
     headers: HeaderMap,
     bytes: axum::body::Bytes,
 ) -> Result<Response, ChannelError> {
     let text = std::str::from_utf8(&bytes).map_err(|_| wrong("the body is not UTF-8"))?;
-    let channel = authenticate(&state, &key, &headers, text).await?;
+    let channel = authenticate(&state, ip, &key, &headers, text).await?;
     state.integration_calls.check(&format!("channel:{}", channel.key)).map_err(crate::bot::api::BotError::too_many)?;
     let body: Value = serde_json::from_str(text).map_err(|e| wrong(format!("the body is not JSON: {e}")))?;
     if !body.is_object() {

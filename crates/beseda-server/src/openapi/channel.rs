@@ -14,16 +14,36 @@ use beseda_core::protocol::channel::{
     StartChatRequest,
 };
 use serde::Serialize;
-use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{OpenApi, ToSchema};
 
-/// A synchronous answer to a delivery: `messages` are posted; any other body is ignored.
+/// A synchronous answer to a delivery: `messages` are posted, then `actions` are applied; any
+/// other body is ignored.
 #[derive(Serialize, ToSchema)]
 struct ChannelReply {
     messages: Vec<ReplyMessage>,
+    actions: Vec<ReplyAction>,
 }
 
-/// `Authorization: Token <secret>`, or the request signed with the secret.
+/// An action of JAICP's Webim channel (camelCase names are taken too: `operatorId`,
+/// `departmentKey`, `subCategory`); unknown ones are skipped.
+#[derive(Serialize, ToSchema)]
+struct ReplyAction {
+    /// `redirect_to_operator`, `redirect_to_department` or `close_chat`.
+    #[serde(rename = "type")]
+    kind: String,
+    /// `redirect_to_operator`: the operator's id (a string or a number).
+    operator_id: Option<String>,
+    /// `redirect_to_department`: the department's key or numeric id.
+    department_key: Option<String>,
+    /// `close_chat`: the category to set first.
+    category: Option<String>,
+    /// `close_chat`: the subcategory.
+    sub_category: Option<String>,
+}
+
+/// `Authorization: Token <secret>`, the request signed with the secret, or an administrator's
+/// e-mail and password (HTTP Basic).
 struct Secret;
 
 impl utoipa::Modify for Secret {
@@ -37,6 +57,7 @@ impl utoipa::Modify for Secret {
              `X-Beseda-Timestamp` (at most 300 s off). Beseda signs its deliveries the same way.",
         );
         components.add_security_scheme("signature", SecurityScheme::ApiKey(ApiKey::Header(signature)));
+        components.add_security_scheme("basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
     }
 }
 
@@ -77,7 +98,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
         (status = 422, description = "`department-required`, `department-not-allowed`, `file-download-failed`", body = ErrorBody),
         Refusals,
     ),
-    security(("token" = []), ("signature" = [])))]
+    security(("token" = []), ("signature" = []), ("basic" = [])))]
 fn message() {}
 
 /// Visitor side: opens the chat with no message (nothing happens if it is open).
@@ -89,7 +110,7 @@ fn message() {}
         (status = 422, description = "`department-required`, `department-not-allowed`", body = ErrorBody),
         Refusals,
     ),
-    security(("token" = []), ("signature" = [])))]
+    security(("token" = []), ("signature" = []), ("basic" = [])))]
 fn start_chat() {}
 
 /// Closes the chat (visitor side: the user left; bot side: the platform is done).
@@ -102,7 +123,7 @@ fn start_chat() {}
         (status = 409, description = "`chat-closed`", body = ErrorBody),
         Refusals,
     ),
-    security(("token" = []), ("signature" = [])))]
+    security(("token" = []), ("signature" = []), ("basic" = [])))]
 fn close_chat() {}
 
 /// Bot side: hands the chat to an operator, a department or the queue.
@@ -115,5 +136,5 @@ fn close_chat() {}
         (status = 409, description = "`chat-closed`, `operator-offline`, `department-offline`", body = ErrorBody),
         Refusals,
     ),
-    security(("token" = []), ("signature" = [])))]
+    security(("token" = []), ("signature" = []), ("basic" = [])))]
 fn redirect_chat() {}

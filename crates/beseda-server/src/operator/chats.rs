@@ -14,7 +14,7 @@ use beseda_core::operator_wire::{self, ChatRow};
 use beseda_core::protocol::visitor as protocol;
 use beseda_core::visibility::{self, ChatScope, Hidden};
 use beseda_core::DomainError;
-use beseda_store::{ChatDetail, ChatList, OperatorMessage, Redirect, RedirectTarget};
+use beseda_store::{ChatDetail, ChatList, OperatorMessage, Redirect, RedirectTarget, TeleportTo};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -198,15 +198,19 @@ pub async fn typing(
     Ok(Json(Done::default()))
 }
 
+/// Exactly one of `url` and `code`.
 #[derive(Deserialize, ToSchema)]
 #[schema(as = Teleport)]
 pub struct TeleportBody {
-    /// An absolute http(s) URL.
+    /// A page of the visitor's site: an absolute http(s) URL.
     #[schema(format = "uri")]
-    pub url: String,
+    pub url: Option<String>,
+    /// The code of a page of the organisation's list (`teleport_pages`): teleport by code.
+    pub code: Option<String>,
 }
 
-/// Sends the visitor to another page of the site (setting `teleport`).
+/// Sends the visitor to another page of the site the visitor is on (setting `teleport`): to an
+/// address, or to a page of the organisation's list by its code.
 pub async fn teleport(
     State(state): State<AppState>,
     who: OperatorAuth,
@@ -214,11 +218,30 @@ pub async fn teleport(
     bytes: axum::body::Bytes,
 ) -> ApiResult<Json<Done>> {
     let b: TeleportBody = body(&bytes)?;
-    let ok = b.url.len() <= 2048 && reqwest::Url::parse(&b.url).is_ok_and(|u| ["http", "https"].contains(&u.scheme()));
-    if !ok {
-        return Err(ApiError::new(StatusCode::BAD_REQUEST, "wrong-argument-value", "url: an absolute http(s) URL"));
-    }
-    let changes = state.store.teleport(who.operator.id, ChatId(id), &b.url).await.map_err(ApiError::operator)?;
+    let to = match (b.url, b.code) {
+        (Some(url), None) => {
+            let ok = url.len() <= beseda_core::teleport::URL_MAX
+                && reqwest::Url::parse(&url).is_ok_and(|u| ["http", "https"].contains(&u.scheme()));
+            if !ok {
+                return Err(ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "wrong-argument-value",
+                    "url: an absolute http(s) URL",
+                ));
+            }
+            TeleportTo::Url(url)
+        }
+        (None, Some(code)) if beseda_core::teleport::valid_code(&code) => TeleportTo::Code(code),
+        (None, Some(_)) => {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "wrong-argument-value",
+                "code: 1 to 32 letters, digits, `-` or `_`",
+            ))
+        }
+        _ => return Err(ApiError::new(StatusCode::BAD_REQUEST, "argument-missing", "exactly one of `url` and `code`")),
+    };
+    let changes = state.store.teleport(who.operator.id, ChatId(id), &to).await.map_err(ApiError::operator)?;
     state.publish(changes);
     Ok(Json(Done::default()))
 }

@@ -304,6 +304,8 @@ pub struct Workspace {
     pub auto_assignment: bool,
     pub multilang: bool,
     pub teleport: bool,
+    /// Pages to send visitors to by code (only while `teleport` is on).
+    pub teleport_pages: Vec<beseda_core::teleport::TeleportPage>,
     /// Category lines; a subcategory line starts with a space.
     pub categories: Vec<String>,
     pub category_required: bool,
@@ -328,6 +330,10 @@ pub async fn me(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<J
             auto_assignment: s.auto_assignment,
             multilang: s.multilang,
             teleport: s.teleport,
+            teleport_pages: match s.teleport {
+                true => beseda_core::teleport::parse_pages(&s.teleport_pages).unwrap_or_default(),
+                false => Vec::new(),
+            },
             today: beseda_core::local_time::format(state.now(), &s.time_zone, "%Y-%m-%d"),
             categories: s.categories,
             category_required: s.category_required,

@@ -33,7 +33,7 @@ fn unauthorized() -> Response {
 
 /// The administrator named by the Basic credentials, sent from `ip` (failures throttled like
 /// every login: crate::throttle::login).
-async fn administrator(state: &AppState, headers: &HeaderMap, ip: IpAddr) -> Result<Operator, Response> {
+pub(crate) async fn administrator(state: &AppState, headers: &HeaderMap, ip: IpAddr) -> Result<Operator, Response> {
     let credentials = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -150,10 +150,22 @@ async fn provide_visitor_fields(state: &AppState, body: &[u8]) -> Answer {
 /// `GET /chat?id=`: one chat with all its messages.
 async fn chat(state: &AppState, query: &HashMap<String, String>) -> Answer {
     let Some(id) = query.get("id") else { return Ok(refusal("argument-missing")) };
-    let Some(id) = id.parse::<i64>().ok().filter(|i| *i > 0) else {
+    // A positive integer is Beseda's chat id; any other id of at most 128 characters is the
+    // `chat.id` a custom channel was given (the chat's client-side id), as a bot platform that
+    // collects its dialog logs knows it (Beseda extension).
+    let id = match id.parse::<i64>() {
+        Ok(n) if n > 0 => Some(beseda_core::ids::ChatId(n)),
+        Ok(_) => None,
+        Err(_) if !id.is_empty() && id.chars().count() <= 128 => match state.store.chat_by_client_side_id(id).await? {
+            Some(chat) => Some(chat),
+            None => return Ok(refusal("chat-not-found")),
+        },
+        Err(_) => None,
+    };
+    let Some(id) = id else {
         return Ok(refusal("wrong-argument-value"));
     };
-    let Some(detail) = state.store.chat(beseda_core::ids::ChatId(id)).await? else {
+    let Some(detail) = state.store.chat(id).await? else {
         return Ok(refusal("chat-not-found"));
     };
     let departments = state.store.departments().await?;

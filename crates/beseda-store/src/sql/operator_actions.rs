@@ -2,14 +2,14 @@
 //! redirect, categorise.
 
 use crate::capabilities::OperatorActions;
-use crate::{Changes, FileRecord, NewFile, OperatorMessage, Redirect, Result, StoreError};
+use crate::{Changes, FileRecord, NewFile, OperatorMessage, Redirect, Result, StoreError, TeleportTo};
 use async_trait::async_trait;
 use beseda_core::chat_access::{self, Claim};
 use beseda_core::ids::{hex_id, ChatId, MessageId, OperatorId};
 use beseda_core::model::{Chat, Operator};
 use beseda_core::protocol::visitor::{self as proto, DeltaItem};
 use beseda_core::state::MessageKind;
-use beseda_core::{routing as route, rules, DomainError};
+use beseda_core::{routing as route, rules, teleport, DomainError};
 use serde_json::json;
 
 use super::chats::{
@@ -234,9 +234,9 @@ impl OperatorActions for SqlStore {
         .await
     }
 
-    async fn teleport(&self, op: OperatorId, id: ChatId, url: &str) -> Result<Changes> {
-        let url = url.to_owned();
-        self.operator_change(op, id, move |_conn, emit, operator, chat| {
+    async fn teleport(&self, op: OperatorId, id: ChatId, to: &TeleportTo) -> Result<Changes> {
+        let to = to.clone();
+        self.operator_change(op, id, move |conn, emit, operator, chat| {
             Box::pin(async move {
                 if !emit.settings.teleport {
                     return Err(DomainError::SettingDisabled.into());
@@ -245,8 +245,23 @@ impl OperatorActions for SqlStore {
                 if chat.state.is_final() {
                     return Err(DomainError::ChatClosed.into());
                 }
+                let (code, target) = match to {
+                    TeleportTo::Url(url) => (None, url),
+                    TeleportTo::Code(code) => {
+                        let page = teleport::page_of(&emit.settings.teleport_pages, &code)
+                            .ok_or(DomainError::TeleportPageNotFound)?;
+                        (Some(code), page)
+                    }
+                };
+                // The same-site rule: only pages of the site the visitor is on now.
+                let page: Option<String> = query_scalar("SELECT page_url FROM visit_sessions WHERE id = $1")
+                    .bind(chat.visit_session_id.as_str())
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .flatten();
+                let url = teleport::resolve(page.as_deref(), &target)?;
                 // Beseda's widget extension: the page goes to `url`.
-                emit.item(DeltaItem::teleport(chat.visit_session_id.as_str(), &url));
+                emit.item(DeltaItem::teleport(chat.visit_session_id.as_str(), &url, code.as_deref()));
                 Ok(())
             })
         })

@@ -344,6 +344,15 @@ pub enum ChatList {
     Bots,
 }
 
+/// Where an operator sends the visitor's page (setting `teleport`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TeleportTo {
+    /// An address typed in the workspace.
+    Url(String),
+    /// A page of the organisation's list (`teleport_pages`) by its code.
+    Code(String),
+}
+
 /// Where a redirect sends a chat.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RedirectTarget {

@@ -195,9 +195,13 @@ async fn a_chat_is_exported_with_its_visitor_and_messages() {
     let (_, _, body) = get(&server, &format!("/api/v2/chat?id={}", phone.chat_id().await), ADMIN).await;
     assert_eq!(body["chat"]["channel"], json!({"type": "mobile", "id": null}));
 
-    for (query, error) in
-        [("", "argument-missing"), ("?id=abc", "wrong-argument-value"), ("?id=999999", "chat-not-found")]
-    {
+    for (query, error) in [
+        ("", "argument-missing"),
+        ("?id=-1", "wrong-argument-value"),
+        ("?id=0", "wrong-argument-value"),
+        ("?id=999999", "chat-not-found"),
+        ("?id=abc", "chat-not-found"),
+    ] {
         let (code, _, body) = get(&server, &format!("/api/v2/chat{query}"), ADMIN).await;
         assert_eq!((code, body), (200, json!({"error": error})), "{query}");
     }

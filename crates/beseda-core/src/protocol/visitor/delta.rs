@@ -30,10 +30,13 @@ pub struct HistoryRevision {
     pub revision: i64,
 }
 
-/// `TELEPORT` data: the page the operator sends the visitor to.
+/// `TELEPORT` data: the page the operator sends the visitor to (absolute, on the visitor's site)
+/// and, for teleport by code, the code the operator chose.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Teleport {
     pub url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// One delta item, tagged by `objectType`.
@@ -203,8 +206,9 @@ impl DeltaItem {
         Self::OperatorRate { event: Upd::Upd, id: session.into(), data: rating }
     }
 
-    pub fn teleport(session: &str, url: &str) -> Self {
-        Self::Teleport { event: Upd::Upd, id: session.into(), data: Teleport { url: url.into() } }
+    pub fn teleport(session: &str, url: &str, code: Option<&str>) -> Self {
+        let data = Teleport { url: url.into(), code: code.map(str::to_owned) };
+        Self::Teleport { event: Upd::Upd, id: session.into(), data }
     }
 
     pub fn unread_by_visitor(session: &str, unread: UnreadByVisitor) -> Self {

@@ -266,7 +266,7 @@ fn the_store_s_item_constructors_write_the_items_it_always_wrote() {
         ),
         (DeltaItem::message_read("m"), json!({"objectType": "MESSAGE_READ", "event": "upd", "id": "m", "data": true})),
         (
-            DeltaItem::teleport("s", "https://example.org/"),
+            DeltaItem::teleport("s", "https://example.org/", None),
             json!({"objectType": "TELEPORT", "event": "upd", "id": "s", "data": {"url": "https://example.org/"}}),
         ),
         (
