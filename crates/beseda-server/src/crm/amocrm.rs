@@ -40,13 +40,14 @@ async fn grant(state: &AppState, s: &OrgSettings, kind: &str, value: &str, code:
     body[if kind == "authorization_code" { "code" } else { "refresh_token" }] = json!(value);
     let req = state.http.post(format!("{}/oauth2/access_token", base(state, s))).json(&body);
     match oauth::token_call(req).await {
-        Grant::Issued { access_token, refresh_token, expires_in } => {
+        Grant::Issued { access_token, refresh_token, expires_in, .. } => {
             let tokens = Tokens {
                 access_token,
                 refresh_token: refresh_token.unwrap_or_default(),
                 expires_at: expires_in.map_or(0, |e| state.now() + e * 1_000_000),
                 issued_for: issued_for(s),
                 code: code.to_owned(),
+                ..Tokens::default()
             };
             if let Err(e) = oauth::save(state, "amocrm", &tokens).await {
                 return Err(Attempt::Retry { status: None, why: format!("tokens not saved: {e}"), retry_after: None });

@@ -27,6 +27,9 @@ pub struct Tokens {
     /// Digest of the authorization code they came from (amoCRM), so a new code is exchanged.
     #[serde(default)]
     pub code: String,
+    /// The API address the token endpoint named for these tokens (Zoho's `api_domain`).
+    #[serde(default)]
+    pub api_domain: String,
 }
 
 /// A digest that tells set-ups apart without keeping what they are made of.
@@ -55,6 +58,7 @@ pub enum Grant {
         access_token: String,
         refresh_token: Option<String>,
         expires_in: Option<i64>,
+        api_domain: Option<String>,
     },
     /// The endpoint refused what it was given (a revoked or wrong refresh token or code, a
     /// wrong client secret): no retry mends it.
@@ -79,6 +83,7 @@ pub async fn token_call(req: reqwest::RequestBuilder) -> Grant {
                 access_token: access.to_owned(),
                 refresh_token: body.get("refresh_token").and_then(Value::as_str).map(str::to_owned),
                 expires_in: body.get("expires_in").and_then(|v| v.as_i64().or_else(|| v.as_str()?.parse().ok())),
+                api_domain: body.get("api_domain").and_then(Value::as_str).map(str::to_owned),
             };
         }
     } else if answer.status >= 500 || answer.status == 429 || answer.status == 408 {

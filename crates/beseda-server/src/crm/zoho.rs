@@ -25,6 +25,20 @@ fn urls(state: &AppState, s: &OrgSettings) -> (String, String) {
     (accounts.trim_end_matches('/').to_owned(), api.trim_end_matches('/').to_owned())
 }
 
+/// The API address to call: the `api_domain` Zoho Accounts named with the token, as Zoho
+/// asks, when the deployment keeps the default `https://{api_host}` and that domain is a
+/// `https://…zohoapis…` one; otherwise the configured address (a proxy or a stand-in) with the
+/// data centre's host.
+fn api_base(configured: &str, by_data_centre: &str, api_domain: &str) -> String {
+    let named = reqwest::Url::parse(api_domain).ok().filter(|u| {
+        u.scheme() == "https" && u.host_str().is_some_and(|h| h.split('.').any(|label| label == "zohoapis"))
+    });
+    match named {
+        Some(u) if configured.contains("{api_host}") => u.as_str().trim_end_matches('/').to_owned(),
+        _ => by_data_centre.to_owned(),
+    }
+}
+
 fn issued_for(s: &OrgSettings) -> String {
     oauth::digest(&[&s.zoho_data_center, &s.zoho_client_id, &s.zoho_refresh_token])
 }
@@ -40,9 +54,10 @@ async fn refresh(state: &AppState, s: &OrgSettings) -> Result<Tokens, Attempt> {
     ];
     let req = state.http.post(format!("{accounts}/oauth/v2/token")).query(&query);
     match oauth::token_call(req).await {
-        Grant::Issued { access_token, expires_in, .. } => {
+        Grant::Issued { access_token, expires_in, api_domain, .. } => {
             let tokens = Tokens {
                 access_token,
+                api_domain: api_domain.unwrap_or_default(),
                 expires_at: state.now() + expires_in.unwrap_or(3600) * 1_000_000,
                 issued_for: issued_for(s),
                 ..Tokens::default()
@@ -74,7 +89,11 @@ pub async fn call(
     make: impl Fn(&reqwest::Client, &str) -> reqwest::RequestBuilder,
 ) -> Result<outbound::Answer, Attempt> {
     let (_, api) = urls(state, s);
-    let with = |token: &str| make(&state.http, &api).header("Authorization", format!("Zoho-oauthtoken {token}"));
+    let configured = &state.config.api_urls.zoho;
+    let with = |t: &Tokens| {
+        make(&state.http, &api_base(configured, &api, &t.api_domain))
+            .header("Authorization", format!("Zoho-oauthtoken {}", t.access_token))
+    };
     let _held = state.crm_auth.lock().await;
     let kept = oauth::load(state, "zoho")
         .await
@@ -85,10 +104,10 @@ pub async fn call(
         Some(t) => t,
         None => refresh(state, s).await?,
     };
-    let answer = outbound::call(with(&t.access_token), CALL_LIMIT).await?;
+    let answer = outbound::call(with(&t), CALL_LIMIT).await?;
     if answer.status == 401 && !fresh && code(&answer.body).as_deref() == Some("INVALID_TOKEN") {
         let t = refresh(state, s).await?;
-        return refused(outbound::call(with(&t.access_token), CALL_LIMIT).await?);
+        return refused(outbound::call(with(&t), CALL_LIMIT).await?);
     }
     refused(answer)
 }
@@ -145,5 +164,23 @@ pub async fn check(state: &AppState, s: &OrgSettings) -> Attempt {
     match call(state, s, |http, api| http.get(format!("{api}/crm/v6/Leads")).query(&query)).await {
         Ok(answer) => oauth::outcome("Zoho CRM", answer),
         Err(attempt) => attempt,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::api_base;
+
+    #[test]
+    fn the_api_domain_named_with_the_token_is_used_only_by_default_and_only_when_it_is_zohos() {
+        let dc = "https://www.zohoapis.eu";
+        assert_eq!(api_base("https://{api_host}", dc, "https://www.zohoapis.ca"), "https://www.zohoapis.ca");
+        assert_eq!(api_base("https://{api_host}", dc, ""), dc);
+        assert_eq!(api_base("https://{api_host}", dc, "https://evil.example/zohoapis"), dc);
+        assert_eq!(api_base("https://{api_host}", dc, "http://www.zohoapis.com"), dc);
+        assert_eq!(
+            api_base("http://127.0.0.1:9000", "http://127.0.0.1:9000", "https://www.zohoapis.com"),
+            "http://127.0.0.1:9000"
+        );
     }
 }
