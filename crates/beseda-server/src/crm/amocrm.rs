@@ -65,6 +65,24 @@ async fn grant(state: &AppState, s: &OrgSettings, kind: &str, value: &str, code:
     }
 }
 
+/// New tokens for the refresh token. Should amoCRM refuse it because another node (or an
+/// admin check there) renewed the tokens meanwhile — the kept refresh token is no longer the one
+/// sent, as amoCRM rotates it — the kept tokens are taken instead.
+async fn renew(state: &AppState, s: &OrgSettings, t: &Tokens) -> Result<Tokens, Attempt> {
+    let renewed = grant(state, s, "refresh_token", &t.refresh_token, &t.code).await;
+    if let Err(Attempt::Final { .. }) = &renewed {
+        if let Ok(Some(kept)) = oauth::load(state, "amocrm").await {
+            if kept.issued_for == t.issued_for
+                && !kept.refresh_token.is_empty()
+                && kept.refresh_token != t.refresh_token
+            {
+                return Ok(kept);
+            }
+        }
+    }
+    renewed
+}
+
 /// Tokens to call with: the kept ones, or new ones for a code not exchanged yet.
 async fn tokens(state: &AppState, s: &OrgSettings) -> Result<Tokens, Attempt> {
     let kept = oauth::load(state, "amocrm")
@@ -100,13 +118,13 @@ pub async fn call(
     let _held = state.crm_auth.lock().await;
     let mut t = tokens(state, s).await?;
     if t.expires_at != 0 && t.expires_at <= state.now() + EARLY_MICROS && !t.refresh_token.is_empty() {
-        t = grant(state, s, "refresh_token", &t.refresh_token, &t.code).await?;
+        t = renew(state, s, &t).await?;
     }
     let answer = outbound::call(with(&t.access_token), CALL_LIMIT).await?;
     if answer.status != 401 || t.refresh_token.is_empty() {
         return refused(answer, "the access token");
     }
-    t = grant(state, s, "refresh_token", &t.refresh_token, &t.code).await?;
+    t = renew(state, s, &t).await?;
     refused(outbound::call(with(&t.access_token), CALL_LIMIT).await?, "a renewed access token")
 }
 

@@ -342,3 +342,33 @@ async fn tokens_past_their_lifetime_are_renewed_before_the_call() {
     assert_eq!(vendors.to("/oauth/v2/token").len(), 2, "one Zoho token an hour");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_refresh_token_another_node_rotated_first_is_not_a_failure() {
+    let vendors = Vendors::start().await;
+    let server = server_at(&vendors).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    patch(
+        &admin,
+        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
+               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
+    )
+    .await;
+    assert_eq!(check(&admin, "amocrm").await["state"], "ok");
+
+    // The access token expires; another node renews first (amo-refresh-1 → amo-refresh-2), so
+    // amoCRM refuses this node's renewal with amo-refresh-1: the tokens the other node kept
+    // are used, and the contact is made.
+    vendors.expire("amo-access");
+    vendors.race_with_another_node(server.store.clone());
+    new_chat(&server, "Вопрос").await;
+    vendors.wait_until(|r| r.iter().filter(|x| x.path() == "/api/v4/contacts").count() == 2).await;
+    let contacts = vendors.to("/api/v4/contacts");
+    assert_eq!((contacts[0].answered, contacts[1].answered), (401, 200));
+    assert_eq!(bearer(&contacts[1]), "Bearer amo-access-2");
+    let refused = vendors.to("/oauth2/access_token").pop().expect("renewal");
+    assert_eq!((refused.json()["refresh_token"].as_str(), refused.answered), (Some("amo-refresh-1"), 400));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(state_of(&admin, "amocrm").await["state"], "ok");
+    server.stop().await;
+}

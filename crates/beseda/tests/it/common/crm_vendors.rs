@@ -40,6 +40,9 @@ struct State {
     valid: HashMap<&'static str, String>,
     issued: u32,
     requests: Vec<Recorded>,
+    /// Plays another Beseda node: the next amoCRM call refused with 401 makes it renew the
+    /// tokens first and keep them in this store, as that node would.
+    other_node: Option<Arc<dyn beseda_store::Store>>,
 }
 
 #[derive(Clone)]
@@ -65,12 +68,29 @@ impl Vendors {
         let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
             let shared = shared.clone();
             async move {
-                let mut s = shared.lock().expect("lock");
                 let text = String::from_utf8_lossy(&body).into_owned();
-                let answer = s.answer(&method, &uri, &headers, &text);
-                let uri = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
-                let answered = answer.status().as_u16();
-                s.requests.push(Recorded { method: method.to_string(), uri, headers, body: text, answered });
+                let (answer, rotated) = {
+                    let mut s = shared.lock().expect("lock");
+                    let answer = s.answer(&method, &uri, &headers, &text);
+                    let path_and_query = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+                    let answered = answer.status().as_u16();
+                    s.requests.push(Recorded {
+                        method: method.to_string(),
+                        uri: path_and_query,
+                        headers,
+                        body: text,
+                        answered,
+                    });
+                    let node =
+                        if answered == 401 && uri.path().starts_with("/api/v4/") { s.other_node.take() } else { None };
+                    (answer, node.map(|store| (store, s.issue("amo"))))
+                };
+                if let Some((store, (access, refresh))) = rotated {
+                    let mut doc = store.setting_doc("crm.tokens.amocrm").await.expect("tokens").expect("kept tokens");
+                    doc["access_token"] = json!(access);
+                    doc["refresh_token"] = json!(refresh);
+                    store.save_setting_doc("crm.tokens.amocrm", &doc).await.expect("save");
+                }
                 answer
             }
         });
@@ -231,6 +251,12 @@ impl State {
 }
 
 impl Vendors {
+    /// The next amoCRM call refused with 401 is followed at once by a renewal that «another
+    /// node» makes and keeps in `store` (before this node can renew with the same refresh token).
+    pub fn race_with_another_node(&self, store: Arc<dyn beseda_store::Store>) {
+        self.state.lock().expect("lock").other_node = Some(store);
+    }
+
     /// Makes a long-lived amoCRM token, or the Zendesk API token, valid.
     pub fn allow(&self, key: &'static str, value: &str) {
         self.state.lock().expect("lock").valid.insert(key, value.into());
