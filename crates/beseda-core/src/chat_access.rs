@@ -153,6 +153,7 @@ mod tests {
             created_at: 0,
             must_change_password: false,
             active: true,
+            interface_lang: None,
         }
     }
 

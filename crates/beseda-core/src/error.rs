@@ -77,6 +77,10 @@ pub enum DomainError {
     OperatorLanguageNotSpoken,
     #[error("nobody in the department can take the chat now")]
     DepartmentOffline,
+    #[error("no operator online speaks that language")]
+    LanguageNotSpokenOnline,
+    #[error("the chat's language changes only in multilingual mode")]
+    MultilangOff,
     #[error("choose a category before closing the chat")]
     CategoryRequired,
     #[error("no such category")]
@@ -149,6 +153,8 @@ impl DomainError {
             OperatorOffline => "operator-offline",
             OperatorLanguageNotSpoken => "operator-language-not-spoken",
             DepartmentOffline => "department-offline",
+            LanguageNotSpokenOnline => "language-not-spoken-online",
+            MultilangOff => "multilang-off",
             CategoryRequired => "category-required",
             WrongCategory => "wrong-category",
             HiddenBySettings => "hidden-by-settings",

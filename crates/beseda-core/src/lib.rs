@@ -6,6 +6,7 @@ pub mod chat_access;
 pub mod error;
 pub mod ids;
 pub mod ip_allowlist;
+pub mod languages;
 pub mod local_time;
 pub mod markdown;
 pub mod model;

@@ -25,6 +25,9 @@ pub struct Operator {
     pub must_change_password: bool,
     /// `false` once an administrator deactivated the account: it cannot log in.
     pub active: bool,
+    /// The console's language for this operator (`ru` or `en`); none: the console follows
+    /// the organisation's main language.
+    pub interface_lang: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]

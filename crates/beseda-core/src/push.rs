@@ -180,6 +180,7 @@ mod tests {
             created_at: 0,
             must_change_password: false,
             active: true,
+            interface_lang: None,
         }
     }
 

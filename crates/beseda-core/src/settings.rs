@@ -16,7 +16,9 @@ pub const DEFAULT_CLOSED_BY_OPERATOR_TIMEOUT_SECS: u64 = 3600;
 pub struct OrgSettings {
     /// Company name shown to visitors.
     pub name: String,
-    /// Primary language (`ru` or `en`).
+    /// The main language (any ISO 639-1 code, `crate::languages`): the language of chats
+    /// without multilingual mode, of new operators, system messages and e-mails (whose texts
+    /// are Russian for `ru` and English otherwise).
     pub default_lang: String,
     /// The company's site, in the signature of e-mails.
     pub site_url: String,
@@ -295,6 +297,16 @@ pub fn is_email(address: &str) -> bool {
 }
 
 impl OrgSettings {
+    /// The language of a chat that starts on a placement in `placement_lang`: the placement's
+    /// language only in multilingual mode; otherwise, or when the placement names none, the
+    /// main language.
+    pub fn chat_language(&self, placement_lang: Option<&str>) -> String {
+        match placement_lang {
+            Some(lang) if self.multilang => lang.to_owned(),
+            _ => self.default_lang.clone(),
+        }
+    }
+
     /// Extensions as the visitor protocol sends them (joined by `", "`).
     pub fn allowed_types_joined(&self) -> String {
         self.allowed_upload_file_types.join(", ")

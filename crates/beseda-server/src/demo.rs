@@ -24,7 +24,8 @@ pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
     if !store.is_empty().await? {
         return Ok(Vec::new());
     }
-    let settings = OrgSettings { name: "Demo Company".into(), ..OrgSettings::default() };
+    // Multilingual, so that the English placement speaks English.
+    let settings = OrgSettings { name: "Demo Company".into(), multilang: true, ..OrgSettings::default() };
     store.save_settings(&settings).await?;
     for (key, ru, en, order) in [("sales", "Продажи", "Sales", 10), ("support", "Поддержка", "Support", 20)]
     {

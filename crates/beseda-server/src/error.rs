@@ -73,6 +73,8 @@ impl ApiError {
                     | OperatorOffline
                     | OperatorLanguageNotSpoken
                     | DepartmentOffline
+                    | LanguageNotSpokenOnline
+                    | MultilangOff
                     | VisitorHasChat
                     | VisitorBanned => StatusCode::CONFLICT,
                     HiddenBySettings | ChatNotServed => StatusCode::FORBIDDEN,

@@ -98,6 +98,20 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
         (
             ApiDoc::new(
                 "PUT",
+                "/api/operator/v1/interface-lang",
+                "Your console language: ru, en, or empty for the organisation's main language",
+            ).answer::<OneOperator>()
+            .body::<profile::InterfaceLangBody>(),
+            put(profile::put_interface_lang),
+        ),
+        (
+            ApiDoc::new("GET", "/api/operator/v1/languages", "The ISO 639-1 languages, and those the interface has texts in")
+                .answer::<profile::Languages>(),
+            get(profile::languages),
+        ),
+        (
+            ApiDoc::new(
+                "PUT",
                 "/api/operator/v1/password",
                 "Change your own password (the current one required); your other sessions and tokens end",
             ).answer::<Done>()

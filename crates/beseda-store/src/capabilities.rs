@@ -87,6 +87,8 @@ pub trait Operators: Send + Sync {
         languages: &[String],
         max_chats: Option<i64>,
     ) -> Result<()>;
+    /// The console language of an operator (`None`: the organisation's main language).
+    async fn set_operator_interface_lang(&self, id: OperatorId, lang: Option<&str>) -> Result<()>;
     /// Name, e-mail and photo of an operator; a taken e-mail is a conflict.
     async fn set_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator>;
     /// An operator's uploaded photo (a `data:` URL).

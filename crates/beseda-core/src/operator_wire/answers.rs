@@ -56,6 +56,8 @@ pub struct OperatorView {
     pub active: bool,
     /// The password is one-time: the next login must set a new one.
     pub must_change_password: bool,
+    /// The console language (`ru` or `en`); null: the organisation's main language.
+    pub interface_lang: Option<String>,
 }
 
 impl OperatorView {
@@ -72,6 +74,7 @@ impl OperatorView {
             avatar: o.avatar.clone(),
             active: o.active,
             must_change_password: o.must_change_password,
+            interface_lang: o.interface_lang.clone(),
         }
     }
 }

@@ -40,6 +40,30 @@ export function checkSet(name, label, options, chosen) {
     .concat(boxes.map(function (c) { return c.node; })));
   return { node: node, values: function () { return boxes.filter(function (c) { return c.box.checked; }).map(function (c) { return c.box.value; }); } };
 }
+/* An operator's languages: checkboxes for those given, and a list to add any other. */
+export function languageSet(name, label, options, chosen, shown) {
+  var boxes = [];
+  var node = el('fieldset', { class: 'a-set', 'data-test': name }, [el('legend', { text: label })]);
+  var adder = el('select', { 'data-test': name + '-add', 'aria-label': t('addLanguage') }, [el('option', { value: '', text: t('addLanguage') })]
+    .concat(options.map(function (o) { return el('option', { value: o[0], text: o[1] }); })));
+  function add(code, checked) {
+    if (boxes.some(function (c) { return c.box.value === code; })) return;
+    var o = options.filter(function (x) { return x[0] === code; })[0];
+    var c = check(name, o ? o[1] : code, checked);
+    c.box.value = code;
+    boxes.push(c);
+    node.insertBefore(c.node, adder);
+  }
+  node.appendChild(adder);
+  shown.concat(chosen || []).forEach(function (code) { add(code, (chosen || []).indexOf(code) >= 0); });
+  adder.addEventListener('change', function () {
+    if (!adder.value) return;
+    var existing = boxes.filter(function (c) { return c.box.value === adder.value; })[0];
+    if (existing) existing.box.checked = true; else add(adder.value, true);
+    adder.value = '';
+  });
+  return { node: node, values: function () { return boxes.filter(function (c) { return c.box.checked; }).map(function (c) { return c.box.value; }); } };
+}
 export function table(test, heads, rows) {
   return el('table', { class: 'c-table', 'data-test': test }, [
     el('thead', {}, [el('tr', {}, heads.map(function (h) { return el('th', { text: h }); }))]),

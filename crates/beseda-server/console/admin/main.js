@@ -8,6 +8,7 @@
 import { SECTIONS } from './sections.js';
 import { TEXTS } from './texts.js';
 import { has, t, texts } from '../lib/i18n.js';
+import { loadLanguages } from '../lib/languages.js';
 import { header, start } from '../lib/login.js';
 import { clear, el } from '../../common/dom.js';
 
@@ -50,5 +51,5 @@ start(function (me, root) {
     s.render(box, { id: s.id, me: me });
   }
   window.addEventListener('hashchange', open);
-  open();
+  loadLanguages().then(open);
 });

@@ -1,17 +1,22 @@
 /* Operators: list, card, routing profile, access (reset, deactivate, delete) and new accounts. */
-import { actions, button, checkForm, checkSet, input, intOrNull, refusal, reopened, roleName, row, say, select, statusLine, table, td } from './forms.js';
+import { actions, button, checkForm, checkSet, input, intOrNull, languageSet, refusal, reopened, roleName, row, say, select, statusLine, table, td } from './forms.js';
 import { imageField } from './settings.js';
 import { api, message } from '../lib/api.js';
 import { fill, has, t } from '../lib/i18n.js';
+import { languageOptions } from '../lib/languages.js';
 import { clear, el } from '../../common/dom.js';
 
 export function operatorsSection(box, ctx, keep) {
   var me = ctx.me, admin = me.role === 'admin';
-  Promise.all([api('GET', '/api/admin/v1/operators'), api('GET', '/api/operator/v1/directory')]).then(function (r) {
+  Promise.all([api('GET', '/api/admin/v1/operators'), api('GET', '/api/operator/v1/directory'),
+    api('GET', '/api/operator/v1/me')]).then(function (r) {
     clear(box);
     if (r[0].status !== 200) { box.appendChild(el('p', { class: 'c-error', text: message(r[0]) })); return; }
     var ops = r[0].body.operators;
     var deps = r[1].status === 200 ? r[1].body.departments : [];
+    /* The organisation's main language: what a new operator speaks unless told otherwise. */
+    var mainLang = r[2].status === 200 && r[2].body.workspace ? r[2].body.workspace.defaultLang : 'ru';
+    var langOptions = languageOptions();
     var depOptions = deps.map(function (d) { return [d.key, d.name]; });
     var depName = function (k) { var d = deps.filter(function (x) { return x.key === k; })[0]; return d ? d.name : k; };
     var editor = el('div', { 'data-test': 'operator-editor' });
@@ -37,18 +42,20 @@ export function operatorsSection(box, ctx, keep) {
         el('small', { text: t('avatarHelp') }));
       var role = admin ? select('role', t('role'), ['operator', 'supervisor', 'admin'].map(function (x) { return [x, roleName(x)]; }), o.role) : null;
       if (role && o.id === me.id) role.disabled = true;
+      var uiLang = select('interfaceLang', t('interfaceLang'), [['', t('interfaceMain')], ['ru', 'Русский'], ['en', 'English']],
+        o.interfaceLang || '');
       var line = statusLine();
       var card = el('form', { class: 'c-form a-box', 'data-test': 'form-operator-card', novalidate: true, onsubmit: function (ev) {
         ev.preventDefault();
         if (!checkForm(card, line)) return;
-        var body = { name: name.value.trim(), email: email.value.trim(), avatar: avatar.read() };
+        var body = { name: name.value.trim(), email: email.value.trim(), avatar: avatar.read(), interfaceLang: uiLang.value };
         if (role && !role.disabled) body.role = role.value;
         api('PUT', '/api/admin/v1/operators/' + o.id, body).then(function (res) {
           if (res.status !== 200) { refusal(card, line, res); return; }
           operatorsSection(box, ctx, { id: o.id, text: t('saved'), form: 'card' });
         });
       } }, [el('h3', { text: t('card') + ': ' + o.name }), row(t('name'), name), row(t('email'), email), avatar.node,
-        role ? row(t('role'), role) : null,
+        role ? row(t('role'), role) : null, row(t('interfaceLang'), uiLang, t('interfaceLangHelp')),
         el('div', { class: 'a-bar' }, [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'save', text: t('save') }),
           button(t('close'), 'close', function () { clear(editor); }), line])]);
       editor.appendChild(card);
@@ -61,7 +68,7 @@ export function operatorsSection(box, ctx, keep) {
     }
     function profileForm(o) {
       var depSet = checkSet('departmentKeys', t('departments'), depOptions, o.departmentKeys);
-      var langSet = checkSet('languages', t('languages'), [['ru', t('ru')], ['en', t('en')]], o.languages);
+      var langSet = languageSet('languages', t('languages'), langOptions, o.languages, ['ru', 'en']);
       var max = input('maxChats', t('maxChats'), { type: 'number', min: 1, max: 100, step: 1, value: o.maxChats == null ? '' : o.maxChats });
       var line = statusLine();
       var form = el('form', { class: 'c-form a-box', 'data-test': 'form-operator-profile', novalidate: true, onsubmit: function (ev) {
@@ -120,7 +127,7 @@ export function operatorsSection(box, ctx, keep) {
       var password = input('password', t('password'), { type: 'password', required: true, minlength: 8, autocomplete: 'new-password' });
       var role = select('role', t('role'), ['operator', 'supervisor', 'admin'].map(function (x) { return [x, roleName(x)]; }), 'operator');
       var depSet = checkSet('departmentKeys', t('departments'), depOptions, []);
-      var langSet = checkSet('languages', t('languages'), [['ru', t('ru')], ['en', t('en')]], ['ru']);
+      var langSet = languageSet('languages', t('languages'), langOptions, [mainLang], ['ru', 'en']);
       var max = input('maxChats', t('maxChats'), { type: 'number', min: 1, max: 100, step: 1 });
       var line = statusLine();
       var form = el('form', { class: 'c-form a-box', 'data-test': 'form-new-operator', novalidate: true, onsubmit: function (ev) {

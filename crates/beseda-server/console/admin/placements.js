@@ -2,6 +2,7 @@
 import { actions, button, checkForm, checkSet, input, intOrNull, refusal, reopened, row, select, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
+import { languageName, languageOptions } from '../lib/languages.js';
 import { clear, el } from '../../common/dom.js';
 
 export function embedBlock(code) {
@@ -30,7 +31,7 @@ export function placementsSection(box, ctx, keep) {
     var depOptions = deps.map(function (d) { return [d.key, d.name]; });
     var editor = el('div', {});
     box.appendChild(table('placements-table', [t('key'), t('placementTitle'), t('lang'), t('departments'), t('actions')], places.map(function (p) {
-      return el('tr', { 'data-key': p.key }, [td(p.key), td(p.title), td(p.lang ? t(p.lang) : t('orgLang')),
+      return el('tr', { 'data-key': p.key }, [td(p.key), td(p.title), td(p.lang ? languageName(p.lang) : t('orgLang')),
         td((p.departmentKeys || []).join(', ')), actions([button(t('edit'), 'edit', function () { edit(p); })])]);
     })));
     box.appendChild(editor);
@@ -41,7 +42,7 @@ export function placementsSection(box, ctx, keep) {
       var key = input('key', t('key'), { required: true, pattern: '[a-z0-9][a-z0-9_\\-]{0,63}', value: p.key, spellcheck: 'false' });
       key.readOnly = !fresh;
       var title = input('title', t('placementTitle'), { required: true, maxlength: 100, value: p.title });
-      var lang = select('lang', t('lang'), [['', t('orgLang')], ['ru', t('ru')], ['en', t('en')]], p.lang || '');
+      var lang = select('lang', t('lang'), [['', t('orgLang')]].concat(languageOptions()), p.lang || '');
       var depSet = checkSet('departmentKeys', t('departments'), depOptions, p.departmentKeys);
       var def = select('defaultDepartment', t('defaultDepartment'), [['', t('none')]].concat(depOptions), p.defaultDepartment || '');
       var hello = input('helloMessage', t('helloMessage'), { type: 'textarea', rows: 2, maxlength: 2000, value: p.helloMessage });

@@ -11,6 +11,7 @@ import { placementsSection } from './placements.js';
 import { settingsSection } from './settings.js';
 import { statsSection } from './stats.js';
 import { templatesBlock } from './templates.js';
+import { languageOptions } from '../lib/languages.js';
 import { clear } from '../../common/dom.js';
 
 export var SECTIONS = [
@@ -19,7 +20,7 @@ export var SECTIONS = [
     { key: 'logo', type: 'image', types: ['image/png', 'image/jpeg', 'image/gif'] },
     { key: 'time_zone', type: 'zone', required: true },
     { key: 'site_url', type: 'url' },
-    { key: 'default_lang', type: 'select', options: [['ru', 'ru'], ['en', 'en']] },
+    { key: 'default_lang', type: 'select', options: languageOptions },
     { key: 'daily_report_time', type: 'time', required: true }
   ]) },
   { id: 'emails', nav: 'settings', render: settingsSection([

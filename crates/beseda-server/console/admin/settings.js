@@ -46,7 +46,8 @@ export function makeField(spec, value) {
   }
   if (spec.placeholder) attrs.placeholder = spec.placeholder;
   if (type === 'select') {
-    control = select(key, label, spec.options.map(function (o) { return [o[0], has(o[1]) ? t(o[1]) : o[1]]; }), value);
+    var options = typeof spec.options === 'function' ? spec.options() : spec.options;
+    control = select(key, label, options.map(function (o) { return [o[0], has(o[1]) ? t(o[1]) : o[1]]; }), value);
   } else {
     control = input(key, label, attrs);
   }

@@ -2,13 +2,14 @@
 import { actions, button, checkForm, deleteButton, input, refusal, row, say, select, statusLine, table, td, unmark } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { lang, t } from '../lib/i18n.js';
+import { languageOptions } from '../lib/languages.js';
 import { clear, el } from '../../common/dom.js';
 
 /* The template language last chosen in this tab. */
 export var TEMPLATE_LANG = 'beseda.admin.templateLang';
 export function templatesBlock(departmentKey) {
   var wrap = el('div', { class: 'a-templates', 'data-test': 'templates' });
-  var langSel = select('lang', t('lang'), [['ru', t('ru')], ['en', t('en')]], sessionStorage.getItem(TEMPLATE_LANG) || lang());
+  var langSel = select('lang', t('lang'), languageOptions(), sessionStorage.getItem(TEMPLATE_LANG) || lang());
   langSel.setAttribute('data-test', 'template-lang');
   var list = el('div', {});
   var editing = 0;

@@ -1,4 +1,6 @@
-/* The console's language (Russian or English, kept per browser) and its texts. Each app
+/* The console's language (Russian or English) and its texts. Logged in, the console shows the
+   operator's interface language (`GET /me` → `interfaceLang`: their own, else the
+   organisation's main language); the browser keeps the last one for the login form. Each app
    registers its catalogue once (`texts`), key → [Russian, English]; `t(key)` looks a key up
    there, then among the texts every page shares (below). */
 
@@ -7,8 +9,9 @@ const LANG_KEY = 'beseda.lang';
 /** @typedef {'ru' | 'en'} Lang */
 /** @typedef {Record<string, [string, string]>} Catalogue */
 
-/** @type {Lang} */
-const current = /** @type {Lang} */ (localStorage.getItem(LANG_KEY) ||
+/** The login form's language: this browser's last choice, else the browser's own.
+ * @type {Lang} */
+let current = /** @type {Lang} */ (localStorage.getItem(LANG_KEY) ||
   ((navigator.language || '').slice(0, 2) === 'en' ? 'en' : 'ru'));
 
 /** @type {Catalogue} */
@@ -45,6 +48,11 @@ const COMMON = {
   'role.admin': ['Администратор', 'Administrator'],
   'role.supervisor': ['Супервизор', 'Supervisor'],
   'role.operator': ['Оператор', 'Operator'],
+  interfaceLang: ['Язык интерфейса', 'Interface language'],
+  interfaceMain: ['Основной язык организации', "The organisation's main language"],
+  interfaceLangHelp: ['Язык рабочего места и панели администратора для этого оператора; у других языков — английский',
+    "The language of the workspace and admin panel for this operator; other languages show English"],
+  addLanguage: ['Добавить язык…', 'Add a language…'],
   /* Refusals by their `error` code (lib/api.js message()). */
   'err.not-found': ['Не найдено', 'Not found'],
   'err.forbidden': ['Нет доступа', 'Forbidden'],
@@ -62,6 +70,10 @@ const COMMON = {
   'err.max-message-length-exceeded': ['Сообщение слишком длинное', 'The message is too long'],
   'err.operator-offline': ['Оператор не в сети', 'The operator is offline'],
   'err.operator-language-not-spoken': ['Оператор не говорит на языке диалога', "The operator does not speak the chat's language"],
+  'err.unknown-language': ['Нет такого языка (нужен код ISO 639-1)', 'No such language (an ISO 639-1 code is needed)'],
+  'err.unsupported-interface-language': ['Интерфейс есть на русском и английском', 'The interface exists in Russian and English'],
+  'err.language-not-spoken-online': ['Сейчас никто в сети не говорит на этом языке', 'Nobody online speaks this language now'],
+  'err.multilang-off': ['Язык диалога меняется только при включённой многоязычности', "The chat's language changes only with multilanguage on"],
   'err.department-offline': ['Сейчас в отделе некому принять диалог', 'Nobody in the department can take the chat now'],
   'err.category-required': ['Перед закрытием укажите категорию', 'Set a category before closing'],
   'err.wrong-category': ['Нет такой категории', 'No such category'],
@@ -87,8 +99,28 @@ let catalogue = {};
 /** The console's language. @returns {Lang} */
 export function lang() { return current; }
 
-/** Switches the language for the next page load. */
-export function toggleLang() { localStorage.setItem(LANG_KEY, current === 'ru' ? 'en' : 'ru'); }
+/** The other of the two languages. @returns {Lang} */
+export function otherLang() { return current === 'ru' ? 'en' : 'ru'; }
+
+/** Keeps `l` as this browser's language for the next page load (the login form's too). @param {string} l */
+export function keepLang(l) { localStorage.setItem(LANG_KEY, l === 'en' ? 'en' : 'ru'); }
+
+/** Forgets this browser's choice: the organisation's main language applies. */
+export function forgetLang() { localStorage.removeItem(LANG_KEY); }
+
+/**
+ * The language of a logged-in operator's pages, set before they are drawn: the operator's own
+ * interface language, else this browser's last choice, else the organisation's main one (as
+ * `GET /me` names it: `ru` or `en`).
+ * @param {string | null | undefined} own
+ * @param {string | undefined} main
+ */
+export function adopt(own, main) {
+  const chosen = own || localStorage.getItem(LANG_KEY) || main;
+  if (own) keepLang(own);
+  current = chosen === 'en' ? 'en' : 'ru';
+  document.documentElement.lang = current;
+}
 
 /**
  * Registers the app's catalogue (key → [Russian, English]).

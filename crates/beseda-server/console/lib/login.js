@@ -1,10 +1,10 @@
 /* The login form (with a one-time password change and the second factor) and the page
    header every console page shares. */
 import { api, hasCsrf, keepCsrf, message, whenUnauthenticated } from './api.js';
-import { lang, t, toggleLang } from './i18n.js';
+import { adopt, keepLang, lang, otherLang, t } from './i18n.js';
 import { clear, el } from '../../common/dom.js';
 
-/** @typedef {{ id: number, name: string, email: string, role: string, status: string, avatar?: string }} Me */
+/** @typedef {{ id: number, name: string, email: string, role: string, status: string, avatar?: string, interfaceLang?: string | null }} Me */
 
 /**
  * The header: title, the page's links, who is logged in, the language switch and log out.
@@ -14,8 +14,12 @@ import { clear, el } from '../../common/dom.js';
  * @param {HTMLElement[]} links
  */
 export function header(root, me, title, links) {
-  const langBtn = el('button', { class: 'c-link', 'data-test': 'lang', lang: lang() === 'ru' ? 'en' : 'ru', text: t('language'),
-    onclick: function () { toggleLang(); location.reload(); } });
+  /* The switch saves the operator's interface language on the server (every browser follows it). */
+  const langBtn = el('button', { class: 'c-link', 'data-test': 'lang', lang: otherLang(), text: t('language'),
+    onclick: function () {
+      const next = otherLang();
+      api('PUT', '/api/operator/v1/interface-lang', { interfaceLang: next }).then(function () { keepLang(next); location.reload(); });
+    } });
   const out = el('button', { class: 'c-link', 'data-test': 'logout', text: t('logout'), onclick: function () {
     api('POST', '/api/operator/v1/logout', {}).then(function () { keepCsrf(null); location.reload(); });
   } });
@@ -73,7 +77,9 @@ export function start(ready) {
         if (err === 'invalid-totp') { note.textContent = t('totpWrong'); code.select(); return; }
         if (res.status !== 200) { note.textContent = res.status === 401 ? t('wrong') : message(res); return; }
         keepCsrf(res.body.csrfToken);
-        go(res.body.operator);
+        api('GET', '/api/operator/v1/me').then(function (me) {
+          if (me.status === 200) go(me.body.operator, me.body.interfaceLang); else go(res.body.operator);
+        });
       });
     } }, [el('h1', { text: t('title') }), el('label', {}, [t('email'), email]), el('label', {}, [t('password'), password]),
       second, change, submit, note]);
@@ -83,11 +89,15 @@ export function start(ready) {
   /* A 401 while logged in (the session ended: expiry, a reset, deactivation, a password change
      elsewhere) shows the login once; 401s on the login form itself change nothing. */
   let loggedIn = false;
-  /** @param {Me} me */
-  function go(me) { loggedIn = true; clear(root); ready(me, root); }
+  /** The operator is in: the page in their interface language (i18n.js `adopt`).
+   * @param {Me} me @param {string} [main] the language `GET /me` names */
+  function go(me, main) {
+    adopt(me.interfaceLang, main);
+    loggedIn = true; clear(root); ready(me, root);
+  }
   whenUnauthenticated(function () { if (loggedIn) { loggedIn = false; showLogin(); } });
   api('GET', '/api/operator/v1/me').then(function (res) {
-    if (res.status === 200 && hasCsrf()) go(res.body.operator);
+    if (res.status === 200 && hasCsrf()) go(res.body.operator, res.body.interfaceLang);
     else if (res.status === 403) showLogin(message(res));
     else showLogin();
   });

@@ -1,12 +1,13 @@
 /* The operator's own account: profile and personal templates, password, two-factor. */
 import { api } from '../lib/api.js';
-import { t } from '../lib/i18n.js';
+import { forgetLang, keepLang, t } from '../lib/i18n.js';
 import { dialog } from '../lib/dialog.js';
 import { loadTemplates } from './data.js';
 import { S } from './state.js';
 import { clear, el } from '../../common/dom.js';
 
-/* The operator's own card (read-only for operators with hidden profiles) and personal templates. */
+/* The operator's own card (read-only for operators with hidden profiles), interface language
+   (always theirs to choose) and personal templates. */
 export function profileDialog() {
   var locked = S.ws.hiddenProfiles && S.me.role === 'operator';
   var name = el('input', { name: 'name', value: S.me.name, disabled: locked, required: true });
@@ -19,6 +20,10 @@ export function profileDialog() {
     reader.onload = function () { avatar = reader.result; preview.src = avatar; preview.hidden = false; };
     reader.readAsDataURL(f);
   } });
+  var uiLang = el('select', { name: 'interfaceLang', 'data-test': 'interface-lang' }, [
+    el('option', { value: '', text: t('interfaceMain') }), el('option', { value: 'ru', text: 'Русский' }),
+    el('option', { value: 'en', text: 'English' })]);
+  uiLang.value = S.me.interfaceLang || '';
   var mine = el('ul', { 'data-test': 'my-templates' });
   function listMine() {
     clear(mine);
@@ -34,12 +39,23 @@ export function profileDialog() {
   var fields = [el('label', {}, [t('name'), name]), el('label', {}, [t('email'), email]),
     el('label', {}, [t('photo'), preview, file])];
   if (locked) fields.push(el('p', { 'data-test': 'profile-locked', text: t('profileLocked') }));
+  fields.push(el('label', {}, [t('interfaceLang'), uiLang]));
   fields.push(el('h3', { text: t('myTemplates') }), mine);
   dialog(t('profile'), fields, function (done) {
-    if (locked) { done({ status: 200 }); return; }
+    var before = S.me.interfaceLang || '';
+    /* A new interface language redraws the workspace in it. */
+    function language(res) {
+      if (res.status !== 200 || uiLang.value === before) { done(res); return; }
+      api('PUT', '/api/operator/v1/interface-lang', { interfaceLang: uiLang.value }).then(function (r) {
+        if (r.status !== 200) { done(r); return; }
+        if (uiLang.value) keepLang(uiLang.value); else forgetLang();
+        location.reload();
+      });
+    }
+    if (locked) { language({ status: 200 }); return; }
     api('PUT', '/api/operator/v1/profile', { name: name.value, email: email.value, avatar: avatar }).then(function (res) {
       if (res.status === 200) S.me = Object.assign(S.me, res.body.operator);
-      done(res);
+      language(res);
     });
   });
 }

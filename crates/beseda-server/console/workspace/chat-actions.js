@@ -1,6 +1,7 @@
 /* The chat's actions with a dialog: category, close, redirect, teleport. */
 import { api, message } from '../lib/api.js';
 import { lang, t } from '../lib/i18n.js';
+import { languageName } from '../lib/languages.js';
 import { dialog } from '../lib/dialog.js';
 import { action, openChat } from './chat.js';
 import { loadDirectory } from './data.js';
@@ -55,8 +56,18 @@ export function redirectDialog() {
     var dep = el('select', { name: 'department', 'data-test': 'redirect-department' }, S.directory.departments.map(function (d) {
       return el('option', { value: d.key, text: (d.localeNames || {})[lang()] || d.name });
     }));
-    var language = el('select', { name: 'language', 'data-test': 'redirect-language' }, [el('option', { value: '', text: t('none') }),
-      el('option', { value: 'ru', text: 'Русский' }), el('option', { value: 'en', text: 'English' })]);
+    /* A new language: one of those the operators online speak (multilingual mode). */
+    var spoken = [];
+    S.directory.operators.forEach(function (o) {
+      if (o.status !== 'online') return;
+      (o.languages || []).forEach(function (l) { if (spoken.indexOf(l) < 0) spoken.push(l); });
+    });
+    spoken.sort(function (a, b) { return languageName(a).localeCompare(languageName(b), lang()); });
+    var current = S.detail.chat.language;
+    var language = el('select', { name: 'language', 'data-test': 'redirect-language' }, [el('option', { value: '', text: t('none') })]
+      .concat(spoken.filter(function (l) { return l !== current; }).map(function (l) {
+        return el('option', { value: l, text: languageName(l) + ' (' + l + ')' });
+      })));
     var opRow = el('label', {}, [t('operator'), op]), depRow = el('label', {}, [t('department'), dep]);
     var langRow = el('label', { hidden: !S.ws.multilang }, [t('languageLabel'), language]);
     function rows() { opRow.hidden = mode.value !== 'operator'; depRow.hidden = mode.value !== 'department'; }

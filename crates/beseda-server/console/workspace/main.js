@@ -15,6 +15,7 @@ import { S, ui } from './state.js';
 import { TEXTS } from './texts.js';
 import { mountVisitors } from './visitors.js';
 import { api } from '../lib/api.js';
+import { loadLanguages } from '../lib/languages.js';
 import { t, texts } from '../lib/i18n.js';
 import { header as pageHeader, start } from '../lib/login.js';
 import { el } from '../../common/dom.js';
@@ -57,7 +58,7 @@ start(function (me, root) {
   mountVisitors(header, ui.status, main);
   window.addEventListener('focus', stopBlink);
   document.addEventListener('click', stopBlink);
-  Promise.all([api('GET', '/api/operator/v1/me'), loadTemplates(), loadDirectory()]).then(function (r) {
+  Promise.all([api('GET', '/api/operator/v1/me'), loadTemplates(), loadDirectory(), loadLanguages()]).then(function (r) {
     S.ws = r[0].body.workspace || {};
     S.twoFactor = r[0].body.twoFactor || {};
     // The organisation requires a second factor this account lacks: set it up first.

@@ -1,5 +1,6 @@
 /* The visitor panel beside the chat. */
 import { lang, t } from '../lib/i18n.js';
+import { languageName } from '../lib/languages.js';
 import { renderContext } from './context.js';
 import { visitorLabel } from './lists.js';
 import { S, ui } from './state.js';
@@ -11,7 +12,7 @@ export function renderSide() {
   Object.keys(fields).forEach(function (k) { if (k !== 'name') rows.push([k, String(fields[k])]); });
   rows.push([t('location'), c.location]);
   if (c.departmentKey) rows.push([t('department'), departmentName(c.departmentKey)]);
-  if (c.language) rows.push([t('languageLabel'), c.language]);
+  if (c.language) rows.push([t('languageLabel'), languageName(c.language) + ' (' + c.language + ')']);
   rows.push([t('categoryLabel'), c.category ? c.category + (c.subcategory ? ' / ' + c.subcategory : '') : t('none')]);
   var rating = (d.ratings || []).map(function (r) { return t('ratingOf').replace('{n}', String(r.rating + 3)); }).join(', ');
   rows.push([t('rating'), rating || t('noRating')]);

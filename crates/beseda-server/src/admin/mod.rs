@@ -59,14 +59,53 @@ pub(crate) fn invalid(field: &str, why: &str) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-setting", format!("{field}: {why}"))
 }
 
+/// `code` in `field` is an ISO 639-1 language code; anything else is a 422
+/// `unknown-language`.
+pub(crate) fn known_language(field: &str, code: &str) -> ApiResult<()> {
+    if beseda_core::languages::is_known(code) {
+        return Ok(());
+    }
+    let shown: String = code.chars().take(16).collect();
+    Err(ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown-language",
+        format!("{field}: `{shown}` is not an ISO 639-1 language code"),
+    ))
+}
+
+/// An operator's spoken languages: one or more ISO 639-1 codes, none twice.
+pub(crate) fn spoken_languages(languages: &[String]) -> ApiResult<()> {
+    if languages.is_empty() || languages.len() > 50 {
+        return Err(invalid("languages", "one to 50 ISO 639-1 codes"));
+    }
+    for (i, l) in languages.iter().enumerate() {
+        known_language("languages", l)?;
+        if languages[..i].contains(l) {
+            return Err(invalid("languages", "a language twice"));
+        }
+    }
+    Ok(())
+}
+
+/// An interface language: one the console and the widget have texts in.
+pub(crate) fn interface_language(field: &str, code: &str) -> ApiResult<()> {
+    known_language(field, code)?;
+    if !beseda_core::languages::INTERFACE.contains(&code) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unsupported-interface-language",
+            format!("{field}: the interface exists in ru and en"),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a settings document as the admin panel would.
 pub fn validate(s: &OrgSettings) -> ApiResult<()> {
     if s.name.trim().is_empty() {
         return Err(invalid("name", "must not be empty"));
     }
-    if !["ru", "en"].contains(&s.default_lang.as_str()) {
-        return Err(invalid("default_lang", "must be ru or en"));
-    }
+    known_language("default_lang", &s.default_lang)?;
     if s.button_probability > 100 {
         return Err(invalid("button_probability", "is a percentage, 0 to 100"));
     }
@@ -436,9 +475,7 @@ pub async fn put_operator_profile(
 ) -> ApiResult<Json<ProfileSaved>> {
     admin_only(&who)?;
     let b: ProfileBody = parse(&bytes)?;
-    if b.languages.is_empty() || b.languages.iter().any(|l| l.len() != 2) {
-        return Err(invalid("languages", "two-letter codes, at least one"));
-    }
+    spoken_languages(&b.languages)?;
     if b.max_chats.is_some_and(|m| !(1..=100).contains(&m)) {
         return Err(invalid("maxChats", "must be 1 to 100"));
     }
@@ -473,7 +510,8 @@ mod tests {
             validate(&s).is_err()
         };
         assert!(bad(|s| s.button_probability = 101));
-        assert!(bad(|s| s.default_lang = "de".into()));
+        assert!(bad(|s| s.default_lang = "xx".into()));
+        assert!(!bad(|s| s.default_lang = "de".into()));
         assert!(bad(|s| s.categories = vec![" sub".into()]));
         assert!(bad(|s| s.category_required = true));
         assert!(bad(|s| s.max_chats_per_operator = 0));

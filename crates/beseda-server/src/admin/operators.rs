@@ -2,7 +2,7 @@
 //! (administrators), and operators' cards, which supervisors and administrators edit whatever
 //! the `hidden_profiles` setting says. A supervisor does not edit an administrator.
 
-use super::{admin_only, invalid, parse, supervisor_up};
+use super::{admin_only, interface_language, invalid, parse, spoken_languages, supervisor_up};
 use crate::audit::{self, Actor};
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
@@ -43,17 +43,15 @@ pub struct NewOperatorBody {
     pub role: String,
     #[serde(default)]
     pub department_keys: Vec<String>,
-    #[serde(default = "default_languages")]
-    pub languages: Vec<String>,
+    /// ISO 639-1 codes; absent: the organisation's main language.
+    pub languages: Option<Vec<String>>,
     pub max_chats: Option<i64>,
+    /// The console language, `ru` or `en`; absent: the organisation's main language.
+    pub interface_lang: Option<String>,
 }
 
 fn default_role() -> String {
     "operator".into()
-}
-
-fn default_languages() -> Vec<String> {
-    vec!["ru".into()]
 }
 
 fn role(text: &str) -> ApiResult<OperatorRole> {
@@ -73,8 +71,11 @@ pub async fn create(
     if b.password.chars().count() < 8 || b.password.len() > 200 {
         return Err(invalid("password", "at least 8 characters"));
     }
-    if b.languages.is_empty() || b.languages.iter().any(|l| l.len() != 2) {
-        return Err(invalid("languages", "two-letter codes, at least one"));
+    let settings = state.store.settings().await.map_err(ApiError::operator)?;
+    let languages = b.languages.unwrap_or_else(|| vec![settings.default_lang.clone()]);
+    spoken_languages(&languages)?;
+    if let Some(lang) = &b.interface_lang {
+        interface_language("interfaceLang", lang)?;
     }
     if b.max_chats.is_some_and(|m| !(1..=100).contains(&m)) {
         return Err(invalid("maxChats", "must be 1 to 100"));
@@ -84,7 +85,7 @@ pub async fn create(
         name: card.name,
         role: role(&b.role)?,
         password_hash: auth::hash_password(b.password).await.map_err(|e| ApiError::internal(e.as_str()))?,
-        languages: b.languages,
+        languages,
         department_keys: b.department_keys,
         max_chats: b.max_chats,
         must_change_password: false,
@@ -95,6 +96,13 @@ pub async fn create(
         }
         other => ApiError::operator(other),
     })?;
+    let op = match b.interface_lang {
+        Some(lang) => {
+            state.store.set_operator_interface_lang(op.id, Some(&lang)).await.map_err(ApiError::operator)?;
+            Operator { interface_lang: Some(lang), ..op }
+        }
+        None => op,
+    };
     let mut changes = audit::created(&operator_json(&op));
     changes["password"] = json!({"before": null, "after": audit::MASK});
     audit::record(&state, &Actor::operator(&who, ip), "operator.create", ("operator", &op.id.0), changes).await;
@@ -108,6 +116,10 @@ pub struct AdminCard {
     card: CardBody,
     /// `operator`, `supervisor` or `admin`.
     role: Option<String>,
+    /// The console language, `ru` or `en`; empty: the organisation's main language; absent:
+    /// unchanged.
+    #[serde(default, rename = "interfaceLang")]
+    interface_lang: Option<String>,
 }
 
 /// A one-time password: the operator must replace it at the next login.
@@ -155,13 +167,23 @@ pub async fn put(
         }
     }
     let card = b.card.into_card(id)?;
+    if let Some(lang) = b.interface_lang.as_deref() {
+        if !lang.is_empty() {
+            interface_language("interfaceLang", lang)?;
+        }
+        let lang = Some(lang).filter(|l| !l.is_empty());
+        state.store.set_operator_interface_lang(id, lang).await.map_err(ApiError::operator)?;
+    }
     let mut answer = save_card(&state, id, &card).await?;
     if let Some(r) = new_role {
         state.store.set_operator_role(id, r).await.map_err(ApiError::operator)?;
         answer.role = r.as_str().to_owned();
     }
     let action = if new_role.is_some() { "operator.role" } else { "operator.update" };
-    let card_of = |v: &Value| json!({"name": v["name"], "email": v["email"], "avatar": v["avatar"], "role": v["role"]});
+    let card_of = |v: &Value| {
+        json!({"name": v["name"], "email": v["email"], "avatar": v["avatar"], "role": v["role"],
+            "interfaceLang": v["interfaceLang"]})
+    };
     let after = serde_json::to_value(&answer).map_err(ApiError::internal)?;
     let changes = audit::diff(&card_of(&operator_json(&target)), &card_of(&after));
     audit::record(&state, &Actor::operator(&who, ip), action, ("operator", &id.0), changes).await;

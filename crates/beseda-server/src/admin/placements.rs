@@ -86,8 +86,8 @@ pub async fn put(
     if b.title.trim().is_empty() || b.title.chars().count() > 100 {
         return Err(invalid("title", "1 to 100 characters"));
     }
-    if b.lang.as_deref().is_some_and(|l| !["ru", "en"].contains(&l)) {
-        return Err(invalid("lang", "ru or en"));
+    if let Some(lang) = &b.lang {
+        super::known_language("lang", lang)?;
     }
     if b.hello_message.chars().count() > 2000 {
         return Err(invalid("helloMessage", "at most 2000 characters"));

@@ -116,7 +116,8 @@ pub fn transcript(
 /// The mail of an outbox row of `kind`.
 pub async fn compose(state: &AppState, kind: &str, payload: &Value) -> Result<Composed, StoreError> {
     let s = state.store.settings().await?;
-    let lang = s.default_lang.clone();
+    // E-mails are in Russian for a Russian organisation and in English for any other.
+    let lang = beseda_core::languages::interface(&s.default_lang).to_owned();
     if kind == "mail.daily_report" {
         return super::daily::compose(state, &s, payload).await;
     }
@@ -160,10 +161,10 @@ pub async fn compose(state: &AppState, kind: &str, payload: &Value) -> Result<Co
         }
         "mail.chat_history" => {
             let to: Vec<String> = payload.get("email").and_then(Value::as_str).map(String::from).into_iter().collect();
-            let lang = payload.get("lang").and_then(Value::as_str).unwrap_or(&lang).to_owned();
-            vars.insert("transcript", transcript(&d.messages, &s, &lang, false, None));
+            let lang = beseda_core::languages::interface(payload.get("lang").and_then(Value::as_str).unwrap_or(&lang));
+            vars.insert("transcript", transcript(&d.messages, &s, lang, false, None));
             let reply = email_list(&s.email_left_messages).into_iter().next();
-            let (subject, body) = render(state, "chat_history", &lang, vars);
+            let (subject, body) = render(state, "chat_history", lang, vars);
             return Ok(Composed::Send(Mail {
                 sender: s.name.clone(),
                 to,

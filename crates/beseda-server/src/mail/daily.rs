@@ -39,7 +39,7 @@ pub async fn compose(state: &AppState, s: &OrgSettings, payload: &Value) -> Resu
     let from = payload.get("from").and_then(Value::as_i64).unwrap_or(0);
     let until = payload.get("to").and_then(Value::as_i64).unwrap_or(0);
     let r = state.store.day_report(from, until).await?;
-    let lang = s.default_lang.as_str();
+    let lang = beseda_core::languages::interface(&s.default_lang);
     let mut history = String::new();
     for d in &r.details {
         let visitor = d

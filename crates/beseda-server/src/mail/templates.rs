@@ -26,9 +26,9 @@ const BUILTIN: &[(&str, &str)] = builtin!(
     "signature.ru.txt",
 );
 
-/// The text of template `kind` in `lang` (`ru` or `en`; others fall back to `ru`).
+/// The text of template `kind` in `lang` (Russian for `ru`, English for every other language).
 pub fn load(dir: Option<&Path>, kind: &str, lang: &str) -> String {
-    let lang = if lang == "en" { "en" } else { "ru" };
+    let lang = beseda_core::languages::interface(lang);
     let name = format!("{kind}.{lang}.txt");
     if let Some(text) = dir.and_then(|d| std::fs::read_to_string(d.join(&name)).ok()) {
         return text;

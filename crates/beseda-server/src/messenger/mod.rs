@@ -71,7 +71,7 @@ fn buttons(data: &Value) -> Vec<Vec<(String, String, Option<String>)>> {
 
 /// The prompt sent with buttons (messengers need text with a keyboard).
 fn keyboard_prompt(lang: &str) -> &'static str {
-    if lang == "en" {
+    if beseda_core::languages::interface(lang) == "en" {
         "Choose an option:"
     } else {
         "Выберите вариант:"

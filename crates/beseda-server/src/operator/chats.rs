@@ -275,8 +275,11 @@ pub struct RedirectBody {
 }
 
 /// Redirect to an operator (`operatorId`), a department (`departmentKey`, with
-/// `allowOffline` / `allowInvisible`) or back to the queue (`queue: true`); optionally with a
-/// new `language`.
+/// `allowOffline` / `allowInvisible`) or back to the queue (`queue: true`); optionally, in
+/// multilingual mode, with a new `language` (an ISO 639-1 code; 422 `unknown-language`) that
+/// the target operator, or an operator online serving where the chat goes, speaks (409
+/// `operator-language-not-spoken` / `language-not-spoken-online`; 409 `multilang-off` without
+/// multilingual mode).
 pub async fn redirect(
     State(state): State<AppState>,
     who: OperatorAuth,
@@ -290,8 +293,8 @@ pub async fn redirect(
         (None, None, true) => RedirectTarget::Queue,
         _ => return Err(ApiError::wrong_argument("exactly one of operatorId, departmentKey, queue")),
     };
-    if b.language.as_ref().is_some_and(|l| l.is_empty() || l.len() > 8) {
-        return Err(ApiError::wrong_argument("language"));
+    if let Some(lang) = &b.language {
+        crate::admin::known_language("language", lang)?;
     }
     let redirect =
         Redirect { target, language: b.language, allow_offline: b.allow_offline, allow_invisible: b.allow_invisible };

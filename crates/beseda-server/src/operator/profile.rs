@@ -165,3 +165,56 @@ pub async fn directory(State(state): State<AppState>, _who: OperatorAuth) -> Api
     let departments = departments.iter().map(|d| DepartmentRow::new(d, false)).collect();
     Ok(Json(Directory { operators: people, departments }))
 }
+
+/// The operator's own console language.
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[schema(as = InterfaceLang)]
+pub struct InterfaceLangBody {
+    /// `ru` or `en`; empty: the organisation's main language.
+    pub interface_lang: String,
+}
+
+/// `PUT /api/operator/v1/interface-lang`: the language the console shows this operator,
+/// whatever the `hidden_profiles` setting says (it is a preference, not the card).
+pub async fn put_interface_lang(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    bytes: axum::body::Bytes,
+) -> ApiResult<Json<OneOperator>> {
+    let b: InterfaceLangBody = crate::admin::parse(&bytes)?;
+    if !b.interface_lang.is_empty() {
+        crate::admin::interface_language("interfaceLang", &b.interface_lang)?;
+    }
+    let lang = Some(b.interface_lang.as_str()).filter(|l| !l.is_empty());
+    state.store.set_operator_interface_lang(who.operator.id, lang).await.map_err(ApiError::operator)?;
+    let op = state
+        .store
+        .operator(who.operator.id)
+        .await
+        .map_err(ApiError::operator)?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "operator-not-found", "no such operator"))?;
+    Ok(Json(OneOperator { operator: OperatorView::new(&op) }))
+}
+
+/// A language of the ISO 639-1 list.
+#[derive(Serialize, ToSchema)]
+pub struct Language {
+    pub code: &'static str,
+    /// Its English name.
+    pub name: &'static str,
+}
+
+/// Every language a chat, placement, template or operator may have, and those the interface
+/// has texts in.
+#[derive(Serialize, ToSchema)]
+pub struct Languages {
+    pub languages: Vec<Language>,
+    pub interface: Vec<&'static str>,
+}
+
+/// `GET /api/operator/v1/languages`: the ISO 639-1 list.
+pub async fn languages(_who: OperatorAuth) -> Json<Languages> {
+    let languages = beseda_core::languages::ISO_639_1.iter().map(|&(code, name)| Language { code, name }).collect();
+    Json(Languages { languages, interface: beseda_core::languages::INTERFACE.to_vec() })
+}

@@ -292,6 +292,9 @@ pub struct Me {
     #[serde(rename = "require2fa")]
     pub require_2fa: bool,
     pub workspace: Workspace,
+    /// The console's language for this operator: their own choice, else the main
+    /// language's (`ru` for Russian, `en` for any other).
+    pub interface_lang: String,
 }
 
 /// The settings the workspace follows (a change is pushed as `workspace_changed`).
@@ -323,6 +326,11 @@ pub async fn me(State(state): State<AppState>, who: OperatorAuth) -> ApiResult<J
         operator: OperatorView::new(&who.operator),
         two_factor,
         require_2fa: s.require_2fa,
+        interface_lang: who
+            .operator
+            .interface_lang
+            .clone()
+            .unwrap_or_else(|| beseda_core::languages::interface(&s.default_lang).to_owned()),
         workspace: Workspace {
             hide_others_chats: s.hide_others_chats && who.operator.role == beseda_core::state::OperatorRole::Operator,
             hidden_profiles: s.hidden_profiles,

@@ -83,9 +83,7 @@ impl TemplateBody {
         if self.title.chars().count() > 200 || self.section.chars().count() > 100 {
             return Err(invalid("title", "title at most 200 characters, section at most 100"));
         }
-        if !["ru", "en"].contains(&self.lang.as_str()) {
-            return Err(invalid("lang", "must be ru or en"));
-        }
+        crate::admin::known_language("lang", &self.lang)?;
         Ok(Template {
             id: self.id,
             owner,

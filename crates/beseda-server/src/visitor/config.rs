@@ -86,7 +86,10 @@ async fn placement(state: &AppState, location: &str) -> ApiResult<Placement> {
 async fn config_json(state: &AppState, location: &str) -> ApiResult<ConfigAnswer> {
     let placement = placement(state, location).await?;
     let settings = state.store.settings().await.map_err(ApiError::visitor)?;
-    let en = placement.lang.as_deref().unwrap_or(&settings.default_lang) == "en";
+    // The chat's language (the placement's only in multilingual mode); the window's texts
+    // exist in Russian and English, every other language shows English.
+    let chat_lang = settings.chat_language(placement.lang.as_deref());
+    let en = beseda_core::languages::interface(&chat_lang) == "en";
     let (name_label, leave, first, operator) = if en {
         ("Name", "Leave a message", "Ask a question", "Operator")
     } else {

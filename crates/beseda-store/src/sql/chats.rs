@@ -118,7 +118,7 @@ pub(super) async fn create_chat(
 ) -> Result<Chat> {
     let NewChat { department, client_side_id, force_online, visitor_fields, first } = new;
     let placement = load_placement(conn, &v.location).await?;
-    let language = placement.as_ref().and_then(|p| p.lang.clone()).unwrap_or(settings.default_lang.clone());
+    let language = settings.chat_language(placement.as_ref().and_then(|p| p.lang.as_deref()));
     let spoken = settings.multilang.then_some(language.as_str());
     let department = match (department, &placement) {
         (None, Some(p)) => first_department_taking(conn, p, spoken, emit.now).await?,

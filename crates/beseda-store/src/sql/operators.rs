@@ -131,6 +131,18 @@ impl Operators for SqlStore {
         Ok(())
     }
 
+    async fn set_operator_interface_lang(&self, id: OperatorId, lang: Option<&str>) -> Result<()> {
+        let done = query("UPDATE operators SET interface_lang = $1 WHERE id = $2")
+            .bind(lang)
+            .bind(id.0)
+            .execute(&self.writer)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     async fn set_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator> {
         let mut tx = self.begin().await?;
         let done = query("UPDATE operators SET name = $1, email = $2 WHERE id = $3")

@@ -546,7 +546,21 @@ pub(super) async fn redirect_chat(
     };
     chat_access::may_redirect(by, chat.state, chat.operator_id, holder_is_bot)?;
     emit.actor = Some((by.id, by.name.clone()));
-    if let Some(lang) = &to.language {
+    if let Some(lang) = to.language.as_ref().filter(|l| chat.language.as_ref() != Some(*l)) {
+        // A new language: only in multilingual mode, and only one an operator online speaks
+        // (the target operator, checked below, or someone serving where the chat goes).
+        if !emit.settings.multilang {
+            return Err(DomainError::MultilangOff.into());
+        }
+        let department = match &to.target {
+            RedirectTarget::Operator(_) => None,
+            RedirectTarget::Department(key) => Some(key.as_str()),
+            RedirectTarget::Queue => None,
+        };
+        let is_operator = matches!(to.target, RedirectTarget::Operator(_));
+        if !is_operator && !humans_online(conn, department, Some(lang)).await? {
+            return Err(DomainError::LanguageNotSpokenOnline.into());
+        }
         chat.language = Some(lang.clone());
     }
     match &to.target {

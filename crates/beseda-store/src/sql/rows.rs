@@ -10,7 +10,7 @@ use super::DbRow;
 
 pub(super) const OPERATOR_COLS: &str =
     "id, email, name, role, status, languages, max_chats, avatar, title, locale_names, created_at, \
-     must_change_password, deactivated_at";
+     must_change_password, deactivated_at, interface_lang";
 
 pub(super) const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at, conversation_timeout_hours, channel_key";
 
@@ -59,6 +59,7 @@ pub(super) fn operator_from(row: &DbRow, department_keys: Vec<String>) -> Result
         created_at: row.try_get("created_at")?,
         must_change_password: row.try_get("must_change_password")?,
         active: row.try_get::<Option<i64>, _>("deactivated_at")?.is_none(),
+        interface_lang: row.try_get("interface_lang")?,
     })
 }
 

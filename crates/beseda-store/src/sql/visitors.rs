@@ -232,8 +232,7 @@ async fn create_invitation(
     text: String,
 ) -> Result<()> {
     let now = emit.now;
-    let language =
-        load_placement(conn, &v.location).await?.and_then(|p| p.lang).unwrap_or(settings.default_lang.clone());
+    let language = settings.chat_language(load_placement(conn, &v.location).await?.and_then(|p| p.lang).as_deref());
     let id: i64 = query_scalar(
         "INSERT INTO chats (client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, \
          offline, created_at, modified_at, language, channel_key) VALUES ($1, $2, $3, $4, NULL, $5, $6, FALSE, $7, $8, $9, \

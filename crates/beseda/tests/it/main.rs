@@ -26,6 +26,7 @@ mod integration_openapi;
 mod ip_allowlist;
 mod jaicp;
 mod language_limits;
+mod languages;
 mod lists;
 mod mail;
 mod messengers;

@@ -61,6 +61,8 @@ fn routes(chat: i64, operator: i64) -> Vec<(&'static str, String, Access, Option
         ("PUT", "/api/admin/v1/templates".into(), AdminOnly, Some(template.clone())),
         ("DELETE", "/api/admin/v1/templates/999999".into(), AdminOnly, None),
         ("GET", "/api/operator/v1/directory".into(), Anyone, None),
+        ("GET", "/api/operator/v1/languages".into(), Anyone, None),
+        ("PUT", "/api/operator/v1/interface-lang".into(), Anyone, Some(json!({"interfaceLang": ""}))),
         ("GET", "/api/operator/v1/templates".into(), Anyone, None),
         ("PUT", "/api/operator/v1/templates".into(), Anyone, Some(template)),
         ("DELETE", "/api/operator/v1/templates/999999".into(), Anyone, None),

@@ -414,9 +414,11 @@ async fn redirects_to_operators_departments_the_queue_and_bots() {
     let c = v.chat_id().await;
     a.reply(c, "ar", "минуту").await;
 
-    // To an operator: the visitor is told who.
+    // To an operator: the visitor is told who. (A new language needs multilanguage on.)
+    server.settings(|s| s.multilang = true).await;
     let (code, _) = redirect(&a, c, json!({"operatorId": b.id, "language": "en"})).await;
     assert_eq!(code, 200);
+    server.settings(|s| s.multilang = false).await;
     let chat = chat_of(&v).await;
     assert_eq!(chat["operator"]["id"], json!(b.id));
     assert!(texts_of(&chat, "info").iter().any(|t| t.contains("Борис")));

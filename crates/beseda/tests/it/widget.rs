@@ -26,7 +26,9 @@ async fn placements_carry_their_embed_code() {
     assert_eq!((p["lang"].as_str(), p["conversationTimeoutHours"].as_i64()), (Some("en"), Some(48)));
     let (code, again) = admin.get("/api/admin/v1/placements/shop-en").await;
     assert_eq!((code, &again), (200, &p));
-    // The widget's configuration follows the placement.
+    // The widget's configuration follows the placement (its language in multilingual mode:
+    // languages.rs).
+    server.settings(|s| s.multilang = true).await;
     let config = get_json(&server.http, &server.url("/api/visitor/v1/configs/shop-en")).await;
     assert_eq!(
         (config["locationSettings"]["lang"].as_str(), config["locationSettings"]["title"].as_str()),
@@ -39,7 +41,6 @@ async fn placements_carry_their_embed_code() {
         ("Shop", body.clone(), "key"),
         ("-shop", body.clone(), "key"),
         ("shop", json!({"title": "", "lang": "en"}), "title"),
-        ("shop", json!({"title": "x", "lang": "de"}), "lang"),
         ("shop", json!({"title": "x", "departmentKeys": ["nope"]}), "departmentKeys"),
         ("shop", json!({"title": "x", "conversationTimeoutHours": 0}), "conversationTimeoutHours"),
     ] {
@@ -48,6 +49,10 @@ async fn placements_carry_their_embed_code() {
         assert_eq!((code, err["error"].as_str()), (422, Some("invalid-setting")), "{key} {err}");
         assert!(err["message"].as_str().unwrap_or_default().starts_with(field), "{err}");
     }
+    let (code, err) = admin
+        .call(reqwest::Method::PUT, "/api/admin/v1/placements/shop", Some(json!({"title": "x", "lang": "xx"})))
+        .await;
+    assert_eq!((code, err["error"].as_str()), (422, Some("unknown-language")), "{err}");
     assert_eq!(admin.get("/api/admin/v1/placements/nope").await.0, 404);
     assert_eq!(op.call(reqwest::Method::PUT, "/api/admin/v1/placements/shop", Some(body)).await.0, 403);
     assert_eq!(op.get("/api/admin/v1/placements/shop-en").await.0, 403);

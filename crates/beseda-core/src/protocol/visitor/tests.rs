@@ -50,6 +50,7 @@ fn operator() -> model::Operator {
         created_at: 0,
         must_change_password: false,
         active: true,
+        interface_lang: None,
     }
 }
 
