@@ -130,6 +130,15 @@ pub struct Chat {
     pub channel_key: Option<String>,
 }
 
+impl Chat {
+    /// The language of the system messages and e-mails of this chat: its own (fixed when it
+    /// started, `OrgSettings::chat_language`), else the main language. The texts themselves are
+    /// Russian or English (`crate::languages::interface`).
+    pub fn text_language<'a>(&'a self, settings: &'a crate::settings::OrgSettings) -> &'a str {
+        self.language.as_deref().unwrap_or(&settings.default_lang)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Message {
     pub id: MessageId,

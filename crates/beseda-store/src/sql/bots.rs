@@ -259,10 +259,11 @@ pub(super) async fn hand_off(
     bot_released(conn, chat.id, Some(bot.operator_id), emit.now).await?;
     cancel_pending_keyboards(conn, emit, chat).await?;
     back_to_queue(conn, emit, chat).await?;
+    // To the operators in the main language; to the visitor in the chat's.
     let lang = emit.settings.default_lang.clone();
     system_message(conn, emit, chat, MessageKind::ForOperator, texts::bot_failed(&lang, &bot.operator_name, reason))
         .await?;
-    let unavailable = texts::bot_unavailable(&lang);
+    let unavailable = texts::bot_unavailable(chat.text_language(&emit.settings));
     if !unavailable.is_empty() {
         system_message(conn, emit, chat, MessageKind::Info, unavailable.to_owned()).await?;
     }
@@ -441,7 +442,7 @@ impl Bots for SqlStore {
             }
         };
         if chat.operator_id.is_none() {
-            let text = texts::operator_joined(&settings.default_lang, &operator.name);
+            let text = texts::operator_joined(chat.text_language(&settings), &operator.name);
             assign_to(&mut tx, &mut emit, &mut chat, &operator, Assignment::Bot, text).await?;
         }
         if let Some(hours) = timeout_hours {

@@ -271,7 +271,7 @@ pub(super) async fn assign_if_waiting(conn: &mut Conn, emit: &mut Emit, chat: &m
             chat_state_changed(conn, emit, chat).await
         }
         Claim::Assign => {
-            let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
+            let text = texts::operator_joined(chat.text_language(&emit.settings), &op.name);
             assign_to(conn, emit, chat, op, Assignment::Manual, text).await
         }
     }
@@ -344,5 +344,6 @@ pub(super) async fn operator_close_chat(
         chat.operator_id = Some(operator.id);
         emit.item(DeltaItem::chat_operator(chat.visit_session_id.as_str(), Some(proto::Operator::new(operator))));
     }
-    close_chat(conn, emit, chat, next, texts::operator_closed(&settings.default_lang), Closer::Operator(operator)).await
+    let text = texts::operator_closed(chat.text_language(&settings));
+    close_chat(conn, emit, chat, next, text, Closer::Operator(operator)).await
 }

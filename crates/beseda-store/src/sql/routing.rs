@@ -330,7 +330,7 @@ pub(super) async fn auto_assign(
     let Some((op, how)) = claim_candidate(conn, &emit.settings, chat, exclude).await? else {
         return Ok(false);
     };
-    let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
+    let text = texts::operator_joined(chat.text_language(&emit.settings), &op.name);
     assign_to(conn, emit, chat, &op, how, text).await?;
     Ok(true)
 }
@@ -344,7 +344,7 @@ pub(super) async fn route_new_chat(
 ) -> Result<()> {
     if let Some(bot_id) = bot {
         let op = load_operator(conn, bot_id).await?.ok_or(StoreError::NotFound)?;
-        let text = texts::operator_joined(&emit.settings.default_lang, &op.name);
+        let text = texts::operator_joined(chat.text_language(&emit.settings), &op.name);
         return assign_to(conn, emit, chat, &op, Assignment::Bot, text).await;
     }
     if chat.offline || !emit.settings.auto_assignment {
@@ -366,7 +366,7 @@ pub(super) async fn route_new_chat(
             emit,
             chat,
             MessageKind::Info,
-            texts::waiting_in_queue(&emit.settings.default_lang).to_owned(),
+            texts::waiting_in_queue(chat.text_language(&emit.settings)).to_owned(),
         )
         .await?;
     }
@@ -466,7 +466,7 @@ pub(super) async fn fire_timer(conn: &mut Conn, emit: &mut Emit, kind: &str, cha
             if hold_for_unread(conn, emit, kind, chat).await? {
                 return Ok(());
             }
-            let text = texts::chat_closed_by_timeout(&emit.settings.default_lang);
+            let text = texts::chat_closed_by_timeout(chat.text_language(&emit.settings));
             close_chat(conn, emit, chat, ChatState::Closed, text, Closer::Timeout).await
         }
         TimerAction::ReassignIfSilent { holder } => reassign_if_silent(conn, emit, chat, holder).await,
@@ -499,7 +499,7 @@ async fn reassign_if_silent(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, h
     match claim_candidate(conn, &settings, chat, Some(holder)).await? {
         Some((op, how)) => {
             back_to_queue(conn, emit, chat).await?;
-            let text = texts::operator_joined(&settings.default_lang, &op.name);
+            let text = texts::operator_joined(chat.text_language(&settings), &op.name);
             assign_to(conn, emit, chat, &op, how, text).await
         }
         // Nobody else has room: the chat stays; look again after another period.
@@ -526,7 +526,7 @@ pub(super) async fn back_to_queue(conn: &mut Conn, emit: &mut Emit, chat: &mut C
         emit,
         chat,
         MessageKind::Info,
-        texts::returned_to_queue(&emit.settings.default_lang).to_owned(),
+        texts::returned_to_queue(chat.text_language(&emit.settings)).to_owned(),
     )
     .await?;
     Ok(())
@@ -571,7 +571,7 @@ pub(super) async fn redirect_chat(
             lock_operators(conn, &involved).await?;
             let target_is_bot = is_bot(conn, op.id).await?;
             chat_access::may_redirect_to(&op, target_is_bot, &emit.settings, chat.language.as_deref())?;
-            let text = texts::redirected_to(&emit.settings.default_lang, &op.name);
+            let text = texts::redirected_to(chat.text_language(&emit.settings), &op.name);
             assign_to(conn, emit, chat, &op, Assignment::Manual, text).await
         }
         RedirectTarget::Department(key) => {

@@ -463,8 +463,8 @@ impl VisitorActions for SqlStore {
                 let Some(next) = rules::visitor_close(chat.state) else {
                     return Ok(());
                 };
-                close_chat(conn, emit, &mut chat, next, texts::visitor_closed(&settings.default_lang), Closer::Visitor)
-                    .await
+                let text = texts::visitor_closed(chat.text_language(&settings));
+                close_chat(conn, emit, &mut chat, next, text, Closer::Visitor).await
             })
         })
         .await
@@ -490,7 +490,7 @@ impl VisitorActions for SqlStore {
         if recent >= rules::CHAT_HISTORY_PER_HOUR {
             return Err(DomainError::ChatHistorySentTooManyTimes.into());
         }
-        let payload = json!({"email": email, "chatId": chat.id.0, "lang": settings.default_lang});
+        let payload = json!({"email": email, "chatId": chat.id.0, "lang": chat.text_language(&settings)});
         queue_job(&mut tx, "mail.chat_history", v.visitor_id.as_str(), &payload, now, None).await?;
         tx.commit().await?;
         Ok(())

@@ -416,7 +416,7 @@ impl SiteVisitors for SqlStore {
                     if let Some(mut chat) =
                         load_current_chat(conn, &ctx.visitor_id, &ctx.location, true, emit.now).await?
                     {
-                        let text = texts::visitor_blocked(&settings.default_lang);
+                        let text = texts::visitor_blocked(chat.text_language(&settings));
                         close_chat(conn, emit, &mut chat, ChatState::Closed, text, Closer::System).await?;
                     }
                     let _ = tx.send(id);

@@ -246,6 +246,48 @@ async fn a_redirect_changes_the_language_only_to_one_an_operator_online_speaks()
     server.stop().await;
 }
 
+/// The texts the visitor was sent in their chat.
+async fn system_texts(v: &Visitor) -> Vec<String> {
+    chat_of(v).await["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["kind"] == "info")
+        .filter_map(|m| m["text"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn system_messages_follow_the_chat_language() {
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@x.io", "Admin", OperatorRole::Admin).await;
+    speaks(&admin, &admin, json!(["ru", "en", "de"])).await;
+    patch_settings(&admin, json!({"multilang": true})).await;
+    assert_eq!(placement(&admin, "shop-en", "en").await.0, 200);
+    assert_eq!(placement(&admin, "shop-de", "de").await.0, 200);
+    // A Russian organisation: the English and the German chat are told in English, the
+    // Russian one in Russian.
+    for (location, joined) in [
+        ("shop-en", "Admin has joined the chat"),
+        ("shop-de", "Admin has joined the chat"),
+        ("default", "Вам отвечает оператор Admin"),
+    ] {
+        let (v, chat) = chat_on(&server, location).await;
+        assert_eq!(admin.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await.0, 200);
+        let texts = system_texts(&v).await;
+        assert!(texts.iter().any(|t| t == joined), "{location}: {texts:?}");
+        assert_eq!(admin.post(&format!("/api/operator/v1/chats/{chat}/close"), json!({})).await.0, 200);
+        let closed = if location == "default" {
+            "Оператор закрыл диалог"
+        } else {
+            "The operator has closed the chat"
+        };
+        let texts = system_texts(&v).await;
+        assert!(texts.iter().any(|t| t == closed), "{location}: {texts:?}");
+    }
+    server.stop().await;
+}
+
 #[tokio::test]
 async fn the_visitor_cannot_change_the_chat_language_once_it_started() {
     let server = TestServer::start().await;
