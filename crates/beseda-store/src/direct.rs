@@ -306,8 +306,10 @@ fn db_error(e: rusqlite::Error) -> sqlx::Error {
     }
 }
 
-/// The statements a writer keeps prepared.
-const STATEMENT_CACHE: usize = 512;
+/// The statements a connection keeps prepared (the in-thread ones here, and the sqlx pools':
+/// the store runs a few hundred distinct statements, more than sqlx's default 100, so that a
+/// connection would otherwise prepare again what it evicted).
+pub(crate) const STATEMENT_CACHE: usize = 512;
 
 /// Rows read through a connection and kept for its next transactions (the organisation's
 /// settings, placements), each under the table it came from. They are forgotten when another

@@ -41,8 +41,9 @@ pub(crate) struct SqlStore {
 
 impl SqlStore {
     pub(crate) async fn open_url(url: &str, options: &StoreOptions) -> Result<Self> {
-        let connect =
-            PgConnectOptions::from_str(url).map_err(|e| StoreError::Config(format!("bad postgres URL: {e}")))?;
+        let connect = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Config(format!("bad postgres URL: {e}")))?
+            .statement_cache_capacity(crate::direct::STATEMENT_CACHE);
         // Where the server is, never the password: for the operator's error message.
         let place = format!("PostgreSQL at {}:{}", connect.get_host(), connect.get_port());
         // One connection first: a pool retries until its timeout and then reports only that,

@@ -68,7 +68,8 @@ impl SqlStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("temp_store", "memory")
-            .pragma("cache_size", "-16000");
+            .pragma("cache_size", "-16000")
+            .statement_cache_capacity(crate::direct::STATEMENT_CACHE);
         let path = connect.get_filename().to_owned();
         let file = path.display().to_string();
         let cannot_open = |e: sqlx::Error| {
