@@ -272,7 +272,10 @@ where
 /// Periodic housekeeping: forget unwatched sessions, prune the visit-session log (keeping at
 /// least the last 1000 items and the last hour of each session).
 pub async fn maintenance(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    // The first round a minute after the start, not at once: a server starting under load (a
+    // restart, a benchmark) should not meet a long first run.
+    let period = Duration::from_secs(60);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
     let log = crate::log_backoff::LogBackoff::default();
     loop {
         tick.tick().await;

@@ -35,28 +35,37 @@ impl Maintenance for SqlStore {
     async fn prune_session_events(&self, keep_items: i64, keep_micros: i64) -> Result<u64> {
         let now = self.clock.now();
         let cutoff = now - keep_micros;
-        let mut tx = self.begin().await?;
-        // Every node runs this job; one at a time does the work, the others skip this round.
-        let ours: bool = query_scalar(job_lock!()).bind(crate::PRUNE_JOB_LOCK).fetch_one(&mut *tx).await?;
-        if !ours {
-            tx.commit().await?;
-            return Ok(0);
-        }
-        // Only sessions whose log may have gained prunable items since the previous run: written
-        // since then, or holding items that have aged past the cutoff since then — both have
-        // `log_written_at` at or after (previous run − keep_micros). So a run costs what was
-        // written lately, not the whole retained log; the first run (no previous) looks at all.
-        let previous: i64 = query_scalar("SELECT value FROM counters WHERE name = 'session_events_pruned_at'")
-            .fetch_one(&mut *tx)
-            .await?;
-        let written_since = if previous == 0 { i64::MIN } else { previous.saturating_sub(keep_micros) };
-        let done =
-            query(PRUNE_SESSION_EVENTS).bind(cutoff).bind(keep_items).bind(written_since).execute(&mut *tx).await?;
-        query("UPDATE counters SET value = $1 WHERE name = 'session_events_pruned_at'")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected())
+        // A change like any other: on SQLite it runs on the writer between two batches instead
+        // of taking the database's write lock beside it (the writer would wait for it).
+        self.write(move |conn| {
+            Box::pin(async move {
+                // Every node runs this job; one at a time does the work, the others skip this round.
+                let ours: bool = query_scalar(job_lock!()).bind(crate::PRUNE_JOB_LOCK).fetch_one(&mut *conn).await?;
+                if !ours {
+                    return Ok(0);
+                }
+                // Only sessions whose log may have gained prunable items since the previous run:
+                // written since then, or holding items that have aged past the cutoff since then —
+                // both have `log_written_at` at or after (previous run − keep_micros). So a run
+                // costs what was written lately, not the whole retained log; the first run (no
+                // previous) looks at all.
+                let previous: i64 = query_scalar("SELECT value FROM counters WHERE name = 'session_events_pruned_at'")
+                    .fetch_one(&mut *conn)
+                    .await?;
+                let written_since = if previous == 0 { i64::MIN } else { previous.saturating_sub(keep_micros) };
+                let done = query(PRUNE_SESSION_EVENTS)
+                    .bind(cutoff)
+                    .bind(keep_items)
+                    .bind(written_since)
+                    .execute(&mut *conn)
+                    .await?;
+                query("UPDATE counters SET value = $1 WHERE name = 'session_events_pruned_at'")
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(done.rows_affected())
+            })
+        })
+        .await
     }
 }
