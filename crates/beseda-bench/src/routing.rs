@@ -43,6 +43,9 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
     let latencies = Mutex::new(Vec::with_capacity(args.routing_samples));
+    // When each of the measured requests started, from the first: where the slowest fall.
+    let measuring = Instant::now();
+    let mut started_at = Vec::with_capacity(args.routing_samples);
     let mut visitors = Vec::with_capacity(args.routing_samples);
     for i in 0..args.routing_samples {
         let init: Value = http
@@ -55,6 +58,7 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
         let auth = init["fullUpdate"]["authToken"].as_str().context("authToken")?.to_owned();
         let visitor = init["fullUpdate"]["visitor"]["id"].as_str().context("visitor")?.to_owned();
         let t0 = Instant::now();
+        started_at.push(t0 - measuring);
         send(&http, &base, &page, &auth, &format!("new-{i}"), "new chat").await?;
         if let Ok(mut l) = latencies.lock() {
             l.push(t0.elapsed());
@@ -73,6 +77,7 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
         bail!("{unassigned} measured chats were not assigned");
     }
     let (p50, p99) = percentiles(&latencies);
+    print_slowest(&latencies, &started_at);
     println!();
     println!("| figure | value |");
     println!("|---|---|");
@@ -86,4 +91,16 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     println!("| target p99 | 5 ms |");
     server.stop().await;
     Ok(())
+}
+
+/// The ten slowest requests with when they started: a tail that comes at a fixed period points
+/// at a periodic job, one at the start at something left over from the set-up.
+fn print_slowest(latencies: &Mutex<Vec<std::time::Duration>>, started_at: &[std::time::Duration]) {
+    let Ok(latencies) = latencies.lock() else { return };
+    let mut slowest: Vec<(std::time::Duration, std::time::Duration)> =
+        latencies.iter().copied().zip(started_at.iter().copied()).collect();
+    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    let list: Vec<String> =
+        slowest.iter().take(10).map(|(took, at)| format!("{} at {:.2} s", ms(Some(*took)), at.as_secs_f64())).collect();
+    println!("  slowest: {}", list.join(", "));
 }
