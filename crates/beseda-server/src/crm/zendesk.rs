@@ -49,9 +49,10 @@ pub async fn check(state: &AppState, s: &OrgSettings) -> Attempt {
 }
 
 pub async fn create_ticket(state: &AppState, s: &OrgSettings, c: &Contact) -> Attempt {
-    let lang = s.default_lang.as_str();
+    // The organisation's texts: Russian for `ru`, English for every other main language.
+    let lang = beseda_core::languages::interface(&s.default_lang);
     let (chat_word, from_word) =
-        if lang == "en" { ("Chat", "Visitor") } else { ("Чат №", "Посетитель") };
+        if lang == "ru" { ("Чат №", "Посетитель") } else { ("Chat", "Visitor") };
     let mut subject = format!("{chat_word} {}: {}", c.chat_id, c.question);
     if subject.chars().count() > 150 {
         subject = subject.chars().take(149).collect::<String>() + "…";
