@@ -99,7 +99,7 @@ fn print_slowest(latencies: &Mutex<Vec<std::time::Duration>>, started_at: &[std:
     let Ok(latencies) = latencies.lock() else { return };
     let mut slowest: Vec<(std::time::Duration, std::time::Duration)> =
         latencies.iter().copied().zip(started_at.iter().copied()).collect();
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     let list: Vec<String> =
         slowest.iter().take(10).map(|(took, at)| format!("{} at {:.2} s", ms(Some(*took)), at.as_secs_f64())).collect();
     println!("  slowest: {}", list.join(", "));
