@@ -158,6 +158,8 @@ pub struct Message {
     pub deleted: bool,
     pub reaction: Option<String>,
     pub quote: Option<Value>,
+    /// A visitor message picked from the hints (`hint_question`).
+    pub hint_question: bool,
 }
 
 /// A visitor's rating of an operator in one chat.

@@ -111,3 +111,12 @@ pub fn invitation(lang: &str) -> &'static str {
         "Здравствуйте! Чем могу помочь?"
     }
 }
+
+/// Note for operators: the location the visitor's app reported (`geo_response`).
+pub fn visitor_location(lang: &str, latitude: f64, longitude: f64) -> String {
+    if lang == "en" {
+        format!("The visitor's location: {latitude:.6}, {longitude:.6}")
+    } else {
+        format!("Местоположение посетителя: {latitude:.6}, {longitude:.6}")
+    }
+}

@@ -39,6 +39,7 @@ pub mod settings;
 pub mod state;
 pub mod stored;
 pub mod throttle;
+pub mod thumbnail;
 pub mod visitor;
 pub mod webhook;
 pub mod widget;

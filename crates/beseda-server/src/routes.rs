@@ -506,7 +506,7 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
 
 /// The visitor protocol (visitor-api.md §2).
 fn visitor_routes() -> Router<AppState> {
-    use visitor::{actions, config, delta, files, history, init, ws};
+    use visitor::{actions, config, delta, files, history, init, light, ws};
     Router::new()
         .route("/api/visitor/meta", get(config::meta).post(config::meta))
         .route("/api/visitor/v1/configs/{location}", get(config::configs).post(config::configs))
@@ -516,6 +516,8 @@ fn visitor_routes() -> Router<AppState> {
         .route("/l/v/m/ws", get(ws::handler))
         .route("/l/v/m/action", get(actions::handler).post(actions::handler))
         .route("/l/v/m/history", get(history::history).post(history::history))
+        .route("/l/v/m/auth", post(light::auth).get(light::auth))
+        .route("/l/v/m/info", get(light::info).post(light::info))
         .route("/l/v/m/search-messages", get(history::search).post(history::search))
         .route("/l/v/m/get-online-status", get(config::online_status).post(config::online_status))
         .route("/l/v/m/upload", post(files::upload).layer(DefaultBodyLimit::max(files::UPLOAD_CEILING)))

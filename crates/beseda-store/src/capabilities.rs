@@ -4,11 +4,11 @@
 use crate::{
     AuditEntry, AuditQuery, BotCall, BotConfig, BotDelivery, BotRecord, Changes, ChannelConfig, ChannelRecord,
     ChatDetail, ChatFact, ChatList, ChatSummary, CommitStats, DayReport, DeltaRead, ExportJob, FileRecord,
-    HistoryFilter, HistoryPage, HistoryQuery, InitOutcome, InitVisit, NewAuditEntry, NewBlock, NewFile, NewOperator,
-    NewPushSubscription, NewToken, NewWebhook, OperatorCard, OperatorEvent, OperatorMessage, OutboxClaim, OutboxRecord,
-    OutcomeCounts, PageAuth, PageVisit, PoolStats, PushSubscription, RateOperator, Redirect, Result, SessionField,
-    Snapshot, StartChat, TeleportTo, Template, TemplateOwner, TokenRecord, TwoFactor, VapidKey, VisitorContext,
-    VisitorCtx, VisitorMessage, WebhookDelivery, WebhookOutcome,
+    HistoryFilter, HistoryPage, HistoryQuery, InitOutcome, InitVisit, LightInfo, LightToken, NewAuditEntry, NewBlock,
+    NewFile, NewOperator, NewPushSubscription, NewToken, NewWebhook, OperatorCard, OperatorEvent, OperatorMessage,
+    OutboxClaim, OutboxRecord, OutcomeCounts, PageAuth, PageVisit, PoolStats, PushSubscription, RateOperator, Redirect,
+    Result, SessionField, Snapshot, StartChat, TeleportTo, Template, TemplateOwner, TokenRecord, TwoFactor, VapidKey,
+    VisitorContext, VisitorCtx, VisitorMessage, WebhookDelivery, WebhookOutcome,
 };
 use async_trait::async_trait;
 use beseda_core::ids::{ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
@@ -159,6 +159,32 @@ pub trait Visits: Send + Sync {
     async fn save_visitor_token(&self, token: &str, visitor: &ProvidedVisitor) -> Result<()>;
     /// The fields of a token registered at or after `since` (µs).
     async fn visitor_token(&self, token: &str, since: i64) -> Result<Option<ProvidedVisitor>>;
+}
+
+/// The mobile SDK's extras: light-mode tokens, cleared history, locations, acknowledged action
+/// requests (visitor-api.md §12.1, §15.3).
+#[async_trait]
+pub trait MobileSdk: Send + Sync {
+    /// Keeps a light-mode token (by its SHA-256) for a visitor until `expires_at` (µs); drops
+    /// expired ones.
+    async fn save_light_token(
+        &self,
+        token_hash: &str,
+        visitor: &VisitorId,
+        location: &str,
+        expires_at: i64,
+    ) -> Result<()>;
+    /// The visitor of an unexpired light-mode token.
+    async fn light_token(&self, token_hash: &str) -> Result<Option<LightToken>>;
+    /// The unread count and history revision a light-mode poll shows.
+    async fn light_info(&self, token: &LightToken) -> Result<LightInfo>;
+    /// `chat.clear_history`: the visitor's earlier chats leave their history.
+    async fn clear_history(&self, v: &VisitorCtx) -> Result<Changes>;
+    /// `geo_response`: kept on the visit session; the current chat gets a note for operators.
+    async fn visitor_location(&self, v: &VisitorCtx, latitude: f64, longitude: f64) -> Result<Changes>;
+    /// `chat.action_request.call_sentry_action_request`: the visitor acknowledged an
+    /// `action_request` message (by its id or client-side id).
+    async fn acknowledge_action_request(&self, v: &VisitorCtx, message: &str) -> Result<Changes>;
 }
 
 /// What a visitor does in a chat.
@@ -456,6 +482,7 @@ pub trait Store:
     + Accounts
     + Visits
     + VisitorActions
+    + MobileSdk
     + Files
     + ChatReads
     + OperatorActions

@@ -75,7 +75,7 @@ pub use capabilities::Store;
 pub mod prelude {
     pub use crate::capabilities::{
         Accounts, Audit, Bots, Channels, ChatExport, ChatReads, ContactExports, EventLog, Files, History, Maintenance,
-        Metrics, OperatorActions, Operators, Organisation, Outbox, Push, Scheduling, SiteVisitors, Stats, Store,
-        Templates, VisitorActions, Visits, Webhooks,
+        Metrics, MobileSdk, OperatorActions, Operators, Organisation, Outbox, Push, Scheduling, SiteVisitors, Stats,
+        Store, Templates, VisitorActions, Visits, Webhooks,
     };
 }

@@ -62,6 +62,7 @@ fn sample_message(kind: MessageKind, text: &str) -> Message {
         deleted: false,
         reaction: None,
         quote: None,
+        hint_question: false,
     }
 }
 

@@ -207,6 +207,7 @@ mod tests {
             deleted: false,
             reaction: None,
             quote: None,
+            hint_question: false,
         }
     }
 

@@ -35,6 +35,9 @@ use utoipa::IntoParams;
     OnlineStatusRequest,
     UploadRequest,
     FileDeleteRequest,
+    LightAuthRequest,
+    LightAuthAnswer,
+    LightInfoAnswer,
 )))]
 struct Schemas;
 
@@ -113,7 +116,7 @@ fn routes() -> Vec<Route> {
         Route {
             path: "/l/v/m/init",
             methods: GET_POST,
-            summary: "Start or resume a visit session: the whole state",
+            summary: "Start or resume a visit session: the whole state (or, with `Authorization: Bearer <light token>` and no `location`, the light token's visitor)",
             params: query::<InitRequest>,
             form: Some((FORM, "InitRequest")),
             answer: Answer::Json("FullUpdateAnswer"),
@@ -149,6 +152,22 @@ fn routes() -> Vec<Route> {
             params: query::<HistoryRequest>,
             form: Some((FORM, "HistoryRequest")),
             answer: Answer::Json("HistoryAnswer"),
+        },
+        Route {
+            path: "/l/v/m/auth",
+            methods: GET_POST,
+            summary: "Light mode: a 30-day bearer token for the visitor the init identity fields name",
+            params: query::<LightAuthRequest>,
+            form: Some((FORM, "LightAuthRequest")),
+            answer: Answer::Json("LightAuthAnswer"),
+        },
+        Route {
+            path: "/l/v/m/info",
+            methods: GET_POST,
+            summary: "Light mode: unread operator messages (`Authorization: Bearer <light token>`; `unauthorized` 403 otherwise)",
+            params: none,
+            form: None,
+            answer: Answer::Json("LightInfoAnswer"),
         },
         Route {
             path: "/l/v/m/search-messages",

@@ -63,6 +63,9 @@ const KNOWN: &[&str] = &[
     "chat.react_message",
     "chat.close",
     "chat.offline_message",
+    "chat.clear_history",
+    "chat.action_request.call_sentry_action_request",
+    "geo_response",
     "set_push_token",
     "widget.update",
     "sticker",
@@ -135,7 +138,7 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
                 kind,
                 data,
                 quote_message_id: quote,
-                hint_question: p.get("hint_question").map(str::to_owned),
+                hint_question: p.flag("hint_question").map_err(|_| wrong("hint_question"))?,
             };
             store.visitor_message(&v, &req).await
         }
@@ -252,6 +255,14 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             let visit = PageVisit { url: url.to_owned(), title: text("title"), referrer: text("referrer") };
             store.visit_page(&v, &visit).await
         }
+        "chat.clear_history" => store.clear_history(&v).await,
+        "geo_response" => {
+            let (latitude, longitude) = coordinates(p)?;
+            store.visitor_location(&v, latitude, longitude).await
+        }
+        "chat.action_request.call_sentry_action_request" => {
+            store.acknowledge_action_request(&v, required(p, "client-side-id")?).await
+        }
         // Progress reports are accepted and ignored (visitor-api.md §12.1).
         "file_upload_progress" => Ok(Changes::default()),
         _ => Err(StoreError::Domain(DomainError::ArgumentMissing("action"))),
@@ -278,6 +289,19 @@ fn file_guids(text: &str) -> Result<Vec<FileGuid>, StoreError> {
                 .ok_or(StoreError::Domain(DomainError::UploadedFileNotFound))
         })
         .collect()
+}
+
+/// `latitude` and `longitude` of `geo_response`: both required; a value that is not a number of
+/// degrees in range is `invalid-coordinates-received`.
+fn coordinates(p: &Params) -> Result<(f64, f64), StoreError> {
+    let degrees = |key: &'static str, max: f64| -> Result<f64, StoreError> {
+        let value: f64 = required(p, key)?.trim().parse().map_err(|_| DomainError::InvalidCoordinates)?;
+        if !value.is_finite() || value.abs() > max {
+            return Err(DomainError::InvalidCoordinates.into());
+        }
+        Ok(value)
+    };
+    Ok((degrees("latitude", 90.0)?, degrees("longitude", 180.0)?))
 }
 
 fn looks_like_email(s: &str) -> bool {

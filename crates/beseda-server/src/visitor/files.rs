@@ -262,7 +262,18 @@ pub async fn download(
     if file.visitor_id != page.visitor_id {
         return Err(not_found());
     }
-    Ok(crate::file_headers::file(file.content_type, &file.filename, "private", file.content))
+    // `thumb=ios`: a JPEG of at most 300×300 for JPEG and PNG images, the file itself otherwise.
+    let (mut content_type, mut content) = (file.content_type, file.content);
+    if p.get("thumb") == Some("ios") {
+        (content_type, content) =
+            tokio::task::spawn_blocking(move || match crate::thumbnail::jpeg(&content_type, &content) {
+                Some(thumb) => ("image/jpeg".to_owned(), thumb),
+                None => (content_type, content),
+            })
+            .await
+            .map_err(ApiError::internal)?;
+    }
+    Ok(crate::file_headers::file(content_type, &file.filename, "private", content))
 }
 
 pub async fn withdraw(State(state): State<AppState>, p: Params) -> ApiResult<Json<ActionAnswer>> {

@@ -38,7 +38,29 @@ impl Client {
 pub async fn init(state: &AppState, p: &Params, client: &Client) -> ApiResult<Json<FullUpdateAnswer>> {
     let location = p.required("location")?.to_owned();
     let visitor_id = p.json("visitor")?.and_then(|v| v.get("id").and_then(Value::as_str).and_then(VisitorId::parse));
-    let req = InitVisit {
+    let provided = provided(state, p, "visitor-ext").await?;
+    let req = visit_request(state, p, client, location, visitor_id, provided)?;
+    start(state, req).await
+}
+
+/// Starts or resumes the visit session and renders its `fullUpdate`.
+pub async fn start(state: &AppState, req: InitVisit) -> ApiResult<Json<FullUpdateAnswer>> {
+    let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;
+    state.publish(outcome.changes);
+    let snapshot = state.store.snapshot(&outcome.page.visit_session_id).await.map_err(ApiError::visitor)?;
+    Ok(Json(full_update::render(&outcome.page, &snapshot, state.now())))
+}
+
+/// The init fields of a request, for this placement and visitor.
+pub fn visit_request(
+    state: &AppState,
+    p: &Params,
+    client: &Client,
+    location: String,
+    visitor_id: Option<VisitorId>,
+    provided: Option<ProvidedVisitor>,
+) -> ApiResult<InitVisit> {
+    Ok(InitVisit {
         location,
         visitor_id,
         visit_session_id: p.get("visit-session-id").and_then(VisitSessionId::parse),
@@ -54,27 +76,24 @@ pub async fn init(state: &AppState, p: &Params, client: &Client) -> ApiResult<Js
         client_address: client.ip.map(|ip| ip.to_canonical().to_string()),
         referrer: p.get("referrer").filter(|u| !u.is_empty()).map(str::to_owned),
         session_ttl_micros: state.config.session_ttl.as_micros() as i64,
-        provided: provided(state, p).await?,
-    };
-    let outcome = state.store.init_visit(&req).await.map_err(ApiError::visitor)?;
-    state.publish(outcome.changes);
-    let snapshot = state.store.snapshot(&outcome.page.visit_session_id).await.map_err(ApiError::visitor)?;
-    Ok(Json(full_update::render(&outcome.page, &snapshot, state.now())))
+        provided,
+    })
 }
 
 /// A visitor token is valid for 30 days after its last registration.
 const TOKEN_LIFETIME_MICROS: i64 = 30 * 24 * 3600 * 1_000_000;
 
-/// A registered visitor token (`provided_auth_token`) or signed fields from `visitor-ext` (visitor-identification.md §2–§3); an init whose fields
-/// fail is refused, never downgraded to an anonymous visitor.
-async fn provided(state: &AppState, p: &Params) -> ApiResult<Option<ProvidedVisitor>> {
+/// A registered visitor token (`provided_auth_token`) or signed fields from `signed_field`
+/// (`visitor-ext` on init, `provided_visitor` in light mode; visitor-identification.md §2–§3);
+/// an init whose fields fail is refused, never downgraded to an anonymous visitor.
+pub async fn provided(state: &AppState, p: &Params, signed_field: &'static str) -> ApiResult<Option<ProvidedVisitor>> {
     if let Some(token) = p.get("provided_auth_token").filter(|t| !t.is_empty()) {
         let since = state.now() - TOKEN_LIFETIME_MICROS;
         let found = state.store.visitor_token(token, since).await.map_err(ApiError::visitor)?;
         let not_found = || ApiError::new(StatusCode::OK, "provided-auth-token-not-found", "unknown or expired token");
         return found.map(Some).ok_or_else(not_found);
     }
-    let Some(value) = p.json("visitor-ext")? else { return Ok(None) };
+    let Some(value) = p.json(signed_field)? else { return Ok(None) };
     let settings = state.store.settings().await.map_err(ApiError::visitor)?;
     let refused = |e: ProvidedError| {
         let status = if e == ProvidedError::WrongArgument { StatusCode::BAD_REQUEST } else { StatusCode::FORBIDDEN };
@@ -99,7 +118,16 @@ pub async fn handler(
     p: Params,
 ) -> ApiResult<Json<FullUpdateAnswer>> {
     state.visitor_limits.check(ip, VisitorAct::Init)?;
-    init(&state, &p, &Client::of(ip, &headers)).await
+    let client = Client::of(ip, &headers);
+    // Light mode: the app's bearer token and no query is an init for that token's visitor.
+    if p.get("location").is_none() {
+        if let Some(token) = super::light::bearer(&headers) {
+            let light = super::light::visitor_of(&state, token).await?;
+            let req = visit_request(&state, &p, &client, light.location, Some(light.visitor_id), None)?;
+            return start(&state, req).await;
+        }
+    }
+    init(&state, &p, &client).await
 }
 
 /// `prechat-key-independent-fields`: a JSON object (its values are shown to operators as text).

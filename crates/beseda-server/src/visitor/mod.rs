@@ -8,5 +8,6 @@ pub mod files;
 pub mod full_update;
 pub mod history;
 pub mod init;
+pub mod light;
 pub mod page;
 pub mod ws;

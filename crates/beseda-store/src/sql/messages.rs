@@ -44,6 +44,16 @@ pub(super) struct NewMessage<'a> {
 }
 
 pub(super) async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessage<'_>) -> Result<Message> {
+    insert_flagged_message(conn, emit, m, false).await
+}
+
+/// [`insert_message`] for a visitor message that may have been picked from the hints.
+pub(super) async fn insert_flagged_message(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    m: NewMessage<'_>,
+    hint_question: bool,
+) -> Result<Message> {
     // Strictly increasing within a chat, so ordering by time is total even within one µs.
     let last: Option<i64> = query_scalar("SELECT MAX(created_at) FROM messages WHERE chat_id = $1")
         .bind(m.chat.id.0)
@@ -69,10 +79,12 @@ pub(super) async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessa
         deleted: false,
         reaction: None,
         quote: m.quote,
+        hint_question,
     };
     query(
         "INSERT INTO messages (id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, \
-         created_at, modified_at, history_revision, quote) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         created_at, modified_at, history_revision, quote, hint_question) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(message.id.as_str())
     .bind(message.chat_id.0)
@@ -88,6 +100,7 @@ pub(super) async fn insert_message(conn: &mut Conn, emit: &mut Emit, m: NewMessa
     .bind(now)
     .bind(history_revision)
     .bind(message.quote.as_ref().map(to_json).transpose()?)
+    .bind(hint_question)
     .execute(&mut *conn)
     .await
     .map_err(StoreError::from_db)?;

@@ -35,6 +35,7 @@ pub(super) mod load;
 mod mail;
 mod maintenance;
 mod messages;
+mod mobile_sdk;
 mod observe;
 mod operator_actions;
 mod operators;

@@ -14,7 +14,7 @@ pub(super) const OPERATOR_COLS: &str =
 
 pub(super) const CHAT_COLS: &str = "id, client_side_id, visitor_id, visit_session_id, location, department_key, operator_id, state, offline, unread_by_operator_since, unread_by_visitor_since, unread_by_visitor_count, read_by_visitor, operator_typing, category, subcategory, subject, created_at, modified_at, language, priority, assigned_at, first_visitor_message_at, first_answer_at, busy_messages, response_busy_sent, outcome, operator_closed_at, conversation_timeout_hours, channel_key";
 
-pub(super) const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote";
+pub(super) const MESSAGE_COLS: &str = "id, chat_id, client_side_id, session_id, kind, text, data, author_id, name, avatar, created_at, modified_at, is_read, edited, deleted, reaction, quote, hint_question";
 
 pub(super) const VISITOR_COLS: &str =
     "id, fields, icon_color, icon_shape, provided_id, banned, history_revision, created_at, modified_at, number";
@@ -117,6 +117,7 @@ pub(super) fn message_from(row: &DbRow) -> Result<Message> {
         deleted: row.try_get("deleted")?,
         reaction: row.try_get("reaction")?,
         quote: opt_json_col(row, "quote")?,
+        hint_question: row.try_get("hint_question")?,
     })
 }
 

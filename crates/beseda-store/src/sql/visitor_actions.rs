@@ -25,7 +25,9 @@ use super::load::{
     visitor_message_by_csid, visitor_name,
 };
 use super::mail::{emit_job, queue_job};
-use super::messages::{attach_files, file_message_body, insert_message, resolve_quote, update_message, NewMessage};
+use super::messages::{
+    attach_files, file_message_body, insert_flagged_message, insert_message, resolve_quote, update_message, NewMessage,
+};
 use super::routing::{after_visitor_message, is_bot};
 use super::rows::{chat_from, CHAT_COLS};
 use super::visitors::accept_invitation;
@@ -126,7 +128,10 @@ impl VisitorActions for SqlStore {
                             Err(state) => return set_session_state(conn, emit, &v2.visit_session_id, state).await,
                         };
                         // A plain text message starts the chat as its first question.
-                        let first = (req.kind == VisitorMessageKind::Text && quote.is_none() && data.is_none())
+                        let first = (req.kind == VisitorMessageKind::Text
+                            && quote.is_none()
+                            && data.is_none()
+                            && !req.hint_question)
                             .then(|| (req.text.clone(), req.client_side_id.clone()));
                         let starts_with_it = first.is_some();
                         let chat = create_chat(
@@ -191,7 +196,7 @@ impl VisitorActions for SqlStore {
                     name,
                     quote,
                 };
-                let message = insert_message(conn, emit, m).await?;
+                let message = insert_flagged_message(conn, emit, m, req.hint_question).await?;
                 attach_files(conn, &files, &message).await?;
                 after_visitor_message(conn, emit, &mut chat, message.created_at).await?;
                 if chat.unread_by_operator_since.is_none() {

@@ -8,8 +8,10 @@ use serde_json::Value;
 
 mod changes;
 mod integrations;
+mod sdk;
 pub use changes::*;
 pub use integrations::*;
+pub use sdk::*;
 
 #[derive(Clone, Debug)]
 pub struct NewOperator {
@@ -169,7 +171,8 @@ pub struct VisitorMessage {
     pub kind: VisitorMessageKind,
     pub data: Option<Value>,
     pub quote_message_id: Option<String>,
-    pub hint_question: Option<String>,
+    /// Picked from the hints (`hint_question`): shown to operators.
+    pub hint_question: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

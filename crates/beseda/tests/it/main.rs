@@ -31,6 +31,7 @@ mod lists;
 mod mail;
 mod messengers;
 mod metrics;
+mod mobile_sdk;
 mod multinode;
 mod notes;
 mod operators;

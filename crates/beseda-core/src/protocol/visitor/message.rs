@@ -54,6 +54,9 @@ pub struct Message {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Quote>)]
     pub quote: Option<Value>,
+    /// Beseda extension: the visitor picked this question from the hints (`hint_question`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hint_question: bool,
 }
 
 impl Message {
@@ -86,6 +89,7 @@ impl Message {
             can_visitor_react: m.kind.is_operator_side() && !m.deleted,
             can_visitor_change_reaction: m.kind.is_operator_side() && !m.deleted,
             quote: m.quote.clone(),
+            hint_question: m.hint_question,
         }
     }
 }

@@ -8,6 +8,7 @@
 mod answers;
 mod config;
 mod delta;
+mod light;
 mod message;
 mod objects;
 mod requests;
@@ -15,6 +16,7 @@ mod requests;
 pub use answers::*;
 pub use config::*;
 pub use delta::*;
+pub use light::*;
 pub use message::*;
 pub use objects::*;
 pub use requests::*;

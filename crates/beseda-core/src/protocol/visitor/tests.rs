@@ -31,6 +31,7 @@ fn message(kind: MessageKind, quote: Option<Value>) -> model::Message {
         deleted: false,
         reaction: Some("like".into()),
         quote,
+        hint_question: false,
     }
 }
 
