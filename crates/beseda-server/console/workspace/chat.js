@@ -121,7 +121,8 @@ export function renderLog() {
     var who = side === 'from-operator' && m.name ? m.name + ' · ' : '';
     frag.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind }, [
       fileView(m) || (m.kind === 'operator' ? markdown(text || '') : document.createTextNode(text || '')),
-      el('time', { text: who + time(m.ts) + (side === 'from-operator' && m.read ? ' ✓' : '') })
+      el('time', { text: who + time(m.ts) + (side === 'from-operator' && m.read ? ' ✓' : '') +
+        (m.hintQuestion ? ' · ' + t('hintQuestion') : '') })
     ]));
   });
   clear(ui.log).appendChild(frag);

@@ -10,13 +10,13 @@ import { el } from '../../common/dom.js';
 
 /**
  * A note's view, or null for other messages.
- * @param {{ kind: string, text: string, name?: string, authorId?: number | null, ts: number }} m
+ * @param {{ kind: string, text: string, name?: string, authorId?: number | null, ts: number, data?: any }} m
  * @returns {HTMLElement | null}
  */
 export function noteView(m) {
   if (m.kind !== 'for_operator') return null;
   return el('div', { class: 'w-msg w-note', 'data-kind': m.kind, 'data-test': 'note' }, [
-    el('b', { class: 'w-note-label', text: t('noteLabel') + (m.name ? ' · ' + m.name : '') }),
+    el('b', { class: 'w-note-label', text: (m.data && m.data.geo ? t('visitorLocation') : t('noteLabel')) + (m.name ? ' · ' + m.name : '') }),
     el('div', { text: m.text || '' }),
     el('time', { text: time(m.ts) })
   ]);

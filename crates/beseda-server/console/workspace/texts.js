@@ -113,6 +113,8 @@ export const TEXTS = {
   'err.visitor_banned': ['Посетитель заблокирован', 'The visitor is blocked'],
   openImage: ['Открыть изображение «{name}» в новой вкладке', 'Open the image «{name}» in a new tab'],
   noteLabel: ['Заметка для своих', 'Internal note'],
+  visitorLocation: ['Местоположение из приложения', 'Location from the app'],
+  hintQuestion: ['выбран из подсказок', 'picked from the hints'],
   attach: ['Прикрепить файл', 'Attach a file'],
   uploading: ['Файл отправляется…', 'Sending the file…'],
   addNote: ['Заметка', 'Note'],
