@@ -1,6 +1,7 @@
 // What operators see of a mobile app's extras (visitor-api.md §12.1), in a real browser (see
 // harness.mjs): an app visitor's question picked from the hints is marked as such in the
-// workspace, and the location the app reported is a labelled note the visitor never gets.
+// workspace, and the location the app reported is a labelled note the visitor never gets, and
+// a line of the visitor context.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, stop, login, setStatus, step, consolePage, env, api } from './harness.mjs';
@@ -48,6 +49,7 @@ test('a hint question and an app location in the workspace, in Russian and Engli
     await page.locator('.w-msg.from-visitor', { hasText: 'Как оформить возврат?' }).locator('time', { hasText: hint }).waitFor();
     const note = page.locator('.w-log [data-test=note]', { hasText: '55.755800, 37.617300' });
     await note.locator('.w-note-label', { hasText: label }).waitFor();
+    await page.locator('[data-test=ctx-location]', { hasText: '55.755800, 37.617300' }).waitFor();
     assert.deepEqual(errors, []);
     await context.close();
   }

@@ -34,6 +34,7 @@ export function renderContext(dl, ctx) {
     row(dl, t('browser'), 'ctx-browser', b);
   }
   if (ctx.address) row(dl, t('address'), 'ctx-address', ctx.address);
+  if (ctx.location) row(dl, t('appLocation'), 'ctx-location', ctx.location.latitude.toFixed(6) + ', ' + ctx.location.longitude.toFixed(6));
   if (ctx.referrer) row(dl, t('referrer'), 'ctx-referrer', safeLink(ctx.referrer, ctx.referrer, 'ctx-referrer-link'));
   if (ctx.timeOnSiteSecs != null) row(dl, t('timeOnSite'), 'ctx-time', duration(ctx.timeOnSiteSecs));
   row(dl, t('visits'), 'ctx-visits', String(ctx.visits));

@@ -135,6 +135,7 @@ export const TEXTS = {
   'device.tablet': ['планшет', 'tablet'],
   'device.bot': ['робот', 'robot'],
   address: ['IP-адрес', 'IP address'],
+  appLocation: ['Местоположение', 'Location'],
   referrer: ['Пришёл со страницы', 'Came from'],
   timeOnSite: ['Время на сайте', 'Time on site'],
   visits: ['Визитов', 'Visits'],

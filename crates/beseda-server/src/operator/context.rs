@@ -50,6 +50,8 @@ pub struct VisitorContext {
     pub address: Option<String>,
     /// The page the visitor came to the site from.
     pub referrer: Option<String>,
+    /// The location a mobile app last reported for this visit (`geo_response`).
+    pub location: Option<GeoLocation>,
     pub current_page: Option<String>,
     /// Pages of this visit, oldest first.
     pub pages: Vec<Page>,
@@ -64,6 +66,25 @@ pub struct VisitorContext {
     pub subcategory: Option<String>,
     /// The visitor's ratings in this chat.
     pub ratings: Vec<Rating>,
+}
+
+#[derive(Serialize, Debug, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GeoLocation {
+    pub latitude: f64,
+    pub longitude: f64,
+    /// When it was reported (seconds).
+    pub ts: f64,
+}
+
+impl GeoLocation {
+    fn of(geo: &Value) -> Option<Self> {
+        Some(Self {
+            latitude: geo.get("latitude")?.as_f64()?,
+            longitude: geo.get("longitude")?.as_f64()?,
+            ts: micros_to_secs(geo.get("at")?.as_i64()?),
+        })
+    }
 }
 
 #[derive(Serialize, Debug, utoipa::ToSchema)]
@@ -157,6 +178,7 @@ pub async fn build(
         platform: visit.platform.or_else(|| detail.platform.clone()),
         address: visit.client_address,
         referrer: visit.referrer,
+        location: visit.geo.as_ref().and_then(GeoLocation::of),
         current_page: visit.page_url.or_else(|| detail.page_url.clone()),
         pages: found.pages.into_iter().map(|p| Page { url: p.url, title: p.title, ts: micros_to_secs(p.at) }).collect(),
         visit_started_ts: started.map(micros_to_secs),

@@ -70,7 +70,7 @@ impl ChatReads for SqlStore {
     async fn visitor_context(&self, visitor: &VisitorId, except: ChatId, limit: i64) -> Result<VisitorContext> {
         let mut conn = self.read().await?;
         let session = query(
-            "SELECT id, platform, user_agent, client_address, referrer, page_url, created_at, last_seen_at \
+            "SELECT id, platform, user_agent, client_address, referrer, page_url, created_at, last_seen_at, geo \
              FROM visit_sessions WHERE visitor_id = $1 ORDER BY last_seen_at DESC, created_at DESC LIMIT 1",
         )
         .bind(visitor.as_str())
@@ -102,6 +102,7 @@ impl ChatReads for SqlStore {
                 page_url: row.try_get("page_url")?,
                 started_at: row.try_get("created_at")?,
                 last_seen_at: row.try_get("last_seen_at")?,
+                geo: super::rows::opt_json_col(&row, "geo")?,
             });
         }
         context.visits = query_scalar("SELECT COUNT(*) FROM visit_sessions WHERE visitor_id = $1")

@@ -30,7 +30,7 @@ pub(super) fn json_col<T: serde::de::DeserializeOwned>(row: &DbRow, col: &str) -
     Ok(serde_json::from_str(&text)?)
 }
 
-fn opt_json_col(row: &DbRow, col: &str) -> Result<Option<Value>> {
+pub(super) fn opt_json_col(row: &DbRow, col: &str) -> Result<Option<Value>> {
     let text: Option<String> = row.try_get(col)?;
     Ok(match text {
         Some(t) => Some(serde_json::from_str(&t)?),

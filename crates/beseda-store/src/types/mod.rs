@@ -231,6 +231,8 @@ pub struct VisitInfo {
     pub page_url: Option<String>,
     pub started_at: i64,
     pub last_seen_at: i64,
+    /// The last location the app reported (`geo_response`): `{"latitude", "longitude", "at"}`.
+    pub geo: Option<Value>,
 }
 
 /// Another chat of the same visitor.

@@ -176,8 +176,17 @@ async fn geo_response_shows_operators_the_location_and_refuses_bad_coordinates()
     // No chat yet: kept on the visit session.
     v.ok("geo_response", &[("latitude", "55.7558"), ("longitude", "37.6173")]).await;
     let (op, chat) = chat_with_operator(&server, &v).await;
+    let (_, detail) = op.get(&format!("/api/operator/v1/chats/{chat}")).await;
+    let location = &detail["visitorContext"]["location"];
+    assert_eq!(
+        (location["latitude"].as_f64(), location["longitude"].as_f64()),
+        (Some(55.7558), Some(37.6173)),
+        "{detail}"
+    );
+    assert!(location["ts"].as_f64().is_some(), "{location}");
     v.ok("geo_response", &[("latitude", "59.9386"), ("longitude", "30.3141")]).await;
     let (_, detail) = op.get(&format!("/api/operator/v1/chats/{chat}")).await;
+    assert_eq!(detail["visitorContext"]["location"]["latitude"], 59.9386, "the latest location");
     let notes: Vec<&Value> =
         detail["messages"].as_array().expect("messages").iter().filter(|m| m["kind"] == "for_operator").collect();
     assert_eq!(notes.len(), 1, "{detail}");
