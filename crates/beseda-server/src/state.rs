@@ -151,9 +151,9 @@ pub struct AppState {
     pub mail_wake: Arc<tokio::sync::Notify>,
     /// Wakes the CRM calls.
     pub crm_wake: Arc<tokio::sync::Notify>,
-    /// Held while a CRM's OAuth tokens are used and renewed (calls and admin checks), so a
-    /// rotated refresh token is never spent twice.
-    pub crm_auth: Arc<tokio::sync::Mutex<()>>,
+    /// A lock per CRM, held while its OAuth tokens are loaded and renewed (calls and admin
+    /// checks), so a rotated refresh token is never spent twice by this node.
+    pub crm_auth: Arc<crate::crm::oauth::Auth>,
     /// Wakes the Web Push deliveries.
     pub push_wake: Arc<tokio::sync::Notify>,
     /// The VAPID key pair, read (or made) once.

@@ -28,9 +28,15 @@ fn issued_for(s: &OrgSettings) -> String {
     oauth::digest(&[&s.amocrm_account, &s.amocrm_client_id])
 }
 
-/// `POST /oauth2/access_token` with `grant` (`authorization_code` + `code`, or `refresh_token`
-/// + `refresh_token`); the tokens it issues are kept.
-async fn grant(state: &AppState, s: &OrgSettings, kind: &str, value: &str, code: &str) -> Result<Tokens, Attempt> {
+/// `POST /oauth2/access_token` with a grant: `authorization_code` and the code, or
+/// `refresh_token` and the refresh token. The tokens it issues are kept ([`oauth::keep`]: in
+/// memory should the store fail, as the old refresh token is spent).
+async fn grant(
+    state: &AppState,
+    s: &OrgSettings,
+    (kind, value, code): (&str, &str, &str),
+    unsaved: &mut Option<Tokens>,
+) -> Result<Tokens, Attempt> {
     let mut body = json!({
         "client_id": s.amocrm_client_id.trim(),
         "client_secret": s.amocrm_client_secret.trim(),
@@ -49,9 +55,7 @@ async fn grant(state: &AppState, s: &OrgSettings, kind: &str, value: &str, code:
                 code: code.to_owned(),
                 ..Tokens::default()
             };
-            if let Err(e) = oauth::save(state, "amocrm", &tokens).await {
-                return Err(Attempt::Retry { status: None, why: format!("tokens not saved: {e}"), retry_after: None });
-            }
+            oauth::keep(state, "amocrm", &tokens, unsaved).await;
             Ok(tokens)
         }
         Grant::Refused(why) => {
@@ -67,25 +71,26 @@ async fn grant(state: &AppState, s: &OrgSettings, kind: &str, value: &str, code:
 
 /// New tokens for the refresh token. Should amoCRM refuse it because another node (or an
 /// admin check there) renewed the tokens meanwhile — the kept refresh token is no longer the one
-/// sent, as amoCRM rotates it — the kept tokens are taken instead.
-async fn renew(state: &AppState, s: &OrgSettings, t: &Tokens) -> Result<Tokens, Attempt> {
-    let renewed = grant(state, s, "refresh_token", &t.refresh_token, &t.code).await;
-    if let Err(Attempt::Final { .. }) = &renewed {
-        if let Ok(Some(kept)) = oauth::load(state, "amocrm").await {
-            if kept.issued_for == t.issued_for
-                && !kept.refresh_token.is_empty()
-                && kept.refresh_token != t.refresh_token
-            {
-                return Ok(kept);
-            }
+/// sent, as amoCRM rotates it — the kept tokens are taken instead. Should the kept refresh token
+/// still be the one sent, that node may not have kept its new tokens yet: the call is tried
+/// again later (a call given up still marks the integration failing).
+async fn renew(state: &AppState, s: &OrgSettings, t: &Tokens, unsaved: &mut Option<Tokens>) -> Result<Tokens, Attempt> {
+    let renewed = grant(state, s, ("refresh_token", &t.refresh_token, &t.code), unsaved).await;
+    let Err(Attempt::Final { why, .. }) = &renewed else {
+        return renewed;
+    };
+    match oauth::current(state, "amocrm", unsaved).await {
+        Ok(Some(kept)) if kept.issued_for == t.issued_for && kept.refresh_token == t.refresh_token => {
+            Err(Attempt::Retry { status: None, why: why.clone(), retry_after: None })
         }
+        Ok(Some(kept)) if kept.issued_for == t.issued_for && !kept.refresh_token.is_empty() => Ok(kept),
+        _ => renewed,
     }
-    renewed
 }
 
 /// Tokens to call with: the kept ones, or new ones for a code not exchanged yet.
-async fn tokens(state: &AppState, s: &OrgSettings) -> Result<Tokens, Attempt> {
-    let kept = oauth::load(state, "amocrm")
+async fn tokens(state: &AppState, s: &OrgSettings, unsaved: &mut Option<Tokens>) -> Result<Tokens, Attempt> {
+    let kept = oauth::current(state, "amocrm", unsaved)
         .await
         .map_err(|e| Attempt::Retry { status: None, why: e.to_string(), retry_after: None })?
         .filter(|t| t.issued_for == issued_for(s));
@@ -93,7 +98,7 @@ async fn tokens(state: &AppState, s: &OrgSettings) -> Result<Tokens, Attempt> {
     let code_digest = if code.is_empty() { String::new() } else { oauth::digest(&[code]) };
     match kept {
         Some(t) if code.is_empty() || t.code == code_digest => Ok(t),
-        _ if !code.is_empty() => grant(state, s, "authorization_code", code, &code_digest).await,
+        _ if !code.is_empty() => grant(state, s, ("authorization_code", code, &code_digest), unsaved).await,
         _ => Err(Attempt::Final {
             status: None,
             why: "amoCRM is not authorised: enter an authorization code or a long-lived token".into(),
@@ -103,6 +108,7 @@ async fn tokens(state: &AppState, s: &OrgSettings) -> Result<Tokens, Attempt> {
 
 /// Makes the request `make` builds with a working access token, renewing it when it has
 /// expired and once after a 401. The answer whatever its status, or the attempt that ends it.
+/// The integration's lock is held only while tokens are loaded or renewed.
 pub async fn call(
     state: &AppState,
     s: &OrgSettings,
@@ -115,17 +121,29 @@ pub async fn call(
         let answer = outbound::call(with(long_lived), CALL_LIMIT).await?;
         return refused(answer, "the long-lived token");
     }
-    let _held = state.crm_auth.lock().await;
-    let mut t = tokens(state, s).await?;
-    if t.expires_at != 0 && t.expires_at <= state.now() + EARLY_MICROS && !t.refresh_token.is_empty() {
-        t = renew(state, s, &t).await?;
-    }
-    let answer = outbound::call(with(&t.access_token), CALL_LIMIT).await?;
-    if answer.status != 401 || t.refresh_token.is_empty() {
+    let used = {
+        let mut unsaved = state.crm_auth.lock("amocrm").await;
+        let t = tokens(state, s, &mut unsaved).await?;
+        if t.expires_at != 0 && t.expires_at <= state.now() + EARLY_MICROS && !t.refresh_token.is_empty() {
+            renew(state, s, &t, &mut unsaved).await?
+        } else {
+            t
+        }
+    };
+    let answer = outbound::call(with(&used.access_token), CALL_LIMIT).await?;
+    if answer.status != 401 || used.refresh_token.is_empty() {
         return refused(answer, "the access token");
     }
-    t = renew(state, s, &t).await?;
-    refused(outbound::call(with(&t.access_token), CALL_LIMIT).await?, "a renewed access token")
+    let renewed = {
+        let mut unsaved = state.crm_auth.lock("amocrm").await;
+        // Another call may have renewed the tokens while this one was made: those are taken.
+        let kept = oauth::current(state, "amocrm", &mut unsaved).await.ok().flatten();
+        match kept.filter(|k| k.issued_for == used.issued_for && k.refresh_token != used.refresh_token) {
+            Some(k) if !k.refresh_token.is_empty() => k,
+            _ => renew(state, s, &used, &mut unsaved).await?,
+        }
+    };
+    refused(outbound::call(with(&renewed.access_token), CALL_LIMIT).await?, "a renewed access token")
 }
 
 /// A 401 as a final attempt naming what was refused; any other answer as it is.

@@ -131,11 +131,6 @@ async fn call(state: &AppState, kind: &str, claim: &OutboxClaim) -> Result<Attem
         "crm.unisender" => unisender::subscribe(state, &s, &contact).await,
         _ => Attempt::Final { status: None, why: "unknown integration".into() },
     };
-    // A passing fault says nothing of the set-up; a delivery or a refusal does.
-    let service = kind.trim_start_matches("crm.");
-    if CHECKED.contains(&service) && !matches!(attempt, Attempt::Retry { .. }) {
-        oauth::record(state, service, result(&attempt)).await?;
-    }
     Ok(attempt)
 }
 
@@ -153,6 +148,12 @@ pub async fn deliver_once(state: &AppState) -> Result<usize, StoreError> {
             let attempt = call(state, kind, &claim).await?;
             let retry_left = (claim.attempts as usize) < delays.len();
             state.metrics.delivery(Worker::Crm, Outcome::of(&attempt, retry_left));
+            // A fault to be retried says nothing yet of the set-up; a delivery, a refusal or a
+            // call given up does. Only after the vendor call, so it never makes the call again.
+            let service = kind.trim_start_matches("crm.");
+            if CHECKED.contains(&service) && !(retry_left && matches!(attempt, Attempt::Retry { .. })) {
+                oauth::note(state, service, result(&attempt)).await;
+            }
             match attempt {
                 Attempt::Delivered(_) => state.store.outbox_done(claim.id, None).await?,
                 Attempt::Retry { why, retry_after, .. } if retry_left => {

@@ -52,6 +52,63 @@ pub async fn save(state: &AppState, service: &str, tokens: &Tokens) -> Result<()
     state.store.save_setting_doc(&format!("crm.tokens.{service}"), &doc).await
 }
 
+/// One lock per integration, held while its tokens are loaded, renewed and kept (never during
+/// the data call), so a rotated refresh token is not spent twice by this node. Each guards the
+/// tokens this node was issued but could not save yet.
+#[derive(Default)]
+pub struct Auth {
+    amocrm: tokio::sync::Mutex<Option<Tokens>>,
+    zoho: tokio::sync::Mutex<Option<Tokens>>,
+}
+
+impl Auth {
+    pub async fn lock(&self, service: &str) -> tokio::sync::MutexGuard<'_, Option<Tokens>> {
+        if service == "amocrm" { &self.amocrm } else { &self.zoho }.lock().await
+    }
+}
+
+/// The tokens to use: those this node could not save yet (saved now if the store takes them),
+/// else the kept ones.
+pub async fn current(
+    state: &AppState,
+    service: &str,
+    unsaved: &mut Option<Tokens>,
+) -> Result<Option<Tokens>, StoreError> {
+    if let Some(t) = unsaved.clone() {
+        if save(state, service, &t).await.is_ok() {
+            tracing::info!(service, "CRM tokens held in memory are saved now");
+            *unsaved = None;
+        }
+        return Ok(Some(t));
+    }
+    load(state, service).await
+}
+
+/// Keeps tokens just issued. A vendor that rotates the refresh token (amoCRM) has spent the old
+/// one, so a failed save is tried twice more; should the store still fail, this node holds the
+/// tokens in memory (`unsaved`), uses them and saves them at its next call.
+pub async fn keep(state: &AppState, service: &str, tokens: &Tokens, unsaved: &mut Option<Tokens>) {
+    let mut failure = None;
+    for pause in [0, 200, 1000] {
+        tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+        match save(state, service, tokens).await {
+            Ok(()) => {
+                *unsaved = None;
+                return;
+            }
+            Err(e) => failure = Some(e),
+        }
+    }
+    let error = failure.map(|e| e.to_string()).unwrap_or_default();
+    tracing::error!(
+        service,
+        %error,
+        "CRM tokens just issued could not be saved; this node keeps them in memory and saves them at its next call \
+         (a restart before then loses them, and the integration needs a new authorization)"
+    );
+    *unsaved = Some(tokens.clone());
+}
+
 /// What a token endpoint gave.
 pub enum Grant {
     Issued {
@@ -63,7 +120,8 @@ pub enum Grant {
     /// The endpoint refused what it was given (a revoked or wrong refresh token or code, a
     /// wrong client secret): no retry mends it.
     Refused(String),
-    /// No answer worth reading (connection error, time-out, 5xx, 429): try again later.
+    /// No answer worth reading (connection error, time-out, 5xx, 429), or too many token
+    /// requests (Zoho's 400 `"error":"Access Denied"`): try again later.
     Later(Attempt),
 }
 
@@ -88,6 +146,11 @@ pub async fn token_call(req: reqwest::RequestBuilder) -> Grant {
         }
     } else if answer.status >= 500 || answer.status == 429 || answer.status == 408 {
         return Grant::Later(answer.attempt());
+    } else if body.get("error").and_then(Value::as_str) == Some("Access Denied") {
+        // Zoho Accounts: too many access tokens asked for within ten minutes; the refresh
+        // token is still good once the block lapses.
+        let why = describe(answer.status, &body);
+        return Grant::Later(Attempt::Retry { status: Some(answer.status), why, retry_after: answer.retry_after });
     }
     Grant::Refused(describe(answer.status, &body))
 }
@@ -142,6 +205,14 @@ pub async fn connection(state: &AppState, service: &str) -> Result<Connection, S
     Ok(doc
         .and_then(|d| serde_json::from_value(d).ok())
         .unwrap_or_else(|| Connection { state: "unknown".into(), ..Connection::default() }))
+}
+
+/// Records how a call went, as far as the store allows: a failed write is logged, never a
+/// reason to make the call again.
+pub async fn note(state: &AppState, service: &str, outcome: Result<(), &str>) {
+    if let Err(e) = record(state, service, outcome).await {
+        tracing::warn!(service, error = %e, "the CRM connection state could not be saved");
+    }
 }
 
 /// Records how a call or check went.

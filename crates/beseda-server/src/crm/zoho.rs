@@ -6,7 +6,8 @@
 //! `POST {accounts}/oauth/v2/token?refresh_token=…&client_id=…&client_secret=…&grant_type=
 //! refresh_token` (valid an hour), are kept in the store and renewed before they expire, and
 //! after a 401 whose code is `INVALID_TOKEN` the call is made once more with a new one. A
-//! refused refresh token (`{"error":"invalid_code"}`) marks the integration failing.
+//! refused refresh token (`{"error":"invalid_code"}`) marks the integration failing; too many
+//! token requests (400 `{"error":"Access Denied"}`) is a passing fault, retried later.
 
 use super::oauth::{self, Grant, Tokens};
 use super::{Contact, CALL_LIMIT};
@@ -26,12 +27,22 @@ fn urls(state: &AppState, s: &OrgSettings) -> (String, String) {
 }
 
 /// The API address to call: the `api_domain` Zoho Accounts named with the token, as Zoho
-/// asks, when the deployment keeps the default `https://{api_host}` and that domain is a
-/// `https://…zohoapis…` one; otherwise the configured address (a proxy or a stand-in) with the
-/// data centre's host.
+/// asks, when the deployment keeps the default `https://{api_host}` and that domain is exactly
+/// the API address of a known data centre ([`ZOHO_DATA_CENTERS`]) or of the configured one;
+/// otherwise the configured address (a proxy or a stand-in) with the data centre's host. The
+/// access token is sent to no other host.
 fn api_base(configured: &str, by_data_centre: &str, api_domain: &str) -> String {
-    let named = reqwest::Url::parse(api_domain).ok().filter(|u| {
-        u.scheme() == "https" && u.host_str().is_some_and(|h| h.split('.').any(|label| label == "zohoapis"))
+    let own = reqwest::Url::parse(by_data_centre).ok().and_then(|u| u.host_str().map(str::to_owned));
+    let named = reqwest::Url::parse(api_domain.trim_end_matches('/')).ok().filter(|u| {
+        let known = |h: &str| ZOHO_DATA_CENTERS.iter().any(|d| d.2 == h) || own.as_deref() == Some(h);
+        u.scheme() == "https"
+            && u.username().is_empty()
+            && u.password().is_none()
+            && u.port().is_none()
+            && u.path() == "/"
+            && u.query().is_none()
+            && u.fragment().is_none()
+            && u.host_str().is_some_and(known)
     });
     match named {
         Some(u) if configured.contains("{api_host}") => u.as_str().trim_end_matches('/').to_owned(),
@@ -44,7 +55,7 @@ fn issued_for(s: &OrgSettings) -> String {
 }
 
 /// A new access token for the refresh token, kept.
-async fn refresh(state: &AppState, s: &OrgSettings) -> Result<Tokens, Attempt> {
+async fn refresh(state: &AppState, s: &OrgSettings, unsaved: &mut Option<Tokens>) -> Result<Tokens, Attempt> {
     let (accounts, _) = urls(state, s);
     let query = [
         ("refresh_token", s.zoho_refresh_token.trim()),
@@ -62,17 +73,26 @@ async fn refresh(state: &AppState, s: &OrgSettings) -> Result<Tokens, Attempt> {
                 issued_for: issued_for(s),
                 ..Tokens::default()
             };
-            if let Err(e) = oauth::save(state, "zoho", &tokens).await {
-                return Err(Attempt::Retry { status: None, why: format!("tokens not saved: {e}"), retry_after: None });
-            }
+            oauth::keep(state, "zoho", &tokens, unsaved).await;
             Ok(tokens)
         }
         Grant::Refused(why) => Err(Attempt::Final {
             status: None,
             why: format!("Zoho Accounts refused the refresh token ({why}); check the client id, secret, refresh token and data centre"),
         }),
+        Grant::Later(Attempt::Retry { status, why, retry_after }) => {
+            Err(Attempt::Retry { status, why: format!("Zoho Accounts: {why}"), retry_after })
+        }
         Grant::Later(attempt) => Err(attempt),
     }
+}
+
+/// The kept access token while it is valid for a minute more.
+async fn kept(state: &AppState, s: &OrgSettings, unsaved: &mut Option<Tokens>) -> Result<Option<Tokens>, Attempt> {
+    Ok(oauth::current(state, "zoho", unsaved)
+        .await
+        .map_err(|e| Attempt::Retry { status: None, why: e.to_string(), retry_after: None })?
+        .filter(|t| t.issued_for == issued_for(s) && t.expires_at > state.now() + EARLY_MICROS))
 }
 
 /// The `code` of a Zoho error answer (`{"code":"INVALID_TOKEN","details":{},"message":…}`).
@@ -94,19 +114,23 @@ pub async fn call(
         make(&state.http, &api_base(configured, &api, &t.api_domain))
             .header("Authorization", format!("Zoho-oauthtoken {}", t.access_token))
     };
-    let _held = state.crm_auth.lock().await;
-    let kept = oauth::load(state, "zoho")
-        .await
-        .map_err(|e| Attempt::Retry { status: None, why: e.to_string(), retry_after: None })?
-        .filter(|t| t.issued_for == issued_for(s) && t.expires_at > state.now() + EARLY_MICROS);
-    let fresh = kept.is_none();
-    let t = match kept {
-        Some(t) => t,
-        None => refresh(state, s).await?,
+    let (used, fresh) = {
+        let mut unsaved = state.crm_auth.lock("zoho").await;
+        match kept(state, s, &mut unsaved).await? {
+            Some(t) => (t, false),
+            None => (refresh(state, s, &mut unsaved).await?, true),
+        }
     };
-    let answer = outbound::call(with(&t), CALL_LIMIT).await?;
+    let answer = outbound::call(with(&used), CALL_LIMIT).await?;
     if answer.status == 401 && !fresh && code(&answer.body).as_deref() == Some("INVALID_TOKEN") {
-        let t = refresh(state, s).await?;
+        let t = {
+            let mut unsaved = state.crm_auth.lock("zoho").await;
+            // Another call may have renewed it while this one was made: that token is taken.
+            match kept(state, s, &mut unsaved).await? {
+                Some(t) if t.access_token != used.access_token => t,
+                _ => refresh(state, s, &mut unsaved).await?,
+            }
+        };
         return refused(outbound::call(with(&t), CALL_LIMIT).await?);
     }
     refused(answer)
@@ -153,13 +177,10 @@ pub async fn add_lead(state: &AppState, s: &OrgSettings, c: &Contact) -> Attempt
     }
 }
 
-/// The admin panel's check: a new access token, then one lead read with it
-/// (`GET /crm/v6/Leads?fields=Last_Name&per_page=1`: 200, or 204 when there are none).
+/// The admin panel's check: one lead read (`GET /crm/v6/Leads?fields=Last_Name&per_page=1`:
+/// 200, or 204 when there are none) with the kept access token while it is valid, else with a
+/// new one (Zoho limits how many are issued: ten in ten minutes).
 pub async fn check(state: &AppState, s: &OrgSettings) -> Attempt {
-    // The kept access token is dropped, so the refresh token is tried too.
-    if let Err(e) = oauth::save(state, "zoho", &Tokens::default()).await {
-        return Attempt::Retry { status: None, why: e.to_string(), retry_after: None };
-    }
     let query = [("fields", "Last_Name"), ("per_page", "1")];
     match call(state, s, |http, api| http.get(format!("{api}/crm/v6/Leads")).query(&query)).await {
         Ok(answer) => oauth::outcome("Zoho CRM", answer),
@@ -178,6 +199,17 @@ mod tests {
         assert_eq!(api_base("https://{api_host}", dc, ""), dc);
         assert_eq!(api_base("https://{api_host}", dc, "https://evil.example/zohoapis"), dc);
         assert_eq!(api_base("https://{api_host}", dc, "http://www.zohoapis.com"), dc);
+        assert_eq!(api_base("https://{api_host}", dc, "https://www.zohoapis.com/"), "https://www.zohoapis.com");
+        for foreign in [
+            "https://zohoapis.attacker.tld",
+            "https://www.zohoapis.com.attacker.tld",
+            "https://www.zohoapis.com:8443",
+            "https://user@www.zohoapis.com",
+            "https://www.zohoapis.com/crm",
+            "https://zohoapis.com",
+        ] {
+            assert_eq!(api_base("https://{api_host}", dc, foreign), dc, "{foreign}");
+        }
         assert_eq!(
             api_base("http://127.0.0.1:9000", "http://127.0.0.1:9000", "https://www.zohoapis.com"),
             "http://127.0.0.1:9000"

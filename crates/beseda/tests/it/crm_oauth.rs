@@ -17,10 +17,15 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 async fn server_at(vendors: &Vendors) -> TestServer {
+    server_retrying(vendors, &[100]).await
+}
+
+/// A server whose CRM calls are retried after these delays (ms).
+async fn server_retrying(vendors: &Vendors, delays_ms: &[u64]) -> TestServer {
     let config = ServerConfig {
         longpoll_hold: Duration::from_secs(5),
         api_urls: ApiUrls::all_at(&vendors.url),
-        crm_retry_delays: vec![Duration::from_millis(100)],
+        crm_retry_delays: delays_ms.iter().map(|ms| Duration::from_millis(*ms)).collect(),
         ..ServerConfig::default()
     };
     TestServer::start_with(config).await
@@ -138,11 +143,12 @@ async fn a_revoked_amocrm_refresh_token_marks_the_integration_failing_until_a_ne
     assert_eq!(check(&admin, "amocrm").await["state"], "ok");
 
     // Both tokens revoked (the integration was switched off in amoCRM, or the refresh token
-    // lapsed): the call and the refresh are refused, the chat's contact is given up.
+    // lapsed): the call and the refresh are refused. As another node may have been renewing
+    // with the same refresh token, the call is tried again, then given up.
     vendors.expire("amo-access");
     vendors.expire("amo-refresh");
     new_chat(&server, "Вопрос").await;
-    vendors.wait_until(|r| r.iter().filter(|x| x.path() == "/oauth2/access_token").count() == 2).await;
+    vendors.wait_until(|r| r.iter().filter(|x| x.path() == "/oauth2/access_token").count() == 3).await;
     let mut failing = Value::Null;
     for _ in 0..100 {
         failing = state_of(&admin, "amocrm").await;
@@ -156,7 +162,7 @@ async fn a_revoked_amocrm_refresh_token_marks_the_integration_failing_until_a_ne
     assert!(why.contains("refresh token") && why.contains("Token has been revoked"), "{why}");
     assert!(failing["checkedAt"].as_i64().is_some());
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(vendors.to("/oauth2/access_token").len(), 2, "a refusal is not retried");
+    assert_eq!(vendors.to("/oauth2/access_token").len(), 3, "given up after the retries");
     assert_eq!(check(&admin, "amocrm").await["state"], "failing");
 
     // A new code from amoCRM: the state starts again and the check passes.
@@ -212,7 +218,17 @@ async fn zoho_renews_an_invalid_token_and_shows_a_refused_refresh_token() {
     assert_eq!(leads[1].body, leads[2].body);
     assert_eq!(state_of(&admin, "zoho").await["state"], "ok");
 
-    // The refresh token is revoked: the check says so, with Zoho's error.
+    // The check reads with the kept access token while it is valid: no new token asked for.
+    let issued = vendors.to("/oauth/v2/token").len();
+    assert_eq!(check(&admin, "zoho").await["state"], "ok");
+    assert_eq!(vendors.to("/oauth/v2/token").len(), issued);
+    assert_eq!(
+        vendors.to("/crm/v6/Leads").pop().expect("read").header("authorization"),
+        Some("Zoho-oauthtoken zoho-access-2")
+    );
+
+    // Both tokens are revoked: the check says so, with Zoho's error.
+    vendors.expire("zoho-access");
     vendors.expire("zoho-refresh");
     let failing = check(&admin, "zoho").await;
     assert_eq!(failing["state"], "failing", "{failing}");
@@ -360,7 +376,7 @@ async fn a_refresh_token_another_node_rotated_first_is_not_a_failure() {
     // amoCRM refuses this node's renewal with amo-refresh-1: the tokens the other node kept
     // are used, and the contact is made.
     vendors.expire("amo-access");
-    vendors.race_with_another_node(server.store.clone());
+    vendors.race_with_another_node(server.store.clone(), Duration::ZERO);
     new_chat(&server, "Вопрос").await;
     vendors.wait_until(|r| r.iter().filter(|x| x.path() == "/api/v4/contacts").count() == 2).await;
     let contacts = vendors.to("/api/v4/contacts");
@@ -369,6 +385,146 @@ async fn a_refresh_token_another_node_rotated_first_is_not_a_failure() {
     let refused = vendors.to("/oauth2/access_token").pop().expect("renewal");
     assert_eq!((refused.json()["refresh_token"].as_str(), refused.answered), (Some("amo-refresh-1"), 400));
     tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(state_of(&admin, "amocrm").await["state"], "ok");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_renewal_refused_while_another_node_has_not_kept_its_tokens_yet_is_retried() {
+    let vendors = Vendors::start().await;
+    let server = server_retrying(&vendors, &[600]).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    patch(
+        &admin,
+        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
+               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
+    )
+    .await;
+    assert_eq!(check(&admin, "amocrm").await["state"], "ok");
+
+    // Another node renews with amo-refresh-1 first and keeps its tokens only 300 ms later:
+    // this node's renewal is refused while the kept refresh token is still the one it sent,
+    // so the contact is tried again, then made with the other node's tokens.
+    vendors.expire("amo-access");
+    vendors.race_with_another_node(server.store.clone(), Duration::from_millis(300));
+    new_chat(&server, "Вопрос").await;
+    vendors.wait_until(|r| r.iter().filter(|x| x.path() == "/api/v4/contacts").count() == 2).await;
+    let contacts = vendors.to("/api/v4/contacts");
+    assert_eq!((contacts[0].answered, contacts[1].answered), (401, 200));
+    assert_eq!(bearer(&contacts[1]), "Bearer amo-access-2");
+    let grants = vendors.to("/oauth2/access_token");
+    assert_eq!(grants.iter().map(|g| g.answered).collect::<Vec<_>>(), [200, 400]);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(state_of(&admin, "amocrm").await["state"], "ok");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn zoho_token_requests_refused_as_too_many_are_retried_later() {
+    let vendors = Vendors::start().await;
+    let server = server_retrying(&vendors, &[500, 500]).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    patch(
+        &admin,
+        json!({"zoho_data_center": "eu", "zoho_client_id": ZOHO_CLIENT, "zoho_client_secret": ZOHO_SECRET,
+               "zoho_refresh_token": ZOHO_REFRESH}),
+    )
+    .await;
+
+    // Zoho Accounts blocks token requests for a while (400 "Access Denied"): the check shows
+    // it, and the lead waits instead of being dropped.
+    vendors.throttle_zoho_tokens(true);
+    let blocked = check(&admin, "zoho").await;
+    assert_eq!(blocked["state"], "failing", "{blocked}");
+    let why = blocked["error"].as_str().expect("error");
+    assert!(why.contains("Access Denied") && !why.contains("refused the refresh token"), "{why}");
+    new_chat(&server, "Нужен счёт").await;
+    vendors.wait_until(|r| r.iter().filter(|x| x.path() == "/oauth/v2/token").count() == 2).await;
+    vendors.throttle_zoho_tokens(false);
+    vendors.wait_until(|r| r.iter().any(|x| x.path() == "/crm/v6/Leads")).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let leads = vendors.to("/crm/v6/Leads");
+    assert_eq!(leads.iter().map(|r| r.answered).collect::<Vec<_>>(), [201], "one lead");
+    assert_eq!(state_of(&admin, "zoho").await["state"], "ok");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_contact_made_is_not_made_again_when_its_connection_state_cannot_be_saved() {
+    let vendors = Vendors::start().await;
+    let server = server_at(&vendors).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    patch(
+        &admin,
+        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
+               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
+    )
+    .await;
+    assert_eq!(check(&admin, "amocrm").await["state"], "ok");
+    server.refuse_setting_writes("crm.status.amocrm", true).await;
+    new_chat(&server, "Вопрос").await;
+    vendors.wait_until(|r| r.iter().any(|x| x.path() == "/api/v4/contacts")).await;
+    // The outbox row is finished all the same.
+    let mut unfinished = -1;
+    for _ in 0..50 {
+        let backlog = server.store.outbox_backlog().await.expect("backlog");
+        unfinished = backlog.iter().filter(|(k, _)| k == "crm.amocrm").map(|(_, n)| *n).sum();
+        if unfinished == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(unfinished, 0, "the call is done");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(vendors.to("/api/v4/contacts").len(), 1, "amoCRM has no idempotency key: one call only");
+    server.refuse_setting_writes("crm.status.amocrm", false).await;
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn rotated_amocrm_tokens_the_store_refuses_are_kept_in_memory_until_it_takes_them() {
+    let vendors = Vendors::start().await;
+    let server = server_at(&vendors).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    patch(
+        &admin,
+        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
+               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
+    )
+    .await;
+    assert_eq!(check(&admin, "amocrm").await["state"], "ok");
+
+    // The store refuses the tokens amoCRM rotated (amo-refresh-1 is spent): the new ones are
+    // used at once, and for the next renewal.
+    server.refuse_setting_writes("crm.tokens.amocrm", true).await;
+    for round in 1..=2 {
+        vendors.expire("amo-access");
+        new_chat(&server, "Вопрос").await;
+        vendors
+            .wait_until(|r| r.iter().filter(|x| x.path() == "/api/v4/contacts" && x.answered == 200).count() == round)
+            .await;
+        let refresh = vendors.to("/oauth2/access_token").pop().expect("renewal");
+        assert_eq!(
+            (refresh.json()["refresh_token"].as_str(), refresh.answered),
+            (Some(format!("amo-refresh-{round}").as_str()), 200)
+        );
+        assert_eq!(
+            bearer(&vendors.to("/api/v4/contacts").pop().expect("contact")),
+            format!("Bearer amo-access-{}", round + 1)
+        );
+    }
+    let kept = server.store.setting_doc("crm.tokens.amocrm").await.expect("doc").expect("tokens");
+    assert_eq!(kept["refresh_token"], "amo-refresh-1");
+
+    // The store takes writes again: the next call saves them.
+    server.refuse_setting_writes("crm.tokens.amocrm", false).await;
+    new_chat(&server, "Ещё").await;
+    vendors.wait_until(|r| r.iter().filter(|x| x.path() == "/api/v4/contacts").count() == 5).await;
+    let kept = server.store.setting_doc("crm.tokens.amocrm").await.expect("doc").expect("tokens");
+    assert_eq!(
+        (kept["access_token"].as_str(), kept["refresh_token"].as_str()),
+        (Some("amo-access-3"), Some("amo-refresh-3"))
+    );
     assert_eq!(state_of(&admin, "amocrm").await["state"], "ok");
     server.stop().await;
 }

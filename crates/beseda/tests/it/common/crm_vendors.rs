@@ -9,7 +9,9 @@
 //!   valid bearer token → 401 `{"title":"Unauthorized","type":…,"status":401,"detail":…}`.
 //! - Zoho: `POST /oauth/v2/token?refresh_token&client_id&client_secret&grant_type=refresh_token`
 //!   → `{access_token, api_domain, token_type, expires_in}`; a wrong refresh token →
-//!   `{"error":"invalid_code"}`. `/crm/v6/*` without a valid `Zoho-oauthtoken` → 401
+//!   `{"error":"invalid_code"}`; too many token requests (more than ten in ten minutes) → 400
+//!   `{"error_description":"You have made too many requests continuously. …","error":"Access
+//!   Denied","status":"failure"}`. `/crm/v6/*` without a valid `Zoho-oauthtoken` → 401
 //!   `{"code":"INVALID_TOKEN","details":{},"message":"invalid oauth token","status":"error"}`.
 //! - Zendesk: `/api/v2/*` without the right Basic `{email}/token:{token}` or OAuth bearer →
 //!   401 `{"error":"Couldn't authenticate you"}`.
@@ -40,9 +42,11 @@ struct State {
     valid: HashMap<&'static str, String>,
     issued: u32,
     requests: Vec<Recorded>,
-    /// Plays another Beseda node: the next amoCRM call refused with 401 makes it renew the
-    /// tokens first and keep them in this store, as that node would.
-    other_node: Option<Arc<dyn beseda_store::Store>>,
+    /// Plays another Beseda node: the next amoCRM renewal is preceded by that node's renewal
+    /// with the same refresh token, whose tokens it keeps in this store after the delay.
+    other_node: Option<(Arc<dyn beseda_store::Store>, std::time::Duration)>,
+    /// Zoho Accounts answers token requests with its «too many requests» refusal.
+    zoho_throttled: bool,
 }
 
 #[derive(Clone)]
@@ -71,6 +75,9 @@ impl Vendors {
                 let text = String::from_utf8_lossy(&body).into_owned();
                 let (answer, rotated) = {
                     let mut s = shared.lock().expect("lock");
+                    let renewal = uri.path() == "/oauth2/access_token" && text.contains("\"refresh_token\"");
+                    let node = if renewal { s.other_node.take() } else { None };
+                    let rotated = node.map(|(store, after)| (store, after, s.issue("amo")));
                     let answer = s.answer(&method, &uri, &headers, &text);
                     let path_and_query = uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
                     let answered = answer.status().as_u16();
@@ -81,15 +88,22 @@ impl Vendors {
                         body: text,
                         answered,
                     });
-                    let node =
-                        if answered == 401 && uri.path().starts_with("/api/v4/") { s.other_node.take() } else { None };
-                    (answer, node.map(|store| (store, s.issue("amo"))))
+                    (answer, rotated)
                 };
-                if let Some((store, (access, refresh))) = rotated {
-                    let mut doc = store.setting_doc("crm.tokens.amocrm").await.expect("tokens").expect("kept tokens");
-                    doc["access_token"] = json!(access);
-                    doc["refresh_token"] = json!(refresh);
-                    store.save_setting_doc("crm.tokens.amocrm", &doc).await.expect("save");
+                if let Some((store, after, (access, refresh))) = rotated {
+                    let keep = async move {
+                        tokio::time::sleep(after).await;
+                        let mut doc =
+                            store.setting_doc("crm.tokens.amocrm").await.expect("tokens").expect("kept tokens");
+                        doc["access_token"] = json!(access);
+                        doc["refresh_token"] = json!(refresh);
+                        store.save_setting_doc("crm.tokens.amocrm", &doc).await.expect("save");
+                    };
+                    if after.is_zero() {
+                        keep.await;
+                    } else {
+                        tokio::spawn(keep);
+                    }
                 }
                 answer
             }
@@ -172,6 +186,13 @@ impl State {
             let q: HashMap<String, String> =
                 reqwest::Url::parse(&format!("http://x{uri}")).expect("uri").query_pairs().into_owned().collect();
             let get = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
+            if self.zoho_throttled {
+                return problem(
+                    400,
+                    json!({"error_description": "You have made too many requests continuously. Please try again after some time.",
+                           "error": "Access Denied", "status": "failure"}),
+                );
+            }
             let ok = get("client_id") == ZOHO_CLIENT
                 && get("client_secret") == ZOHO_SECRET
                 && get("grant_type") == "refresh_token"
@@ -251,10 +272,17 @@ impl State {
 }
 
 impl Vendors {
-    /// The next amoCRM call refused with 401 is followed at once by a renewal that «another
-    /// node» makes and keeps in `store` (before this node can renew with the same refresh token).
-    pub fn race_with_another_node(&self, store: Arc<dyn beseda_store::Store>) {
-        self.state.lock().expect("lock").other_node = Some(store);
+    /// The next amoCRM renewal comes just after one «another node» made with the same refresh
+    /// token (so amoCRM refuses it), and that node keeps its tokens in `store` `after` the
+    /// refusal (at once when zero).
+    pub fn race_with_another_node(&self, store: Arc<dyn beseda_store::Store>, after: std::time::Duration) {
+        self.state.lock().expect("lock").other_node = Some((store, after));
+    }
+
+    /// Zoho Accounts refuses token requests as too many (HTTP 400 `"error":"Access Denied"`)
+    /// while `on`.
+    pub fn throttle_zoho_tokens(&self, on: bool) {
+        self.state.lock().expect("lock").zoho_throttled = on;
     }
 
     /// Makes a long-lived amoCRM token, or the Zendesk API token, valid.

@@ -59,18 +59,25 @@ fn postgres_server() -> String {
 /// Opens a fresh, migrated store on the backend of this run: SQLite in a temp dir, or a new
 /// database on the PostgreSQL server.
 pub async fn fresh_store(clock: Arc<dyn Clock>) -> (Arc<dyn Store>, TempDir) {
+    let (store, dir, _) = fresh_database(clock).await;
+    (store, dir)
+}
+
+/// [`fresh_store`], and where its database is: the PostgreSQL URL, or `None` for SQLite (the
+/// file `beseda.db` in the directory).
+async fn fresh_database(clock: Arc<dyn Clock>) -> (Arc<dyn Store>, TempDir, Option<String>) {
     let dir = temp_dir();
     let options = StoreOptions { clock, ..StoreOptions::default() };
-    let store = match backend() {
+    let (store, url) = match backend() {
         Backend::Postgres => {
             let db_url =
                 beseda_store::testing::fresh_postgres_database(&postgres_server()).await.expect("fresh database");
-            beseda_store::open(Some(&db_url), dir.path(), &options).await.expect("open postgres")
+            (beseda_store::open(Some(&db_url), dir.path(), &options).await.expect("open postgres"), Some(db_url))
         }
-        Backend::Sqlite => beseda_store::open(None, dir.path(), &options).await.expect("open sqlite"),
+        Backend::Sqlite => (beseda_store::open(None, dir.path(), &options).await.expect("open sqlite"), None),
     };
     store.migrate().await.expect("migrate");
-    (store, dir)
+    (store, dir, url)
 }
 
 /// For tests that are about PostgreSQL itself: the server URL in the PostgreSQL pass, or
@@ -112,6 +119,8 @@ pub struct TestServer {
     pub http: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The PostgreSQL database, or `None` for SQLite in `_dir`.
+    database: Option<String>,
     _dir: TempDir,
 }
 
@@ -132,7 +141,7 @@ impl TestServer {
     }
 
     pub async fn start_full(config: ServerConfig, clock: Arc<dyn Clock>) -> Self {
-        let (store, dir) = fresh_store(clock).await;
+        let (store, dir, database) = fresh_database(clock).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         // The test's own address, unless the test set a public origin of its own.
@@ -152,7 +161,58 @@ impl TestServer {
             .await
             .expect("serve");
         });
-        Self { addr, store, state, http: reqwest::Client::new(), stop: Some(tx), task: Some(task), _dir: dir }
+        Self { addr, store, state, http: reqwest::Client::new(), stop: Some(tx), task: Some(task), database, _dir: dir }
+    }
+
+    /// Runs SQL statements straight on the server's database (for faults a user cannot cause,
+    /// such as a table refusing writes), each as its own statement.
+    pub async fn sql(&self, statements: &[&str]) {
+        use sqlx::{ConnectOptions, Connection, Executor};
+        match &self.database {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+                for st in statements {
+                    c.execute(*st).await.expect(st);
+                }
+            }
+            None => {
+                let file = self._dir.path().join("beseda.db");
+                let mut c = sqlx::sqlite::SqliteConnectOptions::new().filename(file).connect().await.expect("open");
+                for st in statements {
+                    c.execute(*st).await.expect(st);
+                }
+            }
+        }
+    }
+
+    /// Makes writes of the settings document `key` fail (`refuse`), or succeed again.
+    pub async fn refuse_setting_writes(&self, key: &str, refuse: bool) {
+        let key = key.replace('\'', "");
+        let statements: Vec<String> = match (&self.database, refuse) {
+            (Some(_), true) => vec![
+                "CREATE OR REPLACE FUNCTION refuse_setting() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'settings write refused'; END $$"
+                    .into(),
+                format!(
+                    "CREATE TRIGGER refuse_setting BEFORE INSERT OR UPDATE ON settings FOR EACH ROW \
+                     WHEN (NEW.key = '{key}') EXECUTE FUNCTION refuse_setting()"
+                ),
+            ],
+            (Some(_), false) => vec!["DROP TRIGGER refuse_setting ON settings".into()],
+            (None, true) => ["INSERT", "UPDATE"]
+                .iter()
+                .map(|on| {
+                    format!(
+                        "CREATE TRIGGER refuse_setting_{on} BEFORE {on} ON settings WHEN NEW.key = '{key}' \
+                         BEGIN SELECT RAISE(ABORT, 'settings write refused'); END"
+                    )
+                })
+                .collect(),
+            (None, false) => {
+                vec!["DROP TRIGGER refuse_setting_INSERT".into(), "DROP TRIGGER refuse_setting_UPDATE".into()]
+            }
+        };
+        self.sql(&statements.iter().map(String::as_str).collect::<Vec<_>>()).await;
     }
 
     pub fn url(&self, path: &str) -> String {
