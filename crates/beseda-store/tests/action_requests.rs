@@ -54,7 +54,7 @@ async fn acknowledgement_is_recorded_once_and_only_for_the_visitor(db: Db) {
     let first = VisitorMessage {
         client_side_id: "q1".into(), text: "Перезвоните мне".into(), ..Default::default()
     };
-    store.visitor_message(&v, &first).await.expect("message");
+    let _written = store.visitor_message(&v, &first).await.expect("message");
     let chat = store.current_chat(&v.visitor_id, "mobile").await.expect("chat").expect("a chat");
     db.execute(&format!(
         "INSERT INTO messages (id, chat_id, client_side_id, session_id, kind, text, data, name, created_at, \
