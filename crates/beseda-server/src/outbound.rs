@@ -72,6 +72,22 @@ impl Answer {
     }
 }
 
+/// Why a request got no answer, with its causes (name not resolved, connection refused, …) and
+/// the host it went to; without the rest of the URL: it may hold a token (Telegram, Zoho's token
+/// endpoint) or a secret path.
+fn failure(e: reqwest::Error) -> String {
+    let host = e.url().and_then(|u| u.host_str()).map(|h| format!(" to {h}")).unwrap_or_default();
+    let e = e.without_url();
+    let mut why = format!("request{host} failed: {e}");
+    let mut cause = std::error::Error::source(&e);
+    while let Some(c) = cause {
+        why.push_str(": ");
+        why.push_str(&c.to_string());
+        cause = c.source();
+    }
+    why
+}
+
 /// Sends `req`, waiting at most `limit` for the whole answer: the answer whatever its status,
 /// or the attempt to retry when there was none (connection error, time-out).
 pub async fn call(req: reqwest::RequestBuilder, limit: Duration) -> Result<Answer, Attempt> {
@@ -91,10 +107,7 @@ pub async fn call(req: reqwest::RequestBuilder, limit: Duration) -> Result<Answe
     match sent {
         Err(_) => Err(Attempt::Retry { status: None, why: timeout(), retry_after: None }),
         Ok(Err(e)) if e.is_timeout() => Err(Attempt::Retry { status: None, why: timeout(), retry_after: None }),
-        // Without the URL: it may hold a token (Telegram, Zoho's token endpoint) or a secret path.
-        Ok(Err(e)) => {
-            Err(Attempt::Retry { status: None, why: format!("request failed: {}", e.without_url()), retry_after: None })
-        }
+        Ok(Err(e)) => Err(Attempt::Retry { status: None, why: failure(e), retry_after: None }),
         Ok(Ok((s, retry_after, body))) => Ok(Answer { status: s.as_u16(), retry_after, body }),
     }
 }
@@ -109,6 +122,20 @@ pub async fn send(req: reqwest::RequestBuilder, limit: Duration) -> Attempt {
 
 #[cfg(test)]
 mod tests {
+    /// A refused connection says so and names the host, never the path or query.
+    #[tokio::test]
+    async fn a_failed_request_says_why_and_where_but_not_the_url() {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port());
+        let url = format!("http://127.0.0.1:{}/bot123:SECRET/getMe?token=SECRET", port.unwrap_or(9));
+        let req = reqwest::Client::new().get(url);
+        let Err(super::Attempt::Retry { why, .. }) = super::call(req, std::time::Duration::from_secs(5)).await else {
+            panic!("a refused connection is retried")
+        };
+        assert!(why.starts_with("request to 127.0.0.1 failed"), "{why}");
+        assert!(why.to_lowercase().contains("refused"), "{why}");
+        assert!(!why.contains("SECRET"), "{why}");
+    }
+
     #[test]
     fn userinfo_is_percent_decoded() {
         assert_eq!(super::percent_decode("p%40ss%3Aw"), "p@ss:w");

@@ -42,7 +42,8 @@ pub async fn add(
         name: name.trim().to_owned(),
         role,
         password_hash: hash,
-        languages: vec!["ru".into(), "en".into()],
+        // Like an account made in the admin panel: the organisation's main language.
+        languages: vec![store.settings().await.context("reading the settings")?.default_lang],
         department_keys: departments,
         max_chats: None,
         must_change_password: false,

@@ -88,7 +88,8 @@ export function teleportDialog() {
   var code = el('select', { name: 'code', 'data-test': 'teleport-code' }, pages.map(function (p) {
     return el('option', { value: p.code, text: p.code + ' — ' + p.url });
   }));
-  var url = el('input', { type: 'url', name: 'url', 'data-test': 'teleport-url', placeholder: 'https://' });
+  // A path of the visitor's site (/delivery) or a full address: the server checks the site.
+  var url = el('input', { type: 'text', name: 'url', 'data-test': 'teleport-url', placeholder: '/delivery', required: 'required' });
   var modeRow = el('label', { hidden: !pages.length }, [t('teleportBy'), mode]);
   var codeRow = el('label', {}, [t('teleportPage'), code]), urlRow = el('label', {}, [t('url'), url]);
   function rows() {

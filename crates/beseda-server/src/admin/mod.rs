@@ -402,10 +402,14 @@ pub async fn patch_settings(
         if audit::is_secret(&key) && value.as_str() == Some(audit::MASK) {
             continue;
         }
-        doc[key] = value;
+        doc[key.as_str()] = value;
+        // A value of the wrong type is that setting's 422, not a parse error of the merged document.
+        if let Err(e) = serde_json::from_value::<OrgSettings>(doc.clone()) {
+            return Err(invalid(&key, &e.to_string()));
+        }
     }
-    let merged = serde_json::to_vec(&doc).map_err(ApiError::internal)?;
-    save_settings(&state, &who, peer, &headers, parse(&merged)?).await
+    let merged: OrgSettings = serde_json::from_value(doc).map_err(ApiError::internal)?;
+    save_settings(&state, &who, peer, &headers, merged).await
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -202,8 +202,8 @@ pub async fn typing(
 #[derive(Deserialize, ToSchema)]
 #[schema(as = Teleport)]
 pub struct TeleportBody {
-    /// A page of the visitor's site: an absolute http(s) URL.
-    #[schema(format = "uri")]
+    /// A page of the visitor's site: a path (`/delivery`, resolved against the page the
+    /// visitor is on) or an absolute http(s) URL.
     pub url: Option<String>,
     /// The code of a page of the organisation's list (`teleport_pages`): teleport by code.
     pub code: Option<String>,
@@ -220,13 +220,11 @@ pub async fn teleport(
     let b: TeleportBody = body(&bytes)?;
     let to = match (b.url, b.code) {
         (Some(url), None) => {
-            let ok = url.len() <= beseda_core::teleport::URL_MAX
-                && reqwest::Url::parse(&url).is_ok_and(|u| ["http", "https"].contains(&u.scheme()));
-            if !ok {
+            if !beseda_core::teleport::valid_address(&url) {
                 return Err(ApiError::new(
                     StatusCode::BAD_REQUEST,
                     "wrong-argument-value",
-                    "url: an absolute http(s) URL",
+                    "url: a path of the visitor's site (/delivery) or an absolute http(s) URL",
                 ));
             }
             TeleportTo::Url(url)

@@ -6,6 +6,8 @@ pub(crate) mod objects;
 
 use crate::operator::session::{check_throttled, Credentials};
 use crate::state::AppState;
+
+mod verified;
 use crate::throttle::ClientIp;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -51,6 +53,11 @@ pub(crate) async fn administrator(state: &AppState, headers: &HeaderMap, ip: IpA
             })
         })
         .ok_or_else(unauthorized)?;
+    let tag = verified::tag(&credentials.email, &credentials.password);
+    if let Some(operator) = verified::recall(state, &tag, &credentials.email).await {
+        return Ok(operator);
+    }
+    let email = credentials.email.clone();
     let operator = match check_throttled(state, ip, credentials).await {
         Ok(o) => o,
         Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => return Err(e.into_response()),
@@ -63,6 +70,7 @@ pub(crate) async fn administrator(state: &AppState, headers: &HeaderMap, ip: IpA
     if crate::operator::two_factor::check_required(state, &operator, "").await.is_err() {
         return Err(error(StatusCode::FORBIDDEN, "2fa-setup-required"));
     }
+    verified::remember(state, tag, &email).await;
     Ok(operator)
 }
 

@@ -132,15 +132,21 @@ impl Operators for SqlStore {
     }
 
     async fn set_operator_interface_lang(&self, id: OperatorId, lang: Option<&str>) -> Result<()> {
-        let done = query("UPDATE operators SET interface_lang = $1 WHERE id = $2")
-            .bind(lang)
-            .bind(id.0)
-            .execute(&self.writer)
-            .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        Ok(())
+        let lang = lang.map(str::to_owned);
+        self.write(move |conn| {
+            Box::pin(async move {
+                let done = query("UPDATE operators SET interface_lang = $1 WHERE id = $2")
+                    .bind(lang.as_deref())
+                    .bind(id.0)
+                    .execute(&mut *conn)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound);
+                }
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn set_operator_card(&self, id: OperatorId, card: &OperatorCard) -> Result<Operator> {

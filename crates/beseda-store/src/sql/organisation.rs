@@ -105,14 +105,21 @@ impl Organisation for SqlStore {
         if key == "organisation" {
             return Err(crate::StoreError::Conflict("the organisation's settings are saved with save_settings".into()));
         }
-        query(
-            "INSERT INTO settings (key, value) VALUES ($1, $2) \
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(key)
-        .bind(to_json(value)?)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        // Through the writer: on SQLite beside it this would take the write lock it waits for.
+        let (key, value) = (key.to_owned(), to_json(value)?);
+        self.write(move |conn| {
+            Box::pin(async move {
+                query(
+                    "INSERT INTO settings (key, value) VALUES ($1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                )
+                .bind(key.as_str())
+                .bind(value.as_str())
+                .execute(&mut *conn)
+                .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 }

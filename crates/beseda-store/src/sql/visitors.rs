@@ -318,9 +318,11 @@ impl SiteVisitors for SqlStore {
         self.write(move |conn| {
             Box::pin(async move {
                 let rows = query(
+                    // `present = TRUE` outside too: on PostgreSQL a session another node swept
+                    // meanwhile is re-checked against it and not announced twice.
                     "UPDATE visit_sessions SET present = FALSE WHERE id IN (SELECT id FROM visit_sessions \
                      WHERE present = TRUE AND last_seen_at <= $1 ORDER BY last_seen_at LIMIT $2) \
-                     RETURNING id, visitor_id, location",
+                     AND present = TRUE RETURNING id, visitor_id, location",
                 )
                 .bind(seen_before)
                 .bind(limit)

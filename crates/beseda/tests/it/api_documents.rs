@@ -217,6 +217,12 @@ async fn admin_api_answers_match_the_document() {
     )
     .await;
     assert_eq!(status, 422);
+    // A value of the wrong type names its setting.
+    for bad in [json!({"offline_queue_limit": -1}), json!({"offline_queue_limit": "5"})] {
+        let (status, answer) = admin.call(Method::PATCH, "/api/admin/v1/settings", Some(bad.clone())).await;
+        assert_eq!((status, answer["error"].as_str()), (422, Some("invalid-setting")), "{bad}: {answer}");
+        assert!(answer["message"].as_str().is_some_and(|d| d.starts_with("offline_queue_limit:")), "{answer}");
+    }
     let (status, _) =
         checked(&doc, &operator, Method::GET, "/api/admin/v1/settings", "/api/admin/v1/settings", None).await;
     assert_eq!(status, 403);

@@ -115,6 +115,8 @@ async fn operator_add_reads_the_password_from_stdin_and_can_log_in() {
     assert_eq!(resp.status().as_u16(), 200);
     let body: Value = resp.json().await.expect("json");
     assert_eq!(body["operator"]["role"], "admin");
+    // Like an account made in the admin panel, it speaks the organisation's main language.
+    assert_eq!(body["operator"]["languages"], serde_json::json!(["ru"]), "{body}");
     // The audit log names the command line as the actor, the password masked.
     let audit: Value = http
         .get(format!("http://{addr}/api/admin/v1/audit?actor=cli"))

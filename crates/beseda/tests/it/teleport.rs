@@ -83,15 +83,20 @@ async fn operators_send_visitors_to_pages_by_code_on_their_own_site_only() {
         (json!({"code": "a b"}), 400, "wrong-argument-value"),
         (json!({"url": "https://evil.example/"}), 422, "teleport-other-site"),
         (json!({"url": "javascript:alert(1)"}), 400, "wrong-argument-value"),
+        (json!({"url": "//evil.example/"}), 400, "wrong-argument-value"),
         (json!({"url": "https://shop.example/a", "code": "delivery"}), 400, "argument-missing"),
         (json!({}), 400, "argument-missing"),
     ] {
         let (code, answer) = teleport(body.clone()).await;
         assert_eq!((code, answer["error"].as_str()), (status, Some(error)), "{body}: {answer}");
     }
-    // By address, on the same site.
+    // By address, on the same site: a full address or a path of it.
     assert_eq!(teleport(json!({"url": "https://shop.example/help"})).await.0, 200);
-    assert_eq!(teleports(&v, since).await, [json!({"url": "https://shop.example/help"})]);
+    assert_eq!(teleport(json!({"url": "/contacts?from=chat"})).await.0, 200);
+    assert_eq!(
+        teleports(&v, since).await,
+        [json!({"url": "https://shop.example/help"}), json!({"url": "https://shop.example/contacts?from=chat"})]
+    );
     // Only the chat's operator teleports.
     let (code, _) = boris.post(&format!("/api/operator/v1/chats/{chat}/teleport"), json!({"code": "delivery"})).await;
     assert_ne!(code, 200);
