@@ -14,7 +14,12 @@ pub async fn healthz() -> impl IntoResponse {
 /// Ready when the database answers. A database that stays down is logged with back-off.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let version = env!("CARGO_PKG_VERSION");
-    let ping = state.store.ping().await;
+    // Within a probe's patience: a database that is down must not hold the answer until the
+    // pool gives up waiting for a connection.
+    let ping = match tokio::time::timeout(std::time::Duration::from_secs(3), state.store.ping()).await {
+        Ok(ping) => ping,
+        Err(_) => Err(beseda_store::StoreError::Config("the database did not answer within 3 s".into())),
+    };
     state.readiness_log.record("the database readiness check", &ping);
     match ping {
         Ok(()) => {

@@ -22,6 +22,9 @@ const SHARED_POOL: bool = true;
 const MIGRATIONS: &[migrate::Migration] = migrate::POSTGRES;
 /// How long the start waits for an unreachable server before it reports it.
 const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a change waits for one of the pool's connections: a burst of changes queues for
+/// them (a few seconds at worst) instead of failing after the connect timeout.
+const ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Locks the rows a transaction reads before it changes them.
 macro_rules! for_update {
@@ -58,7 +61,7 @@ impl SqlStore {
         }
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(2))
-            .acquire_timeout(CONNECT_TIMEOUT)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_with(connect)
             .await
             .map_err(|error| StoreError::Connect { place, error })?;
