@@ -167,14 +167,17 @@ pub async fn put(
         }
     }
     let card = b.card.into_card(id)?;
-    if let Some(lang) = b.interface_lang.as_deref() {
-        if !lang.is_empty() {
-            interface_language("interfaceLang", lang)?;
-        }
-        let lang = Some(lang).filter(|l| !l.is_empty());
-        state.store.set_operator_interface_lang(id, lang).await.map_err(ApiError::operator)?;
+    // Everything checked before anything is written: a refused card (an e-mail taken) leaves
+    // the interface language as it was too.
+    if let Some(lang) = b.interface_lang.as_deref().filter(|l| !l.is_empty()) {
+        interface_language("interfaceLang", lang)?;
     }
     let mut answer = save_card(&state, id, &card).await?;
+    if let Some(lang) = b.interface_lang.as_deref() {
+        let lang = Some(lang).filter(|l| !l.is_empty());
+        state.store.set_operator_interface_lang(id, lang).await.map_err(ApiError::operator)?;
+        answer.interface_lang = lang.map(str::to_owned);
+    }
     if let Some(r) = new_role {
         state.store.set_operator_role(id, r).await.map_err(ApiError::operator)?;
         answer.role = r.as_str().to_owned();

@@ -546,6 +546,12 @@ pub(super) async fn redirect_chat(
     };
     chat_access::may_redirect(by, chat.state, chat.operator_id, holder_is_bot)?;
     emit.actor = Some((by.id, by.name.clone()));
+    // A department that does not exist is that, whatever the language asked.
+    if let RedirectTarget::Department(key) = &to.target {
+        if !load_departments(conn).await?.iter().any(|d| &d.key == key) {
+            return Err(DomainError::WrongArgumentValue("departmentKey").into());
+        }
+    }
     if let Some(lang) = to.language.as_ref().filter(|l| chat.language.as_ref() != Some(*l)) {
         // A new language: only in multilingual mode, and only one an operator online speaks
         // (the target operator, checked below, or someone serving where the chat goes).
@@ -575,10 +581,6 @@ pub(super) async fn redirect_chat(
             assign_to(conn, emit, chat, &op, Assignment::Manual, text).await
         }
         RedirectTarget::Department(key) => {
-            let known = load_departments(conn).await?.into_iter().any(|d| &d.key == key);
-            if !known {
-                return Err(DomainError::WrongArgumentValue("departmentKey").into());
-            }
             let operators = load_operators(conn, false).await?;
             let bots: Vec<OperatorId> = load_bots(conn, None).await?.iter().map(|b| b.operator_id).collect();
             DepartmentReach {

@@ -198,6 +198,10 @@ async fn an_operator_has_an_interface_language_of_their_own() {
     let (code, _) = admin.call(Method::PUT, &path, Some(json!({"name": "Ольга", "email": "olga@x.io"}))).await;
     assert_eq!(code, 200);
     assert_eq!(me(&olga).await["interfaceLang"], "ru");
+    // A card refused (the e-mail is another operator's) changes nothing, the language neither.
+    let taken = json!({"name": "Ольга", "email": "admin@x.io", "interfaceLang": "en"});
+    assert_eq!(error(admin.call(Method::PUT, &path, Some(taken)).await), (409, "email-taken".into()));
+    assert_eq!(me(&olga).await["interfaceLang"], "ru");
     server.stop().await;
 }
 
@@ -228,6 +232,9 @@ async fn a_redirect_changes_the_language_only_to_one_an_operator_online_speaks()
     // Hans, the only German speaker, is offline: nobody online can take a German chat.
     let refused = admin.post(&redirect, json!({"queue": true, "language": "de"})).await;
     assert_eq!(error(refused), (409, "language-not-spoken-online".into()));
+    // A department that does not exist is that, whatever the language.
+    let refused = admin.post(&redirect, json!({"departmentKey": "nope", "language": "de"})).await;
+    assert_eq!(error(refused), (400, "wrong-argument-value".into()));
     let refused = admin.post(&redirect, json!({"operatorId": olga.id, "language": "de"})).await;
     assert_eq!(error(refused), (409, "operator-language-not-spoken".into()));
     assert_eq!(language_of(&admin, chat).await, "ru", "refusals change nothing");
