@@ -119,7 +119,7 @@ test('the operator\'s own interface language: the console follows it in any brow
   await other.context.close();
 });
 
-test('with multilanguage on, the redirect dialog offers the languages of the operators online', async () => {
+test('with multilanguage on, the redirect dialog offers the languages the chosen operator or the operators online speak', async () => {
   await api(admin, 'PATCH', '/api/admin/v1/settings', { multilang: true });
   const hans = (await api(admin, 'GET', '/api/admin/v1/operators')).body.operators.find((o) => o.name === 'Hans');
   const hansToken = (await (await fetch(`${env.base}/api/operator/v1/tokens`, { method: 'POST',
@@ -138,11 +138,16 @@ test('with multilanguage on, the redirect dialog offers the languages of the ope
   await ws.page.locator(`[data-test=list-mine] [data-chat="${chat.id}"]`).click();
   await ws.page.locator('[data-test=redirect]').click();
   const dialog = ws.page.locator('[data-test=dialog]');
-  const options = await dialog.locator('[data-test=redirect-language] option').evaluateAll((os) => os.map((o) => o.value));
-  // Boris speaks ru and en, Hans de and uk; the chat is already Russian.
-  assert.deepEqual([...options].sort(), ['', 'de', 'en', 'uk']);
+  const offered = async () => [...await dialog.locator('[data-test=redirect-language] option')
+    .evaluateAll((os) => os.map((o) => o.value))].sort();
+  // To an operator: the languages that operator speaks (Hans: de and uk).
+  await dialog.locator('[data-test=redirect-operator]').selectOption(String(hans.id));
+  assert.deepEqual(await offered(), ['', 'de', 'uk']);
   assert.deepEqual(await axe(ws.page, '[data-test=dialog]'), [], 'the redirect dialog passes axe-core');
+  // To the queue: those of the operators online. Boris speaks ru and en, Hans de and uk; the
+  // chat is already Russian.
   await dialog.locator('[data-test=redirect-mode]').selectOption('queue');
+  assert.deepEqual(await offered(), ['', 'de', 'en', 'uk']);
   await dialog.locator('[data-test=redirect-language]').selectOption('de');
   await dialog.locator('[data-test=apply]').click();
   await eventually(async () => (await api(admin, 'GET', `/api/operator/v1/chats/${chat.id}`)).body.chat.language === 'de',

@@ -56,22 +56,29 @@ export function redirectDialog() {
     var dep = el('select', { name: 'department', 'data-test': 'redirect-department' }, S.directory.departments.map(function (d) {
       return el('option', { value: d.key, text: (d.localeNames || {})[lang()] || d.name });
     }));
-    /* A new language: one of those the operators online speak (multilingual mode). */
-    var spoken = [];
-    S.directory.operators.forEach(function (o) {
-      if (o.status !== 'online') return;
-      (o.languages || []).forEach(function (l) { if (spoken.indexOf(l) < 0) spoken.push(l); });
-    });
-    spoken.sort(function (a, b) { return languageName(a).localeCompare(languageName(b), lang()); });
+    /* A new language (multilingual mode): one the chosen operator speaks, or, to a department or
+       the queue, one an operator online speaks — the server refuses anything else. */
     var current = S.detail.chat.language;
-    var language = el('select', { name: 'language', 'data-test': 'redirect-language' }, [el('option', { value: '', text: t('none') })]
-      .concat(spoken.filter(function (l) { return l !== current; }).map(function (l) {
+    var language = el('select', { name: 'language', 'data-test': 'redirect-language' });
+    function fillLanguages() {
+      var pool = mode.value === 'operator'
+        ? people.filter(function (o) { return String(o.id) === op.value; })
+        : S.directory.operators.filter(function (o) { return o.status === 'online'; });
+      var spoken = [];
+      pool.forEach(function (o) {
+        (o.languages || []).forEach(function (l) { if (l !== current && spoken.indexOf(l) < 0) spoken.push(l); });
+      });
+      spoken.sort(function (a, b) { return languageName(a).localeCompare(languageName(b), lang()); });
+      var keep = language.value;
+      language.replaceChildren.apply(language, [el('option', { value: '', text: t('none') })].concat(spoken.map(function (l) {
         return el('option', { value: l, text: languageName(l) + ' (' + l + ')' });
       })));
+      language.value = spoken.indexOf(keep) >= 0 ? keep : '';
+    }
     var opRow = el('label', {}, [t('operator'), op]), depRow = el('label', {}, [t('department'), dep]);
     var langRow = el('label', { hidden: !S.ws.multilang }, [t('languageLabel'), language]);
-    function rows() { opRow.hidden = mode.value !== 'operator'; depRow.hidden = mode.value !== 'department'; }
-    mode.addEventListener('change', rows); rows();
+    function rows() { opRow.hidden = mode.value !== 'operator'; depRow.hidden = mode.value !== 'department'; fillLanguages(); }
+    mode.addEventListener('change', rows); op.addEventListener('change', fillLanguages); rows();
     dialog(t('redirect'), [mode, opRow, depRow, langRow], function (done) {
       var body = mode.value === 'operator' ? { operatorId: Number(op.value) }
         : mode.value === 'department' ? { departmentKey: dep.value } : { queue: true };
