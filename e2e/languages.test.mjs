@@ -90,6 +90,11 @@ test('the main language and an operator\'s languages come from the ISO 639-1 lis
   await saved(card);
   const changed = (await api(admin, 'GET', '/api/admin/v1/operators')).body.operators.find((o) => o.name === 'Hans');
   assert.equal(changed.interfaceLang, 'en');
+
+  step('the templates section starts on the main language');
+  await P.evaluate(() => sessionStorage.clear());
+  await P.locator('[data-test=nav-templates]').click();
+  await eventually(async () => (await P.locator('[data-test=template-lang]').inputValue()) === 'de', 'German templates first');
   await api(admin, 'PATCH', '/api/admin/v1/settings', { default_lang: 'ru' });
   assert.deepEqual(errors, []);
   await context.close();

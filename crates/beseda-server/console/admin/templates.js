@@ -71,6 +71,14 @@ export function templatesBlock(departmentKey) {
   wrap.appendChild(list);
   wrap.appendChild(form);
   reset();
-  load();
+  if (sessionStorage.getItem(TEMPLATE_LANG)) load();
+  else {
+    /* Nothing chosen in this tab yet: the organisation's main language. */
+    api('GET', '/api/operator/v1/me').then(function (res) {
+      var main = res.status === 200 && res.body.workspace ? res.body.workspace.defaultLang : '';
+      if (main && !sessionStorage.getItem(TEMPLATE_LANG)) langSel.value = main;
+      load();
+    });
+  }
   return wrap;
 }
