@@ -54,6 +54,27 @@ async fn patch(admin: &Operator, settings: Value) {
     assert_eq!(code, 200, "{body}");
 }
 
+/// amoCRM set up for OAuth 2.0 with an authorization code (not yet exchanged).
+async fn amocrm_oauth(admin: &Operator) {
+    patch(
+        admin,
+        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
+               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
+    )
+    .await;
+}
+
+/// A server whose CRM calls are retried after `delays_ms`, with an administrator, amoCRM set
+/// up for OAuth 2.0 and its connection checked (the code exchanged for the first tokens).
+async fn amocrm_connected(delays_ms: &[u64]) -> (Vendors, TestServer, Operator) {
+    let vendors = Vendors::start().await;
+    let server = server_retrying(&vendors, delays_ms).await;
+    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
+    amocrm_oauth(&admin).await;
+    assert_eq!(check(&admin, "amocrm").await["state"], "ok");
+    (vendors, server, admin)
+}
+
 async fn new_chat(server: &TestServer, question: &str) {
     let v = server.visitor().await;
     let fields = json!({"name": "Иван Петров", "email": "ivan@mail.ru"}).to_string();
@@ -69,12 +90,7 @@ async fn amocrm_exchanges_the_code_once_renews_an_expired_token_and_keeps_the_ro
     let vendors = Vendors::start().await;
     let server = server_at(&vendors).await;
     let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
-    patch(
-        &admin,
-        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
-               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
-    )
-    .await;
+    amocrm_oauth(&admin).await;
     let before = state_of(&admin, "amocrm").await;
     assert_eq!((before["configured"].as_bool(), before["state"].as_str()), (Some(true), Some("unknown")), "{before}");
 
@@ -131,16 +147,7 @@ async fn amocrm_exchanges_the_code_once_renews_an_expired_token_and_keeps_the_ro
 
 #[tokio::test]
 async fn a_revoked_amocrm_refresh_token_marks_the_integration_failing_until_a_new_code() {
-    let vendors = Vendors::start().await;
-    let server = server_at(&vendors).await;
-    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
-    patch(
-        &admin,
-        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
-               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
-    )
-    .await;
-    assert_eq!(check(&admin, "amocrm").await["state"], "ok");
+    let (vendors, server, admin) = amocrm_connected(&[100]).await;
 
     // Both tokens revoked (the integration was switched off in amoCRM, or the refresh token
     // lapsed): the call and the refresh are refused. As another node may have been renewing
@@ -361,16 +368,7 @@ async fn tokens_past_their_lifetime_are_renewed_before_the_call() {
 
 #[tokio::test]
 async fn a_refresh_token_another_node_rotated_first_is_not_a_failure() {
-    let vendors = Vendors::start().await;
-    let server = server_at(&vendors).await;
-    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
-    patch(
-        &admin,
-        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
-               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
-    )
-    .await;
-    assert_eq!(check(&admin, "amocrm").await["state"], "ok");
+    let (vendors, server, admin) = amocrm_connected(&[100]).await;
 
     // The access token expires; another node renews first (amo-refresh-1 → amo-refresh-2), so
     // amoCRM refuses this node's renewal with amo-refresh-1: the tokens the other node kept
@@ -391,16 +389,7 @@ async fn a_refresh_token_another_node_rotated_first_is_not_a_failure() {
 
 #[tokio::test]
 async fn a_renewal_refused_while_another_node_has_not_kept_its_tokens_yet_is_retried() {
-    let vendors = Vendors::start().await;
-    let server = server_retrying(&vendors, &[600]).await;
-    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
-    patch(
-        &admin,
-        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
-               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
-    )
-    .await;
-    assert_eq!(check(&admin, "amocrm").await["state"], "ok");
+    let (vendors, server, admin) = amocrm_connected(&[600]).await;
 
     // Another node renews with amo-refresh-1 first and keeps its tokens only 300 ms later:
     // this node's renewal is refused while the kept refresh token is still the one it sent,
@@ -451,16 +440,7 @@ async fn zoho_token_requests_refused_as_too_many_are_retried_later() {
 
 #[tokio::test]
 async fn a_contact_made_is_not_made_again_when_its_connection_state_cannot_be_saved() {
-    let vendors = Vendors::start().await;
-    let server = server_at(&vendors).await;
-    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
-    patch(
-        &admin,
-        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
-               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
-    )
-    .await;
-    assert_eq!(check(&admin, "amocrm").await["state"], "ok");
+    let (vendors, server, _admin) = amocrm_connected(&[100]).await;
     server.refuse_setting_writes("crm.status.amocrm", true).await;
     new_chat(&server, "Вопрос").await;
     vendors.wait_until(|r| r.iter().any(|x| x.path() == "/api/v4/contacts")).await;
@@ -483,16 +463,7 @@ async fn a_contact_made_is_not_made_again_when_its_connection_state_cannot_be_sa
 
 #[tokio::test]
 async fn rotated_amocrm_tokens_the_store_refuses_are_kept_in_memory_until_it_takes_them() {
-    let vendors = Vendors::start().await;
-    let server = server_at(&vendors).await;
-    let admin = server.operator("admin@x.io", "Админ", OperatorRole::Admin).await;
-    patch(
-        &admin,
-        json!({"amocrm_account": "sila", "amocrm_client_id": AMO_CLIENT, "amocrm_client_secret": AMO_SECRET,
-               "amocrm_redirect_uri": AMO_REDIRECT, "amocrm_auth_code": AMO_CODE}),
-    )
-    .await;
-    assert_eq!(check(&admin, "amocrm").await["state"], "ok");
+    let (vendors, server, admin) = amocrm_connected(&[100]).await;
 
     // The store refuses the tokens amoCRM rotated (amo-refresh-1 is spent): the new ones are
     // used at once, and for the next renewal.
