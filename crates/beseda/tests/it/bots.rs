@@ -192,6 +192,13 @@ async fn a_bot_talks_to_a_visitor_and_hands_over() {
     assert_eq!((reply["text"].as_str(), reply["authorId"].as_i64()), (Some("Сейчас проверю."), Some(bot_op.id)));
     let kb = msgs.iter().find(|m| m["kind"] == "keyboard").expect("keyboard message");
     assert_eq!(kb["data"]["state"], "pending");
+    // The bot's dialog is kept in the history like any other (seed 001): found by its operator
+    // and by the bot's own words.
+    let path = format!("/api/admin/v1/history?operator={}&q=%D0%BF%D1%80%D0%BE%D0%B2%D0%B5%D1%80%D1%8E", bot_op.id);
+    let (code, found) = admin.get(&path).await;
+    assert_eq!(code, 200, "{found}");
+    let row = found["chats"].as_array().and_then(|c| c.iter().find(|c| c["id"] == json!(chat_id)).cloned());
+    assert_eq!(row.expect("the bot's chat in the history")["operator"], "Помощник", "{found}");
     assert_eq!(kb["data"]["buttons"][1][0]["id"], "forward_to_queue");
 
     // A button press comes back as keyboard_response.

@@ -347,3 +347,32 @@ async fn events_left_undelivered_by_a_killed_server_go_out_after_restart() {
     server.kill().expect("kill");
     let _ = server.wait();
 }
+
+/// «Начало чата» when the first question is required: not at `chat.start`, which only asks for
+/// it, but once the question makes the chat; and for an offline request (nobody online) too.
+#[tokio::test]
+async fn chat_started_waits_for_a_required_first_question_and_comes_for_offline_requests() {
+    let server = TestServer::start().await;
+    let mock = MockHttp::start().await;
+    mock.answer("/started", 200, "{}");
+    let started = mock.url("/started");
+    server
+        .settings(|s| {
+            s.chat_started_handler_url = started;
+            s.first_question_obligatory = true;
+        })
+        .await;
+    let v = server.visitor().await;
+    v.ok("chat.start", &[]).await;
+    // Nothing started yet: the widget asks for the question.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(mock.requests().is_empty(), "{:?}", mock.requests());
+    v.send("q", "Вопрос без операторов в сети").await;
+    let chat = v.chat_id().await;
+    let got = mock.wait_until(10, |r| !r.is_empty()).await;
+    assert_eq!(got.len(), 1, "one chat_started: {got:?}");
+    let body = got[0].json();
+    assert_eq!(body["event"], "chat_started");
+    assert_eq!(body["chat"]["id"], json!(chat), "{body}");
+    server.stop().await;
+}
