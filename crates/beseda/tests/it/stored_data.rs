@@ -6,6 +6,7 @@ use crate::common;
 use beseda_core::state::OperatorRole;
 use common::TestServer;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 async fn get(server: &TestServer, path: &str, user: Option<(&str, &str)>) -> (u16, Option<String>, Value) {
     let mut req = server.http.get(server.url(path));
@@ -14,8 +15,12 @@ async fn get(server: &TestServer, path: &str, user: Option<(&str, &str)>) -> (u1
     }
     let resp = req.send().await.expect("send");
     let status = resp.status().as_u16();
-    let challenge = resp.headers().get("www-authenticate").map(|v| v.to_str().expect("ascii").to_owned());
-    (status, challenge, resp.json().await.expect("json"))
+    // What the answer tells the client to do: the challenge of a 401, the wait of a 429.
+    let told = ["www-authenticate", "retry-after"]
+        .iter()
+        .find_map(|h| resp.headers().get(*h))
+        .map(|v| v.to_str().expect("ascii").to_owned());
+    (status, told, resp.json().await.expect("json"))
 }
 
 const ADMIN: Option<(&str, &str)> = Some(("Admin@X.io", "password123"));
@@ -275,10 +280,17 @@ async fn chat_files_are_downloaded_with_the_same_credentials() {
 }
 
 /// Pages through `/chats` from `since`; returns every chat id in order and the last cursor.
+/// Like a real client it waits when told to (the API allows 20 calls a second per administrator).
 async fn export_all(server: &TestServer, mut since: i64, pages: &mut usize) -> (Vec<i64>, i64) {
     let mut ids = Vec::new();
     loop {
-        let (code, _, body) = get(server, &format!("/api/v2/chats?since={since}"), ADMIN).await;
+        let path = format!("/api/v2/chats?since={since}");
+        let (mut code, mut wait, mut body) = get(server, &path, ADMIN).await;
+        while code == 429 {
+            let secs: u64 = wait.as_deref().and_then(|w| w.parse().ok()).expect("Retry-After with a 429");
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            (code, wait, body) = get(server, &path, ADMIN).await;
+        }
         assert_eq!(code, 200, "{body}");
         let chats = body["chats"].as_array().expect("chats");
         assert!(chats.len() <= 100, "a page holds at most 100 chats");
