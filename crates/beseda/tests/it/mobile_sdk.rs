@@ -253,18 +253,7 @@ async fn hint_questions_are_marked_for_operators() {
 }
 
 async fn upload(server: &TestServer, v: &Visitor, name: &str, mime: &str, bytes: Vec<u8>) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text("page-id", v.page_id.clone())
-        .text("auth-token", v.auth_token.clone())
-        .text("chat-mode", "online")
-        .text("client-side-id", format!("file-{name}"))
-        .part(
-            "webim_upload_file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime"),
-        );
-    let resp = server.http.post(server.url("/l/v/m/upload")).multipart(form).send().await.expect("upload");
-    let body: Value = resp.json().await.expect("json");
-    body["data"]["guid"].as_str().unwrap_or_else(|| panic!("uploaded: {body}")).to_owned()
+    upload_file(server, v, name, mime, bytes).await
 }
 
 fn png(width: u32, height: u32) -> Vec<u8> {

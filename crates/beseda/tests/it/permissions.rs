@@ -326,22 +326,7 @@ async fn draft(v: &Visitor, text: &str) {
 
 /// The visitor uploads a file into their chat; returns its guid.
 async fn upload(server: &TestServer, v: &Visitor, name: &str) -> String {
-    let form = reqwest::multipart::Form::new()
-        .text("page-id", v.page_id.clone())
-        .text("auth-token", v.auth_token.clone())
-        .text("chat-mode", "online")
-        .text("client-side-id", format!("file-{name}"))
-        .part(
-            "webim_upload_file",
-            reqwest::multipart::Part::bytes(b"secret contract".to_vec())
-                .file_name(name.to_owned())
-                .mime_str("text/plain")
-                .expect("mime"),
-        );
-    let resp = server.http.post(server.url("/l/v/m/upload")).multipart(form).send().await.expect("upload");
-    assert_eq!(resp.status().as_u16(), 200);
-    let body: Value = resp.json().await.expect("json");
-    body["data"]["guid"].as_str().expect("guid").to_owned()
+    upload_file(server, v, name, "text/plain", b"secret contract".to_vec()).await
 }
 
 /// Frames of a socket up to `marker`'s status change, which every operator receives: whatever

@@ -582,3 +582,20 @@ pub async fn assigned_after_a_pass(server: &TestServer, v: &Visitor) -> Value {
     }
     Value::Null
 }
+
+/// The visitor uploads a file into their chat (`/l/v/m/upload`); returns its guid.
+pub async fn upload_file(server: &TestServer, v: &Visitor, name: &str, mime: &str, bytes: Vec<u8>) -> String {
+    let form = reqwest::multipart::Form::new()
+        .text("page-id", v.page_id.clone())
+        .text("auth-token", v.auth_token.clone())
+        .text("chat-mode", "online")
+        .text("client-side-id", format!("file-{name}"))
+        .part(
+            "webim_upload_file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(mime).expect("mime"),
+        );
+    let resp = server.http.post(server.url("/l/v/m/upload")).multipart(form).send().await.expect("upload");
+    assert_eq!(resp.status().as_u16(), 200);
+    let body: Value = resp.json().await.expect("json");
+    body["data"]["guid"].as_str().unwrap_or_else(|| panic!("uploaded: {body}")).to_owned()
+}
