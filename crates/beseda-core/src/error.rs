@@ -37,6 +37,8 @@ pub enum DomainError {
     CannotCreateResponse,
     #[error("the chat history was sent too many times")]
     ChatHistorySentTooManyTimes,
+    #[error("the e-mail was changed too many times today")]
+    EmailChangedTooManyTimes,
     #[error("missing argument {0}")]
     ArgumentMissing(&'static str),
     #[error("bad value for {0}")]
@@ -133,6 +135,7 @@ impl DomainError {
             RequestMessageIdNotSet => "request-message-id-not-set",
             CannotCreateResponse => "cannot-create-response",
             ChatHistorySentTooManyTimes => "chat-history-sent-too-many-times",
+            EmailChangedTooManyTimes => "email-changed-too-many-times",
             ArgumentMissing(_) => "argument-missing",
             WrongArgumentValue(_) => "wrong-argument-value",
             ChatTaken => "chat-taken",

@@ -3,6 +3,7 @@
 
 pub mod bot_wire;
 pub mod chat_access;
+pub mod contacts;
 pub mod error;
 pub mod ids;
 pub mod ip_allowlist;

@@ -125,6 +125,11 @@ pub struct OrgSettings {
     /// Pages operators send visitors to by code (teleport by code): one `code address` per
     /// line; the address is a path of the visitor's site (`/delivery`) or an absolute URL on it.
     pub teleport_pages: Vec<String>,
+    /// The contact form shown after an operator's or bot's contact request (`cont_req`): the
+    /// presence of each field, `mandatory`, `optional` or `hidden` (at least one shown).
+    pub contacts_request_name: String,
+    pub contacts_request_email: String,
+    pub contacts_request_phone: String,
     // --- security (seed 003 «Безопасность») ---
     /// Addresses allowed into the workspace and the admin panel: IPv4 addresses and ranges,
     /// comma-separated (empty = everyone).
@@ -234,6 +239,9 @@ impl Default for OrgSettings {
             priority_pages: Vec::new(),
             teleport: false,
             teleport_pages: Vec::new(),
+            contacts_request_name: "optional".into(),
+            contacts_request_email: "optional".into(),
+            contacts_request_phone: "optional".into(),
             ip_allowlist: String::new(),
             require_2fa: false,
             button_probability: 100,

@@ -201,6 +201,17 @@ pub trait VisitorActions: Send + Sync {
     async fn request_chat_history(&self, v: &VisitorCtx, email: &str) -> Result<()>;
 }
 
+/// Contact requests (visitor-api.md §12.1 `chat.cont_resp`).
+#[async_trait]
+pub trait ContactRequests: Send + Sync {
+    /// The visitor's answer to the current chat's pending contact request (`fields` as sent):
+    /// checked against the organisation's contact form, written as a `contacts` message, merged
+    /// into the visitor's fields. No chat is `no-chat`; no pending request `not_allowed`, except
+    /// a repeat of the answer already given, which changes nothing; a fourth e-mail change in
+    /// one local day `email-changed-too-many-times`.
+    async fn answer_contact_request(&self, v: &VisitorCtx, fields: &serde_json::Value) -> Result<Changes>;
+}
+
 /// Uploaded files.
 #[async_trait]
 pub trait Files: Send + Sync {
@@ -482,6 +493,7 @@ pub trait Store:
     + Accounts
     + Visits
     + VisitorActions
+    + ContactRequests
     + MobileSdk
     + Files
     + ChatReads

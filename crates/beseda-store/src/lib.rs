@@ -74,8 +74,8 @@ pub use capabilities::Store;
 /// The store and every topic trait, so that callers reach any operation with one `use`.
 pub mod prelude {
     pub use crate::capabilities::{
-        Accounts, Audit, Bots, Channels, ChatExport, ChatReads, ContactExports, EventLog, Files, History, Maintenance,
-        Metrics, MobileSdk, OperatorActions, Operators, Organisation, Outbox, Push, Scheduling, SiteVisitors, Stats,
-        Store, Templates, VisitorActions, Visits, Webhooks,
+        Accounts, Audit, Bots, Channels, ChatExport, ChatReads, ContactExports, ContactRequests, EventLog, Files,
+        History, Maintenance, Metrics, MobileSdk, OperatorActions, Operators, Organisation, Outbox, Push, Scheduling,
+        SiteVisitors, Stats, Store, Templates, VisitorActions, Visits, Webhooks,
     };
 }

@@ -14,6 +14,9 @@ import { templatesBlock } from './templates.js';
 import { languageOptions } from '../lib/languages.js';
 import { clear } from '../../common/dom.js';
 
+/* The presences of a contact-form field. */
+var PRESENCES = [['optional', 'presence.optional'], ['mandatory', 'presence.mandatory'], ['hidden', 'presence.hidden']];
+
 export var SECTIONS = [
   { id: 'company', nav: 'settings', render: settingsSection([
     { key: 'name', required: true },
@@ -68,6 +71,9 @@ export var SECTIONS = [
     { key: 'first_question_obligatory', type: 'bool' },
     { key: 'rate_operator', type: 'bool' },
     { key: 'send_chat_history', type: 'bool' },
+    { key: 'contacts_request_name', type: 'select', options: PRESENCES },
+    { key: 'contacts_request_email', type: 'select', options: PRESENCES },
+    { key: 'contacts_request_phone', type: 'select', options: PRESENCES },
     { key: 'visitor_upload_file', type: 'bool' },
     { key: 'max_visitor_upload_file_size', type: 'number', min: 1, max: 50, required: true },
     { key: 'allowed_upload_file_types', type: 'list' },

@@ -7,6 +7,7 @@ import { mountFiles } from './files.js';
 import { fileView } from '../lib/files.js';
 import { mountNotes, noteView } from './notes.js';
 import { renderLists } from './lists.js';
+import { mountRequests, requestText } from './requests.js';
 import { fillPicker, onInput, onKey, saveTemplate, sendReply, stopTyping, useTemplate } from './reply.js';
 import { renderSide } from './side.js';
 import { S, STATE_TEXT, SYSTEM, VISITOR_SIDE, ui } from './state.js';
@@ -43,7 +44,7 @@ export function canWrite() {
 /* The reply box and its actions follow canWrite(); a note says why they are off. */
 function writable() {
   var on = canWrite();
-  ui.reply.querySelectorAll('[data-test=reply], [data-test=send], [data-test=templates], [data-test=save-template], [data-test=attach], [data-test=attach-input]')
+  ui.reply.querySelectorAll('[data-test=reply], [data-test=send], [data-test=templates], [data-test=save-template], [data-test=attach], [data-test=attach-input], [data-test=ask-contacts], [data-test=action-request]')
     .forEach(function (n) { /** @type {HTMLInputElement} */ (n).disabled = !on; });
   ui.text.placeholder = on ? t('reply') : t(S.detail && /^closed/.test(S.detail.chat.state) ? 'cantWriteClosed' : 'cantWriteOthers');
 }
@@ -78,7 +79,7 @@ export function buildChat() {
   var actions = el('div', { class: 'w-actions' }, [send, ui.picker, save, ui.note]);
   var reply = ui.reply = el('div', { class: 'w-reply' }, [ui.suggest, ui.text, actions]);
   clear(ui.chat);
-  mountNotes(actions); mountFiles(actions); actions.appendChild(ui.note);
+  mountNotes(actions); mountRequests(actions); mountFiles(actions); actions.appendChild(ui.note);
   [ui.bar, ui.log, ui.typing, reply].forEach(function (n) { ui.chat.appendChild(n); });
   fillPicker();
 }
@@ -117,7 +118,8 @@ export function renderLog() {
     var note = noteView(m);
     if (note) { frag.appendChild(note); return; }
     var side = VISITOR_SIDE.test(m.kind) ? 'from-visitor' : SYSTEM.test(m.kind) ? 'from-system' : 'from-operator';
-    var text = /^file_/.test(m.kind) ? t('file') + ': ' + fileName(m) : m.kind === 'keyboard' ? '⌨ ' + (m.text || '') : m.text;
+    var text = /^file_/.test(m.kind) ? t('file') + ': ' + fileName(m) : m.kind === 'keyboard' ? '⌨ ' + (m.text || '')
+      : requestText(m) || m.text;
     var who = side === 'from-operator' && m.name ? m.name + ' · ' : '';
     frag.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind }, [
       fileView(m) || (m.kind === 'operator' ? markdown(text || '') : document.createTextNode(text || '')),

@@ -230,6 +230,14 @@ pub fn validate(s: &OrgSettings) -> ApiResult<()> {
             &format!("one `code address` per line (a path such as /delivery or an http(s) URL): {line}"),
         ));
     }
+    for field in beseda_core::contacts::FIELDS {
+        if !beseda_core::contacts::PRESENCES.contains(&field.presence(s)) {
+            return Err(invalid(&format!("contacts_request_{}", field.key), "mandatory, optional or hidden"));
+        }
+    }
+    if beseda_core::contacts::FIELDS.iter().all(|f| f.presence(s) == "hidden") {
+        return Err(invalid("contacts_request_name", "the contact form needs at least one field that is not hidden"));
+    }
     if s.allowed_upload_file_types.iter().any(|t| t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric())) {
         return Err(invalid("allowed_upload_file_types", "extensions are letters and digits"));
     }

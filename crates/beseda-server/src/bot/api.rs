@@ -11,7 +11,7 @@ use axum::Json;
 use beseda_core::ids::{hex_id, ChatId, OperatorId, VisitSessionId};
 use beseda_core::protocol::bot::calls::{ErrorBody, OkAnswer, SendMessageAnswer, Success};
 use beseda_core::{bot_wire, DomainError};
-use beseda_store::{BotCall, BotRecord, OperatorMessage, Redirect, RedirectTarget, StoreError};
+use beseda_store::{BotCall, BotRecord, OperatorMessage, OperatorMessageKind, Redirect, RedirectTarget, StoreError};
 use serde_json::Value;
 use std::net::IpAddr;
 
@@ -170,7 +170,8 @@ pub(crate) fn parse_message(message: &Value) -> Result<BotCall, BotError> {
                 Some(Value::Bool(b)) => *b,
                 Some(_) => return Err(BotError::wrong("markdown must be a boolean")),
             };
-            Ok(BotCall::Send(OperatorMessage { client_side_id, text: text.to_owned(), markdown, keyboard: None }))
+            let kind = OperatorMessageKind::Text;
+            Ok(BotCall::Send(OperatorMessage { client_side_id, text: text.to_owned(), markdown, keyboard: None, kind }))
         }
         "keyboard" => {
             let buttons = message.get("buttons").ok_or_else(|| BotError::missing("buttons"))?;
@@ -180,6 +181,25 @@ pub(crate) fn parse_message(message: &Value) -> Result<BotCall, BotError> {
                 text: String::new(),
                 markdown: false,
                 keyboard: Some(rows),
+                kind: OperatorMessageKind::Text,
+            }))
+        }
+        // Beseda extension §7.8: a contact request (the visitor gets the contact form).
+        "cont_req" => {
+            let text = match message.get("text") {
+                None | Some(Value::Null) => "",
+                Some(Value::String(t)) => t.as_str(),
+                Some(_) => return Err(BotError::wrong("text must be a string")),
+            };
+            if !text.is_empty() {
+                crate::limits::text("text", text).map_err(BotError::wrong)?;
+            }
+            Ok(BotCall::Send(OperatorMessage {
+                client_side_id,
+                text: text.to_owned(),
+                markdown: false,
+                keyboard: None,
+                kind: OperatorMessageKind::ContactRequest,
             }))
         }
         // Beseda extension §7.6: a note for operators.

@@ -9,7 +9,7 @@ use crate::metrics::{Outcome as Delivery, Worker};
 use crate::state::AppState;
 use beseda_core::bot_wire;
 use beseda_core::ids::hex_id;
-use beseda_store::{BotCall, BotDelivery, OperatorMessage, Redirect, RedirectTarget};
+use beseda_store::{BotCall, BotDelivery, OperatorMessage, OperatorMessageKind, Redirect, RedirectTarget};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
@@ -134,12 +134,14 @@ pub(crate) fn reply_message(m: &Value) -> Option<BotCall> {
             text: m.get("text")?.as_str()?.to_owned(),
             markdown: m.get("markdown").and_then(Value::as_bool).unwrap_or(false),
             keyboard: None,
+            kind: OperatorMessageKind::Text,
         })),
         "keyboard" => Some(BotCall::Send(OperatorMessage {
             client_side_id,
             text: String::new(),
             markdown: false,
             keyboard: Some(bot_wire::keyboard(m.get("buttons")?).ok()?),
+            kind: OperatorMessageKind::Text,
         })),
         _ => None,
     }

@@ -14,7 +14,7 @@ use beseda_core::operator_wire::{self, ChatRow};
 use beseda_core::protocol::visitor as protocol;
 use beseda_core::visibility::{self, ChatScope, Hidden};
 use beseda_core::DomainError;
-use beseda_store::{ChatDetail, ChatList, OperatorMessage, Redirect, RedirectTarget, TeleportTo};
+use beseda_store::{ChatDetail, ChatList, OperatorMessage, OperatorMessageKind, Redirect, RedirectTarget, TeleportTo};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -140,6 +140,43 @@ pub struct SendBody {
     #[serde(default)]
     #[schema(value_type = Option<Vec<Vec<KeyboardButton>>>)]
     pub keyboard: Option<Value>,
+    /// The message kind: `operator` (the default), `cont_req` (asks the visitor for contact
+    /// details; an empty `text` is the default request in the chat's language) or
+    /// `action_request` (`text` for the visitor, `data` for the visitor's app).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub kind: Option<String>,
+    /// The `action_request`'s data: a JSON object of at most 16 KB.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub data: Option<Value>,
+}
+
+/// The message kind of a send body; `data` only with `action_request`, a keyboard only with
+/// `operator`.
+fn message_kind(b: &SendBody) -> ApiResult<OperatorMessageKind> {
+    let kind = match b.kind.as_deref().unwrap_or("operator") {
+        "operator" => OperatorMessageKind::Text,
+        "cont_req" => OperatorMessageKind::ContactRequest,
+        "action_request" => {
+            let data = b.data.clone().ok_or_else(|| ApiError::argument_missing("data"))?;
+            if !data.is_object() || crate::limits::fields("data", &data).is_err() {
+                return Err(ApiError::wrong_argument("data"));
+            }
+            return match b.keyboard {
+                None => Ok(OperatorMessageKind::ActionRequest(data)),
+                Some(_) => Err(ApiError::wrong_argument("keyboard")),
+            };
+        }
+        _ => return Err(ApiError::wrong_argument("kind")),
+    };
+    if b.data.is_some() {
+        return Err(ApiError::wrong_argument("data"));
+    }
+    if kind != OperatorMessageKind::Text && b.keyboard.is_some() {
+        return Err(ApiError::wrong_argument("keyboard"));
+    }
+    Ok(kind)
 }
 
 pub async fn send(
@@ -155,7 +192,9 @@ pub async fn send(
     if let Some(k) = &b.keyboard {
         validate_keyboard(k)?;
     }
-    let msg = OperatorMessage { client_side_id: b.client_side_id, text: b.text, markdown: false, keyboard: b.keyboard };
+    let kind = message_kind(&b)?;
+    let msg =
+        OperatorMessage { client_side_id: b.client_side_id, text: b.text, markdown: false, keyboard: b.keyboard, kind };
     let (message_id, changes) =
         state.store.operator_message(who.operator.id, ChatId(id), &msg).await.map_err(ApiError::operator)?;
     state.metrics.message(crate::metrics::Author::Operator);

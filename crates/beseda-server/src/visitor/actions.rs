@@ -64,6 +64,7 @@ const KNOWN: &[&str] = &[
     "chat.close",
     "chat.offline_message",
     "chat.clear_history",
+    "chat.cont_resp",
     "chat.action_request.call_sentry_action_request",
     "geo_response",
     "set_push_token",
@@ -256,6 +257,10 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             store.visit_page(&v, &visit).await
         }
         "chat.clear_history" => store.clear_history(&v).await,
+        "chat.cont_resp" => {
+            let fields = json_field(p, "visitor-fields")?.ok_or_else(|| missing("visitor-fields"))?;
+            store.answer_contact_request(&v, &fields).await
+        }
         "geo_response" => {
             let (latitude, longitude) = coordinates(p)?;
             store.visitor_location(&v, latitude, longitude).await

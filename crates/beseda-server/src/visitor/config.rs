@@ -8,11 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use beseda_core::contacts;
 use beseda_core::model::Placement;
 use beseda_core::presence;
 use beseda_core::protocol::visitor::{
-    AccountConfig, ChatForm, ConfigAnswer, ErrorBody, FieldPresence, Invitation, LocationSettings, MetaAnswer,
-    OnlineStatusAnswer, Resources, VisitorFieldDefs,
+    AccountConfig, ChatForm, ConfigAnswer, ErrorBody, FieldPresence, FieldValidation, Invitation, LocationSettings,
+    MetaAnswer, OnlineStatusAnswer, Resources, VisitorFieldDefs,
 };
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::OnlineStatus;
@@ -73,6 +74,17 @@ fn account_config(s: &OrgSettings) -> AccountConfig {
     }
 }
 
+/// The contact form's fields (`locationSettings.chat.visitorFields.contactsRequest`).
+fn contacts_form(s: &OrgSettings) -> BTreeMap<String, FieldPresence> {
+    contacts::FIELDS
+        .iter()
+        .map(|f| {
+            let validation = FieldValidation { max_length: f.max_length, kind: f.format.wire().map(str::to_owned) };
+            (f.key.to_owned(), FieldPresence { presence: f.presence(s).to_owned(), validation: Some(validation) })
+        })
+        .collect()
+}
+
 /// A placement by key; an unknown key is `wrong-argument-value`.
 async fn placement(state: &AppState, location: &str) -> ApiResult<Placement> {
     state
@@ -90,10 +102,10 @@ async fn config_json(state: &AppState, location: &str) -> ApiResult<ConfigAnswer
     // exist in Russian and English, every other language shows English.
     let chat_lang = settings.chat_language(placement.lang.as_deref());
     let en = beseda_core::languages::interface(&chat_lang) == "en";
-    let (name_label, leave, first, operator) = if en {
-        ("Name", "Leave a message", "Ask a question", "Operator")
+    let (leave, first, operator) = if en {
+        ("Leave a message", "Ask a question", "Operator")
     } else {
-        ("Имя", "Оставьте сообщение", "Задайте вопрос", "Оператор")
+        ("Оставьте сообщение", "Задайте вопрос", "Оператор")
     };
     let status = placement_status(state, &placement).await?;
     let invitation = (!settings.auto_invitation_text.trim().is_empty()).then(|| Invitation {
@@ -114,9 +126,16 @@ async fn config_json(state: &AppState, location: &str) -> ApiResult<ConfigAnswer
         invitation,
         chat: ChatForm {
             visitor_fields: VisitorFieldDefs {
-                def: BTreeMap::from([("name".to_owned(), FieldPresence { presence: "optional".to_owned() })]),
+                def: BTreeMap::from([(
+                    "name".to_owned(),
+                    FieldPresence { presence: "optional".to_owned(), validation: None },
+                )]),
+                contacts_request: contacts_form(&settings),
             },
-            visitor_field_labels: BTreeMap::from([("name".to_owned(), name_label.to_owned())]),
+            visitor_field_labels: contacts::FIELDS
+                .iter()
+                .map(|f| (f.key.to_owned(), f.label(&chat_lang).to_owned()))
+                .collect(),
         },
         resources: Resources {
             leave_message: leave.to_owned(),

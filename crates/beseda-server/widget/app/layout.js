@@ -29,6 +29,7 @@ export var menu = el('div', { class: 'b-menu' }); menu.hidden = true;
 export var log = el('div', { class: 'b-log' }); log.setAttribute('role', 'log');
 export var typingLine = el('div', { class: 'b-typing' });
 export var panel = el('div');
+export var contactBox = el('div', { class: 'b-contact-box' }); contactBox.hidden = true;
 export var input = el('div', { class: 'b-input' });
 export var text = el('textarea'); text.rows = 1; text.setAttribute('aria-label', t.message); text.placeholder = t.placeholder;
 export var fileLabel = el('label'), fileInput = el('input');
@@ -37,5 +38,5 @@ fileInput.type = 'file'; fileLabel.title = t.attach; fileLabel.setAttribute('ari
 fileLabel.appendChild(fileInput);
 export var sendBtn = el('button', { text: '➤' }); sendBtn.setAttribute('aria-label', t.send);
 [fileLabel, text, sendBtn].forEach(function (e) { input.appendChild(e); });
-[head, menu, log, typingLine, panel, input].forEach(function (e) { root.appendChild(e); });
+[head, menu, log, typingLine, contactBox, panel, input].forEach(function (e) { root.appendChild(e); });
 document.documentElement.lang = english() ? 'en' : 'ru';

@@ -35,6 +35,7 @@ document.addEventListener('visibilitychange', readAll);
 fetch('/api/visitor/v1/configs/' + encodeURIComponent(LOC)).then(function (r) { return r.json(); }).then(function (c) {
   var ls = c.locationSettings || {};
   S.config = Object.assign({}, c.accountConfig || {},
-    { title: ls.title, sendChatHistory: ls.sendChatHistory, departmentChoice: ls.departmentChoice });
+    { title: ls.title, sendChatHistory: ls.sendChatHistory, departmentChoice: ls.departmentChoice,
+      contactsRequest: ((ls.chat || {}).visitorFields || {}).contactsRequest || {} });
   if (!P.get('lang') && ls.lang === 'en') speakEnglish();
 }).catch(function () {}).then(init);

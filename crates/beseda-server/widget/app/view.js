@@ -3,6 +3,7 @@
 import { el } from '../../common/dom.js';
 import { markdown } from '../../common/markdown.js';
 import { avatar, fileLabel, input, log, menu, menuBtn, panel, text, typingLine, whoName, whoState } from './layout.js';
+import { showContactForm } from './contacts.js';
 import { bubble } from './messages.js';
 import { fire, post } from './net.js';
 import { id } from './params.js';
@@ -26,6 +27,7 @@ export function render() {
   if (S.chat && /^closed/.test(S.chat.state)) log.appendChild(el('div', { class: 'b-msg b-system', text: closedNote(S.chat.state) }));
   log.scrollTop = log.scrollHeight;
   header();
+  showContactForm();
   panels();
 }
 /* What a message after the close does (docs/routing.md): a chat closed by one side reopens, a

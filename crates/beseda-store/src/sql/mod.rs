@@ -22,6 +22,7 @@ mod channels;
 mod chat_reads;
 mod chats;
 mod closing;
+mod contacts;
 mod context;
 mod events;
 pub(super) mod exec;

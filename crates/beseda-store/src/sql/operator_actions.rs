@@ -2,7 +2,9 @@
 //! redirect, categorise.
 
 use crate::capabilities::OperatorActions;
-use crate::{Changes, FileRecord, NewFile, OperatorMessage, Redirect, Result, StoreError, TeleportTo};
+use crate::{
+    Changes, FileRecord, NewFile, OperatorMessage, OperatorMessageKind, Redirect, Result, StoreError, TeleportTo,
+};
 use async_trait::async_trait;
 use beseda_core::chat_access::{self, Claim};
 use beseda_core::ids::{hex_id, ChatId, MessageId, OperatorId};
@@ -40,15 +42,27 @@ pub(super) async fn operator_send(
     if let Some(existing) = existing {
         return Ok(MessageId::from_stored(existing));
     }
-    let (kind, data) = match &msg.keyboard {
-        Some(buttons) => (MessageKind::Keyboard, Some(json!({"buttons": buttons, "state": "pending"}))),
-        None => {
+    let (kind, data) = match (&msg.keyboard, &msg.kind) {
+        (Some(buttons), _) => (MessageKind::Keyboard, Some(json!({"buttons": buttons, "state": "pending"}))),
+        (None, OperatorMessageKind::ContactRequest) => (MessageKind::ContReq, None),
+        (None, OperatorMessageKind::ActionRequest(d)) => {
+            rules::validate_text(&msg.text, &emit.settings)?;
+            (MessageKind::ActionRequest, Some(d.clone()))
+        }
+        (None, OperatorMessageKind::Text) => {
             rules::validate_text(&msg.text, &emit.settings)?;
             (MessageKind::Operator, msg.markdown.then(|| json!({"markdown": msg.text})))
         }
     };
     let text = match (kind, msg.markdown) {
         (MessageKind::Keyboard, _) => String::new(),
+        (MessageKind::ContReq, _) if msg.text.trim().is_empty() => {
+            beseda_core::contacts::request_text(chat.text_language(&emit.settings)).to_owned()
+        }
+        (MessageKind::ContReq, _) => {
+            rules::validate_text(&msg.text, &emit.settings)?;
+            msg.text.clone()
+        }
         (_, true) => beseda_core::markdown::to_plain(&msg.text, true),
         _ => msg.text.clone(),
     };

@@ -422,6 +422,22 @@ pub struct OperatorMessage {
     pub markdown: bool,
     /// Keyboard rows: each button `{"id", "text", optional "config"}`.
     pub keyboard: Option<Value>,
+    /// What the message is beyond its text (a keyboard wins over it).
+    pub kind: OperatorMessageKind,
+}
+
+/// What an operator's (or bot's) message is, beyond its text.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum OperatorMessageKind {
+    /// A plain `operator` message.
+    #[default]
+    Text,
+    /// `cont_req`: asks the visitor for contact details (`data` null); an empty text becomes
+    /// the default request in the chat's language.
+    ContactRequest,
+    /// `action_request`: asks the visitor's app to do something; `data` (an object) is for the
+    /// app, the text for the visitor.
+    ActionRequest(Value),
 }
 
 #[derive(Clone, Debug, PartialEq)]

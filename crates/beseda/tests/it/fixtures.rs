@@ -201,6 +201,23 @@ fn fixture_rejected(name: &str, spec: Spec) {
     assert!(check(name, &fixture(name), spec, true).is_err(), "{name} must be rejected by the spec");
 }
 
+/// Message kinds a client shows (visitor-api.md §11); a message of any other kind, and
+/// `for_operator`, is dropped.
+const KNOWN_KINDS: &[&str] = &[
+    "visitor",
+    "operator",
+    "info",
+    "operator_busy",
+    "keyboard",
+    "keyboard_response",
+    "file_visitor",
+    "file_operator",
+    "sticker_visitor",
+    "cont_req",
+    "contacts",
+    "action_request",
+];
+
 /// Examples of surfaces Beseda does not produce yet (surveys, push notifications) or only reads
 /// (signed visitor fields). They are still parsed here, so a broken file is noticed.
 const NOT_PRODUCED_YET: &[&str] =
@@ -238,6 +255,12 @@ async fn beseda_output_matches_the_wire_format_examples() {
     .await;
     op.post(&format!("/api/operator/v1/chats/{chat}/read"), json!({})).await;
     v.ok("sticker", &[("sticker-id", "7"), ("client-side-id", "fxs")]).await;
+    let (code, asked) = op
+        .post(&format!("/api/operator/v1/chats/{chat}/messages"), json!({"clientSideId": "fxc", "kind": "cont_req"}))
+        .await;
+    assert_eq!(code, 200, "{asked}");
+    let contacts = json!({"name": "Ольга", "email": "olga@example.com", "phone": "+7 912 345-67-89"}).to_string();
+    v.ok("chat.cont_resp", &[("visitor-fields", &contacts)]).await;
     let full = v.delta(0, true).await;
     let msgs = full["fullUpdate"]["chat"]["messages"].as_array().expect("messages").clone();
     let operator_msg_id =
@@ -298,19 +321,44 @@ async fn beseda_output_matches_the_wire_format_examples() {
     let full = v.delta(0, true).await;
     let chat_obj = &full["fullUpdate"]["chat"];
     ok("chat", chat_obj, CHAT);
-    for name in ["message-info.json", "message-operator.json", "message-visitor-editable.json", "message-sticker.json"]
-    {
+    for name in [
+        "message-info.json",
+        "message-operator.json",
+        "message-visitor-editable.json",
+        "message-sticker.json",
+        "message-cont-req.json",
+        "message-contacts.json",
+    ] {
         fixture_ok(name, "", MESSAGE);
+        let kind = fixture(name)["kind"].as_str().map(str::to_owned).unwrap_or_default();
+        assert!(KNOWN_KINDS.contains(&kind.as_str()), "{name}: a client knows kind {kind}");
     }
+    assert_eq!(fixture("message-cont-req.json")["data"], Value::Null, "cont_req carries no data");
+    assert!(fixture("message-contacts.json")["data"].is_object(), "contacts carries the fields");
     let msgs = chat_obj["messages"].as_array().expect("messages");
     let kinds: BTreeSet<&str> = msgs.iter().filter_map(|m| m["kind"].as_str()).collect();
-    for kind in ["visitor", "operator", "info", "keyboard", "keyboard_response", "sticker_visitor", "file_visitor"] {
+    for kind in [
+        "visitor",
+        "operator",
+        "info",
+        "keyboard",
+        "keyboard_response",
+        "sticker_visitor",
+        "file_visitor",
+        "cont_req",
+        "contacts",
+    ] {
         assert!(kinds.contains(kind), "a {kind} message is produced: {kinds:?}");
     }
     for m in msgs {
         ok(&format!("message {}", m["kind"]), m, MESSAGE);
         assert_ne!(m["kind"], "for_operator");
+        assert!(KNOWN_KINDS.contains(&m["kind"].as_str().unwrap_or_default()), "a client knows {}", m["kind"]);
     }
+    let request = msgs.iter().find(|m| m["kind"] == "cont_req").expect("cont_req");
+    assert_eq!(request["data"], Value::Null);
+    let answer = msgs.iter().find(|m| m["kind"] == "contacts").expect("contacts");
+    assert_eq!(answer["data"]["email"], "olga@example.com");
     let visitor_msg = msgs.iter().find(|m| m["kind"] == "visitor").expect("visitor");
     assert_eq!(visitor_msg["canBeEdited"], json!(true));
     let sticker = msgs.iter().find(|m| m["kind"] == "sticker_visitor").expect("sticker");

@@ -14,6 +14,7 @@ mod chat_files;
 mod cli;
 mod closing;
 mod connections;
+mod contact_requests;
 mod context;
 mod crm;
 mod crm_oauth;

@@ -69,16 +69,35 @@ pub struct Invitation {
     pub photo: Option<String>,
 }
 
-/// Whether a pre-chat field is asked for.
+/// Whether a form field is asked for, and what its value must look like.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FieldPresence {
-    /// `optional` or `required`.
+    /// `mandatory`, `optional` or `hidden`.
     pub presence: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validation: Option<FieldValidation>,
 }
 
+/// What a form field's value must look like.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldValidation {
+    /// Longest value, in characters.
+    pub max_length: usize,
+    /// `email` or `phone`; absent for free text.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// The fields of each form.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
 pub struct VisitorFieldDefs {
+    /// The pre-chat form.
     pub def: BTreeMap<String, FieldPresence>,
+    /// The contact form shown after a `cont_req` message (`chat.cont_resp`).
+    #[serde(default)]
+    pub contacts_request: BTreeMap<String, FieldPresence>,
 }
 
 /// The pre-chat form.

@@ -142,6 +142,29 @@ impl TestServer {
 
     pub async fn start_full(config: ServerConfig, clock: Arc<dyn Clock>) -> Self {
         let (store, dir, database) = fresh_database(clock).await;
+        Self::serve_store(store, dir, database, config).await
+    }
+
+    /// Stops the server and starts a new one on the same database with a newly opened store,
+    /// as a restart of the process would: nothing kept in memory survives.
+    pub async fn restart(mut self, clock: Arc<dyn Clock>) -> Self {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        let TestServer { store, state, database, _dir: dir, .. } = self;
+        drop(state);
+        drop(store);
+        let options = StoreOptions { clock, ..StoreOptions::default() };
+        let store = beseda_store::open(database.as_deref(), dir.path(), &options).await.expect("reopen");
+        store.migrate().await.expect("migrate");
+        let config = ServerConfig { longpoll_hold: Duration::from_secs(5), ..ServerConfig::default() };
+        Self::serve_store(store, dir, database, config).await
+    }
+
+    async fn serve_store(store: Arc<dyn Store>, dir: TempDir, database: Option<String>, config: ServerConfig) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         // The test's own address, unless the test set a public origin of its own.
