@@ -27,6 +27,8 @@ menuBtn.setAttribute('aria-label', t.menu); menuBtn.setAttribute('aria-expanded'
 [avatar, who, menuBtn, minBtn].forEach(function (e) { head.appendChild(e); });
 export var menu = el('div', { class: 'b-menu' }); menu.hidden = true;
 export var log = el('div', { class: 'b-log' }); log.setAttribute('role', 'log');
+// A scrollable region the keyboard can reach (and scroll) too.
+log.tabIndex = 0; log.setAttribute('aria-label', t.messages);
 export var typingLine = el('div', { class: 'b-typing' });
 export var panel = el('div');
 export var contactBox = el('div', { class: 'b-contact-box' }); contactBox.hidden = true;

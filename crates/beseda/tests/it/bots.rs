@@ -192,6 +192,24 @@ async fn a_bot_talks_to_a_visitor_and_hands_over() {
     assert_eq!((reply["text"].as_str(), reply["authorId"].as_i64()), (Some("Сейчас проверю."), Some(bot_op.id)));
     let kb = msgs.iter().find(|m| m["kind"] == "keyboard").expect("keyboard message");
     assert_eq!(kb["data"]["state"], "pending");
+    // Beseda extension §7.8: a contact request, with the default text when the bot gives none.
+    let (code, body) =
+        bot_call(&server, &token, "send_message", json!({"chat_id": chat_id, "message": {"kind": "cont_req"}})).await;
+    assert_eq!((code, body), (200, json!({"result": "ok"})));
+    let (code, body) = bot_call(
+        &server,
+        &token,
+        "send_message",
+        json!({"chat_id": chat_id, "message": {"kind": "cont_req", "text": 5}}),
+    )
+    .await;
+    assert_eq!((code, body["error"].as_str()), (400, Some("wrong-argument-value")), "{body}");
+    let chat = chat_of(&v).await;
+    let asked = chat["messages"].as_array().expect("messages").iter().find(|m| m["kind"] == "cont_req").cloned();
+    let asked = asked.expect("the visitor gets the contact request");
+    assert_eq!(asked["authorId"].as_i64(), Some(bot_op.id));
+    assert_eq!(asked["text"], "Пожалуйста, оставьте ваши контактные данные, чтобы мы могли с вами связаться.");
+    v.ok("chat.cont_resp", &[("visitor-fields", r#"{"phone": "+7 999 123-45-67"}"#)]).await;
     // The bot's dialog is kept in the history like any other (seed 001): found by its operator
     // and by the bot's own words.
     let path = format!("/api/admin/v1/history?operator={}&q=%D0%BF%D1%80%D0%BE%D0%B2%D0%B5%D1%80%D1%8E", bot_op.id);
