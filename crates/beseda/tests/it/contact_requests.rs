@@ -384,3 +384,24 @@ async fn operator_action_request_is_acknowledged_by_the_visitor() {
     assert_eq!((code, body["error"].as_str()), (200, Some("message_not_found")), "{body}");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn administrators_shape_the_contact_form() {
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@example.com", "Админ", OperatorRole::Admin).await;
+    let patch = |body: Value| admin.call(reqwest::Method::PATCH, "/api/admin/v1/settings", Some(body));
+    let (code, body) = patch(json!({"contacts_request_phone": "required"})).await;
+    assert_eq!((code, body["error"].as_str()), (422, Some("invalid-setting")), "{body}");
+    assert!(body["message"].as_str().unwrap_or_default().starts_with("contacts_request_phone"), "{body}");
+    let all_hidden = json!({"contacts_request_name": "hidden", "contacts_request_email": "hidden", "contacts_request_phone": "hidden"});
+    let (code, body) = patch(all_hidden).await;
+    assert_eq!((code, body["error"].as_str()), (422, Some("invalid-setting")), "{body}");
+    let (code, body) = patch(json!({"contacts_request_name": "hidden", "contacts_request_phone": "mandatory"})).await;
+    assert_eq!(code, 200, "{body}");
+    let config = get_json(&server.http, &server.url("/api/visitor/v1/configs/default")).await;
+    let form = &config["locationSettings"]["chat"]["visitorFields"]["contactsRequest"];
+    let presences: Vec<&str> =
+        ["name", "email", "phone"].iter().map(|k| form[k]["presence"].as_str().unwrap_or("")).collect();
+    assert_eq!(presences, ["hidden", "optional", "mandatory"]);
+    server.stop().await;
+}
