@@ -79,6 +79,7 @@ test('the operator asks for contacts, the visitor fills in the form, the operato
   await phone.press('Enter');
   await form.waitFor({ state: 'detached' });
   await frame.locator('.b-visitor', { hasText: 'E-mail: maria@example.com' }).waitFor();
+  await frame.locator('.b-system', { hasText: 'Спасибо! Контакты переданы оператору.' }).waitFor();
   assert.equal(answers, 1);
 
   step('the operator sees the contacts in the chat and the visitor panel');

@@ -52,6 +52,8 @@ function handleOne(e) {
       break;
     case 'message_added': case 'message_updated':
       if (S.open === e.chatId && S.detail) { upsertMessage(e.message); renderLog(); markRead(); }
+      /* The visitor's answer to a contact request changed their fields: the panel reads them again. */
+      if (S.open === e.chatId && e.type === 'message_added' && e.message && e.message.kind === 'contacts') openChat(e.chatId);
       break;
     case 'message_deleted':
       if (S.open === e.chatId && S.detail) { S.detail.messages = S.detail.messages.filter(function (m) { return m.id !== e.messageId; }); renderLog(); }

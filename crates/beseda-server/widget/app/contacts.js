@@ -8,6 +8,7 @@ import { contactBox } from './layout.js';
 import { post } from './net.js';
 import { S } from './state.js';
 import { t } from './texts.js';
+import { render } from './view.js';
 
 var FIELDS = [
   { key: 'name', type: 'text', autocomplete: 'name', max: 100 },
@@ -95,7 +96,7 @@ function contactForm() {
     send.disabled = true;
     post('chat.cont_resp', { 'visitor-fields': JSON.stringify(fields) }).then(function (r) {
       send.disabled = false;
-      if (!r.error) { S.note = t.contactsThanks; return; }
+      if (!r.error) { S.note = t.contactsThanks; render(); return; }
       var field = /visitor-fields\.(\w+)/.exec(r.message || '');
       problem(field ? field[1] : null, t.errors[r.error] || r.error);
     }).catch(function () { send.disabled = false; problem(null, t.retry); });
