@@ -194,7 +194,7 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
         }
         "chat.send_chat_history" => {
             let email = required(p, "email")?;
-            if !looks_like_email(email) {
+            if !beseda_core::contacts::looks_like_email(email) {
                 return Err(wrong("email"));
             }
             store.request_chat_history(&v, email).await?;
@@ -307,14 +307,4 @@ fn coordinates(p: &Params) -> Result<(f64, f64), StoreError> {
         Ok(value)
     };
     Ok((degrees("latitude", 90.0)?, degrees("longitude", 180.0)?))
-}
-
-fn looks_like_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else { return false };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !s.contains(char::is_whitespace)
-        && s.len() <= 254
 }
