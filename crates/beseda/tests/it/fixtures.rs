@@ -261,6 +261,12 @@ async fn beseda_output_matches_the_wire_format_examples() {
     assert_eq!(code, 200, "{asked}");
     let contacts = json!({"name": "Ольга", "email": "olga@example.com", "phone": "+7 912 345-67-89"}).to_string();
     v.ok("chat.cont_resp", &[("visitor-fields", &contacts)]).await;
+    let request =
+        json!({"clientSideId": "fxa", "kind": "action_request", "text": "Позвонить?", "data": {"action": "call"}});
+    let (code, asked) = op.post(&format!("/api/operator/v1/chats/{chat}/messages"), request).await;
+    assert_eq!(code, 200, "{asked}");
+    let asked = asked["messageId"].as_str().expect("messageId").to_owned();
+    v.ok("chat.action_request.call_sentry_action_request", &[("client-side-id", &asked)]).await;
     let full = v.delta(0, true).await;
     let msgs = full["fullUpdate"]["chat"]["messages"].as_array().expect("messages").clone();
     let operator_msg_id =
@@ -328,6 +334,7 @@ async fn beseda_output_matches_the_wire_format_examples() {
         "message-sticker.json",
         "message-cont-req.json",
         "message-contacts.json",
+        "message-action-request.json",
     ] {
         fixture_ok(name, "", MESSAGE);
         let kind = fixture(name)["kind"].as_str().map(str::to_owned).unwrap_or_default();
@@ -347,6 +354,7 @@ async fn beseda_output_matches_the_wire_format_examples() {
         "file_visitor",
         "cont_req",
         "contacts",
+        "action_request",
     ] {
         assert!(kinds.contains(kind), "a {kind} message is produced: {kinds:?}");
     }
@@ -359,6 +367,9 @@ async fn beseda_output_matches_the_wire_format_examples() {
     assert_eq!(request["data"], Value::Null);
     let answer = msgs.iter().find(|m| m["kind"] == "contacts").expect("contacts");
     assert_eq!(answer["data"]["email"], "olga@example.com");
+    let acted = msgs.iter().find(|m| m["kind"] == "action_request").expect("action_request");
+    assert!(acted["data"]["acknowledgedAt"].is_f64(), "{acted}");
+    assert!(fixture("message-action-request.json")["data"]["acknowledgedAt"].is_f64());
     let visitor_msg = msgs.iter().find(|m| m["kind"] == "visitor").expect("visitor");
     assert_eq!(visitor_msg["canBeEdited"], json!(true));
     let sticker = msgs.iter().find(|m| m["kind"] == "sticker_visitor").expect("sticker");
