@@ -78,8 +78,9 @@ pub struct ActionRequest {
     /// `chat.start`, `chat.message`, `chat.delete_message`, `chat.visitor_typing`,
     /// `chat.set_prechat_fields`, `chat.read_by_visitor`, `chat.keyboard_response`,
     /// `chat.operator_rate_select`, `chat.send_chat_history`, `chat.react_message`,
-    /// `chat.close`, `chat.offline_message`, `set_push_token`, `widget.update`, `sticker`,
-    /// `file_upload_progress`, `page_visit`.
+    /// `chat.close`, `chat.offline_message`, `chat.clear_history`, `chat.cont_resp`,
+    /// `chat.action_request.call_sentry_action_request`, `geo_response`, `set_push_token`,
+    /// `widget.update`, `sticker`, `file_upload_progress`, `page_visit`.
     pub action: String,
     /// The message's (or chat's) id chosen by the client; a retry with the same id is one.
     #[serde(rename = "client-side-id")]
@@ -92,7 +93,8 @@ pub struct ActionRequest {
     pub first_question: Option<String>,
     #[serde(rename = "department-key")]
     pub department_key: Option<String>,
-    /// JSON object of the visitor's fields.
+    /// JSON object of the visitor's fields; for `chat.cont_resp`, the contact form's answer
+    /// (`name`, `email`, `phone`, visitor-api.md §12.5).
     #[serde(rename = "visitor-fields")]
     pub visitor_fields: Option<String>,
     /// Older name of `visitor-fields`.
