@@ -44,8 +44,10 @@ test('the operator asks for contacts, the visitor fills in the form, the operato
   await page.locator('[data-test=take]').click();
   await page.locator('[data-test=list-mine] .w-item').first().waitFor();
 
-  step('the operator asks for contacts');
-  await page.locator('[data-test=ask-contacts]').click();
+  step('the operator asks for contacts (Alt+K, the «Ask for contacts» button)');
+  await page.locator('[data-test=ask-contacts]', { hasText: 'Запросить контакты' }).waitFor();
+  await page.locator('[data-test=reply]').focus();
+  await page.keyboard.press('Alt+KeyK');
   await page.locator('.w-msg[data-kind=cont_req]', { hasText: 'Запрос контактов' }).waitFor();
 
   step('the widget shows the request and a labelled contact form');

@@ -1,6 +1,6 @@
 /* Keyboard shortcuts of the workspace, listed in a help dialog on "?": Alt+N the next chat
    with unread messages (else the first waiting one), Alt+T take, Alt+C close, Alt+P the
-   template picker, Ctrl+Enter send (Enter sends too), Escape closes a dialog. */
+   template picker, Alt+K ask the visitor for contacts, Ctrl+Enter send (Enter sends too), Escape closes a dialog. */
 import { focusReply, openChat } from './chat.js';
 import { sendReply } from './reply.js';
 import { S, ui } from './state.js';
@@ -10,7 +10,7 @@ import { el } from '../../common/dom.js';
 
 /** @type {[string, string][]} key, text key */
 const KEYS = [['Alt+N', 'keyNext'], ['Alt+T', 'take'], ['Alt+C', 'close'], ['Alt+P', 'templates'],
-  ['Enter / Ctrl+Enter', 'send'], ['Shift+Enter', 'keyNewLine'], ['Esc', 'keyEscape'], ['?', 'shortcuts']];
+  ['Alt+K', 'askContacts'], ['Enter / Ctrl+Enter', 'send'], ['Shift+Enter', 'keyNewLine'], ['Esc', 'keyEscape'], ['?', 'shortcuts']];
 
 /** The next chat to answer: mine with unread messages after the open one, else the first waiting. */
 function nextChat() {
@@ -51,5 +51,10 @@ export function mountShortcuts() {
     } else if (key === 't') { ev.preventDefault(); click('take'); }
     else if (key === 'c') { ev.preventDefault(); click('close'); }
     else if (key === 'p' && ui.picker && !ui.picker.disabled) { ev.preventDefault(); ui.picker.focus(); }
+    else if (key === 'k') {
+      ev.preventDefault();
+      const ask = /** @type {HTMLButtonElement | null} */ (document.querySelector('[data-test=ask-contacts]'));
+      if (ask && !ask.disabled) ask.click();
+    }
   });
 }
