@@ -65,6 +65,20 @@ pub enum DomainError {
     InvalidCoordinates,
     #[error("surveys are disabled")]
     SurveyDisabled,
+    #[error("the visitor has no survey running")]
+    NoCurrentSurvey,
+    #[error("the survey id is not the running survey's")]
+    IncorrectSurveyId,
+    #[error("a stars answer is a mark from 1 to 5")]
+    IncorrectStarsValue,
+    #[error("a radio answer is an option's position, from 0")]
+    IncorrectRadioValue,
+    #[error("the comment is too long")]
+    MaxCommentLengthExceeded,
+    #[error("the survey has no such question")]
+    QuestionNotFound,
+    #[error("a resolution answer is 0 or 1")]
+    ResolutionSurveyValueIncorrect,
     #[error("the quoted message was not found")]
     QuotedMessageNotFound,
     #[error("the quoted message id is malformed")]
@@ -149,6 +163,13 @@ impl DomainError {
             NoStickerId => "no-sticker-id",
             InvalidCoordinates => "invalid-coordinates-received",
             SurveyDisabled => "survey_disabled",
+            NoCurrentSurvey => "no-current-survey",
+            IncorrectSurveyId => "incorrect-survey-id",
+            IncorrectStarsValue => "incorrect-stars-value",
+            IncorrectRadioValue => "incorrect-radio-value",
+            MaxCommentLengthExceeded => "max-comment-length-exceeded",
+            QuestionNotFound => "question-not-found",
+            ResolutionSurveyValueIncorrect => "resolution-survey-value-incorrect",
             QuotedMessageNotFound => "quoted-message-not-found",
             CorruptedQuotedMessageId => "corrupted-quoted-message-id",
             QuotingMessageThatCannotBeReplied => "quoting-message-that-cannot-be-replied",

@@ -20,6 +20,7 @@ pub mod routing;
 pub mod rules;
 pub mod settings;
 pub mod state;
+pub mod survey;
 pub mod teleport;
 pub mod texts;
 pub mod time;

@@ -70,6 +70,9 @@ pub struct OrgSettings {
     pub max_chats_per_operator: u32,
     /// The visitor may e-mail themselves the transcript.
     pub send_chat_history: bool,
+    /// Visitors are offered a survey after a chat the operator closes (the surveys themselves
+    /// are defined in «Опросы»).
+    pub surveys: bool,
     /// Operators see what the visitor is typing before it is sent.
     pub operator_typing_preview: bool,
 
@@ -219,6 +222,7 @@ impl Default for OrgSettings {
                 .collect(),
             max_chats_per_operator: 5,
             send_chat_history: true,
+            surveys: false,
             operator_typing_preview: true,
             auto_assignment: false,
             hide_others_chats: false,

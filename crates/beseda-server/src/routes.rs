@@ -379,6 +379,28 @@ pub fn admin_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             delete(admin::templates::delete),
         ),
         (
+            ApiDoc::new("GET", "/api/admin/v1/surveys", "Post-chat surveys (admin)").answer::<admin::surveys::SurveyList>(),
+            get(admin::surveys::list),
+        ),
+        (
+            ApiDoc::new("PUT", "/api/admin/v1/surveys", "Create or change a post-chat survey (admin)").answer::<admin::surveys::OneSurvey>()
+                .body::<admin::surveys::SurveyBody>(),
+            put(admin::surveys::put),
+        ),
+        (
+            ApiDoc::new("DELETE", "/api/admin/v1/surveys/{id}", "Delete a post-chat survey; its answers stay (admin)").answer::<Done>()
+                .path_id(),
+            delete(admin::surveys::delete),
+        ),
+        (
+            ApiDoc::new(
+                "GET",
+                "/api/admin/v1/surveys/results",
+                "Survey offers and answers of a period; ?from=&to=&format=csv (supervisor, admin)",
+            ).answer_or_csv::<admin::survey_results::SurveyResults>().query("from", "see the summary").query("to", "see the summary"),
+            get(admin::survey_results::results),
+        ),
+        (
             ApiDoc::new("PUT", "/api/admin/v1/departments/{key}", "Create or change a department (admin)").path_string("key").answer::<Done>()
                 .body::<admin::DepartmentBody>(),
             put(admin::put_department),

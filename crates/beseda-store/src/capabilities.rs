@@ -7,8 +7,9 @@ use crate::{
     HistoryFilter, HistoryPage, HistoryQuery, InitOutcome, InitVisit, LightInfo, LightToken, NewAuditEntry, NewBlock,
     NewFile, NewOperator, NewPushSubscription, NewToken, NewWebhook, OperatorCard, OperatorEvent, OperatorMessage,
     OutboxClaim, OutboxRecord, OutcomeCounts, PageAuth, PageVisit, PoolStats, PushSubscription, RateOperator, Redirect,
-    Result, SessionField, Snapshot, StartChat, TeleportTo, Template, TemplateOwner, TokenRecord, TwoFactor, VapidKey,
-    VisitorContext, VisitorCtx, VisitorMessage, WebhookDelivery, WebhookOutcome,
+    Resolution, Result, SessionField, Snapshot, StartChat, SurveyAnswerFact, SurveyOffers, SurveyReply, TeleportTo,
+    Template, TemplateOwner, TokenRecord, TwoFactor, VapidKey, VisitorContext, VisitorCtx, VisitorMessage,
+    WebhookDelivery, WebhookOutcome,
 };
 use async_trait::async_trait;
 use beseda_core::ids::{ChatId, FileGuid, MessageId, OperatorId, PageId, VisitSessionId, VisitorId};
@@ -16,6 +17,7 @@ use beseda_core::model::{Chat, Department, Message, Operator, Placement, SiteVis
 use beseda_core::provided_visitor::ProvidedVisitor;
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{OperatorRole, OperatorStatus};
+use beseda_core::survey::Survey;
 use beseda_core::time::Clock;
 use std::sync::Arc;
 
@@ -185,6 +187,29 @@ pub trait MobileSdk: Send + Sync {
     /// `chat.action_request.call_sentry_action_request`: the visitor acknowledged an
     /// `action_request` message (by its id or client-side id).
     async fn acknowledge_action_request(&self, v: &VisitorCtx, message: &str) -> Result<Changes>;
+}
+
+/// Post-chat surveys: the administrator's surveys, the visitor's answers, their statistics.
+#[async_trait]
+pub trait Surveys: Send + Sync {
+    /// Every survey, by id.
+    async fn surveys(&self) -> Result<Vec<Survey>>;
+    /// Creates (`id` 0) or changes a survey, numbering its forms; a change raises its version.
+    /// `NotFound` for an unknown id.
+    async fn save_survey(&self, s: &Survey) -> Result<Survey>;
+    /// Deletes a survey; offers already made and their answers stay. False if there was none.
+    async fn delete_survey(&self, id: i64) -> Result<bool>;
+    /// `survey.answer`: records an answer and moves to the next question (or closes the survey
+    /// after the last); without an answer, closes the survey.
+    async fn answer_survey(&self, v: &VisitorCtx, reply: &SurveyReply) -> Result<Changes>;
+    /// `survey.cancel`: closes the survey.
+    async fn cancel_survey(&self, v: &VisitorCtx, survey_id: &str) -> Result<Changes>;
+    /// `chat.resolution_survey_select`.
+    async fn resolution_survey(&self, v: &VisitorCtx, r: &Resolution) -> Result<Changes>;
+    /// Answers given in `[from, to)`, oldest first.
+    async fn survey_answers(&self, from: i64, to: i64) -> Result<Vec<SurveyAnswerFact>>;
+    /// Offers made in `[from, to)`, by survey.
+    async fn survey_offers(&self, from: i64, to: i64) -> Result<Vec<SurveyOffers>>;
 }
 
 /// What a visitor does in a chat.
@@ -512,6 +537,7 @@ pub trait Store:
     + SiteVisitors
     + Push
     + Scheduling
+    + Surveys
     + Send
     + Sync
     + 'static

@@ -76,6 +76,6 @@ pub mod prelude {
     pub use crate::capabilities::{
         Accounts, Audit, Bots, Channels, ChatExport, ChatReads, ContactExports, ContactRequests, EventLog, Files,
         History, Maintenance, Metrics, MobileSdk, OperatorActions, Operators, Organisation, Outbox, Push, Scheduling,
-        SiteVisitors, Stats, Store, Templates, VisitorActions, Visits, Webhooks,
+        SiteVisitors, Stats, Store, Surveys, Templates, VisitorActions, Visits, Webhooks,
     };
 }

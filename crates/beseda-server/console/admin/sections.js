@@ -74,6 +74,7 @@ export var SECTIONS = [
     { key: 'contacts_request_name', type: 'select', options: PRESENCES },
     { key: 'contacts_request_email', type: 'select', options: PRESENCES },
     { key: 'contacts_request_phone', type: 'select', options: PRESENCES },
+    { key: 'surveys', type: 'bool' },
     { key: 'visitor_upload_file', type: 'bool' },
     { key: 'max_visitor_upload_file_size', type: 'number', min: 1, max: 50, required: true },
     { key: 'allowed_upload_file_types', type: 'list' },

@@ -32,6 +32,8 @@ pub mod lists;
 pub mod operators;
 pub mod placements;
 pub mod stats;
+pub mod survey_results;
+pub mod surveys;
 pub mod templates;
 pub mod webhooks;
 

@@ -16,7 +16,8 @@ use beseda_core::rules;
 use beseda_core::state::ChatState;
 use beseda_core::DomainError;
 use beseda_store::{
-    Changes, PageAuth, PageVisit, RateOperator, SessionField, StartChat, StoreError, VisitorMessage, VisitorMessageKind,
+    Changes, PageAuth, PageVisit, RateOperator, Resolution, SessionField, StartChat, StoreError, SurveyAnswer,
+    SurveyReply, VisitorMessage, VisitorMessageKind,
 };
 use serde_json::{json, Value};
 
@@ -59,6 +60,7 @@ const KNOWN: &[&str] = &[
     "chat.read_by_visitor",
     "chat.keyboard_response",
     "chat.operator_rate_select",
+    "chat.resolution_survey_select",
     "chat.send_chat_history",
     "chat.react_message",
     "chat.close",
@@ -72,6 +74,8 @@ const KNOWN: &[&str] = &[
     "sticker",
     "file_upload_progress",
     "page_visit",
+    "survey.answer",
+    "survey.cancel",
 ];
 
 /// The action's `client-side-id`, or a fresh one when the client sent none.
@@ -192,6 +196,32 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
             let req = RateOperator { operator_id, rate, note: p.get("visitor_note").map(str::to_owned) };
             store.rate_operator(&v, &req).await
         }
+        "chat.resolution_survey_select" => {
+            let answer =
+                required(p, "answer")?.trim().parse().map_err(|_| DomainError::ResolutionSurveyValueIncorrect)?;
+            let operator = required(p, "operator_id")?.trim().parse().map_err(|_| DomainError::OperatorNotInChat)?;
+            store.resolution_survey(&v, &Resolution { operator_id: OperatorId(operator), answer }).await
+        }
+        "survey.answer" => {
+            let survey_id = required(p, "survey-id")?.to_owned();
+            // With the survey's id only, the visitor closes it.
+            let answer = match (p.get("form-id"), p.get("question-id"), p.get("answer")) {
+                (None, None, None) => None,
+                (form, question, answer) => {
+                    let number = |v: Option<&str>, name: &'static str| -> Result<i64, StoreError> {
+                        let v = v.filter(|s| !s.is_empty()).ok_or_else(|| missing(name))?;
+                        v.trim().parse().map_err(|_| StoreError::Domain(DomainError::QuestionNotFound))
+                    };
+                    Some(SurveyAnswer {
+                        form_id: number(form, "form-id")?,
+                        question_id: number(question, "question-id")?,
+                        answer: answer.ok_or_else(|| missing("answer"))?.to_owned(),
+                    })
+                }
+            };
+            store.answer_survey(&v, &SurveyReply { survey_id, answer }).await
+        }
+        "survey.cancel" => store.cancel_survey(&v, required(p, "survey-id")?).await,
         "chat.send_chat_history" => {
             let email = required(p, "email")?;
             if !beseda_core::contacts::looks_like_email(email) {

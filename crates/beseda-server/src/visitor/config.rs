@@ -64,7 +64,7 @@ fn account_config(s: &OrgSettings) -> AccountConfig {
         teleport: s.teleport,
         file_url_expiring_timeout: 300,
         hide_referrer: false,
-        surveys: false,
+        surveys: s.surveys,
         track_visitor_typing: s.operator_typing_preview,
         chatting_timer: false,
         default_lang: s.default_lang.clone(),

@@ -41,7 +41,7 @@ pub fn render(page: &PageAuth, s: &Snapshot, now: i64) -> FullUpdateAnswer {
             online_operators: online_status.operators_online(),
             history_revision: s.visitor.history_revision,
             hints_enabled: false,
-            survey: None,
+            survey: s.survey.clone(),
             show_hello_message: s.chat.is_none() && !hello.is_empty(),
             hello_message_descr: beseda_core::markdown::to_plain(hello, false),
             hello_message_markdown: hello.to_owned(),

@@ -26,6 +26,7 @@ use super::routing::{
     TIMER_OPERATOR_CLOSED, TIMER_REASSIGN, TIMER_RESPONSE,
 };
 use super::rows::to_json;
+use super::surveys::offer_survey;
 use super::visits::merge_visitor_fields;
 use super::Conn;
 
@@ -345,5 +346,10 @@ pub(super) async fn operator_close_chat(
         emit.item(DeltaItem::chat_operator(chat.visit_session_id.as_str(), Some(proto::Operator::new(operator))));
     }
     let text = texts::operator_closed(chat.text_language(&settings));
-    close_chat(conn, emit, chat, next, text, Closer::Operator(operator)).await
+    close_chat(conn, emit, chat, next, text, Closer::Operator(operator)).await?;
+    // A person's close offers the visitor a survey; a bot's does not.
+    if !closer_is_bot {
+        offer_survey(conn, emit, chat).await?;
+    }
+    Ok(())
 }

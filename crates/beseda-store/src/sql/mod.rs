@@ -50,6 +50,7 @@ mod row_facts;
 mod rows;
 mod scheduling;
 mod stats;
+mod surveys;
 mod templates;
 mod transactions;
 mod visibility;

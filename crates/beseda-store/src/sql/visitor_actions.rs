@@ -4,8 +4,8 @@
 use crate::capabilities::VisitorActions;
 use crate::{Changes, RateOperator, Result, StartChat, VisitorCtx, VisitorMessage, VisitorMessageKind};
 use async_trait::async_trait;
-use beseda_core::ids::hex_id;
-use beseda_core::model::Rating;
+use beseda_core::ids::{hex_id, OperatorId};
+use beseda_core::model::{Chat, Rating};
 use beseda_core::operator_wire::events::{ChatRated, ChatReadByVisitor};
 use beseda_core::operator_wire::OperatorEvent;
 use beseda_core::protocol::visitor::{self as proto, DeltaItem};
@@ -399,15 +399,7 @@ impl VisitorActions for SqlStore {
                 if req.note.as_ref().is_some_and(|n| n.chars().count() > rules::MAX_RATING_NOTE) {
                     return Err(DomainError::NoteTooLong.into());
                 }
-                let chat = match load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now).await? {
-                    Some(c) => c,
-                    None => {
-                        let sql =
-                            format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1");
-                        let row = query(&sql).bind(v2.visitor_id.as_str()).fetch_optional(&mut *conn).await?;
-                        row.as_ref().map(chat_from).transpose()?.ok_or(DomainError::NoChat)?
-                    }
-                };
+                let chat = chat_to_rate(conn, &v2, emit.now).await?;
                 let operator = match req.operator_id.or(chat.operator_id) {
                     Some(id) => id,
                     None => return Err(DomainError::OperatorNotInChat.into()),
@@ -415,13 +407,7 @@ impl VisitorActions for SqlStore {
                 if load_operator(conn, operator).await?.is_none() {
                     return Err(DomainError::WrongOperatorId.into());
                 }
-                let took_part: i64 =
-                    query_scalar("SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2")
-                        .bind(chat.id.0)
-                        .bind(operator.0)
-                        .fetch_one(&mut *conn)
-                        .await?;
-                if chat.operator_id != Some(operator) && took_part == 0 {
+                if !took_part(conn, &chat, operator).await? {
                     return Err(DomainError::OperatorNotInChat.into());
                 }
                 query(
@@ -500,6 +486,29 @@ impl VisitorActions for SqlStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// The chat a rating is about: the current chat, or the visitor's last one (`no-chat` if none).
+pub(super) async fn chat_to_rate(conn: &mut Conn, v: &VisitorCtx, now: i64) -> Result<Chat> {
+    if let Some(c) = load_current_chat(conn, &v.visitor_id, &v.location, true, now).await? {
+        return Ok(c);
+    }
+    let sql = format!("SELECT {CHAT_COLS} FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1");
+    let row = query(&sql).bind(v.visitor_id.as_str()).fetch_optional(&mut *conn).await?;
+    Ok(row.as_ref().map(chat_from).transpose()?.ok_or(DomainError::NoChat)?)
+}
+
+/// The operator holds the chat or wrote in it.
+pub(super) async fn took_part(conn: &mut Conn, chat: &Chat, operator: OperatorId) -> Result<bool> {
+    if chat.operator_id == Some(operator) {
+        return Ok(true);
+    }
+    let wrote: i64 = query_scalar("SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND author_id = $2")
+        .bind(chat.id.0)
+        .bind(operator.0)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(wrote > 0)
 }
 
 /// Keeps (or forgets, with `None`) the department chosen with a `chat.start` that waits for the

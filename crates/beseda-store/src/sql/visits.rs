@@ -24,6 +24,7 @@ use super::load::{
     load_chat_view, load_current_chat, load_operators, load_placement, load_settings, load_visitor, offered_departments,
 };
 use super::rows::{json_col, message_from, parse_col, prefixed, to_json, MESSAGE_COLS};
+use super::surveys::running_survey;
 use super::visitors::{blocked, mark_present, site_visitor_event};
 use super::{Conn, SqlStore};
 
@@ -334,6 +335,7 @@ impl Visits for SqlStore {
         };
         let departments = offered_departments(&mut conn, &placement).await?;
         let online_operators = load_operators(&mut conn, true).await?;
+        let survey = running_survey(&mut conn, &session.visitor_id).await?;
         drop(conn);
         let queue_counts = self.queue_counts(beseda_core::presence::queue_caps(&settings)).await?;
         Ok(Snapshot {
@@ -346,6 +348,7 @@ impl Visits for SqlStore {
             departments,
             online_operators,
             queue_counts,
+            survey,
         })
     }
 

@@ -9,9 +9,11 @@ use serde_json::Value;
 mod changes;
 mod integrations;
 mod sdk;
+mod surveys;
 pub use changes::*;
 pub use integrations::*;
 pub use sdk::*;
+pub use surveys::*;
 
 #[derive(Clone, Debug)]
 pub struct NewOperator {
@@ -133,6 +135,8 @@ pub struct Snapshot {
     pub online_operators: Vec<Operator>,
     /// Waiting chats: (online queue, offline queue), each counted up to its queue limit.
     pub queue_counts: (i64, i64),
+    /// The survey running for the visitor, if any.
+    pub survey: Option<beseda_core::protocol::visitor::Survey>,
 }
 
 /// A chat with what the visitor sees of it.

@@ -165,6 +165,12 @@ const HISTORY_SINCE_DATA: Spec = &[("hasMore", T::Bool, true), ("messages", T::A
 const HISTORY_BEFORE_DATA: Spec = &[("hasMore", T::Bool, true), ("messages", T::Arr, true)];
 const ONLINE_STATUS: Spec = &[("onlineOperators", T::Bool, true), ("onlineStatus", T::Str, true)];
 const DELTA_RESPONSE: Spec = &[("revision", T::StrOrInt, true), ("deltaList", T::Arr, true)];
+const SURVEY: Spec = &[("id", T::Str, true), ("config", T::Obj, true), ("current_question", T::Obj, true)];
+const SURVEY_CONFIG: Spec = &[("id", T::Int, true), ("version", T::Str, true), ("descriptor", T::Obj, true)];
+const SURVEY_DESCRIPTOR: Spec = &[("forms", T::Arr, true)];
+const SURVEY_FORM: Spec = &[("id", T::Int, true), ("questions", T::Arr, true)];
+const SURVEY_QUESTION: Spec = &[("type", T::Str, true), ("text", T::Str, true), ("options", T::Arr, false)];
+const SURVEY_CURRENT_QUESTION: Spec = &[("form_id", T::Int, true), ("question_id", T::Int, true)];
 
 /// Checks one object against a spec. `strict`: required keys must be present and non-null.
 fn check(what: &str, v: &Value, spec: Spec, strict: bool) -> Result<(), String> {
@@ -218,10 +224,10 @@ const KNOWN_KINDS: &[&str] = &[
     "action_request",
 ];
 
-/// Examples of surfaces Beseda does not produce yet (surveys, push notifications) or only reads
-/// (signed visitor fields). They are still parsed here, so a broken file is noticed.
+/// Examples of surfaces Beseda does not produce yet (push notifications) or only reads (signed
+/// visitor fields). They are still parsed here, so a broken file is noticed.
 const NOT_PRODUCED_YET: &[&str] =
-    &["survey.json", "push-notification.json", "provided-visitor-v1.json", "provided-visitor-v2-minimal.json"];
+    &["push-notification.json", "provided-visitor-v1.json", "provided-visitor-v2-minimal.json"];
 
 #[tokio::test]
 async fn beseda_output_matches_the_wire_format_examples() {
@@ -554,5 +560,85 @@ async fn beseda_output_matches_the_wire_format_examples() {
             assert!(readme.contains(&format!("`{name}`")), "fixture {name} is not described in README.md");
         }
     }
+    server.stop().await;
+}
+
+/// A survey object as clients decode it (`SURVEY` data, `fullUpdate.survey`): every level of
+/// the object against its spec, the question types clients know, and `options` strings.
+fn survey_ok(what: &str, s: &Value, strict: bool) {
+    let check_level = |name: &str, v: &Value, spec: Spec| {
+        if let Err(e) = check(&format!("{what} {name}"), v, spec, strict) {
+            panic!("{e}");
+        }
+    };
+    check_level("survey", s, SURVEY);
+    check_level("config", &s["config"], SURVEY_CONFIG);
+    check_level("descriptor", &s["config"]["descriptor"], SURVEY_DESCRIPTOR);
+    check_level("current_question", &s["current_question"], SURVEY_CURRENT_QUESTION);
+    let forms = s["config"]["descriptor"]["forms"].as_array().expect("forms");
+    assert!(!forms.is_empty());
+    for f in forms {
+        check_level("form", f, SURVEY_FORM);
+        for q in f["questions"].as_array().expect("questions") {
+            check_level("question", q, SURVEY_QUESTION);
+            assert!(["stars", "radio", "comment"].contains(&q["type"].as_str().expect("type")), "{q}");
+            if let Some(options) = q.get("options").and_then(Value::as_array) {
+                assert!(options.iter().all(Value::is_string), "{q}");
+            }
+        }
+    }
+    // The current question is one of the forms' questions.
+    let at = &s["current_question"];
+    let form = forms.iter().find(|f| f["id"] == at["form_id"]).expect("current form");
+    let index = at["question_id"].as_u64().expect("question id") as usize;
+    assert!(index < form["questions"].as_array().expect("questions").len());
+}
+
+#[tokio::test]
+async fn survey_output_matches_the_wire_format_example() {
+    use beseda_core::protocol::visitor as proto;
+    fixture_ok("survey.json", "", SURVEY);
+    survey_ok("survey.json", &fixture("survey.json"), true);
+    let typed: proto::Survey = serde_json::from_value(fixture("survey.json")).expect("the example decodes");
+    assert_eq!(serde_json::to_value(&typed).expect("encodes"), fixture("survey.json"));
+
+    let server = TestServer::start().await;
+    server.settings(|s| s.surveys = true).await;
+    let admin = server.operator("fxa@example.com", "Админ", OperatorRole::Admin).await;
+    let body = json!({"title": "Опрос", "forms": [
+        {"questions": [{"type": "stars", "text": "Оцените"}, {"type": "radio", "text": "Решён?", "options": ["Да", "Нет"]}]},
+        {"questions": [{"type": "comment", "text": "Ваш отзыв"}]}
+    ]});
+    let (code, saved) = admin.call(reqwest::Method::PUT, "/api/admin/v1/surveys", Some(body)).await;
+    assert_eq!(code, 200, "{saved}");
+    let op = server.operator("fxs@example.com", "Фикс", OperatorRole::Operator).await;
+    op.set_status("online").await;
+    let v = server.visitor().await;
+    v.send("fs1", "Привет").await;
+    let chat = v.chat_id().await;
+    op.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await;
+    let at = v.delta(0, true).await["revision"].as_i64().expect("revision");
+    op.post(&format!("/api/operator/v1/chats/{chat}/close"), json!({})).await;
+    let delta = v.delta(at, true).await;
+    let item = items(&delta).into_iter().find(|i| i["objectType"] == "SURVEY").expect("SURVEY item");
+    ok("SURVEY item", &item, DELTA_ITEM);
+    assert_eq!(item["event"], "upd");
+    survey_ok("SURVEY", &item["data"], true);
+    // Beseda's typed item decodes and re-encodes it unchanged; the survey object too.
+    let decoded: proto::DeltaItem = serde_json::from_value(item.clone()).expect("decodes");
+    assert_eq!(serde_json::to_value(&decoded).expect("encodes"), item);
+    let survey: proto::Survey = serde_json::from_value(item["data"].clone()).expect("survey decodes");
+    assert_eq!(survey.current_question.form_id, 1);
+    let full = v.delta(0, true).await;
+    ok("fullUpdate", &full["fullUpdate"], FULL_UPDATE);
+    survey_ok("fullUpdate.survey", &full["fullUpdate"]["survey"], true);
+    // Closing it: `SURVEY` with `null` data, which clients read as "cancelled".
+    let at = v.delta(0, true).await["revision"].as_i64().expect("revision");
+    v.ok("survey.cancel", &[("survey-id", survey.id.as_str())]).await;
+    let closed = items(&v.delta(at, true).await).into_iter().find(|i| i["objectType"] == "SURVEY").expect("SURVEY");
+    ok("SURVEY null item", &closed, DELTA_ITEM);
+    assert!(closed["data"].is_null());
+    let decoded: proto::DeltaItem = serde_json::from_value(closed.clone()).expect("decodes");
+    assert_eq!(serde_json::to_value(&decoded).expect("encodes"), closed);
     server.stop().await;
 }

@@ -47,6 +47,7 @@ mod slow_clients;
 mod startup;
 mod stats;
 mod stored_data;
+mod surveys;
 mod teleport;
 mod templates;
 mod throttling;

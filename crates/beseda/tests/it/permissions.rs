@@ -60,6 +60,15 @@ fn routes(chat: i64, operator: i64) -> Vec<(&'static str, String, Access, Option
         ("GET", "/api/admin/v1/templates".into(), AdminOnly, None),
         ("PUT", "/api/admin/v1/templates".into(), AdminOnly, Some(template.clone())),
         ("DELETE", "/api/admin/v1/templates/999999".into(), AdminOnly, None),
+        ("GET", "/api/admin/v1/surveys".into(), AdminOnly, None),
+        (
+            "PUT",
+            "/api/admin/v1/surveys".into(),
+            AdminOnly,
+            Some(json!({"title": "Опрос", "forms": [{"questions": [{"type": "stars", "text": "Оцените"}]}]})),
+        ),
+        ("DELETE", "/api/admin/v1/surveys/999999".into(), AdminOnly, None),
+        ("GET", "/api/admin/v1/surveys/results".into(), SupervisorUp, None),
         ("GET", "/api/operator/v1/directory".into(), Anyone, None),
         ("GET", "/api/operator/v1/languages".into(), Anyone, None),
         ("PUT", "/api/operator/v1/interface-lang".into(), Anyone, Some(json!({"interfaceLang": ""}))),
@@ -164,8 +173,9 @@ const CHAT_ACTIONS: &[&str] = &[
 async fn snapshot(server: &TestServer) -> String {
     let s = &server.store;
     format!(
-        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
         s.settings().await.expect("settings"),
+        s.surveys().await.expect("surveys"),
         s.operators().await.expect("operators"),
         s.templates(None).await.expect("templates"),
         s.departments().await.expect("departments"),
@@ -213,6 +223,7 @@ async fn every_route_answers_each_role_as_it_should() {
             .replace("/webhooks/999999/", "/webhooks/{id}/")
             .replace("/visitor-blocks/999999/", "/visitor-blocks/{id}/")
             .replace("/templates/999999", "/templates/{id}")
+            .replace("/surveys/999999", "/surveys/{id}")
             .replace("/crm/zendesk/", "/crm/{service}/")
             .replace("/admin/v1/operators/999999", "/admin/v1/operators/{id}")
             .replace(&format!("/admin/v1/operators/{}", operator.id), "/admin/v1/operators/{id}");

@@ -42,9 +42,8 @@ pub struct FullUpdate {
     pub online_operators: bool,
     pub history_revision: i64,
     pub hints_enabled: bool,
-    /// Surveys are not supported: always `null`.
-    #[schema(value_type = Option<Object>)]
-    pub survey: Option<Value>,
+    /// The survey running for the visitor (§9.8), or `null`.
+    pub survey: Option<super::Survey>,
     pub show_hello_message: bool,
     pub hello_message_descr: String,
     pub hello_message_markdown: String,

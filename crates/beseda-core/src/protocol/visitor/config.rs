@@ -45,11 +45,13 @@ pub struct AccountConfig {
     pub client_php_url: Option<String>,
     pub operator_status_timer: bool,
     pub open_chat_in_new_tab_for_mobile: bool,
-    pub default_survey_id: Option<String>,
+    /// Always `null`: the survey is chosen by the chat's department and language.
+    pub default_survey_id: Option<i64>,
     pub teleport: bool,
     /// Seconds a download link stays valid.
     pub file_url_expiring_timeout: i64,
     pub hide_referrer: bool,
+    /// Visitors are offered a survey after a chat (the `surveys` setting).
     pub surveys: bool,
     pub track_visitor_typing: bool,
     pub chatting_timer: bool,

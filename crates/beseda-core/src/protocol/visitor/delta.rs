@@ -4,6 +4,7 @@
 
 use super::message::Message;
 use super::objects::{Chat, Operator, Rating, UnreadByVisitor, Visitor};
+use super::survey::Survey;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -99,6 +100,12 @@ pub enum DeltaItem {
         id: String,
         data: Rating,
     },
+    /// The survey running for the visitor, or `null` once it is closed.
+    Survey {
+        event: Upd,
+        id: String,
+        data: Option<Box<Survey>>,
+    },
     Teleport {
         event: Upd,
         id: String,
@@ -136,6 +143,7 @@ impl DeltaItem {
             | Self::HistoryRevision { id, .. }
             | Self::MessageRead { id, .. }
             | Self::OperatorRate { id, .. }
+            | Self::Survey { id, .. }
             | Self::Teleport { id, .. }
             | Self::UnreadByVisitor { id, .. }
             | Self::VisitSessionState { id, .. }
@@ -156,6 +164,7 @@ impl DeltaItem {
             | Self::HistoryRevision { id, .. }
             | Self::MessageRead { id, .. }
             | Self::OperatorRate { id, .. }
+            | Self::Survey { id, .. }
             | Self::Teleport { id, .. }
             | Self::UnreadByVisitor { id, .. }
             | Self::VisitSessionState { id, .. }
@@ -204,6 +213,11 @@ impl DeltaItem {
 
     pub fn operator_rate(session: &str, rating: Rating) -> Self {
         Self::OperatorRate { event: Upd::Upd, id: session.into(), data: rating }
+    }
+
+    /// `SURVEY`: the survey now, or `None` once it is closed.
+    pub fn survey(session: &str, survey: Option<Survey>) -> Self {
+        Self::Survey { event: Upd::Upd, id: session.into(), data: survey.map(Box::new) }
     }
 
     pub fn teleport(session: &str, url: &str, code: Option<&str>) -> Self {

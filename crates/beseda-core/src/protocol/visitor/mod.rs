@@ -12,6 +12,7 @@ mod light;
 mod message;
 mod objects;
 mod requests;
+mod survey;
 
 pub use answers::*;
 pub use config::*;
@@ -20,6 +21,7 @@ pub use light::*;
 pub use message::*;
 pub use objects::*;
 pub use requests::*;
+pub use survey::*;
 
 /// Every visitor-protocol answer that succeeded says so.
 pub const OK: &str = "ok";

@@ -115,12 +115,22 @@ impl Visitor {
 #[serde(rename_all = "camelCase")]
 pub struct Rating {
     pub operator_id: i64,
-    pub rating: i64,
+    /// The mark, −2…2 (absent in a resolution survey's answer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<i64>,
+    /// A resolution survey's answer: 1 = resolved, 0 = not (absent in a rating).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub answer: Option<i64>,
 }
 
 impl Rating {
     pub fn new(r: &model::Rating) -> Self {
-        Self { operator_id: r.operator_id.0, rating: r.rating }
+        Self { operator_id: r.operator_id.0, rating: Some(r.rating), answer: None }
+    }
+
+    /// `chat.resolution_survey_select`'s answer about this operator.
+    pub fn resolution(operator_id: i64, answer: i64) -> Self {
+        Self { operator_id, rating: None, answer: Some(answer) }
     }
 }
 
