@@ -10,6 +10,8 @@ import { operatorsSection } from './operators.js';
 import { placementsSection } from './placements.js';
 import { settingsSection } from './settings.js';
 import { statsSection } from './stats.js';
+import { surveyResultsSection } from './survey_results.js';
+import { surveysSection } from './surveys.js';
 import { templatesBlock } from './templates.js';
 import { languageOptions } from '../lib/languages.js';
 import { clear } from '../../common/dom.js';
@@ -131,8 +133,10 @@ export var SECTIONS = [
   { id: 'departments', nav: 'org', render: departmentsSection },
   { id: 'bots', nav: 'org', render: botsSection },
   { id: 'placements', nav: 'org', render: placementsSection },
+  { id: 'surveys', nav: 'org', render: surveysSection },
   { id: 'stats', nav: 'reports', supervisor: true, render: statsSection },
   { id: 'history', nav: 'reports', supervisor: true, render: historySection },
+  { id: 'surveyResults', nav: 'reports', supervisor: true, render: surveyResultsSection },
   { id: 'audit', nav: 'reports', render: auditSection },
   { id: 'blocks', nav: 'reports', render: blocksSection }
 ];

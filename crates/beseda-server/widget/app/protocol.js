@@ -16,6 +16,7 @@ export function applyFull(f) {
   S.state = f.state; S.online = f.onlineStatus; S.departments = f.departments || [];
   S.hello = f.showHelloMessage ? (f.helloMessageMarkdown || f.helloMessageDescr || '') : '';
   setChat(f.chat);
+  S.survey = f.survey || null;
   parent({ type: 'beseda:session', session: f.visitSessionId });
 }
 export function upsert(m) {
@@ -36,6 +37,7 @@ export function apply(item) {
     case 'MESSAGE_READ': S.messages.forEach(function (m) { if (m.id === item.id) m.read = !!d; }); break;
     case 'VISIT_SESSION_STATE': S.state = d; break;
     case 'DEPARTMENT_LIST': S.departments = d || []; break;
+    case 'SURVEY': S.survey = d || null; break;
     case 'TELEPORT': if (d && d.url) parent({ type: 'beseda:teleport', url: d.url }); break;
     case 'UNREAD_BY_VISITOR': parent({ type: 'beseda:unread', count: (d && d.msgCnt) || 0 }); break;
   }

@@ -12,6 +12,7 @@ export var TEXTS = {
     pick: 'Выберите отдел:', closed: 'Чат завершён.', reopen: 'Если напишете снова, разговор продолжится в этом же чате.', newChat: 'Напишите, чтобы начать новый чат.',
     thanks: 'Спасибо за оценку!', sent: 'Диалог отправлен на e-mail.', cancel: 'Отмена', read: 'прочитано',
     retry: 'не отправлено — повтор…', bytes: '{n} Б', kb: '{n} КБ', mb: '{n} МБ', file: 'Файл', operator: 'Оператор', stars: 'Оценка {n} из 5',
+    survey: 'Опрос', surveyIntro: 'Пожалуйста, ответьте на несколько вопросов о диалоге.', surveySkip: 'Пропустить опрос',
     contactsIntro: 'Оставьте контакты, и мы с вами свяжемся.', contactsSend: 'Отправить контакты',
     contactLabels: { name: 'Имя', email: 'E-mail', phone: 'Телефон' }, contactRequired: 'Заполните поле «{field}».',
     contactBadEmail: 'Введите e-mail в виде name@example.com.', contactBadPhone: 'Введите телефон цифрами, например +7 999 123-45-67.',
@@ -21,7 +22,7 @@ export var TEXTS = {
       'max-message-length-exceeded': 'Сообщение слишком длинное.', 'chat-history-sent-too-many-times': 'Слишком много отправок, попробуйте позже.',
       'wrong-argument-value': 'Проверьте введённые данные.', 'argument-missing': 'Заполните обязательные поля.',
       'email-changed-too-many-times': 'E-mail можно менять не больше трёх раз в день.',
-      'not_allowed': 'Оператор больше не ждёт контактов.',
+      'not_allowed': 'Оператор больше не ждёт контактов.', 'max-comment-length-exceeded': 'Комментарий слишком длинный.',
       'visitor_banned': 'Доступ к чату для вас ограничен. Начать новый диалог сейчас нельзя.' }
   },
   en: {
@@ -34,6 +35,7 @@ export var TEXTS = {
     pick: 'Choose a department:', closed: 'The chat has ended.', reopen: 'Write again to continue the conversation in this chat.', newChat: 'Write to start a new chat.',
     thanks: 'Thank you for the rating!', sent: 'The chat was sent to your e-mail.', cancel: 'Cancel', read: 'read',
     retry: 'not sent — retrying…', bytes: '{n} B', kb: '{n} KB', mb: '{n} MB', file: 'File', operator: 'Operator', stars: 'Rating {n} of 5',
+    survey: 'Survey', surveyIntro: 'Please answer a few questions about the chat.', surveySkip: 'Skip the survey',
     contactsIntro: 'Leave your contact details and we will get back to you.', contactsSend: 'Send contacts',
     contactLabels: { name: 'Name', email: 'E-mail', phone: 'Phone' }, contactRequired: 'Please fill in «{field}».',
     contactBadEmail: 'Enter an e-mail such as name@example.com.', contactBadPhone: 'Enter a phone number in digits, e.g. +44 20 7946 0958.',
@@ -43,7 +45,7 @@ export var TEXTS = {
       'max-message-length-exceeded': 'The message is too long.', 'chat-history-sent-too-many-times': 'Too many requests, try later.',
       'wrong-argument-value': 'Please check what you entered.', 'argument-missing': 'Please fill in the required fields.',
       'email-changed-too-many-times': 'The e-mail can be changed at most three times a day.',
-      'not_allowed': 'The operator no longer waits for contacts.',
+      'not_allowed': 'The operator no longer waits for contacts.', 'max-comment-length-exceeded': 'The comment is too long.',
       'visitor_banned': 'Your access to the chat has been restricted. You cannot start a chat now.' }
   }
 };

@@ -9,6 +9,7 @@ import { fire, post } from './net.js';
 import { id } from './params.js';
 import { startWith } from './send.js';
 import { S } from './state.js';
+import { surveyPanel } from './survey.js';
 import { t } from './texts.js';
 
 export function render() {
@@ -66,6 +67,9 @@ export function panels() {
       deps.appendChild(b);
     });
     panel.appendChild(deps);
+  } else if (S.survey) {
+    var survey = surveyPanel();
+    if (survey) panel.appendChild(survey);
   } else if (offlineMode()) {
     input.hidden = true;
     panel.appendChild(S.online === 'busy_offline' ? el('p', { class: 'b-note', text: t.cantWrite }) : offlineForm());

@@ -1,0 +1,74 @@
+/* The survey after a chat (visitor-api.md §9.8): the current question — stars, one of the
+   options, or a comment — answered with `survey.answer`, or closed with `survey.cancel`. The
+   server's next `SURVEY` (or `null`) redraws it. The questions come from the organisation; they
+   are shown as text only. */
+import { el } from '../../common/dom.js';
+import { post } from './net.js';
+import { S } from './state.js';
+import { t } from './texts.js';
+
+/* The panel shown for the current question, kept while the question stays the same (so a
+   comment being typed survives redraws). */
+var shown = { key: '', node: /** @type {HTMLElement | null} */ (null) };
+
+/** The panel of the running survey, or null when there is none. */
+export function surveyPanel() {
+  var s = S.survey;
+  if (!s || !s.config || !s.current_question) { shown = { key: '', node: null }; return null; }
+  var at = s.current_question;
+  var key = s.id + '/' + at.form_id + '/' + at.question_id;
+  if (shown.key === key && shown.node) return shown.node;
+  var form = (s.config.descriptor.forms || []).filter(function (f) { return f.id === at.form_id; })[0];
+  var q = form && form.questions[at.question_id];
+  if (!q) return null;
+  var box = el('form', { class: 'b-form b-survey' });
+  box.setAttribute('aria-label', t.survey);
+  box.setAttribute('data-test', 'survey');
+  var title = el('p', { class: 'b-survey-q', text: q.text });
+  title.id = 'b-survey-q';
+  var err = el('p', { class: 'b-error' }); err.setAttribute('role', 'alert');
+  box.appendChild(el('p', { class: 'b-note', text: t.surveyIntro }));
+  box.appendChild(title);
+  function answer(value) {
+    err.textContent = '';
+    post('survey.answer', { 'survey-id': s.id, 'form-id': String(at.form_id), 'question-id': String(at.question_id), answer: value })
+      .then(function (r) { if (r.error) err.textContent = t.errors[r.error] || r.error; })
+      .catch(function () { err.textContent = t.retry; });
+  }
+  var first = null;
+  if (q.type === 'stars' || q.type === 'radio') {
+    var group = el('div', { class: q.type === 'stars' ? 'b-rate' : 'b-row' });
+    group.setAttribute('role', 'group'); group.setAttribute('aria-labelledby', 'b-survey-q');
+    (q.type === 'stars' ? ['1', '2', '3', '4', '5'] : q.options || []).forEach(function (o, i) {
+      var b = el('button', { text: q.type === 'stars' ? '★' : o }); b.type = 'button';
+      if (q.type === 'stars') {
+        b.setAttribute('aria-label', t.stars.replace('{n}', o));
+        b.addEventListener('mouseenter', function () {
+          Array.prototype.forEach.call(group.children, function (x, j) { x.className = j <= i ? 'b-on' : ''; });
+        });
+      }
+      b.addEventListener('click', function () { answer(q.type === 'stars' ? o : String(i)); });
+      group.appendChild(b);
+      if (!first) first = b;
+    });
+    box.appendChild(group);
+  } else {
+    var comment = el('textarea'); comment.rows = 3; comment.setAttribute('aria-labelledby', 'b-survey-q');
+    var ok = el('button', { text: t.send }); ok.type = 'submit';
+    box.addEventListener('submit', function (e) { e.preventDefault(); answer(comment.value); });
+    box.appendChild(comment); box.appendChild(ok);
+    first = comment;
+  }
+  var skip = el('button', { text: t.surveySkip }); skip.type = 'button';
+  skip.addEventListener('click', function () {
+    post('survey.cancel', { 'survey-id': s.id }).then(function (r) { if (r.error) err.textContent = t.errors[r.error] || r.error; })
+      .catch(function () { err.textContent = t.retry; });
+  });
+  box.appendChild(skip);
+  box.appendChild(err);
+  shown = { key: key, node: box };
+  /* A new question takes the focus only when the previous one had it. */
+  var active = document.activeElement;
+  if (first && active && active.closest && active.closest('.b-survey')) setTimeout(function () { /** @type {HTMLElement} */ (first).focus(); }, 0);
+  return box;
+}

@@ -1,0 +1,131 @@
+// Post-chat surveys in real browsers (see harness.mjs): an administrator builds a survey of two
+// forms in the admin panel from the keyboard, the operator closes a chat, the visitor's widget
+// shows the survey question by question and answers it, and the results reach the panel's
+// «Survey results»; axe-core finds no critical or serious problem in the survey editor, the
+// widget's survey and the results.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { start, stop, api, login, setStatus, waitingChat, openWidget, say, shot, consolePage, step, eventually } from './harness.mjs';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const ADMIN = 'admin@demo.beseda.local';
+
+/** Critical and serious axe-core violations of the document of `page` (a page or a frame). */
+async function axe(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await window.axe.run('body', { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
+
+let admin, boris;
+
+before(async () => {
+  await start('surveys');
+  admin = await login(ADMIN);
+  boris = await login('boris@demo.beseda.local');
+  await setStatus(boris, 'online');
+});
+
+after(async () => {
+  await stop();
+});
+
+test('a survey built in the admin panel is answered in the widget after the chat and shows in the results', async () => {
+  step('the admin builds a survey from the keyboard');
+  const { page, errors, context } = await consolePage('/admin', ADMIN, { lang: 'ru' });
+  await page.locator('[data-test=nav-surveys]').click();
+  const form = page.locator('[data-test=section-surveys] [data-test=form-survey]');
+  await form.waitFor();
+  await page.locator('[data-test=surveys-empty]').waitFor();
+  await form.locator('input[name=title]').fill('После диалога');
+  const q1 = form.locator('[data-test=survey-question]').nth(0);
+  assert.equal(await q1.locator('legend').textContent(), 'Вопрос 1');
+  await q1.locator('textarea[name=text]').fill('Оцените работу оператора');
+  // A second question: a choice of options, chosen with the keyboard.
+  await form.locator('[data-test=add-question]').first().focus();
+  await page.keyboard.press('Enter');
+  const q2 = form.locator('[data-test=survey-question]').nth(1);
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('name')), 'type', 'the new question takes the focus');
+  await q2.locator('select[name=type]').selectOption('radio');
+  assert.equal(await q2.locator('textarea[name=options]').isVisible(), true);
+  await q2.locator('textarea[name=text]').fill('Вопрос решён?');
+  await q2.locator('textarea[name=options]').fill('Да\nНет');
+  // A second form with a comment.
+  await form.locator('[data-test=add-form]').click();
+  const f2 = form.locator('[data-test=survey-form]').nth(1);
+  assert.equal(await f2.locator('legend').first().textContent(), 'Форма 2');
+  await f2.locator('select[name=type]').selectOption('comment');
+  await f2.locator('textarea[name=text]').fill('Что нам улучшить?');
+  await f2.locator('input[name=maxLength]').fill('200');
+  assert.deepEqual(await axe(page), [], 'the survey editor passes axe-core');
+  await form.locator('[data-test=save]').click();
+  await form.locator('[data-test=status].c-ok', { hasText: 'Сохранено' }).waitFor();
+  const row = page.locator('[data-test=surveys-table] tbody tr');
+  await row.first().waitFor();
+  assert.match(await row.first().textContent(), /После диалога/);
+  await shot(page, 'surveys-editor');
+  const surveys = (await api(admin, 'GET', '/api/admin/v1/surveys')).body.surveys;
+  assert.equal(surveys.length, 1);
+  assert.deepEqual(surveys[0].forms.map((f) => f.questions.map((q) => q.type)), [['stars', 'radio'], ['comment']]);
+  assert.deepEqual(surveys[0].forms[0].questions[1].options, ['Да', 'Нет']);
+  assert.equal(surveys[0].forms[1].questions[0].maxLength, 200);
+  const on = await api(admin, 'PATCH', '/api/admin/v1/settings', { surveys: true });
+  assert.equal(on.status, 200, JSON.stringify(on.body));
+
+  step('the visitor chats; the operator closes the chat');
+  const visitor = await openWidget();
+  const { frame } = visitor;
+  await say(frame, 'Здравствуйте, вопрос по доставке');
+  const chat = await waitingChat(boris);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {})).status, 200);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {})).status, 200);
+
+  step('the widget asks the questions one by one');
+  const survey = frame.locator('[data-test=survey]');
+  await survey.waitFor();
+  await survey.locator('.b-survey-q', { hasText: 'Оцените работу оператора' }).waitFor();
+  assert.deepEqual(await axe(frame), [], 'the widget with the survey passes axe-core');
+  await shot(visitor.page, 'surveys-widget-stars');
+  await survey.locator('button[aria-label="Оценка 4 из 5"]').click();
+  await survey.locator('.b-survey-q', { hasText: 'Вопрос решён?' }).waitFor();
+  await survey.locator('button', { hasText: 'Нет' }).click();
+  await survey.locator('.b-survey-q', { hasText: 'Что нам улучшить?' }).waitFor();
+  await survey.locator('textarea').fill('Отвечать быстрее');
+  await survey.locator('button[type=submit]').click();
+  await survey.waitFor({ state: 'detached' });
+  assert.deepEqual(visitor.errors, []);
+
+  step('the results in the panel');
+  const results = await eventually(async () => {
+    const r = (await api(admin, 'GET', '/api/admin/v1/surveys/results')).body;
+    return r && r.surveys && r.surveys[0] && r.surveys[0].completed === 1 ? r : null;
+  }, 'the completed survey in the results');
+  const qs = results.surveys[0].questions;
+  assert.deepEqual(qs.map((q) => q.answers), [1, 1, 1]);
+  assert.equal(qs[0].avgStars, 4);
+  assert.deepEqual(qs[1].counts, { Нет: 1 });
+  await page.locator('[data-test=nav-surveyResults]').click();
+  const table = page.locator('[data-test=section-surveyResults] [data-test=survey-results-table]');
+  await table.waitFor();
+  assert.match(await table.textContent(), /Вопрос решён\?.*Нет: 1/s);
+  assert.match(await page.locator('[data-test=survey-offers]').textContent(), /пройдено: 1/);
+  assert.deepEqual(await axe(page), [], 'the survey results pass axe-core');
+  const csvHref = await page.locator('[data-test=survey-results-csv]').getAttribute('href');
+  assert.match(csvHref, /^\/api\/admin\/v1\/surveys\/results\?format=csv&from=/);
+  await shot(page, 'surveys-results');
+
+  step('the survey is deleted from the list');
+  await page.locator('[data-test=nav-surveys]').click();
+  const del = page.locator('[data-test=surveys-table] [data-test=delete]');
+  await del.click();
+  await del.click();
+  await page.locator('[data-test=surveys-empty]').waitFor();
+  assert.deepEqual(errors, []);
+  await visitor.context.close();
+  await context.close();
+});
