@@ -46,6 +46,8 @@ test('a survey built in the admin panel is answered in the widget after the chat
   const q1 = form.locator('[data-test=survey-question]').nth(0);
   assert.equal(await q1.locator('legend').textContent(), 'Вопрос 1');
   await q1.locator('textarea[name=text]').fill('Оцените работу оператора');
+  assert.equal(await q1.locator('textarea[name=options]').isVisible(), false, 'a stars question has no options');
+  assert.equal(await q1.locator('input[name=maxLength]').isVisible(), false, 'nor a length limit');
   // A second question: a choice of options, chosen with the keyboard.
   await form.locator('[data-test=add-question]').first().focus();
   await page.keyboard.press('Enter');
@@ -89,7 +91,8 @@ test('a survey built in the admin panel is answered in the widget after the chat
   const survey = frame.locator('[data-test=survey]');
   await survey.waitFor();
   await survey.locator('.b-survey-q', { hasText: 'Оцените работу оператора' }).waitFor();
-  assert.deepEqual(await axe(frame), [], 'the widget with the survey passes axe-core');
+  const widgetDoc = visitor.page.frames().find((f) => f.url().includes('/widget/frame'));
+  assert.deepEqual(await axe(widgetDoc), [], 'the widget with the survey passes axe-core');
   await shot(visitor.page, 'surveys-widget-stars');
   await survey.locator('button[aria-label="Оценка 4 из 5"]').click();
   await survey.locator('.b-survey-q', { hasText: 'Вопрос решён?' }).waitFor();

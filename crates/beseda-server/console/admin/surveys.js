@@ -24,10 +24,12 @@ function questionBlock(q, onRemove) {
   var node = el('fieldset', { class: 'a-set a-question', 'data-test': 'survey-question' }, [legend,
     row(t('surveyQuestionType'), type), row(t('surveyQuestionText'), text), optionsRow, lengthRow,
     button(t('surveyRemoveQuestion'), 'remove-question', function () { onRemove(block); })]);
+  /* Only the controls of the chosen type are shown (a style: the form's labels are flex boxes,
+     which `hidden` alone does not hide). */
   function shown() {
-    optionsRow.hidden = type.value !== 'radio';
+    optionsRow.style.display = type.value === 'radio' ? '' : 'none';
     options.required = type.value === 'radio';
-    lengthRow.hidden = type.value !== 'comment';
+    lengthRow.style.display = type.value === 'comment' ? '' : 'none';
   }
   type.addEventListener('change', shown);
   shown();
