@@ -7,7 +7,9 @@ use beseda_store::{PageAuth, Snapshot};
 /// Renders `{"revision": R, "fullUpdate": {...}}`.
 pub fn render(page: &PageAuth, s: &Snapshot, now: i64) -> FullUpdateAnswer {
     let policy = MessagePolicy::from_settings(&s.settings);
-    let chat = s.chat.as_ref().map(|c| Chat::new(&c.chat, &c.messages, c.operator.as_ref(), &c.ratings, policy));
+    let chat = s.chat.as_ref().map(|c| {
+        Chat::new(&c.chat, &c.messages, c.operator.as_ref(), &c.ratings, policy).with_resolutions(&c.resolutions)
+    });
     let departments: Vec<Department> = s
         .departments
         .iter()

@@ -218,7 +218,13 @@ pub(super) async fn load_chat_view(conn: &mut Conn, chat: Chat) -> Result<ChatVi
         None => None,
     };
     let ratings = load_ratings(conn, chat.id).await?;
-    Ok(ChatView { chat, messages, operator, ratings })
+    let rows = query("SELECT operator_id, answer FROM resolution_answers WHERE chat_id = $1 ORDER BY operator_id")
+        .bind(chat.id.0)
+        .fetch_all(&mut *conn)
+        .await?;
+    let resolutions =
+        rows.iter().map(|r| Ok((r.try_get("operator_id")?, r.try_get("answer")?))).collect::<Result<Vec<_>>>()?;
+    Ok(ChatView { chat, messages, operator, ratings, resolutions })
 }
 
 pub(super) async fn visitor_name(conn: &mut Conn, visitor: &VisitorId, lang: &str) -> Result<String> {

@@ -146,6 +146,8 @@ pub struct ChatView {
     pub messages: Vec<Message>,
     pub operator: Option<Operator>,
     pub ratings: Vec<Rating>,
+    /// Resolution survey answers: (operator id, 1 = resolved / 0 = not).
+    pub resolutions: Vec<(i64, i64)>,
 }
 
 pub use beseda_core::wire::DeltaItem;

@@ -300,6 +300,9 @@ async fn resolution_survey_answers_after_rating() {
     let rates: Vec<Value> =
         items(&d).into_iter().filter(|i| i["objectType"] == "OPERATOR_RATE").map(|i| i["data"].clone()).collect();
     assert_eq!(rates, vec![json!({"operatorId": op.id, "rating": 2}), json!({"operatorId": op.id, "answer": 1})]);
+    // The chat object keeps it: `operatorIdToResolutionSurvey`.
+    let full = Visitor::init(&server, "default", Some(&v.session_id)).await.full;
+    assert_eq!(full["chat"]["operatorIdToResolutionSurvey"], json!({anna.clone(): {"operatorId": op.id, "answer": 1}}));
     for bad in ["2", "-1", "да"] {
         refused(
             &v,

@@ -169,9 +169,8 @@ pub struct Chat {
     pub unread_by_visitor_msg_cnt: i64,
     /// The visitor's ratings by operator id.
     pub operator_id_to_rate: BTreeMap<String, Rating>,
-    /// Surveys are not supported: always empty.
-    #[schema(value_type = Object)]
-    pub operator_id_to_resolution_survey: BTreeMap<String, Value>,
+    /// The visitor's resolution survey answers by operator id (`{"operatorId", "answer"}`).
+    pub operator_id_to_resolution_survey: BTreeMap<String, Rating>,
     pub category: Option<String>,
     pub subcategory: Option<String>,
     pub subject: Option<String>,
@@ -217,5 +216,12 @@ impl Chat {
             visitor_message_draft: None,
             requested_form: None,
         }
+    }
+
+    /// The chat with the visitor's resolution survey answers: (operator id, answer).
+    pub fn with_resolutions(mut self, answers: &[(i64, i64)]) -> Self {
+        self.operator_id_to_resolution_survey =
+            answers.iter().map(|(op, answer)| (op.to_string(), Rating::resolution(*op, *answer))).collect();
+        self
     }
 }
