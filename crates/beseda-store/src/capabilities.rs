@@ -208,6 +208,9 @@ pub trait Surveys: Send + Sync {
     async fn resolution_survey(&self, v: &VisitorCtx, r: &Resolution) -> Result<Changes>;
     /// Answers given in `[from, to)`, oldest first.
     async fn survey_answers(&self, from: i64, to: i64) -> Result<Vec<SurveyAnswerFact>>;
+    /// The answers to the surveys offered after this chat (whoever asks must be allowed to see
+    /// the chat).
+    async fn chat_survey_answers(&self, chat: ChatId) -> Result<Vec<SurveyAnswerFact>>;
     /// Offers made in `[from, to)`, by survey.
     async fn survey_offers(&self, from: i64, to: i64) -> Result<Vec<SurveyOffers>>;
 }

@@ -67,6 +67,26 @@ pub async fn visible_chat(state: &AppState, who: &OperatorAuth, id: ChatId) -> A
     }
 }
 
+/// An answer to a survey offered after the chat.
+#[derive(Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatSurveyAnswer {
+    pub survey_id: i64,
+    /// The survey's title when it was offered.
+    pub survey: String,
+    pub form_id: i64,
+    /// The question's position in its form, from 0.
+    pub question_id: i64,
+    /// `stars`, `radio` or `comment`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub question: String,
+    /// A mark `1`–`5`, the chosen option's text, or the comment.
+    pub answer: String,
+    /// Unix seconds.
+    pub answered_ts: f64,
+}
+
 /// One chat with everything the workspace shows of it.
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -80,6 +100,8 @@ pub struct ChatView {
     pub messages: Vec<protocol::Message>,
     /// The visitor protocol's rating objects.
     pub ratings: Vec<protocol::Rating>,
+    /// The visitor's answers to the surveys offered after this chat.
+    pub survey_answers: Vec<ChatSurveyAnswer>,
     /// Messages to a messenger that could not be delivered.
     pub undelivered_message_ids: Vec<String>,
     /// The visitor's card in the CRM, when the settings give a link template.
@@ -100,12 +122,26 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
         .map_err(ApiError::operator)?
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "chat-not-found", "no such chat"))?;
     let context = super::context::build(&state, &who.operator, &settings, &detail, &row.visitor_name).await?;
+    let answers = state.store.chat_survey_answers(ChatId(id)).await.map_err(ApiError::operator)?;
     Ok(Json(ChatView {
         chat: ChatRow::new(&row.chat, &row.visitor_name, &row.row),
         visitor: protocol::Visitor::new(&detail.visitor),
         operator: detail.operator.as_ref().map(protocol::Operator::new),
         messages: detail.messages.iter().map(operator_wire::message_object).collect(),
         ratings: detail.ratings.iter().map(protocol::Rating::new).collect(),
+        survey_answers: answers
+            .into_iter()
+            .map(|a| ChatSurveyAnswer {
+                survey_id: a.survey_id,
+                survey: a.title,
+                form_id: a.form_id,
+                question_id: a.question_id,
+                kind: a.kind,
+                question: a.question,
+                answer: a.answer,
+                answered_ts: beseda_core::time::micros_to_secs(a.answered_at),
+            })
+            .collect(),
         undelivered_message_ids: detail.undelivered.iter().map(|m| m.as_str().to_owned()).collect(),
         crm_link: detail.visitor.provided_id.as_deref().and_then(|id| settings.crm_link(id)),
         visitor_on_priority_page: detail.page_url.as_deref().is_some_and(|u| settings.is_priority_page(u)),

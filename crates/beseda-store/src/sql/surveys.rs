@@ -5,7 +5,7 @@
 use crate::capabilities::Surveys;
 use crate::{Changes, Resolution, Result, StoreError, SurveyAnswerFact, SurveyOffers, SurveyReply, VisitorCtx};
 use async_trait::async_trait;
-use beseda_core::ids::VisitorId;
+use beseda_core::ids::{ChatId, VisitorId};
 use beseda_core::model::Chat;
 use beseda_core::protocol::visitor::{self as proto, DeltaItem};
 use beseda_core::survey::{self, Form, Position, Survey};
@@ -161,6 +161,40 @@ async fn named_run(conn: &mut Conn, visitor: &VisitorId, id: &str, closing: bool
         }
         None => Err(DomainError::NoCurrentSurvey.into()),
     }
+}
+
+/// Answers with their offers; a `WHERE` follows.
+const ANSWER_SQL: &str = "SELECT r.id, r.survey_id, r.title, r.version, r.forms, r.chat_id, r.operator_id, \
+     r.department_key, a.form_id, a.question_id, a.answer, a.created_at FROM survey_answers a \
+     JOIN survey_runs r ON r.id = a.run_id";
+
+fn answer_fact(row: &DbRow) -> Result<SurveyAnswerFact> {
+    let forms: Vec<Form> = json_col(row, "forms")?;
+    let at = Position { form_id: row.try_get("form_id")?, question_id: row.try_get("question_id")? };
+    let q = survey::question(&forms, at).ok_or_else(|| StoreError::Corrupt("survey answer".into()))?;
+    let kept: String = row.try_get("answer")?;
+    // A radio answer is kept as the option's position; it is read as the option's text.
+    let answer = match q.kind {
+        survey::QuestionKind::Radio => {
+            kept.parse::<usize>().ok().and_then(|i| q.options.get(i).cloned()).unwrap_or(kept)
+        }
+        _ => kept,
+    };
+    Ok(SurveyAnswerFact {
+        run_id: row.try_get("id")?,
+        survey_id: row.try_get("survey_id")?,
+        title: row.try_get("title")?,
+        version: row.try_get("version")?,
+        chat_id: row.try_get("chat_id")?,
+        operator_id: row.try_get("operator_id")?,
+        department_key: row.try_get("department_key")?,
+        form_id: at.form_id,
+        question_id: at.question_id,
+        kind: q.kind.as_str().to_owned(),
+        question: q.text.clone(),
+        answer,
+        answered_at: row.try_get("created_at")?,
+    })
 }
 
 #[async_trait]
@@ -330,46 +364,18 @@ impl Surveys for SqlStore {
     }
 
     async fn survey_answers(&self, from: i64, to: i64) -> Result<Vec<SurveyAnswerFact>> {
-        let rows = query(
-            "SELECT r.id, r.survey_id, r.title, r.version, r.forms, r.chat_id, r.operator_id, r.department_key, \
-             a.form_id, a.question_id, a.answer, a.created_at FROM survey_answers a \
-             JOIN survey_runs r ON r.id = a.run_id WHERE a.created_at >= $1 AND a.created_at < $2 \
-             ORDER BY a.created_at, r.id, a.form_id, a.question_id",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_all(&self.reader)
-        .await?;
-        rows.iter()
-            .map(|row| {
-                let forms: Vec<Form> = json_col(row, "forms")?;
-                let at = Position { form_id: row.try_get("form_id")?, question_id: row.try_get("question_id")? };
-                let q = survey::question(&forms, at).ok_or_else(|| StoreError::Corrupt("survey answer".into()))?;
-                let kept: String = row.try_get("answer")?;
-                // A radio answer is kept as the option's position; statistics show its text.
-                let answer = match q.kind {
-                    survey::QuestionKind::Radio => {
-                        kept.parse::<usize>().ok().and_then(|i| q.options.get(i).cloned()).unwrap_or(kept)
-                    }
-                    _ => kept,
-                };
-                Ok(SurveyAnswerFact {
-                    run_id: row.try_get("id")?,
-                    survey_id: row.try_get("survey_id")?,
-                    title: row.try_get("title")?,
-                    version: row.try_get("version")?,
-                    chat_id: row.try_get("chat_id")?,
-                    operator_id: row.try_get("operator_id")?,
-                    department_key: row.try_get("department_key")?,
-                    form_id: at.form_id,
-                    question_id: at.question_id,
-                    kind: q.kind.as_str().to_owned(),
-                    question: q.text.clone(),
-                    answer,
-                    answered_at: row.try_get("created_at")?,
-                })
-            })
-            .collect()
+        let sql = format!(
+            "{ANSWER_SQL} WHERE a.created_at >= $1 AND a.created_at < $2 \
+             ORDER BY a.created_at, r.id, a.form_id, a.question_id"
+        );
+        let rows = query(&sql).bind(from).bind(to).fetch_all(&self.reader).await?;
+        rows.iter().map(answer_fact).collect()
+    }
+
+    async fn chat_survey_answers(&self, chat: ChatId) -> Result<Vec<SurveyAnswerFact>> {
+        let sql = format!("{ANSWER_SQL} WHERE r.chat_id = $1 ORDER BY r.id, a.form_id, a.question_id");
+        let rows = query(&sql).bind(chat.0).fetch_all(&self.reader).await?;
+        rows.iter().map(answer_fact).collect()
     }
 
     async fn survey_offers(&self, from: i64, to: i64) -> Result<Vec<SurveyOffers>> {

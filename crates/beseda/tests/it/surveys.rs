@@ -145,6 +145,23 @@ async fn a_survey_offered_after_the_close_is_answered_question_by_question() {
     v.ok("survey.answer", &[("survey-id", &run_id)]).await;
     refused(&v, "survey.cancel", &[("survey-id", "123456")], "no-current-survey").await;
 
+    // The operator sees the answers with the chat; an operator who may not see the chat, not.
+    let chat = v.chat_id().await;
+    let (code, detail) = op.get(&format!("/api/operator/v1/chats/{chat}")).await;
+    assert_eq!(code, 200, "{detail}");
+    let answers: Vec<(&str, &str)> = detail["surveyAnswers"]
+        .as_array()
+        .expect("surveyAnswers")
+        .iter()
+        .map(|a| (a["type"].as_str().unwrap_or_default(), a["answer"].as_str().unwrap_or_default()))
+        .collect();
+    assert_eq!(answers, [("stars", "4"), ("radio", "Частично"), ("comment", "Всё =ок")]);
+    server.settings(|s| s.hide_others_chats = true).await;
+    let boris = server.operator("boris@example.com", "Борис", OperatorRole::Operator).await;
+    let (code, hidden) = boris.get(&format!("/api/operator/v1/chats/{chat}")).await;
+    assert_eq!((code, hidden["error"].as_str()), (403, Some("hidden-by-settings")), "{hidden}");
+    server.settings(|s| s.hide_others_chats = false).await;
+
     // Statistics: supervisors and administrators; operators are refused.
     let (code, _) = op.get("/api/admin/v1/surveys/results").await;
     assert_eq!(code, 403);
