@@ -10,6 +10,7 @@ pub mod ip_allowlist;
 pub mod languages;
 pub mod local_time;
 pub mod markdown;
+pub mod mobile_push;
 pub mod model;
 pub mod operator_wire;
 pub mod presence;

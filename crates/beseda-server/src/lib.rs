@@ -26,6 +26,7 @@ pub mod log_backoff;
 pub mod mail;
 pub mod messenger;
 pub mod metrics;
+pub mod mobile_push;
 pub mod openapi;
 pub mod operator;
 pub mod origin;
@@ -64,6 +65,7 @@ pub async fn serve(
     let mail = tokio::spawn(mail::run(state.clone()));
     let crm = tokio::spawn(crm::run(state.clone()));
     let push = tokio::spawn(push::run(state.clone()));
+    let mobile_push = tokio::spawn(mobile_push::run(state.clone()));
     let closing = state.closing.clone();
     let shutdown = async move {
         shutdown.await;
@@ -78,5 +80,6 @@ pub async fn serve(
     mail.abort();
     crm.abort();
     push.abort();
+    mobile_push.abort();
     result
 }

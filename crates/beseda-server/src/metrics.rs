@@ -99,10 +99,11 @@ pub enum Worker {
     Mail,
     Crm,
     Push,
+    MobilePush,
 }
 
-pub const WORKERS: [Worker; 6] =
-    [Worker::Bots, Worker::Channels, Worker::Webhooks, Worker::Mail, Worker::Crm, Worker::Push];
+pub const WORKERS: [Worker; 7] =
+    [Worker::Bots, Worker::Channels, Worker::Webhooks, Worker::Mail, Worker::Crm, Worker::Push, Worker::MobilePush];
 
 impl Worker {
     pub fn label(self) -> &'static str {
@@ -113,6 +114,7 @@ impl Worker {
             Worker::Mail => "mail",
             Worker::Crm => "crm",
             Worker::Push => "push",
+            Worker::MobilePush => "mobile_push",
         }
     }
 
@@ -126,6 +128,7 @@ impl Worker {
             Worker::Mail => Queued::MAIL,
             Worker::Crm => Queued::CRM,
             Worker::Push => Queued::PUSH,
+            Worker::MobilePush => Queued::MOBILE_PUSH,
         }
     }
 
@@ -139,6 +142,7 @@ impl Worker {
             k if k.starts_with("mail.") => Some(Worker::Mail),
             k if k.starts_with("crm.") => Some(Worker::Crm),
             "push" => Some(Worker::Push),
+            "mobile_push" => Some(Worker::MobilePush),
             _ => None,
         }
     }

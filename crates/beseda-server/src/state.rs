@@ -79,6 +79,12 @@ pub struct ServerConfig {
     /// Web Push: delays before the retries of a push the service could not take now (its
     /// `Retry-After` wins when it gives one).
     pub push_retry_delays: Vec<Duration>,
+    /// Pushes to mobile SDK visitors through APNs (none: not configured).
+    pub apns: Option<crate::mobile_push::ApnsSettings>,
+    /// … and through FCM.
+    pub fcm: Option<crate::mobile_push::FcmSettings>,
+    /// Delays before the retries of a mobile push the service could not take now.
+    pub mobile_push_retry_delays: Vec<Duration>,
 }
 
 /// Addresses of the external services Beseda calls (deployment settings: a proxy, or a local
@@ -156,6 +162,10 @@ pub struct AppState {
     pub crm_auth: Arc<crate::crm::oauth::Auth>,
     /// Wakes the Web Push deliveries.
     pub push_wake: Arc<tokio::sync::Notify>,
+    /// Wakes the deliveries of pushes to mobile SDK visitors.
+    pub mobile_push_wake: Arc<tokio::sync::Notify>,
+    /// APNs and FCM, as configured.
+    pub mobile_push: Arc<crate::mobile_push::Services>,
     /// The VAPID key pair, read (or made) once.
     pub vapid: Arc<tokio::sync::OnceCell<Arc<crate::push::crypto::Vapid>>>,
     /// Outgoing HTTP (bot webhooks).
@@ -181,7 +191,10 @@ pub struct AppState {
 impl AppState {
     pub fn new(store: Arc<dyn Store>, bus: Arc<dyn EventBus>, config: ServerConfig) -> Self {
         let clock = crate::throttle::limiter::AppClock(store.clock());
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default();
         Self {
+            mobile_push: Arc::new(crate::mobile_push::Services::new(&config, &http)),
+            mobile_push_wake: Arc::new(tokio::sync::Notify::new()),
             metrics: Arc::new(crate::metrics::Metrics::new(store.clone())),
             store,
             bus,
@@ -201,7 +214,7 @@ impl AppState {
             crm_auth: Arc::default(),
             push_wake: Arc::new(tokio::sync::Notify::new()),
             vapid: Arc::default(),
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap_or_default(),
+            http,
             integration_calls: Arc::new(crate::rate::RateLimiter::new(50)),
             stored_calls: Arc::new(crate::rate::RateLimiter::new(20)),
         }
@@ -236,6 +249,7 @@ impl AppState {
             Worker::Mail => &self.mail_wake,
             Worker::Crm => &self.crm_wake,
             Worker::Push => &self.push_wake,
+            Worker::MobilePush => &self.mobile_push_wake,
         }
         .notify_one();
     }

@@ -500,6 +500,20 @@ pub trait Push: Send + Sync {
     async fn drop_push_subscription(&self, id: i64) -> Result<()>;
 }
 
+/// Pushes to mobile SDK visitors (queued by the changes themselves): whether an app is
+/// listening, and tokens the push services no longer know.
+#[async_trait]
+pub trait MobilePush: Send + Sync {
+    /// The session's app listens (an open long-poll or WebSocket) until `until` (µs; a past
+    /// time: no longer). Only sessions with a push token keep it.
+    async fn set_listening(&self, session: &VisitSessionId, until: i64) -> Result<()>;
+    /// Some session with this push token has its app listening now.
+    async fn push_token_listening(&self, token: &str) -> Result<bool>;
+    /// The push service no longer knows the token: it leaves every session that has it, and
+    /// their pushes not yet sent end with `why`; how many sessions had it.
+    async fn drop_push_token(&self, token: &str, why: &str) -> Result<u64>;
+}
+
 /// Auto-assignment and durable timers.
 #[async_trait]
 pub trait Scheduling: Send + Sync {
@@ -523,6 +537,7 @@ pub trait Store:
     + VisitorActions
     + ContactRequests
     + MobileSdk
+    + MobilePush
     + Files
     + ChatReads
     + OperatorActions

@@ -75,7 +75,7 @@ pub use capabilities::Store;
 pub mod prelude {
     pub use crate::capabilities::{
         Accounts, Audit, Bots, Channels, ChatExport, ChatReads, ContactExports, ContactRequests, EventLog, Files,
-        History, Maintenance, Metrics, MobileSdk, OperatorActions, Operators, Organisation, Outbox, Push, Scheduling,
-        SiteVisitors, Stats, Store, Surveys, Templates, VisitorActions, Visits, Webhooks,
+        History, Maintenance, Metrics, MobilePush, MobileSdk, OperatorActions, Operators, Organisation, Outbox, Push,
+        Scheduling, SiteVisitors, Stats, Store, Surveys, Templates, VisitorActions, Visits, Webhooks,
     };
 }

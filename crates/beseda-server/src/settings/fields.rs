@@ -203,4 +203,43 @@ settings! {
     /// Delays before the retries of a push the push service could not take now, in seconds (its
     /// Retry-After wins when it gives one).
     push_retry_delays_secs: Vec<u64> = secs(&[10, 60, 300, 900, 3600]);
+
+    /// Pushes to visitors' apps built on the mobile SDKs (docs/api.md, "Push notifications to
+    /// apps"), sent while the app has no open connection. APNs (iOS): the token-signing key
+    /// file (.p8) from the Apple developer account; keep it readable by the service only. With
+    /// it apns_key_id, apns_team_id and apns_topic are required.
+    #[example = "\"/etc/beseda/AuthKey_ABC123DEFG.p8\""]
+    apns_key_file: Option<PathBuf> = None;
+
+    /// The key's id (10 characters, shown next to the key in the developer account).
+    #[example = "\"ABC123DEFG\""]
+    apns_key_id: Option<String> = None;
+
+    /// The Apple developer team id (10 characters).
+    #[example = "\"DEF123GHIJ\""]
+    apns_team_id: Option<String> = None;
+
+    /// The app's bundle id (the apns-topic).
+    #[example = "\"com.example.shop\""]
+    apns_topic: Option<String> = None;
+
+    /// APNs: https://api.push.apple.com for App Store and TestFlight builds,
+    /// https://api.sandbox.push.apple.com for development builds. HTTP/2 only; a plain http://
+    /// address (a local stand-in) is spoken HTTP/2 without TLS.
+    apns_url: String = "https://api.push.apple.com".into();
+
+    /// FCM (Android): the service account's key file (JSON, from the Firebase console, «Service
+    /// accounts»); keep it readable by the service only.
+    #[example = "\"/etc/beseda/firebase-service-account.json\""]
+    fcm_service_account_file: Option<PathBuf> = None;
+
+    /// FCM HTTP v1 API.
+    fcm_url: String = "https://fcm.googleapis.com".into();
+
+    /// OAuth 2.0 token endpoint for the service account; without it the key file's token_uri.
+    fcm_token_url: Option<String> = None;
+
+    /// Delays before the retries of a push APNs or FCM could not take now, in seconds (a
+    /// Retry-After wins when the service gives one).
+    mobile_push_retry_delays_secs: Vec<u64> = secs(&[10, 60, 300, 900, 3600]);
 }

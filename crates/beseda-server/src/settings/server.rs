@@ -52,7 +52,30 @@ impl Settings {
             push_insecure_hosts: self.push_insecure_hosts.clone(),
             push_preview_chars: self.push_preview_chars,
             push_retry_delays: delays(&self.push_retry_delays_secs),
+            apns: self.apns(),
+            fcm: self.fcm(),
+            mobile_push_retry_delays: delays(&self.mobile_push_retry_delays_secs),
         }
+    }
+
+    /// APNs, when its key file is set (the check made sure the rest is).
+    pub fn apns(&self) -> Option<crate::mobile_push::ApnsSettings> {
+        Some(crate::mobile_push::ApnsSettings {
+            key_file: self.apns_key_file.clone()?,
+            key_id: self.apns_key_id.clone().unwrap_or_default(),
+            team_id: self.apns_team_id.clone().unwrap_or_default(),
+            topic: self.apns_topic.clone().unwrap_or_default(),
+            url: self.apns_url.trim_end_matches('/').to_owned(),
+        })
+    }
+
+    /// FCM, when its service-account file is set.
+    pub fn fcm(&self) -> Option<crate::mobile_push::FcmSettings> {
+        Some(crate::mobile_push::FcmSettings {
+            service_account_file: self.fcm_service_account_file.clone()?,
+            url: self.fcm_url.trim_end_matches('/').to_owned(),
+            token_url: self.fcm_token_url.clone(),
+        })
     }
 
     /// The rate limits as the server takes them.

@@ -37,6 +37,7 @@ impl Settings {
         self.check_addresses()?;
         self.check_durations()?;
         self.check_push()?;
+        self.check_mobile_push()?;
         if !["full", "normal"].contains(&self.sqlite_synchronous.as_str()) {
             invalid("sqlite_synchronous", format!("must be `full` or `normal`, not `{}`", self.sqlite_synchronous))?;
         }
@@ -56,13 +57,22 @@ impl Settings {
                 *url = None;
             }
         }
-        for text in [&mut self.public_origin, &mut self.push_contact] {
+        for text in [
+            &mut self.public_origin,
+            &mut self.push_contact,
+            &mut self.apns_key_id,
+            &mut self.apns_team_id,
+            &mut self.apns_topic,
+            &mut self.fcm_token_url,
+        ] {
             if text.as_deref().is_some_and(str::is_empty) {
                 *text = None;
             }
         }
-        if self.mail_templates_dir.as_ref().is_some_and(|d| d.as_os_str().is_empty()) {
-            self.mail_templates_dir = None;
+        for dir in [&mut self.mail_templates_dir, &mut self.apns_key_file, &mut self.fcm_service_account_file] {
+            if dir.as_ref().is_some_and(|d| d.as_os_str().is_empty()) {
+                *dir = None;
+            }
         }
     }
 
@@ -135,6 +145,52 @@ impl Settings {
         }
         if self.push_preview_chars > beseda_core::push::MAX_TEXT_CHARS {
             invalid("push_preview_chars", format!("must be at most {}", beseda_core::push::MAX_TEXT_CHARS))?;
+        }
+        Ok(())
+    }
+}
+
+impl Settings {
+    /// APNs and FCM: complete, with keys that load (read and parsed here, so a wrong file stops
+    /// the start instead of every push failing); the error never shows a key.
+    fn check_mobile_push(&self) -> Result<(), InvalidSetting> {
+        let apns_parts = [
+            ("apns_key_id", &self.apns_key_id),
+            ("apns_team_id", &self.apns_team_id),
+            ("apns_topic", &self.apns_topic),
+        ];
+        match &self.apns_key_file {
+            Some(_) => {
+                if let Some((key, _)) = apns_parts.iter().find(|(_, v)| v.is_none()) {
+                    invalid(key, "is required with apns_key_file")?;
+                }
+                if let Some(settings) = self.apns() {
+                    if let Err(e) = crate::mobile_push::apns::Apns::new(&settings) {
+                        invalid("apns_key_file", format!(": {e}"))?;
+                    }
+                }
+            }
+            None => {
+                if let Some((key, _)) = apns_parts.iter().find(|(_, v)| v.is_some()) {
+                    invalid(key, "needs apns_key_file (the .p8 key) too")?;
+                }
+            }
+        }
+        for (key, url) in [
+            ("apns_url", Some(&self.apns_url)),
+            ("fcm_url", Some(&self.fcm_url)),
+            ("fcm_token_url", self.fcm_token_url.as_ref()),
+        ] {
+            if let Some(url) = url {
+                if !(url.starts_with("https://") || url.starts_with("http://")) || reqwest::Url::parse(url).is_err() {
+                    invalid(key, format!("must be an http(s) URL, not {url:?}"))?;
+                }
+            }
+        }
+        if let Some(settings) = self.fcm() {
+            if let Err(e) = crate::mobile_push::fcm::Fcm::new(&settings, reqwest::Client::new()) {
+                invalid("fcm_service_account_file", format!(": {e}"))?;
+            }
         }
         Ok(())
     }

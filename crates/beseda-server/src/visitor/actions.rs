@@ -260,6 +260,10 @@ async fn run(state: &AppState, page: &PageAuth, action: &str, p: &Params) -> Res
         }
         "set_push_token" => {
             store.set_session_field(&v, SessionField::PushToken, required(p, "push-token")?).await?;
+            // The app is running (it polls as it sends this): no pushes until its next poll
+            // would have come.
+            let until = state.now() + (state.config.longpoll_hold + crate::mobile_push::GRACE).as_micros() as i64;
+            store.set_listening(&v.visit_session_id, until).await?;
             Ok(Changes::default())
         }
         "widget.update" => {

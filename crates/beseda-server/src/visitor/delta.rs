@@ -26,11 +26,15 @@ pub async fn delta(
         let Json(full) = init::init(&state, &p, &init::Client::of(ip.0, &headers)).await?;
         return Ok(Json(DeltaAnswer::Full(full)));
     }
-    let page = page::from_params(&state, &p).await?;
+    let mut page = page::from_params(&state, &p).await?;
     let _held = state.metrics.hold(crate::metrics::Held::LongPoll);
     // A malformed `since` is treated like a missing one: the client gets a full update.
     let since = p.get("since").and_then(|s| s.trim().parse::<i64>().ok()).unwrap_or(0);
     let immediately = p.flag("respond-immediately").unwrap_or(false);
+    // An app polling gets its news here, not as pushes (for the hold, and a moment for the
+    // next poll).
+    let hold = if immediately { std::time::Duration::ZERO } else { state.config.longpoll_hold };
+    crate::mobile_push::listening(&state, &mut page, hold).await;
     let mut watch = state.bus.watch_session(&page.visit_session_id);
     let first = read(&state, &page, since).await?;
     if !is_empty_delta(&first) || immediately {

@@ -31,7 +31,13 @@ pub async fn handler(State(state): State<AppState>, slot: Slot, ws: WebSocketUpg
         let _slot = slot;
         let _open = state.metrics.hold(Held::VisitorWebSocket);
         match auth {
-            Ok(page) => run(state, socket, page, since).await,
+            Ok(mut page) => {
+                // An app with a socket open gets its news over it, not as pushes.
+                crate::mobile_push::listening(&state, &mut page, state.config.ws_idle_timeout).await;
+                let session = page.clone();
+                run(state.clone(), socket, page, since).await;
+                crate::mobile_push::stopped(&state, &session).await;
+            }
             Err(e) if e.code == "visitor_banned" => banned(socket).await,
             Err(_) => reject(socket).await,
         }
@@ -115,6 +121,7 @@ async fn run(state: AppState, mut socket: WebSocket, mut page: PageAuth, since: 
                 if Box::pin(page::keep_alive(&state, &page, now)).await.is_ok() && page.last_seen_at < now - 60_000_000 {
                     page.last_seen_at = now;
                 }
+                Box::pin(crate::mobile_push::listening(&state, &mut page, state.config.ws_idle_timeout)).await;
             }
             _ = state.closing.wait() => return close(socket, CLOSE_GOING_AWAY, "server shutdown").await,
         }

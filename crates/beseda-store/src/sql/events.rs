@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 
 use super::exec::{query, query_scalar};
 use super::lists::summarize_touched;
+use super::mobile_push::queue_mobile_pushes;
 use super::push::queue_pushes;
 use super::rows::{json_col, to_json};
 use super::visibility::stamp_scopes;
@@ -142,6 +143,10 @@ impl Emit {
             }
             changes.sessions =
                 sessions.into_iter().map(|(id, revision)| (VisitSessionId::from_stored(id), revision)).collect();
+        }
+        // Pushes to the visitor's apps that are not listening (an operator's message, …).
+        if queue_mobile_pushes(conn, &self.visitor, &self.items, self.now).await? {
+            changes.queued = changes.queued.with(crate::Queued::MOBILE_PUSH);
         }
         if !self.operator_events.is_empty() {
             let (logged, pushed) = append_operator_events_pushing(conn, &self.operator_events, self.now).await?;

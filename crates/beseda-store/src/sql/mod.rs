@@ -36,6 +36,7 @@ pub(super) mod load;
 mod mail;
 mod maintenance;
 mod messages;
+mod mobile_push;
 mod mobile_sdk;
 mod observe;
 mod operator_actions;

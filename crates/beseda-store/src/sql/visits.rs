@@ -241,6 +241,8 @@ async fn init_visit(conn: &mut Conn, req: &InitVisit, now: i64) -> Result<InitOu
         location: req.location.clone(),
         last_seen_at: now,
         blocked: false,
+        push_token: req.push_token.is_some(),
+        listening_until: None,
     };
     query("INSERT INTO pages (id, auth_token, visit_session_id, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(page.page_id.as_str())
@@ -263,6 +265,7 @@ impl Visits for SqlStore {
     async fn page(&self, id: &PageId) -> Result<Option<PageAuth>> {
         let row = query(
             "SELECT p.id, p.auth_token, p.visit_session_id, p.last_seen_at, s.visitor_id, s.location, \
+             s.push_token IS NOT NULL AS push_token, s.listening_until, \
              EXISTS (SELECT 1 FROM visitor_blocks b WHERE (b.visitor_id = s.visitor_id OR b.address = s.client_address) \
              AND b.lifted_at IS NULL AND (b.expires_at IS NULL OR b.expires_at > $1)) AS blocked \
              FROM pages p JOIN visit_sessions s ON s.id = p.visit_session_id WHERE p.id = $2",
@@ -280,6 +283,8 @@ impl Visits for SqlStore {
                 location: r.try_get("location")?,
                 last_seen_at: r.try_get("last_seen_at")?,
                 blocked: r.try_get("blocked")?,
+                push_token: r.try_get("push_token")?,
+                listening_until: r.try_get("listening_until")?,
             })
         })
         .transpose()

@@ -56,6 +56,8 @@ impl Queued {
     pub const CRM: Queued = Queued(1 << 4);
     /// Web Push notifications (`push`).
     pub const PUSH: Queued = Queued(1 << 5);
+    /// Pushes to mobile SDK visitors (`mobile_push`).
+    pub const MOBILE_PUSH: Queued = Queued(1 << 6);
 
     /// The worker of an outbox row's kind.
     pub fn of_kind(kind: &str) -> Queued {
@@ -63,6 +65,7 @@ impl Queued {
             "bot_event" => Queued::BOT,
             "channel_event" => Queued::CHANNEL,
             "push" => Queued::PUSH,
+            "mobile_push" => Queued::MOBILE_PUSH,
             k if k.starts_with("event.") => Queued::WEBHOOK,
             k if k.starts_with("mail.") => Queued::MAIL,
             k if k.starts_with("crm.") => Queued::CRM,

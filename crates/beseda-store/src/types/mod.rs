@@ -99,6 +99,10 @@ pub struct PageAuth {
     pub last_seen_at: i64,
     /// A block applies to the visitor (or to the address the session was opened from).
     pub blocked: bool,
+    /// The visit session has a device push token (visitor-api.md §16).
+    pub push_token: bool,
+    /// Until when the session's app is known to listen (µs; see `MobilePush::set_listening`).
+    pub listening_until: Option<i64>,
 }
 
 impl PageAuth {
