@@ -32,6 +32,7 @@ mod lists;
 mod mail;
 mod messengers;
 mod metrics;
+mod mobile_push;
 mod mobile_sdk;
 mod multinode;
 mod notes;

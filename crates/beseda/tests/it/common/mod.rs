@@ -7,6 +7,7 @@ pub mod canned;
 pub mod crm_vendors;
 pub mod mock_http;
 pub mod openapi;
+pub mod push_services;
 pub mod smtp_sink;
 
 use beseda_core::settings::OrgSettings;
