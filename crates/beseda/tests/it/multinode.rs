@@ -22,14 +22,17 @@ struct Node {
 
 impl Node {
     async fn start(db_url: &str, nats: &str) -> Node {
+        Self::start_with(db_url, nats, &[]).await
+    }
+
+    /// A node with more settings in its environment.
+    async fn start_with(db_url: &str, nats: &str, env: &[(&str, &str)]) -> Node {
         let dir = temp_dir();
         let port = free_port();
-        let child = spawn_beseda_with(
-            dir.path(),
-            port,
-            false,
-            &[("BESEDA_DATABASE_URL", db_url), ("BESEDA_NATS_URL", nats), ("BESEDA_LONGPOLL_HOLD_SECS", "20")],
-        );
+        let mut all =
+            vec![("BESEDA_DATABASE_URL", db_url), ("BESEDA_NATS_URL", nats), ("BESEDA_LONGPOLL_HOLD_SECS", "20")];
+        all.extend_from_slice(env);
+        let child = spawn_beseda_with(dir.path(), port, false, &all);
         let addr = format!("127.0.0.1:{port}");
         wait_ready(&addr).await;
         Node { child, addr, _dir: dir }
@@ -116,8 +119,13 @@ struct Page {
 
 impl Page {
     async fn init(http: &reqwest::Client, base: &str, device: &str) -> (Page, i64) {
+        Self::init_with(http, base, device, "").await
+    }
+
+    /// Init with more query parameters (`&name=value…`).
+    async fn init_with(http: &reqwest::Client, base: &str, device: &str, extra: &str) -> (Page, i64) {
         let url = format!(
-            "{base}/l/v/m/init?event=init&since=0&location=default&device-id={device}&platform=web&title=t&respond-immediately=1"
+            "{base}/l/v/m/init?event=init&since=0&location=default&device-id={device}&platform=web&title=t&respond-immediately=1{extra}"
         );
         let init = get_json(http, &url).await;
         let full = &init["fullUpdate"];
@@ -391,4 +399,66 @@ async fn eventually_calls(hooks: &MockHttp, n: usize) -> Vec<i64> {
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+}
+
+/// Both nodes deliver pushes to apps (configured through the environment, as a deployment
+/// does): each operator message reaches the APNs stand-in exactly once, in order.
+#[tokio::test]
+async fn two_nodes_push_each_message_to_an_app_once() {
+    let Some((pg, nats)) = pg_and_nats_urls("multinode::two_nodes_push_each_message_to_an_app_once") else {
+        return;
+    };
+    let keys = temp_dir();
+    let apns = common::push_services::Apns::start(keys.path()).await;
+    let (db_url, emails) = database(&pg, 1).await;
+    let key_file = apns.key_file.to_string_lossy().into_owned();
+    let url = apns.url();
+    let env = [
+        ("BESEDA_APNS_KEY_FILE", key_file.as_str()),
+        ("BESEDA_APNS_KEY_ID", apns.key_id.as_str()),
+        ("BESEDA_APNS_TEAM_ID", apns.team_id.as_str()),
+        ("BESEDA_APNS_TOPIC", apns.topic.as_str()),
+        ("BESEDA_APNS_URL", url.as_str()),
+    ];
+    let a = Node::start_with(&db_url, &nats, &env).await;
+    let b = Node::start_with(&db_url, &nats, &env).await;
+    let http = reqwest::Client::new();
+    let device = "0f".repeat(32);
+    let (page, _) = Page::init_with(&http, &a.base(), "app", &format!("&push-token={device}&push-service=apns")).await;
+    page.send(&http, &a.base(), "q1", "Здравствуйте").await;
+    let op = token(&http, &b, &emails[0]).await;
+    let op_a = token(&http, &a, &emails[0]).await;
+    let chats = call(&http, &b, &op, reqwest::Method::GET, "/api/operator/v1/chats?list=waiting", Value::Null).await;
+    let chat = chats.1["chats"][0]["id"].as_i64().unwrap_or_else(|| panic!("a waiting chat: {}", chats.1));
+    let n = 12;
+    for i in 1..=n {
+        // Half the messages written on each node.
+        let node = if i % 2 == 0 { &a } else { &b };
+        let op = if i % 2 == 0 { &op_a } else { &op };
+        let path = format!("/api/operator/v1/chats/{chat}/messages");
+        let (code, body) = call(
+            &http,
+            node,
+            &op,
+            reqwest::Method::POST,
+            &path,
+            json!({"clientSideId": format!("m{i}"), "text": format!("Ответ {i}")}),
+        )
+        .await;
+        assert_eq!(code, 200, "{body}");
+    }
+    // The join and n messages; then nothing more arrives.
+    apns.wait_until(30, |r| r.len() > n as usize).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got = apns.requests();
+    let texts: Vec<String> = got
+        .iter()
+        .filter(|r| r.body["aps"]["alert"]["loc-key"] == "P.OM")
+        .map(|r| r.body["aps"]["alert"]["loc-args"][1].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let expected: Vec<String> = (1..=n).map(|i| format!("Ответ {i}")).collect();
+    assert_eq!(texts, expected, "each message once, in order");
+    assert_eq!(got.len(), n as usize + 1, "and one join");
+    assert!(got.iter().all(|r| r.answered == 200 && r.device == device));
+    assert!(apns.refused().is_empty(), "{:?}", apns.refused());
 }
