@@ -88,8 +88,10 @@ fn message_notice(m: &Message) -> Option<Notice> {
 
 /// The notices of a change's visitor-log items, in their order: operators' messages, files
 /// and contact requests added (also those inside a new chat, such as an operator's
-/// invitation), an operator joining the chat (not the one who closes a waiting chat), and
-/// deleted messages.
+/// invitation), an operator joining the chat (not the one who closes a waiting chat), a
+/// survey offered after the chat (`P.RO`; its first question — the next ones follow the
+/// visitor's own answers), and deleted messages. `P.RO`'s argument, the operator's name, is
+/// the store's to fill in (the survey does not carry it).
 pub fn notices(items: &[DeltaItem]) -> Vec<Notice> {
     let closing = items.iter().any(|i| {
         matches!(i, DeltaItem::ChatState { data, .. }
@@ -103,6 +105,12 @@ pub fn notices(items: &[DeltaItem]) -> Vec<Notice> {
                 out.push(Notice::Withdraw { message_id: id.clone() });
             }
             DeltaItem::Chat { data: Some(chat), .. } => out.extend(chat.messages.iter().filter_map(message_notice)),
+            DeltaItem::Survey { data: Some(s), .. }
+                if s.current_question.question_id == 0
+                    && s.config.descriptor.forms.first().is_some_and(|f| f.id == s.current_question.form_id) =>
+            {
+                out.push(Notice::Add { kind: PushKind::RateOperator, args: Vec::new(), message_id: None })
+            }
             DeltaItem::ChatOperator { data: Some(op), .. } if !closing => out.push(Notice::Add {
                 kind: PushKind::OperatorAccepted,
                 args: vec![op.fullname.clone()],
@@ -243,6 +251,27 @@ mod tests {
         // The operator who closes a waiting chat becomes its operator: no «joined» for that.
         let closing = [DeltaItem::chat_operator("s", Some(operator("Ирина"))), DeltaItem::chat_state("s", "closed")];
         assert!(notices(&closing).is_empty());
+    }
+
+    #[test]
+    fn a_survey_offered_asks_for_a_rating_its_next_questions_do_not() {
+        let survey = |form: i64, question: i64| -> crate::protocol::visitor::Survey {
+            serde_json::from_value(json!({
+                "id": "7",
+                "config": {"id": 1, "version": "1", "descriptor": {"forms": [
+                    {"id": 10, "questions": [{"type": "stars", "text": "Оцените"}, {"type": "comment", "text": "Что улучшить?"}]}
+                ]}},
+                "current_question": {"form_id": form, "question_id": question}
+            }))
+            .expect("survey")
+        };
+        let offered = [DeltaItem::survey("s", Some(survey(10, 0)))];
+        assert_eq!(
+            notices(&offered),
+            vec![Notice::Add { kind: PushKind::RateOperator, args: vec![], message_id: None }]
+        );
+        assert!(notices(&[DeltaItem::survey("s", Some(survey(10, 1)))]).is_empty());
+        assert!(notices(&[DeltaItem::survey("s", None)]).is_empty());
     }
 
     #[test]

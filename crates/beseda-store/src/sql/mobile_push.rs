@@ -8,7 +8,7 @@ use crate::capabilities::MobilePush;
 use crate::Result;
 use async_trait::async_trait;
 use beseda_core::ids::{VisitSessionId, VisitorId};
-use beseda_core::mobile_push::{self, Notice};
+use beseda_core::mobile_push::{self, Notice, PushKind};
 use beseda_core::protocol::visitor::DeltaItem;
 use serde_json::{json, Value};
 
@@ -76,6 +76,18 @@ async fn targets(conn: &mut Conn, visitor: &VisitorId, now: i64) -> Result<Vec<T
     Ok(out)
 }
 
+/// The name of the operator of the visitor's latest chat (`P.RO`'s argument).
+async fn operator_name(conn: &mut Conn, visitor: &VisitorId) -> Result<String> {
+    Ok(query_scalar(
+        "SELECT o.name FROM chats c JOIN operators o ON o.id = c.operator_id WHERE c.visitor_id = $1 \
+         ORDER BY c.id DESC LIMIT 1",
+    )
+    .bind(visitor.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .unwrap_or_default())
+}
+
 /// The unread count of the visitor's latest chat (`unread_by_visitor_msg_cnt`).
 async fn unread(conn: &mut Conn, visitor: &VisitorId) -> Result<i64> {
     Ok(query_scalar("SELECT unread_by_visitor_count FROM chats WHERE visitor_id = $1 ORDER BY id DESC LIMIT 1")
@@ -118,6 +130,10 @@ pub(super) async fn queue_mobile_pushes(
     for notice in &notices {
         match notice {
             Notice::Add { kind, args, message_id } => {
+                let args = match kind {
+                    PushKind::RateOperator => vec![operator_name(conn, visitor).await?],
+                    _ => args.clone(),
+                };
                 for t in targets.iter().filter(|t| !t.listening) {
                     let payload = json!({
                         "service": t.service, "token": t.token, "key": kind.loc_key(), "event": "add",
