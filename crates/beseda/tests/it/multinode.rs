@@ -439,7 +439,7 @@ async fn two_nodes_push_each_message_to_an_app_once() {
         let (code, body) = call(
             &http,
             node,
-            &op,
+            op,
             reqwest::Method::POST,
             &path,
             json!({"clientSideId": format!("m{i}"), "text": format!("Ответ {i}")}),
