@@ -1,7 +1,7 @@
 //! Pushes to mobile SDK visitors (visitor-api.md §16), on SQLite and PostgreSQL, through local
 //! stand-ins for APNs (HTTP/2) and for FCM with Google's token endpoint that verify the signed
 //! tokens with another implementation (common/push_services.rs): the payloads (the fixture's,
-//! with the event), the unread count, nothing while the app has a long-poll or socket open,
+//! with the event; P.OA, P.OM, P.OF, P.CR, P.RO), the unread count, nothing while the app has a long-poll or socket open,
 //! retries (429, 5xx, Retry-After), renewed credentials (expired provider token, 401 access
 //! token, provider tokens older than 50 minutes), and tokens the services no longer know
 //! dropped.
@@ -280,6 +280,33 @@ async fn fcm_flow() {
     let got = fcm.wait_until(10, |r| r.len() == 6).await;
     assert_eq!((got[4].answered, got[5].answered), (503, 200));
     assert_eq!(got[4].body, got[5].body);
+
+    // A contact request: P.CR with the operator's name.
+    let (code, body) = irina
+        .post(&format!("/api/operator/v1/chats/{chat}/messages"), json!({"clientSideId": "cr1", "kind": "cont_req"}))
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let got = fcm.wait_until(10, |r| r.len() == 7).await;
+    let data = &got[6].body["message"]["data"];
+    assert_eq!((data["type"].as_str(), data["event"].as_str()), (Some("P.CR"), Some("add")));
+    assert_eq!(data["params"], json!([IRINA]).to_string());
+    assert_eq!(got[6].body["message"]["apns"]["payload"]["aps"]["alert"]["loc-key"], "P.CR");
+
+    // The chat closes and a survey is offered: P.RO with the chat's operator.
+    server.settings(|s| s.surveys = true).await;
+    let admin = server.operator("admin@fcm.test", "Админ", OperatorRole::Admin).await;
+    let survey =
+        json!({"title": "Оценка", "forms": [{"questions": [{"type": "stars", "text": "Оцените работу оператора"}]}]});
+    let (code, body) = admin.call(reqwest::Method::PUT, "/api/admin/v1/surveys", Some(survey)).await;
+    assert_eq!(code, 200, "{body}");
+    let (code, body) = irina.post(&format!("/api/operator/v1/chats/{chat}/close"), json!({})).await;
+    assert_eq!(code, 200, "{body}");
+    let got = fcm.wait_until(10, |r| r.len() == 8).await;
+    let data = &got[7].body["message"]["data"];
+    assert_eq!(
+        (data["type"].as_str(), data["params"].as_str()),
+        (Some("P.RO"), Some(json!([IRINA]).to_string().as_str()))
+    );
 
     // UNREGISTERED (404) and INVALID_ARGUMENT about message.token (400): the token is dropped.
     let faults = [
