@@ -8,7 +8,7 @@ use beseda_core::ids::ChatId;
 use beseda_core::model::Chat;
 
 use super::exec::query;
-use super::rows::{chat_from, prefixed, CHAT_COLS};
+use super::rows::{chat_from, marks, prefixed, CHAT_COLS};
 use super::SqlStore;
 
 /// Chat ids per query of message texts.
@@ -45,10 +45,9 @@ impl History for SqlStore {
         let mut out = Vec::new();
         let mut conn = self.read().await?;
         for chunk in chats.chunks(TEXT_CHUNK) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT chat_id, text FROM messages WHERE chat_id IN ({}) AND kind <> 'for_operator'",
-                marks.join(", ")
+                marks(1, chunk.len())
             );
             let mut query = query(&sql);
             for id in chunk {

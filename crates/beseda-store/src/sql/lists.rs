@@ -12,13 +12,8 @@ use std::collections::BTreeMap;
 
 use super::events::{Emit, INSERT_CHUNK};
 use super::exec::query;
-use super::rows::{chat_from, message_from, prefixed, CHAT_COLS, MESSAGE_COLS};
+use super::rows::{chat_from, marks, message_from, prefixed, CHAT_COLS, MESSAGE_COLS};
 use super::{Conn, DbRow};
-
-/// `$from, …` for `n` values.
-fn marks(from: usize, n: usize) -> String {
-    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
-}
 
 /// `SELECT` of chats with what their rows show, in one statement: the chat's columns, the
 /// visitor's fields and number, and what the chat keeps of its messages for its row

@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 
 use super::exec::query;
 use super::rows::{
-    chat_from, department_from, json_col, message_from, operator_from, placement_from, prefixed, visitor_from,
+    chat_from, department_from, json_col, marks, message_from, operator_from, placement_from, prefixed, visitor_from,
     CHAT_COLS, MESSAGE_COLS, OPERATOR_COLS, PLACEMENT_COLS, VISITOR_COLS,
 };
 use super::visits::CHAT_MESSAGE_LIMIT;
-use super::Conn;
+use super::{Conn, DbRow};
 
 /// The organisation's settings; SQLite's writer keeps them between changes until they are
 /// written (`direct::Memo`).
@@ -58,8 +58,39 @@ pub(super) async fn load_operators(conn: &mut Conn, only_online: bool) -> Result
     let links = query("SELECT operator_id, department_key FROM operator_departments ORDER BY department_key")
         .fetch_all(&mut *conn)
         .await?;
+    with_departments(&rows, &links)
+}
+
+/// The operators `ids` that are not deleted, by id: for a change that concerns a few of many.
+pub(super) async fn load_operators_by_id(conn: &mut Conn, ids: &[i64]) -> Result<Vec<Operator>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(OPERATORS_BY_ID_CHUNK) {
+        let list = marks(1, chunk.len());
+        let sql =
+            format!("SELECT {OPERATOR_COLS} FROM operators WHERE deleted_at IS NULL AND id IN ({list}) ORDER BY id");
+        let links = format!(
+            "SELECT operator_id, department_key FROM operator_departments WHERE operator_id IN ({list}) \
+             ORDER BY department_key"
+        );
+        let (mut rows, mut link_rows) = (query(&sql), query(&links));
+        for id in chunk {
+            rows = rows.bind(*id);
+            link_rows = link_rows.bind(*id);
+        }
+        let rows = rows.fetch_all(&mut *conn).await?;
+        let links = link_rows.fetch_all(&mut *conn).await?;
+        out.extend(with_departments(&rows, &links)?);
+    }
+    Ok(out)
+}
+
+/// Operators per `IN (…)` of [`load_operators_by_id`].
+const OPERATORS_BY_ID_CHUNK: usize = 500;
+
+/// Operator rows with their department links.
+fn with_departments(rows: &[DbRow], links: &[DbRow]) -> Result<Vec<Operator>> {
     let mut by_op: BTreeMap<i64, Vec<String>> = BTreeMap::new();
-    for l in &links {
+    for l in links {
         by_op.entry(l.try_get("operator_id")?).or_default().push(l.try_get("department_key")?);
     }
     rows.iter()

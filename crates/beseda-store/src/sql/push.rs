@@ -6,12 +6,13 @@ use crate::{NewPushSubscription, PushSubscription, Result, VapidKey};
 use async_trait::async_trait;
 use beseda_core::ids::OperatorId;
 use beseda_core::model::Operator;
+use beseda_core::push::Target;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 use super::exec::{query, query_scalar};
-use super::load::{load_operators, load_settings};
-use super::rows::to_json;
+use super::load::{load_operators_by_id, load_settings};
+use super::rows::{marks, to_json};
 use super::visibility::bot_operator_ids;
 use super::{Conn, DbRow, SqlStore};
 
@@ -44,18 +45,34 @@ async fn end_pushes(conn: &mut Conn, ids: &[i64], now: i64, why: &str) -> Result
 }
 
 /// Queues the pushes a batch of operator events (stamped with their scopes) brings
-/// (`beseda_core::push`). Costs one query when nobody opted in.
+/// (`beseda_core::push`). Costs one query when nobody concerned opted in; reads only the
+/// operators a notice can reach — those named by one (a chat's holder, an assignee) and, for a
+/// chat nobody holds, those online — so a message does not read every operator's account.
 pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) -> Result<bool> {
     let notices = beseda_core::push::notices(events);
     if notices.is_empty() {
         return Ok(false);
     }
-    let rows = query(
+    let mut named: Vec<i64> = Vec::new();
+    let mut takers = false;
+    for n in &notices {
+        match &n.target {
+            Target::Operator(id) => named.push(id.0),
+            Target::Takers(_) => takers = true,
+        }
+    }
+    named.sort_unstable();
+    named.dedup();
+    let sql = format!(
         "SELECT s.id, s.operator_id FROM push_subscriptions s JOIN operators o ON o.id = s.operator_id \
-         WHERE o.deleted_at IS NULL AND o.deactivated_at IS NULL ORDER BY s.id",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+         WHERE o.deleted_at IS NULL AND o.deactivated_at IS NULL AND ((o.status = 'online' AND $1){}) ORDER BY s.id",
+        if named.is_empty() { String::new() } else { format!(" OR s.operator_id IN ({})", marks(2, named.len())) }
+    );
+    let mut rows = query(&sql).bind(takers);
+    for id in named {
+        rows = rows.bind(id);
+    }
+    let rows = rows.fetch_all(&mut *conn).await?;
     if rows.is_empty() {
         return Ok(false);
     }
@@ -64,11 +81,9 @@ pub(super) async fn queue_pushes(conn: &mut Conn, events: &[Value], now: i64) ->
         subs.entry(r.try_get("operator_id")?).or_default().push(r.try_get("id")?);
     }
     let bots = bot_operator_ids(conn).await?;
-    let candidates: Vec<Operator> = load_operators(conn, false)
-        .await?
-        .into_iter()
-        .filter(|o| subs.contains_key(&o.id.0) && !bots.contains(&o.id))
-        .collect();
+    let ids: Vec<i64> = subs.keys().copied().collect();
+    let candidates: Vec<Operator> =
+        load_operators_by_id(conn, &ids).await?.into_iter().filter(|o| !bots.contains(&o.id)).collect();
     let settings = load_settings(conn).await?;
     let mut queued = false;
     for d in beseda_core::push::deliveries(&notices, &candidates, &settings) {

@@ -182,3 +182,8 @@ pub(super) fn to_json(v: &impl serde::Serialize) -> Result<String> {
 pub(super) fn prefixed(alias: &str, cols: &str) -> String {
     cols.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
 }
+
+/// `$from, …` for `n` parameters: the list of an `IN (…)`.
+pub(super) fn marks(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}

@@ -13,18 +13,18 @@ use std::collections::BTreeMap;
 use super::events::INSERT_CHUNK;
 use super::exec::{query, query_scalar};
 use super::routing::is_bot;
+use super::rows::marks;
 use super::Conn;
 
 /// Scopes of the chats `ids`, as they are in this transaction.
 async fn chat_scopes(conn: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, ChatScope>> {
     let mut out = BTreeMap::new();
     for chunk in ids.chunks(INSERT_CHUNK) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT c.id, c.operator_id, c.department_key, c.language, \
              EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = c.operator_id) AS bot \
              FROM chats c WHERE c.id IN ({})",
-            marks.join(", ")
+            marks(1, chunk.len())
         );
         let mut query = query(&sql);
         for id in chunk {

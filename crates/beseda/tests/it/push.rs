@@ -120,11 +120,14 @@ async fn opt_in_and_out() {
     // Boris is offline: no news of waiting chats for him.
     assert_eq!(pushes_to(&mock, "/push/shared").await, 0);
 
-    // Anna answers (takes the chat); the visitor's next message is a `normal` push to her alone.
+    // Anna answers (takes the chat); the visitor's next message is a `normal` push to her alone,
+    // also while she is not online: she holds the chat.
     assert_eq!(anna.reply(chat, "r1", "Hi!").await.0, 200);
+    anna.set_status("invisible").await;
     visitor.send("v2", "Order 42").await;
     let got = mock.wait_until(10, |r| r.iter().filter(|r| r.path() == "/push/anna").count() == 2).await;
     assert_eq!(got.iter().rfind(|r| r.path() == "/push/anna").expect("push").header("urgency"), Some("normal"));
+    anna.set_status("online").await;
 
     // Redirected to Boris (online now): he hears of it; his push service says the
     // subscription is gone (410): it is deleted and gets nothing more.
