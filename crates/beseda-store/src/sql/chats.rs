@@ -175,7 +175,7 @@ pub(super) async fn create_chat(
             text,
             data: None,
             author: None,
-            name: name.clone(),
+            name: Some(name.clone()),
             quote: None,
         };
         let message = insert_message(conn, emit, m).await?;

@@ -65,7 +65,7 @@ impl Files for SqlStore {
                         text,
                         data,
                         author: None,
-                        name,
+                        name: Some(name),
                         quote: None,
                     };
                     let message = insert_message(conn, emit, m).await?;

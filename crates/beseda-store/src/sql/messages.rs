@@ -2,11 +2,11 @@
 
 use crate::{NewFile, Result, StoreError, VisitorCtx};
 use beseda_core::ids::{hex_id, ChatId, FileGuid, MessageId, VisitorId};
-use beseda_core::model::{Chat, Message, Operator};
+use beseda_core::model::{Chat, Message, Operator, Visitor};
 use beseda_core::protocol::visitor::{self as proto, DeltaItem, MessagePolicy};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::MessageKind;
-use beseda_core::{bot_wire, operator_wire, wire, DomainError};
+use beseda_core::{bot_wire, operator_wire, texts, wire, DomainError};
 use serde_json::{json, Value};
 
 use super::bots::bot_new_message;
@@ -15,20 +15,31 @@ use super::events::Emit;
 use super::exec::{query, query_scalar};
 use super::load::{load_chat, load_message};
 use super::row_facts;
-use super::rows::{file_from, message_from, to_json, FILE_COLS, MESSAGE_COLS};
+use super::rows::{file_from, message_from, to_json, visitor_from, FILE_COLS, MESSAGE_COLS, VISITOR_COLS};
 use super::Conn;
 
-/// The next history revision of a visitor: the time in µs, forced strictly increasing, in one
-/// statement so concurrent writers never hand out a smaller value.
+/// The statement that advances a visitor's history revision: the time in µs, forced strictly
+/// increasing, in one statement so concurrent writers never hand out a smaller value.
+const NEXT_HISTORY_REVISION: &str = "UPDATE visitors SET history_revision = CASE WHEN history_revision + 1 > $1 \
+     THEN history_revision + 1 ELSE $1 END WHERE id = $2";
+
+/// The next history revision of a visitor.
 async fn next_history_revision(conn: &mut Conn, visitor: &VisitorId, now: i64) -> Result<i64> {
-    Ok(query_scalar(
-        "UPDATE visitors SET history_revision = CASE WHEN history_revision + 1 > $1 THEN history_revision + 1 \
-         ELSE $1 END WHERE id = $2 RETURNING history_revision",
-    )
-    .bind(now)
-    .bind(visitor.as_str())
-    .fetch_one(&mut *conn)
-    .await?)
+    Ok(query_scalar(&format!("{NEXT_HISTORY_REVISION} RETURNING history_revision"))
+        .bind(now)
+        .bind(visitor.as_str())
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// [`next_history_revision`] for a new message, with the visitor as they are now (for the name
+/// of their own messages). The revision is also the message's time: every message of a
+/// visitor's chats advanced it when it was written, so it is past each of their times and the
+/// times within a chat are strictly increasing (a total order even within one µs).
+async fn advance_for_message(conn: &mut Conn, visitor: &VisitorId, now: i64) -> Result<Visitor> {
+    let sql = format!("{NEXT_HISTORY_REVISION} RETURNING {VISITOR_COLS}");
+    let row = query(&sql).bind(now).bind(visitor.as_str()).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(visitor_from).transpose()?.ok_or(StoreError::NotFound)
 }
 
 /// A new message row, ready to insert.
@@ -39,7 +50,8 @@ pub(super) struct NewMessage<'a> {
     pub(super) text: String,
     pub(super) data: Option<Value>,
     pub(super) author: Option<&'a Operator>,
-    pub(super) name: String,
+    /// The author's name shown with it; `None` for the visitor's own name.
+    pub(super) name: Option<String>,
     pub(super) quote: Option<Value>,
 }
 
@@ -54,13 +66,14 @@ pub(super) async fn insert_flagged_message(
     m: NewMessage<'_>,
     hint_question: bool,
 ) -> Result<Message> {
-    // Strictly increasing within a chat, so ordering by time is total even within one µs.
-    let last: Option<i64> = query_scalar("SELECT MAX(created_at) FROM messages WHERE chat_id = $1")
-        .bind(m.chat.id.0)
-        .fetch_one(&mut *conn)
-        .await?;
-    let now = last.map_or(emit.now, |l| emit.now.max(l + 1));
-    let history_revision = next_history_revision(conn, &m.chat.visitor_id, now).await?;
+    let visitor = advance_for_message(conn, &m.chat.visitor_id, emit.now).await?;
+    let (now, history_revision) = (visitor.history_revision, visitor.history_revision);
+    let name = match m.name {
+        Some(name) => name,
+        None => Some(visitor.display_name())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| texts::visitor_default_name(&emit.settings.default_lang).to_owned()),
+    };
     let message = Message {
         id: MessageId::random(),
         chat_id: m.chat.id,
@@ -70,7 +83,7 @@ pub(super) async fn insert_flagged_message(
         text: m.text,
         data: m.data,
         author_id: m.author.map(|a| a.id),
-        name: m.name,
+        name,
         avatar: m.author.and_then(|a| a.avatar.clone()),
         created_at: now,
         modified_at: now,
@@ -141,7 +154,7 @@ pub(super) async fn system_message(
         text,
         data: None,
         author: None,
-        name: String::new(),
+        name: Some(String::new()),
         quote: None,
     };
     insert_message(conn, emit, m).await

@@ -118,7 +118,7 @@ impl MobileSdk for SqlStore {
                         text: texts::visitor_location(&settings.default_lang, latitude, longitude),
                         data: Some(json!({"geo": geo})),
                         author: None,
-                        name: String::new(),
+                        name: Some(String::new()),
                         quote: None,
                     };
                     insert_message(conn, emit, note).await?;

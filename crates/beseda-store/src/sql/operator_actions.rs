@@ -82,7 +82,7 @@ pub(super) async fn operator_send(
         text,
         data,
         author: Some(operator),
-        name: operator.name.clone(),
+        name: Some(operator.name.clone()),
         quote: None,
     };
     let message = insert_message(conn, emit, m).await?;
@@ -128,7 +128,7 @@ pub(super) async fn operator_send_file(
         text: to_json(&desc)?,
         data: Some(json!({"file": {"state": "ready", "desc": desc, "progress": 100}})),
         author: Some(operator),
-        name: operator.name.clone(),
+        name: Some(operator.name.clone()),
         quote: None,
     };
     let message = insert_message(conn, emit, m).await?;
@@ -219,7 +219,7 @@ impl OperatorActions for SqlStore {
                         text,
                         data: None,
                         author: Some(&operator),
-                        name: operator.name.clone(),
+                        name: Some(operator.name.clone()),
                         quote: None,
                     };
                     let note = insert_message(conn, emit, m).await?;

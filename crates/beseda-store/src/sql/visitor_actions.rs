@@ -22,7 +22,7 @@ use super::closing::{last_unread_by_visitor, release_unread_hold};
 use super::exec::{query, query_scalar};
 use super::load::{
     load_chat, load_current_chat, load_message, load_operator, load_placement, load_settings, offered_departments,
-    visitor_message_by_csid, visitor_name,
+    visitor_message_by_csid,
 };
 use super::mail::{emit_job, queue_job};
 use super::messages::{
@@ -175,7 +175,6 @@ impl VisitorActions for SqlStore {
                     save_chat(conn, &chat).await?;
                     chat_state_changed(conn, emit, &chat).await?;
                 }
-                let name = visitor_name(conn, &v2.visitor_id, &settings.default_lang).await?;
                 let text = match &req.kind {
                     VisitorMessageKind::Sticker(_) => String::new(),
                     _ => req.text.clone(),
@@ -193,7 +192,7 @@ impl VisitorActions for SqlStore {
                     text,
                     data,
                     author: None,
-                    name,
+                    name: None,
                     quote,
                 };
                 let message = insert_flagged_message(conn, emit, m, req.hint_question).await?;
@@ -328,7 +327,7 @@ impl VisitorActions for SqlStore {
         let v2 = v.clone();
         let request = request_message_id.to_owned();
         let button_id = button_id.to_owned();
-        self.visitor_change(v, move |conn, emit, settings| {
+        self.visitor_change(v, move |conn, emit, _settings| {
             Box::pin(async move {
                 let chat = load_current_chat(conn, &v2.visitor_id, &v2.location, true, emit.now)
                     .await?
@@ -352,7 +351,6 @@ impl VisitorActions for SqlStore {
                     .cloned()
                     .ok_or(DomainError::CannotCreateResponse)?;
                 let button_text = button.get("text").and_then(Value::as_str).unwrap_or_default().to_owned();
-                let name = visitor_name(conn, &v2.visitor_id, &settings.default_lang).await?;
                 let response = NewMessage {
                     chat: &chat,
                     client_side_id: hex_id(),
@@ -363,7 +361,7 @@ impl VisitorActions for SqlStore {
                         "request": {"messageId": keyboard.id.as_str()},
                     })),
                     author: None,
-                    name,
+                    name: None,
                     quote: None,
                 };
                 let response = insert_message(conn, emit, response).await?;

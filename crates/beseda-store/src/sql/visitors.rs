@@ -260,7 +260,7 @@ async fn create_invitation(
         text,
         data: None,
         author: Some(operator),
-        name: operator.name.clone(),
+        name: Some(operator.name.clone()),
         quote: None,
     };
     insert_message(conn, emit, m).await?;
