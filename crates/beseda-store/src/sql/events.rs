@@ -9,7 +9,9 @@ use beseda_core::model::Message;
 use beseda_core::operator_wire::OperatorEvent as Event;
 use beseda_core::protocol::visitor::DeltaItem;
 use beseda_core::settings::OrgSettings;
+use beseda_core::visibility::ChatScope;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 use super::exec::{query, query_scalar};
 use super::lists::summarize_touched;
@@ -43,6 +45,8 @@ pub(super) struct Emit {
     /// Chats whose conversation changed since their last `chat_updated` here (see
     /// `summarize_touched`).
     pub(super) touched: Vec<(i64, Option<Message>)>,
+    /// Scopes of chats already read in this change, as of its end (see `summarize_touched`).
+    pub(super) scopes: BTreeMap<i64, ChatScope>,
     /// Web Push news not in the operator log (`beseda_core::push`), stamped and queued with it.
     pub(super) push_hints: Vec<Value>,
     /// The outbox workers this transaction queued work for (see [`Changes::queued`]); atomic
@@ -63,6 +67,7 @@ impl Emit {
             quiet_bot: None,
             mute_bot_notices: false,
             push_hints: Vec::new(),
+            scopes: BTreeMap::new(),
             touched: Vec::new(),
             queued: std::sync::atomic::AtomicU8::new(0),
         }
@@ -149,7 +154,8 @@ impl Emit {
             changes.queued = changes.queued.with(crate::Queued::MOBILE_PUSH);
         }
         if !self.operator_events.is_empty() {
-            let (logged, pushed) = append_operator_events_pushing(conn, &self.operator_events, self.now).await?;
+            let (logged, pushed) =
+                append_operator_events_pushing(conn, &self.operator_events, self.now, &self.scopes).await?;
             changes.operator_seq = logged.last().map(|e| e.seq);
             changes.operator_events = logged.into();
             if pushed {
@@ -158,7 +164,7 @@ impl Emit {
         }
         if !self.push_hints.is_empty() {
             let mut hints = self.push_hints;
-            stamp_scopes(conn, &mut hints).await?;
+            stamp_scopes(conn, &mut hints, &self.scopes).await?;
             if queue_pushes(conn, &hints, self.now).await? {
                 changes.queued = changes.queued.with(crate::Queued::PUSH);
             }
@@ -199,20 +205,21 @@ pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Event], no
     // Pushes come from chat events, which changes log through `Emit` (it tells whether some
     // were queued); the events logged here bring none in practice, and any would still go out
     // at the push worker's next poll.
-    let (logged, _) = append_operator_events_pushing(conn, events, now).await?;
+    let (logged, _) = append_operator_events_pushing(conn, events, now, &BTreeMap::new()).await?;
     logged.last().map(|e| e.seq).ok_or_else(|| StoreError::Corrupt("no operator event to append".into()))
 }
 
 /// [`append_operator_events`], returning the events as logged and whether Web Push
-/// notifications were queued.
+/// notifications were queued; `known` are scopes the change has read already.
 async fn append_operator_events_pushing(
     conn: &mut Conn,
     events: &[Event],
     now: i64,
+    known: &BTreeMap<i64, ChatScope>,
 ) -> Result<(Vec<OperatorEvent>, bool)> {
     // The stored form: the event with the chat's scope (who may see it) and its `seq`.
     let mut events: Vec<Value> = events.iter().map(Event::to_json).collect();
-    stamp_scopes(conn, &mut events).await?;
+    stamp_scopes(conn, &mut events, known).await?;
     let pushed = queue_pushes(conn, &events, now).await?;
     let last: i64 =
         query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'operator_events' RETURNING value")

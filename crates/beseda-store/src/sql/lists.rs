@@ -7,6 +7,7 @@ use beseda_core::model::{Chat, Message};
 use beseda_core::operator_wire::events::ChatUpdated;
 use beseda_core::operator_wire::{ChatRow, OperatorEvent, RowFacts};
 use beseda_core::settings::OrgSettings;
+use beseda_core::visibility::ChatScope;
 use beseda_core::{operator_wire, texts};
 use std::collections::BTreeMap;
 
@@ -28,7 +29,8 @@ pub(super) fn summary_select() -> &'static str {
              (SELECT v.fields FROM visitors v WHERE v.id = chats.visitor_id) AS v_fields, \
              (SELECT v.number FROM visitors v WHERE v.id = chats.visitor_id) AS v_number, \
              chats.unread_by_operator_count AS unread, chats.waiting_since AS waiting, \
-             chats.preview_message_id AS preview_id \
+             chats.preview_message_id AS preview_id, \
+             EXISTS (SELECT 1 FROM bots b WHERE b.operator_id = chats.operator_id) AS holder_is_bot \
              FROM chats",
             prefixed("chats", CHAT_COLS)
         )
@@ -59,6 +61,7 @@ pub(super) async fn summaries_from(
             .unwrap_or_default();
         let given = fields.get("name").filter(|n| !n.trim().is_empty()).cloned();
         let preview_id: Option<String> = row.try_get("preview_id")?;
+        let holder_is_bot = chat.operator_id.is_some() && row.try_get::<bool, _>("holder_is_bot")?;
         let preview = match (&preview_id, known) {
             (Some(id), Some(m)) if m.id.as_str() == id => Some(m.clone()),
             (Some(id), _) => {
@@ -75,7 +78,7 @@ pub(super) async fn summaries_from(
             waiting_since: row.try_get("waiting")?,
         };
         let visitor_name = given.unwrap_or_else(|| default_name.to_owned());
-        out.push(ChatSummary { chat, visitor_name, row });
+        out.push(ChatSummary { chat, visitor_name, row, holder_is_bot });
     }
     for chunk in wanted.chunks(INSERT_CHUNK) {
         let sql = format!("SELECT {MESSAGE_COLS} FROM messages WHERE id IN ({})", marks(1, chunk.len()));
@@ -133,6 +136,8 @@ pub(super) async fn summarize_touched(conn: &mut Conn, emit: &mut Emit) -> Resul
             continue;
         }
         let Some(s) = chat_summary(conn, &emit.settings, ChatId(*id), message.as_ref()).await? else { continue };
+        // Read with the row: the scope the chat's events are stamped with (no second read).
+        emit.scopes.insert(*id, ChatScope::of(&s.chat, s.holder_is_bot));
         let row = ChatRow::new(&s.chat, &s.visitor_name, &s.row);
         match emit.operator_events.iter_mut().rev().find(|e| e.message_chat_id() == Some(*id)) {
             Some(event) => {

@@ -44,16 +44,20 @@ async fn chat_scopes(conn: &mut Conn, ids: &[i64]) -> Result<BTreeMap<i64, ChatS
     Ok(out)
 }
 
-/// Stamps every chat event of a batch with its chat's scope after the change, in one query
-/// per batch, so that readers of the log decide visibility without touching the database.
-pub(super) async fn stamp_scopes(conn: &mut Conn, events: &mut [Value]) -> Result<()> {
-    let mut ids: Vec<i64> = events.iter().filter_map(seen::event_chat_id).collect();
-    if ids.is_empty() {
-        return Ok(());
-    }
+/// Stamps every chat event of a batch with its chat's scope after the change, so that readers
+/// of the log decide visibility without touching the database: the scopes in `known` (read by
+/// the change already, as of its end), the others in one query per batch.
+pub(super) async fn stamp_scopes(
+    conn: &mut Conn,
+    events: &mut [Value],
+    known: &BTreeMap<i64, ChatScope>,
+) -> Result<()> {
+    let mut ids: Vec<i64> =
+        events.iter().filter_map(seen::event_chat_id).filter(|id| !known.contains_key(id)).collect();
     ids.sort_unstable();
     ids.dedup();
-    let scopes = chat_scopes(conn, &ids).await?;
+    let mut scopes = if ids.is_empty() { BTreeMap::new() } else { chat_scopes(conn, &ids).await? };
+    scopes.extend(known.iter().map(|(id, scope)| (*id, scope.clone())));
     for event in events.iter_mut() {
         if let Some(scope) = seen::event_chat_id(event).and_then(|id| scopes.get(&id)) {
             seen::stamp(event, scope);

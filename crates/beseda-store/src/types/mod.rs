@@ -407,6 +407,8 @@ pub struct ChatSummary {
     pub visitor_name: String,
     /// Name, number, preview, unread count and waiting time of the row.
     pub row: beseda_core::operator_wire::RowFacts,
+    /// The chat's holder is a bot's operator account.
+    pub holder_is_bot: bool,
 }
 
 #[derive(Clone, Debug)]
