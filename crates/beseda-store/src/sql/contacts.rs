@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::chats::save_chat;
 use super::exec::{query, query_scalar};
-use super::load::{load_current_chat, load_visitor, visitor_name};
+use super::load::{load_current_chat, load_visitor};
 use super::messages::{insert_message, NewMessage};
 use super::routing::after_visitor_message;
 use super::rows::opt_json_col;
@@ -52,7 +52,6 @@ impl ContactRequests for SqlStore {
                     }
                 }
                 merge_visitor_fields(conn, &v2.visitor_id, &data, emit.now).await?;
-                let name = visitor_name(conn, &v2.visitor_id, &settings.default_lang).await?;
                 let answer = NewMessage {
                     chat: &chat,
                     client_side_id: hex_id(),
@@ -60,7 +59,8 @@ impl ContactRequests for SqlStore {
                     text: contacts::summary(&fields, chat.text_language(&settings)),
                     data: Some(data),
                     author: None,
-                    name,
+                    // The visitor's name, as the fields just merged make it.
+                    name: None,
                     quote: None,
                 };
                 let message = insert_message(conn, emit, answer).await?;
