@@ -96,6 +96,8 @@ test('a survey built in the admin panel is answered in the widget after the chat
   await shot(visitor.page, 'surveys-widget-stars');
   await survey.locator('button[aria-label="Оценка 4 из 5"]').click();
   await survey.locator('.b-survey-q', { hasText: 'Вопрос решён?' }).waitFor();
+  // The visitor was answering: the next question takes the focus (the old panel is gone).
+  await widgetDoc.waitForFunction(() => !!document.activeElement && !!document.activeElement.closest('[data-test=survey]'));
   await survey.locator('button', { hasText: 'Нет' }).click();
   await survey.locator('.b-survey-q', { hasText: 'Что нам улучшить?' }).waitFor();
   await survey.locator('textarea').fill('Отвечать быстрее');

@@ -27,7 +27,7 @@ pub async fn handler(
     p: Params,
 ) -> ApiResult<Json<ActionAnswer>> {
     let action = p.required("action")?.to_owned();
-    if !KNOWN.contains(&action.as_str()) {
+    if !KNOWN_ACTIONS.contains(&action.as_str()) {
         return Err(ApiError::new(StatusCode::BAD_REQUEST, "unknown-method", format!("unknown action `{action}`")));
     }
     match action.as_str() {
@@ -51,7 +51,8 @@ pub async fn handler(
     }
 }
 
-const KNOWN: &[&str] = &[
+/// Every action this server takes (the visitor protocol's OpenAPI document names each).
+pub const KNOWN_ACTIONS: &[&str] = &[
     "chat.start",
     "chat.message",
     "chat.delete_message",

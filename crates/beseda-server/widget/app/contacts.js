@@ -94,6 +94,7 @@ function contactForm() {
     if (!bad && !Object.keys(fields).length) bad = [Object.keys(inputs)[0], t.contactEmpty];
     if (bad) { problem(bad[0], bad[1]); return; }
     send.disabled = true;
+    S.note = null;
     post('chat.cont_resp', { 'visitor-fields': JSON.stringify(fields) }).then(function (r) {
       send.disabled = false;
       if (!r.error) { S.note = t.contactsThanks; render(); return; }

@@ -30,6 +30,8 @@ export function apply(item) {
     case 'CHAT_MESSAGE':
       if (item.event === 'del') S.messages = S.messages.filter(function (m) { return m.id !== item.id; });
       else if (d) upsert(d);
+      /* A note (thanks, sent, …) belongs to its moment: the other side's next message ends it. */
+      if (item.event === 'add' && d && !visitorSide(d)) S.note = null;
       break;
     case 'CHAT_OPERATOR': S.operator = d; if (S.chat) S.chat.operator = d; break;
     case 'CHAT_OPERATOR_TYPING': S.typing = !!d; break;

@@ -6,10 +6,22 @@ import { el } from '../../common/dom.js';
 import { post } from './net.js';
 import { S } from './state.js';
 import { t } from './texts.js';
+import { render } from './view.js';
 
 /* The panel shown for the current question, kept while the question stays the same (so a
    comment being typed survives redraws). */
 var shown = { key: '', node: /** @type {HTMLElement | null} */ (null) };
+/* The visitor acted inside the survey: the next question (or the chat) takes the focus. */
+var refocus = false;
+/* Answers that say the survey is gone (turned off, closed, replaced): the panel goes too. */
+var GONE = ['survey_disabled', 'no-current-survey', 'incorrect-survey-id'];
+
+/** Shows the outcome of a survey action in `err`; a survey that is gone is removed. */
+function outcome(r, err) {
+  if (!r.error) return;
+  if (GONE.indexOf(r.error) >= 0) { S.survey = null; render(); return; }
+  err.textContent = t.errors[r.error] || r.error;
+}
 
 /** The panel of the running survey, or null when there is none. */
 export function surveyPanel() {
@@ -30,9 +42,9 @@ export function surveyPanel() {
   box.appendChild(el('p', { class: 'b-note', text: t.surveyIntro }));
   box.appendChild(title);
   function answer(value) {
-    err.textContent = '';
+    err.textContent = ''; refocus = true;
     post('survey.answer', { 'survey-id': s.id, 'form-id': String(at.form_id), 'question-id': String(at.question_id), answer: value })
-      .then(function (r) { if (r.error) err.textContent = t.errors[r.error] || r.error; })
+      .then(function (r) { outcome(r, err); })
       .catch(function () { err.textContent = t.retry; });
   }
   var first = null;
@@ -61,14 +73,19 @@ export function surveyPanel() {
   }
   var skip = el('button', { text: t.surveySkip }); skip.type = 'button';
   skip.addEventListener('click', function () {
-    post('survey.cancel', { 'survey-id': s.id }).then(function (r) { if (r.error) err.textContent = t.errors[r.error] || r.error; })
+    refocus = true;
+    post('survey.cancel', { 'survey-id': s.id }).then(function (r) { outcome(r, err); })
       .catch(function () { err.textContent = t.retry; });
   });
   box.appendChild(skip);
   box.appendChild(err);
   shown = { key: key, node: box };
-  /* A new question takes the focus only when the previous one had it. */
+  /* A new question takes the focus only when the visitor was answering the previous one (by
+     now its panel may be gone from the page, and the focus with it). */
   var active = document.activeElement;
-  if (first && active && active.closest && active.closest('.b-survey')) setTimeout(function () { /** @type {HTMLElement} */ (first).focus(); }, 0);
+  if (first && (refocus || (active && active.closest && active.closest('.b-survey')))) {
+    refocus = false;
+    setTimeout(function () { /** @type {HTMLElement} */ (first).focus(); }, 0);
+  }
   return box;
 }

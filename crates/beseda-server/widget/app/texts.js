@@ -22,7 +22,7 @@ export var TEXTS = {
       'max-message-length-exceeded': 'Сообщение слишком длинное.', 'chat-history-sent-too-many-times': 'Слишком много отправок, попробуйте позже.',
       'wrong-argument-value': 'Проверьте введённые данные.', 'argument-missing': 'Заполните обязательные поля.',
       'email-changed-too-many-times': 'E-mail можно менять не больше трёх раз в день.',
-      'not_allowed': 'Оператор больше не ждёт контактов.', 'max-comment-length-exceeded': 'Комментарий слишком длинный.',
+      'not_allowed': 'Оператор больше не ждёт контактов.', 'max-comment-length-exceeded': 'Комментарий слишком длинный.', 'question-not-found': 'Этот вопрос уже закрыт.', 'incorrect-stars-value': 'Выберите от 1 до 5 звёзд.', 'incorrect-radio-value': 'Выберите один из вариантов.',
       'visitor_banned': 'Доступ к чату для вас ограничен. Начать новый диалог сейчас нельзя.' }
   },
   en: {
@@ -45,7 +45,7 @@ export var TEXTS = {
       'max-message-length-exceeded': 'The message is too long.', 'chat-history-sent-too-many-times': 'Too many requests, try later.',
       'wrong-argument-value': 'Please check what you entered.', 'argument-missing': 'Please fill in the required fields.',
       'email-changed-too-many-times': 'The e-mail can be changed at most three times a day.',
-      'not_allowed': 'The operator no longer waits for contacts.', 'max-comment-length-exceeded': 'The comment is too long.',
+      'not_allowed': 'The operator no longer waits for contacts.', 'max-comment-length-exceeded': 'The comment is too long.', 'question-not-found': 'This question is closed.', 'incorrect-stars-value': 'Choose 1 to 5 stars.', 'incorrect-radio-value': 'Choose one of the options.',
       'visitor_banned': 'Your access to the chat has been restricted. You cannot start a chat now.' }
   }
 };

@@ -24,6 +24,14 @@ async fn get(server: &TestServer, path: &str, query: &[(&str, &str)]) -> (u16, V
 
 async fn visit_session_conforms(server: TestServer) {
     let doc = document(&server).await;
+    // The document names every action the server takes.
+    let actions = doc["components"]["schemas"]["ActionRequest"]["properties"]["action"]["description"]
+        .as_str()
+        .expect("the action's description")
+        .to_owned();
+    for action in beseda_server::visitor::actions::KNOWN_ACTIONS {
+        assert!(actions.contains(&format!("`{action}`")), "{action} is not named in the document: {actions}");
+    }
     let op = server.operator("anna@example.com", "Анна", OperatorRole::Operator).await;
     op.set_status("online").await;
     let mut events = op.events(0).await;

@@ -77,10 +77,11 @@ pub struct ActionRequest {
     pub auth_token: Option<String>,
     /// `chat.start`, `chat.message`, `chat.delete_message`, `chat.visitor_typing`,
     /// `chat.set_prechat_fields`, `chat.read_by_visitor`, `chat.keyboard_response`,
-    /// `chat.operator_rate_select`, `chat.send_chat_history`, `chat.react_message`,
-    /// `chat.close`, `chat.offline_message`, `chat.clear_history`, `chat.cont_resp`,
-    /// `chat.action_request.call_sentry_action_request`, `geo_response`, `set_push_token`,
-    /// `widget.update`, `sticker`, `file_upload_progress`, `page_visit`.
+    /// `chat.operator_rate_select`, `chat.resolution_survey_select`, `chat.send_chat_history`,
+    /// `chat.react_message`, `chat.close`, `chat.offline_message`, `chat.clear_history`,
+    /// `chat.cont_resp`, `chat.action_request.call_sentry_action_request`, `geo_response`,
+    /// `set_push_token`, `widget.update`, `sticker`, `file_upload_progress`, `page_visit`,
+    /// `survey.answer`, `survey.cancel`.
     pub action: String,
     /// The message's (or chat's) id chosen by the client; a retry with the same id is one.
     #[serde(rename = "client-side-id")]
@@ -132,6 +133,22 @@ pub struct ActionRequest {
     pub push_token: Option<String>,
     #[serde(rename = "prechat-key-independent-fields")]
     pub prechat_key_independent_fields: Option<String>,
+    /// `survey.answer`, `survey.cancel`: the offer (`SURVEY` item's `id`).
+    #[serde(rename = "survey-id")]
+    pub survey_id: Option<String>,
+    /// `survey.answer`: the form and the question answered (`current_question`).
+    #[serde(rename = "form-id")]
+    pub form_id: Option<String>,
+    #[serde(rename = "question-id")]
+    pub question_id: Option<String>,
+    /// `survey.answer`: stars 1…5, a radio option's position from 0, or the comment;
+    /// `chat.resolution_survey_select`: 0 or 1.
+    pub answer: Option<String>,
+    /// `chat.operator_rate_select`, `chat.resolution_survey_select`: accepted, not used.
+    pub thread_id: Option<String>,
+    /// `geo_response`: degrees.
+    pub latitude: Option<String>,
+    pub longitude: Option<String>,
     /// `page_visit`: the page the visitor is on.
     pub url: Option<String>,
     pub title: Option<String>,
