@@ -297,13 +297,14 @@ pub fn email_list(list: &str) -> Vec<String> {
     list.split(',').map(str::trim).filter(|a| !a.is_empty()).map(String::from).collect()
 }
 
-/// A plain `local@domain` address (no display name, no spaces, a dot in the domain).
+/// A plain `local@domain` address (no display name, no spaces, a dotted domain with no empty part).
 pub fn is_email(address: &str) -> bool {
     let Some((local, domain)) = address.split_once('@') else { return false };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
+        && !domain.contains("..")
         && !address.chars().any(|c| c.is_whitespace() || c.is_control() || "<>,;\"()[]".contains(c))
         && !domain.contains('@')
 }
@@ -487,7 +488,7 @@ mod tests {
         assert_eq!(email_list(" petrov@moysite.ru, ivanov@company.com ,"), ["petrov@moysite.ru", "ivanov@company.com"]);
         assert!(email_list("").is_empty());
         assert!(is_email("petrov@moysite.ru"));
-        for bad in ["petrov", "@moysite.ru", "a@b", "a b@c.ru", "Пётр <p@c.ru>", "a@b.ru.", "a@@b.ru"] {
+        for bad in ["petrov", "@moysite.ru", "a@b", "a b@c.ru", "Пётр <p@c.ru>", "a@b.ru.", "a@@b.ru", "a@b..ru"] {
             assert!(!is_email(bad), "{bad}");
         }
     }

@@ -44,7 +44,7 @@ function presence(key) {
 }
 
 /** An address with one @ and a dotted domain. @param {string} v */
-function isEmail(v) { return /^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$/.test(v); }
+function isEmail(v) { return /^[^@\s]+@[^@\s.][^@\s]*\.[^@\s]*[^@\s.]$/.test(v) && v.split('@')[1].indexOf('..') < 0; }
 /** 5 to 15 digits, a leading + and spaces, -, ( ) between them. @param {string} v */
 function isPhone(v) {
   var body = v.replace(/^\+/, ''), digits = body.replace(/\D/g, '').length;
