@@ -90,6 +90,9 @@ test('the operator asks for contacts, the visitor fills in the form, the operato
   assert.match(await answer.textContent(), /Контакты посетителя:\s*Имя: Мария Петрова\s*E-mail: maria@example\.com\s*Телефон: \+7 \(999\) 123-45-67/);
   await page.locator('.w-side dd', { hasText: 'maria@example.com' }).waitFor();
   await page.locator('.w-side dd', { hasText: '+7 (999) 123-45-67' }).waitFor();
+  // The contact form's fields are labelled in the card, not shown by their keys.
+  await page.locator('.w-side dt', { hasText: /^(Телефон|Phone)$/ }).waitFor();
+  assert.equal(await page.locator('.w-side dt', { hasText: /^phone$/ }).count(), 0);
   assert.deepEqual(await axe(page), [], 'the workspace passes axe-core');
 
   step('an action request from the workspace; the app acknowledges it');

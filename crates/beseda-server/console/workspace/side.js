@@ -9,7 +9,9 @@ import { clear, el } from '../../common/dom.js';
 export function renderSide() {
   var d = S.detail, c = d.chat, v = d.visitor || {}, fields = v.fields || {};
   var rows = [[t('visitor'), visitorLabel(c)]];
-  Object.keys(fields).forEach(function (k) { if (k !== 'name') rows.push([k, String(fields[k])]); });
+  /* Fields the contact form and the SDKs name get their label; others show their key. */
+  var labels = { email: t('email'), phone: t('fieldPhone') };
+  Object.keys(fields).forEach(function (k) { if (k !== 'name') rows.push([labels[k] || k, String(fields[k])]); });
   rows.push([t('location'), c.location]);
   if (c.departmentKey) rows.push([t('department'), departmentName(c.departmentKey)]);
   if (c.language) rows.push([t('languageLabel'), languageName(c.language) + ' (' + c.language + ')']);

@@ -46,6 +46,7 @@ export const TEXTS = {
   rating: ['Оценка', 'Rating'],
   noRating: ['нет', 'none'],
   categoryLabel: ['Категория', 'Category'],
+  fieldPhone: ['Телефон', 'Phone'],
   subcategory: ['Подкатегория', 'Subcategory'],
   none: ['—', '—'],
   operator: ['Оператор', 'Operator'],
