@@ -18,7 +18,7 @@ use super::chats::save_chat;
 use super::exec::{query, query_scalar};
 use super::load::{load_current_chat, load_visitor};
 use super::messages::{insert_message, NewMessage};
-use super::routing::after_visitor_message;
+use super::routing::{after_visitor_message, unread_by_operator_from};
 use super::rows::opt_json_col;
 use super::visitors::site_visitor_event;
 use super::visits::merge_visitor_fields;
@@ -65,13 +65,7 @@ impl ContactRequests for SqlStore {
                 };
                 let message = insert_message(conn, emit, answer).await?;
                 after_visitor_message(conn, emit, &mut chat, message.created_at).await?;
-                if chat.unread_by_operator_since.is_none() {
-                    chat.unread_by_operator_since = Some(message.created_at);
-                    emit.item(DeltaItem::unread_by_operator_since(
-                        chat.visit_session_id.as_str(),
-                        Some(beseda_core::time::micros_to_secs(message.created_at)),
-                    ));
-                }
+                unread_by_operator_from(emit, &mut chat, message.created_at);
                 chat.modified_at = emit.now;
                 save_chat(conn, &chat).await?;
                 // The visitor's clients and the operators' visitor card follow the new fields.

@@ -399,6 +399,18 @@ pub(super) async fn after_visitor_message(conn: &mut Conn, emit: &mut Emit, chat
     touch_activity(conn, emit, chat).await
 }
 
+/// A visitor's message the operator has not read: the chat is unread from it on, unless it
+/// already was (`CHAT_UNREAD_BY_OPERATOR_SINCE_TS` tells the visitor's clients).
+pub(super) fn unread_by_operator_from(emit: &mut Emit, chat: &mut Chat, at: i64) {
+    if chat.unread_by_operator_since.is_none() {
+        chat.unread_by_operator_since = Some(at);
+        emit.item(DeltaItem::unread_by_operator_since(
+            chat.visit_session_id.as_str(),
+            Some(beseda_core::time::micros_to_secs(at)),
+        ));
+    }
+}
+
 /// An operator answered: no busy message is due any more.
 pub(super) async fn after_operator_message(conn: &mut Conn, emit: &mut Emit, chat: &mut Chat, bot: bool) -> Result<()> {
     if !bot {

@@ -28,7 +28,7 @@ use super::mail::{emit_job, queue_job};
 use super::messages::{
     attach_files, file_message_body, insert_flagged_message, insert_message, resolve_quote, update_message, NewMessage,
 };
-use super::routing::{after_visitor_message, is_bot};
+use super::routing::{after_visitor_message, is_bot, unread_by_operator_from};
 use super::rows::{chat_from, CHAT_COLS};
 use super::visitors::accept_invitation;
 use super::Conn;
@@ -198,13 +198,7 @@ impl VisitorActions for SqlStore {
                 let message = insert_flagged_message(conn, emit, m, req.hint_question).await?;
                 attach_files(conn, &files, &message).await?;
                 after_visitor_message(conn, emit, &mut chat, message.created_at).await?;
-                if chat.unread_by_operator_since.is_none() {
-                    chat.unread_by_operator_since = Some(message.created_at);
-                    emit.item(DeltaItem::unread_by_operator_since(
-                        chat.visit_session_id.as_str(),
-                        Some(beseda_core::time::micros_to_secs(message.created_at)),
-                    ));
-                }
+                unread_by_operator_from(emit, &mut chat, message.created_at);
                 chat.modified_at = emit.now;
                 save_chat(conn, &chat).await?;
                 Ok(())
