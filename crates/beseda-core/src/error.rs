@@ -71,7 +71,7 @@ pub enum DomainError {
     IncorrectSurveyId,
     #[error("a stars answer is a mark from 1 to 5")]
     IncorrectStarsValue,
-    #[error("a radio answer is an option's position, from 0")]
+    #[error("a radio answer is an option's number, from 1")]
     IncorrectRadioValue,
     #[error("the comment is too long")]
     MaxCommentLengthExceeded,

@@ -23,7 +23,7 @@ pub const DEFAULT_COMMENT_LIMIT: u32 = 1000;
 pub enum QuestionKind {
     /// A mark from 1 to 5.
     Stars,
-    /// One of the options, answered by its position (from 0).
+    /// One of the options, answered by its number (from 1, as Webim's SDKs number them).
     Radio,
     /// Free text up to `maxLength` characters.
     Comment,
@@ -69,7 +69,9 @@ impl Question {
         self.max_length.unwrap_or(DEFAULT_COMMENT_LIMIT)
     }
 
-    /// The answer as it is kept: a mark `1`–`5`, an option's position, or the comment.
+    /// The answer as it is kept: a mark `1`–`5`, an option's position **from 0** (the visitor
+    /// sends its number from 1; answers were always kept from 0, so rows need no migration), or
+    /// the comment without the spaces around it.
     pub fn check_answer(&self, answer: &str) -> Result<String, DomainError> {
         match self.kind {
             QuestionKind::Stars => match answer.trim().parse::<u8>() {
@@ -77,7 +79,7 @@ impl Question {
                 _ => Err(DomainError::IncorrectStarsValue),
             },
             QuestionKind::Radio => match answer.trim().parse::<usize>() {
-                Ok(i) if i < self.options.len() => Ok(i.to_string()),
+                Ok(n) if (1..=self.options.len()).contains(&n) => Ok((n - 1).to_string()),
                 _ => Err(DomainError::IncorrectRadioValue),
             },
             QuestionKind::Comment => {
@@ -257,8 +259,10 @@ mod tests {
         for bad in ["0", "6", "x", "", "-1"] {
             assert_eq!(q(QuestionKind::Stars).check_answer(bad), Err(DomainError::IncorrectStarsValue), "{bad}");
         }
-        assert_eq!(q(QuestionKind::Radio).check_answer("1"), Ok("1".into()));
-        for bad in ["2", "Да", "-1", ""] {
+        // Numbered from 1 on the wire, kept from 0.
+        assert_eq!(q(QuestionKind::Radio).check_answer("1"), Ok("0".into()));
+        assert_eq!(q(QuestionKind::Radio).check_answer(" 2 "), Ok("1".into()));
+        for bad in ["0", "3", "Да", "-1", ""] {
             assert_eq!(q(QuestionKind::Radio).check_answer(bad), Err(DomainError::IncorrectRadioValue), "{bad}");
         }
         let mut c = q(QuestionKind::Comment);

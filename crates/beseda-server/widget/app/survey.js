@@ -59,7 +59,8 @@ export function surveyPanel() {
           Array.prototype.forEach.call(group.children, function (x, j) { x.className = j <= i ? 'b-on' : ''; });
         });
       }
-      b.addEventListener('click', function () { answer(q.type === 'stars' ? o : String(i)); });
+      /* A radio answer is the option's number from 1 (as Webim's SDKs send it). */
+      b.addEventListener('click', function () { answer(q.type === 'stars' ? o : String(i + 1)); });
       group.appendChild(b);
       if (!first) first = b;
     });

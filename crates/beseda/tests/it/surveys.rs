@@ -108,7 +108,10 @@ async fn a_survey_offered_after_the_close_is_answered_question_by_question() {
         (run_id.as_str(), "x", "0", "5", "question-not-found"),
         (run_id.as_str(), "1", "0", "6", "incorrect-stars-value"),
         (run_id.as_str(), "1", "0", "отлично", "incorrect-stars-value"),
-        (run_id.as_str(), "1", "1", "3", "incorrect-radio-value"),
+        // Radio options are numbered from 1 (as Webim's SDKs send them): 0 and n + 1 are refused.
+        (run_id.as_str(), "1", "1", "0", "incorrect-radio-value"),
+        (run_id.as_str(), "1", "1", "4", "incorrect-radio-value"),
+        (run_id.as_str(), "1", "1", "Да", "incorrect-radio-value"),
         (run_id.as_str(), "2", "0", "слишком длинный ответ", "max-comment-length-exceeded"),
     ] {
         let fields = [("survey-id", id), ("form-id", form), ("question-id", question), ("answer", answer)];
@@ -124,7 +127,8 @@ async fn a_survey_offered_after_the_close_is_answered_question_by_question() {
     assert_eq!(next.last().expect("SURVEY")["current_question"], json!({"form_id": 1, "question_id": 1}));
     assert_eq!(next.last().expect("SURVEY")["id"], run_id.as_str());
     let at = revision(&v).await;
-    v.ok("survey.answer", &[("survey-id", &run_id), ("form-id", "1"), ("question-id", "1"), ("answer", "2")]).await;
+    // The third option, «Частично», is number 3.
+    v.ok("survey.answer", &[("survey-id", &run_id), ("form-id", "1"), ("question-id", "1"), ("answer", "3")]).await;
     assert_eq!(
         survey_items(&v, at).await.last().expect("SURVEY")["current_question"],
         json!({"form_id": 2, "question_id": 0})
@@ -192,6 +196,7 @@ async fn a_survey_offered_after_the_close_is_answered_question_by_question() {
     assert_eq!(lines.len(), 4, "{text}");
     assert!(lines[0].starts_with("answeredAt,surveyId,survey,version,offerId,chatId,operator,department"));
     assert!(lines[1].contains("\"Анна\"") && lines[1].contains("\"4\""), "{}", lines[1]);
+    assert!(lines[2].ends_with(",\"Частично\""), "the option's text: {}", lines[2]);
     assert!(lines[3].ends_with("\"'Всё =ок\"") || lines[3].ends_with("\"Всё =ок\""), "{}", lines[3]);
     server.stop().await;
 }

@@ -141,7 +141,7 @@ pub struct ActionRequest {
     pub form_id: Option<String>,
     #[serde(rename = "question-id")]
     pub question_id: Option<String>,
-    /// `survey.answer`: stars 1…5, a radio option's position from 0, or the comment;
+    /// `survey.answer`: stars 1…5, a radio option's number from 1, or the comment;
     /// `chat.resolution_survey_select`: 0 or 1.
     pub answer: Option<String>,
     /// `chat.operator_rate_select`, `chat.resolution_survey_select`: accepted, not used.
