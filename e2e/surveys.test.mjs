@@ -65,6 +65,24 @@ test('a survey built in the admin panel is answered in the widget after the chat
   await f2.locator('textarea[name=text]').fill('Что нам улучшить?');
   await f2.locator('input[name=maxLength]').fill('200');
   assert.deepEqual(await axe(page), [], 'the survey editor passes axe-core');
+
+  step('refusals are said in the panel\'s language at the question they are about');
+  const status = form.locator('[data-test=status]');
+  await q2.locator('textarea[name=options]').fill('Да\n да ');
+  await form.locator('[data-test=save]').click();
+  await status.filter({ hasText: 'Форма 1, вопрос 2: Варианты ответа повторяются' }).waitFor();
+  assert.equal(await status.getAttribute('class'), 'c-error');
+  assert.doesNotMatch(await status.textContent(), /options|given twice/, 'no English server message');
+  assert.equal(await q2.locator('textarea[name=options]').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('name')), 'options', 'the options take the focus');
+  await q2.locator('textarea[name=options]').fill('Да\nНет');
+  await q1.locator('textarea[name=text]').fill('   ');
+  await form.locator('[data-test=save]').click();
+  await status.filter({ hasText: 'Форма 1, вопрос 1: Текст вопроса — от 1 до 1000 символов, не только пробелы' }).waitFor();
+  assert.equal(await q1.locator('textarea[name=text]').getAttribute('aria-invalid'), 'true');
+  assert.equal(await q2.locator('textarea[name=options]').getAttribute('aria-invalid'), null, 'the old mark is gone');
+  assert.deepEqual((await api(admin, 'GET', '/api/admin/v1/surveys')).body.surveys, [], 'nothing refused is saved');
+  await q1.locator('textarea[name=text]').fill('Оцените работу оператора');
   await form.locator('[data-test=save]').click();
   await form.locator('[data-test=status].c-ok', { hasText: 'Сохранено' }).waitFor();
   const row = page.locator('[data-test=surveys-table] tbody tr');
@@ -123,6 +141,13 @@ test('a survey built in the admin panel is answered in the widget after the chat
   const csvHref = await page.locator('[data-test=survey-results-csv]').getAttribute('href');
   assert.match(csvHref, /^\/api\/admin\/v1\/surveys\/results\?format=csv&from=/);
   await shot(page, 'surveys-results');
+  // A period the server would refuse is said in Russian, not with the server's English.
+  const period = page.locator('[data-test=form-survey-results]');
+  const to = await period.locator('input[name=to]').inputValue();
+  await period.locator('input[name=from]').fill('2099-01-01');
+  await period.locator('[data-test=show]').click();
+  await page.locator('[data-test=section-surveyResults] [data-test=status]', { hasText: 'Начало периода позже его конца' }).waitFor();
+  await period.locator('input[name=from]').fill(to);
 
   step('the survey is deleted from the list');
   await page.locator('[data-test=nav-surveys]').click();

@@ -2,6 +2,10 @@
 //! `stars`, `radio` and `comment` questions, for a department and/or a language — and the rules
 //! of answering it. A question is named by its form's id and its position in the form (from 0).
 
+mod check;
+
+pub use check::{blank, Problem, CODES as PROBLEM_CODES};
+
 use crate::DomainError;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -174,52 +178,6 @@ impl Survey {
         };
         Some(dep + lang_fit)
     }
-
-    /// Problems an administrator must fix: (field, why).
-    pub fn problems(&self) -> Result<(), (&'static str, String)> {
-        let title = self.title.trim();
-        if title.is_empty() || title.chars().count() > MAX_TITLE {
-            return Err(("title", format!("1 to {MAX_TITLE} characters")));
-        }
-        if self.forms.is_empty() || self.forms.len() > MAX_FORMS {
-            return Err(("forms", format!("1 to {MAX_FORMS} forms")));
-        }
-        for f in &self.forms {
-            if f.questions.is_empty() || f.questions.len() > MAX_QUESTIONS {
-                return Err(("questions", format!("1 to {MAX_QUESTIONS} questions in each form")));
-            }
-            for q in &f.questions {
-                let text = q.text.trim();
-                if text.is_empty() || text.chars().count() > MAX_QUESTION_TEXT {
-                    return Err(("text", format!("1 to {MAX_QUESTION_TEXT} characters in each question")));
-                }
-                match q.kind {
-                    QuestionKind::Radio => {
-                        if q.options.len() < 2 || q.options.len() > MAX_OPTIONS {
-                            return Err(("options", format!("2 to {MAX_OPTIONS} options in a radio question")));
-                        }
-                        if q.options.iter().any(|o| o.trim().is_empty() || o.chars().count() > MAX_OPTION_TEXT) {
-                            return Err(("options", format!("1 to {MAX_OPTION_TEXT} characters in each option")));
-                        }
-                    }
-                    _ if !q.options.is_empty() => {
-                        return Err(("options", "only a radio question has options".to_owned()));
-                    }
-                    _ => {}
-                }
-                match (q.kind, q.max_length) {
-                    (QuestionKind::Comment, Some(n)) if n == 0 || n > MAX_COMMENT_LIMIT => {
-                        return Err(("maxLength", format!("1 to {MAX_COMMENT_LIMIT} characters")));
-                    }
-                    (QuestionKind::Stars | QuestionKind::Radio, Some(_)) => {
-                        return Err(("maxLength", "only a comment question has a length limit".to_owned()));
-                    }
-                    _ => {}
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -307,17 +265,31 @@ mod tests {
             updated_at: 0,
         };
         assert!(s.problems().is_ok());
+        let at = |s: &Survey| s.problems().map_err(|p| (p.code, p.path()));
         s.forms[0].questions[1].options.truncate(1);
-        assert_eq!(s.problems().map_err(|e| e.0), Err("options"));
+        assert_eq!(at(&s), Err(("survey-options-count", "forms[0].questions[1].options".into())));
+        s.forms = forms();
+        s.forms[0].questions[1].options = vec!["Да".into(), " да ".into()];
+        assert_eq!(at(&s), Err(("survey-option-duplicate", "forms[0].questions[1].options".into())));
         s.forms = forms();
         s.forms[1].questions[0].max_length = Some(MAX_COMMENT_LIMIT + 1);
-        assert_eq!(s.problems().map_err(|e| e.0), Err("maxLength"));
+        assert_eq!(at(&s), Err(("survey-max-length-invalid", "forms[1].questions[0].maxLength".into())));
         s.forms = forms();
         s.forms[0].questions[0].options = vec!["a".into()];
-        assert_eq!(s.problems().map_err(|e| e.0), Err("options"));
+        assert_eq!(at(&s), Err(("survey-options-not-radio", "forms[0].questions[0].options".into())));
+        for empty in ["", " \t\n", "\u{200b}", "\u{3000}\u{feff}"] {
+            s.forms = forms();
+            s.forms[1].questions[0].text = empty.into();
+            assert_eq!(at(&s), Err(("survey-question-text-invalid", "forms[1].questions[0].text".into())), "{empty:?}");
+        }
+        s.forms[1].questions.clear();
+        assert_eq!(at(&s), Err(("survey-questions-count", "forms[1].questions".into())));
         s.forms.clear();
-        assert_eq!(s.problems().map_err(|e| e.0), Err("forms"));
+        assert_eq!(at(&s), Err(("survey-forms-count", "forms".into())));
         s.title = " ".into();
-        assert_eq!(s.problems().map_err(|e| e.0), Err("title"));
+        assert_eq!(at(&s), Err(("survey-title-invalid", "title".into())));
+        for code in PROBLEM_CODES {
+            assert!(code.starts_with("survey-"), "{code}");
+        }
     }
 }

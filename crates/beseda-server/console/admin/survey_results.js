@@ -1,7 +1,7 @@
 /* Survey results: per survey of the period, its offers and, per question, the answers (average
    stars, how often each mark or option was chosen); CSV with one line per answer. Titles,
    questions and options are text nodes only. */
-import { checkForm, daysBefore, input, orgToday, query, row, say, statusLine, table, td } from './forms.js';
+import { checkForm, daysBefore, input, mark, orgToday, query, row, say, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
 import { fill, t } from '../lib/i18n.js';
 import { clear, el } from '../../common/dom.js';
@@ -24,6 +24,10 @@ function resultsForm(box, today) {
   }
   function load() {
     if (!checkForm(form, line)) return;
+    /* The server's limits of a period, said in the panel's language. */
+    var days = (Date.parse(to.value) - Date.parse(from.value)) / 86400000;
+    var wrong = days < 0 ? 'surveyPeriodOrder' : days > 366 ? 'surveyPeriodLong' : '';
+    if (wrong) { mark(from); say(line, t(wrong), true); return; }
     var q = { from: from.value, to: to.value };
     csv.href = '/api/admin/v1/surveys/results?' + query(Object.assign({ format: 'csv' }, q));
     say(line, t('loading'));

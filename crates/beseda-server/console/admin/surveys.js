@@ -1,9 +1,9 @@
 /* Post-chat surveys: the list, and a form to create or change one — title, scope (department,
    language), on/off, and forms of stars, radio and comment questions. Each form and question is
    a fieldset with its own legend, so a screen reader names where a control is. */
-import { actions, button, check, checkForm, deleteButton, input, refusal, row, say, select, statusLine, table, td, unmark } from './forms.js';
+import { actions, button, check, checkForm, deleteButton, input, mark, row, say, select, statusLine, table, td, unmark } from './forms.js';
 import { api, message } from '../lib/api.js';
-import { fill, t } from '../lib/i18n.js';
+import { fill, has, t } from '../lib/i18n.js';
 import { languageOptions } from '../lib/languages.js';
 import { clear, el } from '../../common/dom.js';
 
@@ -36,6 +36,8 @@ function questionBlock(q, onRemove) {
   var block = {
     node: node,
     focus: function () { type.focus(); },
+    /* The control of a field the server names (`text`, `options`, `maxLength`). */
+    control: function (field) { return { type: type, text: text, options: options, maxLength: maxLength }[field] || type; },
     number: function (n) { legend.textContent = fill(t('surveyQuestionN'), { n: n }); },
     value: function () {
       var v = { type: type.value, text: text.value.trim() };
@@ -75,6 +77,7 @@ function formBlock(f, onRemove) {
   var block = {
     node: node,
     focus: function () { questions[0].focus(); },
+    question: function (i) { return questions[i] || null; },
     number: function (n) { legend.textContent = fill(t('surveyFormN'), { n: n }); },
     value: function () { return { questions: questions.map(function (q) { return q.value(); }) }; }
   };
@@ -126,7 +129,7 @@ function surveysBlock(initial, deps) {
       lang: language.value || null, forms: forms.map(function (f) { return f.value(); }) };
     if (editing) body.id = editing;
     api('PUT', '/api/admin/v1/surveys', body).then(function (res) {
-      if (res.status !== 200) { refusal(form, line, res); return; }
+      if (res.status !== 200) { refused(res); return; }
       reset();
       say(line, t('saved'));
       load();
@@ -148,6 +151,26 @@ function surveysBlock(initial, deps) {
     unmark(form);
   }
   function reset() { fillForm(null); }
+  /* A refusal in the panel's language: the problem's code has a text (the server's message
+     only for codes the panel does not know), said with the form and question it is in, whose
+     control is marked and takes the focus. */
+  function refused(res) {
+    var code = res.body && res.body.error;
+    var msg = (res.body && res.body.message) || '';
+    var m = /^forms\[(\d+)\](?:\.questions\[(\d+)\])?\.(\w+): /.exec(msg) || /^(\w+): /.exec(msg);
+    var known = res.status === 422 && code && has('err.' + code);
+    var text = known ? t('err.' + code) : message(res), where = '', control = null;
+    if (m && m.length === 4) {
+      var f = forms[+m[1]], q = f && m[2] != null ? f.question(+m[2]) : null;
+      where = m[2] != null ? fill(t('surveyWhere'), { form: +m[1] + 1, question: +m[2] + 1 }) : fill(t('surveyWhereForm'), { form: +m[1] + 1 });
+      control = q ? q.control(m[3]) : null;
+    } else if (m) {
+      control = { title: title, departmentKey: department, lang: language }[m[1]] || null;
+    }
+    unmark(form);
+    if (control) mark(control);
+    say(line, (known && where ? where + ': ' : '') + text, true);
+  }
   function scope(s) {
     var parts = [];
     if (s.departmentKey) parts.push(depName[s.departmentKey] || s.departmentKey);

@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use beseda_core::operator_wire::answers::Done;
-use beseda_core::survey::{Form, Survey};
+use beseda_core::survey::{Form, Problem, Survey};
 use beseda_store::StoreError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -75,6 +75,12 @@ fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such survey")
 }
 
+/// A survey refused: `422` with the problem's code, and "where: why" (`forms[0].questions[1].options:
+/// …`) for people and for the panel to mark the control.
+fn refused(p: Problem) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, p.code, format!("{}: {}", p.path(), p.why))
+}
+
 fn json_of(s: &Survey) -> Value {
     serde_json::to_value(SurveyBody::view(s)).unwrap_or(Value::Null)
 }
@@ -96,9 +102,9 @@ pub async fn put(
     admin_only(&who)?;
     let b: SurveyBody = super::parse(&bytes)?;
     let blank = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
-    let survey = Survey {
+    let mut survey = Survey {
         id: b.id,
-        title: b.title.trim().to_owned(),
+        title: b.title,
         enabled: b.enabled,
         department_key: blank(b.department_key),
         lang: blank(b.lang),
@@ -106,14 +112,19 @@ pub async fn put(
         forms: b.forms,
         updated_at: 0,
     };
-    survey.problems().map_err(|(field, why)| super::invalid(field, &why))?;
+    survey.tidy();
+    survey.problems().map_err(refused)?;
     if let Some(lang) = &survey.lang {
         super::known_language("lang", lang)?;
     }
     if let Some(key) = &survey.department_key {
         let departments = state.store.departments().await.map_err(ApiError::operator)?;
         if !departments.iter().any(|d| &d.key == key) {
-            return Err(super::invalid("departmentKey", "no such department"));
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "department-not-found",
+                "departmentKey: no such department",
+            ));
         }
     }
     let all = state.store.surveys().await.map_err(ApiError::operator)?;
@@ -147,4 +158,18 @@ pub async fn delete(
     let changes = audit::diff(&json_of(s), &Value::Null);
     audit::record(&state, &audit::Actor::operator(&who, ip), "survey.delete", ("survey", &id), changes).await;
     Ok(Json(Done::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    /// The admin panel has a Russian and an English text for every refusal of a survey.
+    #[test]
+    fn every_refusal_has_texts_in_the_admin_panel() {
+        let texts = include_str!("../../console/admin/texts.js");
+        let codes = beseda_core::survey::PROBLEM_CODES.iter().chain(&["department-not-found"]);
+        for code in codes {
+            let entry = texts.lines().find(|l| l.contains(&format!("'err.{code}': ['"))).unwrap_or_default();
+            assert!(entry.contains("', '"), "err.{code} needs a Russian and an English text in texts.js");
+        }
+    }
 }

@@ -358,23 +358,72 @@ async fn the_admin_api_checks_surveys_and_keeps_versions() {
         change(&mut b);
         b
     };
-    for (body, field) in [
-        (bad(&|b| b["title"] = json!(" ")), "title"),
-        (bad(&|b| b["forms"] = json!([])), "forms"),
-        (bad(&|b| b["forms"][0]["questions"] = json!([])), "questions"),
-        (bad(&|b| b["forms"][0]["questions"][1]["options"] = json!(["Да"])), "options"),
-        (bad(&|b| b["forms"][0]["questions"][0]["options"] = json!(["1"])), "options"),
-        (bad(&|b| b["forms"][1]["questions"][0]["maxLength"] = json!(0)), "maxLength"),
-        (bad(&|b| b["forms"][0]["questions"][0]["text"] = json!("")), "text"),
-        (bad(&|b| b["departmentKey"] = json!("nowhere")), "departmentKey"),
+    // Every refusal: 422, a code of its own, and where the problem is for the panel to mark it.
+    for (body, code, place) in [
+        (bad(&|b| b["title"] = json!(" ")), "survey-title-invalid", "title"),
+        (bad(&|b| b["forms"] = json!([])), "survey-forms-count", "forms"),
+        (bad(&|b| b["forms"][0]["questions"] = json!([])), "survey-questions-count", "forms[0].questions"),
+        (
+            bad(&|b| b["forms"][0]["questions"][1]["options"] = json!(["Да"])),
+            "survey-options-count",
+            "forms[0].questions[1].options",
+        ),
+        (
+            bad(&|b| b["forms"][0]["questions"][1]["options"] = json!(["Да", " "])),
+            "survey-option-text-invalid",
+            "forms[0].questions[1].options",
+        ),
+        // Two options alike (the results count answers by the option's text).
+        (
+            bad(&|b| b["forms"][0]["questions"][1]["options"] = json!(["Да", "Нет", "Да"])),
+            "survey-option-duplicate",
+            "forms[0].questions[1].options",
+        ),
+        (
+            bad(&|b| b["forms"][0]["questions"][1]["options"] = json!(["Да", "Нет", " нет "])),
+            "survey-option-duplicate",
+            "forms[0].questions[1].options",
+        ),
+        (
+            bad(&|b| b["forms"][0]["questions"][0]["options"] = json!(["1"])),
+            "survey-options-not-radio",
+            "forms[0].questions[0].options",
+        ),
+        (
+            bad(&|b| b["forms"][1]["questions"][0]["maxLength"] = json!(0)),
+            "survey-max-length-invalid",
+            "forms[1].questions[0].maxLength",
+        ),
+        (
+            bad(&|b| b["forms"][0]["questions"][0]["maxLength"] = json!(10)),
+            "survey-max-length-not-comment",
+            "forms[0].questions[0].maxLength",
+        ),
+        // A question's text: empty, spaces only, or characters that show nothing.
+        (
+            bad(&|b| b["forms"][0]["questions"][0]["text"] = json!("")),
+            "survey-question-text-invalid",
+            "forms[0].questions[0].text",
+        ),
+        (
+            bad(&|b| b["forms"][0]["questions"][1]["text"] = json!(" \t\n ")),
+            "survey-question-text-invalid",
+            "forms[0].questions[1].text",
+        ),
+        (
+            bad(&|b| b["forms"][1]["questions"][0]["text"] = json!("\u{00a0}\u{200b}\u{3000}")),
+            "survey-question-text-invalid",
+            "forms[1].questions[0].text",
+        ),
+        (bad(&|b| b["departmentKey"] = json!("nowhere")), "department-not-found", "departmentKey"),
     ] {
-        let (code, answer) = admin.call(Method::PUT, "/api/admin/v1/surveys", Some(body)).await;
-        assert_eq!(code, 422, "{answer}");
-        assert!(
-            answer["message"].as_str().unwrap_or_default().starts_with(field) || answer.to_string().contains(field),
-            "{field}: {answer}"
-        );
+        let (status, answer) = admin.call(Method::PUT, "/api/admin/v1/surveys", Some(body)).await;
+        assert_eq!((status, answer["error"].as_str()), (422, Some(code)), "{answer}");
+        let message = answer["message"].as_str().unwrap_or_default();
+        assert!(message.starts_with(&format!("{place}: ")), "{place}: {answer}");
     }
+    let (_, list) = admin.get("/api/admin/v1/surveys").await;
+    assert_eq!(list["surveys"], json!([]), "nothing refused is written");
     let (code, answer) =
         admin.call(Method::PUT, "/api/admin/v1/surveys", Some(bad(&|b| b["lang"] = json!("xx")))).await;
     assert_eq!((code, answer["error"].as_str()), (422, Some("unknown-language")));
@@ -396,6 +445,24 @@ async fn the_admin_api_checks_surveys_and_keeps_versions() {
     changed["forms"][0]["questions"][0]["text"] = json!("Как мы справились?");
     let again = create(&admin, changed).await;
     assert_eq!((again["id"].as_i64(), again["version"].as_i64()), (Some(id), Some(2)));
+    // A refused change leaves the survey as it was.
+    let mut twice = again.clone();
+    twice["forms"][0]["questions"][1]["options"] = json!(["Да", "Да"]);
+    let (status, _) = admin.call(Method::PUT, "/api/admin/v1/surveys", Some(twice)).await;
+    assert_eq!(status, 422);
+    let (_, list) = admin.get("/api/admin/v1/surveys").await;
+    assert_eq!(list["surveys"][0], again, "the refused change is not kept");
+    // Texts are kept without the spaces around them.
+    let mut spaced = two_forms("  Пробелы  ");
+    spaced["forms"][0]["questions"][1]["options"] = json!([" Да ", "Нет"]);
+    spaced["forms"][0]["questions"][0]["text"] = json!("  Оцените  ");
+    let spaced = create(&admin, spaced).await;
+    assert_eq!(
+        (&spaced["title"], &spaced["forms"][0]["questions"][0]["text"], &spaced["forms"][0]["questions"][1]["options"]),
+        (&json!("Пробелы"), &json!("Оцените"), &json!(["Да", "Нет"]))
+    );
+    let (code, _) = admin.call(Method::DELETE, &format!("/api/admin/v1/surveys/{}", spaced["id"]), None).await;
+    assert_eq!(code, 200);
     // A running survey keeps the version it was offered in.
     let v = server.visitor().await;
     let at = closed_chat(&op, &v, "a1").await;
