@@ -11,16 +11,8 @@ import { start, stop, api, login, setStatus, waitingChat, openWidget, say, shot,
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ADMIN = 'admin@demo.beseda.local';
-
-/** Critical and serious axe-core violations of the document of `page` (a page or a frame). */
-async function axe(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await window.axe.run('body', { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
-}
+/* The visitor's comment: markup in it stays text wherever it is shown. */
+const COMMENT = '<i>Отвечать</i> быстрее';
 
 let admin, boris;
 
@@ -118,9 +110,36 @@ test('a survey built in the admin panel is answered in the widget after the chat
   await widgetDoc.waitForFunction(() => !!document.activeElement && !!document.activeElement.closest('[data-test=survey]'));
   await survey.locator('button', { hasText: 'Нет' }).click();
   await survey.locator('.b-survey-q', { hasText: 'Что нам улучшить?' }).waitFor();
-  await survey.locator('textarea').fill('Отвечать быстрее');
-  await survey.locator('button[type=submit]').click();
+
+  step('the comment box: the survey\'s limit, the characters left, nothing to send until there is text');
+  const comment = survey.locator('textarea');
+  const send = survey.locator('button[type=submit]');
+  assert.equal(await comment.getAttribute('maxlength'), '200', 'the limit the server enforces');
+  assert.equal(await comment.getAttribute('aria-describedby'), 'b-survey-left');
+  assert.equal(await survey.locator('#b-survey-left').textContent(), 'Осталось символов: 200 из 200');
+  assert.equal(await send.isDisabled(), true, 'nothing to send yet');
+  assert.equal(await send.getAttribute('aria-describedby'), 'b-survey-why');
+  assert.equal(await survey.locator('#b-survey-why').textContent(), 'Чтобы отправить, напишите комментарий — или пропустите опрос.');
+  await comment.fill('   ');
+  assert.equal(await send.isDisabled(), true, 'spaces only are nothing to send');
+  assert.equal(await survey.locator('#b-survey-why').isVisible(), true);
+  await comment.fill(COMMENT);
+  assert.equal(await survey.locator('#b-survey-left').textContent(), 'Осталось символов: 177 из 200');
+  // The live region says it once typing pauses.
+  await survey.locator('.b-sr[aria-live=polite]', { hasText: 'Осталось символов: 177 из 200' }).waitFor();
+  assert.equal(await send.isDisabled(), false);
+  assert.equal(await survey.locator('#b-survey-why').isVisible(), false);
+  assert.deepEqual(await axe(widgetDoc), [], 'the comment question passes axe-core');
+  await send.click();
   await survey.waitFor({ state: 'detached' });
+
+  step('after the last answer the thanks note has the focus');
+  await frame.locator('[data-test=note]', { hasText: 'Спасибо за ответы!' }).waitFor();
+  await widgetDoc.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('data-test') === 'note');
+  assert.equal(await widgetDoc.evaluate(() => document.activeElement.getAttribute('tabindex')), '-1');
+  // The survey's end arrives from the server too and redraws the window: the focus stays.
+  await widgetDoc.waitForTimeout(1500);
+  assert.equal(await widgetDoc.evaluate(() => document.activeElement.textContent), 'Спасибо за ответы!');
   assert.deepEqual(visitor.errors, []);
 
   step('the results in the panel');
@@ -149,12 +168,24 @@ test('a survey built in the admin panel is answered in the widget after the chat
   await page.locator('[data-test=section-surveyResults] [data-test=status]', { hasText: 'Начало периода позже его конца' }).waitFor();
   await period.locator('input[name=from]').fill(to);
 
-  step('the survey is deleted from the list');
+  step('surveys are deleted from the list; the focus goes to the next row, then to the form');
+  const second = await api(admin, 'PUT', '/api/admin/v1/surveys', { title: 'Второй опрос', forms: [{ questions: [{ type: 'stars', text: 'Оцените' }] }] });
+  assert.equal(second.status, 200, JSON.stringify(second.body));
   await page.locator('[data-test=nav-surveys]').click();
-  const del = page.locator('[data-test=surveys-table] [data-test=delete]');
+  const rows = page.locator('[data-test=surveys-table] tbody tr');
+  await rows.nth(1).waitFor();
+  const del = rows.first().locator('[data-test=delete]');
+  await del.click();
+  await del.click();
+  await rows.first().filter({ hasText: 'Второй опрос' }).waitFor();
+  assert.equal(await rows.count(), 1);
+  await page.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('data-test') === 'edit');
+  assert.match(await page.evaluate(() => document.activeElement.closest('tr').textContent), /Второй опрос/, 'the next row\'s control has the focus');
   await del.click();
   await del.click();
   await page.locator('[data-test=surveys-empty]').waitFor();
+  await page.waitForFunction(() => document.activeElement && document.activeElement.getAttribute('data-test') === 'survey-form-heading');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Новый опрос', 'none left: the form\'s heading');
   assert.deepEqual(errors, []);
   await visitor.context.close();
   await context.close();

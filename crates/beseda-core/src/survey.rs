@@ -86,11 +86,14 @@ impl Question {
                 Ok(n) if (1..=self.options.len()).contains(&n) => Ok((n - 1).to_string()),
                 _ => Err(DomainError::IncorrectRadioValue),
             },
+            // An empty comment is accepted (SDK apps send one); it is kept without the spaces
+            // around it.
             QuestionKind::Comment => {
-                if answer.chars().count() > self.comment_limit() as usize {
+                let text = answer.trim();
+                if text.chars().count() > self.comment_limit() as usize {
                     return Err(DomainError::MaxCommentLengthExceeded);
                 }
-                Ok(answer.to_owned())
+                Ok(text.to_owned())
             }
         }
     }
@@ -227,6 +230,8 @@ mod tests {
         c.max_length = Some(3);
         assert_eq!(c.check_answer("ёжик"), Err(DomainError::MaxCommentLengthExceeded));
         assert_eq!(c.check_answer("ёж"), Ok("ёж".into()));
+        assert_eq!(c.check_answer("  ёжи \n"), Ok("ёжи".into()));
+        assert_eq!(c.check_answer(" "), Ok(String::new()));
     }
 
     #[test]

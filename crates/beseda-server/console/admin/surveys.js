@@ -97,7 +97,7 @@ function surveysBlock(initial, deps) {
   var wrap = el('div', { 'data-test': 'surveys' });
   var list = el('div', {});
   var editing = 0;
-  var heading = el('h3', { text: t('newSurvey') });
+  var heading = el('h3', { tabindex: '-1', 'data-test': 'survey-form-heading', text: t('newSurvey') });
   var title = input('title', t('surveyTitle'), { required: true, maxlength: 200 });
   var enabled = check('enabled', t('surveyEnabled'), true);
   var depName = {};
@@ -177,24 +177,34 @@ function surveysBlock(initial, deps) {
     if (s.lang) parts.push(s.lang);
     return parts.length ? parts.join(', ') : t('surveyAny');
   }
-  function show(surveys) {
+  /* After a delete the focus goes to the row that took the deleted one's place (else the one
+     before it), or to the form's heading when no survey is left; `at` is that row's index. */
+  function focusRow(at) {
+    var rows = list.querySelectorAll('tbody tr');
+    var row = rows[Math.min(at, rows.length - 1)];
+    var edit = row && /** @type {HTMLElement | null} */ (row.querySelector('[data-test=edit]'));
+    if (edit) edit.focus(); else heading.focus();
+  }
+  function show(surveys, at) {
     clear(list);
+    if (at != null) setTimeout(function () { focusRow(at); }, 0);
     if (!surveys.length) { list.appendChild(el('p', { class: 'a-muted', 'data-test': 'surveys-empty', text: t('noSurveys') })); return; }
     list.appendChild(table('surveys-table', [t('surveyTitle'), t('surveyScope'), t('surveyState'), t('surveyVersion'), t('actions')], surveys.map(function (s) {
       return el('tr', { 'data-id': s.id }, [td(s.title), td(scope(s)), td(t(s.enabled ? 'surveyOn' : 'surveyOff')), td(s.version),
-        actions([button(t('edit'), 'edit', function () { fillForm(s); say(line, ''); title.focus(); }), deleteButton(function () {
+        actions([button(t('edit'), 'edit', function () { fillForm(s); say(line, ''); title.focus(); }), deleteButton(function (b) {
+          var at = Array.prototype.indexOf.call(list.querySelectorAll('tbody tr'), b.closest('tr'));
           api('DELETE', '/api/admin/v1/surveys/' + s.id).then(function (r) {
             if (r.status !== 200) say(line, message(r), true);
             if (editing === s.id) reset();
-            load();
+            load(at);
           });
         })])]);
     })));
   }
-  function load() {
+  function load(at) {
     api('GET', '/api/admin/v1/surveys').then(function (res) {
       if (res.status !== 200) { clear(list); list.appendChild(el('p', { class: 'c-error', text: message(res) })); return; }
-      show(res.body.surveys);
+      show(res.body.surveys, at);
     });
   }
   wrap.appendChild(list);

@@ -3,6 +3,7 @@
    server's next `SURVEY` (or `null`) redraws it. The questions come from the organisation; they
    are shown as text only. */
 import { el } from '../../common/dom.js';
+import { input, text } from './layout.js';
 import { post } from './net.js';
 import { S } from './state.js';
 import { t } from './texts.js';
@@ -21,6 +22,59 @@ function outcome(r, err) {
   if (!r.error) return;
   if (GONE.indexOf(r.error) >= 0) { S.survey = null; render(); return; }
   err.textContent = t.errors[r.error] || r.error;
+}
+
+/** Whether the question at `at` is the survey's last one. @param {any} s @param {any} at */
+function last(s, at) {
+  var forms = s.config.descriptor.forms || [], i = forms.findIndex(function (f) { return f.id === at.form_id; });
+  return i >= 0 && at.question_id + 1 >= forms[i].questions.length &&
+    !forms.slice(i + 1).some(function (f) { return f.questions && f.questions.length; });
+}
+
+/* The survey is over and its panel goes: the focus moves to the thanks note (after the last
+   answer) or to the message box (after a skip), not to the page's body. */
+function finished(thanks) {
+  refocus = false;
+  if (thanks || input.hidden) { S.note = thanks ? t.surveyThanks : t.surveyClosed; S.focusNote = true; S.survey = null; render(); return; }
+  S.survey = null; render();
+  text.focus();
+}
+
+/* Announces the characters left once the visitor pauses typing (not at every key). */
+var quiet = 0;
+
+/**
+ * A comment question's box: the server's limit as `maxlength` (the question's `maxLength`,
+ * else 1000) with the characters left shown and announced, and a send button that stays off,
+ * saying why, until there is something to send (spaces only are nothing). Returns the box.
+ * @param {HTMLElement} box @param {any} q @param {(value: string) => void} answer
+ */
+function commentBox(box, q, answer) {
+  var limit = q.maxLength > 0 ? q.maxLength : 1000;
+  var comment = el('textarea'); comment.rows = 3; comment.maxLength = limit;
+  comment.setAttribute('aria-labelledby', 'b-survey-q');
+  var left = el('p', { class: 'b-note', id: 'b-survey-left' });
+  var spoken = el('p', { class: 'b-sr', 'aria-live': 'polite' });
+  var why = el('p', { class: 'b-note', id: 'b-survey-why', text: t.surveyEmpty });
+  comment.setAttribute('aria-describedby', 'b-survey-left');
+  var ok = el('button', { text: t.send }); ok.type = 'submit';
+  ok.setAttribute('aria-describedby', 'b-survey-why');
+  function update(speak) {
+    var said = t.surveyLeft.replace('{n}', String(limit - comment.value.length)).replace('{max}', String(limit));
+    left.textContent = said;
+    var empty = !comment.value.trim();
+    ok.disabled = empty; why.hidden = !empty;
+    clearTimeout(quiet);
+    if (speak) quiet = setTimeout(function () { spoken.textContent = said; }, 700);
+  }
+  comment.addEventListener('input', function () { update(true); });
+  box.addEventListener('submit', function (e) {
+    e.preventDefault();
+    if (comment.value.trim()) answer(comment.value.trim());
+  });
+  [comment, left, spoken, ok, why].forEach(function (n) { box.appendChild(n); });
+  update(false);
+  return comment;
 }
 
 /** The panel of the running survey, or null when there is none. */
@@ -44,7 +98,7 @@ export function surveyPanel() {
   function answer(value) {
     err.textContent = ''; refocus = true;
     post('survey.answer', { 'survey-id': s.id, 'form-id': String(at.form_id), 'question-id': String(at.question_id), answer: value })
-      .then(function (r) { outcome(r, err); })
+      .then(function (r) { if (!r.error && last(s, at)) finished(true); else outcome(r, err); })
       .catch(function () { err.textContent = t.retry; });
   }
   var first = null;
@@ -66,16 +120,12 @@ export function surveyPanel() {
     });
     box.appendChild(group);
   } else {
-    var comment = el('textarea'); comment.rows = 3; comment.setAttribute('aria-labelledby', 'b-survey-q');
-    var ok = el('button', { text: t.send }); ok.type = 'submit';
-    box.addEventListener('submit', function (e) { e.preventDefault(); answer(comment.value); });
-    box.appendChild(comment); box.appendChild(ok);
-    first = comment;
+    first = commentBox(box, q, answer);
   }
   var skip = el('button', { text: t.surveySkip }); skip.type = 'button';
   skip.addEventListener('click', function () {
     refocus = true;
-    post('survey.cancel', { 'survey-id': s.id }).then(function (r) { outcome(r, err); })
+    post('survey.cancel', { 'survey-id': s.id }).then(function (r) { if (!r.error) finished(false); else outcome(r, err); })
       .catch(function () { err.textContent = t.retry; });
   });
   box.appendChild(skip);

@@ -12,7 +12,11 @@ import { S } from './state.js';
 import { surveyPanel } from './survey.js';
 import { t } from './texts.js';
 
+/* The note under the messages, kept while its text stays so that a redraw keeps its focus. */
+var noteNode = /** @type {HTMLElement | null} */ (null);
+
 export function render() {
+  var noteFocused = !!noteNode && document.activeElement === noteNode;
   log.textContent = '';
   if (S.hello && (!S.chat || !S.messages.length)) {
     var h = el('div', { class: 'b-msg b-operator' }); var hb = el('div'); hb.appendChild(markdown(S.hello)); h.appendChild(hb); log.appendChild(h);
@@ -24,7 +28,11 @@ export function render() {
     b.appendChild(el('small', { text: o.failed ? t.retry : '…' }));
     log.appendChild(b);
   });
-  if (S.note) log.appendChild(el('div', { class: 'b-msg b-system', text: S.note }));
+  if (S.note) {
+    if (!noteNode || noteNode.textContent !== S.note) noteNode = el('div', { class: 'b-msg b-system', tabindex: '-1', 'data-test': 'note', text: S.note });
+    log.appendChild(noteNode);
+    if (S.focusNote || noteFocused) { S.focusNote = false; noteNode.focus(); }
+  } else noteNode = null;
   if (S.chat && /^closed/.test(S.chat.state)) log.appendChild(el('div', { class: 'b-msg b-system', text: closedNote(S.chat.state) }));
   log.scrollTop = log.scrollHeight;
   header();

@@ -169,7 +169,8 @@ const SURVEY: Spec = &[("id", T::Str, true), ("config", T::Obj, true), ("current
 const SURVEY_CONFIG: Spec = &[("id", T::Int, true), ("version", T::Str, true), ("descriptor", T::Obj, true)];
 const SURVEY_DESCRIPTOR: Spec = &[("forms", T::Arr, true)];
 const SURVEY_FORM: Spec = &[("id", T::Int, true), ("questions", T::Arr, true)];
-const SURVEY_QUESTION: Spec = &[("type", T::Str, true), ("text", T::Str, true), ("options", T::Arr, false)];
+const SURVEY_QUESTION: Spec =
+    &[("type", T::Str, true), ("text", T::Str, true), ("options", T::Arr, false), ("maxLength", T::Int, false)];
 const SURVEY_CURRENT_QUESTION: Spec = &[("form_id", T::Int, true), ("question_id", T::Int, true)];
 
 /// Checks one object against a spec. `strict`: required keys must be present and non-null.
@@ -624,6 +625,11 @@ async fn survey_output_matches_the_wire_format_example() {
     ok("SURVEY item", &item, DELTA_ITEM);
     assert_eq!(item["event"], "upd");
     survey_ok("SURVEY", &item["data"], true);
+    // Only a comment question has `maxLength` (Beseda extension).
+    let wire_forms = &item["data"]["config"]["descriptor"]["forms"];
+    assert_eq!(wire_forms[1]["questions"][0]["maxLength"], 1000);
+    let first = &wire_forms[0]["questions"];
+    assert!(first[0].get("maxLength").is_none() && first[1].get("maxLength").is_none());
     // Beseda's typed item decodes and re-encodes it unchanged; the survey object too.
     let decoded: proto::DeltaItem = serde_json::from_value(item.clone()).expect("decodes");
     assert_eq!(serde_json::to_value(&decoded).expect("encodes"), item);

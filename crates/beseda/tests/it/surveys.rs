@@ -94,7 +94,8 @@ async fn a_survey_offered_after_the_close_is_answered_question_by_question() {
         json!({"type": "stars", "text": "Оцените работу оператора", "options": ["1", "2", "3", "4", "5"]})
     );
     assert_eq!(forms[0]["questions"][1]["options"], json!(["Да", "Нет", "Частично"]));
-    assert_eq!(forms[1]["questions"][0], json!({"type": "comment", "text": "Что улучшить?"}));
+    // A comment question carries its limit (Beseda extension; the widget sets it as maxlength).
+    assert_eq!(forms[1]["questions"][0], json!({"type": "comment", "text": "Что улучшить?", "maxLength": 10}));
     assert_eq!(s["current_question"], json!({"form_id": 1, "question_id": 0}));
     // A new page of the visitor sees the same survey in its fullUpdate.
     let again = Visitor::init(&server, "default", Some(&v.session_id)).await;
@@ -134,8 +135,13 @@ async fn a_survey_offered_after_the_close_is_answered_question_by_question() {
         json!({"form_id": 2, "question_id": 0})
     );
     let at = revision(&v).await;
-    v.ok("survey.answer", &[("survey-id", &run_id), ("form-id", "2"), ("question-id", "0"), ("answer", "Всё =ок")])
-        .await;
+    // Eleven characters with the spaces around them, seven without: within the limit of 10, kept
+    // without the spaces.
+    v.ok(
+        "survey.answer",
+        &[("survey-id", &run_id), ("form-id", "2"), ("question-id", "0"), ("answer", "  Всё =ок \n")],
+    )
+    .await;
     assert_eq!(survey_items(&v, at).await, vec![Value::Null], "after the last answer the survey closes");
     assert!(Visitor::init(&server, "default", Some(&v.session_id)).await.full["survey"].is_null());
     // Nothing runs now; the SDK's closing call for the finished survey is accepted.
@@ -198,6 +204,26 @@ async fn a_survey_offered_after_the_close_is_answered_question_by_question() {
     assert!(lines[1].contains("\"Анна\"") && lines[1].contains("\"4\""), "{}", lines[1]);
     assert!(lines[2].ends_with(",\"Частично\""), "the option's text: {}", lines[2]);
     assert!(lines[3].ends_with("\"'Всё =ок\"") || lines[3].ends_with("\"Всё =ок\""), "{}", lines[3]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_app_may_send_an_empty_comment_which_is_kept_trimmed() {
+    let (server, admin, op) = setup().await;
+    create(&admin, json!({"title": "Отзыв", "forms": [{"questions": [{"type": "comment", "text": "Ваш отзыв"}]}]}))
+        .await;
+    let v = server.visitor().await;
+    let at = closed_chat(&op, &v, "e1").await;
+    let offered = survey_items(&v, at).await;
+    assert_eq!(offered[0]["config"]["descriptor"]["forms"][0]["questions"][0]["maxLength"], 1000, "the default limit");
+    let run = offered[0]["id"].as_str().expect("id").to_owned();
+    // SDK apps may send an empty comment (or only spaces): accepted, kept empty.
+    let at = revision(&v).await;
+    v.ok("survey.answer", &[("survey-id", &run), ("form-id", "1"), ("question-id", "0"), ("answer", " \n ")]).await;
+    assert_eq!(survey_items(&v, at).await, vec![Value::Null], "the only question answered");
+    let chat = v.chat_id().await;
+    let (_, detail) = op.get(&format!("/api/operator/v1/chats/{chat}")).await;
+    assert_eq!(detail["surveyAnswers"][0]["answer"], "", "{detail}");
     server.stop().await;
 }
 

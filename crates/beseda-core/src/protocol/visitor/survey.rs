@@ -40,6 +40,9 @@ pub struct SurveyQuestion {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
+    /// A `comment` question's longest answer in characters (Beseda extension; SDKs ignore it).
+    #[serde(rename = "maxLength", default, skip_serializing_if = "Option::is_none")]
+    pub max_length: Option<u32>,
 }
 
 /// The question asked now: the form's id and the question's position in it (from 0).
@@ -69,6 +72,7 @@ impl Survey {
                                     kind: q.kind.as_str().to_owned(),
                                     text: q.text.clone(),
                                     options: q.wire_options(),
+                                    max_length: (q.kind == survey::QuestionKind::Comment).then(|| q.comment_limit()),
                                 })
                                 .collect(),
                         })
