@@ -13,6 +13,26 @@ const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.mi
 const ADMIN = 'admin@demo.beseda.local';
 /* The visitor's comment: markup in it stays text wherever it is shown. */
 const COMMENT = '<i>Отвечать</i> быстрее';
+const ANSWERS = [['Оцените работу оператора', '4 / 5'], ['Вопрос решён?', 'Нет'], ['Что нам улучшить?', COMMENT]];
+
+/** The survey block's question → answer pairs, and whether any markup got in. */
+async function answersShown(block) {
+  return block.evaluate((b) => ({
+    title: b.querySelector('.c-survey-title').textContent,
+    pairs: Array.from(b.querySelectorAll('dt')).map((dt) => [dt.textContent, dt.nextElementSibling.textContent]),
+    markup: !!b.querySelector('dd *')
+  }));
+}
+
+/** Critical and serious axe-core violations of the document of `page` (a page or a frame). */
+async function axe(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  return page.evaluate(async () => {
+    const r = await window.axe.run('body', { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  });
+}
 
 let admin, boris;
 
@@ -142,6 +162,17 @@ test('a survey built in the admin panel is answered in the widget after the chat
   assert.equal(await widgetDoc.evaluate(() => document.activeElement.textContent), 'Спасибо за ответы!');
   assert.deepEqual(visitor.errors, []);
 
+  step('the operator sees the answers under the chat in the workspace (as the chat is opened)');
+  const ws = await consolePage(`/workspace#chat=${chat.id}`, 'boris@demo.beseda.local', { lang: 'ru' });
+  const wsBlock = ws.page.locator('[data-test=log] [data-test=survey-answers]');
+  await wsBlock.waitFor();
+  assert.deepEqual(await answersShown(wsBlock), { title: 'Опрос · После диалога', pairs: ANSWERS, markup: false });
+  assert.equal(await wsBlock.getAttribute('aria-label'), 'Опрос: После диалога');
+  assert.deepEqual(await axe(ws.page), [], 'the workspace with the survey answers passes axe-core');
+  await shot(ws.page, 'surveys-workspace');
+  assert.deepEqual(ws.errors, []);
+  await ws.context.close();
+
   step('the results in the panel');
   const results = await eventually(async () => {
     const r = (await api(admin, 'GET', '/api/admin/v1/surveys/results')).body;
@@ -167,6 +198,14 @@ test('a survey built in the admin panel is answered in the widget after the chat
   await period.locator('[data-test=show]').click();
   await page.locator('[data-test=section-surveyResults] [data-test=status]', { hasText: 'Начало периода позже его конца' }).waitFor();
   await period.locator('input[name=from]').fill(to);
+
+  step('the admin panel\'s chat history shows the answers with the chat');
+  await page.locator('[data-test=nav-history]').click();
+  await page.locator(`[data-test=history-table] tr[data-id="${chat.id}"] [data-test=open]`).click();
+  const historyBlock = page.locator('[data-test=history-chat] [data-test=survey-answers]');
+  await historyBlock.waitFor();
+  assert.deepEqual(await answersShown(historyBlock), { title: 'Опрос · После диалога', pairs: ANSWERS, markup: false });
+  assert.deepEqual(await axe(page), [], 'the history with the survey answers passes axe-core');
 
   step('surveys are deleted from the list; the focus goes to the next row, then to the form');
   const second = await api(admin, 'PUT', '/api/admin/v1/surveys', { title: 'Второй опрос', forms: [{ questions: [{ type: 'stars', text: 'Оцените' }] }] });

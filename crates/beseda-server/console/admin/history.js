@@ -6,6 +6,7 @@ import { fill, has, t } from '../lib/i18n.js';
 import { time } from '../lib/time.js';
 import { clear, el } from '../../common/dom.js';
 import { visitorLabel } from '../lib/names.js';
+import { surveyAnswers } from '../lib/survey_answers.js';
 
 export function historySection(box) {
   Promise.all([api('GET', '/api/operator/v1/directory'), api('GET', '/api/operator/v1/me')]).then(function (r) {
@@ -63,7 +64,7 @@ export function historySection(box) {
             fileView(m) || el('div', { text: m.text || '' })]);
         }));
         chat.appendChild(el('div', { class: 'a-box' }, [el('h3', { text: t('chat') + ' №' + id + ' · ' + visitorLabel(res.body.chat) }), log,
-          button(t('close'), 'close', function () { clear(chat); })]));
+          surveyAnswers(res.body.surveyAnswers), button(t('close'), 'close', function () { clear(chat); })]));
       });
     }
     box.appendChild(form);

@@ -53,6 +53,7 @@ const COMMON = {
   interfaceLangHelp: ['Язык рабочего места и панели администратора для этого оператора; у других языков — английский',
     "The language of the workspace and admin panel for this operator; other languages show English"],
   addLanguage: ['Добавить язык…', 'Add a language…'],
+  surveyBlock: ['Опрос', 'Survey'],
   /* Refusals by their `error` code (lib/api.js message()). */
   'err.not-found': ['Не найдено', 'Not found'],
   'err.forbidden': ['Нет доступа', 'Forbidden'],

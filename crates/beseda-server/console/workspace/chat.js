@@ -15,6 +15,7 @@ import { blockButton, showVisitors } from './visitors.js';
 import { clear, el } from '../../common/dom.js';
 import { markdown } from '../../common/markdown.js';
 import { visitorLabel } from '../lib/names.js';
+import { surveyAnswers } from '../lib/survey_answers.js';
 
 export function openChat(id) {
   var first = S.open !== id;
@@ -127,6 +128,9 @@ export function renderLog() {
         (m.hintQuestion ? ' · ' + t('hintQuestion') : '') })
     ]));
   });
+  /* The visitor's survey answers after the chat (shown as the chat is opened or read again). */
+  var survey = surveyAnswers(S.detail.surveyAnswers);
+  if (survey) frag.appendChild(survey);
   clear(ui.log).appendChild(frag);
   ui.log.scrollTop = ui.log.scrollHeight;
 }

@@ -9,6 +9,7 @@ import { visitorLabel } from './lists.js';
 import { fileView } from '../lib/files.js';
 import { noteView } from './notes.js';
 import { STATE_TEXT, SYSTEM, VISITOR_SIDE } from './state.js';
+import { surveyAnswers } from '../lib/survey_answers.js';
 import { clear, el } from '../../common/dom.js';
 
 var opened = 0;
@@ -66,5 +67,7 @@ export function showChat(id) {
       log.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind },
         [fileView(m) || document.createTextNode(text || ''), el('time', { text: who + time(m.ts) })]));
     });
+    var survey = surveyAnswers(res.body.surveyAnswers);
+    if (survey) log.appendChild(survey);
   });
 }
