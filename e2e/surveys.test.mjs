@@ -1,8 +1,11 @@
 // Post-chat surveys in real browsers (see harness.mjs): an administrator builds a survey of two
-// forms in the admin panel from the keyboard, the operator closes a chat, the visitor's widget
-// shows the survey question by question and answers it, and the results reach the panel's
-// «Survey results»; axe-core finds no critical or serious problem in the survey editor, the
-// widget's survey and the results.
+// forms in the admin panel from the keyboard (refusals said in Russian at the question they are
+// about), the operator closes a chat, the visitor's widget shows the survey question by question
+// and answers it (radio by number from 1, the comment box's limit and hint, the focus on the
+// thanks note after the last answer, in the message box after a skip), the answers show under
+// the chat in the workspace and the admin history, the results reach «Survey results», and a
+// delete moves the focus to the next row; axe-core finds no critical or serious problem in the
+// survey editor, the widget's survey, the answers and the results.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -228,4 +231,26 @@ test('a survey built in the admin panel is answered in the widget after the chat
   assert.deepEqual(errors, []);
   await visitor.context.close();
   await context.close();
+});
+
+test('a skipped survey leaves the focus in the message box', async () => {
+  const made = await api(admin, 'PUT', '/api/admin/v1/surveys', { title: 'Короткий', forms: [{ questions: [{ type: 'radio', text: 'Удобно?', options: ['Да', 'Нет'] }] }] });
+  assert.equal(made.status, 200, JSON.stringify(made.body));
+  const visitor = await openWidget();
+  const { frame } = visitor;
+  await say(frame, 'Ещё вопрос');
+  const chat = await waitingChat(boris);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {})).status, 200);
+  assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {})).status, 200);
+  const survey = frame.locator('[data-test=survey]');
+  await survey.locator('.b-survey-q', { hasText: 'Удобно?' }).waitFor();
+  await survey.locator('button', { hasText: 'Пропустить опрос' }).focus();
+  await visitor.page.keyboard.press('Enter');
+  await survey.waitFor({ state: 'detached' });
+  const widgetDoc = visitor.page.frames().find((f) => f.url().includes('/widget/frame'));
+  await widgetDoc.waitForFunction(() => document.activeElement && !!document.activeElement.closest('.b-input'));
+  assert.equal(await widgetDoc.evaluate(() => document.activeElement.tagName), 'TEXTAREA', 'the message box has the focus');
+  assert.deepEqual(visitor.errors, []);
+  assert.equal((await api(admin, 'DELETE', `/api/admin/v1/surveys/${made.body.survey.id}`)).status, 200);
+  await visitor.context.close();
 });
