@@ -5,7 +5,7 @@ use crate::error::DomainError;
 use crate::ids::OperatorId;
 use crate::model::Operator;
 use crate::settings::OrgSettings;
-use crate::state::{ChatState, OperatorRole, OperatorStatus};
+use crate::state::{ChatState, MessageKind, OperatorRole, OperatorStatus};
 
 /// An operator changes chats nobody holds and their own; supervisors and administrators any.
 pub fn may_change(operator: &Operator, holder: Option<OperatorId>) -> Result<(), DomainError> {
@@ -19,6 +19,28 @@ pub fn may_change(operator: &Operator, holder: Option<OperatorId>) -> Result<(),
 pub fn must_hold(operator: OperatorId, holder: Option<OperatorId>) -> Result<(), DomainError> {
     if holder != Some(operator) {
         return Err(DomainError::ChatTaken);
+    }
+    Ok(())
+}
+
+/// An operator deletes a message of a chat that is not closed (neither `closed` nor
+/// `closed_by_operator`, what the workspace shows as closed): only one they wrote themselves,
+/// and only a text or a file — not a visitor's, a bot's, a colleague's or a system message, not
+/// a note, keyboard, contact request or action request.
+pub fn may_delete_message(
+    operator: OperatorId,
+    state: ChatState,
+    author: Option<OperatorId>,
+    kind: MessageKind,
+) -> Result<(), DomainError> {
+    if author != Some(operator) {
+        return Err(DomainError::MessageNotOwned);
+    }
+    if !matches!(kind, MessageKind::Operator | MessageKind::FileOperator) {
+        return Err(DomainError::WrongMessageKind);
+    }
+    if matches!(state, ChatState::Closed | ChatState::ClosedByOperator) {
+        return Err(DomainError::ChatClosed);
     }
     Ok(())
 }
@@ -193,6 +215,27 @@ mod tests {
         assert_eq!(claim(ANNA, Closed, Some(ANNA)), Err(DomainError::ChatClosed));
         assert_eq!(claim(ANNA, Chatting, Some(BORIS)), Err(DomainError::ChatTaken));
         assert_eq!(claim(ANNA, ClosedByVisitor, Some(BORIS)), Err(DomainError::ChatTaken));
+    }
+
+    #[test]
+    fn an_operator_deletes_only_their_own_texts_and_files_while_the_chat_is_not_closed() {
+        use MessageKind::*;
+        assert_eq!(may_delete_message(ANNA, Chatting, Some(ANNA), Operator), Ok(()));
+        assert_eq!(may_delete_message(ANNA, ClosedByVisitor, Some(ANNA), FileOperator), Ok(()));
+        assert_eq!(may_delete_message(ANNA, Queue, Some(ANNA), Operator), Ok(()), "redirected back to the queue");
+        assert_eq!(may_delete_message(ANNA, Chatting, Some(BORIS), Operator), Err(DomainError::MessageNotOwned));
+        assert_eq!(may_delete_message(ANNA, Chatting, None, Visitor), Err(DomainError::MessageNotOwned));
+        assert_eq!(may_delete_message(ANNA, Chatting, None, Info), Err(DomainError::MessageNotOwned));
+        for kind in [ForOperator, Keyboard, ContReq, ActionRequest] {
+            assert_eq!(may_delete_message(ANNA, Chatting, Some(ANNA), kind), Err(DomainError::WrongMessageKind));
+        }
+        for state in [Closed, ClosedByOperator] {
+            assert_eq!(
+                may_delete_message(ANNA, state, Some(ANNA), Operator),
+                Err(DomainError::ChatClosed),
+                "{state:?}"
+            );
+        }
     }
 
     #[test]

@@ -31,7 +31,8 @@ pub enum PushKind {
     ContactRequest,
     /// `P.RO`: the visitor is asked to rate the operator; [operator name].
     RateOperator,
-    /// `P.WM`: a widget message.
+    /// `P.WM`: a widget message — an operator's action request (`action_request`), which the
+    /// app renders itself; no arguments.
     WidgetMessage,
 }
 
@@ -71,8 +72,10 @@ pub enum Notice {
     Withdraw { message_id: String },
 }
 
-/// The notice a message added to the visitor's chat brings, if any: operators' texts, files
-/// and contact requests (the kinds an operator or a bot writes to the visitor).
+/// The notice a message added to the visitor's chat brings, if any: operators' texts, files,
+/// contact requests and action requests (the kinds an operator or a bot writes to the visitor;
+/// an action request is what the app shows as a widget, `P.WM` with no arguments, as the iOS
+/// SDK's `NotificationType.widget` has none).
 fn message_notice(m: &Message) -> Option<Notice> {
     let (kind, args) = match m.kind.as_str() {
         "operator" if !m.text.trim().is_empty() => (PushKind::OperatorMessage, vec![m.name.clone(), m.text.clone()]),
@@ -81,13 +84,14 @@ fn message_notice(m: &Message) -> Option<Notice> {
             (PushKind::OperatorFile, vec![m.name.clone(), file.unwrap_or_default().to_owned()])
         }
         "cont_req" => (PushKind::ContactRequest, vec![m.name.clone()]),
+        "action_request" => (PushKind::WidgetMessage, Vec::new()),
         _ => return None,
     };
     Some(Notice::Add { kind, args, message_id: Some(m.id.clone()) })
 }
 
-/// The notices of a change's visitor-log items, in their order: operators' messages, files
-/// and contact requests added (also those inside a new chat, such as an operator's
+/// The notices of a change's visitor-log items, in their order: operators' messages, files,
+/// contact requests and action requests added (also those inside a new chat, such as an operator's
 /// invitation), an operator joining the chat (not the one who closes a waiting chat), a
 /// survey offered after the chat (`P.RO`; its first question — the next ones follow the
 /// visitor's own answers), and deleted messages. `P.RO`'s argument, the operator's name, is
@@ -220,13 +224,15 @@ mod tests {
     }
 
     #[test]
-    fn operators_messages_files_contact_requests_joins_and_deletions_become_notices() {
+    fn operators_messages_files_contact_and_action_requests_joins_and_deletions_become_notices() {
         let file = json!({"file": {"state": "ready", "desc": {"filename": "invoice.pdf"}}});
         let items = vec![
             DeltaItem::chat_operator("s", Some(operator("Ирина"))),
             DeltaItem::message_added(message("m1", "operator", "Ирина", "Ваш заказ отправлен", None)),
             DeltaItem::message_added(message("m2", "file_operator", "Ирина", "{}", Some(file))),
             DeltaItem::message_added(message("m3", "cont_req", "Ирина", "", None)),
+            DeltaItem::message_added(message("m6", "action_request", "Ирина", "Подтвердите оплату", Some(json!({})))),
+            DeltaItem::message_added(message("m7", "keyboard", "Ирина", "", Some(json!({"buttons": []})))),
             DeltaItem::message_added(message("m4", "visitor", "Гость", "Спасибо", None)),
             DeltaItem::message_added(message("m5", "info", "", "Оператор подключился", None)),
             DeltaItem::message_changed(message("m1", "operator", "Ирина", "Ваш заказ отправлен!", None)),
@@ -245,6 +251,7 @@ mod tests {
                 add(PushKind::OperatorMessage, &["Ирина", "Ваш заказ отправлен"], Some("m1")),
                 add(PushKind::OperatorFile, &["Ирина", "invoice.pdf"], Some("m2")),
                 add(PushKind::ContactRequest, &["Ирина"], Some("m3")),
+                add(PushKind::WidgetMessage, &[], Some("m6")),
                 Notice::Withdraw { message_id: "m1".into() },
             ]
         );

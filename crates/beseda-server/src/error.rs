@@ -77,7 +77,7 @@ impl ApiError {
                     | MultilangOff
                     | VisitorHasChat
                     | VisitorBanned => StatusCode::CONFLICT,
-                    HiddenBySettings | ChatNotServed => StatusCode::FORBIDDEN,
+                    HiddenBySettings | ChatNotServed | MessageNotOwned => StatusCode::FORBIDDEN,
                     ChatNotFound | MessageNotFound | FileNotFound | VisitorNotOnSite | VisitorNotFound
                     | TeleportPageNotFound => StatusCode::NOT_FOUND,
                     ArgumentMissing(_) | WrongArgumentValue(_) => StatusCode::BAD_REQUEST,

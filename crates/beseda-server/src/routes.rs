@@ -171,6 +171,16 @@ pub fn operator_api() -> Vec<(ApiDoc, MethodRouter<AppState>)> {
             post(chats::send),
         ),
         (
+            ApiDoc::new(
+                "DELETE",
+                "/api/operator/v1/chats/{id}/messages/{messageId}",
+                "Delete a text or file message you wrote, while the chat is not closed (the visitor's widget, app and devices see it go)",
+            ).answer::<Done>()
+            .path_id()
+            .path_string("messageId"),
+            delete(chats::delete_message),
+        ),
+        (
             ApiDoc::new("POST", "/api/operator/v1/chats/{id}/typing", "Typing indicator for the visitor").answer::<Done>()
                 .path_id()
                 .body::<chats::TypingBody>(),

@@ -283,6 +283,11 @@ pub trait OperatorActions: Send + Sync {
     /// sent to the visitor or any integration.
     async fn operator_note(&self, op: OperatorId, id: ChatId, text: &str) -> Result<(MessageId, Changes)>;
     async fn operator_typing(&self, op: OperatorId, id: ChatId, typing: bool) -> Result<Changes>;
+    /// Deletes a message of chat `id` the operator wrote (a text or a file) while the chat is not
+    /// closed (`beseda_core::chat_access::may_delete_message`), as a visitor's deletion does;
+    /// an unread one no longer counts as unread for the visitor. A message not of this chat, or
+    /// deleted already, is `MessageNotFound`.
+    async fn operator_delete_message(&self, op: OperatorId, id: ChatId, message: &str) -> Result<Changes>;
     /// Sends the visitor of an open chat the operator holds to a page of the visitor's site
     /// (setting `teleport`): an address, or a page of `teleport_pages` by its code.
     async fn teleport(&self, op: OperatorId, id: ChatId, to: &TeleportTo) -> Result<Changes>;

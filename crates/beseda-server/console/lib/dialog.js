@@ -33,9 +33,10 @@ export function trapFocus(box, close) {
  * @param {string} title
  * @param {HTMLElement[]} fields
  * @param {((done: (res: {status: number, body?: any}) => void) => void) | null} onApply
+ * @param {string} [applyText] the submit button's text (Apply when not given)
  * @returns {HTMLParagraphElement}
  */
-export function dialog(title, fields, onApply) {
+export function dialog(title, fields, onApply, applyText) {
   const back = /** @type {HTMLElement | null} */ (document.activeElement);
   const id = 'c-dialog-' + (++serial);
   const note = el('p', { class: 'c-error', role: 'alert' });
@@ -54,7 +55,7 @@ export function dialog(title, fields, onApply) {
       });
     } }, /** @type {HTMLElement[]} */ ([el('h3', { id: id, text: title })]).concat(fields).concat([note,
     el('div', { class: 'w-actions' }, onApply
-      ? [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'apply', text: t('apply') }),
+      ? [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'apply', text: applyText || t('apply') }),
         el('button', { type: 'button', text: t('cancel'), onclick: close })]
       : [el('button', { type: 'submit', class: 'c-primary', 'data-test': 'dialog-close', text: t('close') })])]));
   wrap = el('div', { class: 'w-dialog' }, [form]);

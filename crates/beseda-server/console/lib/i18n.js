@@ -91,7 +91,10 @@ const COMMON = {
   'err.profile-editing-disabled': ['Профили редактируют супервизоры и администраторы', 'Profiles are edited by supervisors and administrators'],
   'err.wrong-password': ['Текущий пароль неверен', 'The current password is wrong'],
   'err.invalid-totp': ['Неверный код', 'Wrong code'],
-  'err.not-an-image': ['Это не изображение', 'Not an image']
+  'err.not-an-image': ['Это не изображение', 'Not an image'],
+  'err.message_not_found': ['Сообщение не найдено (возможно, уже удалено)', 'No such message (it may be deleted already)'],
+  'err.message_not_owned': ['Удалять можно только свои сообщения', 'You can delete only your own messages'],
+  'err.wrong_message_kind': ['Такое сообщение удалить нельзя', 'This kind of message cannot be deleted']
 };
 
 /** @type {Catalogue} */

@@ -3,6 +3,7 @@ import { api, message } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { time } from '../lib/time.js';
 import { categoryDialog, closeChat, redirectDialog, teleportDialog } from './chat-actions.js';
+import { deleteButton } from './deletion.js';
 import { mountFiles } from './files.js';
 import { fileView } from '../lib/files.js';
 import { mountNotes, noteView } from './notes.js';
@@ -116,17 +117,21 @@ export function fileName(m) {
 export function renderLog() {
   var frag = document.createDocumentFragment();
   S.detail.messages.forEach(function (m) {
+    if (m.deleted) return;
     var note = noteView(m);
     if (note) { frag.appendChild(note); return; }
     var side = VISITOR_SIDE.test(m.kind) ? 'from-visitor' : SYSTEM.test(m.kind) ? 'from-system' : 'from-operator';
     var text = /^file_/.test(m.kind) ? t('file') + ': ' + fileName(m) : m.kind === 'keyboard' ? '⌨ ' + (m.text || '')
       : requestText(m) || m.text;
     var who = side === 'from-operator' && m.name ? m.name + ' · ' : '';
-    frag.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind }, [
+    var parts = [
       fileView(m) || (m.kind === 'operator' ? markdown(text || '') : document.createTextNode(text || '')),
       el('time', { text: who + time(m.ts) + (side === 'from-operator' && m.read ? ' ✓' : '') +
         (m.hintQuestion ? ' · ' + t('hintQuestion') : '') })
-    ]));
+    ];
+    var del = deleteButton(m, text || '');
+    if (del) parts.push(del);
+    frag.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind, 'data-id': m.id }, parts));
   });
   /* The visitor's survey answers after the chat (shown as the chat is opened or read again). */
   var survey = surveyAnswers(S.detail.surveyAnswers);

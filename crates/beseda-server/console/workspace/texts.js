@@ -55,6 +55,8 @@ export const TEXTS = {
   toDepartment: ['В отдел', 'To a department'],
   toQueue: ['Вернуть в очередь', 'Back to the queue'],
   apply: ['Применить', 'Apply'],
+  deleteMessage: ['Удалить сообщение', 'Delete message'],
+  deleteMessageAsk: ['Удалить это сообщение? Посетитель и другие операторы больше не увидят его.', 'Delete this message? The visitor and other operators will no longer see it.'],
   url: ['Адрес страницы', 'Page address'],
   notifications: ['Уведомления', 'Notifications'],
   sound: ['Звук', 'Sound'],

@@ -1,9 +1,11 @@
 //! Chat work for operators: lists, one chat, take, reply, typing, read, close.
 
 use super::session::OperatorAuth;
+use crate::audit::{self, Actor};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Path, Query};
 use crate::state::AppState;
+use crate::throttle::ClientIp;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
@@ -16,7 +18,7 @@ use beseda_core::visibility::{self, ChatScope, Hidden};
 use beseda_core::DomainError;
 use beseda_store::{ChatDetail, ChatList, OperatorMessage, OperatorMessageKind, Redirect, RedirectTarget, TeleportTo};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Value};
 use utoipa::ToSchema;
 
 fn body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
@@ -236,6 +238,27 @@ pub async fn send(
     state.metrics.message(crate::metrics::Author::Operator);
     state.publish(changes);
     Ok(Json(Sent::new(message_id.as_str())))
+}
+
+/// `DELETE /chats/{id}/messages/{messageId}`: the operator deletes a text or file message they
+/// wrote, while the chat is not closed (`beseda_core::chat_access::may_delete_message`); for
+/// those who may see the chat (see `visible_chat`). Audited as `message.delete`.
+pub async fn delete_message(
+    State(state): State<AppState>,
+    who: OperatorAuth,
+    ClientIp(ip): ClientIp,
+    Path((id, message)): Path<(i64, String)>,
+) -> ApiResult<Json<Done>> {
+    if message.is_empty() || message.len() > 64 {
+        return Err(ApiError::wrong_argument("messageId"));
+    }
+    visible_chat(&state, &who, ChatId(id)).await?;
+    let changes =
+        state.store.operator_delete_message(who.operator.id, ChatId(id), &message).await.map_err(ApiError::operator)?;
+    state.publish(changes);
+    let changes = audit::diff(&json!({"chatId": id}), &Value::Null);
+    audit::record(&state, &Actor::operator(&who, ip), "message.delete", ("message", &message), changes).await;
+    Ok(Json(Done::default()))
 }
 
 /// Keyboard rows: arrays of buttons, each with a string `id` and `text`.

@@ -104,16 +104,18 @@ pub fn visitor(v: &Visitor) -> StoredVisitor {
     StoredVisitor { id: v.id.as_str().to_owned(), provided_id: v.provided_id.clone(), fields }
 }
 
+/// A message; a deleted one stays listed with an empty text and no data.
 pub fn message(m: &Message) -> StoredMessage {
+    let text = if m.deleted { String::new() } else { m.text.clone() };
     StoredMessage {
         id: m.id.as_str().to_owned(),
         kind: m.kind.as_str().to_owned(),
-        text: m.text.clone(),
-        message: m.text.clone(),
+        message: text.clone(),
+        text,
         created_at: iso_millis(m.created_at),
         operator_id: if m.kind.is_operator_side() { m.author_id.map(|a| a.0) } else { None },
         name: m.name.clone(),
-        data: m.data.clone(),
+        data: if m.deleted { None } else { m.data.clone() },
         edited: m.edited,
         deleted: m.deleted,
         modified_at: m.edited.then(|| iso_millis(m.modified_at)),

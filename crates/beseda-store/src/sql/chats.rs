@@ -5,6 +5,8 @@ use crate::{Result, StoreError, VisitorCtx};
 use beseda_core::chat_access::{self, Claim};
 use beseda_core::ids::{hex_id, ChatId, VisitSessionId};
 use beseda_core::model::{Chat, Operator, Placement};
+use beseda_core::operator_wire::events::ChatReadByVisitor;
+use beseda_core::operator_wire::OperatorEvent;
 use beseda_core::protocol::visitor::{self as proto, DeltaItem, MessagePolicy};
 use beseda_core::settings::OrgSettings;
 use beseda_core::state::{ChatState, MessageKind, VisitSessionState};
@@ -13,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::bots::{bot_chat_closed, Closer};
 use super::channels::channel_chat_closed;
-use super::closing::touch_activity;
+use super::closing::{release_unread_hold, touch_activity};
 use super::events::Emit;
 use super::exec::{query, query_scalar};
 use super::lists::summary_event;
@@ -25,6 +27,7 @@ use super::routing::{
     humans_online, is_bot, load_bots, route_new_chat, secs, set_timer, Assignment, TIMER_FIRST_ANSWER,
     TIMER_OPERATOR_CLOSED, TIMER_REASSIGN, TIMER_RESPONSE,
 };
+use super::row_facts;
 use super::rows::to_json;
 use super::surveys::offer_survey;
 use super::visits::merge_visitor_fields;
@@ -65,6 +68,34 @@ pub(super) async fn save_chat(conn: &mut Conn, c: &Chat) -> Result<()> {
     .bind(c.id.0)
     .execute(&mut *conn)
     .await?;
+    Ok(())
+}
+
+/// Counts again what the visitor has not read of `chat` — after they read, or after an unread
+/// message was deleted — saves it and tells the visitor's sessions and the operators. A close by
+/// timeout that waited for the visitor to read (`hold_end`, see `closing.rs`) happens now when
+/// nothing is left unread.
+pub(super) async fn recount_unread_by_visitor(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    chat: &mut Chat,
+    hold_end: Option<i64>,
+) -> Result<()> {
+    let (remaining, oldest) = row_facts::unread_by_visitor(conn, chat.id).await?;
+    chat.unread_by_visitor_count = remaining;
+    chat.unread_by_visitor_since = oldest;
+    chat.read_by_visitor = remaining == 0;
+    save_chat(conn, chat).await?;
+    if let Some(end) = hold_end.filter(|_| chat.read_by_visitor) {
+        release_unread_hold(conn, emit, chat.id, end).await?;
+    }
+    let sid = chat.visit_session_id.to_string();
+    emit.item(DeltaItem::read_by_visitor(&sid, chat.read_by_visitor));
+    emit.item(DeltaItem::unread_by_visitor(&sid, proto::UnreadByVisitor::new(chat)));
+    emit.op(OperatorEvent::ChatReadByVisitor(ChatReadByVisitor {
+        chat_id: chat.id.0,
+        read_by_visitor: chat.read_by_visitor,
+    }));
     Ok(())
 }
 

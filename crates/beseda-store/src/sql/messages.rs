@@ -203,6 +203,20 @@ pub(super) async fn update_message(
     Ok(())
 }
 
+/// Deletes a message (a visitor's own, an operator's own, or a single-file upload a file message
+/// took over): it stays stored, marked deleted; the visitor's sessions get `CHAT_MESSAGE del`
+/// (and their devices a withdrawal of what was pushed about it), operators `message_deleted`,
+/// and the chat's list row is counted again.
+pub(super) async fn delete_message(
+    conn: &mut Conn,
+    emit: &mut Emit,
+    m: &mut Message,
+    visitor: &VisitorId,
+) -> Result<()> {
+    m.deleted = true;
+    update_message(conn, emit, m, visitor).await
+}
+
 /// The quote block for a reply, or the quote error (visitor-api.md §12.3).
 pub(super) async fn resolve_quote(conn: &mut Conn, v: &VisitorCtx, settings: &OrgSettings, id: &str) -> Result<Value> {
     if !settings.web_and_mobile_quoting {
@@ -244,8 +258,7 @@ pub(super) async fn file_message_body(
         let file = file.ok_or(DomainError::UploadedFileNotFound)?;
         if let Some(mid) = &file.message_id {
             if let Some(mut single) = load_message(conn, mid.as_str()).await?.filter(|m| !m.deleted) {
-                single.deleted = true;
-                update_message(conn, emit, &mut single, &v.visitor_id).await?;
+                delete_message(conn, emit, &mut single, &v.visitor_id).await?;
             }
         }
         descriptors.push(file.descriptor());

@@ -15,11 +15,15 @@ use beseda_core::{routing as route, rules, teleport, DomainError};
 use serde_json::json;
 
 use super::chats::{
-    assign_if_waiting, chat_event, chat_state_changed, operator_close_chat, save_chat, stop_operator_typing,
+    assign_if_waiting, chat_event, chat_state_changed, operator_close_chat, recount_unread_by_visitor, save_chat,
+    stop_operator_typing,
 };
 use super::events::Emit;
 use super::exec::{query, query_scalar};
-use super::messages::{attach_files, cancel_pending_keyboards, insert_file, insert_message, NewMessage};
+use super::load::load_message;
+use super::messages::{
+    attach_files, cancel_pending_keyboards, delete_message, insert_file, insert_message, NewMessage,
+};
 use super::routing::{after_operator_message, is_bot, redirect_chat};
 use super::row_facts;
 use super::rows::to_json;
@@ -242,6 +246,25 @@ impl OperatorActions for SqlStore {
                 chat.operator_typing = typing;
                 save_chat(conn, &chat).await?;
                 emit.item(DeltaItem::operator_typing(chat.visit_session_id.as_str(), typing));
+                Ok(())
+            })
+        })
+        .await
+    }
+
+    async fn operator_delete_message(&self, op: OperatorId, id: ChatId, message: &str) -> Result<Changes> {
+        let message = message.to_owned();
+        self.operator_change(op, id, move |conn, emit, operator, mut chat| {
+            Box::pin(async move {
+                let mut m = load_message(conn, &message)
+                    .await?
+                    .filter(|m| m.chat_id == chat.id && !m.deleted)
+                    .ok_or(DomainError::MessageNotFound)?;
+                chat_access::may_delete_message(operator.id, chat.state, m.author_id, m.kind)?;
+                delete_message(conn, emit, &mut m, &chat.visitor_id).await?;
+                if !m.read {
+                    recount_unread_by_visitor(conn, emit, &mut chat, None).await?;
+                }
                 Ok(())
             })
         })

@@ -43,6 +43,21 @@ pub(super) async fn all_read(conn: &mut Conn, chat: ChatId) -> Result<()> {
     Ok(())
 }
 
+/// What the visitor has not read of the chat: how many operator-side messages (not deleted),
+/// and the oldest one's time.
+pub(super) async fn unread_by_visitor(conn: &mut Conn, chat: ChatId) -> Result<(i64, Option<i64>)> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM messages WHERE chat_id = $1 AND is_read = FALSE \
+             AND deleted = FALSE AND kind IN ({})",
+            kinds_sql(MessageKind::is_operator_side)
+        )
+    });
+    let row = query(sql).bind(chat.0).fetch_one(&mut *conn).await?;
+    Ok((row.try_get("n")?, row.try_get("oldest")?))
+}
+
 /// Counts the facts again from the chat's messages, after a change other than a new message
 /// (a message deleted, edited or read).
 pub(super) async fn recount(conn: &mut Conn, chat: ChatId) -> Result<()> {

@@ -6,7 +6,7 @@ use crate::{Changes, RateOperator, Result, StartChat, VisitorCtx, VisitorMessage
 use async_trait::async_trait;
 use beseda_core::ids::{hex_id, OperatorId};
 use beseda_core::model::{Chat, Rating};
-use beseda_core::operator_wire::events::{ChatRated, ChatReadByVisitor};
+use beseda_core::operator_wire::events::ChatRated;
 use beseda_core::operator_wire::OperatorEvent;
 use beseda_core::protocol::visitor::{self as proto, DeltaItem};
 use beseda_core::rules::VisitorMessageEffect;
@@ -16,9 +16,10 @@ use serde_json::{json, Value};
 
 use super::bots::Closer;
 use super::chats::{
-    chat_state_changed, choose_department, close_chat, create_chat, save_chat, set_session_state, NewChat,
+    chat_state_changed, choose_department, close_chat, create_chat, recount_unread_by_visitor, save_chat,
+    set_session_state, NewChat,
 };
-use super::closing::{last_unread_by_visitor, release_unread_hold};
+use super::closing::last_unread_by_visitor;
 use super::exec::{query, query_scalar};
 use super::load::{
     load_chat, load_current_chat, load_message, load_operator, load_placement, load_settings, offered_departments,
@@ -26,7 +27,8 @@ use super::load::{
 };
 use super::mail::{emit_job, queue_job};
 use super::messages::{
-    attach_files, file_message_body, insert_flagged_message, insert_message, resolve_quote, update_message, NewMessage,
+    attach_files, delete_message, file_message_body, insert_flagged_message, insert_message, resolve_quote,
+    update_message, NewMessage,
 };
 use super::routing::{after_visitor_message, is_bot, unread_by_operator_from};
 use super::rows::{chat_from, CHAT_COLS};
@@ -222,8 +224,7 @@ impl VisitorActions for SqlStore {
                 if !settings.visitor_message_deleting {
                     return Err(DomainError::NotAllowed.into());
                 }
-                m.deleted = true;
-                update_message(conn, emit, &mut m, &v2.visitor_id).await
+                delete_message(conn, emit, &mut m, &v2.visitor_id).await
             })
         })
         .await
@@ -283,35 +284,7 @@ impl VisitorActions for SqlStore {
                 .bind(limit_ts)
                 .execute(&mut *conn)
                 .await?;
-                let remaining: i64 = query_scalar(
-                    "SELECT COUNT(*) FROM messages WHERE chat_id = $1 AND is_read = FALSE AND deleted = FALSE \
-                     AND kind IN ('operator', 'file_operator', 'keyboard', 'cont_req', 'action_request')",
-                )
-                .bind(chat.id.0)
-                .fetch_one(&mut *conn)
-                .await?;
-                let oldest: Option<i64> = query_scalar(
-                    "SELECT MIN(created_at) FROM messages WHERE chat_id = $1 AND is_read = FALSE AND deleted = FALSE \
-                     AND kind IN ('operator', 'file_operator', 'keyboard', 'cont_req', 'action_request')",
-                )
-                .bind(chat.id.0)
-                .fetch_one(&mut *conn)
-                .await?;
-                chat.unread_by_visitor_count = remaining;
-                chat.unread_by_visitor_since = oldest;
-                chat.read_by_visitor = remaining == 0;
-                save_chat(conn, &chat).await?;
-                if let Some(end) = hold_end.filter(|_| chat.read_by_visitor) {
-                    release_unread_hold(conn, emit, chat.id, end).await?;
-                }
-                let sid = chat.visit_session_id.to_string();
-                emit.item(DeltaItem::read_by_visitor(&sid, chat.read_by_visitor));
-                emit.item(DeltaItem::unread_by_visitor(&sid, proto::UnreadByVisitor::new(&chat)));
-                emit.op(OperatorEvent::ChatReadByVisitor(ChatReadByVisitor {
-                    chat_id: chat.id.0,
-                    read_by_visitor: chat.read_by_visitor,
-                }));
-                Ok(())
+                recount_unread_by_visitor(conn, emit, &mut chat, hold_end).await
             })
         })
         .await

@@ -30,6 +30,7 @@ mod language_limits;
 mod languages;
 mod lists;
 mod mail;
+mod message_deletion;
 mod messengers;
 mod metrics;
 mod mobile_push;

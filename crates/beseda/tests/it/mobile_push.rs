@@ -1,7 +1,8 @@
 //! Pushes to mobile SDK visitors (visitor-api.md §16), on SQLite and PostgreSQL, through local
 //! stand-ins for APNs (HTTP/2) and for FCM with Google's token endpoint that verify the signed
 //! tokens with another implementation (common/push_services.rs): the payloads (the fixture's,
-//! with the event; P.OA, P.OM, P.OF, P.CR, P.RO), the unread count, nothing while the app has a long-poll or socket open,
+//! with the event; P.OA, P.OM, P.OF, P.CR, P.RO, P.WM), withdrawals of deleted messages, the
+//! unread count, nothing while the app has a long-poll or socket open,
 //! retries (429, 5xx, Retry-After), renewed credentials (expired provider token, 401 access
 //! token, provider tokens older than 50 minutes), and tokens the services no longer know
 //! dropped.
@@ -85,6 +86,13 @@ async fn send_file(server: &TestServer, op: &Operator, chat: i64, name: &str) {
         .expect("upload");
     let code = resp.status().as_u16();
     assert_eq!(code, 200, "{}", resp.text().await.unwrap_or_default());
+}
+
+/// The operator deletes her message `id`.
+async fn delete(op: &Operator, chat: i64, id: &str) {
+    let path = format!("/api/operator/v1/chats/{chat}/messages/{id}");
+    let (code, body) = op.call(reqwest::Method::DELETE, &path, None).await;
+    assert_eq!(code, 200, "{body}");
 }
 
 /// The fixture's payload, at `location` with `unread`, `loc-key` and `loc-args` as given, and
@@ -292,6 +300,22 @@ async fn fcm_flow() {
     assert_eq!(data["params"], json!([IRINA]).to_string());
     assert_eq!(got[6].body["message"]["apns"]["payload"]["aps"]["alert"]["loc-key"], "P.CR");
 
+    // An action request: P.WM with no parameters.
+    let (code, body) = irina
+        .post(
+            &format!("/api/operator/v1/chats/{chat}/messages"),
+            json!({"clientSideId": "ar1", "kind": "action_request", "text": "Подтвердите адрес", "data": {"a": 1}}),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let got = fcm.wait_until(10, |r| r.len() == 8).await;
+    let data = &got[7].body["message"]["data"];
+    assert_eq!(
+        (data["type"].as_str(), data["event"].as_str(), data["params"].as_str()),
+        (Some("P.WM"), Some("add"), Some("[]"))
+    );
+    assert_eq!(got[7].body["message"]["apns"]["payload"]["aps"]["alert"]["loc-args"], json!([]));
+
     // The chat closes and a survey is offered: P.RO with the chat's operator.
     server.settings(|s| s.surveys = true).await;
     let admin = server.operator("admin@fcm.test", "Админ", OperatorRole::Admin).await;
@@ -301,8 +325,8 @@ async fn fcm_flow() {
     assert_eq!(code, 200, "{body}");
     let (code, body) = irina.post(&format!("/api/operator/v1/chats/{chat}/close"), json!({})).await;
     assert_eq!(code, 200, "{body}");
-    let got = fcm.wait_until(10, |r| r.len() == 8).await;
-    let data = &got[7].body["message"]["data"];
+    let got = fcm.wait_until(10, |r| r.len() == 9).await;
+    let data = &got[8].body["message"]["data"];
     assert_eq!(
         (data["type"].as_str(), data["params"].as_str()),
         (Some("P.RO"), Some(json!([IRINA]).to_string().as_str()))
@@ -332,6 +356,64 @@ async fn fcm_flow() {
     quiet(|| fcm.sends().len(), before, "no token, no push").await;
     assert!(fcm.refused().is_empty(), "{:?}", fcm.refused());
     server.stop().await;
+}
+
+/// An operator deletes her message: the push delivered about it is withdrawn (`"event":
+/// "del"`, no arguments, the same `apns-collapse-id`, the count after the deletion); a push
+/// still waiting to go out (behind one APNs asked to retry: one device's pushes go in order) is
+/// never sent, nor a withdrawal of it. An action request is pushed as `P.WM`, no arguments.
+async fn withdrawal_flow() {
+    let dir = temp_dir();
+    let apns = Apns::start(dir.path()).await;
+    let clock = Arc::new(ManualClock::new());
+    let server = server(clock.clone(), Some(&apns), None).await;
+    let irina = server.operator("irina@del.test", IRINA, OperatorRole::Operator).await;
+    let device = "d1e2f3a4".repeat(8);
+    let (_v, chat) = app_visitor(&server, &clock, "apns", &device).await;
+
+    let typo = reply(&irina, chat, "r1", "Ваш заказ отпарвлен").await;
+    let got = apns.wait_until(10, |r| r.len() == 2).await;
+    assert_eq!(got[1].body, apns_payload("P.OM", &[IRINA, "Ваш заказ отпарвлен"], 1, "add"));
+    assert_eq!(got[1].headers["apns-collapse-id"], typo);
+    delete(&irina, chat, &typo).await;
+    let got = apns.wait_until(10, |r| r.len() == 3).await;
+    assert_eq!(got[2].body, apns_payload("P.OM", &[], 0, "del"), "withdrawn; nothing is unread now");
+    assert_eq!(got[2].headers["apns-collapse-id"], typo, "it replaces the notification");
+    assert_eq!(got[2].headers["apns-priority"], "5");
+    assert_eq!(got[2].device, device);
+
+    // An action request: `P.WM`, empty `loc-args`, collapse id the message's.
+    let (code, body) = irina
+        .post(
+            &format!("/api/operator/v1/chats/{chat}/messages"),
+            json!({"clientSideId": "w1", "kind": "action_request", "text": "Подтвердите оплату",
+                "data": {"action": "confirm_payment"}}),
+        )
+        .await;
+    assert_eq!(code, 200, "{body}");
+    let got = apns.wait_until(10, |r| r.len() == 4).await;
+    assert_eq!(got[3].body, apns_payload("P.WM", &[], 1, "add"));
+    assert_eq!(got[3].headers["apns-collapse-id"], body["messageId"]);
+
+    // APNs asks to retry the next push; the one after waits behind it and is deleted meanwhile.
+    apns.fail_next(&[Fault::apns(429, "TooManyRequests")]);
+    reply(&irina, chat, "r2", "Курьер будет в 15:00").await;
+    apns.wait_until(10, |r| r.len() == 5).await;
+    let wrong = reply(&irina, chat, "r3", "Это не ваш заказ").await;
+    quiet(|| apns.requests().len(), 5, "it waits behind the push being retried").await;
+    delete(&irina, chat, &wrong).await;
+    clock.advance(Duration::from_secs(6));
+    let got = apns.wait_until(10, |r| r.len() == 6).await;
+    assert_eq!(got[5].body, apns_payload("P.OM", &[IRINA, "Курьер будет в 15:00"], 2, "add"));
+    quiet(|| apns.requests().len(), 6, "the deleted message is never pushed, nor withdrawn").await;
+    assert!(apns.requests().iter().all(|r| r.headers.get("apns-collapse-id") != Some(&wrong)));
+    assert!(apns.refused().is_empty(), "{:?}", apns.refused());
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn mobile_push_withdrawn_when_the_operator_deletes_the_message() {
+    withdrawal_flow().await;
 }
 
 #[tokio::test]

@@ -1,0 +1,129 @@
+// An operator deletes their own message in a real browser (see harness.mjs): a Delete button on
+// their own texts only, reached from the keyboard, a confirmation dialog (Escape keeps the
+// message; axe-core finds nothing serious), and the message leaves the operator's log, the
+// visitor's widget and a colleague's workspace live. Russian and English texts.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { start, stop, login, setStatus, openWidget, step, say, consolePage, api, eventually, shot, chatDetail } from './harness.mjs';
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Critical and serious axe-core violations of `page` (a page or a frame). */
+async function axe(page, selector = 'body') {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  return page.evaluate(async (sel) => {
+    const r = await window.axe.run(sel, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, selector);
+}
+
+let anna, boris;
+
+before(async () => {
+  await start('deletion');
+  anna = await login('anna@demo.beseda.local');
+  boris = await login('boris@demo.beseda.local');
+});
+
+after(async () => {
+  await stop();
+});
+
+test('an operator deletes their own message after confirming; the visitor and a colleague see it go', async () => {
+  await setStatus(boris, 'online');
+  const ws = await consolePage('/workspace', 'boris@demo.beseda.local', { lang: 'ru' });
+  const { page } = ws;
+  const visitor = await openWidget();
+  await say(visitor.frame, 'Где мой заказ?');
+  const item = page.locator('[data-test=list-waiting] .w-item').first();
+  await item.waitFor();
+  await item.click();
+  await page.locator('[data-test=take]').click();
+  await page.locator('[data-test=list-mine] .w-item').first().waitFor();
+  const chatId = Number(await page.locator('[data-test=list-mine] .w-item').first().getAttribute('data-chat'));
+
+  step('boris answers twice; the visitor sees both');
+  for (const text of ['Ваш заказ отпарвлен', 'Курьер будет завтра']) {
+    await page.locator('[data-test=reply]').fill(text);
+    await page.locator('[data-test=reply]').press('Enter');
+    await page.locator('.w-msg.from-operator', { hasText: text }).waitFor();
+    await visitor.frame.locator('.b-msg', { hasText: text }).waitFor();
+  }
+
+  step('a colleague (English) watches the chat and may not delete boris\'s messages');
+  const annaWs = await consolePage('/workspace', 'anna@demo.beseda.local', { lang: 'en' });
+  await annaWs.page.locator(`[data-test=list-others] [data-chat="${chatId}"]`).click();
+  await annaWs.page.locator('.w-msg.from-operator', { hasText: 'Ваш заказ отпарвлен' }).waitFor();
+  assert.equal(await annaWs.page.locator('[data-test=delete-message]').count(), 0);
+
+  step('only boris\'s own messages have the button, named after the message');
+  const typo = page.locator('.w-msg.from-operator', { hasText: 'Ваш заказ отпарвлен' });
+  const button = typo.locator('[data-test=delete-message]');
+  assert.equal(await page.locator('.w-msg.from-visitor [data-test=delete-message]').count(), 0);
+  assert.equal(await button.textContent(), 'Удалить');
+  assert.equal(await button.getAttribute('aria-label'), 'Удалить сообщение: Ваш заказ отпарвлен');
+
+  step('from the keyboard: the dialog asks; Escape keeps the message and gives the focus back');
+  await button.focus();
+  await page.keyboard.press('Enter');
+  const dialog = page.locator('[role=dialog]');
+  await dialog.getByRole('heading', { name: 'Удалить сообщение' }).waitFor();
+  await dialog.getByText('Посетитель и другие операторы больше не увидят его').waitFor();
+  await dialog.locator('[data-test=delete-quote]', { hasText: 'Ваш заказ отпарвлен' }).waitFor();
+  assert.deepEqual(await axe(page, '[role=dialog]'), [], 'the dialog passes axe-core');
+  await shot(page, 'deletion-confirm');
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  assert.equal(await button.evaluate((n) => n === document.activeElement), true, 'the focus is back on the button');
+  assert.equal((await chatDetail(boris, chatId)).messages.filter((m) => m.deleted).length, 0, 'nothing deleted');
+
+  step('confirmed: the message leaves boris\'s log, the widget and anna\'s workspace');
+  await page.keyboard.press('Enter');
+  await dialog.getByRole('button', { name: 'Удалить' }).click();
+  await dialog.waitFor({ state: 'detached' });
+  await typo.waitFor({ state: 'detached' });
+  assert.equal(await page.locator('[data-test=reply]').evaluate((n) => n === document.activeElement), true, 'the focus goes to the reply box');
+  await visitor.frame.locator('.b-msg', { hasText: 'Ваш заказ отпарвлен' }).waitFor({ state: 'detached' });
+  await annaWs.page.locator('.w-msg', { hasText: 'Ваш заказ отпарвлен' }).waitFor({ state: 'detached' });
+  await visitor.frame.locator('.b-msg', { hasText: 'Курьер будет завтра' }).waitFor();
+  await page.locator('.w-msg.from-operator', { hasText: 'Курьер будет завтра' }).waitFor();
+  const detail = await chatDetail(boris, chatId);
+  assert.deepEqual(detail.messages.filter((m) => m.deleted).map((m) => m.text), ['Ваш заказ отпарвлен']);
+  assert.deepEqual(await axe(page), [], 'the workspace passes axe-core');
+
+  step('after a reload the deleted message stays away');
+  await page.reload();
+  await page.locator('[data-test=me]').waitFor();
+  await page.locator(`[data-test=list-mine] [data-chat="${chatId}"]`).click();
+  await page.locator('.w-msg.from-operator', { hasText: 'Курьер будет завтра' }).waitFor();
+  assert.equal(await page.locator('.w-msg', { hasText: 'Ваш заказ отпарвлен' }).count(), 0);
+
+  step('a closed chat offers no deletion');
+  const closed = await api(boris, 'POST', `/api/operator/v1/chats/${chatId}/close`, {});
+  assert.equal(closed.status, 200, JSON.stringify(closed.body));
+  await page.locator('[data-test=chat-title]', { hasText: /закрыт/i }).waitFor();
+  await eventually(async () => (await page.locator('[data-test=delete-message]').count()) === 0, 'no Delete buttons');
+
+  step('in English: «Delete», named «Delete message: …»');
+  await setStatus(anna, 'online');
+  const other = await openWidget();
+  await say(other.frame, 'Hello?');
+  await annaWs.page.locator('[data-test=list-waiting] .w-item').first().click();
+  await annaWs.page.locator('[data-test=take]').click();
+  await annaWs.page.locator('[data-test=reply]').fill('Good morning');
+  await annaWs.page.locator('[data-test=reply]').press('Enter');
+  const own = annaWs.page.locator('.w-msg.from-operator', { hasText: 'Good morning' }).locator('[data-test=delete-message]');
+  await own.waitFor();
+  assert.equal(await own.textContent(), 'Delete');
+  assert.equal(await own.getAttribute('aria-label'), 'Delete message: Good morning');
+  await own.click();
+  await annaWs.page.getByRole('heading', { name: 'Delete message' }).waitFor();
+  await annaWs.page.getByText('The visitor and other operators will no longer see it.').waitFor();
+  await annaWs.page.locator('[role=dialog]').getByRole('button', { name: 'Cancel' }).click();
+
+  assert.deepEqual([...ws.errors, ...annaWs.errors, ...visitor.errors, ...other.errors], []);
+  await Promise.all([ws.context.close(), annaWs.context.close(), visitor.context.close(), other.context.close()]);
+});
