@@ -75,14 +75,37 @@ test('the operator asks for contacts, the visitor fills in the form, the operato
   assert.deepEqual(await axe(widget), [], 'the form with an error passes axe-core');
   await shot(visitor.page, 'contacts-form-error');
 
-  step('the visitor answers; the form goes away');
+  step('refusals that name no field: the e-mail limit marks the e-mail field, another one takes the focus to its announcement');
   await email.fill('maria@example.com');
   await phone.fill('+7 (999) 123-45-67');
+  /** @type {string | null} */
+  let refuse = 'email-changed-too-many-times';
+  await visitor.page.route('**/l/v/m/action', (route) => {
+    const code = refuse;
+    if (!code || !(route.request().postData() || '').includes('chat.cont_resp')) return route.continue();
+    return route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ error: code }) });
+  });
+  await name.focus();
+  await form.locator('button[type=submit]').click();
+  await alert.filter({ hasText: 'не больше трёх раз в день' }).waitFor();
+  assert.equal(await email.getAttribute('aria-invalid'), 'true');
+  assert.equal(await email.evaluate((n) => n === document.activeElement), true, 'the e-mail limit focuses the e-mail field');
+  refuse = 'not_allowed';
+  await form.locator('button[type=submit]').click();
+  await alert.filter({ hasText: 'больше не ждёт контактов' }).waitFor();
+  assert.equal(await alert.evaluate((n) => n === document.activeElement), true, 'a refusal without a field focuses its announcement');
+  assert.equal(await email.getAttribute('aria-invalid'), null);
+  refuse = null;
+  answers = 0;
+
+  step('the visitor answers; the form goes away and the focus goes to the message box');
   await phone.press('Enter');
   await form.waitFor({ state: 'detached' });
   await frame.locator('.b-visitor', { hasText: 'E-mail: maria@example.com' }).waitFor();
   await frame.locator('.b-system', { hasText: 'Спасибо! Контакты переданы оператору.' }).waitFor();
   assert.equal(answers, 1);
+  assert.equal(await frame.locator('.b-input textarea').evaluate((n) => n === document.activeElement), true,
+    'after the form is sent the focus is in the message box');
 
   step('the operator sees the contacts in the chat and the visitor panel');
   const answer = page.locator('.w-msg[data-kind=contacts]');
@@ -101,6 +124,17 @@ test('the operator asks for contacts, the visitor fills in the form, the operato
   await page.locator('[data-test=action-request-data]').fill('not json');
   await page.locator('[data-test=apply]').click();
   await page.locator('[role=dialog] [role=alert]', { hasText: 'JSON' }).waitFor();
+  await page.locator('[data-test=action-request-data]').fill(JSON.stringify({ action: 'call', blob: 'я'.repeat(9000) }));
+  await page.locator('[data-test=apply]').click();
+  await page.locator('[role=dialog] [role=alert]', { hasText: 'больше 16 КБ' }).waitFor();
+  // The server's generic refusals are shown in the console's language.
+  const said = await page.evaluate(async () => {
+    const main = /** @type {HTMLScriptElement} */ (document.querySelector('script[type=module]')).src;
+    const { message } = await import(main.replace(/workspace\/main\.js(\?.*)?$/, 'lib/api.js$1'));
+    return [message({ status: 400, body: { error: 'wrong-argument-value', message: 'bad value for `data`' } }),
+      message({ status: 400, body: { error: 'argument-missing', message: 'missing argument `text`' } })];
+  });
+  assert.deepEqual(said, ['Недопустимое значение поля «data»', 'Не заполнено поле «text»']);
   await page.locator('[data-test=action-request-data]').fill('{"action": "call"}');
   await page.locator('[data-test=apply]').click();
   const request = page.locator('.w-msg[data-kind=action_request]');

@@ -1,6 +1,6 @@
 /* The operator and admin API client: the session cookie plus the CSRF token kept for this
    tab; and what a refusal means, in the console's language. */
-import { has, t } from './i18n.js';
+import { fill, has, t } from './i18n.js';
 
 const CSRF_KEY = 'beseda.csrf';
 
@@ -80,5 +80,8 @@ export function message(res) {
   /* Field refusals keep the server's "field: why", which forms use to mark the field. */
   if (code && code !== 'wrong-argument-value' && code !== 'argument-missing' && has('err.' + code)) return t('err.' + code);
   if (res.status === 403 && !code) return t('forbidden');
+  /* The server's generic field refusals, in the console's language. */
+  const field = /^(missing argument|bad value for) `([^`]+)`$/.exec((res.body && res.body.message) || '');
+  if (field) return fill(t(field[1] === 'missing argument' ? 'err.missingField' : 'err.badField'), { field: field[2] });
   return (res.body && (res.body.message || res.body.error)) || (t('error') + ' ' + res.status);
 }

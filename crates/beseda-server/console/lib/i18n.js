@@ -55,6 +55,8 @@ const COMMON = {
   addLanguage: ['Добавить язык…', 'Add a language…'],
   surveyBlock: ['Опрос', 'Survey'],
   /* Refusals by their `error` code (lib/api.js message()). */
+  'err.badField': ['Недопустимое значение поля «{field}»', 'Bad value of «{field}»'],
+  'err.missingField': ['Не заполнено поле «{field}»', '«{field}» is missing'],
   'err.not-found': ['Не найдено', 'Not found'],
   'err.forbidden': ['Нет доступа', 'Forbidden'],
   'err.access-denied': ['Нет доступа', 'Access denied'],

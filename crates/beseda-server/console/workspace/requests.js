@@ -9,6 +9,9 @@ import { action } from './chat.js';
 import { S } from './state.js';
 import { el } from '../../common/dom.js';
 
+/** The server's limit for an action request's data, as JSON. */
+var MAX_DATA_BYTES = 16384;
+
 function clientSideId() { return 'w' + Date.now().toString(36) + Math.random().toString(36).slice(2, 8); }
 
 /** Asks the visitor of the open chat for contact details. */
@@ -26,8 +29,10 @@ export function actionRequestDialog() {
     el('label', {}, [t('actionRequestData'), data])], function (done) {
     var parsed = null;
     try { parsed = JSON.parse(data.value); } catch (e) { parsed = null; }
-    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      note.textContent = t('actionRequestBadData');
+    var bad = !parsed || typeof parsed !== 'object' || Array.isArray(parsed) ? 'actionRequestBadData'
+      : new TextEncoder().encode(JSON.stringify(parsed)).length > MAX_DATA_BYTES ? 'actionRequestDataTooLarge' : null;
+    if (bad) {
+      note.textContent = t(bad);
       data.setAttribute('aria-invalid', 'true');
       data.focus();
       return;

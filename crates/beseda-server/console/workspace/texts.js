@@ -24,6 +24,7 @@ export const TEXTS = {
   actionRequestLabel: ['Запрос действия', 'Action request'],
   actionRequestText: ['Текст для посетителя', 'Text for the visitor'],
   actionRequestData: ['Данные для приложения (JSON-объект)', 'Data for the app (a JSON object)'],
+  actionRequestDataTooLarge: ['Данные больше 16 КБ: сократите их', 'The data is over 16 KB: make it shorter'],
   actionRequestBadData: ['Данные должны быть JSON-объектом, например {"action": "call"}', 'The data must be a JSON object, e.g. {"action": "call"}'],
   acknowledged: ['подтверждён', 'acknowledged'],
   teleportBy: ['Куда перевести посетителя', 'Where to send the visitor'],

@@ -26,6 +26,18 @@ pub fn pkcs8_der(pem: &str) -> Result<Vec<u8>, String> {
     STANDARD.decode(body).map_err(|_| "the key is not valid base64".to_owned())
 }
 
+/// Why a key was refused, in words an operator acts on (`ring`'s own reasons are enum names
+/// such as `WrongAlgorithm`). `expected` says which key the setting takes.
+fn rejected(e: &ring::error::KeyRejected, expected: &str) -> String {
+    let why = match e.to_string().as_str() {
+        "WrongAlgorithm" | "UnsupportedAlgorithm" => "the file holds a key of another kind",
+        "TooSmall" | "TooLarge" => "the key's size is not supported",
+        "VersionNotSupported" => "this PKCS#8 version is not supported",
+        _ => "the key data is damaged or is not a private key",
+    };
+    format!("{why}; expected {expected}")
+}
+
 enum Key {
     Es256(EcdsaKeyPair),
     Rs256(RsaKeyPair),
@@ -52,14 +64,15 @@ impl Signer {
         let rng = SystemRandom::new();
         let der = pkcs8_der(pem)?;
         let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng)
-            .map_err(|e| format!("not a PKCS#8 P-256 key: {e}"))?;
+            .map_err(|e| rejected(&e, "an EC P-256 (ES256) key, as Apple's .p8 files hold"))?;
         Ok(Self { key: Key::Es256(pair), rng })
     }
 
     /// A service account's `private_key`.
     pub fn rs256(pem: &str) -> Result<Self, String> {
         let der = pkcs8_der(pem)?;
-        let pair = RsaKeyPair::from_pkcs8(&der).map_err(|e| format!("not a PKCS#8 RSA key: {e}"))?;
+        let pair = RsaKeyPair::from_pkcs8(&der)
+            .map_err(|e| rejected(&e, "an RSA key of 2048 to 8192 bits, as Google's service-account files hold"))?;
         Ok(Self { key: Key::Rs256(pair), rng: SystemRandom::new() })
     }
 
@@ -120,6 +133,16 @@ mod tests {
         let sig = URL_SAFE_NO_PAD.decode(parts[2]).expect("sig");
         public.verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig).expect("valid signature");
         assert!(Signer::es256("-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----").is_err());
-        assert!(Signer::rs256(&pem).is_err(), "a P-256 key is no RSA key");
+        let wrong = Signer::rs256(&pem).expect_err("a P-256 key is no RSA key");
+        assert_eq!(
+            wrong,
+            "the file holds a key of another kind; expected an RSA key of 2048 to 8192 bits, as Google's service-account files hold"
+        );
+        let damaged = Signer::es256(&format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----",
+            STANDARD.encode([48u8, 3, 2, 1, 0])
+        ))
+        .expect_err("not a key");
+        assert!(damaged.starts_with("the key data is damaged"), "{damaged}");
     }
 }

@@ -4,7 +4,7 @@
    label; problems are announced (role="alert") and tied to their field (aria-invalid,
    aria-describedby). */
 import { el } from '../../common/dom.js';
-import { contactBox } from './layout.js';
+import { contactBox, text } from './layout.js';
 import { post } from './net.js';
 import { S } from './state.js';
 import { t } from './texts.js';
@@ -15,6 +15,8 @@ var FIELDS = [
   { key: 'email', type: 'email', autocomplete: 'email', max: 254 },
   { key: 'phone', type: 'tel', autocomplete: 'tel', max: 32 }
 ];
+/** The field a refusal without a named field is about. */
+var FIELD_OF = { 'email-changed-too-many-times': 'email' };
 var shownFor = null;
 
 /** The chat's contact request waiting for an answer, if any. */
@@ -30,7 +32,13 @@ export function pendingRequest() {
 /** Shows the form for the pending request (once), or removes it when nothing is pending. */
 export function showContactForm() {
   var req = S.chat && !/^closed/.test(S.chat.state) ? pendingRequest() : null;
-  if (!req) { contactBox.textContent = ''; contactBox.hidden = true; shownFor = null; return; }
+  if (!req) {
+    // The form goes (answered, or the chat closed): a focus inside it goes to the message box.
+    var hadFocus = contactBox.contains(document.activeElement);
+    contactBox.textContent = ''; contactBox.hidden = true; shownFor = null;
+    if (hadFocus && !text.disabled) text.focus();
+    return;
+  }
   if (shownFor === req.id) return;
   shownFor = req.id;
   contactBox.textContent = '';
@@ -55,7 +63,7 @@ function contactForm() {
   var f = el('form', { class: 'b-form b-contacts', 'aria-labelledby': 'b-contacts-title' });
   f.noValidate = true;
   f.appendChild(el('p', { id: 'b-contacts-title', text: t.contactsIntro }));
-  var err = el('p', { class: 'b-error', id: 'b-contacts-error', role: 'alert' });
+  var err = el('p', { class: 'b-error', id: 'b-contacts-error', role: 'alert', tabindex: '-1' });
   var inputs = {};
   FIELDS.forEach(function (spec) {
     var p = presence(spec.key);
@@ -78,6 +86,8 @@ function contactForm() {
       inputs[key].setAttribute('aria-invalid', 'true');
       inputs[key].setAttribute('aria-describedby', err.id);
       inputs[key].focus();
+    } else {
+      err.focus();
     }
   }
   f.addEventListener('submit', function (e) {
@@ -97,9 +107,14 @@ function contactForm() {
     S.note = null;
     post('chat.cont_resp', { 'visitor-fields': JSON.stringify(fields) }).then(function (r) {
       send.disabled = false;
-      if (!r.error) { S.note = t.contactsThanks; render(); return; }
+      if (!r.error) {
+        var hadFocus = f.contains(document.activeElement);
+        S.note = t.contactsThanks; render();
+        if (hadFocus && !text.disabled) text.focus();
+        return;
+      }
       var field = /visitor-fields\.(\w+)/.exec(r.message || '');
-      problem(field ? field[1] : null, t.errors[r.error] || r.error);
+      problem(field ? field[1] : FIELD_OF[r.error] || null, t.errors[r.error] || r.error);
     }).catch(function () { send.disabled = false; problem(null, t.retry); });
   });
   return f;
