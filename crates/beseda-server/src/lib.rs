@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod mobile_push;
 pub mod openapi;
 pub mod operator;
+pub mod operator_log;
 pub mod origin;
 pub mod outbound;
 pub mod params;
@@ -66,6 +67,7 @@ pub async fn serve(
     let crm = tokio::spawn(crm::run(state.clone()));
     let push = tokio::spawn(push::run(state.clone()));
     let mobile_push = tokio::spawn(mobile_push::run(state.clone()));
+    let operator_log = tokio::spawn(operator_log::run(state.clone()));
     let closing = state.closing.clone();
     let shutdown = async move {
         shutdown.await;
@@ -81,5 +83,6 @@ pub async fn serve(
     crm.abort();
     push.abort();
     mobile_push.abort();
+    operator_log.abort();
     result
 }

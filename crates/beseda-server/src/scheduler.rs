@@ -18,7 +18,7 @@ pub async fn run_once(state: &AppState) -> Result<bool, beseda_store::StoreError
     let mut changed = false;
     loop {
         let fired = state.store.fire_due_timers(BATCH).await?;
-        let more = !fired.sessions.is_empty() || fired.operator_seq.is_some();
+        let more = !fired.sessions.is_empty() || fired.operator_logged;
         publish(state, fired);
         changed |= more;
         if !more {
@@ -30,7 +30,7 @@ pub async fn run_once(state: &AppState) -> Result<bool, beseda_store::StoreError
     loop {
         let departed =
             state.store.sweep_departed(now - crate::operator::visitors::PRESENT_WINDOW_MICROS, BATCH).await?;
-        let more = departed.operator_seq.is_some();
+        let more = departed.operator_logged;
         publish(state, departed);
         if !more {
             break;
@@ -39,7 +39,7 @@ pub async fn run_once(state: &AppState) -> Result<bool, beseda_store::StoreError
         tokio::task::yield_now().await;
     }
     let assigned = state.store.assign_waiting(BATCH).await?;
-    changed |= assigned.operator_seq.is_some();
+    changed |= assigned.operator_logged;
     publish(state, assigned);
     if crate::mail::daily::queue_due(state).await? {
         state.mail_wake.notify_one();

@@ -308,6 +308,13 @@ pub trait OperatorActions: Send + Sync {
 pub trait EventLog: Send + Sync {
     async fn operator_events(&self, after: i64, limit: i64) -> Result<Vec<OperatorEvent>>;
     async fn last_operator_event(&self) -> Result<i64>;
+    /// Events as rounds number them after their changes committed (PostgreSQL, see the
+    /// store's `log_sequencer.rs`): the server publishes them. `None` where every change
+    /// numbers its own events (SQLite) and returns them in its [`crate::Changes`].
+    fn numbered_events(&self) -> Option<tokio::sync::broadcast::Receiver<std::sync::Arc<[OperatorEvent]>>>;
+    /// Numbers the events waiting for it now (PostgreSQL; nothing to do elsewhere): what a
+    /// node that stopped between a commit and its round left behind.
+    async fn number_pending(&self);
 }
 
 /// The history search over chats (admin panel and workspace).

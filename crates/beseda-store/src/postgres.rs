@@ -10,6 +10,8 @@ use std::str::FromStr;
 type Db = sqlx::Postgres;
 /// The backend's connection (see `sqlite.rs`).
 type DbConnection = sqlx::PgConnection;
+/// Operator events numbered after the commit by rounds (`sql/log_sequencer.rs`).
+const DEFERRED_LOG: bool = true;
 const BACKEND: &str = "postgres";
 /// Write transactions start as usual; rows are locked as they are read.
 const BEGIN_WRITE: &str = "BEGIN";
@@ -40,6 +42,8 @@ pub(crate) struct SqlStore {
     group: Option<GroupCommit>,
     /// In-thread readers for short reads (SQLite).
     readers: Option<std::sync::Arc<crate::direct::Readers>>,
+    /// Numbers the operator log where that is done after the commit.
+    log: std::sync::Arc<sql::log_sequencer::Sequencer>,
 }
 
 impl SqlStore {

@@ -15,6 +15,8 @@ type Db = sqlx::Sqlite;
 /// The backend's connection (named, not projected from `Db`, so that `sql/exec.rs` may implement
 /// a trait both for it and for the in-thread connection).
 type DbConnection = sqlx::SqliteConnection;
+/// Operator events numbered after the commit by rounds (`sql/log_sequencer.rs`).
+const DEFERRED_LOG: bool = false;
 const BACKEND: &str = "sqlite";
 /// Write transactions take the write lock at once, so another process on the same file
 /// (a CLI command beside a running server) waits for it instead of failing.
@@ -39,6 +41,8 @@ pub(crate) struct SqlStore {
     group: Option<GroupCommit>,
     /// In-thread readers for short reads (SQLite).
     readers: Option<std::sync::Arc<crate::direct::Readers>>,
+    /// Numbers the operator log where that is done after the commit.
+    log: std::sync::Arc<sql::log_sequencer::Sequencer>,
 }
 
 impl SqlStore {

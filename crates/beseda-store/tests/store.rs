@@ -565,3 +565,102 @@ async fn one_node_prunes_at_a_time_on_postgres() {
     sqlx::query("SELECT pg_advisory_unlock($1)").bind(PRUNE_JOB_LOCK).execute(&mut other).await.expect("unlock");
     assert!(store.prune_session_events(2, 0).await.expect("prune") > 0, "and prunes once the lock is free");
 }
+
+/// PostgreSQL numbers the operator log in rounds after the commit: a change does not wait for
+/// the log counter's row lock (another node's round may hold it), its events are numbered
+/// before it is answered, and two stores on one database (two nodes) number everything once,
+/// gapless, each chat's events in order, each round's events announced by the store that ran it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_is_numbered_in_rounds_on_postgres() {
+    use sqlx::Connection;
+    let Some(fresh) = open_postgres("store::the_log_is_numbered_in_rounds_on_postgres").await else { return };
+    let url = fresh.url.as_deref().expect("a PostgreSQL URL");
+    let (a, b) = (fresh.store.clone(), fresh.reopen().await);
+    let start = a.last_operator_event().await.expect("last");
+    let (mut heard_a, mut heard_b) =
+        (a.numbered_events().expect("rounds on PostgreSQL"), b.numbered_events().expect("rounds on PostgreSQL"));
+
+    // The counter is locked (as by a round elsewhere): a message still commits at once, and is
+    // answered once the lock is free and its events are numbered.
+    let v = visitor(&a).await;
+    let mut side = sqlx::PgConnection::connect(url).await.expect("connection");
+    let mut lock = side.begin().await.expect("begin");
+    sqlx::query("SELECT value FROM counters WHERE name = 'operator_events' FOR UPDATE")
+        .execute(&mut *lock)
+        .await
+        .expect("lock the counter");
+    let sent = tokio::spawn({
+        let (a, v) = (a.clone(), v.clone());
+        async move { a.visitor_message(&v, &text("locked", "while the counter is locked")).await }
+    });
+    let mut look = sqlx::PgConnection::connect(url).await.expect("connection");
+    let committed = async {
+        loop {
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM messages WHERE client_side_id = 'locked'")
+                .fetch_one(&mut look)
+                .await
+                .expect("count");
+            if n == 1 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), committed).await.expect("committed without the counter");
+    assert!(!sent.is_finished(), "answered only once its events are numbered");
+    lock.rollback().await.expect("unlock");
+    let _ = sent.await.expect("task").expect("sent");
+    let events = a.operator_events(start, 100).await.expect("events");
+    assert!(events.iter().any(|e| e.event["type"] == "message_added"), "numbered before the answer: {events:?}");
+
+    // Both nodes write at once.
+    let mut visitors = Vec::new();
+    for i in 0..12 {
+        let store = if i % 2 == 0 { a.clone() } else { b.clone() };
+        visitors.push((store.clone(), visitor(&store).await));
+    }
+    let sends = visitors.iter().enumerate().map(|(i, (store, v))| async move {
+        for k in 0..5 {
+            let _ = store.visitor_message(v, &text(&format!("n{i}-{k}"), &format!("{k}"))).await.expect("send");
+        }
+    });
+    futures_util::future::join_all(sends).await;
+    let events = b.operator_events(start, 10_000).await.expect("events");
+    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (start + 1..=start + seqs.len() as i64).collect::<Vec<_>>(), "no gaps, nothing twice");
+    assert!(events.iter().all(|e| e.event["seq"].as_i64() == Some(e.seq)));
+    for (_, v) in &visitors {
+        let chat = a.current_chat(&v.visitor_id, "default").await.expect("read").expect("chat").id.0;
+        let texts: Vec<&str> = events
+            .iter()
+            .filter(|e| e.event["type"] == "message_added" && e.event["chatId"] == chat)
+            .filter_map(|e| e.event["message"]["text"].as_str())
+            .collect();
+        assert_eq!(texts, ["0", "1", "2", "3", "4"], "a chat's events in their order");
+    }
+    let mut heard = Vec::new();
+    for rx in [&mut heard_a, &mut heard_b] {
+        while let Ok(round) = rx.try_recv() {
+            heard.extend(round.iter().map(|e| e.seq));
+        }
+    }
+    heard.sort_unstable();
+    assert_eq!(heard, seqs, "every event announced once, by the node whose round numbered it");
+
+    // A node stopped between its commit and its round: the next round numbers what it left.
+    let mut raw = sqlx::PgConnection::connect(url).await.expect("connection");
+    sqlx::query(
+        "INSERT INTO operator_events_pending (created_at, event) VALUES (1, '{\"type\": \"workspace_changed\"}')",
+    )
+    .execute(&mut raw)
+    .await
+    .expect("a pending event");
+    let before = b.last_operator_event().await.expect("last");
+    b.number_pending().await;
+    let left = b.operator_events(before, 10).await.expect("events");
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!((left[0].seq, left[0].event["type"].as_str()), (before + 1, Some("workspace_changed")));
+    let pending: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM operator_events_pending").fetch_one(&mut raw).await.expect("count");
+    assert_eq!(pending, 0);
+}

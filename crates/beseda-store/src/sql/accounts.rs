@@ -25,7 +25,7 @@ impl SqlStore {
     async fn ended_access(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
         let event = OperatorEvent::OperatorAccess(OperatorAccess { operator_id: id.0 });
         let seq = append_operator_event(tx, &event, self.clock.now()).await?;
-        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true, ..Changes::default() })
+        Ok(Changes { wake_scheduler: true, ..Changes::logged(seq) })
     }
 
     async fn end_sessions_of(&self, tx: &mut Conn, id: OperatorId) -> Result<Changes> {
@@ -109,7 +109,7 @@ impl Accounts for SqlStore {
             .execute(&mut *tx)
             .await?;
         let changes = self.ended_access(&mut tx, id).await?;
-        tx.commit().await?;
+        self.commit_logged(tx).await?;
         Ok(changes)
     }
 
@@ -132,7 +132,7 @@ impl Accounts for SqlStore {
             return Ok(Changes::default());
         }
         let changes = self.end_sessions_of(&mut tx, id).await?;
-        tx.commit().await?;
+        self.commit_logged(tx).await?;
         Ok(changes)
     }
 
@@ -149,7 +149,7 @@ impl Accounts for SqlStore {
         }
         query("DELETE FROM operator_departments WHERE operator_id = $1").bind(id.0).execute(&mut *tx).await?;
         let changes = self.end_sessions_of(&mut tx, id).await?;
-        tx.commit().await?;
+        self.commit_logged(tx).await?;
         Ok(changes)
     }
 

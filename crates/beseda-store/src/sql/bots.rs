@@ -456,7 +456,10 @@ impl Bots for SqlStore {
         }
         operator_send(&mut tx, &mut emit, &operator, &mut chat, msg).await?;
         let changes = emit.finish(&mut tx).await?;
-        tx.commit().await?;
+        match changes.operator_logged {
+            true => self.commit_logged(tx).await?,
+            false => tx.commit().await?,
+        }
         Ok((chat.id, changes))
     }
 

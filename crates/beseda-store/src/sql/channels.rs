@@ -335,9 +335,12 @@ impl Channels for SqlStore {
                 message_id: message.to_owned(),
                 reason: reason.to_owned(),
             });
-            changes.operator_seq = Some(append_operator_event(&mut tx, &event, now).await?);
+            changes = Changes::logged(append_operator_event(&mut tx, &event, now).await?);
         }
-        tx.commit().await?;
+        match changes.operator_logged {
+            true => self.commit_logged(tx).await?,
+            false => tx.commit().await?,
+        }
         Ok(changes)
     }
 }

@@ -19,7 +19,7 @@ use super::mobile_push::queue_mobile_pushes;
 use super::push::queue_pushes;
 use super::rows::{json_col, to_json};
 use super::visibility::stamp_scopes;
-use super::{Conn, SqlStore};
+use super::{log_sequencer, Conn, SqlStore};
 
 /// Visit sessions idle longer than this get no new log items.
 const LIVE_SESSION_MICROS: i64 = 24 * 3600 * 1_000_000;
@@ -156,6 +156,7 @@ impl Emit {
         if !self.operator_events.is_empty() {
             let (logged, pushed) =
                 append_operator_events_pushing(conn, &self.operator_events, self.now, &self.scopes).await?;
+            changes.operator_logged = true;
             changes.operator_seq = logged.last().map(|e| e.seq);
             changes.operator_events = logged.into();
             if pushed {
@@ -177,7 +178,7 @@ impl Emit {
 pub(super) const INSERT_CHUNK: usize = 200;
 
 /// `head VALUES ($1, …, $cols), (…), …` for `rows` rows.
-fn values_sql(head: &str, cols: usize, rows: usize) -> String {
+pub(super) fn values_sql(head: &str, cols: usize, rows: usize) -> String {
     let mut sql = String::with_capacity(head.len() + 8 + rows * cols * 5);
     sql.push_str(head);
     sql.push_str(" VALUES ");
@@ -195,22 +196,28 @@ fn values_sql(head: &str, cols: usize, rows: usize) -> String {
     sql
 }
 
-pub(super) async fn append_operator_event(conn: &mut Conn, event: &Event, now: i64) -> Result<i64> {
+/// Appends one event to the operator log (see [`append_operator_events`]).
+pub(super) async fn append_operator_event(conn: &mut Conn, event: &Event, now: i64) -> Result<Option<i64>> {
     append_operator_events(conn, std::slice::from_ref(event), now).await
 }
 
-/// Appends events to the operator log with consecutive sequence numbers, chat events stamped
-/// with their chat's scope (who may see them); returns the last.
-pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Event], now: i64) -> Result<i64> {
+/// Appends events to the operator log, chat events stamped with their chat's scope (who may
+/// see them): numbered here with consecutive sequence numbers, returning the last, or (on
+/// PostgreSQL, `None`) numbered by a round after the commit (see `log_sequencer.rs`).
+pub(super) async fn append_operator_events(conn: &mut Conn, events: &[Event], now: i64) -> Result<Option<i64>> {
     // Pushes come from chat events, which changes log through `Emit` (it tells whether some
     // were queued); the events logged here bring none in practice, and any would still go out
     // at the push worker's next poll.
+    if events.is_empty() {
+        return Err(StoreError::Corrupt("no operator event to append".into()));
+    }
     let (logged, _) = append_operator_events_pushing(conn, events, now, &BTreeMap::new()).await?;
-    logged.last().map(|e| e.seq).ok_or_else(|| StoreError::Corrupt("no operator event to append".into()))
+    Ok(logged.last().map(|e| e.seq))
 }
 
-/// [`append_operator_events`], returning the events as logged and whether Web Push
-/// notifications were queued; `known` are scopes the change has read already.
+/// [`append_operator_events`], returning the events as logged here (none where a round numbers
+/// them) and whether Web Push notifications were queued; `known` are scopes the change has
+/// read already.
 async fn append_operator_events_pushing(
     conn: &mut Conn,
     events: &[Event],
@@ -221,6 +228,10 @@ async fn append_operator_events_pushing(
     let mut events: Vec<Value> = events.iter().map(Event::to_json).collect();
     stamp_scopes(conn, &mut events, known).await?;
     let pushed = queue_pushes(conn, &events, now).await?;
+    if log_sequencer::DEFERRED {
+        log_sequencer::append_pending(conn, &events, now).await?;
+        return Ok((Vec::new(), pushed));
+    }
     let last: i64 =
         query_scalar("UPDATE counters SET value = value + $1 WHERE name = 'operator_events' RETURNING value")
             .bind(events.len() as i64)
@@ -236,15 +247,21 @@ async fn append_operator_events_pushing(
             OperatorEvent { seq, created_at: now, event }
         })
         .collect();
+    insert_logged(conn, &logged).await?;
+    Ok((logged, pushed))
+}
+
+/// Writes numbered events to the operator log.
+pub(super) async fn insert_logged(conn: &mut Conn, logged: &[OperatorEvent]) -> Result<()> {
     for chunk in logged.chunks(INSERT_CHUNK) {
         let sql = values_sql("INSERT INTO operator_events (seq, operator_id, created_at, event)", 4, chunk.len());
         let mut query = query(&sql);
         for e in chunk {
-            query = query.bind(e.seq).bind(None::<i64>).bind(now).bind(to_json(&e.event)?);
+            query = query.bind(e.seq).bind(None::<i64>).bind(e.created_at).bind(to_json(&e.event)?);
         }
         query.execute(&mut *conn).await?;
     }
-    Ok((logged, pushed))
+    Ok(())
 }
 
 #[async_trait]
@@ -268,5 +285,13 @@ impl EventLog for SqlStore {
 
     async fn last_operator_event(&self) -> Result<i64> {
         Ok(query_scalar("SELECT value FROM counters WHERE name = 'operator_events'").fetch_one(&self.reader).await?)
+    }
+
+    fn numbered_events(&self) -> Option<tokio::sync::broadcast::Receiver<std::sync::Arc<[OperatorEvent]>>> {
+        log_sequencer::DEFERRED.then(|| self.log.subscribe())
+    }
+
+    async fn number_pending(&self) {
+        self.log.sweep(&self.writer).await;
     }
 }

@@ -64,7 +64,7 @@ impl SqlStore {
         group: Option<GroupCommit>,
         readers: Option<Arc<crate::direct::Readers>>,
     ) -> Self {
-        Self { writer, reader, clock, group, readers }
+        Self { writer, reader, clock, group, readers, log: Default::default() }
     }
 
     /// Runs a change in a write transaction and returns once it is committed: through the
@@ -75,9 +75,17 @@ impl SqlStore {
         F: for<'c> FnOnce(&'c mut Conn) -> Pin<Box<dyn Future<Output = Result<T>> + Send + 'c>> + Send + 'static,
     {
         let Some(group) = &self.group else {
-            let mut tx = self.begin().await?;
-            let value = f(&mut *tx).await?;
-            tx.commit().await?;
+            let (value, appended) = super::log_sequencer::noting_appends(async {
+                let mut tx = self.begin().await?;
+                let value = f(&mut *tx).await?;
+                tx.commit().await?;
+                Ok::<T, StoreError>(value)
+            })
+            .await;
+            let value = value?;
+            if appended {
+                self.log.after_commit(&self.writer).await;
+            }
             return Ok(value);
         };
         let (reply, answer) = tokio::sync::oneshot::channel::<Result<T>>();

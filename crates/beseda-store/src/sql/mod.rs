@@ -7,7 +7,7 @@
 //! Keep the SQL portable: `$N` placeholders in ascending order, `RETURNING`, `ON CONFLICT`,
 //! integers as 64-bit, times as microseconds, JSON as text.
 
-use super::{Db, DbConnection, SqlStore, BACKEND, BEGIN_WRITE, MIGRATIONS, SHARED_POOL, VISITOR_LOCK};
+use super::{Db, DbConnection, SqlStore, BACKEND, BEGIN_WRITE, DEFERRED_LOG, MIGRATIONS, SHARED_POOL, VISITOR_LOCK};
 
 /// A connection a change or a read runs on: the backend's sqlx connection, or SQLite's
 /// in-thread writer (see `exec.rs`).
@@ -33,6 +33,7 @@ pub(super) mod group_commit;
 mod history;
 mod lists;
 pub(super) mod load;
+pub(super) mod log_sequencer;
 mod mail;
 mod maintenance;
 mod messages;

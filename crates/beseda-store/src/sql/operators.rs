@@ -88,8 +88,8 @@ impl Operators for SqlStore {
             self.clock.now(),
         )
         .await?;
-        tx.commit().await?;
-        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: true, ..Changes::default() })
+        self.commit_logged(tx).await?;
+        Ok(Changes { wake_scheduler: true, ..Changes::logged(seq) })
     }
 
     async fn set_operator_role(&self, id: OperatorId, role: OperatorRole) -> Result<()> {

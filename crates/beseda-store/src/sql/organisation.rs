@@ -36,8 +36,8 @@ impl Organisation for SqlStore {
         let seq =
             append_operator_event(&mut tx, &OperatorEvent::WorkspaceChanged(WorkspaceChanged {}), self.clock.now())
                 .await?;
-        tx.commit().await?;
-        Ok(Changes { sessions: Vec::new(), operator_seq: Some(seq), wake_scheduler: false, ..Changes::default() })
+        self.commit_logged(tx).await?;
+        Ok(Changes::logged(seq))
     }
 
     async fn is_empty(&self) -> Result<bool> {

@@ -22,6 +22,16 @@ impl SqlStore {
         Ok(self.writer.begin_with(BEGIN_WRITE).await?)
     }
 
+    /// Commits a transaction (one not run by [`Self::write`]) that appended operator events,
+    /// and returns once they are numbered (see `log_sequencer.rs`).
+    pub(super) async fn commit_logged(&self, tx: sqlx::Transaction<'static, Db>) -> Result<()> {
+        tx.commit().await?;
+        if super::log_sequencer::DEFERRED {
+            self.log.after_commit(&self.writer).await;
+        }
+        Ok(())
+    }
+
     pub(crate) async fn read(&self) -> Result<sqlx::pool::PoolConnection<Db>> {
         Ok(self.reader.acquire().await?)
     }

@@ -183,13 +183,13 @@ pub(super) async fn site_visitor_event(
 }
 
 /// The session is on the site now: when it was not present before, `visitor_new` for operators
-/// (`notify`: the new-visitor notification setting at that time).
+/// (`notify`: the new-visitor notification setting at that time); returns what it logged.
 pub(super) async fn mark_present(
     conn: &mut Conn,
     visitor: &VisitorId,
     session: &VisitSessionId,
     now: i64,
-) -> Result<Option<i64>> {
+) -> Result<Option<Changes>> {
     let arrived = query("UPDATE visit_sessions SET present = TRUE WHERE id = $1 AND present = FALSE")
         .bind(session.as_str())
         .execute(&mut *conn)
@@ -203,7 +203,7 @@ pub(super) async fn mark_present(
         return Ok(None);
     };
     event.notify = Some(load_settings(conn).await?.new_visitor_notification);
-    Ok(Some(append_operator_event(conn, &OperatorEvent::VisitorNew(event), now).await?))
+    Ok(Some(Changes::logged(append_operator_event(conn, &OperatorEvent::VisitorNew(event), now).await?)))
 }
 
 impl SqlStore {
@@ -342,8 +342,7 @@ impl SiteVisitors for SqlStore {
                         visitor_scope: placement_scope(&placements, &location),
                     }));
                 }
-                let seq = append_operator_events(conn, &events, now).await?;
-                Ok(Changes { operator_seq: Some(seq), ..Changes::default() })
+                Ok(Changes::logged(append_operator_events(conn, &events, now).await?))
             })
         })
         .await

@@ -232,7 +232,9 @@ async fn init_visit(conn: &mut Conn, req: &InitVisit, now: i64) -> Result<InitOu
         record_page(conn, session_id.as_str(), url, req.title.as_deref(), now).await?;
     }
     // On the site (again): operators hear of an arrival.
-    changes.operator_seq = mark_present(conn, &visitor_id, &session_id, now).await?;
+    if let Some(logged) = mark_present(conn, &visitor_id, &session_id, now).await? {
+        changes.merge(logged);
+    }
     let page = PageAuth {
         page_id: PageId::random(),
         auth_token: hex_id(),

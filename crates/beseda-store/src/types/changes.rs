@@ -11,8 +11,12 @@ use beseda_core::ids::VisitSessionId;
 pub struct Changes {
     /// Visit sessions whose log grew, with their new revision.
     pub sessions: Vec<(VisitSessionId, i64)>,
-    /// Newest operator event sequence number written, if any.
+    /// Newest operator event sequence number written, if the change numbered its events
+    /// itself (SQLite; on PostgreSQL the log's rounds number and publish them, see
+    /// `log_sequencer.rs`).
     pub operator_seq: Option<i64>,
+    /// The change appended operator events (numbered or not).
+    pub operator_logged: bool,
     /// The operator events written, in order, where the change kept them (a chat change does):
     /// a socket already caught up sends them without reading the log.
     pub operator_events: std::sync::Arc<[crate::OperatorEvent]>,
@@ -25,9 +29,15 @@ pub struct Changes {
 }
 
 impl Changes {
+    /// A change that appended operator events, the last numbered `seq` where it numbered them.
+    pub fn logged(seq: Option<i64>) -> Self {
+        Self { operator_seq: seq, operator_logged: true, ..Self::default() }
+    }
+
     pub fn merge(&mut self, other: Changes) {
         self.sessions.extend(other.sessions);
         self.operator_seq = self.operator_seq.max(other.operator_seq);
+        self.operator_logged |= other.operator_logged;
         if self.operator_events.is_empty() {
             self.operator_events = other.operator_events;
         } else if !other.operator_events.is_empty() {

@@ -134,7 +134,7 @@ async fn list_content_visibility_and_events_on() {
     let mut parts = 0;
     loop {
         let changes = server.store.sweep_departed(later, 2).await.expect("sweep");
-        if changes.operator_seq.is_none() {
+        if !changes.operator_logged {
             break;
         }
         parts += 1;
