@@ -74,6 +74,8 @@ test('an operator deletes their own message after confirming; the visitor and a 
   await dialog.getByText('Посетитель и другие операторы больше не увидят его').waitFor();
   await dialog.locator('[data-test=delete-quote]', { hasText: 'Ваш заказ отпарвлен' }).waitFor();
   assert.deepEqual(await axe(page, '[role=dialog]'), [], 'the dialog passes axe-core');
+  assert.equal(await dialog.getByRole('button', { name: 'Отмена' }).evaluate((n) => n === document.activeElement), true,
+    'the dialog starts on Cancel: a second Enter does not delete');
   await shot(page, 'deletion-confirm');
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'detached' });

@@ -26,7 +26,7 @@ export function deleteButton(m, excerpt) {
 function confirmDelete(m, excerpt) {
   var chat = S.open;
   var quote = el('blockquote', { class: 'w-quote', 'data-test': 'delete-quote', text: excerpt.slice(0, 300) });
-  dialog(t('deleteMessage'), [el('p', { text: t('deleteMessageAsk') }), quote], function (done) {
+  var note = dialog(t('deleteMessage'), [el('p', { text: t('deleteMessageAsk') }), quote], function (done) {
     api('DELETE', '/api/operator/v1/chats/' + chat + '/messages/' + encodeURIComponent(m.id)).then(function (res) {
       if (res.status !== 200) { done(res); return; }
       if (S.open === chat && S.detail) {
@@ -37,4 +37,7 @@ function confirmDelete(m, excerpt) {
       focusReply();
     });
   }, t('delete'));
+  // Nothing to fill in: the dialog starts on Cancel, so a second Enter does not delete.
+  var form = note.closest('form'), cancel = form && form.querySelector('button[type=button]');
+  if (cancel instanceof HTMLElement) cancel.focus();
 }
