@@ -103,11 +103,26 @@ test('an operator deletes their own message after confirming; the visitor and a 
   await page.locator('.w-msg.from-operator', { hasText: 'Курьер будет завтра' }).waitFor();
   assert.equal(await page.locator('.w-msg', { hasText: 'Ваш заказ отпарвлен' }).count(), 0);
 
-  step('a closed chat offers no deletion');
-  const closed = await api(boris, 'POST', `/api/operator/v1/chats/${chatId}/close`, {});
-  assert.equal(closed.status, 200, JSON.stringify(closed.body));
+  step('closed from the keyboard (Alt+C in the reply box): no deletion offered, the focus stays in the chat');
+  await page.locator('[data-test=reply]').focus();
+  await page.keyboard.press('Alt+KeyC');
   await page.locator('[data-test=chat-title]', { hasText: /закрыт/i }).waitFor();
   await eventually(async () => (await page.locator('[data-test=delete-message]').count()) === 0, 'no Delete buttons');
+  await eventually(async () => page.locator('[data-test=log]').evaluate((n) => n === document.activeElement),
+    'the focus goes to the chat log, not the page');
+
+  step('the read-only view of the chat does not show the deleted message either');
+  const history = await api(boris, 'GET', `/api/operator/v1/chats/${chatId}`);
+  assert.equal(history.status, 200);
+  await page.evaluate(async (id) => {
+    const main = /** @type {HTMLScriptElement} */ (document.querySelector('script[type=module]')).src;
+    const { showChat } = await import(main.replace(/main\.js$/, 'readonly.js'));
+    showChat(id);
+  }, chatId);
+  const readonly = page.locator('[data-test=readonly-log]');
+  await readonly.locator('.w-msg', { hasText: 'Курьер будет завтра' }).waitFor();
+  assert.equal(await readonly.locator('.w-msg', { hasText: 'Ваш заказ отпарвлен' }).count(), 0);
+  await page.keyboard.press('Escape');
 
   step('in English: «Delete», named «Delete message: …»');
   await setStatus(anna, 'online');

@@ -8,6 +8,9 @@ import { clear, el } from '../../common/dom.js';
 import { visitorLabel } from '../lib/names.js';
 import { surveyAnswers } from '../lib/survey_answers.js';
 
+/** Messages the visitor writes (captioned «Посетитель» when they have no name). */
+var VISITOR_KINDS = /^(visitor|file_visitor|sticker_visitor|contacts)$/;
+
 export function historySection(box) {
   Promise.all([api('GET', '/api/operator/v1/directory'), api('GET', '/api/operator/v1/me')]).then(function (r) {
     var dir = r[0], cats = r[1].status === 200 && r[1].body.workspace ? r[1].body.workspace.categories || [] : [];
@@ -59,9 +62,11 @@ export function historySection(box) {
         if (res.status !== 200) { chat.appendChild(el('p', { class: 'c-error', text: message(res) })); return; }
         var log = el('div', { class: 'a-log' }, res.body.messages.map(function (m) {
           var note = m.kind === 'for_operator';
+          var who = note ? t('noteLabel') + (m.name ? ' · ' + m.name : '') : m.name || t(VISITOR_KINDS.test(m.kind) ? 'historyVisitor' : 'historySystem');
+          // A deleted message is listed as such, without its text (as the Stored Data API lists it).
+          var body = m.deleted ? el('div', { class: 'a-deleted', text: t('deletedMessage') }) : fileView(m) || el('div', { text: m.text || '' });
           return el('div', { class: 'a-msg kind-' + m.kind, 'data-test': note ? 'note' : null }, [
-            el('small', { text: time(m.ts) + ' · ' + (note ? t('noteLabel') + (m.name ? ' · ' + m.name : '') : m.name || m.kind) }),
-            fileView(m) || el('div', { text: m.text || '' })]);
+            el('small', { text: time(m.ts) + ' · ' + who }), body]);
         }));
         chat.appendChild(el('div', { class: 'a-box' }, [el('h3', { text: t('chat') + ' №' + id + ' · ' + visitorLabel(res.body.chat) }), log,
           surveyAnswers(res.body.surveyAnswers), button(t('close'), 'close', function () { clear(chat); })]));

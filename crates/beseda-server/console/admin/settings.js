@@ -143,23 +143,27 @@ export function settingsSection(specs, after) {
       var save = el('button', { type: 'submit', class: 'c-primary', 'data-test': 'save', text: t('save') });
       form.appendChild(el('div', { class: 'a-bar' }, [save, line]));
       form.addEventListener('input', function () { if (line.className === 'c-ok') say(line, ''); });
+      // While saving the button says it is busy but keeps the focus (a disabled one would drop
+      // it to the page).
+      var busy = false;
+      function idle() { busy = false; save.removeAttribute('aria-disabled'); }
       form.addEventListener('submit', function (ev) {
         ev.preventDefault();
-        if (!checkForm(form, line)) return;
+        if (busy || !checkForm(form, line)) return;
         var patch = {}, problem = null;
         fields.forEach(function (f) {
           var v = f.read();
           if (v instanceof Error) { if (!problem) { problem = v.message; if (f.control) mark(f.control); } } else patch[f.key] = v;
         });
         if (problem) { say(line, problem, true); return; }
-        save.disabled = true;
+        busy = true; save.setAttribute('aria-disabled', 'true');
         say(line, t('loading'));
         api('PATCH', '/api/admin/v1/settings', patch).then(function (r) {
-          save.disabled = false;
+          idle();
           if (r.status !== 200) { refusal(form, line, r); return; }
           fields.forEach(function (f) { f.set(r.body.settings[f.key]); });
           say(line, t('saved'));
-        }, function () { save.disabled = false; say(line, t('error'), true); });
+        }, function () { idle(); say(line, t('error'), true); });
       });
       box.appendChild(form);
       if (after) after(box, settings);

@@ -511,5 +511,8 @@ export const TEXTS = {
   'blocks.lifted': ['снята {at}', 'lifted {at}'],
   'blocks.lift': ['Снять блокировку', 'Lift the block'],
   openImage: ['Открыть изображение «{name}» в новой вкладке', 'Open the image «{name}» in a new tab'],
-  noteLabel: ['Заметка для своих', 'Internal note']
+  noteLabel: ['Заметка для своих', 'Internal note'],
+  historyVisitor: ['Посетитель', 'Visitor'],
+  historySystem: ['Система', 'System'],
+  deletedMessage: ['Сообщение удалено', 'Message deleted']
 };

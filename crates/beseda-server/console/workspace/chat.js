@@ -33,8 +33,12 @@ export function openChat(id) {
       return;
     }
     S.detail = res.body;
+    // A focus inside the chat (its Close button, the reply box) that the redraw removes or
+    // turns off goes to the reply box or the log, not to the page.
+    var focusInChat = !first && ui.chat.contains(document.activeElement);
     if (first || !ui.log) buildChat();
     renderChatBar(); renderLog(); renderSide(); renderLists(); markRead(); writable();
+    if (focusInChat && !ui.chat.contains(document.activeElement)) focusReply();
   });
 }
 /* Whether the operator may write in the open chat: not in a closed chat, not in a colleague's. */
@@ -46,9 +50,11 @@ export function canWrite() {
 /* The reply box and its actions follow canWrite(); a note says why they are off. */
 function writable() {
   var on = canWrite();
+  var had = /** @type {HTMLInputElement | null} */ (ui.reply.contains(document.activeElement) ? document.activeElement : null);
   ui.reply.querySelectorAll('[data-test=reply], [data-test=send], [data-test=templates], [data-test=save-template], [data-test=attach], [data-test=attach-input], [data-test=ask-contacts], [data-test=action-request]')
     .forEach(function (n) { /** @type {HTMLInputElement} */ (n).disabled = !on; });
   ui.text.placeholder = on ? t('reply') : t(S.detail && /^closed/.test(S.detail.chat.state) ? 'cantWriteClosed' : 'cantWriteOthers');
+  if (had && had.disabled) focusReply();
 }
 /** Puts the focus in the reply box (or, when the operator cannot write there, on the chat). */
 export function focusReply() {

@@ -59,6 +59,7 @@ export function showChat(id) {
     var c = res.body.chat;
     view.box.querySelector('h2').textContent = t('chat') + ' №' + id + ' · ' + visitorLabel(c) + ' · ' + t(STATE_TEXT[c.state] || c.state);
     res.body.messages.forEach(function (m) {
+      if (m.deleted) return; // as in the live chat
       var note = noteView(m);
       if (note) { log.appendChild(note); return; }
       var side = VISITOR_SIDE.test(m.kind) ? 'from-visitor' : SYSTEM.test(m.kind) ? 'from-system' : 'from-operator';

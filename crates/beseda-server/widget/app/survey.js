@@ -20,7 +20,10 @@ var GONE = ['survey_disabled', 'no-current-survey', 'incorrect-survey-id'];
 /** Shows the outcome of a survey action in `err`; a survey that is gone is removed. */
 function outcome(r, err) {
   if (!r.error) return;
-  if (GONE.indexOf(r.error) >= 0) { S.survey = null; render(); return; }
+  if (GONE.indexOf(r.error) >= 0) {
+    // Say so, and give the note the focus the panel had.
+    refocus = false; S.note = t.surveyClosed; S.focusNote = true; S.survey = null; render(); return;
+  }
   err.textContent = t.errors[r.error] || r.error;
 }
 
