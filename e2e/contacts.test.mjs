@@ -44,6 +44,11 @@ test('the operator asks for contacts, the visitor fills in the form, the operato
   await page.locator('[data-test=take]').click();
   await page.locator('[data-test=list-mine] .w-item').first().waitFor();
 
+  step('the administrator makes the name mandatory while the widget is open: the form the request brings says so');
+  const admin = await login('admin@demo.beseda.local');
+  const saved = await api(admin, 'PATCH', '/api/admin/v1/settings', { contacts_request_name: 'mandatory' });
+  assert.equal(saved.status, 200, JSON.stringify(saved.body));
+
   step('the operator asks for contacts (Alt+K, the «Ask for contacts» button)');
   await page.locator('[data-test=ask-contacts]', { hasText: 'Запросить контакты' }).waitFor();
   await page.locator('[data-test=reply]').focus();
@@ -57,6 +62,8 @@ test('the operator asks for contacts, the visitor fills in the form, the operato
   await form.waitFor();
   const name = frame.getByLabel('Имя'), email = frame.getByLabel('E-mail'), phone = frame.getByLabel('Телефон');
   for (const field of [name, email, phone]) assert.equal(await field.count(), 1, 'each field has a label');
+  assert.equal(await form.locator('label[for=b-contact-name]').textContent(), 'Имя *', 'the settings of now, not of when the window opened');
+  assert.equal(await name.getAttribute('aria-required'), 'true');
   const widget = visitor.page.frames().find((f) => f.url().includes('/widget/frame'));
   assert.deepEqual(await axe(widget), [], 'the widget with the contact form passes axe-core');
 

@@ -36,7 +36,7 @@ pub async fn seed(store: &dyn Store) -> Result<Vec<DemoAccount>, StoreError> {
     }
     // The site in Russian (`/demo`) and in English (`/demo?location=english`).
     for (key, title, lang, hello) in [
-        ("default", "Demo Company website", "ru", "Здравствуйте! Чем можем помочь?"),
+        ("default", "Сайт компании «Демо»", "ru", "Здравствуйте! Чем можем помочь?"),
         ("english", "Demo Company website (English)", "en", "Hello! How can we help?"),
     ] {
         store

@@ -3,7 +3,7 @@
    questions and options are text nodes only. */
 import { checkForm, daysBefore, input, mark, orgToday, query, row, say, statusLine, table, td } from './forms.js';
 import { api, message } from '../lib/api.js';
-import { fill, t } from '../lib/i18n.js';
+import { fill, lang, t } from '../lib/i18n.js';
 import { clear, el } from '../../common/dom.js';
 
 export function surveyResultsSection(box) {
@@ -41,7 +41,7 @@ function resultsForm(box, today) {
         out.appendChild(el('p', { 'data-test': 'survey-offers', text: fill(t('surveyOffers'), { offered: s.offered, completed: s.completed, cancelled: s.cancelled }) }));
         out.appendChild(table('survey-results-table', [t('surveyFormCol'), t('surveyQuestionText'), t('surveyQuestionType'), t('surveyAnswers'), t('surveyAvgStars'), t('surveyCounts')],
           s.questions.map(function (x) {
-            return el('tr', {}, [td(x.formId), td(x.text), td(t('surveyType.' + x.type)), td(x.answers), td(x.avgStars), td(counts(x))]);
+            return el('tr', {}, [td(x.formId), td(x.text), td(t('surveyType.' + x.type)), td(x.answers), td(x.avgStars == null ? '' : Number(x.avgStars).toLocaleString(lang() === 'en' ? 'en' : 'ru', { maximumFractionDigits: 2 })), td(counts(x))]);
           })));
       });
     });

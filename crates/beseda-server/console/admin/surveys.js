@@ -190,17 +190,22 @@ function surveysBlock(initial, deps) {
     if (at != null) setTimeout(function () { focusRow(at); }, 0);
     if (!surveys.length) { list.appendChild(el('p', { class: 'a-muted', 'data-test': 'surveys-empty', text: t('noSurveys') })); return; }
     list.appendChild(table('surveys-table', [t('surveyTitle'), t('surveyScope'), t('surveyState'), t('surveyVersion'), t('actions')], surveys.map(function (s) {
-      return el('tr', { 'data-id': s.id }, [td(s.title), td(scope(s)), td(t(s.enabled ? 'surveyOn' : 'surveyOff')), td(s.version),
-        actions([button(t('edit'), 'edit', function () { fillForm(s); say(line, ''); title.focus(); }), deleteButton(function (b) {
+      // The row's buttons are described by the survey's title (read as «Изменить, <title>»).
+      var name = td(s.title); name.id = 'survey-title-' + s.id;
+      var edit = button(t('edit'), 'edit', function () { fillForm(s); say(line, ''); title.focus(); });
+      return el('tr', { 'data-id': s.id }, [name, td(scope(s)), td(t(s.enabled ? 'surveyOn' : 'surveyOff')), td(s.version),
+        actions([described(edit, name.id), described(deleteButton(function (b) {
           var at = Array.prototype.indexOf.call(list.querySelectorAll('tbody tr'), b.closest('tr'));
           api('DELETE', '/api/admin/v1/surveys/' + s.id).then(function (r) {
             if (r.status !== 200) say(line, message(r), true);
             if (editing === s.id) reset();
             load(at);
           });
-        })])]);
+        }), name.id)])]);
     })));
   }
+  /** `b`, described by the element of id `by`. @param {HTMLElement} b @param {string} by */
+  function described(b, by) { b.setAttribute('aria-describedby', by); return b; }
   function load(at) {
     api('GET', '/api/admin/v1/surveys').then(function (res) {
       if (res.status !== 200) { clear(list); list.appendChild(el('p', { class: 'c-error', text: message(res) })); return; }

@@ -11,6 +11,7 @@ import { noteView } from './notes.js';
 import { STATE_TEXT, SYSTEM, VISITOR_SIDE } from './state.js';
 import { surveyAnswers } from '../lib/survey_answers.js';
 import { clear, el } from '../../common/dom.js';
+import { requestText } from './requests.js';
 
 var opened = 0;
 
@@ -63,7 +64,7 @@ export function showChat(id) {
       var note = noteView(m);
       if (note) { log.appendChild(note); return; }
       var side = VISITOR_SIDE.test(m.kind) ? 'from-visitor' : SYSTEM.test(m.kind) ? 'from-system' : 'from-operator';
-      var text = /^file_/.test(m.kind) ? t('file') + ': ' + fileName(m) : m.text;
+      var text = /^file_/.test(m.kind) ? t('file') + ': ' + fileName(m) : requestText(m) || m.text;
       var who = side === 'from-operator' && m.name ? m.name + ' · ' : '';
       log.appendChild(el('div', { class: 'w-msg ' + side, 'data-kind': m.kind },
         [fileView(m) || document.createTextNode(text || ''), el('time', { text: who + time(m.ts) })]));

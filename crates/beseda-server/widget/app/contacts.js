@@ -6,6 +6,7 @@
 import { el } from '../../common/dom.js';
 import { contactBox, text } from './layout.js';
 import { post } from './net.js';
+import { LOC } from './params.js';
 import { S } from './state.js';
 import { t } from './texts.js';
 import { render } from './view.js';
@@ -29,6 +30,20 @@ export function pendingRequest() {
   return null;
 }
 
+/** The contact form's settings in a placement's configuration. @param {any} c */
+export function contactsRequestOf(c) {
+  var ls = (c && c.locationSettings) || {};
+  return ((ls.chat || {}).visitorFields || {}).contactsRequest || {};
+}
+
+/** The contact form's settings as they are now: they may have changed since the window opened. */
+function freshSettings() {
+  return fetch('/api/visitor/v1/configs/' + encodeURIComponent(LOC), { cache: 'no-store' })
+    .then(function (r) { return r.json(); })
+    .then(function (c) { S.config.contactsRequest = contactsRequestOf(c); })
+    .catch(function () { /* the settings read when the window opened */ });
+}
+
 /** Shows the form for the pending request (once), or removes it when nothing is pending. */
 export function showContactForm() {
   var req = S.chat && !/^closed/.test(S.chat.state) ? pendingRequest() : null;
@@ -40,10 +55,13 @@ export function showContactForm() {
     return;
   }
   if (shownFor === req.id) return;
-  shownFor = req.id;
-  contactBox.textContent = '';
-  contactBox.appendChild(contactForm());
-  contactBox.hidden = false;
+  var id = shownFor = req.id;
+  freshSettings().then(function () {
+    if (shownFor !== id) return;
+    contactBox.textContent = '';
+    contactBox.appendChild(contactForm());
+    contactBox.hidden = false;
+  });
 }
 
 function presence(key) {

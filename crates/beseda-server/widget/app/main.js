@@ -4,6 +4,7 @@
    rendered by common/markdown.js into nodes (never HTML). This module wires the page up; the
    areas live in their own modules (see the imports). */
 import { fileInput, fileLabel, menu, menuBtn, minBtn, sendBtn, text } from './layout.js';
+import { contactsRequestOf } from './contacts.js';
 import { parent, post } from './net.js';
 import { LOC, P, id } from './params.js';
 import { readAll } from './protocol.js';
@@ -36,6 +37,6 @@ fetch('/api/visitor/v1/configs/' + encodeURIComponent(LOC)).then(function (r) { 
   var ls = c.locationSettings || {};
   S.config = Object.assign({}, c.accountConfig || {},
     { title: ls.title, sendChatHistory: ls.sendChatHistory, departmentChoice: ls.departmentChoice,
-      contactsRequest: ((ls.chat || {}).visitorFields || {}).contactsRequest || {} });
+      contactsRequest: contactsRequestOf(c) });
   if (!P.get('lang') && ls.lang === 'en') speakEnglish();
 }).catch(function () {}).then(init);
