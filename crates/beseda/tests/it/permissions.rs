@@ -158,6 +158,9 @@ const CHAT_ACTIONS: &[&str] = &[
     "POST /api/operator/v1/chats/{id}/category",
     "POST /api/operator/v1/chats/{id}/files",
     "POST /api/operator/v1/chats/{id}/notes",
+    // Covered by the message_deletion tests (the author only; a chat one may not see answers as
+    // any other action there).
+    "DELETE /api/operator/v1/chats/{id}/messages/{messageId}",
     "GET /api/operator/v1/files/{guid}",
     "GET /api/operator/v1/files/{guid}/image",
     // Covered by the visitors tests (visibility of the visitor decides).
