@@ -28,12 +28,14 @@ function confirmDelete(m, excerpt) {
   var quote = el('blockquote', { class: 'w-quote', 'data-test': 'delete-quote', text: excerpt.slice(0, 300) });
   var note = dialog(t('deleteMessage'), [el('p', { text: t('deleteMessageAsk') }), quote], function (done) {
     api('DELETE', '/api/operator/v1/chats/' + chat + '/messages/' + encodeURIComponent(m.id)).then(function (res) {
-      if (res.status !== 200) { done(res); return; }
+      // Deleted meanwhile (another tab, the API): what was asked for is done.
+      var gone = res.status === 404 && res.body && res.body.error === 'message_not_found';
+      if (res.status !== 200 && !gone) { done(res); return; }
       if (S.open === chat && S.detail) {
         S.detail.messages = S.detail.messages.filter(function (x) { return x.id !== m.id; });
         renderLog();
       }
-      done(res);
+      done({ status: 200 });
       focusReply();
     });
   }, t('delete'));
