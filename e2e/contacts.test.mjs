@@ -5,21 +5,7 @@
 // shows «acknowledged» once the visitor's app acknowledges it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { start, stop, login, setStatus, openWidget, step, say, consolePage, api, eventually, shot } from './harness.mjs';
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Critical and serious axe-core violations of `page` (a page or a frame). */
-async function axe(page, selector = 'body') {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  return page.evaluate(async (sel) => {
-    const r = await window.axe.run(sel, { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, selector);
-}
+import { start, stop, login, setStatus, openWidget, step, say, consolePage, api, eventually, shot, axe } from './harness.mjs';
 
 let boris;
 

@@ -4,27 +4,12 @@
 // fields and the earlier chat, opened read-only; the history finds a chat by a word.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { env, start, stop, api, login, setStatus, eventually, step, say, shot, consolePage } from './harness.mjs';
+import { env, start, stop, api, login, setStatus, eventually, step, say, shot, consolePage, axe } from './harness.mjs';
 
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_6_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) ' +
   'Version/17.6 Mobile/15E148 Safari/604.1';
 
 let admin, anna;
-
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Critical and serious axe-core violations inside `selector` (the page's own CSP does not
- * apply to code the test evaluates). */
-async function axe(page, selector) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  return page.evaluate(async (sel) => {
-    const r = await window.axe.run(sel, { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, selector);
-}
 
 before(async () => {
   await start('context');

@@ -5,12 +5,9 @@
 // each connection works. The section passes axe-core with the states shown.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
-import { start, stop, login, api, consolePage, shot } from './harness.mjs';
+import { start, stop, login, api, consolePage, shot, axe } from './harness.mjs';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ADMIN = 'admin@demo.beseda.local';
 const ZENDESK_BASIC = 'Basic ' + Buffer.from('agent@sila.example/token:e2e-zendesk-token').toString('base64');
 let crm, admin, P, pageErrors;
@@ -32,15 +29,6 @@ function standIn() {
     });
   });
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok({ server, url: `http://127.0.0.1:${server.address().port}` })));
-}
-
-async function axe(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await window.axe.run('body', { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
 }
 
 before(async () => {

@@ -5,7 +5,8 @@
 //   BESEDA_ARTIFACTS where screenshots go (default: ./artifacts)
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { createServer } from 'node:net';
@@ -176,4 +177,21 @@ export async function consolePage(path, email, { viewport = { width: 1280, heigh
   await page.locator('button[type=submit]').click();
   await page.locator('[data-test=me]').waitFor();
   return { context, page, errors };
+}
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Critical and serious axe-core violations inside `selector` of `page` (a page or a frame);
+ * axe-core is evaluated by the test, so the page's own CSP does not stop it.
+ * @param {any} page
+ * @param {string} [selector]
+ */
+export async function axe(page, selector = 'body') {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
+  return page.evaluate(async (sel) => {
+    const r = await window.axe.run(sel, { resultTypes: ['violations'] });
+    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
+      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  }, selector);
 }

@@ -6,23 +6,10 @@
 // are those of the operators online. axe-core finds no serious problem in the forms touched.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { env, start, stop, api, login, setStatus, eventually, openWidget, say, consolePage, step } from './harness.mjs';
+import { env, start, stop, api, login, setStatus, eventually, openWidget, say, consolePage, step, axe } from './harness.mjs';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ADMIN = 'admin@demo.beseda.local', ANNA = 'anna@demo.beseda.local', BORIS = 'boris@demo.beseda.local';
 let admin, anna, boris;
-
-/** Critical and serious axe-core violations inside `selector` of `page`. */
-async function axe(page, selector = 'body') {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  return page.evaluate(async (sel) => {
-    const r = await window.axe.run(sel, { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, selector);
-}
 
 async function saved(form, text = 'Saved') {
   await form.locator('[data-test=save]').click();

@@ -8,11 +8,8 @@
 // survey editor, the widget's survey, the answers and the results.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { start, stop, api, login, setStatus, waitingChat, openWidget, say, shot, consolePage, step, eventually } from './harness.mjs';
+import { start, stop, api, login, setStatus, waitingChat, openWidget, say, shot, consolePage, step, eventually, axe } from './harness.mjs';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const ADMIN = 'admin@demo.beseda.local';
 /* The visitor's comment: markup in it stays text wherever it is shown. */
 const COMMENT = '<i>Отвечать</i> быстрее';
@@ -25,16 +22,6 @@ async function answersShown(block) {
     pairs: Array.from(b.querySelectorAll('dt')).map((dt) => [dt.textContent, dt.nextElementSibling.textContent]),
     markup: !!b.querySelector('dd *')
   }));
-}
-
-/** Critical and serious axe-core violations of the document of `page` (a page or a frame). */
-async function axe(page) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  return page.evaluate(async () => {
-    const r = await window.axe.run('body', { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  });
 }
 
 let admin, boris;

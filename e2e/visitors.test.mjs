@@ -4,23 +4,10 @@
 // the widget refuses them, and an administrator lifts the block in the admin panel.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { env, start, stop, api, login, setStatus, eventually, chatDetail, openWidget, step, say, shot, consolePage } from './harness.mjs';
+import { env, start, stop, api, login, setStatus, eventually, chatDetail, openWidget, step, say, shot, consolePage, axe } from './harness.mjs';
 
 let anna;
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** Critical and serious axe-core violations inside `selector` of `page` (a page or a frame). */
-async function axe(page, selector) {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  return page.evaluate(async (sel) => {
-    const r = await window.axe.run(sel, { resultTypes: ['violations'] });
-    return r.violations.filter((v) => v.impact === 'critical' || v.impact === 'serious')
-      .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-  }, selector);
-}
 
 before(async () => {
   await start('visitors');
