@@ -399,9 +399,10 @@ impl Conn {
         Ok(Self { db: conn, memo: Memo::default(), data_version: -1 })
     }
 
-    /// Runs statements that take no parameters and return nothing (`BEGIN`, `SAVEPOINT`, …).
+    /// Runs one statement that takes no parameters and returns nothing (`BEGIN`, `SAVEPOINT`,
+    /// …), prepared once: the writer runs a few of these per change.
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), sqlx::Error> {
-        self.db.execute_batch(sql).map_err(db_error)
+        self.db.prepare_cached(sql).and_then(|mut s| s.raw_execute()).map(drop).map_err(db_error)
     }
 
     /// Whether a transaction is open.

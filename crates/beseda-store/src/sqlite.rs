@@ -251,6 +251,25 @@ mod group_commit_tests {
         assert_eq!(keys(&store).await, ["d"]);
     }
 
+    #[tokio::test]
+    async fn a_change_alone_in_its_batch_is_written_or_refused_whole() {
+        let (store, _dir) = store().await;
+        // One change a batch: no savepoint, the transaction itself is what a refusal rolls back.
+        assert_eq!(put(&store, "a", Then::Succeed).await.expect("a"), "a");
+        let b = put(&store, "b", Then::Fail).await;
+        assert!(matches!(b, Err(StoreError::Conflict(m)) if m == "b refused"), "b gets its own error");
+        let c = put(&store, "c", Then::EndTransaction).await;
+        assert!(matches!(c, Err(StoreError::NotCommitted(_))), "c ended its own transaction: {c:?}");
+        assert_eq!(put(&store, "d", Then::Succeed).await.expect("d"), "d");
+        assert_eq!(
+            keys(&store).await,
+            ["a", "d"],
+            "the refused change and the one that ended its transaction wrote nothing"
+        );
+        let stats = store.group_commit_stats().expect("stats");
+        assert_eq!(stats.batches.first(), Some(&(1, 3)), "each ran as a batch of one; c's batch failed");
+    }
+
     /// The organisation's name as a change on the writer reads it.
     async fn name_seen_by_writer(store: &SqlStore) -> String {
         store

@@ -16,6 +16,19 @@ pub(crate) type Settle = Box<dyn FnOnce(Option<&str>) + Send>;
 pub(crate) type QueuedChange =
     Box<dyn for<'c> FnOnce(&'c mut Conn) -> Pin<Box<dyn Future<Output = (bool, Settle)> + Send + 'c>> + Send>;
 
+/// A change that holds the writer longer than this is logged (every change queued behind it
+/// waits as long).
+const SLOW_CHANGE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Logs a change that held the writer longer than [`SLOW_CHANGE`], named by the function that
+/// made it (the change's closure type names it: `…::sweep_departed::{{closure}}`).
+fn note_if_slow<F>(took: std::time::Duration) {
+    if took >= SLOW_CHANGE {
+        let change = std::any::type_name::<F>().trim_end_matches("::{{closure}}");
+        tracing::warn!(change, millis = took.as_millis() as u64, "a change held the writer long");
+    }
+}
+
 /// The writer task's queue, and what it has done.
 pub(crate) struct GroupCommit {
     pub(crate) queue: tokio::sync::mpsc::Sender<QueuedChange>,
@@ -91,7 +104,9 @@ impl SqlStore {
         let (reply, answer) = tokio::sync::oneshot::channel::<Result<T>>();
         let change: QueuedChange = Box::new(move |conn| {
             Box::pin(async move {
+                let started = std::time::Instant::now();
                 let result = f(conn).await;
+                note_if_slow::<F>(started.elapsed());
                 let failed = result.is_err();
                 let settle: Settle = Box::new(move |commit_failed| {
                     let result = match (result, commit_failed) {

@@ -17,6 +17,8 @@ use crate::direct;
 
 /// The most changes one transaction carries.
 const GROUP_COMMIT_MAX: usize = 256;
+/// A COMMIT (its fsync, a checkpoint) that holds the writer longer than this is logged.
+const SLOW_COMMIT: std::time::Duration = std::time::Duration::from_millis(50);
 /// Changes waiting for the writer before callers wait to queue theirs.
 const GROUP_COMMIT_QUEUE: usize = 4096;
 
@@ -111,13 +113,25 @@ where
 }
 
 /// Runs the changes in one transaction, a savepoint each, and commits. Changes not run because
-/// the batch broke off are dropped, which their callers see as a failed write.
+/// the batch broke off are dropped, which their callers see as a failed write. A batch of one
+/// change needs no savepoint: should it fail, the whole transaction is rolled back.
 fn run_batch(
     conn: &mut direct::Conn,
-    changes: impl Iterator<Item = QueuedChange>,
+    mut changes: impl ExactSizeIterator<Item = QueuedChange>,
     settles: &mut Vec<Settle>,
 ) -> Result<(), sqlx::Error> {
     conn.begin(BEGIN_WRITE)?;
+    if changes.len() == 1 {
+        let change = changes.next().expect("one change");
+        let (failed, settle) = futures_executor::block_on(change(&mut *conn));
+        settles.push(settle);
+        if failed {
+            conn.forget();
+            return if conn.in_transaction() { conn.batch("ROLLBACK") } else { Ok(()) };
+        }
+        ended_by_change(conn)?;
+        return commit(conn, 1);
+    }
     for change in changes {
         conn.batch("SAVEPOINT change")?;
         let (failed, settle) = futures_executor::block_on(change(&mut *conn));
@@ -125,12 +139,29 @@ fn run_batch(
         if failed {
             conn.batch("ROLLBACK TO SAVEPOINT change")?;
         }
-        // Had a change ended the transaction (SQLite rolls back by itself after some errors),
-        // the next savepoint would silently open a new one and the earlier changes be lost.
-        if !conn.in_transaction() {
-            return Err(sqlx::Error::Protocol("a change ended the batch's transaction".into()));
-        }
+        ended_by_change(conn)?;
         conn.batch("RELEASE SAVEPOINT change")?;
     }
-    conn.batch("COMMIT")
+    commit(conn, settles.len())
+}
+
+/// Commits the batch's transaction, logging a slow COMMIT.
+fn commit(conn: &mut direct::Conn, changes: usize) -> Result<(), sqlx::Error> {
+    let started = std::time::Instant::now();
+    conn.batch("COMMIT")?;
+    let took = started.elapsed();
+    if took >= SLOW_COMMIT {
+        tracing::warn!(changes, millis = took.as_millis() as u64, "a COMMIT held the writer long");
+    }
+    Ok(())
+}
+
+/// Had a change ended the transaction (SQLite rolls back by itself after some errors), the next
+/// savepoint would silently open a new one and the earlier changes be lost.
+fn ended_by_change(conn: &direct::Conn) -> Result<(), sqlx::Error> {
+    if conn.in_transaction() {
+        Ok(())
+    } else {
+        Err(sqlx::Error::Protocol("a change ended the batch's transaction".into()))
+    }
 }
