@@ -24,9 +24,28 @@ const SLOW_CHANGE: std::time::Duration = std::time::Duration::from_millis(50);
 /// made it (the change's closure type names it: `…::sweep_departed::{{closure}}`).
 fn note_if_slow<F>(took: std::time::Duration) {
     if took >= SLOW_CHANGE {
-        let change = std::any::type_name::<F>().trim_end_matches("::{{closure}}");
+        let change = change_name(std::any::type_name::<F>());
         tracing::warn!(change, millis = took.as_millis() as u64, "a change held the writer long");
     }
+}
+
+/// The innermost function a change's closure type names: `…::visitor_change<…::visitor_message<'_>::{{closure}}>`
+/// is `visitor_message`.
+fn change_name(type_name: &str) -> &str {
+    let mut name = type_name;
+    loop {
+        let trimmed = name.trim_end_matches("::{{closure}}").trim_end_matches('>');
+        let trimmed = match trimmed.strip_suffix("'_") {
+            // Lifetime arguments: `f<'_, '_>`.
+            Some(_) => trimmed.rfind('<').map_or(trimmed, |at| &trimmed[..at]),
+            None => trimmed,
+        };
+        if trimmed == name {
+            break;
+        }
+        name = trimmed;
+    }
+    name.rsplit("::").next().unwrap_or(name)
 }
 
 /// The writer task's queue, and what it has done.
@@ -122,5 +141,20 @@ impl SqlStore {
             || StoreError::NotCommitted("the change was not run: its batch failed or the writer stopped".into());
         group.queue.send(change).await.map_err(|_| stopped())?;
         answer.await.map_err(|_| stopped())?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_change_is_named_by_its_innermost_function() {
+        let nested = "beseda_store::sqlite::sql::transactions::<impl beseda_store::sqlite::SqlStore>::visitor_change<\
+                      beseda_store::sqlite::sql::visitor_actions::<impl beseda_store::capabilities::VisitorActions for \
+                      beseda_store::sqlite::SqlStore>::visitor_message<'_, '_, '_, '_>::{{closure}}::{{closure}}>";
+        assert_eq!(super::change_name(nested), "visitor_message");
+        let plain = "beseda_store::sqlite::sql::visits::<impl beseda_store::capabilities::Visits for \
+                     beseda_store::sqlite::SqlStore>::init_visit<'_, '_, '_>::{{closure}}";
+        assert_eq!(super::change_name(plain), "init_visit");
+        assert_eq!(super::change_name("a::b::sweep_departed::{{closure}}"), "sweep_departed");
     }
 }

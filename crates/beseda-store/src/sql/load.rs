@@ -214,12 +214,16 @@ pub(super) async fn visitor_message_by_csid(
     visitor: &VisitorId,
     csid: &str,
 ) -> Result<Option<Message>> {
-    let sql = format!(
-        "SELECT {} FROM messages m JOIN chats c ON c.id = m.chat_id \
-         WHERE m.client_side_id = $1 AND c.visitor_id = $2 ORDER BY m.created_at DESC LIMIT 1",
-        prefixed("m", MESSAGE_COLS)
-    );
-    let row = query(&sql).bind(csid).bind(visitor.as_str()).fetch_optional(&mut *conn).await?;
+    // Every visitor message asks this first: the text is built once.
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql = SQL.get_or_init(|| {
+        format!(
+            "SELECT {} FROM messages m JOIN chats c ON c.id = m.chat_id \
+             WHERE m.client_side_id = $1 AND c.visitor_id = $2 ORDER BY m.created_at DESC LIMIT 1",
+            prefixed("m", MESSAGE_COLS)
+        )
+    });
+    let row = query(sql).bind(csid).bind(visitor.as_str()).fetch_optional(&mut *conn).await?;
     row.as_ref().map(message_from).transpose()
 }
 
