@@ -145,17 +145,25 @@ async fn round(pool: &sqlx::Pool<Db>) -> Result<Vec<OperatorEvent>> {
     let last: i64 = query_scalar(concat!("SELECT value FROM counters WHERE name = 'operator_events'", for_update!()))
         .fetch_one(&mut *conn)
         .await?;
-    let rows = query("SELECT id, created_at, event FROM operator_events_pending ORDER BY id LIMIT $1")
-        .bind(ROUND)
-        .fetch_all(&mut *conn)
-        .await?;
+    // Read and removed in one statement of one text (whatever the number of events), so the rows
+    // removed are exactly those numbered.
+    let mut rows = query(
+        "DELETE FROM operator_events_pending WHERE id IN \
+         (SELECT id FROM operator_events_pending ORDER BY id LIMIT $1) RETURNING id, created_at, event",
+    )
+    .bind(ROUND)
+    .fetch_all(&mut *conn)
+    .await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids = Vec::with_capacity(rows.len());
-    let mut logged = Vec::with_capacity(rows.len());
-    for (seq, row) in (last + 1..).zip(&rows) {
-        ids.push(row.try_get::<i64, _>("id")?);
+    let mut ordered = Vec::with_capacity(rows.len());
+    for row in rows.drain(..) {
+        ordered.push((row.try_get::<i64, _>("id")?, row));
+    }
+    ordered.sort_by_key(|(id, _)| *id);
+    let mut logged = Vec::with_capacity(ordered.len());
+    for (seq, (_, row)) in (last + 1..).zip(&ordered) {
         let mut event: Value = json_col(row, "event")?;
         if let Value::Object(map) = &mut event {
             map.insert("seq".into(), json!(seq));
@@ -163,15 +171,6 @@ async fn round(pool: &sqlx::Pool<Db>) -> Result<Vec<OperatorEvent>> {
         logged.push(OperatorEvent { seq, created_at: row.try_get("created_at")?, event });
     }
     insert_logged(conn, &logged).await?;
-    for chunk in ids.chunks(super::events::INSERT_CHUNK) {
-        let marks = (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
-        let sql = format!("DELETE FROM operator_events_pending WHERE id IN ({marks})");
-        let mut q = query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        q.execute(&mut *conn).await?;
-    }
     query("UPDATE counters SET value = $1 WHERE name = 'operator_events'")
         .bind(last + logged.len() as i64)
         .execute(&mut *conn)
