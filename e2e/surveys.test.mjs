@@ -1,7 +1,9 @@
 // Post-chat surveys in real browsers (see harness.mjs): an administrator builds a survey of two
-// forms in the admin panel from the keyboard (refusals said in Russian at the question they are
-// about), the operator closes a chat, the visitor's widget shows the survey question by question
-// and answers it (radio by number from 1, the comment box's limit and hint, the focus on the
+// forms in the admin panel from the keyboard (the browser's checks and the server's refusals
+// said in Russian at the form and question they are about, the field marked, described by the
+// message and focused), the operator closes a chat, the visitor's widget shows the survey
+// question by question and answers it (radio by number from 1, the comment box's limit and its
+// hint of what the visitor can do, in Russian and English, the focus on the
 // thanks note after the last answer, in the message box after a skip), the answers show under
 // the chat in the workspace and the admin history, the results reach «Survey results», and a
 // delete moves the focus to the next row; axe-core finds no critical or serious problem in the
@@ -68,14 +70,38 @@ test('a survey built in the admin panel is answered in the widget after the chat
   await f2.locator('input[name=maxLength]').fill('200');
   assert.deepEqual(await axe(page), [], 'the survey editor passes axe-core');
 
-  step('refusals are said in the panel\'s language at the question they are about');
+  step('the browser\'s own checks name the form and the question, mark the field and move the focus to it');
   const status = form.locator('[data-test=status]');
+  const limit = f2.locator('input[name=maxLength]');
+  await limit.fill('6000');
+  await form.locator('[data-test=save]').click();
+  await status.filter({ hasText: 'Форма 2, вопрос 1: Наибольшая длина комментария — от 1 до 5000' }).waitFor();
+  assert.equal(await status.getAttribute('class'), 'c-error');
+  assert.equal(await limit.getAttribute('aria-invalid'), 'true');
+  const statusId = await status.getAttribute('id');
+  assert.ok(statusId, 'the status line has an id');
+  assert.equal(await limit.getAttribute('aria-describedby'), statusId, 'the field is described by the error');
+  assert.equal(await page.evaluate(() => document.activeElement.getAttribute('name')), 'maxLength', 'the field takes the focus');
+  assert.equal(await page.evaluate(() => document.activeElement.closest('[data-test=survey-form]') ===
+    document.querySelectorAll('[data-test=survey-form]')[1]), true, 'in the second form');
+  assert.deepEqual(await axe(page, '[data-test=form-survey]'), [], 'the marked editor passes axe-core');
+  // Fixed, the marks go at once.
+  await limit.fill('200');
+  assert.equal(await limit.getAttribute('aria-invalid'), null);
+  assert.equal(await limit.getAttribute('aria-describedby'), null);
+  // A limit typed for a question that is then made another type is not checked (nor sent).
+  await q1.locator('select[name=type]').selectOption('comment');
+  await q1.locator('input[name=maxLength]').fill('9999');
+  await q1.locator('select[name=type]').selectOption('stars');
+
+  step('refusals are said in the panel\'s language at the question they are about');
   await q2.locator('textarea[name=options]').fill('Да\n да ');
   await form.locator('[data-test=save]').click();
   await status.filter({ hasText: 'Форма 1, вопрос 2: Варианты ответа повторяются' }).waitFor();
   assert.equal(await status.getAttribute('class'), 'c-error');
   assert.doesNotMatch(await status.textContent(), /options|given twice/, 'no English server message');
   assert.equal(await q2.locator('textarea[name=options]').getAttribute('aria-invalid'), 'true');
+  assert.equal(await q2.locator('textarea[name=options]').getAttribute('aria-describedby'), statusId);
   assert.equal(await page.evaluate(() => document.activeElement.getAttribute('name')), 'options', 'the options take the focus');
   await q2.locator('textarea[name=options]').fill('Да\nНет');
   await q1.locator('textarea[name=text]').fill('   ');
@@ -83,6 +109,8 @@ test('a survey built in the admin panel is answered in the widget after the chat
   await status.filter({ hasText: 'Форма 1, вопрос 1: Текст вопроса — от 1 до 1000 символов, не только пробелы' }).waitFor();
   assert.equal(await q1.locator('textarea[name=text]').getAttribute('aria-invalid'), 'true');
   assert.equal(await q2.locator('textarea[name=options]').getAttribute('aria-invalid'), null, 'the old mark is gone');
+  assert.equal(await q2.locator('textarea[name=options]').getAttribute('aria-describedby'), null);
+  assert.equal(await q1.locator('textarea[name=text]').getAttribute('aria-describedby'), statusId);
   assert.deepEqual((await api(admin, 'GET', '/api/admin/v1/surveys')).body.surveys, [], 'nothing refused is saved');
   await q1.locator('textarea[name=text]').fill('Оцените работу оператора');
   await form.locator('[data-test=save]').click();
@@ -125,20 +153,21 @@ test('a survey built in the admin panel is answered in the widget after the chat
   const comment = survey.locator('textarea');
   const send = survey.locator('button[type=submit]');
   assert.equal(await comment.getAttribute('maxlength'), '200', 'the limit the server enforces');
-  assert.equal(await comment.getAttribute('aria-describedby'), 'b-survey-left');
+  // The hint says what the visitor can do (send, or skip) and describes the box and the button.
+  assert.equal(await comment.getAttribute('aria-describedby'), 'b-survey-hint b-survey-left');
+  assert.equal(await survey.locator('#b-survey-hint').textContent(),
+    'Напишите комментарий и нажмите «Отправить» — или «Пропустить опрос», если отвечать не хотите.');
   assert.equal(await survey.locator('#b-survey-left').textContent(), 'Осталось символов: 200 из 200');
   assert.equal(await send.isDisabled(), true, 'nothing to send yet');
-  assert.equal(await send.getAttribute('aria-describedby'), 'b-survey-why');
-  assert.equal(await survey.locator('#b-survey-why').textContent(), 'Чтобы отправить, напишите комментарий — или пропустите опрос.');
+  assert.equal(await send.getAttribute('aria-describedby'), 'b-survey-hint');
   await comment.fill('   ');
   assert.equal(await send.isDisabled(), true, 'spaces only are nothing to send');
-  assert.equal(await survey.locator('#b-survey-why').isVisible(), true);
   await comment.fill(COMMENT);
   assert.equal(await survey.locator('#b-survey-left').textContent(), 'Осталось символов: 177 из 200');
   // The live region says it once typing pauses.
   await survey.locator('.b-sr[aria-live=polite]', { hasText: 'Осталось символов: 177 из 200' }).waitFor();
   assert.equal(await send.isDisabled(), false);
-  assert.equal(await survey.locator('#b-survey-why').isVisible(), false);
+  assert.equal(await survey.locator('#b-survey-hint').isVisible(), true, 'the hint stays');
   assert.deepEqual(await axe(widgetDoc), [], 'the comment question passes axe-core');
   await send.click();
   await survey.waitFor({ state: 'detached' });
@@ -220,18 +249,21 @@ test('a survey built in the admin panel is answered in the widget after the chat
   await context.close();
 });
 
-test('a skipped survey leaves the focus in the message box', async () => {
-  const made = await api(admin, 'PUT', '/api/admin/v1/surveys', { title: 'Короткий', forms: [{ questions: [{ type: 'radio', text: 'Удобно?', options: ['Да', 'Нет'] }] }] });
+test('a skipped survey leaves the focus in the message box; the comment hint in English', async () => {
+  const made = await api(admin, 'PUT', '/api/admin/v1/surveys', { title: 'Short', forms: [{ questions: [{ type: 'comment', text: 'Anything to add?' }] }] });
   assert.equal(made.status, 200, JSON.stringify(made.body));
-  const visitor = await openWidget();
+  const visitor = await openWidget('english');
   const { frame } = visitor;
-  await say(frame, 'Ещё вопрос');
+  await say(frame, 'One more question');
   const chat = await waitingChat(boris);
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/take`, {})).status, 200);
   assert.equal((await api(boris, 'POST', `/api/operator/v1/chats/${chat.id}/close`, {})).status, 200);
   const survey = frame.locator('[data-test=survey]');
-  await survey.locator('.b-survey-q', { hasText: 'Удобно?' }).waitFor();
-  await survey.locator('button', { hasText: 'Пропустить опрос' }).focus();
+  await survey.locator('.b-survey-q', { hasText: 'Anything to add?' }).waitFor();
+  assert.equal(await survey.locator('#b-survey-hint').textContent(),
+    'Write a comment and press “Send”, or press “Skip the survey” if you would rather not answer.');
+  assert.equal(await survey.locator('textarea').getAttribute('aria-describedby'), 'b-survey-hint b-survey-left');
+  await survey.locator('button', { hasText: 'Skip the survey' }).focus();
   await visitor.page.keyboard.press('Enter');
   await survey.waitFor({ state: 'detached' });
   const widgetDoc = visitor.page.frames().find((f) => f.url().includes('/widget/frame'));

@@ -44,7 +44,7 @@ export function botsSection(box, ctx, keep) {
       var form = el('form', { class: 'c-form a-box', 'data-test': 'form-bot', novalidate: true, onsubmit: function (ev) {
         ev.preventDefault();
         if (!checkForm(form, line)) return;
-        if (!who.value) { mark(who); say(line, t('operatorAccount') + ': ' + t('required'), true); return; }
+        if (!who.value) { mark(who, line); say(line, t('operatorAccount') + ': ' + t('required'), true); return; }
         var body = { operatorId: parseInt(who.value, 10), sortOrder: intOrNull(sort.value) || 0, apiVersion: parseInt(version.value, 10),
           webhookUrl: hook.value.trim(), replyTimeoutSecs: intOrNull(timeout.value) || 0, rotateToken: rotate.box.checked,
           sendChannel: ext[0].box.checked, sendChatClosed: ext[1].box.checked, sendChatReturnedToBot: ext[2].box.checked };

@@ -117,34 +117,66 @@ export function intOrNull(text) {
   if (v === '') return null;
   return /^-?\d+$/.test(v) ? parseInt(v, 10) : NaN;
 }
-/* Clears the marks of a form, then shows an API refusal: a "field: why" message marks the field
-   it names and is shown with that field's label. */
-export function unmark(form) {
-  Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), function (n) { n.removeAttribute('aria-invalid'); });
+/* A control refused (by the browser's checks or the server) is marked: `aria-invalid`, and
+   described by the status line that says why (`aria-describedby`, beside any description it
+   had). The marks go when the control is changed to a value the browser accepts, and at the
+   next check or refusal (unmark). */
+var statusIds = 0;
+function unmarkOne(n) {
+  n.removeAttribute('aria-invalid');
+  var by = n.getAttribute('data-invalid-by');
+  if (!by) return;
+  n.removeAttribute('data-invalid-by');
+  var rest = (n.getAttribute('aria-describedby') || '').split(/\s+/).filter(function (x) { return x && x !== by; });
+  if (rest.length) n.setAttribute('aria-describedby', rest.join(' ')); else n.removeAttribute('aria-describedby');
 }
-export function mark(control) {
+/* One listener for every marked control (added once per control, as it is the same function). */
+function fixed(ev) {
+  var c = ev.target;
+  if (c.hasAttribute('aria-invalid') && (!c.checkValidity || c.checkValidity())) unmarkOne(c);
+}
+export function unmark(form) {
+  Array.prototype.forEach.call(form.querySelectorAll('[aria-invalid]'), unmarkOne);
+}
+/* Marks `control` (described by the status line `line` when given) and gives it the focus. */
+export function mark(control, line) {
+  unmarkOne(control);
   control.setAttribute('aria-invalid', 'true');
+  if (line) {
+    if (!line.id) line.id = 'a-status-' + (++statusIds);
+    var by = (control.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean);
+    control.setAttribute('aria-describedby', by.concat(line.id).join(' '));
+    control.setAttribute('data-invalid-by', line.id);
+  }
+  control.addEventListener('input', fixed);
+  control.addEventListener('change', fixed);
   if (control.focus) control.focus();
 }
+/* Shows an API refusal: a "field: why" message marks the field it names and is shown with that
+   field's label. */
 export function refusal(form, line, res) {
   var msg = message(res);
   var m = /^([A-Za-z_.]+): ([\s\S]*)$/.exec(msg);
   if (m && res.status === 422) {
     var control = form.querySelector('[name="' + m[1] + '"]');
     if (control) {
-      mark(control);
+      mark(control, line);
       msg = (control.getAttribute('data-label') || m[1]) + ': ' + m[2];
     }
   }
   say(line, msg, true);
 }
-/* The browser's own checks of a form's inputs (required, type, range), shown in the status line. */
-export function checkForm(form, line) {
+/* The browser's own checks of a form's inputs (required, type, range), shown in the status line
+   with the control's label — after `where(control)` when given and not empty (a form's part
+   that has several controls of one label, such as a survey's question) — the control marked
+   and focused. */
+export function checkForm(form, line, where) {
   unmark(form);
   var bad = Array.prototype.filter.call(form.elements, function (c) { return c.willValidate && !c.checkValidity(); })[0];
   if (!bad) return true;
-  mark(bad);
-  say(line, (bad.getAttribute('data-label') || bad.name) + ': ' + invalidity(bad), true);
+  var label = bad.getAttribute('data-label') || bad.name, at = where ? where(bad) : '';
+  say(line, (at ? at + ': ' + label + ' — ' : label + ': ') + invalidity(bad), true);
+  mark(bad, line);
   return false;
 }
 /* Why the browser refuses a control, in the panel's language. */

@@ -153,7 +153,7 @@ export function settingsSection(specs, after) {
         var patch = {}, problem = null;
         fields.forEach(function (f) {
           var v = f.read();
-          if (v instanceof Error) { if (!problem) { problem = v.message; if (f.control) mark(f.control); } } else patch[f.key] = v;
+          if (v instanceof Error) { if (!problem) { problem = v.message; if (f.control) mark(f.control, line); } } else patch[f.key] = v;
         });
         if (problem) { say(line, problem, true); return; }
         busy = true; save.setAttribute('aria-disabled', 'true');

@@ -27,7 +27,7 @@ function resultsForm(box, today) {
     /* The server's limits of a period, said in the panel's language. */
     var days = (Date.parse(to.value) - Date.parse(from.value)) / 86400000;
     var wrong = days < 0 ? 'surveyPeriodOrder' : days > 366 ? 'surveyPeriodLong' : '';
-    if (wrong) { mark(from); say(line, t(wrong), true); return; }
+    if (wrong) { mark(from, line); say(line, t(wrong), true); return; }
     var q = { from: from.value, to: to.value };
     csv.href = '/api/admin/v1/surveys/results?' + query(Object.assign({ format: 'csv' }, q));
     say(line, t('loading'));

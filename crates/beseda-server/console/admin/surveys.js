@@ -25,11 +25,14 @@ function questionBlock(q, onRemove) {
     row(t('surveyQuestionType'), type), row(t('surveyQuestionText'), text), optionsRow, lengthRow,
     button(t('surveyRemoveQuestion'), 'remove-question', function () { onRemove(block); })]);
   /* Only the controls of the chosen type are shown (a style: the form's labels are flex boxes,
-     which `hidden` alone does not hide). */
+     which `hidden` alone does not hide); the others are off, so the browser's checks skip what
+     is not sent. */
   function shown() {
     optionsRow.style.display = type.value === 'radio' ? '' : 'none';
     options.required = type.value === 'radio';
+    options.disabled = type.value !== 'radio';
     lengthRow.style.display = type.value === 'comment' ? '' : 'none';
+    maxLength.disabled = type.value !== 'comment';
   }
   type.addEventListener('change', shown);
   shown();
@@ -78,6 +81,11 @@ function formBlock(f, onRemove) {
     node: node,
     focus: function () { questions[0].focus(); },
     question: function (i) { return questions[i] || null; },
+    /** The index of the question holding `control`, or -1. @param {Node} control */
+    questionOf: function (control) {
+      for (var i = 0; i < questions.length; i++) if (questions[i].node.contains(control)) return i;
+      return -1;
+    },
     number: function (n) { legend.textContent = fill(t('surveyFormN'), { n: n }); },
     value: function () { return { questions: questions.map(function (q) { return q.value(); }) }; }
   };
@@ -124,7 +132,7 @@ function surveysBlock(initial, deps) {
   var cancel = button(t('cancel'), 'cancel', function () { reset(); say(line, ''); });
   var form = el('form', { class: 'c-form', 'data-test': 'form-survey', novalidate: true, onsubmit: function (ev) {
     ev.preventDefault();
-    if (!checkForm(form, line)) return;
+    if (!checkForm(form, line, whereIs)) return;
     var body = { title: title.value.trim(), enabled: enabled.box.checked, departmentKey: department.value || null,
       lang: language.value || null, forms: forms.map(function (f) { return f.value(); }) };
     if (editing) body.id = editing;
@@ -151,6 +159,16 @@ function surveysBlock(initial, deps) {
     unmark(form);
   }
   function reset() { fillForm(null); }
+  /* Where a control the browser refuses is, said as the server's refusals say it: «Форма 2,
+     вопрос 1» (or «Форма 2»); empty outside the forms. */
+  function whereIs(control) {
+    for (var i = 0; i < forms.length; i++) {
+      if (!forms[i].node.contains(control)) continue;
+      var q = forms[i].questionOf(control);
+      return q >= 0 ? fill(t('surveyWhere'), { form: i + 1, question: q + 1 }) : fill(t('surveyWhereForm'), { form: i + 1 });
+    }
+    return '';
+  }
   /* A refusal in the panel's language: the problem's code has a text (the server's message
      only for codes the panel does not know), said with the form and question it is in, whose
      control is marked and takes the focus. */
@@ -168,7 +186,7 @@ function surveysBlock(initial, deps) {
       control = { title: title, departmentKey: department, lang: language }[m[1]] || null;
     }
     unmark(form);
-    if (control) mark(control);
+    if (control) mark(control, line);
     say(line, (known && where ? where + ': ' : '') + text, true);
   }
   function scope(s) {

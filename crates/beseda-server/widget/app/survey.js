@@ -48,8 +48,10 @@ var quiet = 0;
 
 /**
  * A comment question's box: the server's limit as `maxlength` (the question's `maxLength`,
- * else 1000) with the characters left shown and announced, and a send button that stays off,
- * saying why, until there is something to send (spaces only are nothing). Returns the box.
+ * else 1000) with the characters left shown and announced, and a send button that stays off
+ * until there is something to send (spaces only are nothing). A hint under the box says what
+ * the visitor can do — send a comment, or skip the survey — and describes the box and the send
+ * button (so it is heard in the box, and says why the button is off). Returns the box.
  * @param {HTMLElement} box @param {any} q @param {(value: string) => void} answer
  */
 function commentBox(box, q, answer) {
@@ -58,15 +60,15 @@ function commentBox(box, q, answer) {
   comment.setAttribute('aria-labelledby', 'b-survey-q');
   var left = el('p', { class: 'b-note', id: 'b-survey-left' });
   var spoken = el('p', { class: 'b-sr', 'aria-live': 'polite' });
-  var why = el('p', { class: 'b-note', id: 'b-survey-why', text: t.surveyEmpty });
-  comment.setAttribute('aria-describedby', 'b-survey-left');
+  var hint = el('p', { class: 'b-note', id: 'b-survey-hint', text: t.surveyCommentHint.replace('{send}', t.send).replace('{skip}', t.surveySkip) });
+  comment.setAttribute('aria-describedby', 'b-survey-hint b-survey-left');
   var ok = el('button', { text: t.send }); ok.type = 'submit';
-  ok.setAttribute('aria-describedby', 'b-survey-why');
+  ok.setAttribute('aria-describedby', 'b-survey-hint');
   function update(speak) {
     var said = t.surveyLeft.replace('{n}', String(limit - comment.value.length)).replace('{max}', String(limit));
     left.textContent = said;
     var empty = !comment.value.trim();
-    ok.disabled = empty; why.hidden = !empty;
+    ok.disabled = empty;
     clearTimeout(quiet);
     if (speak) quiet = setTimeout(function () { spoken.textContent = said; }, 700);
   }
@@ -75,7 +77,7 @@ function commentBox(box, q, answer) {
     e.preventDefault();
     if (comment.value.trim()) answer(comment.value.trim());
   });
-  [comment, left, spoken, ok, why].forEach(function (n) { box.appendChild(n); });
+  [comment, hint, left, spoken, ok].forEach(function (n) { box.appendChild(n); });
   update(false);
   return comment;
 }
