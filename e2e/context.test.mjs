@@ -1,7 +1,9 @@
 // The visitor context panel and the operator's history in a real browser (see harness.mjs): a
 // visitor on an iPhone comes from a search page with pre-chat fields the site collected, walks
 // two pages and writes twice; the operator's panel shows the browser, the pages, the pre-chat
-// fields and the earlier chat, opened read-only; the history finds a chat by a word.
+// fields and the earlier chat, opened read-only; the history finds a chat by a word. The
+// visitor card names the placement by its title (as text), by its key when there is no such
+// placement.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { env, start, stop, api, login, setStatus, eventually, step, say, shot, consolePage, axe } from './harness.mjs';
@@ -76,6 +78,7 @@ test('the visitor context panel and the operator history', async () => {
   assert.match(browser, /iOS 17\.6\.1/);
   assert.match(browser, /телефон/);
   assert.equal(await side.locator('[data-test=ctx-address]').textContent(), '127.0.0.1');
+  assert.equal(await side.locator('[data-test=placement]').textContent(), 'Сайт компании «Демо»', 'the placement by its title');
   const referrer = side.locator('[data-test=ctx-referrer] a');
   assert.equal(await referrer.getAttribute('href'), 'https://search.example/?q=drill');
   assert.equal(await referrer.getAttribute('rel'), 'noopener noreferrer');
@@ -150,4 +153,48 @@ test('the visitor context panel and the operator history', async () => {
   assert.deepEqual(ws.errors, []);
   await ws.context.close();
   await context.close();
+});
+
+/** A visitor of the visitor protocol (no browser) at placement `location` writes `text`; the
+ * chat's id. */
+async function chatAt(location, text) {
+  const q = new URLSearchParams({ event: 'init', since: '0', 'respond-immediately': '1', 'device-id': `e2e-${location}`,
+    location, platform: 'web', title: 'Test page' });
+  const init = await (await fetch(`${env.base}/l/v/m/init?${q}`)).json();
+  const full = init.fullUpdate;
+  assert.ok(full, JSON.stringify(init));
+  const form = new URLSearchParams({ 'page-id': full.pageId, 'auth-token': full.authToken, action: 'chat.message',
+    'client-side-id': `m-${location}`, message: text });
+  const sent = await (await fetch(`${env.base}/l/v/m/action`, { method: 'POST', body: form })).json();
+  assert.equal(sent.result, 'ok', JSON.stringify(sent));
+  return chatWith(text);
+}
+
+test('the visitor card names the placement by its title, by its key when there is no such placement', async () => {
+  const title = '<b>Акция</b> «Весна»';
+  const made = await api(admin, 'PUT', '/api/admin/v1/placements/spring', { title, lang: 'ru' });
+  assert.equal(made.status, 200, JSON.stringify(made.body));
+  const spring = await chatAt('spring', 'Вопрос с весенней страницы');
+  assert.equal((await api(admin, 'GET', `/api/operator/v1/chats/${spring}`)).body.placementTitle, title);
+  const ws = await consolePage(`/workspace#chat=${spring}`, 'admin@demo.beseda.local', { lang: 'ru' });
+  const placement = ws.page.locator('[data-test=visitor] [data-test=placement]');
+  await placement.filter({ hasText: 'Весна' }).waitFor();
+  assert.equal(await placement.textContent(), title, 'the title as text');
+  assert.equal(await placement.locator('b').count(), 0, 'no markup from the title');
+  assert.equal(await ws.page.locator('[data-test=visitor] dt', { hasText: 'Размещение' }).count(), 1);
+  assert.deepEqual(await axe(ws.page, '[data-test=visitor]'), [], 'the card passes axe-core');
+
+  // Placements are not deleted through the panel; a chat whose placement is gone (removed from
+  // the database, an imported chat) has `placementTitle: null` (it.rs context), shown here by
+  // answering the chat so.
+  await ws.page.route(`**/api/operator/v1/chats/${spring}`, async (route) => {
+    const res = await route.fetch();
+    await route.fulfill({ response: res, json: { ...(await res.json()), placementTitle: null } });
+  });
+  await ws.page.goto(`${env.base}/workspace#chat=${spring}`);
+  await ws.page.reload();
+  await placement.filter({ hasText: 'spring' }).waitFor();
+  assert.equal(await placement.textContent(), 'spring', 'no such placement: its key');
+  assert.deepEqual(ws.errors, []);
+  await ws.context.close();
 });

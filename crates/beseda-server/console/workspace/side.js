@@ -12,14 +12,15 @@ export function renderSide() {
   /* Fields the contact form and the SDKs name get their label; others show their key. */
   var labels = { email: t('email'), phone: t('fieldPhone') };
   Object.keys(fields).forEach(function (k) { if (k !== 'name') rows.push([labels[k] || k, String(fields[k])]); });
-  rows.push([t('location'), c.location]);
+  /* The placement's title (the key when the placement no longer exists); text only, as every row. */
+  rows.push([t('location'), d.placementTitle || c.location, 'placement']);
   if (c.departmentKey) rows.push([t('department'), departmentName(c.departmentKey)]);
   if (c.language) rows.push([t('languageLabel'), languageName(c.language) + ' (' + c.language + ')']);
   rows.push([t('categoryLabel'), c.category ? c.category + (c.subcategory ? ' / ' + c.subcategory : '') : t('none')]);
   var rating = (d.ratings || []).map(function (r) { return t('ratingOf').replace('{n}', String(r.rating + 3)); }).join(', ');
   rows.push([t('rating'), rating || t('noRating')]);
   var dl = el('dl');
-  rows.forEach(function (r) { dl.appendChild(el('dt', { text: r[0] })); dl.appendChild(el('dd', { text: r[1] })); });
+  rows.forEach(function (r) { dl.appendChild(el('dt', { text: r[0] })); dl.appendChild(el('dd', { text: r[1], 'data-test': r[2] })); });
   if (d.visitorPage) {
     dl.appendChild(el('dt', { text: d.visitorOnPriorityPage ? t('page') + ' · ' + t('priority') : t('page') }));
     dl.appendChild(el('dd', {}, [safeLink(d.visitorPage, d.visitorPage, 'page')]));

@@ -94,6 +94,9 @@ pub struct ChatSurveyAnswer {
 #[serde(rename_all = "camelCase")]
 pub struct ChatView {
     pub chat: ChatRow,
+    /// The title of the chat's placement (`chat.location`); `null` when the placement no
+    /// longer exists. The organisation's text, shown as text.
+    pub placement_title: Option<String>,
     /// The visitor protocol's visitor object.
     pub visitor: protocol::Visitor,
     /// The visitor protocol's operator object of the chat's operator.
@@ -125,8 +128,10 @@ pub async fn get(State(state): State<AppState>, who: OperatorAuth, Path(id): Pat
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "chat-not-found", "no such chat"))?;
     let context = super::context::build(&state, &who.operator, &settings, &detail, &row.visitor_name).await?;
     let answers = state.store.chat_survey_answers(ChatId(id)).await.map_err(ApiError::operator)?;
+    let placement = state.store.placement(&detail.chat.location).await.map_err(ApiError::operator)?;
     Ok(Json(ChatView {
         chat: ChatRow::new(&row.chat, &row.visitor_name, &row.row),
+        placement_title: placement.map(|p| p.title),
         visitor: protocol::Visitor::new(&detail.visitor),
         operator: detail.operator.as_ref().map(protocol::Operator::new),
         messages: detail.messages.iter().map(operator_wire::message_object).collect(),

@@ -1,8 +1,8 @@
 //! The operator's visitor context and history search, through the HTTP API on SQLite and
 //! PostgreSQL: a visitor comes with a browser, a referrer and pre-chat fields, walks pages and
-//! writes twice; the chat detail shows all of it and the earlier chat, operators search their
-//! history with the admin panel's filters, and neither shows a chat the operator may not see
-//! (`beseda_core::visibility`).
+//! writes twice; the chat detail shows all of it, the earlier chat and the placement's title (or
+//! `null` when the placement is gone), operators search their history with the admin panel's
+//! filters, and neither shows a chat the operator may not see (`beseda_core::visibility`).
 
 use crate::common;
 
@@ -258,5 +258,30 @@ async fn address_behind_a_trusted_proxy() {
     let number = context(&detail)["number"].as_i64().expect("number");
     let (_, rows) = op.get("/api/admin/v1/history").await;
     assert_eq!(rows["chats"][0]["visitor"], format!("Посетитель {number}"));
+    server.stop().await;
+}
+
+/// The chat detail names the chat's placement by its title (`placementTitle`, `chat.location`
+/// being its key), and gives `null` once the placement is gone (removed from the database: the
+/// panel has no way to delete one).
+#[tokio::test]
+async fn the_chat_detail_names_its_placement() {
+    let server = TestServer::start().await;
+    let admin = server.operator("admin@place.test", "Админ", OperatorRole::Admin).await;
+    let body = json!({"title": "Сайт <b>«Весна»</b>", "lang": "ru"});
+    let (code, made) = admin.call(reqwest::Method::PUT, "/api/admin/v1/placements/spring", Some(body)).await;
+    assert_eq!(code, 200, "{made}");
+    let v = Visitor::init(&server, "spring", None).await;
+    v.send("q1", "Здравствуйте").await;
+    let chat = v.chat_id().await;
+    let (code, detail) = admin.get(&format!("/api/operator/v1/chats/{chat}")).await;
+    assert_eq!(code, 200, "{detail}");
+    assert_eq!(
+        (&detail["chat"]["location"], &detail["placementTitle"]),
+        (&json!("spring"), &json!("Сайт <b>«Весна»</b>"))
+    );
+    server.sql(&["DELETE FROM placements WHERE key = 'spring'"]).await;
+    let (_, detail) = admin.get(&format!("/api/operator/v1/chats/{chat}")).await;
+    assert_eq!((&detail["chat"]["location"], &detail["placementTitle"]), (&json!("spring"), &Value::Null), "{detail}");
     server.stop().await;
 }
