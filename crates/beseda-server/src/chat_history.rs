@@ -2,14 +2,15 @@
 //! administrators, every chat) and the workspace (`GET /api/operator/v1/history`, the chats the
 //! operator may see by `beseda_core::visibility`): chats started in a period, filtered by
 //! operator, department, category (or subcategory) and text (a case-insensitive substring of
-//! any message the visitor could see), newest first, a page at a time. The store narrows the
-//! chats by period and filters in one query; texts are read only until the page is full.
+//! any message the visitor could see and that is not deleted), newest first, a page at a time.
+//! The store narrows the chats by period and filters in one query; texts are read only until the
+//! page is full.
 
 use crate::admin::stats::period;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use beseda_core::ids::ChatId;
-use beseda_core::model::{Chat, Visitor};
+use beseda_core::model::{Chat, Message, Visitor};
 use beseda_core::state::MessageKind;
 use beseda_core::time::iso_millis;
 use beseda_store::HistoryFilter;
@@ -86,9 +87,10 @@ fn given_label(v: &Visitor) -> Option<&str> {
     ["name", "email", "phone"].iter().filter_map(|k| v.fields.get(*k)).map(|s| s.trim()).find(|s| !s.is_empty())
 }
 
-/// Messages history searches and counts: everything the visitor could see.
-fn visible(kind: MessageKind) -> bool {
-    kind != MessageKind::ForOperator
+/// Messages history searches, counts and shows as the first question: everything the visitor
+/// could see that is not deleted (a deleted message's text is not shown to staff).
+fn visible(m: &Message) -> bool {
+    m.kind != MessageKind::ForOperator && !m.deleted
 }
 
 /// Chats whose messages are searched per store call.
@@ -170,8 +172,12 @@ pub async fn search(
             visitor: visitor_label(&d.visitor, &s.default_lang),
             visitor_given_name: given_label(&d.visitor).map(str::to_owned),
             visitor_number: d.visitor.number,
-            first_question: d.messages.iter().find(|m| m.kind == MessageKind::Visitor).map(|m| m.text.clone()),
-            messages: d.messages.iter().filter(|m| visible(m.kind)).count(),
+            first_question: d
+                .messages
+                .iter()
+                .find(|m| m.kind == MessageKind::Visitor && visible(m))
+                .map(|m| m.text.clone()),
+            messages: d.messages.iter().filter(|m| visible(m)).count(),
         });
     }
     let next_offset = truncated.then_some(offset + rows.len());

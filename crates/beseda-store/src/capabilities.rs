@@ -324,7 +324,7 @@ pub trait History: Send + Sync {
     /// its holder is a bot (for the visibility rule).
     async fn history_chats(&self, filter: &HistoryFilter) -> Result<Vec<(Chat, bool)>>;
     /// The texts of the messages of `chats` that the visitor could see (not notes for
-    /// operators), for the history's text search.
+    /// operators) and that are not deleted, for the history's text search.
     async fn visible_texts(&self, chats: &[ChatId]) -> Result<Vec<(ChatId, String)>>;
 }
 

@@ -18,7 +18,7 @@ pub use events::OperatorEvent;
 pub use visitors::{BlockRow, SiteVisitorRow};
 
 use crate::model::{Chat, Message, SiteVisitor};
-use crate::wire::{self, MessagePolicy};
+use crate::wire::MessagePolicy;
 use serde_json::Value;
 
 const POLICY: MessagePolicy = MessagePolicy { editing: false, quoting: true };
@@ -38,14 +38,23 @@ pub fn preview(m: &Message) -> Value {
 }
 
 /// A message as operators see it (every kind, including `for_operator`): the visitor
-/// protocol's message object.
+/// protocol's message object. A deleted message keeps its place and `deleted: true` but not
+/// what it said: an empty text, no data (a file's descriptor) and no quote — as the Stored
+/// Data API lists it. Every message the operator API and the operator events give is made
+/// here.
 pub fn message_object(m: &Message) -> crate::protocol::visitor::Message {
-    crate::protocol::visitor::Message::new(m, POLICY)
+    let mut o = crate::protocol::visitor::Message::new(m, POLICY);
+    if m.deleted {
+        o.text = String::new();
+        o.data = None;
+        o.quote = None;
+    }
+    o
 }
 
 /// [`message_object`] as JSON.
 pub fn message(m: &Message) -> Value {
-    wire::message(m, POLICY)
+    to_json(&message_object(m))
 }
 
 pub fn chat_updated(c: &Chat, visitor_name: &str, row: &RowFacts) -> OperatorEvent {

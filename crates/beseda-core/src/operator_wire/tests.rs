@@ -146,6 +146,23 @@ fn message_events_are_the_json_they_always_were() {
 }
 
 #[test]
+fn a_deleted_message_keeps_its_place_but_not_what_it_said() {
+    let mut m = sample_message(MessageKind::FileVisitor, r#"{"filename": "card.png"}"#);
+    m.data = Some(json!({"file": {"desc": {"filename": "card.png"}}}));
+    m.quote = Some(json!({"state": "filled", "message": {"text": "earlier"}}));
+    let whole = message_object(&m);
+    assert_eq!(
+        (whole.text.as_str(), whole.data.is_some(), whole.quote.is_some()),
+        (r#"{"filename": "card.png"}"#, true, true)
+    );
+    m.deleted = true;
+    let gone = message_object(&m);
+    assert_eq!((gone.id.as_str(), gone.deleted, gone.text.as_str()), (m.id.as_str(), true, ""));
+    assert_eq!((gone.data, gone.quote), (None, None));
+    assert_eq!(message(&m), serde_json::to_value(message_object(&m)).expect("json"));
+}
+
+#[test]
 fn a_site_visitor_row_is_the_json_it_always_was() {
     let visitor = Visitor {
         id: VisitorId::from_stored("v".repeat(32)),

@@ -266,13 +266,17 @@ pub(super) async fn insert_logged(conn: &mut Conn, logged: &[OperatorEvent]) -> 
 
 #[async_trait]
 impl EventLog for SqlStore {
+    /// The logged events after `after`; those of messages deleted since say what the operator
+    /// API says of them now ([`super::event_replay`]).
     async fn operator_events(&self, after: i64, limit: i64) -> Result<Vec<OperatorEvent>> {
+        let mut conn = self.read().await?;
         let rows = query("SELECT seq, created_at, event FROM operator_events WHERE seq > $1 ORDER BY seq LIMIT $2")
             .bind(after)
             .bind(limit)
-            .fetch_all(&self.reader)
+            .fetch_all(&mut *conn)
             .await?;
-        rows.iter()
+        let mut events = rows
+            .iter()
             .map(|r| {
                 Ok(OperatorEvent {
                     seq: r.try_get("seq")?,
@@ -280,7 +284,9 @@ impl EventLog for SqlStore {
                     event: json_col(r, "event")?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        super::event_replay::without_deleted(&mut conn, &mut events).await?;
+        Ok(events)
     }
 
     async fn last_operator_event(&self) -> Result<i64> {

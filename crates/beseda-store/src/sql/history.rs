@@ -46,7 +46,7 @@ impl History for SqlStore {
         let mut conn = self.read().await?;
         for chunk in chats.chunks(TEXT_CHUNK) {
             let sql = format!(
-                "SELECT chat_id, text FROM messages WHERE chat_id IN ({}) AND kind <> 'for_operator'",
+                "SELECT chat_id, text FROM messages WHERE chat_id IN ({}) AND kind <> 'for_operator' AND deleted = FALSE",
                 marks(1, chunk.len())
             );
             let mut query = query(&sql);

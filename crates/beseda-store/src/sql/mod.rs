@@ -24,6 +24,7 @@ mod chats;
 mod closing;
 mod contacts;
 mod context;
+mod event_replay;
 mod events;
 pub(super) mod exec;
 mod export;

@@ -19,6 +19,7 @@ mod context;
 mod crm;
 mod crm_oauth;
 mod deferred_start;
+mod deleted_text;
 mod department_order;
 mod durability;
 mod fixtures;
