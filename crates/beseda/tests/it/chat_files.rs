@@ -40,32 +40,6 @@ async fn visitor_upload(server: &TestServer, v: &Visitor, name: &str, ctype: &st
     body["data"]["guid"].as_str().expect("guid").to_owned()
 }
 
-/// An operator's upload to `POST /chats/{id}/files`; answers status and body.
-async fn operator_upload(
-    server: &TestServer,
-    op: &Operator,
-    chat: i64,
-    field: &str,
-    name: &str,
-    ctype: &str,
-    bytes: Vec<u8>,
-) -> (u16, Value) {
-    let form = reqwest::multipart::Form::new().part(
-        field.to_owned(),
-        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(ctype).expect("mime"),
-    );
-    let resp = server
-        .http
-        .post(server.url(&format!("/api/operator/v1/chats/{chat}/files")))
-        .bearer_auth(&op.token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("operator upload");
-    let code = resp.status().as_u16();
-    (code, resp.json().await.unwrap_or(Value::Null))
-}
-
 async fn fetch(server: &TestServer, op: &Operator, path: &str) -> reqwest::Response {
     server.http.get(server.url(path)).bearer_auth(&op.token).send().await.expect("fetch")
 }
@@ -153,18 +127,18 @@ async fn operators_read_and_send_files_on() {
         ("file", "pic.png", "image/gif", png(2, 2), 415, "not_allowed_mime_type"),
         ("other", "a.pdf", "application/pdf", PDF.to_vec(), 400, "argument-missing"),
     ] {
-        let (code, body) = operator_upload(&server, &anna, chat, field, name, ctype, bytes).await;
+        let (code, body) = anna.upload(chat, field, name, ctype, bytes).await;
         assert_eq!((code, body["error"].as_str()), (status, Some(error)), "{name}: {body}");
     }
     assert_eq!(count().await, before, "refused uploads write nothing");
     // Only the chat's operator (or a supervisor) sends into a taken chat.
-    let (code, body) = operator_upload(&server, &boris, chat, "file", "a.pdf", "application/pdf", PDF.to_vec()).await;
+    let (code, body) = boris.upload(chat, "file", "a.pdf", "application/pdf", PDF.to_vec()).await;
     assert_eq!((code, body["error"].as_str()), (409, Some("chat-taken")), "{body}");
     assert_eq!(count().await, before);
 
     // The operator's PDF reaches the visitor as Webim sends operator files.
     let since = v.delta(0, true).await["revision"].as_i64().expect("revision");
-    let (code, sent) = operator_upload(&server, &anna, chat, "file", "счёт.pdf", "application/pdf", PDF.to_vec()).await;
+    let (code, sent) = anna.upload(chat, "file", "счёт.pdf", "application/pdf", PDF.to_vec()).await;
     assert_eq!(code, 200, "{sent}");
     let guid = sent["file"]["guid"].as_str().expect("guid").to_owned();
     assert_eq!(
@@ -233,8 +207,7 @@ async fn a_file_into_a_waiting_chat_takes_it() {
     let v = server.visitor().await;
     v.send("q", "Пришлите договор").await;
     let chat = v.chat_id().await;
-    let (code, body) =
-        operator_upload(&server, &anna, chat, "file", "договор.pdf", "application/pdf", PDF.to_vec()).await;
+    let (code, body) = anna.upload(chat, "file", "договор.pdf", "application/pdf", PDF.to_vec()).await;
     assert_eq!(code, 200, "{body}");
     let (_, detail) = anna.get(&format!("/api/operator/v1/chats/{chat}")).await;
     assert_eq!(

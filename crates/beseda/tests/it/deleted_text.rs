@@ -41,22 +41,8 @@ async fn a_deleted_message_is_given_to_staff_without_its_text() {
     v.send("q2", "Где мой заказ?").await;
     let chat = v.chat_id().await;
     assert_eq!(anna.post(&format!("/api/operator/v1/chats/{chat}/take"), json!({})).await.0, 200);
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"%PDF-1.4\n%test\n".to_vec())
-            .file_name("invoice.pdf")
-            .mime_str("application/pdf")
-            .expect("mime"),
-    );
-    let resp = server
-        .http
-        .post(server.url(&format!("/api/operator/v1/chats/{chat}/files")))
-        .bearer_auth(&anna.token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    let file: Value = resp.json().await.expect("json");
+    let (code, file) = anna.upload(chat, "file", "invoice.pdf", "application/pdf", b"%PDF-1.4\n%test\n".to_vec()).await;
+    assert_eq!(code, 200, "{file}");
     let file = file["messageId"].as_str().expect("file message").to_owned();
     let (code, _) = anna.call(Method::DELETE, &format!("/api/operator/v1/chats/{chat}/messages/{file}"), None).await;
     assert_eq!(code, 200);

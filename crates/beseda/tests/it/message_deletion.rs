@@ -177,22 +177,8 @@ async fn only_the_authors_own_texts_and_files_while_the_chat_is_open() {
 
     // A file of hers goes like a text; a second deletion finds nothing; a closed chat keeps
     // what is left.
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"%PDF-1.4\n%test\n".to_vec())
-            .file_name("invoice.pdf")
-            .mime_str("application/pdf")
-            .expect("mime"),
-    );
-    let resp = server
-        .http
-        .post(server.url(&format!("/api/operator/v1/chats/{chat}/files")))
-        .bearer_auth(&anna.token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    let file: Value = resp.json().await.expect("json");
+    let (code, file) = anna.upload(chat, "file", "invoice.pdf", "application/pdf", b"%PDF-1.4\n%test\n".to_vec()).await;
+    assert_eq!(code, 200, "{file}");
     let file = file["messageId"].as_str().expect("file message").to_owned();
     assert_eq!(delete(&anna, chat, &file).await.0, 200);
     let (code, body) = delete(&anna, chat, &file).await;

@@ -341,6 +341,24 @@ impl Operator {
         self.call(reqwest::Method::GET, path, None).await
     }
 
+    /// An upload to `POST /chats/{chat}/files` as the multipart field `field`; status and body.
+    pub async fn upload(&self, chat: i64, field: &str, name: &str, ctype: &str, bytes: Vec<u8>) -> (u16, Value) {
+        let form = reqwest::multipart::Form::new().part(
+            field.to_owned(),
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()).mime_str(ctype).expect("mime"),
+        );
+        let resp = self
+            .http
+            .post(format!("{}/api/operator/v1/chats/{chat}/files", self.base))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("operator upload");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn set_status(&self, status: &str) {
         let (code, body) = self
             .call(reqwest::Method::PUT, "/api/operator/v1/status", Some(serde_json::json!({"status": status})))
