@@ -43,6 +43,13 @@ pub async fn run(args: &Args, dir: &std::path::Path) -> Result<()> {
     let base = format!("http://{addr}");
     let http = reqwest::Client::new();
     let latencies = Mutex::new(Vec::with_capacity(args.routing_samples));
+    // The server's warnings from here on, stamped with the time since measuring began, so that
+    // a slow request can be matched with what the writer logged then.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::WARN)
+        .with_timer(tracing_subscriber::fmt::time::uptime())
+        .with_writer(std::io::stderr)
+        .try_init();
     // When each of the measured requests started, from the first: where the slowest fall.
     let measuring = Instant::now();
     let mut started_at = Vec::with_capacity(args.routing_samples);
