@@ -43,46 +43,70 @@ impl Outbox for SqlStore {
     async fn claim_outbox(&self, kind: &str, limit: i64, lease_micros: i64) -> Result<Vec<OutboxClaim>> {
         let now = self.clock.now();
         let heads = query(CLAIM_HEADS).bind(kind).bind(now).bind(limit).fetch_all(&self.reader).await?;
-        let mut claimed = Vec::with_capacity(heads.len());
+        if heads.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut candidates = Vec::with_capacity(heads.len());
         for row in &heads {
-            let id: i64 = row.try_get("id")?;
-            // The claim: only one node moves the lease forward.
-            let done = query("UPDATE outbox SET due_at = $1 WHERE id = $2 AND due_at <= $3 AND done_at IS NULL")
-                .bind(now + lease_micros)
-                .bind(id)
-                .bind(now)
-                .execute(&self.writer)
-                .await?;
-            if done.rows_affected() == 0 {
-                continue;
-            }
-            claimed.push(OutboxClaim {
-                id,
+            candidates.push(OutboxClaim {
+                id: row.try_get("id")?,
                 subject: row.try_get("subject")?,
                 payload: json_col(row, "payload")?,
                 attempts: row.try_get("attempts")?,
             });
         }
-        Ok(claimed)
+        // The claims in one change (on SQLite through the writer, beside the other changes
+        // rather than against them for the database's lock): only one node moves a lease forward.
+        self.write(move |conn| {
+            Box::pin(async move {
+                let mut claimed = Vec::with_capacity(candidates.len());
+                for claim in candidates {
+                    let done =
+                        query("UPDATE outbox SET due_at = $1 WHERE id = $2 AND due_at <= $3 AND done_at IS NULL")
+                            .bind(now + lease_micros)
+                            .bind(claim.id)
+                            .bind(now)
+                            .execute(&mut *conn)
+                            .await?;
+                    if done.rows_affected() > 0 {
+                        claimed.push(claim);
+                    }
+                }
+                Ok(claimed)
+            })
+        })
+        .await
     }
 
     async fn outbox_done(&self, outbox_id: i64, error: Option<&str>) -> Result<()> {
-        query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
-            .bind(self.clock.now())
-            .bind(error)
-            .bind(outbox_id)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        let (now, error) = (self.clock.now(), error.map(str::to_owned));
+        self.write(move |conn| {
+            Box::pin(async move {
+                query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+                    .bind(now)
+                    .bind(error)
+                    .bind(outbox_id)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 
     async fn outbox_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()> {
-        query("UPDATE outbox SET due_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
-            .bind(self.clock.now() + delay_micros)
-            .bind(error)
-            .bind(outbox_id)
-            .execute(&self.writer)
-            .await?;
-        Ok(())
+        let (due, error) = (self.clock.now() + delay_micros, error.to_owned());
+        self.write(move |conn| {
+            Box::pin(async move {
+                query("UPDATE outbox SET due_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
+                    .bind(due)
+                    .bind(error)
+                    .bind(outbox_id)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(())
+            })
+        })
+        .await
     }
 }

@@ -17,7 +17,8 @@ use crate::direct;
 
 /// The most changes one transaction carries.
 const GROUP_COMMIT_MAX: usize = 256;
-/// A COMMIT (its fsync, a checkpoint) that holds the writer longer than this is logged.
+/// A COMMIT (its fsync, a checkpoint), or a wait for the write lock at BEGIN, that holds the
+/// writer longer than this is logged.
 const SLOW_COMMIT: std::time::Duration = std::time::Duration::from_millis(50);
 /// Changes waiting for the writer before callers wait to queue theirs.
 const GROUP_COMMIT_QUEUE: usize = 4096;
@@ -120,7 +121,14 @@ fn run_batch(
     mut changes: impl ExactSizeIterator<Item = QueuedChange>,
     settles: &mut Vec<Settle>,
 ) -> Result<(), sqlx::Error> {
+    let started = std::time::Instant::now();
     conn.begin(BEGIN_WRITE)?;
+    let waited = started.elapsed();
+    if waited >= SLOW_COMMIT {
+        // Another connection held the database's write lock (SQLite's busy handler sleeps in
+        // steps of up to 100 ms, so even a short hold costs the writer that much).
+        tracing::warn!(millis = waited.as_millis() as u64, "the writer waited for the database's write lock");
+    }
     if changes.len() == 1 {
         let change = changes.next().expect("one change");
         let (failed, settle) = futures_executor::block_on(change(&mut *conn));
