@@ -147,7 +147,7 @@ async fn round(pool: &sqlx::Pool<Db>) -> Result<Vec<OperatorEvent>> {
         .await?;
     // Read and removed in one statement of one text (whatever the number of events), so the rows
     // removed are exactly those numbered.
-    let mut rows = query(
+    let rows = query(
         "DELETE FROM operator_events_pending WHERE id IN \
          (SELECT id FROM operator_events_pending ORDER BY id LIMIT $1) RETURNING id, created_at, event",
     )
@@ -157,10 +157,9 @@ async fn round(pool: &sqlx::Pool<Db>) -> Result<Vec<OperatorEvent>> {
     if rows.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ordered = Vec::with_capacity(rows.len());
-    for row in rows.drain(..) {
-        ordered.push((row.try_get::<i64, _>("id")?, row));
-    }
+    // RETURNING gives no order: numbered in id order.
+    let mut ordered =
+        rows.into_iter().map(|row| Ok((row.try_get::<i64, _>("id")?, row))).collect::<Result<Vec<_>>>()?;
     ordered.sort_by_key(|(id, _)| *id);
     let mut logged = Vec::with_capacity(ordered.len());
     for (seq, (_, row)) in (last + 1..).zip(&ordered) {

@@ -79,31 +79,23 @@ impl Outbox for SqlStore {
     }
 
     async fn outbox_done(&self, outbox_id: i64, error: Option<&str>) -> Result<()> {
-        let (now, error) = (self.clock.now(), error.map(str::to_owned));
-        self.write(move |conn| {
-            Box::pin(async move {
-                query("UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
-                    .bind(now)
-                    .bind(error)
-                    .bind(outbox_id)
-                    .execute(&mut *conn)
-                    .await?;
-                Ok(())
-            })
-        })
-        .await
+        let sql = "UPDATE outbox SET done_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3";
+        self.record_attempt(sql, self.clock.now(), error.map(str::to_owned), outbox_id).await
     }
 
     async fn outbox_retry(&self, outbox_id: i64, delay_micros: i64, error: &str) -> Result<()> {
-        let (due, error) = (self.clock.now() + delay_micros, error.to_owned());
+        let sql = "UPDATE outbox SET due_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3";
+        self.record_attempt(sql, self.clock.now() + delay_micros, Some(error.to_owned()), outbox_id).await
+    }
+}
+
+impl SqlStore {
+    /// An attempt at a row's delivery, ended (`done_at`) or put off (`due_at`) to `at` by `sql`,
+    /// as a change (on SQLite through the writer).
+    async fn record_attempt(&self, sql: &'static str, at: i64, error: Option<String>, outbox_id: i64) -> Result<()> {
         self.write(move |conn| {
             Box::pin(async move {
-                query("UPDATE outbox SET due_at = $1, attempts = attempts + 1, last_error = $2 WHERE id = $3")
-                    .bind(due)
-                    .bind(error)
-                    .bind(outbox_id)
-                    .execute(&mut *conn)
-                    .await?;
+                query(sql).bind(at).bind(error).bind(outbox_id).execute(&mut *conn).await?;
                 Ok(())
             })
         })
